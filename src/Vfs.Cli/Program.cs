@@ -1,0 +1,19 @@
+// Vfs.Cli: the `vfs` command. Each subcommand lives in its own file; this one only wires them up.
+//
+//   vfs demo      the patent's configurations, end to end (the README's main command)
+//
+// Every failure prints one line on stderr and exits non-zero; no stack traces reach the user.
+using System.CommandLine;
+using UnixVfs.Cli;
+
+var root = new RootCommand("vfs: the Unix VFS/vnode framework, UFS2, NFSv3 and the Mirror File System, modelled in C#");
+root.Subcommands.Add(DemoCommand.Build());
+try
+{
+    return root.Parse(args).Invoke();
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"vfs: {e.Message}");
+    return 1;
+}

@@ -1,0 +1,130 @@
+// Vfs.Core: a block device backed by a file on the host (a disk image), with positional I/O.
+//
+// Reads and writes go straight to the file with RandomAccess (pread/pwrite); Flush is fsync.
+// No caching happens here: that is the buffer cache's job, one layer up.
+using Microsoft.Win32.SafeHandles;
+
+namespace UnixVfs.Core;
+
+/// <summary>A block file on the host.</summary>
+public sealed class FileBlockDevice : IBlockDevice
+{
+    private readonly SafeFileHandle _handle;
+
+    private FileBlockDevice(SafeFileHandle handle, long size, bool readOnly, string path)
+    {
+        _handle = handle;
+        Size = size;
+        IsReadOnly = readOnly;
+        Path = path;
+    }
+
+    /// <summary>The host path of the image.</summary>
+    public string Path { get; }
+
+    public int SectorSize => 512;
+    public long Size { get; }
+    public bool IsReadOnly { get; }
+
+    /// <summary>Opens an existing image. Returns OK, ENOENT, EACCES, EINVAL (size not a multiple of 512), EIO.</summary>
+    public static Errno Open(string path, bool readOnly, out FileBlockDevice? dev)
+    {
+        dev = null;
+        try
+        {
+            var h = File.OpenHandle(path, FileMode.Open, readOnly ? FileAccess.Read : FileAccess.ReadWrite,
+                readOnly ? FileShare.Read : FileShare.Read);
+            long size = RandomAccess.GetLength(h);
+            if (size % 512 != 0)
+            {
+                h.Dispose();
+                return Errno.EINVAL;
+            }
+            dev = new FileBlockDevice(h, size, readOnly, path);
+            return Errno.OK;
+        }
+        catch (Exception e)
+        {
+            return HostErrno.From(e);
+        }
+    }
+
+    /// <summary>Creates (or replaces) an image of <paramref name="size"/> bytes, sparse on the host. Returns OK, EINVAL, EACCES, ENOSPC, EIO.</summary>
+    public static Errno Create(string path, long size, out FileBlockDevice? dev)
+    {
+        dev = null;
+        if (size <= 0 || size % 512 != 0)
+            return Errno.EINVAL;
+        try
+        {
+            var h = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
+            RandomAccess.SetLength(h, size);
+            dev = new FileBlockDevice(h, size, false, path);
+            return Errno.OK;
+        }
+        catch (Exception e)
+        {
+            return HostErrno.From(e);
+        }
+    }
+
+    public Errno Read(long offset, Span<byte> buffer)
+    {
+        var err = BlockDeviceChecks.CheckRange(this, offset, buffer.Length);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            int done = 0;
+            while (done < buffer.Length)
+            {
+                int n = RandomAccess.Read(_handle, buffer[done..], offset + done);
+                if (n == 0)
+                    return Errno.EIO;
+                done += n;
+            }
+            return Errno.OK;
+        }
+        catch (Exception e)
+        {
+            return HostErrno.From(e);
+        }
+    }
+
+    public Errno Write(long offset, ReadOnlySpan<byte> buffer)
+    {
+        if (IsReadOnly)
+            return Errno.EROFS;
+        var err = BlockDeviceChecks.CheckRange(this, offset, buffer.Length);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            RandomAccess.Write(_handle, buffer, offset);
+            return Errno.OK;
+        }
+        catch (Exception e)
+        {
+            return HostErrno.From(e);
+        }
+    }
+
+    public Errno Flush()
+    {
+        if (IsReadOnly)
+            return Errno.OK;
+        try
+        {
+            RandomAccess.FlushToDisk(_handle);
+            return Errno.OK;
+        }
+        catch (Exception e)
+        {
+            return HostErrno.From(e);
+        }
+    }
+
+    public void Dispose() => _handle.Dispose();
+
+    public override string ToString() => Path;
+}

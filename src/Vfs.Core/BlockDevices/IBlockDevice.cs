@@ -1,0 +1,43 @@
+// Vfs.Core: the storage under a disk file system: a numbered array of bytes with honest flushes.
+//
+// UFS reaches its image only through this interface (via its buffer cache). Offsets and lengths
+// are in bytes and must be multiples of SectorSize; a write is durable only after Flush returns
+// OK. Implementations: FileBlockDevice (a block file on the host), MemoryBlockDevice, and
+// FaultyBlockDevice, a decorator that injects I/O errors, crashes and torn writes.
+namespace UnixVfs.Core;
+
+/// <summary>A block device.</summary>
+public interface IBlockDevice : IDisposable
+{
+    /// <summary>The unit of atomic I/O, in bytes (512).</summary>
+    int SectorSize { get; }
+
+    /// <summary>The device size in bytes.</summary>
+    long Size { get; }
+
+    /// <summary>True when writes are refused with EROFS.</summary>
+    bool IsReadOnly { get; }
+
+    /// <summary>Reads buffer.Length bytes at <paramref name="offset"/>. Returns OK, EINVAL (unaligned or beyond the end), EIO.</summary>
+    Errno Read(long offset, Span<byte> buffer);
+
+    /// <summary>Writes the buffer at <paramref name="offset"/>; durable only after Flush. Returns OK, EINVAL, EIO, EROFS.</summary>
+    Errno Write(long offset, ReadOnlySpan<byte> buffer);
+
+    /// <summary>Makes every completed write durable (fsync on a host file). Returns OK, EIO.</summary>
+    Errno Flush();
+}
+
+/// <summary>Argument checks shared by the block devices.</summary>
+public static class BlockDeviceChecks
+{
+    /// <summary>EINVAL unless [offset, offset+length) is sector-aligned and inside the device.</summary>
+    public static Errno CheckRange(IBlockDevice dev, long offset, int length)
+    {
+        if (offset < 0 || length < 0 || offset % dev.SectorSize != 0 || length % dev.SectorSize != 0)
+            return Errno.EINVAL;
+        if (offset > dev.Size || length > dev.Size - offset)
+            return Errno.EINVAL;
+        return Errno.OK;
+    }
+}

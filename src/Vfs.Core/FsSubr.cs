@@ -1,0 +1,118 @@
+// Vfs.Core: the generic vnode and vfs operations that fill the slots a file system leaves out,
+// and the typed failure stubs a template may name (illumos fs_subr.c, FreeBSD vfs_default.c,
+// OS/161 vfsfail.c).
+//
+// Naming: Fs<Op> is a default with real behaviour (fs_rwlock, fs_cmp, fs_pathconf, ...);
+// Nosys/Einval/Enotdir/Eisdir make a stub of any slot type that only returns that errno, so a
+// directory table can say "read is EISDIR" as an entry rather than an if; Panic makes a stub
+// that stops the world ("filesystem goof"). A missing op means ENOSYS, as in Solaris.
+using System.Linq.Expressions;
+
+namespace UnixVfs.Core;
+
+/// <summary>Default and placeholder operations.</summary>
+public static class FsSubr
+{
+    /// <summary>fs_nosys: a stub of slot type <typeparamref name="T"/> returning ENOSYS.</summary>
+    public static T Nosys<T>() where T : Delegate => Returning<T>(Errno.ENOSYS);
+
+    /// <summary>A stub returning EINVAL.</summary>
+    public static T Einval<T>() where T : Delegate => Returning<T>(Errno.EINVAL);
+
+    /// <summary>A stub returning ENOTDIR (a directory op on a file).</summary>
+    public static T Enotdir<T>() where T : Delegate => Returning<T>(Errno.ENOTDIR);
+
+    /// <summary>A stub returning EISDIR (a file op on a directory).</summary>
+    public static T Eisdir<T>() where T : Delegate => Returning<T>(Errno.EISDIR);
+
+    /// <summary>A stub returning EROFS.</summary>
+    public static T Erofs<T>() where T : Delegate => Returning<T>(Errno.EROFS);
+
+    /// <summary>fs_panic: a stub that throws <see cref="VfsPanicException"/> when called.</summary>
+    public static T Panic<T>() where T : Delegate => Build<T>(
+        Expression.Throw(Expression.New(typeof(VfsPanicException).GetConstructor([typeof(string)])!,
+            Expression.Constant($"filesystem goof: {typeof(T).Name} called"))));
+
+    /// <summary>
+    /// A stub of slot type <typeparamref name="T"/> that sets its out parameters to their defaults
+    /// and returns <paramref name="e"/> (or nothing, for a void slot; false for a bool slot).
+    /// </summary>
+    public static T Returning<T>(Errno e) where T : Delegate => Build<T>(Expression.Constant(e));
+
+    private static T Build<T>(Expression result) where T : Delegate
+    {
+        var invoke = typeof(T).GetMethod("Invoke")!;
+        var ps = invoke.GetParameters().Select(p => Expression.Parameter(p.ParameterType, p.Name)).ToArray();
+        var body = new List<Expression>();
+        foreach (var (p, info) in ps.Zip(invoke.GetParameters()))
+            if (info.IsOut)
+                body.Add(Expression.Assign(p, Expression.Default(p.Type)));
+        var ret = invoke.ReturnType;
+        if (result.NodeType == ExpressionType.Throw)
+            body.Add(Expression.Throw(((UnaryExpression)result).Operand, ret));
+        else if (ret == typeof(Errno))
+            body.Add(result);
+        else if (ret != typeof(void))
+            body.Add(Expression.Default(ret));
+        if (body.Count == 0)
+            body.Add(Expression.Empty());
+        return Expression.Lambda<T>(Expression.Block(ret, body), ps).Compile();
+    }
+
+    /// <summary>fs_setfl: any flag change is fine.</summary>
+    public static Errno FsSetfl(Vnode vp, FileFlags oflags, FileFlags nflags, Cred cr, CallerContext? ct) => Errno.OK;
+
+    /// <summary>fs_rwlock: the vnode's own reader/writer lock; with CC_DONTBLOCK a held lock is EAGAIN.</summary>
+    public static Errno FsRwlock(Vnode vp, RwLockType type, CallerContext? ct)
+    {
+        if (ct is { DontBlockSet: true })
+            return vp.RwLock.TryEnter(type) ? Errno.OK : Errno.EAGAIN;
+        vp.RwLock.Enter(type);
+        return Errno.OK;
+    }
+
+    /// <summary>fs_rwunlock.</summary>
+    public static void FsRwunlock(Vnode vp, RwLockType type, CallerContext? ct) => vp.RwLock.Exit(type);
+
+    /// <summary>fs_cmp: the same vnode.</summary>
+    public static bool FsCmp(Vnode vp1, Vnode vp2, CallerContext? ct) => ReferenceEquals(vp1, vp2);
+
+    /// <summary>fs_seek: any non-negative offset.</summary>
+    public static Errno FsSeek(Vnode vp, long ooff, ref long noff, CallerContext? ct) =>
+        noff < 0 ? Errno.EINVAL : Errno.OK;
+
+    /// <summary>The default VOP_INACTIVE: drop the last hold; nothing else to free.</summary>
+    public static void FsInactive(Vnode vp, Cred cr, CallerContext? ct) => vp.DropLastHold();
+
+    /// <summary>
+    /// Checks a name a directory op is asked to create: EINVAL for "", ".", "..", a '/' or a NUL;
+    /// ENAMETOOLONG beyond NAME_MAX bytes. File systems call it so that a layer above the system calls
+    /// (the NFS server, the mirror) cannot make a name the system calls could never reach.
+    /// </summary>
+    public static Errno CheckName(string nm)
+    {
+        if (nm.Length == 0 || nm == "." || nm == ".." || nm.Contains('/') || nm.Contains('\0'))
+            return Errno.EINVAL;
+        if (nm.Length > Limits.NameMax / 3 && System.Text.Encoding.UTF8.GetByteCount(nm) > Limits.NameMax)
+            return Errno.ENAMETOOLONG;
+        return Errno.OK;
+    }
+
+    /// <summary>fs_pathconf: the POSIX limits of a file system with 255-byte names and 64-bit sizes.</summary>
+    public static Errno FsPathconf(Vnode vp, PathconfName cmd, out long val, Cred cr, CallerContext? ct)
+    {
+        switch (cmd)
+        {
+            case PathconfName._PC_LINK_MAX: val = 32767; return Errno.OK;
+            case PathconfName._PC_NAME_MAX: val = Limits.NameMax; return Errno.OK;
+            case PathconfName._PC_PATH_MAX: val = Limits.PathMax; return Errno.OK;
+            case PathconfName._PC_NO_TRUNC: val = 1; return Errno.OK;
+            case PathconfName._PC_CHOWN_RESTRICTED: val = 1; return Errno.OK;
+            case PathconfName._PC_FILESIZEBITS: val = 64; return Errno.OK;
+            case PathconfName._PC_PIPE_BUF: val = 4096; return Errno.OK;
+            case PathconfName._PC_MAX_CANON:
+            case PathconfName._PC_MAX_INPUT: val = 255; return Errno.OK;
+            default: val = 0; return Errno.EINVAL;
+        }
+    }
+}

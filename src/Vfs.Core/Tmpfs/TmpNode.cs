@@ -1,0 +1,100 @@
+// Vfs.Core / tmpfs: the in-memory inode (struct tmpnode).
+//
+// A tmpnode holds a file's attributes and contents: for a regular file an array of 4 KiB pages
+// (null where the file has a hole), for a directory its entries (by name, and in cookie order for
+// readdir), for a symbolic link its target. Each tmpnode owns one vnode for its whole life; the
+// vnode's count drops to zero when nobody uses the file, and the node is freed by VOP_INACTIVE only
+// when it also has no links left.
+//
+// Locking: Lock (the node itself) protects every field below. Directory operations that touch two
+// directories (rename) take the mount's rename lock first and then the directories in node-id order.
+namespace UnixVfs.Core.Tmpfs;
+
+/// <summary>A directory entry of a tmpfs directory (struct tdirent).</summary>
+internal sealed class TmpDirent
+{
+    public required string Name;
+    public required TmpNode Node;
+    /// <summary>The readdir cookie of this entry: increasing in insertion order, never reused within the directory.</summary>
+    public required long Cookie;
+}
+
+/// <summary>Orders directory entries by cookie.</summary>
+internal sealed class CookieOrder : IComparer<TmpDirent>
+{
+    public static readonly CookieOrder Instance = new();
+    public int Compare(TmpDirent? x, TmpDirent? y) => x!.Cookie.CompareTo(y!.Cookie);
+}
+
+/// <summary>A tmpfs inode (<c>struct tmpnode</c>).</summary>
+internal sealed class TmpNode
+{
+    public const int PageSize = 4096;
+
+    public TmpNode(TmpMount tm, VType type, ulong ino, uint gen, VnodeOps ops)
+    {
+        Mount = tm;
+        Type = type;
+        NodeId = ino;
+        Gen = gen;
+        Vnode = Vnode.Alloc(ops, tm.Vfs, type, this);
+    }
+
+    public TmpMount Mount { get; }
+    public Vnode Vnode { get; }
+    public object Lock => this;
+
+    public VType Type;
+    public uint Mode;
+    public uint Uid;
+    public uint Gid;
+    public uint Nlink;
+    public long Size;
+    public Timespec Atime, Mtime, Ctime;
+    public ulong NodeId;
+    public uint Gen;
+    public ulong Rdev;
+    public uint Seq;
+
+    /// <summary>Regular file: the pages, null for a hole.</summary>
+    public byte[]?[] Pages = Array.Empty<byte[]?>();
+    public long PagesAllocated;
+
+    /// <summary>Directory: entries by name, entries by cookie, the parent, the next cookie to hand out.</summary>
+    public Dictionary<string, TmpDirent>? Entries;
+    public SortedSet<TmpDirent>? ByCookie;
+    public TmpNode? Parent;
+    public long NextCookie = 3; // 1 is ".", 2 is ".."
+
+    /// <summary>Symbolic link: its target.</summary>
+    public string? Target;
+
+    public void InitDirectory(TmpNode parent)
+    {
+        Entries = new Dictionary<string, TmpDirent>();
+        ByCookie = new SortedSet<TmpDirent>(CookieOrder.Instance);
+        Parent = parent;
+    }
+
+    public void Getattr(Vattr va)
+    {
+        va.Type = Type;
+        va.Mode = Mode;
+        va.Uid = Uid;
+        va.Gid = Gid;
+        va.Fsid = Mount.Vfs.Fsid;
+        va.NodeId = NodeId;
+        va.Nlink = Nlink;
+        va.Size = Size;
+        va.Atime = Atime;
+        va.Mtime = Mtime;
+        va.Ctime = Ctime;
+        va.Rdev = Rdev;
+        va.Blksize = PageSize;
+        va.Nblocks = PagesAllocated * (PageSize / 512);
+        va.Seq = Seq;
+        va.Gen = Gen;
+    }
+
+    public override string ToString() => $"tmpnode {NodeId}";
+}

@@ -1,0 +1,111 @@
+// Vfs.Core / tmpfs: reading, writing and truncating file data held in 4 KiB pages.
+//
+// A page that was never written is a hole and reads as zeros; truncation frees whole pages past the
+// new end and zeroes the tail of the last one, so that a later extension reads zeros there too.
+namespace UnixVfs.Core.Tmpfs;
+
+internal static partial class TmpVnops
+{
+    /// <summary>The largest file tmpfs holds: as many pages as an array can index.</summary>
+    private const long MaxFileSize = (long)int.MaxValue * TmpNode.PageSize;
+
+    private static Errno TmpRead(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+    {
+        var n = Node(vp);
+        if (uio.Offset < 0)
+            return Errno.EINVAL;
+        lock (n.Lock)
+        {
+            long off = uio.Offset;
+            long avail = n.Size - off;
+            if (avail > 0)
+            {
+                long todo = Math.Min(avail, uio.Resid);
+                while (todo > 0)
+                {
+                    long pi = off / TmpNode.PageSize;
+                    int po = (int)(off % TmpNode.PageSize);
+                    int len = (int)Math.Min(todo, TmpNode.PageSize - po);
+                    var page = pi < n.Pages.Length ? n.Pages[pi] : null;
+                    if (page is null)
+                        uio.MoveZeros(len);
+                    else
+                        uio.MoveOut(page.AsSpan(po, len));
+                    off += len;
+                    todo -= len;
+                }
+            }
+            n.Atime = Now(n);
+        }
+        return Errno.OK;
+    }
+
+    private static Errno TmpWrite(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+    {
+        var n = Node(vp);
+        if (vp.Vfs.IsReadOnly)
+            return Errno.EROFS;
+        lock (n.Lock)
+        {
+            if ((ioflag & FileFlags.FAPPEND) != 0)
+                uio.Offset = n.Size;
+            if (uio.Offset < 0)
+                return Errno.EINVAL;
+            if (uio.Resid == 0)
+                return Errno.OK;
+            long limit = Math.Min(uio.Limit, MaxFileSize);
+            if (uio.Offset >= limit)
+                return Errno.EFBIG;
+            var err = Errno.OK;
+            while (uio.Resid > 0)
+            {
+                if (uio.Offset >= limit)
+                    break;
+                long pi = uio.Offset / TmpNode.PageSize;
+                int po = (int)(uio.Offset % TmpNode.PageSize);
+                int len = (int)Math.Min(Math.Min(uio.Resid, TmpNode.PageSize - po), limit - uio.Offset);
+                if (pi >= n.Pages.Length)
+                    Array.Resize(ref n.Pages, (int)Math.Min(int.MaxValue, Math.Max(pi + 1, n.Pages.Length * 2L)));
+                var page = n.Pages[pi];
+                if (page is null)
+                {
+                    if (!n.Mount.ReservePage())
+                    {
+                        err = Errno.ENOSPC;
+                        break;
+                    }
+                    page = n.Pages[pi] = new byte[TmpNode.PageSize];
+                    n.PagesAllocated++;
+                }
+                uio.MoveIn(page.AsSpan(po, len));
+                if (uio.Offset > n.Size)
+                    n.Size = uio.Offset;
+            }
+            var now = Now(n);
+            n.Mtime = n.Ctime = now;
+            n.Seq++;
+            if (!cr.IsSuperUser && (n.Mode & (ModeBits.S_ISUID | ModeBits.S_ISGID)) != 0)
+                n.Mode &= ~(ModeBits.S_ISUID | ModeBits.S_ISGID);
+            return err;
+        }
+    }
+
+    /// <summary>tmpnode_trunc: sets the size, freeing or zeroing what lies past it. Caller holds n.Lock.</summary>
+    private static Errno Truncate(TmpNode n, long size)
+    {
+        if (size < 0)
+            return Errno.EINVAL;
+        if (size > MaxFileSize)
+            return Errno.EFBIG;
+        if (size < n.Size)
+        {
+            long keep = (size + TmpNode.PageSize - 1) / TmpNode.PageSize;
+            n.Mount.FreePages(n, keep);
+            int tail = (int)(size % TmpNode.PageSize);
+            if (tail != 0 && keep - 1 < n.Pages.Length && n.Pages[keep - 1] is { } last)
+                last.AsSpan(tail).Clear();
+        }
+        n.Size = size;
+        return Errno.OK;
+    }
+}
