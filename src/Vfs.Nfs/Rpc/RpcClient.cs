@@ -15,7 +15,7 @@
 //
 // Errnos: OK; ETIMEDOUT (soft, retries exhausted); EACCES (AUTH_ERROR); EPROTO (RPC_MISMATCH,
 // PROG_UNAVAIL, PROG_MISMATCH, GARBAGE_ARGS, or a reply that does not decode); EOPNOTSUPP
-// (PROC_UNAVAIL); EIO (SYSTEM_ERR, or the client was closed).
+// (PROC_UNAVAIL); EIO (SYSTEM_ERR, or the client was closed); ECANCELED (the call was abandoned).
 using System.Collections.Concurrent;
 using UnixVfs.Core;
 using UnixVfs.Nfs.Net;
@@ -82,7 +82,10 @@ public sealed class RpcPending
     internal bool Done;
     internal bool Resend;
     internal RpcRecord Reply;
+    /// <summary>The reply was taken by End, or thrown away by Abandon.</summary>
     internal bool Collected;
+    /// <summary>The request's writer went back to the client's pool.</summary>
+    internal bool Finished;
 }
 
 /// <summary>A client of one RPC program at one server.</summary>
@@ -172,6 +175,8 @@ public sealed class RpcClient
                             break;
                         ClockWait.Wait(p, _net.Clock, left);
                     }
+                    if (p.Collected)
+                        return Errno.ECANCELED;
                     if (p.Done)
                     {
                         p.Collected = true;
@@ -198,16 +203,29 @@ public sealed class RpcClient
         }
         finally
         {
-            _pending.TryRemove(p.Xid, out _);
-            lock (p)
-            {
-                // A reply that raced in after we gave up is nobody's: return its buffer.
-                if (p.Done && !p.Collected)
-                    p.Reply.Release();
-                p.Done = p.Collected = true;
-            }
-            _writers.Add(p.Request);
+            Finish(p);
         }
+    }
+
+    /// <summary>Forgets a call sent with Begin whose reply is no longer wanted (instead of End).</summary>
+    public void Abandon(RpcPending p) => Finish(p);
+
+    /// <summary>Ends a call's life: no reply is matched to it any more, an uncollected reply is released, the writer goes back.</summary>
+    private void Finish(RpcPending p)
+    {
+        _pending.TryRemove(p.Xid, out _);
+        lock (p)
+        {
+            // A reply that raced in after we gave up is nobody's: return its buffer.
+            if (p.Done && !p.Collected)
+                p.Reply.Release();
+            p.Done = p.Collected = true;
+            Monitor.PulseAll(p);
+            if (p.Finished)
+                return;
+            p.Finished = true;
+        }
+        _writers.Add(p.Request);
     }
 
     /// <summary>Begin and End in one: sends the call and waits for its reply.</summary>
