@@ -41,6 +41,31 @@ public sealed record ExportOptions
 
     /// <summary>The anonymous gid.</summary>
     public uint AnonGid { get; init; } = 65534;
+
+    /// <summary>True when <paramref name="client"/> (an address or simulated host name) may use this export.</summary>
+    public bool Allows(string client)
+    {
+        foreach (var c in Clients)
+        {
+            if (c == "*" || c == client)
+                return true;
+            int slash = c.IndexOf('/');
+            if (slash > 0 && IPAddress.TryParse(client, out var ip) && IPAddress.TryParse(c[..slash], out var net)
+                && int.TryParse(c[(slash + 1)..], out int bits) && ip.AddressFamily == net.AddressFamily)
+            {
+                var a = ip.GetAddressBytes();
+                var b = net.GetAddressBytes();
+                if (bits < 0 || bits > a.Length * 8)
+                    continue;
+                bool match = true;
+                for (int i = 0; i < bits && match; i++)
+                    match = ((a[i / 8] ^ b[i / 8]) & (0x80 >> (i % 8))) == 0;
+                if (match)
+                    return true;
+            }
+        }
+        return false;
+    }
 }
 
 /// <summary>A shared directory: its options, its root vnode (held while shared) and its id.</summary>
@@ -73,29 +98,7 @@ public sealed class Export
     }
 
     /// <summary>True when <paramref name="client"/> (an address or simulated host name) may use this export.</summary>
-    public bool Allows(string client)
-    {
-        foreach (var c in Options.Clients)
-        {
-            if (c == "*" || c == client)
-                return true;
-            int slash = c.IndexOf('/');
-            if (slash > 0 && IPAddress.TryParse(client, out var ip) && IPAddress.TryParse(c[..slash], out var net)
-                && int.TryParse(c[(slash + 1)..], out int bits) && ip.AddressFamily == net.AddressFamily)
-            {
-                var a = ip.GetAddressBytes();
-                var b = net.GetAddressBytes();
-                if (bits < 0 || bits > a.Length * 8)
-                    continue;
-                bool match = true;
-                for (int i = 0; i < bits && match; i++)
-                    match = ((a[i / 8] ^ b[i / 8]) & (0x80 >> (i % 8))) == 0;
-                if (match)
-                    return true;
-            }
-        }
-        return false;
-    }
+    public bool Allows(string client) => Options.Allows(client);
 
     /// <summary>The Cred a call with <paramref name="auth"/> acts with here (root squashed, AUTH_NONE anonymous).</summary>
     public Cred MapCred(AuthSys? auth)
