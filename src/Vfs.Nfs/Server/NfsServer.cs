@@ -6,8 +6,9 @@
 // VOP_FID and resolved with VFS_VGET, and directories are read with VOP_READDIR's dirent64
 // records and cookies (see Nfs3Service).
 //
-// Life cycle. Start listens on the configured ports (0 picks free ones; the ports bound are then
-// in NfsPort, MountPort, PortmapPort) and draws a new write verifier, as a boot does. Stop closes
+// Life cycle. Start listens on the configured ports (0 picks free ones at the first Start, kept
+// for later ones; the ports bound are in NfsPort, MountPort, PortmapPort) and draws a new write
+// verifier, as a boot does. Stop closes
 // everything gracefully; Crash drops every connection at once with nothing more answered, as a host
 // that loses power. Start again after either is a reboot: the same exports, the same handle key (so
 // clients' handles still work), a new write verifier (so clients resend writes they had not
@@ -182,12 +183,14 @@ public sealed class NfsServer
             rpc.Register(_mount.ToProgram());
             if (Options.PortmapPort >= 0)
                 rpc.Register(_pmap.ToProgram());
-            var err = rpc.Listen(Network, Options.Address, Options.NfsPort, out int nfsPort);
+            // A port left to the system is chosen at the first start and kept for every restart, so that
+            // clients told the port (a URL, a port= option) find the server again.
+            var err = rpc.Listen(Network, Options.Address, Options.NfsPort != 0 ? Options.NfsPort : NfsPort, out int nfsPort);
             int mountPort = 0, pmapPort = 0;
             if (err == Errno.OK)
-                err = rpc.Listen(Network, Options.Address, Options.MountPort, out mountPort);
+                err = rpc.Listen(Network, Options.Address, Options.MountPort != 0 ? Options.MountPort : MountPort, out mountPort);
             if (err == Errno.OK && Options.PortmapPort >= 0)
-                err = rpc.Listen(Network, Options.Address, Options.PortmapPort, out pmapPort);
+                err = rpc.Listen(Network, Options.Address, Options.PortmapPort != 0 ? Options.PortmapPort : PortmapPort, out pmapPort);
             if (err != Errno.OK)
             {
                 rpc.Shutdown(abort: true);
