@@ -10,19 +10,18 @@ namespace UnixVfs.Nfs.Tests;
 [Collection("interop")]
 public class GaneshaInteropTests : IDisposable
 {
-    private readonly GaneshaFixture _g;
+    private readonly GaneshaServer _g;
     private readonly Kernel _k = new("client");
     private readonly Process _p;
 
     public GaneshaInteropTests(GaneshaFixture g)
     {
-        _g = g;
-        g.Start();
+        _g = g.Server;
         TestBed.Check(NfsClient.Install(_k, TcpNetwork.Default));
         _p = _k.CreateProcess();
         TestBed.Check(_p.Mkdir("/mnt", 0x1ED));
         // No ports given: the client asks ganesha's rpcbind, as a stock client would.
-        TestBed.Check(_p.Mount($"127.0.0.1:{g.ExportDir}", "/mnt", "nfs", options: "soft,timeo=20,retrans=3"));
+        TestBed.Check(_p.Mount($"127.0.0.1:{_g.ExportDir}", "/mnt", "nfs", options: "soft,timeo=20,retrans=3"));
     }
 
     public void Dispose() => _k.UnmountAll(UnmountFlags.MS_FORCE);

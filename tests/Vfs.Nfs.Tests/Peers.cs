@@ -3,8 +3,6 @@
 // fresh machine when run as root; a test that finds one missing fails saying so, rather than
 // passing without having run.
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace UnixVfs.Nfs.Tests;
 
@@ -20,9 +18,7 @@ internal static class Peers
             Assert.Fail("interop test cannot run: it starts nfs-ganesha/rpcbind/dumpcap, which need root");
     }
 
-    public static string? Which(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/sbin"])
-            .Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
+    public static string? Which(string program) => GaneshaServer.Which(program);
 
     /// <summary>Runs a program to completion (killing it after <paramref name="timeoutMs"/>); returns exit code and output.</summary>
     public static (int Exit, string Out, string Err) Run(string program, IEnumerable<string> args, int timeoutMs = 60_000, string? stdin = null)
@@ -50,14 +46,6 @@ internal static class Peers
             return (-1, o.Result, e.Result + $"\n(killed after {timeoutMs} ms)");
         }
         return (p.ExitCode, o.Result, e.Result);
-    }
-
-    /// <summary>A TCP port free on 127.0.0.1 right now.</summary>
-    public static int FreePort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
     }
 
     /// <summary>A fresh temporary directory.</summary>

@@ -1,0 +1,235 @@
+// benchmarks/Vfs.NfsBench: the end-to-end NFS ratios of issue 4, measured side by side in one run
+// on loopback, medians of several rounds:
+//
+//   1. libnfs nfs-cp reading and writing a SIZE MiB file: our server (tmpfs) / nfs-ganesha (host disk)
+//   2. our client reading and writing a SIZE MiB file from nfs-ganesha / nfs-cp doing the same
+//   3. 64 concurrent clients doing GETATTR and READ against our server for SECONDS s, against one
+//      client doing the same: operations per second, and errors
+//
+//   dotnet run -c Release --project benchmarks/Vfs.NfsBench -- [--size-mib 256] [--rounds 3] [--seconds 10] [--clients 64]
+//
+// Needs root, nfs-ganesha, rpcbind and libnfs-utils (test.sh installs them). Local files live in
+// /dev/shm so that local disk speed is out of every measurement.
+using System.Diagnostics;
+using UnixVfs.Core;
+using UnixVfs.Nfs.Client;
+using UnixVfs.Nfs.Net;
+using UnixVfs.Nfs.Protocol;
+using UnixVfs.Nfs.Rpc;
+using UnixVfs.Nfs.Server;
+using UnixVfs.Nfs.Tests;
+
+int sizeMib = 256, rounds = 3, seconds = 10, clients = 64;
+for (int i = 0; i + 1 < args.Length; i += 2)
+{
+    int v = int.Parse(args[i + 1]);
+    switch (args[i])
+    {
+        case "--size-mib": sizeMib = v; break;
+        case "--rounds": rounds = v; break;
+        case "--seconds": seconds = v; break;
+        case "--clients": clients = v; break;
+        default: Console.Error.WriteLine($"nfsbench: unknown option {args[i]}"); return 2;
+    }
+}
+var cannot = GaneshaServer.CannotRun() ?? (GaneshaServer.Which("nfs-cp") is null ? "nfs-cp not installed" : null);
+if (cannot is not null)
+{
+    Console.Error.WriteLine($"nfsbench: cannot run: {cannot}");
+    return 1;
+}
+
+long size = (long)sizeMib << 20;
+var shm = Path.Combine("/dev/shm", "vfs-nfsbench-" + Environment.ProcessId);
+Directory.CreateDirectory(shm);
+var src = Path.Combine(shm, "src.bin");
+var data = new byte[size];
+new Random(1).NextBytes(data);
+File.WriteAllBytes(src, data);
+
+// Our server: a tmpfs exported over TCP on 127.0.0.1.
+var sk = new Kernel("bench-server");
+var sp = sk.CreateProcess();
+Check(sp.Mkdir("/export", 0x1ED));
+Check(sp.Mount("swap", "/export", "tmpfs", options: $"mode=0777,size={Math.Max(1024, sizeMib * 4)}m"));
+Check(sp.Open("/export/file.bin", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1B6, out int sfd));
+Check(sp.Write(sfd, data, out _));
+sp.Close(sfd);
+var server = new NfsServer(sk, TcpNetwork.Default, new NfsServerOptions { NfsPort = 0, MountPort = 0, PortmapPort = -1 });
+Check(server.Share(new ExportOptions { Path = "/export", RootSquash = false }));
+Check(server.Start());
+string ours = $"nfs://127.0.0.1/export/{{0}}?nfsport={server.NfsPort}&mountport={server.MountPort}&version=3";
+
+using var ganesha = GaneshaServer.Start();
+File.Copy(src, Path.Combine(ganesha.ExportDir, "file.bin"));
+string theirs = $"nfs://127.0.0.1{ganesha.ExportDir}/{{0}}?nfsport={ganesha.NfsPort}&mountport={ganesha.MountPort}&version=3";
+
+// Our client, mounted on ganesha.
+var ck = new Kernel("bench-client");
+Check(NfsClient.Install(ck, TcpNetwork.Default));
+var cp = ck.CreateProcess();
+Check(cp.Mkdir("/mnt", 0x1ED));
+Check(cp.Mount($"127.0.0.1:{ganesha.ExportDir}", "/mnt", "nfs", options: $"port={ganesha.NfsPort},mountport={ganesha.MountPort}"));
+
+var results = new Dictionary<string, List<double>>();
+void Record(string name, double mibps) => (results.TryGetValue(name, out var l) ? l : results[name] = new()).Add(mibps);
+
+for (int r = 0; r < rounds; r++)
+{
+    Record("nfs-cp read, our server", NfsCp(string.Format(ours, "file.bin"), Path.Combine(shm, "out.bin")));
+    Record("nfs-cp read, ganesha", NfsCp(string.Format(theirs, "file.bin"), Path.Combine(shm, "out.bin")));
+    Check(sp.Unlink("/export/w.bin") is Errno.OK or Errno.ENOENT ? Errno.OK : Errno.EIO);
+    Record("nfs-cp write, our server", NfsCp(src, string.Format(ours, "w.bin")));
+    File.Delete(Path.Combine(ganesha.ExportDir, "w.bin"));
+    Record("nfs-cp write, ganesha", NfsCp(src, string.Format(theirs, "w.bin")));
+    Record("our client read, ganesha", Timed(() => ClientRead("/mnt/file.bin")));
+    Record("our client write, ganesha", Timed(() => ClientWrite("/mnt/ours.bin")));
+    Console.WriteLine($"round {r + 1}/{rounds}: " + string.Join(", ", results.Select(kv => $"{kv.Key} {kv.Value[^1]:F0}")));
+}
+
+double Median(string k) { var l = results[k].Order().ToList(); return l[l.Count / 2]; }
+var lines = new List<string>
+{
+    $"| measurement ({sizeMib} MiB, median of {rounds}) | MiB/s |",
+    "|---|---:|",
+};
+lines.AddRange(results.Keys.Select(k => $"| {k} | {Median(k):F0} |"));
+lines.Add("");
+lines.Add("| ratio | value | target |");
+lines.Add("|---|---:|---:|");
+lines.Add($"| nfs-cp read: our server / ganesha | {Median("nfs-cp read, our server") / Median("nfs-cp read, ganesha"):F2} | >= 1.0 |");
+lines.Add($"| nfs-cp write: our server / ganesha | {Median("nfs-cp write, our server") / Median("nfs-cp write, ganesha"):F2} | >= 1.0 |");
+lines.Add($"| read from ganesha: our client / nfs-cp | {Median("our client read, ganesha") / Median("nfs-cp read, ganesha"):F2} | >= 1.0 |");
+lines.Add($"| write to ganesha: our client / nfs-cp | {Median("our client write, ganesha") / Median("nfs-cp write, ganesha"):F2} | >= 1.0 |");
+
+var (one, oneErr) = Load(1, seconds);
+var (many, manyErr) = Load(clients, seconds);
+lines.Add("");
+lines.Add($"| GETATTR+READ against our server, {seconds} s | ops/s | errors |");
+lines.Add("|---|---:|---:|");
+lines.Add($"| 1 client | {one:F0} | {oneErr} |");
+lines.Add($"| {clients} clients | {many:F0} | {manyErr} |");
+lines.Add($"| scaling ({clients} / 1) | {many / one:F2} | |");
+Console.WriteLine();
+foreach (var l in lines)
+    Console.WriteLine(l);
+
+ck.UnmountAll(UnmountFlags.MS_FORCE);
+server.Stop();
+Directory.Delete(shm, true);
+return manyErr + oneErr == 0 ? 0 : 1;
+
+double NfsCp(string from, string to)
+{
+    if (File.Exists(to))
+        File.Delete(to);
+    var sw = Stopwatch.StartNew();
+    var p = System.Diagnostics.Process.Start(new ProcessStartInfo(GaneshaServer.Which("nfs-cp")!) { ArgumentList = { from, to }, RedirectStandardOutput = true, RedirectStandardError = true })!;
+    var err = p.StandardError.ReadToEndAsync();
+    p.StandardOutput.ReadToEnd();
+    p.WaitForExit();
+    sw.Stop();
+    if (p.ExitCode != 0)
+        throw new InvalidOperationException($"nfs-cp {from} {to}: {err.Result}");
+    return sizeMib / sw.Elapsed.TotalSeconds;
+}
+
+double Timed(Action a)
+{
+    var sw = Stopwatch.StartNew();
+    a();
+    return sizeMib / sw.Elapsed.TotalSeconds;
+}
+
+void ClientRead(string path)
+{
+    Check(cp.Open(path, OFlags.O_RDONLY, 0, out int fd));
+    var buf = new byte[1 << 20];
+    long total = 0;
+    while (cp.Read(fd, buf, out int n) == Errno.OK && n > 0)
+        total += n;
+    Check(cp.Close(fd));
+    if (total != size)
+        throw new InvalidOperationException($"read {total} bytes of {size}");
+}
+
+void ClientWrite(string path)
+{
+    Check(cp.Open(path, OFlags.O_CREAT | OFlags.O_WRONLY | OFlags.O_TRUNC, 0x1A4, out int fd));
+    for (long off = 0; off < size; off += 1 << 20)
+        Check(cp.Write(fd, data.AsMemory((int)off, (int)Math.Min(1 << 20, size - off)), out _));
+    Check(cp.Close(fd));
+}
+
+(double OpsPerSec, long Errors) Load(int n, int secs)
+{
+    var fh = RootAndFile(out var rootFh);
+    long ops = 0, errors = 0;
+    var stop = DateTime.UtcNow + TimeSpan.FromSeconds(secs);
+    var threads = Enumerable.Range(0, n).Select(i => new Thread(() =>
+    {
+        var c = new RpcClient(TcpNetwork.Default, "127.0.0.1", server.NfsPort, Nfs3.Program, Nfs3.Version, new RpcClientOptions { Timeout = TimeSpan.FromSeconds(30), Retrans = 1 });
+        var auth = new AuthSys(0, $"load{i}", 1000, 1000, []).ToOpaqueAuth();
+        var rng = new Random(i);
+        long mine = 0, bad = 0;
+        while (DateTime.UtcNow < stop)
+        {
+            var w = c.NewCall(Nfs3.GETATTR, auth);
+            w.WriteOpaque(fh);
+            bad += Ok(c.Call(w, out var res), res) ? 0 : 1;
+            w = c.NewCall(Nfs3.READ, auth);
+            w.WriteOpaque(fh);
+            w.WriteUInt64((ulong)rng.NextInt64(0, size - 65536));
+            w.WriteUInt32(65536);
+            bad += Ok(c.Call(w, out res), res) ? 0 : 1;
+            mine += 2;
+        }
+        c.Close();
+        Interlocked.Add(ref ops, mine);
+        Interlocked.Add(ref errors, bad);
+    })).ToList();
+    var sw = Stopwatch.StartNew();
+    threads.ForEach(t => t.Start());
+    threads.ForEach(t => t.Join());
+    return (ops / sw.Elapsed.TotalSeconds, errors);
+}
+
+static bool Ok(Errno err, RpcResult res)
+{
+    if (err != Errno.OK)
+        return false;
+    var r = res.Reader();
+    bool ok = (NfsStat3)r.ReadUInt32() == NfsStat3.NFS3_OK;
+    res.Release();
+    return ok;
+}
+
+byte[] RootAndFile(out byte[] root)
+{
+    var m = new RpcClient(TcpNetwork.Default, "127.0.0.1", server.MountPort, Mount3.Program, Mount3.Version, new RpcClientOptions());
+    var w = m.NewCall(Mount3.MNT, new AuthSys(0, "bench", 0, 0, []).ToOpaqueAuth());
+    w.WriteString("/export");
+    Check(m.Call(w, out var res));
+    var r = res.Reader();
+    r.ReadUInt32();
+    root = r.ReadOpaque().ToArray();
+    res.Release();
+    m.Close();
+    var c = new RpcClient(TcpNetwork.Default, "127.0.0.1", server.NfsPort, Nfs3.Program, Nfs3.Version, new RpcClientOptions());
+    w = c.NewCall(Nfs3.LOOKUP, new AuthSys(0, "bench", 0, 0, []).ToOpaqueAuth());
+    w.WriteOpaque(root);
+    w.WriteString("file.bin");
+    Check(c.Call(w, out res));
+    r = res.Reader();
+    r.ReadUInt32();
+    var fh = r.ReadOpaque().ToArray();
+    res.Release();
+    c.Close();
+    return fh;
+}
+
+static void Check(Errno e)
+{
+    if (e != Errno.OK)
+        throw new InvalidOperationException($"nfsbench: {e.Message()} ({e})");
+}
