@@ -74,17 +74,30 @@ Check(cp.Mount($"127.0.0.1:{ganesha.ExportDir}", "/mnt", "nfs", options: $"port=
 var results = new Dictionary<string, List<double>>();
 void Record(string name, double mibps) => (results.TryGetValue(name, out var l) ? l : results[name] = new()).Add(mibps);
 
-for (int r = 0; r < rounds; r++)
+// Each measurement starts with the garbage of the one before collected, so that no step pays for another's.
+double Clean(Func<double> measure)
 {
-    Record("nfs-cp read, our server", NfsCp(string.Format(ours, "file.bin"), Path.Combine(shm, "out.bin")));
-    Record("nfs-cp read, ganesha", NfsCp(string.Format(theirs, "file.bin"), Path.Combine(shm, "out.bin")));
-    Check(sp.Unlink("/export/w.bin") is Errno.OK or Errno.ENOENT ? Errno.OK : Errno.EIO);
-    Record("nfs-cp write, our server", NfsCp(src, string.Format(ours, "w.bin")));
-    File.Delete(Path.Combine(ganesha.ExportDir, "w.bin"));
-    Record("nfs-cp write, ganesha", NfsCp(src, string.Format(theirs, "w.bin")));
-    Record("our client read, ganesha", Timed(() => ClientRead("/mnt/file.bin")));
-    Record("our client write, ganesha", Timed(() => ClientWrite("/mnt/ours.bin")));
-    Console.WriteLine($"round {r + 1}/{rounds}: " + string.Join(", ", results.Select(kv => $"{kv.Key} {kv.Value[^1]:F0}")));
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    return measure();
+}
+
+// Round 0 warms up (the JIT, the servers' caches) and is not counted.
+for (int r = 0; r <= rounds; r++)
+{
+    Record("nfs-cp read, our server", Clean(() => NfsCp(string.Format(ours, "file.bin"), Path.Combine(shm, "out.bin"))));
+    Record("nfs-cp read, ganesha", Clean(() => NfsCp(string.Format(theirs, "file.bin"), Path.Combine(shm, "out.bin"))));
+    // nfs-cp creates its target exclusively: a new name every round, the last one removed.
+    Record("nfs-cp write, our server", Clean(() => NfsCp(src, string.Format(ours, $"w{r}.bin"))));
+    Check(sp.Unlink($"/export/w{r}.bin"));
+    Record("nfs-cp write, ganesha", Clean(() => NfsCp(src, string.Format(theirs, $"w{r}.bin"))));
+    File.Delete(Path.Combine(ganesha.ExportDir, $"w{r}.bin"));
+    Record("our client read, ganesha", Clean(() => Timed(() => ClientRead("/mnt/file.bin"))));
+    Record("our client write, ganesha", Clean(() => Timed(() => ClientWrite($"/mnt/ours{r}.bin"))));
+    Check(cp.Unlink($"/mnt/ours{r}.bin"));
+    Console.WriteLine($"round {r}/{rounds}{(r == 0 ? " (warm-up)" : "")}: " + string.Join(", ", results.Select(kv => $"{kv.Key} {kv.Value[^1]:F0}")));
+    if (r == 0)
+        results.Clear();
 }
 
 double Median(string k) { var l = results[k].Order().ToList(); return l[l.Count / 2]; }

@@ -1,11 +1,12 @@
 // Vfs.Nfs / client: reading and writing file data -- read blocks with read-ahead, write-behind
 // with UNSTABLE writes and COMMIT.
 //
-// READ. Data is cached in blocks of rsize bytes (Rnode.Blocks). A read that misses sends READs for
-// the block it needs and, when the file is being read sequentially, for the next ReadAhead blocks
-// too, all at once, and waits for them together: the server works on them in parallel and the
-// following reads are served from memory. Blocks are thrown away when the file changes behind our
-// back (NfsVnops.CacheAttr), when we write over them, and as a sequential reader passes them.
+// READ. Data is cached in blocks of rsize bytes (Rnode.Blocks). A sequential reader keeps the next
+// ReadAhead blocks' READs in flight, sending them before it waits for the block it needs, so the
+// server always has work queued and the reader mostly finds its blocks arrived. READs sent ahead
+// carry the data version they were sent in and are discarded if the file changed meanwhile. Blocks
+// are thrown away when the file changes behind our back (NfsVnops.CacheAttr), when we write over
+// them, and as a sequential reader passes them.
 //
 // WRITE. Written data is gathered into wsize buffers aligned to wsize in the file; a full buffer
 // (or one that the next write does not continue) is sent as an UNSTABLE WRITE without waiting,
@@ -43,76 +44,93 @@ internal static partial class NfsVnops
     }
 
     /// <summary>
-    /// Copies what <paramref name="uio"/> wants of block <paramref name="bi"/>, reading it first -- with the blocks after
-    /// it, for a sequential reader -- if it is not cached. <paramref name="more"/> is false at the end of the data.
+    /// Copies what <paramref name="uio"/> wants of block <paramref name="bi"/>: from the cache, from a READ sent ahead
+    /// earlier, or from a READ sent now. A sequential reader keeps ReadAhead READs in flight ahead of it, sent before it
+    /// waits, so the server always has the next blocks to work on. <paramref name="more"/> is false at the end of the data.
     /// </summary>
     private static Errno ReadBlockInto(Rnode rn, long bi, long size, Cred cr, Uio uio, out bool more)
     {
         var mi = rn.Mi;
         int bs = mi.Rsize;
-        var want = new List<long>();
-        long version;
-        lock (rn.Lock)
+        lock (rn.ReadLock)
         {
-            bool sequential = rn.LastBlock == bi - 1 || rn.LastBlock == bi || bi == 0;
-            rn.LastBlock = bi;
-            if (rn.Blocks.TryGetValue(bi, out var hit))
+            long version;
+            bool sequential;
+            lock (rn.Lock)
             {
+                sequential = rn.LastBlock == bi - 1 || rn.LastBlock == bi || bi == 0;
+                rn.LastBlock = bi;
+                version = rn.DataVersion;
                 if (sequential)
                     foreach (var old in rn.Blocks.Keys.Where(k => k < bi - 1).ToList())
                     {
                         DropBlock(rn.Blocks[old]);
                         rn.Blocks.Remove(old);
                     }
-                more = CopyOut(hit, bs, size, uio);
-                return Errno.OK;
+                if (rn.Blocks.TryGetValue(bi, out var hit))
+                {
+                    more = CopyOut(hit, bs, size, uio);
+                    if (sequential)
+                        ReadAheadLocked(rn, bi, size, cr, version);
+                    return Errno.OK;
+                }
             }
-            version = rn.DataVersion;
-            want.Add(bi);
+            if (!rn.ReadsInFlight.Remove(bi, out var sent) || sent.Version != version)
+            {
+                if (sent.Pending is not null)
+                    mi.Nfs.Rpc.Abandon(sent.Pending);
+                sent = (mi.Nfs.BeginRead(cr, rn.Fh, bi * bs, bs), version);
+            }
             if (sequential)
-                for (long j = bi + 1; j <= bi + mi.ReadAhead && j * bs < size; j++)
-                    if (!rn.Blocks.ContainsKey(j))
-                        want.Add(j);
-        }
-        var pend = want.Select(j => mi.Nfs.BeginRead(cr, rn.Fh, j * bs, bs)).ToList();
-        var got = new List<ReadBlock>();
-        Errno first = Errno.OK;
-        for (int i = 0; i < pend.Count; i++)
-        {
+                ReadAheadLocked(rn, bi, size, cr, version);
             var buf = ArrayPool<byte>.Shared.Rent(bs);
-            var err = mi.Nfs.EndRead(pend[i], buf.AsSpan(0, bs), out int n, out _, out var attr);
-            if (attr is not null && i == 0)
+            var err = mi.Nfs.EndRead(sent.Pending, buf.AsSpan(0, bs), out int n, out _, out var attr);
+            if (attr is not null)
                 CacheAttr(rn, attr, own: false);
+            more = false;
             if (err != Errno.OK)
             {
                 ArrayPool<byte>.Shared.Return(buf);
-                if (i == 0)
-                    first = err;
-                continue;
+                return err;
             }
-            got.Add(new ReadBlock { Index = want[i], Data = buf, Length = n, Version = version });
-        }
-        more = false;
-        if (first != Errno.OK)
-        {
-            foreach (var b in got)
-                DropBlock(b);
-            return first;
-        }
-        lock (rn.Lock)
-        {
-            foreach (var b in got)
+            var b = new ReadBlock { Index = bi, Data = buf, Length = n, Version = version };
+            lock (rn.Lock)
             {
-                if (b.Index == bi)
-                    more = CopyOut(b, bs, size, uio);
-                // Keep only what is still current: a change seen meanwhile makes these blocks stale.
-                if (b.Version == rn.DataVersion && !rn.Blocks.ContainsKey(b.Index))
-                    rn.Blocks[b.Index] = b;
+                more = CopyOut(b, bs, size, uio);
+                // Keep it only if still current: a change seen meanwhile makes it stale.
+                if (b.Version == rn.DataVersion && !rn.Blocks.ContainsKey(bi))
+                    rn.Blocks[bi] = b;
                 else
                     DropBlock(b);
             }
+            return Errno.OK;
         }
-        return Errno.OK;
+    }
+
+    /// <summary>Sends READs for the ReadAhead blocks after <paramref name="bi"/> that are neither cached nor in flight. Caller holds ReadLock.</summary>
+    private static void ReadAheadLocked(Rnode rn, long bi, long size, Cred cr, long version)
+    {
+        var mi = rn.Mi;
+        int bs = mi.Rsize;
+        for (long j = bi + 1; j <= bi + mi.ReadAhead && j * bs < size; j++)
+        {
+            bool cached;
+            lock (rn.Lock)
+                cached = rn.Blocks.ContainsKey(j);
+            if (!cached && !rn.ReadsInFlight.ContainsKey(j))
+                rn.ReadsInFlight[j] = (mi.Nfs.BeginRead(cr, rn.Fh, j * bs, bs), version);
+        }
+    }
+
+    /// <summary>Abandons every READ sent ahead (the file is going away, or its data changed).</summary>
+    private static void AbandonReadAhead(Rnode rn)
+    {
+        lock (rn.ReadLock)
+        {
+            foreach (var (p, _) in rn.ReadsInFlight.Values)
+                rn.Mi.Nfs.Rpc.Abandon(p);
+            rn.ReadsInFlight.Clear();
+        }
     }
 
     /// <summary>Copies from a block into the Uio; false when the block (so the file's data) ends before the Uio is done.</summary>

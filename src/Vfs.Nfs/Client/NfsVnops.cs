@@ -244,6 +244,7 @@ internal static partial class NfsVnops
         var rn = Node(vp);
         if (rn.Dirty)
             FlushWrites(rn, commit: true);
+        AbandonReadAhead(rn);
         lock (rn.Lock)
         {
             foreach (var b in rn.Blocks.Values)

@@ -68,6 +68,12 @@ internal sealed class Rnode
 
     public readonly Dictionary<long, ReadBlock> Blocks = new();
 
+    /// <summary>Serialises the readers of this file, who alone begin and end its READs.</summary>
+    public readonly object ReadLock = new();
+
+    /// <summary>READs sent ahead of the reader and not yet collected, by block, with the data version they were sent in. Under ReadLock.</summary>
+    public readonly Dictionary<long, (Rpc.RpcPending Pending, long Version)> ReadsInFlight = new();
+
     /// <summary>The block read last, to recognise sequential reading.</summary>
     public long LastBlock = -1;
 

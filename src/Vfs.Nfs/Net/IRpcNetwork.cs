@@ -69,6 +69,9 @@ public interface IRpcConnection
     /// </summary>
     Errno Receive(out RpcRecord record);
 
+    /// <summary>True when a Receive would find data without waiting (a record, or part of one, has arrived).</summary>
+    bool HasPending { get; }
+
     /// <summary>Closes the connection; a blocked Receive returns ECONNABORTED.</summary>
     void Close();
 

@@ -43,6 +43,9 @@ public sealed class RecordReader
         _max = maxRecord;
     }
 
+    /// <summary>Bytes read from the socket and not yet handed out.</summary>
+    public int Buffered => _end - _start;
+
     /// <summary>
     /// Reads the next whole record. Returns OK; ECONNRESET at end of stream between records; EPROTO when the
     /// stream ends inside a record; ENOBUFS when the record would exceed the maximum; ECONNABORTED when the

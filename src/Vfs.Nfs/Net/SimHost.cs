@@ -226,6 +226,11 @@ internal sealed class SimEndpoint : IRpcConnection
 
     private object Gate => _inbox;
 
+    public bool HasPending
+    {
+        get { lock (Gate) return _inbox.Count > 0; }
+    }
+
     public Errno Send(ReadOnlySpan<byte> record)
     {
         if (record.Length > _net.MaxRecord)

@@ -137,6 +137,15 @@ public sealed class TcpConnection : IRpcConnection
     public string RemoteAddress { get; }
     public int RemotePort { get; }
 
+    public bool HasPending
+    {
+        get
+        {
+            try { return !_closed && (_reader.Buffered > 0 || _sock.Available > 0); }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { return false; }
+        }
+    }
+
     public Errno Send(ReadOnlySpan<byte> record)
     {
         if (record.Length > _max)

@@ -2,9 +2,10 @@
 // received record into a reply.
 //
 // Threads. Each listener has a thread accepting connections; each connection has a thread reading
-// records. A record that is a call goes to the thread pool, where the procedure runs and the reply
-// is sent (under the connection's send lock), so one client's slow request does not hold up its
-// next ones and many clients are served at once. At most MaxInFlight calls per connection run at a
+// records. A call goes to the thread pool, where the procedure runs and the reply is sent (under
+// the connection's send lock), so one client's slow request does not hold up its next ones and many
+// clients are served at once -- unless it is the connection's only call and nothing follows it,
+// when the reading thread serves it itself. At most MaxInFlight calls per connection run at a
 // time; beyond that the reader stops reading, which pushes back on the client through TCP.
 //
 // Bad input. Every answer the RFC allows is given, and nothing a client sends can stop the server
@@ -127,7 +128,19 @@ public sealed class RpcServer
                     slots.Release();
                     break;
                 }
-                Interlocked.Increment(ref running);
+                // A lone call with nothing behind it is served here, saving the hand-off to another thread
+                // (a client that waits for each reply -- libnfs's nfs-cp -- gains a wake-up per call).
+                if (Interlocked.Increment(ref running) == 1 && !c.HasPending)
+                {
+                    try { Serve(c, rec); }
+                    finally
+                    {
+                        rec.Release();
+                        Interlocked.Decrement(ref running);
+                        slots.Release();
+                    }
+                    continue;
+                }
                 ThreadPool.UnsafeQueueUserWorkItem(_ =>
                 {
                     try { Serve(c, rec); }
