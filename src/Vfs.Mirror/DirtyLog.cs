@@ -67,10 +67,30 @@ public sealed class RangeSet
 /// <summary>One logged vnode.</summary>
 public sealed class DirtyEntry
 {
+    private readonly int _maxNames;
+    private HashSet<string>? _names = new(StringComparer.Ordinal);
+
     internal DirtyEntry(Mnode m, int maxRanges)
     {
         Mnode = m;
         Ranges = new RangeSet(maxRanges);
+        _maxNames = maxRanges;
+    }
+
+    /// <summary>
+    /// For a directory: the names created, removed or renamed in it, or null when more changed than the log
+    /// keeps (then every name of the directory must be compared).
+    /// </summary>
+    public IReadOnlyCollection<string>? Names => _names;
+
+    internal void AddName(string? name)
+    {
+        if (_names is null)
+            return;
+        if (name is null || _names.Count >= _maxNames)
+            _names = null;
+        else
+            _names.Add(name);
     }
 
     /// <summary>The mnode that changed (its vnode is held by the log).</summary>
@@ -108,8 +128,11 @@ public sealed class DirtyLog
     /// <summary>Bytes written by applications while the copy was away (the denominator of resync amplification).</summary>
     public long BytesChanged => Interlocked.Read(ref _bytesChanged);
 
-    /// <summary>Records that <paramref name="m"/> changed in the way <paramref name="kind"/> says (and, for data, which bytes).</summary>
-    public void Record(Mnode m, DirtyKind kind, long offset = 0, long length = 0)
+    /// <summary>
+    /// Records that <paramref name="m"/> changed in the way <paramref name="kind"/> says: for data, which bytes; for
+    /// names, which name (null: names that cannot be told).
+    /// </summary>
+    public void Record(Mnode m, DirtyKind kind, long offset = 0, long length = 0, string? name = null)
     {
         if ((kind & DirtyKind.Data) != 0)
             Interlocked.Add(ref _bytesChanged, length);
@@ -138,6 +161,8 @@ public sealed class DirtyLog
                 e.Kind |= kind;
                 if ((kind & DirtyKind.Data) != 0)
                     e.Ranges.Add(offset, length);
+                if ((kind & DirtyKind.Names) != 0)
+                    e.AddName(name);
             }
         }
         Release(dropped);
@@ -155,6 +180,13 @@ public sealed class DirtyLog
                 _entries.Remove(e.Mnode);
             return taken;
         }
+    }
+
+    /// <summary>True when <paramref name="m"/> has an entry still waiting in the log.</summary>
+    public bool Contains(Mnode m)
+    {
+        lock (_lock)
+            return _entries.ContainsKey(m);
     }
 
     /// <summary>Forgets everything (after a full resync, or at unmount), releasing the held mnodes.</summary>

@@ -161,9 +161,8 @@ internal static partial class MirrorVnops
             var err = MirrorSubr.Apply(m, "create", (c, ld) =>
             {
                 lowers[c.Index]?.Rele();
-                var e = Vop.Create(ld, name, vap.Clone(), excl, mode, out lowers[c.Index], cr, flag, ct);
-                return e;
-            }, m, DirtyKind.Names);
+                return Vop.Create(ld, name, vap.Clone(), excl, mode, out lowers[c.Index], cr, flag, ct);
+            }, m, DirtyKind.Names, name: name);
             if (err != Errno.OK)
             {
                 Release(lowers);
@@ -196,7 +195,7 @@ internal static partial class MirrorVnops
             {
                 lowers[c.Index]?.Rele();
                 return Vop.Mkdir(ld, dirname, vap.Clone(), out lowers[c.Index], cr, ct);
-            }, m, DirtyKind.Names);
+            }, m, DirtyKind.Names, consistent: e => e == Errno.EEXIST, name: dirname);
             if (err != Errno.OK)
             {
                 Release(lowers);
@@ -216,7 +215,7 @@ internal static partial class MirrorVnops
         var m = MirrorSubr.Mn(dvp);
         using var _ = m.Mfs.EnterOp();
         return WithDirLock(m, () => MirrorSubr.Apply(m, "symlink",
-            (c, ld) => Vop.Symlink(ld, linkname, vap.Clone(), target, cr, ct), m, DirtyKind.Names));
+            (c, ld) => Vop.Symlink(ld, linkname, vap.Clone(), target, cr, ct), m, DirtyKind.Names, name: linkname));
     }
 
     private static Errno MfsLink(Vnode tdvp, Vnode svp, string tnm, Cred cr, CallerContext? ct)
@@ -230,7 +229,7 @@ internal static partial class MirrorVnops
         {
             var e = MirrorSubr.Resolve(sm, c, out var ls);
             return e != Errno.OK ? e : Vop.Link(ld, ls!, tnm, cr, ct);
-        }, m, DirtyKind.Names, logged2: sm));
+        }, m, DirtyKind.Names, name: tnm));
     }
 
     private static Errno MfsRemove(Vnode dvp, string nm, Cred cr, CallerContext? ct)
@@ -238,7 +237,7 @@ internal static partial class MirrorVnops
         var m = MirrorSubr.Mn(dvp);
         using var _ = m.Mfs.EnterOp();
         return WithDirLock(m, () => MirrorSubr.Apply(m, "remove", (c, ld) => Vop.Remove(ld, nm, cr, ct), m, DirtyKind.Names,
-            consistent: e => e == Errno.ENOENT));
+            consistent: e => e == Errno.ENOENT, name: nm));
     }
 
     private static Errno MfsRmdir(Vnode dvp, string nm, Vnode? cdir, Cred cr, CallerContext? ct)
@@ -252,7 +251,7 @@ internal static partial class MirrorVnops
             if (cm is not null)
                 MirrorSubr.Resolve(cm, c, out lcdir);
             return Vop.Rmdir(ld, nm, lcdir, cr, ct);
-        }, m, DirtyKind.Names, consistent: e => e == Errno.ENOENT));
+        }, m, DirtyKind.Names, consistent: e => e == Errno.ENOENT, name: nm));
     }
 
     private static Errno MfsRename(Vnode sdvp, string snm, Vnode tdvp, string tnm, Cred cr, CallerContext? ct)
@@ -279,7 +278,7 @@ internal static partial class MirrorVnops
                     {
                         var e = MirrorSubr.Resolve(tm, c, out var ltd);
                         return e != Errno.OK ? e : Vop.Rename(lsd, snm, ltd!, tnm, cr, ct);
-                    }, sm, DirtyKind.Names, logged2: ReferenceEquals(sm, tm) ? null : tm);
+                    }, sm, DirtyKind.Names, logged2: tm, name: snm, name2: tnm);
                     if (err == Errno.OK)
                         mi.Mnodes.Reparent(MirrorSubr.Mn(moving!), tm, tnm);
                     return err;

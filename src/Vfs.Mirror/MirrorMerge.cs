@@ -92,19 +92,27 @@ internal sealed class MirrorMerge
     }
 
     /// <summary>
-    /// The entries of one directory only, from dirs[0] (an available copy) to dirs[1] (a copy being resynced):
-    /// what the target lacks is copied whole, what it holds differently is replaced, what the source no
-    /// longer has is removed. Subdirectories present on both sides are left alone (their own log entries
-    /// cover them). <paramref name="copiedWhole"/> is told the source vnode of everything copied whole.
+    /// Entries of one directory only, from dirs[0] (an available copy) to dirs[1] (a copy being resynced).
+    /// With <paramref name="changed"/> (the names created, removed or renamed while the copy was away), each
+    /// of those is made the same as the source's, whole. Without it, every name is compared: what the target
+    /// lacks is copied whole, what it holds differently is replaced, what the source no longer has is removed.
+    /// Subdirectories present on both sides are not entered (their own log entries cover them).
+    /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole.
     /// </summary>
-    public Errno OneWayEntries(Vnode[] dirs, Action<Vnode> copiedWhole)
+    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole)
     {
         try
         {
-            var err = MirrorCopy.ReadDir(dirs[0], out var a);
-            if (err != Errno.OK || (err = MirrorCopy.ReadDir(dirs[1], out var b)) != Errno.OK)
-                return err;
-            var names = new SortedSet<string>(a.Select(d => d.Name).Concat(b.Select(d => d.Name)), StringComparer.Ordinal);
+            var err = Errno.OK;
+            IEnumerable<string> names;
+            if (changed is not null)
+                names = changed.OrderBy(n => n, StringComparer.Ordinal).ToArray();
+            else
+            {
+                if ((err = MirrorCopy.ReadDir(dirs[0], out var a)) != Errno.OK || (err = MirrorCopy.ReadDir(dirs[1], out var b)) != Errno.OK)
+                    return err;
+                names = new SortedSet<string>(a.Select(d => d.Name).Concat(b.Select(d => d.Name)), StringComparer.Ordinal);
+            }
             foreach (var name in names)
             {
                 var vps = new Vnode?[2];
@@ -123,9 +131,9 @@ internal sealed class MirrorMerge
                                 return err;
                         }
                     }
-                    else if (vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
+                    else if (changed is null && vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
                         continue;
-                    else if (vas[0]!.Type == VType.VDIR || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
+                    else if (changed is not null || vas[0]!.Type == VType.VDIR || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
                     {
                         if ((err = Replace(dirs, name, vps, vas, 0, 1)) != Errno.OK)
                             return err;
@@ -362,7 +370,7 @@ internal sealed class MirrorMerge
     private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to)
     {
         var fa = vas[from]!;
-        if (vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG)
+        if (vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1)
         {
             var err = MirrorCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
             if (err != Errno.OK)

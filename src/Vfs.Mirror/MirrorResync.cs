@@ -95,7 +95,7 @@ internal static class MirrorResync
         try
         {
             foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0).OrderBy(e => Depth(e.Mnode)))
-                if ((err = SyncNames(mi, c, e.Mnode, stats, copiedWhole)) != Errno.OK)
+                if ((err = SyncNames(mi, c, e.Mnode, e.Names, stats, copiedWhole)) != Errno.OK)
                     return err;
             foreach (var e in batch.Where(e => (e.Kind & (DirtyKind.Data | DirtyKind.Attr)) != 0))
                 if (!copiedWhole.Contains(e.Mnode) && (err = SyncFile(mi, c, e, stats)) != Errno.OK)
@@ -121,7 +121,7 @@ internal static class MirrorResync
     private static MfsCopy? Source(MfsVfs mi, MfsCopy c) => mi.Copies.FirstOrDefault(x => x.State == CopyState.Available && !ReferenceEquals(x, c));
 
     /// <summary>Makes directory <paramref name="dm"/>'s entries in copy <paramref name="c"/> the same as in an available copy.</summary>
-    private static Errno SyncNames(MfsVfs mi, MfsCopy c, Mnode dm, CopyStats stats, HashSet<Mnode> copiedWhole)
+    private static Errno SyncNames(MfsVfs mi, MfsCopy c, Mnode dm, IReadOnlyCollection<string>? names, CopyStats stats, HashSet<Mnode> copiedWhole)
     {
         var src = Source(mi, c);
         if (src is null)
@@ -137,7 +137,7 @@ internal static class MirrorResync
         try
         {
             var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp));
-            err = merge.OneWayEntries([sdir!, tdir!], svp =>
+            err = merge.OneWayEntries([sdir!, tdir!], names, svp =>
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
                     copiedWhole.Add(child);

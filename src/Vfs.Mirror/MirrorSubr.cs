@@ -98,7 +98,8 @@ internal static class MirrorSubr
     /// With <paramref name="parallel"/>, the copies are asked at the same time.
     /// </summary>
     public static Errno Apply(Mnode m, string what, Func<MfsCopy, Vnode, Errno> op, Mnode logged, DirtyKind dirty,
-        long offset = 0, long length = 0, bool parallel = false, Func<Errno, bool>? consistent = null, Mnode? logged2 = null)
+        long offset = 0, long length = 0, bool parallel = false, Func<Errno, bool>? consistent = null, Mnode? logged2 = null,
+        string? name = null, string? name2 = null)
     {
         var mi = m.Mfs;
         var targets = mi.UpdateCopies();
@@ -119,17 +120,16 @@ internal static class MirrorSubr
             for (int i = 0; i < targets.Length; i++)
                 results[i] = RunOnCopy(m, targets[i], op);
         }
-        LogMissed(mi, targets, logged, dirty, offset, length);
-        if (logged2 is not null)
-            LogMissed(mi, targets, logged2, dirty, offset, length);
-        var err = Combine(mi, what, m, results, logged, logged2, dirty, offset, length, consistent);
+        var log = new LogTarget(logged, logged2, dirty, offset, length, name, name2);
+        LogMissed(mi, targets, log);
+        var err = Combine(mi, what, m, results, log, consistent);
         if (mi.Options.Mode == MirrorMode.ActivePassive && IsCopyFailure(err) && err is not (Errno.ENOSPC or Errno.EDQUOT or Errno.EROFS or Errno.EFBIG))
         {
             // Fig. 10: the active copy stopped answering; carry on against the passive one.
             var active = targets[0];
             active.CountFailure();
             if (mi.MarkUnavailable(active, $"{err} on {what} {m.PathFromRoot}"))
-                return Apply(m, what, op, logged, dirty, offset, length, parallel, consistent, logged2);
+                return Apply(m, what, op, logged, dirty, offset, length, parallel, consistent, logged2, name, name2);
         }
         return err;
     }
@@ -149,26 +149,29 @@ internal static class MirrorSubr
         return new CopyResult(c, err);
     }
 
-    private static void Record(MfsCopy c, Mnode logged, Mnode? logged2, DirtyKind kind, long offset, long length)
+    /// <summary>What a copy that misses an update must log: which mnodes, what kind of change, which bytes or names.</summary>
+    public readonly record struct LogTarget(Mnode Logged, Mnode? Logged2, DirtyKind Kind, long Offset, long Length, string? Name, string? Name2)
     {
-        c.Log.Record(logged, kind, offset, length);
-        if (logged2 is not null)
-            c.Log.Record(logged2, kind, offset, length);
+        public void Record(MfsCopy c, DirtyKind kind)
+        {
+            c.Log.Record(Logged, kind, Offset, Length, Name);
+            if (Logged2 is not null)
+                c.Log.Record(Logged2, kind, Offset, Length, Name2);
+        }
     }
 
     /// <summary>Records the update in the log of every copy that was not asked (unavailable, or passive).</summary>
-    private static void LogMissed(MfsVfs mi, MfsCopy[] asked, Mnode logged, DirtyKind dirty, long offset, long length)
+    private static void LogMissed(MfsVfs mi, MfsCopy[] asked, LogTarget log)
     {
-        if (dirty == DirtyKind.None || mi.Options.Mode == MirrorMode.ActivePassive)
+        if (log.Kind == DirtyKind.None || mi.Options.Mode == MirrorMode.ActivePassive)
             return;
         foreach (var c in mi.Copies)
             if (Array.IndexOf(asked, c) < 0)
-                c.Log.Record(logged, dirty, offset, length);
+                log.Record(c, log.Kind);
     }
 
     /// <summary>Rules 2-4 of the error policy.</summary>
-    public static Errno Combine(MfsVfs mi, string what, Mnode m, CopyResult[] results, Mnode logged, Mnode? logged2,
-        DirtyKind dirty, long offset, long length, Func<Errno, bool>? consistent)
+    public static Errno Combine(MfsVfs mi, string what, Mnode m, CopyResult[] results, LogTarget log, Func<Errno, bool>? consistent)
     {
         if (results.Length == 0)
             return Errno.EIO;
@@ -190,12 +193,12 @@ internal static class MirrorSubr
             if (r.Copy.State == CopyState.Resyncing && r.Err == Errno.ENOENT)
             {
                 // The copy is still catching up and does not have this file yet: the resync will bring it.
-                Record(r.Copy, logged, logged2, dirty | DirtyKind.Names, offset, length);
+                log.Record(r.Copy, log.Kind | DirtyKind.Names);
                 continue;
             }
             r.Copy.CountFailure();
             if (mi.MarkUnavailable(r.Copy, $"{r.Err} on {what} {m.PathFromRoot}"))
-                Record(r.Copy, logged, logged2, dirty == DirtyKind.None ? DirtyKind.Attr : dirty, offset, length);
+                log.Record(r.Copy, log.Kind == DirtyKind.None ? DirtyKind.Attr : log.Kind);
         }
         return Errno.OK;
     }
