@@ -44,7 +44,7 @@ internal static partial class MirrorVnops
         foreach (var c in mi.UpdateCopies())
             if (MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
                 lowers.Add(lv!);
-        MirrorLock.LockAll(lowers, RwLockType.Writer);
+        MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
         try
         {
             long offset = uio.Offset;

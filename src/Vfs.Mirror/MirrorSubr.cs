@@ -45,8 +45,8 @@ internal static class MirrorSubr
         if (vp is not null)
             return Errno.OK;
         var parent = m.Parent;
-        if (parent is null)
-            return Errno.ENOENT;
+        if (parent is null || (m.State & MnodeState.Removed) != 0)
+            return Errno.ENOENT; // a removed file cannot be found again by its old name: that name may be another file now
         var err = Resolve(parent, c, out var pvp);
         if (err != Errno.OK)
             return err;
@@ -121,7 +121,8 @@ internal static class MirrorSubr
                 results[i] = RunOnCopy(m, targets[i], op);
         }
         var log = new LogTarget(logged, logged2, dirty, offset, length, name, name2);
-        LogMissed(mi, targets, log);
+        if (results.Any(r => r.Err == Errno.OK) || (dirty & DirtyKind.Data) != 0)
+            LogMissed(mi, targets, log); // an update refused everywhere changed nothing, and there is nothing to catch up on
         var err = Combine(mi, what, m, results, log, consistent);
         if (mi.Options.Mode == MirrorMode.ActivePassive && IsCopyFailure(err) && err is not (Errno.ENOSPC or Errno.EDQUOT or Errno.EROFS or Errno.EFBIG))
         {
@@ -190,6 +191,8 @@ internal static class MirrorSubr
         {
             if (r.Err == Errno.OK || (consistent?.Invoke(r.Err) ?? false))
                 continue;
+            if (r.Err == Errno.ENOENT && (m.State & MnodeState.Removed) != 0)
+                continue; // an open file unlinked through the mirror, never known in this copy: it is gone there anyway
             if (r.Copy.State == CopyState.Resyncing && r.Err == Errno.ENOENT)
             {
                 // The copy is still catching up and does not have this file yet: the resync will bring it.
