@@ -159,14 +159,15 @@ internal static class MirrorCopy
     }
 
     /// <summary>
-    /// Copies bytes [start, end) of <paramref name="src"/> to the same offsets of <paramref name="dst"/>, then gives
-    /// dst src's size if this range reaches src's end. With <paramref name="fresh"/> (dst was just created empty)
-    /// chunks of zeros are left as holes.
+    /// Copies bytes [start, end) of <paramref name="src"/> to the same offsets of <paramref name="dst"/> (sizes are the
+    /// caller's business: CopyAttrs). With <paramref name="fresh"/> (dst was just created empty) chunks of zeros are
+    /// left as holes. Each chunk is copied under both files' rwlocks, unless the caller already holds them
+    /// (<paramref name="locked"/>).
     /// </summary>
-    public static Errno CopyData(Vnode src, Vnode dst, long start, long end, CopyStats st, bool fresh = false)
+    public static Errno CopyData(Vnode src, Vnode dst, long start, long end, CopyStats st, bool fresh = false, bool locked = false)
     {
         var buf = new byte[Chunk];
-        var pair = new[] { src, dst };
+        var pair = locked ? Array.Empty<Vnode>() : new[] { src, dst };
         for (long off = start; off < end;)
         {
             int n = (int)Math.Min(Chunk, end - off);

@@ -228,23 +228,34 @@ internal static class MirrorResync
         }
         if (MirrorSubr.Resolve(m, c, out var tv) != Errno.OK)
             return Errno.OK; // not in the copy yet: a names entry copies it whole
-        var va = new Vattr(AttrMask.AT_ALL);
-        var err = Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred);
-        if (err != Errno.OK)
-            return err;
-        if (va.Type == VType.VREG && (e.Kind & DirtyKind.Data) != 0)
+        // Both files stay locked from reading the source's attributes to setting the target's, so an application
+        // write in between cannot leave the copies with different data or times.
+        var pair = new[] { sv!, tv! };
+        MirrorLock.LockAll(pair, RwLockType.Writer, mi);
+        try
         {
-            if (e.Ranges.Whole)
-                err = MirrorCopy.CopyData(sv!, tv!, 0, va.Size, stats);
-            else
-                foreach (var (s, end) in e.Ranges.Ranges)
-                    if (s < va.Size && (err = MirrorCopy.CopyData(sv!, tv!, s, Math.Min(end, va.Size), stats)) != Errno.OK)
-                        break;
+            var va = new Vattr(AttrMask.AT_ALL);
+            var err = Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred);
             if (err != Errno.OK)
                 return err;
+            if (va.Type == VType.VREG && (e.Kind & DirtyKind.Data) != 0)
+            {
+                if (e.Ranges.Whole)
+                    err = MirrorCopy.CopyData(sv!, tv!, 0, va.Size, stats, locked: true);
+                else
+                    foreach (var (s, end) in e.Ranges.Ranges)
+                        if (s < va.Size && (err = MirrorCopy.CopyData(sv!, tv!, s, Math.Min(end, va.Size), stats, locked: true)) != Errno.OK)
+                            break;
+                if (err != Errno.OK)
+                    return err;
+            }
+            stats.Files++;
+            return MirrorCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG);
         }
-        stats.Files++;
-        return MirrorCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG);
+        finally
+        {
+            MirrorLock.UnlockAll(pair, RwLockType.Writer);
+        }
     }
 
     /// <summary>
