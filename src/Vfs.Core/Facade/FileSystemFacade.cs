@@ -182,7 +182,9 @@ public sealed class FileSystemFacade
             throw VfsErrors.ToException(Errno.EEXIST, to);
         }
         var err = Process.Rename(from, to);
-        VfsErrors.Check(err, err == Errno.ENOENT && Process.Lstat(from, out _) == Errno.OK ? to : from);
+        if (err == Errno.ENOENT && Process.Lstat(from, out _) == Errno.OK)
+            VfsErrors.Check(err, to, isDirectory: true); // the source is there: the target's directory is not
+        VfsErrors.Check(err, from);
     }
 
     /// <summary>Makes <paramref name="path"/> a symbolic link to <paramref name="target"/> (File.CreateSymbolicLink).</summary>
