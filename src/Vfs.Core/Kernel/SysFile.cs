@@ -11,8 +11,8 @@ public sealed partial class Process
 {
     /// <summary>
     /// open(2). Returns OK with the lowest free descriptor, or EINVAL (bad flags), ENOENT, EEXIST (O_CREAT|O_EXCL),
-    /// EISDIR (writing a directory), ENOTDIR (O_DIRECTORY), ELOOP (O_NOFOLLOW on a link), EACCES, EROFS, EMFILE,
-    /// ENAMETOOLONG.
+    /// EISDIR (writing a directory, or O_CREAT naming one), ENOTDIR (O_DIRECTORY), ELOOP (O_NOFOLLOW on a link),
+    /// EACCES, EROFS, EMFILE, ENAMETOOLONG.
     /// </summary>
     public Errno Open(string path, OFlags flags, uint mode, out int fd)
     {
@@ -54,6 +54,11 @@ public sealed partial class Process
                 {
                     vp.Rele();
                     return Errno.EEXIST;
+                }
+                if (vp.Type == VType.VDIR)
+                {
+                    vp.Rele();
+                    return Errno.EISDIR; // O_CREAT names a file to make or open, never a directory
                 }
             }
         }

@@ -25,6 +25,7 @@ public class HoldTests
             Ok(p.Symlink("loop", "/m/loop"));
             p.Open("/m/f", O_CREAT | O_EXCL | O_WRONLY, Mode666, out _);
             p.Open("/m/d", O_WRONLY, 0, out _);
+            p.Open("/m/d", O_CREAT | O_RDONLY, 0, out _);
             p.Open("/m/f", O_DIRECTORY, 0, out _);
             p.Open("/m/l", O_NOFOLLOW, 0, out _);
             p.Open("/m/loop", O_RDONLY, 0, out _);
