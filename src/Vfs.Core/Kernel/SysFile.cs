@@ -10,7 +10,7 @@ namespace UnixVfs.Core;
 public sealed partial class Process
 {
     /// <summary>
-    /// open(2). Returns OK with the lowest free descriptor, or EINVAL (bad flags), ENOENT, EEXIST (O_CREAT|O_EXCL),
+    /// open(2). Returns OK with the lowest free descriptor, or EINVAL (bad flags, O_CREAT with O_DIRECTORY), ENOENT, EEXIST (O_CREAT|O_EXCL),
     /// EISDIR (writing a directory, or O_CREAT naming one), ENOTDIR (O_DIRECTORY), ELOOP (O_NOFOLLOW on a link),
     /// EACCES, EROFS, EMFILE, ENAMETOOLONG.
     /// </summary>
@@ -19,6 +19,8 @@ public sealed partial class Process
         fd = -1;
         if ((flags & ~OFlags.O_VALID) != 0 || (flags & OFlags.O_ACCMODE) == OFlags.O_ACCMODE)
             return Errno.EINVAL;
+        if ((flags & (OFlags.O_CREAT | OFlags.O_DIRECTORY)) == (OFlags.O_CREAT | OFlags.O_DIRECTORY))
+            return Errno.EINVAL; // as Linux since 6.4: it could only create a file and then refuse to open it
         if (!FdAvailable())
             return Errno.EMFILE;
         var fflag = ToFileFlags(flags);
