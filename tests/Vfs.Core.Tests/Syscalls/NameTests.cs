@@ -335,6 +335,8 @@ public class NameTests
         Assert.Equal(Errno.EINVAL, P.Rename("/m/a", "/m/a/b/c/d"));
         Assert.Equal(Errno.EINVAL, P.Rename("/m/a", "/m/a/b/new"));
         Assert.Equal(Errno.EINVAL, P.Rename("/m/a", "/m/a/b/c"));  // an existing empty directory there
+        Assert.Equal(Errno.EINVAL, P.Rename("/m/a", "/m/a/b"));    // even where the target is not empty
+        Assert.Equal(Errno.EINVAL, P.Rename("/m/a", "/m/a/b/f"));  // or not a directory
         Assert.Equal(Errno.ENOTEMPTY, P.Rename("/m/a/b", "/m/a")); // the target an ancestor of the source
         Assert.Equal(before, TreeSnapshot.Take(_h.Kernel, "/m"));
     }
