@@ -218,9 +218,11 @@ public class NameTests
         _h.WriteFile("/rootfile", "");
         var before = TreeSnapshot.Take(_h.Kernel, "/m");
         Assert.Equal(Errno.EEXIST, P.Link("/m/f", "/m/g"));
+        Assert.Equal(Errno.EEXIST, P.Link("/m/d", "/m/g")); // the existing target is reported before the directory
         Assert.Equal(Errno.EPERM, P.Link("/m/d", "/m/d2"));
         Assert.Equal(Errno.ENOENT, P.Link("/m/nope", "/m/h"));
         Assert.Equal(Errno.ENOENT, P.Link("/m/f", "/m/nodir/h"));
+        Assert.Equal(Errno.ENOENT, P.Link("/m/d", "/m/nodir/h"));
         Assert.Equal(Errno.EXDEV, P.Link("/rootfile", "/m/h"));
         Assert.Equal(Errno.EXDEV, P.Link("/m/f", "/h"));
         Assert.Equal(before, TreeSnapshot.Take(_h.Kernel, "/m"));
