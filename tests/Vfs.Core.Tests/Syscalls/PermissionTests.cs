@@ -112,6 +112,7 @@ public class PermissionTests
         WriteFile(_alice, "/m/home/f", "");
         Assert.Equal(Errno.EPERM, _alice.Chown("/m/home/f", 1001, uint.MaxValue));
         Assert.Equal(Errno.EPERM, _alice.Chown("/m/home/f", uint.MaxValue, 200));
+        Assert.Equal(Errno.EPERM, _bob.Chown("/m/home/f", uint.MaxValue, 100)); // not the owner, even for no change
         var alice2 = _h.User(1000, 100, 300);
         Ok(alice2.Chown("/m/home/f", uint.MaxValue, 300));
         Assert.Equal(300u, _h.StatOf("/m/home/f").Gid);
