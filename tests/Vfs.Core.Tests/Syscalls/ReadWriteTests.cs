@@ -265,6 +265,24 @@ public class ReadWriteTests
     }
 
     [Fact]
+    public void A_far_sparse_write_costs_one_page()
+    {
+        int fd = OpenRw();
+        const long far = 1L << 40; // 1 TiB
+        Ok(P.Pwrite(fd, "z"u8.ToArray(), far, out int n));
+        Assert.Equal(1, n);
+        var st = _h.StatOf("/m/f");
+        Assert.Equal(far + 1, st.Size);
+        Assert.Equal(8L, st.Blocks);
+        var buf = new byte[2];
+        Ok(P.Pread(fd, buf, far - 1, out n));
+        Assert.Equal(new byte[] { 0, (byte)'z' }, buf);
+        Ok(P.Ftruncate(fd, 0));
+        Assert.Equal(0L, _h.StatOf("/m/f").Blocks);
+        Ok(P.Close(fd));
+    }
+
+    [Fact]
     public void Writes_of_two_descriptors_on_one_file_see_each_other_at_once()
     {
         int a = OpenRw();
