@@ -133,8 +133,9 @@ public class OpsTableTests
         Assert.Equal(Errno.OK, FsSubr.CheckName("ok"));
         Assert.Equal(Errno.OK, FsSubr.CheckName(new string('a', 255)));
         Assert.Equal(Errno.OK, FsSubr.CheckName("..."));
-        foreach (var bad in new[] { "", ".", "..", "a/b", "a\0b" })
+        foreach (var bad in new[] { "", ".", "..", "a/b", "a\0b", "\uD800", "x\uDC00" })
             Assert.Equal(Errno.EINVAL, FsSubr.CheckName(bad));
+        Assert.Equal(Errno.OK, FsSubr.CheckName("\U0001F600"));
         Assert.Equal(Errno.ENAMETOOLONG, FsSubr.CheckName(new string('a', 256)));
         Assert.Equal(Errno.ENAMETOOLONG, FsSubr.CheckName(new string('€', 86))); // 258 bytes
     }
