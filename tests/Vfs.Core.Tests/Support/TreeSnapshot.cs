@@ -34,10 +34,12 @@ public static class TreeSnapshot
         switch (st.Type)
         {
             case VType.VREG:
+                // The first MiB stands for the contents: a sparse file may be terabytes long.
                 Assert.Equal(Errno.OK, p.Open(path, OFlags.O_RDONLY, 0, out int fd));
-                var data = TestHost.ReadAll(p, fd);
+                var data = new byte[(int)Math.Min(st.Size, 1 << 20)];
+                Assert.Equal(Errno.OK, p.Pread(fd, data, 0, out int n));
                 Assert.Equal(Errno.OK, p.Close(fd));
-                sb.Append(" sha=").Append(Convert.ToHexString(SHA256.HashData(data))[..16]);
+                sb.Append(" sha=").Append(Convert.ToHexString(SHA256.HashData(data.AsSpan(0, n)))[..16]);
                 break;
             case VType.VLNK:
                 Assert.Equal(Errno.OK, p.Readlink(path, out string target));
