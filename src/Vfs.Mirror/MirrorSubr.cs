@@ -15,6 +15,8 @@
 //      nothing it was told succeeded can be lost, and the failed copy is caught up when it returns.
 //      Two disagreements leave the copies consistent and take nothing down: ENOENT from a remove or
 //      rmdir (the name is gone either way), EEXIST from a mkdir (the directory is there either way).
+//      With errors=return the caller also gets the failed copy's errno (the update is still on every
+//      available copy and logged for the failed one), for applications that must hear of every failure.
 //   4. If no copy succeeds, the primary copy's errno is returned.
 //   5. A copy that is unavailable is not asked; the update goes to its dirty log instead.
 namespace UnixVfs.Mirror;
@@ -187,6 +189,7 @@ internal static class MirrorSubr
                     return r.Err;
             return first;
         }
+        var failed = Errno.OK;
         foreach (var r in results)
         {
             if (r.Err == Errno.OK || (consistent?.Invoke(r.Err) ?? false))
@@ -202,7 +205,9 @@ internal static class MirrorSubr
             r.Copy.CountFailure();
             if (mi.MarkUnavailable(r.Copy, $"{r.Err} on {what} {m.PathFromRoot}"))
                 log.Record(r.Copy, log.Kind == DirtyKind.None ? DirtyKind.Attr : log.Kind);
+            if (mi.Options.ReturnCopyErrors)
+                failed = r.Err;
         }
-        return Errno.OK;
+        return failed;
     }
 }
