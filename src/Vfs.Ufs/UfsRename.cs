@@ -102,8 +102,10 @@ internal static partial class UfsVnops
         }
         if (sip.IsDir)
         {
-            if (ReferenceEquals(sip, tdp) || (moveDir && (err = CheckPath(sip, tdp)) != Errno.OK))
-                return err == Errno.OK ? Errno.EINVAL : err;
+            if (ReferenceEquals(sip, tdp))
+                return Errno.EINVAL;
+            if (moveDir && (err = CheckPath(sip, tdp)) != Errno.OK)
+                return err;
             if (moveDir && !replace && tdp.Din.Nlink >= LinkMax)
                 return Errno.EMLINK;
         }
