@@ -59,8 +59,25 @@ internal sealed class MountInfo
     /// <summary>The most WRITEs of one file in flight at once.</summary>
     public int MaxWritesInFlight = 8;
 
-    /// <summary>Uncommitted data of one file beyond which a COMMIT is sent (so the buffers can go).</summary>
-    public long MaxUncommitted = 64L << 20;
+    /// <summary>Written-but-uncommitted data of one file beyond which a COMMIT is sent, without waiting, so that its buffers can be reused.</summary>
+    public long CommitEvery = 32L << 20;
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<byte[]> _buffers = new();
+    private const int MaxPooledBuffers = 64;
+
+    /// <summary>
+    /// A buffer of at least rsize and wsize bytes for a read block or a write. The mount keeps its own pool of
+    /// them: fresh memory is slow to come by (the page faults of a new allocation cost more than the copy), and
+    /// a sequential writer or reader needs the same few dozen over and over.
+    /// </summary>
+    public byte[] RentBuffer() => _buffers.TryTake(out var b) ? b : new byte[Math.Max(Rsize, Wsize)];
+
+    /// <summary>Gives a buffer from RentBuffer back.</summary>
+    public void ReturnBuffer(byte[] b)
+    {
+        if (_buffers.Count < MaxPooledBuffers)
+            _buffers.Add(b);
+    }
 
     /// <summary>The AUTH_SYS credential sent for <paramref name="cr"/>.</summary>
     public OpaqueAuth Auth(Cred cr) =>

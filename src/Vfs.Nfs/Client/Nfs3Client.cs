@@ -235,22 +235,37 @@ public sealed class Nfs3Client
         }
     }
 
-    public Errno Commit(Cred cr, byte[] fh, out ulong verf, out Vattr? after)
+    /// <summary>Sends a COMMIT of the whole file without waiting (collect with EndCommit).</summary>
+    public RpcPending BeginCommit(Cred cr, byte[] fh)
     {
         var w = Call(Nfs3.COMMIT, cr, fh);
         w.WriteUInt64(0);
         w.WriteUInt32(0);
-        ulong v = 0;
-        Vattr? a = null;
-        var err = Run(w, (ref XdrReader r, NfsStat3 st) =>
+        return _rpc.Begin(w);
+    }
+
+    /// <summary>Collects a COMMIT: the server's write verifier, and the file's attributes after it.</summary>
+    public Errno EndCommit(RpcPending p, out ulong verf, out Vattr? after)
+    {
+        verf = 0;
+        after = null;
+        var err = _rpc.End(p, out var res);
+        if (err != Errno.OK)
+            return err;
+        try
         {
-            a = Nfs3Attr.ReadWcc(ref r, out _);
-            if (st == NfsStat3.NFS3_OK)
-                v = r.ReadUInt64();
-            return Errno.OK;
-        });
-        (verf, after) = (v, a);
-        return err;
+            var r = res.Reader();
+            var st = (NfsStat3)r.ReadUInt32();
+            after = Nfs3Attr.ReadWcc(ref r, out _);
+            if (st != NfsStat3.NFS3_OK)
+                return r.Failed ? Errno.EPROTO : Nfs3Status.ToErrno(st);
+            verf = r.ReadUInt64();
+            return r.Failed ? Errno.EPROTO : Errno.OK;
+        }
+        finally
+        {
+            res.Release();
+        }
     }
 
     /// <summary>The common reply of CREATE, MKDIR, SYMLINK and MKNOD: the new object's handle and attributes, the directory's.</summary>

@@ -13,9 +13,9 @@
 // with up to MaxWritesInFlight of them in flight. A write's buffer is kept after its reply until
 // a COMMIT covers it: if the COMMIT's verifier differs from the one the WRITE got, the server
 // restarted in between and may have lost the data, so it is written again (FILE_SYNC). COMMIT is
-// sent at close and fsync (close-to-open), and whenever more than MaxUncommitted bytes wait.
+// sent at close and fsync (close-to-open), waiting for its answer, and, without waiting, whenever more
+// than CommitEvery bytes are uncommitted, so that a long write recycles its buffers as it goes.
 // An error of an asynchronous WRITE is reported by the next write, fsync or close.
-using System.Buffers;
 using UnixVfs.Core;
 using UnixVfs.Nfs.Protocol;
 
@@ -64,7 +64,7 @@ internal static partial class NfsVnops
                 if (sequential)
                     foreach (var old in rn.Blocks.Keys.Where(k => k < bi - 1).ToList())
                     {
-                        DropBlock(rn.Blocks[old]);
+                        DropBlock(rn, rn.Blocks[old]);
                         rn.Blocks.Remove(old);
                     }
                 if (rn.Blocks.TryGetValue(bi, out var hit))
@@ -83,14 +83,14 @@ internal static partial class NfsVnops
             }
             if (sequential)
                 ReadAheadLocked(rn, bi, size, cr, version);
-            var buf = ArrayPool<byte>.Shared.Rent(bs);
+            var buf = mi.RentBuffer();
             var err = mi.Nfs.EndRead(sent.Pending, buf.AsSpan(0, bs), out int n, out _, out var attr);
             if (attr is not null)
                 CacheAttr(rn, attr, own: false);
             more = false;
             if (err != Errno.OK)
             {
-                ArrayPool<byte>.Shared.Return(buf);
+                mi.ReturnBuffer(buf);
                 return err;
             }
             var b = new ReadBlock { Index = bi, Data = buf, Length = n, Version = version };
@@ -101,7 +101,7 @@ internal static partial class NfsVnops
                 if (b.Version == rn.DataVersion && !rn.Blocks.ContainsKey(bi))
                     rn.Blocks[bi] = b;
                 else
-                    DropBlock(b);
+                    DropBlock(rn, b);
             }
             return Errno.OK;
         }
@@ -144,8 +144,8 @@ internal static partial class NfsVnops
         return off + n < b.Length || b.Length == bs;
     }
 
-    /// <summary>Returns a block's buffer to the pool. Blocks are copied from only under the rnode's lock, so this is safe there.</summary>
-    private static void DropBlock(ReadBlock b) => ArrayPool<byte>.Shared.Return(b.Data);
+    /// <summary>Returns a block's buffer to the mount's pool. Blocks are copied from only under the rnode's lock, so this is safe there.</summary>
+    private static void DropBlock(Rnode rn, ReadBlock b) => rn.Mi.ReturnBuffer(b.Data);
 
     private static Errno NfsWrite(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
@@ -182,7 +182,7 @@ internal static partial class NfsVnops
                     f = null;
                 }
                 if (f is null)
-                    f = rn.Filling = new WriteBuf { Data = ArrayPool<byte>.Shared.Rent(ws), Offset = uio.Offset, Cred = cr };
+                    f = rn.Filling = new WriteBuf { Data = mi.RentBuffer(), Offset = uio.Offset, Cred = cr };
                 // Buffers end on wsize boundaries of the file, so WRITEs are aligned after the first.
                 long end = f.Offset + f.Length;
                 int room = (int)Math.Min(ws - f.Length, ws - end % ws);
@@ -198,7 +198,7 @@ internal static partial class NfsVnops
                 var bs = mi.Rsize;
                 foreach (var k in rn.Blocks.Keys.Where(k => k * bs < uio.Offset && (k + 1) * bs > start).ToList())
                 {
-                    DropBlock(rn.Blocks[k]);
+                    DropBlock(rn, rn.Blocks[k]);
                     rn.Blocks.Remove(k);
                 }
                 if (rn.Attr is { } a && uio.Offset > a.Size)
@@ -230,12 +230,45 @@ internal static partial class NfsVnops
         rn.InFlight.Add(b);
         while (rn.InFlight.Count > mi.MaxWritesInFlight)
             CompleteOldestLocked(rn);
-        if (rn.UncommittedBytes > mi.MaxUncommitted)
+        if (rn.UncommittedBytes > mi.CommitEvery)
         {
-            while (rn.InFlight.Count > 0)
-                CompleteOldestLocked(rn);
-            CommitLocked(rn);
+            // The previous COMMIT has long answered by now; collect it, then send the next without waiting.
+            CollectCommitLocked(rn);
+            var cr = rn.Uncommitted[0].Cred;
+            rn.CommitInFlight = (mi.Nfs.BeginCommit(cr, rn.Fh), rn.Uncommitted.ToList());
+            rn.Uncommitted.Clear();
+            rn.UncommittedBytes = 0;
         }
+    }
+
+    /// <summary>Waits for the COMMIT in flight, if any, and settles the buffers it covered. Caller holds WriteLock.</summary>
+    private static void CollectCommitLocked(Rnode rn)
+    {
+        if (rn.CommitInFlight is not { } c)
+            return;
+        rn.CommitInFlight = null;
+        var err = rn.Mi.Nfs.EndCommit(c.Pending, out ulong verf, out var after);
+        Settle(rn, c.Covered, err, verf, after);
+    }
+
+    /// <summary>
+    /// After a COMMIT of <paramref name="covered"/>: what a WRITE put there under another verifier (the server restarted
+    /// in between) is written again; then the buffers go back to the pool.
+    /// </summary>
+    private static void Settle(Rnode rn, List<WriteBuf> covered, Errno err, ulong verf, Vattr? after)
+    {
+        if (err == Errno.OK)
+        {
+            if (after is not null)
+                CacheAttr(rn, after, own: true);
+            foreach (var b in covered)
+                if (b.Verifier != verf && (err = WriteSync(rn, b, 0)) != Errno.OK)
+                    break;
+        }
+        if (err != Errno.OK && rn.WriteError == Errno.OK)
+            rn.WriteError = err;
+        foreach (var b in covered)
+            rn.Mi.ReturnBuffer(b.Data);
     }
 
     /// <summary>Collects the reply of the oldest WRITE in flight. Caller holds WriteLock.</summary>
@@ -260,7 +293,7 @@ internal static partial class NfsVnops
         }
         if (err != Errno.OK && rn.WriteError == Errno.OK)
             rn.WriteError = err;
-        ArrayPool<byte>.Shared.Return(b.Data);
+        rn.Mi.ReturnBuffer(b.Data);
     }
 
     /// <summary>Writes a buffer from <paramref name="from"/> on with FILE_SYNC, waiting for each reply.</summary>
@@ -282,29 +315,19 @@ internal static partial class NfsVnops
     }
 
     /// <summary>
-    /// COMMITs what was written UNSTABLE; data whose WRITE saw another verifier than the COMMIT (the server
-    /// restarted in between) is written again. Caller holds WriteLock.
+    /// COMMITs what was written UNSTABLE and waits for the answer (and for a COMMIT sent earlier). Caller holds WriteLock.
     /// </summary>
     private static void CommitLocked(Rnode rn)
     {
+        CollectCommitLocked(rn);
         if (rn.Uncommitted.Count == 0)
             return;
-        var cr = rn.Uncommitted[0].Cred;
-        var err = rn.Mi.Nfs.Commit(cr, rn.Fh, out ulong verf, out var after);
-        if (err == Errno.OK)
-        {
-            if (after is not null)
-                CacheAttr(rn, after, own: true);
-            foreach (var b in rn.Uncommitted)
-                if (b.Verifier != verf && (err = WriteSync(rn, b, 0)) != Errno.OK)
-                    break;
-        }
-        if (err != Errno.OK && rn.WriteError == Errno.OK)
-            rn.WriteError = err;
-        foreach (var b in rn.Uncommitted)
-            ArrayPool<byte>.Shared.Return(b.Data);
+        var covered = rn.Uncommitted.ToList();
         rn.Uncommitted.Clear();
         rn.UncommittedBytes = 0;
+        var p = rn.Mi.Nfs.BeginCommit(covered[0].Cred, rn.Fh);
+        var err = rn.Mi.Nfs.EndCommit(p, out ulong verf, out var after);
+        Settle(rn, covered, err, verf, after);
     }
 
     /// <summary>Sends the buffer being filled and collects every WRITE in flight. Caller holds WriteLock.</summary>

@@ -88,7 +88,7 @@ internal static partial class NfsVnops
     {
         rn.DataVersion++;
         foreach (var b in rn.Blocks.Values)
-            DropBlock(b);
+            DropBlock(rn, b);
         rn.Blocks.Clear();
         rn.Access.Clear();
         rn.CookieVerf = 0;
@@ -248,7 +248,7 @@ internal static partial class NfsVnops
         lock (rn.Lock)
         {
             foreach (var b in rn.Blocks.Values)
-                DropBlock(b);
+                DropBlock(rn, b);
             rn.Blocks.Clear();
         }
         rn.Mi.Inactive(rn);

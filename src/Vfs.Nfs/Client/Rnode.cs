@@ -89,6 +89,8 @@ internal sealed class Rnode
     public readonly List<WriteBuf> InFlight = new();
     public readonly List<WriteBuf> Uncommitted = new();
     public long UncommittedBytes;
+    /// <summary>A COMMIT sent without waiting, and the written buffers it covers (kept until it answers).</summary>
+    public (Rpc.RpcPending Pending, List<WriteBuf> Covered)? CommitInFlight;
     /// <summary>The first error of an asynchronous write, reported by the next write, fsync or close.</summary>
     public Errno WriteError;
     /// <summary>The end of the data written locally (the file is at least this long once it is flushed).</summary>
@@ -98,7 +100,7 @@ internal sealed class Rnode
     public bool HasUnsent => Filling is not null || InFlight.Count > 0;
 
     /// <summary>True while anything written is not yet committed.</summary>
-    public bool Dirty => HasUnsent || Uncommitted.Count > 0;
+    public bool Dirty => HasUnsent || Uncommitted.Count > 0 || CommitInFlight is not null;
 
     public override string ToString() => $"rnode {Convert.ToHexString(Fh)}";
 }
