@@ -123,6 +123,8 @@ lines.Add("|---|---:|---:|");
 lines.Add($"| 1 client | {one:F0} | {oneErr} |");
 lines.Add($"| {clients} clients | {many:F0} | {manyErr} |");
 lines.Add($"| scaling ({clients} / 1) | {many / one:F2} | |");
+lines.Add("");
+lines.Add($"load average at the end (other work on the machine): {LoadAverage()}");
 Console.WriteLine();
 foreach (var l in lines)
     Console.WriteLine(l);
@@ -240,6 +242,9 @@ byte[] RootAndFile(out byte[] root)
     c.Close();
     return fh;
 }
+
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
 static void Check(Errno e)
 {
