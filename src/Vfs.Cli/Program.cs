@@ -1,6 +1,7 @@
 // Vfs.Cli: the `vfs` command. Each subcommand lives in its own file; this one only wires them up.
 //
 //   vfs demo      the patent's configurations, end to end (the README's main command)
+//   vfs serve     serve a file system over NFSv3
 //
 // Every failure prints one line on stderr and exits non-zero; no stack traces reach the user.
 using System.CommandLine;
@@ -8,6 +9,7 @@ using UnixVfs.Cli;
 
 var root = new RootCommand("vfs: the Unix VFS/vnode framework, UFS2, NFSv3 and the Mirror File System, modelled in C#");
 root.Subcommands.Add(DemoCommand.Build());
+root.Subcommands.Add(ServeCommand.Build());
 try
 {
     return root.Parse(args).Invoke();

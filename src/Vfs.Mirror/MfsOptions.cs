@@ -7,6 +7,9 @@
 //   retries=N            how often a failing operation is retried on a copy before it is taken down (B.7)
 //   logsize=N            how many vnodes the dirty log of a down copy remembers before a full resync is needed
 //   logranges=N          how many byte ranges per vnode before that vnode degrades to "whole file"
+//   errors=continue|return
+//                        when one copy fails and another succeeds: carry on and report the failed copy through
+//                        its state (continue, the patent's failover), or also return the copy's errno (return)
 //   hide                 Fig. 8: the special names every copy ("DIR1,DIR2"), the mount directory is hidden
 //   nomerge              skip the mount-time merge (the copies are known to be identical)
 namespace UnixVfs.Mirror;
@@ -50,8 +53,10 @@ public sealed record MfsOptions
     public int LogRanges { get; init; } = 64;
     public bool Hide { get; init; }
     public bool NoMerge { get; init; }
+    /// <summary>errors=return: a copy's failure is also returned to the caller (after the copy is taken down).</summary>
+    public bool ReturnCopyErrors { get; init; }
 
-    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "ro", "rw"];
+    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "errors", "ro", "rw"];
 
     /// <summary>Parses an option string for a mirror of <paramref name="copies"/> copies. Returns OK, or EINVAL with a one-line reason.</summary>
     public static Errno Parse(string options, int copies, out MfsOptions? parsed, out string reason)
@@ -84,6 +89,12 @@ public sealed record MfsOptions
             case null or "mirror": break;
             case "active-passive": r = r with { Mode = MirrorMode.ActivePassive }; break;
             case var v: reason = $"mode={v}: expected mirror or active-passive"; return Errno.EINVAL;
+        }
+        switch (o.Get("errors"))
+        {
+            case null or "continue": break;
+            case "return": r = r with { ReturnCopyErrors = true }; break;
+            case var v: reason = $"errors={v}: expected continue or return"; return Errno.EINVAL;
         }
         if (r.Mode == MirrorMode.ActivePassive && (r.Role == MirrorRole.Master || r.Read == ReadPolicy.Balance))
         {

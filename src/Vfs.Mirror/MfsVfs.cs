@@ -24,6 +24,7 @@ public sealed class MfsVfs
     private readonly object _stateLock = new();
     private readonly List<MfsEvent> _events = new();
     private int _active;
+    private long _backoffs;
 
     internal MfsVfs(Vfs vfsp, MfsOptions options, MfsCopy[] copies)
     {
@@ -83,6 +84,11 @@ public sealed class MfsVfs
     {
         get { lock (_events) return _events.ToArray(); }
     }
+
+    /// <summary>How many times a writer found a copy's lock taken and backed off (patent B.6).</summary>
+    public long Backoffs => Interlocked.Read(ref _backoffs);
+
+    internal void CountBackoff() => Interlocked.Increment(ref _backoffs);
 
     /// <summary>Active/passive mode: the copy in use.</summary>
     public MfsCopy Active => Copies[Volatile.Read(ref _active)];

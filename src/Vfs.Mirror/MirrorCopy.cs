@@ -16,6 +16,8 @@ public sealed class CopyStats
     public long Directories;
     public long Symlinks;
     public long Removed;
+    /// <summary>Names made as hard links to a file the target already held (no data copied).</summary>
+    public long Linked;
     public long BytesCopied;
 
     public void Add(CopyStats o)
@@ -24,6 +26,7 @@ public sealed class CopyStats
         Directories += o.Directories;
         Symlinks += o.Symlinks;
         Removed += o.Removed;
+        Linked += o.Linked;
         BytesCopied += o.BytesCopied;
     }
 }
@@ -80,6 +83,8 @@ internal static class MirrorCopy
             }
             case VType.VLNK:
             {
+                if (links is not null && va.Nlink > 1 && links.TryGet(va, out var alreadyLink))
+                    return Link(dstDir, alreadyLink!, nm, st);
                 err = ReadLink(src, out var target);
                 if (err != Errno.OK)
                     return err;
@@ -90,6 +95,8 @@ internal static class MirrorCopy
                 if (Vop.Lookup(dstDir, nm, out var lv, LookupFlags.None, null, Cr) == Errno.OK)
                 {
                     SetOwner(va, lv!);
+                    if (va.Nlink > 1)
+                        links?.Add(va, lv!);
                     lv!.Rele();
                 }
                 return Errno.OK;
@@ -97,7 +104,7 @@ internal static class MirrorCopy
             default:
             {
                 if (links is not null && va.Nlink > 1 && links.TryGet(va, out var already))
-                    return Vop.Link(dstDir, already!, nm, Cr);
+                    return Link(dstDir, already!, nm, st);
                 var cva = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE | AttrMask.AT_SIZE) { Type = va.Type, Mode = va.Mode, Rdev = va.Rdev, Size = 0 };
                 err = Vop.Create(dstDir, nm, cva, VcExcl.NONEXCL, AccessMode.VWRITE, out var dv, Cr, FileFlags.FWRITE);
                 if (err != Errno.OK)
@@ -122,6 +129,14 @@ internal static class MirrorCopy
         }
     }
 
+    private static Errno Link(Vnode dstDir, Vnode target, string nm, CopyStats st)
+    {
+        var err = Vop.Link(dstDir, target, nm, Cr);
+        if (err == Errno.OK)
+            st.Linked++;
+        return err;
+    }
+
     /// <summary>Copies every entry of directory <paramref name="srcDir"/> into <paramref name="dstDir"/>.</summary>
     public static Errno CopyTree(Vnode srcDir, Vnode dstDir, CopyStats st, HardLinks? links)
     {
@@ -144,14 +159,15 @@ internal static class MirrorCopy
     }
 
     /// <summary>
-    /// Copies bytes [start, end) of <paramref name="src"/> to the same offsets of <paramref name="dst"/>, then gives
-    /// dst src's size if this range reaches src's end. With <paramref name="fresh"/> (dst was just created empty)
-    /// chunks of zeros are left as holes.
+    /// Copies bytes [start, end) of <paramref name="src"/> to the same offsets of <paramref name="dst"/> (sizes are the
+    /// caller's business: CopyAttrs). With <paramref name="fresh"/> (dst was just created empty) chunks of zeros are
+    /// left as holes. Each chunk is copied under both files' rwlocks, unless the caller already holds them
+    /// (<paramref name="locked"/>).
     /// </summary>
-    public static Errno CopyData(Vnode src, Vnode dst, long start, long end, CopyStats st, bool fresh = false)
+    public static Errno CopyData(Vnode src, Vnode dst, long start, long end, CopyStats st, bool fresh = false, bool locked = false)
     {
         var buf = new byte[Chunk];
-        var pair = new[] { src, dst };
+        var pair = locked ? Array.Empty<Vnode>() : new[] { src, dst };
         for (long off = start; off < end;)
         {
             int n = (int)Math.Min(Chunk, end - off);

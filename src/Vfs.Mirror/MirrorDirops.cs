@@ -225,19 +225,55 @@ internal static partial class MirrorVnops
         var m = MirrorSubr.Mn(tdvp);
         var sm = MirrorSubr.Mn(svp);
         using var _ = m.Mfs.EnterOp();
-        return WithDirLock(m, () => MirrorSubr.Apply(m, "link", (c, ld) =>
+        var err = WithDirLock(m, () => MirrorSubr.Apply(m, "link", (c, ld) =>
         {
             var e = MirrorSubr.Resolve(sm, c, out var ls);
             return e != Errno.OK ? e : Vop.Link(ld, ls!, tnm, cr, ct);
         }, m, DirtyKind.Names, name: tnm));
+        // A copy that missed the link must later make it a link to the same file, not a copy: log the file too.
+        if (err == Errno.OK && m.Mfs.Options.Mode == MirrorMode.Mirror)
+            foreach (var c in m.Mfs.Copies.Where(c => !c.TakesUpdates))
+                c.Log.Record(sm, DirtyKind.Attr);
+        return err;
     }
 
     private static Errno MfsRemove(Vnode dvp, string nm, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(dvp);
         using var _ = m.Mfs.EnterOp();
-        return WithDirLock(m, () => MirrorSubr.Apply(m, "remove", (c, ld) => Vop.Remove(ld, nm, cr, ct), m, DirtyKind.Names,
-            consistent: e => e == Errno.ENOENT, name: nm));
+        return WithDirLock(m, () =>
+        {
+            var victim = Named(m, nm);
+            var err = MirrorSubr.Apply(m, "remove", (c, ld) => Vop.Remove(ld, nm, cr, ct), m, DirtyKind.Names,
+                consistent: e => e == Errno.ENOENT, name: nm);
+            MarkIfGone(victim, err);
+            return err;
+        });
+    }
+
+    /// <summary>
+    /// After a remove, rmdir or rename over it succeeded: if the victim file has no links left (in its primary copy),
+    /// its mnode may never be found again by name -- that name may belong to another file now.
+    /// </summary>
+    private static void MarkIfGone(Mnode? victim, Errno err)
+    {
+        if (err != Errno.OK || victim is null)
+            return;
+        var va = new Vattr(AttrMask.AT_NLINK);
+        if (MirrorSubr.Resolve(victim, victim.Mfs.PrimaryCopy(), out var lv) != Errno.OK
+            || Vop.Getattr(lv!, va, AttrFlags.None, Cred.Kcred) != Errno.OK || va.Nlink == 0)
+            victim.State |= MnodeState.Removed;
+    }
+
+    /// <summary>The live mnode of the file <paramref name="nm"/> of directory m names now (in its primary copy), or null. Caller holds m.DirLock.</summary>
+    private static Mnode? Named(Mnode m, string nm)
+    {
+        var primary = m.Mfs.PrimaryCopy();
+        if (MirrorSubr.Resolve(m, primary, out var ld) != Errno.OK || Vop.Lookup(ld!, nm, out var lv, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return null;
+        var found = m.Mfs.Mnodes.FindByLower(primary.Index, lv!);
+        lv!.Rele();
+        return found;
     }
 
     private static Errno MfsRmdir(Vnode dvp, string nm, Vnode? cdir, Cred cr, CallerContext? ct)
@@ -245,13 +281,19 @@ internal static partial class MirrorVnops
         var m = MirrorSubr.Mn(dvp);
         using var _ = m.Mfs.EnterOp();
         var cm = cdir is not null && ReferenceEquals(cdir.Vfs, dvp.Vfs) ? MirrorSubr.Mn(cdir) : null;
-        return WithDirLock(m, () => MirrorSubr.Apply(m, "rmdir", (c, ld) =>
+        return WithDirLock(m, () =>
         {
-            Vnode? lcdir = null;
-            if (cm is not null)
-                MirrorSubr.Resolve(cm, c, out lcdir);
-            return Vop.Rmdir(ld, nm, lcdir, cr, ct);
-        }, m, DirtyKind.Names, consistent: e => e == Errno.ENOENT, name: nm));
+            var victim = Named(m, nm);
+            var err = MirrorSubr.Apply(m, "rmdir", (c, ld) =>
+            {
+                Vnode? lcdir = null;
+                if (cm is not null)
+                    MirrorSubr.Resolve(cm, c, out lcdir);
+                return Vop.Rmdir(ld, nm, lcdir, cr, ct);
+            }, m, DirtyKind.Names, consistent: e => e == Errno.ENOENT, name: nm);
+            MarkIfGone(victim, err);
+            return err;
+        });
     }
 
     private static Errno MfsRename(Vnode sdvp, string snm, Vnode tdvp, string tnm, Cred cr, CallerContext? ct)
@@ -274,13 +316,19 @@ internal static partial class MirrorVnops
                     tm.DirLock.Enter(RwLockType.Writer);
                 try
                 {
+                    var victim = Named(tm, tnm);
                     err = MirrorSubr.Apply(sm, "rename", (c, lsd) =>
                     {
                         var e = MirrorSubr.Resolve(tm, c, out var ltd);
                         return e != Errno.OK ? e : Vop.Rename(lsd, snm, ltd!, tnm, cr, ct);
                     }, sm, DirtyKind.Names, logged2: tm, name: snm, name2: tnm);
                     if (err == Errno.OK)
-                        mi.Mnodes.Reparent(MirrorSubr.Mn(moving!), tm, tnm);
+                    {
+                        var mm = MirrorSubr.Mn(moving!);
+                        if (!ReferenceEquals(victim, mm))
+                            MarkIfGone(victim, err);
+                        mi.Mnodes.Reparent(mm, tm, tnm);
+                    }
                     return err;
                 }
                 finally

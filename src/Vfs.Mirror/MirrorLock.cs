@@ -18,11 +18,11 @@ internal static class MirrorLock
 {
     private const int MaxBackoffMicros = 20_000;
 
-    /// <summary>Total rounds that had to back off (for tests and mfsadm stats).</summary>
-    public static long Backoffs;
-
-    /// <summary>Takes <paramref name="type"/> locks on every vnode in <paramref name="vps"/>, first one waiting, the others trying.</summary>
-    public static void LockAll(IReadOnlyList<Vnode> vps, RwLockType type)
+    /// <summary>
+    /// Takes <paramref name="type"/> locks on every vnode in <paramref name="vps"/>, first one waiting, the others
+    /// trying; every round that has to back off is counted in <paramref name="mi"/>'s Backoffs.
+    /// </summary>
+    public static void LockAll(IReadOnlyList<Vnode> vps, RwLockType type, MfsVfs? mi = null)
     {
         if (vps.Count == 0)
             return;
@@ -36,7 +36,7 @@ internal static class MirrorLock
                 return;
             for (int i = got - 1; i >= 0; i--)
                 Vop.Rwunlock(vps[i], type);
-            Interlocked.Increment(ref Backoffs);
+            mi?.CountBackoff();
             Backoff(round);
         }
     }

@@ -46,19 +46,29 @@ internal sealed class MirrorMerge
     private readonly Func<string, IDisposable?>? _lockDir;
     private readonly Action<int, Vnode>? _replaced;
     private readonly HardLinks[] _links;
+    private readonly bool _ownsLinks;
 
     /// <param name="copyNames">X, Y, ... for messages and conflict names.</param>
     /// <param name="progress">Called after each name is merged.</param>
     /// <param name="lockDir">Called with a directory's path before its entries are changed; the result is disposed after.</param>
     /// <param name="replaced">Called with (copy, vnode) for every vnode of a target that was removed or replaced.</param>
+    /// <param name="links">Per copy, the hard links already made in it; shared by several merges of one resync. Owned by the caller.</param>
     public MirrorMerge(string[] copyNames, Action<MergeProgress>? progress, Func<string, IDisposable?>? lockDir = null,
-        Action<int, Vnode>? replaced = null)
+        Action<int, Vnode>? replaced = null, HardLinks[]? links = null)
     {
         _names = copyNames;
         _progress = progress;
         _lockDir = lockDir;
         _replaced = replaced;
-        _links = copyNames.Select(_ => new HardLinks()).ToArray();
+        _ownsLinks = links is null;
+        _links = links ?? copyNames.Select(_ => new HardLinks()).ToArray();
+    }
+
+    private void ReleaseLinks()
+    {
+        if (_ownsLinks)
+            foreach (var l in _links)
+                l.Dispose();
     }
 
     public MergeReport Report { get; } = new();
@@ -72,8 +82,7 @@ internal sealed class MirrorMerge
         }
         finally
         {
-            foreach (var l in _links)
-                l.Dispose();
+            ReleaseLinks();
         }
     }
 
@@ -86,16 +95,16 @@ internal sealed class MirrorMerge
         }
         finally
         {
-            foreach (var l in _links)
-                l.Dispose();
+            ReleaseLinks();
         }
     }
 
     /// <summary>
     /// Entries of one directory only, from dirs[0] (an available copy) to dirs[1] (a copy being resynced).
-    /// With <paramref name="changed"/> (the names created, removed or renamed while the copy was away), each
-    /// of those is made the same as the source's, whole. Without it, every name is compared: what the target
-    /// lacks is copied whole, what it holds differently is replaced, what the source no longer has is removed.
+    /// With <paramref name="changed"/> (the names created, removed or renamed while the copy was away) only those
+    /// names are compared, otherwise every name: what the target lacks is copied whole, what it holds differently
+    /// is replaced (a directory under a changed name always, since it may be another directory now), what the
+    /// source no longer has is removed.
     /// Subdirectories present on both sides are not entered (their own log entries cover them).
     /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole.
     /// </summary>
@@ -132,12 +141,16 @@ internal sealed class MirrorMerge
                         }
                     }
                     else if (changed is null && vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
-                        continue;
-                    else if (changed is not null || vas[0]!.Type == VType.VDIR || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
+                        continue; // a directory whose own name did not change: its entries have their own log entries
+                    else if (vas[0]!.Type == VType.VDIR || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
                     {
+                        if (vas[0]!.Type != VType.VDIR && vas[0]!.Nlink > 1)
+                            FindTargetLink(dirs, name, vas[0]!, changed);
+                        long linked = Report.Stats.Linked;
                         if ((err = Replace(dirs, name, vps, vas, 0, 1)) != Errno.OK)
                             return err;
-                        copiedWhole(vps[0]!);
+                        if (Report.Stats.Linked == linked)
+                            copiedWhole(vps[0]!);
                     }
                 }
                 finally
@@ -150,8 +163,31 @@ internal sealed class MirrorMerge
         }
         finally
         {
-            foreach (var l in _links)
-                l.Dispose();
+            ReleaseLinks();
+        }
+    }
+
+    /// <summary>
+    /// For a file with several links about to be copied to dirs[1]: if another of its names in the same directory is
+    /// unchanged and held by the target, that is the same file there, and the new name becomes a link to it.
+    /// </summary>
+    private void FindTargetLink(Vnode[] dirs, string name, Vattr va, IReadOnlyCollection<string>? changed)
+    {
+        if (_links[1].TryGet(va, out _) || MirrorCopy.ReadDir(dirs[0], out var entries) != Errno.OK)
+            return;
+        foreach (var d in entries)
+        {
+            if (d.Ino != va.NodeId || d.Name == name || changed is null || changed.Contains(d.Name))
+                continue;
+            if (Vop.Lookup(dirs[1], d.Name, out var tv, LookupFlags.None, null, Cr) != Errno.OK)
+                continue;
+            if (tv!.Type == va.Type)
+            {
+                _links[1].Add(va, tv);
+                tv.Rele();
+                return;
+            }
+            tv.Rele();
         }
     }
 
@@ -370,7 +406,7 @@ internal sealed class MirrorMerge
     private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to)
     {
         var fa = vas[from]!;
-        if (vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1)
+        if (vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1 && fa.Nlink == 1)
         {
             var err = MirrorCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
             if (err != Errno.OK)

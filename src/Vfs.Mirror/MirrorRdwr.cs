@@ -44,7 +44,7 @@ internal static partial class MirrorVnops
         foreach (var c in mi.UpdateCopies())
             if (MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
                 lowers.Add(lv!);
-        MirrorLock.LockAll(lowers, RwLockType.Writer);
+        MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
         try
         {
             long offset = uio.Offset;
@@ -58,6 +58,7 @@ internal static partial class MirrorVnops
             }
             long resid = uio.Resid;
             var moved = new long[mi.Copies.Count];
+            var asked = mi.UpdateCopies();
             var flags = ioflag & ~FileFlags.FAPPEND;
             var err = MirrorSubr.Apply(m, "write", (c, lv) =>
             {
@@ -68,7 +69,8 @@ internal static partial class MirrorVnops
                 c.CountWrite(moved[c.Index]);
                 return e == Errno.OK && u.Resid != 0 ? Errno.EIO : e;
             }, m, DirtyKind.Data, offset, resid, parallel: true);
-            long done = err == Errno.OK ? resid : mi.UpdateCopies().Select(c => moved[c.Index]).DefaultIfEmpty(0).Min();
+            // On failure, report what every copy asked holds: a short count, or none.
+            long done = err == Errno.OK ? resid : asked.Select(c => moved[c.Index]).DefaultIfEmpty(0).Min();
             uio.Offset = offset;
             uio.Skip(done);
             return err;

@@ -54,6 +54,7 @@ internal static class MirrorResync
             }
         }
         var copiedWhole = new HashSet<Mnode>(ReferenceEqualityComparer.Instance);
+        using var links = new HardLinks();
         while (err == Errno.OK && c.State == CopyState.Resyncing)
         {
             var batch = c.Log.Take(Batch);
@@ -66,7 +67,7 @@ internal static class MirrorResync
                     while (err == Errno.OK && (batch = c.Log.Take(Batch)).Count > 0)
                     {
                         entries += batch.Count;
-                        err = Replay(mi, c, batch, stats, copiedWhole);
+                        err = Replay(mi, c, batch, stats, copiedWhole, links);
                     }
                     if (err == Errno.OK && c.State == CopyState.Resyncing)
                         mi.MarkAvailable(c);
@@ -78,7 +79,7 @@ internal static class MirrorResync
                 break;
             }
             entries += batch.Count;
-            err = Replay(mi, c, batch, stats, copiedWhole);
+            err = Replay(mi, c, batch, stats, copiedWhole, links);
         }
         if (!full)
             changed = Math.Max(changed, 0);
@@ -89,16 +90,22 @@ internal static class MirrorResync
     }
 
     /// <summary>Replays a batch of log entries: names first (shallowest directories first), then data and attributes.</summary>
-    private static Errno Replay(MfsVfs mi, MfsCopy c, List<DirtyEntry> batch, CopyStats stats, HashSet<Mnode> copiedWhole)
+    private static Errno Replay(MfsVfs mi, MfsCopy c, List<DirtyEntry> batch, CopyStats stats, HashSet<Mnode> copiedWhole, HardLinks links)
     {
         var err = Errno.OK;
         try
         {
+            PrimeLinks(mi, c, batch, links);
             foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0).OrderBy(e => Depth(e.Mnode)))
-                if ((err = SyncNames(mi, c, e.Mnode, e.Names, stats, copiedWhole)) != Errno.OK)
+                if ((err = SyncNames(mi, c, e.Mnode, e.Names, stats, copiedWhole, links)) != Errno.OK)
                     return err;
+            var lost = new List<Mnode>();
             foreach (var e in batch.Where(e => (e.Kind & (DirtyKind.Data | DirtyKind.Attr)) != 0))
-                if (!copiedWhole.Contains(e.Mnode) && (err = SyncFile(mi, c, e, stats)) != Errno.OK)
+                if (!copiedWhole.Contains(e.Mnode) && (err = SyncFile(mi, c, e, stats, lost)) != Errno.OK)
+                    return err;
+            // Files that live on under a name the log does not know: compare their whole directory.
+            foreach (var dir in lost.Distinct())
+                if ((err = SyncNames(mi, c, dir, null, stats, copiedWhole, links)) != Errno.OK)
                     return err;
             return Errno.OK;
         }
@@ -106,6 +113,51 @@ internal static class MirrorResync
         {
             foreach (var e in batch)
                 e.Mnode.Vnode.Rele();
+        }
+    }
+
+    /// <summary>
+    /// Before names are replayed: for every logged file with several links that the recovering copy already holds
+    /// under an unchanged name, remember its vnode there, so a name linked to it while the copy was away becomes a
+    /// link to that vnode again rather than a second file.
+    /// </summary>
+    private static void PrimeLinks(MfsVfs mi, MfsCopy c, List<DirtyEntry> batch, HardLinks links)
+    {
+        var src = Source(mi, c);
+        if (src is null)
+            return;
+        var changedIn = new Dictionary<Mnode, IReadOnlyCollection<string>?>(ReferenceEqualityComparer.Instance);
+        foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0))
+            changedIn[e.Mnode] = e.Names;
+        foreach (var e in batch)
+        {
+            var m = e.Mnode;
+            if (m.Vnode.Type == VType.VDIR || m.Parent is null || (m.State & MnodeState.Removed) != 0)
+                continue;
+            if (MirrorSubr.Resolve(m, src, out var sv) != Errno.OK)
+                continue;
+            var va = new Vattr(AttrMask.AT_ALL);
+            if (Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred) != Errno.OK || va.Nlink < 2)
+                continue;
+            List<(Mnode Parent, string Name)> candidates;
+            lock (m.Lock)
+                candidates = [(m.Parent, m.Name), .. m.Aliases];
+            foreach (var (parent, name) in candidates)
+            {
+                if (changedIn.TryGetValue(parent, out var changed) && (changed is null || changed.Contains(name)))
+                    continue;
+                if (MirrorSubr.Resolve(parent, src, out var sdir) != Errno.OK || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK)
+                    continue;
+                if (Vop.Lookup(sdir!, name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                    continue;
+                bool same = ReferenceEquals(named, sv);
+                named!.Rele();
+                if (!same || Vop.Lookup(tdir!, name, out var tv, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                    continue;
+                links.Add(va, tv!);
+                tv!.Rele();
+                break;
+            }
         }
     }
 
@@ -121,7 +173,8 @@ internal static class MirrorResync
     private static MfsCopy? Source(MfsVfs mi, MfsCopy c) => mi.Copies.FirstOrDefault(x => x.State == CopyState.Available && !ReferenceEquals(x, c));
 
     /// <summary>Makes directory <paramref name="dm"/>'s entries in copy <paramref name="c"/> the same as in an available copy.</summary>
-    private static Errno SyncNames(MfsVfs mi, MfsCopy c, Mnode dm, IReadOnlyCollection<string>? names, CopyStats stats, HashSet<Mnode> copiedWhole)
+    private static Errno SyncNames(MfsVfs mi, MfsCopy c, Mnode dm, IReadOnlyCollection<string>? names, CopyStats stats,
+        HashSet<Mnode> copiedWhole, HardLinks links)
     {
         var src = Source(mi, c);
         if (src is null)
@@ -136,7 +189,9 @@ internal static class MirrorResync
         dm.DirLock.Enter(RwLockType.Writer);
         try
         {
-            var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp));
+            using var sourceLinks = new HardLinks();
+            var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp),
+                links: [sourceLinks, links]);
             err = merge.OneWayEntries([sdir!, tdir!], names, svp =>
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
@@ -151,32 +206,75 @@ internal static class MirrorResync
         }
     }
 
-    /// <summary>Copies the logged ranges and attributes of a file from an available copy to copy <paramref name="c"/>.</summary>
-    private static Errno SyncFile(MfsVfs mi, MfsCopy c, DirtyEntry e, CopyStats stats)
+    /// <summary>
+    /// Copies the logged ranges and attributes of a file from an available copy to copy <paramref name="c"/>. A file
+    /// no longer under the name its mnode knows, yet not removed (another hard link), goes to <paramref name="lost"/>
+    /// as its directory, to be compared whole.
+    /// </summary>
+    private static Errno SyncFile(MfsVfs mi, MfsCopy c, DirtyEntry e, CopyStats stats, List<Mnode> lost)
     {
         var src = Source(mi, c);
         if (src is null)
             return Errno.EIO;
         var m = e.Mnode;
-        if (MirrorSubr.Resolve(m, src, out var sv) != Errno.OK || MirrorSubr.Resolve(m, c, out var tv) != Errno.OK)
-            return Errno.OK; // removed since, or not in the copy yet: a names entry covers it
-        var va = new Vattr(AttrMask.AT_ALL);
-        var err = Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred);
-        if (err != Errno.OK)
-            return err;
-        if (va.Type == VType.VREG && (e.Kind & DirtyKind.Data) != 0)
+        if (MirrorSubr.Resolve(m, src, out var sv) != Errno.OK)
+            return Errno.OK; // removed since: a names entry covers it
+        if (!StillNamed(m, src))
         {
-            if (e.Ranges.Whole)
-                err = MirrorCopy.CopyData(sv!, tv!, 0, va.Size, stats);
-            else
-                foreach (var (s, end) in e.Ranges.Ranges)
-                    if (s < va.Size && (err = MirrorCopy.CopyData(sv!, tv!, s, Math.Min(end, va.Size), stats)) != Errno.OK)
-                        break;
+            var nl = new Vattr(AttrMask.AT_NLINK);
+            if (m.Parent is not null && Vop.Getattr(sv!, nl, AttrFlags.None, Cred.Kcred) == Errno.OK && nl.Nlink > 0)
+                lost.Add(m.Parent);
+            return Errno.OK;
+        }
+        if (MirrorSubr.Resolve(m, c, out var tv) != Errno.OK)
+            return Errno.OK; // not in the copy yet: a names entry copies it whole
+        // Both files stay locked from reading the source's attributes to setting the target's, so an application
+        // write in between cannot leave the copies with different data or times.
+        var pair = new[] { sv!, tv! };
+        MirrorLock.LockAll(pair, RwLockType.Writer, mi);
+        try
+        {
+            var va = new Vattr(AttrMask.AT_ALL);
+            var err = Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred);
             if (err != Errno.OK)
                 return err;
+            if (va.Type == VType.VREG && (e.Kind & DirtyKind.Data) != 0)
+            {
+                if (e.Ranges.Whole)
+                    err = MirrorCopy.CopyData(sv!, tv!, 0, va.Size, stats, locked: true);
+                else
+                    foreach (var (s, end) in e.Ranges.Ranges)
+                        if (s < va.Size && (err = MirrorCopy.CopyData(sv!, tv!, s, Math.Min(end, va.Size), stats, locked: true)) != Errno.OK)
+                            break;
+                if (err != Errno.OK)
+                    return err;
+            }
+            stats.Files++;
+            return MirrorCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG);
         }
-        stats.Files++;
-        return MirrorCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG);
+        finally
+        {
+            MirrorLock.UnlockAll(pair, RwLockType.Writer);
+        }
+    }
+
+    /// <summary>
+    /// True when the source copy still holds m's file under m's name: otherwise the file was removed or replaced
+    /// while the copy was away, and copying its logged ranges to whatever now has that name would be wrong.
+    /// </summary>
+    private static bool StillNamed(Mnode m, MfsCopy src)
+    {
+        if ((m.State & MnodeState.Removed) != 0)
+            return false;
+        if (m.Parent is null)
+            return true;
+        if (MirrorSubr.Resolve(m.Parent, src, out var pdir) != Errno.OK || MirrorSubr.Resolve(m, src, out var sv) != Errno.OK)
+            return false;
+        if (Vop.Lookup(pdir!, m.Name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return false;
+        bool same = ReferenceEquals(named, sv);
+        named!.Rele();
+        return same;
     }
 
     /// <summary>The whole copy, one way from an available copy (the log overflowed).</summary>

@@ -15,6 +15,8 @@
 //      nothing it was told succeeded can be lost, and the failed copy is caught up when it returns.
 //      Two disagreements leave the copies consistent and take nothing down: ENOENT from a remove or
 //      rmdir (the name is gone either way), EEXIST from a mkdir (the directory is there either way).
+//      With errors=return the caller also gets the failed copy's errno (the update is still on every
+//      available copy and logged for the failed one), for applications that must hear of every failure.
 //   4. If no copy succeeds, the primary copy's errno is returned.
 //   5. A copy that is unavailable is not asked; the update goes to its dirty log instead.
 namespace UnixVfs.Mirror;
@@ -45,8 +47,8 @@ internal static class MirrorSubr
         if (vp is not null)
             return Errno.OK;
         var parent = m.Parent;
-        if (parent is null)
-            return Errno.ENOENT;
+        if (parent is null || (m.State & MnodeState.Removed) != 0)
+            return Errno.ENOENT; // a removed file cannot be found again by its old name: that name may be another file now
         var err = Resolve(parent, c, out var pvp);
         if (err != Errno.OK)
             return err;
@@ -121,7 +123,8 @@ internal static class MirrorSubr
                 results[i] = RunOnCopy(m, targets[i], op);
         }
         var log = new LogTarget(logged, logged2, dirty, offset, length, name, name2);
-        LogMissed(mi, targets, log);
+        if (results.Any(r => r.Err == Errno.OK) || (dirty & DirtyKind.Data) != 0)
+            LogMissed(mi, targets, log); // an update refused everywhere changed nothing, and there is nothing to catch up on
         var err = Combine(mi, what, m, results, log, consistent);
         if (mi.Options.Mode == MirrorMode.ActivePassive && IsCopyFailure(err) && err is not (Errno.ENOSPC or Errno.EDQUOT or Errno.EROFS or Errno.EFBIG))
         {
@@ -186,10 +189,13 @@ internal static class MirrorSubr
                     return r.Err;
             return first;
         }
+        var failed = Errno.OK;
         foreach (var r in results)
         {
             if (r.Err == Errno.OK || (consistent?.Invoke(r.Err) ?? false))
                 continue;
+            if (r.Err == Errno.ENOENT && (m.State & MnodeState.Removed) != 0)
+                continue; // an open file unlinked through the mirror, never known in this copy: it is gone there anyway
             if (r.Copy.State == CopyState.Resyncing && r.Err == Errno.ENOENT)
             {
                 // The copy is still catching up and does not have this file yet: the resync will bring it.
@@ -199,7 +205,9 @@ internal static class MirrorSubr
             r.Copy.CountFailure();
             if (mi.MarkUnavailable(r.Copy, $"{r.Err} on {what} {m.PathFromRoot}"))
                 log.Record(r.Copy, log.Kind == DirtyKind.None ? DirtyKind.Attr : log.Kind);
+            if (mi.Options.ReturnCopyErrors)
+                failed = r.Err;
         }
-        return Errno.OK;
+        return failed;
     }
 }

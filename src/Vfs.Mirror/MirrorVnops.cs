@@ -63,7 +63,21 @@ internal static partial class MirrorVnops
     {
         var m = MirrorSubr.Mn(vp);
         using var _ = m.Mfs.EnterOp();
-        var err = MirrorSubr.Apply(m, "setattr", (c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct), m, DirtyKind.Attr);
+        // A size change rewrites the bytes between the old and the new end (gone, or zeros on a later extension):
+        // a copy that misses it must get that range back, not just the new size.
+        var kind = DirtyKind.Attr;
+        long from = 0, length = 0;
+        if ((vap.Mask & AttrMask.AT_SIZE) != 0)
+        {
+            var old = new Vattr(AttrMask.AT_SIZE);
+            if (MirrorSubr.ReadOp(m, "getattr", (c, lv) => Vop.Getattr(lv, old, AttrFlags.None, cr, ct)) == Errno.OK && old.Size != vap.Size)
+            {
+                kind |= DirtyKind.Data;
+                from = Math.Min(old.Size, vap.Size);
+                length = Math.Abs(old.Size - vap.Size);
+            }
+        }
+        var err = MirrorSubr.Apply(m, "setattr", (c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct), m, kind, from, length);
         if (err == Errno.OK && (vap.Mask & (AttrMask.AT_SIZE | AttrMask.AT_MTIME)) != 0)
             SyncTimes(m);
         return err;

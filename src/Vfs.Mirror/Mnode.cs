@@ -71,6 +71,21 @@ public sealed class Mnode
     /// <summary>The name it was last found by.</summary>
     public string Name { get; internal set; }
 
+    /// <summary>
+    /// Other (directory, name) pairs this file was found by -- its other hard links -- so that a copy that was away
+    /// can be given a new link to the file it already holds rather than a second file. Not held; at most eight.
+    /// </summary>
+    internal List<(Mnode Parent, string Name)> Aliases { get; } = new();
+
+    internal void RememberAlias(Mnode parent, string name)
+    {
+        if (Aliases.Any(a => ReferenceEquals(a.Parent, parent) && a.Name == name))
+            return;
+        if (Aliases.Count == 8)
+            Aliases.RemoveAt(0);
+        Aliases.Add((parent, name));
+    }
+
     internal object Lock => this;
 
     /// <summary>Serialises name changes in a mirror directory against lookups in it.</summary>

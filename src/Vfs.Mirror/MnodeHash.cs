@@ -93,6 +93,8 @@ public sealed class MnodeHash
                     }
                     if (parent is not null)
                     {
+                        if (m.Parent is not null && (!ReferenceEquals(parent, m.Parent) || name != m.Name))
+                            m.RememberAlias(m.Parent, m.Name);
                         if (!ReferenceEquals(parent, m.Parent))
                         {
                             parent.Vnode.Hold();

@@ -23,6 +23,21 @@ public class FailoverTests
     }
 
     [Fact]
+    public void With_errors_return_the_caller_also_hears_of_the_failed_copy()
+    {
+        var f = new MirrorFixture();
+        var mi = f.Mount("retries=0,errors=return");
+        f.WriteFile("/A/b/f", "x");
+        f.Faults(1).Fail(VopName.Write, Errno.EIO);
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_WRONLY, 0, out int fd));
+        Assert.Equal(Errno.EIO, f.P.Write(fd, "y"u8.ToArray(), out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        Assert.Equal("y", f.Lower(0, "f"));
+        Assert.Equal(1, mi.Copies[1].Log.Count);
+    }
+
+    [Fact]
     public void A_failure_that_clears_up_within_the_retries_takes_nothing_down()
     {
         var f = new MirrorFixture();

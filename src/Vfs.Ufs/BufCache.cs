@@ -1,0 +1,441 @@
+// Vfs.Ufs: the buffer cache between UFS and its block device (bio: getblk, bread, bdwrite, bwrite,
+// brelse), with a fixed byte budget.
+//
+// LIFE CYCLE OF A BUFFER. Getblk(blkno) returns the block's buffer held (its monitor entered);
+// Bread does the same and reads the block from the device if the buffer does not hold it yet. The
+// holder reads or changes Data and lets go with Brelse (unchanged), Bdwrite (changed: a delayed
+// write, B_DELWRI) or Bwrite (changed, written now). A buffer nobody holds sits on an LRU list and
+// may be evicted to make room: a clean one is simply reused, a dirty one is written first.
+//
+// BUDGET. The cache never holds more than Budget bytes of buffers (the `cachesize=` mount option,
+// default 64 MiB), unless every buffer is held at once. Buffer arrays are recycled, so steady-state
+// I/O allocates nothing.
+//
+// CLUSTERING. Writes gather runs of adjacent dirty buffers (up to MaxCluster bytes) into one device
+// write, both when evicting and when flushing; Readahead reads a run of blocks that a file maps
+// contiguously in one device read. Large sequential I/O therefore reaches the device in large requests.
+//
+// ORDER ON SYNC. Flush(data first) then the device's flush, then metadata and a second flush: a file's
+// data is stable before the inode and indirect blocks that point to it (fsync and sync, UfsVfsops.cs).
+//
+// LOCKING. One lock guards the hash, the LRU list, the dirty set and Refs; device writes of dirty
+// buffers happen under it (so two writes of one block can never be reordered). A reader fills a
+// buffer it holds without the lock. Lock order: a buffer's monitor, then the cache lock.
+using System.Buffers;
+using UnixVfs.Core;
+
+namespace UnixVfs.Ufs;
+
+/// <summary>The buffer cache of one mounted UFS.</summary>
+internal sealed class BufCache
+{
+    /// <summary>The default budget (the `cachesize=` mount option).</summary>
+    public const long DefaultBudget = 64L << 20;
+
+    private readonly object _lock = new();
+    private readonly Dictionary<long, Buf> _hash = new();
+    private readonly HashSet<Buf> _dirty = new();
+    private readonly Stack<byte[]> _spare = new();
+    private readonly Comparison<Buf> _byBlkno = static (a, b) => a.Blkno.CompareTo(b.Blkno);
+    private readonly IBlockDevice _dev;
+    private readonly int _bsize, _frag, _fshift;
+    private readonly long _devBytes;
+    private Buf? _lruHead, _lruTail;
+    private long _allocated;
+
+    public BufCache(IBlockDevice dev, Fs fs, long budget)
+    {
+        _dev = dev;
+        _bsize = fs.Bsize;
+        _frag = fs.Frag;
+        _fshift = fs.Fshift;
+        _devBytes = dev.Size;
+        Budget = Math.Max(budget, 16L * fs.Bsize);
+        MaxCluster = (int)Math.Clamp(Budget / 8, fs.Bsize, 2L << 20) / fs.Bsize * fs.Bsize;
+    }
+
+    /// <summary>The most bytes of buffers the cache holds.</summary>
+    public long Budget { get; }
+
+    /// <summary>The largest single device transfer the cache issues.</summary>
+    public int MaxCluster { get; }
+
+    /// <summary>Bytes of buffers allocated now.</summary>
+    public long Allocated { get { lock (_lock) return _allocated; } }
+
+    /// <summary>Dirty buffers now.</summary>
+    public int DirtyCount { get { lock (_lock) return _dirty.Count; } }
+
+    /// <summary>Lookups answered from the cache, and device reads and writes issued (with bytes).</summary>
+    public long Hits, Misses, DeviceReads, DeviceWrites, BytesRead, BytesWritten;
+
+    /// <summary>
+    /// getblk: the buffer of the block at fragment <paramref name="blkno"/>, held; its Data holds the block
+    /// only if B_DONE is set. Returns OK, or EIO when no buffer can be freed (every one is dirty and the device fails).
+    /// </summary>
+    public Errno Getblk(long blkno, out Buf bp)
+    {
+        lock (_lock)
+        {
+            if (_hash.TryGetValue(blkno, out var found))
+            {
+                bp = found;
+                bp.Refs++;
+                Touch(bp);
+                Hits++;
+            }
+            else
+            {
+                var err = NewBuf(blkno, out var nb);
+                bp = nb!;
+                if (err != Errno.OK)
+                    return err;
+                Misses++;
+            }
+        }
+        Monitor.Enter(bp);
+        return Errno.OK;
+    }
+
+    /// <summary>bread: the buffer of the block at <paramref name="blkno"/>, held, with its contents. Returns OK or EIO.</summary>
+    public Errno Bread(long blkno, out Buf? bp)
+    {
+        var err = Getblk(blkno, out var b);
+        bp = null;
+        if (err != Errno.OK)
+            return err;
+        if ((b.Flags & BufFlags.B_DONE) == 0)
+        {
+            err = _dev.Read(b.Blkno << _fshift, b.Data.AsSpan(0, b.Size));
+            if (err != Errno.OK)
+            {
+                Brelse(b);
+                return err;
+            }
+            Interlocked.Increment(ref DeviceReads);
+            Interlocked.Add(ref BytesRead, b.Size);
+            b.Flags |= BufFlags.B_DONE;
+        }
+        bp = b;
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// breadn's read-ahead: makes sure the <paramref name="nblocks"/> blocks from <paramref name="blkno"/> on are
+    /// cached, reading the ones missing at the start of the run with one device read. Returns OK or EIO.
+    /// </summary>
+    public Errno Readahead(long blkno, int nblocks)
+    {
+        nblocks = Math.Min(nblocks, MaxCluster / _bsize);
+        var run = new List<Buf>(nblocks);
+        lock (_lock)
+        {
+            for (int i = 0; i < nblocks; i++)
+            {
+                long b = blkno + (long)i * _frag;
+                if (_hash.ContainsKey(b) || (b << _fshift) + _bsize > _devBytes)
+                    break;
+                if (NewBuf(b, out var bp) != Errno.OK)
+                    break;
+                Monitor.Enter(bp!);
+                run.Add(bp!);
+            }
+        }
+        if (run.Count == 0)
+            return Errno.OK;
+        int bytes = run.Count * _bsize;
+        var staging = ArrayPool<byte>.Shared.Rent(bytes);
+        var err = _dev.Read(blkno << _fshift, staging.AsSpan(0, bytes));
+        if (err == Errno.OK)
+        {
+            Interlocked.Increment(ref DeviceReads);
+            Interlocked.Add(ref BytesRead, bytes);
+        }
+        for (int i = 0; i < run.Count; i++)
+        {
+            if (err == Errno.OK)
+            {
+                staging.AsSpan(i * _bsize, _bsize).CopyTo(run[i].Data);
+                run[i].Flags |= BufFlags.B_DONE;
+            }
+            Brelse(run[i]);
+        }
+        ArrayPool<byte>.Shared.Return(staging);
+        return err;
+    }
+
+    /// <summary>True when the block at <paramref name="blkno"/> is cached.</summary>
+    public bool IsCached(long blkno)
+    {
+        lock (_lock)
+            return _hash.ContainsKey(blkno);
+    }
+
+    /// <summary>brelse: lets go of a buffer without changing its state.</summary>
+    public void Brelse(Buf bp)
+    {
+        Monitor.Exit(bp);
+        lock (_lock)
+            bp.Refs--;
+    }
+
+    /// <summary>bdwrite: lets go of a changed buffer; it is written later (eviction, fsync or sync).</summary>
+    public void Bdwrite(Buf bp)
+    {
+        bp.Flags |= BufFlags.B_DONE | BufFlags.B_DELWRI;
+        Monitor.Exit(bp);
+        lock (_lock)
+        {
+            _dirty.Add(bp);
+            bp.Refs--;
+        }
+    }
+
+    /// <summary>bwrite: writes a changed buffer to the device now and lets go of it. Returns OK or EIO (the buffer stays dirty).</summary>
+    public Errno Bwrite(Buf bp)
+    {
+        bp.Flags |= BufFlags.B_DONE | BufFlags.B_DELWRI;
+        var err = _dev.Write(bp.Blkno << _fshift, bp.Data.AsSpan(0, bp.Size));
+        if (err == Errno.OK)
+        {
+            Interlocked.Increment(ref DeviceWrites);
+            Interlocked.Add(ref BytesWritten, bp.Size);
+            bp.Flags &= ~BufFlags.B_DELWRI;
+            bp.Owner = 0;
+        }
+        Monitor.Exit(bp);
+        lock (_lock)
+        {
+            if (bp.IsDirty)
+                _dirty.Add(bp);
+            else
+                _dirty.Remove(bp);
+            bp.Refs--;
+        }
+        return err;
+    }
+
+    /// <summary>
+    /// Forgets the block at <paramref name="blkno"/> (it was freed): a delayed write of it is dropped. A buffer
+    /// someone holds is only marked clean and empty.
+    /// </summary>
+    public void Invalidate(long blkno)
+    {
+        lock (_lock)
+        {
+            if (!_hash.TryGetValue(blkno, out var bp))
+                return;
+            _dirty.Remove(bp);
+            if (bp.Refs > 0)
+            {
+                bp.Flags &= ~BufFlags.B_DELWRI;
+                return;
+            }
+            Remove(bp);
+        }
+    }
+
+    /// <summary>
+    /// Writes every dirty buffer <paramref name="which"/> selects, in block order, adjacent ones together.
+    /// Buffers held by someone are skipped (their holder will write them). Returns OK or the first device error.
+    /// </summary>
+    public Errno Flush(Func<Buf, bool> which)
+    {
+        lock (_lock)
+        {
+            var list = new List<Buf>();
+            foreach (var bp in _dirty)
+                if (bp.Refs == 0 && which(bp))
+                    list.Add(bp);
+            list.Sort(_byBlkno);
+            var first = Errno.OK;
+            int i = 0;
+            while (i < list.Count)
+            {
+                int j = i + 1;
+                long bytes = list[i].Size;
+                while (j < list.Count && list[j].Blkno == list[j - 1].Blkno + _frag && list[j - 1].Size == _bsize
+                       && bytes + list[j].Size <= MaxCluster)
+                    bytes += list[j++].Size;
+                var err = WriteRun(list, i, j - i);
+                if (first == Errno.OK)
+                    first = err;
+                i = j;
+            }
+            return first;
+        }
+    }
+
+    /// <summary>The device's flush (fsync of the image). Returns OK or EIO.</summary>
+    public Errno FlushDevice() => _dev.Flush();
+
+    /// <summary>Drops every buffer (after a final flush, at unmount). Dirty buffers are lost.</summary>
+    public void Purge()
+    {
+        lock (_lock)
+        {
+            _hash.Clear();
+            _dirty.Clear();
+            _spare.Clear();
+            _lruHead = _lruTail = null;
+            _allocated = 0;
+        }
+    }
+
+    /// <summary>Writes list[start..start+count) (adjacent blocks) with one device write. Caller holds the lock.</summary>
+    private Errno WriteRun(List<Buf> list, int start, int count)
+    {
+        Errno err;
+        long off = list[start].Blkno << _fshift;
+        if (count == 1)
+            err = _dev.Write(off, list[start].Data.AsSpan(0, list[start].Size));
+        else
+        {
+            int bytes = 0;
+            for (int k = 0; k < count; k++)
+                bytes += list[start + k].Size;
+            var staging = ArrayPool<byte>.Shared.Rent(bytes);
+            int pos = 0;
+            for (int k = 0; k < count; k++)
+            {
+                var bp = list[start + k];
+                bp.Data.AsSpan(0, bp.Size).CopyTo(staging.AsSpan(pos));
+                pos += bp.Size;
+            }
+            err = _dev.Write(off, staging.AsSpan(0, bytes));
+            ArrayPool<byte>.Shared.Return(staging);
+        }
+        if (err != Errno.OK)
+            return err;
+        DeviceWrites++;
+        for (int k = 0; k < count; k++)
+        {
+            var bp = list[start + k];
+            BytesWritten += bp.Size;
+            bp.Flags &= ~BufFlags.B_DELWRI;
+            bp.Owner = 0;
+            _dirty.Remove(bp);
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>A new buffer for <paramref name="blkno"/>, held once (Refs = 1), hashed and on the LRU list. Caller holds the lock.</summary>
+    private Errno NewBuf(long blkno, out Buf? bp)
+    {
+        bp = null;
+        byte[]? data = null;
+        if (_allocated + _bsize > Budget)
+        {
+            var err = Reclaim(out data);
+            if (err != Errno.OK && _allocated + _bsize > Budget)
+                return err;
+        }
+        if (data is null)
+        {
+            data = _spare.Count > 0 ? _spare.Pop() : GC.AllocateUninitializedArray<byte>(_bsize);
+            _allocated += _bsize;
+        }
+        var b = new Buf(data)
+        {
+            Blkno = blkno,
+            Size = (int)Math.Min(_bsize, _devBytes - (blkno << _fshift)),
+            Refs = 1,
+        };
+        _hash.Add(blkno, b);
+        Append(b);
+        bp = b;
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// Frees the least recently used buffer nobody holds, writing it (with its dirty neighbours) first if it is
+    /// dirty, and hands back its array. Caller holds the lock. Returns OK, ENOBUFS (all held), or EIO.
+    /// </summary>
+    private Errno Reclaim(out byte[]? data)
+    {
+        data = null;
+        var err = Errno.ENOBUFS;
+        for (var bp = _lruHead; bp is not null; bp = bp.Next)
+        {
+            if (bp.Refs > 0)
+                continue;
+            if (bp.IsDirty)
+            {
+                var e = WriteCluster(bp);
+                if (e != Errno.OK)
+                {
+                    err = e;
+                    continue;
+                }
+            }
+            Remove(bp);
+            data = _spare.Pop();
+            _allocated += _bsize;
+            return Errno.OK;
+        }
+        return err;
+    }
+
+    /// <summary>Writes dirty <paramref name="victim"/> together with the unheld dirty buffers adjacent to it. Caller holds the lock.</summary>
+    private Errno WriteCluster(Buf victim)
+    {
+        int max = MaxCluster / _bsize;
+        long lo = victim.Blkno, hi = victim.Blkno;
+        int n = 1;
+        while (n < max && _hash.TryGetValue(lo - _frag, out var p) && p.IsDirty && p.Refs == 0 && p.Size == _bsize)
+        {
+            lo -= _frag;
+            n++;
+        }
+        while (n < max && victim.Size == _bsize && _hash.TryGetValue(hi + _frag, out var q) && q.IsDirty && q.Refs == 0)
+        {
+            hi += _frag;
+            n++;
+        }
+        var run = new List<Buf>(n);
+        for (long b = lo; b <= hi; b += _frag)
+            run.Add(_hash[b]);
+        return WriteRun(run, 0, run.Count);
+    }
+
+    private void Remove(Buf bp)
+    {
+        _hash.Remove(bp.Blkno);
+        Unlink(bp);
+        _spare.Push(bp.Data);
+        _allocated -= _bsize;
+        bp.Flags = BufFlags.None;
+    }
+
+    private void Touch(Buf bp)
+    {
+        if (ReferenceEquals(_lruTail, bp))
+            return;
+        Unlink(bp);
+        Append(bp);
+    }
+
+    private void Append(Buf bp)
+    {
+        bp.Prev = _lruTail;
+        bp.Next = null;
+        if (_lruTail is null)
+            _lruHead = bp;
+        else
+            _lruTail.Next = bp;
+        _lruTail = bp;
+    }
+
+    private void Unlink(Buf bp)
+    {
+        if (bp.Prev is null)
+            _lruHead = bp.Next;
+        else
+            bp.Prev.Next = bp.Next;
+        if (bp.Next is null)
+            _lruTail = bp.Prev;
+        else
+            bp.Next.Prev = bp.Prev;
+        bp.Prev = bp.Next = null;
+    }
+}

@@ -1,0 +1,460 @@
+// Vfs.Ufs: logical-to-physical block mapping, block allocation along a file's map, and truncation
+// (FreeBSD ufs_bmap.c, ffs_balloc.c, ffs_inode.c).
+//
+// A file's logical block lbn is found through its dinode:
+//     lbn < 12                      di_db[lbn]
+//     next fs_nindir blocks         di_ib[0] -> one indirect block of fs_nindir addresses
+//     next fs_nindir^2 blocks       di_ib[1] -> double indirect
+//     next fs_nindir^3 blocks       di_ib[2] -> triple indirect
+// An address of 0 is a hole (reads as zeros). Every block address is checked before use: a full
+// block must be block-aligned and inside the file system, a direct fragment run must stay inside its
+// block. A bad address is EIO with a line in the kernel's message log, never a read outside the image.
+//
+// Only the last block of a file with no indirect blocks may be a fragment run; it holds
+// fragroundup(size % bsize) bytes (sblksize). Balloc keeps that rule as a file grows: before a write
+// extends a file past a fragment, the fragment is grown to a whole block (UfsAlloc.Realloccg).
+using System.Buffers;
+using System.Buffers.Binary;
+using UnixVfs.Core;
+
+namespace UnixVfs.Ufs;
+
+/// <summary>What Balloc allocated: the block's address and the bytes of it that are new (to be zeroed unless written).</summary>
+internal struct Balloced
+{
+    /// <summary>The fragment address of the logical block (a whole block, or the file's last fragment run).</summary>
+    public long Bno;
+    /// <summary>The byte range of the logical block that was just allocated and holds garbage until zeroed or written.</summary>
+    public int FreshFrom, FreshTo;
+    /// <summary>True when the whole block is new, so its old contents need not be read.</summary>
+    public bool WholeFresh;
+}
+
+/// <summary>Block mapping, allocation along the map, and truncation.</summary>
+internal static class UfsBmap
+{
+    /// <summary>
+    /// ufs_getlbns: the indirect path of <paramref name="lbn"/> (NDADDR or more): the level (1 single, 2 double,
+    /// 3 triple) and the index at each level from the top. Returns 0 when the block is beyond triple indirection.
+    /// </summary>
+    private static int GetLbns(Fs fs, long lbn, Span<int> idx)
+    {
+        long rel = lbn - Fs.NDADDR;
+        long span = fs.Nindir;
+        int level = 1;
+        while (rel >= span)
+        {
+            rel -= span;
+            if (++level > Fs.NIADDR || span > long.MaxValue / fs.Nindir)
+                return 0;
+            span *= fs.Nindir;
+        }
+        for (int i = level - 1; i >= 0; i--)
+        {
+            idx[i] = (int)(rel % fs.Nindir);
+            rel /= fs.Nindir;
+        }
+        return level;
+    }
+
+    /// <summary>True when <paramref name="bno"/> is a block-aligned whole block inside the file system.</summary>
+    public static bool ValidBlock(Fs fs, long bno) => fs.Fragnum(bno) == 0 && fs.ValidRange(bno, fs.Frag);
+
+    private static Errno Bad(Inode ip, long lbn, long bno)
+    {
+        ip.Ump.Complain($"inode {ip.Number}: bad block {bno} at logical block {lbn}");
+        return Errno.EIO;
+    }
+
+    public static long ReadPtr(Buf bp, int i) => BinaryPrimitives.ReadInt64LittleEndian(bp.Data.AsSpan(i * 8));
+    private static void WritePtr(Buf bp, int i, long v) => BinaryPrimitives.WriteInt64LittleEndian(bp.Data.AsSpan(i * 8), v);
+
+    /// <summary>
+    /// ufs_bmaparray: the fragment address of logical block <paramref name="lbn"/> (0 for a hole) and how many
+    /// of the following logical blocks (at most <paramref name="maxrun"/>) lie right after it on disk. Returns OK or EIO.
+    /// </summary>
+    public static Errno Bmap(Inode ip, long lbn, out long bno, out int run, int maxrun = 0)
+    {
+        bno = 0;
+        run = 0;
+        var fs = ip.Fs;
+        var din = ip.Din;
+        if (lbn < 0)
+            return Errno.EINVAL;
+        if (lbn < Fs.NDADDR)
+        {
+            long b = din.Db[lbn];
+            if (b == 0)
+                return Errno.OK;
+            int frags = fs.Numfrags(fs.Sblksize(ip.Size, lbn));
+            if (frags == 0)
+                frags = fs.Frag;
+            if (!fs.ValidRange(b, frags) || fs.Fragnum(b) + frags > fs.Frag)
+                return Bad(ip, lbn, b);
+            bno = b;
+            if (frags == fs.Frag)
+                for (long k = lbn + 1; k < Fs.NDADDR && run < maxrun && din.Db[k] == b + (k - lbn) * fs.Frag
+                     && fs.Sblksize(ip.Size, k) == fs.Bsize; k++)
+                    run++;
+            return Errno.OK;
+        }
+        Span<int> idx = stackalloc int[Fs.NIADDR];
+        int level = GetLbns(fs, lbn, idx);
+        if (level == 0)
+            return Errno.OK;
+        long nb = din.Ib[level - 1];
+        for (int i = 0; i < level; i++)
+        {
+            if (nb == 0)
+                return Errno.OK;
+            if (!ValidBlock(fs, nb))
+                return Bad(ip, lbn, nb);
+            var err = ip.Ump.Bc.Bread(nb, out var bp);
+            if (err != Errno.OK)
+                return err;
+            bp!.Flags |= BufFlags.B_META;
+            long p = ReadPtr(bp, idx[i]);
+            if (i == level - 1 && p != 0)
+                for (int j = idx[i] + 1; j < fs.Nindir && run < maxrun && ReadPtr(bp, j) == p + (long)(j - idx[i]) * fs.Frag; j++)
+                    run++;
+            ip.Ump.Bc.Brelse(bp);
+            nb = p;
+        }
+        if (nb != 0 && !ValidBlock(fs, nb))
+            return Bad(ip, lbn, nb);
+        bno = nb;
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// ffs_balloc_ufs2: makes sure logical block <paramref name="lbn"/> of <paramref name="ip"/> has space for its
+    /// first <paramref name="size"/> bytes, allocating (and zeroing) indirect blocks on the way, growing the last
+    /// fragment run, or moving it. The dinode is updated. Returns OK, ENOSPC, EFBIG, EIO.
+    /// </summary>
+    public static Errno Balloc(Inode ip, long lbn, int size, Cred cr, out Balloced r)
+    {
+        r = default;
+        var fs = ip.Fs;
+        var din = ip.Din;
+        if (lbn < 0)
+            return Errno.EFBIG;
+        Errno err;
+
+        // A file that ends in a fragment run and is about to grow past it gets a whole block there first.
+        long lastlbn = fs.Lblkno(ip.Size);
+        if (lastlbn < Fs.NDADDR && lastlbn < lbn && din.Db[lastlbn] != 0)
+        {
+            int osize = fs.Sblksize(ip.Size, lastlbn);
+            if (osize < fs.Bsize && osize > 0)
+            {
+                long pref = UfsAlloc.BlkPref(ip, lastlbn, lastlbn > 0 ? din.Db[lastlbn - 1] : 0);
+                err = UfsAlloc.Realloccg(ip, din.Db[lastlbn], pref, osize, fs.Bsize, cr, out long nb);
+                if (err != Errno.OK)
+                    return err;
+                din.Db[lastlbn] = nb;
+                err = ZeroRange(ip, nb, osize, fs.Bsize);
+                ip.Size = fs.Lblktosize(lastlbn + 1);
+                var e2 = ip.Update();
+                if (err != Errno.OK || e2 != Errno.OK)
+                    return err != Errno.OK ? err : e2;
+            }
+        }
+
+        if (lbn < Fs.NDADDR)
+        {
+            long nb = din.Db[lbn];
+            if (nb != 0 && ip.Size >= fs.Lblktosize(lbn + 1))
+            {
+                r.Bno = nb;
+                return Errno.OK;
+            }
+            if (nb != 0)
+            {
+                int osize = (int)fs.Fragroundup(fs.Blkoff(ip.Size));
+                if (fs.Lblkno(ip.Size) != lbn || osize == 0)
+                    return Bad(ip, lbn, nb);
+                int nsize = (int)fs.Fragroundup(size);
+                if (nsize <= osize)
+                {
+                    r.Bno = nb;
+                    return Errno.OK;
+                }
+                long pref = UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[lbn - 1] : 0);
+                err = UfsAlloc.Realloccg(ip, nb, pref, osize, nsize, cr, out long moved);
+                if (err != Errno.OK)
+                    return err;
+                din.Db[lbn] = moved;
+                r = new Balloced { Bno = moved, FreshFrom = osize, FreshTo = nsize };
+                return ip.Update();
+            }
+            int want = ip.Size < fs.Lblktosize(lbn + 1) ? (int)fs.Fragroundup(size) : fs.Bsize;
+            err = UfsAlloc.Alloc(ip, UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[lbn - 1] : 0), want, cr, out long newb);
+            if (err != Errno.OK)
+                return err;
+            din.Db[lbn] = newb;
+            r = new Balloced { Bno = newb, FreshFrom = 0, FreshTo = want, WholeFresh = want == fs.Bsize };
+            return ip.Update();
+        }
+
+        Span<int> idx = stackalloc int[Fs.NIADDR];
+        int level = GetLbns(fs, lbn, idx);
+        if (level == 0)
+            return Errno.EFBIG;
+        long ind = din.Ib[level - 1];
+        if (ind == 0)
+        {
+            long pref = UfsAlloc.BlkPref(ip, lbn, level == 1 ? din.Db[Fs.NDADDR - 1] : 0);
+            if ((err = UfsAlloc.Alloc(ip, pref, fs.Bsize, cr, out ind)) != Errno.OK)
+                return err;
+            if ((err = ZeroMetaBlock(ip.Ump, ind)) != Errno.OK)
+                return err;
+            din.Ib[level - 1] = ind;
+            if ((err = ip.Update()) != Errno.OK)
+                return err;
+        }
+        for (int i = 0; i < level; i++)
+        {
+            if (!ValidBlock(fs, ind))
+                return Bad(ip, lbn, ind);
+            if ((err = ip.Ump.Bc.Bread(ind, out var bp)) != Errno.OK)
+                return err;
+            bp!.Flags |= BufFlags.B_META;
+            long p = ReadPtr(bp, idx[i]);
+            bool last = i == level - 1;
+            if (p != 0)
+            {
+                ip.Ump.Bc.Brelse(bp);
+                if (!ValidBlock(fs, p))
+                    return Bad(ip, lbn, p);
+                if (last)
+                {
+                    r.Bno = p;
+                    return Errno.OK;
+                }
+                ind = p;
+                continue;
+            }
+            long prev = idx[i] > 0 ? ReadPtr(bp, idx[i] - 1) : ind;
+            err = UfsAlloc.Alloc(ip, UfsAlloc.BlkPref(ip, lbn, prev), fs.Bsize, cr, out p);
+            if (err == Errno.OK && !last)
+                err = ZeroMetaBlock(ip.Ump, p);
+            if (err != Errno.OK)
+            {
+                ip.Ump.Bc.Brelse(bp);
+                return err;
+            }
+            WritePtr(bp, idx[i], p);
+            ip.Ump.Bc.Bdwrite(bp);
+            if ((err = ip.Update()) != Errno.OK)
+                return err;
+            if (last)
+            {
+                r = new Balloced { Bno = p, FreshFrom = 0, FreshTo = fs.Bsize, WholeFresh = true };
+                return Errno.OK;
+            }
+            ind = p;
+        }
+        return Errno.EIO;
+    }
+
+    /// <summary>A newly allocated metadata block, all zeros, as a delayed write.</summary>
+    private static Errno ZeroMetaBlock(UfsMount ump, long bno)
+    {
+        var err = ump.Bc.Getblk(bno, out var bp);
+        if (err != Errno.OK)
+            return err;
+        Array.Clear(bp.Data);
+        bp.Flags |= BufFlags.B_META;
+        ump.Bc.Bdwrite(bp);
+        return Errno.OK;
+    }
+
+    /// <summary>Zeroes bytes [<paramref name="from"/>, <paramref name="to"/>) of the logical block stored at <paramref name="bno"/>.</summary>
+    public static Errno ZeroRange(Inode ip, long bno, int from, int to)
+    {
+        if (from >= to)
+            return Errno.OK;
+        var fs = ip.Fs;
+        var err = ip.Ump.Bc.Bread(fs.Blknum(bno), out var bp);
+        if (err != Errno.OK)
+            return err;
+        bp!.Data.AsSpan(fs.Fragnum(bno) * fs.Fsize + from, to - from).Clear();
+        MarkOwner(ip, bp);
+        ip.Ump.Bc.Bdwrite(bp);
+        return Errno.OK;
+    }
+
+    /// <summary>Tags a buffer with what it holds for <paramref name="ip"/>: metadata for a directory or link, else the file's data.</summary>
+    public static void MarkOwner(Inode ip, Buf bp)
+    {
+        if (ip.Din.Type is Dinode.IFDIR or Dinode.IFLNK)
+            bp.Flags |= BufFlags.B_META;
+        else
+        {
+            bp.Flags &= ~BufFlags.B_META;
+            bp.SetOwner(ip.Number);
+        }
+    }
+
+    /// <summary>
+    /// ffs_truncate: sets the size of <paramref name="ip"/> to <paramref name="length"/>. Growing allocates the
+    /// block holding the new last byte (as FreeBSD does); shrinking zeroes the rest of the new last block, frees
+    /// every block past it (indirect blocks included) and trims the last fragment run. The dinode is updated.
+    /// Returns OK, EFBIG, ENOSPC, EIO.
+    /// </summary>
+    public static Errno Itrunc(Inode ip, long length, Cred cr)
+    {
+        var fs = ip.Fs;
+        var din = ip.Din;
+        long osize = ip.Size;
+        if (length < 0)
+            return Errno.EINVAL;
+        if (length > fs.MaxFileSize)
+            return Errno.EFBIG;
+        Errno err;
+        if (length > osize)
+        {
+            err = Balloc(ip, fs.Lblkno(length - 1), fs.Blkoff(length - 1) + 1, cr, out var r);
+            if (err != Errno.OK)
+                return err;
+            if ((err = ZeroRange(ip, r.Bno, r.FreshFrom, r.FreshTo)) != Errno.OK)
+                return err;
+            ip.Size = length;
+            return ip.Update();
+        }
+        if (length == osize)
+            return Errno.OK;
+
+        if (fs.Blkoff(length) != 0)
+        {
+            long lbn = fs.Lblkno(length);
+            if ((err = Bmap(ip, lbn, out long bno, out _)) != Errno.OK)
+                return err;
+            if (bno != 0 && (err = ZeroRange(ip, bno, fs.Blkoff(length), fs.Sblksize(osize, lbn))) != Errno.OK)
+                return err;
+        }
+
+        long lastblock = fs.Lblkno(length + fs.Bsize - 1) - 1;
+        for (long i = Fs.NDADDR - 1; i > lastblock && i >= 0; i--)
+        {
+            long b = din.Db[i];
+            if (b == 0)
+                continue;
+            int bs = fs.Sblksize(osize, i);
+            din.Db[i] = 0;
+            Release(ip, b, bs);
+        }
+        long start = Fs.NDADDR, span = fs.Nindir;
+        for (int level = 0; level < Fs.NIADDR; level++)
+        {
+            long b = din.Ib[level];
+            long lastbn = lastblock - start;
+            if (b != 0 && lastbn < span - 1)
+            {
+                if (!ValidBlock(fs, b))
+                {
+                    ip.Ump.Complain($"inode {ip.Number}: bad indirect block {b}; dropped");
+                    din.Ib[level] = 0;
+                }
+                else
+                {
+                    if ((err = IndirTrunc(ip, b, level, lastbn)) != Errno.OK)
+                        return err;
+                    if (lastbn < 0)
+                    {
+                        din.Ib[level] = 0;
+                        Release(ip, b, fs.Bsize);
+                    }
+                }
+            }
+            start += span;
+            span = span > long.MaxValue / fs.Nindir ? long.MaxValue : span * fs.Nindir;
+        }
+        if (lastblock >= 0 && lastblock < Fs.NDADDR && din.Db[lastblock] != 0)
+        {
+            int oldspace = fs.Sblksize(osize, lastblock), newspace = fs.Sblksize(length, lastblock);
+            if (newspace < oldspace)
+                Release(ip, din.Db[lastblock] + fs.Numfrags(newspace), oldspace - newspace);
+        }
+        ip.Size = length;
+        return ip.Update();
+    }
+
+    /// <summary>Frees a run that belonged to <paramref name="ip"/> and takes it off di_blocks.</summary>
+    public static void Release(Inode ip, long bno, int size)
+    {
+        UfsAlloc.Blkfree(ip.Ump, bno, size);
+        ip.Din.Blocks = Math.Max(0, ip.Din.Blocks - size / Fs.DevBsize);
+    }
+
+    /// <summary>
+    /// ffs_indirtrunc: frees the blocks under indirect block <paramref name="bn"/> (at <paramref name="level"/>: 0
+    /// single, 1 double, 2 triple) past relative logical block <paramref name="lastbn"/> (-1: all of them), and
+    /// clears their pointers. The indirect block itself is the caller's to free.
+    /// </summary>
+    private static Errno IndirTrunc(Inode ip, long bn, int level, long lastbn)
+    {
+        var fs = ip.Fs;
+        var bc = ip.Ump.Bc;
+        long factor = 1;
+        for (int i = 0; i < level; i++)
+            factor *= fs.Nindir;
+        long last = lastbn < 0 ? -1 : lastbn / factor;
+        var err = bc.Bread(bn, out var bp);
+        if (err != Errno.OK)
+            return err;
+        bp!.Flags |= BufFlags.B_META;
+        var entries = ArrayPool<long>.Shared.Rent(fs.Nindir);
+        try
+        {
+            for (int i = 0; i < fs.Nindir; i++)
+                entries[i] = ReadPtr(bp, i);
+            if (lastbn >= 0)
+            {
+                bp.Data.AsSpan((int)(last + 1) * 8).Clear();
+                bc.Bdwrite(bp);
+            }
+            else
+                bc.Brelse(bp);
+            for (long i = fs.Nindir - 1; i > last; i--)
+            {
+                long e = entries[i];
+                if (e == 0)
+                    continue;
+                if (!ValidBlock(fs, e))
+                {
+                    ip.Ump.Complain($"inode {ip.Number}: bad block {e} in indirect block {bn}; dropped");
+                    continue;
+                }
+                if (level > 0 && (err = IndirTrunc(ip, e, level - 1, -1)) != Errno.OK)
+                    return err;
+                Release(ip, e, fs.Bsize);
+            }
+            if (lastbn >= 0 && level > 0 && entries[last] != 0 && ValidBlock(fs, entries[last]))
+                return IndirTrunc(ip, entries[last], level - 1, lastbn % factor);
+            return Errno.OK;
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(entries);
+        }
+    }
+
+    /// <summary>Frees the extended-attribute blocks of a file being removed (di_extb, sized by di_extsize).</summary>
+    public static void FreeExtBlocks(Inode ip)
+    {
+        var fs = ip.Fs;
+        var din = ip.Din;
+        for (int i = 0; i < Fs.NXADDR; i++)
+        {
+            long b = din.Extb[i];
+            if (b == 0)
+                continue;
+            int size = fs.Sblksize(din.Extsize, i);
+            if (fs.ValidRange(b, Math.Max(1, fs.Numfrags(size))))
+                Release(ip, b, size);
+            din.Extb[i] = 0;
+        }
+        din.Extsize = 0;
+    }
+}

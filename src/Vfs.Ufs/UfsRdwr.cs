@@ -1,0 +1,154 @@
+// Vfs.Ufs: reading and writing file data (FreeBSD ffs_read/ffs_write).
+//
+// Data moves a block at a time between the caller's Uio and the buffer cache; nothing is copied
+// byte by byte and nothing is allocated per block. A read that continues where the last one stopped
+// is sequential: on a cache miss it asks the buffer cache to read ahead the run of blocks that follow
+// contiguously on disk (Bmap reports the run), so one device read serves many blocks. A write that
+// covers a whole new block never reads it; a write that covers part of a block reads it first (the
+// rest of the block is the file's, or, for a fragment run, another file's). Newly allocated space is
+// zeroed before data lands in it, so a file never shows what a freed block held.
+using UnixVfs.Core;
+
+namespace UnixVfs.Ufs;
+
+internal static partial class UfsVnops
+{
+    private static Errno UfsRead(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+    {
+        var ip = VTOI(vp);
+        if (uio.Offset < 0)
+            return Errno.EINVAL;
+        lock (ip.Lock)
+        {
+            var err = ReadLocked(ip, uio);
+            if (!ip.Ump.ReadOnly)
+            {
+                ip.Stamp(atime: true, mtime: false, ctime: false);
+                ip.Flag |= InodeFlags.IN_MODIFIED;
+            }
+            return err;
+        }
+    }
+
+    /// <summary>Copies file data from uio.Offset into the Uio, stopping at end of file. Caller holds ip.Lock.</summary>
+    internal static Errno ReadLocked(Inode ip, Uio uio)
+    {
+        var fs = ip.Fs;
+        var bc = ip.Ump.Bc;
+        int maxrun = bc.MaxCluster / fs.Bsize - 1;
+        while (uio.Resid > 0 && uio.Offset < ip.Size)
+        {
+            long lbn = fs.Lblkno(uio.Offset);
+            int on = fs.Blkoff(uio.Offset);
+            int n = (int)Math.Min(Math.Min(fs.Bsize - on, uio.Resid), ip.Size - uio.Offset);
+            bool sequential = lbn == ip.NextReadLbn;
+            var err = UfsBmap.Bmap(ip, lbn, out long bno, out int run, sequential ? maxrun : 0);
+            if (err != Errno.OK)
+                return err;
+            ip.NextReadLbn = lbn + 1;
+            if (bno == 0)
+            {
+                uio.MoveZeros(n);
+                continue;
+            }
+            long blk = fs.Blknum(bno);
+            if (run > 0 && !bc.IsCached(blk))
+                bc.Readahead(blk, run + 1);
+            if ((err = bc.Bread(blk, out var bp)) != Errno.OK)
+                return err;
+            uio.MoveOut(bp!.Data.AsSpan(fs.Fragnum(bno) * fs.Fsize + on, n));
+            bc.Brelse(bp);
+        }
+        return Errno.OK;
+    }
+
+    private static Errno UfsWrite(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+    {
+        var ip = VTOI(vp);
+        if (ip.Ump.ReadOnly)
+            return Errno.EROFS;
+        Errno err;
+        lock (ip.Lock)
+        {
+            if ((ioflag & FileFlags.FAPPEND) != 0)
+                uio.Offset = ip.Size;
+            if (uio.Offset < 0)
+                return Errno.EINVAL;
+            if (uio.Resid == 0)
+                return Errno.OK;
+            long limit = Math.Min(uio.Limit, ip.Fs.MaxFileSize);
+            if (uio.Offset >= limit)
+                return Errno.EFBIG;
+            long resid = uio.Resid;
+            err = WriteLocked(ip, uio, limit, cr);
+            if (uio.Resid != resid)
+            {
+                ip.Stamp(atime: false, mtime: true, ctime: true);
+                if (!cr.IsSuperUser && (ip.Din.Mode & (ModeBits.S_ISUID | ModeBits.S_ISGID)) != 0)
+                    ip.Din.Mode &= unchecked((ushort)~(ModeBits.S_ISUID | ModeBits.S_ISGID));
+                var e = ip.Update();
+                if (err == Errno.OK)
+                    err = e;
+            }
+        }
+        if (err == Errno.OK && (ioflag & (FileFlags.FSYNC | FileFlags.FDSYNC)) != 0)
+            err = UfsFsync(vp, ioflag, cr, ct);
+        return err;
+    }
+
+    /// <summary>
+    /// Copies the Uio into the file at uio.Offset (up to <paramref name="limit"/>), allocating as it goes; the size
+    /// grows with each block written. Returns OK, ENOSPC, EFBIG, EIO (some bytes may have been written). Caller holds ip.Lock.
+    /// </summary>
+    internal static Errno WriteLocked(Inode ip, Uio uio, long limit, Cred cr)
+    {
+        var fs = ip.Fs;
+        var bc = ip.Ump.Bc;
+        while (uio.Resid > 0)
+        {
+            if (uio.Offset >= limit)
+                return Errno.EFBIG;
+            long lbn = fs.Lblkno(uio.Offset);
+            int on = fs.Blkoff(uio.Offset);
+            int n = (int)Math.Min(Math.Min(fs.Bsize - on, uio.Resid), limit - uio.Offset);
+            var err = UfsBmap.Balloc(ip, lbn, on + n, cr, out var r);
+            if (err != Errno.OK)
+                return err;
+            long blk = fs.Blknum(r.Bno);
+            int boff = fs.Fragnum(r.Bno) * fs.Fsize;
+            bool whole = on == 0 && n == fs.Bsize;
+            Buf? bp;
+            if (r.WholeFresh || whole)
+            {
+                err = bc.Getblk(blk, out var b);
+                bp = b;
+                if (err == Errno.OK && !whole)
+                    b.Data.AsSpan().Clear();
+            }
+            else
+            {
+                err = bc.Bread(blk, out bp);
+                if (err == Errno.OK && r.FreshTo > r.FreshFrom)
+                    bp!.Data.AsSpan(boff + r.FreshFrom, r.FreshTo - r.FreshFrom).Clear();
+            }
+            if (err != Errno.OK)
+                return err;
+            uio.MoveIn(bp!.Data.AsSpan(boff + on, n));
+            UfsBmap.MarkOwner(ip, bp);
+            bc.Bdwrite(bp);
+            if (uio.Offset > ip.Size)
+                ip.Size = uio.Offset;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>Writes <paramref name="data"/> at the start of a new, empty file (a long symlink's text). Caller holds ip.Lock.</summary>
+    internal static Errno WriteNewFile(Inode ip, ReadOnlySpan<byte> data, Cred cr)
+    {
+        var copy = data.ToArray();
+        var uio = new Uio(copy, 0, UioRw.UIO_WRITE);
+        var err = WriteLocked(ip, uio, ip.Fs.MaxFileSize, cr);
+        var e = ip.Update();
+        return err != Errno.OK ? err : e;
+    }
+}

@@ -1,0 +1,264 @@
+// Vfs.Ufs: the vnode operations common to every UFS file, and the three ops tables.
+//
+// Regular files (and device nodes), directories and symbolic links each have their own table, so that
+// "read a directory" (EISDIR) or "look up a name in a file" (ENOTDIR) is a table entry, not an if. The
+// ops are split by concern: attributes, sync and life cycle here; data in UfsRdwr.cs; names in
+// UfsDirops.cs (with the directory format in UfsDir.cs).
+//
+// Timestamps follow POSIX and keep nanoseconds (di_*timensec): reading sets atime; writing and truncating
+// set mtime and ctime; any attribute change sets ctime; creating, removing or renaming a name sets its
+// directory's mtime and ctime. A read-only mount changes nothing, atime included.
+using UnixVfs.Core;
+
+namespace UnixVfs.Ufs;
+
+/// <summary>The UFS vnode operations.</summary>
+internal static partial class UfsVnops
+{
+    /// <summary>VTOI: the inode behind a UFS vnode.</summary>
+    internal static Inode VTOI(Vnode vp) => (Inode)vp.Data!;
+
+    /// <summary>LINK_MAX: di_nlink is a signed 16-bit count.</summary>
+    internal const int LinkMax = short.MaxValue;
+
+    private static Errno UfsOpen(ref Vnode vp, FileFlags flag, Cred cr, CallerContext? ct) =>
+        (flag & FileFlags.FWRITE) != 0 && vp.Vfs.IsReadOnly && vp.Type != VType.VDIR ? Errno.EROFS : Errno.OK;
+
+    private static Errno UfsClose(Vnode vp, FileFlags flag, int count, long offset, Cred cr, CallerContext? ct) => Errno.OK;
+
+    private static Errno UfsGetattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct)
+    {
+        var ip = VTOI(vp);
+        lock (ip.Lock)
+            Getattr(ip, vap);
+        return Errno.OK;
+    }
+
+    /// <summary>Fills every attribute from the in-core inode. Caller holds ip.Lock.</summary>
+    internal static void Getattr(Inode ip, Vattr va)
+    {
+        var d = ip.Din;
+        va.Type = ip.Type;
+        va.Mode = d.Mode & ModeBits.ModeMask;
+        va.Uid = d.Uid;
+        va.Gid = d.Gid;
+        va.Fsid = ip.Ump.Vfs.Fsid;
+        va.NodeId = ip.Number;
+        va.Nlink = (uint)Math.Max((short)0, d.Nlink);
+        va.Size = d.DiSize;
+        va.Atime = new Timespec(d.Atime, d.Atimensec);
+        va.Mtime = new Timespec(d.Mtime, d.Mtimensec);
+        va.Ctime = new Timespec(d.Ctime, d.Ctimensec);
+        va.Rdev = ip.Type is VType.VCHR or VType.VBLK ? (ulong)d.Db[0] : 0;
+        va.Blksize = (uint)ip.Fs.Bsize;
+        va.Nblocks = d.Blocks;
+        va.Seq = (uint)d.Modrev;
+        va.Gen = (uint)d.Gen;
+    }
+
+    private static Errno UfsSetattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct)
+    {
+        var ip = VTOI(vp);
+        if (ip.Ump.ReadOnly)
+            return Errno.EROFS;
+        lock (ip.Lock)
+        {
+            var ovap = new Vattr();
+            Getattr(ip, ovap);
+            var err = Secpolicy.VnodeSetattr(cr, vap, ovap, flags, want => AccessLocked(ip, want, cr));
+            if (err != Errno.OK)
+                return err;
+            var mask = vap.Mask;
+            var d = ip.Din;
+            if ((mask & AttrMask.AT_SIZE) != 0)
+            {
+                if (ip.Type == VType.VDIR)
+                    return Errno.EISDIR;
+                if (ip.Type != VType.VREG)
+                    return Errno.EINVAL;
+                if ((err = UfsBmap.Itrunc(ip, vap.Size, cr)) != Errno.OK)
+                    return err;
+                ip.Stamp(atime: false, mtime: true, ctime: false);
+            }
+            if ((mask & AttrMask.AT_MODE) != 0)
+                d.Mode = (ushort)((uint)(d.Mode & Dinode.IFMT) | (vap.Mode & ModeBits.ModeMask));
+            if ((mask & AttrMask.AT_UID) != 0)
+                d.Uid = vap.Uid;
+            if ((mask & AttrMask.AT_GID) != 0)
+                d.Gid = vap.Gid;
+            if ((mask & AttrMask.AT_ATIME) != 0)
+            {
+                d.Atime = vap.Atime.Sec;
+                d.Atimensec = (int)vap.Atime.Nsec;
+            }
+            if ((mask & AttrMask.AT_MTIME) != 0)
+            {
+                d.Mtime = vap.Mtime.Sec;
+                d.Mtimensec = (int)vap.Mtime.Nsec;
+            }
+            if ((mask & AttrMask.AT_CTIME) != 0 && cr.IsSuperUser)
+            {
+                d.Ctime = vap.Ctime.Sec;
+                d.Ctimensec = (int)vap.Ctime.Nsec;
+            }
+            else
+                ip.Stamp(atime: false, mtime: false, ctime: true);
+            return ip.Update();
+        }
+    }
+
+    private static Errno UfsAccess(Vnode vp, AccessMode mode, AccessFlags flags, Cred cr, CallerContext? ct)
+    {
+        var ip = VTOI(vp);
+        if ((mode & AccessMode.VWRITE) != 0 && ip.Ump.ReadOnly && ip.Type is VType.VREG or VType.VDIR or VType.VLNK)
+            return Errno.EROFS;
+        lock (ip.Lock)
+            return AccessLocked(ip, mode, cr);
+    }
+
+    /// <summary>ufs_access's permission check. Caller holds ip.Lock.</summary>
+    internal static Errno AccessLocked(Inode ip, AccessMode mode, Cred cr) =>
+        Secpolicy.VnodeAccess(cr, ip.Type, ip.Din.Uid, ip.Din.Gid, (uint)(ip.Din.Mode & ModeBits.ModeMask), mode);
+
+    /// <summary>
+    /// ffs_fsync: the file's dinode is copied to its buffer, the file's dirty data blocks are written and
+    /// flushed, then every dirty metadata block (directories, inodes, indirect blocks, groups: whatever is
+    /// needed to reach the data after a crash) is written and flushed. Returns OK or EIO.
+    /// </summary>
+    internal static Errno UfsFsync(Vnode vp, FileFlags syncflag, Cred cr, CallerContext? ct)
+    {
+        var ip = VTOI(vp);
+        var ump = ip.Ump;
+        if (ump.ReadOnly)
+            return Errno.OK;
+        uint ino = ip.Number;
+        lock (ip.Lock)
+        {
+            if ((ip.Flag & InodeFlags.IN_MODIFIED) != 0)
+            {
+                var e = ip.Iupdat();
+                if (e != Errno.OK)
+                    return e;
+            }
+        }
+        var err = ump.Bc.Flush(bp => !bp.IsMeta && (bp.Owner == ino || bp.Owner == Buf.SharedOwner));
+        if (err == Errno.OK)
+            err = ump.Bc.FlushDevice();
+        if (err == Errno.OK)
+            err = UfsVfsops.SyncMetadata(ump);
+        return err;
+    }
+
+    private static void UfsInactive(Vnode vp, Cred cr, CallerContext? ct)
+    {
+        var ip = VTOI(vp);
+        var ump = ip.Ump;
+        var doomed = ump.Icache.Inactive(ip);
+        if (doomed is null)
+            return;
+        lock (ip.Lock)
+        {
+            bool isDir = ip.IsDir;
+            if (ip.Din.Type is not (Dinode.IFCHR or Dinode.IFBLK) && !(ip.Din.Type == Dinode.IFLNK && ip.Din.Blocks == 0))
+                UfsBmap.Itrunc(ip, 0, Cred.Kcred);
+            else
+                ip.Size = 0;
+            UfsBmap.FreeExtBlocks(ip);
+            ip.Din.Clear();
+            ip.Iupdat();
+            ip.Dirhash = null;
+            ump.Icache.Forget(ip);
+            UfsAlloc.Vfree(ump, ip.Number, isDir);
+        }
+    }
+
+    private static Errno UfsFid(Vnode vp, out Fid? fid, CallerContext? ct)
+    {
+        var ip = VTOI(vp);
+        fid = Fid.FromInode(ip.Number, (uint)ip.Din.Gen);
+        return Errno.OK;
+    }
+
+    /// <summary>The table of regular files (and device nodes, fifos, sockets): data ops; every directory op is ENOTDIR.</summary>
+    public static readonly VnodeOps FileOps = VnodeOps.MakeOrPanic("ufs",
+    [
+        new(VopName.Open, (VopOpen)UfsOpen),
+        new(VopName.Close, (VopClose)UfsClose),
+        new(VopName.Read, (VopRead)UfsRead),
+        new(VopName.Write, (VopWrite)UfsWrite),
+        new(VopName.Getattr, (VopGetattr)UfsGetattr),
+        new(VopName.Setattr, (VopSetattr)UfsSetattr),
+        new(VopName.Access, (VopAccess)UfsAccess),
+        new(VopName.Lookup, FsSubr.Enotdir<VopLookup>()),
+        new(VopName.Create, FsSubr.Enotdir<VopCreate>()),
+        new(VopName.Remove, FsSubr.Enotdir<VopRemove>()),
+        new(VopName.Link, FsSubr.Enotdir<VopLink>()),
+        new(VopName.Rename, FsSubr.Enotdir<VopRename>()),
+        new(VopName.Mkdir, FsSubr.Enotdir<VopMkdir>()),
+        new(VopName.Rmdir, FsSubr.Enotdir<VopRmdir>()),
+        new(VopName.Readdir, FsSubr.Enotdir<VopReaddir>()),
+        new(VopName.Symlink, FsSubr.Enotdir<VopSymlink>()),
+        new(VopName.Readlink, FsSubr.Einval<VopReadlink>()),
+        new(VopName.Fsync, (VopFsync)UfsFsync),
+        new(VopName.Inactive, (VopInactive)UfsInactive),
+        new(VopName.Fid, (VopFid)UfsFid),
+    ]);
+
+    /// <summary>The table of directories: name ops; read and write are EISDIR.</summary>
+    public static readonly VnodeOps DirOps = VnodeOps.MakeOrPanic("ufs-dir",
+    [
+        new(VopName.Open, (VopOpen)UfsOpen),
+        new(VopName.Close, (VopClose)UfsClose),
+        new(VopName.Read, FsSubr.Eisdir<VopRead>()),
+        new(VopName.Write, FsSubr.Eisdir<VopWrite>()),
+        new(VopName.Getattr, (VopGetattr)UfsGetattr),
+        new(VopName.Setattr, (VopSetattr)UfsSetattr),
+        new(VopName.Access, (VopAccess)UfsAccess),
+        new(VopName.Lookup, (VopLookup)UfsLookup),
+        new(VopName.Create, (VopCreate)UfsCreate),
+        new(VopName.Remove, (VopRemove)UfsRemove),
+        new(VopName.Link, (VopLink)UfsLink),
+        new(VopName.Rename, (VopRename)UfsRename),
+        new(VopName.Mkdir, (VopMkdir)UfsMkdir),
+        new(VopName.Rmdir, (VopRmdir)UfsRmdir),
+        new(VopName.Readdir, (VopReaddir)UfsReaddir),
+        new(VopName.Symlink, (VopSymlink)UfsSymlink),
+        new(VopName.Readlink, FsSubr.Einval<VopReadlink>()),
+        new(VopName.Fsync, (VopFsync)UfsFsync),
+        new(VopName.Inactive, (VopInactive)UfsInactive),
+        new(VopName.Fid, (VopFid)UfsFid),
+    ]);
+
+    /// <summary>The table of symbolic links: readlink; reads and writes are EINVAL, directory ops ENOTDIR.</summary>
+    public static readonly VnodeOps LinkOps = VnodeOps.MakeOrPanic("ufs-link",
+    [
+        new(VopName.Open, (VopOpen)UfsOpen),
+        new(VopName.Close, (VopClose)UfsClose),
+        new(VopName.Read, FsSubr.Einval<VopRead>()),
+        new(VopName.Write, FsSubr.Einval<VopWrite>()),
+        new(VopName.Getattr, (VopGetattr)UfsGetattr),
+        new(VopName.Setattr, (VopSetattr)UfsSetattr),
+        new(VopName.Access, (VopAccess)UfsAccess),
+        new(VopName.Lookup, FsSubr.Enotdir<VopLookup>()),
+        new(VopName.Create, FsSubr.Enotdir<VopCreate>()),
+        new(VopName.Remove, FsSubr.Enotdir<VopRemove>()),
+        new(VopName.Link, FsSubr.Enotdir<VopLink>()),
+        new(VopName.Rename, FsSubr.Enotdir<VopRename>()),
+        new(VopName.Mkdir, FsSubr.Enotdir<VopMkdir>()),
+        new(VopName.Rmdir, FsSubr.Enotdir<VopRmdir>()),
+        new(VopName.Readdir, FsSubr.Enotdir<VopReaddir>()),
+        new(VopName.Symlink, FsSubr.Enotdir<VopSymlink>()),
+        new(VopName.Readlink, (VopReadlink)UfsReadlink),
+        new(VopName.Fsync, (VopFsync)UfsFsync),
+        new(VopName.Inactive, (VopInactive)UfsInactive),
+        new(VopName.Fid, (VopFid)UfsFid),
+    ]);
+
+    /// <summary>The table for a file of type <paramref name="t"/>.</summary>
+    public static VnodeOps OpsFor(VType t) => t switch
+    {
+        VType.VDIR => DirOps,
+        VType.VLNK => LinkOps,
+        _ => FileOps,
+    };
+}

@@ -1,0 +1,158 @@
+// Tests of Vfs.Ufs after a crash: a workload of creates, writes, renames, truncates and unlinks runs on a
+// fault-injecting device that loses the power at a random write -- unflushed writes survive in a random
+// subset and order, one of them torn. Then fsck -y must leave a consistent file system (a second fsck
+// finds nothing), it must mount read-write, and every file fsync'd before the crash must hold exactly
+// the bytes it held when fsync returned.
+using UnixVfs.Core;
+using static UnixVfs.Ufs.Tests.Kit;
+
+namespace UnixVfs.Ufs.Tests;
+
+public class CrashTests
+{
+    public static IEnumerable<object[]> Seeds => Enumerable.Range(1, 40).Select(i => new object[] { i });
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void After_a_crash_fsck_repairs_everything_and_fsynced_files_keep_their_data(int seed)
+    {
+        var rng = new Random(seed);
+        var mem = NewMemoryImage(24L << 20, bsize: 8192, fsize: 1024);
+        var dev = new FaultyBlockDevice(mem);
+        var h = new Host("before");
+        Ok(h.Mount("mem", "cachesize=256k", dev: dev));
+        Ok(h.P.Mkdir("/mnt/keep", 0x1ED));
+        Ok(h.P.Mkdir("/mnt/work", 0x1ED));
+        Ok(h.P.Sync());
+        dev.CrashAfterWrites(rng.Next(1, 600), CrashMode.Reorder, new Random(seed * 7919));
+        var synced = Workload(h.P, rng);
+        if (!dev.Crashed)
+            dev.Crash(CrashMode.Reorder, new Random(seed));
+
+        var repair = Kit.Fsck(mem, repair: true);
+        Assert.True(repair.Unfixed == 0, $"seed {seed}: fsck -y left problems:\n{string.Join("\n", repair.Lines)}");
+        var again = Kit.Fsck(mem);
+        Assert.True(again.Clean, $"seed {seed}: after fsck -y, fsck -n still finds:\n{string.Join("\n", again.Problems)}\n(first run:\n{string.Join("\n", repair.Lines)})");
+
+        var after = new Host("after");
+        Ok(after.Mount("mem", dev: mem), after.Log);
+        foreach (var (path, data) in synced)
+            Assert.True(data.AsSpan().SequenceEqual(ReadFile(after.P, path)), $"seed {seed}: {path} lost its fsync'd data");
+        ReadEverything(after.P, "/mnt");
+        WriteFile(after.P, "/mnt/work/afterwards", Bytes(20_000, seed));
+        Ok(after.Umount());
+        AssertClean(Kit.Fsck(mem));
+    }
+
+    /// <summary>Runs random operations until the device dies (EIO) or the workload ends; returns the files fsync'd and left alone since.</summary>
+    private static Dictionary<string, byte[]> Workload(Process p, Random rng)
+    {
+        var synced = new Dictionary<string, byte[]>();
+        var files = new List<string>();
+        var dirs = new List<string> { "/mnt/work" };
+        for (int step = 0; step < 400; step++)
+        {
+            Errno err = Errno.OK;
+            int pick = rng.Next(100);
+            if (pick < 15)
+            {
+                // A file in /keep, written and fsync'd: from then on it must survive.
+                var path = $"/mnt/keep/k{step}";
+                var data = Bytes(rng.Next(0, 90_000), step);
+                err = p.Open(path, OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd);
+                if (err == Errno.OK)
+                {
+                    err = p.Write(fd, data, out int n);
+                    if (err == Errno.OK && n != data.Length)
+                        err = Errno.EIO;
+                    if (err == Errno.OK)
+                        err = p.Fsync(fd);
+                    p.Close(fd);
+                }
+                if (err == Errno.OK)
+                    synced[path] = data;
+            }
+            else if (pick < 40)
+            {
+                var path = $"{dirs[rng.Next(dirs.Count)]}/f{step}";
+                err = p.Open(path, OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd);
+                if (err == Errno.OK)
+                {
+                    err = p.Write(fd, Bytes(rng.Next(0, 60_000), step), out _);
+                    p.Close(fd);
+                    files.Add(path);
+                }
+            }
+            else if (pick < 55 && files.Count > 0)
+            {
+                var path = files[rng.Next(files.Count)];
+                err = p.Open(path, OFlags.O_WRONLY | OFlags.O_APPEND, 0, out int fd);
+                if (err == Errno.OK)
+                {
+                    err = p.Write(fd, Bytes(rng.Next(1, 20_000), step), out _);
+                    p.Close(fd);
+                }
+            }
+            else if (pick < 63 && files.Count > 0)
+                err = p.Truncate(files[rng.Next(files.Count)], rng.Next(0, 30_000));
+            else if (pick < 73 && files.Count > 0)
+            {
+                int i = rng.Next(files.Count);
+                var to = $"{dirs[rng.Next(dirs.Count)]}/r{step}";
+                err = p.Rename(files[i], to);
+                if (err == Errno.OK)
+                    files[i] = to;
+            }
+            else if (pick < 85 && files.Count > 0)
+            {
+                int i = rng.Next(files.Count);
+                err = p.Unlink(files[i]);
+                if (err == Errno.OK)
+                    files.RemoveAt(i);
+            }
+            else if (pick < 93)
+            {
+                var d = $"{dirs[rng.Next(dirs.Count)]}/d{step}";
+                err = p.Mkdir(d, 0x1ED);
+                if (err == Errno.OK)
+                    dirs.Add(d);
+            }
+            else if (pick < 97 && dirs.Count > 1)
+            {
+                // Move a directory (and whatever is below it) under another name in /mnt/work.
+                int i = rng.Next(1, dirs.Count);
+                var to = $"/mnt/work/m{step}";
+                err = p.Rename(dirs[i], to);
+                if (err == Errno.OK)
+                {
+                    var from = dirs[i];
+                    dirs = dirs.Select(x => x == from || x.StartsWith(from + "/", StringComparison.Ordinal) ? to + x[from.Length..] : x).ToList();
+                    files = files.Select(x => x.StartsWith(from + "/", StringComparison.Ordinal) ? to + x[from.Length..] : x).ToList();
+                }
+            }
+            else
+                err = p.Sync();
+            if (err == Errno.EIO)
+                break;
+            Assert.True(err is Errno.OK or Errno.ENOENT or Errno.EEXIST or Errno.ENOTEMPTY or Errno.EINVAL or Errno.ENOSPC,
+                $"step {step}: unexpected {err}");
+        }
+        return synced;
+    }
+
+    /// <summary>Reads every file and link below <paramref name="dir"/>: nothing may fail.</summary>
+    private static void ReadEverything(Process p, string dir)
+    {
+        foreach (var d in List(p, dir))
+        {
+            var path = dir + "/" + d.Name;
+            Ok(p.Lstat(path, out var st), path);
+            if (st!.Type == VType.VDIR)
+                ReadEverything(p, path);
+            else if (st.Type == VType.VREG)
+                ReadFile(p, path);
+            else if (st.Type == VType.VLNK)
+                Ok(p.Readlink(path, out _), path);
+        }
+    }
+}
