@@ -2,6 +2,7 @@
 //
 //   vfs demo      the patent's configurations, end to end (the README's main command)
 //   vfs serve     serve a file system over NFSv3
+//   vfs shell     an interactive shell over simulated hosts
 //
 // Every failure prints one line on stderr and exits non-zero; no stack traces reach the user.
 using System.CommandLine;
@@ -10,6 +11,7 @@ using UnixVfs.Cli;
 var root = new RootCommand("vfs: the Unix VFS/vnode framework, UFS2, NFSv3 and the Mirror File System, modelled in C#");
 root.Subcommands.Add(DemoCommand.Build());
 root.Subcommands.Add(ServeCommand.Build());
+root.Subcommands.Add(ShellCommand.Build());
 try
 {
     return root.Parse(args).Invoke();

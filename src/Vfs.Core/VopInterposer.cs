@@ -73,6 +73,6 @@ public abstract class VopInterposer
                     ret == typeof(void) ? call : Expression.Assign(result, call),
                     Expression.Call(self, ExitMethod, state, errno, start))),
             ret == typeof(void) ? Expression.Empty() : result);
-        return Expression.Lambda(type, body, ps).Compile();
+        return Expression.Lambda(type, body, ps).Compile(preferInterpretation: true);
     }
 }

@@ -99,6 +99,7 @@ public sealed class MfsVfs
         var ev = new MfsEvent(Vfs.Kernel.Now(), copy?.Name ?? "-", what);
         lock (_events)
             _events.Add(ev);
+        Vfs.Kernel.Log($"mfs {Vfs.MntPt}: {(copy is null ? "" : $"copy {copy.Name}: ")}{what}");
         CopyStateChanged?.Invoke(ev);
     }
 

@@ -51,7 +51,10 @@ public static class MirrorVfsops
         var data = uap.Data as MfsMountData ?? new MfsMountData();
         var err = Mount(vfsp, mvp, uap, data, out string reason);
         if (err != Errno.OK)
+        {
             data.Error = reason.Length > 0 ? reason : err.Message();
+            vfsp.Kernel.Log($"mfs: {uap.Spec} {uap.Dir}: {data.Error}");
+        }
         return err;
     }
 
