@@ -233,10 +233,10 @@ public static class Vop
     }
 
     /// <summary>VOP_FID (see <see cref="VopFid"/>).</summary>
-    public static Errno Fid(Vnode vp, out Fid? fid, CallerContext? ct = null)
+    public static Errno Fid(Vnode vp, int maxlen, out Fid? fid, CallerContext? ct = null)
     {
         Check(vp, VopName.Fid);
-        var err = vp.Ops.Fid(vp, out fid, ct);
+        var err = vp.Ops.Fid(vp, maxlen, out fid, ct);
         vp.Vfs.Stats.Count(SFid, err);
         return err;
     }

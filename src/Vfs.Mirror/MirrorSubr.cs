@@ -46,9 +46,23 @@ internal static class MirrorSubr
             vp = m.Copies[c.Index];
         if (vp is not null)
             return Errno.OK;
-        var parent = m.Parent;
-        if (parent is null || (m.State & MnodeState.Removed) != 0)
+        if ((m.State & MnodeState.Removed) != 0)
             return Errno.ENOENT; // a removed file cannot be found again by its old name: that name may be another file now
+        var parent = m.Parent;
+        if (parent is null && !ReferenceEquals(m, m.Mfs.Root))
+        {
+            // Made by VFS_VGET from a fid that did not carry this copy: find where the file lives first.
+            var lerr = MirrorLocate.Locate(m);
+            lock (m.Lock)
+                vp = m.Copies[c.Index];
+            if (vp is not null)
+                return Errno.OK;
+            if (lerr != Errno.OK)
+                return lerr;
+            parent = m.Parent;
+        }
+        if (parent is null)
+            return Errno.ENOENT;
         var err = Resolve(parent, c, out var pvp);
         if (err != Errno.OK)
             return err;
@@ -108,14 +122,13 @@ internal static class MirrorSubr
         var results = new CopyResult[targets.Length];
         if (parallel && targets.Length > 1)
         {
-            var tasks = new Task[targets.Length - 1];
+            var others = new Action[targets.Length - 1];
             for (int i = 1; i < targets.Length; i++)
             {
                 int j = i;
-                tasks[i - 1] = Task.Run(() => results[j] = RunOnCopy(m, targets[j], op));
+                others[i - 1] = () => results[j] = RunOnCopy(m, targets[j], op);
             }
-            results[0] = RunOnCopy(m, targets[0], op);
-            Task.WaitAll(tasks);
+            mi.Workers.RunAll(() => results[0] = RunOnCopy(m, targets[0], op), others);
         }
         else
         {
