@@ -40,7 +40,22 @@ public class CaptureTests
             while (!started.ToString().Contains("Capturing on") && !dumpcap.HasExited)
                 started.AppendLine(dumpcap.StandardError.ReadLine());
             Assert.False(dumpcap.HasExited, "dumpcap did not start: " + started);
-            dumpcap.StandardError.ReadToEndAsync();
+            var dumpcapSays = dumpcap.StandardError.ReadToEndAsync();
+            // dumpcap says it is capturing a little before it is: knock on the portmapper until a packet shows in the file.
+            long Size() => File.Exists(pcap) ? new FileInfo(pcap).Length : 0;
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            while (DateTime.UtcNow < deadline && Size() == 0)
+                Thread.Sleep(50);
+            long empty = Size();
+            while (DateTime.UtcNow < deadline && Size() <= empty)
+            {
+                var knock = new Rpc.RpcClient(TcpNetwork.Default, "127.0.0.1", server.PortmapPort, Portmap.Portmapper.Program, 2, new Rpc.RpcClientOptions());
+                if (knock.Call(knock.NewCall(0, Rpc.OpaqueAuth.None), out var res) == Errno.OK)
+                    res.Release();
+                knock.Close();
+                Thread.Sleep(300);
+            }
+            Assert.True(Size() > empty, "dumpcap wrote no packet in 20 s");
 
             var ck = new Kernel("client");
             TestBed.Check(NfsClient.Install(ck, TcpNetwork.Default));
