@@ -37,13 +37,8 @@ public sealed partial class Nfs3Service
         Timespec? guard = args.ReadBool() ? Nfs3Attr.ReadTime(ref args) : null;
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        var st = Resolve(call, fh, out var o);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WriteWcc(res, null, null);
+        if (!Resolved(call, fh, res, Fail.Wcc, out var o, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             var before = Attrs(o.Vp, o.Cred);
@@ -77,13 +72,8 @@ public sealed partial class Nfs3Service
         uint want = args.ReadUInt32();
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        var st = Resolve(call, fh, out var o);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WritePostOp(res, null);
+        if (!Resolved(call, fh, res, Fail.PostOp, out var o, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             var va = Attrs(o.Vp, o.Cred);

@@ -162,13 +162,8 @@ public sealed partial class Nfs3Service
     /// </summary>
     private AcceptStat MakeName(RpcCall call, ReadOnlySpan<byte> fh, NfsStat3 nameStatus, XdrWriter res, Func<Obj, Vattr, (Errno, Vnode?)> make)
     {
-        var st = Resolve(call, fh, out var d);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WriteWcc(res, null, null);
+        if (!Resolved(call, fh, res, Fail.Wcc, out var d, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             var before = Attrs(d.Vp, d.Cred);

@@ -67,13 +67,8 @@ public sealed partial class Nfs3Service
         var fh = ReadFh(ref args);
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        var st = Resolve(call, fh, out var o);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WritePostOp(res, null);
+        if (!Resolved(call, fh, res, Fail.PostOp, out var o, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             var va = Attrs(o.Vp, o.Cred);

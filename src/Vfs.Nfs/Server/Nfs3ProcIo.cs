@@ -25,13 +25,8 @@ public sealed partial class Nfs3Service
         uint count = args.ReadUInt32();
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        var st = Resolve(call, fh, out var o);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WritePostOp(res, null);
+        if (!Resolved(call, fh, res, Fail.PostOp, out var o, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             var va = Attrs(o.Vp, o.Cred);
@@ -90,13 +85,8 @@ public sealed partial class Nfs3Service
         var data = args.ReadOpaque(_server.Options.MaxIo + 4096);
         if (!args.AtEnd || stable > StableHow.FILE_SYNC || count > data.Length)
             return AcceptStat.GARBAGE_ARGS;
-        var st = Resolve(call, fh, out var o);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WriteWcc(res, null, null);
+        if (!Resolved(call, fh, res, Fail.Wcc, out var o, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             var before = Attrs(o.Vp, o.Cred);
@@ -153,13 +143,8 @@ public sealed partial class Nfs3Service
         args.ReadUInt32();
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        var st = Resolve(call, fh, out var o);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WriteWcc(res, null, null);
+        if (!Resolved(call, fh, res, Fail.Wcc, out var o, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             var before = Attrs(o.Vp, o.Cred);

@@ -15,13 +15,8 @@ public sealed partial class Nfs3Service
         var nst = ReadName(ref args, out var name);
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        var st = Resolve(call, fh, out var d);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WritePostOp(res, null);
+        if (!Resolved(call, fh, res, Fail.PostOp, out var d, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             Vnode? vp = null;
@@ -53,13 +48,8 @@ public sealed partial class Nfs3Service
         var fh = ReadFh(ref args);
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        var st = Resolve(call, fh, out var o);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WritePostOp(res, null);
+        if (!Resolved(call, fh, res, Fail.PostOp, out var o, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             var buf = new byte[Limits.PathMax];

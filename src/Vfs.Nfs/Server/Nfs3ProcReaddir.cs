@@ -50,13 +50,8 @@ public sealed partial class Nfs3Service
 
     private AcceptStat ReadDirectory(RpcCall call, ReadOnlySpan<byte> fh, ulong cookie, ulong verf, uint dircount, uint maxcount, bool plus, XdrWriter res)
     {
-        var st = Resolve(call, fh, out var d);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WritePostOp(res, null);
+        if (!Resolved(call, fh, res, Fail.PostOp, out var d, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             var dva = Attrs(d.Vp, d.Cred);

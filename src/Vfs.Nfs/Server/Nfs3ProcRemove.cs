@@ -27,13 +27,8 @@ public sealed partial class Nfs3Service
         var nst = ReadName(ref args, out var name);
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        var st = Resolve(call, fh, out var d);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WriteWcc(res, null, null);
+        if (!Resolved(call, fh, res, Fail.Wcc, out var d, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             var before = Attrs(d.Vp, d.Cred);
@@ -60,14 +55,8 @@ public sealed partial class Nfs3Service
         var tst = ReadName(ref args, out var tname);
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        var st = Resolve(call, ffh, out var f);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WriteWcc(res, null, null);
-            Nfs3Attr.WriteWcc(res, null, null);
+        if (!Resolved(call, ffh, res, Fail.TwoWcc, out var f, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             st = Resolve(call, tfh, out var t);
@@ -113,14 +102,8 @@ public sealed partial class Nfs3Service
         var nst = ReadName(ref args, out var name);
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        var st = Resolve(call, sfh, out var s);
-        if (st != NfsStat3.NFS3_OK)
-        {
-            res.WriteUInt32((uint)st);
-            Nfs3Attr.WritePostOp(res, null);
-            Nfs3Attr.WriteWcc(res, null, null);
+        if (!Resolved(call, sfh, res, Fail.PostOpWcc, out var s, out var st))
             return AcceptStat.SUCCESS;
-        }
         try
         {
             st = Resolve(call, dfh, out var d);

@@ -134,6 +134,28 @@ public sealed partial class Nfs3Service
         }
     }
 
+    /// <summary>What a procedure's reply carries after a failure status when its file handle does not resolve.</summary>
+    private enum Fail { PostOp, Wcc, TwoWcc, PostOpWcc }
+
+    /// <summary>
+    /// Resolve, and on failure the whole reply: the status and the empty attributes the procedure's failure
+    /// layout has (<paramref name="fail"/>). Returns false when the reply is complete.
+    /// </summary>
+    private bool Resolved(RpcCall call, ReadOnlySpan<byte> fh, XdrWriter res, Fail fail, out Obj obj, out NfsStat3 st)
+    {
+        st = Resolve(call, fh, out obj);
+        if (st == NfsStat3.NFS3_OK)
+            return true;
+        res.WriteUInt32((uint)st);
+        if (fail is Fail.PostOp or Fail.PostOpWcc)
+            Nfs3Attr.WritePostOp(res, null);
+        if (fail is Fail.Wcc or Fail.TwoWcc or Fail.PostOpWcc)
+            Nfs3Attr.WriteWcc(res, null, null);
+        if (fail is Fail.TwoWcc)
+            Nfs3Attr.WriteWcc(res, null, null);
+        return false;
+    }
+
     /// <summary>Reads a file handle argument (at most NFS3_FHSIZE bytes; longer fails the reader).</summary>
     private static ReadOnlySpan<byte> ReadFh(ref XdrReader r) => r.ReadOpaque(Nfs3.FhSize);
 
