@@ -14,7 +14,8 @@ root.Subcommands.Add(ServeCommand.Build());
 root.Subcommands.Add(ShellCommand.Build());
 try
 {
-    return root.Parse(args).Invoke();
+    // No termination handling of System.CommandLine's own: commands that run until stopped (serve) handle SIGINT/SIGTERM themselves.
+    return root.Parse(args).Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
 }
 catch (Exception e)
 {

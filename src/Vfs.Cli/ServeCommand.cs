@@ -4,7 +4,8 @@
 //             [--nfs-port N] [--mount-port M] [--portmap-port P] [--key-file F] [--ro]
 //
 // A Kernel is made for the server host, the file system is mounted on the export path (a UFS
-// image, or an empty tmpfs) and shared to everyone who can reach the address, with root squashed.
+// image, or an empty tmpfs) and shared to everyone who can reach the address, with root squashed
+// unless --no-root-squash says otherwise (an image's root directory is usually root's, mode 0755).
 // The URL printed is what a libnfs client mounts (it names both ports, so no portmapper is asked).
 // File handles are signed with a key kept in a file (FILE.nfskey next to an image, or --key-file),
 // so that clients' handles still work after the server is restarted on the same image.
@@ -29,13 +30,14 @@ internal static class ServeCommand
         var pmapPort = new Option<int>("--portmap-port") { Description = "The portmapper port (0: any free one, -1: none)", DefaultValueFactory = _ => 111 };
         var keyFile = new Option<FileInfo?>("--key-file") { Description = "Where the file handle key is kept (default: IMAGE.nfskey; none for --tmpfs)" };
         var ro = new Option<bool>("--ro") { Description = "Export read-only" };
-        var cmd = new Command("serve", "Serve a file system over NFSv3 until interrupted") { image, tmpfs, export, address, nfsPort, mountPort, pmapPort, keyFile, ro };
+        var noSquash = new Option<bool>("--no-root-squash") { Description = "Let a client's root act as root on the exported files" };
+        var cmd = new Command("serve", "Serve a file system over NFSv3 until interrupted") { image, tmpfs, export, address, nfsPort, mountPort, pmapPort, keyFile, ro, noSquash };
         cmd.SetAction(r => Run(r.GetValue(image), r.GetValue(tmpfs), r.GetValue(export)!, r.GetValue(address)!, r.GetValue(nfsPort),
-            r.GetValue(mountPort), r.GetValue(pmapPort), r.GetValue(keyFile), r.GetValue(ro)));
+            r.GetValue(mountPort), r.GetValue(pmapPort), r.GetValue(keyFile), r.GetValue(ro), r.GetValue(noSquash)));
         return cmd;
     }
 
-    private static int Run(FileInfo? image, bool tmpfs, string export, string address, int nfsPort, int mountPort, int pmapPort, FileInfo? keyFile, bool ro)
+    private static int Run(FileInfo? image, bool tmpfs, string export, string address, int nfsPort, int mountPort, int pmapPort, FileInfo? keyFile, bool ro, bool noRootSquash)
     {
         if ((image is null) == !tmpfs)
             return Fail("give exactly one of --image FILE and --tmpfs");
@@ -44,6 +46,7 @@ internal static class ServeCommand
         if (!TcpNetwork.TryParseAddress(address, out _))
             return Fail($"--address must be an IP address, not '{address}'");
         var kernel = new Kernel("nfs-server");
+        kernel.Vfssw.Install(UnixVfs.Ufs.UfsVfsops.Def);
         var p = kernel.CreateProcess();
         var err = MakeDirs(p, export);
         if (err != Errno.OK)
@@ -53,10 +56,8 @@ internal static class ServeCommand
             if (!image.Exists)
                 return Fail($"{image.FullName}: no such file");
             err = p.Mount(image.FullName, export, "ufs");
-            if (err == Errno.ENODEV)
-                return Fail("this build has no ufs file system type to mount the image with");
             if (err != Errno.OK)
-                return Fail($"mount {image.FullName}: {err.Message()}");
+                return Fail($"mount {image.FullName}: {err.Message()}{Reason(kernel)}");
             keyFile ??= new FileInfo(image.FullName + ".nfskey");
         }
         else if ((err = p.Mount("swap", export, "tmpfs", options: "mode=0777")) != Errno.OK)
@@ -81,7 +82,7 @@ internal static class ServeCommand
         {
             Address = address, NfsPort = nfsPort, MountPort = mountPort, PortmapPort = pmapPort, HandleKey = key,
         });
-        if ((err = server.Share(new ExportOptions { Path = export, ReadOnly = ro })) != Errno.OK)
+        if ((err = server.Share(new ExportOptions { Path = export, ReadOnly = ro, RootSquash = !noRootSquash })) != Errno.OK)
             return Fail($"share {export}: {err.Message()}");
         if ((err = server.Start()) != Errno.OK)
             return Fail($"listen on {address}: {err.Message()} (ports {nfsPort}, {mountPort}, {pmapPort})");
@@ -91,16 +92,20 @@ internal static class ServeCommand
         Console.WriteLine(server.Url(export));
         Console.Out.Flush();
 
-        using var done = new ManualResetEventSlim();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; done.Set(); };
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; done.Set(); });
-        done.Wait();
+        // SIGINT (^C) and SIGTERM stop the server cleanly: connections closed, the file system synced and unmounted.
+        using var stop = new ManualResetEventSlim();
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+        stop.Wait();
         server.Stop();
         kernel.Sync();
         err = kernel.UnmountAll(UnmountFlags.MS_FORCE);
         Console.WriteLine("stopped");
         return err == Errno.OK ? 0 : Fail($"unmount: {err.Message()}");
     }
+
+    /// <summary>The kernel's last message (UFS says there why an image does not mount), as a suffix, or nothing.</summary>
+    private static string Reason(Kernel k) => k.Messages.LastOrDefault() is { } m ? $" ({m})" : "";
 
     private static Errno MakeDirs(Process p, string path)
     {

@@ -1,0 +1,134 @@
+// Tests of `vfs serve`: the command serves a tmpfs or a UFS image to libnfs's own tools until it is
+// told to stop, keeps what was written in the image, and refuses bad arguments with one line.
+using System.Diagnostics;
+using UnixVfs.Core;
+using UnixVfs.Ufs;
+
+namespace UnixVfs.Cli.Tests;
+
+public class ServeTests
+{
+    private static string? Which(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
+
+    /// <summary>Starts `vfs serve ARGS` and returns it with the URL it printed.</summary>
+    private static (System.Diagnostics.Process Proc, string Url) Serve(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "vfs.dll"));
+        psi.ArgumentList.Add("serve");
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        var p = System.Diagnostics.Process.Start(psi)!;
+        string? line;
+        var seen = new List<string>();
+        while ((line = p.StandardOutput.ReadLine()) is not null && !line.StartsWith("nfs://", StringComparison.Ordinal))
+            seen.Add(line);
+        if (line is null)
+            Assert.Fail("vfs serve printed no URL: " + string.Join('\n', seen) + p.StandardError.ReadToEnd());
+        return (p, line!);
+    }
+
+    private static (int Exit, string Out) Run(string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Which(program) ?? program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit(60_000);
+        return (p.ExitCode, o);
+    }
+
+    /// <summary>SIGTERM, as an init system stops a server; returns the exit code and the rest of stdout.</summary>
+    private static (int Exit, string Out) Stop(System.Diagnostics.Process p)
+    {
+        Run("kill", "-TERM", p.Id.ToString());
+        var rest = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(30_000), "vfs serve did not stop on SIGTERM");
+        return (p.ExitCode, rest);
+    }
+
+    private static string FileUrl(string url, string name) => url.Replace("/export?", $"/export/{name}?");
+
+    [Fact]
+    public void Serve_tmpfs_to_nfs_cp_and_nfs_ls_until_sigterm()
+    {
+        if (Which("nfs-cp") is null)
+            Assert.Fail("test cannot run: libnfs-utils is not installed (./test.sh installs it when run as root)");
+        var (p, url) = Serve("--tmpfs", "--nfs-port", "0", "--mount-port", "0", "--portmap-port", "-1");
+        var src = Path.GetTempFileName();
+        File.WriteAllBytes(src, Enumerable.Range(0, 300_000).Select(i => (byte)i).ToArray());
+        string listing;
+        try
+        {
+            Assert.Equal(0, Run("nfs-cp", src, FileUrl(url, "hello.bin")).Exit);
+            (var code, listing) = Run("nfs-ls", url);
+            Assert.Equal(0, code);
+        }
+        catch
+        {
+            Stop(p);
+            throw;
+        }
+        Assert.Contains("300000 hello.bin", listing);
+        var (exit, rest) = Stop(p);
+        Assert.Equal(0, exit);
+        Assert.Contains("stopped", rest);
+        File.Delete(src);
+    }
+
+    [Fact]
+    public void Serve_an_image_and_what_nfs_cp_wrote_is_in_the_image_afterwards()
+    {
+        if (Which("nfs-cp") is null)
+            Assert.Fail("test cannot run: libnfs-utils is not installed (./test.sh installs it when run as root)");
+        var dir = Directory.CreateTempSubdirectory("vfs-serve-").FullName;
+        var image = Path.Combine(dir, "fs.img");
+        Assert.Equal(Errno.OK, FileBlockDevice.Create(image, 64L << 20, out var dev));
+        Assert.Equal(Errno.OK, Newfs.Make(dev!, new NewfsOptions { Size = 64L << 20 }, new Timespec(1_700_000_000, 0), out _, out var why));
+        dev!.Dispose();
+        var (p, url) = Serve("--image", image, "--no-root-squash", "--nfs-port", "0", "--mount-port", "0", "--portmap-port", "-1");
+        var src = Path.Combine(dir, "in.bin");
+        var data = new byte[2_000_000];
+        new Random(9).NextBytes(data);
+        File.WriteAllBytes(src, data);
+        try
+        {
+            var (code, said) = Run("nfs-cp", src, FileUrl(url, "copied.bin"));
+            Assert.True(code == 0, said);
+        }
+        finally
+        {
+            Assert.Equal(0, Stop(p).Exit);
+        }
+        Assert.True(File.Exists(image + ".nfskey"), "the handle key was not kept next to the image");
+
+        var k = new Kernel("check");
+        Assert.Equal(Errno.OK, k.Vfssw.Install(UfsVfsops.Def));
+        var proc = k.CreateProcess();
+        Assert.Equal(Errno.OK, proc.Mkdir("/m", 0x1ED));
+        Assert.Equal(Errno.OK, proc.Mount(image, "/m", "ufs", MountFlags.MS_RDONLY, "ro"));
+        Assert.Equal(Errno.OK, proc.Open("/m/copied.bin", OFlags.O_RDONLY, 0, out int fd));
+        var back = new byte[data.Length];
+        Assert.Equal(Errno.OK, proc.Pread(fd, back, 0, out int n));
+        Assert.Equal(data.Length, n);
+        Assert.True(back.AsSpan().SequenceEqual(data));
+        proc.Close(fd);
+        Assert.Equal(Errno.OK, proc.Umount("/m"));
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void Bad_arguments_get_one_line_and_a_nonzero_exit()
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "vfs.dll"), "serve", "--tmpfs", "--image", "/nonexistent" })
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit(30_000);
+        Assert.Equal(1, p.ExitCode);
+        Assert.Equal("vfs serve: give exactly one of --image FILE and --tmpfs", err.Trim());
+    }
+}
