@@ -14,8 +14,7 @@ root.Subcommands.Add(ServeCommand.Build());
 root.Subcommands.Add(ShellCommand.Build());
 try
 {
-    // No termination handling of System.CommandLine's own: commands that run until stopped (serve) handle SIGINT/SIGTERM themselves.
-    return root.Parse(args).Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    return root.Parse(args).Invoke();
 }
 catch (Exception e)
 {
