@@ -155,7 +155,7 @@ internal sealed class Icache
                 return Errno.ENOENT;
             if (!Dinode.ValidType(n.Din.Type))
             {
-                _ump.Complain($"inode {ino} has bad mode 0{n.Din.Mode:o}");
+                _ump.Complain($"inode {ino} has bad mode 0{Convert.ToString(n.Din.Mode, 8)}");
                 return Errno.EIO;
             }
             Attach(n);
@@ -184,7 +184,7 @@ internal sealed class Icache
             if (err != Errno.OK)
                 return err;
             if (n.Din.Mode != 0)
-                _ump.Complain($"inode {ino} was marked free but holds mode 0{n.Din.Mode:o}; reusing it");
+                _ump.Complain($"inode {ino} was marked free but holds mode 0{Convert.ToString(n.Din.Mode, 8)}; reusing it");
             int gen = n.Din.Gen;
             n.Din.Clear();
             n.Din.Gen = gen + 1 == 0 ? _ump.Rng.Next(1, int.MaxValue) : gen + 1;
