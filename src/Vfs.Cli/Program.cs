@@ -1,6 +1,8 @@
 // Vfs.Cli: the `vfs` command. Each subcommand lives in its own file; this one only wires them up.
 //
 //   vfs demo      the patent's configurations, end to end (the README's main command)
+//   vfs newfs     make a UFS2 file system in an image file
+//   vfs fsck      check (and with -y repair) a UFS2 image
 //
 // Every failure prints one line on stderr and exits non-zero; no stack traces reach the user.
 using System.CommandLine;
@@ -8,6 +10,8 @@ using UnixVfs.Cli;
 
 var root = new RootCommand("vfs: the Unix VFS/vnode framework, UFS2, NFSv3 and the Mirror File System, modelled in C#");
 root.Subcommands.Add(DemoCommand.Build());
+root.Subcommands.Add(NewfsCommand.Build());
+root.Subcommands.Add(FsckCommand.Build());
 try
 {
     return root.Parse(args).Invoke();
