@@ -52,6 +52,11 @@ internal sealed class Buf
     /// <summary>The LRU list, oldest first. Under the cache lock.</summary>
     internal Buf? Prev, Next;
 
+    /// <summary>The list of dirty buffers, and whether the buffer is on it. Under the cache lock. (An intrusive list:
+    /// putting buffers in a hash set would store a hash code in their headers and slow every Monitor.Enter on them.)</summary>
+    internal Buf? DirtyPrev, DirtyNext;
+    internal bool OnDirtyList;
+
     public bool IsDirty => (Flags & BufFlags.B_DELWRI) != 0;
     public bool IsMeta => (Flags & BufFlags.B_META) != 0;
 

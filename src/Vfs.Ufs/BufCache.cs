@@ -34,7 +34,8 @@ internal sealed class BufCache
 
     private readonly object _lock = new();
     private readonly Dictionary<long, Buf> _hash = new();
-    private readonly HashSet<Buf> _dirty = new();
+    private Buf? _dirtyHead;
+    private int _dirtyCount;
     private readonly Stack<byte[]> _spare = new();
     private readonly Comparison<Buf> _byBlkno = static (a, b) => a.Blkno.CompareTo(b.Blkno);
     private readonly IBlockDevice _dev;
@@ -64,7 +65,7 @@ internal sealed class BufCache
     public long Allocated { get { lock (_lock) return _allocated; } }
 
     /// <summary>Dirty buffers now.</summary>
-    public int DirtyCount { get { lock (_lock) return _dirty.Count; } }
+    public int DirtyCount { get { lock (_lock) return _dirtyCount; } }
 
     /// <summary>Lookups answered from the cache, and device reads and writes issued (with bytes).</summary>
     public long Hits, Misses, DeviceReads, DeviceWrites, BytesRead, BytesWritten;
@@ -164,6 +165,33 @@ internal sealed class BufCache
         return err;
     }
 
+    /// <summary>
+    /// Reads up to <paramref name="nblocks"/> whole blocks from <paramref name="blkno"/> on straight into
+    /// <paramref name="dst"/>, bypassing the cache, stopping before the first block the cache holds (its copy may be
+    /// newer). The caller must keep the blocks from being written meanwhile (it holds their file's lock).
+    /// Returns OK with how many blocks were read (0 when the first is cached), or EIO.
+    /// </summary>
+    public Errno ReadDirect(long blkno, int nblocks, Span<byte> dst, out int got)
+    {
+        got = 0;
+        lock (_lock)
+        {
+            while (got < nblocks && !_hash.ContainsKey(blkno + (long)got * _frag))
+                got++;
+        }
+        if (got == 0)
+            return Errno.OK;
+        var err = _dev.Read(blkno << _fshift, dst[..(got * _bsize)]);
+        if (err != Errno.OK)
+        {
+            got = 0;
+            return err;
+        }
+        Interlocked.Increment(ref DeviceReads);
+        Interlocked.Add(ref BytesRead, (long)got * _bsize);
+        return Errno.OK;
+    }
+
     /// <summary>True when the block at <paramref name="blkno"/> is cached.</summary>
     public bool IsCached(long blkno)
     {
@@ -186,7 +214,7 @@ internal sealed class BufCache
         Monitor.Exit(bp);
         lock (_lock)
         {
-            _dirty.Add(bp);
+            AddDirty(bp);
             bp.Refs--;
         }
     }
@@ -207,9 +235,9 @@ internal sealed class BufCache
         lock (_lock)
         {
             if (bp.IsDirty)
-                _dirty.Add(bp);
+                AddDirty(bp);
             else
-                _dirty.Remove(bp);
+                RemoveDirty(bp);
             bp.Refs--;
         }
         return err;
@@ -225,7 +253,7 @@ internal sealed class BufCache
         {
             if (!_hash.TryGetValue(blkno, out var bp))
                 return;
-            _dirty.Remove(bp);
+            RemoveDirty(bp);
             if (bp.Refs > 0)
             {
                 bp.Flags &= ~BufFlags.B_DELWRI;
@@ -244,7 +272,7 @@ internal sealed class BufCache
         lock (_lock)
         {
             var list = new List<Buf>();
-            foreach (var bp in _dirty)
+            for (var bp = _dirtyHead; bp is not null; bp = bp.DirtyNext)
                 if (bp.Refs == 0 && which(bp))
                     list.Add(bp);
             list.Sort(_byBlkno);
@@ -275,7 +303,8 @@ internal sealed class BufCache
         lock (_lock)
         {
             _hash.Clear();
-            _dirty.Clear();
+            _dirtyHead = null;
+            _dirtyCount = 0;
             _spare.Clear();
             _lruHead = _lruTail = null;
             _allocated = 0;
@@ -314,7 +343,7 @@ internal sealed class BufCache
             BytesWritten += bp.Size;
             bp.Flags &= ~BufFlags.B_DELWRI;
             bp.Owner = 0;
-            _dirty.Remove(bp);
+            RemoveDirty(bp);
         }
         return Errno.OK;
     }
@@ -398,8 +427,37 @@ internal sealed class BufCache
         return WriteRun(run, 0, run.Count);
     }
 
+    private void AddDirty(Buf bp)
+    {
+        if (bp.OnDirtyList)
+            return;
+        bp.DirtyPrev = null;
+        bp.DirtyNext = _dirtyHead;
+        if (_dirtyHead is not null)
+            _dirtyHead.DirtyPrev = bp;
+        _dirtyHead = bp;
+        bp.OnDirtyList = true;
+        _dirtyCount++;
+    }
+
+    private void RemoveDirty(Buf bp)
+    {
+        if (!bp.OnDirtyList)
+            return;
+        if (bp.DirtyPrev is null)
+            _dirtyHead = bp.DirtyNext;
+        else
+            bp.DirtyPrev.DirtyNext = bp.DirtyNext;
+        if (bp.DirtyNext is not null)
+            bp.DirtyNext.DirtyPrev = bp.DirtyPrev;
+        bp.DirtyPrev = bp.DirtyNext = null;
+        bp.OnDirtyList = false;
+        _dirtyCount--;
+    }
+
     private void Remove(Buf bp)
     {
+        RemoveDirty(bp);
         _hash.Remove(bp.Blkno);
         Unlink(bp);
         _spare.Push(bp.Data);
