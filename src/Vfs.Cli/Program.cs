@@ -3,6 +3,8 @@
 //   vfs demo      the patent's configurations, end to end (the README's main command)
 //   vfs newfs     make a UFS2 file system in an image file
 //   vfs fsck      check (and with -y repair) a UFS2 image
+//   vfs serve     serve a file system over NFSv3
+//   vfs shell     an interactive shell over simulated hosts
 //
 // Every failure prints one line on stderr and exits non-zero; no stack traces reach the user.
 using System.CommandLine;
@@ -12,6 +14,8 @@ var root = new RootCommand("vfs: the Unix VFS/vnode framework, UFS2, NFSv3 and t
 root.Subcommands.Add(DemoCommand.Build());
 root.Subcommands.Add(NewfsCommand.Build());
 root.Subcommands.Add(FsckCommand.Build());
+root.Subcommands.Add(ServeCommand.Build());
+root.Subcommands.Add(ShellCommand.Build());
 try
 {
     return root.Parse(args).Invoke();

@@ -52,8 +52,10 @@ public static class Secpolicy
             bool gidChange = (mask & AttrMask.AT_GID) != 0 && vap.Gid != ovap.Gid;
             if (!cr.IsSuperUser)
             {
-                if (uidChange || cr.Uid != ovap.Uid)
-                    return (uidChange || gidChange) ? Errno.EPERM : Errno.OK;
+                // Only the owner may chown at all, even to the values the file has (illumos and Linux agree);
+                // the owner may not give the file away, and may change its group only to one of their own.
+                if (cr.Uid != ovap.Uid || uidChange)
+                    return Errno.EPERM;
                 if (gidChange && !cr.GroupMember(vap.Gid))
                     return Errno.EPERM;
             }

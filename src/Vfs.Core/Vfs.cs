@@ -88,6 +88,9 @@ public sealed class Vfs
     /// <summary>The tracer recording every op on this vfs's vnodes, or null (see VopTrace.cs).</summary>
     public VopTracer? Tracer { get; internal set; }
 
+    /// <summary>The fault injector failing chosen ops on this vfs's vnodes, or null (see VopFaults.cs).</summary>
+    public VopFaults? Faults { get; set; }
+
     /// <summary>True for a read-only mount.</summary>
     public bool IsReadOnly => (Flag & VfsFlags.VFS_RDONLY) != 0;
 

@@ -59,15 +59,21 @@ public sealed class Vnode
     public Vfs? VfsMountedHere;
 
     /// <summary>
-    /// <c>v_op</c>: the operations table. When tracing is on for this vnode's vfs, the tracing
-    /// wrapper of the table is returned instead, so every call through Vop.* is recorded.
+    /// <c>v_op</c>: the operations table. When a fault injector or a tracer is attached to this vnode's vfs,
+    /// the table is returned wrapped in them (faults inside, tracing outside), so every call through Vop.*
+    /// passes them.
     /// </summary>
     public VnodeOps Ops
     {
         get
         {
-            var tracer = Vfs.Tracer;
-            return tracer is null ? _ops : tracer.Wrap(_ops);
+            var vfsp = Vfs;
+            var ops = _ops;
+            if (vfsp.Faults is { } faults)
+                ops = faults.Wrap(ops);
+            if (vfsp.Tracer is { } tracer)
+                ops = tracer.Wrap(ops);
+            return ops;
         }
     }
 

@@ -1,14 +1,10 @@
-// Vfs.Core: the tracing table -- a VnodeOps that wraps any other, records each call and forwards it.
+// Vfs.Core: the tracing table -- an interposer (VopInterposer.cs) that records every vnode op it sees.
 //
-// VopTracer.Wrap(table) builds, once per table, a table of the same ops whose every slot notes
-// the op, the layer (the table's name), the vnode and the main argument, calls the original,
-// then notes the result and the time taken. Calls nest: a mirror write that calls two UFS writes
-// records three events, the inner two one level deeper, in call order. Turning tracing on for a
-// vfs (Kernel.Trace) makes its vnodes dispatch through the wrapped table (Vnode.Ops), so nothing
-// in any file system changes and nothing costs anything while tracing is off.
+// Each event notes the op, the layer (the table's name: "mfs", "ufs", "tmpfs-dir"...), the vnode, the
+// main argument, the result and the time taken. Calls nest: a mirror write that calls two UFS writes
+// records three events, the inner two one level deeper, in call order. Kernel.Trace attaches a tracer to
+// every vfs of a host.
 using System.Diagnostics;
-using System.Linq.Expressions;
-using System.Runtime.CompilerServices;
 
 namespace UnixVfs.Core;
 
@@ -35,11 +31,10 @@ public sealed class VopTraceEvent
 }
 
 /// <summary>Records the vnode operations of the vfs it is attached to.</summary>
-public sealed class VopTracer
+public sealed class VopTracer : VopInterposer
 {
     [ThreadStatic] private static int t_depth;
 
-    private readonly ConditionalWeakTable<VnodeOps, VnodeOps> _wrapped = new();
     private readonly List<VopTraceEvent> _events = new();
     private readonly int _capacity;
 
@@ -66,11 +61,9 @@ public sealed class VopTracer
         lock (_events) _events.Clear();
     }
 
-    /// <summary>The tracing wrapper of <paramref name="ops"/> (built once per table and kept).</summary>
-    public VnodeOps Wrap(VnodeOps ops) => _wrapped.GetValue(ops, o => o.Rewrap(o.Name, (name, slot) => WrapSlot(o.Name, name, slot)));
-
-    internal VopTraceEvent Begin(string layer, string op, Vnode vp, object? arg)
+    protected override object? Enter(string layer, string op, Vnode vp, object? arg, out Errno refuse)
     {
+        refuse = Errno.OK;
         var ev = new VopTraceEvent { Depth = t_depth++, Op = op, Layer = layer, Vnode = vp.Path ?? vp.Data?.ToString() ?? "?", Detail = Describe(arg) };
         lock (_events)
         {
@@ -81,9 +74,10 @@ public sealed class VopTracer
         return ev;
     }
 
-    internal void End(VopTraceEvent ev, Errno result, long startTicks)
+    protected override void Exit(object? state, Errno result, long startTicks)
     {
         t_depth--;
+        var ev = (VopTraceEvent)state!;
         ev.Result = result;
         ev.Duration = Stopwatch.GetElapsedTime(startTicks);
         Live?.Invoke(ev);
@@ -96,29 +90,4 @@ public sealed class VopTracer
         Vattr va => "mask=" + va.Mask,
         _ => "",
     };
-
-    /// <summary>Builds (params) => { ev = Begin(..); try { return slot(params); } finally { End(ev, result); } }.</summary>
-    private Delegate WrapSlot(string layer, string op, Delegate slot)
-    {
-        var type = slot.GetType();
-        var invoke = type.GetMethod("Invoke")!;
-        var ps = invoke.GetParameters().Select(p => Expression.Parameter(p.ParameterType, p.Name)).ToArray();
-        var ret = invoke.ReturnType;
-        var ev = Expression.Variable(typeof(VopTraceEvent), "ev");
-        var start = Expression.Variable(typeof(long), "start");
-        var result = Expression.Variable(ret == typeof(void) ? typeof(int) : ret, "result");
-        Expression arg = ps.Length > 1 && !ps[1].IsByRef ? Expression.Convert(ps[1], typeof(object)) : Expression.Constant(null);
-        var call = Expression.Invoke(Expression.Constant(slot), ps);
-        var errno = ret == typeof(Errno) ? (Expression)result : Expression.Constant(Errno.OK);
-        var body = Expression.Block(ret, [ev, start, result],
-            Expression.Assign(start, Expression.Call(typeof(Stopwatch).GetMethod(nameof(Stopwatch.GetTimestamp))!)),
-            Expression.Assign(ev, Expression.Call(Expression.Constant(this), typeof(VopTracer).GetMethod(nameof(Begin), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!,
-                Expression.Constant(layer), Expression.Constant(op), ps[0], arg)),
-            Expression.TryFinally(
-                ret == typeof(void) ? call : Expression.Assign(result, call),
-                Expression.Call(Expression.Constant(this), typeof(VopTracer).GetMethod(nameof(End), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!,
-                    ev, errno, start)),
-            ret == typeof(void) ? Expression.Empty() : result);
-        return Expression.Lambda(type, body, ps).Compile();
-    }
 }

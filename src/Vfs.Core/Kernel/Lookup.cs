@@ -287,12 +287,12 @@ public sealed partial class Process
         return Errno.OK;
     }
 
-    /// <summary>EINVAL for a NUL, ENOENT for an empty path, ENAMETOOLONG for PATH_MAX bytes or more.</summary>
+    /// <summary>EINVAL for a NUL or a lone surrogate (see FsSubr.CheckName), ENOENT for an empty path, ENAMETOOLONG for PATH_MAX bytes or more.</summary>
     internal static Errno CheckPath(string? path)
     {
         if (string.IsNullOrEmpty(path))
             return Errno.ENOENT;
-        if (path.Contains('\0'))
+        if (path.Contains('\0') || !FsSubr.IsWellFormed(path))
             return Errno.EINVAL;
         if (path.Length >= Limits.PathMax || Encoding.UTF8.GetByteCount(path) >= Limits.PathMax)
             return Errno.ENAMETOOLONG;

@@ -10,15 +10,17 @@ namespace UnixVfs.Core;
 public sealed partial class Process
 {
     /// <summary>
-    /// open(2). Returns OK with the lowest free descriptor, or EINVAL (bad flags), ENOENT, EEXIST (O_CREAT|O_EXCL),
-    /// EISDIR (writing a directory), ENOTDIR (O_DIRECTORY), ELOOP (O_NOFOLLOW on a link), EACCES, EROFS, EMFILE,
-    /// ENAMETOOLONG.
+    /// open(2). Returns OK with the lowest free descriptor, or EINVAL (bad flags, O_CREAT with O_DIRECTORY), ENOENT, EEXIST (O_CREAT|O_EXCL),
+    /// EISDIR (writing a directory, or O_CREAT naming one), ENOTDIR (O_DIRECTORY), ELOOP (O_NOFOLLOW on a link),
+    /// EACCES, EROFS, EMFILE, ENAMETOOLONG.
     /// </summary>
     public Errno Open(string path, OFlags flags, uint mode, out int fd)
     {
         fd = -1;
         if ((flags & ~OFlags.O_VALID) != 0 || (flags & OFlags.O_ACCMODE) == OFlags.O_ACCMODE)
             return Errno.EINVAL;
+        if ((flags & (OFlags.O_CREAT | OFlags.O_DIRECTORY)) == (OFlags.O_CREAT | OFlags.O_DIRECTORY))
+            return Errno.EINVAL; // as Linux since 6.4: it could only create a file and then refuse to open it
         if (!FdAvailable())
             return Errno.EMFILE;
         var fflag = ToFileFlags(flags);
@@ -54,6 +56,11 @@ public sealed partial class Process
                 {
                     vp.Rele();
                     return Errno.EEXIST;
+                }
+                if (vp.Type == VType.VDIR)
+                {
+                    vp.Rele();
+                    return Errno.EISDIR; // O_CREAT names a file to make or open, never a directory
                 }
             }
         }

@@ -122,8 +122,6 @@ public sealed partial class Process
             return err;
         try
         {
-            if (svp!.Type == VType.VDIR)
-                return Errno.EPERM;
             err = Lookuppn(newPath, false, wantParent: true, out var r);
             if (err != Errno.OK)
                 return err;
@@ -133,8 +131,10 @@ public sealed partial class Process
                     return Errno.EEXIST;
                 if (r.TrailingSlash)
                     return Errno.ENOENT;
-                if (!ReferenceEquals(r.Dvp!.Vfs, svp.Vfs))
+                if (!ReferenceEquals(r.Dvp!.Vfs, svp!.Vfs))
                     return Errno.EXDEV;
+                if (svp.Type == VType.VDIR)
+                    return Errno.EPERM; // after the checks of the new name, in Linux's order
                 return Vop.Link(r.Dvp, svp, r.Name, Cred);
             }
             finally

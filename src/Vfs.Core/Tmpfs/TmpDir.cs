@@ -342,6 +342,17 @@ internal static partial class TmpVnops
                 var sn = sde.Node;
                 if ((err = Secpolicy.StickyRemove(cr, sdn.Uid, sdn.Mode, sn.Uid)) != Errno.OK)
                     return err;
+                if (sn.Type == VType.VDIR && !ReferenceEquals(sdn, tdn))
+                {
+                    // A directory into its own subtree is EINVAL whatever the target name holds (as Linux checks it first).
+                    for (var p = tdn; ; p = p.Parent!)
+                    {
+                        if (ReferenceEquals(p, sn))
+                            return Errno.EINVAL;
+                        if (ReferenceEquals(p.Parent, p))
+                            break;
+                    }
+                }
                 tdn.Entries!.TryGetValue(tnm, out var tde);
                 if (tde is not null)
                 {
@@ -362,18 +373,8 @@ internal static partial class TmpVnops
                     if (tn.Vnode.VfsMountedHere is not null)
                         return Errno.EBUSY;
                 }
-                if (sn.Type == VType.VDIR && !ReferenceEquals(sdn, tdn))
-                {
-                    for (var p = tdn; ; p = p.Parent!)
-                    {
-                        if (ReferenceEquals(p, sn))
-                            return Errno.EINVAL;
-                        if (ReferenceEquals(p.Parent, p))
-                            break;
-                    }
-                    if (tde is null && tdn.Nlink >= MaxLinks)
-                        return Errno.EMLINK;
-                }
+                if (sn.Type == VType.VDIR && !ReferenceEquals(sdn, tdn) && tde is null && tdn.Nlink >= MaxLinks)
+                    return Errno.EMLINK;
 
                 var dnlc = tm.Vfs.Kernel.Dnlc;
                 var now = Now(sdn);

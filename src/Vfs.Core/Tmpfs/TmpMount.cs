@@ -87,15 +87,12 @@ internal sealed class TmpMount
     /// <summary>Frees the pages of <paramref name="n"/> from page index <paramref name="firstPage"/> on. Caller holds n.Lock.</summary>
     public void FreePages(TmpNode n, long firstPage)
     {
-        for (long i = firstPage; i < n.Pages.Length; i++)
-            if (n.Pages[i] is not null)
-            {
-                n.Pages[i] = null;
-                n.PagesAllocated--;
-                Interlocked.Decrement(ref PagesUsed);
-            }
-        if (firstPage < n.Pages.Length)
-            Array.Resize(ref n.Pages, (int)firstPage);
+        foreach (long pi in n.Pages.Keys.Where(pi => pi >= firstPage).ToList())
+        {
+            n.Pages.Remove(pi);
+            n.PagesAllocated--;
+            Interlocked.Decrement(ref PagesUsed);
+        }
     }
 
     /// <summary>Takes one page from the mount's budget; false when full (ENOSPC).</summary>

@@ -1,7 +1,7 @@
 // Vfs.Core / tmpfs: the in-memory inode (struct tmpnode).
 //
-// A tmpnode holds a file's attributes and contents: for a regular file an array of 4 KiB pages
-// (null where the file has a hole), for a directory its entries (by name, and in cookie order for
+// A tmpnode holds a file's attributes and contents: for a regular file its 4 KiB pages by page
+// index (a page never written is not there: a hole, which costs nothing however far out it lies), for a directory its entries (by name, and in cookie order for
 // readdir), for a symbolic link its target. Each tmpnode owns one vnode for its whole life; the
 // vnode's count drops to zero when nobody uses the file, and the node is freed by VOP_INACTIVE only
 // when it also has no links left.
@@ -56,8 +56,8 @@ internal sealed class TmpNode
     public ulong Rdev;
     public uint Seq;
 
-    /// <summary>Regular file: the pages, null for a hole.</summary>
-    public byte[]?[] Pages = Array.Empty<byte[]?>();
+    /// <summary>Regular file: the pages written so far, by page index; a missing index is a hole.</summary>
+    public readonly Dictionary<long, byte[]> Pages = new();
     public long PagesAllocated;
 
     /// <summary>Directory: entries by name, entries by cookie, the parent, the next cookie to hand out.</summary>

@@ -6,7 +6,7 @@ namespace UnixVfs.Core.Tmpfs;
 
 internal static partial class TmpVnops
 {
-    /// <summary>The largest file tmpfs holds: as many pages as an array can index.</summary>
+    /// <summary>The largest file tmpfs holds: 2^31 - 1 pages, just under 8 TiB.</summary>
     private const long MaxFileSize = (long)int.MaxValue * TmpNode.PageSize;
 
     private static Errno TmpRead(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
@@ -26,11 +26,10 @@ internal static partial class TmpVnops
                     long pi = off / TmpNode.PageSize;
                     int po = (int)(off % TmpNode.PageSize);
                     int len = (int)Math.Min(todo, TmpNode.PageSize - po);
-                    var page = pi < n.Pages.Length ? n.Pages[pi] : null;
-                    if (page is null)
-                        uio.MoveZeros(len);
-                    else
+                    if (n.Pages.TryGetValue(pi, out var page))
                         uio.MoveOut(page.AsSpan(po, len));
+                    else
+                        uio.MoveZeros(len);
                     off += len;
                     todo -= len;
                 }
@@ -64,17 +63,15 @@ internal static partial class TmpVnops
                 long pi = uio.Offset / TmpNode.PageSize;
                 int po = (int)(uio.Offset % TmpNode.PageSize);
                 int len = (int)Math.Min(Math.Min(uio.Resid, TmpNode.PageSize - po), limit - uio.Offset);
-                if (pi >= n.Pages.Length)
-                    Array.Resize(ref n.Pages, (int)Math.Min(int.MaxValue, Math.Max(pi + 1, n.Pages.Length * 2L)));
-                var page = n.Pages[pi];
-                if (page is null)
+                if (!n.Pages.TryGetValue(pi, out var page))
                 {
                     if (!n.Mount.ReservePage())
                     {
                         err = Errno.ENOSPC;
                         break;
                     }
-                    page = n.Pages[pi] = new byte[TmpNode.PageSize];
+                    page = new byte[TmpNode.PageSize];
+                    n.Pages.Add(pi, page);
                     n.PagesAllocated++;
                 }
                 uio.MoveIn(page.AsSpan(po, len));
@@ -102,7 +99,7 @@ internal static partial class TmpVnops
             long keep = (size + TmpNode.PageSize - 1) / TmpNode.PageSize;
             n.Mount.FreePages(n, keep);
             int tail = (int)(size % TmpNode.PageSize);
-            if (tail != 0 && keep - 1 < n.Pages.Length && n.Pages[keep - 1] is { } last)
+            if (tail != 0 && n.Pages.TryGetValue(keep - 1, out var last))
                 last.AsSpan(tail).Clear();
         }
         n.Size = size;

@@ -1,0 +1,86 @@
+// Vfs.Cli / shell: mfsadm -- the mirror's administration: status, offline, online, resync, verify, stats.
+using UnixVfs.Core;
+using UnixVfs.Mirror;
+
+namespace UnixVfs.Cli.Shell;
+
+internal static class MirrorCommands
+{
+    public static void Register(Shell sh) =>
+        sh.Register("mfsadm", "mfsadm status|verify|stats PATH | offline|online|resync PATH COPY", "administer the mirror holding PATH", Mfsadm);
+
+    private static void Mfsadm(ShellContext c, string[] a)
+    {
+        if (a.Length < 2)
+            throw new ShellError("usage: mfsadm status|verify|stats PATH | offline|online|resync PATH COPY");
+        string path = a[1];
+        string Copy() => a.Length == 3 ? a[2] : throw new ShellError($"usage: mfsadm {a[0]} PATH COPY (x, y, ...)");
+        switch (a[0])
+        {
+            case "status":
+                Status(c, path);
+                return;
+            case "stats":
+                Stats(c, path);
+                return;
+            case "verify":
+            {
+                ShellContext.Check(MfsAdm.Verify(c.P, path, out var r), path);
+                c.Out.WriteLine(r!.ToString());
+                foreach (var d in r.Differences)
+                    c.Out.WriteLine($"  {d.Path}: {d.What}");
+                if (!r.Identical)
+                    throw new ShellError($"{path}: the copies differ");
+                return;
+            }
+            case "offline":
+            {
+                var err = MfsAdm.Offline(c.P, path, Copy(), out var why);
+                if (err != Errno.OK)
+                    throw new ShellError($"{path}: {why}");
+                return;
+            }
+            case "online":
+            case "resync":
+            {
+                var err = a[0] == "online" ? MfsAdm.Online(c.P, path, Copy(), out var why, out var report)
+                    : MfsAdm.Resync(c.P, path, Copy(), out why, out report);
+                if (err != Errno.OK)
+                    throw new ShellError($"{path}: {why}");
+                if (report is not null)
+                    c.Out.WriteLine("resync: " + report);
+                return;
+            }
+            default:
+                throw new ShellError($"{a[0]}: expected status, offline, online, resync, verify or stats");
+        }
+    }
+
+    private static void Status(ShellContext c, string path)
+    {
+        var err = MfsAdm.Status(c.P, path, out var st);
+        ShellContext.Check(err == Errno.ENOTTY ? Errno.EINVAL : err, err == Errno.ENOTTY ? $"{path}: not in a mirror" : path);
+        c.Out.WriteLine($"mirror on {st!.MountPoint}: mode {st.Mode.ToString().ToLowerInvariant()}, role {st.Role.ToString().ToLowerInvariant()}, " +
+            $"read {st.ReadPolicy}{(st.Mode == MirrorMode.ActivePassive ? ", active " + st.Active : "")}, {st.Mnodes} mnodes");
+        c.Out.WriteLine($"  {"copy",-4} {"state",-11} {"type",-6} {"path",-16} {"log",6} {"reads",8} {"writes",8} {"fail",5}  reason");
+        foreach (var cp in st.Copies)
+            c.Out.WriteLine($"  {cp.Name,-4} {cp.State,-11} {cp.Fstype,-6} {cp.Path,-16} {(cp.LogOverflowed ? "full" : cp.LogEntries.ToString()),6} " +
+                $"{cp.Reads,8} {cp.Writes,8} {cp.Failures,5}  {cp.Reason}");
+        if (st.LastResync is { } r)
+            c.Out.WriteLine("  last resync: " + r);
+    }
+
+    private static void Stats(ShellContext c, string path)
+    {
+        var err = MfsAdm.Status(c.P, path, out var st);
+        ShellContext.Check(err, path);
+        ShellContext.Check(c.P.Lookupname(path, true, out var vp), path);
+        var mfs = vp!.Vfs;
+        vp.Rele();
+        c.Out.WriteLine($"  {"layer",-6} {"op",-10} {"calls",10} {"errors",8}");
+        foreach (var (op, calls, errors) in mfs.Stats.NonZero)
+            c.Out.WriteLine($"  {"mfs",-6} {op,-10} {calls,10} {errors,8}");
+        foreach (var cp in st!.Copies)
+            c.Out.WriteLine($"  copy {cp.Name}: {cp.Reads} reads ({cp.BytesRead} bytes), {cp.Writes} writes ({cp.BytesWritten} bytes), {cp.Failures} failures");
+    }
+}

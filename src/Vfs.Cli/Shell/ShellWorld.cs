@@ -1,0 +1,46 @@
+// Vfs.Cli / shell: the world a shell session runs in -- its hosts on one simulated network (plus real TCP
+// for NFS servers given by IP address), the current host, and the session's output.
+using UnixVfs.Core;
+using UnixVfs.Nfs.Net;
+
+namespace UnixVfs.Cli.Shell;
+
+/// <summary>The hosts of a shell session.</summary>
+internal sealed class ShellWorld
+{
+    private readonly Dictionary<string, ShellHost> _hosts = new(StringComparer.Ordinal);
+
+    public ShellWorld(TextWriter output, int seed = 1)
+    {
+        Output = output;
+        Sim = new SimNetwork(seed);
+        Current = AddHost("localhost");
+    }
+
+    public TextWriter Output { get; }
+
+    /// <summary>The network the shell's hosts talk NFS over.</summary>
+    public SimNetwork Sim { get; }
+
+    /// <summary>Real TCP, for `mount -F nfs 127.0.0.1:/path ...`.</summary>
+    public TcpNetwork Tcp { get; } = TcpNetwork.Default;
+
+    /// <summary>The host commands run on (`host use`).</summary>
+    public ShellHost Current { get; set; }
+
+    public IEnumerable<ShellHost> Hosts => _hosts.Values;
+
+    /// <summary>The tracer `trace on` attached to every host, or null.</summary>
+    public VopTracer? Tracer { get; set; }
+
+    public ShellHost AddHost(string name)
+    {
+        var h = new ShellHost(name, Sim);
+        _hosts.Add(name, h);
+        if (Tracer is not null)
+            h.Kernel.Trace(Tracer);
+        return h;
+    }
+
+    public ShellHost? Host(string name) => _hosts.GetValueOrDefault(name);
+}

@@ -1,0 +1,60 @@
+// Vfs.Mirror: mfsadm as a library -- status, offline, online, resync and verify of the mirror a path is in,
+// through the mirror's ioctls, as a process of the host would issue them.
+namespace UnixVfs.Mirror;
+
+/// <summary>Administration of a mirror through its ioctls.</summary>
+public static class MfsAdm
+{
+    /// <summary>The status of the mirror holding <paramref name="path"/>. Returns OK, ENOENT, ENOTTY (not a mirror).</summary>
+    public static Errno Status(Process p, string path, out MfsStatus? status)
+    {
+        var st = new MfsStatus();
+        var err = Ioctl(p, path, MfsIoctl.MFS_IOC_STATUS, st);
+        status = err == Errno.OK ? st : null;
+        return err;
+    }
+
+    /// <summary>Takes copy <paramref name="copy"/> ("x", "y", ...) offline for maintenance.</summary>
+    public static Errno Offline(Process p, string path, string copy, out string error) =>
+        CopyRequest(p, path, MfsIoctl.MFS_IOC_OFFLINE, new MfsCopyRequest { Copy = copy }, out error, out _);
+
+    /// <summary>Brings copy <paramref name="copy"/> back; with <paramref name="wait"/>, returns when it is in sync.</summary>
+    public static Errno Online(Process p, string path, string copy, out string error, out ResyncReport? report, bool wait = true, bool full = false) =>
+        CopyRequest(p, path, MfsIoctl.MFS_IOC_ONLINE, new MfsCopyRequest { Copy = copy, Wait = wait, Full = full }, out error, out report);
+
+    /// <summary>Resyncs copy <paramref name="copy"/> in full from another available copy.</summary>
+    public static Errno Resync(Process p, string path, string copy, out string error, out ResyncReport? report, bool wait = true) =>
+        CopyRequest(p, path, MfsIoctl.MFS_IOC_RESYNC, new MfsCopyRequest { Copy = copy, Wait = wait }, out error, out report);
+
+    /// <summary>Compares the copies of the mirror holding <paramref name="path"/>.</summary>
+    public static Errno Verify(Process p, string path, out VerifyReport? report)
+    {
+        var r = new VerifyReport();
+        var err = Ioctl(p, path, MfsIoctl.MFS_IOC_VERIFY, r);
+        report = err == Errno.OK ? r : null;
+        return err;
+    }
+
+    private static Errno CopyRequest(Process p, string path, int cmd, MfsCopyRequest req, out string error, out ResyncReport? report)
+    {
+        var err = Ioctl(p, path, cmd, req);
+        error = req.Error.Length > 0 ? req.Error : err == Errno.OK ? "" : err.Message();
+        report = req.Report;
+        return err;
+    }
+
+    private static Errno Ioctl(Process p, string path, int cmd, object arg)
+    {
+        var err = p.Open(path, OFlags.O_RDONLY, 0, out int fd);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            return p.Ioctl(fd, cmd, arg, out _);
+        }
+        finally
+        {
+            p.Close(fd);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+// Vfs.Mirror: one copy of a mirror -- the X_vfs/X_vfs_state pair of struct mfs_vfs, generalised to N copies.
+//
+// A copy is a directory tree of some other vfs (the root of a UFS, a subtree of an imported NFS,
+// ...), reached through the directory the mirror covers. Its state says whether the mirror uses it:
+//   Available    reads may come from it, every update goes to it;
+//   Unavailable  it failed (after retries) or was taken offline (ioctl); updates are logged instead;
+//   Resyncing    it is back and being caught up from the log: updates go to it, reads do not.
+namespace UnixVfs.Mirror;
+
+/// <summary>The state of a copy (<c>X_vfs_state</c>).</summary>
+public enum CopyState
+{
+    Available,
+    Unavailable,
+    Resyncing,
+}
+
+/// <summary>One copy of a mirror.</summary>
+public sealed class MfsCopy
+{
+    private long _inflightReads;
+    private long _reads, _writes, _bytesRead, _bytesWritten, _failures;
+
+    internal MfsCopy(int index, string path, Vnode root, DirtyLog log)
+    {
+        Index = index;
+        Name = MfsOptions.CopyName(index);
+        Path = path;
+        Root = root;
+        Log = log;
+    }
+
+    /// <summary>0 for X, 1 for Y, ...</summary>
+    public int Index { get; }
+
+    /// <summary>"X", "Y", "Z", ...</summary>
+    public string Name { get; }
+
+    /// <summary>The directory this copy was given by at mount.</summary>
+    public string Path { get; }
+
+    /// <summary>The copy's top directory (held by the mirror from mount to unmount).</summary>
+    public Vnode Root { get; }
+
+    /// <summary><c>X_vfs</c>: the file system the copy lives in.</summary>
+    public Vfs Vfs => Root.Vfs;
+
+    /// <summary><c>X_vfs_state</c>.</summary>
+    public CopyState State { get; internal set; }
+
+    /// <summary>Why the copy is unavailable ("EIO on write /a/b after 3 retries", "offline by ioctl"), or "".</summary>
+    public string Reason { get; internal set; } = "";
+
+    /// <summary>When the copy last changed state.</summary>
+    public Timespec Since { get; internal set; }
+
+    /// <summary>What the copy missed while unavailable.</summary>
+    public DirtyLog Log { get; }
+
+    /// <summary>True when updates must reach this copy (available, or being resynced).</summary>
+    public bool TakesUpdates => State != CopyState.Unavailable;
+
+    /// <summary>True when reads may be served by this copy.</summary>
+    public bool ServesReads => State == CopyState.Available;
+
+    public long Reads => Interlocked.Read(ref _reads);
+    public long Writes => Interlocked.Read(ref _writes);
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
+    public long Failures => Interlocked.Read(ref _failures);
+    internal long InflightReads => Interlocked.Read(ref _inflightReads);
+
+    internal void BeginRead() => Interlocked.Increment(ref _inflightReads);
+    internal void EndRead(long bytes)
+    {
+        Interlocked.Decrement(ref _inflightReads);
+        Interlocked.Increment(ref _reads);
+        Interlocked.Add(ref _bytesRead, bytes);
+    }
+    internal void CountWrite(long bytes)
+    {
+        Interlocked.Increment(ref _writes);
+        Interlocked.Add(ref _bytesWritten, bytes);
+    }
+    internal void CountFailure() => Interlocked.Increment(ref _failures);
+
+    public override string ToString() => $"{Name} ({Path}): {State}{(Reason.Length > 0 ? " - " + Reason : "")}";
+}

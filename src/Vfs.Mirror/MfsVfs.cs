@@ -1,0 +1,187 @@
+// Vfs.Mirror: the mirror's per-mount data (patent B.1, struct mfs_vfs).
+//
+//     Struct mfs_vfs {
+//         Struct vfs *mfs;           the mirror file system's own vfs   -> Vfs
+//         Struct vfs *X_vfs;         first file system's vfs            -> Copies[0].Vfs
+//         Int         X_vfs_state;   state of X_vfs                     -> Copies[0].State
+//         Struct vfs *Y_vfs;         second file system's vfs           -> Copies[1].Vfs
+//         Int         Y_vfs_state;   state of Y_vfs                     -> Copies[1].State
+//         Other fields                                                  -> options, the mnode hash, ...
+//     };
+//
+// Copy state changes are made here and nowhere else, and announced through CopyStateChanged, so
+// that no failure of a copy is ever silent. The quiesce lock is taken shared by every operation
+// and exclusively only for the instant a copy rejoins after a resync, so that no update can fall
+// between "the log is empty" and "the copy is available".
+namespace UnixVfs.Mirror;
+
+/// <summary>Something that happened to a mirror: a copy changed state, a merge conflict, a resync.</summary>
+public sealed record MfsEvent(Timespec Time, string Copy, string What);
+
+/// <summary>The mirror's private data (<c>struct mfs_vfs</c>).</summary>
+public sealed class MfsVfs
+{
+    private readonly object _stateLock = new();
+    private readonly List<MfsEvent> _events = new();
+    private int _active;
+    private long _backoffs;
+
+    internal MfsVfs(Vfs vfsp, MfsOptions options, MfsCopy[] copies)
+    {
+        Vfs = vfsp;
+        Options = options;
+        Copies = copies;
+        Mnodes = new MnodeHash(copies.Length);
+    }
+
+    /// <summary><c>mfs</c>: the mirror's own vfs.</summary>
+    public Vfs Vfs { get; }
+
+    /// <summary>The mount options.</summary>
+    public MfsOptions Options { get; }
+
+    /// <summary>The copies, X first.</summary>
+    public IReadOnlyList<MfsCopy> Copies { get; }
+
+    /// <summary>The mnode table.</summary>
+    public MnodeHash Mnodes { get; }
+
+    /// <summary>The root mnode (held by the mount).</summary>
+    public Mnode Root { get; internal set; } = null!;
+
+    /// <summary>What the mount-time merge did.</summary>
+    public MergeReport? MountMerge { get; internal set; }
+
+    /// <summary>The last resync's report, or null.</summary>
+    public ResyncReport? LastResync { get; internal set; }
+
+    /// <summary>Serialises renames within the mirror (so two renames cannot take two directories' locks in opposite orders).</summary>
+    internal object RenameLock { get; } = new();
+
+    /// <summary>A resync started without waiting (mfsadm online without wait), or null.</summary>
+    internal Task<Errno>? ResyncTask { get; set; }
+
+    /// <summary>Taken shared by every operation, exclusively while a copy rejoins.</summary>
+    internal RwLock Quiesce { get; } = new();
+
+    /// <summary>Enters an updating operation (Quiesce shared); dispose to leave it.</summary>
+    internal OpScope EnterOp()
+    {
+        Quiesce.Enter(RwLockType.Reader);
+        return new OpScope(Quiesce);
+    }
+
+    internal readonly struct OpScope(RwLock quiesce) : IDisposable
+    {
+        public void Dispose() => quiesce.Exit(RwLockType.Reader);
+    }
+
+    /// <summary>Raised after every event (copy state change, conflict, resync), on the thread that caused it.</summary>
+    public event Action<MfsEvent>? CopyStateChanged;
+
+    /// <summary>Every event so far, oldest first.</summary>
+    public IReadOnlyList<MfsEvent> Events
+    {
+        get { lock (_events) return _events.ToArray(); }
+    }
+
+    /// <summary>How many times a writer found a copy's lock taken and backed off (patent B.6).</summary>
+    public long Backoffs => Interlocked.Read(ref _backoffs);
+
+    internal void CountBackoff() => Interlocked.Increment(ref _backoffs);
+
+    /// <summary>Active/passive mode: the copy in use.</summary>
+    public MfsCopy Active => Copies[Volatile.Read(ref _active)];
+
+    /// <summary>Records an event and tells the subscribers.</summary>
+    internal void Announce(MfsCopy? copy, string what)
+    {
+        var ev = new MfsEvent(Vfs.Kernel.Now(), copy?.Name ?? "-", what);
+        lock (_events)
+            _events.Add(ev);
+        Vfs.Kernel.Log($"mfs {Vfs.MntPt}: {(copy is null ? "" : $"copy {copy.Name}: ")}{what}");
+        CopyStateChanged?.Invoke(ev);
+    }
+
+    /// <summary>
+    /// Takes a copy out of use (patent B.7: after the retries, or by ioctl). From now on updates are logged
+    /// for it. Returns false when it is the last copy that takes updates (the mirror will not lose its last copy).
+    /// </summary>
+    internal bool MarkUnavailable(MfsCopy c, string reason)
+    {
+        lock (_stateLock)
+        {
+            if (c.State == CopyState.Unavailable)
+                return true;
+            if (Copies.Count(x => x.TakesUpdates) <= 1 && c.TakesUpdates)
+                return false;
+            c.State = CopyState.Unavailable;
+            c.Reason = reason;
+            c.Since = Vfs.Kernel.Now();
+            if (Options.Mode == MirrorMode.ActivePassive && ReferenceEquals(Active, c))
+            {
+                var next = Copies.First(x => x.State == CopyState.Available && !ReferenceEquals(x, c));
+                Volatile.Write(ref _active, next.Index);
+            }
+        }
+        Announce(c, "unavailable: " + reason);
+        return true;
+    }
+
+    /// <summary>A copy comes back: it takes updates again but serves no reads until the resync finishes.</summary>
+    internal void MarkResyncing(MfsCopy c)
+    {
+        lock (_stateLock)
+        {
+            c.State = CopyState.Resyncing;
+            c.Reason = "resyncing";
+            c.Since = Vfs.Kernel.Now();
+        }
+        Announce(c, "resyncing");
+    }
+
+    /// <summary>The copy is in sync again and serves reads (called with Quiesce held exclusively).</summary>
+    internal void MarkAvailable(MfsCopy c)
+    {
+        lock (_stateLock)
+        {
+            c.State = CopyState.Available;
+            c.Reason = "";
+            c.Since = Vfs.Kernel.Now();
+        }
+        Announce(c, "available");
+    }
+
+    /// <summary>The copies that take updates now, in copy order (active/passive: just the active one).</summary>
+    internal MfsCopy[] UpdateCopies()
+    {
+        if (Options.Mode == MirrorMode.ActivePassive)
+            return [Active];
+        return Copies.Where(c => c.TakesUpdates).ToArray();
+    }
+
+    /// <summary>
+    /// The copy attributes and names come from: the first available copy (the active one in active/passive),
+    /// so that inode numbers and readdir cookies do not change from call to call.
+    /// </summary>
+    internal MfsCopy PrimaryCopy()
+    {
+        if (Options.Mode == MirrorMode.ActivePassive)
+            return Active;
+        if (Options.Read == ReadPolicy.Fixed && Copies[Options.ReadCopy].ServesReads)
+            return Copies[Options.ReadCopy];
+        return Copies.FirstOrDefault(c => c.ServesReads) ?? Copies[0];
+    }
+
+    /// <summary>The copy to read data from (patent B.4b): the configured one, or with read=balance the least busy.</summary>
+    internal MfsCopy ReadCopy()
+    {
+        if (Options.Read == ReadPolicy.Fixed || Options.Mode == MirrorMode.ActivePassive)
+            return PrimaryCopy();
+        MfsCopy? best = null;
+        foreach (var c in Copies)
+            if (c.ServesReads && (best is null || c.InflightReads < best.InflightReads || (c.InflightReads == best.InflightReads && c.Reads < best.Reads)))
+                best = c;
+        return best ?? Copies[0];
+    }
+}

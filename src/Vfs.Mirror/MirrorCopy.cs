@@ -1,0 +1,285 @@
+// Vfs.Mirror: copying files, directories and links from one copy to another through VOP_* calls --
+// the machinery under the mount merge, the resync and lookup's repair.
+//
+// Everything goes through the lower file systems' own vnode operations with the kernel's credentials,
+// so a copy can be a UFS, an NFS import or anything else. Data moves in 1 MiB chunks, each under both
+// files' rwlocks (MirrorLock), so an application writing the same file through the mirror meanwhile
+// lands either before or after a chunk, never in the middle; chunks of zeros are skipped when copying
+// into a new file, so holes stay holes. Hard links inside one copy stay hard links in the other when a
+// HardLinks map is given. What was copied is counted in CopyStats.
+namespace UnixVfs.Mirror;
+
+/// <summary>What a copy moved.</summary>
+public sealed class CopyStats
+{
+    public long Files;
+    public long Directories;
+    public long Symlinks;
+    public long Removed;
+    /// <summary>Names made as hard links to a file the target already held (no data copied).</summary>
+    public long Linked;
+    public long BytesCopied;
+
+    public void Add(CopyStats o)
+    {
+        Files += o.Files;
+        Directories += o.Directories;
+        Symlinks += o.Symlinks;
+        Removed += o.Removed;
+        Linked += o.Linked;
+        BytesCopied += o.BytesCopied;
+    }
+}
+
+/// <summary>Files with several links already copied: (fsid, ino) in the source -> the copy's vnode (held).</summary>
+internal sealed class HardLinks : IDisposable
+{
+    private readonly Dictionary<(ulong, ulong), Vnode> _seen = new();
+    public bool TryGet(Vattr va, out Vnode? vp) => _seen.TryGetValue((va.Fsid, va.NodeId), out vp);
+    public void Add(Vattr va, Vnode vp)
+    {
+        vp.Hold();
+        _seen[(va.Fsid, va.NodeId)] = vp;
+    }
+    public void Dispose()
+    {
+        foreach (var v in _seen.Values)
+            v.Rele();
+        _seen.Clear();
+    }
+}
+
+internal static class MirrorCopy
+{
+    private const int Chunk = 1 << 20;
+    private static Cred Cr => Cred.Kcred;
+
+    /// <summary>Copies <paramref name="src"/> (named <paramref name="nm"/>) into directory <paramref name="dstDir"/> under the same name.</summary>
+    public static Errno CopyEntry(Vnode srcDir, string nm, Vnode src, Vnode dstDir, CopyStats st, HardLinks? links = null)
+    {
+        var va = new Vattr(AttrMask.AT_ALL);
+        var err = Vop.Getattr(src, va, AttrFlags.None, Cr);
+        if (err != Errno.OK)
+            return err;
+        switch (va.Type)
+        {
+            case VType.VDIR:
+            {
+                err = Vop.Mkdir(dstDir, nm, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = va.Mode }, out var dd, Cr);
+                if (err == Errno.EEXIST)
+                    err = Vop.Lookup(dstDir, nm, out dd, LookupFlags.None, null, Cr);
+                if (err != Errno.OK)
+                    return err;
+                try
+                {
+                    st.Directories++;
+                    err = CopyTree(src, dd!, st, links);
+                    return err != Errno.OK ? err : CopyAttrs(va, dd!, false);
+                }
+                finally
+                {
+                    dd!.Rele();
+                }
+            }
+            case VType.VLNK:
+            {
+                if (links is not null && va.Nlink > 1 && links.TryGet(va, out var alreadyLink))
+                    return Link(dstDir, alreadyLink!, nm, st);
+                err = ReadLink(src, out var target);
+                if (err != Errno.OK)
+                    return err;
+                err = Vop.Symlink(dstDir, nm, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VLNK, Mode = 0x1FF }, target, Cr);
+                if (err != Errno.OK)
+                    return err;
+                st.Symlinks++;
+                if (Vop.Lookup(dstDir, nm, out var lv, LookupFlags.None, null, Cr) == Errno.OK)
+                {
+                    SetOwner(va, lv!);
+                    if (va.Nlink > 1)
+                        links?.Add(va, lv!);
+                    lv!.Rele();
+                }
+                return Errno.OK;
+            }
+            default:
+            {
+                if (links is not null && va.Nlink > 1 && links.TryGet(va, out var already))
+                    return Link(dstDir, already!, nm, st);
+                var cva = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE | AttrMask.AT_SIZE) { Type = va.Type, Mode = va.Mode, Rdev = va.Rdev, Size = 0 };
+                err = Vop.Create(dstDir, nm, cva, VcExcl.NONEXCL, AccessMode.VWRITE, out var dv, Cr, FileFlags.FWRITE);
+                if (err != Errno.OK)
+                    return err;
+                try
+                {
+                    st.Files++;
+                    if (va.Type == VType.VREG)
+                    {
+                        err = CopyData(src, dv!, 0, va.Size, st, fresh: true);
+                        if (err != Errno.OK)
+                            return err;
+                    }
+                    links?.Add(va, dv!);
+                    return CopyAttrs(va, dv!, va.Type == VType.VREG);
+                }
+                finally
+                {
+                    dv!.Rele();
+                }
+            }
+        }
+    }
+
+    private static Errno Link(Vnode dstDir, Vnode target, string nm, CopyStats st)
+    {
+        var err = Vop.Link(dstDir, target, nm, Cr);
+        if (err == Errno.OK)
+            st.Linked++;
+        return err;
+    }
+
+    /// <summary>Copies every entry of directory <paramref name="srcDir"/> into <paramref name="dstDir"/>.</summary>
+    public static Errno CopyTree(Vnode srcDir, Vnode dstDir, CopyStats st, HardLinks? links)
+    {
+        var err = ReadDir(srcDir, out var entries);
+        if (err != Errno.OK)
+            return err;
+        foreach (var d in entries)
+        {
+            err = Vop.Lookup(srcDir, d.Name, out var sv, LookupFlags.None, null, Cr);
+            if (err == Errno.ENOENT)
+                continue;
+            if (err != Errno.OK)
+                return err;
+            err = CopyEntry(srcDir, d.Name, sv!, dstDir, st, links);
+            sv!.Rele();
+            if (err != Errno.OK)
+                return err;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// Copies bytes [start, end) of <paramref name="src"/> to the same offsets of <paramref name="dst"/> (sizes are the
+    /// caller's business: CopyAttrs). With <paramref name="fresh"/> (dst was just created empty) chunks of zeros are
+    /// left as holes. Each chunk is copied under both files' rwlocks, unless the caller already holds them
+    /// (<paramref name="locked"/>).
+    /// </summary>
+    public static Errno CopyData(Vnode src, Vnode dst, long start, long end, CopyStats st, bool fresh = false, bool locked = false)
+    {
+        var buf = new byte[Chunk];
+        var pair = locked ? Array.Empty<Vnode>() : new[] { src, dst };
+        for (long off = start; off < end;)
+        {
+            int n = (int)Math.Min(Chunk, end - off);
+            MirrorLock.LockAll(pair, RwLockType.Writer);
+            try
+            {
+                var ru = new Uio(buf.AsMemory(0, n), off, UioRw.UIO_READ);
+                var err = Vop.Read(src, ru, FileFlags.None, Cr);
+                if (err != Errno.OK)
+                    return err;
+                int got = (int)(n - ru.Resid);
+                if (got == 0)
+                    break;
+                if (!(fresh && buf.AsSpan(0, got).IndexOfAnyExcept((byte)0) < 0))
+                {
+                    var wu = new Uio(buf.AsMemory(0, got), off, UioRw.UIO_WRITE);
+                    err = Vop.Write(dst, wu, FileFlags.None, Cr);
+                    if (err != Errno.OK)
+                        return err;
+                    st.BytesCopied += got;
+                }
+                off += got;
+            }
+            finally
+            {
+                MirrorLock.UnlockAll(pair, RwLockType.Writer);
+            }
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>Gives <paramref name="dst"/> the mode, owner, times (and, if asked, the size) in <paramref name="va"/>.</summary>
+    public static Errno CopyAttrs(Vattr va, Vnode dst, bool size)
+    {
+        var set = new Vattr(AttrMask.AT_MODE | AttrMask.AT_UID | AttrMask.AT_GID | AttrMask.AT_ATIME | AttrMask.AT_MTIME)
+        {
+            Mode = va.Mode,
+            Uid = va.Uid,
+            Gid = va.Gid,
+            Atime = va.Atime,
+            Mtime = va.Mtime,
+        };
+        if (size)
+        {
+            set.Mask |= AttrMask.AT_SIZE;
+            set.Size = va.Size;
+        }
+        return Vop.Setattr(dst, set, AttrFlags.ATTR_UTIME, Cr);
+    }
+
+    private static void SetOwner(Vattr va, Vnode dst) =>
+        Vop.Setattr(dst, new Vattr(AttrMask.AT_UID | AttrMask.AT_GID) { Uid = va.Uid, Gid = va.Gid }, AttrFlags.None, Cr);
+
+    /// <summary>Removes <paramref name="nm"/> from <paramref name="dir"/>, a whole subtree if it is a directory.</summary>
+    public static Errno RemoveEntry(Vnode dir, string nm, CopyStats st)
+    {
+        var err = Vop.Lookup(dir, nm, out var vp, LookupFlags.None, null, Cr);
+        if (err != Errno.OK)
+            return err == Errno.ENOENT ? Errno.OK : err;
+        try
+        {
+            if (vp!.Type != VType.VDIR)
+            {
+                st.Removed++;
+                return Vop.Remove(dir, nm, Cr);
+            }
+            err = ReadDir(vp, out var entries);
+            if (err != Errno.OK)
+                return err;
+            foreach (var d in entries)
+                if ((err = RemoveEntry(vp, d.Name, st)) != Errno.OK)
+                    return err;
+            st.Removed++;
+            return Vop.Rmdir(dir, nm, null, Cr);
+        }
+        finally
+        {
+            vp!.Rele();
+        }
+    }
+
+    /// <summary>Every entry of a directory but "." and "..".</summary>
+    public static Errno ReadDir(Vnode dir, out List<Dirent> entries)
+    {
+        entries = new List<Dirent>();
+        var buf = new byte[32 * 1024];
+        long cookie = 0;
+        while (true)
+        {
+            var uio = new Uio(buf, cookie, UioRw.UIO_READ);
+            var err = Vop.Readdir(dir, uio, Cr, out bool eof);
+            if (err != Errno.OK)
+                return err;
+            int n = (int)(buf.Length - uio.Resid);
+            foreach (var d in Dirent64.Parse(buf.AsSpan(0, n)))
+                if (d.Name is not ("." or ".."))
+                    entries.Add(d);
+            if (eof || n == 0 || uio.Offset == cookie)
+                return Errno.OK;
+            cookie = uio.Offset;
+        }
+    }
+
+    /// <summary>The target of a symbolic link.</summary>
+    public static Errno ReadLink(Vnode vp, out string target)
+    {
+        target = "";
+        var buf = new byte[Limits.PathMax];
+        var uio = new Uio(buf, 0, UioRw.UIO_READ);
+        var err = Vop.Readlink(vp, uio, Cr);
+        if (err == Errno.OK)
+            target = System.Text.Encoding.UTF8.GetString(buf, 0, (int)(buf.Length - uio.Resid));
+        return err;
+    }
+}

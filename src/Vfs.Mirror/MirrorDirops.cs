@@ -1,0 +1,392 @@
+// Vfs.Mirror: name operations -- lookup, create, mkdir, symlink, link, remove, rmdir, rename -- and
+// readdir and readlink.
+//
+// Every name operation on a mirror directory holds that directory's DirLock (lookup as a reader,
+// the others as a writer; rename takes the mirror's rename lock first, then both directories), so a
+// lookup never sees a name that exists in one copy and not yet in the other.
+//
+// Lookup asks every copy that takes updates and wraps what it finds in the one mnode for that file.
+// When copies disagree about a name -- one has it, an available other does not, because it was changed
+// behind the mirror's back or an earlier operation failed half-way -- lookup repairs the gap at once
+// (MirrorCopy.CopyEntry), the same rule as the mount merge: every name in a peer ends up in all of them;
+// with role=master only the master's names count, and it is the master's version that is copied.
+namespace UnixVfs.Mirror;
+
+internal static partial class MirrorVnops
+{
+    private static Errno MfsLookup(Vnode dvp, string nm, out Vnode? vp, LookupFlags flags, Vnode? rdir, Cred cr, CallerContext? ct)
+    {
+        vp = null;
+        var m = MirrorSubr.Mn(dvp);
+        var mi = m.Mfs;
+        if (nm is "." or "..")
+        {
+            var err = MirrorSubr.ReadOp(m, "lookup", (c, lv) => Vop.Access(lv, AccessMode.VEXEC, AccessFlags.None, cr, ct));
+            if (err != Errno.OK)
+                return err;
+            vp = nm == "." || ReferenceEquals(m, mi.Root) ? dvp : m.Parent?.Vnode;
+            if (vp is not null)
+            {
+                vp.Hold();
+                return Errno.OK;
+            }
+        }
+        var copies = mi.UpdateCopies();
+        var lowers = new Vnode?[mi.Copies.Count];
+        var errs = new Errno[mi.Copies.Count];
+        Array.Fill(errs, Errno.ENOENT);
+        m.DirLock.Enter(RwLockType.Reader);
+        try
+        {
+            foreach (var c in copies)
+            {
+                var err = MirrorSubr.Resolve(m, c, out var ld);
+                if (err == Errno.OK)
+                    err = Vop.Lookup(ld!, nm, out lowers[c.Index], flags, null, cr, ct);
+                errs[c.Index] = err;
+            }
+        }
+        finally
+        {
+            m.DirLock.Exit(RwLockType.Reader);
+        }
+
+        var primary = mi.PrimaryCopy();
+        var perr = errs[primary.Index];
+        if (MirrorSubr.IsCopyFailure(perr) && mi.MarkUnavailable(primary, $"{perr} on lookup {m.PathFromRoot}/{nm}"))
+        {
+            Release(lowers);
+            return MfsLookup(dvp, nm, out vp, flags, rdir, cr, ct);
+        }
+        if (nm != ".." && NeedsRepair(mi, copies, errs, primary))
+        {
+            Release(lowers);
+            Repair(m, nm, cr);
+            return MfsLookupNoRepair(m, nm, out vp, flags, cr, ct);
+        }
+        if (perr != Errno.OK)
+        {
+            Release(lowers);
+            return perr;
+        }
+        vp = mi.Mnodes.MakeMnode(mi, lowers, nm == ".." ? null : m, nm);
+        return Errno.OK;
+    }
+
+    /// <summary>After a repair: look the name up again and take what is there, without repairing twice.</summary>
+    private static Errno MfsLookupNoRepair(Mnode m, string nm, out Vnode? vp, LookupFlags flags, Cred cr, CallerContext? ct)
+    {
+        vp = null;
+        var mi = m.Mfs;
+        var lowers = new Vnode?[mi.Copies.Count];
+        Errno perr = Errno.ENOENT;
+        var primary = mi.PrimaryCopy();
+        foreach (var c in mi.UpdateCopies())
+        {
+            var err = MirrorSubr.Resolve(m, c, out var ld);
+            if (err == Errno.OK)
+                err = Vop.Lookup(ld!, nm, out lowers[c.Index], flags, null, cr, ct);
+            if (ReferenceEquals(c, primary))
+                perr = err;
+        }
+        if (perr != Errno.OK)
+        {
+            Release(lowers);
+            return perr;
+        }
+        vp = mi.Mnodes.MakeMnode(mi, lowers, m, nm);
+        return Errno.OK;
+    }
+
+    /// <summary>True when an available copy lacks a name that the copy whose names count has (or, for peers, the reverse).</summary>
+    private static bool NeedsRepair(MfsVfs mi, MfsCopy[] copies, Errno[] errs, MfsCopy primary)
+    {
+        if (mi.Options.Mode == MirrorMode.ActivePassive)
+            return false;
+        bool anyHas = copies.Any(c => errs[c.Index] == Errno.OK);
+        bool availableLacks = copies.Any(c => c.State == CopyState.Available && errs[c.Index] == Errno.ENOENT);
+        if (!anyHas || !availableLacks)
+            return false;
+        return mi.Options.Role == MirrorRole.Peer || errs[0] == Errno.OK;
+    }
+
+    /// <summary>Copies name <paramref name="nm"/> of directory <paramref name="m"/> to the available copies that lack it.</summary>
+    private static void Repair(Mnode m, string nm, Cred cr)
+    {
+        var mi = m.Mfs;
+        m.DirLock.Enter(RwLockType.Writer);
+        try
+        {
+            var copies = mi.UpdateCopies();
+            var source = mi.Options.Role == MirrorRole.Master ? mi.Copies[0] : null;
+            var dirs = new Vnode?[mi.Copies.Count];
+            var has = new Vnode?[mi.Copies.Count];
+            foreach (var c in copies)
+                if (MirrorSubr.Resolve(m, c, out dirs[c.Index]) == Errno.OK)
+                    Vop.Lookup(dirs[c.Index]!, nm, out has[c.Index], LookupFlags.None, null, Cred.Kcred);
+            source ??= copies.FirstOrDefault(c => has[c.Index] is not null);
+            if (source is not null && has[source.Index] is { } src)
+                foreach (var c in copies)
+                    if (c.State == CopyState.Available && has[c.Index] is null && dirs[c.Index] is { } dd)
+                    {
+                        var err = MirrorCopy.CopyEntry(dirs[source.Index]!, nm, src, dd, new CopyStats());
+                        mi.Announce(c, err == Errno.OK ? $"repaired {m.PathFromRoot}/{nm} from {source.Name}"
+                            : $"could not repair {m.PathFromRoot}/{nm} from {source.Name}: {err}");
+                    }
+            Release(has);
+        }
+        finally
+        {
+            m.DirLock.Exit(RwLockType.Writer);
+        }
+    }
+
+    private static void Release(Vnode?[] vps)
+    {
+        foreach (var v in vps)
+            v?.Rele();
+        Array.Clear(vps);
+    }
+
+    private static Errno MfsCreate(Vnode dvp, string name, Vattr vap, VcExcl excl, AccessMode mode, out Vnode? vp, Cred cr, FileFlags flag, CallerContext? ct)
+    {
+        vp = null;
+        var m = MirrorSubr.Mn(dvp);
+        var mi = m.Mfs;
+        var lowers = new Vnode?[mi.Copies.Count];
+        using var _ = mi.EnterOp();
+        m.DirLock.Enter(RwLockType.Writer);
+        try
+        {
+            var err = MirrorSubr.Apply(m, "create", (c, ld) =>
+            {
+                lowers[c.Index]?.Rele();
+                return Vop.Create(ld, name, vap.Clone(), excl, mode, out lowers[c.Index], cr, flag, ct);
+            }, m, DirtyKind.Names, name: name);
+            if (err != Errno.OK)
+            {
+                Release(lowers);
+                return err;
+            }
+            vp = mi.Mnodes.MakeMnode(mi, lowers, m, name);
+            if ((vap.Mask & AttrMask.AT_SIZE) != 0)
+                foreach (var c in mi.Copies)
+                    if (!c.TakesUpdates)
+                        c.Log.Record(MirrorSubr.Mn(vp), DirtyKind.Attr);
+            return Errno.OK;
+        }
+        finally
+        {
+            m.DirLock.Exit(RwLockType.Writer);
+        }
+    }
+
+    private static Errno MfsMkdir(Vnode dvp, string dirname, Vattr vap, out Vnode? vp, Cred cr, CallerContext? ct)
+    {
+        vp = null;
+        var m = MirrorSubr.Mn(dvp);
+        var mi = m.Mfs;
+        var lowers = new Vnode?[mi.Copies.Count];
+        using var _ = mi.EnterOp();
+        m.DirLock.Enter(RwLockType.Writer);
+        try
+        {
+            var err = MirrorSubr.Apply(m, "mkdir", (c, ld) =>
+            {
+                lowers[c.Index]?.Rele();
+                return Vop.Mkdir(ld, dirname, vap.Clone(), out lowers[c.Index], cr, ct);
+            }, m, DirtyKind.Names, consistent: e => e == Errno.EEXIST, name: dirname);
+            if (err != Errno.OK)
+            {
+                Release(lowers);
+                return err;
+            }
+            vp = mi.Mnodes.MakeMnode(mi, lowers, m, dirname);
+            return Errno.OK;
+        }
+        finally
+        {
+            m.DirLock.Exit(RwLockType.Writer);
+        }
+    }
+
+    private static Errno MfsSymlink(Vnode dvp, string linkname, Vattr vap, string target, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(dvp);
+        using var _ = m.Mfs.EnterOp();
+        return WithDirLock(m, () => MirrorSubr.Apply(m, "symlink",
+            (c, ld) => Vop.Symlink(ld, linkname, vap.Clone(), target, cr, ct), m, DirtyKind.Names, name: linkname));
+    }
+
+    private static Errno MfsLink(Vnode tdvp, Vnode svp, string tnm, Cred cr, CallerContext? ct)
+    {
+        if (!ReferenceEquals(svp.Vfs, tdvp.Vfs))
+            return Errno.EXDEV;
+        var m = MirrorSubr.Mn(tdvp);
+        var sm = MirrorSubr.Mn(svp);
+        using var _ = m.Mfs.EnterOp();
+        var err = WithDirLock(m, () => MirrorSubr.Apply(m, "link", (c, ld) =>
+        {
+            var e = MirrorSubr.Resolve(sm, c, out var ls);
+            return e != Errno.OK ? e : Vop.Link(ld, ls!, tnm, cr, ct);
+        }, m, DirtyKind.Names, name: tnm));
+        // A copy that missed the link must later make it a link to the same file, not a copy: log the file too.
+        if (err == Errno.OK && m.Mfs.Options.Mode == MirrorMode.Mirror)
+            foreach (var c in m.Mfs.Copies.Where(c => !c.TakesUpdates))
+                c.Log.Record(sm, DirtyKind.Attr);
+        return err;
+    }
+
+    private static Errno MfsRemove(Vnode dvp, string nm, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(dvp);
+        using var _ = m.Mfs.EnterOp();
+        return WithDirLock(m, () =>
+        {
+            var victim = Named(m, nm);
+            var err = MirrorSubr.Apply(m, "remove", (c, ld) => Vop.Remove(ld, nm, cr, ct), m, DirtyKind.Names,
+                consistent: e => e == Errno.ENOENT, name: nm);
+            MarkIfGone(victim, err);
+            return err;
+        });
+    }
+
+    /// <summary>
+    /// After a remove, rmdir or rename over it succeeded: if the victim file has no links left (in its primary copy),
+    /// its mnode may never be found again by name -- that name may belong to another file now.
+    /// </summary>
+    private static void MarkIfGone(Mnode? victim, Errno err)
+    {
+        if (err != Errno.OK || victim is null)
+            return;
+        var va = new Vattr(AttrMask.AT_NLINK);
+        if (MirrorSubr.Resolve(victim, victim.Mfs.PrimaryCopy(), out var lv) != Errno.OK
+            || Vop.Getattr(lv!, va, AttrFlags.None, Cred.Kcred) != Errno.OK || va.Nlink == 0)
+            victim.State |= MnodeState.Removed;
+    }
+
+    /// <summary>The live mnode of the file <paramref name="nm"/> of directory m names now (in its primary copy), or null. Caller holds m.DirLock.</summary>
+    private static Mnode? Named(Mnode m, string nm)
+    {
+        var primary = m.Mfs.PrimaryCopy();
+        if (MirrorSubr.Resolve(m, primary, out var ld) != Errno.OK || Vop.Lookup(ld!, nm, out var lv, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return null;
+        var found = m.Mfs.Mnodes.FindByLower(primary.Index, lv!);
+        lv!.Rele();
+        return found;
+    }
+
+    private static Errno MfsRmdir(Vnode dvp, string nm, Vnode? cdir, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(dvp);
+        using var _ = m.Mfs.EnterOp();
+        var cm = cdir is not null && ReferenceEquals(cdir.Vfs, dvp.Vfs) ? MirrorSubr.Mn(cdir) : null;
+        return WithDirLock(m, () =>
+        {
+            var victim = Named(m, nm);
+            var err = MirrorSubr.Apply(m, "rmdir", (c, ld) =>
+            {
+                Vnode? lcdir = null;
+                if (cm is not null)
+                    MirrorSubr.Resolve(cm, c, out lcdir);
+                return Vop.Rmdir(ld, nm, lcdir, cr, ct);
+            }, m, DirtyKind.Names, consistent: e => e == Errno.ENOENT, name: nm);
+            MarkIfGone(victim, err);
+            return err;
+        });
+    }
+
+    private static Errno MfsRename(Vnode sdvp, string snm, Vnode tdvp, string tnm, Cred cr, CallerContext? ct)
+    {
+        if (!ReferenceEquals(sdvp.Vfs, tdvp.Vfs))
+            return Errno.EXDEV;
+        var sm = MirrorSubr.Mn(sdvp);
+        var tm = MirrorSubr.Mn(tdvp);
+        var mi = sm.Mfs;
+        var err = MfsLookup(sdvp, snm, out var moving, LookupFlags.None, null, cr, ct);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            using var _ = mi.EnterOp();
+            lock (mi.RenameLock)
+            {
+                sm.DirLock.Enter(RwLockType.Writer);
+                if (!ReferenceEquals(sm, tm))
+                    tm.DirLock.Enter(RwLockType.Writer);
+                try
+                {
+                    var victim = Named(tm, tnm);
+                    err = MirrorSubr.Apply(sm, "rename", (c, lsd) =>
+                    {
+                        var e = MirrorSubr.Resolve(tm, c, out var ltd);
+                        return e != Errno.OK ? e : Vop.Rename(lsd, snm, ltd!, tnm, cr, ct);
+                    }, sm, DirtyKind.Names, logged2: tm, name: snm, name2: tnm);
+                    if (err == Errno.OK)
+                    {
+                        var mm = MirrorSubr.Mn(moving!);
+                        if (!ReferenceEquals(victim, mm))
+                            MarkIfGone(victim, err);
+                        mi.Mnodes.Reparent(mm, tm, tnm);
+                    }
+                    return err;
+                }
+                finally
+                {
+                    if (!ReferenceEquals(sm, tm))
+                        tm.DirLock.Exit(RwLockType.Writer);
+                    sm.DirLock.Exit(RwLockType.Writer);
+                }
+            }
+        }
+        finally
+        {
+            moving!.Rele();
+        }
+    }
+
+    private static Errno WithDirLock(Mnode m, Func<Errno> op)
+    {
+        m.DirLock.Enter(RwLockType.Writer);
+        try
+        {
+            return op();
+        }
+        finally
+        {
+            m.DirLock.Exit(RwLockType.Writer);
+        }
+    }
+
+    private static Errno MfsReaddir(Vnode vp, Uio uio, Cred cr, out bool eof, CallerContext? ct)
+    {
+        bool e0 = false;
+        long moved = 0, cookie = uio.Offset;
+        var err = MirrorSubr.ReadOp(MirrorSubr.Mn(vp), "readdir", (c, lv) =>
+        {
+            var u = uio.Duplicate();
+            var e = Vop.Readdir(lv, u, cr, out e0, ct);
+            moved = uio.Resid - u.Resid;
+            cookie = u.Offset;
+            return e;
+        });
+        eof = e0;
+        uio.Skip(moved);
+        uio.Offset = cookie;
+        return err;
+    }
+
+    private static Errno MfsReadlink(Vnode vp, Uio uio, Cred cr, CallerContext? ct)
+    {
+        long moved = 0;
+        var err = MirrorSubr.ReadOp(MirrorSubr.Mn(vp), "readlink", (c, lv) =>
+        {
+            var u = uio.Duplicate();
+            var e = Vop.Readlink(lv, u, cr, ct);
+            moved = uio.Resid - u.Resid;
+            return e;
+        });
+        uio.Skip(moved);
+        return err;
+    }
+}

@@ -1,0 +1,196 @@
+// Vfs.Mirror: the mirror's control requests (ioctl on any file or directory of a mirror), the way an
+// administrator tells the mirror that a copy goes down for maintenance and comes back (patent B.7 case a):
+//
+//   MFS_IOC_STATUS   fills an MfsStatus: each copy's state, reason, log and counters     (anyone)
+//   MFS_IOC_OFFLINE  takes a copy out of use; updates are logged for it                 (root)
+//   MFS_IOC_ONLINE   brings a copy back: resync from its log (or in full), then reads   (root)
+//   MFS_IOC_RESYNC   a full resync of a copy from an available one, now                 (root)
+//   MFS_IOC_VERIFY   compares the copies and fills a VerifyReport                        (root)
+//
+// The argument is the request object itself (MfsStatus, MfsCopyRequest, VerifyReport); results are
+// written into it. MfsAdm.cs wraps these for programs and the shell's `mfsadm`.
+namespace UnixVfs.Mirror;
+
+/// <summary>The mirror's ioctl commands.</summary>
+public static class MfsIoctl
+{
+    public const int MFS_IOC_STATUS = 0x4D460001;
+    public const int MFS_IOC_OFFLINE = 0x4D460002;
+    public const int MFS_IOC_ONLINE = 0x4D460003;
+    public const int MFS_IOC_RESYNC = 0x4D460004;
+    public const int MFS_IOC_VERIFY = 0x4D460005;
+}
+
+/// <summary>A copy's state as MFS_IOC_STATUS reports it.</summary>
+public sealed record CopyStatus(string Name, string Path, string Fstype, CopyState State, string Reason, Timespec Since,
+    int LogEntries, bool LogOverflowed, long BytesChanged, long Reads, long Writes, long BytesRead, long BytesWritten, long Failures);
+
+/// <summary>The argument of MFS_IOC_STATUS, filled in by the mirror.</summary>
+public sealed class MfsStatus
+{
+    public string MountPoint = "";
+    public MirrorMode Mode;
+    public MirrorRole Role;
+    public string ReadPolicy = "";
+    public string Active = "";
+    public int Mnodes;
+    public List<CopyStatus> Copies { get; } = new();
+    public MergeReport? MountMerge;
+    public ResyncReport? LastResync;
+    public List<MfsEvent> Events { get; } = new();
+}
+
+/// <summary>The argument of MFS_IOC_OFFLINE, MFS_IOC_ONLINE and MFS_IOC_RESYNC.</summary>
+public sealed class MfsCopyRequest
+{
+    /// <summary>The copy: "x", "y", "z", ... (or "X", "Y").</summary>
+    public string Copy = "";
+
+    /// <summary>ONLINE/RESYNC: wait for the resync to finish (otherwise it runs in the background).</summary>
+    public bool Wait = true;
+
+    /// <summary>ONLINE: resync in full even if the log did not overflow.</summary>
+    public bool Full;
+
+    /// <summary>Filled in when a resync finished while the call waited.</summary>
+    public ResyncReport? Report;
+
+    /// <summary>A one-line reason when the request is refused.</summary>
+    public string Error = "";
+}
+
+internal static class MirrorIoctl
+{
+    public static Errno MfsIoctl(Vnode vp, int cmd, object? arg, FileFlags flag, Cred cr, out int rval, CallerContext? ct)
+    {
+        rval = 0;
+        var mi = MirrorSubr.Mi(vp);
+        switch (cmd)
+        {
+            case UnixVfs.Mirror.MfsIoctl.MFS_IOC_STATUS:
+                if (arg is not MfsStatus st)
+                    return Errno.EINVAL;
+                FillStatus(mi, st);
+                return Errno.OK;
+            case UnixVfs.Mirror.MfsIoctl.MFS_IOC_VERIFY:
+                if (arg is not VerifyReport vr)
+                    return Errno.EINVAL;
+                if (!cr.IsSuperUser)
+                    return Errno.EPERM;
+                var r = MirrorVerify.Run(mi);
+                vr.Compared = r.Compared;
+                vr.Differences.AddRange(r.Differences);
+                return Errno.OK;
+            case UnixVfs.Mirror.MfsIoctl.MFS_IOC_OFFLINE:
+            case UnixVfs.Mirror.MfsIoctl.MFS_IOC_ONLINE:
+            case UnixVfs.Mirror.MfsIoctl.MFS_IOC_RESYNC:
+                if (arg is not MfsCopyRequest req)
+                    return Errno.EINVAL;
+                if (!cr.IsSuperUser)
+                    return Errno.EPERM;
+                var c = FindCopy(mi, req.Copy);
+                if (c is null)
+                {
+                    req.Error = $"no copy \"{req.Copy}\" (this mirror has {string.Join(", ", mi.Copies.Select(x => x.Name.ToLowerInvariant()))})";
+                    return Errno.EINVAL;
+                }
+                return cmd switch
+                {
+                    UnixVfs.Mirror.MfsIoctl.MFS_IOC_OFFLINE => Offline(mi, c, req),
+                    UnixVfs.Mirror.MfsIoctl.MFS_IOC_ONLINE => Online(mi, c, req, full: req.Full),
+                    _ => Resync(mi, c, req),
+                };
+            default:
+                return Errno.ENOTTY;
+        }
+    }
+
+    private static MfsCopy? FindCopy(MfsVfs mi, string name) =>
+        name.Length == 1 && MfsOptions.CopyIndex(char.ToLowerInvariant(name[0])) is int i && i < mi.Copies.Count ? mi.Copies[i] : null;
+
+    private static Errno Offline(MfsVfs mi, MfsCopy c, MfsCopyRequest req)
+    {
+        if (c.State == CopyState.Unavailable)
+        {
+            req.Error = $"copy {c.Name} is already unavailable";
+            return Errno.EALREADY;
+        }
+        if (!mi.MarkUnavailable(c, "offline for maintenance"))
+        {
+            req.Error = $"copy {c.Name} is the last copy in use";
+            return Errno.EBUSY;
+        }
+        return Errno.OK;
+    }
+
+    private static Errno Online(MfsVfs mi, MfsCopy c, MfsCopyRequest req, bool full)
+    {
+        if (c.State != CopyState.Unavailable)
+        {
+            req.Error = $"copy {c.Name} is not unavailable (it is {c.State})";
+            return Errno.EALREADY;
+        }
+        if (mi.Options.Mode == MirrorMode.ActivePassive)
+        {
+            // Fig. 10: the servers resync themselves; the client just starts using the copy again as the passive one.
+            mi.MarkResyncing(c);
+            mi.Quiesce.Enter(RwLockType.Writer);
+            try { mi.MarkAvailable(c); }
+            finally { mi.Quiesce.Exit(RwLockType.Writer); }
+            return Errno.OK;
+        }
+        mi.MarkResyncing(c);
+        return StartResync(mi, c, req, full);
+    }
+
+    private static Errno Resync(MfsVfs mi, MfsCopy c, MfsCopyRequest req)
+    {
+        if (mi.Options.Mode == MirrorMode.ActivePassive)
+        {
+            req.Error = "an active/passive client does not resync: its servers do";
+            return Errno.EINVAL;
+        }
+        if (c.State == CopyState.Resyncing)
+        {
+            req.Error = $"copy {c.Name} is already being resynced";
+            return Errno.EALREADY;
+        }
+        if (!mi.Copies.Any(x => x.State == CopyState.Available && !ReferenceEquals(x, c)))
+        {
+            req.Error = $"no other copy is available to resync {c.Name} from";
+            return Errno.EBUSY;
+        }
+        mi.MarkResyncing(c);
+        return StartResync(mi, c, req, full: true);
+    }
+
+    private static Errno StartResync(MfsVfs mi, MfsCopy c, MfsCopyRequest req, bool full)
+    {
+        if (!req.Wait)
+        {
+            mi.ResyncTask = Task.Run(() => MirrorResync.Run(mi, c, full, out _));
+            return Errno.OK;
+        }
+        var err = MirrorResync.Run(mi, c, full, out var report);
+        req.Report = report;
+        if (err != Errno.OK)
+            req.Error = $"resync of {c.Name} failed: {err}";
+        return err;
+    }
+
+    private static void FillStatus(MfsVfs mi, MfsStatus st)
+    {
+        st.MountPoint = mi.Vfs.MntPt;
+        st.Mode = mi.Options.Mode;
+        st.Role = mi.Options.Role;
+        st.ReadPolicy = mi.Options.Read == ReadPolicy.Balance ? "balance" : MfsOptions.CopyName(mi.Options.ReadCopy).ToLowerInvariant();
+        st.Active = mi.Active.Name;
+        st.Mnodes = mi.Mnodes.Count;
+        st.MountMerge = mi.MountMerge;
+        st.LastResync = mi.LastResync;
+        st.Events.AddRange(mi.Events);
+        foreach (var c in mi.Copies)
+            st.Copies.Add(new CopyStatus(c.Name, c.Path, c.Vfs.FstypeName, c.State, c.Reason, c.Since, c.Log.Count, c.Log.Overflowed,
+                c.Log.BytesChanged, c.Reads, c.Writes, c.BytesRead, c.BytesWritten, c.Failures));
+    }
+}

@@ -1,0 +1,66 @@
+// Vfs.Mirror: write coherency -- holding every copy's rwlock while a write reaches them (patent B.6).
+//
+// "The MFS's vop_write() operation acquires the locks by calling the vop_rwlock() operation of the
+// first vnode, then acquires the lock for second vnode. Both locks of vnode have to be secured before
+// the writing can proceed. If only one lock is granted, and the other one is held by another process,
+// the MFS releases the first lock it is holding to avoid a deadlock ... [then] uses a backoff algorithm
+// to wait for a period of time before trying to acquire the locks on both vnodes again."
+//
+// LockAll does exactly that for N copies: it waits for the first copy's lock, then only tries the
+// others (VOP_RWLOCK with CC_DONTBLOCK returns EAGAIN instead of waiting); on any refusal it lets go of
+// everything and sleeps for a random time that doubles with each failed round (randomised
+// exponential backoff, capped), so two writers that cross -- one holding a, wanting b; the other holding
+// b, wanting a -- cannot deadlock and do not livelock in step. Every lower file system must honour
+// CC_DONTBLOCK in VOP_RWLOCK (the generic fs_rwlock does).
+namespace UnixVfs.Mirror;
+
+internal static class MirrorLock
+{
+    private const int MaxBackoffMicros = 20_000;
+
+    /// <summary>
+    /// Takes <paramref name="type"/> locks on every vnode in <paramref name="vps"/>, first one waiting, the others
+    /// trying; every round that has to back off is counted in <paramref name="mi"/>'s Backoffs.
+    /// </summary>
+    public static void LockAll(IReadOnlyList<Vnode> vps, RwLockType type, MfsVfs? mi = null)
+    {
+        if (vps.Count == 0)
+            return;
+        for (int round = 0; ; round++)
+        {
+            Vop.Rwlock(vps[0], type);
+            int got = 1;
+            while (got < vps.Count && Vop.Rwlock(vps[got], type, CallerContext.DontBlock) == Errno.OK)
+                got++;
+            if (got == vps.Count)
+                return;
+            for (int i = got - 1; i >= 0; i--)
+                Vop.Rwunlock(vps[i], type);
+            mi?.CountBackoff();
+            Backoff(round);
+        }
+    }
+
+    /// <summary>Releases what LockAll took.</summary>
+    public static void UnlockAll(IReadOnlyList<Vnode> vps, RwLockType type)
+    {
+        for (int i = vps.Count - 1; i >= 0; i--)
+            Vop.Rwunlock(vps[i], type);
+    }
+
+    /// <summary>Waits a random time in [0, 2^round * 50 us), at most 20 ms.</summary>
+    private static void Backoff(int round)
+    {
+        int cap = (int)Math.Min(MaxBackoffMicros, 50L << Math.Min(round, 20));
+        int micros = Random.Shared.Next(cap);
+        if (micros < 1000)
+        {
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + micros * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+            var spin = new SpinWait();
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
+                spin.SpinOnce(sleep1Threshold: -1);
+        }
+        else
+            Thread.Sleep(micros / 1000);
+    }
+}

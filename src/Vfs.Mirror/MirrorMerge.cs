@@ -1,0 +1,470 @@
+// Vfs.Mirror: the mount-time merge (patent B.1, Fig. 4 items 4 and 5) and the full resync (B.7).
+//
+// TWO-WAY (role=peer, at mount): walk the copies' trees side by side. Every name in any copy ends up in
+// all of them. Where several copies hold a name:
+//   - directories are merged recursively, and then take the attributes of the most recently modified one;
+//   - files (and links, devices) compare modification times: the newest wins, and its data and attributes
+//     are copied over the others. Equal times and equal sizes mean "the same file"; equal times with
+//     different sizes are a tie that copy X wins (the first copy given to mount);
+//   - a directory against a file of the same name is a conflict. Rule: the directory wins, and the file is
+//     not lost: it is renamed, in its own copy, to NAME.mfs-conflict-COPY (COPY is X, Y, ...), and that new
+//     name is mirrored like any other. Every conflict is reported (MergeReport.Conflicts and the progress
+//     callback).
+// ONE-WAY (role=master at mount, with the master as source; and the full resync of a copy whose dirty log
+// overflowed, with an available copy as source): make each target identical to the source -- copy what
+// it lacks or holds differently, remove what the source does not have.
+//
+// Hard links inside a source stay hard links in the targets. Progress is reported through a callback.
+namespace UnixVfs.Mirror;
+
+/// <summary>How far a merge has got (for a progress bar).</summary>
+public sealed record MergeProgress(long Scanned, long Copied, long BytesCopied, string Path);
+
+/// <summary>What a merge did.</summary>
+public sealed class MergeReport
+{
+    /// <summary>Names examined.</summary>
+    public long Scanned;
+
+    /// <summary>What was copied and removed.</summary>
+    public CopyStats Stats { get; } = new();
+
+    /// <summary>Each conflict and how it was resolved, one line each.</summary>
+    public List<string> Conflicts { get; } = new();
+
+    public override string ToString() =>
+        $"{Scanned} names, {Stats.Files} files, {Stats.Directories} directories, {Stats.Symlinks} links copied, " +
+        $"{Stats.Removed} removed, {Stats.BytesCopied} bytes, {Conflicts.Count} conflicts";
+}
+
+internal sealed class MirrorMerge
+{
+    private static Cred Cr => Cred.Kcred;
+
+    private readonly string[] _names;
+    private readonly Action<MergeProgress>? _progress;
+    private readonly Func<string, IDisposable?>? _lockDir;
+    private readonly Action<int, Vnode>? _replaced;
+    private readonly HardLinks[] _links;
+    private readonly bool _ownsLinks;
+
+    /// <param name="copyNames">X, Y, ... for messages and conflict names.</param>
+    /// <param name="progress">Called after each name is merged.</param>
+    /// <param name="lockDir">Called with a directory's path before its entries are changed; the result is disposed after.</param>
+    /// <param name="replaced">Called with (copy, vnode) for every vnode of a target that was removed or replaced.</param>
+    /// <param name="links">Per copy, the hard links already made in it; shared by several merges of one resync. Owned by the caller.</param>
+    public MirrorMerge(string[] copyNames, Action<MergeProgress>? progress, Func<string, IDisposable?>? lockDir = null,
+        Action<int, Vnode>? replaced = null, HardLinks[]? links = null)
+    {
+        _names = copyNames;
+        _progress = progress;
+        _lockDir = lockDir;
+        _replaced = replaced;
+        _ownsLinks = links is null;
+        _links = links ?? copyNames.Select(_ => new HardLinks()).ToArray();
+    }
+
+    private void ReleaseLinks()
+    {
+        if (_ownsLinks)
+            foreach (var l in _links)
+                l.Dispose();
+    }
+
+    public MergeReport Report { get; } = new();
+
+    /// <summary>Merges the trees under <paramref name="roots"/> both ways. Returns OK or the first error.</summary>
+    public Errno TwoWay(Vnode[] roots)
+    {
+        try
+        {
+            return MergeDir(roots, "/", source: -1, targets: null);
+        }
+        finally
+        {
+            ReleaseLinks();
+        }
+    }
+
+    /// <summary>Makes the trees under roots[t], t in <paramref name="targets"/>, identical to roots[source].</summary>
+    public Errno OneWay(Vnode[] roots, int source, int[] targets)
+    {
+        try
+        {
+            return MergeDir(roots, "/", source, targets);
+        }
+        finally
+        {
+            ReleaseLinks();
+        }
+    }
+
+    /// <summary>
+    /// Entries of one directory only, from dirs[0] (an available copy) to dirs[1] (a copy being resynced).
+    /// With <paramref name="changed"/> (the names created, removed or renamed while the copy was away) only those
+    /// names are compared, otherwise every name: what the target lacks is copied whole, what it holds differently
+    /// is replaced (a directory under a changed name always, since it may be another directory now), what the
+    /// source no longer has is removed.
+    /// Subdirectories present on both sides are not entered (their own log entries cover them).
+    /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole.
+    /// </summary>
+    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole)
+    {
+        try
+        {
+            var err = Errno.OK;
+            IEnumerable<string> names;
+            if (changed is not null)
+                names = changed.OrderBy(n => n, StringComparer.Ordinal).ToArray();
+            else
+            {
+                if ((err = MirrorCopy.ReadDir(dirs[0], out var a)) != Errno.OK || (err = MirrorCopy.ReadDir(dirs[1], out var b)) != Errno.OK)
+                    return err;
+                names = new SortedSet<string>(a.Select(d => d.Name).Concat(b.Select(d => d.Name)), StringComparer.Ordinal);
+            }
+            foreach (var name in names)
+            {
+                var vps = new Vnode?[2];
+                var vas = new Vattr?[2];
+                try
+                {
+                    if ((err = LookupAll(dirs, name, vps, vas)) != Errno.OK)
+                        return err;
+                    Report.Scanned++;
+                    if (vas[0] is null)
+                    {
+                        if (vps[1] is not null)
+                        {
+                            _replaced?.Invoke(1, vps[1]!);
+                            if ((err = MirrorCopy.RemoveEntry(dirs[1], name, Report.Stats)) != Errno.OK)
+                                return err;
+                        }
+                    }
+                    else if (changed is null && vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
+                        continue; // a directory whose own name did not change: its entries have their own log entries
+                    else if (vas[0]!.Type == VType.VDIR || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
+                    {
+                        if (vas[0]!.Type != VType.VDIR && vas[0]!.Nlink > 1)
+                            FindTargetLink(dirs, name, vas[0]!, changed);
+                        long linked = Report.Stats.Linked;
+                        if ((err = Replace(dirs, name, vps, vas, 0, 1)) != Errno.OK)
+                            return err;
+                        if (Report.Stats.Linked == linked)
+                            copiedWhole(vps[0]!);
+                    }
+                }
+                finally
+                {
+                    foreach (var v in vps)
+                        v?.Rele();
+                }
+            }
+            return Errno.OK;
+        }
+        finally
+        {
+            ReleaseLinks();
+        }
+    }
+
+    /// <summary>
+    /// For a file with several links about to be copied to dirs[1]: if another of its names in the same directory is
+    /// unchanged and held by the target, that is the same file there, and the new name becomes a link to it.
+    /// </summary>
+    private void FindTargetLink(Vnode[] dirs, string name, Vattr va, IReadOnlyCollection<string>? changed)
+    {
+        if (_links[1].TryGet(va, out _) || MirrorCopy.ReadDir(dirs[0], out var entries) != Errno.OK)
+            return;
+        foreach (var d in entries)
+        {
+            if (d.Ino != va.NodeId || d.Name == name || changed is null || changed.Contains(d.Name))
+                continue;
+            if (Vop.Lookup(dirs[1], d.Name, out var tv, LookupFlags.None, null, Cr) != Errno.OK)
+                continue;
+            if (tv!.Type == va.Type)
+            {
+                _links[1].Add(va, tv);
+                tv.Rele();
+                return;
+            }
+            tv.Rele();
+        }
+    }
+
+    private Errno MergeDir(Vnode[] dirs, string path, int source, int[]? targets)
+    {
+        var subdirs = new List<(Vnode[] Dirs, string Path)>();
+        Errno err;
+        using (_lockDir?.Invoke(path))
+        {
+            var listings = new List<Dirent>[dirs.Length];
+            for (int i = 0; i < dirs.Length; i++)
+                if ((err = MirrorCopy.ReadDir(dirs[i], out listings[i])) != Errno.OK)
+                    return err;
+            var names = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var l in listings)
+                foreach (var d in l)
+                    names.Add(d.Name);
+            foreach (var name in names)
+            {
+                Report.Scanned++;
+                string p = path == "/" ? "/" + name : path + "/" + name;
+                var (e, sub) = source < 0 ? MergeNameTwoWay(dirs, name, p) : MergeNameOneWay(dirs, name, p, source, targets!);
+                if (e != Errno.OK)
+                    return e;
+                if (sub is not null)
+                    subdirs.Add((sub, p));
+                _progress?.Invoke(new MergeProgress(Report.Scanned, Report.Stats.Files + Report.Stats.Directories + Report.Stats.Symlinks,
+                    Report.Stats.BytesCopied, p));
+            }
+        }
+        foreach (var (sub, p) in subdirs)
+        {
+            try
+            {
+                err = MergeDir(sub, p, source, targets);
+            }
+            finally
+            {
+                foreach (var v in sub)
+                    v.Rele();
+            }
+            if (err != Errno.OK)
+                return err;
+        }
+        return source < 0 ? SettleDirAttrs(dirs) : CopyDirAttrs(dirs, source, targets!);
+    }
+
+    /// <summary>
+    /// One name, both ways. Returns the copies' directories (held) when the name is a directory to descend
+    /// into, else null.
+    /// </summary>
+    private (Errno, Vnode[]?) MergeNameTwoWay(Vnode[] dirs, string name, string path)
+    {
+        var vps = new Vnode?[dirs.Length];
+        var vas = new Vattr?[dirs.Length];
+        try
+        {
+            var err = LookupAll(dirs, name, vps, vas);
+            if (err != Errno.OK)
+                return (err, null);
+            bool anyDir = vas.Any(v => v?.Type == VType.VDIR);
+            if (anyDir && vas.Any(v => v is not null && v.Type != VType.VDIR))
+            {
+                for (int i = 0; i < dirs.Length; i++)
+                {
+                    if (vas[i] is null || vas[i]!.Type == VType.VDIR)
+                        continue;
+                    string moved = $"{name}.mfs-conflict-{_names[i]}";
+                    err = Vop.Rename(dirs[i], name, dirs[i], moved, Cr);
+                    Report.Conflicts.Add(err == Errno.OK
+                        ? $"{path}: a directory in one copy, a file in {_names[i]}; the directory wins, {_names[i]}'s file is kept as {moved}"
+                        : $"{path}: a directory in one copy, a file in {_names[i]}; could not rename the file aside: {err}");
+                    if (err != Errno.OK)
+                        return (err, null);
+                    vps[i]!.Rele();
+                    vps[i] = null;
+                    vas[i] = null;
+                    for (int j = 0; j < dirs.Length; j++)
+                        if (j != i && (err = CopyFromTo(dirs, moved, i, j)) != Errno.OK)
+                            return (err, null);
+                }
+            }
+            if (anyDir)
+            {
+                int winner = Newest(vas);
+                for (int i = 0; i < dirs.Length; i++)
+                    if (vps[i] is null)
+                    {
+                        err = Vop.Mkdir(dirs[i], name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = vas[winner]!.Mode }, out vps[i], Cr);
+                        if (err != Errno.OK)
+                            return (err, null);
+                        Report.Stats.Directories++;
+                    }
+                var sub = (Vnode[])vps.Clone()!;
+                Array.Clear(vps);
+                return (Errno.OK, sub!);
+            }
+            int w = Newest(vas);
+            for (int i = 0; i < dirs.Length; i++)
+                if (i != w && Differs(vps[w]!, vas[w]!, vps[i], vas[i]))
+                    if ((err = Replace(dirs, name, vps, vas, w, i)) != Errno.OK)
+                        return (err, null);
+            return (Errno.OK, null);
+        }
+        finally
+        {
+            foreach (var v in vps)
+                v?.Rele();
+        }
+    }
+
+    /// <summary>One name, from <paramref name="source"/> to <paramref name="targets"/>.</summary>
+    private (Errno, Vnode[]?) MergeNameOneWay(Vnode[] dirs, string name, string path, int source, int[] targets)
+    {
+        var vps = new Vnode?[dirs.Length];
+        var vas = new Vattr?[dirs.Length];
+        try
+        {
+            var err = LookupAll(dirs, name, vps, vas);
+            if (err != Errno.OK)
+                return (err, null);
+            var sva = vas[source];
+            foreach (int t in targets)
+            {
+                if (sva is null)
+                {
+                    if (vps[t] is not null)
+                    {
+                        _replaced?.Invoke(t, vps[t]!);
+                        if ((err = MirrorCopy.RemoveEntry(dirs[t], name, Report.Stats)) != Errno.OK)
+                            return (err, null);
+                    }
+                    continue;
+                }
+                if (sva.Type == VType.VDIR && vas[t]?.Type == VType.VDIR)
+                    continue;
+                if (sva.Type == VType.VDIR && vps[t] is null)
+                {
+                    err = Vop.Mkdir(dirs[t], name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = sva.Mode }, out vps[t], Cr);
+                    if (err != Errno.OK)
+                        return (err, null);
+                    Report.Stats.Directories++;
+                    vas[t] = sva;
+                    continue;
+                }
+                if (Differs(vps[source]!, sva, vps[t], vas[t]))
+                    if ((err = Replace(dirs, name, vps, vas, source, t)) != Errno.OK)
+                        return (err, null);
+            }
+            if (sva?.Type != VType.VDIR)
+                return (Errno.OK, null);
+            if (targets.Any(t => vps[t] is null || vas[t]?.Type != VType.VDIR))
+                return (Errno.OK, null);
+            var sub = new Vnode[dirs.Length];
+            for (int i = 0; i < dirs.Length; i++)
+            {
+                if (vps[i] is null)
+                {
+                    // A copy that is neither source nor target: descend with the source in its place; it is never written.
+                    sub[i] = vps[source]!;
+                    sub[i].Hold();
+                }
+                else
+                {
+                    sub[i] = vps[i]!;
+                    vps[i] = null;
+                }
+            }
+            return (Errno.OK, sub);
+        }
+        finally
+        {
+            foreach (var v in vps)
+                v?.Rele();
+        }
+    }
+
+    private static Errno LookupAll(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas)
+    {
+        for (int i = 0; i < dirs.Length; i++)
+        {
+            var err = Vop.Lookup(dirs[i], name, out vps[i], LookupFlags.None, null, Cr);
+            if (err == Errno.ENOENT)
+                continue;
+            if (err != Errno.OK)
+                return err;
+            var va = new Vattr(AttrMask.AT_ALL);
+            if ((err = Vop.Getattr(vps[i]!, va, AttrFlags.None, Cr)) != Errno.OK)
+                return err;
+            vas[i] = va;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>The copy with the newest modification time (the first such, so X wins ties).</summary>
+    private static int Newest(Vattr?[] vas)
+    {
+        int w = -1;
+        for (int i = 0; i < vas.Length; i++)
+            if (vas[i] is not null && (w < 0 || vas[i]!.Mtime > vas[w]!.Mtime))
+                w = i;
+        return w;
+    }
+
+    /// <summary>True when copy i's version of a non-directory is missing or is not the same as the winner's.</summary>
+    private static bool Differs(Vnode wv, Vattr wa, Vnode? vp, Vattr? va)
+    {
+        if (vp is null || va is null || va.Type != wa.Type)
+            return true;
+        if (wa.Type == VType.VLNK)
+            return MirrorCopy.ReadLink(wv, out var a) != Errno.OK || MirrorCopy.ReadLink(vp, out var b) != Errno.OK || a != b;
+        return va.Mtime != wa.Mtime || va.Size != wa.Size || va.Mode != wa.Mode || va.Uid != wa.Uid || va.Gid != wa.Gid || va.Rdev != wa.Rdev;
+    }
+
+    /// <summary>Makes copy <paramref name="to"/>'s version of <paramref name="name"/> the same as copy <paramref name="from"/>'s.</summary>
+    private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to)
+    {
+        var fa = vas[from]!;
+        if (vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1 && fa.Nlink == 1)
+        {
+            var err = MirrorCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
+            if (err != Errno.OK)
+                return err;
+            Report.Stats.Files++;
+            return MirrorCopy.CopyAttrs(fa, vps[to]!, size: true);
+        }
+        if (vps[to] is not null)
+        {
+            _replaced?.Invoke(to, vps[to]!);
+            var err = MirrorCopy.RemoveEntry(dirs[to], name, Report.Stats);
+            if (err != Errno.OK)
+                return err;
+        }
+        return MirrorCopy.CopyEntry(dirs[from], name, vps[from]!, dirs[to], Report.Stats, _links[to]);
+    }
+
+    private Errno CopyFromTo(Vnode[] dirs, string name, int from, int to)
+    {
+        var err = Vop.Lookup(dirs[from], name, out var sv, LookupFlags.None, null, Cr);
+        if (err != Errno.OK)
+            return err;
+        err = MirrorCopy.CopyEntry(dirs[from], name, sv!, dirs[to], Report.Stats, _links[to]);
+        sv!.Rele();
+        return err;
+    }
+
+    /// <summary>After a two-way merge of a directory: every copy takes the newest copy's mode, owner and times.</summary>
+    private static Errno SettleDirAttrs(Vnode[] dirs)
+    {
+        var vas = new Vattr?[dirs.Length];
+        for (int i = 0; i < dirs.Length; i++)
+        {
+            vas[i] = new Vattr(AttrMask.AT_ALL);
+            var err = Vop.Getattr(dirs[i], vas[i]!, AttrFlags.None, Cr);
+            if (err != Errno.OK)
+                return err;
+        }
+        int w = Newest(vas);
+        for (int i = 0; i < dirs.Length; i++)
+        {
+            var err = MirrorCopy.CopyAttrs(vas[w]!, dirs[i], size: false);
+            if (err != Errno.OK)
+                return err;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>After a one-way merge of a directory: the targets take the source's mode, owner and times.</summary>
+    private static Errno CopyDirAttrs(Vnode[] dirs, int source, int[] targets)
+    {
+        var va = new Vattr(AttrMask.AT_ALL);
+        var err = Vop.Getattr(dirs[source], va, AttrFlags.None, Cr);
+        if (err != Errno.OK)
+            return err;
+        foreach (int t in targets)
+            if ((err = MirrorCopy.CopyAttrs(va, dirs[t], size: false)) != Errno.OK)
+                return err;
+        return Errno.OK;
+    }
+}

@@ -1,0 +1,83 @@
+// Vfs.Mirror: one read and two writes (patent B.4 and B.6).
+//
+// A read goes to one copy (MfsVfs.ReadCopy: read=x|y, or read=balance for the least busy copy), under
+// that copy's rwlock as a reader, and fails over to another copy if the chosen one keeps failing.
+//
+// A write holds the mirror vnode's own rwlock (taken by the caller, as for any file system) and then
+// every copy's rwlock (MirrorLock.LockAll, with the patent's release-and-back-off), writes all copies at
+// the same time, each from its own duplicate of the caller's Uio, and only then lets the locks go. So a
+// reader, which takes a copy's lock, sees either none or all of a write, and when write returns every
+// available copy holds it. An appending write fixes its offset once, from the primary copy's size, and
+// writes every copy at that offset, so the copies cannot drift apart even if one's size were off.
+namespace UnixVfs.Mirror;
+
+internal static partial class MirrorVnops
+{
+    private static Errno MfsRead(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(vp);
+        long moved = 0;
+        var err = MirrorSubr.ReadOp(m, "read", (c, lv) =>
+        {
+            var u = uio.Duplicate();
+            c.BeginRead();
+            var e = Vop.Rwlock(lv, RwLockType.Reader, ct);
+            if (e == Errno.OK)
+            {
+                e = Vop.Read(lv, u, ioflag, cr, ct);
+                Vop.Rwunlock(lv, RwLockType.Reader, ct);
+            }
+            moved = uio.Resid - u.Resid;
+            c.EndRead(moved);
+            return e;
+        }, data: true);
+        uio.Skip(moved);
+        return err;
+    }
+
+    private static Errno MfsWrite(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(vp);
+        var mi = m.Mfs;
+        using var _ = mi.EnterOp();
+        var lowers = new List<Vnode>(mi.Copies.Count);
+        foreach (var c in mi.UpdateCopies())
+            if (MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
+                lowers.Add(lv!);
+        MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
+        try
+        {
+            long offset = uio.Offset;
+            if ((ioflag & FileFlags.FAPPEND) != 0)
+            {
+                var va = new Vattr(AttrMask.AT_SIZE);
+                var gerr = MirrorSubr.ReadOp(m, "getattr", (c, lv) => Vop.Getattr(lv, va, AttrFlags.None, cr, ct));
+                if (gerr != Errno.OK)
+                    return gerr;
+                offset = va.Size;
+            }
+            long resid = uio.Resid;
+            var moved = new long[mi.Copies.Count];
+            var asked = mi.UpdateCopies();
+            var flags = ioflag & ~FileFlags.FAPPEND;
+            var err = MirrorSubr.Apply(m, "write", (c, lv) =>
+            {
+                var u = uio.Duplicate();
+                u.Offset = offset;
+                var e = Vop.Write(lv, u, flags, cr, ct);
+                moved[c.Index] = resid - u.Resid;
+                c.CountWrite(moved[c.Index]);
+                return e == Errno.OK && u.Resid != 0 ? Errno.EIO : e;
+            }, m, DirtyKind.Data, offset, resid, parallel: true);
+            // On failure, report what every copy asked holds: a short count, or none.
+            long done = err == Errno.OK ? resid : asked.Select(c => moved[c.Index]).DefaultIfEmpty(0).Min();
+            uio.Offset = offset;
+            uio.Skip(done);
+            return err;
+        }
+        finally
+        {
+            MirrorLock.UnlockAll(lowers, RwLockType.Writer);
+        }
+    }
+}

@@ -1,0 +1,321 @@
+// Vfs.Mirror: bringing a copy that was away back in sync (patent B.7, "The recover or re-sync operation").
+//
+// When a copy comes back (ioctl MFS_IOC_ONLINE), it first takes updates again but serves no reads
+// (CopyState.Resyncing). Then, online, while applications keep reading and writing:
+//   - if its dirty log overflowed, a full one-way merge from an available copy makes it identical
+//     (MirrorMerge.OneWay) -- "the MFS re-syncs the entire X copy with the contents of Y copy";
+//   - otherwise the log is replayed: directories whose names changed are compared name by name (what
+//     the copy lacks is copied, what it should no longer have is removed); files whose data changed get
+//     just the logged byte ranges; files whose attributes changed get the attributes. A file copied whole
+//     because its name was new is not copied again for its data ranges.
+// Updates that fail on the recovering copy only because it does not have the file yet are logged again
+// (MirrorSubr.Combine), so the replay loops until the log is empty. The last round runs with the mirror
+// quiesced, and the copy becomes Available in the same instant, so no update can fall in between.
+//
+// The report counts bytes copied against bytes that applications changed while the copy was away: the
+// resync amplification. A copy that missed one 4 KiB write gets 4 KiB back, not the file.
+using System.Diagnostics;
+
+namespace UnixVfs.Mirror;
+
+/// <summary>What a resync did.</summary>
+public sealed record ResyncReport(string Copy, bool Full, long Entries, CopyStats Stats, long BytesChanged, long LowerOps, TimeSpan Elapsed)
+{
+    /// <summary>Bytes copied per byte changed (1.0 is perfect; a full resync of a big tree for a small change is large).</summary>
+    public double Amplification => BytesChanged == 0 ? (Stats.BytesCopied == 0 ? 1.0 : double.PositiveInfinity) : (double)Stats.BytesCopied / BytesChanged;
+
+    public override string ToString() =>
+        $"copy {Copy}: {(Full ? "full resync" : $"{Entries} logged vnodes")}, {Stats.BytesCopied} bytes copied for {BytesChanged} changed " +
+        $"(amplification {Amplification:F2}), {Stats.Files} files, {Stats.Directories} dirs, {Stats.Removed} removed, {LowerOps} lower vnode ops, {Elapsed.TotalMilliseconds:F0} ms";
+}
+
+internal static class MirrorResync
+{
+    private const int Batch = 256;
+
+    /// <summary>Runs the resync of <paramref name="c"/> to completion (the copy must be Resyncing). Returns OK or the first error.</summary>
+    public static Errno Run(MfsVfs mi, MfsCopy c, bool forceFull, out ResyncReport? report)
+    {
+        report = null;
+        var sw = Stopwatch.StartNew();
+        long ops0 = c.Vfs.Stats.TotalCalls;
+        var stats = new CopyStats();
+        long entries = 0;
+        bool full = forceFull || c.Log.Overflowed;
+        long changed = c.Log.BytesChanged;
+        var err = Errno.OK;
+        if (full)
+        {
+            err = FullResync(mi, c, stats);
+            if (err == Errno.OK)
+            {
+                changed = c.Log.BytesChanged;
+                c.Log.Clear();
+            }
+        }
+        var copiedWhole = new HashSet<Mnode>(ReferenceEqualityComparer.Instance);
+        using var links = new HardLinks();
+        while (err == Errno.OK && c.State == CopyState.Resyncing)
+        {
+            var batch = c.Log.Take(Batch);
+            if (batch.Count == 0)
+            {
+                // The log looks empty: stop the world for an instant, replay whatever slipped in, and rejoin.
+                mi.Quiesce.Enter(RwLockType.Writer);
+                try
+                {
+                    while (err == Errno.OK && (batch = c.Log.Take(Batch)).Count > 0)
+                    {
+                        entries += batch.Count;
+                        err = Replay(mi, c, batch, stats, copiedWhole, links);
+                    }
+                    if (err == Errno.OK && c.State == CopyState.Resyncing)
+                        mi.MarkAvailable(c);
+                }
+                finally
+                {
+                    mi.Quiesce.Exit(RwLockType.Writer);
+                }
+                break;
+            }
+            entries += batch.Count;
+            err = Replay(mi, c, batch, stats, copiedWhole, links);
+        }
+        if (!full)
+            changed = Math.Max(changed, 0);
+        report = new ResyncReport(c.Name, full, entries, stats, changed, c.Vfs.Stats.TotalCalls - ops0, sw.Elapsed);
+        mi.LastResync = report;
+        mi.Announce(c, err == Errno.OK ? "resynced: " + report : $"resync failed: {err}");
+        return err;
+    }
+
+    /// <summary>Replays a batch of log entries: names first (shallowest directories first), then data and attributes.</summary>
+    private static Errno Replay(MfsVfs mi, MfsCopy c, List<DirtyEntry> batch, CopyStats stats, HashSet<Mnode> copiedWhole, HardLinks links)
+    {
+        var err = Errno.OK;
+        try
+        {
+            PrimeLinks(mi, c, batch, links);
+            foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0).OrderBy(e => Depth(e.Mnode)))
+                if ((err = SyncNames(mi, c, e.Mnode, e.Names, stats, copiedWhole, links)) != Errno.OK)
+                    return err;
+            var lost = new List<Mnode>();
+            foreach (var e in batch.Where(e => (e.Kind & (DirtyKind.Data | DirtyKind.Attr)) != 0))
+                if (!copiedWhole.Contains(e.Mnode) && (err = SyncFile(mi, c, e, stats, lost)) != Errno.OK)
+                    return err;
+            // Files that live on under a name the log does not know: compare their whole directory.
+            foreach (var dir in lost.Distinct())
+                if ((err = SyncNames(mi, c, dir, null, stats, copiedWhole, links)) != Errno.OK)
+                    return err;
+            return Errno.OK;
+        }
+        finally
+        {
+            foreach (var e in batch)
+                e.Mnode.Vnode.Rele();
+        }
+    }
+
+    /// <summary>
+    /// Before names are replayed: for every logged file with several links that the recovering copy already holds
+    /// under an unchanged name, remember its vnode there, so a name linked to it while the copy was away becomes a
+    /// link to that vnode again rather than a second file.
+    /// </summary>
+    private static void PrimeLinks(MfsVfs mi, MfsCopy c, List<DirtyEntry> batch, HardLinks links)
+    {
+        var src = Source(mi, c);
+        if (src is null)
+            return;
+        var changedIn = new Dictionary<Mnode, IReadOnlyCollection<string>?>(ReferenceEqualityComparer.Instance);
+        foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0))
+            changedIn[e.Mnode] = e.Names;
+        foreach (var e in batch)
+        {
+            var m = e.Mnode;
+            if (m.Vnode.Type == VType.VDIR || m.Parent is null || (m.State & MnodeState.Removed) != 0)
+                continue;
+            if (MirrorSubr.Resolve(m, src, out var sv) != Errno.OK)
+                continue;
+            var va = new Vattr(AttrMask.AT_ALL);
+            if (Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred) != Errno.OK || va.Nlink < 2)
+                continue;
+            List<(Mnode Parent, string Name)> candidates;
+            lock (m.Lock)
+                candidates = [(m.Parent, m.Name), .. m.Aliases];
+            foreach (var (parent, name) in candidates)
+            {
+                if (changedIn.TryGetValue(parent, out var changed) && (changed is null || changed.Contains(name)))
+                    continue;
+                if (MirrorSubr.Resolve(parent, src, out var sdir) != Errno.OK || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK)
+                    continue;
+                if (Vop.Lookup(sdir!, name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                    continue;
+                bool same = ReferenceEquals(named, sv);
+                named!.Rele();
+                if (!same || Vop.Lookup(tdir!, name, out var tv, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                    continue;
+                links.Add(va, tv!);
+                tv!.Rele();
+                break;
+            }
+        }
+    }
+
+    private static int Depth(Mnode m)
+    {
+        int d = 0;
+        for (var p = m.Parent; p is not null; p = p.Parent)
+            d++;
+        return d;
+    }
+
+    /// <summary>An available copy to copy from.</summary>
+    private static MfsCopy? Source(MfsVfs mi, MfsCopy c) => mi.Copies.FirstOrDefault(x => x.State == CopyState.Available && !ReferenceEquals(x, c));
+
+    /// <summary>Makes directory <paramref name="dm"/>'s entries in copy <paramref name="c"/> the same as in an available copy.</summary>
+    private static Errno SyncNames(MfsVfs mi, MfsCopy c, Mnode dm, IReadOnlyCollection<string>? names, CopyStats stats,
+        HashSet<Mnode> copiedWhole, HardLinks links)
+    {
+        var src = Source(mi, c);
+        if (src is null)
+            return Errno.EIO;
+        var err = MirrorSubr.Resolve(dm, src, out var sdir);
+        if (err == Errno.ENOENT)
+            return Errno.OK; // the directory itself is gone; its parent's entry takes care of it
+        if (err != Errno.OK)
+            return err;
+        if ((err = MirrorSubr.Resolve(dm, c, out var tdir)) != Errno.OK)
+            return err == Errno.ENOENT ? Errno.OK : err; // its parent's names entry will copy it whole
+        dm.DirLock.Enter(RwLockType.Writer);
+        try
+        {
+            using var sourceLinks = new HardLinks();
+            var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp),
+                links: [sourceLinks, links]);
+            err = merge.OneWayEntries([sdir!, tdir!], names, svp =>
+            {
+                if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
+                    copiedWhole.Add(child);
+            });
+            stats.Add(merge.Report.Stats);
+            return err;
+        }
+        finally
+        {
+            dm.DirLock.Exit(RwLockType.Writer);
+        }
+    }
+
+    /// <summary>
+    /// Copies the logged ranges and attributes of a file from an available copy to copy <paramref name="c"/>. A file
+    /// no longer under the name its mnode knows, yet not removed (another hard link), goes to <paramref name="lost"/>
+    /// as its directory, to be compared whole.
+    /// </summary>
+    private static Errno SyncFile(MfsVfs mi, MfsCopy c, DirtyEntry e, CopyStats stats, List<Mnode> lost)
+    {
+        var src = Source(mi, c);
+        if (src is null)
+            return Errno.EIO;
+        var m = e.Mnode;
+        if (MirrorSubr.Resolve(m, src, out var sv) != Errno.OK)
+            return Errno.OK; // removed since: a names entry covers it
+        if (!StillNamed(m, src))
+        {
+            var nl = new Vattr(AttrMask.AT_NLINK);
+            if (m.Parent is not null && Vop.Getattr(sv!, nl, AttrFlags.None, Cred.Kcred) == Errno.OK && nl.Nlink > 0)
+                lost.Add(m.Parent);
+            return Errno.OK;
+        }
+        if (MirrorSubr.Resolve(m, c, out var tv) != Errno.OK)
+            return Errno.OK; // not in the copy yet: a names entry copies it whole
+        // Both files stay locked from reading the source's attributes to setting the target's, so an application
+        // write in between cannot leave the copies with different data or times.
+        var pair = new[] { sv!, tv! };
+        MirrorLock.LockAll(pair, RwLockType.Writer, mi);
+        try
+        {
+            var va = new Vattr(AttrMask.AT_ALL);
+            var err = Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred);
+            if (err != Errno.OK)
+                return err;
+            if (va.Type == VType.VREG && (e.Kind & DirtyKind.Data) != 0)
+            {
+                if (e.Ranges.Whole)
+                    err = MirrorCopy.CopyData(sv!, tv!, 0, va.Size, stats, locked: true);
+                else
+                    foreach (var (s, end) in e.Ranges.Ranges)
+                        if (s < va.Size && (err = MirrorCopy.CopyData(sv!, tv!, s, Math.Min(end, va.Size), stats, locked: true)) != Errno.OK)
+                            break;
+                if (err != Errno.OK)
+                    return err;
+            }
+            stats.Files++;
+            return MirrorCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG);
+        }
+        finally
+        {
+            MirrorLock.UnlockAll(pair, RwLockType.Writer);
+        }
+    }
+
+    /// <summary>
+    /// True when the source copy still holds m's file under m's name: otherwise the file was removed or replaced
+    /// while the copy was away, and copying its logged ranges to whatever now has that name would be wrong.
+    /// </summary>
+    private static bool StillNamed(Mnode m, MfsCopy src)
+    {
+        if ((m.State & MnodeState.Removed) != 0)
+            return false;
+        if (m.Parent is null)
+            return true;
+        if (MirrorSubr.Resolve(m.Parent, src, out var pdir) != Errno.OK || MirrorSubr.Resolve(m, src, out var sv) != Errno.OK)
+            return false;
+        if (Vop.Lookup(pdir!, m.Name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return false;
+        bool same = ReferenceEquals(named, sv);
+        named!.Rele();
+        return same;
+    }
+
+    /// <summary>The whole copy, one way from an available copy (the log overflowed).</summary>
+    private static Errno FullResync(MfsVfs mi, MfsCopy c, CopyStats stats)
+    {
+        var src = Source(mi, c);
+        if (src is null)
+            return Errno.EIO;
+        var merge = new MirrorMerge(mi.Copies.Select(x => x.Name).ToArray(), null,
+            lockDir: path => LockMirrorDir(mi, path),
+            replaced: (copy, vp) => mi.Mnodes.ForgetLower(copy, vp));
+        var roots = mi.Copies.Select(x => x.Root).ToArray();
+        var err = merge.OneWay(roots, src.Index, [c.Index]);
+        stats.Add(merge.Report.Stats);
+        return err;
+    }
+
+    /// <summary>Holds the mirror directory at <paramref name="path"/> against name changes while a full resync changes its entries.</summary>
+    private static IDisposable? LockMirrorDir(MfsVfs mi, string path)
+    {
+        var vp = mi.Root.Vnode;
+        vp.Hold();
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var err = Vop.Lookup(vp, part, out var next, LookupFlags.None, null, Cred.Kcred);
+            vp.Rele();
+            if (err != Errno.OK)
+                return null;
+            vp = next!;
+        }
+        var m = MirrorSubr.Mn(vp);
+        m.DirLock.Enter(RwLockType.Writer);
+        return new DirHold(m);
+    }
+
+    private sealed class DirHold(Mnode m) : IDisposable
+    {
+        public void Dispose()
+        {
+            m.DirLock.Exit(RwLockType.Writer);
+            m.Vnode.Rele();
+        }
+    }
+}

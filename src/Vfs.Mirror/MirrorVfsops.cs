@@ -1,0 +1,253 @@
+// Vfs.Mirror: the vfs operations of the Mirror File System -- the MFS mount protocol (patent B.1), the
+// unmount protocol (B.2), root, statvfs, vget.
+//
+// MOUNT. `mount -F mfs [-o options] DIR_X DIR_Y` (library: Process.Mount("DIR_X", "DIR_Y", "mfs", ...)):
+//   1. look up both directories (more than two: "DIR_X,DIR_Z" as the special, for an N-way mirror);
+//      refuse a directory twice, one inside another (the mirror would contain itself), a non-directory,
+//      and fewer than two copies -- each with EINVAL/ENOTDIR/EBUSY and a one-line reason in MfsMountData.Error;
+//   2. merge the copies (MirrorMerge): two-way by timestamp for peers, from X for role=master. A copy
+//      that cannot be read (an unreachable NFS server) fails the mount here, before anything is covered;
+//   3. make the root mnode from the copies' directories ("the directory b/y becomes the root directory
+//      of the mirror file system");
+//   4. cover every copy's directory, not just DIR_Y: both old path names, /A/b and /X/y, now lead into
+//      the mirror, and neither directory's contents is hidden (B.1 a-d; Kernel.CoverVnode).
+// With -o hide (Fig. 8) the special lists every copy ("DIR1,DIR2") and the mount directory is a third
+// directory whose previous contents are hidden, as any mount hides them; only it is covered.
+//
+// UNMOUNT reverts both directories to their own file systems: the kernel uncovers every directory the
+// mirror covered. It is refused (EBUSY) while mirror files are in use, and while a copy has updates in its
+// dirty log that only a resync can deliver (unless forced), since the next mount's merge cannot see deletions.
+namespace UnixVfs.Mirror;
+
+/// <summary>The binary mount argument of the mirror (MountArgs.Data): a progress callback in, a reason out.</summary>
+public sealed class MfsMountData
+{
+    /// <summary>Called as the mount-time merge goes.</summary>
+    public Action<MergeProgress>? Progress { get; init; }
+
+    /// <summary>Set to a one-line reason when the mount is refused.</summary>
+    public string Error { get; set; } = "";
+
+    /// <summary>What the mount-time merge did, once the mount succeeded.</summary>
+    public MergeReport? Merge { get; set; }
+}
+
+/// <summary>The Mirror File System's vfs operations and its vfssw entry.</summary>
+public static class MirrorVfsops
+{
+    /// <summary>The vfssw entry: <c>kernel.Vfssw.Install(MirrorVfsops.Def)</c>, then mount with fstype "mfs".</summary>
+    public static readonly VfsDef Def = new("mfs", VfsOps.MakeOrPanic("mfs",
+    [
+        new(VfsopName.Mount, (VfsMountFn)MfsMount),
+        new(VfsopName.Unmount, (VfsUnmountFn)MfsUnmount),
+        new(VfsopName.Root, (VfsRootFn)MfsRoot),
+        new(VfsopName.Statvfs, (VfsStatvfsFn)MfsStatvfs),
+        new(VfsopName.Sync, (VfsSyncFn)MfsSync),
+        new(VfsopName.Vget, (VfsVgetFn)MfsVget),
+    ]));
+
+    private static Errno MfsMount(Vfs vfsp, Vnode mvp, MountArgs uap, Cred cr)
+    {
+        var data = uap.Data as MfsMountData ?? new MfsMountData();
+        var err = Mount(vfsp, mvp, uap, data, out string reason);
+        if (err != Errno.OK)
+        {
+            data.Error = reason.Length > 0 ? reason : err.Message();
+            vfsp.Kernel.Log($"mfs: {uap.Spec} {uap.Dir}: {data.Error}");
+        }
+        return err;
+    }
+
+    private static Errno Mount(Vfs vfsp, Vnode mvp, MountArgs uap, MfsMountData data, out string reason)
+    {
+        reason = "";
+        if (uap.Caller is null)
+        {
+            reason = "a mirror is mounted by a process";
+            return Errno.EINVAL;
+        }
+        var specs = uap.Spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        bool hide = MountOptions.Parse(uap.Options).Has("hide");
+        var paths = hide ? specs : [.. specs, uap.Dir];
+        if (paths.Length < 2)
+        {
+            reason = hide ? "-o hide needs every copy in the special: DIR1,DIR2" : "a mirror needs two directories: mount -F mfs DIR_X DIR_Y";
+            return Errno.EINVAL;
+        }
+        var err = MfsOptions.Parse(uap.Options, paths.Length, out var options, out reason);
+        if (err != Errno.OK)
+            return err;
+
+        var roots = new Vnode?[paths.Length];
+        try
+        {
+            for (int i = 0; i < paths.Length; i++)
+            {
+                if (!hide && i == paths.Length - 1)
+                {
+                    roots[i] = mvp;
+                    mvp.Hold();
+                }
+                else if ((err = uap.Caller.Lookupname(paths[i], true, out roots[i])) != Errno.OK)
+                {
+                    reason = $"{paths[i]}: {err.Message()}";
+                    return err;
+                }
+                if (roots[i]!.Type != VType.VDIR)
+                {
+                    reason = $"{paths[i]}: not a directory";
+                    return Errno.ENOTDIR;
+                }
+                if (i < paths.Length - 1 && !hide && roots[i]!.VfsMountedHere is not null)
+                {
+                    reason = $"{paths[i]}: something is already mounted there";
+                    return Errno.EBUSY;
+                }
+            }
+            if ((err = CheckDistinct(paths, roots!, out reason)) != Errno.OK)
+                return err;
+
+            if (!options!.NoMerge)
+            {
+                var merge = new MirrorMerge(paths.Select((_, i) => MfsOptions.CopyName(i)).ToArray(), data.Progress);
+                err = options.Role == MirrorRole.Master
+                    ? merge.OneWay(roots!, 0, Enumerable.Range(1, paths.Length - 1).ToArray())
+                    : merge.TwoWay(roots!);
+                if (err != Errno.OK)
+                {
+                    reason = $"merging the copies failed: {err.Message()} ({err}); nothing was mounted";
+                    return err;
+                }
+                data.Merge = merge.Report;
+            }
+
+            var copies = paths.Select((p, i) => new MfsCopy(i, p, roots[i]!, new DirtyLog(options.LogSize, options.LogRanges))).ToArray();
+            var mi = new MfsVfs(vfsp, options, copies) { MountMerge = data.Merge };
+            foreach (var c in copies)
+            {
+                c.Since = vfsp.Kernel.Now();
+                c.Root.Hold(); // the mount's own hold on each copy's directory; the root mnode's holds are separate
+            }
+            var rootLowers = roots.Select(r => { r!.Hold(); return r; }).ToArray();
+            var rootVp = mi.Mnodes.MakeMnode(mi, rootLowers, null, "");
+            rootVp.Flag |= VnodeFlags.VROOT;
+            rootVp.Path = uap.Dir;
+            mi.Root = MirrorSubr.Mn(rootVp);
+            vfsp.Data = mi;
+            vfsp.Bsize = roots.Min(r => r!.Vfs.Bsize);
+            vfsp.Resource = string.Join(',', paths.Take(hide ? paths.Length : paths.Length - 1));
+
+            if (!hide)
+                for (int i = 0; i < paths.Length - 1; i++)
+                    if ((err = vfsp.Kernel.CoverVnode(vfsp, roots[i]!)) != Errno.OK)
+                    {
+                        reason = $"{paths[i]}: cannot cover it: {err.Message()}";
+                        Teardown(mi);
+                        return err;
+                    }
+            return Errno.OK;
+        }
+        finally
+        {
+            foreach (var r in roots)
+                r?.Rele();
+        }
+    }
+
+    /// <summary>EINVAL when a directory is given twice or lies inside another one given (the mirror would contain itself).</summary>
+    private static Errno CheckDistinct(string[] paths, Vnode[] roots, out string reason)
+    {
+        reason = "";
+        for (int i = 0; i < roots.Length; i++)
+            for (int j = 0; j < roots.Length; j++)
+            {
+                if (i == j || !ReferenceEquals(roots[i].Vfs, roots[j].Vfs))
+                    continue;
+                if (i < j && Vop.Cmp(roots[i], roots[j]))
+                {
+                    reason = $"{paths[i]} and {paths[j]} are the same directory: a directory cannot mirror itself";
+                    return Errno.EINVAL;
+                }
+                if (Secpolicy.DirCheckPath(roots[i], roots[j], Cred.Kcred) == Errno.EINVAL)
+                {
+                    reason = $"{paths[j]} is inside {paths[i]}: a mirror cannot contain its own copy";
+                    return Errno.EINVAL;
+                }
+            }
+        return Errno.OK;
+    }
+
+    private static Errno MfsUnmount(Vfs vfsp, UnmountFlags flag, Cred cr)
+    {
+        var mi = (MfsVfs)vfsp.Data!;
+        bool force = (flag & UnmountFlags.MS_FORCE) != 0;
+        if (mi.ResyncTask is { IsCompleted: false } t)
+        {
+            if (!force)
+                return Errno.EBUSY;
+            t.Wait();
+        }
+        if (!force && mi.Copies.Any(c => c.Log.Count > 0 || c.Log.Overflowed))
+            return Errno.EBUSY;
+        foreach (var c in mi.Copies)
+            c.Log.Clear();
+        if (!force && (mi.Mnodes.Count > 1 || mi.Root.Vnode.Count > 1))
+            return Errno.EBUSY;
+        Teardown(mi);
+        return Errno.OK;
+    }
+
+    /// <summary>Lets go of the root mnode and the copies' directories.</summary>
+    private static void Teardown(MfsVfs mi)
+    {
+        mi.Root.Vnode.Rele();
+        foreach (var c in mi.Copies)
+            c.Root.Rele();
+    }
+
+    private static Errno MfsRoot(Vfs vfsp, out Vnode? vp)
+    {
+        vp = ((MfsVfs)vfsp.Data!).Root.Vnode;
+        vp.Hold();
+        return Errno.OK;
+    }
+
+    /// <summary>The mirror holds what its smallest copy holds: the least free space and the fewest free inodes of the copies in use.</summary>
+    private static Errno MfsStatvfs(Vfs vfsp, Statvfs sp)
+    {
+        var mi = (MfsVfs)vfsp.Data!;
+        Statvfs? min = null;
+        ulong minBytes = ulong.MaxValue;
+        foreach (var c in mi.UpdateCopies())
+        {
+            var s = new Statvfs();
+            if (VfsOp.Statvfs(c.Vfs, s) != Errno.OK)
+                continue;
+            ulong free = s.Bavail * Math.Max(1, s.Frsize);
+            if (min is null || free < minBytes)
+            {
+                min = s;
+                minBytes = free;
+            }
+            sp.Files = sp.Files == 0 ? s.Files : Math.Min(sp.Files, s.Files);
+            sp.Ffree = sp.Ffree == 0 ? s.Ffree : Math.Min(sp.Ffree, s.Ffree);
+        }
+        if (min is null)
+            return Errno.EIO;
+        sp.Bsize = min.Bsize;
+        sp.Frsize = min.Frsize;
+        sp.Blocks = min.Blocks;
+        sp.Bfree = min.Bfree;
+        sp.Bavail = min.Bavail;
+        sp.Favail = sp.Ffree;
+        sp.Fsid = vfsp.Fsid;
+        sp.Basetype = "mfs";
+        sp.Flag = vfsp.IsReadOnly ? Statvfs.ST_RDONLY : 0;
+        sp.Namemax = Limits.NameMax;
+        return Errno.OK;
+    }
+
+    private static Errno MfsSync(Vfs vfsp, SyncFlags flag, Cred cr) => Errno.OK;
+
+    private static Errno MfsVget(Vfs vfsp, out Vnode? vp, Fid fid) => MirrorFid.Vget((MfsVfs)vfsp.Data!, fid, out vp);
+}

@@ -1,0 +1,170 @@
+// Vfs.Mirror: the vnode operations of the Mirror File System -- attributes, open/close, sync, life cycle --
+// and the ops table. Reads and writes are in MirrorRdwr.cs, name operations in MirrorDirops.cs.
+//
+// OPERATION OF THE MIRROR LAYER
+//
+// The mirror is a stacked file system in the manner of lofs and nullfs, except that each of its vnodes
+// stands for two (or more) vnodes below it: the same file in copy X and in copy Y. Its vnode's v_data is
+// an mnode (Mnode.cs) holding them. Every op here gets the mnode from v_data, finds the lower vnodes
+// (MirrorSubr.Resolve), and calls the same VOP on them -- which is all patent section B.3 asks ("All other
+// vnode operations ... follow the same procedure ... on both copies"). What is not a plain pass-through,
+// and why:
+//
+//   - Which copies an op goes to (B.4): open, create and every update go to every copy that takes
+//     updates (MirrorSubr.Apply); read, readdir, readlink, getattr, access and pathconf go to one copy
+//     (MirrorSubr.ReadOp) -- the read copy for data, the primary copy for names and attributes, so that
+//     inode numbers and readdir cookies stay put.
+//   - Errors (B.3's "X_error | Y_error"): combined by the error policy in MirrorSubr.cs.
+//   - Write (B.6): holds every copy's rwlock with backoff while the write reaches them (MirrorLock.cs),
+//     and writes the copies at the same time.
+//   - Ops that return vnodes (lookup, create, mkdir, vget) wrap the lower vnodes in an mnode from the
+//     mnode hash (MnodeHash.MakeMnode), so one file is always one mirror vnode.
+//   - getattr reports the mirror's fsid, as every stacking layer must (nullfs: "Vop_getattr must change
+//     the fsid being returned").
+//   - close and fsync bring the copies' times together after writes, so that the copies compare equal
+//     (mfsadm verify) and the next mount's timestamp merge has nothing to do.
+//   - inactive takes the mnode out of the hash and lets go of the lower vnodes.
+//   - ioctl carries the mirror's own commands (MirrorIoctl.cs): status, offline, online, resync, verify.
+//
+// DERIVING ANOTHER LAYER. A layer with one lower vnode per vnode (an encrypting or compressing layer)
+// would keep this shape with Copies of length one: Apply and ReadOp reduce to calling the single lower
+// vnode, and everything about copy states, logs and resync falls away.
+namespace UnixVfs.Mirror;
+
+internal static partial class MirrorVnops
+{
+    private static Errno MfsOpen(ref Vnode vp, FileFlags flag, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(vp);
+        using var _ = m.Mfs.EnterOp();
+        return MirrorSubr.Apply(m, "open", (c, lv) => Vop.Open(ref lv, flag, cr, ct), m, DirtyKind.None);
+    }
+
+    private static Errno MfsClose(Vnode vp, FileFlags flag, int count, long offset, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(vp);
+        using var _ = m.Mfs.EnterOp();
+        var err = MirrorSubr.Apply(m, "close", (c, lv) => Vop.Close(lv, flag, count, offset, cr, ct), m, DirtyKind.None);
+        if (count == 1 && (flag & FileFlags.FWRITE) != 0)
+            SyncTimes(m);
+        return err;
+    }
+
+    private static Errno MfsGetattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(vp);
+        var err = MirrorSubr.ReadOp(m, "getattr", (c, lv) => Vop.Getattr(lv, vap, flags, cr, ct));
+        if (err == Errno.OK)
+            vap.Fsid = vp.Vfs.Fsid;
+        return err;
+    }
+
+    private static Errno MfsSetattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(vp);
+        using var _ = m.Mfs.EnterOp();
+        // A size change rewrites the bytes between the old and the new end (gone, or zeros on a later extension):
+        // a copy that misses it must get that range back, not just the new size.
+        var kind = DirtyKind.Attr;
+        long from = 0, length = 0;
+        if ((vap.Mask & AttrMask.AT_SIZE) != 0)
+        {
+            var old = new Vattr(AttrMask.AT_SIZE);
+            if (MirrorSubr.ReadOp(m, "getattr", (c, lv) => Vop.Getattr(lv, old, AttrFlags.None, cr, ct)) == Errno.OK && old.Size != vap.Size)
+            {
+                kind |= DirtyKind.Data;
+                from = Math.Min(old.Size, vap.Size);
+                length = Math.Abs(old.Size - vap.Size);
+            }
+        }
+        var err = MirrorSubr.Apply(m, "setattr", (c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct), m, kind, from, length);
+        if (err == Errno.OK && (vap.Mask & (AttrMask.AT_SIZE | AttrMask.AT_MTIME)) != 0)
+            SyncTimes(m);
+        return err;
+    }
+
+    private static Errno MfsAccess(Vnode vp, AccessMode mode, AccessFlags flags, Cred cr, CallerContext? ct) =>
+        MirrorSubr.ReadOp(MirrorSubr.Mn(vp), "access", (c, lv) => Vop.Access(lv, mode, flags, cr, ct));
+
+    private static Errno MfsFsync(Vnode vp, FileFlags syncflag, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(vp);
+        using var _ = m.Mfs.EnterOp();
+        var err = MirrorSubr.Apply(m, "fsync", (c, lv) => Vop.Fsync(lv, syncflag, cr, ct), m, DirtyKind.None, parallel: true);
+        if (err == Errno.OK)
+            SyncTimes(m);
+        return err;
+    }
+
+    private static void MfsInactive(Vnode vp, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(vp);
+        m.Mfs.Mnodes.Inactive(m);
+    }
+
+    private static Errno MfsRealvp(Vnode vp, out Vnode? realvp, CallerContext? ct)
+    {
+        realvp = null;
+        var m = MirrorSubr.Mn(vp);
+        var err = MirrorSubr.Resolve(m, m.Mfs.PrimaryCopy(), out var lv);
+        realvp = lv;
+        return err;
+    }
+
+    private static Errno MfsPathconf(Vnode vp, PathconfName cmd, out long val, Cred cr, CallerContext? ct)
+    {
+        long v = 0;
+        var err = MirrorSubr.ReadOp(MirrorSubr.Mn(vp), "pathconf", (c, lv) => Vop.Pathconf(lv, cmd, out v, cr, ct));
+        val = v;
+        return err;
+    }
+
+    /// <summary>
+    /// After writes, gives every copy the primary copy's modification and access times, so that identical
+    /// contents also look identical (verify) and the next mount's merge sees no newer side.
+    /// </summary>
+    private static void SyncTimes(Mnode m)
+    {
+        var mi = m.Mfs;
+        if (mi.Options.Mode == MirrorMode.ActivePassive || m.Vnode.Type != VType.VREG)
+            return;
+        var primary = mi.PrimaryCopy();
+        if (MirrorSubr.Resolve(m, primary, out var pv) != Errno.OK)
+            return;
+        var va = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME);
+        if (Vop.Getattr(pv!, va, AttrFlags.None, Cred.Kcred) != Errno.OK)
+            return;
+        var set = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME) { Atime = va.Atime, Mtime = va.Mtime };
+        foreach (var c in mi.UpdateCopies())
+            if (!ReferenceEquals(c, primary) && MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
+                Vop.Setattr(lv!, set.Clone(), AttrFlags.ATTR_UTIME, Cred.Kcred);
+    }
+
+    /// <summary>The mirror's vnode operations (one table: the lower file systems decide what each type allows).</summary>
+    public static readonly VnodeOps Ops = VnodeOps.MakeOrPanic("mfs",
+    [
+        new(VopName.Open, (VopOpen)MfsOpen),
+        new(VopName.Close, (VopClose)MfsClose),
+        new(VopName.Read, (VopRead)MfsRead),
+        new(VopName.Write, (VopWrite)MfsWrite),
+        new(VopName.Ioctl, (VopIoctl)MirrorIoctl.MfsIoctl),
+        new(VopName.Getattr, (VopGetattr)MfsGetattr),
+        new(VopName.Setattr, (VopSetattr)MfsSetattr),
+        new(VopName.Access, (VopAccess)MfsAccess),
+        new(VopName.Lookup, (VopLookup)MfsLookup),
+        new(VopName.Create, (VopCreate)MfsCreate),
+        new(VopName.Remove, (VopRemove)MfsRemove),
+        new(VopName.Link, (VopLink)MfsLink),
+        new(VopName.Rename, (VopRename)MfsRename),
+        new(VopName.Mkdir, (VopMkdir)MfsMkdir),
+        new(VopName.Rmdir, (VopRmdir)MfsRmdir),
+        new(VopName.Readdir, (VopReaddir)MfsReaddir),
+        new(VopName.Symlink, (VopSymlink)MfsSymlink),
+        new(VopName.Readlink, (VopReadlink)MfsReadlink),
+        new(VopName.Fsync, (VopFsync)MfsFsync),
+        new(VopName.Inactive, (VopInactive)MfsInactive),
+        new(VopName.Fid, (VopFid)MirrorFid.MfsFid),
+        new(VopName.Realvp, (VopRealvp)MfsRealvp),
+        new(VopName.Pathconf, (VopPathconf)MfsPathconf),
+    ]);
+}

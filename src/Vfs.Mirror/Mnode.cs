@@ -1,0 +1,108 @@
+// Vfs.Mirror: the mnode, the mirror's "vnode for mirror files" (patent B.3, struct mnode).
+//
+//     typedef struct mnode {
+//         struct vnode  m_vnode;   the mirror's own vnode            -> Vnode
+//         struct mnode *m_next;    link for hash chain               -> Next[i], one chain per copy
+//         struct vnode *m_Xvp;     pointer to X vnode                -> Copies[0] (Xvp)
+//         struct vnode *m_Yvp;     pointer to Y vnode                -> Copies[1] (Yvp)
+//         int           state;     state of the mnode                -> State
+//     } mnode_t;
+//
+// Generalised to N copies: Copies[i] is the file's vnode in copy i, held once by the mnode while
+// set (the lofs invariant: an mnode causes exactly one hold on each lower vnode), or null when the
+// copy was unavailable when the file was found. The hash (MnodeHash) keeps one chain per copy, so an
+// mnode can be found from any one of its lower vnodes; that is what makes the same file yield the
+// same mirror vnode whichever copies are up.
+//
+// Parent and Name say how the mnode was last reached (kept current by rename), so that a copy's
+// vnode that is missing -- the copy was down, or this is the passive side of an active/passive
+// pair -- can be found later by looking the same names up in that copy.
+//
+// Locking: Lock (the mnode) protects Copies, Parent, Name and State. Directory operations on the
+// mirror also take DirLock, so that a lookup never sees a name half-created across the copies.
+namespace UnixVfs.Mirror;
+
+/// <summary>The state of an mnode.</summary>
+[Flags]
+public enum MnodeState
+{
+    None = 0,
+    /// <summary>The file was removed through the mirror; the mnode lives only while its vnode is held.</summary>
+    Removed = 1,
+}
+
+/// <summary>A mirror file (<c>struct mnode</c>).</summary>
+public sealed class Mnode
+{
+    internal Mnode(MfsVfs mi, VType type, Vnode?[] copies, Mnode? parent, string name)
+    {
+        Mfs = mi;
+        Copies = copies;
+        Next = new Mnode?[copies.Length];
+        Parent = parent;
+        Name = name;
+        Vnode = Vnode.Alloc(MirrorVnops.Ops, mi.Vfs, type, this);
+    }
+
+    /// <summary><c>m_vnode</c>: the mirror's vnode for this file.</summary>
+    public Vnode Vnode { get; }
+
+    /// <summary>The mirror this file belongs to.</summary>
+    public MfsVfs Mfs { get; }
+
+    /// <summary><c>m_Xvp</c>, <c>m_Yvp</c>, ...: the file in each copy (held), or null while unknown.</summary>
+    public Vnode?[] Copies { get; }
+
+    /// <summary><c>m_next</c>: the next mnode on copy i's hash chain.</summary>
+    internal Mnode?[] Next { get; }
+
+    /// <summary><c>m_Xvp</c>.</summary>
+    public Vnode? Xvp => Copies[0];
+
+    /// <summary><c>m_Yvp</c>.</summary>
+    public Vnode? Yvp => Copies.Length > 1 ? Copies[1] : null;
+
+    /// <summary><c>state</c>.</summary>
+    public MnodeState State { get; internal set; }
+
+    /// <summary>The directory this file was last found in (null for the root).</summary>
+    public Mnode? Parent { get; internal set; }
+
+    /// <summary>The name it was last found by.</summary>
+    public string Name { get; internal set; }
+
+    /// <summary>
+    /// Other (directory, name) pairs this file was found by -- its other hard links -- so that a copy that was away
+    /// can be given a new link to the file it already holds rather than a second file. Not held; at most eight.
+    /// </summary>
+    internal List<(Mnode Parent, string Name)> Aliases { get; } = new();
+
+    internal void RememberAlias(Mnode parent, string name)
+    {
+        if (Aliases.Any(a => ReferenceEquals(a.Parent, parent) && a.Name == name))
+            return;
+        if (Aliases.Count == 8)
+            Aliases.RemoveAt(0);
+        Aliases.Add((parent, name));
+    }
+
+    internal object Lock => this;
+
+    /// <summary>Serialises name changes in a mirror directory against lookups in it.</summary>
+    internal RwLock DirLock { get; } = new();
+
+    /// <summary>The path from the mirror's root ("/" for the root), for messages and for finding missing copies.</summary>
+    public string PathFromRoot
+    {
+        get
+        {
+            var parts = new List<string>();
+            for (var m = this; m.Parent is not null; m = m.Parent)
+                parts.Add(m.Name);
+            parts.Reverse();
+            return "/" + string.Join('/', parts);
+        }
+    }
+
+    public override string ToString() => "mnode " + PathFromRoot;
+}

@@ -1,0 +1,270 @@
+// Vfs.Mirror: the mnode hash -- one mnode per file, found from any of its lower vnodes (lofs_subr.c's
+// makelonode and its table, for N copies).
+//
+// Each copy has its own set of hash chains, keyed by the identity of that copy's vnode and linked
+// through Mnode.Next[copy]. MakeMnode looks the lower vnodes up in every chain they belong to, so a
+// file found through X alone, through Y alone, or through both, always yields the same mnode and
+// the same mirror vnode. When an mnode is found with a copy missing (the copy was down when it was
+// made), the lower vnode just found fills the gap. The table holds no reference to its mnodes: an
+// mnode leaves it in VOP_INACTIVE, when its vnode's last hold goes, and only then lets go of its
+// lower vnodes and of its parent. So the table holds what is in use and no more.
+using System.Runtime.CompilerServices;
+
+namespace UnixVfs.Mirror;
+
+/// <summary>The mnode table of one mirror.</summary>
+public sealed class MnodeHash
+{
+    private readonly object _lock = new();
+    private readonly int _copies;
+    private Mnode?[][] _chains;
+    private int _count;
+
+    internal MnodeHash(int copies, int initialBuckets = 256)
+    {
+        _copies = copies;
+        _chains = NewChains(copies, initialBuckets);
+    }
+
+    /// <summary>Mnodes in the table.</summary>
+    public int Count { get { lock (_lock) return _count; } }
+
+    /// <summary>The hash chains of copy <paramref name="copy"/>, for display (the shell's `mnodes`): bucket -> mnodes.</summary>
+    public IReadOnlyList<(int Bucket, IReadOnlyList<Mnode> Chain)> Chains(int copy)
+    {
+        lock (_lock)
+        {
+            var list = new List<(int, IReadOnlyList<Mnode>)>();
+            var heads = _chains[copy];
+            for (int b = 0; b < heads.Length; b++)
+            {
+                var chain = new List<Mnode>();
+                for (var m = heads[b]; m is not null; m = m.Next[copy])
+                    chain.Add(m);
+                if (chain.Count > 0)
+                    list.Add((b, chain));
+            }
+            return list;
+        }
+    }
+
+    /// <summary>
+    /// makemnode: the mnode for the file whose lower vnodes are <paramref name="lowers"/> (each held once by
+    /// the caller; the holds pass to the mnode or are released here). Returns the mnode's vnode, held once.
+    /// </summary>
+    internal Vnode MakeMnode(MfsVfs mi, Vnode?[] lowers, Mnode? parent, string name)
+    {
+        var surplus = new List<Vnode>();
+        Vnode result;
+        lock (_lock)
+        {
+            var m = FindLocked(lowers);
+            if (m is null)
+            {
+                var first = lowers.First(v => v is not null)!;
+                m = new Mnode(mi, first.Type, (Vnode?[])lowers.Clone(), parent, name);
+                parent?.Vnode.Hold();
+                InsertLocked(m);
+                result = m.Vnode;
+            }
+            else
+            {
+                m.Vnode.Hold();
+                lock (m.Lock)
+                {
+                    for (int i = 0; i < _copies; i++)
+                    {
+                        var lv = lowers[i];
+                        if (lv is null)
+                            continue;
+                        var cur = m.Copies[i];
+                        if (ReferenceEquals(cur, lv))
+                            surplus.Add(lv);
+                        else
+                        {
+                            if (cur is not null)
+                            {
+                                UnlinkLocked(m, i);
+                                surplus.Add(cur);
+                            }
+                            m.Copies[i] = lv;
+                            LinkLocked(m, i);
+                        }
+                    }
+                    if (parent is not null)
+                    {
+                        if (m.Parent is not null && (!ReferenceEquals(parent, m.Parent) || name != m.Name))
+                            m.RememberAlias(m.Parent, m.Name);
+                        if (!ReferenceEquals(parent, m.Parent))
+                        {
+                            parent.Vnode.Hold();
+                            if (m.Parent is not null)
+                                surplus.Add(m.Parent.Vnode);
+                            m.Parent = parent;
+                        }
+                        m.Name = name;
+                    }
+                }
+                result = m.Vnode;
+            }
+        }
+        foreach (var v in surplus)
+            v.Rele();
+        return result;
+    }
+
+    /// <summary>The mnode whose vnode in copy <paramref name="copy"/> is <paramref name="vp"/>, or null (not held).</summary>
+    internal Mnode? FindByLower(int copy, Vnode vp)
+    {
+        lock (_lock)
+        {
+            for (var m = _chains[copy][Bucket(vp, _chains[copy].Length)]; m is not null; m = m.Next[copy])
+                if (ReferenceEquals(m.Copies[copy], vp))
+                    return m;
+            return null;
+        }
+    }
+
+    /// <summary>A copy's file was removed or replaced behind the mnodes (by a resync): the mnode forgets it, to look it up again.</summary>
+    internal void ForgetLower(int copy, Vnode vp)
+    {
+        if (FindByLower(copy, vp) is { } m)
+            SetCopy(m, copy, null);
+    }
+
+    /// <summary>After a rename: m now lives in <paramref name="parent"/> under <paramref name="name"/>.</summary>
+    internal void Reparent(Mnode m, Mnode parent, string name)
+    {
+        Mnode? old;
+        lock (m.Lock)
+        {
+            old = m.Parent;
+            if (ReferenceEquals(old, parent))
+                old = null;
+            else
+            {
+                parent.Vnode.Hold();
+                m.Parent = parent;
+            }
+            m.Name = name;
+        }
+        old?.Vnode.Rele();
+    }
+
+    /// <summary>Records <paramref name="vp"/> (held by the caller; the hold passes to the mnode) as m's vnode in copy <paramref name="copy"/>.</summary>
+    internal void SetCopy(Mnode m, int copy, Vnode? vp)
+    {
+        Vnode? old;
+        lock (_lock)
+        lock (m.Lock)
+        {
+            old = m.Copies[copy];
+            if (ReferenceEquals(old, vp))
+            {
+                old = vp; // the caller's hold is surplus
+            }
+            else
+            {
+                if (old is not null)
+                    UnlinkLocked(m, copy);
+                m.Copies[copy] = vp;
+                if (vp is not null)
+                    LinkLocked(m, copy);
+            }
+        }
+        old?.Rele();
+    }
+
+    /// <summary>
+    /// mfs_inactive: drops the last hold of m's vnode; if it really was the last, takes m out of the table and
+    /// lets go of its lower vnodes and its parent.
+    /// </summary>
+    internal void Inactive(Mnode m)
+    {
+        lock (_lock)
+        {
+            if (!m.Vnode.DropLastHold())
+                return;
+            for (int i = 0; i < _copies; i++)
+                if (m.Copies[i] is not null)
+                    UnlinkLocked(m, i);
+            _count--;
+        }
+        Vnode?[] lowers;
+        Mnode? parent;
+        lock (m.Lock)
+        {
+            lowers = (Vnode?[])m.Copies.Clone();
+            Array.Clear(m.Copies);
+            parent = m.Parent;
+            m.Parent = null;
+        }
+        foreach (var v in lowers)
+            v?.Rele();
+        parent?.Vnode.Rele();
+    }
+
+    private Mnode? FindLocked(Vnode?[] lowers)
+    {
+        for (int i = 0; i < _copies; i++)
+        {
+            var lv = lowers[i];
+            if (lv is null)
+                continue;
+            for (var m = _chains[i][Bucket(lv, _chains[i].Length)]; m is not null; m = m.Next[i])
+                if (ReferenceEquals(m.Copies[i], lv))
+                    return m;
+        }
+        return null;
+    }
+
+    private void InsertLocked(Mnode m)
+    {
+        if (++_count > 2 * _chains[0].Length)
+            Grow();
+        for (int i = 0; i < _copies; i++)
+            if (m.Copies[i] is not null)
+                LinkLocked(m, i);
+    }
+
+    private void LinkLocked(Mnode m, int i)
+    {
+        ref var head = ref _chains[i][Bucket(m.Copies[i]!, _chains[i].Length)];
+        m.Next[i] = head;
+        head = m;
+    }
+
+    private void UnlinkLocked(Mnode m, int i)
+    {
+        ref var link = ref _chains[i][Bucket(m.Copies[i]!, _chains[i].Length)];
+        while (link is not null)
+        {
+            if (ReferenceEquals(link, m))
+            {
+                link = m.Next[i];
+                m.Next[i] = null;
+                return;
+            }
+            link = ref link.Next[i];
+        }
+    }
+
+    private void Grow()
+    {
+        var old = _chains;
+        _chains = NewChains(_copies, old[0].Length * 2);
+        for (int i = 0; i < _copies; i++)
+            foreach (var head in old[i])
+                for (var m = head; m is not null;)
+                {
+                    var next = m.Next[i];
+                    LinkLocked(m, i);
+                    m = next;
+                }
+    }
+
+    private static Mnode?[][] NewChains(int copies, int buckets) =>
+        Enumerable.Range(0, copies).Select(_ => new Mnode?[buckets]).ToArray();
+
+    private static int Bucket(Vnode vp, int buckets) => (RuntimeHelpers.GetHashCode(vp) & 0x7FFFFFFF) & (buckets - 1);
+}

@@ -1,0 +1,117 @@
+// Vfs.Nfs / client: the options of `mount -F nfs -o ...` and the spec "host:/path".
+//
+//   hard | soft        retry for ever, or give up after retrans retransmissions (ETIMEDOUT)   hard
+//   timeo=N            the first timeout, in tenths of a second; it doubles per retry          10
+//   retrans=N          retransmissions before a soft mount gives up                            3
+//   rsize=N, wsize=N   the largest READ/WRITE asked for (clamped to the server's FSINFO)       1048576
+//   actimeo=N          sets acregmin, acregmax, acdirmin and acdirmax to N seconds
+//   acregmin=, acregmax=, acdirmin=, acdirmax=   attribute cache bounds, seconds             3 60 30 60
+//   noac               no attribute caching (every getattr asks the server)
+//   port=N             the NFS port (else the portmapper is asked)
+//   mountport=N        the MOUNT port (else the portmapper is asked)
+//   pmapport=N         the portmapper's port                                                  111
+//   vers=3, nfsvers=3, proto=tcp     accepted; nothing else is spoken
+//   noreaddirplus      list directories with READDIR instead of READDIRPLUS
+//   ro, rw             read-only or read-write (also from the mount flags)
+//
+// The defaults differ from Linux's (timeo=600 for TCP) on purpose: a simulated network wants a
+// failover test to take seconds, not minutes. Anything else is EINVAL, as is a spec without ':/'.
+using UnixVfs.Core;
+
+namespace UnixVfs.Nfs.Client;
+
+/// <summary>The parsed options of an nfs mount.</summary>
+public sealed record NfsMountOptions
+{
+    public string Host { get; init; } = "";
+    public string Path { get; init; } = "/";
+    public bool Hard { get; init; } = true;
+    public int Timeo { get; init; } = 10;
+    public int Retrans { get; init; } = 3;
+    public int Rsize { get; init; } = 1 << 20;
+    public int Wsize { get; init; } = 1 << 20;
+    public TimeSpan AcRegMin { get; init; } = TimeSpan.FromSeconds(3);
+    public TimeSpan AcRegMax { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan AcDirMin { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan AcDirMax { get; init; } = TimeSpan.FromSeconds(60);
+    public int Port { get; init; }
+    public int MountPort { get; init; }
+    public int PmapPort { get; init; } = 111;
+    public bool ReaddirPlus { get; init; } = true;
+
+    private static readonly string[] Known =
+    [
+        "hard", "soft", "timeo", "retrans", "rsize", "wsize", "actimeo", "acregmin", "acregmax", "acdirmin", "acdirmax",
+        "noac", "port", "mountport", "pmapport", "vers", "nfsvers", "proto", "noreaddirplus", "ro", "rw",
+    ];
+
+    /// <summary>Parses a spec and an option string. Returns OK or EINVAL.</summary>
+    public static Errno Parse(string spec, string options, out NfsMountOptions? parsed)
+    {
+        parsed = null;
+        string host, path;
+        if (spec.StartsWith('['))
+        {
+            int close = spec.IndexOf("]:", StringComparison.Ordinal);
+            if (close < 0)
+                return Errno.EINVAL;
+            host = spec[1..close];
+            path = spec[(close + 2)..];
+        }
+        else
+        {
+            int colon = spec.IndexOf(':');
+            if (colon <= 0)
+                return Errno.EINVAL;
+            host = spec[..colon];
+            path = spec[(colon + 1)..];
+        }
+        if (!path.StartsWith('/') || host.Length == 0)
+            return Errno.EINVAL;
+        var o = MountOptions.Parse(options);
+        if (o.Unknown(Known).Any())
+            return Errno.EINVAL;
+        if (o.Has("hard") && o.Has("soft"))
+            return Errno.EINVAL;
+        var v = o.Get("vers") ?? o.Get("nfsvers") ?? "3";
+        var proto = o.Get("proto") ?? "tcp";
+        if (v != "3" || proto != "tcp")
+            return Errno.EINVAL;
+        Errno err;
+        if ((err = o.GetInt("timeo", 10, 1, 36000, out long timeo)) != Errno.OK) return err;
+        if ((err = o.GetInt("retrans", 3, 0, 1000, out long retrans)) != Errno.OK) return err;
+        if ((err = o.GetInt("rsize", 1 << 20, 512, 1 << 20, out long rsize)) != Errno.OK) return err;
+        if ((err = o.GetInt("wsize", 1 << 20, 512, 1 << 20, out long wsize)) != Errno.OK) return err;
+        if ((err = o.GetInt("actimeo", -1, 0, 3600, out long actimeo)) != Errno.OK) return err;
+        if ((err = o.GetInt("acregmin", actimeo >= 0 ? actimeo : 3, 0, 3600, out long acregmin)) != Errno.OK) return err;
+        if ((err = o.GetInt("acregmax", actimeo >= 0 ? actimeo : 60, 0, 3600, out long acregmax)) != Errno.OK) return err;
+        if ((err = o.GetInt("acdirmin", actimeo >= 0 ? actimeo : 30, 0, 3600, out long acdirmin)) != Errno.OK) return err;
+        if ((err = o.GetInt("acdirmax", actimeo >= 0 ? actimeo : 60, 0, 3600, out long acdirmax)) != Errno.OK) return err;
+        if ((err = o.GetInt("port", 0, 0, 65535, out long port)) != Errno.OK) return err;
+        if ((err = o.GetInt("mountport", 0, 0, 65535, out long mountport)) != Errno.OK) return err;
+        if ((err = o.GetInt("pmapport", 111, 1, 65535, out long pmapport)) != Errno.OK) return err;
+        if (o.Has("noac"))
+            acregmin = acregmax = acdirmin = acdirmax = 0;
+        if (acregmin > acregmax || acdirmin > acdirmax)
+            return Errno.EINVAL;
+        parsed = new NfsMountOptions
+        {
+            Host = host,
+            Path = path,
+            Hard = !o.Has("soft"),
+            Timeo = (int)timeo,
+            Retrans = (int)retrans,
+            Rsize = (int)rsize & ~511,
+            Wsize = (int)wsize & ~511,
+            AcRegMin = TimeSpan.FromSeconds(acregmin),
+            AcRegMax = TimeSpan.FromSeconds(acregmax),
+            AcDirMin = TimeSpan.FromSeconds(acdirmin),
+            AcDirMax = TimeSpan.FromSeconds(acdirmax),
+            Port = (int)port,
+            MountPort = (int)mountport,
+            PmapPort = (int)pmapport,
+            ReaddirPlus = !o.Has("noreaddirplus"),
+        };
+        return Errno.OK;
+    }
+}

@@ -1,0 +1,322 @@
+// Vfs.Nfs / client: reading and writing file data -- read blocks with read-ahead, write-behind
+// with UNSTABLE writes and COMMIT.
+//
+// READ. Data is cached in blocks of rsize bytes (Rnode.Blocks). A read that misses sends READs for
+// the block it needs and, when the file is being read sequentially, for the next ReadAhead blocks
+// too, all at once, and waits for them together: the server works on them in parallel and the
+// following reads are served from memory. Blocks are thrown away when the file changes behind our
+// back (NfsVnops.CacheAttr), when we write over them, and as a sequential reader passes them.
+//
+// WRITE. Written data is gathered into wsize buffers aligned to wsize in the file; a full buffer
+// (or one that the next write does not continue) is sent as an UNSTABLE WRITE without waiting,
+// with up to MaxWritesInFlight of them in flight. A write's buffer is kept after its reply until
+// a COMMIT covers it: if the COMMIT's verifier differs from the one the WRITE got, the server
+// restarted in between and may have lost the data, so it is written again (FILE_SYNC). COMMIT is
+// sent at close and fsync (close-to-open), and whenever more than MaxUncommitted bytes wait.
+// An error of an asynchronous WRITE is reported by the next write, fsync or close.
+using System.Buffers;
+using UnixVfs.Core;
+using UnixVfs.Nfs.Protocol;
+
+namespace UnixVfs.Nfs.Client;
+
+internal static partial class NfsVnops
+{
+    private static Errno NfsRead(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+    {
+        var rn = Node(vp);
+        if (uio.Offset < 0)
+            return Errno.EINVAL;
+        if (uio.Resid == 0)
+            return Errno.OK;
+        var err = Revalidate(rn, cr, force: false, out var va);
+        if (err != Errno.OK)
+            return err;
+        long size = va.Size;
+        while (uio.Resid > 0 && uio.Offset < size)
+        {
+            err = ReadBlockInto(rn, uio.Offset / rn.Mi.Rsize, size, cr, uio, out bool more);
+            if (err != Errno.OK || !more)
+                return err;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// Copies what <paramref name="uio"/> wants of block <paramref name="bi"/>, reading it first -- with the blocks after
+    /// it, for a sequential reader -- if it is not cached. <paramref name="more"/> is false at the end of the data.
+    /// </summary>
+    private static Errno ReadBlockInto(Rnode rn, long bi, long size, Cred cr, Uio uio, out bool more)
+    {
+        var mi = rn.Mi;
+        int bs = mi.Rsize;
+        var want = new List<long>();
+        long version;
+        lock (rn.Lock)
+        {
+            bool sequential = rn.LastBlock == bi - 1 || rn.LastBlock == bi || bi == 0;
+            rn.LastBlock = bi;
+            if (rn.Blocks.TryGetValue(bi, out var hit))
+            {
+                if (sequential)
+                    foreach (var old in rn.Blocks.Keys.Where(k => k < bi - 1).ToList())
+                    {
+                        DropBlock(rn.Blocks[old]);
+                        rn.Blocks.Remove(old);
+                    }
+                more = CopyOut(hit, bs, size, uio);
+                return Errno.OK;
+            }
+            version = rn.DataVersion;
+            want.Add(bi);
+            if (sequential)
+                for (long j = bi + 1; j <= bi + mi.ReadAhead && j * bs < size; j++)
+                    if (!rn.Blocks.ContainsKey(j))
+                        want.Add(j);
+        }
+        var pend = want.Select(j => mi.Nfs.BeginRead(cr, rn.Fh, j * bs, bs)).ToList();
+        var got = new List<ReadBlock>();
+        Errno first = Errno.OK;
+        for (int i = 0; i < pend.Count; i++)
+        {
+            var buf = ArrayPool<byte>.Shared.Rent(bs);
+            var err = mi.Nfs.EndRead(pend[i], buf.AsSpan(0, bs), out int n, out _, out var attr);
+            if (attr is not null && i == 0)
+                CacheAttr(rn, attr, own: false);
+            if (err != Errno.OK)
+            {
+                ArrayPool<byte>.Shared.Return(buf);
+                if (i == 0)
+                    first = err;
+                continue;
+            }
+            got.Add(new ReadBlock { Index = want[i], Data = buf, Length = n, Version = version });
+        }
+        more = false;
+        if (first != Errno.OK)
+        {
+            foreach (var b in got)
+                DropBlock(b);
+            return first;
+        }
+        lock (rn.Lock)
+        {
+            foreach (var b in got)
+            {
+                if (b.Index == bi)
+                    more = CopyOut(b, bs, size, uio);
+                // Keep only what is still current: a change seen meanwhile makes these blocks stale.
+                if (b.Version == rn.DataVersion && !rn.Blocks.ContainsKey(b.Index))
+                    rn.Blocks[b.Index] = b;
+                else
+                    DropBlock(b);
+            }
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>Copies from a block into the Uio; false when the block (so the file's data) ends before the Uio is done.</summary>
+    private static bool CopyOut(ReadBlock b, int bs, long size, Uio uio)
+    {
+        int off = (int)(uio.Offset - b.Index * bs);
+        if (off >= b.Length)
+            return false;
+        int n = (int)Math.Min(Math.Min(b.Length - off, uio.Resid), size - uio.Offset);
+        uio.MoveOut(b.Data.AsSpan(off, n));
+        return off + n < b.Length || b.Length == bs;
+    }
+
+    /// <summary>Returns a block's buffer to the pool. Blocks are copied from only under the rnode's lock, so this is safe there.</summary>
+    private static void DropBlock(ReadBlock b) => ArrayPool<byte>.Shared.Return(b.Data);
+
+    private static Errno NfsWrite(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+    {
+        var rn = Node(vp);
+        var mi = rn.Mi;
+        if (vp.Vfs.IsReadOnly)
+            return Errno.EROFS;
+        lock (rn.WriteLock)
+        {
+            if (rn.WriteError != Errno.OK)
+            {
+                var e = rn.WriteError;
+                rn.WriteError = Errno.OK;
+                return e;
+            }
+            if ((ioflag & FileFlags.FAPPEND) != 0)
+            {
+                var ferr = DrainLocked(rn);
+                if (ferr == Errno.OK)
+                    ferr = Revalidate(rn, cr, force: true, out var va) is var g && g == Errno.OK ? SetOffset(uio, va.Size) : g;
+                if (ferr != Errno.OK)
+                    return ferr;
+            }
+            if (uio.Offset < 0)
+                return Errno.EINVAL;
+            long start = uio.Offset;
+            int ws = mi.Wsize;
+            while (uio.Resid > 0)
+            {
+                var f = rn.Filling;
+                if (f is not null && (f.Offset + f.Length != uio.Offset || !ReferenceEquals(f.Cred, cr)))
+                {
+                    SendLocked(rn, f);
+                    f = null;
+                }
+                if (f is null)
+                    f = rn.Filling = new WriteBuf { Data = ArrayPool<byte>.Shared.Rent(ws), Offset = uio.Offset, Cred = cr };
+                // Buffers end on wsize boundaries of the file, so WRITEs are aligned after the first.
+                long end = f.Offset + f.Length;
+                int room = (int)Math.Min(ws - f.Length, ws - end % ws);
+                int n = (int)Math.Min(room, uio.Resid);
+                uio.MoveIn(f.Data.AsSpan(f.Length, n));
+                f.Length += n;
+                if (f.Length == ws || (f.Offset + f.Length) % ws == 0)
+                    SendLocked(rn, f);
+            }
+            lock (rn.Lock)
+            {
+                rn.LocalEnd = Math.Max(rn.LocalEnd, uio.Offset);
+                var bs = mi.Rsize;
+                foreach (var k in rn.Blocks.Keys.Where(k => k * bs < uio.Offset && (k + 1) * bs > start).ToList())
+                {
+                    DropBlock(rn.Blocks[k]);
+                    rn.Blocks.Remove(k);
+                }
+                if (rn.Attr is { } a && uio.Offset > a.Size)
+                {
+                    var grown = a.Clone();
+                    grown.Size = uio.Offset;
+                    rn.Attr = grown;
+                }
+            }
+            if ((ioflag & (FileFlags.FSYNC | FileFlags.FDSYNC)) != 0)
+                return FlushLocked(rn, commit: true);
+            return Errno.OK;
+        }
+    }
+
+    private static Errno SetOffset(Uio uio, long size)
+    {
+        uio.Offset = size;
+        return Errno.OK;
+    }
+
+    /// <summary>Sends a filled buffer as an UNSTABLE WRITE, keeping at most MaxWritesInFlight in flight. Caller holds WriteLock.</summary>
+    private static void SendLocked(Rnode rn, WriteBuf b)
+    {
+        var mi = rn.Mi;
+        if (ReferenceEquals(rn.Filling, b))
+            rn.Filling = null;
+        b.Pending = mi.Nfs.BeginWrite(b.Cred, rn.Fh, b.Offset, b.Data.AsSpan(0, b.Length), StableHow.UNSTABLE);
+        rn.InFlight.Add(b);
+        while (rn.InFlight.Count > mi.MaxWritesInFlight)
+            CompleteOldestLocked(rn);
+        if (rn.UncommittedBytes > mi.MaxUncommitted)
+        {
+            while (rn.InFlight.Count > 0)
+                CompleteOldestLocked(rn);
+            CommitLocked(rn);
+        }
+    }
+
+    /// <summary>Collects the reply of the oldest WRITE in flight. Caller holds WriteLock.</summary>
+    private static void CompleteOldestLocked(Rnode rn)
+    {
+        var b = rn.InFlight[0];
+        rn.InFlight.RemoveAt(0);
+        var err = rn.Mi.Nfs.EndWrite(b.Pending!, out int count, out var committed, out ulong verf, out var before, out var after);
+        b.Pending = null;
+        if (err == Errno.OK)
+        {
+            CacheWcc(rn, before, after);
+            if (count < b.Length)
+                err = WriteSync(rn, b, count);
+            else if (committed == StableHow.UNSTABLE)
+            {
+                b.Verifier = verf;
+                rn.Uncommitted.Add(b);
+                rn.UncommittedBytes += b.Length;
+                return;
+            }
+        }
+        if (err != Errno.OK && rn.WriteError == Errno.OK)
+            rn.WriteError = err;
+        ArrayPool<byte>.Shared.Return(b.Data);
+    }
+
+    /// <summary>Writes a buffer from <paramref name="from"/> on with FILE_SYNC, waiting for each reply.</summary>
+    private static Errno WriteSync(Rnode rn, WriteBuf b, int from)
+    {
+        var nfs = rn.Mi.Nfs;
+        while (from < b.Length)
+        {
+            var p = nfs.BeginWrite(b.Cred, rn.Fh, b.Offset + from, b.Data.AsSpan(from, b.Length - from), StableHow.FILE_SYNC);
+            var err = nfs.EndWrite(p, out int count, out _, out _, out var before, out var after);
+            if (err != Errno.OK)
+                return err;
+            if (count <= 0)
+                return Errno.EIO;
+            CacheWcc(rn, before, after);
+            from += count;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// COMMITs what was written UNSTABLE; data whose WRITE saw another verifier than the COMMIT (the server
+    /// restarted in between) is written again. Caller holds WriteLock.
+    /// </summary>
+    private static void CommitLocked(Rnode rn)
+    {
+        if (rn.Uncommitted.Count == 0)
+            return;
+        var cr = rn.Uncommitted[0].Cred;
+        var err = rn.Mi.Nfs.Commit(cr, rn.Fh, out ulong verf, out var after);
+        if (err == Errno.OK)
+        {
+            if (after is not null)
+                CacheAttr(rn, after, own: true);
+            foreach (var b in rn.Uncommitted)
+                if (b.Verifier != verf && (err = WriteSync(rn, b, 0)) != Errno.OK)
+                    break;
+        }
+        if (err != Errno.OK && rn.WriteError == Errno.OK)
+            rn.WriteError = err;
+        foreach (var b in rn.Uncommitted)
+            ArrayPool<byte>.Shared.Return(b.Data);
+        rn.Uncommitted.Clear();
+        rn.UncommittedBytes = 0;
+    }
+
+    /// <summary>Sends the buffer being filled and collects every WRITE in flight. Caller holds WriteLock.</summary>
+    private static Errno DrainLocked(Rnode rn)
+    {
+        if (rn.Filling is { } f)
+            SendLocked(rn, f);
+        while (rn.InFlight.Count > 0)
+            CompleteOldestLocked(rn);
+        return rn.WriteError;
+    }
+
+    private static Errno FlushLocked(Rnode rn, bool commit)
+    {
+        DrainLocked(rn);
+        if (commit)
+            CommitLocked(rn);
+        var err = rn.WriteError;
+        if (commit)
+            rn.WriteError = Errno.OK;
+        return err;
+    }
+
+    /// <summary>
+    /// Makes what was written reach the server (<paramref name="commit"/>: and stable storage). Returns OK or the
+    /// first error of a write since the last report.
+    /// </summary>
+    public static Errno FlushWrites(Rnode rn, bool commit)
+    {
+        lock (rn.WriteLock)
+            return FlushLocked(rn, commit);
+    }
+}

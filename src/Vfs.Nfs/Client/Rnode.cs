@@ -1,0 +1,98 @@
+// Vfs.Nfs / client: the rnode -- the client's per-file state (struct rnode), kept in the vnode's Data.
+//
+//   Fh          the file handle, which is the file's identity: the mount keeps one rnode per handle,
+//               so the same file always yields the same vnode (MountInfo's rnode table).
+//   Attr        the attribute cache: the last attributes heard from the server, valid until
+//               AttrExpires. Any reply carrying attributes refreshes it. When attributes arrive that
+//               differ in mtime or size from the cached ones and the change was not our own (weak
+//               cache consistency: the reply's "before" attributes match what we had), cached data
+//               is thrown away -- read blocks, and for a directory its DNLC names and cookie verifier.
+//   Blocks      read blocks of rsize bytes, filled by READ and by read-ahead (NfsRdwr.cs).
+//   dirty data  write-behind buffers, WRITEs in flight and written-but-uncommitted data (NfsRdwr.cs).
+//   Access      ACCESS results per credential, for as long as the attributes are valid.
+//
+// Lock (the rnode itself) protects Attr, AttrExpires, Blocks, Access and CookieVerf; WriteLock
+// serialises the write-behind state. Neither is held across an RPC except WriteLock, which only
+// writers of this file wait for.
+using UnixVfs.Core;
+
+namespace UnixVfs.Nfs.Client;
+
+/// <summary>A cached read block: rsize bytes of the file (fewer at its end), in a pooled buffer.</summary>
+internal sealed class ReadBlock
+{
+    public required long Index;
+    public required byte[] Data;
+    public int Length;
+    /// <summary>The data version (Rnode.DataVersion) the block was read in; an older one is stale.</summary>
+    public long Version;
+}
+
+/// <summary>A buffer of written data on its way to the server.</summary>
+internal sealed class WriteBuf
+{
+    public required byte[] Data;
+    public required long Offset;
+    public int Length;
+    public required Cred Cred;
+    public Rpc.RpcPending? Pending;
+    public ulong Verifier;
+}
+
+/// <summary>The client's state of one file (<c>struct rnode</c>).</summary>
+internal sealed class Rnode
+{
+    public Rnode(MountInfo mi, byte[] fh)
+    {
+        Mi = mi;
+        Fh = fh;
+    }
+
+    public MountInfo Mi { get; }
+
+    /// <summary>The file handle.</summary>
+    public byte[] Fh { get; }
+
+    public Vnode Vnode = null!;
+
+    public object Lock => this;
+
+    /// <summary>The attribute cache (its Fsid is the local vfs's), or null before the first reply.</summary>
+    public Vattr? Attr;
+
+    /// <summary>When Attr stops being trusted (a timestamp of the network's clock).</summary>
+    public long AttrExpires;
+
+    /// <summary>Bumped every time cached data is thrown away; blocks of an older version are not used.</summary>
+    public long DataVersion;
+
+    public readonly Dictionary<long, ReadBlock> Blocks = new();
+
+    /// <summary>The block read last, to recognise sequential reading.</summary>
+    public long LastBlock = -1;
+
+    /// <summary>ACCESS3 bits granted per (uid, gid), with their expiry.</summary>
+    public readonly Dictionary<(uint, uint), (uint Granted, uint Asked, long Expires)> Access = new();
+
+    /// <summary>The directory's cookie verifier from its last READDIR(PLUS).</summary>
+    public ulong CookieVerf;
+
+    // Write-behind, under WriteLock.
+    public readonly object WriteLock = new();
+    public WriteBuf? Filling;
+    public readonly List<WriteBuf> InFlight = new();
+    public readonly List<WriteBuf> Uncommitted = new();
+    public long UncommittedBytes;
+    /// <summary>The first error of an asynchronous write, reported by the next write, fsync or close.</summary>
+    public Errno WriteError;
+    /// <summary>The end of the data written locally (the file is at least this long once it is flushed).</summary>
+    public long LocalEnd;
+
+    /// <summary>True while written data has not reached the server (buffered or in flight).</summary>
+    public bool HasUnsent => Filling is not null || InFlight.Count > 0;
+
+    /// <summary>True while anything written is not yet committed.</summary>
+    public bool Dirty => HasUnsent || Uncommitted.Count > 0;
+
+    public override string ToString() => $"rnode {Convert.ToHexString(Fh)}";
+}

@@ -1,0 +1,45 @@
+// Vfs.Nfs / transports: waiting on a monitor with a timeout measured by an injectable clock.
+//
+// With the system clock this is Monitor.Wait with a timeout. With any other TimeProvider (a fake
+// clock a test or `vfs sim` advances by hand) the timeout is a timer on that clock that pulses the
+// monitor when it fires, so simulated time, not wall time, decides when a wait ends.
+namespace UnixVfs.Nfs.Net;
+
+/// <summary>Monitor waits whose timeouts run on a <see cref="TimeProvider"/>.</summary>
+public static class ClockWait
+{
+    /// <summary>
+    /// Waits on <paramref name="gate"/> (which the caller holds) until it is pulsed or <paramref name="timeout"/>
+    /// passes on <paramref name="clock"/>; the caller re-checks its condition and the time afterwards.
+    /// </summary>
+    public static void Wait(object gate, TimeProvider clock, TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            Monitor.Wait(gate);
+            return;
+        }
+        if (timeout <= TimeSpan.Zero)
+            return;
+        if (ReferenceEquals(clock, TimeProvider.System))
+        {
+            Monitor.Wait(gate, timeout);
+            return;
+        }
+        using var timer = clock.CreateTimer(static g => { lock (g!) Monitor.PulseAll(g); }, gate, timeout, Timeout.InfiniteTimeSpan);
+        Monitor.Wait(gate);
+    }
+
+    /// <summary>The time left until <paramref name="deadline"/> (a timestamp of <paramref name="clock"/>), never negative.</summary>
+    public static TimeSpan Until(TimeProvider clock, long deadline)
+    {
+        long now = clock.GetTimestamp();
+        if (deadline <= now)
+            return TimeSpan.Zero;
+        return TimeSpan.FromSeconds((double)(deadline - now) / clock.TimestampFrequency);
+    }
+
+    /// <summary>The timestamp <paramref name="span"/> from now on <paramref name="clock"/>.</summary>
+    public static long After(TimeProvider clock, TimeSpan span) =>
+        clock.GetTimestamp() + (long)(span.TotalSeconds * clock.TimestampFrequency);
+}

@@ -1,0 +1,115 @@
+// Vfs.Nfs / transports: the one interface both networks implement -- a place to listen and to
+// connect, and connections that carry whole RPC records.
+//
+// Two implementations: TcpNetwork (real sockets, record marking on the byte stream) and SimHost,
+// a host's attachment to a SimNetwork (deterministic, seeded latency, loss, partitions, crashes).
+// The RPC client and server see only this interface, so everything above it -- portmapper, MOUNT,
+// NFS server and client -- runs unchanged over either.
+//
+// The calls block. A server runs a thread per connection reading records and hands each request
+// to the thread pool; a client runs a thread per connection reading replies. Nothing waits on a
+// thread-pool thread for I/O to complete, so a pool busy with requests cannot starve the replies
+// they wait for (an NFS server exporting an NFS-imported directory does exactly that).
+using System.Buffers;
+using UnixVfs.Core;
+
+namespace UnixVfs.Nfs.Net;
+
+/// <summary>A network attachment: where servers listen and from where clients connect.</summary>
+public interface IRpcNetwork
+{
+    /// <summary>The clock RPC timeouts (and, on a simulated network, latencies) are measured by.</summary>
+    TimeProvider Clock { get; }
+
+    /// <summary>
+    /// Starts listening on <paramref name="address"/>:<paramref name="port"/> (port 0 picks a free one).
+    /// Returns OK, EADDRINUSE, EADDRNOTAVAIL-like EINVAL (an address this attachment does not have), ENETDOWN.
+    /// </summary>
+    Errno Listen(string address, int port, out IRpcListener? listener);
+
+    /// <summary>
+    /// Connects to <paramref name="address"/>:<paramref name="port"/>, waiting at most <paramref name="timeout"/>.
+    /// Returns OK, ECONNREFUSED (nothing listens), EHOSTUNREACH (down or partitioned), ETIMEDOUT, EINVAL (bad address).
+    /// </summary>
+    Errno Connect(string address, int port, TimeSpan timeout, out IRpcConnection? connection);
+}
+
+/// <summary>A listening endpoint.</summary>
+public interface IRpcListener
+{
+    /// <summary>The port listened on (the one chosen, when 0 was asked for).</summary>
+    int Port { get; }
+
+    /// <summary>Waits for the next connection. Returns OK, or ECONNABORTED once the listener is closed (or its host crashed).</summary>
+    Errno Accept(out IRpcConnection? connection);
+
+    /// <summary>Stops listening; a blocked Accept returns ECONNABORTED.</summary>
+    void Close();
+}
+
+/// <summary>A connection carrying whole records in both directions.</summary>
+public interface IRpcConnection
+{
+    /// <summary>The peer's address: an IP address in dotted form, or a simulated host's name.</summary>
+    string RemoteAddress { get; }
+
+    /// <summary>The peer's port.</summary>
+    int RemotePort { get; }
+
+    /// <summary>
+    /// Sends one record; safe to call from several threads (records are never interleaved).
+    /// Returns OK, ECONNRESET (the peer is gone), ENOBUFS (over the maximum record size), ENOTCONN (closed).
+    /// </summary>
+    Errno Send(ReadOnlySpan<byte> record);
+
+    /// <summary>
+    /// Waits for the next record; one thread at a time. Returns OK with a record the caller must Release,
+    /// ECONNRESET (closed by the peer, or broken), ENOBUFS (a record over the maximum: the connection is closed),
+    /// EPROTO (a record cut short), ECONNABORTED (closed locally).
+    /// </summary>
+    Errno Receive(out RpcRecord record);
+
+    /// <summary>Closes the connection; a blocked Receive returns ECONNABORTED.</summary>
+    void Close();
+
+    /// <summary>Closes at once, as a crash would: nothing more is sent and the peer sees a reset.</summary>
+    void Abort();
+}
+
+/// <summary>A received record in a pooled buffer; whoever receives it calls Release once done.</summary>
+public readonly struct RpcRecord
+{
+    private readonly byte[]? _buf;
+
+    public RpcRecord(byte[] buffer, int length)
+    {
+        _buf = buffer;
+        Length = length;
+    }
+
+    /// <summary>A record holding a copy of <paramref name="data"/> in a pooled buffer.</summary>
+    public static RpcRecord CopyOf(ReadOnlySpan<byte> data)
+    {
+        var b = ArrayPool<byte>.Shared.Rent(Math.Max(1, data.Length));
+        data.CopyTo(b);
+        return new RpcRecord(b, data.Length);
+    }
+
+    /// <summary>The record's length in bytes.</summary>
+    public int Length { get; }
+
+    /// <summary>The record's bytes.</summary>
+    public ReadOnlyMemory<byte> Memory => _buf is null ? default : _buf.AsMemory(0, Length);
+
+    /// <summary>The record's bytes as writable memory (the server lets VOP_WRITE read straight out of it).</summary>
+    public Memory<byte> WritableMemory => _buf is null ? default : _buf.AsMemory(0, Length);
+
+    public ReadOnlySpan<byte> Span => _buf is null ? default : _buf.AsSpan(0, Length);
+
+    /// <summary>Returns the buffer to the pool; the record must not be used afterwards.</summary>
+    public void Release()
+    {
+        if (_buf is not null)
+            ArrayPool<byte>.Shared.Return(_buf);
+    }
+}

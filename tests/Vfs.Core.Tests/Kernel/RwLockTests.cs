@@ -1,0 +1,116 @@
+// Tests of Vfs.Core: the reader/writer lock behind VOP_RWLOCK, its try-acquire, and the
+// CC_DONTBLOCK path the mirror's write locking relies on.
+using static UnixVfs.Core.Tests.TestHost;
+
+namespace UnixVfs.Core.Tests.KernelTests;
+
+public class RwLockTests
+{
+    [Fact]
+    public void Readers_share_and_a_writer_excludes_everyone()
+    {
+        var l = new RwLock();
+        Assert.True(l.TryEnter(RwLockType.Reader));
+        Assert.True(l.TryEnter(RwLockType.Reader));
+        Assert.Equal(2, l.Readers);
+        Assert.False(l.TryEnter(RwLockType.Writer));
+        l.Exit(RwLockType.Reader);
+        l.Exit(RwLockType.Reader);
+        Assert.True(l.TryEnter(RwLockType.Writer));
+        Assert.True(l.WriteHeld);
+        Assert.False(l.TryEnter(RwLockType.Writer));
+        Assert.False(l.TryEnter(RwLockType.Reader));
+        l.Exit(RwLockType.Writer);
+        Assert.False(l.WriteHeld);
+        Assert.True(l.TryEnter(RwLockType.Reader));
+        l.Exit(RwLockType.Reader);
+    }
+
+    [Fact]
+    public void Releasing_what_is_not_held_is_a_panic()
+    {
+        var l = new RwLock();
+        Assert.Throws<VfsPanicException>(() => l.Exit(RwLockType.Writer));
+        Assert.Throws<VfsPanicException>(() => l.Exit(RwLockType.Reader));
+    }
+
+    [Fact]
+    public async Task A_lock_taken_on_one_thread_may_be_released_on_another()
+    {
+        var l = new RwLock();
+        l.Enter(RwLockType.Writer);
+        await Task.Run(() => l.Exit(RwLockType.Writer));
+        Assert.False(l.WriteHeld);
+    }
+
+    [Fact]
+    public async Task A_waiting_writer_gets_the_lock_when_the_readers_leave_and_blocks_new_readers_meanwhile()
+    {
+        var l = new RwLock();
+        l.Enter(RwLockType.Reader);
+        var writerIn = new ManualResetEventSlim();
+        var writer = Task.Run(() =>
+        {
+            l.Enter(RwLockType.Writer);
+            writerIn.Set();
+            l.Exit(RwLockType.Writer);
+        });
+        SpinWait.SpinUntil(() => writer.Status == TaskStatus.Running && !l.TryEnterReaderProbe(), TimeSpan.FromSeconds(5));
+        Assert.False(writerIn.IsSet);
+        Assert.False(l.TryEnter(RwLockType.Reader)); // a writer is waiting: no new readers
+        l.Exit(RwLockType.Reader);
+        Assert.True(writerIn.Wait(TimeSpan.FromSeconds(10)));
+        await writer;
+        Assert.True(l.TryEnter(RwLockType.Reader));
+        l.Exit(RwLockType.Reader);
+    }
+
+    [Fact]
+    public void VOP_RWLOCK_with_CC_DONTBLOCK_is_EAGAIN_while_another_holds_the_lock()
+    {
+        var h = new TestHost();
+        WriteFile(h.Root, "/m/f", "x");
+        Ok(h.Root.Lookupname("/m/f", false, out var vp));
+        Ok(Vop.Rwlock(vp!, RwLockType.Writer));
+        Assert.Equal(Errno.EAGAIN, Vop.Rwlock(vp!, RwLockType.Writer, CallerContext.DontBlock));
+        Assert.Equal(Errno.EAGAIN, Vop.Rwlock(vp!, RwLockType.Reader, CallerContext.DontBlock));
+        Vop.Rwunlock(vp!, RwLockType.Writer);
+        Ok(Vop.Rwlock(vp!, RwLockType.Reader, CallerContext.DontBlock));
+        Ok(Vop.Rwlock(vp!, RwLockType.Reader, CallerContext.DontBlock));
+        Assert.Equal(Errno.EAGAIN, Vop.Rwlock(vp!, RwLockType.Writer, CallerContext.DontBlock));
+        Vop.Rwunlock(vp!, RwLockType.Reader);
+        Vop.Rwunlock(vp!, RwLockType.Reader);
+        vp!.Rele();
+    }
+
+    [Fact]
+    public async Task A_write_waits_for_a_held_VOP_RWLOCK_and_then_proceeds()
+    {
+        var h = new TestHost();
+        WriteFile(h.Root, "/m/f", "");
+        Ok(h.Root.Lookupname("/m/f", false, out var vp));
+        Ok(h.Root.Open("/m/f", OFlags.O_WRONLY, 0, out int fd));
+        Ok(Vop.Rwlock(vp!, RwLockType.Reader));
+        var write = Task.Run(() => h.Root.Write(fd, "w"u8.ToArray(), out _));
+        await Task.Delay(100);
+        Assert.False(write.IsCompleted);
+        Assert.Equal(0L, h.StatOf("/m/f").Size);
+        Vop.Rwunlock(vp!, RwLockType.Reader);
+        Ok(await write.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1L, h.StatOf("/m/f").Size);
+        Ok(h.Root.Close(fd));
+        vp!.Rele();
+    }
+}
+
+internal static class RwLockProbe
+{
+    /// <summary>True when a reader could enter now (taking and giving back the lock to find out).</summary>
+    public static bool TryEnterReaderProbe(this RwLock l)
+    {
+        if (!l.TryEnter(RwLockType.Reader))
+            return false;
+        l.Exit(RwLockType.Reader);
+        return true;
+    }
+}

@@ -1,0 +1,217 @@
+// Tests of Vfs.Mirror: failover (patent B.7) -- a copy that keeps failing is taken out of use after the
+// retries and the mirror carries on with the other; an ioctl takes a copy down and brings it back; the
+// dirty log brings it back in sync; a write that returned success is on every available copy.
+namespace UnixVfs.Mirror.Tests;
+
+public class FailoverTests
+{
+    [Fact]
+    public void A_copy_that_keeps_failing_is_marked_unavailable_after_the_retries_and_the_write_succeeds()
+    {
+        var f = new MirrorFixture();
+        var mi = f.Mount("retries=3");
+        f.WriteFile("/A/b/f", "before");
+        var faults = f.Faults(1);
+        faults.Fail(VopName.Write, Errno.EIO);
+        f.WriteFile("/A/b/f", "after", OFlags.O_TRUNC);
+        Assert.Equal(4, faults.Injected); // the first try and three retries
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        Assert.Contains("EIO on write /f", mi.Copies[1].Reason);
+        Assert.Equal("after", f.ReadFile("/X/y/f"));
+        Assert.Equal("after", f.Lower(0, "f"));
+        Assert.Contains(mi.Events, e => e.Copy == "Y" && e.What.StartsWith("unavailable"));
+    }
+
+    [Fact]
+    public void With_errors_return_the_caller_also_hears_of_the_failed_copy()
+    {
+        var f = new MirrorFixture();
+        var mi = f.Mount("retries=0,errors=return");
+        f.WriteFile("/A/b/f", "x");
+        f.Faults(1).Fail(VopName.Write, Errno.EIO);
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_WRONLY, 0, out int fd));
+        Assert.Equal(Errno.EIO, f.P.Write(fd, "y"u8.ToArray(), out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        Assert.Equal("y", f.Lower(0, "f"));
+        Assert.Equal(1, mi.Copies[1].Log.Count);
+    }
+
+    [Fact]
+    public void A_failure_that_clears_up_within_the_retries_takes_nothing_down()
+    {
+        var f = new MirrorFixture();
+        var mi = f.Mount("retries=3");
+        f.Faults(1).Fail(VopName.Write, Errno.EIO, times: 2);
+        f.WriteFile("/A/b/f", "data");
+        Assert.All(mi.Copies, c => Assert.Equal(CopyState.Available, c.State));
+        Assert.Equal("data", f.Lower(1, "f"));
+    }
+
+    [Fact]
+    public void Reads_fail_over_to_the_other_copy()
+    {
+        var f = new MirrorFixture();
+        var mi = f.Mount("retries=1");
+        f.WriteFile("/A/b/f", "still readable");
+        f.Faults(0).Fail(VopName.Read, Errno.EIO);
+        Assert.Equal("still readable", f.ReadFile("/A/b/f"));
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+        Assert.Equal("still readable", f.ReadFile("/A/b/f"));
+    }
+
+    [Fact]
+    public void The_last_copy_is_never_taken_down_its_error_is_returned()
+    {
+        var f = new MirrorFixture();
+        var mi = f.Mount("retries=0");
+        f.WriteFile("/A/b/f", "x");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        f.Faults(0).Fail(VopName.Write, Errno.EIO);
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_WRONLY, 0, out int fd));
+        Assert.Equal(Errno.EIO, f.P.Write(fd, "y"u8.ToArray(), out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+        Assert.Equal(Errno.EBUSY, MfsAdm.Offline(f.P, "/A/b", "x", out var why));
+        Assert.Contains("last copy", why);
+    }
+
+    [Fact]
+    public void Offline_and_online_by_ioctl_with_a_log_replay_that_copies_only_what_changed()
+    {
+        var f = new MirrorFixture();
+        var mi = f.Mount();
+        var big = new string('a', 1 << 20);
+        f.WriteFile("/A/b/big", big);
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/X/y", "y", out _));
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        Assert.Equal("offline for maintenance", mi.Copies[1].Reason);
+
+        MirrorFixture.Ok(f.P.Open("/A/b/big", OFlags.O_WRONLY, 0, out int fd));
+        MirrorFixture.Ok(f.P.Pwrite(fd, new byte[4096].Select(_ => (byte)'b').ToArray(), 65536, out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        f.WriteFile("/A/b/new", "created while Y was away");
+        MirrorFixture.Ok(f.P.Unlink("/A/b/new"));
+        f.WriteFile("/A/b/kept", "kept");
+        Assert.Equal(big, f.Lower(1, "big"));
+        Assert.Null(f.Lower(1, "kept"));
+
+        MirrorFixture.Ok(MfsAdm.Status(f.P, "/A/b", out var status));
+        Assert.True(status!.Copies[1].LogEntries >= 2);
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out var report), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.False(report!.Full);
+        Assert.Equal(4096 + 4, report.Stats.BytesCopied);
+        Assert.InRange(report.Amplification, 0.5, 1.5);
+        var expected = big[..65536] + new string('b', 4096) + big[(65536 + 4096)..];
+        Assert.Equal(expected, f.Lower(1, "big"));
+        Assert.Equal("kept", f.Lower(1, "kept"));
+        Assert.Null(f.Lower(1, "new"));
+        var v = f.Verify();
+        Assert.True(v.Identical, string.Join("\n", v.Differences));
+    }
+
+    [Fact]
+    public void A_log_that_overflows_leads_to_a_full_resync()
+    {
+        var f = new MirrorFixture();
+        var mi = f.Mount("logsize=3");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        for (int i = 0; i < 10; i++)
+            MirrorFixture.Ok(f.P.Mkdir($"/A/b/d{i}", 0x1ED));
+        for (int i = 0; i < 10; i++)
+            f.WriteFile($"/A/b/d{i}/f", $"file {i}");
+        Assert.True(mi.Copies[0].Log.Overflowed);
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report), error);
+        Assert.True(report!.Full);
+        var v = f.Verify();
+        Assert.True(v.Identical, string.Join("\n", v.Differences));
+        Assert.Equal("file 7", f.Lower(0, "d7/f"));
+    }
+
+    [Fact]
+    public void Too_many_ranges_in_one_file_degrade_to_the_whole_file()
+    {
+        var f = new MirrorFixture();
+        f.Mount("logranges=4");
+        f.WriteFile("/A/b/f", new string('.', 100_000));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_WRONLY, 0, out int fd));
+        for (int i = 0; i < 10; i++)
+            MirrorFixture.Ok(f.P.Pwrite(fd, "X"u8.ToArray(), i * 10_000, out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out var report), error);
+        Assert.Equal(100_000, report!.Stats.BytesCopied);
+        Assert.True(f.Verify().Identical);
+    }
+
+    [Fact]
+    public void A_copy_that_failed_is_caught_up_when_it_comes_back()
+    {
+        var f = new MirrorFixture();
+        var mi = f.Mount("retries=0");
+        var faults = f.Faults(1);
+        faults.FailAll(Errno.EIO);
+        f.WriteFile("/A/b/during", "written while Y failed");
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/dir", 0x1ED));
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        faults.Clear();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal("written while Y failed", f.Lower(1, "during"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    [Fact]
+    public void Unmount_is_refused_while_a_copy_has_a_log_to_deliver()
+    {
+        var f = new MirrorFixture();
+        f.Mount();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        f.WriteFile("/A/b/f", "pending for Y");
+        Assert.Equal(Errno.EBUSY, f.P.Umount("/A/b"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out _, out _));
+        MirrorFixture.Ok(f.P.Umount("/A/b"));
+    }
+
+    [Fact]
+    public void Bad_admin_requests_get_a_reason()
+    {
+        var f = new MirrorFixture();
+        f.Mount();
+        Assert.Equal(Errno.EINVAL, MfsAdm.Offline(f.P, "/A/b", "q", out var why));
+        Assert.Contains("no copy", why);
+        Assert.Equal(Errno.EALREADY, MfsAdm.Online(f.P, "/A/b", "x", out why, out _));
+        Assert.Equal(Errno.ENOTTY, MfsAdm.Status(f.P, "/A", out _));
+        var user = f.K.CreateProcess(new Cred(1000, 1000));
+        Assert.Equal(Errno.EPERM, MfsAdm.Offline(user, "/A/b", "y", out _));
+    }
+
+    [Fact]
+    public async Task Resync_runs_online_while_applications_keep_writing()
+    {
+        var f = new MirrorFixture();
+        var mi = f.Mount();
+        for (int i = 0; i < 50; i++)
+            f.WriteFile($"/A/b/f{i}", new string('0', 20_000));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        for (int i = 0; i < 50; i++)
+            f.WriteFile($"/A/b/f{i}", new string('1', 20_000));
+        var writer = Task.Run(() =>
+        {
+            var p = f.K.CreateProcess();
+            for (int round = 0; round < 200; round++)
+            {
+                int i = round % 50;
+                MirrorFixture.Ok(p.Open($"/A/b/f{i}", OFlags.O_WRONLY, 0, out int fd));
+                MirrorFixture.Ok(p.Pwrite(fd, "2"u8.ToArray(), round, out _));
+                MirrorFixture.Ok(p.Close(fd));
+            }
+        });
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _, wait: true, full: false), error);
+        await writer;
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        var v = f.Verify();
+        Assert.True(v.Identical, string.Join("\n", v.Differences));
+    }
+}

@@ -1,0 +1,138 @@
+// Tests of Vfs.Mirror: the mount-time merge (patent Fig. 4 items 4 and 5) -- every name ends up in both
+// copies, the newer timestamp wins, a file against a directory is resolved by the documented rule.
+namespace UnixVfs.Mirror.Tests;
+
+public class MergeTests
+{
+    private static readonly Timespec Old = new(1_000_000_000, 0);
+    private static readonly Timespec New = new(1_500_000_000, 0);
+
+    [Fact]
+    public void Every_name_in_either_tree_ends_up_in_both()
+    {
+        var f = new MirrorFixture();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c/d", 0x1ED));
+        f.WriteFile("/A/b/c/e", "e");
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/z", 0x1ED));
+        f.WriteFile("/X/y/z/g", "g");
+        MirrorFixture.Ok(f.P.Symlink("z/g", "/X/y/link"));
+        var data = new MfsMountData();
+        f.Mount(data: data);
+        foreach (int copy in new[] { 0, 1 })
+        {
+            Assert.Equal(["c", "link", "z"], f.LowerNames(copy, "/"));
+            Assert.Equal(["d", "e"], f.LowerNames(copy, "c"));
+            Assert.Equal("e", f.Lower(copy, "c/e"));
+            Assert.Equal("g", f.Lower(copy, "z/g"));
+        }
+        MirrorFixture.Ok(f.P.Readlink("/A/b/link", out var target));
+        Assert.Equal("z/g", target);
+        Assert.True(data.Merge!.Scanned >= 6);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Where_both_hold_a_name_the_newer_one_wins_with_its_data_and_attributes(bool xNewer)
+    {
+        var f = new MirrorFixture();
+        f.WriteFile("/A/b/f", "version of A, longer");
+        f.WriteFile("/X/y/f", "version of X");
+        MirrorFixture.Ok(f.P.Chmod("/A/b/f", 0x180));
+        MirrorFixture.Ok(f.P.Utimens("/A/b/f", [Old, xNewer ? New : Old]));
+        MirrorFixture.Ok(f.P.Utimens("/X/y/f", [Old, xNewer ? Old : New]));
+        f.Mount();
+        string winner = xNewer ? "version of A, longer" : "version of X";
+        Assert.Equal(winner, f.Lower(0, "f"));
+        Assert.Equal(winner, f.Lower(1, "f"));
+        MirrorFixture.Ok(f.P.Stat("/X/y/f", out var st));
+        Assert.Equal(New, st!.Mtime);
+        Assert.Equal(xNewer ? 0x180u : 0x1A4u, st.Perm);
+        Assert.True(f.Verify().Identical);
+    }
+
+    [Fact]
+    public void A_file_against_a_directory_keeps_the_directory_and_renames_the_file_aside()
+    {
+        var f = new MirrorFixture();
+        f.WriteFile("/A/b/thing", "I am a file in A");
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/thing", 0x1ED));
+        f.WriteFile("/X/y/thing/inside", "in X's directory");
+        var data = new MfsMountData();
+        f.Mount(data: data);
+        var conflict = Assert.Single(data.Merge!.Conflicts);
+        Assert.Contains("/thing", conflict);
+        Assert.Contains("thing.mfs-conflict-X", conflict);
+        foreach (int copy in new[] { 0, 1 })
+        {
+            Assert.Equal("in X's directory", f.Lower(copy, "thing/inside"));
+            Assert.Equal("I am a file in A", f.Lower(copy, "thing.mfs-conflict-X"));
+        }
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    [Fact]
+    public void Role_master_makes_the_slave_like_the_master()
+    {
+        var f = new MirrorFixture();
+        f.WriteFile("/A/b/master-only", "m");
+        f.WriteFile("/A/b/both", "master's");
+        f.WriteFile("/X/y/both", "slave's, and newer");
+        f.WriteFile("/X/y/slave-only", "s");
+        MirrorFixture.Ok(f.P.Utimens("/A/b/both", [Old, Old]));
+        MirrorFixture.Ok(f.P.Utimens("/X/y/both", [New, New]));
+        f.Mount("role=master");
+        Assert.Equal(["both", "master-only"], f.LowerNames(1, "/"));
+        Assert.Equal("master's", f.Lower(1, "both"));
+        Assert.Equal("master's", f.Lower(0, "both"));
+    }
+
+    [Fact]
+    public void Hard_links_stay_hard_links_in_the_other_copy()
+    {
+        var f = new MirrorFixture();
+        f.WriteFile("/A/b/one", "shared");
+        MirrorFixture.Ok(f.P.Link("/A/b/one", "/A/b/two"));
+        f.Mount();
+        var v1 = f.LowerVnode(1, "one")!;
+        var v2 = f.LowerVnode(1, "two")!;
+        Assert.Same(v1, v2);
+        v1.Rele();
+        v2.Rele();
+    }
+
+    [Fact]
+    public void Progress_is_reported_for_each_name()
+    {
+        var f = new MirrorFixture();
+        for (int i = 0; i < 20; i++)
+            f.WriteFile($"/A/b/f{i}", "x");
+        var seen = new List<MergeProgress>();
+        f.Mount(data: new MfsMountData { Progress = seen.Add });
+        Assert.Equal(20, seen.Count);
+        Assert.Equal(20, seen[^1].Scanned);
+        Assert.Equal(20, seen[^1].Copied);
+    }
+
+    [Fact]
+    public void Holes_stay_holes_when_a_sparse_file_is_copied()
+    {
+        var f = new MirrorFixture();
+        MirrorFixture.Ok(f.P.Open("/A/b/sparse", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Pwrite(fd, new byte[] { 1 }, 10 << 20, out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        var data = new MfsMountData();
+        f.Mount(data: data);
+        MirrorFixture.Ok(f.P.Stat("/X/y/sparse", out var st));
+        Assert.Equal((10 << 20) + 1, st!.Size);
+        var vp = f.LowerVnode(1, "sparse")!;
+        var va = new Vattr(AttrMask.AT_ALL);
+        MirrorFixture.Ok(Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred));
+        vp.Rele();
+        Assert.Equal(10L << 20 | 1, va.Size);
+        Assert.True(va.Nblocks <= 16, $"the copy allocated {va.Nblocks} blocks for a 1-byte file");
+        Assert.True(data.Merge!.Stats.BytesCopied < 1 << 20);
+    }
+}

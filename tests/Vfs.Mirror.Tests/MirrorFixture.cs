@@ -1,0 +1,126 @@
+// Tests of Vfs.Mirror: a host with two tmpfs "disks" at /A and /X, directories /A/b and /X/y on them
+// (the patent's Fig. 3), and helpers to look at each copy directly, under the mirror.
+using System.Text;
+
+namespace UnixVfs.Mirror.Tests;
+
+internal sealed class MirrorFixture
+{
+    public Kernel K { get; }
+    public Process P { get; }
+
+    public MirrorFixture(int copies = 2)
+    {
+        K = new Kernel("mirror-host");
+        K.Vfssw.Install(MirrorVfsops.Def);
+        P = K.CreateProcess();
+        foreach (var d in Disks.Take(copies))
+        {
+            Ok(P.Mkdir("/" + d, 0x1ED));
+            Ok(P.Mount("swap", "/" + d, "tmpfs"));
+        }
+        Ok(P.Mkdir("/A/b", 0x1ED));
+        Ok(P.Mkdir("/X/y", 0x1ED));
+        if (copies > 2)
+            Ok(P.Mkdir("/Z/z", 0x1ED));
+    }
+
+    public static readonly string[] Disks = ["A", "X", "Z"];
+    public static readonly string[] CopyDirs = ["/A/b", "/X/y", "/Z/z"];
+
+    /// <summary>mount -F mfs /A/b /X/y (or an N-way mirror), returning the mirror's private data.</summary>
+    public MfsVfs Mount(string options = "", int copies = 2, MfsMountData? data = null)
+    {
+        string spec = copies == 2 ? "/A/b" : "/A/b,/Z/z";
+        var err = P.Mount(spec, "/X/y", "mfs", MountFlags.None, options, data);
+        Assert.True(err == Errno.OK, $"mount failed: {err} {data?.Error}");
+        return Mfs;
+    }
+
+    public MfsVfs Mfs => (MfsVfs)K.Mounts.Single(v => v.FstypeName == "mfs").Data!;
+
+    public static void Ok(Errno e, string what = "") => Assert.True(e == Errno.OK, $"{what} returned {e}");
+
+    public void WriteFile(string path, string text, OFlags extra = OFlags.O_TRUNC)
+    {
+        Ok(P.Open(path, OFlags.O_CREAT | OFlags.O_WRONLY | extra, 0x1A4, out int fd), "open " + path);
+        Ok(P.Write(fd, Encoding.UTF8.GetBytes(text), out _), "write " + path);
+        Ok(P.Close(fd));
+    }
+
+    public string ReadFile(string path)
+    {
+        Ok(P.Open(path, OFlags.O_RDONLY, 0, out int fd), "open " + path);
+        var buf = new byte[1 << 20];
+        Ok(P.Read(fd, buf, out int n));
+        Ok(P.Close(fd));
+        return Encoding.UTF8.GetString(buf, 0, n);
+    }
+
+    /// <summary>The vnode of <paramref name="path"/> (relative to the copy's top) in copy <paramref name="copy"/>, held, or null.</summary>
+    public Vnode? LowerVnode(int copy, string path)
+    {
+        var vp = Mfs.Copies[copy].Root;
+        vp.Hold();
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var err = Vop.Lookup(vp, part, out var next, LookupFlags.None, null, Cred.Kcred);
+            vp.Rele();
+            if (err != Errno.OK)
+                return null;
+            vp = next!;
+        }
+        return vp;
+    }
+
+    /// <summary>The contents of a file in one copy, read under the mirror; null if the copy lacks it.</summary>
+    public string? Lower(int copy, string path)
+    {
+        var vp = LowerVnode(copy, path);
+        if (vp is null)
+            return null;
+        try
+        {
+            var buf = new byte[1 << 20];
+            var uio = new Uio(buf, 0, UioRw.UIO_READ);
+            Ok(Vop.Read(vp, uio, FileFlags.None, Cred.Kcred));
+            return Encoding.UTF8.GetString(buf, 0, (int)(buf.Length - uio.Resid));
+        }
+        finally
+        {
+            vp.Rele();
+        }
+    }
+
+    /// <summary>The names in a directory of one copy.</summary>
+    public string[] LowerNames(int copy, string path)
+    {
+        var vp = LowerVnode(copy, path) ?? throw new InvalidOperationException($"{path} missing in copy {copy}");
+        try
+        {
+            var buf = new byte[1 << 16];
+            var uio = new Uio(buf, 0, UioRw.UIO_READ);
+            Ok(Vop.Readdir(vp, uio, Cred.Kcred, out _));
+            return Dirent64.Parse(buf.AsSpan(0, (int)(buf.Length - uio.Resid))).Select(d => d.Name)
+                .Where(n => n is not ("." or "..")).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+        }
+        finally
+        {
+            vp.Rele();
+        }
+    }
+
+    /// <summary>Attaches a fault injector to copy <paramref name="copy"/>'s file system.</summary>
+    public VopFaults Faults(int copy)
+    {
+        var f = new VopFaults();
+        Mfs.Copies[copy].Vfs.Faults = f;
+        return f;
+    }
+
+    public VerifyReport Verify()
+    {
+        Ok(MfsAdm.Verify(P, "/X/y", out var r));
+        return r!;
+    }
+}

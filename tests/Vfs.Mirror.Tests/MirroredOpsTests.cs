@@ -1,0 +1,151 @@
+// Tests of Vfs.Mirror: one read and two writes (patent B.4) and every mirrored vnode op reaching both copies.
+namespace UnixVfs.Mirror.Tests;
+
+public class MirroredOpsTests
+{
+    private static long LowerReads(MirrorFixture f, int copy) => f.Mfs.Copies[copy].Vfs.Stats.Calls(VopName.Read);
+
+    [Theory]
+    [InlineData("", 0)]
+    [InlineData("read=x", 0)]
+    [InlineData("read=y", 1)]
+    public void A_read_goes_to_the_one_copy_chosen_at_mount(string options, int reader)
+    {
+        var f = new MirrorFixture();
+        f.Mount(options);
+        f.WriteFile("/A/b/f", "data");
+        long r0 = LowerReads(f, 0), r1 = LowerReads(f, 1);
+        for (int i = 0; i < 10; i++)
+            Assert.Equal("data", f.ReadFile("/A/b/f"));
+        Assert.Equal(10, reader == 0 ? LowerReads(f, 0) - r0 : LowerReads(f, 1) - r1);
+        Assert.Equal(0, reader == 0 ? LowerReads(f, 1) - r1 : LowerReads(f, 0) - r0);
+    }
+
+    [Fact]
+    public void Read_balance_spreads_reads_over_both_copies()
+    {
+        var f = new MirrorFixture();
+        f.Mount("read=balance");
+        f.WriteFile("/A/b/f", "data");
+        long r0 = LowerReads(f, 0), r1 = LowerReads(f, 1);
+        for (int i = 0; i < 100; i++)
+            Assert.Equal("data", f.ReadFile("/A/b/f"));
+        long a = LowerReads(f, 0) - r0, b = LowerReads(f, 1) - r1;
+        Assert.Equal(100, a + b);
+        Assert.InRange(a, 30, 70);
+    }
+
+    [Fact]
+    public void Every_update_reaches_both_copies()
+    {
+        var f = new MirrorFixture();
+        f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/dir", 0x1C0));
+        f.WriteFile("/A/b/dir/file", "0123456789");
+        MirrorFixture.Ok(f.P.Open("/X/y/dir/file", OFlags.O_WRONLY, 0, out int fd));
+        MirrorFixture.Ok(f.P.Pwrite(fd, "AB"u8.ToArray(), 4, out _));
+        MirrorFixture.Ok(f.P.Fsync(fd));
+        MirrorFixture.Ok(f.P.Ftruncate(fd, 8));
+        MirrorFixture.Ok(f.P.Close(fd));
+        MirrorFixture.Ok(f.P.Open("/A/b/dir/file", OFlags.O_WRONLY | OFlags.O_APPEND, 0, out fd));
+        MirrorFixture.Ok(f.P.Write(fd, "!"u8.ToArray(), out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        MirrorFixture.Ok(f.P.Link("/A/b/dir/file", "/A/b/hard"));
+        MirrorFixture.Ok(f.P.Symlink("dir/file", "/A/b/soft"));
+        MirrorFixture.Ok(f.P.Rename("/A/b/hard", "/X/y/dir/moved"));
+        MirrorFixture.Ok(f.P.Chmod("/A/b/dir/file", 0x180));
+        MirrorFixture.Ok(f.P.Chown("/A/b/dir/file", 42, 43));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/gone", 0x1ED));
+        MirrorFixture.Ok(f.P.Rmdir("/X/y/gone"));
+        f.WriteFile("/A/b/tmp", "t");
+        MirrorFixture.Ok(f.P.Unlink("/A/b/tmp"));
+        foreach (int c in new[] { 0, 1 })
+        {
+            Assert.Equal("0123AB67!", f.Lower(c, "dir/file"));
+            Assert.Equal("0123AB67!", f.Lower(c, "dir/moved"));
+            Assert.Equal(["dir", "soft"], f.LowerNames(c, "/"));
+            Assert.Equal(["file", "moved"], f.LowerNames(c, "dir"));
+        }
+        var report = f.Verify();
+        Assert.True(report.Identical, string.Join("\n", report.Differences));
+        MirrorFixture.Ok(f.P.Stat("/X/y/dir/file", out var st));
+        Assert.Equal(42u, st!.Uid);
+        Assert.Equal(2u, st.Nlink);
+    }
+
+    [Fact]
+    public void An_error_every_copy_agrees_on_is_returned_as_it_is()
+    {
+        var f = new MirrorFixture();
+        f.Mount();
+        f.WriteFile("/A/b/f", "x");
+        Assert.Equal(Errno.EEXIST, f.P.Mkdir("/A/b/f", 0x1ED));
+        Assert.Equal(Errno.ENOENT, f.P.Unlink("/A/b/nothing"));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/d", 0x1ED));
+        f.WriteFile("/A/b/d/x", "x");
+        Assert.Equal(Errno.ENOTEMPTY, f.P.Rmdir("/A/b/d"));
+        Assert.Equal(Errno.ENOTDIR, f.P.Open("/A/b/f/x", OFlags.O_RDONLY, 0, out _));
+        Assert.All(f.Mfs.Copies, c => Assert.Equal(CopyState.Available, c.State));
+    }
+
+    [Fact]
+    public void Permissions_of_the_lower_file_systems_apply()
+    {
+        var f = new MirrorFixture();
+        f.Mount();
+        f.WriteFile("/A/b/secret", "s");
+        MirrorFixture.Ok(f.P.Chmod("/A/b/secret", 0x180));
+        var user = f.K.CreateProcess(new Cred(1000, 1000));
+        Assert.Equal(Errno.EACCES, user.Open("/X/y/secret", OFlags.O_RDONLY, 0, out _));
+        Assert.Equal(Errno.EACCES, user.Open("/X/y/new", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out _));
+        Assert.All(f.Mfs.Copies, c => Assert.Equal(CopyState.Available, c.State));
+    }
+
+    [Fact]
+    public void Getattr_reports_the_mirrors_fsid_and_readdir_lists_each_name_once()
+    {
+        var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/A/b/a", "1");
+        f.WriteFile("/A/b/b", "2");
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var st));
+        Assert.Equal(mi.Vfs.Fsid, st!.Dev);
+        MirrorFixture.Ok(f.P.Open("/A/b", OFlags.O_RDONLY | OFlags.O_DIRECTORY, 0, out int fd));
+        var buf = new byte[4096];
+        MirrorFixture.Ok(f.P.Getdents(fd, buf, out int n));
+        MirrorFixture.Ok(f.P.Close(fd));
+        var names = Dirent64.Parse(buf.AsSpan(0, n)).Select(d => d.Name).OrderBy(x => x).ToArray();
+        Assert.Equal([".", "..", "a", "b"], names);
+    }
+
+    [Fact]
+    public void Getcwd_inside_the_mirror_returns_the_path_it_was_entered_by()
+    {
+        var f = new MirrorFixture();
+        f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/sub", 0x1ED));
+        MirrorFixture.Ok(f.P.Chdir("/A/b/sub"));
+        MirrorFixture.Ok(f.P.Getcwd(out var cwd));
+        Assert.Equal("/A/b/sub", cwd);
+        MirrorFixture.Ok(f.P.Chdir(".."));
+        MirrorFixture.Ok(f.P.Chdir(".."));
+        MirrorFixture.Ok(f.P.Getcwd(out cwd));
+        Assert.Equal("/A", cwd);
+        MirrorFixture.Ok(f.P.Chdir("/X/y/sub/../.."));
+        MirrorFixture.Ok(f.P.Getcwd(out cwd));
+        Assert.Equal("/X", cwd);
+    }
+
+    [Fact]
+    public void Statvfs_reports_the_smaller_copy()
+    {
+        var f = new MirrorFixture();
+        MirrorFixture.Ok(f.P.Umount("/X"));
+        MirrorFixture.Ok(f.P.Mount("swap", "/X", "tmpfs", MountFlags.None, "size=4m"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y", 0x1ED));
+        f.Mount();
+        MirrorFixture.Ok(f.P.Statvfs("/A/b", out var sv));
+        Assert.Equal("mfs", sv!.Basetype);
+        Assert.Equal(4UL << 20, sv.Blocks * sv.Frsize);
+    }
+}

@@ -1,0 +1,282 @@
+// Tests of the nfs client file system against our server: the system calls on an NFS mount
+// behave as on a local file system, over both transports.
+using System.Text;
+using UnixVfs.Core;
+
+namespace UnixVfs.Nfs.Tests;
+
+public class NfsClientTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Files_written_through_the_client_are_on_the_server_and_read_back(bool tcp)
+    {
+        using var bed = new TestBed(tcp);
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount());
+        Assert.Equal(Errno.OK, p.Mkdir("/mnt/d", 0x1ED));
+        Assert.Equal(Errno.OK, p.Open("/mnt/d/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        var data = new byte[3 * 1024 * 1024 + 17];
+        new Random(5).NextBytes(data);
+        Assert.Equal(Errno.OK, p.Write(fd, data, out int n));
+        Assert.Equal(data.Length, n);
+        Assert.Equal(Errno.OK, p.Close(fd));
+
+        Assert.Equal(Errno.OK, bed.ServerProc.Stat("/export/d/f", out var st));
+        Assert.Equal(data.Length, st!.Size);
+        Assert.Equal(Errno.OK, bed.ServerProc.Open("/export/d/f", OFlags.O_RDONLY, 0, out int sfd));
+        var back = new byte[data.Length + 10];
+        Assert.Equal(Errno.OK, bed.ServerProc.Pread(sfd, back, 0, out n));
+        Assert.Equal(data.Length, n);
+        Assert.True(back.AsSpan(0, n).SequenceEqual(data));
+        bed.ServerProc.Close(sfd);
+
+        Assert.Equal(Errno.OK, p.Open("/mnt/d/f", OFlags.O_RDONLY, 0, out fd));
+        var mine = new byte[data.Length];
+        int total = 0;
+        while (total < mine.Length)
+        {
+            Assert.Equal(Errno.OK, p.Read(fd, mine.AsMemory(total, Math.Min(100_000, mine.Length - total)), out n));
+            if (n == 0)
+                break;
+            total += n;
+        }
+        Assert.Equal(data.Length, total);
+        Assert.True(mine.AsSpan().SequenceEqual(data));
+        Assert.Equal(Errno.OK, p.Close(fd));
+        Assert.Equal(Errno.OK, p.Umount("/mnt"));
+    }
+
+    private static void WriteFile(Process p, string path, byte[] data, OFlags extra = 0)
+    {
+        Assert.Equal(Errno.OK, p.Open(path, OFlags.O_CREAT | OFlags.O_WRONLY | OFlags.O_TRUNC | extra, 0x1A4, out int fd));
+        Assert.Equal(Errno.OK, p.Write(fd, data, out _));
+        Assert.Equal(Errno.OK, p.Close(fd));
+    }
+
+    private static string ReadText(Process p, string path)
+    {
+        Assert.Equal(Errno.OK, p.Open(path, OFlags.O_RDONLY, 0, out int fd));
+        var buf = new byte[4096];
+        Assert.Equal(Errno.OK, p.Read(fd, buf, out int n));
+        Assert.Equal(Errno.OK, p.Close(fd));
+        return Encoding.UTF8.GetString(buf, 0, n);
+    }
+
+    [Fact]
+    public void Close_to_open_a_second_client_sees_what_the_first_closed_despite_its_attribute_cache()
+    {
+        using var bed = new TestBed();
+        var a = bed.Client;
+        var b = bed.NewClient("client-b");
+        Assert.Equal(Errno.OK, bed.Mount(options: "actimeo=600"));
+        Assert.Equal(Errno.OK, bed.Mount(options: "actimeo=600", p: b));
+        WriteFile(a, "/mnt/shared", Encoding.UTF8.GetBytes("version one"));
+        Assert.Equal("version one", ReadText(b, "/mnt/shared"));
+        WriteFile(a, "/mnt/shared", Encoding.UTF8.GetBytes("version two, longer"));
+        Assert.Equal("version two, longer", ReadText(b, "/mnt/shared"));
+    }
+
+    [Fact]
+    public void The_attribute_cache_answers_stat_without_the_server_until_it_expires_and_noac_always_asks()
+    {
+        using var bed = new TestBed();
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount(options: "actimeo=600"));
+        Assert.Equal(Errno.OK, p.Mkdir("/mnt2", 0x1ED));
+        Assert.Equal(Errno.OK, bed.Mount("/mnt2", "noac"));
+        WriteFile(bed.ServerProc, "/export/f", new byte[10]);
+        Assert.Equal(Errno.OK, p.Stat("/mnt/f", out var st));
+        Assert.Equal(10, st!.Size);
+        Assert.Equal(Errno.OK, p.Stat("/mnt/f", out st));   // the name is cached now, and the search permission with it
+        Assert.Equal(Errno.OK, p.Stat("/mnt2/f", out st));
+        WriteFile(bed.ServerProc, "/export/f", new byte[20]);
+        long calls = bed.Server.Rpc!.Calls;
+        Assert.Equal(Errno.OK, p.Stat("/mnt/f", out st));
+        Assert.Equal(10, st!.Size);
+        Assert.Equal(calls, bed.Server.Rpc.Calls);
+        Assert.Equal(Errno.OK, p.Stat("/mnt2/f", out st));
+        Assert.Equal(20, st!.Size);
+    }
+
+    [Fact]
+    public void A_soft_mount_returns_etimedout_after_its_retries_when_the_server_host_is_down_and_recovers_after_restart()
+    {
+        using var bed = new TestBed();
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount(options: "soft,timeo=1,retrans=2,noac"));
+        WriteFile(p, "/mnt/f", Encoding.UTF8.GetBytes("before the crash"));
+        var server = bed.Sim!.Host("server")!;
+        server.Crash();
+        var t0 = DateTime.UtcNow;
+        Assert.Equal(Errno.ETIMEDOUT, p.Stat("/mnt/f", out _));
+        Assert.True(DateTime.UtcNow - t0 >= TimeSpan.FromMilliseconds(100 + 200 + 400 - 20));
+        server.Restart();
+        TestBed.Check(bed.Server.Start());
+        Assert.Equal("before the crash", ReadText(p, "/mnt/f"));
+    }
+
+    [Fact]
+    public void A_hard_mount_waits_for_the_server_to_come_back()
+    {
+        using var bed = new TestBed();
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount(options: "hard,timeo=1,noac"));
+        WriteFile(p, "/mnt/f", new byte[5]);
+        var server = bed.Sim!.Host("server")!;
+        server.Crash();
+        var stat = new Background(() => p.Stat("/mnt/f", out _));
+        Assert.False(stat.Join(700));
+        server.Restart();
+        TestBed.Check(bed.Server.Start());
+        Assert.True(stat.Join(30_000));
+        Assert.Equal(Errno.OK, stat.Result);
+    }
+
+    [Fact]
+    public void The_client_reconnects_after_a_tcp_server_restarts_on_its_ports()
+    {
+        using var bed = new TestBed(tcp: true);
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount(options: "soft,timeo=2,retrans=4,noac"));
+        WriteFile(p, "/mnt/f", Encoding.UTF8.GetBytes("kept"));
+        bed.Server.Crash();
+        TestBed.Check(bed.Server.Start());
+        Assert.Equal("kept", ReadText(p, "/mnt/f"));
+        WriteFile(p, "/mnt/g", Encoding.UTF8.GetBytes("new"));
+        Assert.Equal(Errno.OK, bed.ServerProc.Stat("/export/g", out _));
+    }
+
+    [Fact]
+    public void Unstable_writes_are_sent_again_when_the_commit_shows_the_server_restarted()
+    {
+        using var bed = new TestBed();
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount(options: "hard,timeo=2"));
+        Assert.Equal(Errno.OK, p.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd));
+        var data = new byte[3 << 20];
+        new Random(1).NextBytes(data);
+        Assert.Equal(Errno.OK, p.Write(fd, data, out _));
+        long before = bed.Server.Nfs.WriteBytes;
+        bed.Server.Crash();
+        TestBed.Check(bed.Server.Start());
+        Assert.Equal(Errno.OK, p.Close(fd));
+        Assert.True(bed.Server.Nfs.WriteBytes >= before + data.Length, "the uncommitted data was not written again");
+        Assert.Equal(Errno.OK, bed.ServerProc.Stat("/export/f", out var st));
+        Assert.Equal(data.Length, st!.Size);
+    }
+
+    [Fact]
+    public void On_a_lossy_network_retransmissions_and_the_duplicate_request_cache_keep_every_operation_exactly_once()
+    {
+        using var bed = new TestBed(seed: 77, profile: new Net.SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(2), 0.15));
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount(options: "hard,timeo=1"));
+        for (int i = 0; i < 40; i++)
+        {
+            Assert.Equal(Errno.OK, p.Mkdir($"/mnt/d{i}", 0x1ED));
+            WriteFile(p, $"/mnt/d{i}/f", Encoding.UTF8.GetBytes($"file {i}"), OFlags.O_EXCL);
+            Assert.Equal(Errno.OK, p.Rename($"/mnt/d{i}/f", $"/mnt/d{i}/g"));
+            Assert.Equal(Errno.OK, p.Unlink($"/mnt/d{i}/g"));
+            Assert.Equal(Errno.OK, p.Rmdir($"/mnt/d{i}"));
+        }
+        Assert.True(bed.Server.Rpc!.DuplicateHits > 0, "the network lost nothing that mattered: raise the loss");
+    }
+
+    [Fact]
+    public void Mount_refuses_bad_specs_options_unknown_paths_and_clients_not_allowed()
+    {
+        using var bed = new TestBed(export: new Server.ExportOptions { Path = "/export", Clients = ["client"] });
+        var p = bed.Client;
+        Assert.Equal(Errno.EINVAL, p.Mount("no-colon", "/mnt", "nfs"));
+        Assert.Equal(Errno.EINVAL, p.Mount("server:/export", "/mnt", "nfs", options: "bogus=1"));
+        Assert.Equal(Errno.EINVAL, p.Mount("server:/export", "/mnt", "nfs", options: "vers=4"));
+        Assert.Equal(Errno.EINVAL, p.Mount("server:/export", "/mnt", "nfs", options: "soft,hard"));
+        Assert.Equal(Errno.ENOENT, p.Mount("server:/nowhere", "/mnt", "nfs", options: bed.Ports));
+        var other = bed.NewClient("other");
+        Assert.Equal(Errno.EACCES, bed.Mount(p: other));
+        Assert.Equal(Errno.OK, p.Mount("server:/export", "/mnt", "nfs", options: "soft,timeo=2,retrans=2"));   // through the portmapper
+        Assert.Equal(Errno.OK, p.Umount("/mnt"));
+        bed.Sim!.Host("server")!.Crash();
+        Assert.Equal(Errno.ETIMEDOUT, p.Mount("server:/export", "/mnt", "nfs", options: "soft,timeo=1,retrans=1," + bed.Ports));
+    }
+
+    [Fact]
+    public void Unmount_is_busy_while_a_file_is_open_and_a_forced_unmount_frees_a_hung_hard_mount()
+    {
+        using var bed = new TestBed();
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount(options: "hard,timeo=1"));
+        Assert.Equal(Errno.OK, p.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        Assert.Equal(Errno.EBUSY, p.Umount("/mnt"));
+        Assert.Equal(Errno.OK, p.Close(fd));
+        bed.Sim!.Host("server")!.Crash();
+        var hung = new Background(() => p.Stat("/mnt/g", out _));
+        Assert.False(hung.Join(300));
+        Assert.Equal(Errno.OK, p.Umount("/mnt", UnmountFlags.MS_FORCE));
+        Assert.True(hung.Join(10_000));
+        Assert.Equal(Errno.EIO, hung.Result);
+    }
+
+    [Fact]
+    public void Names_attributes_links_and_directories_look_the_same_through_nfs_as_on_the_server()
+    {
+        using var bed = new TestBed();
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount());
+        Assert.Equal(Errno.OK, p.Mkdir("/mnt/a", 0x1C0));
+        WriteFile(p, "/mnt/a/f", new byte[1234]);
+        Assert.Equal(Errno.OK, p.Link("/mnt/a/f", "/mnt/a/hard"));
+        Assert.Equal(Errno.OK, p.Symlink("f", "/mnt/a/sym"));
+        Assert.Equal(Errno.OK, p.Readlink("/mnt/a/sym", out var target));
+        Assert.Equal("f", target);
+        Assert.Equal(Errno.OK, p.Stat("/mnt/a/sym", out var viaLink));
+        Assert.Equal(1234, viaLink!.Size);
+        Assert.Equal(Errno.OK, p.Truncate("/mnt/a/f", 100));
+        Assert.Equal(Errno.OK, p.Chmod("/mnt/a/f", 0x124));
+        Assert.Equal(Errno.EACCES, p.Truncate("/mnt/a/f", 0));
+        foreach (var name in new[] { "a", "a/f", "a/hard" })
+        {
+            Assert.Equal(Errno.OK, p.Stat("/mnt/" + name, out var mine));
+            Assert.Equal(Errno.OK, bed.ServerProc.Stat("/export/" + name, out var theirs));
+            Assert.Equal((theirs!.Ino, theirs.Mode, theirs.Nlink, theirs.Size, theirs.Uid, theirs.Mtime),
+                (mine!.Ino, mine.Mode, mine.Nlink, mine.Size, mine.Uid, mine.Mtime));
+        }
+        Assert.Equal(Errno.EEXIST, p.Mkdir("/mnt/a", 0x1ED));
+        Assert.Equal(Errno.ENOTEMPTY, p.Rmdir("/mnt/a"));
+        Assert.Equal(Errno.EISDIR, p.Unlink("/mnt/a"));
+        Assert.Equal(Errno.ENOENT, p.Stat("/mnt/a/none", out _));
+        Assert.Equal(Errno.OK, p.Statvfs("/mnt", out var sv));
+        Assert.Equal("nfs", sv!.Basetype);
+    }
+
+    [Fact]
+    public void Three_hosts_on_one_simulated_network_share_one_export()
+    {
+        using var bed = new TestBed();
+        var clients = new[] { bed.Client, bed.NewClient("c2"), bed.NewClient("c3") };
+        foreach (var c in clients)
+            Assert.Equal(Errno.OK, bed.Mount(p: c, options: "noac"));
+        Parallel.For(0, clients.Length, i => WriteFile(clients[i], $"/mnt/from-{i}", Encoding.UTF8.GetBytes($"host {i}")));
+        for (int i = 0; i < clients.Length; i++)
+            for (int j = 0; j < clients.Length; j++)
+                Assert.Equal($"host {j}", ReadText(clients[i], $"/mnt/from-{j}"));
+    }
+
+    /// <summary>A system call running on a thread of its own, for tests that need one to block.</summary>
+    private sealed class Background
+    {
+        private readonly Thread _t;
+
+        public Background(Func<Errno> call)
+        {
+            _t = new Thread(() => Result = call()) { IsBackground = true };
+            _t.Start();
+        }
+
+        public Errno Result { get; private set; } = Errno.EINTR;
+
+        public bool Join(int ms) => _t.Join(ms);
+    }
+}

@@ -1,0 +1,218 @@
+// Tests of ONC RPC: the dispatcher's answers to every kind of call, record marking, and the
+// client's matching, retransmission and reconnection -- over real TCP and the simulated network.
+using UnixVfs.Core;
+using UnixVfs.Nfs.Net;
+using UnixVfs.Nfs.Portmap;
+using UnixVfs.Nfs.Rpc;
+using UnixVfs.Nfs.Xdr;
+
+namespace UnixVfs.Nfs.Tests;
+
+public class RpcTests
+{
+    private static (RpcServer Server, Portmapper Pmap, int Port) TcpPortmapper()
+    {
+        var pm = new Portmapper(_ => true);
+        var s = new RpcServer();
+        s.Register(pm.ToProgram());
+        Assert.Equal(Errno.OK, s.Listen(TcpNetwork.Default, "127.0.0.1", 0, out int port));
+        return (s, pm, port);
+    }
+
+    private static readonly RpcClientOptions Fast = new() { Timeout = TimeSpan.FromMilliseconds(200), Retrans = 2 };
+
+    [Fact]
+    public void The_portmapper_answers_getport_for_what_was_registered()
+    {
+        var (s, pm, port) = TcpPortmapper();
+        try
+        {
+            pm.Set(new PmapMapping(100003, 3, Portmapper.IPPROTO_TCP, 2049));
+            Assert.Equal(Errno.OK, PortmapClient.GetPort(TcpNetwork.Default, "127.0.0.1", port, 100003, 3, Fast, out int p));
+            Assert.Equal(2049, p);
+            Assert.Equal(Errno.ENOENT, PortmapClient.GetPort(TcpNetwork.Default, "127.0.0.1", port, 100005, 3, Fast, out _));
+        }
+        finally { s.Shutdown(abort: false); }
+    }
+
+    [Fact]
+    public void Unknown_program_version_procedure_and_rpc_version_get_their_rfc_answers()
+    {
+        var (s, _, port) = TcpPortmapper();
+        try
+        {
+            using var raw = new RawRpc(port);
+            var h = raw.Roundtrip(RawRpc.Call(1, 999999, 1, 0), out _);
+            Assert.Equal((ReplyStat.MSG_ACCEPTED, AcceptStat.PROG_UNAVAIL), (h.Stat, h.Accept));
+            h = raw.Roundtrip(RawRpc.Call(2, Portmapper.Program, 7, 0), out _);
+            Assert.Equal((AcceptStat.PROG_MISMATCH, 2u, 2u), (h.Accept, h.Low, h.High));
+            h = raw.Roundtrip(RawRpc.Call(3, Portmapper.Program, 2, 99), out _);
+            Assert.Equal(AcceptStat.PROC_UNAVAIL, h.Accept);
+            h = raw.Roundtrip(RawRpc.Call(4, Portmapper.Program, 2, 0, rpcvers: 3), out _);
+            Assert.Equal((ReplyStat.MSG_DENIED, RejectStat.RPC_MISMATCH, 2u, 2u), (h.Stat, h.Reject, h.Low, h.High));
+            h = raw.Roundtrip(RawRpc.Call(5, Portmapper.Program, 2, 3, w => w.WriteUInt32(1)), out _);
+            Assert.Equal(AcceptStat.GARBAGE_ARGS, h.Accept);
+            h = raw.Roundtrip(RawRpc.Call(6, Portmapper.Program, 2, 0, cred: new OpaqueAuth(AuthFlavor.AUTH_SYS, new byte[] { 1, 2, 3, 4 })), out _);
+            Assert.Equal((ReplyStat.MSG_DENIED, RejectStat.AUTH_ERROR, AuthStat.AUTH_BADCRED), (h.Stat, h.Reject, h.Auth));
+            h = raw.Roundtrip(RawRpc.Call(7, Portmapper.Program, 2, 0, cred: new OpaqueAuth((AuthFlavor)12345, ReadOnlyMemory<byte>.Empty)), out _);
+            Assert.Equal(AuthStat.AUTH_BADCRED, h.Auth);
+            h = raw.Roundtrip(RawRpc.Call(8, Portmapper.Program, 2, 0), out _);
+            Assert.True(h.Success);
+            Assert.Equal(8u, h.Xid);
+        }
+        finally { s.Shutdown(abort: false); }
+    }
+
+    [Fact]
+    public void A_call_sent_in_many_fragments_is_one_record()
+    {
+        var (s, pm, port) = TcpPortmapper();
+        try
+        {
+            pm.Set(new PmapMapping(100005, 3, Portmapper.IPPROTO_TCP, 635));
+            using var raw = new RawRpc(port);
+            var call = RawRpc.Call(9, Portmapper.Program, 2, Portmapper.PMAPPROC_GETPORT,
+                w => new PmapMapping(100005, 3, Portmapper.IPPROTO_TCP, 0).Encode(w));
+            raw.Send(call, fragment: 3);
+            var reply = raw.Receive()!;
+            Assert.True(RpcReplyHeader.TryDecode(reply, out var h) && h.Success);
+            var r = new XdrReader(reply.AsSpan(h.ResultsOffset));
+            Assert.Equal(635u, r.ReadUInt32());
+        }
+        finally { s.Shutdown(abort: false); }
+    }
+
+    [Fact]
+    public void A_record_mark_over_the_maximum_closes_that_connection_only()
+    {
+        var (s, _, port) = TcpPortmapper();
+        try
+        {
+            using var bad = new RawRpc(port);
+            using var good = new RawRpc(port);
+            bad.SendRaw([0xFF, 0xFF, 0xFF, 0xF0]);
+            Assert.True(bad.ClosedByPeer());
+            Assert.True(good.Roundtrip(RawRpc.Call(1, Portmapper.Program, 2, 0), out _).Success);
+        }
+        finally { s.Shutdown(abort: false); }
+    }
+
+    [Fact]
+    public void A_record_cut_short_by_the_client_closing_leaves_the_server_serving_others()
+    {
+        var (s, _, port) = TcpPortmapper();
+        try
+        {
+            using (var bad = new RawRpc(port))
+            {
+                bad.SendRaw([0x80, 0, 0, 100, 1, 2, 3]);
+            }
+            using var bad2 = new RawRpc(port);
+            bad2.SendRaw(new byte[] { 0x80, 0, 0, 12 }.Concat(new byte[12]).ToArray()); // xid 0, msg_type 0, then cut: no reply, kept open
+            using var good = new RawRpc(port);
+            Assert.True(good.Roundtrip(RawRpc.Call(1, Portmapper.Program, 2, 0), out _).Success);
+            Assert.True(s.Dropped >= 1);
+        }
+        finally { s.Shutdown(abort: false); }
+    }
+
+    [Fact]
+    public void A_soft_client_gives_up_with_etimedout_when_nothing_answers()
+    {
+        var net = new SimNetwork(1);
+        var a = net.AddHost("a");
+        var b = net.AddHost("b");
+        var s = new RpcServer();
+        s.Register(new Portmapper(_ => true).ToProgram());
+        Assert.Equal(Errno.OK, s.Listen(b, "b", 111, out _));
+        var c = new RpcClient(a, "b", 111, Portmapper.Program, 2, new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(50), Retrans = 3 });
+        Assert.Equal(Errno.OK, c.Call(c.NewCall(0, OpaqueAuth.None), out var warm));
+        warm.Release();
+        net.Partition(["a"], ["b"]);
+        var start = DateTime.UtcNow;
+        Assert.Equal(Errno.ETIMEDOUT, c.Call(c.NewCall(0, OpaqueAuth.None), out _));
+        Assert.True(DateTime.UtcNow - start >= TimeSpan.FromMilliseconds(50 + 100 + 200 + 400 - 5));
+        net.Heal();
+        Assert.Equal(Errno.OK, c.Call(c.NewCall(0, OpaqueAuth.None), out var res));
+        res.Release();
+        c.Close();
+        s.Shutdown(abort: true);
+    }
+
+    [Fact]
+    public void A_lossy_network_is_survived_by_retransmission_and_the_same_seed_loses_the_same_records()
+    {
+        List<SimRecordEvent> Run()
+        {
+            var net = new SimNetwork(1234, profile: new SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), 0.3));
+            var events = new List<SimRecordEvent>();
+            net.RecordSent += e => events.Add(e);
+            var a = net.AddHost("a");
+            var b = net.AddHost("b");
+            var s = new RpcServer();
+            s.Register(new Portmapper(_ => true).ToProgram());
+            Assert.Equal(Errno.OK, s.Listen(b, "b", 111, out _));
+            var c = new RpcClient(a, "b", 111, Portmapper.Program, 2, new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(30), Hard = true });
+            for (int i = 0; i < 30; i++)
+            {
+                Assert.Equal(Errno.OK, c.Call(c.NewCall(0, OpaqueAuth.None), out var res));
+                res.Release();
+            }
+            Assert.True(c.Retransmits > 0);
+            c.Close();
+            s.Shutdown(abort: true);
+            lock (events)
+                return events.ToList();
+        }
+        var first = Run();
+        var second = Run();
+        Assert.Contains(first, e => e.Fate == SimFate.Lost);
+        Assert.Equal(first.Select(e => (e.From, e.To, e.Seq, e.Fate)), second.Select(e => (e.From, e.To, e.Seq, e.Fate)));
+    }
+
+    [Fact]
+    public void A_client_reconnects_after_the_server_host_crashes_and_restarts()
+    {
+        var net = new SimNetwork(7);
+        var a = net.AddHost("a");
+        var b = net.AddHost("b");
+        RpcServer Start()
+        {
+            var s = new RpcServer();
+            s.Register(new Portmapper(_ => true).ToProgram());
+            Assert.Equal(Errno.OK, s.Listen(b, "b", 111, out _));
+            return s;
+        }
+        var s1 = Start();
+        var c = new RpcClient(a, "b", 111, Portmapper.Program, 2, new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(50), Retrans = 3 });
+        Assert.Equal(Errno.OK, c.Call(c.NewCall(0, OpaqueAuth.None), out var r1));
+        r1.Release();
+        b.Crash();
+        Assert.Equal(Errno.ETIMEDOUT, c.Call(c.NewCall(0, OpaqueAuth.None), out _));
+        b.Restart();
+        var s2 = Start();
+        Assert.Equal(Errno.OK, c.Call(c.NewCall(0, OpaqueAuth.None), out var r2));
+        r2.Release();
+        Assert.True(c.Reconnects >= 1);
+        c.Close();
+        s1.Shutdown(true);
+        s2.Shutdown(true);
+    }
+
+    [Fact]
+    public void A_client_reconnects_after_a_tcp_server_restarts_on_the_same_port()
+    {
+        var (s1, _, port) = TcpPortmapper();
+        var c = new RpcClient(TcpNetwork.Default, "127.0.0.1", port, Portmapper.Program, 2, new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(100), Retrans = 5 });
+        Assert.Equal(Errno.OK, c.Call(c.NewCall(0, OpaqueAuth.None), out var r1));
+        r1.Release();
+        s1.Shutdown(abort: true);
+        var s2 = new RpcServer();
+        s2.Register(new Portmapper(_ => true).ToProgram());
+        Assert.Equal(Errno.OK, s2.Listen(TcpNetwork.Default, "127.0.0.1", port, out _));
+        Assert.Equal(Errno.OK, c.Call(c.NewCall(0, OpaqueAuth.None), out var r2));
+        r2.Release();
+        c.Close();
+        s2.Shutdown(abort: false);
+    }
+}
