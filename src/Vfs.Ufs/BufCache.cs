@@ -34,14 +34,13 @@ internal sealed class BufCache
 
     private readonly object _lock = new();
     private readonly Dictionary<long, Buf> _hash = new();
-    private Buf? _dirtyHead;
-    private int _dirtyCount;
+    private readonly LinkedList<Buf> _lru = new();
+    private readonly LinkedList<Buf> _dirty = new();
     private readonly Stack<byte[]> _spare = new();
     private readonly Comparison<Buf> _byBlkno = static (a, b) => a.Blkno.CompareTo(b.Blkno);
     private readonly IBlockDevice _dev;
     private readonly int _bsize, _frag, _fshift;
     private readonly long _devBytes;
-    private Buf? _lruHead, _lruTail;
     private long _allocated;
 
     public BufCache(IBlockDevice dev, Fs fs, long budget)
@@ -65,7 +64,7 @@ internal sealed class BufCache
     public long Allocated { get { lock (_lock) return _allocated; } }
 
     /// <summary>Dirty buffers now.</summary>
-    public int DirtyCount { get { lock (_lock) return _dirtyCount; } }
+    public int DirtyCount { get { lock (_lock) return _dirty.Count; } }
 
     /// <summary>Lookups answered from the cache, and device reads and writes issued (with bytes).</summary>
     public long Hits, Misses, DeviceReads, DeviceWrites, BytesRead, BytesWritten;
@@ -272,7 +271,7 @@ internal sealed class BufCache
         lock (_lock)
         {
             var list = new List<Buf>();
-            for (var bp = _dirtyHead; bp is not null; bp = bp.DirtyNext)
+            foreach (var bp in _dirty)
                 if (bp.Refs == 0 && which(bp))
                     list.Add(bp);
             list.Sort(_byBlkno);
@@ -303,10 +302,9 @@ internal sealed class BufCache
         lock (_lock)
         {
             _hash.Clear();
-            _dirtyHead = null;
-            _dirtyCount = 0;
+            _dirty.Clear();
             _spare.Clear();
-            _lruHead = _lruTail = null;
+            _lru.Clear();
             _allocated = 0;
         }
     }
@@ -371,7 +369,7 @@ internal sealed class BufCache
             Refs = 1,
         };
         _hash.Add(blkno, b);
-        Append(b);
+        _lru.AddLast(b.LruNode);
         bp = b;
         return Errno.OK;
     }
@@ -384,8 +382,9 @@ internal sealed class BufCache
     {
         data = null;
         var err = Errno.ENOBUFS;
-        for (var bp = _lruHead; bp is not null; bp = bp.Next)
+        for (var node = _lru.First; node is not null; node = node.Next)
         {
+            var bp = node.Value;
             if (bp.Refs > 0)
                 continue;
             if (bp.IsDirty)
@@ -429,37 +428,21 @@ internal sealed class BufCache
 
     private void AddDirty(Buf bp)
     {
-        if (bp.OnDirtyList)
-            return;
-        bp.DirtyPrev = null;
-        bp.DirtyNext = _dirtyHead;
-        if (_dirtyHead is not null)
-            _dirtyHead.DirtyPrev = bp;
-        _dirtyHead = bp;
-        bp.OnDirtyList = true;
-        _dirtyCount++;
+        if (bp.DirtyNode.List is null)
+            _dirty.AddLast(bp.DirtyNode);
     }
 
     private void RemoveDirty(Buf bp)
     {
-        if (!bp.OnDirtyList)
-            return;
-        if (bp.DirtyPrev is null)
-            _dirtyHead = bp.DirtyNext;
-        else
-            bp.DirtyPrev.DirtyNext = bp.DirtyNext;
-        if (bp.DirtyNext is not null)
-            bp.DirtyNext.DirtyPrev = bp.DirtyPrev;
-        bp.DirtyPrev = bp.DirtyNext = null;
-        bp.OnDirtyList = false;
-        _dirtyCount--;
+        if (bp.DirtyNode.List is not null)
+            _dirty.Remove(bp.DirtyNode);
     }
 
     private void Remove(Buf bp)
     {
         RemoveDirty(bp);
         _hash.Remove(bp.Blkno);
-        Unlink(bp);
+        _lru.Remove(bp.LruNode);
         _spare.Push(bp.Data);
         _allocated -= _bsize;
         bp.Flags = BufFlags.None;
@@ -467,33 +450,9 @@ internal sealed class BufCache
 
     private void Touch(Buf bp)
     {
-        if (ReferenceEquals(_lruTail, bp))
+        if (ReferenceEquals(_lru.Last, bp.LruNode))
             return;
-        Unlink(bp);
-        Append(bp);
-    }
-
-    private void Append(Buf bp)
-    {
-        bp.Prev = _lruTail;
-        bp.Next = null;
-        if (_lruTail is null)
-            _lruHead = bp;
-        else
-            _lruTail.Next = bp;
-        _lruTail = bp;
-    }
-
-    private void Unlink(Buf bp)
-    {
-        if (bp.Prev is null)
-            _lruHead = bp.Next;
-        else
-            bp.Prev.Next = bp.Next;
-        if (bp.Next is null)
-            _lruTail = bp.Prev;
-        else
-            bp.Next.Prev = bp.Prev;
-        bp.Prev = bp.Next = null;
+        _lru.Remove(bp.LruNode);
+        _lru.AddLast(bp.LruNode);
     }
 }

@@ -210,6 +210,16 @@ internal static partial class UfsVnops
         return Errno.OK;
     }
 
+    /// <summary>OK when <paramref name="name"/> may be made in <paramref name="dp"/>: it can be searched and the name is free. Returns OK, EACCES, EEXIST, EIO. Caller holds dp.Lock.</summary>
+    private static Errno CheckAbsent(Inode dp, string name, Cred cr)
+    {
+        var err = AccessLocked(dp, AccessMode.VEXEC, cr);
+        if (err != Errno.OK)
+            return err;
+        err = UfsDir.Lookup(dp, name, out _, out _);
+        return err == Errno.OK ? Errno.EEXIST : err == Errno.ENOENT ? Errno.OK : err;
+    }
+
     private static Errno UfsMkdir(Vnode dvp, string dirname, Vattr vap, out Vnode? vp, Cred cr, CallerContext? ct)
     {
         vp = null;
@@ -219,12 +229,7 @@ internal static partial class UfsVnops
         var dp = VTOI(dvp);
         lock (dp.Lock)
         {
-            if ((err = AccessLocked(dp, AccessMode.VEXEC, cr)) != Errno.OK)
-                return err;
-            err = UfsDir.Lookup(dp, dirname, out _, out _);
-            if (err == Errno.OK)
-                return Errno.EEXIST;
-            if (err != Errno.ENOENT)
+            if ((err = CheckAbsent(dp, dirname, cr)) != Errno.OK)
                 return err;
             var dvap = vap.Clone();
             dvap.Type = VType.VDIR;
@@ -246,12 +251,7 @@ internal static partial class UfsVnops
         var dp = VTOI(dvp);
         lock (dp.Lock)
         {
-            if ((err = AccessLocked(dp, AccessMode.VEXEC, cr)) != Errno.OK)
-                return err;
-            err = UfsDir.Lookup(dp, linkname, out _, out _);
-            if (err == Errno.OK)
-                return Errno.EEXIST;
-            if (err != Errno.ENOENT)
+            if ((err = CheckAbsent(dp, linkname, cr)) != Errno.OK)
                 return err;
             var lvap = vap.Clone();
             lvap.Type = VType.VLNK;
@@ -435,10 +435,7 @@ internal static partial class UfsVnops
                 return err;
             if (dp.Din.Nlink <= 0)
                 return Errno.ENOENT;
-            err = UfsDir.Lookup(dp, tnm, out _, out _);
-            if (err == Errno.OK)
-                return Errno.EEXIST;
-            if (err != Errno.ENOENT)
+            if ((err = CheckAbsent(dp, tnm, cr)) != Errno.OK)
                 return err;
             lock (ip.Lock)
             {

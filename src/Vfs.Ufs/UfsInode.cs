@@ -37,6 +37,7 @@ internal sealed class Inode
     {
         Ump = ump;
         Number = number;
+        LruNode = new(this);
     }
 
     /// <summary><c>i_ump</c>.</summary>
@@ -60,9 +61,8 @@ internal sealed class Inode
     /// <summary>The logical block after the last one read: a read that starts there is sequential and reads ahead.</summary>
     public long NextReadLbn;
 
-    /// <summary>The inode cache's LRU links (idle inodes only). Under the cache lock.</summary>
-    internal Inode? LruPrev, LruNext;
-    internal bool OnLru;
+    /// <summary>The inode's place on the inode cache's list of idle inodes. Under the cache lock.</summary>
+    internal readonly LinkedListNode<Inode> LruNode;
 
     /// <summary>The inode's lock (<c>i_lock</c>): protects the dinode and the file's blocks.</summary>
     public object Lock => this;
@@ -115,8 +115,7 @@ internal sealed class Icache
 
     private readonly UfsMount _ump;
     private readonly Dictionary<uint, Inode> _hash = new();
-    private Inode? _lruHead, _lruTail;
-    private int _idle;
+    private readonly LinkedList<Inode> _idle = new();
 
     public Icache(UfsMount ump) => _ump = ump;
 
@@ -239,8 +238,8 @@ internal sealed class Icache
                 ip.Flag |= InodeFlags.IN_RECLAIM;
                 return ip;
             }
-            Idle(ip);
-            while (_idle > MaxIdle && _lruHead is { } oldest)
+            _idle.AddLast(ip.LruNode);
+            while (_idle.Count > MaxIdle && _idle.First!.Value is { } oldest)
             {
                 Unidle(oldest);
                 if ((oldest.Flag & InodeFlags.IN_MODIFIED) != 0)
@@ -272,33 +271,9 @@ internal sealed class Icache
             return _hash.Values.Any(ip => ip.Vnode.Count > (ip.Number == Fs.RootIno ? 1 : 0));
     }
 
-    private void Idle(Inode ip)
-    {
-        ip.LruPrev = _lruTail;
-        ip.LruNext = null;
-        if (_lruTail is null)
-            _lruHead = ip;
-        else
-            _lruTail.LruNext = ip;
-        _lruTail = ip;
-        ip.OnLru = true;
-        _idle++;
-    }
-
     private void Unidle(Inode ip)
     {
-        if (!ip.OnLru)
-            return;
-        if (ip.LruPrev is null)
-            _lruHead = ip.LruNext;
-        else
-            ip.LruPrev.LruNext = ip.LruNext;
-        if (ip.LruNext is null)
-            _lruTail = ip.LruPrev;
-        else
-            ip.LruNext.LruPrev = ip.LruPrev;
-        ip.LruPrev = ip.LruNext = null;
-        ip.OnLru = false;
-        _idle--;
+        if (ip.LruNode.List is not null)
+            _idle.Remove(ip.LruNode);
     }
 }
