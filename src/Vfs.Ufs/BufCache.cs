@@ -12,7 +12,7 @@
 // I/O allocates nothing.
 //
 // CLUSTERING. Writes gather runs of adjacent dirty buffers (up to MaxCluster bytes) into one device
-// write, both when evicting and when flushing; Readahead reads a run of blocks that a file maps
+// write (IBlockDevice.WriteGather: pwritev, no copying), both when evicting and when flushing; Readahead reads a run of blocks that a file maps
 // contiguously in one device read. Large sequential I/O therefore reaches the device in large requests.
 //
 // ORDER ON SYNC. Flush(data first) then the device's flush, then metadata and a second flush: a file's
@@ -36,6 +36,8 @@ internal sealed class BufCache
     private readonly Dictionary<long, Buf> _hash = new();
     private readonly LinkedList<Buf> _lru = new();
     private readonly LinkedList<Buf> _dirty = new();
+    private readonly List<ReadOnlyMemory<byte>> _gather = new();
+    private readonly List<Buf> _run = new();
     private readonly Stack<byte[]> _spare = new();
     private readonly Comparison<Buf> _byBlkno = static (a, b) => a.Blkno.CompareTo(b.Blkno);
     private readonly IBlockDevice _dev;
@@ -309,29 +311,15 @@ internal sealed class BufCache
         }
     }
 
-    /// <summary>Writes list[start..start+count) (adjacent blocks) with one device write. Caller holds the lock.</summary>
+    /// <summary>Writes list[start..start+count) (adjacent blocks) with one gathered device write. Caller holds the lock.</summary>
     private Errno WriteRun(List<Buf> list, int start, int count)
     {
-        Errno err;
         long off = list[start].Blkno << _fshift;
-        if (count == 1)
-            err = _dev.Write(off, list[start].Data.AsSpan(0, list[start].Size));
-        else
-        {
-            int bytes = 0;
-            for (int k = 0; k < count; k++)
-                bytes += list[start + k].Size;
-            var staging = ArrayPool<byte>.Shared.Rent(bytes);
-            int pos = 0;
-            for (int k = 0; k < count; k++)
-            {
-                var bp = list[start + k];
-                bp.Data.AsSpan(0, bp.Size).CopyTo(staging.AsSpan(pos));
-                pos += bp.Size;
-            }
-            err = _dev.Write(off, staging.AsSpan(0, bytes));
-            ArrayPool<byte>.Shared.Return(staging);
-        }
+        _gather.Clear();
+        for (int k = 0; k < count; k++)
+            _gather.Add(list[start + k].Data.AsMemory(0, list[start + k].Size));
+        var err = count == 1 ? _dev.Write(off, list[start].Data.AsSpan(0, list[start].Size)) : _dev.WriteGather(off, _gather);
+        _gather.Clear();
         if (err != Errno.OK)
             return err;
         DeviceWrites++;
@@ -359,7 +347,7 @@ internal sealed class BufCache
         }
         if (data is null)
         {
-            data = _spare.Count > 0 ? _spare.Pop() : GC.AllocateUninitializedArray<byte>(_bsize);
+            data = _spare.Count > 0 ? _spare.Pop() : GC.AllocateUninitializedArray<byte>(_bsize, pinned: true);
             _allocated += _bsize;
         }
         var b = new Buf(data)
@@ -420,10 +408,12 @@ internal sealed class BufCache
             hi += _frag;
             n++;
         }
-        var run = new List<Buf>(n);
+        _run.Clear();
         for (long b = lo; b <= hi; b += _frag)
-            run.Add(_hash[b]);
-        return WriteRun(run, 0, run.Count);
+            _run.Add(_hash[b]);
+        var err = WriteRun(_run, 0, _run.Count);
+        _run.Clear();
+        return err;
     }
 
     private void AddDirty(Buf bp)

@@ -205,7 +205,7 @@ internal sealed partial class FsckRun
     {
         if (d.Mode == 0)
         {
-            bool residue = d.Nlink != 0 || d.DiSize != 0 || d.Blocks != 0 || d.Db.Any(b => b != 0) || d.Ib.Any(b => b != 0);
+            bool residue = d.Nlink != 0 || d.DiSize != 0 || d.Blocks != 0 || ((ReadOnlySpan<long>)d.Db).IndexOfAnyExcept(0L) >= 0 || ((ReadOnlySpan<long>)d.Ib).IndexOfAnyExcept(0L) >= 0;
             if (residue && Problem($"PARTIALLY ALLOCATED INODE I={ino}", "CLEARED"))
                 ClearInode(ino);
             return;

@@ -42,6 +42,8 @@ internal static partial class UfsVnops
                 err = dp.Number == Fs.RootIno ? Ok(out ino) : UfsDir.DotDot(dp, out ino, out _);
             else
                 err = UfsDir.Lookup(dp, nm, out ino, out _);
+            if (err == Errno.ENOENT)
+                UfsDir.NoteAbsent(dp, nm);
             if (err != Errno.OK)
                 return err;
             if (ino == dp.Number)
@@ -88,7 +90,8 @@ internal static partial class UfsVnops
         {
             if ((err = AccessLocked(dp, AccessMode.VEXEC, cr)) != Errno.OK)
                 return err;
-            err = UfsDir.Lookup(dp, name, out uint ino, out _);
+            uint ino = 0;
+            err = UfsDir.KnownAbsent(dp, name) ? Errno.ENOENT : UfsDir.Lookup(dp, name, out ino, out _);
             if (err == Errno.OK)
             {
                 if (excl == VcExcl.EXCL)
@@ -214,7 +217,7 @@ internal static partial class UfsVnops
     private static Errno CheckAbsent(Inode dp, string name, Cred cr)
     {
         var err = AccessLocked(dp, AccessMode.VEXEC, cr);
-        if (err != Errno.OK)
+        if (err != Errno.OK || UfsDir.KnownAbsent(dp, name))
             return err;
         err = UfsDir.Lookup(dp, name, out _, out _);
         return err == Errno.OK ? Errno.EEXIST : err == Errno.ENOENT ? Errno.OK : err;
@@ -272,7 +275,7 @@ internal static partial class UfsVnops
                 {
                     // The name exists already; take it away again so that no half-made link is left.
                     if (UfsDir.Lookup(dp, linkname, out _, out int off) == Errno.OK)
-                        UfsDir.Remove(dp, off, linkname);
+                        UfsDir.Remove(dp, off);
                     ip.Din.Nlink = 0;
                 }
             }
@@ -323,7 +326,7 @@ internal static partial class UfsVnops
                 ip.Vnode.Rele();
                 return Errno.EPERM;
             }
-            if ((err = UfsDir.Remove(dp, off, nm)) != Errno.OK)
+            if ((err = UfsDir.Remove(dp, off)) != Errno.OK)
             {
                 ip.Vnode.Rele();
                 return err;
@@ -397,7 +400,7 @@ internal static partial class UfsVnops
                         return err;
                     if (!empty)
                         return Errno.ENOTEMPTY;
-                    if ((err = UfsDir.Remove(dp, off, nm)) != Errno.OK)
+                    if ((err = UfsDir.Remove(dp, off)) != Errno.OK)
                         return err;
                     ip.Din.Nlink = 0;
                     ip.Stamp(atime: false, mtime: false, ctime: true);

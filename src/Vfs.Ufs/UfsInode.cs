@@ -58,6 +58,12 @@ internal sealed class Inode
     /// <summary>The directory index of a large directory, built on first use (Dirhash.cs).</summary>
     public Dirhash? Dirhash;
 
+    /// <summary>For a directory: a count of changes to its entries, and the last name a lookup did not find there
+    /// with the count it was missed at -- so that the create that follows a failed lookup, the common case,
+    /// need not search again (the role of FreeBSD's i_offset hint). Under the inode's lock.</summary>
+    public long DirGen, MissGen = -1;
+    public string? MissName;
+
     /// <summary>The logical block after the last one read: a read that starts there is sequential and reads ahead.</summary>
     public long NextReadLbn;
 
@@ -78,6 +84,14 @@ internal sealed class Inode
         Din.Modrev++;
         Flag |= InodeFlags.IN_MODIFIED;
         return Iupdat();
+    }
+
+    /// <summary>Marks the dinode changed without copying it yet (a later Update, fsync or sync does); for changes made
+    /// many times within one operation, such as the block pointers a long write allocates.</summary>
+    public void MarkModified()
+    {
+        Din.Modrev++;
+        Flag |= InodeFlags.IN_MODIFIED;
     }
 
     /// <summary>ffs_update: copies the dinode into its inode block's buffer (a delayed write). Returns OK or EIO.</summary>
@@ -111,7 +125,7 @@ internal sealed class Inode
 internal sealed class Icache
 {
     /// <summary>How many idle (zero-hold) inodes stay cached before the oldest are dropped.</summary>
-    public const int MaxIdle = 16384;
+    public const int MaxIdle = 4096;
 
     private readonly UfsMount _ump;
     private readonly Dictionary<uint, Inode> _hash = new();

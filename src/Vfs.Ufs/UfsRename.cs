@@ -132,7 +132,7 @@ internal static partial class UfsVnops
             if (tip.IsDir)
                 dnlc.PurgeVp(tip.Vnode);
         }
-        if ((err = UfsDir.Remove(sdp, soff, snm)) != Errno.OK)
+        if ((err = UfsDir.Remove(sdp, soff)) != Errno.OK)
             return err;
         dnlc.Remove(sdvp, snm);
         dnlc.Remove(tdvp, tnm);

@@ -103,10 +103,12 @@ public class FuzzTests
                     continue;
                 regions.Add((off, Dinode.Size));
                 if (d.Type == Dinode.IFDIR)
-                    foreach (var b in d.Db.Where(b => b > 0 && b < fs.Size))
-                        regions.Add((fs.FsbToByte(b), (int)Math.Min(d.DiSize, fs.Fsize)));
-                foreach (var b in d.Ib.Where(b => b > 0 && b < fs.Size))
-                    regions.Add((fs.FsbToByte(b), fs.Bsize));
+                    foreach (long b in d.Db)
+                        if (b > 0 && b < fs.Size)
+                            regions.Add((fs.FsbToByte(b), (int)Math.Min(d.DiSize, fs.Fsize)));
+                foreach (long b in d.Ib)
+                    if (b > 0 && b < fs.Size)
+                        regions.Add((fs.FsbToByte(b), fs.Bsize));
             }
         }
         return regions;
