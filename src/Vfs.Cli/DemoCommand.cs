@@ -1,9 +1,10 @@
-// Vfs.Cli: `vfs demo` -- shows the layers working: a tmpfs mounted in a simulated host, a file
-// written and read back through the system calls, and the VOP trace of one write.
+// Vfs.Cli: `vfs demo [--figure N] [--keep]` -- the patent's six configurations (Figs. 5-10) end to end, each on
+// fresh UFS2 images in a temporary directory, with NFS over real TCP on 127.0.0.1. Each figure writes and reads
+// through the system calls, takes a copy down and back, checks that every copy is byte-identical and that every
+// image passes fsck, and prints a table of what it did. The exit status is non-zero if any check failed.
 using System.CommandLine;
-using System.Text;
 using Spectre.Console;
-using UnixVfs.Core;
+using UnixVfs.Cli.Demo;
 
 namespace UnixVfs.Cli;
 
@@ -11,47 +12,65 @@ internal static class DemoCommand
 {
     public static Command Build()
     {
-        var cmd = new Command("demo", "Run the demonstration: mount, write and read through the system-call layer, and trace the VOPs of one write");
-        cmd.SetAction(_ => Run());
+        var figure = new Option<int?>("--figure") { Description = "Run one figure (5-10) instead of all six" };
+        var keep = new Option<bool>("--keep") { Description = "Keep the UFS images (and print where they are)" };
+        var cmd = new Command("demo", "Run the patent's configurations (Figs. 5-10) end to end on UFS images and loopback NFS") { figure, keep };
+        cmd.SetAction(r => Run(r.GetValue(figure), r.GetValue(keep), AnsiConsole.Console));
         return cmd;
     }
 
-    private static int Run()
+    /// <summary>Runs the figures; returns the exit status (0 when every check passed, 1 otherwise, 2 for bad arguments).</summary>
+    public static int Run(int? only, bool keep, IAnsiConsole console)
     {
-        var kernel = new Kernel("demo-host");
-        var p = kernel.CreateProcess();
-        Check(p.Mkdir("/tmp", 0x1FF), "mkdir /tmp");
-        Check(p.Mount("swap", "/tmp", "tmpfs"), "mount -F tmpfs swap /tmp");
-        Check(p.Open("/tmp/hello.txt", OFlags.O_CREAT | OFlags.O_RDWR | OFlags.O_TRUNC, 0x1A4, out int fd), "open");
-
-        var tracer = new VopTracer();
-        kernel.Trace(tracer);
-        var text = Encoding.UTF8.GetBytes("Hello from the vnode layer\n");
-        Check(p.Write(fd, text, out _), "write");
-        kernel.Trace(null);
-
-        var buf = new byte[256];
-        Check(p.Pread(fd, buf, 0, out int n), "pread");
-        Check(p.Close(fd), "close");
-        Check(p.Stat("/tmp/hello.txt", out var st), "stat");
-
-        var table = new Table().AddColumn("step").AddColumn("result");
-        table.AddRow("mount -F tmpfs swap /tmp", "OK");
-        table.AddRow("write /tmp/hello.txt", $"{text.Length} bytes");
-        table.AddRow("read it back", Markup.Escape(Encoding.UTF8.GetString(buf, 0, n).TrimEnd()));
-        table.AddRow("stat", Markup.Escape($"{ModeBits.ToLsString(st!.Type, st.Perm)} size={st.Size} ino={st.Ino}"));
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("[bold]VOP trace of the write(2):[/]");
-        foreach (var ev in tracer.Events)
-            AnsiConsole.WriteLine("  " + ev);
-        bool ok = n == text.Length && buf.AsSpan(0, n).SequenceEqual(text);
-        AnsiConsole.MarkupLine(ok ? "[green]demo passed[/]" : "[red]demo FAILED: data read back differs[/]");
-        return ok ? 0 : 1;
+        var figures = Figure.All.Where(f => only is null || f.Number == only).ToList();
+        if (figures.Count == 0)
+        {
+            console.MarkupLine($"[red]vfs demo: there is no figure {only}; the figures are 5 to 10[/]");
+            return 2;
+        }
+        string dir = Path.Combine(Path.GetTempPath(), "vfs-demo-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var runs = new List<FigureRun>();
+        try
+        {
+            foreach (var f in figures)
+            {
+                FigureRun? run = null;
+                if (console.Profile.Capabilities.Interactive)
+                    console.Status().Start($"Fig. {f.Number}: {f.Title}", ctx =>
+                        run = f.Execute(DemoNetwork.Tcp, dir, step => ctx.Status(Markup.Escape(step))));
+                else
+                    run = f.Execute(DemoNetwork.Tcp, dir);
+                runs.Add(run!);
+                Render(console, run!);
+            }
+        }
+        finally
+        {
+            if (keep)
+                console.MarkupLine($"images kept in [bold]{Markup.Escape(dir)}[/]");
+            else
+                Directory.Delete(dir, recursive: true);
+        }
+        var summary = new Table().Border(TableBorder.Rounded).AddColumn("figure").AddColumn("configuration").AddColumn("steps").AddColumn("time").AddColumn("result");
+        foreach (var r in runs)
+            summary.AddRow($"Fig. {r.Number}", Markup.Escape(r.Title), r.Steps.Count.ToString(), $"{r.Elapsed.TotalSeconds:F1} s",
+                r.Passed ? "[green]passed[/]" : "[red]FAILED[/]");
+        console.Write(summary);
+        return runs.All(r => r.Passed) ? 0 : 1;
     }
 
-    private static void Check(Errno e, string what)
+    private static void Render(IAnsiConsole console, FigureRun r)
     {
-        if (e != Errno.OK)
-            throw new InvalidOperationException($"{what}: {e.Message()} ({e})");
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"[bold]Fig. {r.Number}[/]: {Markup.Escape(r.Title)}")
+            .AddColumn("step").AddColumn("result");
+        table.Caption(Markup.Escape($"hosts: {string.Join(", ", r.Hosts)}"));
+        foreach (var s in r.Steps)
+            table.AddRow(Markup.Escape(s.What), (s.Ok ? "[green]ok[/]" : "[red]FAILED[/]") + (s.Detail.Length > 0 ? " " + Markup.Escape(s.Detail) : ""));
+        console.Write(table);
+        foreach (var m in r.Mounts)
+            console.WriteLine("  " + m);
+        console.WriteLine();
     }
 }

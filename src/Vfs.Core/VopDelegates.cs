@@ -86,8 +86,9 @@ public delegate Errno VopFsync(Vnode vp, FileFlags syncflag, Cred cr, CallerCont
 /// Vnode.DropLastHold under its table lock and, when that returns true, may free the vnode and, if unlinked, the file.</summary>
 public delegate void VopInactive(Vnode vp, Cred cr, CallerContext? ct);
 
-/// <summary>VOP_FID: a file identifier that VFS_VGET turns back into this file, stable across restarts. Returns OK, ENOSPC, ENOSYS.</summary>
-public delegate Errno VopFid(Vnode vp, out Fid? fid, CallerContext? ct);
+/// <summary>VOP_FID: a file identifier of at most <paramref name="maxlen"/> bytes (fid_len in) that VFS_VGET turns back into this
+/// file, stable across restarts. Returns OK, ENOSPC (the file system's fid is longer than maxlen), ENOSYS.</summary>
+public delegate Errno VopFid(Vnode vp, int maxlen, out Fid? fid, CallerContext? ct);
 
 /// <summary>VOP_RWLOCK: takes the file's I/O lock. With CC_DONTBLOCK in <paramref name="ct"/> it does not wait and returns EAGAIN if the lock is held. Returns OK, EAGAIN.</summary>
 public delegate Errno VopRwlock(Vnode vp, RwLockType type, CallerContext? ct);

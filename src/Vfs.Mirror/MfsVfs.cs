@@ -32,7 +32,11 @@ public sealed class MfsVfs
         Options = options;
         Copies = copies;
         Mnodes = new MnodeHash(copies.Length);
+        Workers = new CopyWorkers(Math.Max(2, 2 * (copies.Length - 1)), $"mfs {vfsp.Fsid:x}");
     }
+
+    /// <summary>The threads that write the other copies while the caller writes the first (CopyWorkers.cs).</summary>
+    internal CopyWorkers Workers { get; }
 
     /// <summary><c>mfs</c>: the mirror's own vfs.</summary>
     public Vfs Vfs { get; }

@@ -53,7 +53,7 @@ internal static partial class MirrorVnops
 
         var primary = mi.PrimaryCopy();
         var perr = errs[primary.Index];
-        if (MirrorSubr.IsCopyFailure(perr) && mi.MarkUnavailable(primary, $"{perr} on lookup {m.PathFromRoot}/{nm}"))
+        if (MirrorSubr.IsCopyFailure(perr) && mi.MarkUnavailable(primary, $"{perr} on lookup {m.PathFromRoot.TrimEnd('/')}/{nm}"))
         {
             Release(lowers);
             return MfsLookup(dvp, nm, out vp, flags, rdir, cr, ct);

@@ -85,7 +85,14 @@ internal static class MirrorResync
             changed = Math.Max(changed, 0);
         report = new ResyncReport(c.Name, full, entries, stats, changed, c.Vfs.Stats.TotalCalls - ops0, sw.Elapsed);
         mi.LastResync = report;
-        mi.Announce(c, err == Errno.OK ? "resynced: " + report : $"resync failed: {err}");
+        if (err == Errno.OK)
+            mi.Announce(c, "resynced: " + report);
+        else
+        {
+            // Still behind: out of use again, its log intact (what was taken and not replayed makes the next resync a full one).
+            mi.MarkUnavailable(c, $"resync failed: {err} ({err.Message()})");
+            c.Log.MarkOverflowed();
+        }
         return err;
     }
 

@@ -46,9 +46,23 @@ internal static class MirrorSubr
             vp = m.Copies[c.Index];
         if (vp is not null)
             return Errno.OK;
-        var parent = m.Parent;
-        if (parent is null || (m.State & MnodeState.Removed) != 0)
+        if ((m.State & MnodeState.Removed) != 0)
             return Errno.ENOENT; // a removed file cannot be found again by its old name: that name may be another file now
+        var parent = m.Parent;
+        if (parent is null && !ReferenceEquals(m, m.Mfs.Root))
+        {
+            // Made by VFS_VGET from a fid that did not carry this copy: find where the file lives first.
+            var lerr = MirrorLocate.Locate(m);
+            lock (m.Lock)
+                vp = m.Copies[c.Index];
+            if (vp is not null)
+                return Errno.OK;
+            if (lerr != Errno.OK)
+                return lerr;
+            parent = m.Parent;
+        }
+        if (parent is null)
+            return Errno.ENOENT;
         var err = Resolve(parent, c, out var pvp);
         if (err != Errno.OK)
             return err;
@@ -80,7 +94,7 @@ internal static class MirrorSubr
             if (c is null)
                 return err;
             tried.Add(c);
-            var r = RunOnCopy(m, c, op);
+            var r = RunOnCopy(m, c, op, what);
             err = r.Err;
             if (!IsCopyFailure(err) || err is Errno.EROFS or Errno.ENOSPC or Errno.EDQUOT or Errno.EFBIG)
                 return err;
@@ -108,19 +122,18 @@ internal static class MirrorSubr
         var results = new CopyResult[targets.Length];
         if (parallel && targets.Length > 1)
         {
-            var tasks = new Task[targets.Length - 1];
+            var others = new Action[targets.Length - 1];
             for (int i = 1; i < targets.Length; i++)
             {
                 int j = i;
-                tasks[i - 1] = Task.Run(() => results[j] = RunOnCopy(m, targets[j], op));
+                others[i - 1] = () => results[j] = RunOnCopy(m, targets[j], op, what);
             }
-            results[0] = RunOnCopy(m, targets[0], op);
-            Task.WaitAll(tasks);
+            mi.Workers.RunAll(() => results[0] = RunOnCopy(m, targets[0], op, what), others);
         }
         else
         {
             for (int i = 0; i < targets.Length; i++)
-                results[i] = RunOnCopy(m, targets[i], op);
+                results[i] = RunOnCopy(m, targets[i], op, what);
         }
         var log = new LogTarget(logged, logged2, dirty, offset, length, name, name2);
         if (results.Any(r => r.Err == Errno.OK) || (dirty & DirtyKind.Data) != 0)
@@ -137,19 +150,27 @@ internal static class MirrorSubr
         return err;
     }
 
-    private static CopyResult RunOnCopy(Mnode m, MfsCopy c, Func<MfsCopy, Vnode, Errno> op)
+    private static CopyResult RunOnCopy(Mnode m, MfsCopy c, Func<MfsCopy, Vnode, Errno> op, string what)
     {
         var err = Resolve(m, c, out var vp);
         if (err == Errno.OK)
         {
-            err = op(c, vp!);
+            err = Timed(m, c, op, vp!, what);
             for (int attempt = 0; attempt < m.Mfs.Options.Retries && IsTransient(err); attempt++)
             {
                 c.CountFailure();
-                err = op(c, vp!);
+                err = Timed(m, c, op, vp!, what);
             }
         }
         return new CopyResult(c, err);
+    }
+
+    private static Errno Timed(Mnode m, MfsCopy c, Func<MfsCopy, Vnode, Errno> op, Vnode vp, string what)
+    {
+        long t0 = MirrorMetrics.Start();
+        var err = op(c, vp);
+        MirrorMetrics.Record(m.Mfs, c, what, err, t0);
+        return err;
     }
 
     /// <summary>What a copy that misses an update must log: which mnodes, what kind of change, which bytes or names.</summary>

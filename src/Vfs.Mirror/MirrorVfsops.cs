@@ -197,9 +197,10 @@ public static class MirrorVfsops
         return Errno.OK;
     }
 
-    /// <summary>Lets go of the root mnode and the copies' directories.</summary>
+    /// <summary>Lets go of the root mnode and the copies' directories, and stops the copy workers.</summary>
     private static void Teardown(MfsVfs mi)
     {
+        mi.Workers.Dispose();
         mi.Root.Vnode.Rele();
         foreach (var c in mi.Copies)
             c.Root.Rele();

@@ -172,11 +172,14 @@ internal static partial class UfsVnops
         }
     }
 
-    private static Errno UfsFid(Vnode vp, out Fid? fid, CallerContext? ct)
+    private static Errno UfsFid(Vnode vp, int maxlen, out Fid? fid, CallerContext? ct)
     {
         var ip = VTOI(vp);
         fid = Fid.FromInode(ip.Number, (uint)ip.Din.Gen);
-        return Errno.OK;
+        if (fid.Length <= maxlen)
+            return Errno.OK;
+        fid = null;
+        return Errno.ENOSPC;
     }
 
     /// <summary>The table of regular files (and device nodes, fifos, sockets): data ops; every directory op is ENOTDIR.</summary>

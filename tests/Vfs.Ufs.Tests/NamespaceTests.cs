@@ -326,7 +326,7 @@ public class NamespaceTests
         using var f = new Fixture();
         WriteFile(f.P, "/mnt/f", "x"u8);
         Ok(f.P.Lookupname("/mnt/f", false, out var vp));
-        Ok(Vop.Fid(vp!, out var fid));
+        Ok(Vop.Fid(vp!, Fid.MaxFidSize, out var fid));
         var vfsp = vp!.Vfs;
         vp.Rele();
         Ok(VfsOp.Vget(vfsp, out var again, fid!));

@@ -30,6 +30,9 @@ internal sealed class ShellWorld
 
     public IEnumerable<ShellHost> Hosts => _hosts.Values;
 
+    /// <summary>The totals of every host's metrics (VopMetrics, the mirror's copy metrics), for `mfsadm stats`.</summary>
+    public MetricsCollector Metrics { get; } = new();
+
     /// <summary>The tracer `trace on` attached to every host, or null.</summary>
     public VopTracer? Tracer { get; set; }
 

@@ -103,11 +103,13 @@ public sealed partial class Process
         }
         cur.Hold();
 
+        // The walk reads rest from pos on; rest changes only when a symbolic link's text is spliced in.
         string rest = path;
+        int pos = 0;
         int symlinks = 0;
         while (true)
         {
-            int i = 0;
+            int i = pos;
             while (i < rest.Length && rest[i] == '/')
                 i++;
             if (i == rest.Length)
@@ -131,9 +133,8 @@ public sealed partial class Process
                 k++;
             bool isLast = k == rest.Length;
             bool trailingSlash = isLast && j >= 0;
-            string remaining = rest[k..];
 
-            if (Encoding.UTF8.GetByteCount(comp) > Limits.NameMax)
+            if (comp.Length > Limits.NameMax / 3 && Encoding.UTF8.GetByteCount(comp) > Limits.NameMax)
             {
                 cur.Rele();
                 return Errno.ENAMETOOLONG;
@@ -192,7 +193,7 @@ public sealed partial class Process
                 next.Rele();
                 if (err == Errno.OK && target.Length == 0)
                     err = Errno.ENOENT;
-                string spliced = remaining.Length > 0 ? target + "/" + remaining : trailingSlash ? target + "/" : target;
+                string spliced = k < rest.Length ? target + "/" + rest[k..] : trailingSlash ? target + "/" : target;
                 if (err == Errno.OK)
                     err = CheckPath(spliced);
                 if (err != Errno.OK)
@@ -208,6 +209,7 @@ public sealed partial class Process
                     trail = null;
                 }
                 rest = spliced;
+                pos = 0;
                 continue;
             }
 
@@ -232,7 +234,7 @@ public sealed partial class Process
             cur.Rele();
             cur = next;
             trail = nextTrail;
-            rest = remaining;
+            pos = k;
         }
     }
 
@@ -294,7 +296,7 @@ public sealed partial class Process
             return Errno.ENOENT;
         if (path.Contains('\0') || !FsSubr.IsWellFormed(path))
             return Errno.EINVAL;
-        if (path.Length >= Limits.PathMax || Encoding.UTF8.GetByteCount(path) >= Limits.PathMax)
+        if (path.Length >= Limits.PathMax || (path.Length >= Limits.PathMax / 3 && Encoding.UTF8.GetByteCount(path) >= Limits.PathMax))
             return Errno.ENAMETOOLONG;
         return Errno.OK;
     }

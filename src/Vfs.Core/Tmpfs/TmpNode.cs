@@ -1,10 +1,10 @@
 // Vfs.Core / tmpfs: the in-memory inode (struct tmpnode).
 //
 // A tmpnode holds a file's attributes and contents: for a regular file its 4 KiB pages by page
-// index (a page never written is not there: a hole, which costs nothing however far out it lies), for a directory its entries (by name, and in cookie order for
-// readdir), for a symbolic link its target. Each tmpnode owns one vnode for its whole life; the
-// vnode's count drops to zero when nobody uses the file, and the node is freed by VOP_INACTIVE only
-// when it also has no links left.
+// index (a page never written is absent: a hole, which costs nothing however far out it lies), for a
+// directory its entries (by name, and in cookie order for readdir), for a symbolic link its target.
+// Each tmpnode owns one vnode for its whole life; the vnode's count drops to zero when nobody uses
+// the file, and the node is freed by VOP_INACTIVE only when it also has no links left.
 //
 // Locking: Lock (the node itself) protects every field below. Directory operations that touch two
 // directories (rename) take the mount's rename lock first and then the directories in node-id order.

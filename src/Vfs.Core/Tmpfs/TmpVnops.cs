@@ -90,11 +90,14 @@ internal static partial class TmpVnops
         n.Mount.Inactive(n);
     }
 
-    private static Errno TmpFid(Vnode vp, out Fid? fid, CallerContext? ct)
+    private static Errno TmpFid(Vnode vp, int maxlen, out Fid? fid, CallerContext? ct)
     {
         var n = Node(vp);
         fid = Fid.FromInode(n.NodeId, n.Gen);
-        return Errno.OK;
+        if (fid.Length <= maxlen)
+            return Errno.OK;
+        fid = null;
+        return Errno.ENOSPC;
     }
 
     /// <summary>The table of regular files (and device nodes): data ops; every directory op is ENOTDIR.</summary>

@@ -254,10 +254,11 @@ internal static partial class NfsVnops
     }
 
     /// <summary>VOP_FID: the file handle itself (at most 64 bytes, as a fid).</summary>
-    private static Errno NfsFid(Vnode vp, out Fid? fid, CallerContext? ct)
+    private static Errno NfsFid(Vnode vp, int maxlen, out Fid? fid, CallerContext? ct)
     {
-        fid = new Fid(Node(vp).Fh);
-        return Errno.OK;
+        var fh = Node(vp).Fh;
+        fid = fh.Length <= maxlen ? new Fid(fh) : null;
+        return fid is null ? Errno.ENOSPC : Errno.OK;
     }
 
     private static Errno NfsPathconf(Vnode vp, PathconfName cmd, out long val, Cred cr, CallerContext? ct)

@@ -2,10 +2,14 @@
 // received record into a reply.
 //
 // Threads. Each listener has a thread accepting connections; each connection has a thread reading
-// records. A record that is a call goes to the thread pool, where the procedure runs and the reply
-// is sent (under the connection's send lock), so one client's slow request does not hold up its
-// next ones and many clients are served at once. At most MaxInFlight calls per connection run at a
-// time; beyond that the reader stops reading, which pushes back on the client through TCP.
+// records. A record that is a call is queued for the server's own service threads (Threads of them, the
+// nfsd threads of a Unix server), where the procedure runs and the reply is sent (under the connection's
+// send lock), so one client's slow request does not hold up its next ones and many clients are served
+// at once. They are not the .NET thread pool: a procedure may block for as long as a disk or another
+// server takes (an NFS server exporting an NFS import, or a mirror with an NFS copy, waits on another
+// server), and a pool whose threads all block waits for new threads to be made, which takes seconds.
+// At most MaxInFlight calls per connection run at a time; beyond that the reader stops reading, which
+// pushes back on the client through TCP.
 //
 // Bad input. Every answer the RFC allows is given, and nothing a client sends can stop the server
 // serving the others:
@@ -37,6 +41,12 @@ public sealed class RpcServer
 
     /// <summary>The most calls of one connection running at once.</summary>
     public int MaxInFlight { get; init; } = 32;
+
+    /// <summary>The most service threads running calls at once (ServiceThreads.cs).</summary>
+    public int Threads { get; init; } = 32;
+
+    private ServiceThreads? _service;
+    private ServiceThreads Service => LazyInitializer.EnsureInitialized(ref _service, () => new ServiceThreads(Threads, "rpc"));
 
     /// <summary>Registers a program; every listener serves every program.</summary>
     public void Register(RpcProgram program)
@@ -128,7 +138,7 @@ public sealed class RpcServer
                     break;
                 }
                 Interlocked.Increment(ref running);
-                ThreadPool.UnsafeQueueUserWorkItem(_ =>
+                Service.Run(() =>
                 {
                     try { Serve(c, rec); }
                     finally
@@ -137,7 +147,7 @@ public sealed class RpcServer
                         Interlocked.Decrement(ref running);
                         slots.Release();
                     }
-                }, null);
+                });
             }
         }
         finally

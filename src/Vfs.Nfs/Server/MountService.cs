@@ -91,7 +91,7 @@ internal sealed class MountService(NfsServer server)
             }
             if (vp.Type != VType.VDIR)
                 return MountStat3.MNT3ERR_NOTDIR;
-            var e = Vop.Fid(vp, out var fid);
+            var e = Vop.Fid(vp, FileHandles.MaxFid, out var fid);
             if (e != Errno.OK)
                 return Nfs3Status.MountFromErrno(e);
             e = server.Handles.Make(exp.Id, fid!, out var h);

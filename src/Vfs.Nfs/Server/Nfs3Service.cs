@@ -166,7 +166,7 @@ public sealed partial class Nfs3Service
     /// <summary>The file handle of <paramref name="vp"/> within <paramref name="exp"/>, or null if it has none.</summary>
     private byte[]? MakeFh(Export exp, Vnode vp)
     {
-        if (Vop.Fid(vp, out var fid) != Errno.OK)
+        if (Vop.Fid(vp, FileHandles.MaxFid, out var fid) != Errno.OK)
             return null;
         return _server.Handles.Make(exp.Id, fid!, out var fh) == Errno.OK ? fh : null;
     }

@@ -117,7 +117,7 @@ public class OpsTableTests
         Assert.Equal(Errno.EISDIR, FsSubr.Eisdir<VopRead>()(vp, new Uio(new byte[1], 0, UioRw.UIO_READ), 0, Cred.Kcred, null));
         Assert.Equal(Errno.EINVAL, FsSubr.Einval<VopReadlink>()(vp, new Uio(new byte[1], 0, UioRw.UIO_READ), Cred.Kcred, null));
         Assert.Equal(Errno.EROFS, FsSubr.Erofs<VopRemove>()(vp, "n", Cred.Kcred, null));
-        Assert.Equal(Errno.ENOSYS, FsSubr.Nosys<VopFid>()(vp, out var fid, null));
+        Assert.Equal(Errno.ENOSYS, FsSubr.Nosys<VopFid>()(vp, Fid.MaxFidSize, out var fid, null));
         Assert.Null(fid);
         Assert.Equal(Errno.EIO, FsSubr.Returning<VopPathconf>(Errno.EIO)(vp, PathconfName._PC_LINK_MAX, out long val, Cred.Kcred, null));
         Assert.Equal(0L, val);

@@ -234,6 +234,22 @@ public class FileSystemFacadeTests
     public FileSystemFacadeTests() => _fs = new FileSystemFacade(_h.Root);
 
     [Fact]
+    public void The_README_example_does_what_it_says()
+    {
+        var kernel = new Kernel("host-a");
+        var p = kernel.CreateProcess();
+        Ok(p.Mkdir("/tmp", 0x1FF));
+        Ok(p.Mount("swap", "/tmp", "tmpfs"));
+        var fs = new FileSystemFacade(p);
+        fs.CreateDirectory("/tmp/a/b");
+        fs.WriteAllText("/tmp/a/b/notes.txt", "hi");
+        using (var s = fs.Open("/tmp/a/b/notes.txt", FileMode.Append, FileAccess.Write))
+            s.Write("!"u8);
+        Assert.Equal("hi!", fs.ReadAllText("/tmp/a/b/notes.txt"));
+        Assert.Throws<FileNotFoundException>(() => fs.ReadAllText("/tmp/a/b/missing.txt"));
+    }
+
+    [Fact]
     public void Files_are_written_and_read_whole()
     {
         _fs.WriteAllText("/m/t.txt", "grüße\n");

@@ -109,6 +109,13 @@ public sealed class FsModel
         throw new InvalidOperationException("unreachable");
     }
 
+    /// <summary>Resolves a path that must name something: a missing last component is ENOENT.</summary>
+    private Errno Find(string path, bool followLast, out Where w)
+    {
+        w = Resolve(path, followLast);
+        return w.Err != Errno.OK ? w.Err : w.Node is null ? Errno.ENOENT : Errno.OK;
+    }
+
     // ---- system calls; each returns the errno and changes the model only on success ----
 
     public Errno Open(string path, OFlags flags, int fd)
@@ -225,14 +232,12 @@ public sealed class FsModel
     {
         if (len < 0)
             return Errno.EINVAL;
-        var w = Resolve(path, followLast: true);
-        if (w.Err != Errno.OK)
-            return w.Err;
-        if (w.Node is null)
-            return Errno.ENOENT;
+        var err = Find(path, true, out var w);
+        if (err != Errno.OK)
+            return err;
         if (w.Node is MDir)
             return Errno.EISDIR;
-        Resize((MFile)w.Node, len);
+        Resize((MFile)w.Node!, len);
         return Errno.OK;
     }
 
@@ -257,11 +262,9 @@ public sealed class FsModel
 
     public Errno Rmdir(string path)
     {
-        var w = Resolve(path, followLast: false);
-        if (w.Err != Errno.OK)
-            return w.Err;
-        if (w.Node is null)
-            return Errno.ENOENT;
+        var err = Find(path, false, out var w);
+        if (err != Errno.OK)
+            return err;
         if (w.Name == ".")
             return ReferenceEquals(w.Node, Root) ? Errno.EBUSY : Errno.EINVAL;
         if (w.Node is not MDir d)
@@ -277,15 +280,13 @@ public sealed class FsModel
 
     public Errno Unlink(string path)
     {
-        var w = Resolve(path, followLast: false);
-        if (w.Err != Errno.OK)
-            return w.Err;
-        if (w.Node is null)
-            return Errno.ENOENT;
+        var err = Find(path, false, out var w);
+        if (err != Errno.OK)
+            return err;
         if (w.Node is MDir)
             return Errno.EISDIR;
         w.Dir!.Entries.Remove(w.Name);
-        Unref(w.Node);
+        Unref(w.Node!);
         return Errno.OK;
     }
 
@@ -301,11 +302,9 @@ public sealed class FsModel
 
     public Errno Rename(string from, string to)
     {
-        var s = Resolve(from, followLast: false);
-        if (s.Err != Errno.OK)
-            return s.Err;
-        if (s.Node is null)
-            return Errno.ENOENT;
+        var err = Find(from, false, out var s);
+        if (err != Errno.OK)
+            return err;
         var t = Resolve(to, followLast: false);
         if (t.Err != Errno.OK)
             return t.Err;
@@ -337,7 +336,7 @@ public sealed class FsModel
             Unref(t.Node);
         }
         s.Dir!.Entries.Remove(s.Name);
-        t.Dir!.Entries[t.Name] = s.Node;
+        t.Dir!.Entries[t.Name] = s.Node!;
         if (s.Node is MDir moved)
             moved.Parent = t.Dir;
         return Errno.OK;
@@ -345,11 +344,9 @@ public sealed class FsModel
 
     public Errno Link(string existing, string newPath)
     {
-        var s = Resolve(existing, followLast: false);
-        if (s.Err != Errno.OK)
-            return s.Err;
-        if (s.Node is null)
-            return Errno.ENOENT;
+        var err = Find(existing, false, out var s);
+        if (err != Errno.OK)
+            return err;
         var t = Resolve(newPath, followLast: false);
         if (t.Err != Errno.OK)
             return t.Err;
@@ -361,7 +358,7 @@ public sealed class FsModel
             case MFile f: f.Nlink++; break;
             case MLink l: l.Nlink++; break;
         }
-        t.Dir!.Entries[t.Name] = s.Node;
+        t.Dir!.Entries[t.Name] = s.Node!;
         return Errno.OK;
     }
 
@@ -379,11 +376,9 @@ public sealed class FsModel
     public Errno Readlink(string path, out string target)
     {
         target = "";
-        var w = Resolve(path, followLast: false);
-        if (w.Err != Errno.OK)
-            return w.Err;
-        if (w.Node is null)
-            return Errno.ENOENT;
+        var err = Find(path, false, out var w);
+        if (err != Errno.OK)
+            return err;
         if (w.Node is not MLink l)
             return Errno.EINVAL;
         target = l.Target;
@@ -393,11 +388,9 @@ public sealed class FsModel
     public Errno Stat(string path, bool follow, out MNode? node)
     {
         node = null;
-        var w = Resolve(path, follow);
-        if (w.Err != Errno.OK)
-            return w.Err;
-        if (w.Node is null)
-            return Errno.ENOENT;
+        var err = Find(path, follow, out var w);
+        if (err != Errno.OK)
+            return err;
         node = w.Node;
         return Errno.OK;
     }

@@ -181,6 +181,64 @@ public class AttrTests
         Assert.NotEqual(t, _h.StatOf("/m/f").Mtime);
     }
 
+    /// <summary>Name operations and which times each must move: on the directory, and on the file it names.</summary>
+    public static TheoryData<string, string, string> TimeRules => new()
+    {
+        // operation,  what moves on /m/d, what moves on /m/d/f (or its new name)
+        { "create", "mc", "" },
+        { "mkdir", "mc", "" },
+        { "symlink", "mc", "" },
+        { "unlink", "mc", "c" },
+        { "link", "mc", "c" },
+        { "rename", "mc", "c" },
+        { "rmdir", "mc", "" },
+        { "chmod", "", "c" },
+        { "truncate", "", "mc" },
+        { "write", "", "mc" },
+        { "read", "", "a" },
+        { "getdents", "a", "" },
+        { "stat", "", "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TimeRules))]
+    public void Each_operation_moves_the_times_POSIX_says_and_no_others(string op, string dirMoves, string fileMoves)
+    {
+        Ok(P.Mkdir("/m/d", Dir755));
+        Ok(P.Mkdir("/m/d/sub", Dir755));
+        _h.WriteFile("/m/d/f", "data");
+        Ok(P.Link("/m/d/f", "/m/d/keep")); // so that the file outlives an unlink and can still be stat'ed
+        var d0 = _h.StatOf("/m/d");
+        var f0 = _h.StatOf("/m/d/keep");
+        switch (op)
+        {
+            case "create": _h.WriteFile("/m/d/new", ""); break;
+            case "mkdir": Ok(P.Mkdir("/m/d/new", Dir755)); break;
+            case "symlink": Ok(P.Symlink("f", "/m/d/new")); break;
+            case "unlink": Ok(P.Unlink("/m/d/f")); break;
+            case "link": Ok(P.Link("/m/d/f", "/m/d/new")); break;
+            case "rename": Ok(P.Rename("/m/d/f", "/m/d/new")); break;
+            case "rmdir": Ok(P.Rmdir("/m/d/sub")); break;
+            case "chmod": Ok(P.Chmod("/m/d/f", 0x180)); break;
+            case "truncate": Ok(P.Truncate("/m/d/f", 1)); break;
+            case "write":
+                Ok(P.Open("/m/d/f", O_WRONLY, 0, out int w));
+                Ok(P.Write(w, "x"u8.ToArray(), out _));
+                Ok(P.Close(w));
+                break;
+            case "read": _h.ReadFile("/m/d/f"); break;
+            case "getdents": _h.Names("/m/d"); break;
+            case "stat": _h.StatOf("/m/d/f"); break;
+        }
+        var d1 = _h.StatOf("/m/d");
+        var f1 = _h.StatOf("/m/d/keep");
+        Assert.Equal(dirMoves, Moved(d0, d1));
+        Assert.Equal(fileMoves, Moved(f0, f1));
+    }
+
+    private static string Moved(Stat before, Stat after) =>
+        (after.Mtime > before.Mtime ? "m" : "") + (after.Ctime > before.Ctime ? "c" : "") + (after.Atime > before.Atime ? "a" : "");
+
     [Fact]
     public void Statvfs_reports_the_file_system_holding_the_path()
     {

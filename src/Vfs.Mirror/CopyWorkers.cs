@@ -1,0 +1,52 @@
+// Vfs.Mirror: the threads that carry an update to the other copies while the calling thread does the first.
+//
+// A write goes to all copies at once (patent B.4c, and fast: a mirrored write should cost about one copy's
+// time, not the sum). The extra copies are written by a few dedicated threads per mirror rather than by the
+// .NET thread pool: an NFS server runs each request on a pool thread, and a request that waited for pool work
+// to be scheduled could wait for a thread the pool has not made yet -- with every pool thread doing the same.
+// These workers never wait for each other, so they cannot starve.
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+
+namespace UnixVfs.Mirror;
+
+internal sealed class CopyWorkers : IDisposable
+{
+    private readonly BlockingCollection<Action> _queue = new();
+
+    public CopyWorkers(int threads, string name)
+    {
+        for (int i = 0; i < threads; i++)
+            new Thread(Work) { IsBackground = true, Name = $"{name} copy worker {i}" }.Start();
+    }
+
+    private void Work()
+    {
+        foreach (var work in _queue.GetConsumingEnumerable())
+            work();
+    }
+
+    /// <summary>Runs <paramref name="first"/> here and each of <paramref name="others"/> on a worker; returns when all are done.</summary>
+    public void RunAll(Action first, IReadOnlyList<Action> others)
+    {
+        if (others.Count == 0)
+        {
+            first();
+            return;
+        }
+        using var done = new CountdownEvent(others.Count);
+        ExceptionDispatchInfo? failure = null;
+        foreach (var work in others)
+            _queue.Add(() =>
+            {
+                try { work(); }
+                catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
+                finally { done.Signal(); }
+            });
+        first();
+        done.Wait();
+        failure?.Throw();
+    }
+
+    public void Dispose() => _queue.CompleteAdding();
+}
