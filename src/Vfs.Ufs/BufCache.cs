@@ -65,9 +65,6 @@ internal sealed class BufCache
     /// <summary>Bytes of buffers allocated now.</summary>
     public long Allocated { get { lock (_lock) return _allocated; } }
 
-    /// <summary>Dirty buffers now.</summary>
-    public int DirtyCount { get { lock (_lock) return _dirty.Count; } }
-
     /// <summary>Lookups answered from the cache, and device reads and writes issued (with bytes).</summary>
     public long Hits, Misses, DeviceReads, DeviceWrites, BytesRead, BytesWritten;
 

@@ -32,9 +32,6 @@ internal sealed class Dirhash
     private int _leaves = 1;
     private int _blocks;
 
-    /// <summary>Directory blocks (DIRBLKSIZ each) the index covers.</summary>
-    public int Blocks => _blocks;
-
     /// <summary>Names indexed.</summary>
     public int Count => _count;
 

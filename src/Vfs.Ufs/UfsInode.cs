@@ -136,9 +136,6 @@ internal sealed class Icache
     /// <summary>The cache's lock.</summary>
     public object Lock => _hash;
 
-    /// <summary>Inodes in core now.</summary>
-    public int Count { get { lock (Lock) return _hash.Count; } }
-
     /// <summary>
     /// iget (ffs_vgetf): the in-core inode <paramref name="ino"/> with its vnode held once. Returns OK, ENOENT (the
     /// inode is free or being freed), EINVAL (no such inode number), EIO (unreadable or a dinode of no known type).
