@@ -182,8 +182,10 @@ internal static partial class UfsVnops
         return Errno.ENOSPC;
     }
 
-    /// <summary>The table of regular files (and device nodes, fifos, sockets): data ops; every directory op is ENOTDIR.</summary>
-    public static readonly VnodeOps FileOps = VnodeOps.MakeOrPanic("ufs",
+    /// <summary>The table of regular files: data ops; every directory op is ENOTDIR.</summary>
+    public static readonly VnodeOps FileOps = VnodeOps.MakeOrPanic("ufs", FileOpsTemplate);
+
+    private static FsOperationDef[] FileOpsTemplate =>
     [
         new(VopName.Open, (VopOpen)UfsOpen),
         new(VopName.Close, (VopClose)UfsClose),
@@ -205,7 +207,7 @@ internal static partial class UfsVnops
         new(VopName.Fsync, (VopFsync)UfsFsync),
         new(VopName.Inactive, (VopInactive)UfsInactive),
         new(VopName.Fid, (VopFid)UfsFid),
-    ]);
+    ];
 
     /// <summary>The table of directories: name ops; read and write are EISDIR.</summary>
     public static readonly VnodeOps DirOps = VnodeOps.MakeOrPanic("ufs-dir",
@@ -257,11 +259,25 @@ internal static partial class UfsVnops
         new(VopName.Fid, (VopFid)UfsFid),
     ]);
 
+    /// <summary>
+    /// The table of device nodes, fifos and sockets: they have attributes and names but no data here (no driver
+    /// or pipe stands behind them in this kernel), so reading and writing them is ENXIO, as opening a device
+    /// without a driver is.
+    /// </summary>
+    public static readonly VnodeOps SpecOps = VnodeOps.MakeOrPanic("ufs-spec",
+        FileOpsTemplate.Select(d => d.Name switch
+        {
+            VopName.Read => new FsOperationDef(VopName.Read, FsSubr.Returning<VopRead>(Errno.ENXIO)),
+            VopName.Write => new FsOperationDef(VopName.Write, FsSubr.Returning<VopWrite>(Errno.ENXIO)),
+            _ => d,
+        }));
+
     /// <summary>The table for a file of type <paramref name="t"/>.</summary>
     public static VnodeOps OpsFor(VType t) => t switch
     {
         VType.VDIR => DirOps,
         VType.VLNK => LinkOps,
-        _ => FileOps,
+        VType.VREG => FileOps,
+        _ => SpecOps,
     };
 }
