@@ -9,16 +9,18 @@
 //
 // BUDGET. The cache never holds more than Budget bytes of buffers (the `cachesize=` mount option,
 // default 64 MiB), unless every buffer is held at once. Buffer arrays are recycled, so steady-state
-// I/O allocates nothing.
+// I/O allocates nothing; they are pinned, so the garbage collector never copies them as they age.
 //
 // CLUSTERING. Writes gather runs of adjacent dirty buffers (up to MaxCluster bytes) into one device
-// write (IBlockDevice.WriteGather: pwritev, no copying), both when evicting and when flushing; Readahead reads a run of blocks that a file maps
-// contiguously in one device read. Large sequential I/O therefore reaches the device in large requests.
+// write (IBlockDevice.WriteGather: pwritev, no copying), both when evicting and when flushing.
+// Readahead reads a run of blocks a file maps contiguously with one device read; ReadDirect reads such
+// a run straight into the caller's memory when none of it is cached. Large sequential I/O therefore
+// reaches the device in large requests.
 //
 // ORDER ON SYNC. Flush(data first) then the device's flush, then metadata and a second flush: a file's
 // data is stable before the inode and indirect blocks that point to it (fsync and sync, UfsVfsops.cs).
 //
-// LOCKING. One lock guards the hash, the LRU list, the dirty set and Refs; device writes of dirty
+// LOCKING. One lock guards the hash, the LRU list, the dirty list and Refs; device writes of dirty
 // buffers happen under it (so two writes of one block can never be reordered). A reader fills a
 // buffer it holds without the lock. Lock order: a buffer's monitor, then the cache lock.
 using System.Buffers;

@@ -13,8 +13,9 @@
 //                    freed: its blocks are released, its dinode cleared, and its number returned to
 //                    its cylinder group -- in that order, so nobody can allocate the number while the
 //                    old file still owns it.
-// A dinode is copied into its inode block's buffer (Iupdat) after every change, so that a sync or
-// fsync only has to write buffers; atime-only changes are marked and copied at sync.
+// A dinode is copied into its inode block's buffer (Iupdat) at the end of every operation that changes
+// it, so that a sync or fsync only has to write buffers; atime-only changes, and the block pointers a
+// long write allocates, are marked (IN_MODIFIED) and copied by the operation's end, fsync or sync.
 using UnixVfs.Core;
 
 namespace UnixVfs.Ufs;
