@@ -70,7 +70,11 @@ internal static class MirrorResync
                         err = Replay(mi, c, batch, stats, copiedWhole, links);
                     }
                     if (err == Errno.OK && c.State == CopyState.Resyncing)
+                    {
+                        changed = Math.Max(changed, c.Log.BytesChanged);
+                        c.Log.Clear(); // caught up: the next absence starts a fresh log
                         mi.MarkAvailable(c);
+                    }
                 }
                 finally
                 {
@@ -81,8 +85,6 @@ internal static class MirrorResync
             entries += batch.Count;
             err = Replay(mi, c, batch, stats, copiedWhole, links);
         }
-        if (!full)
-            changed = Math.Max(changed, 0);
         report = new ResyncReport(c.Name, full, entries, stats, changed, c.Vfs.Stats.TotalCalls - ops0, sw.Elapsed);
         mi.LastResync = report;
         if (err == Errno.OK)
