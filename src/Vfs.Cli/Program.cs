@@ -1,6 +1,8 @@
 // Vfs.Cli: the `vfs` command. Each subcommand lives in its own file; this one only wires them up.
 //
 //   vfs demo      the patent's configurations, end to end (the README's main command)
+//   vfs newfs     make a UFS2 file system in an image file
+//   vfs fsck      check (and with -y repair) a UFS2 image
 //   vfs serve     serve a file system over NFSv3
 //   vfs shell     an interactive shell over simulated hosts
 //
@@ -10,6 +12,8 @@ using UnixVfs.Cli;
 
 var root = new RootCommand("vfs: the Unix VFS/vnode framework, UFS2, NFSv3 and the Mirror File System, modelled in C#");
 root.Subcommands.Add(DemoCommand.Build());
+root.Subcommands.Add(NewfsCommand.Build());
+root.Subcommands.Add(FsckCommand.Build());
 root.Subcommands.Add(ServeCommand.Build());
 root.Subcommands.Add(ShellCommand.Build());
 try

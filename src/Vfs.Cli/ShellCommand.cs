@@ -9,14 +9,20 @@ internal static class ShellCommand
     public static Command Build()
     {
         var script = new Option<FileInfo?>("--script") { Description = "Run the commands in FILE instead of reading them interactively" };
-        var cmd = new Command("shell", "An interactive shell over one or more simulated hosts: mount, share, mirror, trace") { script };
-        cmd.SetAction(r => Run(r.GetValue(script)));
+        var images = new Option<DirectoryInfo?>("--images") { Description = "Where newfs makes (and mount -F ufs finds) images given by relative names; default: the current directory" };
+        var cmd = new Command("shell", "An interactive shell over one or more simulated hosts: mount, share, mirror, trace") { script, images };
+        cmd.SetAction(r => Run(r.GetValue(script), r.GetValue(images)));
         return cmd;
     }
 
-    private static int Run(FileInfo? script)
+    private static int Run(FileInfo? script, DirectoryInfo? images)
     {
-        var world = new ShellWorld(Console.Out);
+        if (images is { Exists: false })
+        {
+            Console.Error.WriteLine($"vfs shell: {images.FullName}: no such directory");
+            return 2;
+        }
+        var world = new ShellWorld(Console.Out, images?.FullName);
         var shell = new UnixVfs.Cli.Shell.Shell(world);
         if (script is null)
             return shell.Run(Console.In, interactive: !Console.IsInputRedirected);

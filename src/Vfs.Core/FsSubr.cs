@@ -59,6 +59,41 @@ public static class FsSubr
         return Expression.Lambda<T>(Expression.Block(ret, body), ps).Compile();
     }
 
+    /// <summary>
+    /// Template entries for a vnode that is not a directory (a file, a symbolic link, a device): every name op is
+    /// ENOTDIR. A file system's file and link tables include them: <c>[.. own ops, .. FsSubr.NotADirectory]</c>.
+    /// </summary>
+    public static readonly FsOperationDef[] NotADirectory =
+    [
+        new(VopName.Lookup, Enotdir<VopLookup>()),
+        new(VopName.Create, Enotdir<VopCreate>()),
+        new(VopName.Remove, Enotdir<VopRemove>()),
+        new(VopName.Link, Enotdir<VopLink>()),
+        new(VopName.Rename, Enotdir<VopRename>()),
+        new(VopName.Mkdir, Enotdir<VopMkdir>()),
+        new(VopName.Rmdir, Enotdir<VopRmdir>()),
+        new(VopName.Readdir, Enotdir<VopReaddir>()),
+        new(VopName.Symlink, Enotdir<VopSymlink>()),
+    ];
+
+    /// <summary>Template entries for a directory's data ops: read and write are EISDIR, readlink EINVAL.</summary>
+    public static readonly FsOperationDef[] DirectoryData =
+    [
+        new(VopName.Read, Eisdir<VopRead>()),
+        new(VopName.Write, Eisdir<VopWrite>()),
+        new(VopName.Readlink, Einval<VopReadlink>()),
+    ];
+
+    /// <summary>Template entries for a symbolic link's data ops: read and write are EINVAL (readlink is the link's own).</summary>
+    public static readonly FsOperationDef[] LinkData =
+    [
+        new(VopName.Read, Einval<VopRead>()),
+        new(VopName.Write, Einval<VopWrite>()),
+    ];
+
+    /// <summary>The template entry for readlink of anything but a symbolic link: EINVAL.</summary>
+    public static readonly FsOperationDef NotALink = new(VopName.Readlink, Einval<VopReadlink>());
+
     /// <summary>fs_setfl: any flag change is fine.</summary>
     public static Errno FsSetfl(Vnode vp, FileFlags oflags, FileFlags nflags, Cred cr, CallerContext? ct) => Errno.OK;
 

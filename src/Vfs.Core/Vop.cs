@@ -36,8 +36,9 @@ public static class Vop
     {
         Check(vp, VopName.Open);
         var vfsp = vp.Vfs;
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Open(ref vp, flag, cr, ct);
-        vfsp.Stats.Count(SOpen, err);
+        vfsp.Stats.Count(vfsp, SOpen, err, t0);
         return err;
     }
 
@@ -45,8 +46,9 @@ public static class Vop
     public static Errno Close(Vnode vp, FileFlags flag, int count, long offset, Cred cr, CallerContext? ct = null)
     {
         Check(vp, VopName.Close);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Close(vp, flag, count, offset, cr, ct);
-        vp.Vfs.Stats.Count(SClose, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SClose, err, t0);
         return err;
     }
 
@@ -55,9 +57,10 @@ public static class Vop
     {
         Check(vp, VopName.Read);
         long resid = uio.Resid;
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Read(vp, uio, ioflag, cr, ct);
         var st = vp.Vfs.Stats;
-        st.Count(SRead, err);
+        st.Count(vp.Vfs, SRead, err, t0, resid - uio.Resid);
         st.CountRead(resid - uio.Resid);
         return err;
     }
@@ -67,9 +70,10 @@ public static class Vop
     {
         Check(vp, VopName.Write);
         long resid = uio.Resid;
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Write(vp, uio, ioflag, cr, ct);
         var st = vp.Vfs.Stats;
-        st.Count(SWrite, err);
+        st.Count(vp.Vfs, SWrite, err, t0, resid - uio.Resid);
         st.CountWrite(resid - uio.Resid);
         return err;
     }
@@ -78,8 +82,9 @@ public static class Vop
     public static Errno Ioctl(Vnode vp, int cmd, object? arg, FileFlags flag, Cred cr, out int rval, CallerContext? ct = null)
     {
         Check(vp, VopName.Ioctl);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Ioctl(vp, cmd, arg, flag, cr, out rval, ct);
-        vp.Vfs.Stats.Count(SIoctl, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SIoctl, err, t0);
         return err;
     }
 
@@ -87,8 +92,9 @@ public static class Vop
     public static Errno Setfl(Vnode vp, FileFlags oflags, FileFlags nflags, Cred cr, CallerContext? ct = null)
     {
         Check(vp, VopName.Setfl);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Setfl(vp, oflags, nflags, cr, ct);
-        vp.Vfs.Stats.Count(SSetfl, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SSetfl, err, t0);
         return err;
     }
 
@@ -96,8 +102,9 @@ public static class Vop
     public static Errno Getattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct = null)
     {
         Check(vp, VopName.Getattr);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Getattr(vp, vap, flags, cr, ct);
-        vp.Vfs.Stats.Count(SGetattr, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SGetattr, err, t0);
         return err;
     }
 
@@ -105,8 +112,9 @@ public static class Vop
     public static Errno Setattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct = null)
     {
         Check(vp, VopName.Setattr);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Setattr(vp, vap, flags, cr, ct);
-        vp.Vfs.Stats.Count(SSetattr, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SSetattr, err, t0);
         return err;
     }
 
@@ -114,8 +122,9 @@ public static class Vop
     public static Errno Access(Vnode vp, AccessMode mode, AccessFlags flags, Cred cr, CallerContext? ct = null)
     {
         Check(vp, VopName.Access);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Access(vp, mode, flags, cr, ct);
-        vp.Vfs.Stats.Count(SAccess, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SAccess, err, t0);
         return err;
     }
 
@@ -123,8 +132,9 @@ public static class Vop
     public static Errno Lookup(Vnode dvp, string nm, out Vnode? vp, LookupFlags flags, Vnode? rdir, Cred cr, CallerContext? ct = null)
     {
         Check(dvp, VopName.Lookup);
+        long t0 = VopMetrics.Start();
         var err = dvp.Ops.Lookup(dvp, nm, out vp, flags, rdir, cr, ct);
-        dvp.Vfs.Stats.Count(SLookup, err);
+        dvp.Vfs.Stats.Count(dvp.Vfs, SLookup, err, t0);
         if (err == Errno.OK)
             SetPath(dvp, vp!, nm);
         return err;
@@ -134,8 +144,9 @@ public static class Vop
     public static Errno Create(Vnode dvp, string name, Vattr vap, VcExcl excl, AccessMode mode, out Vnode? vp, Cred cr, FileFlags flag, CallerContext? ct = null)
     {
         Check(dvp, VopName.Create);
+        long t0 = VopMetrics.Start();
         var err = dvp.Ops.Create(dvp, name, vap, excl, mode, out vp, cr, flag, ct);
-        dvp.Vfs.Stats.Count(SCreate, err);
+        dvp.Vfs.Stats.Count(dvp.Vfs, SCreate, err, t0);
         if (err == Errno.OK)
             SetPath(dvp, vp!, name);
         return err;
@@ -145,8 +156,9 @@ public static class Vop
     public static Errno Remove(Vnode dvp, string nm, Cred cr, CallerContext? ct = null)
     {
         Check(dvp, VopName.Remove);
+        long t0 = VopMetrics.Start();
         var err = dvp.Ops.Remove(dvp, nm, cr, ct);
-        dvp.Vfs.Stats.Count(SRemove, err);
+        dvp.Vfs.Stats.Count(dvp.Vfs, SRemove, err, t0);
         return err;
     }
 
@@ -154,8 +166,9 @@ public static class Vop
     public static Errno Link(Vnode tdvp, Vnode svp, string tnm, Cred cr, CallerContext? ct = null)
     {
         Check(tdvp, VopName.Link);
+        long t0 = VopMetrics.Start();
         var err = tdvp.Ops.Link(tdvp, svp, tnm, cr, ct);
-        tdvp.Vfs.Stats.Count(SLink, err);
+        tdvp.Vfs.Stats.Count(tdvp.Vfs, SLink, err, t0);
         return err;
     }
 
@@ -163,8 +176,9 @@ public static class Vop
     public static Errno Rename(Vnode sdvp, string snm, Vnode tdvp, string tnm, Cred cr, CallerContext? ct = null)
     {
         Check(sdvp, VopName.Rename);
+        long t0 = VopMetrics.Start();
         var err = sdvp.Ops.Rename(sdvp, snm, tdvp, tnm, cr, ct);
-        sdvp.Vfs.Stats.Count(SRename, err);
+        sdvp.Vfs.Stats.Count(sdvp.Vfs, SRename, err, t0);
         return err;
     }
 
@@ -172,8 +186,9 @@ public static class Vop
     public static Errno Mkdir(Vnode dvp, string dirname, Vattr vap, out Vnode? vp, Cred cr, CallerContext? ct = null)
     {
         Check(dvp, VopName.Mkdir);
+        long t0 = VopMetrics.Start();
         var err = dvp.Ops.Mkdir(dvp, dirname, vap, out vp, cr, ct);
-        dvp.Vfs.Stats.Count(SMkdir, err);
+        dvp.Vfs.Stats.Count(dvp.Vfs, SMkdir, err, t0);
         if (err == Errno.OK)
             SetPath(dvp, vp!, dirname);
         return err;
@@ -183,8 +198,9 @@ public static class Vop
     public static Errno Rmdir(Vnode dvp, string nm, Vnode? cdir, Cred cr, CallerContext? ct = null)
     {
         Check(dvp, VopName.Rmdir);
+        long t0 = VopMetrics.Start();
         var err = dvp.Ops.Rmdir(dvp, nm, cdir, cr, ct);
-        dvp.Vfs.Stats.Count(SRmdir, err);
+        dvp.Vfs.Stats.Count(dvp.Vfs, SRmdir, err, t0);
         return err;
     }
 
@@ -192,8 +208,9 @@ public static class Vop
     public static Errno Readdir(Vnode vp, Uio uio, Cred cr, out bool eof, CallerContext? ct = null)
     {
         Check(vp, VopName.Readdir);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Readdir(vp, uio, cr, out eof, ct);
-        vp.Vfs.Stats.Count(SReaddir, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SReaddir, err, t0);
         return err;
     }
 
@@ -201,8 +218,9 @@ public static class Vop
     public static Errno Symlink(Vnode dvp, string linkname, Vattr vap, string target, Cred cr, CallerContext? ct = null)
     {
         Check(dvp, VopName.Symlink);
+        long t0 = VopMetrics.Start();
         var err = dvp.Ops.Symlink(dvp, linkname, vap, target, cr, ct);
-        dvp.Vfs.Stats.Count(SSymlink, err);
+        dvp.Vfs.Stats.Count(dvp.Vfs, SSymlink, err, t0);
         return err;
     }
 
@@ -210,8 +228,9 @@ public static class Vop
     public static Errno Readlink(Vnode vp, Uio uio, Cred cr, CallerContext? ct = null)
     {
         Check(vp, VopName.Readlink);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Readlink(vp, uio, cr, ct);
-        vp.Vfs.Stats.Count(SReadlink, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SReadlink, err, t0);
         return err;
     }
 
@@ -219,8 +238,9 @@ public static class Vop
     public static Errno Fsync(Vnode vp, FileFlags syncflag, Cred cr, CallerContext? ct = null)
     {
         Check(vp, VopName.Fsync);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Fsync(vp, syncflag, cr, ct);
-        vp.Vfs.Stats.Count(SFsync, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SFsync, err, t0);
         return err;
     }
 
@@ -228,16 +248,18 @@ public static class Vop
     public static void Inactive(Vnode vp, Cred cr, CallerContext? ct = null)
     {
         var vfsp = vp.Vfs;
+        long t0 = VopMetrics.Start();
         vp.Ops.Inactive(vp, cr, ct);
-        vfsp.Stats.Count(SInactive, Errno.OK);
+        vfsp.Stats.Count(vfsp, SInactive, Errno.OK, t0);
     }
 
     /// <summary>VOP_FID (see <see cref="VopFid"/>).</summary>
     public static Errno Fid(Vnode vp, int maxlen, out Fid? fid, CallerContext? ct = null)
     {
         Check(vp, VopName.Fid);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Fid(vp, maxlen, out fid, ct);
-        vp.Vfs.Stats.Count(SFid, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SFid, err, t0);
         return err;
     }
 
@@ -245,8 +267,9 @@ public static class Vop
     public static Errno Rwlock(Vnode vp, RwLockType type, CallerContext? ct = null)
     {
         Check(vp, VopName.Rwlock);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Rwlock(vp, type, ct);
-        vp.Vfs.Stats.Count(SRwlock, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SRwlock, err, t0);
         return err;
     }
 
@@ -254,32 +277,36 @@ public static class Vop
     public static void Rwunlock(Vnode vp, RwLockType type, CallerContext? ct = null)
     {
         Check(vp, VopName.Rwunlock);
+        long t0 = VopMetrics.Start();
         vp.Ops.Rwunlock(vp, type, ct);
-        vp.Vfs.Stats.Count(SRwunlock, Errno.OK);
+        vp.Vfs.Stats.Count(vp.Vfs, SRwunlock, Errno.OK, t0);
     }
 
     /// <summary>VOP_SEEK (see <see cref="VopSeek"/>).</summary>
     public static Errno Seek(Vnode vp, long ooff, ref long noff, CallerContext? ct = null)
     {
         Check(vp, VopName.Seek);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Seek(vp, ooff, ref noff, ct);
-        vp.Vfs.Stats.Count(SSeek, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SSeek, err, t0);
         return err;
     }
 
     /// <summary>VOP_CMP (see <see cref="VopCmp"/>).</summary>
     public static bool Cmp(Vnode vp1, Vnode vp2, CallerContext? ct = null)
     {
+        long t0 = VopMetrics.Start();
         var same = vp1.Ops.Cmp(vp1, vp2, ct);
-        vp1.Vfs.Stats.Count(SCmp, Errno.OK);
+        vp1.Vfs.Stats.Count(vp1.Vfs, SCmp, Errno.OK, t0);
         return same;
     }
 
     /// <summary>VOP_REALVP (see <see cref="VopRealvp"/>).</summary>
     public static Errno Realvp(Vnode vp, out Vnode? realvp, CallerContext? ct = null)
     {
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Realvp(vp, out realvp, ct);
-        vp.Vfs.Stats.Count(SRealvp, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SRealvp, err, t0);
         return err;
     }
 
@@ -287,8 +314,9 @@ public static class Vop
     public static Errno Pathconf(Vnode vp, PathconfName cmd, out long val, Cred cr, CallerContext? ct = null)
     {
         Check(vp, VopName.Pathconf);
+        long t0 = VopMetrics.Start();
         var err = vp.Ops.Pathconf(vp, cmd, out val, cr, ct);
-        vp.Vfs.Stats.Count(SPathconf, err);
+        vp.Vfs.Stats.Count(vp.Vfs, SPathconf, err, t0);
         return err;
     }
 

@@ -17,11 +17,12 @@ public sealed class VopStats
     private long _readBytes;
     private long _writeBytes;
 
-    internal void Count(int slot, Errno err)
+    internal void Count(Vfs vfsp, int slot, Errno err, long start, long bytes = 0)
     {
         Interlocked.Increment(ref _calls[slot]);
         if (err != Errno.OK)
             Interlocked.Increment(ref _errors[slot]);
+        VopMetrics.Record(vfsp, Names[slot], err, start, bytes);
     }
 
     internal void CountRead(long bytes) => Interlocked.Add(ref _readBytes, bytes);

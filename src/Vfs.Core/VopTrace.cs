@@ -33,7 +33,9 @@ public sealed class VopTraceEvent
 /// <summary>Records the vnode operations of the vfs it is attached to.</summary>
 public sealed class VopTracer : VopInterposer
 {
-    [ThreadStatic] private static int t_depth;
+    // The nesting depth of the calls in progress, carried with the execution context so that a layer that hands
+    // part of a call to another thread (the mirror writes its second copy on a worker) still nests it.
+    private static readonly AsyncLocal<int> s_depth = new();
 
     private readonly List<VopTraceEvent> _events = new();
     private readonly int _capacity;
@@ -64,7 +66,9 @@ public sealed class VopTracer : VopInterposer
     protected override object? Enter(string layer, string op, Vnode vp, object? arg, out Errno refuse)
     {
         refuse = Errno.OK;
-        var ev = new VopTraceEvent { Depth = t_depth++, Op = op, Layer = layer, Vnode = vp.Path ?? vp.Data?.ToString() ?? "?", Detail = Describe(arg) };
+        int depth = s_depth.Value;
+        s_depth.Value = depth + 1;
+        var ev = new VopTraceEvent { Depth = depth, Op = op, Layer = layer, Vnode = vp.Path ?? vp.Data?.ToString() ?? "?", Detail = Describe(arg) };
         lock (_events)
         {
             if (_events.Count >= _capacity)
@@ -76,8 +80,8 @@ public sealed class VopTracer : VopInterposer
 
     protected override void Exit(object? state, Errno result, long startTicks)
     {
-        t_depth--;
         var ev = (VopTraceEvent)state!;
+        s_depth.Value = ev.Depth;
         ev.Result = result;
         ev.Duration = Stopwatch.GetElapsedTime(startTicks);
         Live?.Invoke(ev);

@@ -36,10 +36,18 @@ internal sealed class CopyWorkers : IDisposable
         }
         using var done = new CountdownEvent(others.Count);
         ExceptionDispatchInfo? failure = null;
+        // The caller's execution context goes along, so that what it carries (a tracer's nesting depth) holds on the worker too.
+        var context = ExecutionContext.Capture();
         foreach (var work in others)
             _queue.Add(() =>
             {
-                try { work(); }
+                try
+                {
+                    if (context is null)
+                        work();
+                    else
+                        ExecutionContext.Run(context, static w => ((Action)w!)(), work);
+                }
                 catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
                 finally { done.Signal(); }
             });

@@ -182,6 +182,18 @@ public sealed class DirtyLog
         }
     }
 
+    /// <summary>Forgets the entries and asks for a full resync next time (a replay that failed half-way).</summary>
+    public void MarkOverflowed()
+    {
+        DirtyEntry[] dropped;
+        lock (_lock)
+        {
+            dropped = Detach();
+            Overflowed = true;
+        }
+        Release(dropped);
+    }
+
     /// <summary>True when <paramref name="m"/> has an entry still waiting in the log.</summary>
     public bool Contains(Mnode m)
     {

@@ -58,6 +58,13 @@ internal static partial class MirrorVnops
             Release(lowers);
             return MfsLookup(dvp, nm, out vp, flags, rdir, cr, ct);
         }
+        // Another copy failing is taken out of use too, or every lookup would wait for it to time out again.
+        foreach (var c in copies)
+            if (!ReferenceEquals(c, primary) && MirrorSubr.IsCopyFailure(errs[c.Index]) && c.State == CopyState.Available)
+            {
+                c.CountFailure();
+                mi.MarkUnavailable(c, $"{errs[c.Index]} on lookup {m.PathFromRoot.TrimEnd('/')}/{nm}");
+            }
         if (nm != ".." && NeedsRepair(mi, copies, errs, primary))
         {
             Release(lowers);

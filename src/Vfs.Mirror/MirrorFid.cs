@@ -24,7 +24,7 @@ internal static class MirrorFid
         buf[0] = Magic;
         int len = 2, n = 0;
         var primary = mi.PrimaryCopy();
-        foreach (var c in mi.Copies.OrderBy(c => ReferenceEquals(c, primary) ? 0 : 1))
+        foreach (var c in mi.Copies.Where(c => c.TakesUpdates).OrderBy(c => ReferenceEquals(c, primary) ? 0 : 1))
         {
             if (maxlen - len - 2 <= 0 || MirrorSubr.Resolve(m, c, out var lv) != Errno.OK
                 || Vop.Fid(lv!, maxlen - len - 2, out var lf, ct) != Errno.OK)

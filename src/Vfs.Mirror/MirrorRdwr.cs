@@ -29,6 +29,7 @@ internal static partial class MirrorVnops
             }
             moved = uio.Resid - u.Resid;
             c.EndRead(moved);
+            MirrorMetrics.RecordBytes(m.Mfs, c, "read", moved);
             return e;
         }, data: true);
         uio.Skip(moved);
@@ -67,6 +68,7 @@ internal static partial class MirrorVnops
                 var e = Vop.Write(lv, u, flags, cr, ct);
                 moved[c.Index] = resid - u.Resid;
                 c.CountWrite(moved[c.Index]);
+                MirrorMetrics.RecordBytes(mi, c, "write", moved[c.Index]);
                 return e == Errno.OK && u.Resid != 0 ? Errno.EIO : e;
             }, m, DirtyKind.Data, offset, resid, parallel: true);
             // On failure, report what every copy asked holds: a short count, or none.

@@ -70,7 +70,11 @@ internal static class MirrorResync
                         err = Replay(mi, c, batch, stats, copiedWhole, links);
                     }
                     if (err == Errno.OK && c.State == CopyState.Resyncing)
+                    {
+                        changed = Math.Max(changed, c.Log.BytesChanged);
+                        c.Log.Clear(); // caught up: the next absence starts a fresh log
                         mi.MarkAvailable(c);
+                    }
                 }
                 finally
                 {
@@ -81,11 +85,16 @@ internal static class MirrorResync
             entries += batch.Count;
             err = Replay(mi, c, batch, stats, copiedWhole, links);
         }
-        if (!full)
-            changed = Math.Max(changed, 0);
         report = new ResyncReport(c.Name, full, entries, stats, changed, c.Vfs.Stats.TotalCalls - ops0, sw.Elapsed);
         mi.LastResync = report;
-        mi.Announce(c, err == Errno.OK ? "resynced: " + report : $"resync failed: {err}");
+        if (err == Errno.OK)
+            mi.Announce(c, "resynced: " + report);
+        else
+        {
+            // Still behind: out of use again, its log intact (what was taken and not replayed makes the next resync a full one).
+            mi.MarkUnavailable(c, $"resync failed: {err} ({err.Message()})");
+            c.Log.MarkOverflowed();
+        }
         return err;
     }
 

@@ -94,7 +94,7 @@ internal static class MirrorSubr
             if (c is null)
                 return err;
             tried.Add(c);
-            var r = RunOnCopy(m, c, op);
+            var r = RunOnCopy(m, c, op, what);
             err = r.Err;
             if (!IsCopyFailure(err) || err is Errno.EROFS or Errno.ENOSPC or Errno.EDQUOT or Errno.EFBIG)
                 return err;
@@ -126,14 +126,14 @@ internal static class MirrorSubr
             for (int i = 1; i < targets.Length; i++)
             {
                 int j = i;
-                others[i - 1] = () => results[j] = RunOnCopy(m, targets[j], op);
+                others[i - 1] = () => results[j] = RunOnCopy(m, targets[j], op, what);
             }
-            mi.Workers.RunAll(() => results[0] = RunOnCopy(m, targets[0], op), others);
+            mi.Workers.RunAll(() => results[0] = RunOnCopy(m, targets[0], op, what), others);
         }
         else
         {
             for (int i = 0; i < targets.Length; i++)
-                results[i] = RunOnCopy(m, targets[i], op);
+                results[i] = RunOnCopy(m, targets[i], op, what);
         }
         var log = new LogTarget(logged, logged2, dirty, offset, length, name, name2);
         if (results.Any(r => r.Err == Errno.OK) || (dirty & DirtyKind.Data) != 0)
@@ -150,19 +150,27 @@ internal static class MirrorSubr
         return err;
     }
 
-    private static CopyResult RunOnCopy(Mnode m, MfsCopy c, Func<MfsCopy, Vnode, Errno> op)
+    private static CopyResult RunOnCopy(Mnode m, MfsCopy c, Func<MfsCopy, Vnode, Errno> op, string what)
     {
         var err = Resolve(m, c, out var vp);
         if (err == Errno.OK)
         {
-            err = op(c, vp!);
+            err = Timed(m, c, op, vp!, what);
             for (int attempt = 0; attempt < m.Mfs.Options.Retries && IsTransient(err); attempt++)
             {
                 c.CountFailure();
-                err = op(c, vp!);
+                err = Timed(m, c, op, vp!, what);
             }
         }
         return new CopyResult(c, err);
+    }
+
+    private static Errno Timed(Mnode m, MfsCopy c, Func<MfsCopy, Vnode, Errno> op, Vnode vp, string what)
+    {
+        long t0 = MirrorMetrics.Start();
+        var err = op(c, vp);
+        MirrorMetrics.Record(m.Mfs, c, what, err, t0);
+        return err;
     }
 
     /// <summary>What a copy that misses an update must log: which mnodes, what kind of change, which bytes or names.</summary>

@@ -29,7 +29,12 @@ internal sealed class Buf
     /// <summary>The inode a data buffer belongs to when several files share it (fragments of one block).</summary>
     public const uint SharedOwner = uint.MaxValue;
 
-    public Buf(byte[] data) => Data = data;
+    public Buf(byte[] data)
+    {
+        Data = data;
+        LruNode = new(this);
+        DirtyNode = new(this);
+    }
 
     /// <summary><c>b_blkno</c>: the fragment address of the block's first fragment.</summary>
     public long Blkno;
@@ -49,8 +54,10 @@ internal sealed class Buf
     /// <summary>How many callers hold (or wait for) the buffer; a buffer with holders is never evicted. Under the cache lock.</summary>
     internal int Refs;
 
-    /// <summary>The LRU list, oldest first. Under the cache lock.</summary>
-    internal Buf? Prev, Next;
+    /// <summary>The buffer's places on the cache's LRU list and dirty list, made once so that moving it allocates
+    /// nothing. Under the cache lock. (Lists, not hash sets: hashing a buffer would store a hash code in its object
+    /// header and slow every Monitor.Enter on it.)</summary>
+    internal readonly LinkedListNode<Buf> LruNode, DirtyNode;
 
     public bool IsDirty => (Flags & BufFlags.B_DELWRI) != 0;
     public bool IsMeta => (Flags & BufFlags.B_META) != 0;

@@ -9,16 +9,18 @@
 //
 // BUDGET. The cache never holds more than Budget bytes of buffers (the `cachesize=` mount option,
 // default 64 MiB), unless every buffer is held at once. Buffer arrays are recycled, so steady-state
-// I/O allocates nothing.
+// I/O allocates nothing; they are pinned, so the garbage collector never copies them as they age.
 //
 // CLUSTERING. Writes gather runs of adjacent dirty buffers (up to MaxCluster bytes) into one device
-// write, both when evicting and when flushing; Readahead reads a run of blocks that a file maps
-// contiguously in one device read. Large sequential I/O therefore reaches the device in large requests.
+// write (IBlockDevice.WriteGather: pwritev, no copying), both when evicting and when flushing.
+// Readahead reads a run of blocks a file maps contiguously with one device read; ReadDirect reads such
+// a run straight into the caller's memory when none of it is cached. Large sequential I/O therefore
+// reaches the device in large requests.
 //
 // ORDER ON SYNC. Flush(data first) then the device's flush, then metadata and a second flush: a file's
 // data is stable before the inode and indirect blocks that point to it (fsync and sync, UfsVfsops.cs).
 //
-// LOCKING. One lock guards the hash, the LRU list, the dirty set and Refs; device writes of dirty
+// LOCKING. One lock guards the hash, the LRU list, the dirty list and Refs; device writes of dirty
 // buffers happen under it (so two writes of one block can never be reordered). A reader fills a
 // buffer it holds without the lock. Lock order: a buffer's monitor, then the cache lock.
 using System.Buffers;
@@ -34,13 +36,15 @@ internal sealed class BufCache
 
     private readonly object _lock = new();
     private readonly Dictionary<long, Buf> _hash = new();
-    private readonly HashSet<Buf> _dirty = new();
+    private readonly LinkedList<Buf> _lru = new();
+    private readonly LinkedList<Buf> _dirty = new();
+    private readonly List<ReadOnlyMemory<byte>> _gather = new();
+    private readonly List<Buf> _run = new();
     private readonly Stack<byte[]> _spare = new();
     private readonly Comparison<Buf> _byBlkno = static (a, b) => a.Blkno.CompareTo(b.Blkno);
     private readonly IBlockDevice _dev;
     private readonly int _bsize, _frag, _fshift;
     private readonly long _devBytes;
-    private Buf? _lruHead, _lruTail;
     private long _allocated;
 
     public BufCache(IBlockDevice dev, Fs fs, long budget)
@@ -62,9 +66,6 @@ internal sealed class BufCache
 
     /// <summary>Bytes of buffers allocated now.</summary>
     public long Allocated { get { lock (_lock) return _allocated; } }
-
-    /// <summary>Dirty buffers now.</summary>
-    public int DirtyCount { get { lock (_lock) return _dirty.Count; } }
 
     /// <summary>Lookups answered from the cache, and device reads and writes issued (with bytes).</summary>
     public long Hits, Misses, DeviceReads, DeviceWrites, BytesRead, BytesWritten;
@@ -164,6 +165,33 @@ internal sealed class BufCache
         return err;
     }
 
+    /// <summary>
+    /// Reads up to <paramref name="nblocks"/> whole blocks from <paramref name="blkno"/> on straight into
+    /// <paramref name="dst"/>, bypassing the cache, stopping before the first block the cache holds (its copy may be
+    /// newer). The caller must keep the blocks from being written meanwhile (it holds their file's lock).
+    /// Returns OK with how many blocks were read (0 when the first is cached), or EIO.
+    /// </summary>
+    public Errno ReadDirect(long blkno, int nblocks, Span<byte> dst, out int got)
+    {
+        got = 0;
+        lock (_lock)
+        {
+            while (got < nblocks && !_hash.ContainsKey(blkno + (long)got * _frag))
+                got++;
+        }
+        if (got == 0)
+            return Errno.OK;
+        var err = _dev.Read(blkno << _fshift, dst[..(got * _bsize)]);
+        if (err != Errno.OK)
+        {
+            got = 0;
+            return err;
+        }
+        Interlocked.Increment(ref DeviceReads);
+        Interlocked.Add(ref BytesRead, (long)got * _bsize);
+        return Errno.OK;
+    }
+
     /// <summary>True when the block at <paramref name="blkno"/> is cached.</summary>
     public bool IsCached(long blkno)
     {
@@ -186,7 +214,7 @@ internal sealed class BufCache
         Monitor.Exit(bp);
         lock (_lock)
         {
-            _dirty.Add(bp);
+            AddDirty(bp);
             bp.Refs--;
         }
     }
@@ -207,9 +235,9 @@ internal sealed class BufCache
         lock (_lock)
         {
             if (bp.IsDirty)
-                _dirty.Add(bp);
+                AddDirty(bp);
             else
-                _dirty.Remove(bp);
+                RemoveDirty(bp);
             bp.Refs--;
         }
         return err;
@@ -225,7 +253,7 @@ internal sealed class BufCache
         {
             if (!_hash.TryGetValue(blkno, out var bp))
                 return;
-            _dirty.Remove(bp);
+            RemoveDirty(bp);
             if (bp.Refs > 0)
             {
                 bp.Flags &= ~BufFlags.B_DELWRI;
@@ -277,34 +305,20 @@ internal sealed class BufCache
             _hash.Clear();
             _dirty.Clear();
             _spare.Clear();
-            _lruHead = _lruTail = null;
+            _lru.Clear();
             _allocated = 0;
         }
     }
 
-    /// <summary>Writes list[start..start+count) (adjacent blocks) with one device write. Caller holds the lock.</summary>
+    /// <summary>Writes list[start..start+count) (adjacent blocks) with one gathered device write. Caller holds the lock.</summary>
     private Errno WriteRun(List<Buf> list, int start, int count)
     {
-        Errno err;
         long off = list[start].Blkno << _fshift;
-        if (count == 1)
-            err = _dev.Write(off, list[start].Data.AsSpan(0, list[start].Size));
-        else
-        {
-            int bytes = 0;
-            for (int k = 0; k < count; k++)
-                bytes += list[start + k].Size;
-            var staging = ArrayPool<byte>.Shared.Rent(bytes);
-            int pos = 0;
-            for (int k = 0; k < count; k++)
-            {
-                var bp = list[start + k];
-                bp.Data.AsSpan(0, bp.Size).CopyTo(staging.AsSpan(pos));
-                pos += bp.Size;
-            }
-            err = _dev.Write(off, staging.AsSpan(0, bytes));
-            ArrayPool<byte>.Shared.Return(staging);
-        }
+        _gather.Clear();
+        for (int k = 0; k < count; k++)
+            _gather.Add(list[start + k].Data.AsMemory(0, list[start + k].Size));
+        var err = count == 1 ? _dev.Write(off, list[start].Data.AsSpan(0, list[start].Size)) : _dev.WriteGather(off, _gather);
+        _gather.Clear();
         if (err != Errno.OK)
             return err;
         DeviceWrites++;
@@ -314,7 +328,7 @@ internal sealed class BufCache
             BytesWritten += bp.Size;
             bp.Flags &= ~BufFlags.B_DELWRI;
             bp.Owner = 0;
-            _dirty.Remove(bp);
+            RemoveDirty(bp);
         }
         return Errno.OK;
     }
@@ -332,7 +346,7 @@ internal sealed class BufCache
         }
         if (data is null)
         {
-            data = _spare.Count > 0 ? _spare.Pop() : GC.AllocateUninitializedArray<byte>(_bsize);
+            data = _spare.Count > 0 ? _spare.Pop() : GC.AllocateUninitializedArray<byte>(_bsize, pinned: true);
             _allocated += _bsize;
         }
         var b = new Buf(data)
@@ -342,7 +356,7 @@ internal sealed class BufCache
             Refs = 1,
         };
         _hash.Add(blkno, b);
-        Append(b);
+        _lru.AddLast(b.LruNode);
         bp = b;
         return Errno.OK;
     }
@@ -355,8 +369,9 @@ internal sealed class BufCache
     {
         data = null;
         var err = Errno.ENOBUFS;
-        for (var bp = _lruHead; bp is not null; bp = bp.Next)
+        for (var node = _lru.First; node is not null; node = node.Next)
         {
+            var bp = node.Value;
             if (bp.Refs > 0)
                 continue;
             if (bp.IsDirty)
@@ -392,16 +407,31 @@ internal sealed class BufCache
             hi += _frag;
             n++;
         }
-        var run = new List<Buf>(n);
+        _run.Clear();
         for (long b = lo; b <= hi; b += _frag)
-            run.Add(_hash[b]);
-        return WriteRun(run, 0, run.Count);
+            _run.Add(_hash[b]);
+        var err = WriteRun(_run, 0, _run.Count);
+        _run.Clear();
+        return err;
+    }
+
+    private void AddDirty(Buf bp)
+    {
+        if (bp.DirtyNode.List is null)
+            _dirty.AddLast(bp.DirtyNode);
+    }
+
+    private void RemoveDirty(Buf bp)
+    {
+        if (bp.DirtyNode.List is not null)
+            _dirty.Remove(bp.DirtyNode);
     }
 
     private void Remove(Buf bp)
     {
+        RemoveDirty(bp);
         _hash.Remove(bp.Blkno);
-        Unlink(bp);
+        _lru.Remove(bp.LruNode);
         _spare.Push(bp.Data);
         _allocated -= _bsize;
         bp.Flags = BufFlags.None;
@@ -409,33 +439,9 @@ internal sealed class BufCache
 
     private void Touch(Buf bp)
     {
-        if (ReferenceEquals(_lruTail, bp))
+        if (ReferenceEquals(_lru.Last, bp.LruNode))
             return;
-        Unlink(bp);
-        Append(bp);
-    }
-
-    private void Append(Buf bp)
-    {
-        bp.Prev = _lruTail;
-        bp.Next = null;
-        if (_lruTail is null)
-            _lruHead = bp;
-        else
-            _lruTail.Next = bp;
-        _lruTail = bp;
-    }
-
-    private void Unlink(Buf bp)
-    {
-        if (bp.Prev is null)
-            _lruHead = bp.Next;
-        else
-            bp.Prev.Next = bp.Next;
-        if (bp.Next is null)
-            _lruTail = bp.Prev;
-        else
-            bp.Next.Prev = bp.Prev;
-        bp.Prev = bp.Next = null;
+        _lru.Remove(bp.LruNode);
+        _lru.AddLast(bp.LruNode);
     }
 }

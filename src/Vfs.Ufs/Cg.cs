@@ -53,8 +53,6 @@ internal readonly struct Cg
     public int Nclusterblks { get => I(112); set => I(112, value); }
     public int Niblk { get => I(116); set => I(116, value); }
     public int Initediblk { get => I(120); set => I(120, value); }
-    public int Unrefs { get => I(124); set => I(124, value); }
-    public int Ckhash { get => I(132); set => I(132, value); }
     public long Time
     {
         get => BinaryPrimitives.ReadInt64LittleEndian(_b.AsSpan(136));

@@ -10,8 +10,30 @@
 // A symbolic link shorter than fs_maxsymlinklen (120) keeps its text in the bytes of di_db/di_ib and
 // holds no blocks (di_blocks = 0); a device node keeps its dev_t in di_db[0] (di_rdev).
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace UnixVfs.Ufs;
+
+/// <summary>di_db: the direct block addresses, kept inside the dinode object (no separate array to allocate).</summary>
+[InlineArray(Fs.NDADDR)]
+internal struct DirectAddrs
+{
+    private long _e;
+}
+
+/// <summary>di_ib: the single, double and triple indirect block addresses.</summary>
+[InlineArray(Fs.NIADDR)]
+internal struct IndirectAddrs
+{
+    private long _e;
+}
+
+/// <summary>di_extb: the extended-attribute block addresses.</summary>
+[InlineArray(Fs.NXADDR)]
+internal struct ExtAddrs
+{
+    private long _e;
+}
 
 /// <summary>A UFS2 dinode (<c>struct ufs2_dinode</c>).</summary>
 internal sealed class Dinode
@@ -33,9 +55,9 @@ internal sealed class Dinode
     public int Gen;
     public uint Kernflags, Flags;
     public int Extsize;
-    public readonly long[] Extb = new long[Fs.NXADDR];
-    public readonly long[] Db = new long[Fs.NDADDR];
-    public readonly long[] Ib = new long[Fs.NIADDR];
+    public ExtAddrs Extb;
+    public DirectAddrs Db;
+    public IndirectAddrs Ib;
     public long Modrev;
 
     /// <summary>Decodes the dinode at the start of <paramref name="b"/>.</summary>
@@ -109,7 +131,7 @@ internal sealed class Dinode
         Mode = 0; Nlink = 0; Uid = Gid = Blksize = 0; DiSize = Blocks = 0;
         Atime = Mtime = Ctime = Birthtime = 0; Mtimensec = Atimensec = Ctimensec = Birthnsec = 0;
         Kernflags = Flags = 0; Extsize = 0; Modrev = 0;
-        Array.Clear(Extb); Array.Clear(Db); Array.Clear(Ib);
+        ((Span<long>)Extb).Clear(); ((Span<long>)Db).Clear(); ((Span<long>)Ib).Clear();
         Gen = gen;
     }
 

@@ -25,7 +25,7 @@ internal sealed partial class FsckRun
     private long Bmap(Dinode d, long lbn)
     {
         if (lbn < Fs.NDADDR)
-            return d.Db[lbn];
+            return d.Db[(int)lbn];
         long rel = lbn - Fs.NDADDR, span = _fs.Nindir;
         int level = 0;
         while (rel >= span)
@@ -523,7 +523,7 @@ internal sealed partial class FsckRun
         long size = d.DiSize;
         long lbn = _fs.Lblkno(size);
         int ofrags = _fs.Numfrags(_fs.Fragroundup(_fs.Blkoff(size)));
-        if (lbn >= Fs.NDADDR || (ofrags == 0 && lbn > 0 && d.Db[lbn - 1] == 0))
+        if (lbn >= Fs.NDADDR || (ofrags == 0 && lbn > 0 && d.Db[(int)(lbn - 1)] == 0))
             return false;
         var empty = new byte[_fs.Fsize];
         for (int off = 0; off < _fs.Fsize; off += UfsDir.DirBlkSiz)
@@ -534,13 +534,13 @@ internal sealed partial class FsckRun
             if (frag < 0 || Write(frag, empty) != Errno.OK)
                 return false;
             MarkUsed(frag, 1);
-            d.Db[lbn] = frag;
+            d.Db[(int)lbn] = frag;
         }
         else
         {
             if (ofrags >= _fs.Frag)
                 return false;
-            long old = d.Db[lbn];
+            long old = d.Db[(int)lbn];
             long frag = FindFree(ofrags + 1);
             if (frag < 0)
                 return false;
@@ -552,7 +552,7 @@ internal sealed partial class FsckRun
                 return false;
             Unmark(old, ofrags);
             MarkUsed(frag, ofrags + 1);
-            d.Db[lbn] = frag;
+            d.Db[(int)lbn] = frag;
         }
         d.DiSize = _fs.Lblktosize(lbn) + (ofrags + 1L) * _fs.Fsize;
         d.Blocks += _fs.Fsize / Fs.DevBsize;

@@ -205,13 +205,13 @@ internal sealed partial class FsckRun
     {
         if (d.Mode == 0)
         {
-            bool residue = d.Nlink != 0 || d.DiSize != 0 || d.Blocks != 0 || d.Db.Any(b => b != 0) || d.Ib.Any(b => b != 0);
+            bool residue = d.Nlink != 0 || d.DiSize != 0 || d.Blocks != 0 || ((ReadOnlySpan<long>)d.Db).IndexOfAnyExcept(0L) >= 0 || ((ReadOnlySpan<long>)d.Ib).IndexOfAnyExcept(0L) >= 0;
             if (residue && Problem($"PARTIALLY ALLOCATED INODE I={ino}", "CLEARED"))
                 ClearInode(ino);
             return;
         }
         ushort type = d.Type;
-        string? bad = !Dinode.ValidType(type) ? $"UNKNOWN FILE TYPE 0{d.Mode:o}"
+        string? bad = !Dinode.ValidType(type) ? $"UNKNOWN FILE TYPE 0{Convert.ToString(d.Mode, 8)}"
             : d.DiSize < 0 || d.DiSize > _fs.MaxFileSize ? $"BAD SIZE {d.DiSize}"
             : type == Dinode.IFDIR && d.DiSize < UfsDir.DirBlkSiz ? "ZERO LENGTH DIRECTORY"
             : type == Dinode.IFLNK && d.DiSize >= Limits.PathMax ? $"SYMLINK OF LENGTH {d.DiSize}"
@@ -230,6 +230,8 @@ internal sealed partial class FsckRun
         }
         Walk(ino, d, fixBeyond: true, out var st, out bool walkChanged);
         changed |= walkChanged;
+        // A directory whose blocks cannot all be trusted is not read in phase 2 (with -n it stays, unread).
+        bool unreadable = false;
         if (st.Bad > 0)
         {
             if (Problem($"{st.Bad} BAD BLOCK POINTER(S) I={ino}", "CLEARED"))
@@ -237,6 +239,7 @@ internal sealed partial class FsckRun
                 ClearInode(ino);
                 return;
             }
+            unreadable = true;
         }
         if (type == Dinode.IFDIR && st.Mapped < Fs.Howmany(d.DiSize, _fs.Bsize))
         {
@@ -245,6 +248,7 @@ internal sealed partial class FsckRun
                 ClearInode(ino);
                 return;
             }
+            unreadable = true;
         }
         long expected = st.Frags * (_fs.Fsize / Fs.DevBsize);
         if (d.Blocks != expected && Problem($"INCORRECT BLOCK COUNT I={ino} ({d.Blocks} should be {expected})", "CORRECTED"))
@@ -258,7 +262,7 @@ internal sealed partial class FsckRun
             MarkUsed(bno, frags);
         _state[ino] = type == Dinode.IFDIR ? DState : FState;
         _diNlink[ino] = d.Nlink;
-        if (type == Dinode.IFDIR)
+        if (type == Dinode.IFDIR && !unreadable)
             _dirs.Add(ino);
     }
 

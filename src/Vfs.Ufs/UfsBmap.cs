@@ -83,7 +83,7 @@ internal static class UfsBmap
             return Errno.EINVAL;
         if (lbn < Fs.NDADDR)
         {
-            long b = din.Db[lbn];
+            long b = din.Db[(int)lbn];
             if (b == 0)
                 return Errno.OK;
             int frags = fs.Numfrags(fs.Sblksize(ip.Size, lbn));
@@ -93,7 +93,7 @@ internal static class UfsBmap
                 return Bad(ip, lbn, b);
             bno = b;
             if (frags == fs.Frag)
-                for (long k = lbn + 1; k < Fs.NDADDR && run < maxrun && din.Db[k] == b + (k - lbn) * fs.Frag
+                for (long k = lbn + 1; k < Fs.NDADDR && run < maxrun && din.Db[(int)k] == b + (k - lbn) * fs.Frag
                      && fs.Sblksize(ip.Size, k) == fs.Bsize; k++)
                     run++;
             return Errno.OK;
@@ -129,7 +129,8 @@ internal static class UfsBmap
     /// <summary>
     /// ffs_balloc_ufs2: makes sure logical block <paramref name="lbn"/> of <paramref name="ip"/> has space for its
     /// first <paramref name="size"/> bytes, allocating (and zeroing) indirect blocks on the way, growing the last
-    /// fragment run, or moving it. The dinode is updated. Returns OK, ENOSPC, EFBIG, EIO.
+    /// fragment run, or moving it. The dinode is marked changed; the caller copies it to its buffer when done.
+    /// Returns OK, ENOSPC, EFBIG, EIO.
     /// </summary>
     public static Errno Balloc(Inode ip, long lbn, int size, Cred cr, out Balloced r)
     {
@@ -142,27 +143,27 @@ internal static class UfsBmap
 
         // A file that ends in a fragment run and is about to grow past it gets a whole block there first.
         long lastlbn = fs.Lblkno(ip.Size);
-        if (lastlbn < Fs.NDADDR && lastlbn < lbn && din.Db[lastlbn] != 0)
+        if (lastlbn < Fs.NDADDR && lastlbn < lbn && din.Db[(int)lastlbn] != 0)
         {
             int osize = fs.Sblksize(ip.Size, lastlbn);
             if (osize < fs.Bsize && osize > 0)
             {
-                long pref = UfsAlloc.BlkPref(ip, lastlbn, lastlbn > 0 ? din.Db[lastlbn - 1] : 0);
-                err = UfsAlloc.Realloccg(ip, din.Db[lastlbn], pref, osize, fs.Bsize, cr, out long nb);
+                long pref = UfsAlloc.BlkPref(ip, lastlbn, lastlbn > 0 ? din.Db[(int)(lastlbn - 1)] : 0);
+                err = UfsAlloc.Realloccg(ip, din.Db[(int)lastlbn], pref, osize, fs.Bsize, cr, out long nb);
                 if (err != Errno.OK)
                     return err;
-                din.Db[lastlbn] = nb;
+                din.Db[(int)lastlbn] = nb;
                 err = ZeroRange(ip, nb, osize, fs.Bsize);
                 ip.Size = fs.Lblktosize(lastlbn + 1);
-                var e2 = ip.Update();
-                if (err != Errno.OK || e2 != Errno.OK)
-                    return err != Errno.OK ? err : e2;
+                ip.MarkModified();
+                if (err != Errno.OK)
+                    return err;
             }
         }
 
         if (lbn < Fs.NDADDR)
         {
-            long nb = din.Db[lbn];
+            long nb = din.Db[(int)lbn];
             if (nb != 0 && ip.Size >= fs.Lblktosize(lbn + 1))
             {
                 r.Bno = nb;
@@ -179,21 +180,23 @@ internal static class UfsBmap
                     r.Bno = nb;
                     return Errno.OK;
                 }
-                long pref = UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[lbn - 1] : 0);
+                long pref = UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[(int)(lbn - 1)] : 0);
                 err = UfsAlloc.Realloccg(ip, nb, pref, osize, nsize, cr, out long moved);
                 if (err != Errno.OK)
                     return err;
-                din.Db[lbn] = moved;
+                din.Db[(int)lbn] = moved;
                 r = new Balloced { Bno = moved, FreshFrom = osize, FreshTo = nsize };
-                return ip.Update();
+                ip.MarkModified();
+                return Errno.OK;
             }
             int want = ip.Size < fs.Lblktosize(lbn + 1) ? (int)fs.Fragroundup(size) : fs.Bsize;
-            err = UfsAlloc.Alloc(ip, UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[lbn - 1] : 0), want, cr, out long newb);
+            err = UfsAlloc.Alloc(ip, UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[(int)(lbn - 1)] : 0), want, cr, out long newb);
             if (err != Errno.OK)
                 return err;
-            din.Db[lbn] = newb;
+            din.Db[(int)lbn] = newb;
             r = new Balloced { Bno = newb, FreshFrom = 0, FreshTo = want, WholeFresh = want == fs.Bsize };
-            return ip.Update();
+            ip.MarkModified();
+            return Errno.OK;
         }
 
         Span<int> idx = stackalloc int[Fs.NIADDR];
@@ -209,8 +212,7 @@ internal static class UfsBmap
             if ((err = ZeroMetaBlock(ip.Ump, ind)) != Errno.OK)
                 return err;
             din.Ib[level - 1] = ind;
-            if ((err = ip.Update()) != Errno.OK)
-                return err;
+            ip.MarkModified();
         }
         for (int i = 0; i < level; i++)
         {
@@ -245,8 +247,7 @@ internal static class UfsBmap
             }
             WritePtr(bp, idx[i], p);
             ip.Ump.Bc.Bdwrite(bp);
-            if ((err = ip.Update()) != Errno.OK)
-                return err;
+            ip.MarkModified();
             if (last)
             {
                 r = new Balloced { Bno = p, FreshFrom = 0, FreshTo = fs.Bsize, WholeFresh = true };
@@ -337,11 +338,11 @@ internal static class UfsBmap
         long lastblock = fs.Lblkno(length + fs.Bsize - 1) - 1;
         for (long i = Fs.NDADDR - 1; i > lastblock && i >= 0; i--)
         {
-            long b = din.Db[i];
+            long b = din.Db[(int)i];
             if (b == 0)
                 continue;
             int bs = fs.Sblksize(osize, i);
-            din.Db[i] = 0;
+            din.Db[(int)i] = 0;
             Release(ip, b, bs);
         }
         long start = Fs.NDADDR, span = fs.Nindir;
@@ -370,11 +371,11 @@ internal static class UfsBmap
             start += span;
             span = span > long.MaxValue / fs.Nindir ? long.MaxValue : span * fs.Nindir;
         }
-        if (lastblock >= 0 && lastblock < Fs.NDADDR && din.Db[lastblock] != 0)
+        if (lastblock >= 0 && lastblock < Fs.NDADDR && din.Db[(int)lastblock] != 0)
         {
             int oldspace = fs.Sblksize(osize, lastblock), newspace = fs.Sblksize(length, lastblock);
             if (newspace < oldspace)
-                Release(ip, din.Db[lastblock] + fs.Numfrags(newspace), oldspace - newspace);
+                Release(ip, din.Db[(int)lastblock] + fs.Numfrags(newspace), oldspace - newspace);
         }
         ip.Size = length;
         return ip.Update();

@@ -180,11 +180,16 @@ internal static class UfsDir
         return Errno.OK;
     }
 
-    /// <summary>UTF-8 bytes of a name, or null when it is longer than MAXNAMLEN bytes (no such entry can exist).</summary>
-    public static byte[]? Encode(string name)
+    /// <summary>The most bytes of UTF-8 a name of MAXNAMLEN characters can take.</summary>
+    private const int MaxNameBytes = MaxNamLen * 3;
+
+    /// <summary>Encodes <paramref name="name"/> into <paramref name="buf"/>; -1 when it cannot be a directory entry's name.</summary>
+    private static int Encode(string name, Span<byte> buf)
     {
-        var b = Encoding.UTF8.GetBytes(name);
-        return b.Length is 0 or > MaxNamLen ? null : b;
+        if (name.Length is 0 or > MaxNamLen)
+            return -1;
+        int n = Encoding.UTF8.GetBytes(name, buf);
+        return n > MaxNamLen ? -1 : n;
     }
 
     /// <summary>Builds the dirhash of a large directory that has none. Returns OK or EIO.</summary>
@@ -196,12 +201,22 @@ internal static class UfsDir
         var err = Scan(dp, 0, (off, e) =>
         {
             if (Ino(e) != 0)
-                dh.Add(Encoding.UTF8.GetString(Name(e)), (int)off);
+                dh.Add(Dirhash.Hash(Name(e)), (int)off);
             return true;
         }, (off, gap) => dh.SetFree((int)(off / DirBlkSiz), gap));
         if (err == Errno.OK)
             dp.Dirhash = dh;
         return err;
+    }
+
+    /// <summary>True when the last lookup in <paramref name="dp"/> missed <paramref name="name"/> and nothing changed since.</summary>
+    public static bool KnownAbsent(Inode dp, string name) => dp.MissGen == dp.DirGen && dp.MissName == name;
+
+    /// <summary>Remembers that <paramref name="name"/> is not in <paramref name="dp"/> (see Inode.MissName).</summary>
+    public static void NoteAbsent(Inode dp, string name)
+    {
+        dp.MissName = name;
+        dp.MissGen = dp.DirGen;
     }
 
     /// <summary>
@@ -212,35 +227,44 @@ internal static class UfsDir
     {
         ino = 0;
         offset = -1;
-        var nb = Encode(name);
-        if (nb is null)
+        Span<byte> nb = stackalloc byte[MaxNameBytes];
+        int len = Encode(name, nb);
+        if (len < 0)
             return Errno.ENOENT;
+        nb = nb[..len];
         var err = EnsureDirhash(dp);
         if (err != Errno.OK)
             return err;
         if (dp.Dirhash is { } dh)
         {
-            int off = dh.Lookup(name);
-            if (off < 0)
-                return Errno.ENOENT;
-            if ((err = Dirblk(dp, off & ~(DirBlkSiz - 1), out var bp, out int at)) != Errno.OK)
-                return err;
-            var e = bp!.Data.AsSpan(at + (off & (DirBlkSiz - 1)));
-            uint found = Ino(e);
-            bool match = found != 0 && Name(e).SequenceEqual(nb);
-            dp.Ump.Bc.Brelse(bp);
-            if (match)
+            uint hash = Dirhash.Hash(nb);
+            int cursor = -1;
+            for (int off = dh.Next(hash, ref cursor); off >= 0; off = dh.Next(hash, ref cursor))
             {
-                ino = found;
-                offset = off;
-                return Errno.OK;
+                if ((err = Dirblk(dp, off & ~(DirBlkSiz - 1), out var bp, out int at)) != Errno.OK)
+                    return err;
+                var e = bp!.Data.AsSpan(at + (off & (DirBlkSiz - 1)));
+                uint found = Ino(e);
+                bool match = found != 0 && Name(e).SequenceEqual(nb);
+                dp.Ump.Bc.Brelse(bp);
+                if (match)
+                {
+                    ino = found;
+                    offset = off;
+                    return Errno.OK;
+                }
             }
-            dp.Ump.Complain($"dirhash of ino {dp.Number} disagrees with the directory at {off}; rebuilding");
-            dp.Dirhash = null;
+            return Errno.ENOENT;
         }
+        return LookupByScan(dp, nb.ToArray(), out ino, out offset);
+    }
+
+    /// <summary>Lookup in a small directory (or one whose index was dropped): a scan from the start.</summary>
+    private static Errno LookupByScan(Inode dp, byte[] nb, out uint ino, out int offset)
+    {
         uint fino = 0;
         int foff = -1;
-        err = Scan(dp, 0, (off, e) =>
+        var err = Scan(dp, 0, (off, e) =>
         {
             if (Ino(e) == 0 || !Name(e).SequenceEqual(nb))
                 return true;
@@ -248,13 +272,11 @@ internal static class UfsDir
             foff = (int)off;
             return false;
         });
-        if (err != Errno.OK)
-            return err;
-        if (foff < 0)
-            return Errno.ENOENT;
         ino = fino;
         offset = foff;
-        return Errno.OK;
+        if (err != Errno.OK)
+            return err;
+        return foff < 0 ? Errno.ENOENT : Errno.OK;
     }
 
     /// <summary>
@@ -264,31 +286,23 @@ internal static class UfsDir
     /// </summary>
     public static Errno Enter(Inode dp, string name, uint ino, byte dtype, Cred cr)
     {
-        var nb = Encode(name);
-        if (nb is null)
+        Span<byte> nb = stackalloc byte[MaxNameBytes];
+        int len = Encode(name, nb);
+        if (len < 0)
             return Errno.ENAMETOOLONG;
-        int need = Fs.DirectSiz(nb.Length);
+        nb = nb[..len];
+        int need = Fs.DirectSiz(len);
         var err = EnsureDirhash(dp);
         if (err != Errno.OK)
             return err;
-        long dirblk = -1;
+        long dirblk;
         if (dp.Dirhash is { } dh)
         {
             int b = dh.FindFree(need);
             dirblk = b < 0 ? -1 : (long)b * DirBlkSiz;
         }
-        else
-        {
-            long found = -1;
-            err = Scan(dp, 0, null, (off, gap) =>
-            {
-                if (found < 0 && gap >= need)
-                    found = off;
-            });
-            if (err != Errno.OK)
-                return err;
-            dirblk = found;
-        }
+        else if ((err = FindRoomByScan(dp, need, out dirblk)) != Errno.OK)
+            return err;
         if (dirblk < 0)
         {
             if ((err = Grow(dp, cr, out dirblk)) != Errno.OK)
@@ -325,12 +339,26 @@ internal static class UfsDir
         }
         int maxgap = MaxGap(blk);
         dp.Ump.Bc.Bdwrite(bp);
+        dp.DirGen++;
         if (dp.Dirhash is { } h)
         {
-            h.Add(name, (int)dirblk + placed);
+            h.Add(Dirhash.Hash(nb), (int)dirblk + placed);
             h.SetFree((int)(dirblk / DirBlkSiz), maxgap);
         }
         return Errno.OK;
+    }
+
+    /// <summary>The first dirblk with a gap of <paramref name="need"/> bytes in a directory without an index (-1: none).</summary>
+    private static Errno FindRoomByScan(Inode dp, int need, out long dirblk)
+    {
+        long found = -1;
+        var err = Scan(dp, 0, null, (off, gap) =>
+        {
+            if (found < 0 && gap >= need)
+                found = off;
+        });
+        dirblk = found;
+        return err;
     }
 
     private static int MaxGap(ReadOnlySpan<byte> blk)
@@ -369,10 +397,10 @@ internal static class UfsDir
     }
 
     /// <summary>
-    /// ufs_dirremove: removes the entry at <paramref name="offset"/> (which names <paramref name="name"/>): its
-    /// space joins the record before it, or, first in its dirblk, it becomes a free record. Returns OK or EIO.
+    /// ufs_dirremove: removes the entry at <paramref name="offset"/>: its space joins the record before it, or,
+    /// first in its dirblk, it becomes a free record. Returns OK or EIO.
     /// </summary>
-    public static Errno Remove(Inode dp, int offset, string name)
+    public static Errno Remove(Inode dp, int offset)
     {
         long dirblk = offset & ~(DirBlkSiz - 1);
         var err = Dirblk(dp, dirblk, out var bp, out int at);
@@ -392,15 +420,17 @@ internal static class UfsDir
             dp.Ump.Bc.Brelse(bp);
             return Mangled(dp, offset, "no record starts where the entry should be");
         }
+        uint hash = Dirhash.Hash(Name(blk[p..]));
         if (prev < 0)
             SetIno(blk[p..], 0);
         else
             SetReclen(blk[prev..], Reclen(blk[prev..]) + Reclen(blk[p..]));
         int maxgap = MaxGap(blk);
         dp.Ump.Bc.Bdwrite(bp);
+        dp.DirGen++;
         if (dp.Dirhash is { } dh)
         {
-            dh.Remove(name);
+            dh.Remove(hash, offset);
             dh.SetFree((int)(dirblk / DirBlkSiz), maxgap);
         }
         return Errno.OK;
@@ -416,6 +446,7 @@ internal static class UfsDir
         SetIno(e, ino);
         e[6] = dtype;
         dp.Ump.Bc.Bdwrite(bp);
+        dp.DirGen++;
         return Errno.OK;
     }
 

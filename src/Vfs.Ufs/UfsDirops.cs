@@ -42,6 +42,8 @@ internal static partial class UfsVnops
                 err = dp.Number == Fs.RootIno ? Ok(out ino) : UfsDir.DotDot(dp, out ino, out _);
             else
                 err = UfsDir.Lookup(dp, nm, out ino, out _);
+            if (err == Errno.ENOENT)
+                UfsDir.NoteAbsent(dp, nm);
             if (err != Errno.OK)
                 return err;
             if (ino == dp.Number)
@@ -88,7 +90,8 @@ internal static partial class UfsVnops
         {
             if ((err = AccessLocked(dp, AccessMode.VEXEC, cr)) != Errno.OK)
                 return err;
-            err = UfsDir.Lookup(dp, name, out uint ino, out _);
+            uint ino = 0;
+            err = UfsDir.KnownAbsent(dp, name) ? Errno.ENOENT : UfsDir.Lookup(dp, name, out ino, out _);
             if (err == Errno.OK)
             {
                 if (excl == VcExcl.EXCL)
@@ -210,6 +213,16 @@ internal static partial class UfsVnops
         return Errno.OK;
     }
 
+    /// <summary>OK when <paramref name="name"/> may be made in <paramref name="dp"/>: it can be searched and the name is free. Returns OK, EACCES, EEXIST, EIO. Caller holds dp.Lock.</summary>
+    private static Errno CheckAbsent(Inode dp, string name, Cred cr)
+    {
+        var err = AccessLocked(dp, AccessMode.VEXEC, cr);
+        if (err != Errno.OK || UfsDir.KnownAbsent(dp, name))
+            return err;
+        err = UfsDir.Lookup(dp, name, out _, out _);
+        return err == Errno.OK ? Errno.EEXIST : err == Errno.ENOENT ? Errno.OK : err;
+    }
+
     private static Errno UfsMkdir(Vnode dvp, string dirname, Vattr vap, out Vnode? vp, Cred cr, CallerContext? ct)
     {
         vp = null;
@@ -219,12 +232,7 @@ internal static partial class UfsVnops
         var dp = VTOI(dvp);
         lock (dp.Lock)
         {
-            if ((err = AccessLocked(dp, AccessMode.VEXEC, cr)) != Errno.OK)
-                return err;
-            err = UfsDir.Lookup(dp, dirname, out _, out _);
-            if (err == Errno.OK)
-                return Errno.EEXIST;
-            if (err != Errno.ENOENT)
+            if ((err = CheckAbsent(dp, dirname, cr)) != Errno.OK)
                 return err;
             var dvap = vap.Clone();
             dvap.Type = VType.VDIR;
@@ -246,12 +254,7 @@ internal static partial class UfsVnops
         var dp = VTOI(dvp);
         lock (dp.Lock)
         {
-            if ((err = AccessLocked(dp, AccessMode.VEXEC, cr)) != Errno.OK)
-                return err;
-            err = UfsDir.Lookup(dp, linkname, out _, out _);
-            if (err == Errno.OK)
-                return Errno.EEXIST;
-            if (err != Errno.ENOENT)
+            if ((err = CheckAbsent(dp, linkname, cr)) != Errno.OK)
                 return err;
             var lvap = vap.Clone();
             lvap.Type = VType.VLNK;
@@ -272,7 +275,7 @@ internal static partial class UfsVnops
                 {
                     // The name exists already; take it away again so that no half-made link is left.
                     if (UfsDir.Lookup(dp, linkname, out _, out int off) == Errno.OK)
-                        UfsDir.Remove(dp, off, linkname);
+                        UfsDir.Remove(dp, off);
                     ip.Din.Nlink = 0;
                 }
             }
@@ -323,7 +326,7 @@ internal static partial class UfsVnops
                 ip.Vnode.Rele();
                 return Errno.EPERM;
             }
-            if ((err = UfsDir.Remove(dp, off, nm)) != Errno.OK)
+            if ((err = UfsDir.Remove(dp, off)) != Errno.OK)
             {
                 ip.Vnode.Rele();
                 return err;
@@ -397,7 +400,7 @@ internal static partial class UfsVnops
                         return err;
                     if (!empty)
                         return Errno.ENOTEMPTY;
-                    if ((err = UfsDir.Remove(dp, off, nm)) != Errno.OK)
+                    if ((err = UfsDir.Remove(dp, off)) != Errno.OK)
                         return err;
                     ip.Din.Nlink = 0;
                     ip.Stamp(atime: false, mtime: false, ctime: true);
@@ -435,10 +438,7 @@ internal static partial class UfsVnops
                 return err;
             if (dp.Din.Nlink <= 0)
                 return Errno.ENOENT;
-            err = UfsDir.Lookup(dp, tnm, out _, out _);
-            if (err == Errno.OK)
-                return Errno.EEXIST;
-            if (err != Errno.ENOENT)
+            if ((err = CheckAbsent(dp, tnm, cr)) != Errno.OK)
                 return err;
             lock (ip.Lock)
             {

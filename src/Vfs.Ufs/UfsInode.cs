@@ -13,8 +13,9 @@
 //                    freed: its blocks are released, its dinode cleared, and its number returned to
 //                    its cylinder group -- in that order, so nobody can allocate the number while the
 //                    old file still owns it.
-// A dinode is copied into its inode block's buffer (Iupdat) after every change, so that a sync or
-// fsync only has to write buffers; atime-only changes are marked and copied at sync.
+// A dinode is copied into its inode block's buffer (Iupdat) at the end of every operation that changes
+// it, so that a sync or fsync only has to write buffers; atime-only changes, and the block pointers a
+// long write allocates, are marked (IN_MODIFIED) and copied by the operation's end, fsync or sync.
 using UnixVfs.Core;
 
 namespace UnixVfs.Ufs;
@@ -37,6 +38,7 @@ internal sealed class Inode
     {
         Ump = ump;
         Number = number;
+        LruNode = new(this);
     }
 
     /// <summary><c>i_ump</c>.</summary>
@@ -57,12 +59,17 @@ internal sealed class Inode
     /// <summary>The directory index of a large directory, built on first use (Dirhash.cs).</summary>
     public Dirhash? Dirhash;
 
+    /// <summary>For a directory: a count of changes to its entries, and the last name a lookup did not find there
+    /// with the count it was missed at -- so that the create that follows a failed lookup, the common case,
+    /// need not search again (the role of FreeBSD's i_offset hint). Under the inode's lock.</summary>
+    public long DirGen, MissGen = -1;
+    public string? MissName;
+
     /// <summary>The logical block after the last one read: a read that starts there is sequential and reads ahead.</summary>
     public long NextReadLbn;
 
-    /// <summary>The inode cache's LRU links (idle inodes only). Under the cache lock.</summary>
-    internal Inode? LruPrev, LruNext;
-    internal bool OnLru;
+    /// <summary>The inode's place on the inode cache's list of idle inodes. Under the cache lock.</summary>
+    internal readonly LinkedListNode<Inode> LruNode;
 
     /// <summary>The inode's lock (<c>i_lock</c>): protects the dinode and the file's blocks.</summary>
     public object Lock => this;
@@ -78,6 +85,14 @@ internal sealed class Inode
         Din.Modrev++;
         Flag |= InodeFlags.IN_MODIFIED;
         return Iupdat();
+    }
+
+    /// <summary>Marks the dinode changed without copying it yet (a later Update, fsync or sync does); for changes made
+    /// many times within one operation, such as the block pointers a long write allocates.</summary>
+    public void MarkModified()
+    {
+        Din.Modrev++;
+        Flag |= InodeFlags.IN_MODIFIED;
     }
 
     /// <summary>ffs_update: copies the dinode into its inode block's buffer (a delayed write). Returns OK or EIO.</summary>
@@ -111,20 +126,16 @@ internal sealed class Inode
 internal sealed class Icache
 {
     /// <summary>How many idle (zero-hold) inodes stay cached before the oldest are dropped.</summary>
-    public const int MaxIdle = 16384;
+    public const int MaxIdle = 4096;
 
     private readonly UfsMount _ump;
     private readonly Dictionary<uint, Inode> _hash = new();
-    private Inode? _lruHead, _lruTail;
-    private int _idle;
+    private readonly LinkedList<Inode> _idle = new();
 
     public Icache(UfsMount ump) => _ump = ump;
 
     /// <summary>The cache's lock.</summary>
     public object Lock => _hash;
-
-    /// <summary>Inodes in core now.</summary>
-    public int Count { get { lock (Lock) return _hash.Count; } }
 
     /// <summary>
     /// iget (ffs_vgetf): the in-core inode <paramref name="ino"/> with its vnode held once. Returns OK, ENOENT (the
@@ -155,7 +166,7 @@ internal sealed class Icache
                 return Errno.ENOENT;
             if (!Dinode.ValidType(n.Din.Type))
             {
-                _ump.Complain($"inode {ino} has bad mode 0{n.Din.Mode:o}");
+                _ump.Complain($"inode {ino} has bad mode 0{Convert.ToString(n.Din.Mode, 8)}");
                 return Errno.EIO;
             }
             Attach(n);
@@ -184,7 +195,7 @@ internal sealed class Icache
             if (err != Errno.OK)
                 return err;
             if (n.Din.Mode != 0)
-                _ump.Complain($"inode {ino} was marked free but holds mode 0{n.Din.Mode:o}; reusing it");
+                _ump.Complain($"inode {ino} was marked free but holds mode 0{Convert.ToString(n.Din.Mode, 8)}; reusing it");
             int gen = n.Din.Gen;
             n.Din.Clear();
             n.Din.Gen = gen + 1 == 0 ? _ump.Rng.Next(1, int.MaxValue) : gen + 1;
@@ -239,8 +250,8 @@ internal sealed class Icache
                 ip.Flag |= InodeFlags.IN_RECLAIM;
                 return ip;
             }
-            Idle(ip);
-            while (_idle > MaxIdle && _lruHead is { } oldest)
+            _idle.AddLast(ip.LruNode);
+            while (_idle.Count > MaxIdle && _idle.First!.Value is { } oldest)
             {
                 Unidle(oldest);
                 if ((oldest.Flag & InodeFlags.IN_MODIFIED) != 0)
@@ -272,33 +283,9 @@ internal sealed class Icache
             return _hash.Values.Any(ip => ip.Vnode.Count > (ip.Number == Fs.RootIno ? 1 : 0));
     }
 
-    private void Idle(Inode ip)
-    {
-        ip.LruPrev = _lruTail;
-        ip.LruNext = null;
-        if (_lruTail is null)
-            _lruHead = ip;
-        else
-            _lruTail.LruNext = ip;
-        _lruTail = ip;
-        ip.OnLru = true;
-        _idle++;
-    }
-
     private void Unidle(Inode ip)
     {
-        if (!ip.OnLru)
-            return;
-        if (ip.LruPrev is null)
-            _lruHead = ip.LruNext;
-        else
-            ip.LruPrev.LruNext = ip.LruNext;
-        if (ip.LruNext is null)
-            _lruTail = ip.LruPrev;
-        else
-            ip.LruNext.LruPrev = ip.LruPrev;
-        ip.LruPrev = ip.LruNext = null;
-        ip.OnLru = false;
-        _idle--;
+        if (ip.LruNode.List is not null)
+            _idle.Remove(ip.LruNode);
     }
 }

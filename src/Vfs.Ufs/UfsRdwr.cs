@@ -2,8 +2,10 @@
 //
 // Data moves a block at a time between the caller's Uio and the buffer cache; nothing is copied
 // byte by byte and nothing is allocated per block. A read that continues where the last one stopped
-// is sequential: on a cache miss it asks the buffer cache to read ahead the run of blocks that follow
-// contiguously on disk (Bmap reports the run), so one device read serves many blocks. A write that
+// is sequential: on a cache miss it reads the run of blocks that follow contiguously on disk (Bmap
+// reports the run) with one device request -- straight into the caller's buffer when the caller wants
+// whole blocks none of which is cached (one copy, as a read of a host file makes), else into the
+// cache as read-ahead. A write that
 // covers a whole new block never reads it; a write that covers part of a block reads it first (the
 // rest of the block is the file's, or, for a fragment run, another file's). Newly allocated space is
 // zeroed before data lands in it, so a file never shows what a freed block held.
@@ -42,7 +44,7 @@ internal static partial class UfsVnops
             int on = fs.Blkoff(uio.Offset);
             int n = (int)Math.Min(Math.Min(fs.Bsize - on, uio.Resid), ip.Size - uio.Offset);
             bool sequential = lbn == ip.NextReadLbn;
-            var err = UfsBmap.Bmap(ip, lbn, out long bno, out int run, sequential ? maxrun : 0);
+            var err = UfsBmap.Bmap(ip, lbn, out long bno, out _);
             if (err != Errno.OK)
                 return err;
             ip.NextReadLbn = lbn + 1;
@@ -52,8 +54,32 @@ internal static partial class UfsVnops
                 continue;
             }
             long blk = fs.Blknum(bno);
-            if (run > 0 && !bc.IsCached(blk))
-                bc.Readahead(blk, run + 1);
+            if (sequential && !bc.IsCached(blk))
+            {
+                // A sequential reader missed the cache: the run that follows on disk is read in one request,
+                // straight into the caller's buffer when it wants whole blocks, else into the cache.
+                if ((err = UfsBmap.Bmap(ip, lbn, out _, out int run, maxrun)) != Errno.OK)
+                    return err;
+                if (on == 0 && bno == blk && n == fs.Bsize)
+                {
+                    long whole = Math.Min(uio.Resid, ip.Size - uio.Offset) / fs.Bsize;
+                    var seg = uio.CurrentSegment((int)Math.Min(run + 1, whole) * fs.Bsize);
+                    int blocks = seg.Length / fs.Bsize;
+                    if (blocks > 0)
+                    {
+                        if ((err = bc.ReadDirect(blk, blocks, seg.Span, out int got)) != Errno.OK)
+                            return err;
+                        if (got > 0)
+                        {
+                            uio.Skip((long)got * fs.Bsize);
+                            ip.NextReadLbn = lbn + got;
+                            continue;
+                        }
+                    }
+                }
+                if (run > 0)
+                    bc.Readahead(blk, run + 1);
+            }
             if ((err = bc.Bread(blk, out var bp)) != Errno.OK)
                 return err;
             uio.MoveOut(bp!.Data.AsSpan(fs.Fragnum(bno) * fs.Fsize + on, n));

@@ -75,6 +75,9 @@ internal static partial class UfsVnops
             return err;
         bool replace = err == Errno.OK;
         bool moveDir = sip.IsDir && !ReferenceEquals(sdp, tdp);
+        // A directory into its own subtree is EINVAL before the target is looked at (Linux's order, and tmpfs's).
+        if (sip.IsDir && (ReferenceEquals(sip, tdp) || (moveDir && (err = CheckPath(sip, tdp)) != Errno.OK)))
+            return ReferenceEquals(sip, tdp) ? Errno.EINVAL : err;
         if (replace)
         {
             if (tino == sino)
@@ -100,15 +103,8 @@ internal static partial class UfsVnops
             if (tip.Vnode.VfsMountedHere is not null)
                 return Errno.EBUSY;
         }
-        if (sip.IsDir)
-        {
-            if (ReferenceEquals(sip, tdp))
-                return Errno.EINVAL;
-            if (moveDir && (err = CheckPath(sip, tdp)) != Errno.OK)
-                return err;
-            if (moveDir && !replace && tdp.Din.Nlink >= LinkMax)
-                return Errno.EMLINK;
-        }
+        if (moveDir && !replace && tdp.Din.Nlink >= LinkMax)
+            return Errno.EMLINK;
 
         byte dt = Dinode.ToDt(sip.Din.Type);
         err = replace ? UfsDir.Rewrite(tdp, toff, sino, dt) : UfsDir.Enter(tdp, tnm, sino, dt, cr);
@@ -132,7 +128,7 @@ internal static partial class UfsVnops
             if (tip.IsDir)
                 dnlc.PurgeVp(tip.Vnode);
         }
-        if ((err = UfsDir.Remove(sdp, soff, snm)) != Errno.OK)
+        if ((err = UfsDir.Remove(sdp, soff)) != Errno.OK)
             return err;
         dnlc.Remove(sdvp, snm);
         dnlc.Remove(tdvp, tnm);

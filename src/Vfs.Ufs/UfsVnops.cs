@@ -182,8 +182,10 @@ internal static partial class UfsVnops
         return Errno.ENOSPC;
     }
 
-    /// <summary>The table of regular files (and device nodes, fifos, sockets): data ops; every directory op is ENOTDIR.</summary>
-    public static readonly VnodeOps FileOps = VnodeOps.MakeOrPanic("ufs",
+    /// <summary>The table of regular files: data ops; every directory op is ENOTDIR.</summary>
+    public static readonly VnodeOps FileOps = VnodeOps.MakeOrPanic("ufs", FileOpsTemplate);
+
+    private static FsOperationDef[] FileOpsTemplate =>
     [
         new(VopName.Open, (VopOpen)UfsOpen),
         new(VopName.Close, (VopClose)UfsClose),
@@ -192,28 +194,19 @@ internal static partial class UfsVnops
         new(VopName.Getattr, (VopGetattr)UfsGetattr),
         new(VopName.Setattr, (VopSetattr)UfsSetattr),
         new(VopName.Access, (VopAccess)UfsAccess),
-        new(VopName.Lookup, FsSubr.Enotdir<VopLookup>()),
-        new(VopName.Create, FsSubr.Enotdir<VopCreate>()),
-        new(VopName.Remove, FsSubr.Enotdir<VopRemove>()),
-        new(VopName.Link, FsSubr.Enotdir<VopLink>()),
-        new(VopName.Rename, FsSubr.Enotdir<VopRename>()),
-        new(VopName.Mkdir, FsSubr.Enotdir<VopMkdir>()),
-        new(VopName.Rmdir, FsSubr.Enotdir<VopRmdir>()),
-        new(VopName.Readdir, FsSubr.Enotdir<VopReaddir>()),
-        new(VopName.Symlink, FsSubr.Enotdir<VopSymlink>()),
-        new(VopName.Readlink, FsSubr.Einval<VopReadlink>()),
+        .. FsSubr.NotADirectory,
+        FsSubr.NotALink,
         new(VopName.Fsync, (VopFsync)UfsFsync),
         new(VopName.Inactive, (VopInactive)UfsInactive),
         new(VopName.Fid, (VopFid)UfsFid),
-    ]);
+    ];
 
     /// <summary>The table of directories: name ops; read and write are EISDIR.</summary>
     public static readonly VnodeOps DirOps = VnodeOps.MakeOrPanic("ufs-dir",
     [
         new(VopName.Open, (VopOpen)UfsOpen),
         new(VopName.Close, (VopClose)UfsClose),
-        new(VopName.Read, FsSubr.Eisdir<VopRead>()),
-        new(VopName.Write, FsSubr.Eisdir<VopWrite>()),
+        .. FsSubr.DirectoryData,
         new(VopName.Getattr, (VopGetattr)UfsGetattr),
         new(VopName.Setattr, (VopSetattr)UfsSetattr),
         new(VopName.Access, (VopAccess)UfsAccess),
@@ -226,7 +219,6 @@ internal static partial class UfsVnops
         new(VopName.Rmdir, (VopRmdir)UfsRmdir),
         new(VopName.Readdir, (VopReaddir)UfsReaddir),
         new(VopName.Symlink, (VopSymlink)UfsSymlink),
-        new(VopName.Readlink, FsSubr.Einval<VopReadlink>()),
         new(VopName.Fsync, (VopFsync)UfsFsync),
         new(VopName.Inactive, (VopInactive)UfsInactive),
         new(VopName.Fid, (VopFid)UfsFid),
@@ -237,31 +229,36 @@ internal static partial class UfsVnops
     [
         new(VopName.Open, (VopOpen)UfsOpen),
         new(VopName.Close, (VopClose)UfsClose),
-        new(VopName.Read, FsSubr.Einval<VopRead>()),
-        new(VopName.Write, FsSubr.Einval<VopWrite>()),
+        .. FsSubr.LinkData,
         new(VopName.Getattr, (VopGetattr)UfsGetattr),
         new(VopName.Setattr, (VopSetattr)UfsSetattr),
         new(VopName.Access, (VopAccess)UfsAccess),
-        new(VopName.Lookup, FsSubr.Enotdir<VopLookup>()),
-        new(VopName.Create, FsSubr.Enotdir<VopCreate>()),
-        new(VopName.Remove, FsSubr.Enotdir<VopRemove>()),
-        new(VopName.Link, FsSubr.Enotdir<VopLink>()),
-        new(VopName.Rename, FsSubr.Enotdir<VopRename>()),
-        new(VopName.Mkdir, FsSubr.Enotdir<VopMkdir>()),
-        new(VopName.Rmdir, FsSubr.Enotdir<VopRmdir>()),
-        new(VopName.Readdir, FsSubr.Enotdir<VopReaddir>()),
-        new(VopName.Symlink, FsSubr.Enotdir<VopSymlink>()),
+        .. FsSubr.NotADirectory,
         new(VopName.Readlink, (VopReadlink)UfsReadlink),
         new(VopName.Fsync, (VopFsync)UfsFsync),
         new(VopName.Inactive, (VopInactive)UfsInactive),
         new(VopName.Fid, (VopFid)UfsFid),
     ]);
 
+    /// <summary>
+    /// The table of device nodes, fifos and sockets: they have attributes and names but no data here (no driver
+    /// or pipe stands behind them in this kernel), so reading and writing them is ENXIO, as opening a device
+    /// without a driver is.
+    /// </summary>
+    public static readonly VnodeOps SpecOps = VnodeOps.MakeOrPanic("ufs-spec",
+        FileOpsTemplate.Select(d => d.Name switch
+        {
+            VopName.Read => new FsOperationDef(VopName.Read, FsSubr.Returning<VopRead>(Errno.ENXIO)),
+            VopName.Write => new FsOperationDef(VopName.Write, FsSubr.Returning<VopWrite>(Errno.ENXIO)),
+            _ => d,
+        }));
+
     /// <summary>The table for a file of type <paramref name="t"/>.</summary>
     public static VnodeOps OpsFor(VType t) => t switch
     {
         VType.VDIR => DirOps,
         VType.VLNK => LinkOps,
-        _ => FileOps,
+        VType.VREG => FileOps,
+        _ => SpecOps,
     };
 }

@@ -9,15 +9,25 @@ internal sealed class MirrorFixture
     public Kernel K { get; }
     public Process P { get; }
 
-    public MirrorFixture(int copies = 2)
+    /// <param name="copies">How many disks (and copy directories) to make.</param>
+    /// <param name="fstype">"tmpfs", or "ufs" for UFS2 file systems on memory block devices.</param>
+    public MirrorFixture(int copies = 2, string fstype = "tmpfs")
     {
         K = new Kernel("mirror-host");
         K.Vfssw.Install(MirrorVfsops.Def);
+        K.Vfssw.Install(UnixVfs.Ufs.UfsVfsops.Def);
         P = K.CreateProcess();
         foreach (var d in Disks.Take(copies))
         {
             Ok(P.Mkdir("/" + d, 0x1ED));
-            Ok(P.Mount("swap", "/" + d, "tmpfs"));
+            if (fstype == "ufs")
+            {
+                var dev = new MemoryBlockDevice(32L << 20);
+                Ok(UnixVfs.Ufs.Newfs.Make(dev, new UnixVfs.Ufs.NewfsOptions { Size = 32L << 20 }, K.Now(), out _, out _), "newfs");
+                Ok(P.Mount("disk" + d, "/" + d, "ufs", MountFlags.None, "", dev));
+            }
+            else
+                Ok(P.Mount("swap", "/" + d, "tmpfs"));
         }
         Ok(P.Mkdir("/A/b", 0x1ED));
         Ok(P.Mkdir("/X/y", 0x1ED));

@@ -56,9 +56,16 @@ public static class MirrorHistories
 public class MirrorPropertyTests
 {
     [Property(Arbitrary = [typeof(MirrorHistories)], MaxTest = 150)]
-    public bool Random_histories_keep_every_available_copy_identical_to_the_reference(MirrorStep[] history)
+    public bool Random_histories_keep_every_available_copy_identical_to_the_reference(MirrorStep[] history) =>
+        Run(history, "tmpfs");
+
+    [Property(Arbitrary = [typeof(MirrorHistories)], MaxTest = 40)]
+    public bool Random_histories_over_two_UFS_images_keep_the_copies_identical_to_the_reference(MirrorStep[] history) =>
+        Run(history, "ufs");
+
+    private static bool Run(MirrorStep[] history, string fstype)
     {
-        var f = new MirrorFixture();
+        var f = new MirrorFixture(fstype: fstype);
         MirrorFixture.Ok(f.P.Mkdir("/ref", 0x1ED));
         MirrorFixture.Ok(f.P.Mount("swap", "/ref", "tmpfs"));
         var mi = f.Mount();

@@ -358,6 +358,12 @@ public class NamespaceTests
         Assert.Equal(0x0801UL, St(f.P, "/mnt/blk").Rdev);
         Assert.Equal(VType.VFIFO, St(f.P, "/mnt/fifo").Type);
         Assert.Equal(VType.VSOCK, St(f.P, "/mnt/sock").Type);
+        // No driver stands behind them: their "data" is not the dinode's block pointers.
+        Ok(f.P.Open("/mnt/chr", OFlags.O_RDWR, 0, out int fd));
+        Assert.Equal(Errno.ENXIO, f.P.Read(fd, new byte[16], out _));
+        Assert.Equal(Errno.ENXIO, f.P.Write(fd, new byte[16], out _));
+        Ok(f.P.Close(fd));
+        Assert.Equal(0x0105UL, St(f.P, "/mnt/chr").Rdev);
         Ok(f.P.Unlink("/mnt/chr"));
     }
 

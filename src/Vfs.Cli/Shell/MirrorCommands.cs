@@ -73,14 +73,21 @@ internal static class MirrorCommands
     private static void Stats(ShellContext c, string path)
     {
         var err = MfsAdm.Status(c.P, path, out var st);
-        ShellContext.Check(err, path);
-        ShellContext.Check(c.P.Lookupname(path, true, out var vp), path);
-        var mfs = vp!.Vfs;
-        vp.Rele();
-        c.Out.WriteLine($"  {"layer",-6} {"op",-10} {"calls",10} {"errors",8}");
-        foreach (var (op, calls, errors) in mfs.Stats.NonZero)
-            c.Out.WriteLine($"  {"mfs",-6} {op,-10} {calls,10} {errors,8}");
-        foreach (var cp in st!.Copies)
-            c.Out.WriteLine($"  copy {cp.Name}: {cp.Reads} reads ({cp.BytesRead} bytes), {cp.Writes} writes ({cp.BytesWritten} bytes), {cp.Failures} failures");
+        ShellContext.Check(err == Errno.ENOTTY ? Errno.EINVAL : err, err == Errno.ENOTTY ? $"{path}: not in a mirror" : path);
+        var m = c.World.Metrics;
+        var host = ("host", c.Host.Name);
+        var mirror = ("mirror", st!.MountPoint);
+        c.Out.WriteLine($"  {"copy",-4} {"op",-10} {"calls",8} {"errors",7} {"bytes",12} {"p50 us",8} {"p99 us",8}");
+        foreach (var calls in m.Find("mfs.copy.calls", host, mirror).OrderBy(s => s.Tag("copy")).ThenBy(s => s.Tag("op")))
+        {
+            string copy = calls.Tag("copy"), op = calls.Tag("op");
+            var sel = new[] { host, mirror, ("copy", copy), ("op", op) };
+            long errors = m.Find("mfs.copy.errors", sel).Sum(s => s.Count);
+            long bytes = m.Find("mfs.copy.bytes", sel).Sum(s => s.Count);
+            var d = m.Find("mfs.copy.duration", sel).FirstOrDefault();
+            c.Out.WriteLine($"  {copy,-4} {op,-10} {calls.Count,8} {errors,7} {bytes,12} {d?.Percentile(0.5) ?? 0,8} {d?.Percentile(0.99) ?? 0,8}");
+        }
+        foreach (var cp in st.Copies)
+            c.Out.WriteLine($"  copy {cp.Name}: {cp.State}, {cp.Reads} reads ({cp.BytesRead} bytes), {cp.Writes} writes ({cp.BytesWritten} bytes), {cp.Failures} failures");
     }
 }

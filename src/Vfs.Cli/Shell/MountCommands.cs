@@ -35,7 +35,7 @@ internal static class MountCommands
             throw new ShellError("usage: newfs IMAGE SIZE");
         if (!Ufs.Newfs.TryParseSize(a[1], out long size))
             throw new ShellError($"{a[1]}: not a size (say 64m, 1g)");
-        ShellContext.Check(FileBlockDevice.Create(a[0], size, out var dev), a[0]);
+        ShellContext.Check(FileBlockDevice.Create(c.World.Image(a[0]), size, out var dev), a[0]);
         using (dev)
         {
             var err = Ufs.Newfs.Make(dev!, new NewfsOptions { Size = size }, c.K.Now(), out var result, out var why);
@@ -51,7 +51,7 @@ internal static class MountCommands
         var images = a.Where(x => x is not ("-y" or "-n")).ToArray();
         if (images.Length != 1)
             throw new ShellError("usage: fsck [-y|-n] IMAGE");
-        ShellContext.Check(FileBlockDevice.Open(images[0], !repair, out var dev), images[0]);
+        ShellContext.Check(FileBlockDevice.Open(c.World.Image(images[0]), !repair, out var dev), images[0]);
         using (dev)
         {
             var err = Ufs.Fsck.Run(dev!, repair, out var report, c.K.Clock);
@@ -89,6 +89,8 @@ internal static class MountCommands
             data = c.World.Tcp;
         if (type == "mfs")
             data = mfs = new MfsMountData();
+        if (type == "ufs")
+            spec = c.World.Image(spec);
         int logged = c.K.Messages.Count;
         var err = c.P.Mount(spec, dir, type, flags, options, data);
         if (err != Errno.OK)

@@ -88,6 +88,10 @@ internal sealed class Shell
         {
             return Fail($"{name}: {e.Message} (usage: {cmd.Usage})");
         }
+        catch (Exception e) when (e is not VfsPanicException)
+        {
+            return Fail($"{name}: {e.GetType().Name}: {e.Message}");
+        }
         finally
         {
             if (tracer is not null)

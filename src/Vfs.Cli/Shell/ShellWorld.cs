@@ -10,14 +10,21 @@ internal sealed class ShellWorld
 {
     private readonly Dictionary<string, ShellHost> _hosts = new(StringComparer.Ordinal);
 
-    public ShellWorld(TextWriter output, int seed = 1)
+    public ShellWorld(TextWriter output, string? imageDir = null, int seed = 1)
     {
         Output = output;
+        ImageDir = imageDir ?? Directory.GetCurrentDirectory();
         Sim = new SimNetwork(seed);
         Current = AddHost("localhost");
     }
 
     public TextWriter Output { get; }
+
+    /// <summary>Where relative image names (newfs, fsck, mount -F ufs) live on the real host.</summary>
+    public string ImageDir { get; }
+
+    /// <summary>An image name as a path on the real host.</summary>
+    public string Image(string name) => Path.IsPathRooted(name) ? name : Path.Combine(ImageDir, name);
 
     /// <summary>The network the shell's hosts talk NFS over.</summary>
     public SimNetwork Sim { get; }
@@ -29,6 +36,9 @@ internal sealed class ShellWorld
     public ShellHost Current { get; set; }
 
     public IEnumerable<ShellHost> Hosts => _hosts.Values;
+
+    /// <summary>The totals of every host's metrics (VopMetrics, the mirror's copy metrics), for `mfsadm stats`.</summary>
+    public MetricsCollector Metrics { get; } = new();
 
     /// <summary>The tracer `trace on` attached to every host, or null.</summary>
     public VopTracer? Tracer { get; set; }

@@ -109,6 +109,34 @@ public sealed class FileBlockDevice : IBlockDevice
         }
     }
 
+    /// <summary>One pwritev for the whole run of buffers.</summary>
+    public Errno WriteGather(long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
+    {
+        if (IsReadOnly)
+            return Errno.EROFS;
+        long total = 0;
+        foreach (var b in buffers)
+        {
+            if (b.Length % SectorSize != 0)
+                return Errno.EINVAL;
+            total += b.Length;
+        }
+        if (total > int.MaxValue)
+            return Errno.EINVAL;
+        var err = BlockDeviceChecks.CheckRange(this, offset, (int)total);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            RandomAccess.Write(_handle, buffers, offset);
+            return Errno.OK;
+        }
+        catch (Exception e)
+        {
+            return HostErrno.From(e);
+        }
+    }
+
     public Errno Flush()
     {
         if (IsReadOnly)

@@ -26,6 +26,23 @@ public interface IBlockDevice : IDisposable
 
     /// <summary>Makes every completed write durable (fsync on a host file). Returns OK, EIO.</summary>
     Errno Flush();
+
+    /// <summary>
+    /// A gathered write (pwritev): <paramref name="buffers"/>, one after another, at <paramref name="offset"/>, so that a
+    /// buffer cache can write a run of adjacent blocks from wherever they are in memory in one request. The default
+    /// writes them one by one. Returns OK, EINVAL, EIO, EROFS (after a failure, some of the buffers may have been written).
+    /// </summary>
+    Errno WriteGather(long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
+    {
+        foreach (var b in buffers)
+        {
+            var err = Write(offset, b.Span);
+            if (err != Errno.OK)
+                return err;
+            offset += b.Length;
+        }
+        return Errno.OK;
+    }
 }
 
 /// <summary>Argument checks shared by the block devices.</summary>

@@ -44,6 +44,21 @@ public sealed class BlockDeviceTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public void A_gathered_write_lays_its_buffers_end_to_end(string kind)
+    {
+        using var dev = Make(kind, 1 << 20);
+        ReadOnlyMemory<byte>[] parts = [Sectors(2, 1), Sectors(1, 2), Sectors(3, 3)];
+        Assert.Equal(Errno.OK, dev.WriteGather(8192, parts));
+        Assert.Equal(Errno.OK, dev.Flush());
+        var buf = new byte[6 * 512];
+        Assert.Equal(Errno.OK, dev.Read(8192, buf));
+        Assert.Equal(parts.SelectMany(p => p.ToArray()).ToArray(), buf);
+        Assert.Equal(Errno.EINVAL, dev.WriteGather(0, [new byte[100]]));
+        Assert.Equal(Errno.EINVAL, dev.WriteGather((1 << 20) - 512, [Sectors(1, 9), Sectors(1, 9)]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public void Unaligned_or_out_of_range_requests_are_EINVAL_and_change_nothing(string kind)
     {
         using var dev = Make(kind, 64 * 512);

@@ -1,0 +1,236 @@
+// Vfs.Mirror.Bench: the mirror's end-to-end ratios, each measured side by side in one run, medians of several
+// rounds (the machine is shared):
+//
+//   read     sequential read of a 256 MiB file through a mirror of two UFS images, against the same UFS alone
+//   write    sequential write (1 MiB writes, then fsync) of 256 MiB through the mirror, against one UFS alone
+//   sync     a 4 KiB O_DSYNC write through a mirror of a local UFS and an NFS import over loopback TCP, against
+//            the slower copy's own latency
+//   resync   10 files changed in a 100,000-file tree while a copy was away: what the resync touches
+//
+//     dotnet run -c Release --project benchmarks/Vfs.Mirror.Bench [-- read|write|sync|resync ...] [--rounds N] [--mib N]
+using System.Diagnostics;
+using Process = UnixVfs.Core.Process;
+using UnixVfs.Core;
+using UnixVfs.Mirror;
+using UnixVfs.Nfs.Client;
+using UnixVfs.Nfs.Net;
+using UnixVfs.Nfs.Server;
+using UnixVfs.Ufs;
+
+var which = args.Where(a => !a.StartsWith("--") && !int.TryParse(a, out _)).ToHashSet();
+int rounds = Arg("--rounds", 5), mib = Arg("--mib", 256);
+bool All(string s) => which.Count == 0 || which.Contains(s);
+var dir = Path.Combine(Path.GetTempPath(), "vfs-mirror-bench-" + Environment.ProcessId);
+Directory.CreateDirectory(dir);
+try
+{
+    if (All("read") || All("write"))
+        ReadWrite(dir, rounds, mib);
+    if (All("sync"))
+        SyncWrite(dir, rounds);
+    if (All("resync"))
+        Resync();
+}
+finally
+{
+    Directory.Delete(dir, recursive: true);
+}
+
+int Arg(string name, int dflt)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : dflt;
+}
+
+static void Ok(Errno e, string what)
+{
+    if (e != Errno.OK)
+        throw new InvalidOperationException($"{what}: {e}");
+}
+
+static double Median(List<double> xs)
+{
+    var s = xs.OrderBy(x => x).ToList();
+    return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+}
+
+static Kernel NewKernel(string name)
+{
+    var k = new Kernel(name);
+    k.Vfssw.Install(UfsVfsops.Def);
+    k.Vfssw.Install(MirrorVfsops.Def);
+    return k;
+}
+
+static void NewUfs(Process p, string image, string mountpoint, long size)
+{
+    Ok(FileBlockDevice.Create(image, size, out var dev), "create " + image);
+    using (dev)
+        Ok(Newfs.Make(dev!, new NewfsOptions { Size = size }, p.Kernel.Now(), out _, out _), "newfs " + image);
+    Ok(p.Mkdir(mountpoint, 0x1ED), "mkdir " + mountpoint);
+    Ok(p.Mount(image, mountpoint, "ufs"), "mount " + image);
+}
+
+// MiB/s writing the bytes to the path in 1 MiB writes, then fsync.
+static double WriteFile(Process p, string path, long bytes)
+{
+    var buf = new byte[1 << 20];
+    new Random(1).NextBytes(buf);
+    Ok(p.Open(path, OFlags.O_CREAT | OFlags.O_WRONLY | OFlags.O_TRUNC, 0x1A4, out int fd), "open " + path);
+    var sw = Stopwatch.StartNew();
+    for (long done = 0; done < bytes; done += buf.Length)
+        Ok(p.Write(fd, buf, out _), "write");
+    var tw = sw.Elapsed;
+    Ok(p.Fsync(fd), "fsync");
+    sw.Stop();
+    if (Environment.GetEnvironmentVariable("BENCH_DETAIL") is not null)
+        Console.WriteLine($"  {path}: writes {tw.TotalMilliseconds:F0} ms, fsync {(sw.Elapsed - tw).TotalMilliseconds:F0} ms");
+    Ok(p.Close(fd), "close");
+    return bytes / (1024.0 * 1024) / sw.Elapsed.TotalSeconds;
+}
+
+// MiB/s reading the path to its end in 1 MiB reads.
+static double ReadFile(Process p, string path)
+{
+    var buf = new byte[1 << 20];
+    Ok(p.Open(path, OFlags.O_RDONLY, 0, out int fd), "open " + path);
+    long total = 0;
+    var sw = Stopwatch.StartNew();
+    while (true)
+    {
+        Ok(p.Read(fd, buf, out int n), "read");
+        if (n == 0)
+            break;
+        total += n;
+    }
+    sw.Stop();
+    Ok(p.Close(fd), "close");
+    return total / (1024.0 * 1024) / sw.Elapsed.TotalSeconds;
+}
+
+static void Remount(Process p, string image, string mountpoint)
+{
+    Ok(p.Umount(mountpoint), "umount " + mountpoint);
+    Ok(p.Mount(image, mountpoint, "ufs"), "mount " + image);
+}
+
+static void ReadWrite(string dir, int rounds, int mib)
+{
+    long bytes = (long)mib << 20, size = Math.Max(1L << 30, 3 * bytes);
+    var k = NewKernel("bench");
+    var p = k.CreateProcess();
+    string alone = Path.Combine(dir, "alone.img"), x = Path.Combine(dir, "x.img"), y = Path.Combine(dir, "y.img");
+    NewUfs(p, alone, "/alone", size);
+    NewUfs(p, x, "/x", size);
+    NewUfs(p, y, "/y", size);
+    var wAlone = new List<double>(); var wMirror = new List<double>();
+    var rAlone = new List<double>(); var rMirror = new List<double>();
+    for (int r = 0; r < rounds; r++)
+    {
+        // One round: the same bytes through UFS alone and through the mirror, then each read back after a remount.
+        wAlone.Add(WriteFile(p, "/alone/f", bytes));
+        Ok(p.Mount("/x", "/y", "mfs", MountFlags.None, "nomerge"), "mount mfs");
+        wMirror.Add(WriteFile(p, "/x/f", bytes));
+        Ok(p.Umount("/y"), "umount mfs");
+        Remount(p, alone, "/alone");
+        Remount(p, x, "/x");
+        Remount(p, y, "/y");
+        rAlone.Add(ReadFile(p, "/alone/f"));
+        Ok(p.Mount("/x", "/y", "mfs", MountFlags.None, "nomerge"), "mount mfs");
+        rMirror.Add(ReadFile(p, "/x/f"));
+        Ok(p.Umount("/y"), "umount mfs");
+        Console.WriteLine($"round {r + 1}: write alone {wAlone[^1]:F0} MiB/s, mirror {wMirror[^1]:F0} MiB/s; read alone {rAlone[^1]:F0} MiB/s, mirror {rMirror[^1]:F0} MiB/s");
+    }
+    Console.WriteLine($"write {mib} MiB + fsync: UFS alone {Median(wAlone):F0} MiB/s, mirror of two UFS {Median(wMirror):F0} MiB/s, ratio {Median(wMirror) / Median(wAlone):F2} (target >= 0.80)");
+    Console.WriteLine($"read {mib} MiB after remount: UFS alone {Median(rAlone):F0} MiB/s, mirror of two UFS {Median(rMirror):F0} MiB/s, ratio {Median(rMirror) / Median(rAlone):F2} (target >= 0.95)");
+    k.UnmountAll(UnmountFlags.MS_FORCE);
+}
+
+static void SyncWrite(string dir, int rounds)
+{
+    var server = NewKernel("server");
+    var sp = server.CreateProcess();
+    NewUfs(sp, Path.Combine(dir, "remote.img"), "/export", 256L << 20);
+    var nfsd = new NfsServer(server, TcpNetwork.Default, new NfsServerOptions { Address = "127.0.0.1", NfsPort = 0, MountPort = 0, PortmapPort = -1 });
+    Ok(nfsd.Share(new ExportOptions { Path = "/export", RootSquash = false }), "share");
+    Ok(nfsd.Start(), "start nfsd");
+    var client = NewKernel("client");
+    NfsClient.Install(client, TcpNetwork.Default);
+    var p = client.CreateProcess();
+    NewUfs(p, Path.Combine(dir, "local.img"), "/local", 256L << 20);
+    Ok(p.Mkdir("/remote", 0x1ED), "mkdir");
+    Ok(p.Mount("127.0.0.1:/export", "/remote", "nfs", MountFlags.None, $"port={nfsd.NfsPort},mountport={nfsd.MountPort}"), "mount nfs");
+    Ok(p.Mkdir("/local/m", 0x1ED), "mkdir");
+    Ok(p.Mkdir("/remote/m", 0x1ED), "mkdir");
+    Ok(p.Mkdir("/local/alone", 0x1ED), "mkdir");
+    Ok(p.Mkdir("/remote/alone", 0x1ED), "mkdir");
+
+    double Latency(string path, int ops)
+    {
+        var buf = new byte[4096];
+        Ok(p.Open(path, OFlags.O_CREAT | OFlags.O_WRONLY | OFlags.O_DSYNC, 0x1A4, out int fd), "open " + path);
+        var samples = new List<double>(ops);
+        for (int i = 0; i < ops; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Ok(p.Pwrite(fd, buf, (i % 256) * 4096L, out _), "pwrite");
+            samples.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+        }
+        Ok(p.Close(fd), "close");
+        return Median(samples);
+    }
+
+    var local = new List<double>(); var remote = new List<double>(); var mirror = new List<double>();
+    for (int r = 0; r < rounds; r++)
+    {
+        local.Add(Latency("/local/alone/f", 400));
+        remote.Add(Latency("/remote/alone/f", 400));
+        Ok(p.Mount("/local/m", "/remote/m", "mfs", MountFlags.None, "nomerge"), "mount mfs");
+        mirror.Add(Latency("/local/m/f", 400));
+        Ok(p.Umount("/remote/m"), "umount mfs");
+        Console.WriteLine($"round {r + 1}: 4 KiB O_DSYNC write: local UFS {local[^1]:F0} us, NFS {remote[^1]:F0} us, mirror {mirror[^1]:F0} us");
+    }
+    double slower = Math.Max(Median(local), Median(remote));
+    Console.WriteLine($"4 KiB O_DSYNC write: local UFS {Median(local):F0} us, NFS over loopback {Median(remote):F0} us, mirror of both {Median(mirror):F0} us, " +
+        $"ratio to the slower copy {Median(mirror) / slower:F2} (target <= 1.20)");
+    client.UnmountAll(UnmountFlags.MS_FORCE);
+    nfsd.Stop();
+    server.UnmountAll(UnmountFlags.MS_FORCE);
+}
+
+static void Resync()
+{
+    const int files = 100_000, changed = 10;
+    var k = NewKernel("resync");
+    var p = k.CreateProcess();
+    foreach (var d in new[] { "/a", "/b" })
+    {
+        Ok(p.Mkdir(d, 0x1ED), "mkdir");
+        Ok(p.Mount("swap", d, "tmpfs", MountFlags.None, "size=8g"), "mount tmpfs");
+    }
+    Ok(p.Mount("/a", "/b", "mfs", MountFlags.None, "nomerge"), "mount mfs");
+    var sw = Stopwatch.StartNew();
+    for (int d = 0; d < files / 1000; d++)
+    {
+        Ok(p.Mkdir($"/a/d{d}", 0x1ED), "mkdir");
+        for (int f = 0; f < 1000; f++)
+        {
+            Ok(p.Open($"/a/d{d}/f{f}", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd), "create");
+            Ok(p.Write(fd, "initial contents\n"u8.ToArray(), out _), "write");
+            Ok(p.Close(fd), "close");
+        }
+    }
+    Console.WriteLine($"resync: built a tree of {files} files through the mirror in {sw.Elapsed.TotalSeconds:F0} s");
+    Ok(MfsAdm.Offline(p, "/a", "y", out _), "offline");
+    for (int i = 0; i < changed; i++)
+    {
+        Ok(p.Open($"/a/d{i * 7}/f{i * 13}", OFlags.O_WRONLY, 0, out int fd), "open");
+        Ok(p.Pwrite(fd, "CHANGED"u8.ToArray(), 0, out _), "pwrite");
+        Ok(p.Close(fd), "close");
+    }
+    Ok(MfsAdm.Online(p, "/a", "y", out var why, out var report), "online: " + why);
+    Console.WriteLine($"resync after {changed} changed files in a {files}-file tree: {report!.LowerOps} vnode operations on the copy, " +
+        $"{report.Stats.BytesCopied} bytes copied for {report.BytesChanged} changed (amplification {report.Amplification:F2}), {report.Elapsed.TotalMilliseconds:F0} ms");
+    Ok(MfsAdm.Verify(p, "/a", out var v), "verify");
+    Console.WriteLine($"verify: {v}");
+}

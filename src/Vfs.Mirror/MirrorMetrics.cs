@@ -1,0 +1,48 @@
+// Vfs.Mirror: what each copy of each mirror is asked to do, published through System.Diagnostics.Metrics.
+//
+// Meter "UnixVfs.Mirror", tagged with the host, the mirror (its mount point), the copy (X, Y, ...) and the op:
+//     mfs.copy.calls     counter    operations sent to the copy (each retry counts)
+//     mfs.copy.errors    counter    those that failed
+//     mfs.copy.bytes     counter    bytes read from or written to the copy
+//     mfs.copy.duration  histogram  microseconds per operation on the copy
+// `mfsadm stats` shows them (through a MetricsCollector); nothing is recorded while no one listens.
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace UnixVfs.Mirror;
+
+internal static class MirrorMetrics
+{
+    private static readonly Meter Meter = new("UnixVfs.Mirror");
+    private static readonly Counter<long> Calls = Meter.CreateCounter<long>("mfs.copy.calls", "{call}", "operations sent to a copy");
+    private static readonly Counter<long> Errors = Meter.CreateCounter<long>("mfs.copy.errors", "{call}", "operations on a copy that failed");
+    private static readonly Counter<long> Bytes = Meter.CreateCounter<long>("mfs.copy.bytes", "By", "bytes read from or written to a copy");
+    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("mfs.copy.duration", "us", "time per operation on a copy");
+
+    public static long Start() => Calls.Enabled ? Stopwatch.GetTimestamp() : 0;
+
+    public static void Record(MfsVfs mi, MfsCopy c, string op, Errno err, long start)
+    {
+        if (start == 0)
+            return;
+        var tags = Tags(mi, c, op);
+        Calls.Add(1, tags);
+        if (err != Errno.OK)
+            Errors.Add(1, tags);
+        Duration.Record(Stopwatch.GetElapsedTime(start).TotalMicroseconds, tags);
+    }
+
+    public static void RecordBytes(MfsVfs mi, MfsCopy c, string op, long bytes)
+    {
+        if (Bytes.Enabled && bytes > 0)
+            Bytes.Add(bytes, Tags(mi, c, op));
+    }
+
+    private static TagList Tags(MfsVfs mi, MfsCopy c, string op) => new()
+    {
+        { "host", mi.Vfs.Kernel.Hostname },
+        { "mirror", mi.Vfs.MntPt },
+        { "copy", c.Name },
+        { "op", op },
+    };
+}

@@ -1,0 +1,68 @@
+// Tests of Vfs.Mirror: the bad input of the issue -- a copy that runs out of space mid-write, an NFS copy that
+// cannot be reached at mount time -- each a clear errno and reason, no half-mounted state, nothing acknowledged lost.
+using UnixVfs.Nfs.Client;
+using UnixVfs.Nfs.Net;
+using UnixVfs.Nfs.Server;
+
+namespace UnixVfs.Mirror.Tests;
+
+public class EdgeTests
+{
+    /// <summary>What if one copy's disk fills up in the middle of a write?</summary>
+    [Fact]
+    public void A_copy_that_runs_out_of_space_mid_write_is_taken_down_and_the_write_is_kept()
+    {
+        var f = new MirrorFixture();
+        MirrorFixture.Ok(f.P.Umount("/X"));
+        MirrorFixture.Ok(f.P.Mount("swap", "/X", "tmpfs", MountFlags.None, "size=1m"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y", 0x1ED));
+        var mi = f.Mount();
+        var data = new byte[3 << 20];
+        new Random(7).NextBytes(data);
+        MirrorFixture.Ok(f.P.Open("/A/b/big", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Write(fd, data, out int n));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal(data.Length, n);
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        Assert.Contains("ENOSPC", mi.Copies[1].Reason);
+        MirrorFixture.Ok(f.P.Open("/X/y/big", OFlags.O_RDONLY, 0, out fd));
+        var back = new byte[data.Length];
+        MirrorFixture.Ok(f.P.Read(fd, back, out int got));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal(data.Length, got);
+        Assert.True(back.AsSpan().SequenceEqual(data), "the data acknowledged is readable in full");
+        // Bringing it back cannot work while the disk is still full: the resync says so and the copy stays out.
+        Assert.Equal(Errno.ENOSPC, MfsAdm.Online(f.P, "/A/b", "y", out var why, out _));
+        Assert.Contains("ENOSPC", why);
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+    }
+
+    /// <summary>What if the NFS server holding one copy is down when the mirror is mounted?</summary>
+    [Fact]
+    public void An_unreachable_NFS_copy_at_mount_time_fails_the_mount_and_covers_nothing()
+    {
+        var net = new SimNetwork(seed: 3);
+        var server = new Kernel("srv");
+        var sp = server.CreateProcess();
+        MirrorFixture.Ok(sp.Mkdir("/export", 0x1ED));
+        var nfsd = new NfsServer(server, net.AddHost("srv"), new NfsServerOptions { Address = "srv", PortmapPort = -1, MountPort = 635 });
+        MirrorFixture.Ok(nfsd.Share(new ExportOptions { Path = "/export", RootSquash = false }));
+        MirrorFixture.Ok(nfsd.Start());
+
+        var f = new MirrorFixture();
+        NfsClient.Install(f.K, net.AddHost("client"));
+        MirrorFixture.Ok(f.P.Mkdir("/net", 0x1ED));
+        MirrorFixture.Ok(f.P.Mount("srv:/export", "/net", "nfs", MountFlags.None, "soft,timeo=2,retrans=0,port=2049,mountport=635"));
+        nfsd.Crash();
+        net.Host("srv")!.Crash();
+
+        var data = new MfsMountData();
+        var err = f.P.Mount("/A/b", "/net", "mfs", MountFlags.None, "", data);
+        Assert.True(err is Errno.ETIMEDOUT or Errno.EIO, err.ToString());
+        Assert.Contains("nothing was mounted", data.Error);
+        Assert.DoesNotContain(f.K.Mounts, v => v.FstypeName == "mfs");
+        MirrorFixture.Ok(f.P.Stat("/A/b", out var st));
+        Assert.Equal("tmpfs", f.K.Mounts.Single(v => v.Fsid == st!.Dev).FstypeName);
+        Assert.Contains(f.K.Messages, m => m.StartsWith("mfs:"));
+    }
+}
