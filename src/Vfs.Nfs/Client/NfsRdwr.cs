@@ -194,7 +194,6 @@ internal static partial class NfsVnops
             }
             lock (rn.Lock)
             {
-                rn.LocalEnd = Math.Max(rn.LocalEnd, uio.Offset);
                 var bs = mi.Rsize;
                 foreach (var k in rn.Blocks.Keys.Where(k => k * bs < uio.Offset && (k + 1) * bs > start).ToList())
                 {

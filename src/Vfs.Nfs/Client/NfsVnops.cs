@@ -165,10 +165,7 @@ internal static partial class NfsVnops
         if (size)
         {
             lock (rn.Lock)
-            {
                 InvalidateDataLocked(rn);
-                rn.LocalEnd = vap.Size;
-            }
         }
         if (after is not null)
             CacheAttr(rn, after, own: true);

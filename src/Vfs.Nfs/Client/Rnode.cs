@@ -93,8 +93,6 @@ internal sealed class Rnode
     public (Rpc.RpcPending Pending, List<WriteBuf> Covered)? CommitInFlight;
     /// <summary>The first error of an asynchronous write, reported by the next write, fsync or close.</summary>
     public Errno WriteError;
-    /// <summary>The end of the data written locally (the file is at least this long once it is flushed).</summary>
-    public long LocalEnd;
 
     /// <summary>True while written data has not reached the server (buffered or in flight).</summary>
     public bool HasUnsent => Filling is not null || InFlight.Count > 0;
