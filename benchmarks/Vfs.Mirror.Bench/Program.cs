@@ -27,7 +27,10 @@ try
     if (All("read") || All("write"))
         ReadWrite(dir, rounds, mib);
     if (All("sync"))
-        SyncWrite(dir, rounds);
+    {
+        SyncWrite(dir, rounds, remoteOnSameDisk: false);
+        SyncWrite(dir, rounds, remoteOnSameDisk: true);
+    }
     if (All("resync"))
         Resync();
 }
@@ -146,11 +149,21 @@ static void ReadWrite(string dir, int rounds, int mib)
     k.UnmountAll(UnmountFlags.MS_FORCE);
 }
 
-static void SyncWrite(string dir, int rounds)
+// The NFS server's disk is either a device of its own (as a server elsewhere on the network has), or an image on
+// this host's disk next to the local copy's, where the two copies' flushes queue behind each other.
+static void SyncWrite(string dir, int rounds, bool remoteOnSameDisk)
 {
     var server = NewKernel("server");
     var sp = server.CreateProcess();
-    NewUfs(sp, Path.Combine(dir, "remote.img"), "/export", 256L << 20);
+    if (remoteOnSameDisk)
+        NewUfs(sp, Path.Combine(dir, "remote.img"), "/export", 256L << 20);
+    else
+    {
+        var dev = new MemoryBlockDevice(256L << 20);
+        Ok(Newfs.Make(dev, new NewfsOptions { Size = 256L << 20 }, server.Now(), out _, out _), "newfs remote");
+        Ok(sp.Mkdir("/export", 0x1ED), "mkdir");
+        Ok(sp.Mount("remote", "/export", "ufs", MountFlags.None, "", dev), "mount remote");
+    }
     var nfsd = new NfsServer(server, TcpNetwork.Default, new NfsServerOptions { Address = "127.0.0.1", NfsPort = 0, MountPort = 0, PortmapPort = -1 });
     Ok(nfsd.Share(new ExportOptions { Path = "/export", RootSquash = false }), "share");
     Ok(nfsd.Start(), "start nfsd");
@@ -188,10 +201,11 @@ static void SyncWrite(string dir, int rounds)
         Ok(p.Mount("/local/m", "/remote/m", "mfs", MountFlags.None, "nomerge"), "mount mfs");
         mirror.Add(Latency("/local/m/f", 400));
         Ok(p.Umount("/remote/m"), "umount mfs");
-        Console.WriteLine($"round {r + 1}: 4 KiB O_DSYNC write: local UFS {local[^1]:F0} us, NFS {remote[^1]:F0} us, mirror {mirror[^1]:F0} us");
+        Console.WriteLine($"round {r + 1}: 4 KiB O_DSYNC write{(remoteOnSameDisk ? " (same disk)" : "")}: local UFS {local[^1]:F0} us, NFS {remote[^1]:F0} us, mirror {mirror[^1]:F0} us");
     }
     double slower = Math.Max(Median(local), Median(remote));
-    Console.WriteLine($"4 KiB O_DSYNC write: local UFS {Median(local):F0} us, NFS over loopback {Median(remote):F0} us, mirror of both {Median(mirror):F0} us, " +
+    Console.WriteLine($"4 KiB O_DSYNC write, the NFS server's disk {(remoteOnSameDisk ? "an image on this host's disk" : "a device of its own")}: " +
+        $"local UFS {Median(local):F0} us, NFS over loopback {Median(remote):F0} us, mirror of both {Median(mirror):F0} us, " +
         $"ratio to the slower copy {Median(mirror) / slower:F2} (target <= 1.20)");
     client.UnmountAll(UnmountFlags.MS_FORCE);
     nfsd.Stop();

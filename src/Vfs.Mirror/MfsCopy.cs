@@ -84,5 +84,12 @@ public sealed class MfsCopy
     }
     internal void CountFailure() => Interlocked.Increment(ref _failures);
 
+    private double _updateMicros;
+
+    /// <summary>How long an update (write, fsync) on this copy has lately taken, in microseconds (a moving average).</summary>
+    public double UpdateMicros => Volatile.Read(ref _updateMicros);
+
+    internal void SampleUpdate(double micros) => Volatile.Write(ref _updateMicros, 0.8 * Volatile.Read(ref _updateMicros) + 0.2 * micros);
+
     public override string ToString() => $"{Name} ({Path}): {State}{(Reason.Length > 0 ? " - " + Reason : "")}";
 }

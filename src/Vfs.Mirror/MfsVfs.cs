@@ -24,6 +24,7 @@ public sealed class MfsVfs
     private readonly object _stateLock = new();
     private readonly List<MfsEvent> _events = new();
     private int _active;
+    private MfsCopy[] _updateCopies;
     private long _backoffs;
 
     internal MfsVfs(Vfs vfsp, MfsOptions options, MfsCopy[] copies)
@@ -32,6 +33,8 @@ public sealed class MfsVfs
         Options = options;
         Copies = copies;
         Mnodes = new MnodeHash(copies.Length);
+        _updateCopies = copies;
+        RecomputeUpdateCopies();
         Workers = new CopyWorkers(Math.Max(2, 2 * (copies.Length - 1)), $"mfs {vfsp.Fsid:x}");
     }
 
@@ -127,6 +130,7 @@ public sealed class MfsVfs
                 var next = Copies.First(x => x.State == CopyState.Available && !ReferenceEquals(x, c));
                 Volatile.Write(ref _active, next.Index);
             }
+            RecomputeUpdateCopies();
         }
         Announce(c, "unavailable: " + reason);
         return true;
@@ -140,6 +144,7 @@ public sealed class MfsVfs
             c.State = CopyState.Resyncing;
             c.Reason = "resyncing";
             c.Since = Vfs.Kernel.Now();
+            RecomputeUpdateCopies();
         }
         Announce(c, "resyncing");
     }
@@ -152,17 +157,17 @@ public sealed class MfsVfs
             c.State = CopyState.Available;
             c.Reason = "";
             c.Since = Vfs.Kernel.Now();
+            RecomputeUpdateCopies();
         }
         Announce(c, "available");
     }
 
-    /// <summary>The copies that take updates now, in copy order (active/passive: just the active one).</summary>
-    internal MfsCopy[] UpdateCopies()
-    {
-        if (Options.Mode == MirrorMode.ActivePassive)
-            return [Active];
-        return Copies.Where(c => c.TakesUpdates).ToArray();
-    }
+    /// <summary>The copies that take updates now, in copy order (active/passive: just the active one). Do not modify.</summary>
+    internal MfsCopy[] UpdateCopies() => Volatile.Read(ref _updateCopies);
+
+    /// <summary>Rebuilds the UpdateCopies array after a state change (under the state lock).</summary>
+    private void RecomputeUpdateCopies() => Volatile.Write(ref _updateCopies,
+        Options.Mode == MirrorMode.ActivePassive ? [Active] : Copies.Where(c => c.TakesUpdates).ToArray());
 
     /// <summary>
     /// The copy attributes and names come from: the first available copy (the active one in active/passive),

@@ -104,6 +104,12 @@ internal static class MirrorSubr
         }
     }
 
+    /// <summary>
+    /// Below this many microseconds per update on the other copies, handing their share to a worker thread costs more
+    /// than it saves (a wake-up is several microseconds), and the copies are updated one after the other instead.
+    /// </summary>
+    private const double ParallelMicros = 40;
+
     /// <summary>The outcome of an operation on each copy.</summary>
     public readonly record struct CopyResult(MfsCopy Copy, Errno Err);
 
@@ -120,7 +126,7 @@ internal static class MirrorSubr
         var mi = m.Mfs;
         var targets = mi.UpdateCopies();
         var results = new CopyResult[targets.Length];
-        if (parallel && targets.Length > 1)
+        if (parallel && targets.Length > 1 && targets.Skip(1).Any(c => c.UpdateMicros >= ParallelMicros))
         {
             var others = new Action[targets.Length - 1];
             for (int i = 1; i < targets.Length; i++)
@@ -167,8 +173,10 @@ internal static class MirrorSubr
 
     private static Errno Timed(Mnode m, MfsCopy c, Func<MfsCopy, Vnode, Errno> op, Vnode vp, string what)
     {
-        long t0 = MirrorMetrics.Start();
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var err = op(c, vp);
+        if (what is "write" or "fsync")
+            c.SampleUpdate(System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
         MirrorMetrics.Record(m.Mfs, c, what, err, t0);
         return err;
     }
