@@ -75,6 +75,33 @@ public class ShellTests
     }
 
     [Fact]
+    public void An_nfs_server_given_by_IP_address_is_reached_over_real_TCP()
+    {
+        var server = new UnixVfs.Core.Kernel("tcp-server");
+        var sp = server.CreateProcess();
+        Assert.Equal(UnixVfs.Core.Errno.OK, sp.Mkdir("/export", 0x1ED));
+        Assert.Equal(UnixVfs.Core.Errno.OK, sp.Open("/export/f", UnixVfs.Core.OFlags.O_CREAT | UnixVfs.Core.OFlags.O_WRONLY, 0x1A4, out int fd));
+        Assert.Equal(UnixVfs.Core.Errno.OK, sp.Write(fd, "over tcp\n"u8.ToArray(), out _));
+        sp.Close(fd);
+        var nfsd = new UnixVfs.Nfs.Server.NfsServer(server, UnixVfs.Nfs.Net.TcpNetwork.Default,
+            new UnixVfs.Nfs.Server.NfsServerOptions { Address = "127.0.0.1", NfsPort = 0, MountPort = 0, PortmapPort = -1 });
+        Assert.Equal(UnixVfs.Core.Errno.OK, nfsd.Share(new UnixVfs.Nfs.Server.ExportOptions { Path = "/export" }));
+        Assert.Equal(UnixVfs.Core.Errno.OK, nfsd.Start());
+        try
+        {
+            var (output, shell) = Run("mkdir /net", $"mount -F nfs -o port={nfsd.NfsPort},mountport={nfsd.MountPort} 127.0.0.1:/export /net",
+                "cat /net/f", "mount");
+            Assert.Equal(0, shell.Failures);
+            Assert.Contains("over tcp", output);
+            Assert.Contains("/net on 127.0.0.1:/export type nfs", output);
+        }
+        finally
+        {
+            nfsd.Stop();
+        }
+    }
+
+    [Fact]
     public void Trace_shows_each_layer_indented_by_depth_and_mnodes_shows_the_hash()
     {
         var (output, shell) = Run(
