@@ -157,58 +157,48 @@ internal static partial class MirrorVnops
 
     private static Errno MfsCreate(Vnode dvp, string name, Vattr vap, VcExcl excl, AccessMode mode, out Vnode? vp, Cred cr, FileFlags flag, CallerContext? ct)
     {
-        vp = null;
         var m = MirrorSubr.Mn(dvp);
+        var err = MakeInEveryCopy(m, "create", name, (Vnode ld, out Vnode? lv) => Vop.Create(ld, name, vap.Clone(), excl, mode, out lv, cr, flag, ct), null, out vp);
+        if (err == Errno.OK && (vap.Mask & AttrMask.AT_SIZE) != 0)
+            foreach (var c in m.Mfs.Copies)
+                if (!c.TakesUpdates)
+                    c.Log.Record(MirrorSubr.Mn(vp!), DirtyKind.Attr); // an existing file truncated: the copy away must be told
+        return err;
+    }
+
+    private static Errno MfsMkdir(Vnode dvp, string dirname, Vattr vap, out Vnode? vp, Cred cr, CallerContext? ct) =>
+        MakeInEveryCopy(MirrorSubr.Mn(dvp), "mkdir", dirname, (Vnode ld, out Vnode? lv) => Vop.Mkdir(ld, dirname, vap.Clone(), out lv, cr, ct),
+            e => e == Errno.EEXIST, out vp);
+
+    /// <summary>An op that makes one name in one copy's directory and returns its vnode (held).</summary>
+    private delegate Errno MakeInCopy(Vnode ld, out Vnode? lv);
+
+    /// <summary>
+    /// create and mkdir: makes <paramref name="name"/> in every copy of directory <paramref name="m"/> (under its DirLock,
+    /// by the error policy) and returns the new file's mirror vnode, held.
+    /// </summary>
+    private static Errno MakeInEveryCopy(Mnode m, string what, string name, MakeInCopy make, Func<Errno, bool>? consistent, out Vnode? vp)
+    {
+        vp = null;
         var mi = m.Mfs;
         var lowers = new Vnode?[mi.Copies.Count];
         using var _ = mi.EnterOp();
         m.DirLock.Enter(RwLockType.Writer);
         try
         {
-            var err = MirrorSubr.Apply(m, "create", (c, ld) =>
+            var err = MirrorSubr.Apply(m, what, (c, ld) =>
             {
                 lowers[c.Index]?.Rele();
-                return Vop.Create(ld, name, vap.Clone(), excl, mode, out lowers[c.Index], cr, flag, ct);
-            }, m, DirtyKind.Names, name: name);
+                var e = make(ld, out var lv);
+                lowers[c.Index] = lv;
+                return e;
+            }, m, DirtyKind.Names, consistent: consistent, name: name);
             if (err != Errno.OK)
             {
                 Release(lowers);
                 return err;
             }
             vp = mi.Mnodes.MakeMnode(mi, lowers, m, name);
-            if ((vap.Mask & AttrMask.AT_SIZE) != 0)
-                foreach (var c in mi.Copies)
-                    if (!c.TakesUpdates)
-                        c.Log.Record(MirrorSubr.Mn(vp), DirtyKind.Attr);
-            return Errno.OK;
-        }
-        finally
-        {
-            m.DirLock.Exit(RwLockType.Writer);
-        }
-    }
-
-    private static Errno MfsMkdir(Vnode dvp, string dirname, Vattr vap, out Vnode? vp, Cred cr, CallerContext? ct)
-    {
-        vp = null;
-        var m = MirrorSubr.Mn(dvp);
-        var mi = m.Mfs;
-        var lowers = new Vnode?[mi.Copies.Count];
-        using var _ = mi.EnterOp();
-        m.DirLock.Enter(RwLockType.Writer);
-        try
-        {
-            var err = MirrorSubr.Apply(m, "mkdir", (c, ld) =>
-            {
-                lowers[c.Index]?.Rele();
-                return Vop.Mkdir(ld, dirname, vap.Clone(), out lowers[c.Index], cr, ct);
-            }, m, DirtyKind.Names, consistent: e => e == Errno.EEXIST, name: dirname);
-            if (err != Errno.OK)
-            {
-                Release(lowers);
-                return err;
-            }
-            vp = mi.Mnodes.MakeMnode(mi, lowers, m, dirname);
             return Errno.OK;
         }
         finally
