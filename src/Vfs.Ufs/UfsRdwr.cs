@@ -94,8 +94,10 @@ internal static partial class UfsVnops
         if (ip.Ump.ReadOnly)
             return Errno.EROFS;
         Errno err;
+        bool wrote, overwrote;
         lock (ip.Lock)
         {
+            long size = ip.Size, blocks = ip.Din.Blocks;
             if ((ioflag & FileFlags.FAPPEND) != 0)
                 uio.Offset = ip.Size;
             if (uio.Offset < 0)
@@ -116,10 +118,16 @@ internal static partial class UfsVnops
                 if (err == Errno.OK)
                     err = e;
             }
+            wrote = uio.Resid != resid;
+            overwrote = ip.Size == size && ip.Din.Blocks == blocks;
         }
-        if (err == Errno.OK && (ioflag & (FileFlags.FSYNC | FileFlags.FDSYNC)) != 0)
-            err = UfsFsync(vp, ioflag, cr, ct);
-        return err;
+        if (!wrote || (ioflag & (FileFlags.FSYNC | FileFlags.FDSYNC)) == 0)
+            return err;
+        // What was written is made stable even when the write stopped short (ENOSPC). O_DSYNC over blocks the file
+        // already had changed no block pointer and no size, so only the data has to be (the dinode's new times go
+        // out with the next sync); anything else is a full fsync.
+        var serr = (ioflag & FileFlags.FSYNC) == 0 && overwrote ? SyncData(ip) : UfsFsync(vp, ioflag, cr, ct);
+        return serr != Errno.OK ? serr : err;
     }
 
     /// <summary>

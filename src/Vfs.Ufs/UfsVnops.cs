@@ -131,7 +131,6 @@ internal static partial class UfsVnops
         var ump = ip.Ump;
         if (ump.ReadOnly)
             return Errno.OK;
-        uint ino = ip.Number;
         lock (ip.Lock)
         {
             if ((ip.Flag & InodeFlags.IN_MODIFIED) != 0)
@@ -141,12 +140,18 @@ internal static partial class UfsVnops
                     return e;
             }
         }
-        var err = ump.Bc.Flush(bp => !bp.IsMeta && (bp.Owner == ino || bp.Owner == Buf.SharedOwner));
-        if (err == Errno.OK)
-            err = ump.Bc.FlushDevice();
+        var err = SyncData(ip);
         if (err == Errno.OK)
             err = UfsVfsops.SyncMetadata(ump);
         return err;
+    }
+
+    /// <summary>Writes the file's data buffers and flushes the device, so the data is stable before any metadata that points at it.</summary>
+    private static Errno SyncData(Inode ip)
+    {
+        uint ino = ip.Number;
+        var err = ip.Ump.Bc.Flush(bp => !bp.IsMeta && (bp.Owner == ino || bp.Owner == Buf.SharedOwner));
+        return err == Errno.OK ? ip.Ump.Bc.FlushDevice() : err;
     }
 
     private static void UfsInactive(Vnode vp, Cred cr, CallerContext? ct)

@@ -2,7 +2,7 @@
 // fault-injecting device that loses the power at a random write -- unflushed writes survive in a random
 // subset and order, one of them torn. Then fsck -y must leave a consistent file system (a second fsck
 // finds nothing), it must mount read-write, and every file fsync'd before the crash must hold exactly
-// the bytes it held when fsync returned.
+// the bytes it held when fsync (or a later O_DSYNC write into it) returned.
 using UnixVfs.Core;
 using static UnixVfs.Ufs.Tests.Kit;
 
@@ -44,6 +44,50 @@ public class CrashTests
         AssertClean(Kit.Fsck(mem));
     }
 
+    [Fact]
+    public void An_O_DSYNC_write_is_on_the_disk_when_it_returns()
+    {
+        var mem = NewMemoryImage(8L << 20, bsize: 8192, fsize: 1024);
+        var dev = new FaultyBlockDevice(mem);
+        var h = new Host("before");
+        Ok(h.Mount("mem", dev: dev));
+        var data = Bytes(40_000, 1);
+        WriteFile(h.P, "/mnt/f", data);
+        Ok(h.P.Sync());
+        Ok(h.P.Open("/mnt/f", OFlags.O_WRONLY | OFlags.O_DSYNC, 0, out int fd));
+        var over = Bytes(5000, 2);      // over blocks the file has: the data alone is flushed
+        Ok(h.P.Pwrite(fd, over, 10_000, out _));
+        over.CopyTo(data, 10_000);
+        var tail = Bytes(3000, 3);      // past its end: the new size and blocks are flushed too
+        Ok(h.P.Pwrite(fd, tail, data.Length, out _));
+        data = [.. data, .. tail];
+        dev.Crash(CrashMode.LoseAll, new Random(1));
+
+        AssertClean(Kit.Fsck(mem));                  // nothing to repair; -y only marks it clean
+        Assert.Equal(0, Kit.Fsck(mem, repair: true).Unfixed);
+        var after = new Host("after");
+        Ok(after.Mount("mem", dev: mem), after.Log);
+        Assert.Equal(data, ReadFile(after.P, "/mnt/f"));
+    }
+
+    [Fact]
+    public void An_O_DSYNC_write_that_cannot_reach_the_disk_fails_with_EIO()
+    {
+        var mem = NewMemoryImage(8L << 20, bsize: 8192, fsize: 1024);
+        var dev = new FaultyBlockDevice(mem);
+        var h = new Host();
+        Ok(h.Mount("mem", dev: dev));
+        WriteFile(h.P, "/mnt/f", Bytes(40_000, 1));
+        Ok(h.P.Sync());
+        Ok(h.P.Open("/mnt/f", OFlags.O_WRONLY, 0, out int plain));
+        Ok(h.P.Open("/mnt/f", OFlags.O_WRONLY | OFlags.O_DSYNC, 0, out int dsync));
+        dev.FailAfter(0);
+        Ok(h.P.Pwrite(plain, Bytes(100, 2), 0, out int n));       // write-behind: the error comes with the next sync
+        Assert.Equal(100, n);
+        Assert.Equal(Errno.EIO, h.P.Pwrite(dsync, Bytes(100, 3), 0, out _));
+        Assert.Equal(Errno.EIO, h.P.Fsync(plain));
+    }
+
     /// <summary>Runs random operations until the device dies (EIO) or the workload ends; returns the files fsync'd and left alone since.</summary>
     private static Dictionary<string, byte[]> Workload(Process p, Random rng)
     {
@@ -71,6 +115,31 @@ public class CrashTests
                 }
                 if (err == Errno.OK)
                     synced[path] = data;
+            }
+            else if (pick < 20 && synced.Count > 0)
+            {
+                // An O_DSYNC write into a kept file, over its own blocks or past its end: stable when it returns.
+                var path = synced.Keys.ElementAt(rng.Next(synced.Count));
+                var old = synced[path];
+                int off = rng.Next(0, old.Length + 1);
+                var chunk = Bytes(rng.Next(1, 12_000), step);
+                err = p.Open(path, OFlags.O_WRONLY | OFlags.O_DSYNC, 0, out int fd);
+                if (err == Errno.OK)
+                {
+                    err = p.Pwrite(fd, chunk, off, out int n);
+                    if (err == Errno.OK && n != chunk.Length)
+                        err = Errno.EIO;
+                    p.Close(fd);
+                }
+                if (err == Errno.OK)
+                {
+                    var now = new byte[Math.Max(old.Length, off + chunk.Length)];
+                    old.CopyTo(now, 0);
+                    chunk.CopyTo(now, off);
+                    synced[path] = now;
+                }
+                else
+                    synced.Remove(path);
             }
             else if (pick < 40)
             {

@@ -237,7 +237,12 @@ public sealed partial class Process
         }
         count = (int)(buf.Length - uio.Resid);
         end = uio.Offset;
-        return count > 0 ? Errno.OK : err;
+        if (err == Errno.OK || count == 0)
+            return err;
+        // Cut short after moving some bytes: the call reports them (POSIX), except that a synchronous write's bytes
+        // must be stable when reported, so its EIO (the sync failing) is the answer.
+        bool sync = rw == UioRw.UIO_WRITE && (ioflag & (FileFlags.FSYNC | FileFlags.FDSYNC)) != 0;
+        return sync && err == Errno.EIO ? err : Errno.OK;
     }
 
     /// <summary>lseek(2). Returns OK with the new offset, or EBADF, EINVAL (bad whence or negative result), EOVERFLOW.</summary>
