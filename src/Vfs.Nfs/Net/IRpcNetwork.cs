@@ -60,7 +60,7 @@ public interface IRpcConnection
     /// Sends one record; safe to call from several threads (records are never interleaved).
     /// Returns OK, ECONNRESET (the peer is gone), ENOBUFS (over the maximum record size), ENOTCONN (closed).
     /// </summary>
-    Errno Send(ReadOnlySpan<byte> record);
+    Errno Send(ReadOnlyMemory<byte> record);
 
     /// <summary>
     /// Waits for the next record; one thread at a time. Returns OK with a record the caller must Release,

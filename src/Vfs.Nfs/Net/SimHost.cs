@@ -231,7 +231,7 @@ internal sealed class SimEndpoint : IRpcConnection
         get { lock (Gate) return _inbox.Count > 0; }
     }
 
-    public Errno Send(ReadOnlySpan<byte> record)
+    public Errno Send(ReadOnlyMemory<byte> record)
     {
         if (record.Length > _net.MaxRecord)
             return Errno.ENOBUFS;
@@ -256,7 +256,7 @@ internal sealed class SimEndpoint : IRpcConnection
         }
         if (fate != SimFate.Delivered)
             return Errno.OK;
-        return peer.Deliver(RpcRecord.CopyOf(record), latency);
+        return peer.Deliver(RpcRecord.CopyOf(record.Span), latency);
     }
 
     private Errno Deliver(RpcRecord rec, TimeSpan latency)

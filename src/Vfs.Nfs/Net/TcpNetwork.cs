@@ -7,6 +7,7 @@
 // "Crashing" a connection (Abort) closes it with a reset, as a host that died and came back would.
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using UnixVfs.Core;
 
 namespace UnixVfs.Nfs.Net;
@@ -117,6 +118,7 @@ public sealed class TcpConnection : IRpcConnection
     private readonly RecordReader _reader;
     private readonly object _sendLock = new();
     private readonly byte[] _mark = new byte[4];
+    private readonly ArraySegment<byte>[] _gather = new ArraySegment<byte>[2];
     private readonly int _max;
     private volatile bool _closed;
 
@@ -146,7 +148,7 @@ public sealed class TcpConnection : IRpcConnection
         }
     }
 
-    public Errno Send(ReadOnlySpan<byte> record)
+    public Errno Send(ReadOnlyMemory<byte> record)
     {
         if (record.Length > _max)
             return Errno.ENOBUFS;
@@ -157,25 +159,21 @@ public sealed class TcpConnection : IRpcConnection
             try
             {
                 RecordMarking.WriteMark(_mark, record.Length);
-                if (record.Length <= 64 * 1024)
+                if (MemoryMarshal.TryGetArray(record, out var body))
                 {
-                    // Small records: one send of mark and body together, one segment on the wire.
-                    byte[] both = System.Buffers.ArrayPool<byte>.Shared.Rent(record.Length + 4);
-                    try
-                    {
-                        _mark.CopyTo(both, 0);
-                        record.CopyTo(both.AsSpan(4));
-                        SendAll(both.AsSpan(0, record.Length + 4));
-                    }
-                    finally
-                    {
-                        System.Buffers.ArrayPool<byte>.Shared.Return(both);
-                    }
+                    // Mark and body gathered into one sendmsg: one segment train on the wire, and the peer is
+                    // woken once per record rather than first for a lone four-byte mark.
+                    _gather[0] = new ArraySegment<byte>(_mark);
+                    _gather[1] = body;
+                    int sent = _sock.Send(_gather);
+                    if (sent < 4)
+                        SendAll(_mark.AsSpan(sent));
+                    SendAll(body.AsSpan(Math.Max(0, sent - 4)));
                 }
                 else
                 {
                     SendAll(_mark);
-                    SendAll(record);
+                    SendAll(record.Span);
                 }
                 return Errno.OK;
             }

@@ -290,7 +290,7 @@ public sealed class RpcClient
         var c = Connection();
         if (c is null)
             return;
-        var err = c.Send(p.Request.WrittenSpan);
+        var err = c.Send(p.Request.Written);
         if (err != Errno.OK)
             Broken(c);
     }

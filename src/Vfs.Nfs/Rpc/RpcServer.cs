@@ -190,7 +190,7 @@ public sealed class RpcServer
         var proc = Dispatch(c, rec, h, ref r, w, out bool cached);
         if (cached)
             return;
-        c.Send(w.WrittenSpan);
+        c.Send(w.Written);
         if (proc is { Idempotent: false })
             _drc.Finish(c.RemoteAddress, h, w.WrittenSpan);
     }
