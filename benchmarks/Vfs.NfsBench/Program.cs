@@ -40,6 +40,10 @@ if (cannot is not null)
 }
 
 long size = (long)sizeMib << 20;
+// The files of a run that was killed stay in memory until removed: remove those of runs no longer running.
+foreach (var stale in Directory.EnumerateDirectories("/dev/shm", "vfs-nfsbench-*"))
+    if (int.TryParse(Path.GetFileName(stale)["vfs-nfsbench-".Length..], out int pid) && !Directory.Exists($"/proc/{pid}"))
+        Directory.Delete(stale, true);
 var shm = Path.Combine("/dev/shm", "vfs-nfsbench-" + Environment.ProcessId);
 Directory.CreateDirectory(shm);
 var src = Path.Combine(shm, "src.bin");
@@ -82,6 +86,18 @@ double Clean(Func<double> measure)
     return measure();
 }
 
+// The two writers to ganesha find its host's page cache in the same state: each starts right after the file the
+// other wrote is removed through ganesha, which closes it and frees its pages. (A file removed in the host directory
+// instead stays open in ganesha's descriptor cache, pages and all, and the next writer has to fault in fresh memory:
+// on this VM that costs more than the copy.)
+string? lastGaneshaFile = null;
+void RemoveLastGaneshaFile()
+{
+    if (lastGaneshaFile is not null)
+        Check(cp.Unlink(lastGaneshaFile));
+    lastGaneshaFile = null;
+}
+
 // Round 0 warms up (the JIT, the servers' caches) and is not counted.
 for (int r = 0; r <= rounds; r++)
 {
@@ -90,15 +106,18 @@ for (int r = 0; r <= rounds; r++)
     // nfs-cp creates its target exclusively: a new name every round, the last one removed.
     Record("nfs-cp write, our server", Clean(() => NfsCp(src, string.Format(ours, $"w{r}.bin"))));
     Check(sp.Unlink($"/export/w{r}.bin"));
+    RemoveLastGaneshaFile();
     Record("nfs-cp write, ganesha", Clean(() => NfsCp(src, string.Format(theirs, $"w{r}.bin"))));
-    File.Delete(Path.Combine(ganesha.ExportDir, $"w{r}.bin"));
+    lastGaneshaFile = $"/mnt/w{r}.bin";
     Record("our client read, ganesha", Clean(() => Timed(() => ClientRead("/mnt/file.bin"))));
+    RemoveLastGaneshaFile();
     Record("our client write, ganesha", Clean(() => Timed(() => ClientWrite($"/mnt/ours{r}.bin"))));
-    Check(cp.Unlink($"/mnt/ours{r}.bin"));
+    lastGaneshaFile = $"/mnt/ours{r}.bin";
     Console.WriteLine($"round {r}/{rounds}{(r == 0 ? " (warm-up)" : "")}: " + string.Join(", ", results.Select(kv => $"{kv.Key} {kv.Value[^1]:F0}")));
     if (r == 0)
         results.Clear();
 }
+RemoveLastGaneshaFile();
 
 double Median(string k) { var l = results[k].Order().ToList(); return l[l.Count / 2]; }
 var lines = new List<string>

@@ -64,6 +64,42 @@ public class NfsClientTests
         return Encoding.UTF8.GetString(buf, 0, n);
     }
 
+    [Theory]
+    [InlineData(OFlags.O_DSYNC)]
+    [InlineData(OFlags.O_SYNC)]
+    public void A_synchronous_write_is_one_stable_WRITE_and_no_COMMIT_unless_earlier_writes_wait(OFlags sync)
+    {
+        using var bed = new TestBed();
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount());
+        WriteFile(p, "/mnt/f", new byte[20_000]);
+        var exported = bed.ServerKernel.Mounts.Single(v => v.MntPt == "/export").Stats;
+        long writes = exported.Calls(VopName.Write), fsyncs = exported.Calls(VopName.Fsync);
+
+        Assert.Equal(Errno.OK, p.Open("/mnt/f", OFlags.O_WRONLY | sync, 0, out int fd));
+        var block = Encoding.UTF8.GetBytes(new string('s', 4096));
+        Assert.Equal(Errno.OK, p.Pwrite(fd, block, 8192, out int n));
+        Assert.Equal(4096, n);
+        Assert.Equal(writes + 1, exported.Calls(VopName.Write));
+        Assert.Equal(fsyncs, exported.Calls(VopName.Fsync));
+        var back = new byte[4096];
+        Assert.Equal(Errno.OK, bed.ServerProc.Open("/export/f", OFlags.O_RDONLY, 0, out int sfd));
+        Assert.Equal(Errno.OK, bed.ServerProc.Pread(sfd, back, 8192, out _));
+        Assert.Equal(block, back);
+
+        // Data written before without O_SYNC is sent and committed with it: the old path, with its COMMIT.
+        Assert.Equal(Errno.OK, p.Open("/mnt/f", OFlags.O_WRONLY, 0, out int plain));
+        Assert.Equal(Errno.OK, p.Pwrite(plain, block, 0, out _));
+        Assert.Equal(Errno.OK, p.Pwrite(fd, block, 12288, out n));
+        Assert.Equal(4096, n);
+        Assert.Equal(fsyncs + 1, exported.Calls(VopName.Fsync));
+        Assert.Equal(Errno.OK, bed.ServerProc.Pread(sfd, back, 0, out _));
+        Assert.Equal(block, back);
+        bed.ServerProc.Close(sfd);
+        Assert.Equal(Errno.OK, p.Close(plain));
+        Assert.Equal(Errno.OK, p.Close(fd));
+    }
+
     [Fact]
     public void Close_to_open_a_second_client_sees_what_the_first_closed_despite_its_attribute_cache()
     {

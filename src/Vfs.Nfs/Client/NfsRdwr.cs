@@ -15,6 +15,9 @@
 // restarted in between and may have lost the data, so it is written again (FILE_SYNC). COMMIT is
 // sent at close and fsync (close-to-open), waiting for its answer, and, without waiting, whenever more
 // than CommitEvery bytes are uncommitted, so that a long write recycles its buffers as it goes.
+// A synchronous write (O_SYNC, O_DSYNC) to a file with nothing else unwritten skips all this: it is sent
+// as stable WRITEs (FILE_SYNC, DATA_SYNC) straight from the caller's buffer, one round trip instead of
+// WRITE and COMMIT, and the server makes only those bytes durable.
 // An error of an asynchronous WRITE is reported by the next write, fsync or close.
 using UnixVfs.Core;
 using UnixVfs.Nfs.Protocol;
@@ -173,7 +176,10 @@ internal static partial class NfsVnops
                 return Errno.EINVAL;
             long start = uio.Offset;
             int ws = mi.Wsize;
-            while (uio.Resid > 0)
+            bool sync = (ioflag & (FileFlags.FSYNC | FileFlags.FDSYNC)) != 0;
+            bool stable = sync && !rn.Dirty;
+            var err = stable ? WriteStableLocked(rn, uio, cr, (ioflag & FileFlags.FSYNC) != 0 ? StableHow.FILE_SYNC : StableHow.DATA_SYNC) : Errno.OK;
+            while (!stable && uio.Resid > 0)
             {
                 var f = rn.Filling;
                 if (f is not null && (f.Offset + f.Length != uio.Offset || !ReferenceEquals(f.Cred, cr)))
@@ -207,10 +213,34 @@ internal static partial class NfsVnops
                     rn.Attr = grown;
                 }
             }
-            if ((ioflag & (FileFlags.FSYNC | FileFlags.FDSYNC)) != 0)
-                return FlushLocked(rn, commit: true);
-            return Errno.OK;
+            return sync && !stable ? FlushLocked(rn, commit: true) : err;
         }
+    }
+
+    /// <summary>
+    /// A synchronous write to a file with nothing else unwritten: the data goes out straight from the caller's buffer as
+    /// stable WRITEs (<paramref name="how"/>: DATA_SYNC for O_DSYNC, FILE_SYNC for O_SYNC), one round trip per wsize and
+    /// no COMMIT, so the server can make just those bytes durable. <paramref name="uio"/> advances by what the server
+    /// took. Caller holds WriteLock.
+    /// </summary>
+    private static Errno WriteStableLocked(Rnode rn, Uio uio, Cred cr, StableHow how)
+    {
+        var nfs = rn.Mi.Nfs;
+        while (uio.Resid > 0)
+        {
+            var piece = uio.CurrentSegment(rn.Mi.Wsize);
+            var err = nfs.EndWrite(nfs.BeginWrite(cr, rn.Fh, uio.Offset, piece.Span, how), out int count, out var committed, out _, out var before, out var after);
+            if (err != Errno.OK)
+                return err;
+            if (count <= 0 || count > piece.Length)
+                return Errno.EIO;
+            CacheWcc(rn, before, after);
+            // A server must answer at least as stable as asked; one that does not is made to COMMIT.
+            if (committed < how && (err = nfs.EndCommit(nfs.BeginCommit(cr, rn.Fh), out _, out _)) != Errno.OK)
+                return err;
+            uio.Skip(count);
+        }
+        return Errno.OK;
     }
 
     private static Errno SetOffset(Uio uio, long size)
