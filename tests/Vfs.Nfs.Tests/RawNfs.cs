@@ -61,6 +61,17 @@ internal sealed class RawNfs
         return (MountStat3.MNT3_OK, r.ReadOpaque().ToArray());
     }
 
+    /// <summary>A MOUNT procedure whose results have no status word (DUMP, UMNT, UMNTALL, EXPORT): the result bytes.</summary>
+    public byte[] MountCall(uint proc, Action<XdrWriter> args)
+    {
+        var w = _mount.NewCall(proc, Cred);
+        args(w);
+        Assert.Equal(Errno.OK, _mount.Call(w, out var res));
+        var bytes = res.Span.ToArray();
+        res.Release();
+        return bytes;
+    }
+
     /// <summary>LOOKUP: the handle of <paramref name="name"/> in <paramref name="dir"/>, or the status.</summary>
     public (NfsStat3 Status, byte[] Fh) Lookup(byte[] dir, string name)
     {

@@ -33,6 +33,50 @@ public class ServerProtocolTests : IDisposable
 
     private static Vattr? SkipPostOp(ref XdrReader r) => Nfs3Attr.ReadPostOp(ref r);
 
+    /// <summary>A DUMP reply: the (client, directory) pairs.</summary>
+    private static List<(string Client, string Dir)> Dump(byte[] reply)
+    {
+        var r = new XdrReader(reply);
+        var list = new List<(string, string)>();
+        while (r.ReadBool())
+            list.Add((r.ReadString(Mount3.NameLen), r.ReadString(Mount3.PathLen)));
+        Assert.True(r.AtEnd);
+        return list;
+    }
+
+    [Fact]
+    public void Mount_dump_lists_mounts_umnt_and_umntall_forget_them_and_export_lists_exports_with_their_clients()
+    {
+        Assert.Equal(Errno.OK, _bed.ServerProc.Mkdir("/export/sub", 0x1ED));
+        Assert.NotEqual(MountStat3.MNT3_OK, _nfs.Mnt("/elsewhere").Status);   // under no export
+        Assert.Equal(Errno.OK, _bed.Server.Share(new ExportOptions { Path = "/export/sub", Clients = ["client", "10.0.0.0/8"], ReadOnly = true }));
+        Assert.Equal(MountStat3.MNT3_OK, _nfs.Mnt("/export/sub").Status);
+
+        var mounts = Dump(_nfs.MountCall(Mount3.DUMP, _ => { }));
+        Assert.Equal(["/export", "/export/sub"], mounts.Select(m => m.Dir).Order(StringComparer.Ordinal));
+        Assert.All(mounts, m => Assert.Equal(mounts[0].Client, m.Client));
+
+        Assert.Empty(_nfs.MountCall(Mount3.UMNT, w => w.WriteString("/export")));
+        Assert.Equal(["/export/sub"], Dump(_nfs.MountCall(Mount3.DUMP, _ => { })).Select(m => m.Dir));
+        Assert.Empty(_nfs.MountCall(Mount3.UMNTALL, _ => { }));
+        Assert.Empty(Dump(_nfs.MountCall(Mount3.DUMP, _ => { })));
+
+        var r = new XdrReader(_nfs.MountCall(Mount3.EXPORT, _ => { }));
+        var exports = new List<(string Dir, List<string> Groups)>();
+        while (r.ReadBool())
+        {
+            var dir = r.ReadString(Mount3.PathLen);
+            var groups = new List<string>();
+            while (r.ReadBool())
+                groups.Add(r.ReadString(Mount3.NameLen));
+            exports.Add((dir, groups));
+        }
+        Assert.True(r.AtEnd);
+        Assert.Equal(["/export", "/export/sub"], exports.Select(e => e.Dir));
+        Assert.Equal(["*"], exports[0].Groups);
+        Assert.Equal(["client", "10.0.0.0/8"], exports[1].Groups);
+    }
+
     [Fact]
     public void Null_and_getattr_of_the_root()
     {
