@@ -36,6 +36,66 @@ public class MirroredOpsTests
     }
 
     [Fact]
+    public void Two_slow_copies_are_written_at_once_and_fast_ones_one_after_the_other()
+    {
+        var f = new MirrorFixture();
+        f.Mount();
+        f.WriteFile("/A/b/f", "0123456789");
+        // A rule on each copy that never fails a write but watches it: which thread runs it, and -- once asked --
+        // whether the other copy's write is under way at the same time (each says it has arrived and waits up to 2 s
+        // for the other: written at once, both arrive; one after the other, the first waits in vain).
+        var thread = new int[2];
+        var arrived = new[] { new ManualResetEventSlim(), new ManualResetEventSlim() };
+        var metOther = new bool[2];
+        int slowMicros = 0;
+        bool meet = false;
+        for (int i = 0; i < 2; i++)
+        {
+            int me = i, other = 1 - i;
+            f.Faults(i).Fail(VopName.Write, Errno.EIO, match: _ =>
+            {
+                thread[me] = Environment.CurrentManagedThreadId;
+                if (slowMicros > 0)
+                    Thread.Sleep(TimeSpan.FromMicroseconds(slowMicros));   // a disk, a network
+                if (meet)
+                {
+                    arrived[me].Set();
+                    metOther[me] = arrived[other].Wait(TimeSpan.FromSeconds(2));
+                }
+                return false;
+            });
+        }
+        void Write(string text)
+        {
+            MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_WRONLY, 0, out int fd));
+            MirrorFixture.Ok(f.P.Pwrite(fd, System.Text.Encoding.ASCII.GetBytes(text), 0, out _));
+            MirrorFixture.Ok(f.P.Close(fd));
+        }
+
+        // Memory copies answer in microseconds: handing one to another thread would cost more than it saves. (Enough
+        // writes that the update times forget the first ones, which paid for compiling the code.)
+        int inline = 0;
+        for (int i = 0; i < 60; i++)
+        {
+            Write("fast");
+            if (i >= 20 && thread.All(t => t == Environment.CurrentManagedThreadId))
+                inline++;
+        }
+        Assert.InRange(inline, 30, 40);   // a pause of the machine may make a few look slow for a while
+
+        // Copies that take milliseconds are written at once, each on its own thread.
+        slowMicros = 3000;
+        for (int i = 0; i < 8; i++)
+            Write("slow");   // the copies' update times catch up with their new speed
+        meet = true;
+        Write("both");
+        Assert.Equal([true, true], metOther);
+        Assert.NotEqual(thread[0], thread[1]);
+        Assert.Equal("both456789", f.Lower(0, "f"));
+        Assert.Equal("both456789", f.Lower(1, "f"));
+    }
+
+    [Fact]
     public void Every_update_reaches_both_copies()
     {
         var f = new MirrorFixture();
