@@ -6,6 +6,8 @@
 //   sync     a 4 KiB O_DSYNC write through a mirror of a local UFS and an NFS import over loopback TCP, against
 //            the slower copy's own latency, round by round; and each copy's time inside the mirror
 //   resync   10 files changed in a 100,000-file tree while a copy was away: what the resync touches
+//   host     no Vfs code at all: a 32 KiB pwrite + fsync of a host file, alone and right after waking another
+//            thread of the process (what a mirror does to write its copies at once), to show what the host charges
 //
 //     dotnet run -c Release --project benchmarks/Vfs.Mirror.Bench [-- read|write|sync|resync ...] [--rounds N] [--mib N]
 using System.Diagnostics;
@@ -33,6 +35,8 @@ try
     }
     if (All("resync"))
         Resync();
+    if (All("host"))
+        HostFlush(dir, rounds);
 }
 finally
 {
@@ -232,6 +236,44 @@ static void SyncWrite(string dir, int rounds, bool remoteOnSameDisk)
     client.UnmountAll(UnmountFlags.MS_FORCE);
     nfsd.Stop();
     server.UnmountAll(UnmountFlags.MS_FORCE);
+}
+
+// The host alone: the same pwrite + fsync (one UFS block, as an O_DSYNC overwrite makes), alone, and with another
+// thread woken just before it that then sleeps or spins for 1 ms -- a copy worker busy with a copy elsewhere.
+static void HostFlush(string dir, int rounds)
+{
+    var path = Path.Combine(dir, "host.bin");
+    using var h = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite);
+    var buf = new byte[32768];
+    for (int i = 0; i < 256; i++)
+        RandomAccess.Write(h, buf, i * 32768L);
+    RandomAccess.FlushToDisk(h);
+    var work = new System.Collections.Concurrent.BlockingCollection<Action>();
+    new Thread(() => { foreach (var a in work.GetConsumingEnumerable()) a(); }) { IsBackground = true }.Start();
+    double Flushes(string other)
+    {
+        var samples = new List<double>();
+        for (int i = 0; i < 400; i++)
+        {
+            using var done = new CountdownEvent(1);
+            if (other == "sleeps")
+                work.Add(() => { Thread.Sleep(1); done.Signal(); });
+            else if (other == "spins")
+                work.Add(() => { var t = Stopwatch.StartNew(); while (t.Elapsed.TotalMilliseconds < 1) { } done.Signal(); });
+            else
+                done.Signal();
+            long t0 = Stopwatch.GetTimestamp();
+            RandomAccess.Write(h, buf, (i % 256) * 32768L);
+            RandomAccess.FlushToDisk(h);
+            samples.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+            done.Wait();
+        }
+        return Median(samples);
+    }
+    for (int r = 0; r < rounds; r++)
+        Console.WriteLine($"host round {r + 1}: 32 KiB pwrite + fsync alone {Flushes("none"):F0} us, another thread woken that sleeps " +
+            $"{Flushes("sleeps"):F0} us, that spins {Flushes("spins"):F0} us");
+    work.CompleteAdding();
 }
 
 static void Resync()
