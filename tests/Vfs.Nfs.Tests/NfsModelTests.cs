@@ -117,7 +117,7 @@ public class NfsModelTests : IDisposable
         return true;
     }
 
-    /// <summary>One data call on an open file: pwrite, pread, ftruncate, fsync, or close and reopen.</summary>
+    /// <summary>One data call on an open file: pwrite, pread, ftruncate, fsync, or close and reopen (plain or synchronous).</summary>
     private static string ApplyData(Process p, string path, ref int fd, int code)
     {
         uint u = (uint)code * 2654435761u;
@@ -145,8 +145,10 @@ public class NfsModelTests : IDisposable
             case 3: return $"fsync {p.Fsync(fd)}";
             default:
             {
+                // Reopened plain, O_DSYNC or O_SYNC: the synchronous writes that follow go out as stable WRITEs.
+                var sync = ((u >> 8) % 3) switch { 0 => OFlags.O_DSYNC, 1 => OFlags.O_SYNC, _ => (OFlags)0 };
                 var err = p.Close(fd);
-                var oerr = p.Open(path, OFlags.O_RDWR, 0, out fd);
+                var oerr = p.Open(path, OFlags.O_RDWR | sync, 0, out fd);
                 return $"reopen {err} {oerr}";
             }
         }
