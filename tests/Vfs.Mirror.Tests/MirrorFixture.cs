@@ -1,4 +1,4 @@
-// Tests of Vfs.Mirror: a host with two tmpfs "disks" at /A and /X, directories /A/b and /X/y on them
+// Tests of Vfs.Mirror: a host with two "disks" at /A and /X (tmpfs, UFS, or /X an NFS import), directories /A/b and /X/y on them
 // (the patent's Fig. 3), and helpers to look at each copy directly, under the mirror.
 using System.Text;
 
@@ -10,7 +10,10 @@ internal sealed class MirrorFixture
     public Process P { get; }
 
     /// <param name="copies">How many disks (and copy directories) to make.</param>
-    /// <param name="fstype">"tmpfs", or "ufs" for UFS2 file systems on memory block devices.</param>
+    /// <param name="fstype">
+    /// "tmpfs", "ufs" for UFS2 file systems on memory block devices, or "nfs" for /X imported over the simulated
+    /// network from a tmpfs on another host (/A stays a tmpfs).
+    /// </param>
     public MirrorFixture(int copies = 2, string fstype = "tmpfs")
     {
         K = new Kernel("mirror-host");
@@ -20,7 +23,9 @@ internal sealed class MirrorFixture
         foreach (var d in Disks.Take(copies))
         {
             Ok(P.Mkdir("/" + d, 0x1ED));
-            if (fstype == "ufs")
+            if (fstype == "nfs" && d == "X")
+                ImportX();
+            else if (fstype == "ufs")
             {
                 var dev = new MemoryBlockDevice(32L << 20);
                 Ok(UnixVfs.Ufs.Newfs.Make(dev, new UnixVfs.Ufs.NewfsOptions { Size = 32L << 20 }, K.Now(), out _, out _), "newfs");
@@ -33,6 +38,22 @@ internal sealed class MirrorFixture
         Ok(P.Mkdir("/X/y", 0x1ED));
         if (copies > 2)
             Ok(P.Mkdir("/Z/z", 0x1ED));
+    }
+
+    /// <summary>Mounts srv:/export on /X: a tmpfs exported by another host over the simulated network.</summary>
+    private void ImportX()
+    {
+        var net = new UnixVfs.Nfs.Net.SimNetwork(seed: 1);
+        var server = new Kernel("srv");
+        var sp = server.CreateProcess();
+        Ok(sp.Mkdir("/export", 0x1ED));
+        Ok(sp.Mount("swap", "/export", "tmpfs"));
+        var nfsd = new UnixVfs.Nfs.Server.NfsServer(server, net.AddHost("srv"),
+            new UnixVfs.Nfs.Server.NfsServerOptions { Address = "srv", PortmapPort = -1, MountPort = 635 });
+        Ok(nfsd.Share(new UnixVfs.Nfs.Server.ExportOptions { Path = "/export", RootSquash = false }));
+        Ok(nfsd.Start());
+        Ok(UnixVfs.Nfs.Client.NfsClient.Install(K, net.AddHost("mirror-host")));
+        Ok(P.Mount("srv:/export", "/X", "nfs", MountFlags.None, "port=2049,mountport=635"), "mount nfs");
     }
 
     public static readonly string[] Disks = ["A", "X", "Z"];

@@ -1,6 +1,7 @@
 // Tests of Vfs.Mirror: the property that matters most -- random histories of system calls through the
 // mirror, with copies taken down and brought back at random points, leave every available copy identical
-// to a reference file system that saw the same calls, and every call returns what the reference returned.
+// to a reference file system that saw the same calls, and every call returns what the reference returned:
+// over two tmpfs, over two UFS images, and over a tmpfs and an NFS import from another host.
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
@@ -62,6 +63,10 @@ public class MirrorPropertyTests
     [Property(Arbitrary = [typeof(MirrorHistories)], MaxTest = 40)]
     public bool Random_histories_over_two_UFS_images_keep_the_copies_identical_to_the_reference(MirrorStep[] history) =>
         Run(history, "ufs");
+
+    [Property(Arbitrary = [typeof(MirrorHistories)], MaxTest = 40)]
+    public bool Random_histories_over_a_tmpfs_and_an_NFS_import_keep_the_copies_identical_to_the_reference(MirrorStep[] history) =>
+        Run(history, "nfs");
 
     private static bool Run(MirrorStep[] history, string fstype)
     {
