@@ -43,9 +43,14 @@ public sealed class Nfs3Client
     /// <summary>Decodes a reply with a body after the status: on a non-OK status the body is not read.</summary>
     private delegate Errno Body(ref XdrReader r, NfsStat3 st);
 
-    private Errno Run(XdrWriter w, Body body)
+    /// <summary>Sends the call in <paramref name="w"/>, waits, and decodes the reply with <paramref name="body"/>.</summary>
+    private Errno Run(XdrWriter w, Body body) => Decode(_rpc.Call(w, out var res), res, body);
+
+    /// <summary>Collects the reply to a call sent with Begin and decodes it with <paramref name="body"/>.</summary>
+    private Errno Collect(RpcPending p, Body body) => Decode(_rpc.End(p, out var res), res, body);
+
+    private static Errno Decode(Errno err, RpcResult res, Body body)
     {
-        var err = _rpc.Call(w, out var res);
         if (err != Errno.OK)
             return err;
         try
@@ -210,29 +215,23 @@ public sealed class Nfs3Client
     /// <summary>Collects a WRITE: how much was written, how stably, the server's verifier, and the file's wcc.</summary>
     public Errno EndWrite(RpcPending p, out int count, out StableHow committed, out ulong verf, out Vattr? before, out Vattr? after)
     {
-        count = 0;
-        committed = StableHow.UNSTABLE;
-        verf = 0;
-        before = after = null;
-        var err = _rpc.End(p, out var res);
-        if (err != Errno.OK)
-            return err;
-        try
+        int n = 0;
+        var how = StableHow.UNSTABLE;
+        ulong v = 0;
+        Vattr? b = null, a = null;
+        var err = Collect(p, (ref XdrReader r, NfsStat3 st) =>
         {
-            var r = res.Reader();
-            var st = (NfsStat3)r.ReadUInt32();
-            after = Nfs3Attr.ReadWcc(ref r, out before);
-            if (st != NfsStat3.NFS3_OK)
-                return r.Failed ? Errno.EPROTO : Nfs3Status.ToErrno(st);
-            count = (int)r.ReadUInt32();
-            committed = (StableHow)r.ReadUInt32();
-            verf = r.ReadUInt64();
-            return r.Failed ? Errno.EPROTO : Errno.OK;
-        }
-        finally
-        {
-            res.Release();
-        }
+            a = Nfs3Attr.ReadWcc(ref r, out b);
+            if (st == NfsStat3.NFS3_OK)
+            {
+                n = (int)r.ReadUInt32();
+                how = (StableHow)r.ReadUInt32();
+                v = r.ReadUInt64();
+            }
+            return Errno.OK;
+        });
+        (count, committed, verf, before, after) = (n, how, v, b, a);
+        return err;
     }
 
     /// <summary>Sends a COMMIT of the whole file without waiting (collect with EndCommit).</summary>
@@ -247,28 +246,19 @@ public sealed class Nfs3Client
     /// <summary>Collects a COMMIT: the server's write verifier, and the file's attributes after it.</summary>
     public Errno EndCommit(RpcPending p, out ulong verf, out Vattr? after)
     {
-        verf = 0;
-        after = null;
-        var err = _rpc.End(p, out var res);
-        if (err != Errno.OK)
-            return err;
-        try
+        ulong v = 0;
+        Vattr? a = null;
+        var err = Collect(p, (ref XdrReader r, NfsStat3 st) =>
         {
-            var r = res.Reader();
-            var st = (NfsStat3)r.ReadUInt32();
-            after = Nfs3Attr.ReadWcc(ref r, out _);
-            if (st != NfsStat3.NFS3_OK)
-                return r.Failed ? Errno.EPROTO : Nfs3Status.ToErrno(st);
-            verf = r.ReadUInt64();
-            return r.Failed ? Errno.EPROTO : Errno.OK;
-        }
-        finally
-        {
-            res.Release();
-        }
+            a = Nfs3Attr.ReadWcc(ref r, out _);
+            if (st == NfsStat3.NFS3_OK)
+                v = r.ReadUInt64();
+            return Errno.OK;
+        });
+        (verf, after) = (v, a);
+        return err;
     }
 
-    /// <summary>The common reply of CREATE, MKDIR, SYMLINK and MKNOD: the new object's handle and attributes, the directory's.</summary>
     private Errno Made(XdrWriter w, out byte[]? fh, out Vattr? attr, out Vattr? dirAttr)
     {
         byte[]? f = null;
