@@ -6,8 +6,8 @@
 //   sync     a 4 KiB O_DSYNC write through a mirror of a local UFS and an NFS import over loopback TCP, against
 //            the slower copy's own latency, round by round; and each copy's time inside the mirror
 //   resync   10 files changed in a 100,000-file tree while a copy was away: what the resync touches
-//   host     no Vfs code at all: a 32 KiB pwrite + fsync of a host file, alone and right after waking another
-//            thread of the process (what a mirror does to write its copies at once), to show what the host charges
+//   host     no Vfs code at all: a 32 KiB pwrite + fsync of a host file back to back, after 1 ms idle, and while
+//            another thread is busy (as one copy's work runs beside the other's flush), to show what the host charges
 //
 //     dotnet run -c Release --project benchmarks/Vfs.Mirror.Bench [-- read|write|sync|resync ...] [--rounds N] [--mib N]
 using System.Diagnostics;
@@ -238,8 +238,9 @@ static void SyncWrite(string dir, int rounds, bool remoteOnSameDisk)
     server.UnmountAll(UnmountFlags.MS_FORCE);
 }
 
-// The host alone: the same pwrite + fsync (one UFS block, as an O_DSYNC overwrite makes), alone, and with another
-// thread woken just before it that then sleeps or spins for 1 ms -- a copy worker busy with a copy elsewhere.
+// The host alone: the same pwrite + fsync (one UFS block, as an O_DSYNC overwrite makes), issued back to back by one
+// thread; issued after the process has been idle for 1 ms; and issued right after waking another thread that then
+// keeps a core busy for 40 or 160 us (as one copy's work runs while the other copy flushes). No Vfs code runs here.
 static void HostFlush(string dir, int rounds)
 {
     var path = Path.Combine(dir, "host.bin");
@@ -250,16 +251,16 @@ static void HostFlush(string dir, int rounds)
     RandomAccess.FlushToDisk(h);
     var work = new System.Collections.Concurrent.BlockingCollection<Action>();
     new Thread(() => { foreach (var a in work.GetConsumingEnumerable()) a(); }) { IsBackground = true }.Start();
-    double Flushes(string other)
+    double Flushes(bool idleFirst, double busyMicros)
     {
         var samples = new List<double>();
         for (int i = 0; i < 400; i++)
         {
+            if (idleFirst)
+                Thread.Sleep(1);
             using var done = new CountdownEvent(1);
-            if (other == "sleeps")
-                work.Add(() => { Thread.Sleep(1); done.Signal(); });
-            else if (other == "spins")
-                work.Add(() => { var t = Stopwatch.StartNew(); while (t.Elapsed.TotalMilliseconds < 1) { } done.Signal(); });
+            if (busyMicros > 0)
+                work.Add(() => { long b = Stopwatch.GetTimestamp(); while (Stopwatch.GetElapsedTime(b).TotalMicroseconds < busyMicros) { } done.Signal(); });
             else
                 done.Signal();
             long t0 = Stopwatch.GetTimestamp();
@@ -271,8 +272,8 @@ static void HostFlush(string dir, int rounds)
         return Median(samples);
     }
     for (int r = 0; r < rounds; r++)
-        Console.WriteLine($"host round {r + 1}: 32 KiB pwrite + fsync alone {Flushes("none"):F0} us, another thread woken that sleeps " +
-            $"{Flushes("sleeps"):F0} us, that spins {Flushes("spins"):F0} us");
+        Console.WriteLine($"host round {r + 1}: 32 KiB pwrite + fsync back to back {Flushes(false, 0):F0} us, after 1 ms idle {Flushes(true, 0):F0} us, " +
+            $"another thread busy 40 us {Flushes(false, 40):F0} us, busy 160 us {Flushes(false, 160):F0} us");
     work.CompleteAdding();
 }
 
