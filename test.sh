@@ -26,4 +26,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 dotnet build Vfs.sln -nologo -v quiet
-dotnet test Vfs.sln --no-build -nologo -v quiet "$@"
+dotnet test Vfs.sln --no-build -nologo -v quiet --logger "console;verbosity=minimal" "$@"

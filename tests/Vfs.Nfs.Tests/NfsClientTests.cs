@@ -204,6 +204,29 @@ public class NfsClientTests
     }
 
     [Fact]
+    public void Writes_sent_again_after_a_server_restart_do_not_land_on_newer_ones()
+    {
+        using var bed = new TestBed();
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount(options: "hard,timeo=2"));
+        Assert.Equal(Errno.OK, p.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        Assert.Equal(Errno.OK, p.Pwrite(fd, Enumerable.Repeat((byte)1, 8192).ToArray(), 0, out _));
+        Assert.Equal(Errno.OK, p.Fstat(fd, out _)); // sends the first write; it is answered, not yet committed
+        bed.Server.Crash();
+        TestBed.Check(bed.Server.Start());
+        Assert.Equal(Errno.OK, p.Pwrite(fd, Enumerable.Repeat((byte)2, 8192).ToArray(), 4096, out _));
+        Assert.Equal(Errno.OK, p.Close(fd)); // the COMMIT shows the restart: the first write is sent again
+
+        Assert.Equal(Errno.OK, bed.ServerProc.Open("/export/f", OFlags.O_RDONLY, 0, out int sfd));
+        var back = new byte[12288];
+        Assert.Equal(Errno.OK, bed.ServerProc.Pread(sfd, back, 0, out int n));
+        Assert.Equal(Errno.OK, bed.ServerProc.Close(sfd));
+        Assert.Equal(12288, n);
+        Assert.All(back.AsSpan(0, 4096).ToArray(), b => Assert.Equal(1, b));
+        Assert.All(back.AsSpan(4096).ToArray(), b => Assert.Equal(2, b));
+    }
+
+    [Fact]
     public void On_a_lossy_network_retransmissions_and_the_duplicate_request_cache_keep_every_operation_exactly_once()
     {
         using var bed = new TestBed(seed: 77, profile: new Net.SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(2), 0.1));
@@ -298,6 +321,57 @@ public class NfsClientTests
         Assert.Equal(Errno.OK, p.Truncate("/mnt/f", 10));
         Assert.Equal(Errno.OK, p.Truncate("/mnt/f", 100));
         Assert.Equal(new string('\a', 10) + new string('\0', 90), ReadText(p, "/mnt/f"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_read_after_a_write_sees_the_write_even_where_a_read_ahead_was_in_flight(bool tcp)
+    {
+        using var bed = new TestBed(tcp);
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount());
+        WriteFile(p, "/mnt/f", Enumerable.Repeat((byte)1, 4 << 20).ToArray());
+        Assert.Equal(Errno.OK, p.Open("/mnt/f", OFlags.O_RDWR, 0, out int fd));
+        var buf = new byte[4096];
+        // Reading block 0 sends READs ahead for the next blocks; the write then changes one of them.
+        Assert.Equal(Errno.OK, p.Pread(fd, buf, 0, out _));
+        Assert.Equal(Errno.OK, p.Pwrite(fd, Enumerable.Repeat((byte)2, 4096).ToArray(), (1 << 20) + 100, out _));
+        Assert.Equal(Errno.OK, p.Pread(fd, buf, (1 << 20) + 100, out int n));
+        Assert.Equal(4096, n);
+        Assert.All(buf, b => Assert.Equal(2, b));
+        Assert.Equal(Errno.OK, p.Close(fd));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Overlapping_writes_in_flight_at_once_land_in_the_order_they_were_made(bool tcp)
+    {
+        using var bed = new TestBed(tcp);
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount());
+        Assert.Equal(Errno.OK, p.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        var last = new byte[12288];
+        for (int round = 0; round < 40; round++)
+        {
+            // Each write starts where the last did not end, so each goes out on its own while the previous is in flight.
+            for (int i = 0; i < 8; i++)
+            {
+                var data = Enumerable.Repeat((byte)(round * 8 + i), 8192).ToArray();
+                int off = (i % 2) * 4096;
+                Assert.Equal(Errno.OK, p.Pwrite(fd, data, off, out _));
+                data.CopyTo(last, off);
+            }
+            Assert.Equal(Errno.OK, p.Fsync(fd));
+            Assert.Equal(Errno.OK, bed.ServerProc.Open("/export/f", OFlags.O_RDONLY, 0, out int sfd));
+            var onServer = new byte[last.Length];
+            Assert.Equal(Errno.OK, bed.ServerProc.Pread(sfd, onServer, 0, out int n));
+            Assert.Equal(Errno.OK, bed.ServerProc.Close(sfd));
+            Assert.Equal(last.Length, n);
+            Assert.True(onServer.AsSpan().SequenceEqual(last), $"round {round}: the server holds older bytes than the client wrote last");
+        }
+        Assert.Equal(Errno.OK, p.Close(fd));
     }
 
     [Fact]

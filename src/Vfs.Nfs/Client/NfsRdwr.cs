@@ -6,13 +6,16 @@
 // server always has work queued and the reader mostly finds its blocks arrived. READs sent ahead
 // carry the data version they were sent in and are discarded if the file changed meanwhile. Blocks
 // are thrown away when the file changes behind our back (NfsVnops.CacheAttr), when we write over
-// them, and as a sequential reader passes them.
+// them, and as a sequential reader passes them; a READ in flight when a WRITE of ours is answered
+// is stale, as the server may have served it first.
 //
 // WRITE. Written data is gathered into wsize buffers aligned to wsize in the file; a full buffer
 // (or one that the next write does not continue) is sent as an UNSTABLE WRITE without waiting,
-// with up to MaxWritesInFlight of them in flight. A write's buffer is kept after its reply until
-// a COMMIT covers it: if the COMMIT's verifier differs from the one the WRITE got, the server
-// restarted in between and may have lost the data, so it is written again (FILE_SYNC). COMMIT is
+// with up to MaxWritesInFlight of them in flight; one that overlaps a WRITE in flight waits for its
+// answer first, because a server runs the calls in flight in any order. A write's buffer is kept
+// after its reply until a COMMIT covers it: if the COMMIT's verifier differs from the one the WRITE
+// got, the server restarted in between and may have lost the data, so it is written again
+// (FILE_SYNC), and every buffer written after it too, in order, lest old bytes cover new. COMMIT is
 // sent at close and fsync (close-to-open), waiting for its answer, and, without waiting, whenever more
 // than CommitEvery bytes are uncommitted, so that a long write recycles its buffers as it goes.
 // A synchronous write (O_SYNC, O_DSYNC) to a file with nothing else unwritten skips all this: it is sent
@@ -200,12 +203,7 @@ internal static partial class NfsVnops
             }
             lock (rn.Lock)
             {
-                var bs = mi.Rsize;
-                foreach (var k in rn.Blocks.Keys.Where(k => k * bs < uio.Offset && (k + 1) * bs > start).ToList())
-                {
-                    DropBlock(rn, rn.Blocks[k]);
-                    rn.Blocks.Remove(k);
-                }
+                ForgetReadsLocked(rn, start, uio.Offset - start);
                 if (rn.Attr is { } a && uio.Offset > a.Size)
                 {
                     var grown = a.Clone();
@@ -230,6 +228,7 @@ internal static partial class NfsVnops
         {
             var piece = uio.CurrentSegment(rn.Mi.Wsize);
             var err = nfs.EndWrite(nfs.BeginWrite(cr, rn.Fh, uio.Offset, piece.Span, how), out int count, out var committed, out _, out var before, out var after);
+            ForgetReads(rn, uio.Offset, piece.Length);
             if (err != Errno.OK)
                 return err;
             if (count <= 0 || count > piece.Length)
@@ -249,12 +248,40 @@ internal static partial class NfsVnops
         return Errno.OK;
     }
 
-    /// <summary>Sends a filled buffer as an UNSTABLE WRITE, keeping at most MaxWritesInFlight in flight. Caller holds WriteLock.</summary>
+    /// <summary>
+    /// Forgets what the read cache holds of <paramref name="length"/> bytes at <paramref name="offset"/>, which this
+    /// client has written, and makes every READ in flight stale: one sent before the WRITE was answered may have been
+    /// served before it (the server runs the calls of a connection in any order). Caller holds rn.Lock.
+    /// </summary>
+    private static void ForgetReadsLocked(Rnode rn, long offset, long length)
+    {
+        int bs = rn.Mi.Rsize;
+        rn.DataVersion++;
+        foreach (var k in rn.Blocks.Keys.Where(k => k * bs < offset + length && (k + 1) * bs > offset).ToList())
+        {
+            DropBlock(rn, rn.Blocks[k]);
+            rn.Blocks.Remove(k);
+        }
+    }
+
+    private static void ForgetReads(Rnode rn, long offset, long length)
+    {
+        lock (rn.Lock)
+            ForgetReadsLocked(rn, offset, length);
+    }
+
+    /// <summary>
+    /// Sends a filled buffer as an UNSTABLE WRITE, keeping at most MaxWritesInFlight in flight. A WRITE in flight that
+    /// overlaps it is answered first, since the server may run two calls in flight in either order. Caller holds WriteLock.
+    /// </summary>
     private static void SendLocked(Rnode rn, WriteBuf b)
     {
         var mi = rn.Mi;
         if (ReferenceEquals(rn.Filling, b))
             rn.Filling = null;
+        int overlapping = rn.InFlight.FindLastIndex(o => o.Offset < b.Offset + b.Length && o.Offset + o.Length > b.Offset);
+        for (int i = 0; i <= overlapping; i++)
+            CompleteOldestLocked(rn);
         b.Pending = mi.Nfs.BeginWrite(b.Cred, rn.Fh, b.Offset, b.Data.AsSpan(0, b.Length), StableHow.UNSTABLE);
         rn.InFlight.Add(b);
         while (rn.InFlight.Count > mi.MaxWritesInFlight)
@@ -282,7 +309,8 @@ internal static partial class NfsVnops
 
     /// <summary>
     /// After a COMMIT of <paramref name="covered"/>: what a WRITE put there under another verifier (the server restarted
-    /// in between) is written again; then the buffers go back to the pool.
+    /// in between) is written again -- and with it everything written after it, in the order it was first written, so
+    /// that the older bytes never land on newer ones. Then the covered buffers go back to the pool. Caller holds WriteLock.
     /// </summary>
     private static void Settle(Rnode rn, List<WriteBuf> covered, Errno err, ulong verf, Vattr? after)
     {
@@ -290,9 +318,18 @@ internal static partial class NfsVnops
         {
             if (after is not null)
                 CacheAttr(rn, after, own: true);
-            foreach (var b in covered)
-                if (b.Verifier != verf && (err = WriteSync(rn, b, 0)) != Errno.OK)
-                    break;
+            int lost = covered.FindIndex(b => b.Verifier != verf);
+            if (lost >= 0)
+            {
+                while (rn.InFlight.Count > 0)
+                    CompleteOldestLocked(rn);
+                foreach (var b in covered.Skip(lost).Concat(rn.Uncommitted))
+                {
+                    if ((err = WriteSync(rn, b, 0)) != Errno.OK)
+                        break;
+                    b.Verifier = verf;
+                }
+            }
         }
         if (err != Errno.OK && rn.WriteError == Errno.OK)
             rn.WriteError = err;
@@ -307,6 +344,7 @@ internal static partial class NfsVnops
         rn.InFlight.RemoveAt(0);
         var err = rn.Mi.Nfs.EndWrite(b.Pending!, out int count, out var committed, out ulong verf, out var before, out var after);
         b.Pending = null;
+        ForgetReads(rn, b.Offset, b.Length);
         if (err == Errno.OK)
         {
             CacheWcc(rn, before, after);
@@ -333,6 +371,7 @@ internal static partial class NfsVnops
         {
             var p = nfs.BeginWrite(b.Cred, rn.Fh, b.Offset + from, b.Data.AsSpan(from, b.Length - from), StableHow.FILE_SYNC);
             var err = nfs.EndWrite(p, out int count, out _, out _, out var before, out var after);
+            ForgetReads(rn, b.Offset + from, b.Length - from);
             if (err != Errno.OK)
                 return err;
             if (count <= 0)
