@@ -2,6 +2,7 @@
 // behave as on a local file system, over both transports.
 using System.Text;
 using UnixVfs.Core;
+using UnixVfs.Nfs.Net;
 
 namespace UnixVfs.Nfs.Tests;
 
@@ -372,6 +373,27 @@ public class NfsClientTests
             Assert.True(onServer.AsSpan().SequenceEqual(last), $"round {round}: the server holds older bytes than the client wrote last");
         }
         Assert.Equal(Errno.OK, p.Close(fd));
+    }
+
+    [Fact]
+    public void Replies_that_arrive_out_of_order_do_not_roll_the_cached_attributes_back()
+    {
+        // Each record takes 0-2 ms on this network, so the two WRITEs in flight are answered in either order.
+        using var bed = new TestBed(profile: new SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(2), 0));
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount());
+        var far = Enumerable.Repeat((byte)9, 14336).ToArray();
+        for (int i = 0; i < 30; i++)
+        {
+            Assert.Equal(Errno.OK, p.Open($"/mnt/f{i}", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+            Assert.Equal(Errno.OK, p.Pwrite(fd, far, (2 << 20) + 1, out _));
+            Assert.Equal(Errno.OK, p.Pwrite(fd, new byte[2048], 4097, out _)); // sends the first; both are in flight at the read
+            var buf = new byte[1024];
+            Assert.Equal(Errno.OK, p.Pread(fd, buf, (2 << 20) + 1, out int n));
+            Assert.True(n == 1024, $"file {i}: read {n} bytes where 1024 were written");
+            Assert.All(buf, b => Assert.Equal(9, b));
+            Assert.Equal(Errno.OK, p.Close(fd));
+        }
     }
 
     [Fact]

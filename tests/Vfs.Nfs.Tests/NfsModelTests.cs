@@ -124,8 +124,11 @@ public class NfsModelTests : IDisposable
         u ^= u >> 15;
         u *= 2246822519u;
         u ^= u >> 13;
-        long off = (u >> 4) % 3_000_000;
-        int len = (int)((u >> 24) * 9000 % 2_200_000);
+        // Half the calls land near the 1 MiB block boundaries and are short, so that reads, read-aheads and writes
+        // meet in the same blocks; the rest are anywhere in 3 MB and up to 2.2 MB long.
+        bool near = (u & 0x100000) == 0;
+        long off = near ? ((u >> 4) % 4 << 20) + (long)((u >> 8) % 5) * 4096 - 4096 + 1 : (u >> 4) % 3_000_000;
+        int len = near ? (int)((u >> 12) % 16 + 1) * 1024 : (int)((u >> 24) * 9000 % 2_200_000);
         switch (u % 5)
         {
             case 0:

@@ -53,6 +53,15 @@ internal sealed class MountInfo
     /// <summary>The READ and WRITE sizes in use (the options clamped to the server's FSINFO).</summary>
     public int Rsize, Wsize;
 
+    private long _attrGen;
+
+    /// <summary>
+    /// The next attribute generation: taken just before sending a call whose reply carries attributes, and again
+    /// when attributes are cached (Rnode.AttrGen), so that a reply can tell whether the attributes cached since it was
+    /// sent may be newer than its own (NfsVnops.CacheAttr).
+    /// </summary>
+    public long AttrGen() => Interlocked.Increment(ref _attrGen);
+
     /// <summary>How many blocks ahead a sequential reader is read ahead.</summary>
     public int ReadAhead = 4;
 
@@ -86,9 +95,10 @@ internal sealed class MountInfo
     /// <summary>
     /// makenfs3node: the vnode of handle <paramref name="fh"/>, held once; an rnode already in the table is reused
     /// (its attributes refreshed from <paramref name="attr"/>), otherwise one is made (the attributes are fetched
-    /// if not given, for the type). Returns OK or the GETATTR's errno.
+    /// if not given, for the type). <paramref name="sent"/> is the attribute generation taken before the call that
+    /// returned <paramref name="attr"/>. Returns OK or the GETATTR's errno.
     /// </summary>
-    public Errno MakeNode(byte[] fh, Vattr? attr, Cred cr, out Vnode? vp)
+    public Errno MakeNode(byte[] fh, Vattr? attr, long sent, Cred cr, out Vnode? vp)
     {
         vp = null;
         lock (_rnodes)
@@ -102,11 +112,12 @@ internal sealed class MountInfo
         if (vp is not null)
         {
             if (attr is not null)
-                NfsVnops.CacheAttr(Node(vp), attr, own: false);
+                NfsVnops.CacheAttr(Node(vp), attr, own: false, sent);
             return Errno.OK;
         }
         if (attr is null)
         {
+            sent = AttrGen();
             var err = Nfs.Getattr(cr, fh, out attr);
             if (err != Errno.OK)
                 return err;
@@ -126,7 +137,7 @@ internal sealed class MountInfo
                 vp = rn.Vnode;
             }
         }
-        NfsVnops.CacheAttr(Node(vp), attr!, own: false);
+        NfsVnops.CacheAttr(Node(vp), attr!, own: false, sent);
         return Errno.OK;
     }
 

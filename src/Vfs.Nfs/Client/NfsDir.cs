@@ -45,35 +45,37 @@ internal static partial class NfsVnops
             vp = cached;
             return Errno.OK;
         }
+        long sent = drn.Mi.AttrGen();
         err = drn.Mi.Nfs.Lookup(cr, drn.Fh, nm, out var fh, out var attr, out var dattr);
         if (dattr is not null)
-            CacheAttr(drn, dattr, own: false);
+            CacheAttr(drn, dattr, own: false, sent);
         if (err != Errno.OK)
             return err;
-        err = drn.Mi.MakeNode(fh!, attr, cr, out vp);
+        err = drn.Mi.MakeNode(fh!, attr, sent, cr, out vp);
         if (err == Errno.OK && nm != "..")
             dnlc.Enter(dvp, nm, vp!);
         return err;
     }
 
     /// <summary>After an operation made <paramref name="name"/> in <paramref name="dvp"/>: the new vnode, held, entered in the DNLC.</summary>
-    private static Errno Made(Vnode dvp, string name, Cred cr, Errno err, byte[]? fh, Vattr? attr, Vattr? dattr, out Vnode? vp)
+    private static Errno Made(Vnode dvp, string name, Cred cr, long sent, Errno err, byte[]? fh, Vattr? attr, Vattr? dattr, out Vnode? vp)
     {
         vp = null;
         var drn = Node(dvp);
         if (dattr is not null)
-            CacheAttr(drn, dattr, own: err == Errno.OK);
+            CacheAttr(drn, dattr, own: err == Errno.OK, sent);
         else
             Expire(drn);
         if (err != Errno.OK)
             return err;
         if (fh is null)
         {
+            sent = drn.Mi.AttrGen();
             err = drn.Mi.Nfs.Lookup(cr, drn.Fh, name, out fh, out attr, out _);
             if (err != Errno.OK)
                 return err;
         }
-        err = drn.Mi.MakeNode(fh!, attr, cr, out vp);
+        err = drn.Mi.MakeNode(fh!, attr, sent, cr, out vp);
         if (err == Errno.OK)
             dvp.Vfs.Kernel.Dnlc.Enter(dvp, name, vp!);
         return err;
@@ -103,6 +105,7 @@ internal static partial class NfsVnops
         var nfs = drn.Mi.Nfs;
         byte[]? fh;
         Vattr? attr, dattr;
+        long sent = drn.Mi.AttrGen();
         if (vap.Type == VType.VREG)
         {
             err = nfs.Create(cr, drn.Fh, name, excl == VcExcl.EXCL ? CreateMode3.GUARDED : CreateMode3.UNCHECKED,
@@ -114,7 +117,7 @@ internal static partial class NfsVnops
             err = nfs.Mknod(cr, drn.Fh, name, vap.Type, NewAttrs(vap, withSize: false), vap.Rdev, out fh, out attr, out dattr);
         else
             return Errno.EINVAL;
-        err = Made(dvp, name, cr, err, fh, attr, dattr, out vp);
+        err = Made(dvp, name, cr, sent, err, fh, attr, dattr, out vp);
         if (err == Errno.OK && (vap.Mask & AttrMask.AT_SIZE) != 0)
         {
             var rn = Node(vp!);
@@ -133,8 +136,9 @@ internal static partial class NfsVnops
         if (dvp.Vfs.IsReadOnly)
             return Errno.EROFS;
         var drn = Node(dvp);
+        long sent = drn.Mi.AttrGen();
         err = drn.Mi.Nfs.Mkdir(cr, drn.Fh, dirname, NewAttrs(vap, withSize: false), out var fh, out var attr, out var dattr);
-        return Made(dvp, dirname, cr, err, fh, attr, dattr, out vp);
+        return Made(dvp, dirname, cr, sent, err, fh, attr, dattr, out vp);
     }
 
     private static Errno NfsSymlink(Vnode dvp, string linkname, Vattr vap, string target, Cred cr, CallerContext? ct)
@@ -145,8 +149,9 @@ internal static partial class NfsVnops
         if (dvp.Vfs.IsReadOnly)
             return Errno.EROFS;
         var drn = Node(dvp);
+        long sent = drn.Mi.AttrGen();
         err = drn.Mi.Nfs.Symlink(cr, drn.Fh, linkname, new Vattr(AttrMask.AT_MODE) { Mode = 0x1FF }, target, out var fh, out var attr, out var dattr);
-        err = Made(dvp, linkname, cr, err, fh, attr, dattr, out var vp);
+        err = Made(dvp, linkname, cr, sent, err, fh, attr, dattr, out var vp);
         vp?.Rele();
         return err;
     }
@@ -170,10 +175,11 @@ internal static partial class NfsVnops
         if (dvp.Vfs.IsReadOnly)
             return Errno.EROFS;
         var drn = Node(dvp);
+        long sent = drn.Mi.AttrGen();
         var err = drn.Mi.Nfs.Remove(cr, drn.Fh, nm, out var dattr);
         Unnamed(dvp, nm, dir: false);
         if (dattr is not null)
-            CacheAttr(drn, dattr, own: err == Errno.OK);
+            CacheAttr(drn, dattr, own: err == Errno.OK, sent);
         return err;
     }
 
@@ -193,10 +199,11 @@ internal static partial class NfsVnops
             if (isCwd)
                 return Errno.EINVAL;
         }
+        long sent = drn.Mi.AttrGen();
         var err = drn.Mi.Nfs.Rmdir(cr, drn.Fh, nm, out var dattr);
         Unnamed(dvp, nm, dir: true);
         if (dattr is not null)
-            CacheAttr(drn, dattr, own: err == Errno.OK);
+            CacheAttr(drn, dattr, own: err == Errno.OK, sent);
         return err;
     }
 
@@ -212,13 +219,14 @@ internal static partial class NfsVnops
         if (sdvp.Vfs.IsReadOnly)
             return Errno.EROFS;
         var srn = Node(sdvp);
+        long sent = srn.Mi.AttrGen();
         err = srn.Mi.Nfs.Rename(cr, srn.Fh, snm, trn.Fh, tnm, out var fattr, out var tattr);
         Unnamed(sdvp, snm, dir: true);
         Unnamed(tdvp, tnm, dir: true);
         if (fattr is not null)
-            CacheAttr(srn, fattr, own: err == Errno.OK);
+            CacheAttr(srn, fattr, own: err == Errno.OK, sent);
         if (tattr is not null)
-            CacheAttr(trn, tattr, own: err == Errno.OK);
+            CacheAttr(trn, tattr, own: err == Errno.OK, sent);
         return err;
     }
 
@@ -232,11 +240,12 @@ internal static partial class NfsVnops
         if (tdvp.Vfs.IsReadOnly)
             return Errno.EROFS;
         var drn = Node(tdvp);
+        long sent = drn.Mi.AttrGen();
         err = drn.Mi.Nfs.Link(cr, srn.Fh, drn.Fh, tnm, out var attr, out var dattr);
         if (attr is not null)
-            CacheAttr(srn, attr, own: err == Errno.OK);
+            CacheAttr(srn, attr, own: err == Errno.OK, sent);
         if (dattr is not null)
-            CacheAttr(drn, dattr, own: err == Errno.OK);
+            CacheAttr(drn, dattr, own: err == Errno.OK, sent);
         if (err == Errno.OK)
             tdvp.Vfs.Kernel.Dnlc.Enter(tdvp, tnm, svp);
         return err;
@@ -253,9 +262,10 @@ internal static partial class NfsVnops
             verf = cookie == 0 ? 0 : drn.CookieVerf;
         uint dircount = (uint)Math.Clamp(uio.Resid, 1024, 64 * 1024);
         uint maxcount = mi.Options.ReaddirPlus ? Math.Min(dircount * 8, 1u << 20) : dircount;
+        long sent = mi.AttrGen();
         var err = mi.Nfs.Readdir(cr, drn.Fh, mi.Options.ReaddirPlus, cookie, ref verf, dircount, maxcount, out var entries, out bool replyEof, out var dattr);
         if (dattr is not null)
-            CacheAttr(drn, dattr, own: false);
+            CacheAttr(drn, dattr, own: false, sent);
         if (err != Errno.OK)
             return err;
         lock (drn.Lock)
@@ -271,7 +281,7 @@ internal static partial class NfsVnops
             added++;
             if (e.Fh is not null && e.Attr is not null && e.Name is not ("." or ".."))
             {
-                if (mi.MakeNode(e.Fh, e.Attr, cr, out var evp) == Errno.OK)
+                if (mi.MakeNode(e.Fh, e.Attr, sent, cr, out var evp) == Errno.OK)
                 {
                     dnlc.Enter(vp, e.Name, evp!);
                     evp!.Rele();

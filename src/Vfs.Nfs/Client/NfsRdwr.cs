@@ -85,14 +85,15 @@ internal static partial class NfsVnops
             {
                 if (sent.Pending is not null)
                     mi.Nfs.Rpc.Abandon(sent.Pending);
-                sent = (mi.Nfs.BeginRead(cr, rn.Fh, bi * bs, bs), version);
+                long gen = mi.AttrGen();
+                sent = (mi.Nfs.BeginRead(cr, rn.Fh, bi * bs, bs), version, gen);
             }
             if (sequential)
                 ReadAheadLocked(rn, bi, size, cr, version);
             var buf = mi.RentBuffer();
             var err = mi.Nfs.EndRead(sent.Pending, buf.AsSpan(0, bs), out int n, out _, out var attr);
             if (attr is not null)
-                CacheAttr(rn, attr, own: false);
+                CacheAttr(rn, attr, own: false, sent.Sent);
             more = false;
             if (err != Errno.OK)
             {
@@ -124,7 +125,10 @@ internal static partial class NfsVnops
             lock (rn.Lock)
                 cached = rn.Blocks.ContainsKey(j);
             if (!cached && !rn.ReadsInFlight.ContainsKey(j))
-                rn.ReadsInFlight[j] = (mi.Nfs.BeginRead(cr, rn.Fh, j * bs, bs), version);
+            {
+                long gen = mi.AttrGen();
+                rn.ReadsInFlight[j] = (mi.Nfs.BeginRead(cr, rn.Fh, j * bs, bs), version, gen);
+            }
         }
     }
 
@@ -133,7 +137,7 @@ internal static partial class NfsVnops
     {
         lock (rn.ReadLock)
         {
-            foreach (var (p, _) in rn.ReadsInFlight.Values)
+            foreach (var (p, _, _) in rn.ReadsInFlight.Values)
                 rn.Mi.Nfs.Rpc.Abandon(p);
             rn.ReadsInFlight.Clear();
         }
@@ -227,13 +231,14 @@ internal static partial class NfsVnops
         while (uio.Resid > 0)
         {
             var piece = uio.CurrentSegment(rn.Mi.Wsize);
+            long sent = rn.Mi.AttrGen();
             var err = nfs.EndWrite(nfs.BeginWrite(cr, rn.Fh, uio.Offset, piece.Span, how), out int count, out var committed, out _, out var before, out var after);
             ForgetReads(rn, uio.Offset, piece.Length);
             if (err != Errno.OK)
                 return err;
             if (count <= 0 || count > piece.Length)
                 return Errno.EIO;
-            CacheWcc(rn, before, after);
+            CacheWcc(rn, before, after, sent);
             // A server must answer at least as stable as asked; one that does not is made to COMMIT.
             if (committed < how && (err = nfs.EndCommit(nfs.BeginCommit(cr, rn.Fh), out _, out _)) != Errno.OK)
                 return err;
@@ -282,6 +287,7 @@ internal static partial class NfsVnops
         int overlapping = rn.InFlight.FindLastIndex(o => o.Offset < b.Offset + b.Length && o.Offset + o.Length > b.Offset);
         for (int i = 0; i <= overlapping; i++)
             CompleteOldestLocked(rn);
+        b.Sent = mi.AttrGen();
         b.Pending = mi.Nfs.BeginWrite(b.Cred, rn.Fh, b.Offset, b.Data.AsSpan(0, b.Length), StableHow.UNSTABLE);
         rn.InFlight.Add(b);
         while (rn.InFlight.Count > mi.MaxWritesInFlight)
@@ -291,7 +297,8 @@ internal static partial class NfsVnops
             // The previous COMMIT has long answered by now; collect it, then send the next without waiting.
             CollectCommitLocked(rn);
             var cr = rn.Uncommitted[0].Cred;
-            rn.CommitInFlight = (mi.Nfs.BeginCommit(cr, rn.Fh), rn.Uncommitted.ToList());
+            long sent = mi.AttrGen();
+            rn.CommitInFlight = (mi.Nfs.BeginCommit(cr, rn.Fh), rn.Uncommitted.ToList(), sent);
             rn.Uncommitted.Clear();
             rn.UncommittedBytes = 0;
         }
@@ -304,7 +311,7 @@ internal static partial class NfsVnops
             return;
         rn.CommitInFlight = null;
         var err = rn.Mi.Nfs.EndCommit(c.Pending, out ulong verf, out var after);
-        Settle(rn, c.Covered, err, verf, after);
+        Settle(rn, c.Covered, err, verf, after, c.Sent);
     }
 
     /// <summary>
@@ -312,12 +319,12 @@ internal static partial class NfsVnops
     /// in between) is written again -- and with it everything written after it, in the order it was first written, so
     /// that the older bytes never land on newer ones. Then the covered buffers go back to the pool. Caller holds WriteLock.
     /// </summary>
-    private static void Settle(Rnode rn, List<WriteBuf> covered, Errno err, ulong verf, Vattr? after)
+    private static void Settle(Rnode rn, List<WriteBuf> covered, Errno err, ulong verf, Vattr? after, long sent)
     {
         if (err == Errno.OK)
         {
             if (after is not null)
-                CacheAttr(rn, after, own: true);
+                CacheAttr(rn, after, own: true, sent);
             int lost = covered.FindIndex(b => b.Verifier != verf);
             if (lost >= 0)
             {
@@ -347,7 +354,7 @@ internal static partial class NfsVnops
         ForgetReads(rn, b.Offset, b.Length);
         if (err == Errno.OK)
         {
-            CacheWcc(rn, before, after);
+            CacheWcc(rn, before, after, b.Sent);
             if (count < b.Length)
                 err = WriteSync(rn, b, count);
             else if (committed == StableHow.UNSTABLE)
@@ -369,6 +376,7 @@ internal static partial class NfsVnops
         var nfs = rn.Mi.Nfs;
         while (from < b.Length)
         {
+            long sent = rn.Mi.AttrGen();
             var p = nfs.BeginWrite(b.Cred, rn.Fh, b.Offset + from, b.Data.AsSpan(from, b.Length - from), StableHow.FILE_SYNC);
             var err = nfs.EndWrite(p, out int count, out _, out _, out var before, out var after);
             ForgetReads(rn, b.Offset + from, b.Length - from);
@@ -376,7 +384,7 @@ internal static partial class NfsVnops
                 return err;
             if (count <= 0)
                 return Errno.EIO;
-            CacheWcc(rn, before, after);
+            CacheWcc(rn, before, after, sent);
             from += count;
         }
         return Errno.OK;
@@ -393,9 +401,10 @@ internal static partial class NfsVnops
         var covered = rn.Uncommitted.ToList();
         rn.Uncommitted.Clear();
         rn.UncommittedBytes = 0;
+        long sent = rn.Mi.AttrGen();
         var p = rn.Mi.Nfs.BeginCommit(covered[0].Cred, rn.Fh);
         var err = rn.Mi.Nfs.EndCommit(p, out ulong verf, out var after);
-        Settle(rn, covered, err, verf, after);
+        Settle(rn, covered, err, verf, after, sent);
     }
 
     /// <summary>Sends the buffer being filled and collects every WRITE in flight. Caller holds WriteLock.</summary>

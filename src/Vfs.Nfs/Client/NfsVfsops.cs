@@ -78,6 +78,7 @@ internal static class NfsVfsops
                 return err;
             mi.Rsize = Clamp(o.Rsize, info.Rtmax);
             mi.Wsize = Clamp(o.Wsize, info.Wtmax);
+            long sent = mi.AttrGen();
             err = mi.Nfs.Getattr(cr, rootFh!, out var rootAttr);
             if (err != Errno.OK)
                 return err;
@@ -85,7 +86,7 @@ internal static class NfsVfsops
                 return Errno.ENOTDIR;
             vfsp.Data = mi;
             vfsp.Bsize = (uint)mi.Rsize;
-            err = mi.MakeNode(rootFh!, rootAttr, cr, out var root);
+            err = mi.MakeNode(rootFh!, rootAttr, sent, cr, out var root);
             if (err != Errno.OK)
                 return err;
             root!.Flag |= VnodeFlags.VROOT;
@@ -213,6 +214,6 @@ internal static class NfsVfsops
         vp = null;
         if (fid.Length == 0 || fid.Length > Nfs3.FhSize)
             return Errno.EINVAL;
-        return Mi(vfsp).MakeNode(fid.Data.ToArray(), null, Cred.Kcred, out vp);
+        return Mi(vfsp).MakeNode(fid.Data.ToArray(), null, 0, Cred.Kcred, out vp);
     }
 }

@@ -24,16 +24,23 @@ internal static partial class NfsVnops
     private static Rnode Node(Vnode vp) => (Rnode)vp.Data!;
 
     /// <summary>
-    /// Caches attributes heard from the server. <paramref name="own"/> says the change (if any) was this
-    /// client's own, so cached data stays valid; otherwise a changed mtime or size invalidates it.
+    /// Caches attributes heard from the server in the reply to a call sent at attribute generation
+    /// <paramref name="sent"/>. <paramref name="own"/> says the change (if any) was this client's own, so cached
+    /// data stays valid; otherwise a changed mtime or size invalidates it. The server may answer the calls in
+    /// flight in any order, so a reply to a call sent before the cached attributes arrived is taken only if it
+    /// is evidently newer: a later ctime, or the same ctime and a larger size (a server whose clock ticks
+    /// coarsely gives back-to-back writes one ctime).
     /// </summary>
-    public static void CacheAttr(Rnode rn, Vattr va, bool own)
+    public static void CacheAttr(Rnode rn, Vattr va, bool own, long sent)
     {
         var mi = rn.Mi;
         bool purgeNames = false;
         lock (rn.Lock)
         {
             var old = rn.Attr;
+            if (old is not null && sent < rn.AttrGen && !(va.Ctime > old.Ctime || (va.Ctime == old.Ctime && va.Size > old.Size)))
+                return;
+            rn.AttrGen = mi.AttrGen();
             bool changed = old is not null && (old.Mtime != va.Mtime || old.Size != va.Size || old.Ctime != va.Ctime);
             if (changed && !own)
             {
@@ -54,7 +61,7 @@ internal static partial class NfsVnops
     }
 
     /// <summary>Caches wcc_data: the change is ours when the "before" attributes are the ones we had.</summary>
-    public static void CacheWcc(Rnode rn, Vattr? before, Vattr? after)
+    public static void CacheWcc(Rnode rn, Vattr? before, Vattr? after, long sent)
     {
         if (after is null)
         {
@@ -64,7 +71,7 @@ internal static partial class NfsVnops
         bool own;
         lock (rn.Lock)
             own = before is not null && rn.Attr is { } a && a.Mtime == before.Mtime && a.Size == before.Size;
-        CacheAttr(rn, after, own);
+        CacheAttr(rn, after, own, sent);
     }
 
     /// <summary>Makes the next getattr ask the server.</summary>
@@ -118,13 +125,14 @@ internal static partial class NfsVnops
                 return Errno.OK;
             }
         }
+        long sent = rn.Mi.AttrGen();
         var err = rn.Mi.Nfs.Getattr(cr, rn.Fh, out var fresh);
         if (err != Errno.OK)
         {
             va = null!;
             return err;
         }
-        CacheAttr(rn, fresh!, own: false);
+        CacheAttr(rn, fresh!, own: false, sent);
         lock (rn.Lock)
             va = rn.Attr!;
         return Errno.OK;
@@ -161,6 +169,7 @@ internal static partial class NfsVnops
             if (ferr != Errno.OK)
                 return ferr;
         }
+        long sent = rn.Mi.AttrGen();
         var err = rn.Mi.Nfs.Setattr(cr, rn.Fh, sattr, null, out var after, serverTime: (flags & AttrFlags.ATTR_UTIME) == 0);
         if (size)
         {
@@ -168,7 +177,7 @@ internal static partial class NfsVnops
                 InvalidateDataLocked(rn);
         }
         if (after is not null)
-            CacheAttr(rn, after, own: true);
+            CacheAttr(rn, after, own: true, sent);
         else
             Expire(rn);
         return err;
@@ -207,9 +216,10 @@ internal static partial class NfsVnops
             if (rn.Access.TryGetValue(key, out var e) && now < e.Expires && (e.Asked & want) == want)
                 return (e.Granted & want) == want ? Errno.OK : Errno.EACCES;
         const uint all = Nfs3.ACCESS3_READ | Nfs3.ACCESS3_LOOKUP | Nfs3.ACCESS3_MODIFY | Nfs3.ACCESS3_EXTEND | Nfs3.ACCESS3_DELETE | Nfs3.ACCESS3_EXECUTE;
+        long sent = rn.Mi.AttrGen();
         var err = rn.Mi.Nfs.Access(cr, rn.Fh, all, out uint granted, out var attr);
         if (attr is not null)
-            CacheAttr(rn, attr, own: false);
+            CacheAttr(rn, attr, own: false, sent);
         if (err != Errno.OK)
             return err;
         lock (rn.Lock)

@@ -36,6 +36,8 @@ internal sealed class WriteBuf
     public int Length;
     public required Cred Cred;
     public Rpc.RpcPending? Pending;
+    /// <summary>The attribute generation (MountInfo.AttrGen) taken when the WRITE was sent.</summary>
+    public long Sent;
     public ulong Verifier;
 }
 
@@ -63,6 +65,9 @@ internal sealed class Rnode
     /// <summary>When Attr stops being trusted (a timestamp of the network's clock).</summary>
     public long AttrExpires;
 
+    /// <summary>The attribute generation (MountInfo.AttrGen) at which Attr was cached from a reply.</summary>
+    public long AttrGen;
+
     /// <summary>Bumped every time cached data is thrown away; blocks of an older version are not used.</summary>
     public long DataVersion;
 
@@ -72,7 +77,7 @@ internal sealed class Rnode
     public readonly object ReadLock = new();
 
     /// <summary>READs sent ahead of the reader and not yet collected, by block, with the data version they were sent in. Under ReadLock.</summary>
-    public readonly Dictionary<long, (Rpc.RpcPending Pending, long Version)> ReadsInFlight = new();
+    public readonly Dictionary<long, (Rpc.RpcPending Pending, long Version, long Sent)> ReadsInFlight = new();
 
     /// <summary>The block read last, to recognise sequential reading.</summary>
     public long LastBlock = -1;
@@ -90,7 +95,7 @@ internal sealed class Rnode
     public readonly List<WriteBuf> Uncommitted = new();
     public long UncommittedBytes;
     /// <summary>A COMMIT sent without waiting, and the written buffers it covers (kept until it answers).</summary>
-    public (Rpc.RpcPending Pending, List<WriteBuf> Covered)? CommitInFlight;
+    public (Rpc.RpcPending Pending, List<WriteBuf> Covered, long Sent)? CommitInFlight;
     /// <summary>The first error of an asynchronous write, reported by the next write, fsync or close.</summary>
     public Errno WriteError;
 
