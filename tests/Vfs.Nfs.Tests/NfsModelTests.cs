@@ -1,7 +1,9 @@
 // Property test: random sequences of system calls give the same results through an NFS mount as on
 // a local tmpfs (the reference file system) -- the same errno for every call, and the same tree,
 // types, sizes and bytes at the end. The server exports a tmpfs of its own over the simulated
-// network, so the calls cross the client's caches, RPC and the server's VOP calls on the way.
+// network, so the calls cross the client's caches, RPC and the server's VOP calls on the way; the
+// same properties run again over loopback TCP (NfsModelTestsOverTcp), where the server's threads
+// answer the calls a client has in flight in whatever order they finish.
 using FsCheck.Xunit;
 using UnixVfs.Core;
 using UnixVfs.Nfs.Server;
@@ -11,11 +13,14 @@ namespace UnixVfs.Nfs.Tests;
 public class NfsModelTests : IDisposable
 {
     private static readonly string[] Paths = ["f", "g", "d", "d/f"];
-    private readonly TestBed _bed = new(export: new ExportOptions { Path = "/export", RootSquash = false });
+    private readonly TestBed _bed;
     private int _case;
 
-    public NfsModelTests()
+    public NfsModelTests() : this(tcp: false) { }
+
+    protected NfsModelTests(bool tcp)
     {
+        _bed = new TestBed(tcp, export: new ExportOptions { Path = "/export", RootSquash = false });
         var p = _bed.Client;
         TestBed.Check(_bed.Mount());
         TestBed.Check(p.Mkdir("/local", 0x1ED));
@@ -185,3 +190,6 @@ public class NfsModelTests : IDisposable
         return ns!.Size == ls!.Size;
     }
 }
+
+/// <summary>The same properties with the client and server talking over loopback TCP.</summary>
+public sealed class NfsModelTestsOverTcp() : NfsModelTests(tcp: true);
