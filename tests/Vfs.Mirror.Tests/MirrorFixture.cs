@@ -40,10 +40,13 @@ internal sealed class MirrorFixture
             Ok(P.Mkdir("/Z/z", 0x1ED));
     }
 
-    /// <summary>Mounts srv:/export on /X: a tmpfs exported by another host over the simulated network.</summary>
+    /// <summary>
+    /// Mounts srv:/export on /X: a tmpfs exported by another host over the simulated network, whose records take
+    /// 0-1 ms each, so that the calls the client has in flight are answered in any order.
+    /// </summary>
     private void ImportX()
     {
-        var net = new UnixVfs.Nfs.Net.SimNetwork(seed: 1);
+        var net = new UnixVfs.Nfs.Net.SimNetwork(seed: 1, profile: new UnixVfs.Nfs.Net.SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), 0));
         var server = new Kernel("srv");
         var sp = server.CreateProcess();
         Ok(sp.Mkdir("/export", 0x1ED));
