@@ -159,12 +159,10 @@ public sealed partial class Process
     public Errno Read(int fd, Memory<byte> buf, out int nread)
     {
         nread = 0;
-        var err = Getf(fd, out var fp);
+        var err = GetfFor(fd, FileFlags.FREAD, out var fp);
         if (err != Errno.OK)
             return err;
-        if ((fp!.Flag & FileFlags.FREAD) == 0)
-            return Errno.EBADF;
-        lock (fp.Lock)
+        lock (fp!.Lock)
         {
             err = Rdwr(fp, buf, fp.Offset, UioRw.UIO_READ, out nread);
             fp.Offset += nread;
@@ -176,12 +174,10 @@ public sealed partial class Process
     public Errno Write(int fd, ReadOnlyMemory<byte> buf, out int nwritten)
     {
         nwritten = 0;
-        var err = Getf(fd, out var fp);
+        var err = GetfFor(fd, FileFlags.FWRITE, out var fp);
         if (err != Errno.OK)
             return err;
-        if ((fp!.Flag & FileFlags.FWRITE) == 0)
-            return Errno.EBADF;
-        lock (fp.Lock)
+        lock (fp!.Lock)
         {
             err = Rdwr(fp, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buf), fp.Offset, UioRw.UIO_WRITE, out nwritten, out long end);
             fp.Offset = end;
@@ -193,28 +189,31 @@ public sealed partial class Process
     public Errno Pread(int fd, Memory<byte> buf, long offset, out int nread)
     {
         nread = 0;
-        var err = Getf(fd, out var fp);
+        var err = GetfFor(fd, FileFlags.FREAD, out var fp);
         if (err != Errno.OK)
             return err;
-        if ((fp!.Flag & FileFlags.FREAD) == 0)
-            return Errno.EBADF;
         if (offset < 0)
             return Errno.EINVAL;
-        return Rdwr(fp, buf, offset, UioRw.UIO_READ, out nread);
+        return Rdwr(fp!, buf, offset, UioRw.UIO_READ, out nread);
     }
 
     /// <summary>pwrite(2): writes at <paramref name="offset"/> (even with O_APPEND, as POSIX says) without moving the file offset.</summary>
     public Errno Pwrite(int fd, ReadOnlyMemory<byte> buf, long offset, out int nwritten)
     {
         nwritten = 0;
-        var err = Getf(fd, out var fp);
+        var err = GetfFor(fd, FileFlags.FWRITE, out var fp);
         if (err != Errno.OK)
             return err;
-        if ((fp!.Flag & FileFlags.FWRITE) == 0)
-            return Errno.EBADF;
         if (offset < 0)
             return Errno.EINVAL;
-        return Rdwr(fp, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buf), offset, UioRw.UIO_WRITE, out nwritten, out _, positional: true);
+        return Rdwr(fp!, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buf), offset, UioRw.UIO_WRITE, out nwritten, out _, positional: true);
+    }
+
+    /// <summary>getf for a call that needs the file open for <paramref name="mode"/> (FREAD or FWRITE): EBADF if it is not.</summary>
+    private Errno GetfFor(int fd, FileFlags mode, out OpenFile? fp)
+    {
+        var err = Getf(fd, out fp);
+        return err != Errno.OK ? err : (fp!.Flag & mode) == 0 ? Errno.EBADF : Errno.OK;
     }
 
     private Errno Rdwr(OpenFile fp, Memory<byte> buf, long offset, UioRw rw, out int count) =>
