@@ -396,6 +396,56 @@ public class NfsClientTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Threads_writing_and_reading_their_own_parts_of_one_file_each_read_back_what_they_wrote(bool tcp)
+    {
+        // Four threads share one file and one read block (the parts are 64 KiB of a 1 MiB block), so each thread's
+        // reads, writes and flushes cross the others' READs and WRITEs in flight and the caches they leave.
+        using var bed = new TestBed(tcp, profile: tcp ? null : new SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), 0));
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount());
+        Assert.Equal(Errno.OK, p.Open("/mnt/shared", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        const int part = 64 * 1024;
+        Assert.Equal(Errno.OK, p.Pwrite(fd, new byte[4 * part], 0, out _));
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            var rng = new Random(t);
+            var mine = new byte[part];
+            var back = new byte[part];
+            for (int i = 0; i < 150 && failures.IsEmpty; i++)
+            {
+                int off = rng.Next(part), len = rng.Next(1, Math.Min(part - off, 9000) + 1);
+                var data = new byte[len];
+                rng.NextBytes(data);
+                var err = p.Pwrite(fd, data, (long)t * part + off, out int n);
+                if (err != Errno.OK || n != len)
+                {
+                    failures.Enqueue($"thread {t} write {i}: {err} {n}");
+                    return;
+                }
+                data.CopyTo(mine, off);
+                if (rng.Next(4) == 0 && p.Fsync(fd) is var ferr && ferr != Errno.OK)
+                    failures.Enqueue($"thread {t} fsync {i}: {ferr}");
+                err = p.Pread(fd, back, (long)t * part, out n);
+                if (err != Errno.OK || n != part || !back.AsSpan().SequenceEqual(mine))
+                {
+                    int d = back.AsSpan().CommonPrefixLength(mine);
+                    int inside = 0, outside = 0, last = 0;
+                    for (int k = 0; k < part; k++)
+                        if (back[k] != mine[k]) { if (k >= off && k < off + len) inside++; else outside++; last = k; }
+                    failures.Enqueue($"thread {t} read {i}: {err} {n} bytes, differ {d}..{last}: {inside} inside the write at {off} len {len}, {outside} outside");
+                }
+            }
+        })).ToList();
+        threads.ForEach(th => th.Start());
+        threads.ForEach(th => th.Join());
+        Assert.True(failures.IsEmpty, string.Join("; ", failures));
+        Assert.Equal(Errno.OK, p.Close(fd));
+    }
+
     [Fact]
     public void Three_hosts_on_one_simulated_network_share_one_export()
     {

@@ -437,4 +437,15 @@ internal static partial class NfsVnops
         lock (rn.WriteLock)
             return FlushLocked(rn, commit);
     }
+
+    /// <summary>
+    /// FlushWrites for a file with something written not yet sent (<paramref name="commit"/>: or not yet committed);
+    /// OK at once for one without. The test is made under WriteLock, so that a flush another thread is in the middle
+    /// of (its WRITE taken off InFlight, its answer not yet in) is waited for rather than missed.
+    /// </summary>
+    public static Errno FlushIfDirty(Rnode rn, bool commit)
+    {
+        lock (rn.WriteLock)
+            return (commit ? rn.Dirty : rn.HasUnsent) ? FlushLocked(rn, commit) : Errno.OK;
+    }
 }

@@ -178,12 +178,11 @@ internal static class NfsVfsops
     {
         Errno first = Errno.OK;
         foreach (var rn in mi.Rnodes)
-            if (rn.Dirty)
-            {
-                var err = NfsVnops.FlushWrites(rn, commit: true);
-                if (first == Errno.OK)
-                    first = err;
-            }
+        {
+            var err = NfsVnops.FlushIfDirty(rn, commit: true);
+            if (first == Errno.OK)
+                first = err;
+        }
         return first;
     }
 

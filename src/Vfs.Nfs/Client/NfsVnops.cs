@@ -108,14 +108,11 @@ internal static partial class NfsVnops
     /// </summary>
     public static Errno Revalidate(Rnode rn, Cred cr, bool force, out Vattr va)
     {
-        if (rn.HasUnsent)
+        var werr = FlushIfDirty(rn, commit: false);
+        if (werr != Errno.OK)
         {
-            var werr = FlushWrites(rn, commit: false);
-            if (werr != Errno.OK)
-            {
-                va = null!;
-                return werr;
-            }
+            va = null!;
+            return werr;
         }
         lock (rn.Lock)
         {
@@ -249,8 +246,7 @@ internal static partial class NfsVnops
     private static void NfsInactive(Vnode vp, Cred cr, CallerContext? ct)
     {
         var rn = Node(vp);
-        if (rn.Dirty)
-            FlushWrites(rn, commit: true);
+        FlushIfDirty(rn, commit: true);
         AbandonReadAhead(rn);
         lock (rn.Lock)
         {

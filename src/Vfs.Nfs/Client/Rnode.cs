@@ -99,10 +99,13 @@ internal sealed class Rnode
     /// <summary>The first error of an asynchronous write, reported by the next write, fsync or close.</summary>
     public Errno WriteError;
 
-    /// <summary>True while written data has not reached the server (buffered or in flight).</summary>
+    /// <summary>
+    /// True while written data has not reached the server (buffered or in flight). Only true under WriteLock: a flush
+    /// takes a WRITE off InFlight before its answer is in.
+    /// </summary>
     public bool HasUnsent => Filling is not null || InFlight.Count > 0;
 
-    /// <summary>True while anything written is not yet committed.</summary>
+    /// <summary>True while anything written is not yet committed (under WriteLock, as HasUnsent).</summary>
     public bool Dirty => HasUnsent || Uncommitted.Count > 0 || CommitInFlight is not null;
 
     public override string ToString() => $"rnode {Convert.ToHexString(Fh)}";
