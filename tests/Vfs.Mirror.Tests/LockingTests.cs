@@ -126,6 +126,76 @@ public class LockingTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// Threads writing and reading their own parts of one mirrored file (one block of every copy) and files of their
+    /// own, all at once: each reads back what it wrote, and afterwards every copy holds every thread's last bytes.
+    /// </summary>
+    [Theory]
+    [InlineData("tmpfs")]
+    [InlineData("ufs")]
+    [InlineData("nfs")]
+    public void Threads_writing_their_own_parts_of_mirrored_files_read_back_what_they_wrote_and_the_copies_agree(string fstype)
+    {
+        var f = new MirrorFixture(fstype: fstype);
+        f.Mount("read=balance");
+        const int part = 16 * 1024, threads = 4;
+        MirrorFixture.Ok(f.P.Open("/A/b/shared", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int shared));
+        MirrorFixture.Ok(f.P.Pwrite(shared, new byte[threads * part], 0, out _));
+        var expected = new byte[threads][];
+        var own = new byte[threads][];
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            var rng = new Random(t);
+            var mine = expected[t] = new byte[part];
+            var back = new byte[part];
+            MirrorFixture.Ok(f.P.Open($"/A/b/own{t}", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+            for (int i = 0; i < 60 && failures.IsEmpty; i++)
+            {
+                int off = rng.Next(part), len = rng.Next(1, Math.Min(part - off, 3000) + 1);
+                var data = new byte[len];
+                rng.NextBytes(data);
+                if (f.P.Pwrite(shared, data, (long)t * part + off, out int n) != Errno.OK || n != len
+                    || f.P.Pwrite(fd, data, off, out n) != Errno.OK || n != len)
+                {
+                    failures.Enqueue($"thread {t} write {i} failed");
+                    return;
+                }
+                data.CopyTo(mine, off);
+                if (f.P.Pread(shared, back, (long)t * part, out n) != Errno.OK || n != part || !back.AsSpan().SequenceEqual(mine))
+                    failures.Enqueue($"thread {t} read {i} of its part of the shared file: not what it wrote");
+                if (f.P.Pread(fd, back, 0, out n) != Errno.OK || n < off + len || !back.AsSpan(0, n).SequenceEqual(mine.AsSpan(0, n)))
+                    failures.Enqueue($"thread {t} read {i} of its own file: not what it wrote");
+            }
+            MirrorFixture.Ok(f.P.Fstat(fd, out var st));
+            own[t] = mine.AsSpan(0, (int)st!.Size).ToArray();
+            f.P.Close(fd);
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        workers.ForEach(w => w.Join());
+        Assert.True(failures.IsEmpty, string.Join("; ", failures));
+        MirrorFixture.Ok(f.P.Close(shared));
+        MirrorFixture.Ok(f.P.Umount("/X/y"));
+        var all = expected.SelectMany(e => e).ToArray();
+        foreach (var dir in new[] { "/A/b", "/X/y" })
+        {
+            Assert.Equal(all, ReadAll(f.P, dir + "/shared"));
+            for (int t = 0; t < threads; t++)
+                Assert.Equal(own[t], ReadAll(f.P, $"{dir}/own{t}"));
+        }
+    }
+
+    private static byte[] ReadAll(Process p, string path)
+    {
+        MirrorFixture.Ok(p.Stat(path, out var st), "stat " + path);
+        var buf = new byte[st!.Size];
+        MirrorFixture.Ok(p.Open(path, OFlags.O_RDONLY, 0, out int fd), "open " + path);
+        MirrorFixture.Ok(p.Pread(fd, buf, 0, out int n), "read " + path);
+        MirrorFixture.Ok(p.Close(fd));
+        Assert.Equal(buf.Length, n);
+        return buf;
+    }
+
     [Fact]
     public void A_write_holds_both_copies_locks_while_it_runs()
     {
