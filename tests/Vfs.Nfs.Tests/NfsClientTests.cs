@@ -446,6 +446,41 @@ public class NfsClientTests
         Assert.Equal(Errno.OK, p.Close(fd));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Threads_appending_to_one_file_each_land_every_record_whole_and_once(bool tcp)
+    {
+        using var bed = new TestBed(tcp, profile: tcp ? null : new SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), 0));
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount());
+        Assert.Equal(Errno.OK, p.Open("/mnt/log", OFlags.O_CREAT | OFlags.O_WRONLY | OFlags.O_APPEND, 0x1A4, out int fd));
+        const int record = 100, each = 50;
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            for (int i = 0; i < each; i++)
+            {
+                var r = Encoding.ASCII.GetBytes($"{t}:{i:D3}:".PadRight(record - 1, (char)('a' + t)) + "\n");
+                if (p.Write(fd, r, out int n) is var err && (err != Errno.OK || n != record))
+                    failures.Enqueue($"thread {t} record {i}: {err} {n}");
+            }
+        })).ToList();
+        threads.ForEach(th => th.Start());
+        threads.ForEach(th => th.Join());
+        Assert.True(failures.IsEmpty, string.Join("; ", failures));
+        Assert.Equal(Errno.OK, p.Close(fd));
+        Assert.Equal(Errno.OK, p.Open("/mnt/log", OFlags.O_RDONLY, 0, out fd));
+        var all = new byte[4 * each * record + 1];
+        Assert.Equal(Errno.OK, p.Pread(fd, all, 0, out int total));
+        Assert.Equal(Errno.OK, p.Close(fd));
+        Assert.Equal(4 * each * record, total);
+        var lines = Encoding.ASCII.GetString(all, 0, total).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4 * each, lines.Length);
+        Assert.All(lines, l => Assert.Equal(l.Split(':')[2], new string((char)('a' + int.Parse(l.Split(':')[0])), record - 1 - 6)));
+        Assert.Equal(4 * each, lines.Distinct().Count());
+    }
+
     [Fact]
     public void Three_hosts_on_one_simulated_network_share_one_export()
     {
