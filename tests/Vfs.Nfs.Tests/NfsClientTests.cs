@@ -481,6 +481,41 @@ public class NfsClientTests
         Assert.Equal(4 * each, lines.Distinct().Count());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Names_removed_while_another_thread_lists_the_directory_are_gone_afterwards(bool tcp)
+    {
+        // A listing sent before a REMOVE and answered after it carries the removed name; it must not put it back.
+        using var bed = new TestBed(tcp, profile: tcp ? null : new SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), 0));
+        var p = bed.Client;
+        Assert.Equal(Errno.OK, bed.Mount());
+        Assert.Equal(Errno.OK, p.Mkdir("/mnt/d", 0x1ED));
+        var stop = false;
+        var lister = new Thread(() =>
+        {
+            var buf = new byte[8192];
+            while (!Volatile.Read(ref stop))
+            {
+                if (p.Open("/mnt/d", OFlags.O_RDONLY | OFlags.O_DIRECTORY, 0, out int dfd) != Errno.OK)
+                    continue;
+                while (p.Getdents(dfd, buf, out int n) == Errno.OK && n > 0) { }
+                p.Close(dfd);
+            }
+        });
+        lister.Start();
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.Equal(Errno.OK, p.Open($"/mnt/d/f{i}", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd));
+            Assert.Equal(Errno.OK, p.Close(fd));
+            Assert.Equal(Errno.OK, p.Unlink($"/mnt/d/f{i}"));
+        }
+        Volatile.Write(ref stop, true);
+        lister.Join();
+        var back = Enumerable.Range(0, 200).Where(i => p.Stat($"/mnt/d/f{i}", out _) != Errno.ENOENT).ToList();
+        Assert.True(back.Count == 0, $"removed names still found: {string.Join(", ", back.Take(10))}");
+    }
+
     [Fact]
     public void Three_hosts_on_one_simulated_network_share_one_export()
     {
