@@ -5,7 +5,8 @@
 // attributes are: when they expire and the server reports a different mtime, NfsVnops.CacheAttr
 // purges the directory's names. A name found in the DNLC still needs search permission, which
 // the access cache answers. Every operation that changes a name keeps the DNLC true, and takes the
-// directory's new attributes from the reply's weak cache consistency data.
+// directory's new attributes from the reply's weak cache consistency data; a LOOKUP or READDIR sent
+// before this client removed a name from the directory (another thread's) does not put names back.
 //
 // READDIRPLUS returns each entry's handle and attributes with its name; the client makes (or
 // refreshes) the entries' rnodes and enters their names in the DNLC, so `ls -l` after `ls` costs
@@ -53,7 +54,7 @@ internal static partial class NfsVnops
             return err;
         err = drn.Mi.MakeNode(fh!, attr, sent, cr, out vp);
         if (err == Errno.OK && nm != "..")
-            dnlc.Enter(dvp, nm, vp!);
+            EnterName(dvp, nm, vp!, sent);
         return err;
     }
 
@@ -77,7 +78,7 @@ internal static partial class NfsVnops
         }
         err = drn.Mi.MakeNode(fh!, attr, sent, cr, out vp);
         if (err == Errno.OK)
-            dvp.Vfs.Kernel.Dnlc.Enter(dvp, name, vp!);
+            EnterName(dvp, name, vp!, sent);
         return err;
     }
 
@@ -156,9 +157,29 @@ internal static partial class NfsVnops
         return err;
     }
 
+    /// <summary>
+    /// Enters <paramref name="name"/> in the DNLC from the answer to a call sent at attribute generation
+    /// <paramref name="sent"/>, and takes it out again if this client has removed a name from the directory since
+    /// then: the server may have answered before the removal (Unnamed records when it happened).
+    /// </summary>
+    private static void EnterName(Vnode dvp, string name, Vnode vp, long sent)
+    {
+        var drn = Node(dvp);
+        var dnlc = dvp.Vfs.Kernel.Dnlc;
+        dnlc.Enter(dvp, name, vp);
+        bool stale;
+        lock (drn.Lock)
+            stale = sent < drn.NameGoneGen;
+        if (stale)
+            dnlc.Remove(dvp, name);
+    }
+
     /// <summary>Forgets a name that is gone from the server, and makes its file's attributes (nlink, ctime) be asked again.</summary>
     private static void Unnamed(Vnode dvp, string nm, bool dir)
     {
+        var drn = Node(dvp);
+        lock (drn.Lock)
+            drn.NameGoneGen = drn.Mi.AttrGen();
         var dnlc = dvp.Vfs.Kernel.Dnlc;
         if (dnlc.Lookup(dvp, nm) is { } gone)
         {
@@ -247,7 +268,7 @@ internal static partial class NfsVnops
         if (dattr is not null)
             CacheAttr(drn, dattr, own: err == Errno.OK, sent);
         if (err == Errno.OK)
-            tdvp.Vfs.Kernel.Dnlc.Enter(tdvp, tnm, svp);
+            EnterName(tdvp, tnm, svp, sent);
         return err;
     }
 
@@ -272,7 +293,6 @@ internal static partial class NfsVnops
             drn.CookieVerf = verf;
         long resid = uio.Resid;
         int added = 0;
-        var dnlc = vp.Vfs.Kernel.Dnlc;
         foreach (var e in entries)
         {
             var type = e.Attr?.Type ?? VType.VNON;
@@ -283,7 +303,7 @@ internal static partial class NfsVnops
             {
                 if (mi.MakeNode(e.Fh, e.Attr, sent, cr, out var evp) == Errno.OK)
                 {
-                    dnlc.Enter(vp, e.Name, evp!);
+                    EnterName(vp, e.Name, evp!, sent);
                     evp!.Rele();
                 }
             }

@@ -68,6 +68,12 @@ internal sealed class Rnode
     /// <summary>The attribute generation (MountInfo.AttrGen) at which Attr was cached from a reply.</summary>
     public long AttrGen;
 
+    /// <summary>
+    /// Of a directory: the attribute generation at which this client last took a name out of it. A LOOKUP or READDIR
+    /// sent before then may have been answered before the name went, so its names are not left in the DNLC.
+    /// </summary>
+    public long NameGoneGen;
+
     /// <summary>Bumped every time cached data is thrown away; blocks of an older version are not used.</summary>
     public long DataVersion;
 
