@@ -191,6 +191,44 @@ public class LockingTests
         }
     }
 
+    /// <summary>Names removed through the mirror while another thread lists and looks them up are gone afterwards, in every copy.</summary>
+    [Theory]
+    [InlineData("tmpfs")]
+    [InlineData("nfs")]
+    public void Names_removed_while_another_thread_lists_and_looks_them_up_are_gone_afterwards(string fstype)
+    {
+        var f = new MirrorFixture(fstype: fstype);
+        f.Mount("read=y"); // the lister reads the second copy: with "nfs", the import
+        var stop = false;
+        var lister = new Thread(() =>
+        {
+            var buf = new byte[8192];
+            while (!Volatile.Read(ref stop))
+            {
+                if (f.P.Open("/A/b", OFlags.O_RDONLY | OFlags.O_DIRECTORY, 0, out int dfd) != Errno.OK)
+                    continue;
+                while (f.P.Getdents(dfd, buf, out int n) == Errno.OK && n > 0) { }
+                f.P.Close(dfd);
+                for (int i = 0; i < 50; i++)
+                    f.P.Stat($"/A/b/f{i}", out _);
+            }
+        });
+        lister.Start();
+        for (int i = 0; i < 50; i++)
+        {
+            MirrorFixture.Ok(f.P.Open($"/A/b/f{i}", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd));
+            MirrorFixture.Ok(f.P.Close(fd));
+            MirrorFixture.Ok(f.P.Unlink($"/A/b/f{i}"));
+        }
+        Volatile.Write(ref stop, true);
+        lister.Join();
+        var back = Enumerable.Range(0, 50).Where(i => f.P.Stat($"/A/b/f{i}", out _) != Errno.ENOENT).ToList();
+        Assert.True(back.Count == 0, $"removed names still found through the mirror: {string.Join(", ", back)}");
+        MirrorFixture.Ok(f.P.Umount("/X/y"));
+        foreach (var dir in new[] { "/A/b", "/X/y" })
+            Assert.All(Enumerable.Range(0, 50), i => Assert.Equal(Errno.ENOENT, f.P.Stat($"{dir}/f{i}", out _)));
+    }
+
     private static byte[] ReadAll(Process p, string path)
     {
         MirrorFixture.Ok(p.Stat(path, out var st), "stat " + path);
