@@ -392,10 +392,13 @@ internal sealed class MirrorMerge
         return w;
     }
 
-    /// <summary>True when copy i's version of a non-directory is missing or is not the same as the winner's.</summary>
+    /// <summary>
+    /// True when copy i's version of a non-directory is missing or is not the same as the winner's -- including when
+    /// it has another number of links: a name that is a hard link in one copy must be one in the other.
+    /// </summary>
     private static bool Differs(Vnode wv, Vattr wa, Vnode? vp, Vattr? va)
     {
-        if (vp is null || va is null || va.Type != wa.Type)
+        if (vp is null || va is null || va.Type != wa.Type || va.Nlink != wa.Nlink)
             return true;
         if (wa.Type == VType.VLNK)
             return MirrorCopy.ReadLink(wv, out var a) != Errno.OK || MirrorCopy.ReadLink(vp, out var b) != Errno.OK || a != b;
