@@ -56,6 +56,20 @@ public class NfsClientTests
         Assert.Equal(Errno.OK, p.Close(fd));
     }
 
+    /// <summary>A bed over TCP, or over a simulated link whose records take 0-1 ms each, so that calls in flight are answered in any order.</summary>
+    private static TestBed ReorderingBed(bool tcp) =>
+        new(tcp, profile: tcp ? null : new SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), 0));
+
+    /// <summary>Runs <paramref name="body"/> on <paramref name="count"/> threads at once; fails with what they reported.</summary>
+    private static void InThreads(int count, Action<int, System.Collections.Concurrent.ConcurrentQueue<string>> body)
+    {
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var threads = Enumerable.Range(0, count).Select(t => new Thread(() => body(t, failures))).ToList();
+        threads.ForEach(th => th.Start());
+        threads.ForEach(th => th.Join());
+        Assert.True(failures.IsEmpty, string.Join("; ", failures));
+    }
+
     private static string ReadText(Process p, string path)
     {
         Assert.Equal(Errno.OK, p.Open(path, OFlags.O_RDONLY, 0, out int fd));
@@ -403,14 +417,13 @@ public class NfsClientTests
     {
         // Four threads share one file and one read block (the parts are 64 KiB of a 1 MiB block), so each thread's
         // reads, writes and flushes cross the others' READs and WRITEs in flight and the caches they leave.
-        using var bed = new TestBed(tcp, profile: tcp ? null : new SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), 0));
+        using var bed = ReorderingBed(tcp);
         var p = bed.Client;
         Assert.Equal(Errno.OK, bed.Mount());
         Assert.Equal(Errno.OK, p.Open("/mnt/shared", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
         const int part = 64 * 1024;
         Assert.Equal(Errno.OK, p.Pwrite(fd, new byte[4 * part], 0, out _));
-        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        InThreads(4, (t, failures) =>
         {
             var rng = new Random(t);
             var mine = new byte[part];
@@ -431,18 +444,10 @@ public class NfsClientTests
                     failures.Enqueue($"thread {t} fsync {i}: {ferr}");
                 err = p.Pread(fd, back, (long)t * part, out n);
                 if (err != Errno.OK || n != part || !back.AsSpan().SequenceEqual(mine))
-                {
-                    int d = back.AsSpan().CommonPrefixLength(mine);
-                    int inside = 0, outside = 0, last = 0;
-                    for (int k = 0; k < part; k++)
-                        if (back[k] != mine[k]) { if (k >= off && k < off + len) inside++; else outside++; last = k; }
-                    failures.Enqueue($"thread {t} read {i}: {err} {n} bytes, differ {d}..{last}: {inside} inside the write at {off} len {len}, {outside} outside");
-                }
+                    failures.Enqueue($"thread {t} read {i}: {err} {n} bytes, first difference at {back.AsSpan().CommonPrefixLength(mine)} " +
+                        $"(its last write: {len} bytes at {off})");
             }
-        })).ToList();
-        threads.ForEach(th => th.Start());
-        threads.ForEach(th => th.Join());
-        Assert.True(failures.IsEmpty, string.Join("; ", failures));
+        });
         Assert.Equal(Errno.OK, p.Close(fd));
     }
 
@@ -451,13 +456,12 @@ public class NfsClientTests
     [InlineData(true)]
     public void Threads_appending_to_one_file_each_land_every_record_whole_and_once(bool tcp)
     {
-        using var bed = new TestBed(tcp, profile: tcp ? null : new SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), 0));
+        using var bed = ReorderingBed(tcp);
         var p = bed.Client;
         Assert.Equal(Errno.OK, bed.Mount());
         Assert.Equal(Errno.OK, p.Open("/mnt/log", OFlags.O_CREAT | OFlags.O_WRONLY | OFlags.O_APPEND, 0x1A4, out int fd));
         const int record = 100, each = 50;
-        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        InThreads(4, (t, failures) =>
         {
             for (int i = 0; i < each; i++)
             {
@@ -465,10 +469,7 @@ public class NfsClientTests
                 if (p.Write(fd, r, out int n) is var err && (err != Errno.OK || n != record))
                     failures.Enqueue($"thread {t} record {i}: {err} {n}");
             }
-        })).ToList();
-        threads.ForEach(th => th.Start());
-        threads.ForEach(th => th.Join());
-        Assert.True(failures.IsEmpty, string.Join("; ", failures));
+        });
         Assert.Equal(Errno.OK, p.Close(fd));
         Assert.Equal(Errno.OK, p.Open("/mnt/log", OFlags.O_RDONLY, 0, out fd));
         var all = new byte[4 * each * record + 1];
@@ -487,7 +488,7 @@ public class NfsClientTests
     public void Names_removed_while_another_thread_lists_the_directory_are_gone_afterwards(bool tcp)
     {
         // A listing sent before a REMOVE and answered after it carries the removed name; it must not put it back.
-        using var bed = new TestBed(tcp, profile: tcp ? null : new SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), 0));
+        using var bed = ReorderingBed(tcp);
         var p = bed.Client;
         Assert.Equal(Errno.OK, bed.Mount());
         Assert.Equal(Errno.OK, p.Mkdir("/mnt/d", 0x1ED));

@@ -262,11 +262,9 @@ internal static partial class NfsVnops
     {
         int bs = rn.Mi.Rsize;
         rn.DataVersion++;
-        foreach (var k in rn.Blocks.Keys.Where(k => k * bs < offset + length && (k + 1) * bs > offset).ToList())
-        {
-            DropBlock(rn, rn.Blocks[k]);
-            rn.Blocks.Remove(k);
-        }
+        for (long k = offset / bs; k * bs < offset + length && rn.Blocks.Count > 0; k++)
+            if (rn.Blocks.Remove(k, out var b))
+                DropBlock(rn, b);
     }
 
     private static void ForgetReads(Rnode rn, long offset, long length)
