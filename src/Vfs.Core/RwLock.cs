@@ -8,6 +8,8 @@
 //
 // A lock made with a LockClass is ranked: Enter checks the order with the Witness before it waits, and
 // Enter, TryEnter and Exit keep the thread's list of held locks (Debug builds; see Witness/Witness.cs).
+// LOCK ORDER: the monitor inside (lock (this)) is a leaf, held only within each method, never on return;
+// the rwlock itself takes the rank of its class (a vnode's: Vnode.RwlockClass or UpperRwlockClass).
 namespace UnixVfs.Core;
 
 /// <summary>A reader/writer lock without thread affinity (<c>krwlock_t</c>).</summary>

@@ -11,6 +11,10 @@
 //   Data, Rdev       owned by the file system.
 //   Path             a hint (v_path), written by Vop.Lookup; never trusted for access decisions.
 //
+// LOCK ORDER: v_lock (Lock) is whatever the file system makes it. The generic rwlock behind VOP_RWLOCK
+// (RwLock) is ranked: a stacking layer's vnode's (the mirror's) before the vnodes below it, and two of one
+// rank only by try (docs/architecture.md, "Lock order").
+//
 // IMPORTANT: vnodes are created ONLY by Vnode.Alloc (vn_alloc).
 //
 // Reference counting. Every pointer to a vnode that outlives a call is a hold. The canonical

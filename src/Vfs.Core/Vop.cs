@@ -165,6 +165,7 @@ public static class Vop
     /// <summary>VOP_LINK (see <see cref="VopLink"/>).</summary>
     public static Errno Link(Vnode tdvp, Vnode svp, string tnm, Cred cr, CallerContext? ct = null)
     {
+        if (!VopChecks.LinkAllowed(tdvp, svp, tnm, out var bad)) return bad;
         Check(tdvp, VopName.Link);
         long t0 = VopMetrics.Start();
         var err = tdvp.Ops.Link(tdvp, svp, tnm, cr, ct);
@@ -175,6 +176,7 @@ public static class Vop
     /// <summary>VOP_RENAME (see <see cref="VopRename"/>).</summary>
     public static Errno Rename(Vnode sdvp, string snm, Vnode tdvp, string tnm, Cred cr, CallerContext? ct = null)
     {
+        if (!VopChecks.RenameAllowed(sdvp, snm, tdvp, tnm, out var bad)) return bad;
         Check(sdvp, VopName.Rename);
         long t0 = VopMetrics.Start();
         var err = sdvp.Ops.Rename(sdvp, snm, tdvp, tnm, cr, ct);

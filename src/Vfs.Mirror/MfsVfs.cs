@@ -63,13 +63,13 @@ public sealed class MfsVfs
     public ResyncReport? LastResync { get; internal set; }
 
     /// <summary>Serialises renames within the mirror (so two renames cannot take two directories' locks in opposite orders).</summary>
-    internal object RenameLock { get; } = new();
+    internal KMutex RenameLock { get; } = new(MirrorLock.RenameClass);
 
     /// <summary>A resync started without waiting (mfsadm online without wait), or null.</summary>
     internal Task<Errno>? ResyncTask { get; set; }
 
     /// <summary>Taken shared by every operation, exclusively while a copy rejoins.</summary>
-    internal RwLock Quiesce { get; } = new();
+    internal RwLock Quiesce { get; } = new(MirrorLock.QuiesceClass);
 
     /// <summary>Enters an updating operation (Quiesce shared); dispose to leave it.</summary>
     internal OpScope EnterOp()

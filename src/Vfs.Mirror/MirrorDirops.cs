@@ -306,7 +306,7 @@ internal static partial class MirrorVnops
         try
         {
             using var _ = mi.EnterOp();
-            lock (mi.RenameLock)
+            using (mi.RenameLock.Enter())
             {
                 sm.DirLock.Enter(RwLockType.Writer);
                 if (!ReferenceEquals(sm, tm))

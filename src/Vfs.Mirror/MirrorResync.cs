@@ -159,7 +159,7 @@ internal static class MirrorResync
                     continue;
                 if (Vop.Lookup(sdir!, name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
                     continue;
-                bool same = ReferenceEquals(named, sv);
+                bool same = Vop.Cmp(named!, sv!);
                 named!.Rele();
                 if (!same || Vop.Lookup(tdir!, name, out var tv, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
                     continue;
@@ -281,7 +281,7 @@ internal static class MirrorResync
             return false;
         if (Vop.Lookup(pdir!, m.Name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
             return false;
-        bool same = ReferenceEquals(named, sv);
+        bool same = Vop.Cmp(named!, sv!);
         named!.Rele();
         return same;
     }

@@ -35,7 +35,7 @@ internal static class UfsAlloc
         bno = 0;
         var ump = ip.Ump;
         var fs = ump.Fs;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (size == fs.Bsize && fs.CsNbfree == 0)
                 return NoSpace(ump);
@@ -68,7 +68,7 @@ internal static class UfsAlloc
         bno = 0;
         var ump = ip.Ump;
         var fs = ump.Fs;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (!cr.IsSuperUser && fs.Freespace(fs.Minfree) - fs.Numfrags(nsize - osize) < 0)
                 return NoSpace(ump);
@@ -380,7 +380,7 @@ internal static class UfsAlloc
             return;
         }
         int cg = fs.Dtog(bno);
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (ump.GetCg(cg, out var bp) != Errno.OK)
                 return;
@@ -446,7 +446,7 @@ internal static class UfsAlloc
         ino = 0;
         var ump = pip.Ump;
         var fs = ump.Fs;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (fs.CsNifree <= 0)
             {
@@ -569,7 +569,7 @@ internal static class UfsAlloc
     {
         var fs = ump.Fs;
         int cg = fs.InoToCg(ino);
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (ump.GetCg(cg, out var bp) != Errno.OK)
                 return;
@@ -663,7 +663,7 @@ internal static class UfsAlloc
         if (lbn < Fs.NDADDR + fs.Nindir)
             return fs.Cgdmin(inocg);
         int start = (int)((inocg + lbn / fs.Maxbpg) % fs.Ncg);
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             long avgbfree = fs.CsNbfree / fs.Ncg;
             for (int k = 0; k < fs.Ncg; k++)

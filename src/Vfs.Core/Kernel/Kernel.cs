@@ -7,6 +7,10 @@
 // At boot the kernel installs the file system types its BootConfig names and mounts the root type
 // with VFS_MOUNTROOT, found in the vfssw by name (the default is tmpfs). Other file systems are
 // mounted on directories of it with Process.Mount; see Mount.cs for mount and unmount.
+//
+// LOCK ORDER: the mount lock is outermost of all: it is held across VFS_MOUNT and VFS_UNMOUNT (a mirror's
+// merge at mount runs under it) and never taken under another lock. The process list's lock is a leaf.
+// The order of every ranked lock below it is in docs/architecture.md and Witness/LockClass.cs.
 namespace UnixVfs.Core;
 
 /// <summary>A simulated host (the kernel's globals: rootvfs, rootdir, vfssw, the DNLC).</summary>

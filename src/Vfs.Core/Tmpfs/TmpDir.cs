@@ -278,18 +278,14 @@ internal static partial class TmpVnops
         n.Vnode.Rele();
     }
 
+    // Vop.Link has checked the name, that both vnodes are on this vfs, and that it is writable (VopChecks.cs).
     private static Errno TmpLink(Vnode tdvp, Vnode svp, string tnm, Cred cr, CallerContext? ct)
     {
-        var err = FsSubr.CheckName(tnm);
-        if (err != Errno.OK)
-            return err;
-        if (!ReferenceEquals(svp.Vfs, tdvp.Vfs) || svp.Data is not TmpNode sn)
-            return Errno.EXDEV;
+        var sn = Node(svp);
         if (sn.Type == VType.VDIR)
             return Errno.EPERM;
         var dn = Node(tdvp);
-        if (tdvp.Vfs.IsReadOnly)
-            return Errno.EROFS;
+        Errno err;
         using (dn.Lock.Enter())
         {
             if ((err = AccessLocked(dn, AccessMode.VWRITE | AccessMode.VEXEC, cr)) != Errno.OK)
@@ -314,19 +310,14 @@ internal static partial class TmpVnops
         }
     }
 
+    // Vop.Rename has refused "." and "..", checked the target name, that both directories are on this vfs, and
+    // that it is writable (VopChecks.cs).
     private static Errno TmpRename(Vnode sdvp, string snm, Vnode tdvp, string tnm, Cred cr, CallerContext? ct)
     {
-        if (snm is "." or ".." || tnm is "." or "..")
-            return Errno.EINVAL;
-        var err = FsSubr.CheckName(tnm);
-        if (err != Errno.OK)
-            return err;
-        if (!ReferenceEquals(sdvp.Vfs, tdvp.Vfs) || tdvp.Data is not TmpNode tdn)
-            return Errno.EXDEV;
         var sdn = Node(sdvp);
+        var tdn = Node(tdvp);
         var tm = sdn.Mount;
-        if (tm.Vfs.IsReadOnly)
-            return Errno.EROFS;
+        Errno err;
         TmpNode? victim = null;
         using (tm.RenameLock.Enter())
         {

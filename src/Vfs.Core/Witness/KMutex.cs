@@ -25,6 +25,19 @@ public sealed class KMutex(LockClass cls, object? owner = null)
         return new Scope(this);
     }
 
+    /// <summary>
+    /// Takes the lock of an object no other thread can reach yet (an inode just allocated, not yet named in any
+    /// directory), so that it cannot be part of a deadlock, whatever else is held: FreeBSD locks a vnode it has
+    /// just made with LK_NOWITNESS for the same reason. It is recorded as held, so what is taken under it is
+    /// checked, but it is not checked itself (as a try).
+    /// </summary>
+    public Scope EnterNew()
+    {
+        Monitor.Enter(this);
+        Witness.Acquired(this, Class, Owner, tried: true);
+        return new Scope(this);
+    }
+
     /// <summary>mutex_exit.</summary>
     public void Exit()
     {

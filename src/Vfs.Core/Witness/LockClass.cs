@@ -17,8 +17,12 @@
 //                 While a lock of the class's Serializer is held, any order is allowed: rename and
 //                 rmdir walk up a tree taking directory locks in tree order, which is safe because
 //                 only they wait for a second directory lock, and they run one at a time under it.
+//     Serialized  a second one only while a lock of the class's Serializer is held (the mirror's rename
+//                 takes the source and the target directory's DirLock under its rename lock).
 // Try acquisitions (TryEnter) are never order violations, as in WITNESS (LOP_TRYLOCK): a try cannot wait,
-// so it cannot close a cycle. They are recorded as held, so what is taken under them is checked.
+// so it cannot close a cycle. They are recorded as held, so what is taken under them is checked. Neither is
+// the lock of an object no other thread can reach yet (KMutex.EnterNew: a new inode before it has a name),
+// which FreeBSD takes with LK_NOWITNESS.
 namespace UnixVfs.Core;
 
 /// <summary>What a class allows when a thread holding one of its locks takes another of it.</summary>
@@ -30,6 +34,8 @@ public enum DupRule
     TryOnly,
     /// <summary>In strictly ascending KeyOf order, or in any order while a Serializer lock is held.</summary>
     Ascending,
+    /// <summary>Any number, in any order, but only while a Serializer lock is held.</summary>
+    Serialized,
 }
 
 /// <summary>
@@ -44,6 +50,8 @@ public static class LockRank
     public const int UpperRwlock = 200;
     /// <summary>The mirror's quiesce lock: shared by every updating operation, exclusive while a copy rejoins.</summary>
     public const int Quiesce = 300;
+    /// <summary>The mirror's rename lock (two directories' DirLocks are taken only under it).</summary>
+    public const int MirrorRename = 350;
     /// <summary>A mirror directory's DirLock (name operations across the copies).</summary>
     public const int MirrorDir = 400;
     /// <summary>VOP_RWLOCK of a file system's own vnode (ufs, tmpfs, nfs): the lower copies under a mirror.</summary>
@@ -71,6 +79,8 @@ public sealed class LockClass
     {
         if (dup == DupRule.Ascending && keyOf is null)
             throw new ArgumentException("an Ascending class needs a key", nameof(keyOf));
+        if (dup == DupRule.Serialized && serializer is null)
+            throw new ArgumentException("a Serialized class needs a serializer", nameof(serializer));
         Name = name;
         Rank = rank;
         Dup = dup;

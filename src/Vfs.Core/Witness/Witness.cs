@@ -121,6 +121,8 @@ public static class Witness
                 if (!ReferenceEquals(h.Class, cls) || h.Owner is null || owner is null)
                     return "acquiring duplicate lock of same rank";
                 return cls.KeyOf!(h.Owner) < cls.KeyOf(owner) ? null : "acquiring duplicate lock of same type out of key order";
+            case DupRule.Serialized:
+                return held.Any(x => ReferenceEquals(x.Class, cls.Serializer)) ? null : "acquiring duplicate lock of same type without its serializer";
             default:
                 return "acquiring duplicate lock of same type";
         }

@@ -58,11 +58,11 @@ internal static partial class NfsVnops
     {
         var mi = rn.Mi;
         int bs = mi.Rsize;
-        lock (rn.ReadLock)
+        using (rn.ReadLock.Enter())
         {
             long version;
             bool sequential;
-            lock (rn.Lock)
+            using (rn.Lock.Enter())
             {
                 sequential = rn.LastBlock == bi - 1 || rn.LastBlock == bi || bi == 0;
                 rn.LastBlock = bi;
@@ -97,7 +97,7 @@ internal static partial class NfsVnops
                 return err;
             }
             var b = new ReadBlock { Index = bi, Data = buf, Length = n, Version = version };
-            lock (rn.Lock)
+            using (rn.Lock.Enter())
             {
                 more = CopyOut(b, bs, size, uio);
                 // Keep it only if still current: a change seen meanwhile makes it stale.
@@ -132,7 +132,7 @@ internal static partial class NfsVnops
         for (long j = bi + 1; j <= bi + mi.ReadAhead && j * bs < size; j++)
         {
             bool cached;
-            lock (rn.Lock)
+            using (rn.Lock.Enter())
                 cached = rn.Blocks.ContainsKey(j);
             if (!cached && !rn.ReadsInFlight.ContainsKey(j))
             {
@@ -145,7 +145,7 @@ internal static partial class NfsVnops
     /// <summary>Abandons every READ sent ahead (the file is going away, or its data changed).</summary>
     private static void AbandonReadAhead(Rnode rn)
     {
-        lock (rn.ReadLock)
+        using (rn.ReadLock.Enter())
         {
             foreach (var (p, _, _) in rn.ReadsInFlight.Values)
                 rn.Mi.Nfs.Rpc.Abandon(p);
@@ -173,7 +173,7 @@ internal static partial class NfsVnops
         var mi = rn.Mi;
         if (vp.Vfs.IsReadOnly)
             return Errno.EROFS;
-        lock (rn.WriteLock)
+        using (rn.WriteLock.Enter())
         {
             if (rn.WriteError != Errno.OK)
             {
@@ -216,7 +216,7 @@ internal static partial class NfsVnops
                 if (f.Length == ws || (f.Offset + f.Length) % ws == 0)
                     SendLocked(rn, f);
             }
-            lock (rn.Lock)
+            using (rn.Lock.Enter())
             {
                 ForgetReadsLocked(rn, start, uio.Offset - start);
                 if (rn.Attr is { } a && uio.Offset > a.Size)
@@ -274,7 +274,7 @@ internal static partial class NfsVnops
 
     private static void ForgetReads(Rnode rn, long offset, long length)
     {
-        lock (rn.Lock)
+        using (rn.Lock.Enter())
             ForgetReadsLocked(rn, offset, length);
     }
 
@@ -437,7 +437,7 @@ internal static partial class NfsVnops
     /// </summary>
     public static Errno FlushWrites(Rnode rn, bool commit)
     {
-        lock (rn.WriteLock)
+        using (rn.WriteLock.Enter())
             return FlushLocked(rn, commit);
     }
 
@@ -448,7 +448,7 @@ internal static partial class NfsVnops
     /// </summary>
     public static Errno FlushIfDirty(Rnode rn, bool commit)
     {
-        lock (rn.WriteLock)
+        using (rn.WriteLock.Enter())
             return (commit ? rn.Dirty : rn.HasUnsent) ? FlushLocked(rn, commit) : Errno.OK;
     }
 }

@@ -13,6 +13,11 @@
 // that loses power. Start again after either is a reboot: the same exports, the same handle key (so
 // clients' handles still work), a new write verifier (so clients resend writes they had not
 // committed) and an empty duplicate request cache.
+//
+// LOCK ORDER: _lock (the RPC server and the export table) is the server's outermost: a vnode released under
+// it may run VOP_INACTIVE, which takes the exported file system's locks, and it is never taken while holding
+// one. The MOUNT service's table lock is a leaf. The calls themselves run on the RPC service threads, which
+// hold none of these while they call VOP_* (so no thread holds a client's rnode locks and a server's at once).
 using UnixVfs.Core;
 using UnixVfs.Nfs.Net;
 using UnixVfs.Nfs.Portmap;

@@ -164,6 +164,19 @@ public class WitnessTests
     }
 
     [Fact]
+    public void The_lock_of_an_object_nobody_can_reach_yet_is_not_checked_but_what_is_taken_under_it_is()
+    {
+        var held = new KMutex(Nodes, new Keyed(9));
+        var fresh = new KMutex(Nodes, new Keyed(2));
+        using (held.Enter())
+        using (fresh.EnterNew())
+        {
+            Assert.Equal([Nodes, Nodes], Witness.HeldByThisThread());
+            Assert.Throws<VfsPanicException>(() => { using (new KMutex(Outer).Enter()) { } });
+        }
+    }
+
+    [Fact]
     public void A_mutex_recurses_and_a_rwlock_does_not()
     {
         var m = new KMutex(Outer);
