@@ -27,7 +27,7 @@ internal static class MirrorMetrics
         Calls.Add(1, tags);
         if (err != Errno.OK)
             Errors.Add(1, tags);
-        Duration.Record(Stopwatch.GetElapsedTime(start).TotalMicroseconds, tags);
+        Duration.Record(mi.Vfs.Kernel.Clock.GetElapsedTime(start).TotalMicroseconds, tags);
     }
 
     public static void RecordBytes(MfsVfs mi, MfsCopy c, string op, long bytes)

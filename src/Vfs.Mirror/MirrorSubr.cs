@@ -173,10 +173,11 @@ internal static class MirrorSubr
 
     private static Errno Timed(Mnode m, MfsCopy c, Func<MfsCopy, Vnode, Errno> op, Vnode vp, string what)
     {
-        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var clock = m.Mfs.Vfs.Kernel.Clock;
+        long t0 = clock.GetTimestamp();
         var err = op(c, vp);
         if (what is "write" or "fsync")
-            c.SampleUpdate(System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMicroseconds);
+            c.SampleUpdate(clock.GetElapsedTime(t0).TotalMicroseconds);
         MirrorMetrics.Record(m.Mfs, c, what, err, t0);
         return err;
     }
