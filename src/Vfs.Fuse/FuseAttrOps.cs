@@ -95,6 +95,8 @@ public sealed partial class FuseBridge
             var cr = r.Cred();
             if (va.Mask != 0 && (err = Vop.Setattr(vp, va, flags, cr)) != Errno.OK)
                 return err;
+            if ((va.Mask & AttrMask.AT_SIZE) != 0 && !cr.IsSuperUser && (err = KillSetid(vp)) != Errno.OK)
+                return err;
             r.After.Add(new FuseNotification(r.NodeId, null));
             return ReplyAttr(r, vp, cr);
         }
@@ -102,6 +104,26 @@ public sealed partial class FuseBridge
         {
             vp.Rele();
         }
+    }
+
+    /// <summary>
+    /// A truncate by someone other than root clears the set-user-id bit, and the set-group-id bit of a
+    /// group-executable file, as Linux's should_remove_suid has it. With FUSE_HANDLE_KILLPRIV (FuseDispatch.cs)
+    /// this is the file system's duty; write and chown are cleared by the model's file systems themselves,
+    /// truncate is done here, in the kernel's name, since the truncating user need not own the file.
+    /// </summary>
+    private static Errno KillSetid(Vnode vp)
+    {
+        var va = new Vattr(AttrMask.AT_MODE | AttrMask.AT_TYPE);
+        var err = Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred);
+        if (err != Errno.OK || va.Type != VType.VREG)
+            return err;
+        uint kill = va.Mode & ModeBits.S_ISUID;
+        if ((va.Mode & (ModeBits.S_ISGID | 0x8)) == (ModeBits.S_ISGID | 0x8))
+            kill |= ModeBits.S_ISGID;
+        if (kill == 0)
+            return Errno.OK;
+        return Vop.Setattr(vp, new Vattr(AttrMask.AT_MODE) { Mode = va.Mode & ~kill }, AttrFlags.None, Cred.Kcred);
     }
 
     /// <summary>READLINK: -> the target, no NUL.</summary>

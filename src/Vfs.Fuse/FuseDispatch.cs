@@ -98,8 +98,11 @@ public sealed partial class FuseBridge
 
     /// <summary>
     /// INIT: fuse_init_in (major, minor, max_readahead, flags) -> fuse_init_out. The bridge asks for
-    /// asynchronous reads, big writes, readdirplus, max_pages, and AUTO_INVAL_DATA (the kernel drops a
-    /// file's cached pages when its mtime changes, so a write made beside the mount is seen).
+    /// asynchronous reads, big writes, readdirplus, max_pages, AUTO_INVAL_DATA (the kernel drops a
+    /// file's cached pages when its mtime changes, so a write made beside the mount is seen) and
+    /// HANDLE_KILLPRIV: the file system clears set-id bits on write and chown itself, as the model's
+    /// file systems do (Secpolicy). Without it fuse.ko sends that clearing as a chmod in the writer's
+    /// name, which the model rightly refuses to a writer who is not the owner.
     /// </summary>
     private Errno Init(Req r)
     {
@@ -107,7 +110,8 @@ public sealed partial class FuseBridge
         if (major != FuseProto.KernelVersion)
             return Errno.EPROTO;
         const uint want = FuseProto.FUSE_ASYNC_READ | FuseProto.FUSE_BIG_WRITES | FuseProto.FUSE_AUTO_INVAL_DATA
-            | FuseProto.FUSE_DO_READDIRPLUS | FuseProto.FUSE_READDIRPLUS_AUTO | FuseProto.FUSE_MAX_PAGES;
+            | FuseProto.FUSE_DO_READDIRPLUS | FuseProto.FUSE_READDIRPLUS_AUTO | FuseProto.FUSE_MAX_PAGES
+            | FuseProto.FUSE_HANDLE_KILLPRIV;
         var o = r.Out;
         o.U32(FuseProto.KernelVersion);
         o.U32(Math.Min(minor, FuseProto.KernelMinor));

@@ -59,6 +59,7 @@ internal static class FuseProto
     public const uint FUSE_AUTO_INVAL_DATA = 1 << 12;
     public const uint FUSE_DO_READDIRPLUS = 1 << 13;
     public const uint FUSE_READDIRPLUS_AUTO = 1 << 14;
+    public const uint FUSE_HANDLE_KILLPRIV = 1 << 19;
     public const uint FUSE_MAX_PAGES = 1 << 22;
 
     // fuse_setattr_in.valid.
