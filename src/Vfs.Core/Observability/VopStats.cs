@@ -1,4 +1,7 @@
-// Vfs.Core: per-vfs operation statistics (vopstats_t), kept by the Vop/VfsOp dispatchers.
+// Vfs.Core/Observability: per-vfs operation statistics (vopstats_t), kept by the Vop/VfsOp dispatchers.
+//
+// Layer: observability. Fed by the VOP_*/VFS_* dispatchers (Vop.cs, VfsOp.cs) after each call; read by
+// tests and tools through Vfs.Stats, and passed on to VopMetrics. It counts calls and never changes one.
 //
 // Each vfs counts, per op, its calls and its failed calls, and the bytes its reads and writes
 // moved. The counters are updated with interlocked adds on the dispatch path, so they cost a few

@@ -1,4 +1,7 @@
-// Vfs.Core: interposition on ops tables -- a table that wraps another and sees every call go by.
+// Vfs.Core/Observability: interposition on ops tables -- a table that wraps another and sees every call go by.
+//
+// Layer: observability. Sits between the VOP_* dispatchers (Vop.cs, which reach it through Vnode.Ops) and
+// the file system's own table; the tracer (VopTrace.cs) and the fault injector (VopFaults.cs) are built on it.
 //
 // An interposer builds, once per table, a table of the same ops whose every slot first calls Enter
 // (which may refuse the call with an errno, or let it through) and after the call Exit. Two are
