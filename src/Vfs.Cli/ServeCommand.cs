@@ -1,6 +1,7 @@
 // Vfs.Cli: `vfs serve` -- serves one file system over NFSv3 until interrupted.
 //
-//   vfs serve (--image FILE | --tmpfs) [--export /export] [--address 127.0.0.1]
+//   vfs serve (--image FILE | --tmpfs | --mirror A.img,B.img[,C.img]) [--export /export] [--address 127.0.0.1]
+//   vfs serve --world FILE --path PATH [...]      a path of a world file (ServeWorld.cs), exported by its name
 //             [--nfs-port N] [--mount-port M] [--portmap-port P] [--key-file F] [--ro]
 //
 // A Kernel is made for the server host, the file system is mounted on the export path (a UFS
@@ -31,22 +32,31 @@ internal static class ServeCommand
         var keyFile = new Option<FileInfo?>("--key-file") { Description = "Where the file handle key is kept (default: IMAGE.nfskey; none for --tmpfs)" };
         var ro = new Option<bool>("--ro") { Description = "Export read-only" };
         var noSquash = new Option<bool>("--no-root-squash") { Description = "Let a client's root act as root on the exported files" };
-        var cmd = new Command("serve", "Serve a file system over NFSv3 until interrupted") { image, tmpfs, export, address, nfsPort, mountPort, pmapPort, keyFile, ro, noSquash };
-        cmd.SetAction(r => Run(r.GetValue(image), r.GetValue(tmpfs), r.GetValue(export)!, r.GetValue(address)!, r.GetValue(nfsPort),
-            r.GetValue(mountPort), r.GetValue(pmapPort), r.GetValue(keyFile), r.GetValue(ro), r.GetValue(noSquash)));
+        var world = new Option<FileInfo?>("--world") { Description = "A world file (vfs shell lines that build hosts, disks, mirrors); serves its --path" };
+        var path = new Option<string?>("--path") { Description = "With --world: the directory of the world to serve (exported by that name)" };
+        var mirror = new Option<string?>("--mirror") { Description = "Serve a mirror of UFS images A.img,B.img[,C.img] as the export" };
+        var cmd = new Command("serve", "Serve a file system over NFSv3 until interrupted") { image, tmpfs, export, address, nfsPort, mountPort, pmapPort, keyFile, ro, noSquash, world, path, mirror };
+        cmd.SetAction(r => ServeWorld.TryGet(r.GetValue(world), r.GetValue(path), r.GetValue(mirror), r.GetValue(image) is not null || r.GetValue(tmpfs), r.GetValue(export)!, out var src, out var why)
+            ? Run(r.GetValue(image), r.GetValue(tmpfs), src, r.GetValue(export)!, r.GetValue(address)!, r.GetValue(nfsPort),
+                r.GetValue(mountPort), r.GetValue(pmapPort), r.GetValue(keyFile), r.GetValue(ro), r.GetValue(noSquash))
+            : Fail(why));
         return cmd;
     }
 
-    private static int Run(FileInfo? image, bool tmpfs, string export, string address, int nfsPort, int mountPort, int pmapPort, FileInfo? keyFile, bool ro, bool noRootSquash)
+    private static int Run(FileInfo? image, bool tmpfs, WorldSource? source, string export, string address, int nfsPort, int mountPort, int pmapPort, FileInfo? keyFile, bool ro, bool noRootSquash)
     {
-        if ((image is null) == !tmpfs)
-            return Fail("give exactly one of --image FILE and --tmpfs");
+        if (source is null && (image is null) == !tmpfs)
+            return Fail("give exactly one of --image FILE, --tmpfs, --world FILE --path PATH and --mirror A.img,B.img[,C.img]");
         if (!export.StartsWith('/') || export == "/")
             return Fail($"--export must be an absolute path below /, not '{export}'");
         if (!TcpNetwork.TryParseAddress(address, out _))
             return Fail($"--address must be an IP address, not '{address}'");
-        var kernel = new Kernel("nfs-server");
-        kernel.Vfssw.Install(UnixVfs.Ufs.UfsVfsops.Def);
+        Shell.ShellWorld? world = null;
+        if (source is not null && !ServeWorld.Build(source, out world, out export, out var why))
+            return Fail(why);
+        var kernel = world?.Current.Kernel ?? new Kernel("nfs-server");
+        if (world is null)
+            kernel.Vfssw.Install(UnixVfs.Ufs.UfsVfsops.Def);
         var p = kernel.CreateProcess();
         var err = MakeDirs(p, export);
         if (err != Errno.OK)
@@ -60,7 +70,7 @@ internal static class ServeCommand
                 return Fail($"mount {image.FullName}: {err.Message()}{Reason(kernel)}");
             keyFile ??= new FileInfo(image.FullName + ".nfskey");
         }
-        else if ((err = p.Mount("swap", export, "tmpfs", options: "mode=0777")) != Errno.OK)
+        else if (world is null && (err = p.Mount("swap", export, "tmpfs", options: "mode=0777")) != Errno.OK)
             return Fail($"mount tmpfs: {err.Message()}");
 
         byte[]? key = null;
@@ -87,7 +97,7 @@ internal static class ServeCommand
         if ((err = server.Start()) != Errno.OK)
             return Fail($"listen on {address}: {err.Message()} (ports {nfsPort}, {mountPort}, {pmapPort})");
 
-        Console.WriteLine($"serving {(image?.FullName ?? "tmpfs")} as {export}: nfs port {server.NfsPort}, mount port {server.MountPort}"
+        Console.WriteLine($"serving {(image?.FullName ?? source?.Describe ?? "tmpfs")} as {export}: nfs port {server.NfsPort}, mount port {server.MountPort}"
             + (pmapPort >= 0 ? $", portmap port {server.PortmapPort}" : ""));
         Console.WriteLine(server.Url(export));
         Console.Out.Flush();
@@ -99,7 +109,7 @@ internal static class ServeCommand
         stop.Wait();
         server.Stop();
         kernel.Sync();
-        err = kernel.UnmountAll(UnmountFlags.MS_FORCE);
+        err = world is null ? kernel.UnmountAll(UnmountFlags.MS_FORCE) : WorldFile.Teardown(world, out _);
         Console.WriteLine("stopped");
         return err == Errno.OK ? 0 : Fail($"unmount: {err.Message()}");
     }
