@@ -10,7 +10,6 @@
 // each image is flushed and passes `vfs fsck -n`. Every failure is one line on stderr and exit 1.
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using UnixVfs.Cli.Shell;
 using UnixVfs.Core;
 using UnixVfs.Fuse;
 
@@ -32,7 +31,7 @@ internal static class MountHostCommand
             { hostDir, world, path, image, mirror, threads, entry, attr };
         cmd.SetAction(r =>
         {
-            if (!Source.TryGet(r.GetValue(world), r.GetValue(path), r.GetValue(image), r.GetValue(mirror), out var src, out var why))
+            if (!WorldSource.TryGet(r.GetValue(world), r.GetValue(path), r.GetValue(image), r.GetValue(mirror), WorldFile.ShortcutPath, out var src, out var why))
                 return Fail(why);
             var options = new FuseOptions
             {
@@ -45,7 +44,7 @@ internal static class MountHostCommand
         return cmd;
     }
 
-    private static int Run(Source src, string hostDir, FuseOptions options)
+    private static int Run(WorldSource src, string hostDir, FuseOptions options)
     {
         if (options.Threads is < 1 or > 64)
             return Fail("--threads must be between 1 and 64");
@@ -90,90 +89,5 @@ internal static class MountHostCommand
     {
         Console.Error.WriteLine($"vfs mount-host: {msg}");
         return 1;
-    }
-
-    /// <summary>What to serve: a world (from a file or a shortcut) and the path in it.</summary>
-    internal sealed record Source(string[] Lines, string Origin, string Path, string Describe)
-    {
-        /// <summary>Exactly one of --world (with --path), --image or --mirror.</summary>
-        public static bool TryGet(FileInfo? world, string? path, string? image, string? mirror, out Source? src, out string error)
-        {
-            src = null;
-            error = "";
-            int given = (world is null ? 0 : 1) + (image is null ? 0 : 1) + (mirror is null ? 0 : 1);
-            if (given != 1)
-            {
-                error = "give exactly one of --world FILE, --image A.img and --mirror A.img,B.img[,C.img]";
-                return false;
-            }
-            if (world is not null)
-            {
-                if (path is null || !path.StartsWith('/'))
-                {
-                    error = "--world needs --path /ABSOLUTE/PATH, the directory of the world to serve";
-                    return false;
-                }
-                if (!world.Exists)
-                {
-                    error = $"{world.FullName}: no such file";
-                    return false;
-                }
-                src = new Source(File.ReadAllLines(world.FullName), world.Name, path, $"{world.Name}:{path}");
-                return true;
-            }
-            if (path is not null)
-            {
-                error = "--path goes with --world; --image and --mirror serve /data";
-                return false;
-            }
-            if (image is not null)
-            {
-                if (!File.Exists(image))
-                {
-                    error = $"{image}: no such file";
-                    return false;
-                }
-                src = new Source(WorldFile.ForImage(System.IO.Path.GetFullPath(image)), "--image", WorldFile.ShortcutPath, image);
-                return true;
-            }
-            var images = mirror!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (images.Length is < 2 or > 3)
-            {
-                error = "--mirror takes two or three images: A.img,B.img[,C.img]";
-                return false;
-            }
-            if (images.FirstOrDefault(i => !File.Exists(i)) is { } missing)
-            {
-                error = $"{missing}: no such file";
-                return false;
-            }
-            src = new Source(WorldFile.ForMirror(images.Select(System.IO.Path.GetFullPath).ToArray()), "--mirror", WorldFile.ShortcutPath, $"mirror of {string.Join(", ", images)}");
-            return true;
-        }
-
-        /// <summary>Runs the world and looks up the path; on OK <paramref name="root"/> is held once.</summary>
-        public bool Build(out ShellWorld? world, out Vnode? root, out string error)
-        {
-            root = null;
-            if (!WorldFile.Load(Lines, Origin, out var w, out error))
-            {
-                world = null;
-                return false;
-            }
-            world = w;
-            var err = w.Current.Process.Lookupname(Path, true, out root);
-            if (err == Errno.OK && root!.Type != VType.VDIR)
-            {
-                root.Rele();
-                root = null;
-                err = Errno.ENOTDIR;
-            }
-            if (err == Errno.OK)
-                return true;
-            error = $"--path {Path}: {err.Message()}";
-            WorldFile.Teardown(w, out _);
-            world = null;
-            return false;
-        }
     }
 }

@@ -18,7 +18,7 @@ namespace UnixVfs.Cli;
 
 internal static class WorldFile
 {
-    /// <summary>Where --image and --mirror put the served directory.</summary>
+    /// <summary>Where `vfs mount-host --image` and `--mirror` put the served directory.</summary>
     public const string ShortcutPath = "/data";
 
     /// <summary>
@@ -49,17 +49,17 @@ internal static class WorldFile
         return true;
     }
 
-    /// <summary>One UFS image mounted on /data.</summary>
-    public static string[] ForImage(string image) =>
-        [$"mkdir -p {ShortcutPath}", $"mount -F ufs {Quote(image)} {ShortcutPath}"];
+    /// <summary>One UFS image mounted on <paramref name="at"/>.</summary>
+    public static string[] ForImage(string image, string at) =>
+        [$"mkdir -p {at}", $"mount -F ufs {Quote(image)} {at}"];
 
     /// <summary>
-    /// A mirror of two or three UFS images: each image on /copies/N, the copies mirrored onto /data with the
-    /// mirror's "hide" option (Fig. 8 of the patent), so /data is the one path that leads into the mirror.
+    /// A mirror of two or three UFS images: each image on /copies/N, the copies mirrored onto <paramref name="at"/>
+    /// with the mirror's "hide" option (Fig. 8 of the patent), so that is the one path that leads into the mirror.
     /// </summary>
-    public static string[] ForMirror(IReadOnlyList<string> images)
+    public static string[] ForMirror(IReadOnlyList<string> images, string at)
     {
-        var lines = new List<string> { $"mkdir -p {ShortcutPath}" };
+        var lines = new List<string> { $"mkdir -p {at}" };
         var copies = new List<string>();
         for (int i = 0; i < images.Count; i++)
         {
@@ -67,7 +67,7 @@ internal static class WorldFile
             lines.Add($"mount -F ufs {Quote(images[i])} /copies/{i}");
             copies.Add($"/copies/{i}");
         }
-        lines.Add($"mount -F mfs -o hide {string.Join(',', copies)} {ShortcutPath}");
+        lines.Add($"mount -F mfs -o hide {string.Join(',', copies)} {at}");
         return lines.ToArray();
     }
 
@@ -99,4 +99,89 @@ internal static class WorldFile
     }
 
     private static string Quote(string s) => s.Contains(' ') ? $"\"{s}\"" : s;
+}
+
+/// <summary>What `vfs mount-host` or `vfs serve` puts on the host: a world (from a file or a shortcut) and the path in it.</summary>
+internal sealed record WorldSource(string[] Lines, string Origin, string Path, string Describe)
+{
+    /// <summary>Exactly one of --world (with --path), --image or --mirror; the shortcuts mount on <paramref name="at"/>.</summary>
+    public static bool TryGet(FileInfo? world, string? path, string? image, string? mirror, string at, out WorldSource? src, out string error)
+    {
+        src = null;
+        error = "";
+        int given = (world is null ? 0 : 1) + (image is null ? 0 : 1) + (mirror is null ? 0 : 1);
+        if (given != 1)
+        {
+            error = "give exactly one of --world FILE, --image A.img and --mirror A.img,B.img[,C.img]";
+            return false;
+        }
+        if (world is not null)
+        {
+            if (path is null || !path.StartsWith('/'))
+            {
+                error = "--world needs --path /ABSOLUTE/PATH, the directory of the world to serve";
+                return false;
+            }
+            if (!world.Exists)
+            {
+                error = $"{world.FullName}: no such file";
+                return false;
+            }
+            src = new WorldSource(File.ReadAllLines(world.FullName), world.Name, path, $"{world.Name}:{path}");
+            return true;
+        }
+        if (path is not null)
+        {
+            error = $"--path goes with --world; --image and --mirror serve {at}";
+            return false;
+        }
+        if (image is not null)
+        {
+            if (!File.Exists(image))
+            {
+                error = $"{image}: no such file";
+                return false;
+            }
+            src = new WorldSource(WorldFile.ForImage(System.IO.Path.GetFullPath(image), at), "--image", at, image);
+            return true;
+        }
+        var images = mirror!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (images.Length is < 2 or > 3)
+        {
+            error = "--mirror takes two or three images: A.img,B.img[,C.img]";
+            return false;
+        }
+        if (images.FirstOrDefault(i => !File.Exists(i)) is { } missing)
+        {
+            error = $"{missing}: no such file";
+            return false;
+        }
+        src = new WorldSource(WorldFile.ForMirror(images.Select(System.IO.Path.GetFullPath).ToArray(), at), "--mirror", at, $"mirror of {string.Join(", ", images)}");
+        return true;
+    }
+
+    /// <summary>Runs the world and looks up the path; on OK <paramref name="root"/> is held once.</summary>
+    public bool Build(out ShellWorld? world, out Vnode? root, out string error)
+    {
+        root = null;
+        if (!WorldFile.Load(Lines, Origin, out var w, out error))
+        {
+            world = null;
+            return false;
+        }
+        world = w;
+        var err = w.Current.Process.Lookupname(Path, true, out root);
+        if (err == Errno.OK && root!.Type != VType.VDIR)
+        {
+            root.Rele();
+            root = null;
+            err = Errno.ENOTDIR;
+        }
+        if (err == Errno.OK)
+            return true;
+        error = $"--path {Path}: {err.Message()}";
+        WorldFile.Teardown(w, out _);
+        world = null;
+        return false;
+    }
 }
