@@ -23,12 +23,14 @@ public sealed partial class Kernel
     private VopTracer? _tracer;
 
     /// <param name="hostname">The host's name (uname -n): appears in traces, NFS AUTH_SYS credentials and the demo.</param>
-    /// <param name="clock">The source of file timestamps; inject a manual one to make a run replay exactly.</param>
+    /// <param name="clock">The source of file timestamps and of every wait; inject a manual one to make a run replay exactly.</param>
+    /// <param name="seed">The seed of the host's random choices (KernelRandom.cs); by default one drawn from the host name.</param>
     /// <param name="boot">The file system types to install and the root to mount (BootConfig.Default when null).</param>
-    public Kernel(string hostname = "localhost", TimeProvider? clock = null, BootConfig? boot = null)
+    public Kernel(string hostname = "localhost", TimeProvider? clock = null, int? seed = null, BootConfig? boot = null)
     {
         Hostname = hostname;
         Clock = clock ?? TimeProvider.System;
+        _rng = new Random(seed ?? StableSeed(hostname));
         boot ??= BootConfig.Default;
         foreach (var def in boot.Modules)
             Vfssw.Install(def);

@@ -107,7 +107,7 @@ public sealed partial class Process
         }
         if (trunc && vp.Type == VType.VREG && !created)
         {
-            var err = Vop.Setattr(vp, new Vattr(AttrMask.AT_SIZE) { Size = 0 }, AttrFlags.None, Cred);
+            var err = Vop.Setattr(vp, new Vattr(AttrMask.AT_SIZE) { Size = 0 }, AttrFlags.ATTR_NOACLCHECK, Cred);
             if (err != Errno.OK)
                 return err;
         }
@@ -303,7 +303,9 @@ public sealed partial class Process
             return Errno.EINVAL;
         if (fp.Vnode.Type == VType.VDIR)
             return Errno.EISDIR;
-        return Vop.Setattr(fp.Vnode, new Vattr(AttrMask.AT_SIZE) { Size = length }, AttrFlags.None, Cred);
+        // The descriptor is open for writing, which is the permission ftruncate needs (a file chmod'ed 0444
+        // since it was opened can still be truncated through it, as on Linux).
+        return Vop.Setattr(fp.Vnode, new Vattr(AttrMask.AT_SIZE) { Size = length }, AttrFlags.ATTR_NOACLCHECK, Cred);
     }
 
     /// <summary>fstat(2). Returns OK, EBADF, EIO.</summary>
