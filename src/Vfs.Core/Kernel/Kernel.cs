@@ -18,11 +18,13 @@ public sealed partial class Kernel
     private VopTracer? _tracer;
 
     /// <param name="hostname">The host's name (uname -n): appears in traces, NFS AUTH_SYS credentials and the demo.</param>
-    /// <param name="clock">The source of file timestamps; inject a manual one to make a run replay exactly.</param>
-    public Kernel(string hostname = "localhost", TimeProvider? clock = null)
+    /// <param name="clock">The source of file timestamps and of every wait; inject a manual one to make a run replay exactly.</param>
+    /// <param name="seed">The seed of the host's random choices (KernelRandom.cs); by default one drawn from the host name.</param>
+    public Kernel(string hostname = "localhost", TimeProvider? clock = null, int? seed = null)
     {
         Hostname = hostname;
         Clock = clock ?? TimeProvider.System;
+        _rng = new Random(seed ?? StableSeed(hostname));
         Vfssw.Install(Tmpfs.TmpVfsops.Def);
         var def = Vfssw.Find(Tmpfs.TmpVfsops.Def.Name, out int idx)!;
         RootVfs = new Vfs(this, def.Ops, idx, def.Name) { Resource = "swap", MntPt = "/" };
