@@ -64,6 +64,9 @@ public sealed class MfsVfs
     /// <summary>What the mount-time merge did.</summary>
     public MergeReport? MountMerge { get; internal set; }
 
+    /// <summary>The mirror's identity and its copies' generations, kept in each copy's .mfs/meta (MirrorGenerations.cs).</summary>
+    internal MirrorGenerations Generations { get; init; } = null!;
+
     /// <summary>The last resync's report, or null.</summary>
     public ResyncReport? LastResync { get; internal set; }
 
@@ -138,6 +141,7 @@ public sealed class MfsVfs
             RecomputeUpdateCopies();
         }
         Announce(c, "unavailable: " + reason);
+        Generations.Left(this, c);
         return true;
     }
 
@@ -165,6 +169,7 @@ public sealed class MfsVfs
             RecomputeUpdateCopies();
         }
         Announce(c, "available");
+        Generations.Joined(this, c);
     }
 
     /// <summary>The copies that take updates now, in copy order (active/passive: just the active one). Do not modify.</summary>

@@ -205,7 +205,7 @@ internal static class MirrorResync
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
                     copiedWhole.Add(child);
-            });
+            }, top: ReferenceEquals(dm, mi.Root));
             stats.Add(merge.Report.Stats);
             return err;
         }

@@ -43,6 +43,9 @@ internal static class MirrorSubr
 
     public static Mnode Mn(Vnode vp) => (Mnode)vp.Data!;
 
+    /// <summary>True for the mirror's own metadata directory (.mfs at the top: MirrorMeta.cs), which the mirror hides.</summary>
+    public static bool IsMetadata(Mnode dir, string nm) => nm == MirrorMeta.DirName && ReferenceEquals(dir, dir.Mfs.Root);
+
     /// <summary>
     /// The vnode of <paramref name="m"/> in copy <paramref name="c"/> (not held; valid while m is), looking its names
     /// up again if the mnode does not know it yet. Returns OK, ENOENT (the file is not in that copy), or a lookup error.

@@ -106,6 +106,8 @@ public static class MirrorVfsops
             }
             if ((err = CheckDistinct(paths, roots!, out reason)) != Errno.OK)
                 return err;
+            if ((err = MirrorGenerations.Establish(vfsp.Kernel, paths, roots!, options!.Force, out var generations, out reason)) != Errno.OK)
+                return err;
 
             if (!options!.NoMerge)
             {
@@ -122,7 +124,7 @@ public static class MirrorVfsops
             }
 
             var copies = paths.Select((p, i) => new MirrorMember(i, p, roots[i]!, new DirtyLog(options.LogSize, options.LogRanges))).ToArray();
-            var mi = new MfsVfs(vfsp, options, copies) { MountMerge = data.Merge };
+            var mi = new MfsVfs(vfsp, options, copies) { MountMerge = data.Merge, Generations = generations! };
             foreach (var c in copies)
             {
                 c.Since = vfsp.Kernel.Now();
@@ -145,6 +147,7 @@ public static class MirrorVfsops
                         Teardown(mi);
                         return err;
                     }
+            generations!.WriteAll(mi);
             return Errno.OK;
         }
         finally
@@ -189,10 +192,12 @@ public static class MirrorVfsops
         }
         if (!force && mi.Copies.Any(c => c.Log.Count > 0 || c.Log.Overflowed))
             return Errno.EBUSY;
-        foreach (var c in mi.Copies)
-            c.Log.Clear();
         if (!force && (mi.Mnodes.Count > 1 || mi.Root.Vnode.Count > 1))
             return Errno.EBUSY;
+        if (mi.Copies.All(c => c.Log.Count == 0 && !c.Log.Overflowed))
+            mi.Generations.Close(mi); // nothing is owed to any copy: the copies are marked clean
+        foreach (var c in mi.Copies)
+            c.Log.Clear();
         Teardown(mi);
         return Errno.OK;
     }
