@@ -161,7 +161,7 @@ internal static partial class MirrorVnops
         if (err == Errno.OK && (vap.Mask & AttrMask.AT_SIZE) != 0)
             foreach (var c in m.Mfs.Copies)
                 if (!c.TakesUpdates)
-                    c.Log.Record(MirrorSubr.Mn(vp!), DirtyKind.Attr); // an existing file truncated: the copy away must be told
+                    m.Mfs.LogMissed(c, MirrorSubr.Mn(vp!), DirtyKind.Attr); // an existing file truncated: the copy away must be told
         return err;
     }
 
@@ -235,7 +235,7 @@ internal static partial class MirrorVnops
         // A copy that missed the link must later make it a link to the same file, not a copy: log the file too.
         if (err == Errno.OK && m.Mfs.Options.Mode == MirrorMode.Mirror)
             foreach (var c in m.Mfs.Copies.Where(c => !c.TakesUpdates))
-                c.Log.Record(sm, DirtyKind.Attr);
+                m.Mfs.LogMissed(c, sm, DirtyKind.Attr);
         return err;
     }
 

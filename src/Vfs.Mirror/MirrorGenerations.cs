@@ -3,8 +3,11 @@
 //
 // At mount, Establish reads every copy's record and refuses (unless -o force) two directories that belong to
 // different mirrors, or a copy whose record names a mirror the others do not. A copy without a record is new
-// to the mirror and joins it. After the merge every copy holds the same data: they all take one new current
-// generation and are marked dirty. From then on the mirror calls Left when a copy goes away, Joined when a
+// to the mirror and joins it. A copy whose current generation is another copy's bitmap is BEHIND it: it left
+// while that copy went on, and the mirroring host went down before its resync. Such a mount does no merge by
+// timestamps (which would bring back what was removed meanwhile); the copy behind starts out unavailable, with
+// the dirty log the copy ahead kept for it (MirrorIntentLog.cs), and `mfsadm online` replays just that. Otherwise
+// the merge makes every copy hold the same data, and they all take one new current generation, marked dirty. From then on the mirror calls Left when a copy goes away, Joined when a
 // resync brings one back, and Close at a clean unmount; each rewrites the records of the copies that take
 // updates (a copy that is away cannot be written, and keeps the generation it left with).
 //
@@ -33,6 +36,12 @@ internal sealed class MirrorGenerations
 
     /// <summary>The mirror's identity.</summary>
     public Guid Mirror => _metas[0].Mirror;
+
+    /// <summary>By copy index: the index of a copy this one is behind (it left while that one went on), or -1.</summary>
+    public int[] Behind { get; private init; } = [];
+
+    /// <summary>True when some copy is behind another: the mount replays logs instead of merging.</summary>
+    public bool AnyBehind => Behind.Any(b => b >= 0);
 
     /// <summary>
     /// Reads the copies' records and decides the mirror's identity. EINVAL with a one-line reason when the copies
@@ -74,16 +83,29 @@ internal sealed class MirrorGenerations
             var own = found[i] is { } m && m.Mirror == mirror ? m : null;
             metas[i] = own ?? new MirrorMeta { Mirror = mirror, Copy = NewId(rng) };
         }
+        var behind = new int[metas.Length];
+        for (int i = 0; i < metas.Length; i++)
+        {
+            behind[i] = -1;
+            for (int j = 0; j < metas.Length && found[i] is not null; j++)
+                if (j != i && found[j] is { } ahead && ahead.Mirror == mirror && found[i]!.Current != 0
+                    && ahead.Bitmap == found[i]!.Current && ahead.Current != found[i]!.Current)
+                    behind[i] = j;
+        }
+        if (behind.All(b => b >= 0))
+            Array.Fill(behind, -1); // each went on without the other: no copy is the one to follow; merge them
         ulong current = NewGeneration(rng);
         var members = metas.Select(m => m.Copy).ToArray();
+        bool anyBehind = behind.Any(b => b >= 0);
         for (int i = 0; i < metas.Length; i++)
-            metas[i] = metas[i].NextGeneration(current, 0) with { Members = members, Clean = false };
-        gens = new MirrorGenerations(rng, metas);
+            if (behind[i] < 0)
+                metas[i] = metas[i].NextGeneration(current, anyBehind ? metas[i].Bitmap : 0) with { Members = members, Clean = false };
+        gens = new MirrorGenerations(rng, metas) { Behind = behind };
         return Errno.OK;
     }
 
-    /// <summary>Writes every copy's record (mount: all copies hold the merged data).</summary>
-    public void WriteAll(MfsVfs mi) => WriteTo(mi, mi.Copies);
+    /// <summary>Writes the record of every copy in use (mount).</summary>
+    public void WriteAll(MfsVfs mi) => WriteTo(mi, mi.Copies.Where(c => c.TakesUpdates));
 
     /// <summary>Copy <paramref name="gone"/> left: the copies that go on take a new generation, remembering the old one as the bitmap.</summary>
     public void Left(MfsVfs mi, MirrorMember gone)

@@ -94,6 +94,7 @@ internal static class MirrorResync
             // Still behind: out of use again, its log intact (what was taken and not replayed makes the next resync a full one).
             mi.MarkUnavailable(c, $"resync failed: {err} ({err.Message()})");
             c.Log.MarkOverflowed();
+            mi.IntentLog.Overflow(c);
         }
         return err;
     }
