@@ -14,7 +14,6 @@
 //
 // The report counts bytes copied against bytes that applications changed while the copy was away: the
 // resync amplification. A copy that missed one 4 KiB write gets 4 KiB back, not the file.
-using System.Diagnostics;
 
 namespace UnixVfs.Mirror;
 
@@ -37,7 +36,7 @@ internal static class MirrorResync
     public static Errno Run(MfsVfs mi, MirrorMember c, bool forceFull, out ResyncReport? report)
     {
         report = null;
-        var sw = Stopwatch.StartNew();
+        long t0 = mi.Vfs.Kernel.Clock.GetTimestamp();
         long ops0 = c.Vfs.Stats.TotalCalls;
         var stats = new CopyStats();
         long entries = 0;
@@ -85,7 +84,7 @@ internal static class MirrorResync
             entries += batch.Count;
             err = Replay(mi, c, batch, stats, copiedWhole, links);
         }
-        report = new ResyncReport(c.Name, full, entries, stats, changed, c.Vfs.Stats.TotalCalls - ops0, sw.Elapsed);
+        report = new ResyncReport(c.Name, full, entries, stats, changed, c.Vfs.Stats.TotalCalls - ops0, mi.Vfs.Kernel.Clock.GetElapsedTime(t0));
         mi.LastResync = report;
         if (err == Errno.OK)
             mi.Announce(c, "resynced: " + report);
