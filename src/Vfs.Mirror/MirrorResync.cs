@@ -93,6 +93,7 @@ internal static class MirrorResync
             // Still behind: out of use again, its log intact (what was taken and not replayed makes the next resync a full one).
             mi.MarkUnavailable(c, $"resync failed: {err} ({err.Message()})");
             c.Log.MarkOverflowed();
+            mi.IntentLog.Overflow(c);
         }
         return err;
     }
@@ -204,7 +205,7 @@ internal static class MirrorResync
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
                     copiedWhole.Add(child);
-            });
+            }, top: ReferenceEquals(dm, mi.Root));
             stats.Add(merge.Report.Stats);
             return err;
         }
