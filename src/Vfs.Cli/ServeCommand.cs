@@ -1,6 +1,7 @@
 // Vfs.Cli: `vfs serve` -- serves one file system over NFSv3 until interrupted.
 //
-//   vfs serve (--image FILE | --tmpfs) [--export /export] [--address 127.0.0.1]
+//   vfs serve (--image FILE | --tmpfs | --mirror A.img,B.img[,C.img]) [--export /export] [--address 127.0.0.1]
+//   vfs serve --world FILE --path PATH [...]      a path of a world file (ServeWorld.cs), exported by its name
 //             [--nfs-port N] [--mount-port M] [--portmap-port P] [--key-file F] [--ro] [--no-root-squash]
 //             [--clients rw=A:B,ro=C,root=D] [--max-buffer-mib 64] [--idle-timeout 360] [--max-connections 1024]
 //
@@ -43,6 +44,8 @@ internal static class ServeCommand
         public int MaxBufferMib { get; init; }
         public int IdleTimeoutSeconds { get; init; }
         public int MaxConnections { get; init; }
+        /// <summary>--world FILE --path PATH or --mirror A.img,B.img: what is served instead of --image/--tmpfs.</summary>
+        public WorldSource? Source { get; init; }
     }
 
     public static Command Build()
@@ -61,12 +64,20 @@ internal static class ServeCommand
         var maxBuffer = new Option<int>("--max-buffer-mib") { Description = "The most MiB of buffers held for clients at once", DefaultValueFactory = _ => (int)(BufferBudget.DefaultLimit >> 20) };
         var idle = new Option<int>("--idle-timeout") { Description = "Seconds a connection may send no call before it is closed", DefaultValueFactory = _ => 360 };
         var maxConns = new Option<int>("--max-connections") { Description = "The most connections at once; more are closed at once", DefaultValueFactory = _ => 1024 };
+        var world = new Option<FileInfo?>("--world") { Description = "A world file (vfs shell lines that build hosts, disks, mirrors); serves its --path" };
+        var path = new Option<string?>("--path") { Description = "With --world: the directory of the world to serve (exported by that name)" };
+        var mirror = new Option<string?>("--mirror") { Description = "Serve a mirror of UFS images A.img,B.img[,C.img] as the export" };
         var cmd = new Command("serve", "Serve a file system over NFSv3 until interrupted")
         {
             image, tmpfs, export, address, nfsPort, mountPort, pmapPort, keyFile, ro, noSquash, clients, maxBuffer, idle, maxConns,
+            world, path, mirror,
         };
-        cmd.SetAction(r => Run(new ServeArgs
+        cmd.SetAction(r => !ServeWorld.TryGet(r.GetValue(world), r.GetValue(path), r.GetValue(mirror),
+                r.GetValue(image) is not null || r.GetValue(tmpfs), r.GetValue(export)!, out var source, out var why)
+            ? Fail(why)
+            : Run(new ServeArgs
         {
+            Source = source,
             Image = r.GetValue(image), Tmpfs = r.GetValue(tmpfs), Export = r.GetValue(export)!, Address = r.GetValue(address)!,
             NfsPort = r.GetValue(nfsPort), MountPort = r.GetValue(mountPort), PortmapPort = r.GetValue(pmapPort),
             KeyFile = r.GetValue(keyFile), ReadOnly = r.GetValue(ro), NoRootSquash = r.GetValue(noSquash), Clients = r.GetValue(clients),
@@ -77,8 +88,8 @@ internal static class ServeCommand
 
     private static int Run(ServeArgs a)
     {
-        if ((a.Image is null) == !a.Tmpfs)
-            return Fail("give exactly one of --image FILE and --tmpfs");
+        if (a.Source is null && (a.Image is null) == !a.Tmpfs)
+            return Fail("give exactly one of --image FILE, --tmpfs, --world FILE --path PATH and --mirror A.img,B.img[,C.img]");
         if (!a.Export.StartsWith('/') || a.Export == "/")
             return Fail($"--export must be an absolute path below /, not '{a.Export}'");
         if (!TcpNetwork.TryParseAddress(a.Address, out _))
@@ -89,8 +100,17 @@ internal static class ServeCommand
         if (a.Clients is not null && !TryParseClients(a.Clients, share, out share, out var why))
             return Fail($"--clients: {why}");
 
-        var kernel = new Kernel("nfs-server");
-        kernel.Vfssw.Install(UnixVfs.Ufs.UfsVfsops.Def);
+        Shell.ShellWorld? world = null;
+        if (a.Source is not null)
+        {
+            if (!ServeWorld.Build(a.Source, out world, out var exported, out var worldWhy))
+                return Fail(worldWhy);
+            a = a with { Export = exported };
+            share = share with { Path = exported };
+        }
+        var kernel = world?.Current.Kernel ?? new Kernel("nfs-server");
+        if (world is null)
+            kernel.Vfssw.Install(UnixVfs.Ufs.UfsVfsops.Def);
         var p = kernel.CreateProcess();
         var err = MakeDirs(p, a.Export);
         if (err != Errno.OK)
@@ -105,7 +125,7 @@ internal static class ServeCommand
                 return Fail($"mount {image.FullName}: {err.Message()}{Reason(kernel)}");
             keyFile ??= new FileInfo(image.FullName + ".nfskey");
         }
-        else if ((err = p.Mount("swap", a.Export, "tmpfs", options: "mode=0777")) != Errno.OK)
+        else if (world is null && (err = p.Mount("swap", a.Export, "tmpfs", options: "mode=0777")) != Errno.OK)
             return Fail($"mount tmpfs: {err.Message()}");
 
         byte[]? key = null;
@@ -122,7 +142,7 @@ internal static class ServeCommand
         if ((err = server.Start()) != Errno.OK)
             return Fail($"listen on {a.Address}: {err.Message()} (ports {a.NfsPort}, {a.MountPort}, {a.PortmapPort})");
 
-        Console.WriteLine($"serving {(a.Image?.FullName ?? "tmpfs")} as {a.Export}: nfs port {server.NfsPort}, mount port {server.MountPort}"
+        Console.WriteLine($"serving {(a.Image?.FullName ?? a.Source?.Describe ?? "tmpfs")} as {a.Export}: nfs port {server.NfsPort}, mount port {server.MountPort}"
             + (a.PortmapPort >= 0 ? $", portmap port {server.PortmapPort}" : ""));
         Console.WriteLine(server.Url(a.Export));
         Console.Out.Flush();
@@ -134,7 +154,7 @@ internal static class ServeCommand
         stop.Wait();
         server.Stop();
         kernel.Sync();
-        err = kernel.UnmountAll(UnmountFlags.MS_FORCE);
+        err = world is null ? kernel.UnmountAll(UnmountFlags.MS_FORCE) : WorldFile.Teardown(world, out _);
         Console.WriteLine($"stopped (peak buffers {network.Budget.Peak >> 20} MiB of {network.Budget.Limit >> 20})");
         return err == Errno.OK ? 0 : Fail($"unmount: {err.Message()}");
     }

@@ -24,14 +24,16 @@ public sealed class MfsVfs
     private readonly object _stateLock = new();
     private readonly List<MfsEvent> _events = new();
     private int _active;
-    private MfsCopy[] _updateCopies;
+    private MirrorMember[] _updateCopies;
     private long _backoffs;
 
-    internal MfsVfs(Vfs vfsp, MfsOptions options, MfsCopy[] copies)
+    internal MfsVfs(Vfs vfsp, MfsOptions options, MirrorMember[] copies)
     {
         Vfs = vfsp;
         Options = options;
         Copies = copies;
+        foreach (var c in copies)
+            c.Mirror = this;
         Mnodes = new MnodeHash(copies.Length);
         _updateCopies = copies;
         RecomputeUpdateCopies();
@@ -44,11 +46,14 @@ public sealed class MfsVfs
     /// <summary><c>mfs</c>: the mirror's own vfs.</summary>
     public Vfs Vfs { get; }
 
+    /// <summary>The host's clock (the kernel's TimeProvider): times per copy operation are measured with it.</summary>
+    internal TimeProvider Clock => Vfs.Kernel.Clock;
+
     /// <summary>The mount options.</summary>
     public MfsOptions Options { get; }
 
     /// <summary>The copies, X first.</summary>
-    public IReadOnlyList<MfsCopy> Copies { get; }
+    public IReadOnlyList<MirrorMember> Copies { get; }
 
     /// <summary>The mnode table.</summary>
     public MnodeHash Mnodes { get; }
@@ -98,10 +103,10 @@ public sealed class MfsVfs
     internal void CountBackoff() => Interlocked.Increment(ref _backoffs);
 
     /// <summary>Active/passive mode: the copy in use.</summary>
-    public MfsCopy Active => Copies[Volatile.Read(ref _active)];
+    public MirrorMember Active => Copies[Volatile.Read(ref _active)];
 
     /// <summary>Records an event and tells the subscribers.</summary>
-    internal void Announce(MfsCopy? copy, string what)
+    internal void Announce(MirrorMember? copy, string what)
     {
         var ev = new MfsEvent(Vfs.Kernel.Now(), copy?.Name ?? "-", what);
         lock (_events)
@@ -114,7 +119,7 @@ public sealed class MfsVfs
     /// Takes a copy out of use (patent B.7: after the retries, or by ioctl). From now on updates are logged
     /// for it. Returns false when it is the last copy that takes updates (the mirror will not lose its last copy).
     /// </summary>
-    internal bool MarkUnavailable(MfsCopy c, string reason)
+    internal bool MarkUnavailable(MirrorMember c, string reason)
     {
         lock (_stateLock)
         {
@@ -137,7 +142,7 @@ public sealed class MfsVfs
     }
 
     /// <summary>A copy comes back: it takes updates again but serves no reads until the resync finishes.</summary>
-    internal void MarkResyncing(MfsCopy c)
+    internal void MarkResyncing(MirrorMember c)
     {
         lock (_stateLock)
         {
@@ -150,7 +155,7 @@ public sealed class MfsVfs
     }
 
     /// <summary>The copy is in sync again and serves reads (called with Quiesce held exclusively).</summary>
-    internal void MarkAvailable(MfsCopy c)
+    internal void MarkAvailable(MirrorMember c)
     {
         lock (_stateLock)
         {
@@ -163,7 +168,7 @@ public sealed class MfsVfs
     }
 
     /// <summary>The copies that take updates now, in copy order (active/passive: just the active one). Do not modify.</summary>
-    internal MfsCopy[] UpdateCopies() => Volatile.Read(ref _updateCopies);
+    internal MirrorMember[] UpdateCopies() => Volatile.Read(ref _updateCopies);
 
     /// <summary>Rebuilds the UpdateCopies array after a state change (under the state lock).</summary>
     private void RecomputeUpdateCopies() => Volatile.Write(ref _updateCopies,
@@ -173,7 +178,7 @@ public sealed class MfsVfs
     /// The copy attributes and names come from: the first available copy (the active one in active/passive),
     /// so that inode numbers and readdir cookies do not change from call to call.
     /// </summary>
-    internal MfsCopy PrimaryCopy()
+    internal MirrorMember PrimaryCopy()
     {
         if (Options.Mode == MirrorMode.ActivePassive)
             return Active;
@@ -183,11 +188,11 @@ public sealed class MfsVfs
     }
 
     /// <summary>The copy to read data from (patent B.4b): the configured one, or with read=balance the least busy.</summary>
-    internal MfsCopy ReadCopy()
+    internal MirrorMember ReadCopy()
     {
         if (Options.Read == ReadPolicy.Fixed || Options.Mode == MirrorMode.ActivePassive)
             return PrimaryCopy();
-        MfsCopy? best = null;
+        MirrorMember? best = null;
         foreach (var c in Copies)
             if (c.ServesReads && (best is null || c.InflightReads < best.InflightReads || (c.InflightReads == best.InflightReads && c.Reads < best.Reads)))
                 best = c;

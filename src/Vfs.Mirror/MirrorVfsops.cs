@@ -121,7 +121,7 @@ public static class MirrorVfsops
                 data.Merge = merge.Report;
             }
 
-            var copies = paths.Select((p, i) => new MfsCopy(i, p, roots[i]!, new DirtyLog(options.LogSize, options.LogRanges))).ToArray();
+            var copies = paths.Select((p, i) => new MirrorMember(i, p, roots[i]!, new DirtyLog(options.LogSize, options.LogRanges))).ToArray();
             var mi = new MfsVfs(vfsp, options, copies) { MountMerge = data.Merge };
             foreach (var c in copies)
             {

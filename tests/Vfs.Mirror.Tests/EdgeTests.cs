@@ -12,7 +12,7 @@ public class EdgeTests
     [Fact]
     public void A_copy_that_runs_out_of_space_mid_write_is_taken_down_and_the_write_is_kept()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         MirrorFixture.Ok(f.P.Umount("/X"));
         MirrorFixture.Ok(f.P.Mount("swap", "/X", "tmpfs", MountFlags.None, "size=1m"));
         MirrorFixture.Ok(f.P.Mkdir("/X/y", 0x1ED));
@@ -49,7 +49,7 @@ public class EdgeTests
         MirrorFixture.Ok(nfsd.Share(new ExportOptions { Path = "/export", RootSquash = false }));
         MirrorFixture.Ok(nfsd.Start());
 
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         NfsClient.Install(f.K, net.AddHost("client"));
         MirrorFixture.Ok(f.P.Mkdir("/net", 0x1ED));
         MirrorFixture.Ok(f.P.Mount("srv:/export", "/net", "nfs", MountFlags.None, "soft,timeo=2,retrans=0,port=2049,mountport=635"));

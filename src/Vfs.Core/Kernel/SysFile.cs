@@ -131,7 +131,7 @@ public sealed partial class Process
     private Errno Closef(OpenFile fp)
     {
         int count;
-        lock (fp.Lock)
+        using (fp.Lock.Enter())
             count = fp.Count--;
         var err = Vop.Close(fp.Vnode, fp.Flag, count, fp.Offset, Cred);
         if (count == 1)
@@ -146,11 +146,11 @@ public sealed partial class Process
         var err = Getf(fd, out var fp);
         if (err != Errno.OK)
             return err;
-        lock (fp!.Lock)
+        using (fp!.Lock.Enter())
             fp.Count++;
         err = Fdalloc(fp, out newfd);
         if (err != Errno.OK)
-            lock (fp.Lock)
+            using (fp.Lock.Enter())
                 fp.Count--;
         return err;
     }
@@ -162,7 +162,7 @@ public sealed partial class Process
         var err = GetfFor(fd, FileFlags.FREAD, out var fp);
         if (err != Errno.OK)
             return err;
-        lock (fp!.Lock)
+        using (fp!.Lock.Enter())
         {
             err = Rdwr(fp, buf, fp.Offset, UioRw.UIO_READ, out nread);
             fp.Offset += nread;
@@ -177,7 +177,7 @@ public sealed partial class Process
         var err = GetfFor(fd, FileFlags.FWRITE, out var fp);
         if (err != Errno.OK)
             return err;
-        lock (fp!.Lock)
+        using (fp!.Lock.Enter())
         {
             err = Rdwr(fp, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buf), fp.Offset, UioRw.UIO_WRITE, out nwritten, out long end);
             fp.Offset = end;
@@ -251,7 +251,7 @@ public sealed partial class Process
         var err = Getf(fd, out var fp);
         if (err != Errno.OK)
             return err;
-        lock (fp!.Lock)
+        using (fp!.Lock.Enter())
         {
             long baseOff;
             switch (whence)
@@ -337,7 +337,7 @@ public sealed partial class Process
             return Errno.ENOTDIR;
         if ((fp.Flag & FileFlags.FREAD) == 0)
             return Errno.EBADF;
-        lock (fp.Lock)
+        using (fp.Lock.Enter())
         {
             var uio = ThreadUio(buf, fp.Offset, UioRw.UIO_READ);
             err = Vop.Rwlock(fp.Vnode, RwLockType.Reader);

@@ -68,11 +68,7 @@ internal static partial class NfsVnops
                 rn.LastBlock = bi;
                 version = rn.DataVersion;
                 if (sequential)
-                    foreach (var old in rn.Blocks.Keys.Where(k => k < bi - 1).ToList())
-                    {
-                        DropBlock(rn, rn.Blocks[old]);
-                        rn.Blocks.Remove(old);
-                    }
+                    DropBlocksBehind(rn, bi - 1);
                 if (rn.Blocks.TryGetValue(bi, out var hit))
                 {
                     more = CopyOut(hit, bs, size, uio);
@@ -112,6 +108,20 @@ internal static partial class NfsVnops
             }
             return Errno.OK;
         }
+    }
+
+    /// <summary>
+    /// A sequential reader has passed the blocks before <paramref name="keep"/>: they go back to the pool. Removing while
+    /// enumerating is allowed for a Dictionary, and its enumerator is a struct, so this allocates nothing. Caller holds rn.Lock.
+    /// </summary>
+    private static void DropBlocksBehind(Rnode rn, long keep)
+    {
+        foreach (var (k, b) in rn.Blocks)
+            if (k < keep)
+            {
+                DropBlock(rn, b);
+                rn.Blocks.Remove(k);
+            }
     }
 
     /// <summary>Sends READs for the ReadAhead blocks after <paramref name="bi"/> that are neither cached nor in flight. Caller holds ReadLock.</summary>
@@ -174,10 +184,11 @@ internal static partial class NfsVnops
             if ((ioflag & FileFlags.FAPPEND) != 0)
             {
                 var ferr = DrainLocked(rn);
-                if (ferr == Errno.OK)
-                    ferr = Revalidate(rn, cr, force: true, out var va) is var g && g == Errno.OK ? SetOffset(uio, va.Size) : g;
                 if (ferr != Errno.OK)
                     return ferr;
+                if ((ferr = Revalidate(rn, cr, force: true, out var va)) != Errno.OK)
+                    return ferr;
+                uio.Offset = va.Size;
             }
             if (uio.Offset < 0)
                 return Errno.EINVAL;
@@ -244,12 +255,6 @@ internal static partial class NfsVnops
                 return err;
             uio.Skip(count);
         }
-        return Errno.OK;
-    }
-
-    private static Errno SetOffset(Uio uio, long size)
-    {
-        uio.Offset = size;
         return Errno.OK;
     }
 

@@ -212,7 +212,7 @@ public sealed class NfsServer
             _pmap.Set(new PmapMapping(Mount3.Program, Mount3.Version, Portmapper.IPPROTO_TCP, (uint)mountPort));
             if (Options.PortmapPort >= 0)
                 _pmap.Set(new PmapMapping(Portmapper.Program, Portmapper.Version, Portmapper.IPPROTO_TCP, (uint)pmapPort));
-            WriteVerifier = (ulong)Random.Shared.NextInt64();
+            WriteVerifier = (ulong)Kernel.Random64();
             _rpc = rpc;
             return Errno.OK;
         }

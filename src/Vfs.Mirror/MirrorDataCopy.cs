@@ -49,7 +49,7 @@ internal sealed class HardLinks : IDisposable
     }
 }
 
-internal static class MirrorCopy
+internal static class MirrorDataCopy
 {
     private const int Chunk = 1 << 20;
     private static Cred Cr => Cred.Kcred;
