@@ -200,15 +200,26 @@ public class ServeLimitTests(ITestOutputHelper output)
     {
         using var s = ServeProcess.Start(FreePorts, shellPrefix: "ulimit -n 256");
         var conns = new List<Socket>();
+        var call = RawRpc.Call(1, Nfs3.Program, 3, Nfs3.NULL);
+        var record = new byte[4 + call.Length];
+        RecordMarking.WriteMark(record, call.Length);
+        call.CopyTo(record, 4);
         try
         {
+            // Each connection sends a call, so the server must read and answer it with what descriptors it has left.
             for (int i = 0; i < 400; i++)
             {
                 var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                try { c.Connect(new IPEndPoint(IPAddress.Loopback, s.NfsPort)); }
+                try
+                {
+                    c.Connect(new IPEndPoint(IPAddress.Loopback, s.NfsPort));
+                    c.Send(record);
+                }
                 catch (SocketException) { c.Dispose(); continue; }
                 conns.Add(c);
             }
+            Assert.True(Eventually(() => Directory.GetFiles($"/proc/{s.Proc.Id}/fd").Length >= 200),
+                "the server never reached its descriptor limit");
             Assert.False(s.Proc.HasExited, "the server died out of descriptors");
         }
         finally
