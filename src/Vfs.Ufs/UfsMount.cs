@@ -81,6 +81,12 @@ internal sealed class UfsMount
     /// <summary>The root directory's inode, held by the mount.</summary>
     public Inode Root = null!;
 
+    /// <summary>Blocks and inodes freed while their group's header could not be read, and indirect trees of removed
+    /// files that could not be read (the disk failed); the next sync applies them (UfsAlloc.ApplyDeferredFrees), so a transient EIO leaks nothing. Under AllocLock.</summary>
+    public readonly List<(long Bno, int Size)> DeferredBlkfree = new();
+    public readonly List<(uint Ino, bool IsDir)> DeferredVfree = new();
+    public readonly List<(long Bno, int Level)> DeferredTrees = new();
+
     /// <summary>True once the in-core summaries differ from the superblock on the device.</summary>
     public bool SummaryDirty;
 

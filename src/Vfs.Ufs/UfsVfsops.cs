@@ -235,6 +235,7 @@ public static class UfsVfsops
     /// <summary>ffs_sync: every changed inode to its buffer, data out and flushed, then metadata and superblock out and flushed.</summary>
     private static Errno SyncAll(UfsMount ump)
     {
+        UfsAlloc.ApplyDeferredFrees(ump);
         foreach (var ip in ump.Icache.Snapshot())
             using (ip.Lock.Enter())
                 if ((ip.Flag & InodeFlags.IN_MODIFIED) != 0 && ip.Din.Mode != 0)

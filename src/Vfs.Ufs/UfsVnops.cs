@@ -165,7 +165,14 @@ internal static partial class UfsVnops
         {
             bool isDir = ip.IsDir;
             if (ip.Din.Type is not (Dinode.IFCHR or Dinode.IFBLK) && !(ip.Din.Type == Dinode.IFLNK && ip.Din.Blocks == 0))
-                UfsBmap.Itrunc(ip, 0, Cred.Kcred);
+            {
+                // An indirect block that cannot be read now (the disk failed) is freed, with what it points to, later.
+                if (UfsBmap.Itrunc(ip, 0, Cred.Kcred) != Errno.OK)
+                    using (ump.AllocLock.Enter())
+                        for (int level = 0; level < Fs.NIADDR; level++)
+                            if (ip.Din.Ib[level] != 0 && UfsBmap.ValidBlock(ip.Fs, ip.Din.Ib[level]))
+                                ump.DeferredTrees.Add((ip.Din.Ib[level], level));
+            }
             else
                 ip.Size = 0;
             UfsBmap.FreeExtBlocks(ip);
