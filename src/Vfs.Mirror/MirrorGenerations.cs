@@ -19,12 +19,12 @@ namespace UnixVfs.Mirror;
 internal sealed class MirrorGenerations
 {
     private readonly object _lock = new();
-    private readonly Random _rng;
+    private readonly Kernel _k;
     private readonly MirrorMeta[] _metas;
 
-    private MirrorGenerations(Random rng, MirrorMeta[] metas)
+    private MirrorGenerations(Kernel k, MirrorMeta[] metas)
     {
-        _rng = rng;
+        _k = k;
         _metas = metas;
     }
 
@@ -67,9 +67,8 @@ internal sealed class MirrorGenerations
                 return err;
             }
         }
-        var rng = new Random(Seed(k, paths));
         var known = found.Select((m, i) => (m, i)).Where(x => x.m is not null).ToArray();
-        var mirror = known.Length > 0 ? known[0].m!.Mirror : NewId(rng);
+        var mirror = known.Length > 0 ? known[0].m!.Mirror : NewId(k);
         foreach (var (m, i) in known)
             if (m!.Mirror != mirror && !force)
             {
@@ -81,7 +80,7 @@ internal sealed class MirrorGenerations
         for (int i = 0; i < roots.Length; i++)
         {
             var own = found[i] is { } m && m.Mirror == mirror ? m : null;
-            metas[i] = own ?? new MirrorMeta { Mirror = mirror, Copy = NewId(rng) };
+            metas[i] = own ?? new MirrorMeta { Mirror = mirror, Copy = NewId(k) };
         }
         var behind = new int[metas.Length];
         for (int i = 0; i < metas.Length; i++)
@@ -94,13 +93,13 @@ internal sealed class MirrorGenerations
         }
         if (behind.All(b => b >= 0))
             Array.Fill(behind, -1); // each went on without the other: no copy is the one to follow; merge them
-        ulong current = NewGeneration(rng);
+        ulong current = NewGeneration(k);
         var members = metas.Select(m => m.Copy).ToArray();
         bool anyBehind = behind.Any(b => b >= 0);
         for (int i = 0; i < metas.Length; i++)
             if (behind[i] < 0)
                 metas[i] = metas[i].NextGeneration(current, anyBehind ? metas[i].Bitmap : 0) with { Members = members, Clean = false };
-        gens = new MirrorGenerations(rng, metas) { Behind = behind };
+        gens = new MirrorGenerations(k, metas) { Behind = behind };
         return Errno.OK;
     }
 
@@ -113,7 +112,7 @@ internal sealed class MirrorGenerations
         var goingOn = mi.Copies.Where(c => c.TakesUpdates).ToArray();
         lock (_lock)
         {
-            ulong next = NewGeneration(_rng);
+            ulong next = NewGeneration(_k);
             foreach (var c in goingOn)
             {
                 var m = _metas[c.Index];
@@ -163,23 +162,15 @@ internal sealed class MirrorGenerations
         }
     }
 
-    private static Guid NewId(Random rng)
+    private static Guid NewId(Kernel k)
     {
         Span<byte> b = stackalloc byte[16];
-        rng.NextBytes(b);
+        BitConverter.TryWriteBytes(b, k.Random64());
+        BitConverter.TryWriteBytes(b[8..], k.Random64());
         b[7] = (byte)((b[7] & 0x0F) | 0x40); // version 4 (random), as RFC 9562 lays it out in .NET's byte order
         b[8] = (byte)((b[8] & 0x3F) | 0x80); // the RFC's variant
         return new Guid(b);
     }
 
-    private static ulong NewGeneration(Random rng) => (ulong)rng.NextInt64() | 1; // never 0, which means "none"
-
-    /// <summary>A seed from the host, the copies and the kernel's clock (virtual in a simulation): FNV-1a, stable across runs.</summary>
-    private static int Seed(Kernel k, string[] paths)
-    {
-        ulong h = 14695981039346656037;
-        foreach (char ch in $"{k.Hostname}|{string.Join(',', paths)}|{k.Clock.GetUtcNow().UtcTicks}")
-            h = (h ^ ch) * 1099511628211;
-        return (int)(h ^ (h >> 32));
-    }
+    private static ulong NewGeneration(Kernel k) => (ulong)k.Random64() | 1; // never 0, which means "none"
 }

@@ -26,8 +26,8 @@
 // CRASH SAFETY. "meta" is replaced whole: written to "meta.tmp", fsynced, renamed over "meta", and the
 // directory fsynced. A crash leaves the old record or the new one, never a mix; a stray meta.tmp is ignored.
 //
-// IDENTIFIERS come from a Random seeded from the host's name, the copies' paths and the kernel clock, so a
-// simulated run (virtual time) makes the same identifiers every time; nothing uses Guid.NewGuid.
+// IDENTIFIERS come from the kernel's seeded Random (Kernel.Random64), so a run from the same seed makes the
+// same identifiers every time; nothing uses Guid.NewGuid.
 using System.Globalization;
 using System.Text;
 
