@@ -126,6 +126,125 @@ internal static class UfsBmap
     }
 
     /// <summary>
+    /// The first logical block at or after <paramref name="lbn"/> and before <paramref name="limit"/> that has a
+    /// block, or <paramref name="limit"/> when there is none: one look at each pointer on the way, and an unallocated
+    /// indirect pointer skips its whole subtree, so a hole of any size costs a few indirect-block reads (what
+    /// reading a hole and SEEK_DATA need). Returns OK or EIO.
+    /// </summary>
+    public static Errno NextAllocated(Inode ip, long lbn, long limit, out long found)
+    {
+        var fs = ip.Fs;
+        var din = ip.Din;
+        found = limit;
+        for (; lbn < Math.Min(limit, Fs.NDADDR); lbn++)
+            if (din.Db[(int)lbn] != 0)
+            {
+                found = lbn;
+                return Errno.OK;
+            }
+        long start = Fs.NDADDR, span = fs.Nindir;
+        for (int level = 0; level < Fs.NIADDR && start < limit; level++)
+        {
+            if (lbn < start + span)
+            {
+                var err = NextInTree(ip, din.Ib[level], level, start, Math.Max(lbn, start), limit, ref found);
+                if (err != Errno.OK || found < limit)
+                    return err;
+            }
+            start += span;
+            if (span > long.MaxValue / fs.Nindir / 2)
+                break;
+            span *= fs.Nindir;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>NextAllocated below indirect block <paramref name="bn"/> (level 0 single) mapping from <paramref name="first"/>.</summary>
+    private static Errno NextInTree(Inode ip, long bn, int level, long first, long from, long limit, ref long found)
+    {
+        if (bn == 0)
+            return Errno.OK;
+        var fs = ip.Fs;
+        if (!ValidBlock(fs, bn))
+            return Bad(ip, from, bn);
+        long per = 1;
+        for (int i = 0; i < level; i++)
+            per *= fs.Nindir;
+        var err = ip.Ump.Bc.Bread(bn, out var bp);
+        if (err != Errno.OK)
+            return err;
+        bp!.Flags |= BufFlags.B_META;
+        long[] ptrs = new long[fs.Nindir];
+        for (int i = 0; i < fs.Nindir; i++)
+            ptrs[i] = ReadPtr(bp, i);
+        ip.Ump.Bc.Brelse(bp);
+        for (long i = (from - first) / per; i < fs.Nindir && first + i * per < limit; i++)
+        {
+            if (ptrs[i] == 0)
+                continue;
+            long childFirst = first + i * per;
+            if (level == 0)
+            {
+                found = childFirst;
+                return Errno.OK;
+            }
+            err = NextInTree(ip, ptrs[i], level - 1, childFirst, Math.Max(from, childFirst), limit, ref found);
+            if (err != Errno.OK || found < limit)
+                return err;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// SEEK_DATA: the first byte at or after <paramref name="off"/> that lies in an allocated block (a whole block
+    /// of data; a hole is a block with no address). ENXIO when <paramref name="off"/> is at or past the end of the
+    /// file or only holes follow. Caller holds ip.Lock. Returns OK, ENXIO or EIO.
+    /// </summary>
+    public static Errno SeekData(Inode ip, long off, out long result)
+    {
+        result = 0;
+        var fs = ip.Fs;
+        if (off < 0 || off >= ip.Size)
+            return Errno.ENXIO;
+        long last = fs.Lblkno(ip.Size - 1) + 1;
+        var err = NextAllocated(ip, fs.Lblkno(off), last, out long lbn);
+        if (err != Errno.OK)
+            return err;
+        if (lbn >= last)
+            return Errno.ENXIO;
+        result = Math.Max(off, fs.Lblktosize(lbn));
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// SEEK_HOLE: the first byte at or after <paramref name="off"/> that lies in a hole, or the end of the file (the
+    /// implicit hole there). ENXIO when <paramref name="off"/> is at or past the end. Caller holds ip.Lock.
+    /// Returns OK, ENXIO or EIO.
+    /// </summary>
+    public static Errno SeekHole(Inode ip, long off, out long result)
+    {
+        result = 0;
+        var fs = ip.Fs;
+        if (off < 0 || off >= ip.Size)
+            return Errno.ENXIO;
+        long last = fs.Lblkno(ip.Size - 1) + 1;
+        for (long lbn = fs.Lblkno(off); lbn < last;)
+        {
+            var err = Bmap(ip, lbn, out long bno, out int run, int.MaxValue);
+            if (err != Errno.OK)
+                return err;
+            if (bno == 0)
+            {
+                result = Math.Max(off, fs.Lblktosize(lbn));
+                return Errno.OK;
+            }
+            lbn += run + 1;
+        }
+        result = ip.Size;
+        return Errno.OK;
+    }
+
+    /// <summary>
     /// ffs_balloc_ufs2: makes sure logical block <paramref name="lbn"/> of <paramref name="ip"/> has space for its
     /// first <paramref name="size"/> bytes, allocating (and zeroing) indirect blocks on the way, growing the last
     /// fragment run, or moving it. The dinode is marked changed; the caller copies it to its buffer when done.
