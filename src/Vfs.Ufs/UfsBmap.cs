@@ -253,13 +253,23 @@ internal static class UfsBmap
     public static Errno Balloc(Inode ip, long lbn, int size, Cred cr, out Balloced r)
     {
         r = default;
-        var fs = ip.Fs;
-        var din = ip.Din;
         if (lbn < 0)
             return Errno.EFBIG;
-        Errno err;
+        var err = GrowLastFragment(ip, lbn, cr);
+        if (err != Errno.OK)
+            return err;
+        return lbn < Fs.NDADDR ? BallocDirect(ip, lbn, size, cr, out r) : BallocIndirect(ip, lbn, cr, out r);
+    }
 
-        // A file that ends in a fragment run and is about to grow past it gets a whole block there first.
+    /// <summary>
+    /// Balloc's first phase: a file that ends in a fragment run and is about to grow past it (to
+    /// <paramref name="lbn"/>) gets a whole block there first, zeroed past the old end. Returns OK, ENOSPC, EIO.
+    /// </summary>
+    private static Errno GrowLastFragment(Inode ip, long lbn, Cred cr)
+    {
+        var fs = ip.Fs;
+        var din = ip.Din;
+        Errno err;
         long lastlbn = fs.Lblkno(ip.Size);
         if (lastlbn < Fs.NDADDR && lastlbn < lbn && din.Db[(int)lastlbn] != 0)
         {
@@ -280,47 +290,61 @@ internal static class UfsBmap
                 ip.Size = fs.Lblktosize(lastlbn + 1);
             }
         }
+        return Errno.OK;
+    }
 
-        if (lbn < Fs.NDADDR)
+    /// <summary>Balloc for a direct block: the block as it is, its fragment run grown or moved, or a new run or block.</summary>
+    private static Errno BallocDirect(Inode ip, long lbn, int size, Cred cr, out Balloced r)
+    {
+        r = default;
+        var fs = ip.Fs;
+        var din = ip.Din;
+        Errno err;
+        long nb = din.Db[(int)lbn];
+        if (nb != 0 && ip.Size >= fs.Lblktosize(lbn + 1))
         {
-            long nb = din.Db[(int)lbn];
-            if (nb != 0 && ip.Size >= fs.Lblktosize(lbn + 1))
+            r.Bno = nb;
+            return Errno.OK;
+        }
+        if (nb != 0)
+        {
+            int osize = (int)fs.Fragroundup(fs.Blkoff(ip.Size));
+            if (fs.Lblkno(ip.Size) != lbn || osize == 0)
+                return Bad(ip, lbn, nb);
+            int nsize = (int)fs.Fragroundup(size);
+            if (nsize <= osize)
             {
                 r.Bno = nb;
                 return Errno.OK;
             }
-            if (nb != 0)
-            {
-                int osize = (int)fs.Fragroundup(fs.Blkoff(ip.Size));
-                if (fs.Lblkno(ip.Size) != lbn || osize == 0)
-                    return Bad(ip, lbn, nb);
-                int nsize = (int)fs.Fragroundup(size);
-                if (nsize <= osize)
-                {
-                    r.Bno = nb;
-                    return Errno.OK;
-                }
-                long pref = UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[(int)(lbn - 1)] : 0);
-                err = UfsAlloc.Realloccg(ip, nb, pref, osize, nsize, cr, out long moved);
-                if (err != Errno.OK)
-                    return err;
-                din.Db[(int)lbn] = moved;
-                r = new Balloced { Bno = moved, FreshFrom = osize, FreshTo = nsize };
-                ip.MarkModified();
-                return Errno.OK;
-            }
-            // A hole at the file's last block (left by a truncate) gets a run long enough for the size, not just the write.
-            int want = ip.Size >= fs.Lblktosize(lbn + 1) ? fs.Bsize
-                : (int)fs.Fragroundup(fs.Lblkno(ip.Size) == lbn ? Math.Max(size, fs.Blkoff(ip.Size)) : size);
-            err = UfsAlloc.Alloc(ip, UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[(int)(lbn - 1)] : 0), want, cr, out long newb);
+            long pref = UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[(int)(lbn - 1)] : 0);
+            err = UfsAlloc.Realloccg(ip, nb, pref, osize, nsize, cr, out long moved);
             if (err != Errno.OK)
                 return err;
-            din.Db[(int)lbn] = newb;
-            r = new Balloced { Bno = newb, FreshFrom = 0, FreshTo = want, WholeFresh = want == fs.Bsize };
+            din.Db[(int)lbn] = moved;
+            r = new Balloced { Bno = moved, FreshFrom = osize, FreshTo = nsize };
             ip.MarkModified();
             return Errno.OK;
         }
+        // A hole at the file's last block (left by a truncate) gets a run long enough for the size, not just the write.
+        int want = ip.Size >= fs.Lblktosize(lbn + 1) ? fs.Bsize
+            : (int)fs.Fragroundup(fs.Lblkno(ip.Size) == lbn ? Math.Max(size, fs.Blkoff(ip.Size)) : size);
+        err = UfsAlloc.Alloc(ip, UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[(int)(lbn - 1)] : 0), want, cr, out long newb);
+        if (err != Errno.OK)
+            return err;
+        din.Db[(int)lbn] = newb;
+        r = new Balloced { Bno = newb, FreshFrom = 0, FreshTo = want, WholeFresh = want == fs.Bsize };
+        ip.MarkModified();
+        return Errno.OK;
+    }
 
+    /// <summary>Balloc through the indirect blocks: the missing ones on the path are allocated (zeroed), then the data block.</summary>
+    private static Errno BallocIndirect(Inode ip, long lbn, Cred cr, out Balloced r)
+    {
+        r = default;
+        var fs = ip.Fs;
+        var din = ip.Din;
+        Errno err;
         Span<int> idx = stackalloc int[Fs.NIADDR];
         int level = GetLbns(fs, lbn, idx);
         if (level == 0)
