@@ -13,12 +13,20 @@ namespace UnixVfs.Mirror;
 internal sealed class CopyWorkers : IDisposable
 {
     private readonly BlockingCollection<Action> _queue = new();
+    private readonly List<Thread> _threads = new();
 
     public CopyWorkers(int threads, string name)
     {
         for (int i = 0; i < threads; i++)
-            new Thread(Work) { IsBackground = true, Name = $"{name} copy worker {i}" }.Start();
+        {
+            var t = new Thread(Work) { IsBackground = true, Name = $"{name} copy worker {i}" };
+            _threads.Add(t);
+            t.Start();
+        }
     }
+
+    /// <summary>True while any worker thread is alive (after Dispose returns: never).</summary>
+    public bool Running => _threads.Any(t => t.IsAlive);
 
     private void Work()
     {
@@ -56,5 +64,12 @@ internal sealed class CopyWorkers : IDisposable
         failure?.Throw();
     }
 
-    public void Dispose() => _queue.CompleteAdding();
+    /// <summary>Lets the workers finish what is queued and waits for every one of them to end.</summary>
+    public void Dispose()
+    {
+        _queue.CompleteAdding();
+        foreach (var t in _threads)
+            if (t != Thread.CurrentThread)
+                t.Join();
+    }
 }

@@ -9,13 +9,29 @@
 // LockAll does exactly that for N copies: it waits for the first copy's lock, then only tries the
 // others (VOP_RWLOCK with CC_DONTBLOCK returns EAGAIN instead of waiting); on any refusal it lets go of
 // everything and sleeps for a random time that doubles with each failed round (randomised
-// exponential backoff, capped), so two writers that cross -- one holding a, wanting b; the other holding
+// exponential backoff, capped; the random number and the wait come from the first vnode's Kernel, so a
+// simulated run replays them), so two writers that cross -- one holding a, wanting b; the other holding
 // b, wanting a -- cannot deadlock and do not livelock in step. Every lower file system must honour
 // CC_DONTBLOCK in VOP_RWLOCK (the generic fs_rwlock does).
+//
+// LOCK ORDER of the mirror (outermost first; each a ranked lock the witness checks, Core/Witness):
+//     the mirror vnode's rwlock   VOP_RWLOCK of the mnode (the mfs VfsDef is Stacked: LockRank.UpperRwlock)
+//     Quiesce                     MfsVfs: shared by every updating operation, exclusive while a copy rejoins
+//     RenameLock                  MfsVfs: serialises renames, the only holders of two DirLocks
+//     DirLock                     Mnode: a directory's names across the copies; two only under RenameLock
+//     the copies' rwlocks         LockAll below: the first waited for, the others only tried
+//     then whatever each copy's file system takes inside its own VOP (its rename lock, inodes, ...)
+// An mnode's own Lock and the mnode hash's are plain monitors, below all of these: nothing ranked is
+// taken under them.
 namespace UnixVfs.Mirror;
 
 internal static class MirrorLock
 {
+    /// <summary>The lock classes of the order above.</summary>
+    public static readonly LockClass QuiesceClass = new("mfs quiesce", LockRank.Quiesce);
+    public static readonly LockClass RenameClass = new("mfs rename", LockRank.MirrorRename);
+    public static readonly LockClass DirClass = new("mfs dirlock", LockRank.MirrorDir, DupRule.Serialized, serializer: RenameClass);
+
     private const int MaxBackoffMicros = 20_000;
 
     /// <summary>
@@ -37,7 +53,7 @@ internal static class MirrorLock
             for (int i = got - 1; i >= 0; i--)
                 Vop.Rwunlock(vps[i], type);
             mi?.CountBackoff();
-            Backoff(round);
+            Backoff(vps[0].Vfs.Kernel, round);
         }
     }
 
@@ -49,18 +65,9 @@ internal static class MirrorLock
     }
 
     /// <summary>Waits a random time in [0, 2^round * 50 us), at most 20 ms.</summary>
-    private static void Backoff(int round)
+    private static void Backoff(Kernel k, int round)
     {
         int cap = (int)Math.Min(MaxBackoffMicros, 50L << Math.Min(round, 20));
-        int micros = Random.Shared.Next(cap);
-        if (micros < 1000)
-        {
-            long until = System.Diagnostics.Stopwatch.GetTimestamp() + micros * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
-            var spin = new SpinWait();
-            while (System.Diagnostics.Stopwatch.GetTimestamp() < until)
-                spin.SpinOnce(sleep1Threshold: -1);
-        }
-        else
-            Thread.Sleep(micros / 1000);
+        k.Delay(TimeSpan.FromMicroseconds(k.Random(cap)));
     }
 }

@@ -42,7 +42,7 @@ public sealed class NewfsOptions
     /// <summary>The volume name (-L), at most 31 bytes.</summary>
     public string Volname { get; init; } = "";
 
-    /// <summary>The file system id (fs_id); null for a random one.</summary>
+    /// <summary>The file system id (fs_id); null for one made from the time of newfs.</summary>
     public int? Id { get; init; }
 }
 
@@ -152,7 +152,7 @@ public static class Newfs
         fs.OldFlags = Fs.FS_FLAGS_UPDATED;
         fs.Clean = 1;
         fs.Id0 = o.Id ?? (int)now.Sec;
-        fs.Id1 = o.Id is null ? Random.Shared.Next() : o.Id.Value ^ 0x5a5a5a5a;
+        fs.Id1 = o.Id is null ? (int)now.Nsec ^ 0x5a5a5a5a : o.Id.Value ^ 0x5a5a5a5a;
 
         long frags = bytes / fs.Fsize / fs.Frag * fs.Frag;
         // The biggest group whose header fits in one block, then smaller if that leaves fewer than four groups.

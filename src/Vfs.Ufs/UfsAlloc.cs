@@ -35,7 +35,7 @@ internal static class UfsAlloc
         bno = 0;
         var ump = ip.Ump;
         var fs = ump.Fs;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (size == fs.Bsize && fs.CsNbfree == 0)
                 return NoSpace(ump);
@@ -68,7 +68,7 @@ internal static class UfsAlloc
         bno = 0;
         var ump = ip.Ump;
         var fs = ump.Fs;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (!cr.IsSuperUser && fs.Freespace(fs.Minfree) - fs.Numfrags(nsize - osize) < 0)
                 return NoSpace(ump);
@@ -379,7 +379,7 @@ internal static class UfsAlloc
             ump.Complain($"freeing bad block {bno} (size {size})");
             return;
         }
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
             BlkfreeLocked(ump, bno, size);
         if (size == fs.Bsize)
             ump.Bc.Invalidate(bno);
@@ -450,16 +450,16 @@ internal static class UfsAlloc
     public static void ApplyDeferredFrees(UfsMount ump)
     {
         (long Bno, int Level)[] trees;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             trees = ump.DeferredTrees.ToArray();
             ump.DeferredTrees.Clear();
         }
         foreach (var (bno, level) in trees)
             if (!UfsBmap.FreeOrphanTree(ump, bno, level))
-                lock (ump.AllocLock)
+                using (ump.AllocLock.Enter())
                     ump.DeferredTrees.Add((bno, level));
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (ump.DeferredBlkfree.Count == 0 && ump.DeferredVfree.Count == 0)
                 return;
@@ -484,7 +484,7 @@ internal static class UfsAlloc
         ino = 0;
         var ump = pip.Ump;
         var fs = ump.Fs;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (fs.CsNifree <= 0)
             {
@@ -605,7 +605,7 @@ internal static class UfsAlloc
     /// <summary>ffs_vfree: returns inode <paramref name="ino"/> to its group. Freeing a free inode is logged and ignored.</summary>
     public static void Vfree(UfsMount ump, uint ino, bool isDir)
     {
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
             VfreeLocked(ump, ino, isDir);
     }
 
@@ -708,7 +708,7 @@ internal static class UfsAlloc
         if (lbn < Fs.NDADDR + fs.Nindir)
             return fs.Cgdmin(inocg);
         int start = (int)((inocg + lbn / fs.Maxbpg) % fs.Ncg);
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             long avgbfree = fs.CsNbfree / fs.Ncg;
             for (int k = 0; k < fs.Ncg; k++)

@@ -20,7 +20,7 @@ internal static partial class UfsVnops
         var ip = VTOI(vp);
         if (uio.Offset < 0)
             return Errno.EINVAL;
-        lock (ip.Lock)
+        using (ip.Lock.Enter())
         {
             var err = ReadLocked(ip, uio);
             if (!ip.Ump.ReadOnly)
@@ -101,7 +101,7 @@ internal static partial class UfsVnops
             return Errno.EROFS;
         Errno err;
         bool wrote, overwrote;
-        lock (ip.Lock)
+        using (ip.Lock.Enter())
         {
             long size = ip.Size, blocks = ip.Din.Blocks;
             if ((ioflag & FileFlags.FAPPEND) != 0)

@@ -2,7 +2,10 @@
 //
 // With the system clock this is Monitor.Wait with a timeout. With any other TimeProvider (a fake
 // clock a test or `vfs sim` advances by hand) the timeout is a timer on that clock that pulses the
-// monitor when it fires, so simulated time, not wall time, decides when a wait ends.
+// monitor when it fires, so simulated time, not wall time, decides when a wait ends. A caller that waits
+// for a reply says when it would be ready, so a VirtualClock's auto-advance knows it waits for time.
+using UnixVfs.Core;
+
 namespace UnixVfs.Nfs.Net;
 
 /// <summary>Monitor waits whose timeouts run on a <see cref="TimeProvider"/>.</summary>
@@ -28,6 +31,18 @@ public static class ClockWait
         }
         using var timer = clock.CreateTimer(static g => { lock (g!) Monitor.PulseAll(g); }, gate, timeout, Timeout.InfiniteTimeSpan);
         Monitor.Wait(gate);
+    }
+
+    /// <summary>
+    /// As Wait, for a caller that waits for a reply or for time to pass: on a <see cref="VirtualClock"/> it counts as an
+    /// idle participant while <paramref name="ready"/> is false, so auto-advance may move time to its timeout.
+    /// </summary>
+    public static void Wait(object gate, TimeProvider clock, TimeSpan timeout, Func<bool> ready)
+    {
+        if (clock is VirtualClock vc && timeout > TimeSpan.Zero)
+            vc.WaitIdle(gate, timeout, ready);
+        else
+            Wait(gate, clock, timeout);
     }
 
     /// <summary>The time left until <paramref name="deadline"/> (a timestamp of <paramref name="clock"/>), never negative.</summary>

@@ -27,6 +27,8 @@ public sealed class SimHost : IRpcNetwork
     /// <summary>The host's name, which is also its address.</summary>
     public string Name { get; }
 
+    public bool IsLocal(string address) => address == Name;
+
     /// <summary>The network this host is on.</summary>
     public SimNetwork Network => _net;
 
@@ -112,8 +114,8 @@ public sealed class SimHost : IRpcNetwork
             int myPort = _nextEphemeral++;
             if (_nextEphemeral > 65535)
                 _nextEphemeral = 49152;
-            mine = new SimEndpoint(_net, this, Incarnation, peer.Name, port);
-            theirs = new SimEndpoint(_net, peer, peer.Incarnation, Name, myPort);
+            mine = new SimEndpoint(_net, this, Incarnation, peer.Name, port, accepted: false);
+            theirs = new SimEndpoint(_net, peer, peer.Incarnation, Name, myPort, accepted: true);
             mine.Peer = theirs;
             theirs.Peer = mine;
             _endpoints.Add(mine);
@@ -203,16 +205,21 @@ internal sealed class SimEndpoint : IRpcConnection
     private readonly SimNetwork _net;
     private readonly SimHost _host;
     private readonly int _incarnation;
-    private readonly Queue<(long Due, RpcRecord Record)> _inbox = new();
+    private readonly Queue<Arrival> _inbox = new();
+    private readonly VirtualClock? _vc;
     private long _lastDue;
+    private bool _holding;     // a client side handed out a record and has not asked for the next (VirtualClock busy)
+    private int _inService;    // a server side handed out requests not yet answered (VirtualClock busy)
     private bool _closed;      // closed by this side
     private bool _dead;        // this side's host crashed
     private bool _peerClosed;  // the peer closed gracefully: drain, then end of stream
     private bool _reset;       // the peer aborted: ECONNRESET at once
 
-    public SimEndpoint(SimNetwork net, SimHost host, int incarnation, string remote, int remotePort)
+    public SimEndpoint(SimNetwork net, SimHost host, int incarnation, string remote, int remotePort, bool accepted)
     {
         _net = net;
+        _vc = net.Clock as VirtualClock;
+        Accepted = accepted;
         _host = host;
         _incarnation = incarnation;
         RemoteAddress = remote;
@@ -220,6 +227,22 @@ internal sealed class SimEndpoint : IRpcConnection
     }
 
     public SimEndpoint Peer = null!;
+
+    /// <summary>The listening side of the connection: its records are requests, answered by its sends.</summary>
+    public bool Accepted { get; }
+
+    /// <summary>
+    /// A record in the inbox. On a VirtualClock a record counts as busy work from its due time (Counted) until it is
+    /// handled: for a client side until its reader asks for the next record, for a server side until a reply is sent.
+    /// </summary>
+    private sealed class Arrival(long due, RpcRecord record)
+    {
+        public readonly long Due = due;
+        public readonly RpcRecord Record = record;
+        public bool Counted;
+        public bool Gone;
+        public ITimer? Timer;
+    }
 
     public string RemoteAddress { get; }
     public int RemotePort { get; }
@@ -254,9 +277,17 @@ internal sealed class SimEndpoint : IRpcConnection
                 return Errno.ECONNRESET;
             fate = _net.Decide(_host.Name, peerHost.Name, record.Length, peerAlive, out latency);
         }
-        if (fate != SimFate.Delivered)
-            return Errno.OK;
-        return peer.Deliver(RpcRecord.CopyOf(record.Span), latency);
+        var err = fate == SimFate.Delivered ? peer.Deliver(RpcRecord.CopyOf(record.Span), latency) : Errno.OK;
+        if (_vc is not null && Accepted)
+            lock (Gate)
+                if (_inService > 0)
+                {
+                    // A reply: the request it answers is handled (after the reply is in the peer's inbox, so the
+                    // clock never sees a moment with neither).
+                    _inService--;
+                    _vc.Busy(-1);
+                }
+        return err;
     }
 
     private Errno Deliver(RpcRecord rec, TimeSpan latency)
@@ -271,7 +302,19 @@ internal sealed class SimEndpoint : IRpcConnection
             }
             long due = Math.Max(ClockWait.After(_net.Clock, latency), _lastDue);
             _lastDue = due;
-            _inbox.Enqueue((due, rec));
+            var a = new Arrival(due, rec);
+            _inbox.Enqueue(a);
+            if (_vc is not null)
+            {
+                long now = _vc.GetTimestamp();
+                if (due <= now)
+                {
+                    a.Counted = true;
+                    _vc.Busy(+1);
+                }
+                else
+                    a.Timer = _vc.CreateTimer(static s => { var (e, x) = ((SimEndpoint, Arrival))s!; e.Due(x); }, (this, a), TimeSpan.FromTicks(due - now), Timeout.InfiniteTimeSpan);
+            }
             Monitor.PulseAll(Gate);
             return Errno.OK;
         }
@@ -282,6 +325,11 @@ internal sealed class SimEndpoint : IRpcConnection
         record = default;
         lock (Gate)
         {
+            if (_holding)
+            {
+                _holding = false;
+                _vc!.Busy(-1);
+            }
             while (true)
             {
                 if (_closed)
@@ -294,6 +342,8 @@ internal sealed class SimEndpoint : IRpcConnection
                     if (wait == TimeSpan.Zero)
                     {
                         record = _inbox.Dequeue().Record;
+                        if (_vc is not null)
+                            HandOut(head);
                         return Errno.OK;
                     }
                     ClockWait.Wait(Gate, _net.Clock, wait);
@@ -350,6 +400,52 @@ internal sealed class SimEndpoint : IRpcConnection
     private void DrainLocked()
     {
         while (_inbox.TryDequeue(out var x))
+        {
             x.Record.Release();
+            Forget(x);
+        }
+        if (_vc is null)
+            return;
+        if (_holding)
+            _vc.Busy(-1);
+        if (_inService > 0)
+            _vc.Busy(-_inService);
+        _holding = false;
+        _inService = 0;
+    }
+
+    /// <summary>A VirtualClock timer: the record is due, so it is busy work until handled.</summary>
+    private void Due(Arrival a)
+    {
+        lock (Gate)
+        {
+            if (a.Gone)
+                return;
+            a.Counted = true;
+            _vc!.Busy(+1);
+            Monitor.PulseAll(Gate);
+        }
+    }
+
+    /// <summary>A record leaves the inbox for the reader: it stays busy work until handled (see Arrival). Caller holds Gate.</summary>
+    private void HandOut(Arrival a)
+    {
+        a.Gone = true;
+        a.Timer?.Dispose();
+        if (!a.Counted)
+            _vc!.Busy(+1);
+        if (Accepted)
+            _inService++;
+        else
+            _holding = true;
+    }
+
+    /// <summary>A record dropped from the inbox is no work any more. Caller holds Gate.</summary>
+    private void Forget(Arrival a)
+    {
+        a.Gone = true;
+        a.Timer?.Dispose();
+        if (a.Counted)
+            _vc!.Busy(-1);
     }
 }

@@ -24,7 +24,10 @@
 // run, whatever the thread scheduling in the rest of the process. Retransmissions are part of the
 // workload: with latencies below the RPC timeout they happen only after a drop, so they replay too.
 // Time comes from the injected TimeProvider: with the system clock latencies are real waits, with a
-// manual clock they elapse when the clock is advanced (ClockWait.cs). The RecordSent event reports
+// manual clock they elapse when the clock is advanced (ClockWait.cs). With a VirtualClock whose
+// AutoAdvance is on, the endpoints count the records due and the requests in service as its busy
+// work, so virtual time moves only when every caller waits and nothing is on its way: an RPC timeout
+// then fires only for a record that was lost, however slowly the machine runs the threads. The RecordSent event reports
 // every fate, so a test can compare two runs record by record.
 //
 // Nothing here needs the whole system to be single-threaded: hosts, servers and clients run on

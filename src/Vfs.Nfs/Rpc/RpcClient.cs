@@ -97,7 +97,7 @@ public sealed class RpcClient
     private readonly ConcurrentBag<XdrWriter> _writers = new();
     private readonly object _connLock = new();
     private IRpcConnection? _conn;
-    private int _xid = Random.Shared.Next();
+    private int _xid;
     private volatile bool _closed;
     private long _retransmits, _reconnects;
 
@@ -115,7 +115,16 @@ public sealed class RpcClient
         Prog = prog;
         Vers = vers;
         Options = options;
+        _xid = FirstXid(network.Clock);
     }
+
+    /// <summary>
+    /// Where this client's xids start: from the network's clock (as a client's boot time seeds its xids), so a
+    /// client made again after a restart does not reuse the xids the server's duplicate request cache remembers,
+    /// and a simulated run, whose clock is virtual, makes the same xids every time.
+    /// </summary>
+    private static int FirstXid(TimeProvider clock) =>
+        (int)((ulong)clock.GetUtcNow().Ticks * 0x9E3779B97F4A7C15UL >> 32) ^ (int)clock.GetTimestamp();
 
     /// <summary>A client of a program at a known port.</summary>
     public RpcClient(IRpcNetwork network, string host, int port, uint prog, uint vers, RpcClientOptions options)
@@ -173,7 +182,7 @@ public sealed class RpcClient
                         var left = ClockWait.Until(_net.Clock, p.Deadline);
                         if (left == TimeSpan.Zero)
                             break;
-                        ClockWait.Wait(p, _net.Clock, left);
+                        ClockWait.Wait(p, _net.Clock, left, () => p.Done || p.Resend || _closed);
                     }
                     if (p.Collected)
                         return Errno.ECANCELED;

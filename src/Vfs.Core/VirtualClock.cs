@@ -1,0 +1,263 @@
+// Vfs.Core: virtual time -- a TimeProvider whose time moves only when it is told to, or when nothing can move without it.
+//
+// A simulated run hands one VirtualClock to every Kernel and network of its world, so file times, RPC timeouts,
+// network latencies and backoff waits all run on it and replay from the run's seed, however busy the machine is.
+// Time moves in two ways:
+//
+//   Advance(span)   the simulator moves it (a world advances it a little at every system call).
+//   auto-advance    with AutoAdvance on, a timekeeper thread moves it to the next timer's due time, but only at a
+//                   quiescent moment: no work is outstanding (Busy: records due and not yet handled, requests in
+//                   service -- the simulated network counts them) and at least Participants threads wait on this
+//                   clock with nothing to do (WaitIdle: an RPC call waiting for its reply or its timeout, a backoff).
+//                   So a 30 ms RPC timeout fires only when the reply cannot come any more (it was lost), never
+//                   because a thread was slow: virtual time passes only while everything waits for it.
+//
+// Timers due at the same time fire in the order they were made, one after another on the thread that moves time,
+// outside the clock's lock.
+//
+// INVARIANT: _busy counts work that will make progress without time passing; every increment is matched by one
+// decrement, or auto-advance stops for good (a leak shows as a hang, never as a wrong history).
+namespace UnixVfs.Core;
+
+/// <summary>A clock that moves only when advanced, or (AutoAdvance) when every participant waits for time.</summary>
+public sealed class VirtualClock : TimeProvider
+{
+    private readonly object _lock = new();
+    private readonly SortedSet<VirtualTimer> _timers = new(VirtualTimer.Order);
+    private readonly List<IdleWaiter> _idle = new();
+    private readonly DateTimeOffset _epoch;
+    private long _now;
+    private long _nextTimerId;
+    private int _busy;
+    private bool _autoAdvance;
+    private Thread? _timekeeper;
+
+    /// <param name="epoch">The wall-clock time at timestamp 0 (2001-09-09 by default: a fixed, ordinary date).</param>
+    public VirtualClock(DateTimeOffset? epoch = null) => _epoch = epoch ?? DateTimeOffset.FromUnixTimeSeconds(1_000_000_000);
+
+    /// <summary>Timestamps count 100 ns ticks.</summary>
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp()
+    {
+        lock (_lock)
+            return _now;
+    }
+
+    public override DateTimeOffset GetUtcNow() => _epoch.AddTicks(GetTimestamp());
+
+    /// <summary>The time passed since the clock was made.</summary>
+    public TimeSpan Elapsed => TimeSpan.FromTicks(GetTimestamp());
+
+    /// <summary>How many threads must wait idle on this clock (WaitIdle) before auto-advance moves time. Default 1.</summary>
+    public int Participants { get; set; } = 1;
+
+    /// <summary>Moves time to the next timer whenever the clock is quiescent (see the file comment).</summary>
+    public bool AutoAdvance
+    {
+        get { lock (_lock) return _autoAdvance; }
+        set
+        {
+            lock (_lock)
+            {
+                _autoAdvance = value;
+                if (value && _timekeeper is null)
+                {
+                    _timekeeper = new Thread(Timekeeper) { IsBackground = true, Name = "virtual clock timekeeper" };
+                    _timekeeper.Start();
+                }
+                Monitor.PulseAll(_lock);
+            }
+        }
+    }
+
+    /// <summary>Moves time forward by <paramref name="span"/>, firing every timer due on the way, in due order.</summary>
+    public void Advance(TimeSpan span)
+    {
+        long target;
+        lock (_lock)
+            target = _now + Math.Max(0, span.Ticks);
+        AdvanceTo(target);
+    }
+
+    private void AdvanceTo(long target)
+    {
+        while (true)
+        {
+            VirtualTimer? t;
+            lock (_lock)
+            {
+                t = _timers.Count > 0 && _timers.Min!.Due <= target ? _timers.Min : null;
+                if (t is null)
+                {
+                    _now = Math.Max(_now, target);
+                    Monitor.PulseAll(_lock);
+                    return;
+                }
+                _timers.Remove(t);
+                _now = Math.Max(_now, t.Due);
+                t.Rearm();
+            }
+            t.Fire();
+        }
+    }
+
+    /// <summary>Work that proceeds without time passing began (+1) or ended (-1); auto-advance waits while any is outstanding.</summary>
+    public void Busy(int delta)
+    {
+        lock (_lock)
+        {
+            _busy += delta;
+            if (_busy < 0)
+                throw new VfsPanicException("VirtualClock: busy count went negative");
+            if (_busy == 0)
+                Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>
+    /// Waits on <paramref name="gate"/> (held by the caller) until it is pulsed or <paramref name="timeout"/> passes on
+    /// this clock, counting as an idle participant while <paramref name="ready"/> is false.
+    /// </summary>
+    public void WaitIdle(object gate, TimeSpan timeout, Func<bool> ready)
+    {
+        var w = new IdleWaiter(ready);
+        using var timer = timeout == Timeout.InfiniteTimeSpan
+            ? null
+            : CreateTimer(static s =>
+            {
+                var (waiter, g) = ((IdleWaiter, object))s!;
+                waiter.Fired = true;
+                lock (g) Monitor.PulseAll(g);
+            }, (w, gate), timeout, Timeout.InfiniteTimeSpan);
+        lock (_lock)
+        {
+            _idle.Add(w);
+            Monitor.PulseAll(_lock);
+        }
+        try
+        {
+            Monitor.Wait(gate);
+        }
+        finally
+        {
+            lock (_lock)
+                _idle.Remove(w);
+        }
+    }
+
+    /// <summary>Sleeps <paramref name="span"/> of this clock's time as an idle participant.</summary>
+    public void Sleep(TimeSpan span)
+    {
+        var gate = new object();
+        lock (gate)
+        {
+            long until = GetTimestamp() + span.Ticks;
+            while (GetTimestamp() < until)
+                WaitIdle(gate, TimeSpan.FromTicks(until - GetTimestamp()), static () => false);
+        }
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var t = new VirtualTimer(this, callback, state);
+        t.Change(dueTime, period);
+        return t;
+    }
+
+    private void Timekeeper()
+    {
+        while (true)
+        {
+            long target;
+            lock (_lock)
+            {
+                while (!Quiescent())
+                {
+                    if (!_autoAdvance)
+                    {
+                        _timekeeper = null;
+                        return;
+                    }
+                    Monitor.Wait(_lock);
+                }
+                target = _timers.Min!.Due;
+            }
+            AdvanceTo(target);
+        }
+    }
+
+    /// <summary>Auto-advance is on, no work is outstanding, enough participants wait with nothing to do, and a timer is set. Caller holds the lock.</summary>
+    private bool Quiescent()
+    {
+        if (!_autoAdvance || _busy > 0 || _timers.Count == 0)
+            return false;
+        int idle = 0;
+        foreach (var w in _idle)
+        {
+            if (w.Fired || w.Ready())
+                return false;
+            idle++;
+        }
+        return idle >= Participants;
+    }
+
+    private sealed class IdleWaiter(Func<bool> ready)
+    {
+        public readonly Func<bool> Ready = ready;
+        public volatile bool Fired;
+    }
+
+    private sealed class VirtualTimer(VirtualClock clock, TimerCallback callback, object? state) : ITimer
+    {
+        public static readonly IComparer<VirtualTimer> Order = Comparer<VirtualTimer>.Create((a, b) =>
+            a.Due != b.Due ? a.Due.CompareTo(b.Due) : a.Id.CompareTo(b.Id));
+
+        public long Due;
+        public long Id;
+        private long _period;
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (clock._lock)
+            {
+                clock._timers.Remove(this);
+                _period = period == Timeout.InfiniteTimeSpan || period <= TimeSpan.Zero ? 0 : period.Ticks;
+                if (dueTime == Timeout.InfiniteTimeSpan)
+                    return true;
+                Due = clock._now + Math.Max(0, dueTime.Ticks);
+                Id = clock._nextTimerId++;
+                clock._timers.Add(this);
+                Monitor.PulseAll(clock._lock);
+                return true;
+            }
+        }
+
+        /// <summary>Puts a periodic timer back for its next period. Caller holds the clock's lock and has removed it.</summary>
+        public void Rearm()
+        {
+            if (_period == 0)
+                return;
+            Due += _period;
+            Id = clock._nextTimerId++;
+            clock._timers.Add(this);
+        }
+
+        public void Fire() => callback(state);
+
+        public void Dispose()
+        {
+            lock (clock._lock)
+            {
+                clock._timers.Remove(this);
+                _period = 0;
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
