@@ -37,6 +37,7 @@ public sealed class MfsVfs
         Mnodes = new MnodeHash(copies.Length);
         _updateCopies = copies;
         RecomputeUpdateCopies();
+        IntentLog = new MirrorIntentLog(this);
         Workers = new CopyWorkers(Math.Max(2, 2 * (copies.Length - 1)), $"mfs {vfsp.Fsid:x}");
     }
 
@@ -64,17 +65,33 @@ public sealed class MfsVfs
     /// <summary>What the mount-time merge did.</summary>
     public MergeReport? MountMerge { get; internal set; }
 
+    /// <summary>The mirror's identity and its copies' generations, kept in each copy's .mfs/meta (MirrorGenerations.cs).</summary>
+    internal MirrorGenerations Generations { get; init; } = null!;
+
+    /// <summary>The dirty logs of the copies away, kept on the copies in use (MirrorIntentLog.cs).</summary>
+    internal MirrorIntentLog IntentLog { get; }
+
+    /// <summary>
+    /// Records in copy <paramref name="c"/>'s dirty log that it missed a change of <paramref name="m"/>: in memory
+    /// (DirtyLog) and, first, in the log file on every copy in use, so that the record survives a crash of this host.
+    /// </summary>
+    internal void LogMissed(MirrorMember c, Mnode m, DirtyKind kind, long offset = 0, long length = 0, string? name = null)
+    {
+        IntentLog.Append(c, m, kind, offset, length, name);
+        c.Log.Record(m, kind, offset, length, name);
+    }
+
     /// <summary>The last resync's report, or null.</summary>
     public ResyncReport? LastResync { get; internal set; }
 
     /// <summary>Serialises renames within the mirror (so two renames cannot take two directories' locks in opposite orders).</summary>
-    internal object RenameLock { get; } = new();
+    internal KMutex RenameLock { get; } = new(MirrorLock.RenameClass);
 
     /// <summary>A resync started without waiting (mfsadm online without wait), or null.</summary>
     internal Task<Errno>? ResyncTask { get; set; }
 
     /// <summary>Taken shared by every operation, exclusively while a copy rejoins.</summary>
-    internal RwLock Quiesce { get; } = new();
+    internal RwLock Quiesce { get; } = new(MirrorLock.QuiesceClass);
 
     /// <summary>Enters an updating operation (Quiesce shared); dispose to leave it.</summary>
     internal OpScope EnterOp()
@@ -138,6 +155,8 @@ public sealed class MfsVfs
             RecomputeUpdateCopies();
         }
         Announce(c, "unavailable: " + reason);
+        IntentLog.Start(c);
+        Generations.Left(this, c);
         return true;
     }
 
@@ -165,6 +184,8 @@ public sealed class MfsVfs
             RecomputeUpdateCopies();
         }
         Announce(c, "available");
+        Generations.Joined(this, c);
+        IntentLog.Finish(c);
     }
 
     /// <summary>The copies that take updates now, in copy order (active/passive: just the active one). Do not modify.</summary>

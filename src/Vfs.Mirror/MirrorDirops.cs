@@ -1,6 +1,9 @@
 // Vfs.Mirror: name operations -- lookup, create, mkdir, symlink, link, remove, rmdir, rename -- and
 // readdir and readlink.
 //
+// The copies' metadata directory (.mfs at the top: MirrorMeta.cs) is not a name of the mirror: lookup, remove,
+// rmdir and rename do not find it (ENOENT), readdir leaves it out, and nothing can be made under it (EPERM).
+//
 // Every name operation on a mirror directory holds that directory's DirLock (lookup as a reader,
 // the others as a writer; rename takes the mirror's rename lock first, then both directories), so a
 // lookup never sees a name that exists in one copy and not yet in the other.
@@ -28,6 +31,8 @@ internal static partial class MirrorVnops
                 return Errno.OK;
             }
         }
+        if (MirrorSubr.IsMetadata(m, nm))
+            return Errno.ENOENT;
         var lowers = new Vnode?[mi.Copies.Count];
         var errs = new Errno[mi.Copies.Count];
         bool repaired = false;
@@ -156,7 +161,7 @@ internal static partial class MirrorVnops
         if (err == Errno.OK && (vap.Mask & AttrMask.AT_SIZE) != 0)
             foreach (var c in m.Mfs.Copies)
                 if (!c.TakesUpdates)
-                    c.Log.Record(MirrorSubr.Mn(vp!), DirtyKind.Attr); // an existing file truncated: the copy away must be told
+                    m.Mfs.LogMissed(c, MirrorSubr.Mn(vp!), DirtyKind.Attr); // an existing file truncated: the copy away must be told
         return err;
     }
 
@@ -175,6 +180,8 @@ internal static partial class MirrorVnops
     {
         vp = null;
         var mi = m.Mfs;
+        if (MirrorSubr.IsMetadata(m, name))
+            return Errno.EPERM;
         var lowers = new Vnode?[mi.Copies.Count];
         using var _ = mi.EnterOp();
         m.DirLock.Enter(RwLockType.Writer);
@@ -204,6 +211,8 @@ internal static partial class MirrorVnops
     private static Errno MfsSymlink(Vnode dvp, string linkname, Vattr vap, string target, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(dvp);
+        if (MirrorSubr.IsMetadata(m, linkname))
+            return Errno.EPERM;
         using var _ = m.Mfs.EnterOp();
         return WithDirLock(m, () => MirrorSubr.Apply(MirrorOp.OnName("symlink", m, linkname),
             MirrorSubr.NoData((c, ld) => Vop.Symlink(ld, linkname, vap.Clone(), target, cr, ct))));
@@ -215,6 +224,8 @@ internal static partial class MirrorVnops
             return Errno.EXDEV;
         var m = MirrorSubr.Mn(tdvp);
         var sm = MirrorSubr.Mn(svp);
+        if (MirrorSubr.IsMetadata(m, tnm))
+            return Errno.EPERM;
         using var _ = m.Mfs.EnterOp();
         var err = WithDirLock(m, () => MirrorSubr.Apply(MirrorOp.OnName("link", m, tnm), MirrorSubr.NoData((c, ld) =>
         {
@@ -224,13 +235,15 @@ internal static partial class MirrorVnops
         // A copy that missed the link must later make it a link to the same file, not a copy: log the file too.
         if (err == Errno.OK && m.Mfs.Options.Mode == MirrorMode.Mirror)
             foreach (var c in m.Mfs.Copies.Where(c => !c.TakesUpdates))
-                c.Log.Record(sm, DirtyKind.Attr);
+                m.Mfs.LogMissed(c, sm, DirtyKind.Attr);
         return err;
     }
 
     private static Errno MfsRemove(Vnode dvp, string nm, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(dvp);
+        if (MirrorSubr.IsMetadata(m, nm))
+            return Errno.ENOENT;
         using var _ = m.Mfs.EnterOp();
         return WithDirLock(m, () =>
         {
@@ -270,6 +283,8 @@ internal static partial class MirrorVnops
     private static Errno MfsRmdir(Vnode dvp, string nm, Vnode? cdir, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(dvp);
+        if (MirrorSubr.IsMetadata(m, nm))
+            return Errno.ENOENT;
         using var _ = m.Mfs.EnterOp();
         var cm = cdir is not null && ReferenceEquals(cdir.Vfs, dvp.Vfs) ? MirrorSubr.Mn(cdir) : null;
         return WithDirLock(m, () =>
@@ -294,13 +309,15 @@ internal static partial class MirrorVnops
         var sm = MirrorSubr.Mn(sdvp);
         var tm = MirrorSubr.Mn(tdvp);
         var mi = sm.Mfs;
+        if (MirrorSubr.IsMetadata(tm, tnm))
+            return Errno.EPERM;
         var err = MfsLookup(sdvp, snm, out var moving, LookupFlags.None, null, cr, ct);
         if (err != Errno.OK)
             return err;
         try
         {
             using var _ = mi.EnterOp();
-            lock (mi.RenameLock)
+            using (mi.RenameLock.Enter())
             {
                 sm.DirLock.Enter(RwLockType.Writer);
                 if (!ReferenceEquals(sm, tm))
@@ -351,6 +368,8 @@ internal static partial class MirrorVnops
 
     private static Errno MfsReaddir(Vnode vp, Uio uio, Cred cr, out bool eof, CallerContext? ct)
     {
+        if (ReferenceEquals(MirrorSubr.Mn(vp), MirrorSubr.Mi(vp).Root))
+            return ReaddirTop(MirrorSubr.Mn(vp), uio, cr, out eof, ct);
         bool e0 = false;
         long moved = 0, cookie = uio.Offset;
         var err = MirrorSubr.ReadOp(MirrorOp.Query("readdir", MirrorSubr.Mn(vp)), MirrorSubr.NoData((c, lv) =>
@@ -365,6 +384,31 @@ internal static partial class MirrorVnops
         uio.Skip(moved);
         uio.Offset = cookie;
         return err;
+    }
+
+    /// <summary>readdir of the mirror's top directory: the primary copy's entries without the metadata directory.</summary>
+    private static Errno ReaddirTop(Mnode m, Uio uio, Cred cr, out bool eof, CallerContext? ct)
+    {
+        var buf = new byte[uio.Resid];
+        bool e0 = false;
+        long start = uio.Offset, next = start;
+        int n = 0;
+        var err = MirrorSubr.ReadOp(MirrorOp.Query("readdir", m), MirrorSubr.NoData((c, lv) =>
+        {
+            var u = new Uio(buf, start, UioRw.UIO_READ);
+            var e = Vop.Readdir(lv, u, cr, out e0, ct);
+            n = (int)(buf.Length - u.Resid);
+            next = u.Offset;
+            return e;
+        }));
+        eof = e0;
+        if (err != Errno.OK)
+            return err;
+        foreach (var d in Dirent64.Parse(buf.AsSpan(0, n)))
+            if (d.Name != MirrorMeta.DirName)
+                Dirent64.TryAdd(uio, d.Ino, d.Off, d.Type, d.Name);
+        uio.Offset = next;
+        return Errno.OK;
     }
 
     private static Errno MfsReadlink(Vnode vp, Uio uio, Cred cr, CallerContext? ct)

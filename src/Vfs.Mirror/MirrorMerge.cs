@@ -108,7 +108,7 @@ internal sealed class MirrorMerge
     /// Subdirectories present on both sides are not entered (their own log entries cover them).
     /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole.
     /// </summary>
-    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole)
+    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole, bool top)
     {
         try
         {
@@ -118,7 +118,7 @@ internal sealed class MirrorMerge
                 names = changed.OrderBy(n => n, StringComparer.Ordinal).ToArray();
             else
             {
-                if ((err = MirrorDataCopy.ReadDir(dirs[0], out var a)) != Errno.OK || (err = MirrorDataCopy.ReadDir(dirs[1], out var b)) != Errno.OK)
+                if ((err = MirrorDataCopy.ReadDir(dirs[0], out var a, top)) != Errno.OK || (err = MirrorDataCopy.ReadDir(dirs[1], out var b, top)) != Errno.OK)
                     return err;
                 names = new SortedSet<string>(a.Select(d => d.Name).Concat(b.Select(d => d.Name)), StringComparer.Ordinal);
             }
@@ -199,7 +199,7 @@ internal sealed class MirrorMerge
         {
             var listings = new List<Dirent>[dirs.Length];
             for (int i = 0; i < dirs.Length; i++)
-                if ((err = MirrorDataCopy.ReadDir(dirs[i], out listings[i])) != Errno.OK)
+                if ((err = MirrorDataCopy.ReadDir(dirs[i], out listings[i], top: path == "/")) != Errno.OK)
                     return err;
             var names = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var l in listings)

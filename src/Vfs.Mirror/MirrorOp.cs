@@ -86,8 +86,8 @@ internal readonly record struct MirrorOp(
     /// <summary>Records in copy <paramref name="c"/>'s dirty log that it missed this op, as <paramref name="kind"/>.</summary>
     public void RecordMissed(MirrorMember c, DirtyKind kind)
     {
-        c.Log.Record(Node, kind, Offset, Length, Name1);
+        Node.Mfs.LogMissed(c, Node, kind, Offset, Length, Name1);
         if (Node2 is not null)
-            c.Log.Record(Node2, kind, Offset, Length, Name2);
+            Node.Mfs.LogMissed(c, Node2, kind, Offset, Length, Name2);
     }
 }

@@ -93,6 +93,7 @@ internal static class MirrorResync
             // Still behind: out of use again, its log intact (what was taken and not replayed makes the next resync a full one).
             mi.MarkUnavailable(c, $"resync failed: {err} ({err.Message()})");
             c.Log.MarkOverflowed();
+            mi.IntentLog.Overflow(c);
         }
         return err;
     }
@@ -158,7 +159,7 @@ internal static class MirrorResync
                     continue;
                 if (Vop.Lookup(sdir!, name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
                     continue;
-                bool same = ReferenceEquals(named, sv);
+                bool same = Vop.Cmp(named!, sv!);
                 named!.Rele();
                 if (!same || Vop.Lookup(tdir!, name, out var tv, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
                     continue;
@@ -204,7 +205,7 @@ internal static class MirrorResync
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
                     copiedWhole.Add(child);
-            });
+            }, top: ReferenceEquals(dm, mi.Root));
             stats.Add(merge.Report.Stats);
             return err;
         }
@@ -280,7 +281,7 @@ internal static class MirrorResync
             return false;
         if (Vop.Lookup(pdir!, m.Name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
             return false;
-        bool same = ReferenceEquals(named, sv);
+        bool same = Vop.Cmp(named!, sv!);
         named!.Rele();
         return same;
     }

@@ -19,7 +19,9 @@
 //      With errors=return the caller also gets the failed copy's errno (the update is still on every
 //      available copy and logged for the failed one), for applications that must hear of every failure.
 //   4. If no copy succeeds, the primary copy's errno is returned.
-//   5. A copy that is unavailable is not asked; the update goes to its dirty log instead.
+//   5. A copy that is unavailable is not asked; the update goes to its dirty log instead -- before the other
+//      copies get it, so that the record is on disk first (MirrorIntentLog.cs). An update refused everywhere
+//      leaves a record behind all the same, which costs its resync one comparison.
 namespace UnixVfs.Mirror;
 
 internal static class MirrorSubr
@@ -42,6 +44,9 @@ internal static class MirrorSubr
     public static MfsVfs Mi(Vnode vp) => ((Mnode)vp.Data!).Mfs;
 
     public static Mnode Mn(Vnode vp) => (Mnode)vp.Data!;
+
+    /// <summary>True for the mirror's own metadata directory (.mfs at the top: MirrorMeta.cs), which the mirror hides.</summary>
+    public static bool IsMetadata(Mnode dir, string nm) => nm == MirrorMeta.DirName && ReferenceEquals(dir, dir.Mfs.Root);
 
     /// <summary>
     /// The vnode of <paramref name="m"/> in copy <paramref name="c"/> (not held; valid while m is), looking its names
@@ -141,24 +146,14 @@ internal static class MirrorSubr
         var mi = op.Node.Mfs;
         var targets = mi.UpdateCopies();
         var results = new CopyResult[targets.Length];
-        if (op.Parallel && targets.Length > 1 && targets.Skip(1).Any(c => c.UpdateMicros >= ParallelMicros))
-        {
-            var others = new Action[targets.Length - 1];
-            var o = op;
-            for (int i = 1; i < targets.Length; i++)
-            {
-                int j = i;
-                others[i - 1] = () => results[j] = RunOnCopy(o, targets[j], fn);
-            }
-            mi.Workers.RunAll(() => results[0] = RunOnCopy(o, targets[0], fn), others);
-        }
+        LogMissed(mi, targets, op); // write-ahead: the copies away have the record before any copy has the update
+        if (op.Parallel && targets.Length > 1 && SlowCopies(targets))
+            RunAtOnce(op, fn, targets, results);
         else
         {
             for (int i = 0; i < targets.Length; i++)
                 results[i] = RunOnCopy(op, targets[i], fn);
         }
-        if (results.Any(r => r.Err == Errno.OK) || (op.Dirties & DirtyKind.Data) != 0)
-            LogMissed(mi, targets, op); // an update refused everywhere changed nothing, and there is nothing to catch up on
         var err = Combine(mi, op, results);
         if (mi.Options.Mode == MirrorMode.ActivePassive && IsTransientCopyFailure(err))
         {
@@ -169,6 +164,27 @@ internal static class MirrorSubr
                 return Apply(op, fn);
         }
         return err;
+    }
+
+    /// <summary>True when a copy after the first is slow enough for a worker thread to pay (ParallelMicros).</summary>
+    private static bool SlowCopies(MirrorMember[] targets)
+    {
+        for (int i = 1; i < targets.Length; i++)
+            if (targets[i].UpdateMicros >= ParallelMicros)
+                return true;
+        return false;
+    }
+
+    /// <summary>Runs the op on the first copy here and on the others on the mirror's copy workers, all at once.</summary>
+    private static void RunAtOnce(MirrorOp op, CopyFn fn, MirrorMember[] targets, CopyResult[] results)
+    {
+        var others = new Action[targets.Length - 1];
+        for (int i = 1; i < targets.Length; i++)
+        {
+            int j = i;
+            others[i - 1] = () => results[j] = RunOnCopy(op, targets[j], fn);
+        }
+        op.Node.Mfs.Workers.RunAll(() => results[0] = RunOnCopy(op, targets[0], fn), others);
     }
 
     private static CopyResult RunOnCopy(in MirrorOp op, MirrorMember c, CopyFn fn)

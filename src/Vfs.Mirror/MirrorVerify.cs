@@ -44,7 +44,7 @@ internal static class MirrorVerify
             present[i] = new HashSet<string>();
             if (dirs[i] is null)
                 continue;
-            var err = MirrorDataCopy.ReadDir(dirs[i]!, out var entries);
+            var err = MirrorDataCopy.ReadDir(dirs[i]!, out var entries, top: path == "/");
             if (err != Errno.OK)
             {
                 report.Differences.Add(new(path, $"{names[i]}: cannot read directory: {err}"));

@@ -131,7 +131,7 @@ internal sealed class MirrorFixture : IDisposable
         }
     }
 
-    /// <summary>The names in a directory of one copy.</summary>
+    /// <summary>The names in a directory of one copy (at the top, without the mirror's own .mfs).</summary>
     public string[] LowerNames(int copy, string path)
     {
         var vp = LowerVnode(copy, path) ?? throw new InvalidOperationException($"{path} missing in copy {copy}");
@@ -141,7 +141,7 @@ internal sealed class MirrorFixture : IDisposable
             var uio = new Uio(buf, 0, UioRw.UIO_READ);
             Ok(Vop.Readdir(vp, uio, Cred.Kcred, out _));
             return Dirent64.Parse(buf.AsSpan(0, (int)(buf.Length - uio.Resid))).Select(d => d.Name)
-                .Where(n => n is not ("." or "..")).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+                .Where(n => n is not ("." or "..") && !(path.Trim('/') == "" && n == MirrorMeta.DirName)).OrderBy(n => n, StringComparer.Ordinal).ToArray();
         }
         finally
         {
