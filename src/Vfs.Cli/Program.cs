@@ -5,6 +5,7 @@
 //   vfs fsck      check (and with -y repair) a UFS2 image
 //   vfs serve     serve a file system over NFSv3
 //   vfs shell     an interactive shell over simulated hosts
+//   vfs sim       random histories with faults on a simulated world, every invariant checked
 //
 // Every failure prints one line on stderr and exits non-zero; no stack traces reach the user.
 using System.CommandLine;
@@ -16,6 +17,7 @@ root.Subcommands.Add(NewfsCommand.Build());
 root.Subcommands.Add(FsckCommand.Build());
 root.Subcommands.Add(ServeCommand.Build());
 root.Subcommands.Add(ShellCommand.Build());
+root.Subcommands.Add(SimCommand.Build());
 try
 {
     return root.Parse(args).Invoke();
