@@ -3,7 +3,8 @@
 //
 // A file system never constructs a VnodeOps or VfsOps itself. It writes a template, a list of
 // (name, delegate) pairs for the ops it implements, and hands it to VnodeOps.Make / VfsOps.Make.
-// The builder looks each name up in the master table (VfsOpReg.cs), checks that the delegate has
+// The builder looks each name up in the master table (VfsOpReg, generated from
+// VnodeIf.cs and VfsIf.cs), checks that the delegate has
 // exactly that slot's type, resolves the FsDefault/FsError placeholders, and fills every op the
 // template leaves out with its default. A null entry, an unknown name, a name given twice or a
 // delegate of the wrong type make Make return EINVAL and build nothing.

@@ -6,12 +6,10 @@
 // Nosys/Einval/Enotdir/Eisdir make a stub of any slot type that only returns that errno, so a
 // directory table can say "read is EISDIR" as an entry rather than an if; Panic makes a stub
 // that stops the world ("filesystem goof"). A missing op means ENOSYS, as in Solaris.
-using System.Linq.Expressions;
-
 namespace UnixVfs.Core;
 
 /// <summary>Default and placeholder operations.</summary>
-public static class FsSubr
+public static partial class FsSubr
 {
     /// <summary>fs_nosys: a stub of slot type <typeparamref name="T"/> returning ENOSYS.</summary>
     public static T Nosys<T>() where T : Delegate => Returning<T>(Errno.ENOSYS);
@@ -28,36 +26,14 @@ public static class FsSubr
     /// <summary>A stub returning EROFS.</summary>
     public static T Erofs<T>() where T : Delegate => Returning<T>(Errno.EROFS);
 
-    /// <summary>fs_panic: a stub that throws <see cref="VfsPanicException"/> when called.</summary>
-    public static T Panic<T>() where T : Delegate => Build<T>(
-        Expression.Throw(Expression.New(typeof(VfsPanicException).GetConstructor([typeof(string)])!,
-            Expression.Constant($"filesystem goof: {typeof(T).Name} called"))));
+    // Returning<T> and Panic<T> are generated (FsSubr.g.cs): for each slot type of VnodeIf.cs and VfsIf.cs,
+    // a plain method that sets the outs to their defaults and returns the errno (or throws, for Panic).
 
-    /// <summary>
-    /// A stub of slot type <typeparamref name="T"/> that sets its out parameters to their defaults
-    /// and returns <paramref name="e"/> (or nothing, for a void slot; false for a bool slot).
-    /// </summary>
-    public static T Returning<T>(Errno e) where T : Delegate => Build<T>(Expression.Constant(e));
+    /// <summary>What a Panic stub throws: <c>panic("filesystem goof: ...")</c>.</summary>
+    private static VfsPanicException Goof(string slotType) => new($"filesystem goof: {slotType} called");
 
-    private static T Build<T>(Expression result) where T : Delegate
-    {
-        var invoke = typeof(T).GetMethod("Invoke")!;
-        var ps = invoke.GetParameters().Select(p => Expression.Parameter(p.ParameterType, p.Name)).ToArray();
-        var body = new List<Expression>();
-        foreach (var (p, info) in ps.Zip(invoke.GetParameters()))
-            if (info.IsOut)
-                body.Add(Expression.Assign(p, Expression.Default(p.Type)));
-        var ret = invoke.ReturnType;
-        if (result.NodeType == ExpressionType.Throw)
-            body.Add(Expression.Throw(((UnaryExpression)result).Operand, ret));
-        else if (ret == typeof(Errno))
-            body.Add(result);
-        else if (ret != typeof(void))
-            body.Add(Expression.Default(ret));
-        if (body.Count == 0)
-            body.Add(Expression.Empty());
-        return Expression.Lambda<T>(Expression.Block(ret, body), ps).Compile();
-    }
+    /// <summary>What Returning and Panic throw for a delegate type that is no op's slot type.</summary>
+    private static ArgumentException NotASlot(Type t) => new($"{t.Name} is not the type of an op slot");
 
     /// <summary>
     /// Template entries for a vnode that is not a directory (a file, a symbolic link, a device): every name op is
@@ -118,6 +94,12 @@ public static class FsSubr
 
     /// <summary>The default VOP_INACTIVE: drop the last hold; nothing else to free.</summary>
     public static void FsInactive(Vnode vp, Cred cr, CallerContext? ct) => vp.DropLastHold();
+
+    /// <summary>The default VFS_SYNC: nothing is dirty.</summary>
+    public static Errno FsSync(Vfs vfsp, SyncFlags flag, Cred cr) => Errno.OK;
+
+    /// <summary>The default VFS_FREEVFS: no private data to free.</summary>
+    public static void FsFreevfs(Vfs vfsp) { }
 
     /// <summary>
     /// Checks a name a directory op is asked to create: EINVAL for "", ".", "..", a '/', a NUL or a lone

@@ -5,6 +5,11 @@
 // small, because every vnode may own one. Waiting writers block new readers, so a stream of
 // readers cannot starve a writer. TryEnter never waits: the mirror's write path uses it to take
 // the second copy's lock and back off when it is held (patent section B.6).
+//
+// A lock made with a LockClass is ranked: Enter checks the order with the Witness before it waits, and
+// Enter, TryEnter and Exit keep the thread's list of held locks (Debug builds; see Witness/Witness.cs).
+// LOCK ORDER: the monitor inside (lock (this)) is a leaf, held only within each method, never on return;
+// the rwlock itself takes the rank of its class (a vnode's: Vnode.RwlockClass or UpperRwlockClass).
 namespace UnixVfs.Core;
 
 /// <summary>A reader/writer lock without thread affinity (<c>krwlock_t</c>).</summary>
@@ -14,9 +19,27 @@ public sealed class RwLock
     private bool _writer;
     private int _writersWaiting;
     private int _waiters;
+    private readonly LockClass? _class;
+    private readonly object? _owner;
+
+    /// <summary>A lock, ranked by <paramref name="cls"/> when given (<paramref name="owner"/>: what it protects, for reports and keys).</summary>
+    public RwLock(LockClass? cls = null, object? owner = null)
+    {
+        _class = cls;
+        _owner = owner;
+    }
 
     /// <summary>rw_enter: waits until the lock can be taken as <paramref name="type"/>.</summary>
     public void Enter(RwLockType type)
+    {
+        if (_class is not null)
+            Witness.Check(this, _class, _owner);
+        EnterUnchecked(type);
+        if (_class is not null)
+            Witness.Acquired(this, _class, _owner);
+    }
+
+    private void EnterUnchecked(RwLockType type)
     {
         lock (this)
         {
@@ -42,8 +65,10 @@ public sealed class RwLock
             if (!CanEnter(type))
                 return false;
             Take(type);
-            return true;
         }
+        if (_class is not null)
+            Witness.Acquired(this, _class, _owner, tried: true);
+        return true;
     }
 
     /// <summary>rw_exit.</summary>
@@ -66,6 +91,8 @@ public sealed class RwLock
             if (_waiters > 0)
                 Monitor.PulseAll(this);
         }
+        if (_class is not null)
+            Witness.Released(this);
     }
 
     /// <summary>True while some thread holds the lock as a writer (RW_WRITE_HELD).</summary>
@@ -73,6 +100,8 @@ public sealed class RwLock
 
     /// <summary>The number of readers holding the lock (RW_READ_HELD when non-zero).</summary>
     public int Readers { get { lock (this) return _readers; } }
+
+    public override string ToString() => _owner is null ? _class?.Name ?? "rwlock" : $"{_class?.Name} of {_owner}";
 
     private bool CanEnter(RwLockType type) =>
         type == RwLockType.Writer ? !_writer && _readers == 0 : !_writer && _writersWaiting == 0;

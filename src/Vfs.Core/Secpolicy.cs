@@ -28,7 +28,7 @@ public static class Secpolicy
     /// <summary>
     /// The checks of VOP_SETATTR against the file's current attributes <paramref name="ovap"/>; may clear
     /// set-id bits in <paramref name="vap"/> as the rules require. <paramref name="access"/> is the file
-    /// system's own VOP_ACCESS for this file. Returns OK, EPERM, EACCES, EINVAL.
+    /// system's own VOP_ACCESS for this file. Returns OK, EPERM, EACCES, EINVAL, EISDIR.
     /// </summary>
     public static Errno VnodeSetattr(Cred cr, Vattr vap, Vattr ovap, AttrFlags flags, Func<AccessMode, Errno> access)
     {
@@ -36,6 +36,20 @@ public static class Secpolicy
         if ((mask & AttrMask.AT_NOSET) != 0)
             return Errno.EINVAL;
         bool owner = cr.IsSuperUser || cr.Uid == ovap.Uid;
+
+        if ((mask & AttrMask.AT_SIZE) != 0)
+        {
+            // A change of size is a write: truncate(2) and Linux's nfsd ask for write permission, owner or not.
+            // ftruncate and O_TRUNC checked it when the file was opened for writing (ATTR_NOACLCHECK).
+            if (ovap.Type == VType.VDIR)
+                return Errno.EISDIR;
+            if ((flags & AttrFlags.ATTR_NOACLCHECK) == 0 && ovap.Type == VType.VREG)
+            {
+                var err = access(AccessMode.VWRITE);
+                if (err != Errno.OK)
+                    return err;
+            }
+        }
 
         if ((mask & AttrMask.AT_MODE) != 0)
         {
@@ -77,6 +91,14 @@ public static class Secpolicy
         }
         return Errno.OK;
     }
+
+    /// <summary>
+    /// secpolicy_sys_devices: making a block or character device (mknod(2), NFS MKNOD) is for the superuser
+    /// alone -- a device node is raw access to whatever it names. FIFOs, sockets and regular files need no
+    /// privilege. Returns OK or EPERM.
+    /// </summary>
+    public static Errno Mknod(Cred cr, VType type) =>
+        type is VType.VBLK or VType.VCHR && !cr.IsSuperUser ? Errno.EPERM : Errno.OK;
 
     /// <summary>
     /// The sticky-directory rule: in a directory with S_ISVTX, only the file's owner, the directory's owner

@@ -52,6 +52,11 @@ public enum AttrFlags
     ATTR_HINT = 0x08,
     /// <summary>ATTR_REAL: the attributes of the real (lower) vnode, not of a layer above it.</summary>
     ATTR_REAL = 0x10,
+    /// <summary>
+    /// ATTR_NOACLCHECK: write access to the file was settled already, so a change of size is not checked again:
+    /// ftruncate(2) and open(2) with O_TRUNC on a descriptor open for writing, an NFS CREATE that made the file.
+    /// </summary>
+    ATTR_NOACLCHECK = 0x20,
 }
 
 /// <summary>File attributes (<c>vattr_t</c>).</summary>

@@ -91,6 +91,15 @@ public sealed class Vfs
     /// <summary>The fault injector failing chosen ops on this vfs's vnodes, or null (see VopFaults.cs).</summary>
     public VopFaults? Faults { get; set; }
 
+    /// <summary>True for a layer stacked on other vfs (VfsDef.Stacked): its vnodes' locks rank before theirs.</summary>
+    public bool Stacked { get; internal init; }
+
+    /// <summary>The host's directory name lookup cache, for the file system's VOP_LOOKUP and name operations.</summary>
+    public Dnlc Dnlc => Kernel.Dnlc;
+
+    /// <summary>gethrestime of the host: the time file systems stamp with.</summary>
+    public Timespec Now() => Kernel.Now();
+
     /// <summary>True for a read-only mount.</summary>
     public bool IsReadOnly => (Flag & VfsFlags.VFS_RDONLY) != 0;
 

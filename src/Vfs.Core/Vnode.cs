@@ -11,6 +11,10 @@
 //   Data, Rdev       owned by the file system.
 //   Path             a hint (v_path), written by Vop.Lookup; never trusted for access decisions.
 //
+// LOCK ORDER: v_lock (Lock) is whatever the file system makes it. The generic rwlock behind VOP_RWLOCK
+// (RwLock) is ranked: a stacking layer's vnode's (the mirror's) before the vnodes below it, and two of one
+// rank only by try (docs/architecture.md, "Lock order").
+//
 // IMPORTANT: vnodes are created ONLY by Vnode.Alloc (vn_alloc).
 //
 // Reference counting. Every pointer to a vnode that outlives a call is a hold. The canonical
@@ -101,7 +105,16 @@ public sealed class Vnode
     /// <summary><c>v_path</c>: the path this vnode was last looked up by, or null; a hint for display only.</summary>
     public string? Path;
 
-    /// <summary>The lock behind VOP_RWLOCK/VOP_RWUNLOCK in file systems that use the generic one (fs_rwlock).</summary>
+    /// <summary>
+    /// The lock class of the generic rwlock of a file system's vnodes. Two of them are taken at once only by the
+    /// mirror, which waits for one copy's and only tries the others' (MirrorLock), so a second one may only be tried.
+    /// </summary>
+    public static readonly LockClass RwlockClass = new("vnode rwlock", LockRank.Rwlock, DupRule.TryOnly);
+
+    /// <summary>The lock class of the rwlock of a stacking layer's vnodes (the mirror's): taken before the layers' below.</summary>
+    public static readonly LockClass UpperRwlockClass = new("upper vnode rwlock", LockRank.UpperRwlock, DupRule.TryOnly);
+
+    /// <summary>The lock behind VOP_RWLOCK/VOP_RWUNLOCK in file systems that use the generic one (fs_rwlock), ranked by the witness.</summary>
     public RwLock RwLock
     {
         get
@@ -109,7 +122,7 @@ public sealed class Vnode
             var l = _rwlock;
             if (l is not null)
                 return l;
-            Interlocked.CompareExchange(ref _rwlock, new RwLock(), null);
+            Interlocked.CompareExchange(ref _rwlock, new RwLock(Vfs.Stacked ? UpperRwlockClass : RwlockClass, this), null);
             return _rwlock!;
         }
     }

@@ -14,7 +14,11 @@ namespace UnixVfs.Mirror;
 internal sealed class CopyWorkers : IDisposable
 {
     private readonly BlockingCollection<Action> _queue = new();
+<<<<<<< HEAD
     private readonly bool _inline;
+=======
+    private readonly List<Thread> _threads = new();
+>>>>>>> main
 
     /// <param name="threads">How many workers; 0 runs every copy's work on the calling thread.</param>
     /// <param name="name">The name the workers are given (for a debugger or a stack dump).</param>
@@ -22,8 +26,15 @@ internal sealed class CopyWorkers : IDisposable
     {
         _inline = threads == 0;
         for (int i = 0; i < threads; i++)
-            new Thread(Work) { IsBackground = true, Name = $"{name} copy worker {i}" }.Start();
+        {
+            var t = new Thread(Work) { IsBackground = true, Name = $"{name} copy worker {i}" };
+            _threads.Add(t);
+            t.Start();
+        }
     }
+
+    /// <summary>True while any worker thread is alive (after Dispose returns: never).</summary>
+    public bool Running => _threads.Any(t => t.IsAlive);
 
     private void Work()
     {
@@ -63,5 +74,12 @@ internal sealed class CopyWorkers : IDisposable
         failure?.Throw();
     }
 
-    public void Dispose() => _queue.CompleteAdding();
+    /// <summary>Lets the workers finish what is queued and waits for every one of them to end.</summary>
+    public void Dispose()
+    {
+        _queue.CompleteAdding();
+        foreach (var t in _threads)
+            if (t != Thread.CurrentThread)
+                t.Join();
+    }
 }

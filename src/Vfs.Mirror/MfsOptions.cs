@@ -53,10 +53,12 @@ public sealed record MfsOptions
     public int LogRanges { get; init; } = 64;
     public bool Hide { get; init; }
     public bool NoMerge { get; init; }
+    /// <summary>force: mount copies whose metadata (.mfs/meta) says they belong to different mirrors, or cannot be read.</summary>
+    public bool Force { get; init; }
     /// <summary>errors=return: a copy's failure is also returned to the caller (after the copy is taken down).</summary>
     public bool ReturnCopyErrors { get; init; }
 
-    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "errors", "ro", "rw"];
+    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "errors", "force", "ro", "rw"];
 
     /// <summary>Parses an option string for a mirror of <paramref name="copies"/> copies. Returns OK, or EINVAL with a one-line reason.</summary>
     public static Errno Parse(string options, int copies, out MfsOptions? parsed, out string reason)
@@ -70,7 +72,7 @@ public sealed record MfsOptions
             reason = $"unknown option \"{unknown[0]}\"";
             return Errno.EINVAL;
         }
-        var r = new MfsOptions { Hide = o.Has("hide"), NoMerge = o.Has("nomerge") };
+        var r = new MfsOptions { Hide = o.Has("hide"), NoMerge = o.Has("nomerge"), Force = o.Has("force") };
         switch (o.Get("read"))
         {
             case null: break;

@@ -24,17 +24,20 @@ public sealed class MfsVfs
     private readonly object _stateLock = new();
     private readonly List<MfsEvent> _events = new();
     private int _active;
-    private MfsCopy[] _updateCopies;
+    private MirrorMember[] _updateCopies;
     private long _backoffs;
 
-    internal MfsVfs(Vfs vfsp, MfsOptions options, MfsCopy[] copies)
+    internal MfsVfs(Vfs vfsp, MfsOptions options, MirrorMember[] copies)
     {
         Vfs = vfsp;
         Options = options;
         Copies = copies;
+        foreach (var c in copies)
+            c.Mirror = this;
         Mnodes = new MnodeHash(copies.Length);
         _updateCopies = copies;
         RecomputeUpdateCopies();
+        IntentLog = new MirrorIntentLog(this);
         Workers = new CopyWorkers(vfsp.Kernel.Simulated ? 0 : Math.Max(2, 2 * (copies.Length - 1)), $"mfs {vfsp.Fsid:x}");
     }
 
@@ -44,11 +47,14 @@ public sealed class MfsVfs
     /// <summary><c>mfs</c>: the mirror's own vfs.</summary>
     public Vfs Vfs { get; }
 
+    /// <summary>The host's clock (the kernel's TimeProvider): times per copy operation are measured with it.</summary>
+    internal TimeProvider Clock => Vfs.Kernel.Clock;
+
     /// <summary>The mount options.</summary>
     public MfsOptions Options { get; }
 
     /// <summary>The copies, X first.</summary>
-    public IReadOnlyList<MfsCopy> Copies { get; }
+    public IReadOnlyList<MirrorMember> Copies { get; }
 
     /// <summary>The mnode table.</summary>
     public MnodeHash Mnodes { get; }
@@ -59,17 +65,33 @@ public sealed class MfsVfs
     /// <summary>What the mount-time merge did.</summary>
     public MergeReport? MountMerge { get; internal set; }
 
+    /// <summary>The mirror's identity and its copies' generations, kept in each copy's .mfs/meta (MirrorGenerations.cs).</summary>
+    internal MirrorGenerations Generations { get; init; } = null!;
+
+    /// <summary>The dirty logs of the copies away, kept on the copies in use (MirrorIntentLog.cs).</summary>
+    internal MirrorIntentLog IntentLog { get; }
+
+    /// <summary>
+    /// Records in copy <paramref name="c"/>'s dirty log that it missed a change of <paramref name="m"/>: in memory
+    /// (DirtyLog) and, first, in the log file on every copy in use, so that the record survives a crash of this host.
+    /// </summary>
+    internal void LogMissed(MirrorMember c, Mnode m, DirtyKind kind, long offset = 0, long length = 0, string? name = null)
+    {
+        IntentLog.Append(c, m, kind, offset, length, name);
+        c.Log.Record(m, kind, offset, length, name);
+    }
+
     /// <summary>The last resync's report, or null.</summary>
     public ResyncReport? LastResync { get; internal set; }
 
     /// <summary>Serialises renames within the mirror (so two renames cannot take two directories' locks in opposite orders).</summary>
-    internal object RenameLock { get; } = new();
+    internal KMutex RenameLock { get; } = new(MirrorLock.RenameClass);
 
     /// <summary>A resync started without waiting (mfsadm online without wait), or null.</summary>
     internal Task<Errno>? ResyncTask { get; set; }
 
     /// <summary>Taken shared by every operation, exclusively while a copy rejoins.</summary>
-    internal RwLock Quiesce { get; } = new();
+    internal RwLock Quiesce { get; } = new(MirrorLock.QuiesceClass);
 
     /// <summary>Enters an updating operation (Quiesce shared); dispose to leave it.</summary>
     internal OpScope EnterOp()
@@ -98,10 +120,10 @@ public sealed class MfsVfs
     internal void CountBackoff() => Interlocked.Increment(ref _backoffs);
 
     /// <summary>Active/passive mode: the copy in use.</summary>
-    public MfsCopy Active => Copies[Volatile.Read(ref _active)];
+    public MirrorMember Active => Copies[Volatile.Read(ref _active)];
 
     /// <summary>Records an event and tells the subscribers.</summary>
-    internal void Announce(MfsCopy? copy, string what)
+    internal void Announce(MirrorMember? copy, string what)
     {
         var ev = new MfsEvent(Vfs.Kernel.Now(), copy?.Name ?? "-", what);
         lock (_events)
@@ -114,7 +136,7 @@ public sealed class MfsVfs
     /// Takes a copy out of use (patent B.7: after the retries, or by ioctl). From now on updates are logged
     /// for it. Returns false when it is the last copy that takes updates (the mirror will not lose its last copy).
     /// </summary>
-    internal bool MarkUnavailable(MfsCopy c, string reason)
+    internal bool MarkUnavailable(MirrorMember c, string reason)
     {
         lock (_stateLock)
         {
@@ -133,11 +155,13 @@ public sealed class MfsVfs
             RecomputeUpdateCopies();
         }
         Announce(c, "unavailable: " + reason);
+        IntentLog.Start(c);
+        Generations.Left(this, c);
         return true;
     }
 
     /// <summary>A copy comes back: it takes updates again but serves no reads until the resync finishes.</summary>
-    internal void MarkResyncing(MfsCopy c)
+    internal void MarkResyncing(MirrorMember c)
     {
         lock (_stateLock)
         {
@@ -150,7 +174,7 @@ public sealed class MfsVfs
     }
 
     /// <summary>The copy is in sync again and serves reads (called with Quiesce held exclusively).</summary>
-    internal void MarkAvailable(MfsCopy c)
+    internal void MarkAvailable(MirrorMember c)
     {
         lock (_stateLock)
         {
@@ -160,10 +184,12 @@ public sealed class MfsVfs
             RecomputeUpdateCopies();
         }
         Announce(c, "available");
+        Generations.Joined(this, c);
+        IntentLog.Finish(c);
     }
 
     /// <summary>The copies that take updates now, in copy order (active/passive: just the active one). Do not modify.</summary>
-    internal MfsCopy[] UpdateCopies() => Volatile.Read(ref _updateCopies);
+    internal MirrorMember[] UpdateCopies() => Volatile.Read(ref _updateCopies);
 
     /// <summary>Rebuilds the UpdateCopies array after a state change (under the state lock).</summary>
     private void RecomputeUpdateCopies() => Volatile.Write(ref _updateCopies,
@@ -173,7 +199,7 @@ public sealed class MfsVfs
     /// The copy attributes and names come from: the first available copy (the active one in active/passive),
     /// so that inode numbers and readdir cookies do not change from call to call.
     /// </summary>
-    internal MfsCopy PrimaryCopy()
+    internal MirrorMember PrimaryCopy()
     {
         if (Options.Mode == MirrorMode.ActivePassive)
             return Active;
@@ -183,11 +209,11 @@ public sealed class MfsVfs
     }
 
     /// <summary>The copy to read data from (patent B.4b): the configured one, or with read=balance the least busy.</summary>
-    internal MfsCopy ReadCopy()
+    internal MirrorMember ReadCopy()
     {
         if (Options.Read == ReadPolicy.Fixed || Options.Mode == MirrorMode.ActivePassive)
             return PrimaryCopy();
-        MfsCopy? best = null;
+        MirrorMember? best = null;
         foreach (var c in Copies)
             if (c.ServesReads && (best is null || c.InflightReads < best.InflightReads || (c.InflightReads == best.InflightReads && c.Reads < best.Reads)))
                 best = c;

@@ -1,15 +1,15 @@
 // Vfs.Mirror: name operations -- lookup, create, mkdir, symlink, link, remove, rmdir, rename -- and
 // readdir and readlink.
 //
+// The copies' metadata directory (.mfs at the top: MirrorMeta.cs) is not a name of the mirror: lookup, remove,
+// rmdir and rename do not find it (ENOENT), readdir leaves it out, and nothing can be made under it (EPERM).
+//
 // Every name operation on a mirror directory holds that directory's DirLock (lookup as a reader,
 // the others as a writer; rename takes the mirror's rename lock first, then both directories), so a
 // lookup never sees a name that exists in one copy and not yet in the other.
 //
-// Lookup asks every copy that takes updates and wraps what it finds in the one mnode for that file.
-// When copies disagree about a name -- one has it, an available other does not, because it was changed
-// behind the mirror's back or an earlier operation failed half-way -- lookup repairs the gap at once
-// (MirrorCopy.CopyEntry), the same rule as the mount merge: every name in a peer ends up in all of them;
-// with role=master only the master's names count, and it is the master's version that is copied.
+// Lookup asks every copy that takes updates (LookupInCopies) and wraps what it finds in the one mnode for
+// that file. When copies disagree about a name, it calls the repair step (RepairName) once and looks again.
 namespace UnixVfs.Mirror;
 
 internal static partial class MirrorVnops
@@ -21,7 +21,7 @@ internal static partial class MirrorVnops
         var mi = m.Mfs;
         if (nm is "." or "..")
         {
-            var err = MirrorSubr.ReadOp(m, "lookup", (c, lv) => Vop.Access(lv, AccessMode.VEXEC, AccessFlags.None, cr, ct));
+            var err = MirrorSubr.ReadOp(MirrorOp.Query("lookup", m), MirrorSubr.NoData((c, lv) => Vop.Access(lv, AccessMode.VEXEC, AccessFlags.None, cr, ct)));
             if (err != Errno.OK)
                 return err;
             vp = nm == "." || ReferenceEquals(m, mi.Root) ? dvp : m.Parent?.Vnode;
@@ -31,9 +31,53 @@ internal static partial class MirrorVnops
                 return Errno.OK;
             }
         }
-        var copies = mi.UpdateCopies();
+        if (MirrorSubr.IsMetadata(m, nm))
+            return Errno.ENOENT;
         var lowers = new Vnode?[mi.Copies.Count];
         var errs = new Errno[mi.Copies.Count];
+        bool repaired = false;
+        while (true)
+        {
+            var copies = LookupInCopies(m, nm, flags, cr, ct, lowers, errs);
+            var primary = mi.PrimaryCopy();
+            var perr = errs[primary.Index];
+            if (MirrorSubr.IsCopyFailure(perr) && mi.MarkUnavailable(primary, $"{perr} on lookup {m.PathFromRoot.TrimEnd('/')}/{nm}"))
+            {
+                Release(lowers); // the primary copy is out of use now: ask again, with the next copy as the primary
+                continue;
+            }
+            // Another copy failing is taken out of use too, or every lookup would wait for it to time out again.
+            foreach (var c in copies)
+                if (!ReferenceEquals(c, primary) && MirrorSubr.IsCopyFailure(errs[c.Index]) && c.State == CopyState.Available)
+                {
+                    c.CountFailure();
+                    mi.MarkUnavailable(c, $"{errs[c.Index]} on lookup {m.PathFromRoot.TrimEnd('/')}/{nm}");
+                }
+            if (!repaired && nm != ".." && NeedsRepair(mi, copies, errs))
+            {
+                Release(lowers);
+                RepairName(m, nm);
+                repaired = true; // look again and take what is there: a name that cannot be repaired is not tried twice
+                continue;
+            }
+            if (perr != Errno.OK)
+            {
+                Release(lowers);
+                return perr;
+            }
+            vp = mi.Mnodes.MakeMnode(mi, lowers, nm == ".." ? null : m, nm);
+            return Errno.OK;
+        }
+    }
+
+    /// <summary>
+    /// Looks <paramref name="nm"/> up in directory <paramref name="m"/> of every copy that takes updates, under the
+    /// directory's DirLock as a reader, filling <paramref name="lowers"/> (held) and <paramref name="errs"/> by copy
+    /// index (ENOENT for a copy not asked). Returns the copies asked.
+    /// </summary>
+    private static MirrorMember[] LookupInCopies(Mnode m, string nm, LookupFlags flags, Cred cr, CallerContext? ct, Vnode?[] lowers, Errno[] errs)
+    {
+        var copies = m.Mfs.UpdateCopies();
         Array.Fill(errs, Errno.ENOENT);
         m.DirLock.Enter(RwLockType.Reader);
         try
@@ -50,63 +94,11 @@ internal static partial class MirrorVnops
         {
             m.DirLock.Exit(RwLockType.Reader);
         }
-
-        var primary = mi.PrimaryCopy();
-        var perr = errs[primary.Index];
-        if (MirrorSubr.IsCopyFailure(perr) && mi.MarkUnavailable(primary, $"{perr} on lookup {m.PathFromRoot.TrimEnd('/')}/{nm}"))
-        {
-            Release(lowers);
-            return MfsLookup(dvp, nm, out vp, flags, rdir, cr, ct);
-        }
-        // Another copy failing is taken out of use too, or every lookup would wait for it to time out again.
-        foreach (var c in copies)
-            if (!ReferenceEquals(c, primary) && MirrorSubr.IsCopyFailure(errs[c.Index]) && c.State == CopyState.Available)
-            {
-                c.CountFailure();
-                mi.MarkUnavailable(c, $"{errs[c.Index]} on lookup {m.PathFromRoot.TrimEnd('/')}/{nm}");
-            }
-        if (nm != ".." && NeedsRepair(mi, copies, errs, primary))
-        {
-            Release(lowers);
-            Repair(m, nm, cr);
-            return MfsLookupNoRepair(m, nm, out vp, flags, cr, ct);
-        }
-        if (perr != Errno.OK)
-        {
-            Release(lowers);
-            return perr;
-        }
-        vp = mi.Mnodes.MakeMnode(mi, lowers, nm == ".." ? null : m, nm);
-        return Errno.OK;
-    }
-
-    /// <summary>After a repair: look the name up again and take what is there, without repairing twice.</summary>
-    private static Errno MfsLookupNoRepair(Mnode m, string nm, out Vnode? vp, LookupFlags flags, Cred cr, CallerContext? ct)
-    {
-        vp = null;
-        var mi = m.Mfs;
-        var lowers = new Vnode?[mi.Copies.Count];
-        Errno perr = Errno.ENOENT;
-        var primary = mi.PrimaryCopy();
-        foreach (var c in mi.UpdateCopies())
-        {
-            var err = MirrorSubr.Resolve(m, c, out var ld);
-            if (err == Errno.OK)
-                err = Vop.Lookup(ld!, nm, out lowers[c.Index], flags, null, cr, ct);
-            if (ReferenceEquals(c, primary))
-                perr = err;
-        }
-        if (perr != Errno.OK)
-        {
-            Release(lowers);
-            return perr;
-        }
-        vp = mi.Mnodes.MakeMnode(mi, lowers, m, nm);
-        return Errno.OK;
+        return copies;
     }
 
     /// <summary>True when an available copy lacks a name that the copy whose names count has (or, for peers, the reverse).</summary>
-    private static bool NeedsRepair(MfsVfs mi, MfsCopy[] copies, Errno[] errs, MfsCopy primary)
+    private static bool NeedsRepair(MfsVfs mi, MirrorMember[] copies, Errno[] errs)
     {
         if (mi.Options.Mode == MirrorMode.ActivePassive)
             return false;
@@ -117,8 +109,15 @@ internal static partial class MirrorVnops
         return mi.Options.Role == MirrorRole.Peer || errs[0] == Errno.OK;
     }
 
-    /// <summary>Copies name <paramref name="nm"/> of directory <paramref name="m"/> to the available copies that lack it.</summary>
-    private static void Repair(Mnode m, string nm, Cred cr)
+    /// <summary>
+    /// REPAIR ON LOOKUP. A lookup that finds a name in one copy and not in an available other (the name was made
+    /// behind the mirror's back, or an earlier operation failed half-way) closes the gap before it answers, by the
+    /// mount merge's rule: every name in a peer ends up in all of them; with role=master only the master's names
+    /// count and the master's version is copied. This is the one place a lookup writes to the copies. It takes the
+    /// directory's DirLock as a writer, looks again (another thread may have repaired it meanwhile), copies the
+    /// entry (MirrorDataCopy.CopyEntry) into each available copy that still lacks it, and announces what it did.
+    /// </summary>
+    internal static void RepairName(Mnode m, string nm)
     {
         var mi = m.Mfs;
         m.DirLock.Enter(RwLockType.Writer);
@@ -136,7 +135,7 @@ internal static partial class MirrorVnops
                 foreach (var c in copies)
                     if (c.State == CopyState.Available && has[c.Index] is null && dirs[c.Index] is { } dd)
                     {
-                        var err = MirrorCopy.CopyEntry(dirs[source.Index]!, nm, src, dd, new CopyStats());
+                        var err = MirrorDataCopy.CopyEntry(dirs[source.Index]!, nm, src, dd, new CopyStats());
                         mi.Announce(c, err == Errno.OK ? $"repaired {m.PathFromRoot}/{nm} from {source.Name}"
                             : $"could not repair {m.PathFromRoot}/{nm} from {source.Name}: {err}");
                     }
@@ -158,17 +157,17 @@ internal static partial class MirrorVnops
     private static Errno MfsCreate(Vnode dvp, string name, Vattr vap, VcExcl excl, AccessMode mode, out Vnode? vp, Cred cr, FileFlags flag, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(dvp);
-        var err = MakeInEveryCopy(m, "create", name, (Vnode ld, out Vnode? lv) => Vop.Create(ld, name, vap.Clone(), excl, mode, out lv, cr, flag, ct), null, out vp);
+        var err = MakeInEveryCopy(m, "create", name, (Vnode ld, out Vnode? lv) => Vop.Create(ld, name, vap.Clone(), excl, mode, out lv, cr, flag, ct), Errno.OK, out vp);
         if (err == Errno.OK && (vap.Mask & AttrMask.AT_SIZE) != 0)
             foreach (var c in m.Mfs.Copies)
                 if (!c.TakesUpdates)
-                    c.Log.Record(MirrorSubr.Mn(vp!), DirtyKind.Attr); // an existing file truncated: the copy away must be told
+                    m.Mfs.LogMissed(c, MirrorSubr.Mn(vp!), DirtyKind.Attr); // an existing file truncated: the copy away must be told
         return err;
     }
 
     private static Errno MfsMkdir(Vnode dvp, string dirname, Vattr vap, out Vnode? vp, Cred cr, CallerContext? ct) =>
         MakeInEveryCopy(MirrorSubr.Mn(dvp), "mkdir", dirname, (Vnode ld, out Vnode? lv) => Vop.Mkdir(ld, dirname, vap.Clone(), out lv, cr, ct),
-            e => e == Errno.EEXIST, out vp);
+            Errno.EEXIST, out vp);
 
     /// <summary>An op that makes one name in one copy's directory and returns its vnode (held).</summary>
     private delegate Errno MakeInCopy(Vnode ld, out Vnode? lv);
@@ -177,22 +176,24 @@ internal static partial class MirrorVnops
     /// create and mkdir: makes <paramref name="name"/> in every copy of directory <paramref name="m"/> (under its DirLock,
     /// by the error policy) and returns the new file's mirror vnode, held.
     /// </summary>
-    private static Errno MakeInEveryCopy(Mnode m, string what, string name, MakeInCopy make, Func<Errno, bool>? consistent, out Vnode? vp)
+    private static Errno MakeInEveryCopy(Mnode m, string what, string name, MakeInCopy make, Errno consistent, out Vnode? vp)
     {
         vp = null;
         var mi = m.Mfs;
+        if (MirrorSubr.IsMetadata(m, name))
+            return Errno.EPERM;
         var lowers = new Vnode?[mi.Copies.Count];
         using var _ = mi.EnterOp();
         m.DirLock.Enter(RwLockType.Writer);
         try
         {
-            var err = MirrorSubr.Apply(m, what, (c, ld) =>
+            var err = MirrorSubr.Apply(MirrorOp.OnName(what, m, name, consistent), MirrorSubr.NoData((c, ld) =>
             {
                 lowers[c.Index]?.Rele();
                 var e = make(ld, out var lv);
                 lowers[c.Index] = lv;
                 return e;
-            }, m, DirtyKind.Names, consistent: consistent, name: name);
+            }));
             if (err != Errno.OK)
             {
                 Release(lowers);
@@ -210,9 +211,11 @@ internal static partial class MirrorVnops
     private static Errno MfsSymlink(Vnode dvp, string linkname, Vattr vap, string target, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(dvp);
+        if (MirrorSubr.IsMetadata(m, linkname))
+            return Errno.EPERM;
         using var _ = m.Mfs.EnterOp();
-        return WithDirLock(m, () => MirrorSubr.Apply(m, "symlink",
-            (c, ld) => Vop.Symlink(ld, linkname, vap.Clone(), target, cr, ct), m, DirtyKind.Names, name: linkname));
+        return WithDirLock(m, () => MirrorSubr.Apply(MirrorOp.OnName("symlink", m, linkname),
+            MirrorSubr.NoData((c, ld) => Vop.Symlink(ld, linkname, vap.Clone(), target, cr, ct))));
     }
 
     private static Errno MfsLink(Vnode tdvp, Vnode svp, string tnm, Cred cr, CallerContext? ct)
@@ -221,28 +224,32 @@ internal static partial class MirrorVnops
             return Errno.EXDEV;
         var m = MirrorSubr.Mn(tdvp);
         var sm = MirrorSubr.Mn(svp);
+        if (MirrorSubr.IsMetadata(m, tnm))
+            return Errno.EPERM;
         using var _ = m.Mfs.EnterOp();
-        var err = WithDirLock(m, () => MirrorSubr.Apply(m, "link", (c, ld) =>
+        var err = WithDirLock(m, () => MirrorSubr.Apply(MirrorOp.OnName("link", m, tnm), MirrorSubr.NoData((c, ld) =>
         {
             var e = MirrorSubr.Resolve(sm, c, out var ls);
             return e != Errno.OK ? e : Vop.Link(ld, ls!, tnm, cr, ct);
-        }, m, DirtyKind.Names, name: tnm));
+        })));
         // A copy that missed the link must later make it a link to the same file, not a copy: log the file too.
         if (err == Errno.OK && m.Mfs.Options.Mode == MirrorMode.Mirror)
             foreach (var c in m.Mfs.Copies.Where(c => !c.TakesUpdates))
-                c.Log.Record(sm, DirtyKind.Attr);
+                m.Mfs.LogMissed(c, sm, DirtyKind.Attr);
         return err;
     }
 
     private static Errno MfsRemove(Vnode dvp, string nm, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(dvp);
+        if (MirrorSubr.IsMetadata(m, nm))
+            return Errno.ENOENT;
         using var _ = m.Mfs.EnterOp();
         return WithDirLock(m, () =>
         {
             var victim = Named(m, nm);
-            var err = MirrorSubr.Apply(m, "remove", (c, ld) => Vop.Remove(ld, nm, cr, ct), m, DirtyKind.Names,
-                consistent: e => e == Errno.ENOENT, name: nm);
+            var err = MirrorSubr.Apply(MirrorOp.OnName("remove", m, nm, Errno.ENOENT),
+                MirrorSubr.NoData((c, ld) => Vop.Remove(ld, nm, cr, ct)));
             MarkIfGone(victim, err);
             return err;
         });
@@ -276,18 +283,20 @@ internal static partial class MirrorVnops
     private static Errno MfsRmdir(Vnode dvp, string nm, Vnode? cdir, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(dvp);
+        if (MirrorSubr.IsMetadata(m, nm))
+            return Errno.ENOENT;
         using var _ = m.Mfs.EnterOp();
         var cm = cdir is not null && ReferenceEquals(cdir.Vfs, dvp.Vfs) ? MirrorSubr.Mn(cdir) : null;
         return WithDirLock(m, () =>
         {
             var victim = Named(m, nm);
-            var err = MirrorSubr.Apply(m, "rmdir", (c, ld) =>
+            var err = MirrorSubr.Apply(MirrorOp.OnName("rmdir", m, nm, Errno.ENOENT), MirrorSubr.NoData((c, ld) =>
             {
                 Vnode? lcdir = null;
                 if (cm is not null)
                     MirrorSubr.Resolve(cm, c, out lcdir);
                 return Vop.Rmdir(ld, nm, lcdir, cr, ct);
-            }, m, DirtyKind.Names, consistent: e => e == Errno.ENOENT, name: nm);
+            }));
             MarkIfGone(victim, err);
             return err;
         });
@@ -300,13 +309,15 @@ internal static partial class MirrorVnops
         var sm = MirrorSubr.Mn(sdvp);
         var tm = MirrorSubr.Mn(tdvp);
         var mi = sm.Mfs;
+        if (MirrorSubr.IsMetadata(tm, tnm))
+            return Errno.EPERM;
         var err = MfsLookup(sdvp, snm, out var moving, LookupFlags.None, null, cr, ct);
         if (err != Errno.OK)
             return err;
         try
         {
             using var _ = mi.EnterOp();
-            lock (mi.RenameLock)
+            using (mi.RenameLock.Enter())
             {
                 sm.DirLock.Enter(RwLockType.Writer);
                 if (!ReferenceEquals(sm, tm))
@@ -314,11 +325,11 @@ internal static partial class MirrorVnops
                 try
                 {
                     var victim = Named(tm, tnm);
-                    err = MirrorSubr.Apply(sm, "rename", (c, lsd) =>
+                    err = MirrorSubr.Apply(MirrorOp.Rename(sm, snm, tm, tnm), MirrorSubr.NoData((c, lsd) =>
                     {
                         var e = MirrorSubr.Resolve(tm, c, out var ltd);
                         return e != Errno.OK ? e : Vop.Rename(lsd, snm, ltd!, tnm, cr, ct);
-                    }, sm, DirtyKind.Names, logged2: tm, name: snm, name2: tnm);
+                    }));
                     if (err == Errno.OK)
                     {
                         var mm = MirrorSubr.Mn(moving!);
@@ -357,32 +368,59 @@ internal static partial class MirrorVnops
 
     private static Errno MfsReaddir(Vnode vp, Uio uio, Cred cr, out bool eof, CallerContext? ct)
     {
+        if (ReferenceEquals(MirrorSubr.Mn(vp), MirrorSubr.Mi(vp).Root))
+            return ReaddirTop(MirrorSubr.Mn(vp), uio, cr, out eof, ct);
         bool e0 = false;
         long moved = 0, cookie = uio.Offset;
-        var err = MirrorSubr.ReadOp(MirrorSubr.Mn(vp), "readdir", (c, lv) =>
+        var err = MirrorSubr.ReadOp(MirrorOp.Query("readdir", MirrorSubr.Mn(vp)), MirrorSubr.NoData((c, lv) =>
         {
             var u = uio.Duplicate();
             var e = Vop.Readdir(lv, u, cr, out e0, ct);
             moved = uio.Resid - u.Resid;
             cookie = u.Offset;
             return e;
-        });
+        }));
         eof = e0;
         uio.Skip(moved);
         uio.Offset = cookie;
         return err;
     }
 
+    /// <summary>readdir of the mirror's top directory: the primary copy's entries without the metadata directory.</summary>
+    private static Errno ReaddirTop(Mnode m, Uio uio, Cred cr, out bool eof, CallerContext? ct)
+    {
+        var buf = new byte[uio.Resid];
+        bool e0 = false;
+        long start = uio.Offset, next = start;
+        int n = 0;
+        var err = MirrorSubr.ReadOp(MirrorOp.Query("readdir", m), MirrorSubr.NoData((c, lv) =>
+        {
+            var u = new Uio(buf, start, UioRw.UIO_READ);
+            var e = Vop.Readdir(lv, u, cr, out e0, ct);
+            n = (int)(buf.Length - u.Resid);
+            next = u.Offset;
+            return e;
+        }));
+        eof = e0;
+        if (err != Errno.OK)
+            return err;
+        foreach (var d in Dirent64.Parse(buf.AsSpan(0, n)))
+            if (d.Name != MirrorMeta.DirName)
+                Dirent64.TryAdd(uio, d.Ino, d.Off, d.Type, d.Name);
+        uio.Offset = next;
+        return Errno.OK;
+    }
+
     private static Errno MfsReadlink(Vnode vp, Uio uio, Cred cr, CallerContext? ct)
     {
         long moved = 0;
-        var err = MirrorSubr.ReadOp(MirrorSubr.Mn(vp), "readlink", (c, lv) =>
+        var err = MirrorSubr.ReadOp(MirrorOp.Query("readlink", MirrorSubr.Mn(vp)), MirrorSubr.NoData((c, lv) =>
         {
             var u = uio.Duplicate();
             var e = Vop.Readlink(lv, u, cr, ct);
             moved = uio.Resid - u.Resid;
             return e;
-        });
+        }));
         uio.Skip(moved);
         return err;
     }

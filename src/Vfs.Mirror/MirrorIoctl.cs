@@ -105,10 +105,10 @@ internal static class MirrorIoctl
         }
     }
 
-    private static MfsCopy? FindCopy(MfsVfs mi, string name) =>
+    private static MirrorMember? FindCopy(MfsVfs mi, string name) =>
         name.Length == 1 && MfsOptions.CopyIndex(char.ToLowerInvariant(name[0])) is int i && i < mi.Copies.Count ? mi.Copies[i] : null;
 
-    private static Errno Offline(MfsVfs mi, MfsCopy c, MfsCopyRequest req)
+    private static Errno Offline(MfsVfs mi, MirrorMember c, MfsCopyRequest req)
     {
         if (c.State == CopyState.Unavailable)
         {
@@ -123,7 +123,7 @@ internal static class MirrorIoctl
         return Errno.OK;
     }
 
-    private static Errno Online(MfsVfs mi, MfsCopy c, MfsCopyRequest req, bool full)
+    private static Errno Online(MfsVfs mi, MirrorMember c, MfsCopyRequest req, bool full)
     {
         if (c.State != CopyState.Unavailable)
         {
@@ -143,7 +143,7 @@ internal static class MirrorIoctl
         return StartResync(mi, c, req, full);
     }
 
-    private static Errno Resync(MfsVfs mi, MfsCopy c, MfsCopyRequest req)
+    private static Errno Resync(MfsVfs mi, MirrorMember c, MfsCopyRequest req)
     {
         if (mi.Options.Mode == MirrorMode.ActivePassive)
         {
@@ -164,7 +164,7 @@ internal static class MirrorIoctl
         return StartResync(mi, c, req, full: true);
     }
 
-    private static Errno StartResync(MfsVfs mi, MfsCopy c, MfsCopyRequest req, bool full)
+    private static Errno StartResync(MfsVfs mi, MirrorMember c, MfsCopyRequest req, bool full)
     {
         if (!req.Wait)
         {

@@ -19,7 +19,7 @@ internal static class MirrorLocate
     public static Errno Locate(Mnode m)
     {
         var mi = m.Mfs;
-        MfsCopy? known = null;
+        MirrorMember? known = null;
         Vnode? lv = null;
         lock (m.Lock)
             foreach (var c in mi.Copies)
@@ -101,7 +101,7 @@ internal static class MirrorLocate
                 var (dir, dpath) = queue.Dequeue();
                 try
                 {
-                    if (MirrorCopy.ReadDir(dir, out var entries) != Errno.OK)
+                    if (MirrorDataCopy.ReadDir(dir, out var entries) != Errno.OK)
                         continue;
                     foreach (var d in entries)
                     {
@@ -143,7 +143,7 @@ internal static class MirrorLocate
         name = "";
         var va = new Vattr(AttrMask.AT_NODEID);
         var err = Vop.Getattr(vp, va, AttrFlags.None, Cr);
-        if (err != Errno.OK || (err = MirrorCopy.ReadDir(dir, out var entries)) != Errno.OK)
+        if (err != Errno.OK || (err = MirrorDataCopy.ReadDir(dir, out var entries)) != Errno.OK)
             return err;
         foreach (var d in entries.Where(d => d.Ino == va.NodeId))
         {

@@ -13,10 +13,25 @@
 // simulated run replays them), so two writers that cross -- one holding a, wanting b; the other holding
 // b, wanting a -- cannot deadlock and do not livelock in step. Every lower file system must honour
 // CC_DONTBLOCK in VOP_RWLOCK (the generic fs_rwlock does).
+//
+// LOCK ORDER of the mirror (outermost first; each a ranked lock the witness checks, Core/Witness):
+//     the mirror vnode's rwlock   VOP_RWLOCK of the mnode (the mfs VfsDef is Stacked: LockRank.UpperRwlock)
+//     Quiesce                     MfsVfs: shared by every updating operation, exclusive while a copy rejoins
+//     RenameLock                  MfsVfs: serialises renames, the only holders of two DirLocks
+//     DirLock                     Mnode: a directory's names across the copies; two only under RenameLock
+//     the copies' rwlocks         LockAll below: the first waited for, the others only tried
+//     then whatever each copy's file system takes inside its own VOP (its rename lock, inodes, ...)
+// An mnode's own Lock and the mnode hash's are plain monitors, below all of these: nothing ranked is
+// taken under them.
 namespace UnixVfs.Mirror;
 
 internal static class MirrorLock
 {
+    /// <summary>The lock classes of the order above.</summary>
+    public static readonly LockClass QuiesceClass = new("mfs quiesce", LockRank.Quiesce);
+    public static readonly LockClass RenameClass = new("mfs rename", LockRank.MirrorRename);
+    public static readonly LockClass DirClass = new("mfs dirlock", LockRank.MirrorDir, DupRule.Serialized, serializer: RenameClass);
+
     private const int MaxBackoffMicros = 20_000;
 
     /// <summary>

@@ -108,7 +108,7 @@ internal sealed class MirrorMerge
     /// Subdirectories present on both sides are not entered (their own log entries cover them).
     /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole.
     /// </summary>
-    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole)
+    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole, bool top)
     {
         try
         {
@@ -118,7 +118,7 @@ internal sealed class MirrorMerge
                 names = changed.OrderBy(n => n, StringComparer.Ordinal).ToArray();
             else
             {
-                if ((err = MirrorCopy.ReadDir(dirs[0], out var a)) != Errno.OK || (err = MirrorCopy.ReadDir(dirs[1], out var b)) != Errno.OK)
+                if ((err = MirrorDataCopy.ReadDir(dirs[0], out var a, top)) != Errno.OK || (err = MirrorDataCopy.ReadDir(dirs[1], out var b, top)) != Errno.OK)
                     return err;
                 names = new SortedSet<string>(a.Select(d => d.Name).Concat(b.Select(d => d.Name)), StringComparer.Ordinal);
             }
@@ -136,7 +136,7 @@ internal sealed class MirrorMerge
                         if (vps[1] is not null)
                         {
                             _replaced?.Invoke(1, vps[1]!);
-                            if ((err = MirrorCopy.RemoveEntry(dirs[1], name, Report.Stats)) != Errno.OK)
+                            if ((err = MirrorDataCopy.RemoveEntry(dirs[1], name, Report.Stats)) != Errno.OK)
                                 return err;
                         }
                     }
@@ -173,7 +173,7 @@ internal sealed class MirrorMerge
     /// </summary>
     private void FindTargetLink(Vnode[] dirs, string name, Vattr va, IReadOnlyCollection<string>? changed)
     {
-        if (_links[1].TryGet(va, out _) || MirrorCopy.ReadDir(dirs[0], out var entries) != Errno.OK)
+        if (_links[1].TryGet(va, out _) || MirrorDataCopy.ReadDir(dirs[0], out var entries) != Errno.OK)
             return;
         foreach (var d in entries)
         {
@@ -199,7 +199,7 @@ internal sealed class MirrorMerge
         {
             var listings = new List<Dirent>[dirs.Length];
             for (int i = 0; i < dirs.Length; i++)
-                if ((err = MirrorCopy.ReadDir(dirs[i], out listings[i])) != Errno.OK)
+                if ((err = MirrorDataCopy.ReadDir(dirs[i], out listings[i], top: path == "/")) != Errno.OK)
                     return err;
             var names = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var l in listings)
@@ -317,7 +317,7 @@ internal sealed class MirrorMerge
                     if (vps[t] is not null)
                     {
                         _replaced?.Invoke(t, vps[t]!);
-                        if ((err = MirrorCopy.RemoveEntry(dirs[t], name, Report.Stats)) != Errno.OK)
+                        if ((err = MirrorDataCopy.RemoveEntry(dirs[t], name, Report.Stats)) != Errno.OK)
                             return (err, null);
                     }
                     continue;
@@ -401,7 +401,7 @@ internal sealed class MirrorMerge
         if (vp is null || va is null || va.Type != wa.Type || va.Nlink != wa.Nlink)
             return true;
         if (wa.Type == VType.VLNK)
-            return MirrorCopy.ReadLink(wv, out var a) != Errno.OK || MirrorCopy.ReadLink(vp, out var b) != Errno.OK || a != b;
+            return MirrorDataCopy.ReadLink(wv, out var a) != Errno.OK || MirrorDataCopy.ReadLink(vp, out var b) != Errno.OK || a != b;
         return va.Mtime != wa.Mtime || va.Size != wa.Size || va.Mode != wa.Mode || va.Uid != wa.Uid || va.Gid != wa.Gid || va.Rdev != wa.Rdev;
     }
 
@@ -411,20 +411,20 @@ internal sealed class MirrorMerge
         var fa = vas[from]!;
         if (vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1 && fa.Nlink == 1)
         {
-            var err = MirrorCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
+            var err = MirrorDataCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
             if (err != Errno.OK)
                 return err;
             Report.Stats.Files++;
-            return MirrorCopy.CopyAttrs(fa, vps[to]!, size: true);
+            return MirrorDataCopy.CopyAttrs(fa, vps[to]!, size: true);
         }
         if (vps[to] is not null)
         {
             _replaced?.Invoke(to, vps[to]!);
-            var err = MirrorCopy.RemoveEntry(dirs[to], name, Report.Stats);
+            var err = MirrorDataCopy.RemoveEntry(dirs[to], name, Report.Stats);
             if (err != Errno.OK)
                 return err;
         }
-        return MirrorCopy.CopyEntry(dirs[from], name, vps[from]!, dirs[to], Report.Stats, _links[to]);
+        return MirrorDataCopy.CopyEntry(dirs[from], name, vps[from]!, dirs[to], Report.Stats, _links[to]);
     }
 
     private Errno CopyFromTo(Vnode[] dirs, string name, int from, int to)
@@ -432,7 +432,7 @@ internal sealed class MirrorMerge
         var err = Vop.Lookup(dirs[from], name, out var sv, LookupFlags.None, null, Cr);
         if (err != Errno.OK)
             return err;
-        err = MirrorCopy.CopyEntry(dirs[from], name, sv!, dirs[to], Report.Stats, _links[to]);
+        err = MirrorDataCopy.CopyEntry(dirs[from], name, sv!, dirs[to], Report.Stats, _links[to]);
         sv!.Rele();
         return err;
     }
@@ -451,7 +451,7 @@ internal sealed class MirrorMerge
         int w = Newest(vas);
         for (int i = 0; i < dirs.Length; i++)
         {
-            var err = MirrorCopy.CopyAttrs(vas[w]!, dirs[i], size: false);
+            var err = MirrorDataCopy.CopyAttrs(vas[w]!, dirs[i], size: false);
             if (err != Errno.OK)
                 return err;
         }
@@ -466,7 +466,7 @@ internal sealed class MirrorMerge
         if (err != Errno.OK)
             return err;
         foreach (int t in targets)
-            if ((err = MirrorCopy.CopyAttrs(va, dirs[t], size: false)) != Errno.OK)
+            if ((err = MirrorDataCopy.CopyAttrs(va, dirs[t], size: false)) != Errno.OK)
                 return err;
         return Errno.OK;
     }

@@ -19,24 +19,21 @@ internal static class MirrorMetrics
     private static readonly Counter<long> Bytes = Meter.CreateCounter<long>("mfs.copy.bytes", "By", "bytes read from or written to a copy");
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("mfs.copy.duration", "us", "time per operation on a copy");
 
-    public static void Record(MfsVfs mi, MfsCopy c, string op, Errno err, long start)
+    /// <summary>One call of an op on copy <paramref name="c"/> (MirrorMember.Count is the only caller).</summary>
+    public static void Record(MirrorMember c, string op, Errno err, long bytes, double micros)
     {
         if (!Calls.Enabled)
             return;
-        var tags = Tags(mi, c, op);
+        var tags = Tags(c.Mirror, c, op);
         Calls.Add(1, tags);
         if (err != Errno.OK)
             Errors.Add(1, tags);
-        Duration.Record(mi.Vfs.Kernel.Clock.GetElapsedTime(start).TotalMicroseconds, tags);
+        if (bytes > 0)
+            Bytes.Add(bytes, tags);
+        Duration.Record(micros, tags);
     }
 
-    public static void RecordBytes(MfsVfs mi, MfsCopy c, string op, long bytes)
-    {
-        if (Bytes.Enabled && bytes > 0)
-            Bytes.Add(bytes, Tags(mi, c, op));
-    }
-
-    private static TagList Tags(MfsVfs mi, MfsCopy c, string op) => new()
+    private static TagList Tags(MfsVfs mi, MirrorMember c, string op) => new()
     {
         { "host", mi.Vfs.Kernel.Hostname },
         { "mirror", mi.Vfs.MntPt },

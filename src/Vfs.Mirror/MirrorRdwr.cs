@@ -17,8 +17,8 @@ internal static partial class MirrorVnops
     private static Errno MfsRead(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
-        long moved = 0;
-        var err = MirrorSubr.ReadOp(m, "read", (c, lv) =>
+        long done = 0;
+        var err = MirrorSubr.ReadOp(MirrorOp.Read(m), (MirrorMember c, Vnode lv, out long moved) =>
         {
             var u = uio.Duplicate();
             c.BeginRead();
@@ -29,11 +29,11 @@ internal static partial class MirrorVnops
                 Vop.Rwunlock(lv, RwLockType.Reader, ct);
             }
             moved = uio.Resid - u.Resid;
-            c.EndRead(moved);
-            MirrorMetrics.RecordBytes(m.Mfs, c, "read", moved);
+            done = moved;
+            c.EndRead();
             return e;
-        }, data: true);
-        uio.Skip(moved);
+        });
+        uio.Skip(done);
         return err;
     }
 
@@ -53,7 +53,7 @@ internal static partial class MirrorVnops
             if ((ioflag & FileFlags.FAPPEND) != 0)
             {
                 var va = new Vattr(AttrMask.AT_SIZE);
-                var gerr = MirrorSubr.ReadOp(m, "getattr", (c, lv) => Vop.Getattr(lv, va, AttrFlags.None, cr, ct));
+                var gerr = MirrorSubr.ReadOp(MirrorOp.Query("getattr", m), MirrorSubr.NoData((c, lv) => Vop.Getattr(lv, va, AttrFlags.None, cr, ct)));
                 if (gerr != Errno.OK)
                     return gerr;
                 offset = va.Size;
@@ -62,16 +62,14 @@ internal static partial class MirrorVnops
             var moved = new long[mi.Copies.Count];
             var asked = mi.UpdateCopies();
             var flags = ioflag & ~FileFlags.FAPPEND;
-            var err = MirrorSubr.Apply(m, "write", (c, lv) =>
+            var err = MirrorSubr.Apply(MirrorOp.Write(m, offset, resid), (MirrorMember c, Vnode lv, out long written) =>
             {
                 var u = uio.Duplicate();
                 u.Offset = offset;
                 var e = Vop.Write(lv, u, flags, cr, ct);
-                moved[c.Index] = resid - u.Resid;
-                c.CountWrite(moved[c.Index]);
-                MirrorMetrics.RecordBytes(mi, c, "write", moved[c.Index]);
+                written = moved[c.Index] = resid - u.Resid;
                 return e == Errno.OK && u.Resid != 0 ? Errno.EIO : e;
-            }, m, DirtyKind.Data, offset, resid, parallel: true);
+            });
             // On failure, report what every copy asked holds: a short count, or none.
             long done = err == Errno.OK ? resid : asked.Select(c => moved[c.Index]).DefaultIfEmpty(0).Min();
             uio.Offset = offset;

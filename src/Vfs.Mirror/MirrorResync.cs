@@ -33,7 +33,7 @@ internal static class MirrorResync
     private const int Batch = 256;
 
     /// <summary>Runs the resync of <paramref name="c"/> to completion (the copy must be Resyncing). Returns OK or the first error.</summary>
-    public static Errno Run(MfsVfs mi, MfsCopy c, bool forceFull, out ResyncReport? report)
+    public static Errno Run(MfsVfs mi, MirrorMember c, bool forceFull, out ResyncReport? report)
     {
         report = null;
         long t0 = mi.Vfs.Kernel.Clock.GetTimestamp();
@@ -93,12 +93,13 @@ internal static class MirrorResync
             // Still behind: out of use again, its log intact (what was taken and not replayed makes the next resync a full one).
             mi.MarkUnavailable(c, $"resync failed: {err} ({err.Message()})");
             c.Log.MarkOverflowed();
+            mi.IntentLog.Overflow(c);
         }
         return err;
     }
 
     /// <summary>Replays a batch of log entries: names first (shallowest directories first), then data and attributes.</summary>
-    private static Errno Replay(MfsVfs mi, MfsCopy c, List<DirtyEntry> batch, CopyStats stats, HashSet<Mnode> copiedWhole, HardLinks links)
+    private static Errno Replay(MfsVfs mi, MirrorMember c, List<DirtyEntry> batch, CopyStats stats, HashSet<Mnode> copiedWhole, HardLinks links)
     {
         var err = Errno.OK;
         try
@@ -129,7 +130,7 @@ internal static class MirrorResync
     /// under an unchanged name, remember its vnode there, so a name linked to it while the copy was away becomes a
     /// link to that vnode again rather than a second file.
     /// </summary>
-    private static void PrimeLinks(MfsVfs mi, MfsCopy c, List<DirtyEntry> batch, HardLinks links)
+    private static void PrimeLinks(MfsVfs mi, MirrorMember c, List<DirtyEntry> batch, HardLinks links)
     {
         var src = Source(mi, c);
         if (src is null)
@@ -158,7 +159,7 @@ internal static class MirrorResync
                     continue;
                 if (Vop.Lookup(sdir!, name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
                     continue;
-                bool same = ReferenceEquals(named, sv);
+                bool same = Vop.Cmp(named!, sv!);
                 named!.Rele();
                 if (!same || Vop.Lookup(tdir!, name, out var tv, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
                     continue;
@@ -178,10 +179,10 @@ internal static class MirrorResync
     }
 
     /// <summary>An available copy to copy from.</summary>
-    private static MfsCopy? Source(MfsVfs mi, MfsCopy c) => mi.Copies.FirstOrDefault(x => x.State == CopyState.Available && !ReferenceEquals(x, c));
+    private static MirrorMember? Source(MfsVfs mi, MirrorMember c) => mi.Copies.FirstOrDefault(x => x.State == CopyState.Available && !ReferenceEquals(x, c));
 
     /// <summary>Makes directory <paramref name="dm"/>'s entries in copy <paramref name="c"/> the same as in an available copy.</summary>
-    private static Errno SyncNames(MfsVfs mi, MfsCopy c, Mnode dm, IReadOnlyCollection<string>? names, CopyStats stats,
+    private static Errno SyncNames(MfsVfs mi, MirrorMember c, Mnode dm, IReadOnlyCollection<string>? names, CopyStats stats,
         HashSet<Mnode> copiedWhole, HardLinks links)
     {
         var src = Source(mi, c);
@@ -204,7 +205,7 @@ internal static class MirrorResync
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
                     copiedWhole.Add(child);
-            });
+            }, top: ReferenceEquals(dm, mi.Root));
             stats.Add(merge.Report.Stats);
             return err;
         }
@@ -219,7 +220,7 @@ internal static class MirrorResync
     /// no longer under the name its mnode knows, yet not removed (another hard link), goes to <paramref name="lost"/>
     /// as its directory, to be compared whole.
     /// </summary>
-    private static Errno SyncFile(MfsVfs mi, MfsCopy c, DirtyEntry e, CopyStats stats, List<Mnode> lost)
+    private static Errno SyncFile(MfsVfs mi, MirrorMember c, DirtyEntry e, CopyStats stats, List<Mnode> lost)
     {
         var src = Source(mi, c);
         if (src is null)
@@ -249,16 +250,16 @@ internal static class MirrorResync
             if (va.Type == VType.VREG && (e.Kind & DirtyKind.Data) != 0)
             {
                 if (e.Ranges.Whole)
-                    err = MirrorCopy.CopyData(sv!, tv!, 0, va.Size, stats, locked: true);
+                    err = MirrorDataCopy.CopyData(sv!, tv!, 0, va.Size, stats, locked: true);
                 else
                     foreach (var (s, end) in e.Ranges.Ranges)
-                        if (s < va.Size && (err = MirrorCopy.CopyData(sv!, tv!, s, Math.Min(end, va.Size), stats, locked: true)) != Errno.OK)
+                        if (s < va.Size && (err = MirrorDataCopy.CopyData(sv!, tv!, s, Math.Min(end, va.Size), stats, locked: true)) != Errno.OK)
                             break;
                 if (err != Errno.OK)
                     return err;
             }
             stats.Files++;
-            return MirrorCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG);
+            return MirrorDataCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG);
         }
         finally
         {
@@ -270,7 +271,7 @@ internal static class MirrorResync
     /// True when the source copy still holds m's file under m's name: otherwise the file was removed or replaced
     /// while the copy was away, and copying its logged ranges to whatever now has that name would be wrong.
     /// </summary>
-    private static bool StillNamed(Mnode m, MfsCopy src)
+    private static bool StillNamed(Mnode m, MirrorMember src)
     {
         if ((m.State & MnodeState.Removed) != 0)
             return false;
@@ -280,13 +281,13 @@ internal static class MirrorResync
             return false;
         if (Vop.Lookup(pdir!, m.Name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
             return false;
-        bool same = ReferenceEquals(named, sv);
+        bool same = Vop.Cmp(named!, sv!);
         named!.Rele();
         return same;
     }
 
     /// <summary>The whole copy, one way from an available copy (the log overflowed).</summary>
-    private static Errno FullResync(MfsVfs mi, MfsCopy c, CopyStats stats)
+    private static Errno FullResync(MfsVfs mi, MirrorMember c, CopyStats stats)
     {
         var src = Source(mi, c);
         if (src is null)

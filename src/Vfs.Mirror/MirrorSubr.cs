@@ -3,9 +3,10 @@
 // stands for, done properly).
 //
 // THE ERROR POLICY. OR-ing two errnos yields a number that means neither. Instead:
-//   1. Every copy that takes updates gets the operation. A copy that answers with a failure of the
-//      copy itself (EIO, a timeout, a lost connection, a full or read-only disk: IsCopyFailure) is
-//      tried again, up to retries= times (patent B.7 case b).
+//   1. Every copy that takes updates gets the operation (a MirrorOp: MirrorOp.cs). A copy that answers
+//      with a failure of the copy itself (EIO, a timeout, a lost connection, a full or read-only disk:
+//      IsCopyFailure) is tried again, up to retries= times (patent B.7 case b), unless the failure is one
+//      that asking again cannot cure (a full or read-only disk: IsPermanentCopyFailure).
 //   2. If every copy gives the same answer, that is the answer -- OK, or the errno (ENOENT, EEXIST,
 //      EACCES, ...) every copy agrees on. Nothing is hidden and nothing diverged.
 //   3. If some copies succeed and others still fail, the copies disagree. The ones that failed are
@@ -13,12 +14,14 @@
 //      the event log and the counters show it), the operation is recorded in their dirty logs, and the
 //      caller gets the answer of the copies that succeeded: its update is on every available copy, so
 //      nothing it was told succeeded can be lost, and the failed copy is caught up when it returns.
-//      Two disagreements leave the copies consistent and take nothing down: ENOENT from a remove or
-//      rmdir (the name is gone either way), EEXIST from a mkdir (the directory is there either way).
+//      Two disagreements leave the copies consistent and take nothing down (MirrorOp.Consistent): ENOENT
+//      from a remove or rmdir (the name is gone either way), EEXIST from a mkdir (it is there either way).
 //      With errors=return the caller also gets the failed copy's errno (the update is still on every
 //      available copy and logged for the failed one), for applications that must hear of every failure.
 //   4. If no copy succeeds, the primary copy's errno is returned.
-//   5. A copy that is unavailable is not asked; the update goes to its dirty log instead.
+//   5. A copy that is unavailable is not asked; the update goes to its dirty log instead -- before the other
+//      copies get it, so that the record is on disk first (MirrorIntentLog.cs). An update refused everywhere
+//      leaves a record behind all the same, which costs its resync one comparison.
 namespace UnixVfs.Mirror;
 
 internal static class MirrorSubr
@@ -29,18 +32,27 @@ internal static class MirrorSubr
         or Errno.ENETUNREACH or Errno.ENETDOWN or Errno.ENOTCONN or Errno.ENOSPC or Errno.EDQUOT or Errno.EROFS
         or Errno.ESTALE or Errno.EFBIG;
 
-    /// <summary>Errors worth retrying: the copy may answer next time.</summary>
-    private static bool IsTransient(Errno e) => IsCopyFailure(e) && e is not (Errno.ENOSPC or Errno.EDQUOT or Errno.EROFS or Errno.EFBIG);
+    /// <summary>
+    /// Copy failures that asking again, or asking another copy, cannot cure: the copy is full, over quota or read-only,
+    /// or the file would be too big. The same request would fail the same way, so it is not retried and does not fail over.
+    /// </summary>
+    public static bool IsPermanentCopyFailure(Errno e) => e is Errno.ENOSPC or Errno.EDQUOT or Errno.EROFS or Errno.EFBIG;
+
+    /// <summary>Copy failures worth retrying, and failing over from: the copy (or another one) may answer next time.</summary>
+    public static bool IsTransientCopyFailure(Errno e) => IsCopyFailure(e) && !IsPermanentCopyFailure(e);
 
     public static MfsVfs Mi(Vnode vp) => ((Mnode)vp.Data!).Mfs;
 
     public static Mnode Mn(Vnode vp) => (Mnode)vp.Data!;
 
+    /// <summary>True for the mirror's own metadata directory (.mfs at the top: MirrorMeta.cs), which the mirror hides.</summary>
+    public static bool IsMetadata(Mnode dir, string nm) => nm == MirrorMeta.DirName && ReferenceEquals(dir, dir.Mfs.Root);
+
     /// <summary>
     /// The vnode of <paramref name="m"/> in copy <paramref name="c"/> (not held; valid while m is), looking its names
     /// up again if the mnode does not know it yet. Returns OK, ENOENT (the file is not in that copy), or a lookup error.
     /// </summary>
-    public static Errno Resolve(Mnode m, MfsCopy c, out Vnode? vp)
+    public static Errno Resolve(Mnode m, MirrorMember c, out Vnode? vp)
     {
         lock (m.Lock)
             vp = m.Copies[c.Index];
@@ -76,30 +88,28 @@ internal static class MirrorSubr
     }
 
     /// <summary>
-    /// Runs a read-only <paramref name="op"/> on one copy: the read copy for data (<paramref name="data"/>), the
-    /// primary copy otherwise. A copy that keeps failing (after the retries) is taken out of use and the next
-    /// available copy is asked, so a read fails only when no copy can answer it (patent B.7: "the mirror file
-    /// system switches the file operations to the Y copy").
+    /// Runs the read-only <paramref name="op"/> (To: Primary or ReadCopy) on one copy. A copy that keeps failing
+    /// (after the retries) is taken out of use and the next available copy is asked, so a read fails only when no
+    /// copy can answer it (patent B.7: "the mirror file system switches the file operations to the Y copy").
     /// </summary>
-    public static Errno ReadOp(Mnode m, string what, Func<MfsCopy, Vnode, Errno> op, bool data = false)
+    public static Errno ReadOp(in MirrorOp op, CopyFn fn)
     {
-        var mi = m.Mfs;
-        var tried = new List<MfsCopy>(2);
+        var mi = op.Node.Mfs;
+        var tried = new List<MirrorMember>(2);
         Errno err = Errno.EIO;
         while (true)
         {
-            var c = data ? mi.ReadCopy() : mi.PrimaryCopy();
+            var c = op.To == OpTarget.ReadCopy ? mi.ReadCopy() : mi.PrimaryCopy();
             if (tried.Contains(c) || !c.ServesReads)
                 c = mi.Copies.FirstOrDefault(x => x.ServesReads && !tried.Contains(x))!;
             if (c is null)
                 return err;
             tried.Add(c);
-            var r = RunOnCopy(m, c, op, what);
-            err = r.Err;
-            if (!IsCopyFailure(err) || err is Errno.EROFS or Errno.ENOSPC or Errno.EDQUOT or Errno.EFBIG)
+            err = RunOnCopy(op, c, fn).Err;
+            if (!IsTransientCopyFailure(err))
                 return err;
             c.CountFailure();
-            if (!mi.MarkUnavailable(c, $"{err} on {what} {m.PathFromRoot}"))
+            if (!mi.MarkUnavailable(c, $"{err} on {op.Name} {op.Node.PathFromRoot}"))
                 return err;
         }
     }
@@ -111,100 +121,109 @@ internal static class MirrorSubr
     private const double ParallelMicros = 40;
 
     /// <summary>The outcome of an operation on each copy.</summary>
-    public readonly record struct CopyResult(MfsCopy Copy, Errno Err);
+    public readonly record struct CopyResult(MirrorMember Copy, Errno Err);
 
     /// <summary>
-    /// Runs <paramref name="op"/> on the vnode of <paramref name="m"/> in every copy that takes updates, with the
-    /// retries, logging and failover of the error policy (file comment), and returns the combined answer.
-    /// <paramref name="dirty"/> is what a copy that misses the update must catch up on, for <paramref name="logged"/>.
-    /// With <paramref name="parallel"/>, the copies are asked at the same time.
+    /// An operation on one copy: <paramref name="lv"/> is the op's mnode in copy <paramref name="c"/>. It sets
+    /// <paramref name="moved"/> to the bytes of file data it read or wrote (0 for any other op), for the copy's counters.
     /// </summary>
-    public static Errno Apply(Mnode m, string what, Func<MfsCopy, Vnode, Errno> op, Mnode logged, DirtyKind dirty,
-        long offset = 0, long length = 0, bool parallel = false, Func<Errno, bool>? consistent = null, Mnode? logged2 = null,
-        string? name = null, string? name2 = null)
+    public delegate Errno CopyFn(MirrorMember c, Vnode lv, out long moved);
+
+    /// <summary>An op that moves no file data: <c>(c, lv) => Vop.Open(...)</c>.</summary>
+    public static CopyFn NoData(Func<MirrorMember, Vnode, Errno> fn) => (MirrorMember c, Vnode lv, out long moved) =>
     {
-        var mi = m.Mfs;
+        moved = 0;
+        return fn(c, lv);
+    };
+
+    /// <summary>
+    /// Runs <paramref name="op"/> (To: Updates) on its mnode in every copy that takes updates, with the retries,
+    /// logging and failover of the error policy (file comment), and returns the combined answer. Copies that miss
+    /// the update get op.Dirties in their dirty logs; op.Parallel ones ask the copies at the same time.
+    /// </summary>
+    public static Errno Apply(in MirrorOp op, CopyFn fn)
+    {
+        var mi = op.Node.Mfs;
         var targets = mi.UpdateCopies();
         var results = new CopyResult[targets.Length];
-        if (parallel && targets.Length > 1 && targets.Skip(1).Any(c => c.UpdateMicros >= ParallelMicros))
-        {
-            var others = new Action[targets.Length - 1];
-            for (int i = 1; i < targets.Length; i++)
-            {
-                int j = i;
-                others[i - 1] = () => results[j] = RunOnCopy(m, targets[j], op, what);
-            }
-            mi.Workers.RunAll(() => results[0] = RunOnCopy(m, targets[0], op, what), others);
-        }
+        LogMissed(mi, targets, op); // write-ahead: the copies away have the record before any copy has the update
+        if (op.Parallel && targets.Length > 1 && SlowCopies(targets))
+            RunAtOnce(op, fn, targets, results);
         else
         {
             for (int i = 0; i < targets.Length; i++)
-                results[i] = RunOnCopy(m, targets[i], op, what);
+                results[i] = RunOnCopy(op, targets[i], fn);
         }
-        var log = new LogTarget(logged, logged2, dirty, offset, length, name, name2);
-        if (results.Any(r => r.Err == Errno.OK) || (dirty & DirtyKind.Data) != 0)
-            LogMissed(mi, targets, log); // an update refused everywhere changed nothing, and there is nothing to catch up on
-        var err = Combine(mi, what, m, results, log, consistent);
-        if (mi.Options.Mode == MirrorMode.ActivePassive && IsCopyFailure(err) && err is not (Errno.ENOSPC or Errno.EDQUOT or Errno.EROFS or Errno.EFBIG))
+        var err = Combine(mi, op, results);
+        if (mi.Options.Mode == MirrorMode.ActivePassive && IsTransientCopyFailure(err))
         {
             // Fig. 10: the active copy stopped answering; carry on against the passive one.
             var active = targets[0];
             active.CountFailure();
-            if (mi.MarkUnavailable(active, $"{err} on {what} {m.PathFromRoot}"))
-                return Apply(m, what, op, logged, dirty, offset, length, parallel, consistent, logged2, name, name2);
+            if (mi.MarkUnavailable(active, $"{err} on {op.Name} {op.Node.PathFromRoot}"))
+                return Apply(op, fn);
         }
         return err;
     }
 
-    private static CopyResult RunOnCopy(Mnode m, MfsCopy c, Func<MfsCopy, Vnode, Errno> op, string what)
+    /// <summary>True when a copy after the first is slow enough for a worker thread to pay (ParallelMicros).</summary>
+    private static bool SlowCopies(MirrorMember[] targets)
     {
-        var err = Resolve(m, c, out var vp);
+        for (int i = 1; i < targets.Length; i++)
+            if (targets[i].UpdateMicros >= ParallelMicros)
+                return true;
+        return false;
+    }
+
+    /// <summary>Runs the op on the first copy here and on the others on the mirror's copy workers, all at once.</summary>
+    private static void RunAtOnce(MirrorOp op, CopyFn fn, MirrorMember[] targets, CopyResult[] results)
+    {
+        var others = new Action[targets.Length - 1];
+        for (int i = 1; i < targets.Length; i++)
+        {
+            int j = i;
+            others[i - 1] = () => results[j] = RunOnCopy(op, targets[j], fn);
+        }
+        op.Node.Mfs.Workers.RunAll(() => results[0] = RunOnCopy(op, targets[0], fn), others);
+    }
+
+    private static CopyResult RunOnCopy(in MirrorOp op, MirrorMember c, CopyFn fn)
+    {
+        var err = Resolve(op.Node, c, out var vp);
         if (err == Errno.OK)
         {
-            err = Timed(m, c, op, vp!, what);
-            for (int attempt = 0; attempt < m.Mfs.Options.Retries && IsTransient(err); attempt++)
+            err = Counted(op, c, fn, vp!);
+            for (int attempt = 0; attempt < op.Node.Mfs.Options.Retries && IsTransientCopyFailure(err); attempt++)
             {
                 c.CountFailure();
-                err = Timed(m, c, op, vp!, what);
+                err = Counted(op, c, fn, vp!);
             }
         }
         return new CopyResult(c, err);
     }
 
-    private static Errno Timed(Mnode m, MfsCopy c, Func<MfsCopy, Vnode, Errno> op, Vnode vp, string what)
+    /// <summary>One call of the op on one copy, counted once (MirrorMember.Count: the copy's counters and the metrics).</summary>
+    private static Errno Counted(in MirrorOp op, MirrorMember c, CopyFn fn, Vnode vp)
     {
-        var clock = m.Mfs.Vfs.Kernel.Clock;
+        var clock = op.Node.Mfs.Clock;
         long t0 = clock.GetTimestamp();
-        var err = op(c, vp);
-        if (what is "write" or "fsync")
-            c.SampleUpdate(clock.GetElapsedTime(t0).TotalMicroseconds);
-        MirrorMetrics.Record(m.Mfs, c, what, err, t0);
+        var err = fn(c, vp, out long moved);
+        c.Count(op, err, moved, clock.GetElapsedTime(t0).TotalMicroseconds);
         return err;
     }
 
-    /// <summary>What a copy that misses an update must log: which mnodes, what kind of change, which bytes or names.</summary>
-    public readonly record struct LogTarget(Mnode Logged, Mnode? Logged2, DirtyKind Kind, long Offset, long Length, string? Name, string? Name2)
-    {
-        public void Record(MfsCopy c, DirtyKind kind)
-        {
-            c.Log.Record(Logged, kind, Offset, Length, Name);
-            if (Logged2 is not null)
-                c.Log.Record(Logged2, kind, Offset, Length, Name2);
-        }
-    }
-
     /// <summary>Records the update in the log of every copy that was not asked (unavailable, or passive).</summary>
-    private static void LogMissed(MfsVfs mi, MfsCopy[] asked, LogTarget log)
+    private static void LogMissed(MfsVfs mi, MirrorMember[] asked, in MirrorOp op)
     {
-        if (log.Kind == DirtyKind.None || mi.Options.Mode == MirrorMode.ActivePassive)
+        if (op.Dirties == DirtyKind.None || mi.Options.Mode == MirrorMode.ActivePassive)
             return;
         foreach (var c in mi.Copies)
             if (Array.IndexOf(asked, c) < 0)
-                log.Record(c, log.Kind);
+                op.RecordMissed(c, op.Dirties);
     }
 
     /// <summary>Rules 2-4 of the error policy.</summary>
-    public static Errno Combine(MfsVfs mi, string what, Mnode m, CopyResult[] results, LogTarget log, Func<Errno, bool>? consistent)
+    public static Errno Combine(MfsVfs mi, in MirrorOp op, CopyResult[] results)
     {
         if (results.Length == 0)
             return Errno.EIO;
@@ -219,22 +238,23 @@ internal static class MirrorSubr
                     return r.Err;
             return first;
         }
+        var m = op.Node;
         var failed = Errno.OK;
         foreach (var r in results)
         {
-            if (r.Err == Errno.OK || (consistent?.Invoke(r.Err) ?? false))
+            if (r.Err == Errno.OK || (op.Consistent != Errno.OK && r.Err == op.Consistent))
                 continue;
             if (r.Err == Errno.ENOENT && (m.State & MnodeState.Removed) != 0)
                 continue; // an open file unlinked through the mirror, never known in this copy: it is gone there anyway
             if (r.Copy.State == CopyState.Resyncing && r.Err == Errno.ENOENT)
             {
                 // The copy is still catching up and does not have this file yet: the resync will bring it.
-                log.Record(r.Copy, log.Kind | DirtyKind.Names);
+                op.RecordMissed(r.Copy, op.Dirties | DirtyKind.Names);
                 continue;
             }
             r.Copy.CountFailure();
-            if (mi.MarkUnavailable(r.Copy, $"{r.Err} on {what} {m.PathFromRoot}"))
-                log.Record(r.Copy, log.Kind == DirtyKind.None ? DirtyKind.Attr : log.Kind);
+            if (mi.MarkUnavailable(r.Copy, $"{r.Err} on {op.Name} {m.PathFromRoot}"))
+                op.RecordMissed(r.Copy, op.Dirties == DirtyKind.None ? DirtyKind.Attr : op.Dirties);
             if (mi.Options.ReturnCopyErrors)
                 failed = r.Err;
         }

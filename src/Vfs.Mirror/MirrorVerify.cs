@@ -44,7 +44,7 @@ internal static class MirrorVerify
             present[i] = new HashSet<string>();
             if (dirs[i] is null)
                 continue;
-            var err = MirrorCopy.ReadDir(dirs[i]!, out var entries);
+            var err = MirrorDataCopy.ReadDir(dirs[i]!, out var entries, top: path == "/");
             if (err != Errno.OK)
             {
                 report.Differences.Add(new(path, $"{names[i]}: cannot read directory: {err}"));
@@ -143,7 +143,7 @@ internal static class MirrorVerify
         string? first = null;
         for (int i = 0; i < vps.Length; i++)
         {
-            if (vps[i] is null || MirrorCopy.ReadLink(vps[i]!, out var t) != Errno.OK)
+            if (vps[i] is null || MirrorDataCopy.ReadLink(vps[i]!, out var t) != Errno.OK)
                 continue;
             if (first is null)
                 first = t;

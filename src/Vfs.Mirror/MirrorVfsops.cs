@@ -44,7 +44,7 @@ public static class MirrorVfsops
         new(VfsopName.Statvfs, (VfsStatvfsFn)MfsStatvfs),
         new(VfsopName.Sync, (VfsSyncFn)MfsSync),
         new(VfsopName.Vget, (VfsVgetFn)MfsVget),
-    ]));
+    ])) { Stacked = true };
 
     private static Errno MfsMount(Vfs vfsp, Vnode mvp, MountArgs uap, Cred cr)
     {
@@ -106,8 +106,10 @@ public static class MirrorVfsops
             }
             if ((err = CheckDistinct(paths, roots!, out reason)) != Errno.OK)
                 return err;
+            if ((err = MirrorGenerations.Establish(vfsp.Kernel, paths, roots!, options!.Force, out var generations, out reason)) != Errno.OK)
+                return err;
 
-            if (!options!.NoMerge)
+            if (!options!.NoMerge && !generations!.AnyBehind)
             {
                 var merge = new MirrorMerge(paths.Select((_, i) => MfsOptions.CopyName(i)).ToArray(), data.Progress);
                 err = options.Role == MirrorRole.Master
@@ -121,8 +123,9 @@ public static class MirrorVfsops
                 data.Merge = merge.Report;
             }
 
-            var copies = paths.Select((p, i) => new MfsCopy(i, p, roots[i]!, new DirtyLog(options.LogSize, options.LogRanges))).ToArray();
-            var mi = new MfsVfs(vfsp, options, copies) { MountMerge = data.Merge };
+            var copies = paths.Select((p, i) => new MirrorMember(i, p, roots[i]!, new DirtyLog(options.LogSize, options.LogRanges))).ToArray();
+            MirrorRecovery.MarkBehind(copies, generations!);
+            var mi = new MfsVfs(vfsp, options, copies) { MountMerge = data.Merge, Generations = generations! };
             foreach (var c in copies)
             {
                 c.Since = vfsp.Kernel.Now();
@@ -145,6 +148,8 @@ public static class MirrorVfsops
                         Teardown(mi);
                         return err;
                     }
+            generations!.WriteAll(mi);
+            MirrorRecovery.LoadLogs(mi);
             return Errno.OK;
         }
         finally
@@ -187,12 +192,24 @@ public static class MirrorVfsops
                 return Errno.EBUSY;
             t.Wait();
         }
-        if (!force && mi.Copies.Any(c => c.Log.Count > 0 || c.Log.Overflowed))
-            return Errno.EBUSY;
-        foreach (var c in mi.Copies)
-            c.Log.Clear();
+        var owed = mi.Copies.Where(c => c.Log.Count > 0 || c.Log.Overflowed).ToArray();
+        if (owed.Length > 0)
+        {
+            var what = string.Join(", ", owed.Select(c => $"copy {c.Name} has {(c.Log.Overflowed ? "more updates than its log holds" : $"{c.Log.Count} logged updates")}"));
+            if (!force)
+            {
+                vfsp.Kernel.Log($"mfs {vfsp.MntPt}: not unmounted: {what} that only a resync can deliver "
+                    + "(mfsadm online brings it back; umount -f keeps the log on the copies in use for the next mount)");
+                return Errno.EBUSY;
+            }
+            vfsp.Kernel.Log($"mfs {vfsp.MntPt}: forced unmount: {what}; the log stays on the copies in use and the next mount replays it");
+        }
         if (!force && (mi.Mnodes.Count > 1 || mi.Root.Vnode.Count > 1))
             return Errno.EBUSY;
+        if (mi.Copies.All(c => c.Log.Count == 0 && !c.Log.Overflowed))
+            mi.Generations.Close(mi); // nothing is owed to any copy: the copies are marked clean
+        foreach (var c in mi.Copies)
+            c.Log.Clear();
         Teardown(mi);
         return Errno.OK;
     }

@@ -37,14 +37,14 @@ internal static partial class MirrorVnops
     {
         var m = MirrorSubr.Mn(vp);
         using var _ = m.Mfs.EnterOp();
-        return MirrorSubr.Apply(m, "open", (c, lv) => Vop.Open(ref lv, flag, cr, ct), m, DirtyKind.None);
+        return MirrorSubr.Apply(MirrorOp.Everywhere("open", m), MirrorSubr.NoData((c, lv) => Vop.Open(ref lv, flag, cr, ct)));
     }
 
     private static Errno MfsClose(Vnode vp, FileFlags flag, int count, long offset, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
         using var _ = m.Mfs.EnterOp();
-        var err = MirrorSubr.Apply(m, "close", (c, lv) => Vop.Close(lv, flag, count, offset, cr, ct), m, DirtyKind.None);
+        var err = MirrorSubr.Apply(MirrorOp.Everywhere("close", m), MirrorSubr.NoData((c, lv) => Vop.Close(lv, flag, count, offset, cr, ct)));
         if (count == 1 && (flag & FileFlags.FWRITE) != 0)
             SyncTimes(m);
         return err;
@@ -53,7 +53,7 @@ internal static partial class MirrorVnops
     private static Errno MfsGetattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
-        var err = MirrorSubr.ReadOp(m, "getattr", (c, lv) => Vop.Getattr(lv, vap, flags, cr, ct));
+        var err = MirrorSubr.ReadOp(MirrorOp.Query("getattr", m), MirrorSubr.NoData((c, lv) => Vop.Getattr(lv, vap, flags, cr, ct)));
         if (err == Errno.OK)
             vap.Fsid = vp.Vfs.Fsid;
         return err;
@@ -70,27 +70,27 @@ internal static partial class MirrorVnops
         if ((vap.Mask & AttrMask.AT_SIZE) != 0)
         {
             var old = new Vattr(AttrMask.AT_SIZE);
-            if (MirrorSubr.ReadOp(m, "getattr", (c, lv) => Vop.Getattr(lv, old, AttrFlags.None, cr, ct)) == Errno.OK && old.Size != vap.Size)
+            if (MirrorSubr.ReadOp(MirrorOp.Query("getattr", m), MirrorSubr.NoData((c, lv) => Vop.Getattr(lv, old, AttrFlags.None, cr, ct))) == Errno.OK && old.Size != vap.Size)
             {
                 kind |= DirtyKind.Data;
                 from = Math.Min(old.Size, vap.Size);
                 length = Math.Abs(old.Size - vap.Size);
             }
         }
-        var err = MirrorSubr.Apply(m, "setattr", (c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct), m, kind, from, length);
+        var err = MirrorSubr.Apply(MirrorOp.Setattr(m, kind, from, length), MirrorSubr.NoData((c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct)));
         if (err == Errno.OK && (vap.Mask & (AttrMask.AT_SIZE | AttrMask.AT_MTIME)) != 0)
             SyncTimes(m);
         return err;
     }
 
     private static Errno MfsAccess(Vnode vp, AccessMode mode, AccessFlags flags, Cred cr, CallerContext? ct) =>
-        MirrorSubr.ReadOp(MirrorSubr.Mn(vp), "access", (c, lv) => Vop.Access(lv, mode, flags, cr, ct));
+        MirrorSubr.ReadOp(MirrorOp.Query("access", MirrorSubr.Mn(vp)), MirrorSubr.NoData((c, lv) => Vop.Access(lv, mode, flags, cr, ct)));
 
     private static Errno MfsFsync(Vnode vp, FileFlags syncflag, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
         using var _ = m.Mfs.EnterOp();
-        var err = MirrorSubr.Apply(m, "fsync", (c, lv) => Vop.Fsync(lv, syncflag, cr, ct), m, DirtyKind.None, parallel: true);
+        var err = MirrorSubr.Apply(MirrorOp.Fsync(m), MirrorSubr.NoData((c, lv) => Vop.Fsync(lv, syncflag, cr, ct)));
         if (err == Errno.OK)
             SyncTimes(m);
         return err;
@@ -114,7 +114,7 @@ internal static partial class MirrorVnops
     private static Errno MfsPathconf(Vnode vp, PathconfName cmd, out long val, Cred cr, CallerContext? ct)
     {
         long v = 0;
-        var err = MirrorSubr.ReadOp(MirrorSubr.Mn(vp), "pathconf", (c, lv) => Vop.Pathconf(lv, cmd, out v, cr, ct));
+        var err = MirrorSubr.ReadOp(MirrorOp.Query("pathconf", MirrorSubr.Mn(vp)), MirrorSubr.NoData((c, lv) => Vop.Pathconf(lv, cmd, out v, cr, ct)));
         val = v;
         return err;
     }

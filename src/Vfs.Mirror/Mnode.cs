@@ -89,7 +89,7 @@ public sealed class Mnode
     internal object Lock => this;
 
     /// <summary>Serialises name changes in a mirror directory against lookups in it.</summary>
-    internal RwLock DirLock { get; } = new();
+    internal RwLock DirLock { get; } = new(MirrorLock.DirClass);
 
     /// <summary>The path from the mirror's root ("/" for the root), for messages and for finding missing copies.</summary>
     public string PathFromRoot

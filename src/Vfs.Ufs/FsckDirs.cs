@@ -1,9 +1,10 @@
 // Vfs.Ufs: fsck phases 2, 3 and 4 -- directory contents, connectivity and link counts (FreeBSD
 // fsck_ffs pass2.c, pass3.c, pass4.c, dir.c).
 //
-// Phase 2 reads every directory block. A record that is malformed ends what can be trusted in its
-// dirblk: the space from there on is given to the record before it (or the dirblk becomes one free
-// record), as fsck_ffs's salvage does. Entries that name free or out-of-range inodes, a second "." or
+// Phase 2 reads every directory block. A record that is malformed is dropped up to the next offset from
+// which sound records run to the end of its dirblk (the gap goes to the record before it), so the names
+// after it survive; the place after "." is kept for ".." (ReserveDotDot) before phase 3 can put
+// lost+found or anything else there. Entries that name free or out-of-range inodes, a second "." or
 // "..", or a second name for a directory are removed; a wrong d_type is corrected. Every name found
 // counts one link, and each directory's parent is the directory holding its name.
 // Phase 3 walks up from every directory by those parents. One that never reaches the root -- cut off,
@@ -20,6 +21,7 @@ internal sealed partial class FsckRun
 {
     private byte[] _dtype = [];
     private readonly HashSet<uint> _dotdotCounted = new();
+    private readonly HashSet<uint> _dotdotPlaceholder = new();   // ".." written in phase 2 before the parent was known
 
     /// <summary>The fragment address of logical block <paramref name="lbn"/> of a dinode whose pointers phase 1 checked, or 0.</summary>
     private long Bmap(Dinode d, long lbn)
@@ -85,37 +87,107 @@ internal sealed partial class FsckRun
 
     private static string NameOf(ReadOnlySpan<byte> e) => Encoding.UTF8.GetString(UfsDir.Name(e));
 
-    /// <summary>Makes a dirblk well formed from its first bad record on. Returns true when it changed it.</summary>
+    /// <summary>True when the record at <paramref name="p"/> of a dirblk is well formed (an empty one needs only a sound d_reclen).</summary>
+    private static bool RecordOk(ReadOnlySpan<byte> blk, int p)
+    {
+        if (p > UfsDir.DirBlkSiz - UfsDir.MinRecLen)
+            return false;
+        var e = blk[p..];
+        int reclen = UfsDir.Reclen(e);
+        if (reclen < UfsDir.MinRecLen || (reclen & 3) != 0 || reclen > UfsDir.DirBlkSiz - p)
+            return false;
+        if (UfsDir.Ino(e) == 0)
+            return true;
+        int namlen = UfsDir.Namlen(e);
+        return namlen > 0 && Fs.DirectSiz(namlen) <= reclen && UfsDir.Name(e).IndexOfAny((byte)0, (byte)'/') < 0 && e[8 + namlen] == 0;
+    }
+
+    /// <summary>True when well-formed records run from <paramref name="p"/> to exactly the end of the dirblk.</summary>
+    private static bool ChainOk(ReadOnlySpan<byte> blk, int p)
+    {
+        while (p < UfsDir.DirBlkSiz)
+        {
+            if (!RecordOk(blk, p))
+                return false;
+            p += UfsDir.Reclen(blk[p..]);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Makes a dirblk well formed, keeping every record that can be trusted: a malformed record is dropped up to the
+    /// next offset from which well-formed records run to the end of the dirblk -- its own d_reclen when that still
+    /// leads somewhere sound, else the first such 4-byte boundary -- and the gap goes to the record before it (or
+    /// becomes an empty record). Only when nothing after it can be trusted does the rest of the dirblk go. Returns
+    /// true when it changed the dirblk.
+    /// </summary>
     private bool Salvage(uint dir, long off, Span<byte> blk)
     {
         int p = 0, prev = -1;
+        bool changed = false;
         while (p < UfsDir.DirBlkSiz)
         {
-            var e = blk[p..];
-            int reclen = UfsDir.Reclen(e);
-            bool ok = reclen >= UfsDir.MinRecLen && (reclen & 3) == 0 && reclen <= UfsDir.DirBlkSiz - p;
-            if (ok && UfsDir.Ino(e) != 0)
+            if (RecordOk(blk, p))
             {
-                int namlen = UfsDir.Namlen(e);
-                ok = namlen > 0 && Fs.DirectSiz(namlen) <= reclen && UfsDir.Name(e).IndexOfAny((byte)0, (byte)'/') < 0 && e[8 + namlen] == 0;
+                prev = p;
+                p += UfsDir.Reclen(blk[p..]);
+                continue;
             }
-            if (!ok)
+            if (!Problem($"DIRECTORY CORRUPTED I={dir} OFFSET {off + p}", "SALVAGED"))
+                return changed;
+            int reclen = p <= UfsDir.DirBlkSiz - UfsDir.MinRecLen ? UfsDir.Reclen(blk[p..]) : 0;
+            int next = reclen >= UfsDir.MinRecLen && (reclen & 3) == 0 && p + reclen < UfsDir.DirBlkSiz && ChainOk(blk, p + reclen)
+                ? p + reclen : p + 4;
+            while (next < UfsDir.DirBlkSiz && !ChainOk(blk, next))
+                next += 4;
+            if (prev < 0)
             {
-                if (!Problem($"DIRECTORY CORRUPTED I={dir} OFFSET {off + p}", "SALVAGED"))
-                    return false;
-                if (prev < 0)
-                {
-                    blk.Clear();
-                    BinaryPrimitives.WriteUInt16LittleEndian(blk[4..], UfsDir.DirBlkSiz);
-                }
-                else
-                    BinaryPrimitives.WriteUInt16LittleEndian(blk[(prev + 4)..], (ushort)(UfsDir.DirBlkSiz - prev));
-                return true;
+                blk[p..next].Clear();
+                BinaryPrimitives.WriteUInt16LittleEndian(blk[(p + 4)..], (ushort)(next - p));
+                prev = p;
             }
-            prev = p;
-            p += reclen;
+            else
+                BinaryPrimitives.WriteUInt16LittleEndian(blk[(prev + 4)..], (ushort)(next - prev));
+            changed = true;
+            p = next;
         }
-        return false;
+        return changed;
+    }
+
+    /// <summary>
+    /// Keeps the place after "." for "..", as fsck_ffs does, before anything else can be put there (lost+found, in
+    /// phase 3): when the second record of a directory is not "..", an empty second record or the spare room of "."
+    /// becomes a ".." naming the root (for the root) or, until phase 3 knows the parent, the directory itself.
+    /// Returns true when it changed the dirblk.
+    /// </summary>
+    private bool ReserveDotDot(uint dir, Span<byte> blk)
+    {
+        int dotlen = UfsDir.Reclen(blk);
+        if (!RecordOk(blk, 0) || UfsDir.Ino(blk) == 0 || !UfsDir.Name(blk).SequenceEqual("."u8) || !RecordOk(blk, dotlen))
+            return false;
+        var second = blk[dotlen..];
+        if (UfsDir.Ino(second) != 0 && UfsDir.Name(second).SequenceEqual(".."u8))
+            return false;
+        int need = Fs.DirectSiz(2), dot = Fs.DirectSiz(1);
+        bool emptySecond = UfsDir.Ino(second) == 0 && UfsDir.Reclen(second) >= need;
+        bool roomInDot = dotlen - dot >= need;
+        if (!emptySecond && !roomInDot)
+            return false;
+        if (!Problem($"MISSING '..' I={dir}", "FIXED"))
+            return false;
+        uint parent = dir == Fs.RootIno ? Fs.RootIno : dir;
+        if (emptySecond)
+            UfsDir.PutEntry(second, parent, UfsDir.Reclen(second), Dinode.ToDt(Dinode.IFDIR), ".."u8);
+        else
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(blk[4..], (ushort)dot);
+            UfsDir.PutEntry(blk[dot..], parent, dotlen - dot, Dinode.ToDt(Dinode.IFDIR), ".."u8);
+        }
+        if (dir == Fs.RootIno)
+            _dotdot[dir] = Fs.RootIno;
+        else
+            _dotdotPlaceholder.Add(dir);
+        return true;
     }
 
     /// <summary>Removes the record at <paramref name="p"/> of a dirblk whose previous record is at <paramref name="prev"/> (-1: none).</summary>
@@ -162,7 +234,7 @@ internal sealed partial class FsckRun
             bool first = off == 0 && recno == 0, second = off == 0 && recno == 1;
             bool removed = false;
             if (first)
-                dirty |= CheckDot(dir, blk);
+                dirty |= CheckDot(dir, blk) | ReserveDotDot(dir, blk);
             else if (second && ino != 0 && UfsDir.Name(e).SequenceEqual(".."u8))
                 _dotdot[dir] = ino;
             else if (ino != 0)
@@ -314,7 +386,8 @@ internal sealed partial class FsckRun
                 _linkCnt[want]++;
                 continue;
             }
-            if (Problem(have == 0 ? $"MISSING '..' I={dir}" : $"BAD INODE NUMBER FOR '..' I={dir} ({have} SHOULD BE {want})", "FIXED"))
+            if (_dotdotPlaceholder.Contains(dir)
+                || Problem(have == 0 ? $"MISSING '..' I={dir}" : $"BAD INODE NUMBER FOR '..' I={dir} ({have} SHOULD BE {want})", "FIXED"))
             {
                 if (SetDotDot(dir, want))
                 {

@@ -35,7 +35,7 @@ internal static class UfsAlloc
         bno = 0;
         var ump = ip.Ump;
         var fs = ump.Fs;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (size == fs.Bsize && fs.CsNbfree == 0)
                 return NoSpace(ump);
@@ -68,7 +68,7 @@ internal static class UfsAlloc
         bno = 0;
         var ump = ip.Ump;
         var fs = ump.Fs;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (!cr.IsSuperUser && fs.Freespace(fs.Minfree) - fs.Numfrags(nsize - osize) < 0)
                 return NoSpace(ump);
@@ -379,61 +379,99 @@ internal static class UfsAlloc
             ump.Complain($"freeing bad block {bno} (size {size})");
             return;
         }
+        using (ump.AllocLock.Enter())
+            BlkfreeLocked(ump, bno, size);
+        if (size == fs.Bsize)
+            ump.Bc.Invalidate(bno);
+    }
+
+    /// <summary>Blkfree's work in the group; when the group's header cannot be read the free is deferred. Caller holds AllocLock.</summary>
+    private static void BlkfreeLocked(UfsMount ump, long bno, int size)
+    {
+        var fs = ump.Fs;
+        int frags = fs.Numfrags(size);
         int cg = fs.Dtog(bno);
-        lock (ump.AllocLock)
+        if (ump.GetCg(cg, out var bp) != Errno.OK)
         {
-            if (ump.GetCg(cg, out var bp) != Errno.OK)
-                return;
-            var cgp = new Cg(bp!.Data);
-            var map = cgp.Blksfree(fs);
-            long cgbno = fs.Dtogd(bno);
-            if (size == fs.Bsize)
+            ump.DeferredBlkfree.Add((bno, size));
+            return;
+        }
+        var cgp = new Cg(bp!.Data);
+        var map = cgp.Blksfree(fs);
+        long cgbno = fs.Dtogd(bno);
+        if (size == fs.Bsize)
+        {
+            long blk = fs.Fragstoblks(cgbno);
+            if (!Cg.IsFullyUsed(fs, map, blk))
             {
-                long blk = fs.Fragstoblks(cgbno);
-                if (!Cg.IsFullyUsed(fs, map, blk))
+                ump.Complain($"freeing free block {bno}");
+                ump.Bc.Brelse(bp);
+                return;
+            }
+            Cg.SetBlock(fs, map, blk);
+            cgp.ClusterAcct(fs, blk, 1);
+            cgp.Nbfree++;
+            ump.Cs[cg].Nbfree++;
+            fs.CsNbfree++;
+        }
+        else
+        {
+            long bbase = cgbno - fs.Fragnum(cgbno);
+            long blk = fs.Fragstoblks(bbase);
+            cgp.FragAcct(fs, Cg.BlockBits(fs, map, blk), -1);
+            for (int i = 0; i < frags; i++)
+            {
+                if (Cg.IsSet(map, cgbno + i))
                 {
-                    ump.Complain($"freeing free block {bno}");
-                    ump.Bc.Brelse(bp);
-                    return;
+                    ump.Complain($"freeing free fragment {bno + i}");
+                    continue;
                 }
-                Cg.SetBlock(fs, map, blk);
+                Cg.SetBit(map, cgbno + i);
+                AdjustFrags(ump, cgp, cg, 1);
+            }
+            cgp.FragAcct(fs, Cg.BlockBits(fs, map, blk), 1);
+            if (Cg.IsBlock(fs, map, blk))
+            {
+                // The block is whole again: count it as a block, not as fragments.
+                AdjustFrags(ump, cgp, cg, -fs.Frag);
                 cgp.ClusterAcct(fs, blk, 1);
                 cgp.Nbfree++;
                 ump.Cs[cg].Nbfree++;
                 fs.CsNbfree++;
             }
-            else
-            {
-                long bbase = cgbno - fs.Fragnum(cgbno);
-                long blk = fs.Fragstoblks(bbase);
-                cgp.FragAcct(fs, Cg.BlockBits(fs, map, blk), -1);
-                for (int i = 0; i < frags; i++)
-                {
-                    if (Cg.IsSet(map, cgbno + i))
-                    {
-                        ump.Complain($"freeing free fragment {bno + i}");
-                        continue;
-                    }
-                    Cg.SetBit(map, cgbno + i);
-                    AdjustFrags(ump, cgp, cg, 1);
-                }
-                cgp.FragAcct(fs, Cg.BlockBits(fs, map, blk), 1);
-                if (Cg.IsBlock(fs, map, blk))
-                {
-                    // The block is whole again: count it as a block, not as fragments.
-                    AdjustFrags(ump, cgp, cg, -fs.Frag);
-                    cgp.ClusterAcct(fs, blk, 1);
-                    cgp.Nbfree++;
-                    ump.Cs[cg].Nbfree++;
-                    fs.CsNbfree++;
-                }
-            }
-            ump.SummaryDirty = true;
-            Stamp(ump, cgp);
-            ump.Bc.Bdwrite(bp);
         }
-        if (size == fs.Bsize)
-            ump.Bc.Invalidate(bno);
+        ump.SummaryDirty = true;
+        Stamp(ump, cgp);
+        ump.Bc.Bdwrite(bp);
+    }
+
+    /// <summary>Applies the frees that had to wait for a failed read (orphaned indirect trees, then Blkfree's and Vfree's);
+    /// those that fail again stay deferred.</summary>
+    public static void ApplyDeferredFrees(UfsMount ump)
+    {
+        (long Bno, int Level)[] trees;
+        using (ump.AllocLock.Enter())
+        {
+            trees = ump.DeferredTrees.ToArray();
+            ump.DeferredTrees.Clear();
+        }
+        foreach (var (bno, level) in trees)
+            if (!UfsBmap.FreeOrphanTree(ump, bno, level))
+                using (ump.AllocLock.Enter())
+                    ump.DeferredTrees.Add((bno, level));
+        using (ump.AllocLock.Enter())
+        {
+            if (ump.DeferredBlkfree.Count == 0 && ump.DeferredVfree.Count == 0)
+                return;
+            var blocks = ump.DeferredBlkfree.ToArray();
+            var inodes = ump.DeferredVfree.ToArray();
+            ump.DeferredBlkfree.Clear();
+            ump.DeferredVfree.Clear();
+            foreach (var (bno, size) in blocks)
+                BlkfreeLocked(ump, bno, size);
+            foreach (var (ino, isDir) in inodes)
+                VfreeLocked(ump, ino, isDir);
+        }
     }
 
     /// <summary>
@@ -446,7 +484,7 @@ internal static class UfsAlloc
         ino = 0;
         var ump = pip.Ump;
         var fs = ump.Fs;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             if (fs.CsNifree <= 0)
             {
@@ -567,37 +605,44 @@ internal static class UfsAlloc
     /// <summary>ffs_vfree: returns inode <paramref name="ino"/> to its group. Freeing a free inode is logged and ignored.</summary>
     public static void Vfree(UfsMount ump, uint ino, bool isDir)
     {
+        using (ump.AllocLock.Enter())
+            VfreeLocked(ump, ino, isDir);
+    }
+
+    /// <summary>Vfree's work in the group; when the group's header cannot be read the free is deferred. Caller holds AllocLock.</summary>
+    private static void VfreeLocked(UfsMount ump, uint ino, bool isDir)
+    {
         var fs = ump.Fs;
         int cg = fs.InoToCg(ino);
-        lock (ump.AllocLock)
+        if (ump.GetCg(cg, out var bp) != Errno.OK)
         {
-            if (ump.GetCg(cg, out var bp) != Errno.OK)
-                return;
-            var cgp = new Cg(bp!.Data);
-            var map = cgp.Inosused(fs);
-            long i = ino % (uint)fs.Ipg;
-            if (!Cg.IsSet(map, i))
-            {
-                ump.Complain($"freeing free inode {ino}");
-                ump.Bc.Brelse(bp);
-                return;
-            }
-            Cg.ClrBit(map, i);
-            if (i < cgp.Irotor)
-                cgp.Irotor = (int)i;
-            cgp.Nifree++;
-            ump.Cs[cg].Nifree++;
-            fs.CsNifree++;
-            if (isDir)
-            {
-                cgp.Ndir--;
-                ump.Cs[cg].Ndir--;
-                fs.CsNdir--;
-            }
-            ump.SummaryDirty = true;
-            Stamp(ump, cgp);
-            ump.Bc.Bdwrite(bp);
+            ump.DeferredVfree.Add((ino, isDir));
+            return;
         }
+        var cgp = new Cg(bp!.Data);
+        var map = cgp.Inosused(fs);
+        long i = ino % (uint)fs.Ipg;
+        if (!Cg.IsSet(map, i))
+        {
+            ump.Complain($"freeing free inode {ino}");
+            ump.Bc.Brelse(bp);
+            return;
+        }
+        Cg.ClrBit(map, i);
+        if (i < cgp.Irotor)
+            cgp.Irotor = (int)i;
+        cgp.Nifree++;
+        ump.Cs[cg].Nifree++;
+        fs.CsNifree++;
+        if (isDir)
+        {
+            cgp.Ndir--;
+            ump.Cs[cg].Ndir--;
+            fs.CsNdir--;
+        }
+        ump.SummaryDirty = true;
+        Stamp(ump, cgp);
+        ump.Bc.Bdwrite(bp);
     }
 
     /// <summary>
@@ -663,7 +708,7 @@ internal static class UfsAlloc
         if (lbn < Fs.NDADDR + fs.Nindir)
             return fs.Cgdmin(inocg);
         int start = (int)((inocg + lbn / fs.Maxbpg) % fs.Ncg);
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             long avgbfree = fs.CsNbfree / fs.Ncg;
             for (int k = 0; k < fs.Ncg; k++)

@@ -13,7 +13,6 @@
 // Only the last block of a file with no indirect blocks may be a fragment run; it holds
 // fragroundup(size % bsize) bytes (sblksize). Balloc keeps that rule as a file grows: before a write
 // extends a file past a fragment, the fragment is grown to a whole block (UfsAlloc.Realloccg).
-using System.Buffers;
 using System.Buffers.Binary;
 using UnixVfs.Core;
 
@@ -153,11 +152,13 @@ internal static class UfsBmap
                 if (err != Errno.OK)
                     return err;
                 din.Db[(int)lastlbn] = nb;
-                err = ZeroRange(ip, nb, osize, fs.Bsize);
-                ip.Size = fs.Lblktosize(lastlbn + 1);
                 ip.MarkModified();
-                if (err != Errno.OK)
+                if ((err = ZeroRange(ip, nb, osize, fs.Bsize)) != Errno.OK)
+                {
+                    FreePast(ip, fs.Lblktosize(lastlbn + 1), ip.Size);
                     return err;
+                }
+                ip.Size = fs.Lblktosize(lastlbn + 1);
             }
         }
 
@@ -189,7 +190,9 @@ internal static class UfsBmap
                 ip.MarkModified();
                 return Errno.OK;
             }
-            int want = ip.Size < fs.Lblktosize(lbn + 1) ? (int)fs.Fragroundup(size) : fs.Bsize;
+            // A hole at the file's last block (left by a truncate) gets a run long enough for the size, not just the write.
+            int want = ip.Size >= fs.Lblktosize(lbn + 1) ? fs.Bsize
+                : (int)fs.Fragroundup(fs.Lblkno(ip.Size) == lbn ? Math.Max(size, fs.Blkoff(ip.Size)) : size);
             err = UfsAlloc.Alloc(ip, UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[(int)(lbn - 1)] : 0), want, cr, out long newb);
             if (err != Errno.OK)
                 return err;
@@ -210,7 +213,10 @@ internal static class UfsBmap
             if ((err = UfsAlloc.Alloc(ip, pref, fs.Bsize, cr, out ind)) != Errno.OK)
                 return err;
             if ((err = ZeroMetaBlock(ip.Ump, ind)) != Errno.OK)
+            {
+                Release(ip, ind, fs.Bsize);
                 return err;
+            }
             din.Ib[level - 1] = ind;
             ip.MarkModified();
         }
@@ -238,8 +244,8 @@ internal static class UfsBmap
             }
             long prev = idx[i] > 0 ? ReadPtr(bp, idx[i] - 1) : ind;
             err = UfsAlloc.Alloc(ip, UfsAlloc.BlkPref(ip, lbn, prev), fs.Bsize, cr, out p);
-            if (err == Errno.OK && !last)
-                err = ZeroMetaBlock(ip.Ump, p);
+            if (err == Errno.OK && !last && (err = ZeroMetaBlock(ip.Ump, p)) != Errno.OK)
+                Release(ip, p, fs.Bsize);
             if (err != Errno.OK)
             {
                 ip.Ump.Bc.Brelse(bp);
@@ -315,11 +321,18 @@ internal static class UfsBmap
         Errno err;
         if (length > osize)
         {
+            // On a failure, what was allocated goes back (for the old size, or the new one once Balloc succeeded).
             err = Balloc(ip, fs.Lblkno(length - 1), fs.Blkoff(length - 1) + 1, cr, out var r);
             if (err != Errno.OK)
+            {
+                Unalloc(ip, ip.Size);
                 return err;
+            }
             if ((err = ZeroRange(ip, r.Bno, r.FreshFrom, r.FreshTo)) != Errno.OK)
+            {
+                Unalloc(ip, length);
                 return err;
+            }
             ip.Size = length;
             return ip.Update();
         }
@@ -334,7 +347,78 @@ internal static class UfsBmap
             if (bno != 0 && (err = ZeroRange(ip, bno, fs.Blkoff(length), fs.Sblksize(osize, lbn))) != Errno.OK)
                 return err;
         }
+        if ((err = FreePast(ip, osize, length)) != Errno.OK)
+            return err;
+        ip.Size = length;
+        return ip.Update();
+    }
 
+    /// <summary>
+    /// Gives back what a write that failed part-way allocated past the end of the file: the file's blocks are laid
+    /// out for <paramref name="allocated"/> bytes (what the write would have made it), its size is still ip.Size.
+    /// After it the file owns exactly the blocks its size needs, so the next write starts from a consistent map.
+    /// Nothing is zeroed (the bytes past the end were zeros already, and the fresh ones are freed).
+    /// </summary>
+    public static Errno Unalloc(Inode ip, long allocated)
+    {
+        var err = FreePast(ip, Math.Max(allocated, ip.Size), ip.Size);
+        ip.MarkModified();
+        return err;
+    }
+
+    /// <summary>
+    /// Takes back the whole block Balloc just gave logical block <paramref name="lbn"/> (inside or past the end of the
+    /// file) when nothing could be written to it: its pointer becomes a hole again and the block is freed, so the file
+    /// never shows what the block held before. Returns OK or EIO (the indirect block could not be read: the block stays).
+    /// </summary>
+    public static Errno Unmap(Inode ip, long lbn)
+    {
+        var fs = ip.Fs;
+        var din = ip.Din;
+        long bno;
+        if (lbn < Fs.NDADDR)
+        {
+            bno = din.Db[(int)lbn];
+            din.Db[(int)lbn] = 0;
+        }
+        else
+        {
+            Span<int> idx = stackalloc int[Fs.NIADDR];
+            int level = GetLbns(fs, lbn, idx);
+            long nb = level == 0 ? 0 : din.Ib[level - 1];
+            for (int i = 0; i < level - 1 && nb != 0; i++)
+            {
+                var e = ip.Ump.Bc.Bread(nb, out var ibp);
+                if (e != Errno.OK)
+                    return e;
+                nb = ReadPtr(ibp!, idx[i]);
+                ip.Ump.Bc.Brelse(ibp!);
+            }
+            if (nb == 0)
+                return Errno.OK;
+            var err = ip.Ump.Bc.Bread(nb, out var bp);
+            if (err != Errno.OK)
+                return err;
+            bno = ReadPtr(bp!, idx[level - 1]);
+            WritePtr(bp!, idx[level - 1], 0);
+            ip.Ump.Bc.Bdwrite(bp!);
+        }
+        if (bno != 0)
+            Release(ip, bno, fs.Bsize);
+        ip.MarkModified();
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// Frees every block of <paramref name="ip"/> past byte <paramref name="length"/> (indirect blocks included) and
+    /// trims the last fragment run, the file's blocks being laid out for <paramref name="osize"/> bytes. The size
+    /// is the caller's to set. Returns OK or EIO.
+    /// </summary>
+    private static Errno FreePast(Inode ip, long osize, long length)
+    {
+        var fs = ip.Fs;
+        var din = ip.Din;
+        Errno err;
         long lastblock = fs.Lblkno(length + fs.Bsize - 1) - 1;
         for (long i = Fs.NDADDR - 1; i > lastblock && i >= 0; i--)
         {
@@ -359,7 +443,11 @@ internal static class UfsBmap
                 }
                 else
                 {
-                    if ((err = IndirTrunc(ip, b, level, lastbn)) != Errno.OK)
+                    var freed = new List<long>();
+                    err = IndirTrunc(ip.Ump, ip.Number, b, level, lastbn, freed);
+                    foreach (long f in freed)
+                        Release(ip, f, fs.Bsize);
+                    if (err != Errno.OK)
                         return err;
                     if (lastbn < 0)
                     {
@@ -377,8 +465,7 @@ internal static class UfsBmap
             if (newspace < oldspace)
                 Release(ip, din.Db[(int)lastblock] + fs.Numfrags(newspace), oldspace - newspace);
         }
-        ip.Size = length;
-        return ip.Update();
+        return Errno.OK;
     }
 
     /// <summary>Frees a run that belonged to <paramref name="ip"/> and takes it off di_blocks.</summary>
@@ -391,12 +478,15 @@ internal static class UfsBmap
     /// <summary>
     /// ffs_indirtrunc: frees the blocks under indirect block <paramref name="bn"/> (at <paramref name="level"/>: 0
     /// single, 1 double, 2 triple) past relative logical block <paramref name="lastbn"/> (-1: all of them), and
-    /// clears their pointers. The indirect block itself is the caller's to free.
+    /// clears their pointers. The indirect block itself is the caller's to free. A pointer is cleared only once
+    /// everything under it is freed, so a read that fails part-way (EIO) leaves every block still owned by the
+    /// file: nothing leaks, and a later truncate finishes the job. The blocks whose pointers were cleared are added to
+    /// <paramref name="freed"/>, for the caller to release once it holds no buffer (AllocLock comes before buffers).
     /// </summary>
-    private static Errno IndirTrunc(Inode ip, long bn, int level, long lastbn)
+    private static Errno IndirTrunc(UfsMount ump, uint ino, long bn, int level, long lastbn, List<long> freed)
     {
-        var fs = ip.Fs;
-        var bc = ip.Ump.Bc;
+        var fs = ump.Fs;
+        var bc = ump.Bc;
         long factor = 1;
         for (int i = 0; i < level; i++)
             factor *= fs.Nindir;
@@ -405,40 +495,46 @@ internal static class UfsBmap
         if (err != Errno.OK)
             return err;
         bp!.Flags |= BufFlags.B_META;
-        var entries = ArrayPool<long>.Shared.Rent(fs.Nindir);
-        try
+        bool changed = false;
+        for (long i = fs.Nindir - 1; i > last && err == Errno.OK; i--)
         {
-            for (int i = 0; i < fs.Nindir; i++)
-                entries[i] = ReadPtr(bp, i);
-            if (lastbn >= 0)
-            {
-                bp.Data.AsSpan((int)(last + 1) * 8).Clear();
-                bc.Bdwrite(bp);
-            }
+            long e = ReadPtr(bp, (int)i);
+            if (e == 0)
+                continue;
+            if (!ValidBlock(fs, e))
+                ump.Complain($"inode {ino}: bad block {e} in indirect block {bn}; dropped");
+            else if (level > 0 && (err = IndirTrunc(ump, ino, e, level - 1, -1, freed)) != Errno.OK)
+                break;
             else
-                bc.Brelse(bp);
-            for (long i = fs.Nindir - 1; i > last; i--)
-            {
-                long e = entries[i];
-                if (e == 0)
-                    continue;
-                if (!ValidBlock(fs, e))
-                {
-                    ip.Ump.Complain($"inode {ip.Number}: bad block {e} in indirect block {bn}; dropped");
-                    continue;
-                }
-                if (level > 0 && (err = IndirTrunc(ip, e, level - 1, -1)) != Errno.OK)
-                    return err;
-                Release(ip, e, fs.Bsize);
-            }
-            if (lastbn >= 0 && level > 0 && entries[last] != 0 && ValidBlock(fs, entries[last]))
-                return IndirTrunc(ip, entries[last], level - 1, lastbn % factor);
-            return Errno.OK;
+                freed.Add(e);
+            WritePtr(bp, (int)i, 0);
+            changed = true;
         }
-        finally
-        {
-            ArrayPool<long>.Shared.Return(entries);
-        }
+        long partial = last >= 0 && level > 0 ? ReadPtr(bp, (int)last) : 0;
+        if (changed)
+            bc.Bdwrite(bp);
+        else
+            bc.Brelse(bp);
+        if (err == Errno.OK && partial != 0 && ValidBlock(fs, partial))
+            return IndirTrunc(ump, ino, partial, level - 1, lastbn % factor, freed);
+        return err;
+    }
+
+    /// <summary>
+    /// Frees the indirect block <paramref name="bn"/> (at <paramref name="level"/>) and everything under it, a tree no
+    /// inode points to any more: what was left of a removed file whose indirect blocks could not be read when it was
+    /// freed (UfsAlloc.ApplyDeferredFrees retries it). Returns false when part of it still cannot be read.
+    /// </summary>
+    public static bool FreeOrphanTree(UfsMount ump, long bn, int level)
+    {
+        var freed = new List<long>();
+        var err = IndirTrunc(ump, 0, bn, level, -1, freed);
+        foreach (long f in freed)
+            UfsAlloc.Blkfree(ump, f, ump.Fs.Bsize);
+        if (err != Errno.OK)
+            return false;
+        UfsAlloc.Blkfree(ump, bn, ump.Fs.Bsize);
+        return true;
     }
 
     /// <summary>Frees the extended-attribute blocks of a file being removed (di_extb, sized by di_extsize).</summary>

@@ -18,7 +18,7 @@ internal static partial class UfsVnops
         vp = null;
         var dp = VTOI(dvp);
         var dnlc = dvp.Vfs.Kernel.Dnlc;
-        lock (dp.Lock)
+        using (dp.Lock.Enter())
         {
             var err = AccessLocked(dp, AccessMode.VEXEC, cr);
             if (err != Errno.OK)
@@ -86,7 +86,7 @@ internal static partial class UfsVnops
         if (err != Errno.OK)
             return err;
         var dp = VTOI(dvp);
-        lock (dp.Lock)
+        using (dp.Lock.Enter())
         {
             if ((err = AccessLocked(dp, AccessMode.VEXEC, cr)) != Errno.OK)
                 return err;
@@ -123,7 +123,7 @@ internal static partial class UfsVnops
     {
         if (ip.Type == VType.VDIR)
             return (mode & AccessMode.VWRITE) != 0 ? Errno.EISDIR : Errno.OK;
-        lock (ip.Lock)
+        using (ip.Lock.Enter())
         {
             Errno err;
             if (mode != 0 && (err = AccessLocked(ip, mode, cr)) != Errno.OK)
@@ -188,7 +188,7 @@ internal static partial class UfsVnops
         var now = ump.Now();
         d.Atime = d.Mtime = d.Ctime = d.Birthtime = now.Sec;
         d.Atimensec = d.Mtimensec = d.Ctimensec = d.Birthnsec = (int)now.Nsec;
-        lock (nip.Lock)
+        using (nip.Lock.EnterNew()) // not yet named in any directory: no other thread can be waiting for it
         {
             err = isDir ? UfsDir.MakeEmpty(nip, dp.Number, cr) : nip.Update();
         }
@@ -230,7 +230,7 @@ internal static partial class UfsVnops
         if (err != Errno.OK)
             return err;
         var dp = VTOI(dvp);
-        lock (dp.Lock)
+        using (dp.Lock.Enter())
         {
             if ((err = CheckAbsent(dp, dirname, cr)) != Errno.OK)
                 return err;
@@ -252,7 +252,7 @@ internal static partial class UfsVnops
         if (text.Length >= Limits.PathMax)
             return Errno.ENAMETOOLONG;
         var dp = VTOI(dvp);
-        lock (dp.Lock)
+        using (dp.Lock.Enter())
         {
             if ((err = CheckAbsent(dp, linkname, cr)) != Errno.OK)
                 return err;
@@ -261,7 +261,7 @@ internal static partial class UfsVnops
             lvap.Mode = 0x1FF;
             if ((err = MakeInode(dp, linkname, lvap, cr, out var ip)) != Errno.OK)
                 return err;
-            lock (ip!.Lock)
+            using (ip!.Lock.Enter())
             {
                 if (text.Length < ip.Fs.Maxsymlinklen)
                 {
@@ -287,7 +287,7 @@ internal static partial class UfsVnops
     private static Errno UfsReadlink(Vnode vp, Uio uio, Cred cr, CallerContext? ct)
     {
         var ip = VTOI(vp);
-        lock (ip.Lock)
+        using (ip.Lock.Enter())
         {
             long size = ip.Size;
             if (size < 0 || size >= Limits.PathMax)
@@ -316,7 +316,7 @@ internal static partial class UfsVnops
     {
         var dp = VTOI(dvp);
         Inode? ip;
-        lock (dp.Lock)
+        using (dp.Lock.Enter())
         {
             var err = CheckRemove(dp, nm, cr, out ip, out int off);
             if (err != Errno.OK)
@@ -332,7 +332,7 @@ internal static partial class UfsVnops
                 return err;
             }
             dvp.Vfs.Kernel.Dnlc.Remove(dvp, nm);
-            lock (ip.Lock)
+            using (ip.Lock.Enter())
             {
                 ip.Din.Nlink--;
                 ip.Stamp(atime: false, mtime: false, ctime: true);
@@ -380,8 +380,8 @@ internal static partial class UfsVnops
         var dp = VTOI(dvp);
         var ump = dp.Ump;
         Inode? ip;
-        lock (ump.RenameLock)
-        lock (dp.Lock)
+        using (ump.RenameLock.Enter())
+        using (dp.Lock.Enter())
         {
             var err = CheckRemove(dp, nm, cr, out ip, out int off);
             if (err != Errno.OK)
@@ -394,7 +394,7 @@ internal static partial class UfsVnops
                     return Errno.EINVAL;
                 if (ip.Vnode.VfsMountedHere is not null || ip.Number == Fs.RootIno)
                     return Errno.EBUSY;
-                lock (ip.Lock)
+                using (ip.Lock.Enter())
                 {
                     if ((err = UfsDir.IsEmpty(ip, out bool empty)) != Errno.OK)
                         return err;
@@ -420,19 +420,17 @@ internal static partial class UfsVnops
         }
     }
 
+    // Vop.Link has checked the name, that both vnodes are on this vfs, and that the vfs is writable (VopChecks.cs).
     private static Errno UfsLink(Vnode tdvp, Vnode svp, string tnm, Cred cr, CallerContext? ct)
     {
-        var err = FsSubr.CheckName(tnm);
-        if (err != Errno.OK)
-            return err;
-        if (!ReferenceEquals(svp.Vfs, tdvp.Vfs) || svp.Data is not Inode ip)
-            return Errno.EXDEV;
+        var ip = VTOI(svp);
+        Errno err;
         if (ip.IsDir)
             return Errno.EPERM;
         var dp = VTOI(tdvp);
         if (dp.Ump.ReadOnly)
             return Errno.EROFS;
-        lock (dp.Lock)
+        using (dp.Lock.Enter())
         {
             if ((err = AccessLocked(dp, AccessMode.VWRITE | AccessMode.VEXEC, cr)) != Errno.OK)
                 return err;
@@ -440,7 +438,7 @@ internal static partial class UfsVnops
                 return Errno.ENOENT;
             if ((err = CheckAbsent(dp, tnm, cr)) != Errno.OK)
                 return err;
-            lock (ip.Lock)
+            using (ip.Lock.Enter())
             {
                 if (ip.Din.Nlink <= 0)
                     return Errno.ENOENT;
@@ -456,7 +454,7 @@ internal static partial class UfsVnops
             }
             if ((err = UfsDir.Enter(dp, tnm, ip.Number, Dinode.ToDt(ip.Din.Type), cr)) != Errno.OK)
             {
-                lock (ip.Lock)
+                using (ip.Lock.Enter())
                 {
                     ip.Din.Nlink--;
                     ip.Update();
@@ -474,7 +472,7 @@ internal static partial class UfsVnops
         var dp = VTOI(vp);
         if (uio.Offset < 0)
             return Errno.EINVAL;
-        lock (dp.Lock)
+        using (dp.Lock.Enter())
         {
             var err = AccessLocked(dp, AccessMode.VREAD, cr);
             if (err != Errno.OK)

@@ -39,6 +39,7 @@ internal sealed class Inode
         Ump = ump;
         Number = number;
         LruNode = new(this);
+        Lock = new KMutex(UfsMount.InodeClass, this);
     }
 
     /// <summary><c>i_ump</c>.</summary>
@@ -72,7 +73,7 @@ internal sealed class Inode
     internal readonly LinkedListNode<Inode> LruNode;
 
     /// <summary>The inode's lock (<c>i_lock</c>): protects the dinode and the file's blocks.</summary>
-    public object Lock => this;
+    public KMutex Lock { get; }
 
     public Fs Fs => Ump.Fs;
     public long Size { get => Din.DiSize; set => Din.DiSize = value; }

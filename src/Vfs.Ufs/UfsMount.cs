@@ -3,11 +3,14 @@
 //
 // LOCK ORDER (outermost first):
 //     RenameLock        serialises rename and rmdir, so that "is the target inside the source?" stays true
-//     inode locks       a directory before the files in it; two directories by inode number
+//     inode locks       a directory before the files in it; two directories by inode number, except under
+//                       RenameLock, where rename walks up the tree and rmdir takes parent then child
 //     the inode cache   (Icache, UfsInode.cs)
 //     AllocLock         the cylinder groups, Cs[] and the superblock's totals (UfsAlloc.cs)
 //     buffer monitors, then the buffer cache's own lock (BufCache.cs)
-// No code takes an outer lock while holding an inner one.
+// No code takes an outer lock while holding an inner one. RenameLock, the inode locks and AllocLock are
+// ranked KMutexes (RenameClass, InodeClass, AllocClass below), so the witness checks this order in every
+// test run; the inode cache and the buffer locks are plain monitors, below all of them.
 using UnixVfs.Core;
 
 namespace UnixVfs.Ufs;
@@ -56,17 +59,33 @@ internal sealed class UfsMount
     /// <summary>The inode cache.</summary>
     public Icache Icache { get; }
 
+    /// <summary>The class of rename locks (LockRank.Rename).</summary>
+    public static readonly LockClass RenameClass = new("ufs rename", LockRank.Rename);
+
+    /// <summary>The class of inode locks: directories before files, two directories by inode number, any order under RenameLock.</summary>
+    public static readonly LockClass InodeClass = new("ufs inode", LockRank.Node, DupRule.Ascending,
+        o => ((Inode)o).IsDir ? ((Inode)o).Number : (1L << 40) + ((Inode)o).Number, RenameClass);
+
+    /// <summary>The class of allocation locks (LockRank.Alloc).</summary>
+    public static readonly LockClass AllocClass = new("ufs alloc", LockRank.Alloc);
+
     /// <summary>Protects the cylinder groups, Cs and the superblock's totals.</summary>
-    public readonly object AllocLock = new();
+    public readonly KMutex AllocLock = new(AllocClass);
 
     /// <summary>Serialises renames and rmdirs (see the lock order).</summary>
-    public readonly object RenameLock = new();
+    public readonly KMutex RenameLock = new(RenameClass);
 
     /// <summary>The source of new inode generation numbers (seeded from the file system id). Under AllocLock.</summary>
     public Random Rng { get; }
 
     /// <summary>The root directory's inode, held by the mount.</summary>
     public Inode Root = null!;
+
+    /// <summary>Blocks and inodes freed while their group's header could not be read, and indirect trees of removed
+    /// files that could not be read (the disk failed); the next sync applies them (UfsAlloc.ApplyDeferredFrees), so a transient EIO leaks nothing. Under AllocLock.</summary>
+    public readonly List<(long Bno, int Size)> DeferredBlkfree = new();
+    public readonly List<(uint Ino, bool IsDir)> DeferredVfree = new();
+    public readonly List<(long Bno, int Level)> DeferredTrees = new();
 
     /// <summary>True once the in-core summaries differ from the superblock on the device.</summary>
     public bool SummaryDirty;

@@ -20,7 +20,7 @@ internal static partial class UfsVnops
         var ip = VTOI(vp);
         if (uio.Offset < 0)
             return Errno.EINVAL;
-        lock (ip.Lock)
+        using (ip.Lock.Enter())
         {
             var err = ReadLocked(ip, uio);
             if (!ip.Ump.ReadOnly)
@@ -95,7 +95,7 @@ internal static partial class UfsVnops
             return Errno.EROFS;
         Errno err;
         bool wrote, overwrote;
-        lock (ip.Lock)
+        using (ip.Lock.Enter())
         {
             long size = ip.Size, blocks = ip.Din.Blocks;
             if ((ioflag & FileFlags.FAPPEND) != 0)
@@ -147,7 +147,10 @@ internal static partial class UfsVnops
             int n = (int)Math.Min(Math.Min(fs.Bsize - on, uio.Resid), limit - uio.Offset);
             var err = UfsBmap.Balloc(ip, lbn, on + n, cr, out var r);
             if (err != Errno.OK)
+            {
+                UfsBmap.Unalloc(ip, ip.Size);       // indirect blocks allocated on the way
                 return err;
+            }
             long blk = fs.Blknum(r.Bno);
             int boff = fs.Fragnum(r.Bno) * fs.Fsize;
             bool whole = on == 0 && n == fs.Bsize;
@@ -166,7 +169,13 @@ internal static partial class UfsVnops
                     bp!.Data.AsSpan(boff + r.FreshFrom, r.FreshTo - r.FreshFrom).Clear();
             }
             if (err != Errno.OK)
+            {
+                // Nothing reached the block: what Balloc gave it goes back, so the map matches the size again.
+                if (r.WholeFresh)
+                    UfsBmap.Unmap(ip, lbn);
+                UfsBmap.Unalloc(ip, fs.Lblktosize(lbn) + on + n);
                 return err;
+            }
             uio.MoveIn(bp!.Data.AsSpan(boff + on, n));
             UfsBmap.MarkOwner(ip, bp);
             bc.Bdwrite(bp);

@@ -18,35 +18,24 @@ namespace UnixVfs.Ufs;
 
 internal static partial class UfsVnops
 {
+    // Vop.Rename has refused "." and "..", checked the target name, that both directories are on this vfs, and
+    // that the vfs is writable (VopChecks.cs). A mount made with -o ro is read-only without the vfs flag.
     private static Errno UfsRename(Vnode sdvp, string snm, Vnode tdvp, string tnm, Cred cr, CallerContext? ct)
     {
-        if (snm is "." or ".." || tnm is "." or "..")
-            return Errno.EINVAL;
-        var err = FsSubr.CheckName(tnm);
-        if (err != Errno.OK)
-            return err;
-        if (!ReferenceEquals(sdvp.Vfs, tdvp.Vfs) || tdvp.Data is not Inode tdp)
-            return Errno.EXDEV;
         var sdp = VTOI(sdvp);
+        var tdp = VTOI(tdvp);
         var ump = sdp.Ump;
         if (ump.ReadOnly)
             return Errno.EROFS;
+        Errno err;
         Inode? sip = null, tip = null;
-        lock (ump.RenameLock)
+        using (ump.RenameLock.Enter())
         {
             var first = sdp.Number <= tdp.Number ? sdp : tdp;
             var second = ReferenceEquals(first, sdp) ? tdp : sdp;
-            Monitor.Enter(first.Lock);
-            Monitor.Enter(second.Lock);
-            try
-            {
+            using (first.Lock.Enter())
+            using (second.Lock.Enter())
                 err = RenameLocked(sdvp, sdp, snm, tdvp, tdp, tnm, cr, ref sip, ref tip);
-            }
-            finally
-            {
-                Monitor.Exit(second.Lock);
-                Monitor.Exit(first.Lock);
-            }
         }
         sip?.Vnode.Rele();
         tip?.Vnode.Rele();
@@ -90,7 +79,7 @@ internal static partial class UfsVnops
             {
                 if (!tip.IsDir)
                     return Errno.ENOTDIR;
-                lock (tip.Lock)
+                using (tip.Lock.Enter())
                 {
                     if ((err = UfsDir.IsEmpty(tip, out bool empty)) != Errno.OK)
                         return err;
@@ -113,7 +102,7 @@ internal static partial class UfsVnops
         var dnlc = sdvp.Vfs.Kernel.Dnlc;
         if (replace)
         {
-            lock (tip!.Lock)
+            using (tip!.Lock.Enter())
             {
                 if (tip.IsDir)
                 {
@@ -132,7 +121,7 @@ internal static partial class UfsVnops
             return err;
         dnlc.Remove(sdvp, snm);
         dnlc.Remove(tdvp, tnm);
-        lock (sip.Lock)
+        using (sip.Lock.Enter())
         {
             if (moveDir)
             {
@@ -175,7 +164,7 @@ internal static partial class UfsVnops
             if (err != Errno.OK)
                 return Errno.EIO;
             uint parent = 0;
-            lock (ip!.Lock)
+            using (ip!.Lock.Enter())
                 err = ip.IsDir ? UfsDir.DotDot(ip, out parent, out _) : Errno.EIO;
             ip.Vnode.Rele();
             if (err != Errno.OK)

@@ -208,7 +208,7 @@ public static class UfsVfsops
     {
         var ump = Ump(vfsp);
         var fs = ump.Fs;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             long free = fs.Blkstofrags(fs.CsNbfree) + fs.CsNffree;
             sp.Bsize = (ulong)fs.Bsize;
@@ -235,8 +235,9 @@ public static class UfsVfsops
     /// <summary>ffs_sync: every changed inode to its buffer, data out and flushed, then metadata and superblock out and flushed.</summary>
     private static Errno SyncAll(UfsMount ump)
     {
+        UfsAlloc.ApplyDeferredFrees(ump);
         foreach (var ip in ump.Icache.Snapshot())
-            lock (ip.Lock)
+            using (ip.Lock.Enter())
                 if ((ip.Flag & InodeFlags.IN_MODIFIED) != 0 && ip.Din.Mode != 0)
                     ip.Iupdat();
         var err = ump.Bc.Flush(bp => !bp.IsMeta);
@@ -268,7 +269,7 @@ public static class UfsVfsops
     {
         var fs = ump.Fs;
         byte[] area;
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             area = new byte[fs.Cssize];
             for (int c = 0; c < fs.Ncg; c++)
@@ -297,7 +298,7 @@ public static class UfsVfsops
     {
         var fs = ump.Fs;
         var buf = new byte[Fs.SblockSize];
-        lock (ump.AllocLock)
+        using (ump.AllocLock.Enter())
         {
             fs.Time = ump.Now().Sec;
             fs.Sblockactualloc = fs.Sblockloc;

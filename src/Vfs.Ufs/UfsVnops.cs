@@ -29,7 +29,7 @@ internal static partial class UfsVnops
     private static Errno UfsGetattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct)
     {
         var ip = VTOI(vp);
-        lock (ip.Lock)
+        using (ip.Lock.Enter())
             Getattr(ip, vap);
         return Errno.OK;
     }
@@ -61,7 +61,7 @@ internal static partial class UfsVnops
         var ip = VTOI(vp);
         if (ip.Ump.ReadOnly)
             return Errno.EROFS;
-        lock (ip.Lock)
+        using (ip.Lock.Enter())
         {
             var ovap = new Vattr();
             Getattr(ip, ovap);
@@ -112,7 +112,7 @@ internal static partial class UfsVnops
         var ip = VTOI(vp);
         if ((mode & AccessMode.VWRITE) != 0 && ip.Ump.ReadOnly && ip.Type is VType.VREG or VType.VDIR or VType.VLNK)
             return Errno.EROFS;
-        lock (ip.Lock)
+        using (ip.Lock.Enter())
             return AccessLocked(ip, mode, cr);
     }
 
@@ -131,7 +131,7 @@ internal static partial class UfsVnops
         var ump = ip.Ump;
         if (ump.ReadOnly)
             return Errno.OK;
-        lock (ip.Lock)
+        using (ip.Lock.Enter())
         {
             if ((ip.Flag & InodeFlags.IN_MODIFIED) != 0)
             {
@@ -161,11 +161,18 @@ internal static partial class UfsVnops
         var doomed = ump.Icache.Inactive(ip);
         if (doomed is null)
             return;
-        lock (ip.Lock)
+        using (ip.Lock.Enter())
         {
             bool isDir = ip.IsDir;
             if (ip.Din.Type is not (Dinode.IFCHR or Dinode.IFBLK) && !(ip.Din.Type == Dinode.IFLNK && ip.Din.Blocks == 0))
-                UfsBmap.Itrunc(ip, 0, Cred.Kcred);
+            {
+                // An indirect block that cannot be read now (the disk failed) is freed, with what it points to, later.
+                if (UfsBmap.Itrunc(ip, 0, Cred.Kcred) != Errno.OK)
+                    using (ump.AllocLock.Enter())
+                        for (int level = 0; level < Fs.NIADDR; level++)
+                            if (ip.Din.Ib[level] != 0 && UfsBmap.ValidBlock(ip.Fs, ip.Din.Ib[level]))
+                                ump.DeferredTrees.Add((ip.Din.Ib[level], level));
+            }
             else
                 ip.Size = 0;
             UfsBmap.FreeExtBlocks(ip);

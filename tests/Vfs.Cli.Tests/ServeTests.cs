@@ -129,6 +129,6 @@ public class ServeTests
         var err = p.StandardError.ReadToEnd();
         p.WaitForExit(30_000);
         Assert.Equal(1, p.ExitCode);
-        Assert.Equal("vfs serve: give exactly one of --image FILE and --tmpfs", err.Trim());
+        Assert.Equal("vfs serve: give exactly one of --image FILE, --tmpfs, --world FILE --path PATH and --mirror A.img,B.img[,C.img]", err.Trim());
     }
 }

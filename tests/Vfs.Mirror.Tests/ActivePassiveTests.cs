@@ -7,7 +7,7 @@ public class ActivePassiveTests
     [Fact]
     public void Only_the_active_copy_is_used_and_nothing_is_mirrored()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/b/shared", "same on both servers");
         f.WriteFile("/X/y/shared", "same on both servers");
         var mi = f.Mount("mode=active-passive,nomerge");
@@ -23,7 +23,7 @@ public class ActivePassiveTests
     [Fact]
     public void When_the_active_copy_stops_answering_the_client_carries_on_against_the_passive_one()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/b/shared", "v1");
         f.WriteFile("/X/y/shared", "v1");
         var mi = f.Mount("mode=active-passive,nomerge,retries=1");

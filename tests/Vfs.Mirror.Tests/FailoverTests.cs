@@ -8,7 +8,7 @@ public class FailoverTests
     [Fact]
     public void A_copy_that_keeps_failing_is_marked_unavailable_after_the_retries_and_the_write_succeeds()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount("retries=3");
         f.WriteFile("/A/b/f", "before");
         var faults = f.Faults(1);
@@ -25,7 +25,7 @@ public class FailoverTests
     [Fact]
     public void With_errors_return_the_caller_also_hears_of_the_failed_copy()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount("retries=0,errors=return");
         f.WriteFile("/A/b/f", "x");
         f.Faults(1).Fail(VopName.Write, Errno.EIO);
@@ -40,7 +40,7 @@ public class FailoverTests
     [Fact]
     public void A_failure_that_clears_up_within_the_retries_takes_nothing_down()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount("retries=3");
         f.Faults(1).Fail(VopName.Write, Errno.EIO, times: 2);
         f.WriteFile("/A/b/f", "data");
@@ -51,7 +51,7 @@ public class FailoverTests
     [Fact]
     public void Reads_fail_over_to_the_other_copy()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount("retries=1");
         f.WriteFile("/A/b/f", "still readable");
         f.Faults(0).Fail(VopName.Read, Errno.EIO);
@@ -63,7 +63,7 @@ public class FailoverTests
     [Fact]
     public void The_last_copy_is_never_taken_down_its_error_is_returned()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount("retries=0");
         f.WriteFile("/A/b/f", "x");
         MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
@@ -79,7 +79,7 @@ public class FailoverTests
     [Fact]
     public void Offline_and_online_by_ioctl_with_a_log_replay_that_copies_only_what_changed()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount();
         var big = new string('a', 1 << 20);
         f.WriteFile("/A/b/big", big);
@@ -115,7 +115,7 @@ public class FailoverTests
     [Fact]
     public void A_log_that_overflows_leads_to_a_full_resync()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount("logsize=3");
         MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
         for (int i = 0; i < 10; i++)
@@ -133,7 +133,7 @@ public class FailoverTests
     [Fact]
     public void Too_many_ranges_in_one_file_degrade_to_the_whole_file()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount("logranges=4");
         f.WriteFile("/A/b/f", new string('.', 100_000));
         MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
@@ -149,7 +149,7 @@ public class FailoverTests
     [Fact]
     public void A_copy_that_failed_is_caught_up_when_it_comes_back()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount("retries=0");
         var faults = f.Faults(1);
         faults.FailAll(Errno.EIO);
@@ -165,7 +165,7 @@ public class FailoverTests
     [Fact]
     public void Unmount_is_refused_while_a_copy_has_a_log_to_deliver()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
         f.WriteFile("/A/b/f", "pending for Y");
@@ -177,7 +177,7 @@ public class FailoverTests
     [Fact]
     public void Bad_admin_requests_get_a_reason()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         Assert.Equal(Errno.EINVAL, MfsAdm.Offline(f.P, "/A/b", "q", out var why));
         Assert.Contains("no copy", why);
@@ -190,7 +190,7 @@ public class FailoverTests
     [Fact]
     public async Task Resync_runs_online_while_applications_keep_writing()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount();
         for (int i = 0; i < 50; i++)
             f.WriteFile($"/A/b/f{i}", new string('0', 20_000));

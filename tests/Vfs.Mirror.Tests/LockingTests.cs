@@ -54,7 +54,7 @@ public class LockingTests
     [Fact]
     public async Task A_writer_that_cannot_get_the_second_lock_releases_the_first_and_backs_off()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount();
         f.WriteFile("/A/b/f", "0");
         var x = f.LowerVnode(0, "f")!;
@@ -80,7 +80,7 @@ public class LockingTests
     [Fact]
     public async Task After_a_write_returns_both_copies_hold_it_whichever_copy_serves_the_read()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount("read=balance");
         f.WriteFile("/A/b/counter", "0000000000");
         using var stop = new CancellationTokenSource();
@@ -136,7 +136,7 @@ public class LockingTests
     [InlineData("nfs")]
     public void Threads_writing_their_own_parts_of_mirrored_files_read_back_what_they_wrote_and_the_copies_agree(string fstype)
     {
-        var f = new MirrorFixture(fstype: fstype);
+        using var f = new MirrorFixture(fstype: fstype);
         f.Mount("read=balance");
         const int part = 16 * 1024, threads = 4;
         MirrorFixture.Ok(f.P.Open("/A/b/shared", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int shared));
@@ -197,7 +197,7 @@ public class LockingTests
     [InlineData("nfs")]
     public void Names_removed_while_another_thread_lists_and_looks_them_up_are_gone_afterwards(string fstype)
     {
-        var f = new MirrorFixture(fstype: fstype);
+        using var f = new MirrorFixture(fstype: fstype);
         f.Mount("read=y"); // the lister reads the second copy: with "nfs", the import
         var stop = false;
         var lister = new Thread(() =>
@@ -243,7 +243,7 @@ public class LockingTests
     [Fact]
     public void A_write_holds_both_copies_locks_while_it_runs()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         f.WriteFile("/A/b/f", "x");
         var held = new List<(bool X, bool Y)>();

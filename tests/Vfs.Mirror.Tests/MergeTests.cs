@@ -10,7 +10,7 @@ public class MergeTests
     [Fact]
     public void Every_name_in_either_tree_ends_up_in_both()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         MirrorFixture.Ok(f.P.Mkdir("/A/b/c", 0x1ED));
         MirrorFixture.Ok(f.P.Mkdir("/A/b/c/d", 0x1ED));
         f.WriteFile("/A/b/c/e", "e");
@@ -37,7 +37,7 @@ public class MergeTests
     [InlineData(false)]
     public void Where_both_hold_a_name_the_newer_one_wins_with_its_data_and_attributes(bool xNewer)
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/b/f", "version of A, longer");
         f.WriteFile("/X/y/f", "version of X");
         MirrorFixture.Ok(f.P.Chmod("/A/b/f", 0x180));
@@ -56,7 +56,7 @@ public class MergeTests
     [Fact]
     public void A_file_against_a_directory_keeps_the_directory_and_renames_the_file_aside()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/b/thing", "I am a file in A");
         MirrorFixture.Ok(f.P.Mkdir("/X/y/thing", 0x1ED));
         f.WriteFile("/X/y/thing/inside", "in X's directory");
@@ -76,7 +76,7 @@ public class MergeTests
     [Fact]
     public void Role_master_makes_the_slave_like_the_master()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/b/master-only", "m");
         f.WriteFile("/A/b/both", "master's");
         f.WriteFile("/X/y/both", "slave's, and newer");
@@ -92,7 +92,7 @@ public class MergeTests
     [Fact]
     public void Hard_links_stay_hard_links_in_the_other_copy()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/b/one", "shared");
         MirrorFixture.Ok(f.P.Link("/A/b/one", "/A/b/two"));
         f.Mount();
@@ -106,7 +106,7 @@ public class MergeTests
     [Fact]
     public void Progress_is_reported_for_each_name()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         for (int i = 0; i < 20; i++)
             f.WriteFile($"/A/b/f{i}", "x");
         var seen = new List<MergeProgress>();
@@ -119,7 +119,7 @@ public class MergeTests
     [Fact]
     public void Holes_stay_holes_when_a_sparse_file_is_copied()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         MirrorFixture.Ok(f.P.Open("/A/b/sparse", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd));
         MirrorFixture.Ok(f.P.Pwrite(fd, new byte[] { 1 }, 10 << 20, out _));
         MirrorFixture.Ok(f.P.Close(fd));

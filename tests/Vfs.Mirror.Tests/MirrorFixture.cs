@@ -1,11 +1,15 @@
 // Tests of Vfs.Mirror: a host with two "disks" at /A and /X (tmpfs, UFS, or /X an NFS import), directories /A/b and /X/y on them
-// (the patent's Fig. 3), and helpers to look at each copy directly, under the mirror.
+// (the patent's Fig. 3), and helpers to look at each copy directly, under the mirror. Disposing it unmounts every
+// mirror and checks what a mirror must leave behind: no copy worker thread, and no hold on any vnode of a copy.
 using System.Text;
+using UnixVfs.Testing;
 
 namespace UnixVfs.Mirror.Tests;
 
-internal sealed class MirrorFixture
+internal sealed class MirrorFixture : IDisposable
 {
+    private readonly int _disks;
+
     public Kernel K { get; }
     public Process P { get; }
 
@@ -20,6 +24,7 @@ internal sealed class MirrorFixture
         K.Vfssw.Install(MirrorVfsops.Def);
         K.Vfssw.Install(UnixVfs.Ufs.UfsVfsops.Def);
         P = K.CreateProcess();
+        _disks = copies;
         foreach (var d in Disks.Take(copies))
         {
             Ok(P.Mkdir("/" + d, 0x1ED));
@@ -126,7 +131,7 @@ internal sealed class MirrorFixture
         }
     }
 
-    /// <summary>The names in a directory of one copy.</summary>
+    /// <summary>The names in a directory of one copy (at the top, without the mirror's own .mfs).</summary>
     public string[] LowerNames(int copy, string path)
     {
         var vp = LowerVnode(copy, path) ?? throw new InvalidOperationException($"{path} missing in copy {copy}");
@@ -136,7 +141,7 @@ internal sealed class MirrorFixture
             var uio = new Uio(buf, 0, UioRw.UIO_READ);
             Ok(Vop.Readdir(vp, uio, Cred.Kcred, out _));
             return Dirent64.Parse(buf.AsSpan(0, (int)(buf.Length - uio.Resid))).Select(d => d.Name)
-                .Where(n => n is not ("." or "..")).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+                .Where(n => n is not ("." or "..") && !(path.Trim('/') == "" && n == MirrorMeta.DirName)).OrderBy(n => n, StringComparer.Ordinal).ToArray();
         }
         finally
         {
@@ -156,5 +161,36 @@ internal sealed class MirrorFixture
     {
         Ok(MfsAdm.Verify(P, "/X/y", out var r));
         return r!;
+    }
+
+    /// <summary>
+    /// Closes the test's descriptors, takes the fault injectors off, unmounts every mirror (forced when a copy still has
+    /// a dirty log, which a plain umount refuses to drop), and asserts that each mirror's copy workers ended and that
+    /// nothing holds a vnode of a disk beyond its mount (Holds.AssertBalanced).
+    /// </summary>
+    public void Dispose()
+    {
+        P.Exit();
+        foreach (var v in K.Mounts)
+            v.Faults = null;
+        var p = K.CreateProcess();
+        try
+        {
+            foreach (var v in K.Mounts.Where(v => v.FstypeName == "mfs").Reverse().ToList())
+            {
+                var mi = (MfsVfs)v.Data!;
+                var err = p.Umount(v.MntPt);
+                if (err == Errno.EBUSY && mi.Copies.Any(c => c.Log.Count > 0 || c.Log.Overflowed))
+                    err = p.Umount(v.MntPt, UnmountFlags.MS_FORCE);
+                Ok(err, "umount " + v.MntPt);
+                Assert.False(mi.Workers.Running, $"{v.MntPt}: copy workers still running after unmount");
+            }
+        }
+        finally
+        {
+            p.Exit();
+        }
+        foreach (var d in Disks.Take(_disks))
+            Holds.AssertBalanced(K, "/" + d);
     }
 }

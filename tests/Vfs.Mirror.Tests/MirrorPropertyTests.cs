@@ -78,7 +78,7 @@ public class MirrorPropertyTests
 
     private static bool Run(MirrorStep[] history, string fstype)
     {
-        var f = new MirrorFixture(fstype: fstype);
+        using var f = new MirrorFixture(fstype: fstype);
         MirrorFixture.Ok(f.P.Mkdir("/ref", 0x1ED));
         MirrorFixture.Ok(f.P.Mount("swap", "/ref", "tmpfs"));
         var mi = f.Mount();

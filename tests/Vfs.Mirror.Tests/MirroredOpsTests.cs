@@ -11,7 +11,7 @@ public class MirroredOpsTests
     [InlineData("read=y", 1)]
     public void A_read_goes_to_the_one_copy_chosen_at_mount(string options, int reader)
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount(options);
         f.WriteFile("/A/b/f", "data");
         long r0 = LowerReads(f, 0), r1 = LowerReads(f, 1);
@@ -24,7 +24,7 @@ public class MirroredOpsTests
     [Fact]
     public void Read_balance_spreads_reads_over_both_copies()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount("read=balance");
         f.WriteFile("/A/b/f", "data");
         long r0 = LowerReads(f, 0), r1 = LowerReads(f, 1);
@@ -38,7 +38,7 @@ public class MirroredOpsTests
     [Fact]
     public void Two_slow_copies_are_written_at_once_and_fast_ones_one_after_the_other()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         f.WriteFile("/A/b/f", "0123456789");
         // A rule on each copy that never fails a write but watches it: which thread runs it, and -- once asked --
@@ -99,7 +99,7 @@ public class MirroredOpsTests
     [Fact]
     public void Every_update_reaches_both_copies()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         MirrorFixture.Ok(f.P.Mkdir("/A/b/dir", 0x1C0));
         f.WriteFile("/A/b/dir/file", "0123456789");
@@ -137,7 +137,7 @@ public class MirroredOpsTests
     [Fact]
     public void An_error_every_copy_agrees_on_is_returned_as_it_is()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         f.WriteFile("/A/b/f", "x");
         Assert.Equal(Errno.EEXIST, f.P.Mkdir("/A/b/f", 0x1ED));
@@ -152,7 +152,7 @@ public class MirroredOpsTests
     [Fact]
     public void Permissions_of_the_lower_file_systems_apply()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         f.WriteFile("/A/b/secret", "s");
         MirrorFixture.Ok(f.P.Chmod("/A/b/secret", 0x180));
@@ -165,7 +165,7 @@ public class MirroredOpsTests
     [Fact]
     public void Getattr_reports_the_mirrors_fsid_and_readdir_lists_each_name_once()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount();
         f.WriteFile("/A/b/a", "1");
         f.WriteFile("/A/b/b", "2");
@@ -182,7 +182,7 @@ public class MirroredOpsTests
     [Fact]
     public void Getcwd_inside_the_mirror_returns_the_path_it_was_entered_by()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         MirrorFixture.Ok(f.P.Mkdir("/A/b/sub", 0x1ED));
         MirrorFixture.Ok(f.P.Chdir("/A/b/sub"));
@@ -200,7 +200,7 @@ public class MirroredOpsTests
     [Fact]
     public void Statvfs_reports_the_smaller_copy()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         MirrorFixture.Ok(f.P.Umount("/X"));
         MirrorFixture.Ok(f.P.Mount("swap", "/X", "tmpfs", MountFlags.None, "size=4m"));
         MirrorFixture.Ok(f.P.Mkdir("/X/y", 0x1ED));

@@ -7,7 +7,7 @@ public class MnodeTests
     [Fact]
     public void An_mnode_holds_each_lower_vnode_exactly_once()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/b/f", "x");
         var mi = f.Mount();
         var x = f.LowerVnode(0, "f")!;
@@ -35,7 +35,7 @@ public class MnodeTests
     [Fact]
     public void The_table_holds_only_what_is_in_use()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount();
         for (int i = 0; i < 500; i++)
             f.WriteFile($"/A/b/f{i}", "x");
@@ -56,7 +56,7 @@ public class MnodeTests
     [Fact]
     public void A_file_found_while_a_copy_was_down_gets_that_copys_vnode_when_it_is_back()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/b/f", "x");
         var mi = f.Mount();
         MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));

@@ -7,7 +7,7 @@ public class MountProtocolTests
     [Fact]
     public void Both_old_path_names_reach_the_same_mirror()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/b/from-a", "a");
         f.WriteFile("/X/y/from-x", "x");
         var mi = f.Mount();
@@ -24,7 +24,7 @@ public class MountProtocolTests
     [Fact]
     public void Neither_directorys_contents_is_hidden()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/b/e", "file e of A");
         MirrorFixture.Ok(f.P.Mkdir("/X/y/z", 0x1ED));
         f.WriteFile("/X/y/z/h", "file h of X");
@@ -36,7 +36,7 @@ public class MountProtocolTests
     [Fact]
     public void The_same_file_through_either_name_is_the_same_vnode()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/b/g", "g");
         f.Mount();
         MirrorFixture.Ok(f.P.Lookupname("/A/b/g", true, out var v1));
@@ -49,7 +49,7 @@ public class MountProtocolTests
     [Fact]
     public void Unmount_reverts_both_directories_to_their_own_file_systems()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var mi = f.Mount();
         f.WriteFile("/A/b/kept", "on both copies");
         MirrorFixture.Ok(f.P.Umount("/X/y"));
@@ -68,7 +68,7 @@ public class MountProtocolTests
     [Fact]
     public void Unmount_through_either_path_works_and_the_lower_file_systems_unmount_after()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         Assert.Equal(Errno.EBUSY, f.P.Umount("/A"));
         MirrorFixture.Ok(f.P.Umount("/A/b"));
@@ -79,7 +79,7 @@ public class MountProtocolTests
     [Fact]
     public void Unmount_is_refused_while_a_mirror_file_is_open()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         MirrorFixture.Ok(f.P.Open("/A/b/open", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
         Assert.Equal(Errno.EBUSY, f.P.Umount("/X/y"));
@@ -93,7 +93,7 @@ public class MountProtocolTests
     [InlineData("/X", "/X/y", "inside")]
     public void A_directory_cannot_mirror_itself_or_its_own_subtree(string spec, string dir, string reason)
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.P.Mkdir("/X/y/sub", 0x1ED);
         var data = new MfsMountData();
         Assert.Equal(Errno.EINVAL, f.P.Mount(spec, dir, "mfs", MountFlags.None, "", data));
@@ -119,7 +119,7 @@ public class MountProtocolTests
     [InlineData("mode=active-passive,role=master")]
     public void Bad_options_are_refused_with_a_reason(string options)
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         var data = new MfsMountData();
         Assert.Equal(Errno.EINVAL, f.P.Mount("/A/b", "/X/y", "mfs", MountFlags.None, options, data));
         Assert.NotEqual("", data.Error);
@@ -129,7 +129,7 @@ public class MountProtocolTests
     [Fact]
     public void A_missing_or_non_directory_copy_is_refused_and_nothing_is_covered()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.WriteFile("/A/file", "x");
         var data = new MfsMountData();
         Assert.Equal(Errno.ENOENT, f.P.Mount("/A/nothere", "/X/y", "mfs", MountFlags.None, "", data));
@@ -142,7 +142,7 @@ public class MountProtocolTests
     [Fact]
     public void Mounting_the_same_pair_twice_is_refused()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         var data = new MfsMountData();
         Assert.NotEqual(Errno.OK, f.P.Mount("/A/b", "/X/y", "mfs", MountFlags.None, "", data));
@@ -152,7 +152,7 @@ public class MountProtocolTests
     [Fact]
     public void Hide_mounts_two_copies_on_a_third_directory_and_hides_its_previous_contents()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         MirrorFixture.Ok(f.P.Mkdir("/data", 0x1ED));
         f.WriteFile("/data/old", "hidden while mounted");
         f.WriteFile("/A/b/one", "1");

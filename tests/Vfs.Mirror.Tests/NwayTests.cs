@@ -6,7 +6,7 @@ public class NwayTests
     [Fact]
     public void Three_copies_are_merged_mirrored_failed_over_and_resynced()
     {
-        var f = new MirrorFixture(copies: 3);
+        using var f = new MirrorFixture(copies: 3);
         f.WriteFile("/Z/z/from-z", "z");
         var mi = f.Mount(copies: 3);
         Assert.Equal(3, mi.Copies.Count);

@@ -6,7 +6,7 @@ public class VerifyTests
     [Fact]
     public void Verify_reports_each_difference_made_behind_the_mirrors_back_and_nothing_else()
     {
-        var f = new MirrorFixture();
+        using var f = new MirrorFixture();
         f.Mount();
         f.WriteFile("/A/b/same", "untouched");
         f.WriteFile("/A/b/content", "0123456789");

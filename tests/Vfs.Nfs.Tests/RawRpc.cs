@@ -13,11 +13,21 @@ internal sealed class RawRpc : IDisposable
 {
     private readonly Socket _s;
 
-    public RawRpc(int port)
+    /// <param name="port">The server's port on 127.0.0.1.</param>
+    /// <param name="localPort">The port to connect from (below 1024: a privileged one, which needs root); 0 for any.</param>
+    public RawRpc(int port, int localPort = 0)
     {
         _s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = 10000 };
+        if (localPort != 0)
+        {
+            _s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            _s.Bind(new IPEndPoint(IPAddress.Loopback, localPort));
+        }
         _s.Connect(new IPEndPoint(IPAddress.Loopback, port));
     }
+
+    /// <summary>shutdown(SHUT_WR): no more calls, replies still welcome (a half-close).</summary>
+    public void ShutdownSend() => _s.Shutdown(SocketShutdown.Send);
 
     /// <summary>A call record: header with the given fields and AUTH_SYS root (or <paramref name="cred"/>), then the arguments.</summary>
     public static byte[] Call(uint xid, uint prog, uint vers, uint proc, Action<XdrWriter>? args = null, OpaqueAuth? cred = null, uint rpcvers = 2)

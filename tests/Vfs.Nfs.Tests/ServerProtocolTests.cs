@@ -256,14 +256,23 @@ public class ServerProtocolTests : IDisposable
 
         rep = _nfs.Call(Nfs3.MKNOD, w => { w.WriteOpaque(d); w.WriteString("fifo"); w.WriteUInt32((uint)Ftype3.NF3FIFO); Nfs3Attr.WriteSattr(w, new Vattr()); });
         Assert.Equal(NfsStat3.NFS3_OK, rep.Nfs);
-        rep = _nfs.Call(Nfs3.MKNOD, w =>
+        Action<XdrWriter> chrArgs(byte[] dir) => w =>
         {
-            w.WriteOpaque(d); w.WriteString("chr"); w.WriteUInt32((uint)Ftype3.NF3CHR); Nfs3Attr.WriteSattr(w, new Vattr());
+            w.WriteOpaque(dir); w.WriteString("chr"); w.WriteUInt32((uint)Ftype3.NF3CHR); Nfs3Attr.WriteSattr(w, new Vattr());
             w.WriteUInt32(4); w.WriteUInt32(64);
-        });
-        Assert.Equal(NfsStat3.NFS3_OK, rep.Nfs);
-        var chr = _nfs.Getattr(_nfs.Lookup(d, "chr").Fh).Attr!;
-        Assert.Equal((VType.VCHR, (4u, 64u)), (chr.Type, Nfs3Attr.SplitDev(chr.Rdev)));
+        };
+        // A device node is root's to make (uid 1000 here); root, not squashed, makes one.
+        Assert.Equal(NfsStat3.NFS3ERR_PERM, _nfs.Call(Nfs3.MKNOD, chrArgs(d)).Nfs);
+        Assert.Equal(NfsStat3.NFS3ERR_NOENT, _nfs.Lookup(d, "chr").Status);
+        using (var rootBed = new TestBed(export: new ExportOptions { Path = "/export", RootSquash = false }))
+        {
+            var root = new RawNfs(rootBed.ClientNet, "server", rootBed.Server.NfsPort, rootBed.Server.MountPort, new AuthSys(0, "raw", 0, 0, []));
+            var (_, top) = root.Mnt("/export");
+            Assert.Equal(NfsStat3.NFS3_OK, root.Call(Nfs3.MKNOD, chrArgs(top)).Nfs);
+            var chr = root.Getattr(root.Lookup(top, "chr").Fh).Attr!;
+            Assert.Equal((VType.VCHR, (4u, 64u)), (chr.Type, Nfs3Attr.SplitDev(chr.Rdev)));
+            root.Close();
+        }
         Assert.Equal(NfsStat3.NFS3ERR_BADTYPE, _nfs.Call(Nfs3.MKNOD, w => { w.WriteOpaque(d); w.WriteString("r"); w.WriteUInt32((uint)Ftype3.NF3REG); }).Nfs);
 
         var (_, f) = _nfs.Create(d, "f");
@@ -278,7 +287,7 @@ public class ServerProtocolTests : IDisposable
         Assert.Equal(NfsStat3.NFS3ERR_NOENT, _nfs.Lookup(_root, "hard").Status);
 
         Assert.Equal(NfsStat3.NFS3ERR_NOTEMPTY, _nfs.Call(Nfs3.RMDIR, w => { w.WriteOpaque(_root); w.WriteString("d"); }).Nfs);
-        foreach (var n in new[] { "f", "moved", "fifo", "chr" })
+        foreach (var n in new[] { "f", "moved", "fifo" })
             Assert.Equal(NfsStat3.NFS3_OK, _nfs.Call(Nfs3.REMOVE, w => { w.WriteOpaque(d); w.WriteString(n); }).Nfs);
         Assert.Equal(NfsStat3.NFS3ERR_NOENT, _nfs.Call(Nfs3.REMOVE, w => { w.WriteOpaque(d); w.WriteString("f"); }).Nfs);
         rep = _nfs.Call(Nfs3.RMDIR, w => { w.WriteOpaque(_root); w.WriteString("d"); });

@@ -258,4 +258,28 @@ public class FileDataTests
         Ok(h.Umount());
         Assert.Equal(before, File.ReadAllBytes(image));
     }
+
+    /// <summary>Found by DiskFaultTests' property: a truncate left a hole as the file's last block, and a short write
+    /// into it allocated a fragment run shorter than the size needs (fsck: BAD BLOCK POINTER, INCORRECT BLOCK COUNT).</summary>
+    [Fact]
+    public void A_write_into_a_hole_at_the_last_block_allocates_what_the_size_needs()
+    {
+        using var s = new Scratch();
+        var image = NewImage(s, 16L << 20, bsize: 8192, fsize: 1024);
+        var h = new Host();
+        Ok(h.Mount(image));
+        var data = Bytes(34855, 1);
+        Ok(h.P.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        Ok(h.P.Pwrite(fd, data, 212215, out _));
+        Ok(h.P.Ftruncate(fd, 15401));                  // the last block (8192..15401) is a hole
+        Ok(h.P.Pwrite(fd, data.AsMemory(0, 8387), 3005, out _));
+        Ok(h.P.Close(fd));
+        var expect = new byte[15401];
+        data.AsSpan(0, 8387).CopyTo(expect.AsSpan(3005));
+        Assert.Equal(expect, ReadFile(h.P, "/mnt/f"));
+        Remount(h, image);
+        Assert.Equal(expect, ReadFile(h.P, "/mnt/f"));
+        Ok(h.Umount());
+        AssertClean(Kit.Fsck(image));
+    }
 }

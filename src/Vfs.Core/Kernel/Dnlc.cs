@@ -16,6 +16,11 @@
 //   Remove(dvp, nm)      forgets the name, if cached.
 //   PurgeVp(vp)          forgets every entry naming vp or inside directory vp.
 //   PurgeVfs(vfsp)       forgets every entry of a vfs; returns how many were dropped.
+//
+// LOCK ORDER: the cache's lock is a leaf (LockRank.Leaf): file systems call in holding their directory's
+// lock, and nothing is taken under it but a vnode's hold count (atomic). Holds the cache drops (an
+// evicted or replaced entry, a purge) are released after the lock is let go, because the last Rele
+// calls VOP_INACTIVE, which takes the file system's locks.
 namespace UnixVfs.Core;
 
 /// <summary>The directory name lookup cache.</summary>
@@ -30,7 +35,7 @@ public sealed class Dnlc
         public LinkedListNode<Entry>? Lru;
     }
 
-    private readonly object _lock = new();
+    private readonly KMutex _lock = new(new LockClass("dnlc", LockRank.Leaf));
     private readonly Dictionary<Key, Entry> _entries = new();
     private readonly LinkedList<Entry> _lru = new();
     private long _hits, _misses;
@@ -41,7 +46,7 @@ public sealed class Dnlc
     public Dnlc(int capacity = 65536) => Capacity = capacity;
 
     /// <summary>Names currently cached.</summary>
-    public int Count { get { lock (_lock) return _entries.Count; } }
+    public int Count { get { using (_lock.Enter()) return _entries.Count; } }
 
     /// <summary>Lookups answered from the cache.</summary>
     public long Hits => Interlocked.Read(ref _hits);
@@ -52,7 +57,7 @@ public sealed class Dnlc
     /// <summary>dnlc_lookup: the cached vnode for <paramref name="nm"/> in <paramref name="dvp"/>, held, or null.</summary>
     public Vnode? Lookup(Vnode dvp, string nm)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             if (_entries.TryGetValue(new Key(dvp, nm), out var e))
             {
@@ -71,7 +76,7 @@ public sealed class Dnlc
         if ((dvp.Flag & VnodeFlags.VNOCACHE) != 0 || nm == "." || nm == "..")
             return;
         Vnode? released = null, evicted = null;
-        lock (_lock)
+        using (_lock.Enter())
         {
             var key = new Key(dvp, nm);
             if (_entries.TryGetValue(key, out var old))
@@ -103,7 +108,7 @@ public sealed class Dnlc
     public void Remove(Vnode dvp, string nm)
     {
         Vnode? vp = null;
-        lock (_lock)
+        using (_lock.Enter())
         {
             if (_entries.TryGetValue(new Key(dvp, nm), out var e))
             {
@@ -126,7 +131,7 @@ public sealed class Dnlc
     private int PurgeWhere(Func<Entry, bool> match)
     {
         List<Vnode> rele = new();
-        lock (_lock)
+        using (_lock.Enter())
         {
             foreach (var e in _entries.Values.Where(match).ToList())
             {

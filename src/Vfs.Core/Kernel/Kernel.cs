@@ -4,8 +4,13 @@
 // master mirror server, a slave, a client, each a Kernel, talking NFS to each other). Nothing in
 // the model is process-wide; everything a host owns hangs off its Kernel.
 //
-// The root file system is a tmpfs mounted at boot (VFS_MOUNTROOT). Other file systems are
+// At boot the kernel installs the file system types its BootConfig names and mounts the root type
+// with VFS_MOUNTROOT, found in the vfssw by name (the default is tmpfs). Other file systems are
 // mounted on directories of it with Process.Mount; see Mount.cs for mount and unmount.
+//
+// LOCK ORDER: the mount lock is outermost of all: it is held across VFS_MOUNT and VFS_UNMOUNT (a mirror's
+// merge at mount runs under it) and never taken under another lock. The process list's lock is a leaf.
+// The order of every ranked lock below it is in docs/architecture.md and Witness/LockClass.cs.
 namespace UnixVfs.Core;
 
 /// <summary>A simulated host (the kernel's globals: rootvfs, rootdir, vfssw, the DNLC).</summary>
@@ -20,18 +25,28 @@ public sealed partial class Kernel
     /// <param name="hostname">The host's name (uname -n): appears in traces, NFS AUTH_SYS credentials and the demo.</param>
     /// <param name="clock">The source of file timestamps and of every wait; inject a manual one to make a run replay exactly.</param>
     /// <param name="seed">The seed of the host's random choices (KernelRandom.cs); by default one drawn from the host name.</param>
-    public Kernel(string hostname = "localhost", TimeProvider? clock = null, int? seed = null)
+    /// <param name="boot">The file system types to install and the root to mount (BootConfig.Default when null).</param>
+    public Kernel(string hostname = "localhost", TimeProvider? clock = null, int? seed = null, BootConfig? boot = null)
     {
         Hostname = hostname;
         Clock = clock ?? TimeProvider.System;
         _rng = new Random(seed ?? StableSeed(hostname));
-        Vfssw.Install(Tmpfs.TmpVfsops.Def);
-        var def = Vfssw.Find(Tmpfs.TmpVfsops.Def.Name, out int idx)!;
-        RootVfs = new Vfs(this, def.Ops, idx, def.Name) { Resource = "swap", MntPt = "/" };
-        if (VfsOp.Mountroot(RootVfs, WhyMountroot.ROOT_INIT) != Errno.OK || VfsOp.Root(RootVfs, out var root) != Errno.OK)
+        boot ??= BootConfig.Default;
+        foreach (var def in boot.Modules)
+            Vfssw.Install(def);
+        (RootVfs, RootDir) = MountRoot(boot);
+    }
+
+    /// <summary>vfs_mountroot: mounts the root type named by <paramref name="boot"/> on "/", or panics.</summary>
+    private (Vfs, Vnode) MountRoot(BootConfig boot)
+    {
+        var def = Vfssw.Find(boot.RootFstype, out int idx)
+            ?? throw new VfsPanicException($"vfs_mountroot: no file system type {boot.RootFstype} for root");
+        var vfsp = new Vfs(this, def.Ops, idx, def.Name) { Resource = boot.RootResource, MntPt = "/", Stacked = def.Stacked };
+        if (VfsOp.Mountroot(vfsp, WhyMountroot.ROOT_INIT) != Errno.OK || VfsOp.Root(vfsp, out var root) != Errno.OK)
             throw new VfsPanicException("vfs_mountroot: cannot mount root");
-        RootDir = root!;
-        RootDir.Path = "/";
+        root!.Path = "/";
+        return (vfsp, root);
     }
 
     /// <summary>The host name.</summary>

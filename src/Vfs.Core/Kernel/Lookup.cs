@@ -79,163 +79,194 @@ public sealed partial class Process
     /// directory holding the last component and that component's name, and a missing last component is
     /// OK (Vp null) so that the caller can create it. On error nothing is held.
     /// </summary>
+    /// <remarks>
+    /// The walk reads like xv6's namex, in named steps: NextComponent; LookupComponent, which climbs out of
+    /// mounted roots for ".." (ClimbToCovered); CrossMounts down into what is mounted on the vnode found;
+    /// FollowSymlink; and the three ways to finish (FoundLast, ParentOnly, and the directory in hand when
+    /// the path runs out).
+    /// HOLDS. Between steps the walk holds exactly one vnode, w.Cur. A step that fails has released what it
+    /// took itself, never w.Cur. w.Cur is let go of in one place, after the loop, when the walk fails;
+    /// otherwise a finishing step hands it to the result (or releases it when the caller did not ask for it).
+    /// </remarks>
     public Errno Lookuppn(string path, bool followLast, bool wantParent, out LookupResult res)
     {
         res = default;
         var err = CheckPath(path);
         if (err != Errno.OK)
             return err;
-
-        Vnode cur;
-        MountTrail? trail;
-        if (path[0] == '/')
+        var w = StartWalk(path);
+        while (NextComponent(w, out var c))
         {
-            cur = Kernel.RootDir;
-            trail = null;
-        }
-        else
-        {
-            lock (_cwdLock)
-            {
-                cur = _cwd;
-                trail = _cwdTrail;
-            }
-        }
-        cur.Hold();
-
-        // The walk reads rest from pos on; rest changes only when a symbolic link's text is spliced in.
-        string rest = path;
-        int pos = 0;
-        int symlinks = 0;
-        while (true)
-        {
-            int i = pos;
-            while (i < rest.Length && rest[i] == '/')
-                i++;
-            if (i == rest.Length)
-            {
-                // Nothing left: the path (or a link's text) was only slashes, or ended after a component
-                // already consumed. The result is the directory in hand.
-                res.Vp = cur;
-                res.Trail = trail;
-                res.Name = ".";
-                if (wantParent)
-                {
-                    cur.Hold();
-                    res.Dvp = cur;
-                }
-                return Errno.OK;
-            }
-            int j = rest.IndexOf('/', i);
-            string comp = j < 0 ? rest[i..] : rest[i..j];
-            int k = j < 0 ? rest.Length : j;
-            while (k < rest.Length && rest[k] == '/')
-                k++;
-            bool isLast = k == rest.Length;
-            bool trailingSlash = isLast && j >= 0;
-
-            if (comp.Length > Limits.NameMax / 3 && Encoding.UTF8.GetByteCount(comp) > Limits.NameMax)
-            {
-                cur.Rele();
-                return Errno.ENAMETOOLONG;
-            }
-            if (cur.Type != VType.VDIR)
-            {
-                cur.Rele();
-                return Errno.ENOTDIR;
-            }
-
-            if (comp == "..")
-                ClimbToCovered(ref cur, ref trail);
-
-            Vnode? next;
-            if (comp == ".." && ReferenceEquals(cur, Kernel.RootDir))
-            {
-                next = cur;
-                next.Hold();
-                err = Errno.OK;
-            }
-            else
-                err = Vop.Lookup(cur, comp, out next, LookupFlags.None, Kernel.RootDir, Cred);
-
-            if (err == Errno.ENOENT && isLast && wantParent)
-            {
-                res.Dvp = cur;
-                res.Vp = null;
-                res.Name = comp;
-                res.Trail = trail;
-                res.TrailingSlash = trailingSlash;
-                return Errno.OK;
-            }
+            err = LookupComponent(ref w, c, out var next);
+            if (err == Errno.ENOENT && c.IsLast && wantParent)
+                return ParentOnly(w, c, out res);
+            var nextTrail = w.Trail;
+            if (err == Errno.OK)
+                err = CrossMounts(ref next!, ref nextTrail);
             if (err != Errno.OK)
+                break;
+            if (next!.Type == VType.VLNK && (!c.IsLast || followLast || c.TrailingSlash))
             {
-                cur.Rele();
-                return err;
-            }
-
-            var nextTrail = trail;
-            err = CrossMounts(ref next!, ref nextTrail);
-            if (err != Errno.OK)
-            {
-                cur.Rele();
-                return err;
-            }
-
-            if (next.Type == VType.VLNK && (!isLast || followLast || trailingSlash))
-            {
-                if (++symlinks > Limits.MaxSymlinks)
-                {
-                    next.Rele();
-                    cur.Rele();
-                    return Errno.ELOOP;
-                }
-                err = ReadLinkText(next, out var target);
-                next.Rele();
-                if (err == Errno.OK && target.Length == 0)
-                    err = Errno.ENOENT;
-                string spliced = k < rest.Length ? target + "/" + rest[k..] : trailingSlash ? target + "/" : target;
-                if (err == Errno.OK)
-                    err = CheckPath(spliced);
-                if (err != Errno.OK)
-                {
-                    cur.Rele();
-                    return err;
-                }
-                if (spliced[0] == '/')
-                {
-                    cur.Rele();
-                    cur = Kernel.RootDir;
-                    cur.Hold();
-                    trail = null;
-                }
-                rest = spliced;
-                pos = 0;
+                if ((err = FollowSymlink(ref w, next, c)) != Errno.OK)
+                    break;
                 continue;
             }
-
-            if (isLast)
+            if (c.IsLast)
             {
-                if (trailingSlash && next.Type != VType.VDIR)
+                if (c.TrailingSlash && next.Type != VType.VDIR)
                 {
                     next.Rele();
-                    cur.Rele();
-                    return Errno.ENOTDIR;
+                    err = Errno.ENOTDIR;
+                    break;
                 }
-                res.Vp = next;
-                res.Trail = nextTrail;
-                res.Name = comp;
-                res.TrailingSlash = trailingSlash;
-                if (wantParent)
-                    res.Dvp = cur;
-                else
-                    cur.Rele();
+                return FoundLast(w, next, nextTrail, c, wantParent, out res);
+            }
+            w.Cur.Rele();
+            w.Cur = next;
+            w.Trail = nextTrail;
+            w.Pos = c.End;
+        }
+        if (err != Errno.OK)
+        {
+            w.Cur.Rele();
+            return err;
+        }
+        // Nothing left: the path (or a link's text) was only slashes, or ended after a component already
+        // consumed. The result is the directory in hand.
+        res = new LookupResult { Vp = w.Cur, Trail = w.Trail, Name = "." };
+        if (wantParent)
+        {
+            w.Cur.Hold();
+            res.Dvp = w.Cur;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>Where a walk is: the directory in hand (held), its mount trail, and the text left to walk.</summary>
+    private struct Walk
+    {
+        public Vnode Cur;
+        public MountTrail? Trail;
+        /// <summary>The path being walked from Pos on; replaced only when a symbolic link's text is spliced in.</summary>
+        public string Rest;
+        public int Pos;
+        public int Symlinks;
+    }
+
+    /// <summary>One component of the path: its name and where the text after it starts.</summary>
+    private readonly record struct Component(string Name, int End, bool IsLast, bool TrailingSlash);
+
+    /// <summary>Starts at the root for an absolute path, else at the current directory (with its trail), held.</summary>
+    private Walk StartWalk(string path)
+    {
+        var w = new Walk { Rest = path };
+        if (path[0] == '/')
+            w.Cur = Kernel.RootDir;
+        else
+            lock (_cwdLock)
+            {
+                w.Cur = _cwd;
+                w.Trail = _cwdTrail;
+            }
+        w.Cur.Hold();
+        return w;
+    }
+
+    /// <summary>The next name of the walk after any slashes, or false when only slashes (or nothing) are left.</summary>
+    private static bool NextComponent(in Walk w, out Component c)
+    {
+        string rest = w.Rest;
+        int i = w.Pos;
+        while (i < rest.Length && rest[i] == '/')
+            i++;
+        if (i == rest.Length)
+        {
+            c = default;
+            return false;
+        }
+        int j = rest.IndexOf('/', i);
+        int k = j < 0 ? rest.Length : j;
+        string name = rest[i..k];
+        while (k < rest.Length && rest[k] == '/')
+            k++;
+        bool isLast = k == rest.Length;
+        c = new Component(name, k, isLast, isLast && j >= 0);
+        return true;
+    }
+
+    /// <summary>
+    /// Looks one component up in w.Cur (VOP_LOOKUP, which checks search permission and asks the DNLC). ".." first
+    /// climbs out of mounted roots, which may replace w.Cur, and at the process's root stays put.
+    /// <paramref name="next"/> comes back held.
+    /// </summary>
+    private Errno LookupComponent(ref Walk w, in Component c, out Vnode? next)
+    {
+        next = null;
+        if (c.Name.Length > Limits.NameMax / 3 && Encoding.UTF8.GetByteCount(c.Name) > Limits.NameMax)
+            return Errno.ENAMETOOLONG;
+        if (w.Cur.Type != VType.VDIR)
+            return Errno.ENOTDIR;
+        if (c.Name == "..")
+        {
+            ClimbToCovered(ref w.Cur, ref w.Trail);
+            if (ReferenceEquals(w.Cur, Kernel.RootDir))
+            {
+                next = w.Cur;
+                next.Hold();
                 return Errno.OK;
             }
-            cur.Rele();
-            cur = next;
-            trail = nextTrail;
-            pos = k;
         }
+        return Vop.Lookup(w.Cur, c.Name, out next, LookupFlags.None, Kernel.RootDir, Cred);
+    }
+
+    /// <summary>
+    /// Splices the text of symbolic link <paramref name="link"/> (held; released here) in front of what is left of
+    /// the path; an absolute target restarts the walk at the root. ELOOP after MaxSymlinks links in one lookup.
+    /// </summary>
+    private Errno FollowSymlink(ref Walk w, Vnode link, in Component c)
+    {
+        if (++w.Symlinks > Limits.MaxSymlinks)
+        {
+            link.Rele();
+            return Errno.ELOOP;
+        }
+        var err = ReadLinkText(link, out var target);
+        link.Rele();
+        if (err == Errno.OK && target.Length == 0)
+            err = Errno.ENOENT;
+        if (err != Errno.OK)
+            return err;
+        string spliced = c.End < w.Rest.Length ? target + "/" + w.Rest[c.End..] : c.TrailingSlash ? target + "/" : target;
+        if ((err = CheckPath(spliced)) != Errno.OK)
+            return err;
+        if (spliced[0] == '/')
+        {
+            w.Cur.Rele();
+            w.Cur = Kernel.RootDir;
+            w.Cur.Hold();
+            w.Trail = null;
+        }
+        w.Rest = spliced;
+        w.Pos = 0;
+        return Errno.OK;
+    }
+
+    /// <summary>The last component is <paramref name="vp"/> (held): the result, with w.Cur as its parent, or released.</summary>
+    private static Errno FoundLast(in Walk w, Vnode vp, MountTrail? trail, in Component c, bool wantParent, out LookupResult res)
+    {
+        res = new LookupResult { Vp = vp, Trail = trail, Name = c.Name, TrailingSlash = c.TrailingSlash };
+        if (wantParent)
+            res.Dvp = w.Cur;
+        else
+            w.Cur.Rele();
+        return Errno.OK;
+    }
+
+    /// <summary>Only the last component is missing and the caller will create it: the result is its directory, w.Cur.</summary>
+    private static Errno ParentOnly(in Walk w, in Component c, out LookupResult res)
+    {
+        res = new LookupResult { Dvp = w.Cur, Name = c.Name, Trail = w.Trail, TrailingSlash = c.TrailingSlash };
+        return Errno.OK;
     }
 
     /// <summary>At the root of a mounted vfs, steps back to the directory it covers (repeatedly, for stacked mounts).</summary>

@@ -43,6 +43,7 @@ public sealed partial class Kernel
                     Options = uap.Options,
                     Fsid = NewFsid(),
                     Tracer = _tracer,
+                    Stacked = def.Stacked,
                 };
                 if ((uap.Flags & MountFlags.MS_RDONLY) != 0)
                     v.Flag |= VfsFlags.VFS_RDONLY;

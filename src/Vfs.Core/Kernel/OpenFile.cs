@@ -27,6 +27,9 @@ public sealed class OpenFile
     /// <summary><c>f_count</c>: the descriptors referring to this open file.</summary>
     public int Count { get; internal set; }
 
-    /// <summary>Serialises offset updates (f_tlock).</summary>
-    internal object Lock => this;
+    /// <summary>The class of open-file locks: the outermost of all (LockRank.File); one file's at a time.</summary>
+    internal static readonly LockClass LockClass = new("open file", LockRank.File);
+
+    /// <summary>Serialises offset updates (f_tlock); held across the VOP_READ/VOP_WRITE/VOP_READDIR that moves the offset.</summary>
+    internal KMutex Lock { get; } = new(LockClass);
 }

@@ -107,7 +107,7 @@ public sealed partial class Process
         }
         if (trunc && vp.Type == VType.VREG && !created)
         {
-            var err = Vop.Setattr(vp, new Vattr(AttrMask.AT_SIZE) { Size = 0 }, AttrFlags.None, Cred);
+            var err = Vop.Setattr(vp, new Vattr(AttrMask.AT_SIZE) { Size = 0 }, AttrFlags.ATTR_NOACLCHECK, Cred);
             if (err != Errno.OK)
                 return err;
         }
@@ -131,7 +131,7 @@ public sealed partial class Process
     private Errno Closef(OpenFile fp)
     {
         int count;
-        lock (fp.Lock)
+        using (fp.Lock.Enter())
             count = fp.Count--;
         var err = Vop.Close(fp.Vnode, fp.Flag, count, fp.Offset, Cred);
         if (count == 1)
@@ -146,11 +146,11 @@ public sealed partial class Process
         var err = Getf(fd, out var fp);
         if (err != Errno.OK)
             return err;
-        lock (fp!.Lock)
+        using (fp!.Lock.Enter())
             fp.Count++;
         err = Fdalloc(fp, out newfd);
         if (err != Errno.OK)
-            lock (fp.Lock)
+            using (fp.Lock.Enter())
                 fp.Count--;
         return err;
     }
@@ -162,7 +162,7 @@ public sealed partial class Process
         var err = GetfFor(fd, FileFlags.FREAD, out var fp);
         if (err != Errno.OK)
             return err;
-        lock (fp!.Lock)
+        using (fp!.Lock.Enter())
         {
             err = Rdwr(fp, buf, fp.Offset, UioRw.UIO_READ, out nread);
             fp.Offset += nread;
@@ -177,7 +177,7 @@ public sealed partial class Process
         var err = GetfFor(fd, FileFlags.FWRITE, out var fp);
         if (err != Errno.OK)
             return err;
-        lock (fp!.Lock)
+        using (fp!.Lock.Enter())
         {
             err = Rdwr(fp, System.Runtime.InteropServices.MemoryMarshal.AsMemory(buf), fp.Offset, UioRw.UIO_WRITE, out nwritten, out long end);
             fp.Offset = end;
@@ -251,7 +251,7 @@ public sealed partial class Process
         var err = Getf(fd, out var fp);
         if (err != Errno.OK)
             return err;
-        lock (fp!.Lock)
+        using (fp!.Lock.Enter())
         {
             long baseOff;
             switch (whence)
@@ -303,7 +303,9 @@ public sealed partial class Process
             return Errno.EINVAL;
         if (fp.Vnode.Type == VType.VDIR)
             return Errno.EISDIR;
-        return Vop.Setattr(fp.Vnode, new Vattr(AttrMask.AT_SIZE) { Size = length }, AttrFlags.None, Cred);
+        // The descriptor is open for writing, which is the permission ftruncate needs (a file chmod'ed 0444
+        // since it was opened can still be truncated through it, as on Linux).
+        return Vop.Setattr(fp.Vnode, new Vattr(AttrMask.AT_SIZE) { Size = length }, AttrFlags.ATTR_NOACLCHECK, Cred);
     }
 
     /// <summary>fstat(2). Returns OK, EBADF, EIO.</summary>
@@ -335,7 +337,7 @@ public sealed partial class Process
             return Errno.ENOTDIR;
         if ((fp.Flag & FileFlags.FREAD) == 0)
             return Errno.EBADF;
-        lock (fp.Lock)
+        using (fp.Lock.Enter())
         {
             var uio = ThreadUio(buf, fp.Offset, UioRw.UIO_READ);
             err = Vop.Rwlock(fp.Vnode, RwLockType.Reader);

@@ -31,6 +31,38 @@ public sealed partial class Process
         }
     }
 
+    /// <summary>
+    /// mknod(2): makes a FIFO, socket, regular file or (for the superuser alone: Secpolicy.Mknod) a block or
+    /// character device <paramref name="dev"/>; <paramref name="mode"/> carries the S_IFMT type bits. Returns OK,
+    /// EPERM (a device, not root), EINVAL (a type mknod does not make), EEXIST, ENOENT, ENOTDIR, EACCES, EROFS, ENOSPC.
+    /// </summary>
+    public Errno Mknod(string path, uint mode, ulong dev)
+    {
+        var type = ModeBits.IfToVt(mode);
+        if ((mode & ModeBits.S_IFMT) == 0)
+            type = VType.VREG;
+        if (type is not (VType.VREG or VType.VFIFO or VType.VSOCK or VType.VBLK or VType.VCHR))
+            return Errno.EINVAL;
+        var err = Secpolicy.Mknod(Cred, type);
+        if (err != Errno.OK)
+            return err;
+        if ((err = Lookuppn(path, false, wantParent: true, out var r)) != Errno.OK)
+            return err;
+        try
+        {
+            if (r.Vp is not null)
+                return Errno.EEXIST;
+            var va = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE | AttrMask.AT_RDEV) { Type = type, Mode = mode & ~Umask & ModeBits.ModeMask, Rdev = dev };
+            err = Vop.Create(r.Dvp!, r.Name, va, VcExcl.EXCL, 0, out var vp, Cred, FileFlags.None);
+            vp?.Rele();
+            return err;
+        }
+        finally
+        {
+            r.Release();
+        }
+    }
+
     /// <summary>rmdir(2). Returns OK, ENOENT, ENOTDIR, ENOTEMPTY, EINVAL ("."), EBUSY (a mount point or the root), EACCES, EROFS.</summary>
     public Errno Rmdir(string path)
     {

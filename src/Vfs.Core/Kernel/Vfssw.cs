@@ -19,6 +19,12 @@ public sealed class VfsDef
     /// <summary>The vfs operations of every mount of this type.</summary>
     public VfsOps Ops { get; }
 
+    /// <summary>
+    /// True for a layer stacked on other file systems (the mirror): its vnodes' rwlocks are taken before those of the
+    /// vnodes below, and the lock-order checker ranks them so (LockRank.UpperRwlock).
+    /// </summary>
+    public bool Stacked { get; init; }
+
     public override string ToString() => Name;
 }
 

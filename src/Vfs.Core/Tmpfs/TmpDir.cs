@@ -16,8 +16,8 @@ internal static partial class TmpVnops
     {
         vp = null;
         var dn = Node(dvp);
-        var dnlc = dvp.Vfs.Kernel.Dnlc;
-        lock (dn.Lock)
+        var dnlc = dvp.Vfs.Dnlc;
+        using (dn.Lock.Enter())
         {
             var err = AccessLocked(dn, AccessMode.VEXEC, cr);
             if (err != Errno.OK)
@@ -55,7 +55,7 @@ internal static partial class TmpVnops
         if (err != Errno.OK)
             return err;
         var dn = Node(dvp);
-        lock (dn.Lock)
+        using (dn.Lock.Enter())
         {
             if (dn.Entries!.TryGetValue(name, out var de))
             {
@@ -64,7 +64,7 @@ internal static partial class TmpVnops
                 var n = de.Node;
                 if (n.Type == VType.VDIR && (mode & AccessMode.VWRITE) != 0)
                     return Errno.EISDIR;
-                lock (n.Lock)
+                using (n.Lock.Enter())
                 {
                     if (mode != 0 && (err = AccessLocked(n, mode, cr)) != Errno.OK)
                         return err;
@@ -99,7 +99,7 @@ internal static partial class TmpVnops
         if (err != Errno.OK)
             return err;
         var dn = Node(dvp);
-        lock (dn.Lock)
+        using (dn.Lock.Enter())
         {
             if (dn.Entries!.ContainsKey(dirname))
                 return Errno.EEXIST;
@@ -124,7 +124,7 @@ internal static partial class TmpVnops
         if (err != Errno.OK)
             return err;
         var dn = Node(dvp);
-        lock (dn.Lock)
+        using (dn.Lock.Enter())
         {
             if (dn.Entries!.ContainsKey(linkname))
                 return Errno.EEXIST;
@@ -193,7 +193,7 @@ internal static partial class TmpVnops
     {
         var dn = Node(dvp);
         TmpNode n;
-        lock (dn.Lock)
+        using (dn.Lock.Enter())
         {
             var err = CheckRemove(dn, nm, cr, out var de);
             if (err != Errno.OK)
@@ -202,9 +202,9 @@ internal static partial class TmpVnops
             if (n.Type == VType.VDIR)
                 return Errno.EPERM;
             RemoveEntry(dn, de);
-            dvp.Vfs.Kernel.Dnlc.Remove(dvp, nm);
+            dvp.Vfs.Dnlc.Remove(dvp, nm);
             var now = Now(dn);
-            lock (n.Lock)
+            using (n.Lock.Enter())
             {
                 n.Nlink--;
                 n.Ctime = now;
@@ -223,7 +223,11 @@ internal static partial class TmpVnops
             return Errno.ENOTEMPTY;
         var dn = Node(dvp);
         TmpNode n;
-        lock (dn.Lock)
+        // Under the rename lock, as in ufs: rmdir waits for a child directory's lock while holding its parent's, and
+        // a rename holding the same two (by node id, which a moved directory need not have greater than its
+        // parent's) would otherwise be waiting the other way round. The lock-order checker found this.
+        using (dn.Mount.RenameLock.Enter())
+        using (dn.Lock.Enter())
         {
             var err = CheckRemove(dn, nm, cr, out var de);
             if (err != Errno.OK)
@@ -235,7 +239,7 @@ internal static partial class TmpVnops
                 return Errno.EINVAL;
             if (n.Vnode.VfsMountedHere is not null)
                 return Errno.EBUSY;
-            lock (n.Lock)
+            using (n.Lock.Enter())
             {
                 if (n.Entries!.Count > 0)
                     return Errno.ENOTEMPTY;
@@ -243,7 +247,7 @@ internal static partial class TmpVnops
                 n.Ctime = Now(n);
             }
             RemoveEntry(dn, de);
-            var dnlc = dvp.Vfs.Kernel.Dnlc;
+            var dnlc = dvp.Vfs.Dnlc;
             dnlc.Remove(dvp, nm);
             dnlc.PurgeVp(n.Vnode);
             dn.Nlink--;
@@ -274,19 +278,15 @@ internal static partial class TmpVnops
         n.Vnode.Rele();
     }
 
+    // Vop.Link has checked the name, that both vnodes are on this vfs, and that it is writable (VopChecks.cs).
     private static Errno TmpLink(Vnode tdvp, Vnode svp, string tnm, Cred cr, CallerContext? ct)
     {
-        var err = FsSubr.CheckName(tnm);
-        if (err != Errno.OK)
-            return err;
-        if (!ReferenceEquals(svp.Vfs, tdvp.Vfs) || svp.Data is not TmpNode sn)
-            return Errno.EXDEV;
+        var sn = Node(svp);
         if (sn.Type == VType.VDIR)
             return Errno.EPERM;
         var dn = Node(tdvp);
-        if (tdvp.Vfs.IsReadOnly)
-            return Errno.EROFS;
-        lock (dn.Lock)
+        Errno err;
+        using (dn.Lock.Enter())
         {
             if ((err = AccessLocked(dn, AccessMode.VWRITE | AccessMode.VEXEC, cr)) != Errno.OK)
                 return err;
@@ -295,7 +295,7 @@ internal static partial class TmpVnops
             if (dn.Entries!.ContainsKey(tnm))
                 return Errno.EEXIST;
             var now = Now(dn);
-            lock (sn.Lock)
+            using (sn.Lock.Enter())
             {
                 if (sn.Nlink == 0)
                     return Errno.ENOENT;
@@ -310,26 +310,21 @@ internal static partial class TmpVnops
         }
     }
 
+    // Vop.Rename has refused "." and "..", checked the target name, that both directories are on this vfs, and
+    // that it is writable (VopChecks.cs).
     private static Errno TmpRename(Vnode sdvp, string snm, Vnode tdvp, string tnm, Cred cr, CallerContext? ct)
     {
-        if (snm is "." or ".." || tnm is "." or "..")
-            return Errno.EINVAL;
-        var err = FsSubr.CheckName(tnm);
-        if (err != Errno.OK)
-            return err;
-        if (!ReferenceEquals(sdvp.Vfs, tdvp.Vfs) || tdvp.Data is not TmpNode tdn)
-            return Errno.EXDEV;
         var sdn = Node(sdvp);
+        var tdn = Node(tdvp);
         var tm = sdn.Mount;
-        if (tm.Vfs.IsReadOnly)
-            return Errno.EROFS;
+        Errno err;
         TmpNode? victim = null;
-        lock (tm.RenameLock)
+        using (tm.RenameLock.Enter())
         {
             var first = sdn.NodeId <= tdn.NodeId ? sdn : tdn;
             var second = ReferenceEquals(first, sdn) ? tdn : sdn;
-            lock (first.Lock)
-            lock (second.Lock)
+            using (first.Lock.Enter())
+            using (second.Lock.Enter())
             {
                 if ((err = AccessLocked(sdn, AccessMode.VWRITE | AccessMode.VEXEC, cr)) != Errno.OK)
                     return err;
@@ -376,13 +371,13 @@ internal static partial class TmpVnops
                 if (sn.Type == VType.VDIR && !ReferenceEquals(sdn, tdn) && tde is null && tdn.Nlink >= MaxLinks)
                     return Errno.EMLINK;
 
-                var dnlc = tm.Vfs.Kernel.Dnlc;
+                var dnlc = tm.Vfs.Dnlc;
                 var now = Now(sdn);
                 if (tde is not null)
                 {
                     victim = tde.Node;
                     RemoveEntry(tdn, tde);
-                    lock (victim.Lock)
+                    using (victim.Lock.Enter())
                     {
                         if (victim.Type == VType.VDIR)
                         {
@@ -406,7 +401,7 @@ internal static partial class TmpVnops
                     sdn.Nlink--;
                     tdn.Nlink++;
                 }
-                lock (sn.Lock)
+                using (sn.Lock.Enter())
                     sn.Ctime = now;
                 sdn.Mtime = sdn.Ctime = now;
                 tdn.Mtime = tdn.Ctime = now;
@@ -421,7 +416,7 @@ internal static partial class TmpVnops
     {
         eof = false;
         var dn = Node(vp);
-        lock (dn.Lock)
+        using (dn.Lock.Enter())
         {
             var err = AccessLocked(dn, AccessMode.VREAD, cr);
             if (err != Errno.OK)
@@ -462,7 +457,7 @@ internal static partial class TmpVnops
     private static Errno TmpReadlink(Vnode vp, Uio uio, Cred cr, CallerContext? ct)
     {
         var n = Node(vp);
-        lock (n.Lock)
+        using (n.Lock.Enter())
         {
             uio.MoveOut(System.Text.Encoding.UTF8.GetBytes(n.Target ?? ""));
             n.Atime = Now(n);

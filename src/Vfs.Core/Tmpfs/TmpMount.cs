@@ -27,8 +27,11 @@ internal sealed class TmpMount
     /// <summary>Pages in use across all files.</summary>
     public long PagesUsed;
 
-    /// <summary>Serialises renames, so that the subtree check and the move are one step (tm_renamelck).</summary>
-    public readonly object RenameLock = new();
+    /// <summary>The class of rename locks (see TmpNode.cs for the lock order).</summary>
+    public static readonly LockClass RenameClass = new("tmpfs rename", LockRank.Rename);
+
+    /// <summary>Serialises renames and rmdirs, so that the subtree check and the move are one step (tm_renamelck).</summary>
+    public readonly KMutex RenameLock = new(RenameClass);
 
     public int NodeCount { get { lock (_nodes) return _nodes.Count; } }
 
@@ -67,6 +70,8 @@ internal sealed class TmpMount
         {
             if (!n.Vnode.DropLastHold())
                 return;
+            // Not through the witness: this may run under another node's lock (a Rele there), and no order is
+            // needed for a node that no one holds, whose lock nobody else can be waiting for.
             lock (n.Lock)
             {
                 if (n.Nlink > 0)

@@ -6,8 +6,14 @@
 // Each tmpnode owns one vnode for its whole life; the vnode's count drops to zero when nobody uses
 // the file, and the node is freed by VOP_INACTIVE only when it also has no links left.
 //
-// Locking: Lock (the node itself) protects every field below. Directory operations that touch two
-// directories (rename) take the mount's rename lock first and then the directories in node-id order.
+// Locking: Lock protects every field below.
+// LOCK ORDER (outermost first; checked by the witness, Witness/LockClass.cs):
+//     TmpMount.RenameLock   serialises rename and rmdir, so that the subtree check and the move are one step
+//     node locks            a directory before the nodes in it; two directories by node id, except
+//                           under the rename lock: rename and rmdir, the only ones that wait for a second
+//                           directory's lock, take them in tree order (rmdir: parent, then child)
+//     the DNLC's lock       (a leaf)
+// TmpMount's node table lock is taken around a node lock only in Inactive, for a node nobody holds.
 namespace UnixVfs.Core.Tmpfs;
 
 /// <summary>A directory entry of a tmpfs directory (struct tdirent).</summary>
@@ -38,11 +44,17 @@ internal sealed class TmpNode
         NodeId = ino;
         Gen = gen;
         Vnode = Vnode.Alloc(ops, tm.Vfs, type, this);
+        Lock = new KMutex(LockClass, this);
     }
+
+    /// <summary>The class of node locks: directories first, then by node id (see the lock order above).</summary>
+    public static readonly LockClass LockClass = new("tmpfs node", LockRank.Node, DupRule.Ascending,
+        o => ((TmpNode)o).Type == VType.VDIR ? (long)((TmpNode)o).NodeId : (1L << 62) + (long)((TmpNode)o).NodeId,
+        TmpMount.RenameClass);
 
     public TmpMount Mount { get; }
     public Vnode Vnode { get; }
-    public object Lock => this;
+    public KMutex Lock { get; }
 
     public VType Type;
     public uint Mode;

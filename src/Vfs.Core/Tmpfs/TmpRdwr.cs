@@ -14,7 +14,7 @@ internal static partial class TmpVnops
         var n = Node(vp);
         if (uio.Offset < 0)
             return Errno.EINVAL;
-        lock (n.Lock)
+        using (n.Lock.Enter())
         {
             long off = uio.Offset;
             long avail = n.Size - off;
@@ -44,7 +44,7 @@ internal static partial class TmpVnops
         var n = Node(vp);
         if (vp.Vfs.IsReadOnly)
             return Errno.EROFS;
-        lock (n.Lock)
+        using (n.Lock.Enter())
         {
             if ((ioflag & FileFlags.FAPPEND) != 0)
                 uio.Offset = n.Size;

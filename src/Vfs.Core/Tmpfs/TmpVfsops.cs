@@ -11,7 +11,7 @@ public static class TmpVfsops
     private const long DefaultSize = 1L << 30;
     private const long DefaultNodes = 1_000_000;
 
-    /// <summary>The vfssw entry: install it with Kernel.Vfssw.Install (every Kernel has it, for its root).</summary>
+    /// <summary>The vfssw entry: install it in a vfssw (BootConfig.Default installs it and mounts it as root).</summary>
     public static readonly VfsDef Def = new("tmpfs", VfsOps.MakeOrPanic("tmpfs",
     [
         new(VfsopName.Mount, (VfsMountFn)TmpMount),
@@ -63,7 +63,7 @@ public static class TmpVfsops
         root.Uid = uid;
         root.Gid = gid;
         root.Nlink = 2;
-        root.Atime = root.Mtime = root.Ctime = vfsp.Kernel.Now();
+        root.Atime = root.Mtime = root.Ctime = vfsp.Now();
         root.Vnode.Flag |= VnodeFlags.VROOT;
         tm.Root = root;
         vfsp.Data = tm;

@@ -13,7 +13,7 @@ internal static partial class TmpVnops
 {
     private static TmpNode Node(Vnode vp) => (TmpNode)vp.Data!;
 
-    private static Timespec Now(TmpNode n) => n.Mount.Vfs.Kernel.Now();
+    private static Timespec Now(TmpNode n) => n.Mount.Vfs.Now();
 
     private static Errno TmpOpen(ref Vnode vp, FileFlags flag, Cred cr, CallerContext? ct) =>
         (flag & FileFlags.FWRITE) != 0 && vp.Vfs.IsReadOnly && vp.Type != VType.VDIR ? Errno.EROFS : Errno.OK;
@@ -23,7 +23,7 @@ internal static partial class TmpVnops
     private static Errno TmpGetattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct)
     {
         var n = Node(vp);
-        lock (n.Lock)
+        using (n.Lock.Enter())
             n.Getattr(vap);
         return Errno.OK;
     }
@@ -33,7 +33,7 @@ internal static partial class TmpVnops
         var n = Node(vp);
         if (vp.Vfs.IsReadOnly)
             return Errno.EROFS;
-        lock (n.Lock)
+        using (n.Lock.Enter())
         {
             var ovap = new Vattr();
             n.Getattr(ovap);
@@ -74,7 +74,7 @@ internal static partial class TmpVnops
         var n = Node(vp);
         if ((mode & AccessMode.VWRITE) != 0 && vp.Vfs.IsReadOnly && n.Type is VType.VREG or VType.VDIR or VType.VLNK)
             return Errno.EROFS;
-        lock (n.Lock)
+        using (n.Lock.Enter())
             return AccessLocked(n, mode, cr);
     }
 

@@ -122,7 +122,7 @@ internal static partial class NfsVnops
         if (err == Errno.OK && (vap.Mask & AttrMask.AT_SIZE) != 0)
         {
             var rn = Node(vp!);
-            lock (rn.Lock)
+            using (rn.Lock.Enter())
                 InvalidateDataLocked(rn);
         }
         return err;
@@ -168,7 +168,7 @@ internal static partial class NfsVnops
         var dnlc = dvp.Vfs.Kernel.Dnlc;
         dnlc.Enter(dvp, name, vp);
         bool stale;
-        lock (drn.Lock)
+        using (drn.Lock.Enter())
             stale = sent < drn.NameGoneGen;
         if (stale)
             dnlc.Remove(dvp, name);
@@ -178,7 +178,7 @@ internal static partial class NfsVnops
     private static void Unnamed(Vnode dvp, string nm, bool dir)
     {
         var drn = Node(dvp);
-        lock (drn.Lock)
+        using (drn.Lock.Enter())
             drn.NameGoneGen = drn.Mi.AttrGen();
         var dnlc = dvp.Vfs.Kernel.Dnlc;
         if (dnlc.Lookup(dvp, nm) is { } gone)
@@ -228,20 +228,14 @@ internal static partial class NfsVnops
         return err;
     }
 
+    // Vop.Rename has refused "." and "..", checked the target name, that both directories are on this vfs, and
+    // that it is writable (VopChecks.cs).
     private static Errno NfsRename(Vnode sdvp, string snm, Vnode tdvp, string tnm, Cred cr, CallerContext? ct)
     {
-        if (snm is "." or ".." || tnm is "." or "..")
-            return Errno.EINVAL;
-        var err = FsSubr.CheckName(tnm);
-        if (err != Errno.OK)
-            return err;
-        if (!ReferenceEquals(sdvp.Vfs, tdvp.Vfs) || tdvp.Data is not Rnode trn)
-            return Errno.EXDEV;
-        if (sdvp.Vfs.IsReadOnly)
-            return Errno.EROFS;
         var srn = Node(sdvp);
+        var trn = Node(tdvp);
         long sent = srn.Mi.AttrGen();
-        err = srn.Mi.Nfs.Rename(cr, srn.Fh, snm, trn.Fh, tnm, out var fattr, out var tattr);
+        var err = srn.Mi.Nfs.Rename(cr, srn.Fh, snm, trn.Fh, tnm, out var fattr, out var tattr);
         Unnamed(sdvp, snm, dir: true);
         Unnamed(tdvp, tnm, dir: true);
         if (fattr is not null)
@@ -251,18 +245,13 @@ internal static partial class NfsVnops
         return err;
     }
 
+    // Vop.Link has checked the name, that both vnodes are on this vfs, and that it is writable (VopChecks.cs).
     private static Errno NfsLink(Vnode tdvp, Vnode svp, string tnm, Cred cr, CallerContext? ct)
     {
-        var err = FsSubr.CheckName(tnm);
-        if (err != Errno.OK)
-            return err;
-        if (!ReferenceEquals(svp.Vfs, tdvp.Vfs) || svp.Data is not Rnode srn)
-            return Errno.EXDEV;
-        if (tdvp.Vfs.IsReadOnly)
-            return Errno.EROFS;
+        var srn = Node(svp);
         var drn = Node(tdvp);
         long sent = drn.Mi.AttrGen();
-        err = drn.Mi.Nfs.Link(cr, srn.Fh, drn.Fh, tnm, out var attr, out var dattr);
+        var err = drn.Mi.Nfs.Link(cr, srn.Fh, drn.Fh, tnm, out var attr, out var dattr);
         if (attr is not null)
             CacheAttr(srn, attr, own: err == Errno.OK, sent);
         if (dattr is not null)
@@ -279,7 +268,7 @@ internal static partial class NfsVnops
         var mi = drn.Mi;
         ulong cookie = (ulong)uio.Offset;   // the server's cookie, carried bit for bit in the offset
         ulong verf;
-        lock (drn.Lock)
+        using (drn.Lock.Enter())
             verf = cookie == 0 ? 0 : drn.CookieVerf;
         uint dircount = (uint)Math.Clamp(uio.Resid, 1024, 64 * 1024);
         uint maxcount = mi.Options.ReaddirPlus ? Math.Min(dircount * 8, 1u << 20) : dircount;
@@ -289,7 +278,7 @@ internal static partial class NfsVnops
             CacheAttr(drn, dattr, own: false, sent);
         if (err != Errno.OK)
             return err;
-        lock (drn.Lock)
+        using (drn.Lock.Enter())
             drn.CookieVerf = verf;
         long resid = uio.Resid;
         int added = 0;

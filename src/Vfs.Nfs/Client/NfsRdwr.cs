@@ -58,21 +58,17 @@ internal static partial class NfsVnops
     {
         var mi = rn.Mi;
         int bs = mi.Rsize;
-        lock (rn.ReadLock)
+        using (rn.ReadLock.Enter())
         {
             long version;
             bool sequential;
-            lock (rn.Lock)
+            using (rn.Lock.Enter())
             {
                 sequential = rn.LastBlock == bi - 1 || rn.LastBlock == bi || bi == 0;
                 rn.LastBlock = bi;
                 version = rn.DataVersion;
                 if (sequential)
-                    foreach (var old in rn.Blocks.Keys.Where(k => k < bi - 1).ToList())
-                    {
-                        DropBlock(rn, rn.Blocks[old]);
-                        rn.Blocks.Remove(old);
-                    }
+                    DropBlocksBehind(rn, bi - 1);
                 if (rn.Blocks.TryGetValue(bi, out var hit))
                 {
                     more = CopyOut(hit, bs, size, uio);
@@ -101,7 +97,7 @@ internal static partial class NfsVnops
                 return err;
             }
             var b = new ReadBlock { Index = bi, Data = buf, Length = n, Version = version };
-            lock (rn.Lock)
+            using (rn.Lock.Enter())
             {
                 more = CopyOut(b, bs, size, uio);
                 // Keep it only if still current: a change seen meanwhile makes it stale.
@@ -114,6 +110,20 @@ internal static partial class NfsVnops
         }
     }
 
+    /// <summary>
+    /// A sequential reader has passed the blocks before <paramref name="keep"/>: they go back to the pool. Removing while
+    /// enumerating is allowed for a Dictionary, and its enumerator is a struct, so this allocates nothing. Caller holds rn.Lock.
+    /// </summary>
+    private static void DropBlocksBehind(Rnode rn, long keep)
+    {
+        foreach (var (k, b) in rn.Blocks)
+            if (k < keep)
+            {
+                DropBlock(rn, b);
+                rn.Blocks.Remove(k);
+            }
+    }
+
     /// <summary>Sends READs for the ReadAhead blocks after <paramref name="bi"/> that are neither cached nor in flight. Caller holds ReadLock.</summary>
     private static void ReadAheadLocked(Rnode rn, long bi, long size, Cred cr, long version)
     {
@@ -122,7 +132,7 @@ internal static partial class NfsVnops
         for (long j = bi + 1; j <= bi + mi.ReadAhead && j * bs < size; j++)
         {
             bool cached;
-            lock (rn.Lock)
+            using (rn.Lock.Enter())
                 cached = rn.Blocks.ContainsKey(j);
             if (!cached && !rn.ReadsInFlight.ContainsKey(j))
             {
@@ -135,7 +145,7 @@ internal static partial class NfsVnops
     /// <summary>Abandons every READ sent ahead (the file is going away, or its data changed).</summary>
     private static void AbandonReadAhead(Rnode rn)
     {
-        lock (rn.ReadLock)
+        using (rn.ReadLock.Enter())
         {
             foreach (var (p, _, _) in rn.ReadsInFlight.Values)
                 rn.Mi.Nfs.Rpc.Abandon(p);
@@ -163,7 +173,7 @@ internal static partial class NfsVnops
         var mi = rn.Mi;
         if (vp.Vfs.IsReadOnly)
             return Errno.EROFS;
-        lock (rn.WriteLock)
+        using (rn.WriteLock.Enter())
         {
             if (rn.WriteError != Errno.OK)
             {
@@ -174,10 +184,11 @@ internal static partial class NfsVnops
             if ((ioflag & FileFlags.FAPPEND) != 0)
             {
                 var ferr = DrainLocked(rn);
-                if (ferr == Errno.OK)
-                    ferr = Revalidate(rn, cr, force: true, out var va) is var g && g == Errno.OK ? SetOffset(uio, va.Size) : g;
                 if (ferr != Errno.OK)
                     return ferr;
+                if ((ferr = Revalidate(rn, cr, force: true, out var va)) != Errno.OK)
+                    return ferr;
+                uio.Offset = va.Size;
             }
             if (uio.Offset < 0)
                 return Errno.EINVAL;
@@ -205,7 +216,7 @@ internal static partial class NfsVnops
                 if (f.Length == ws || (f.Offset + f.Length) % ws == 0)
                     SendLocked(rn, f);
             }
-            lock (rn.Lock)
+            using (rn.Lock.Enter())
             {
                 ForgetReadsLocked(rn, start, uio.Offset - start);
                 if (rn.Attr is { } a && uio.Offset > a.Size)
@@ -247,12 +258,6 @@ internal static partial class NfsVnops
         return Errno.OK;
     }
 
-    private static Errno SetOffset(Uio uio, long size)
-    {
-        uio.Offset = size;
-        return Errno.OK;
-    }
-
     /// <summary>
     /// Forgets what the read cache holds of <paramref name="length"/> bytes at <paramref name="offset"/>, which this
     /// client has written, and makes every READ in flight stale: one sent before the WRITE was answered may have been
@@ -269,7 +274,7 @@ internal static partial class NfsVnops
 
     private static void ForgetReads(Rnode rn, long offset, long length)
     {
-        lock (rn.Lock)
+        using (rn.Lock.Enter())
             ForgetReadsLocked(rn, offset, length);
     }
 
@@ -432,7 +437,7 @@ internal static partial class NfsVnops
     /// </summary>
     public static Errno FlushWrites(Rnode rn, bool commit)
     {
-        lock (rn.WriteLock)
+        using (rn.WriteLock.Enter())
             return FlushLocked(rn, commit);
     }
 
@@ -443,7 +448,7 @@ internal static partial class NfsVnops
     /// </summary>
     public static Errno FlushIfDirty(Rnode rn, bool commit)
     {
-        lock (rn.WriteLock)
+        using (rn.WriteLock.Enter())
             return (commit ? rn.Dirty : rn.HasUnsent) ? FlushLocked(rn, commit) : Errno.OK;
     }
 }

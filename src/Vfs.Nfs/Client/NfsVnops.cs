@@ -35,7 +35,7 @@ internal static partial class NfsVnops
     {
         var mi = rn.Mi;
         bool purgeNames = false;
-        lock (rn.Lock)
+        using (rn.Lock.Enter())
         {
             var old = rn.Attr;
             if (old is not null && sent < rn.AttrGen && !(va.Ctime > old.Ctime || (va.Ctime == old.Ctime && va.Size > old.Size)))
@@ -69,7 +69,7 @@ internal static partial class NfsVnops
             return;
         }
         bool own;
-        lock (rn.Lock)
+        using (rn.Lock.Enter())
             own = before is not null && rn.Attr is { } a && a.Mtime == before.Mtime && a.Size == before.Size;
         CacheAttr(rn, after, own, sent);
     }
@@ -77,7 +77,7 @@ internal static partial class NfsVnops
     /// <summary>Makes the next getattr ask the server.</summary>
     public static void Expire(Rnode rn)
     {
-        lock (rn.Lock)
+        using (rn.Lock.Enter())
             rn.AttrExpires = 0;
     }
 
@@ -114,7 +114,7 @@ internal static partial class NfsVnops
             va = null!;
             return werr;
         }
-        lock (rn.Lock)
+        using (rn.Lock.Enter())
         {
             if (!force && rn.Attr is not null && rn.Mi.Clock.GetTimestamp() < rn.AttrExpires)
             {
@@ -130,7 +130,7 @@ internal static partial class NfsVnops
             return err;
         }
         CacheAttr(rn, fresh!, own: false, sent);
-        lock (rn.Lock)
+        using (rn.Lock.Enter())
             va = rn.Attr!;
         return Errno.OK;
     }
@@ -170,7 +170,7 @@ internal static partial class NfsVnops
         var err = rn.Mi.Nfs.Setattr(cr, rn.Fh, sattr, null, out var after, serverTime: (flags & AttrFlags.ATTR_UTIME) == 0);
         if (size)
         {
-            lock (rn.Lock)
+            using (rn.Lock.Enter())
                 InvalidateDataLocked(rn);
         }
         if (after is not null)
@@ -209,7 +209,7 @@ internal static partial class NfsVnops
             return Errno.OK;
         var key = (cr.Uid, cr.Gid);
         long now = rn.Mi.Clock.GetTimestamp();
-        lock (rn.Lock)
+        using (rn.Lock.Enter())
             if (rn.Access.TryGetValue(key, out var e) && now < e.Expires && (e.Asked & want) == want)
                 return (e.Granted & want) == want ? Errno.OK : Errno.EACCES;
         const uint all = Nfs3.ACCESS3_READ | Nfs3.ACCESS3_LOOKUP | Nfs3.ACCESS3_MODIFY | Nfs3.ACCESS3_EXTEND | Nfs3.ACCESS3_DELETE | Nfs3.ACCESS3_EXECUTE;
@@ -219,7 +219,7 @@ internal static partial class NfsVnops
             CacheAttr(rn, attr, own: false, sent);
         if (err != Errno.OK)
             return err;
-        lock (rn.Lock)
+        using (rn.Lock.Enter())
             rn.Access[key] = (granted, all, rn.AttrExpires);
         return (granted & want) == want ? Errno.OK : Errno.EACCES;
     }
@@ -248,7 +248,7 @@ internal static partial class NfsVnops
         var rn = Node(vp);
         FlushIfDirty(rn, commit: true);
         AbandonReadAhead(rn);
-        lock (rn.Lock)
+        using (rn.Lock.Enter())
         {
             foreach (var b in rn.Blocks.Values)
                 DropBlock(rn, b);

@@ -11,9 +11,19 @@
 //   dirty data  write-behind buffers, WRITEs in flight and written-but-uncommitted data (NfsRdwr.cs).
 //   Access      ACCESS results per credential, for as long as the attributes are valid.
 //
-// Lock (the rnode itself) protects Attr, AttrExpires, Blocks, Access and CookieVerf; WriteLock
-// serialises the write-behind state. Neither is held across an RPC except WriteLock, which only
-// writers of this file wait for.
+// Lock protects Attr, AttrExpires, Blocks, Access and CookieVerf, and is never held across an RPC.
+// WriteLock serialises the write-behind state and is held across the WRITEs and COMMITs it waits for;
+// ReadLock serialises the readers and is held across the READ its holder waits for (EndRead). So only
+// this file's writers wait on a slow server behind WriteLock, and only its readers behind ReadLock.
+//
+// LOCK ORDER (outermost first; ranked KMutexes, checked by the witness in every test run):
+//     the vnode's rwlock  (VOP_RWLOCK, fs_rwlock: LockRank.Rwlock)
+//     WriteLock           (LockRank.RnodeWrite)
+//     ReadLock            (LockRank.RnodeRead)
+//     Lock                (LockRank.Rnode)
+//     the DNLC's lock     (a leaf)
+// One rnode's locks at a time: no thread holds two rnodes' locks of one class. The mount's rnode table
+// (MountInfo) is a plain monitor below all of these.
 using UnixVfs.Core;
 
 namespace UnixVfs.Nfs.Client;
@@ -57,7 +67,12 @@ internal sealed class Rnode
 
     public Vnode Vnode = null!;
 
-    public object Lock => this;
+    /// <summary>The classes of the rnode's three locks (see the lock order above).</summary>
+    public static readonly LockClass WriteClass = new("nfs rnode write", LockRank.RnodeWrite);
+    public static readonly LockClass ReadClass = new("nfs rnode read", LockRank.RnodeRead);
+    public static readonly LockClass LockClass = new("nfs rnode", LockRank.Rnode);
+
+    public KMutex Lock { get; } = new(LockClass);
 
     /// <summary>The attribute cache (its Fsid is the local vfs's), or null before the first reply.</summary>
     public Vattr? Attr;
@@ -80,7 +95,7 @@ internal sealed class Rnode
     public readonly Dictionary<long, ReadBlock> Blocks = new();
 
     /// <summary>Serialises the readers of this file, who alone begin and end its READs.</summary>
-    public readonly object ReadLock = new();
+    public readonly KMutex ReadLock = new(ReadClass);
 
     /// <summary>READs sent ahead of the reader and not yet collected, by block, with the data version they were sent in. Under ReadLock.</summary>
     public readonly Dictionary<long, (Rpc.RpcPending Pending, long Version, long Sent)> ReadsInFlight = new();
@@ -95,7 +110,7 @@ internal sealed class Rnode
     public ulong CookieVerf;
 
     // Write-behind, under WriteLock.
-    public readonly object WriteLock = new();
+    public readonly KMutex WriteLock = new(WriteClass);
     public WriteBuf? Filling;
     public readonly List<WriteBuf> InFlight = new();
     public readonly List<WriteBuf> Uncommitted = new();

@@ -12,6 +12,7 @@
 // they wait for (an NFS server exporting an NFS-imported directory does exactly that).
 using System.Buffers;
 using UnixVfs.Core;
+using UnixVfs.Nfs.Xdr;
 
 namespace UnixVfs.Nfs.Net;
 
@@ -32,6 +33,12 @@ public interface IRpcNetwork
     /// Returns OK, ECONNREFUSED (nothing listens), EHOSTUNREACH (down or partitioned), ETIMEDOUT, EINVAL (bad address).
     /// </summary>
     Errno Connect(string address, int port, TimeSpan timeout, out IRpcConnection? connection);
+
+    /// <summary>
+    /// True when a peer's <paramref name="address"/> (a connection's RemoteAddress) is this host itself: a loopback
+    /// address on TCP, the host's own name on a simulated network. The portmapper takes SET and UNSET only from here.
+    /// </summary>
+    bool IsLocal(string address);
 }
 
 /// <summary>A listening endpoint.</summary>
@@ -72,6 +79,23 @@ public interface IRpcConnection
     /// <summary>True when a Receive would find data without waiting (a record, or part of one, has arrived).</summary>
     bool HasPending { get; }
 
+    /// <summary>
+    /// Sends a reply without ever waiting for a slow peer. What cannot be sent at once is queued, and then the
+    /// connection keeps <paramref name="w"/> (<paramref name="kept"/> is true) and the caller must not touch it
+    /// again. Returns what Send returns. A transport whose Send never waits sends it as Send does.
+    /// </summary>
+    Errno Post(XdrWriter w, out bool kept)
+    {
+        kept = false;
+        return Send(w.Written);
+    }
+
+    /// <summary>Bytes of posted replies not yet sent.</summary>
+    long Unsent => 0;
+
+    /// <summary>Waits until at most <paramref name="bytes"/> are unsent or the connection is closed, for at most <paramref name="timeout"/>.</summary>
+    void WaitUnsent(long bytes, TimeSpan timeout) { }
+
     /// <summary>Closes the connection; a blocked Receive returns ECONNABORTED.</summary>
     void Close();
 
@@ -83,12 +107,17 @@ public interface IRpcConnection
 public readonly struct RpcRecord
 {
     private readonly byte[]? _buf;
+    private readonly BufferBudget? _budget;
 
     public RpcRecord(byte[] buffer, int length)
     {
         _buf = buffer;
         Length = length;
     }
+
+    /// <summary>A record whose buffer (all of it) is charged to <paramref name="budget"/> until Release.</summary>
+    internal RpcRecord(byte[] buffer, int length, BufferBudget? budget)
+        : this(buffer, length) => _budget = budget;
 
     /// <summary>A record holding a copy of <paramref name="data"/> in a pooled buffer.</summary>
     public static RpcRecord CopyOf(ReadOnlySpan<byte> data)
@@ -112,7 +141,9 @@ public readonly struct RpcRecord
     /// <summary>Returns the buffer to the pool; the record must not be used afterwards.</summary>
     public void Release()
     {
-        if (_buf is not null)
-            ArrayPool<byte>.Shared.Return(_buf);
+        if (_buf is null)
+            return;
+        _budget?.Give(_buf.Length);
+        ArrayPool<byte>.Shared.Return(_buf);
     }
 }

@@ -8,6 +8,13 @@
 //
 // RecordReader keeps a small buffer for marks and short records and reads large fragment bodies
 // straight into the record's buffer, so a 1 MiB WRITE is copied once, from the socket.
+//
+// Bounds, for a peer that means harm. A record's buffer grows as its bytes arrive (64 KiB, then
+// doubling), never to the length a mark announces: 200 connections that each announce 2 MiB and send
+// a few bytes hold a few bytes each. A server's connections charge their record buffers to a
+// BufferBudget, and wait for room when it is spent. A zero-length fragment that is not the last one
+// carries nothing and could go on for ever; it ends the connection (EPROTO). The small buffer is
+// pooled and given back whenever it is empty between records, so an idle connection holds none.
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
@@ -32,15 +39,26 @@ public static class RecordMarking
 /// <summary>Reads marked records from a socket.</summary>
 public sealed class RecordReader
 {
+    private const int SmallBuffer = 64 * 1024;
+    private const int FirstGrowth = 64 * 1024;
+
     private readonly Socket _sock;
     private readonly int _max;
-    private readonly byte[] _buf = new byte[64 * 1024];
+    private readonly BufferBudget? _budget;
+    private readonly Func<bool> _closed;
+    private byte[]? _buf;   // rented while it holds bytes not yet handed out
     private int _start, _end;
 
-    public RecordReader(Socket sock, int maxRecord)
+    /// <param name="sock">The connected socket.</param>
+    /// <param name="maxRecord">The largest record accepted.</param>
+    /// <param name="budget">Where record buffers are charged (a server's connections), or null.</param>
+    /// <param name="closed">True once the connection is closed (a wait for budget gives up).</param>
+    public RecordReader(Socket sock, int maxRecord, BufferBudget? budget = null, Func<bool>? closed = null)
     {
         _sock = sock;
         _max = maxRecord;
+        _budget = budget;
+        _closed = closed ?? (() => false);
     }
 
     /// <summary>Bytes read from the socket and not yet handed out.</summary>
@@ -48,8 +66,8 @@ public sealed class RecordReader
 
     /// <summary>
     /// Reads the next whole record. Returns OK; ECONNRESET at end of stream between records; EPROTO when the
-    /// stream ends inside a record; ENOBUFS when the record would exceed the maximum; ECONNABORTED when the
-    /// socket was closed under us.
+    /// stream ends inside a record, or on a zero-length fragment that is not the last; ENOBUFS when the record
+    /// would exceed the maximum; ECONNABORTED when the socket was closed under us.
     /// </summary>
     public Errno Read(out RpcRecord record)
     {
@@ -68,25 +86,32 @@ public sealed class RecordReader
                 first = false;
                 uint m = BinaryPrimitives.ReadUInt32BigEndian(mark);
                 int flen = (int)(m & ~RecordMarking.LastFragment);
+                bool last = (m & RecordMarking.LastFragment) != 0;
+                if (flen == 0 && !last)
+                    return Errno.EPROTO;
                 if ((long)len + flen > _max)
                     return Errno.ENOBUFS;
-                if (rec is null || rec.Length < len + flen)
+                int end = len + flen;
+                while (len < end)
                 {
-                    var nrec = ArrayPool<byte>.Shared.Rent(Math.Max(len + flen, 256));
-                    if (rec is not null)
+                    if (rec is null || rec.Length == len)
                     {
-                        rec.AsSpan(0, len).CopyTo(nrec);
-                        ArrayPool<byte>.Shared.Return(rec);
+                        int want = Math.Min(end, Math.Max(FirstGrowth, (rec?.Length ?? 0) * 2));
+                        if ((err = Grow(ref rec, len, want)) != Errno.OK)
+                            return err;
                     }
-                    rec = nrec;
+                    int chunk = Math.Min(end, rec!.Length) - len;
+                    if (Fill(rec.AsSpan(len, chunk)) != Errno.OK)
+                        return Errno.EPROTO;
+                    len += chunk;
                 }
-                if (Fill(rec.AsSpan(len, flen)) != Errno.OK)
-                    return Errno.EPROTO;
-                len += flen;
-                if ((m & RecordMarking.LastFragment) != 0)
+                if (last)
                 {
-                    record = new RpcRecord(rec, len);
+                    if (rec is null && (err = Grow(ref rec, 0, 4)) != Errno.OK)
+                        return err;
+                    record = new RpcRecord(rec!, len, _budget);
                     rec = null;
+                    ReturnSmallBufferIfEmpty();
                     return Errno.OK;
                 }
             }
@@ -98,8 +123,46 @@ public sealed class RecordReader
         finally
         {
             if (rec is not null)
+            {
+                _budget?.Give(rec.Length);
                 ArrayPool<byte>.Shared.Return(rec);
+            }
         }
+    }
+
+    /// <summary>Gives the small buffer back (the connection is closing).</summary>
+    public void Dispose()
+    {
+        if (_buf is null)
+            return;
+        ArrayPool<byte>.Shared.Return(_buf);
+        _buf = null;
+        _start = _end = 0;
+    }
+
+    /// <summary>Replaces <paramref name="rec"/> (holding <paramref name="len"/> bytes) with a buffer of at least <paramref name="want"/>, charged to the budget.</summary>
+    private Errno Grow(ref byte[]? rec, int len, int want)
+    {
+        var nrec = ArrayPool<byte>.Shared.Rent(want);
+        if (_budget is not null && !_budget.Take(nrec.Length, _closed))
+        {
+            ArrayPool<byte>.Shared.Return(nrec);
+            return Errno.ECONNABORTED;
+        }
+        if (rec is not null)
+        {
+            rec.AsSpan(0, len).CopyTo(nrec);
+            _budget?.Give(rec.Length);
+            ArrayPool<byte>.Shared.Return(rec);
+        }
+        rec = nrec;
+        return Errno.OK;
+    }
+
+    private void ReturnSmallBufferIfEmpty()
+    {
+        if (_start == _end)
+            Dispose();
     }
 
     /// <summary>
@@ -121,13 +184,14 @@ public sealed class RecordReader
         while (!dst.IsEmpty)
         {
             int n;
-            if (dst.Length >= _buf.Length)
+            if (dst.Length >= SmallBuffer)
             {
                 n = _sock.Receive(dst);
                 dst = dst[n..];
             }
             else
             {
+                _buf ??= ArrayPool<byte>.Shared.Rent(SmallBuffer);
                 n = _sock.Receive(_buf);
                 int k = Math.Min(n, dst.Length);
                 _buf.AsSpan(0, k).CopyTo(dst);

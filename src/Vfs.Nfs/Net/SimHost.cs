@@ -27,6 +27,8 @@ public sealed class SimHost : IRpcNetwork
     /// <summary>The host's name, which is also its address.</summary>
     public string Name { get; }
 
+    public bool IsLocal(string address) => address == Name;
+
     /// <summary>The network this host is on.</summary>
     public SimNetwork Network => _net;
 

@@ -5,10 +5,18 @@
 // RPC is a request and a reply; waiting to coalesce them only adds latency) and large buffers
 // (1 MiB READs and WRITEs). A record is sent as one fragment, mark and body in one gathered send.
 // "Crashing" a connection (Abort) closes it with a reset, as a host that died and came back would.
+//
+// A server's replies are posted, not sent (Post): a reply goes out at once when the socket takes it
+// all, and otherwise waits in the connection's queue, sent from there as the peer reads, so a client
+// that never reads its replies holds up nobody's service thread. The RPC server stops reading calls
+// from a connection whose queue is long (Unsent, WaitUnsent). Connections a listener accepts charge
+// the buffers of the records they receive to the network's BufferBudget. An Accept that finds the
+// process out of file descriptors says EMFILE, and the listener stays open.
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using UnixVfs.Core;
+using UnixVfs.Nfs.Xdr;
 
 namespace UnixVfs.Nfs.Net;
 
@@ -19,12 +27,22 @@ public sealed class TcpNetwork : IRpcNetwork
     public static readonly TcpNetwork Default = new();
 
     /// <param name="maxRecord">The largest record a connection accepts; a peer announcing more is disconnected.</param>
-    public TcpNetwork(int maxRecord = RecordMarking.DefaultMaxRecord) => MaxRecord = maxRecord;
+    /// <param name="budget">What accepted connections' buffers are charged to (default: 64 MiB on the system clock).</param>
+    /// <param name="clock">The clock of timeouts (default: the system clock).</param>
+    public TcpNetwork(int maxRecord = RecordMarking.DefaultMaxRecord, BufferBudget? budget = null, TimeProvider? clock = null)
+    {
+        MaxRecord = maxRecord;
+        Clock = clock ?? TimeProvider.System;
+        Budget = budget ?? new BufferBudget(BufferBudget.DefaultLimit, Clock);
+    }
 
     /// <summary>The largest record accepted.</summary>
     public int MaxRecord { get; }
 
-    public TimeProvider Clock => TimeProvider.System;
+    /// <summary>The buffers of accepted (server-side) connections.</summary>
+    public BufferBudget Budget { get; }
+
+    public TimeProvider Clock { get; }
 
     /// <summary>Parses "127.0.0.1", "::1" or "localhost"; false for anything else (no name service here).</summary>
     public static bool TryParseAddress(string address, out IPAddress? ip)
@@ -36,6 +54,8 @@ public sealed class TcpNetwork : IRpcNetwork
         }
         return IPAddress.TryParse(address, out ip);
     }
+
+    public bool IsLocal(string address) => IPAddress.TryParse(address, out var ip) && IPAddress.IsLoopback(ip);
 
     public Errno Listen(string address, int port, out IRpcListener? listener)
     {
@@ -54,7 +74,7 @@ public sealed class TcpNetwork : IRpcNetwork
             s.Dispose();
             return e.SocketErrorCode == SocketError.AddressAlreadyInUse ? Errno.EADDRINUSE : Errno.EINVAL;
         }
-        listener = new TcpListenerEndpoint(s, MaxRecord);
+        listener = new TcpListenerEndpoint(s, MaxRecord, Budget);
         return Errno.OK;
     }
 
@@ -89,17 +109,28 @@ public sealed class TcpNetwork : IRpcNetwork
         return Errno.OK;
     }
 
-    private sealed class TcpListenerEndpoint(Socket sock, int maxRecord) : IRpcListener
+    private sealed class TcpListenerEndpoint(Socket sock, int maxRecord, BufferBudget budget) : IRpcListener
     {
         public int Port { get; } = ((IPEndPoint)sock.LocalEndPoint!).Port;
 
         public Errno Accept(out IRpcConnection? connection)
         {
             connection = null;
+            Socket? s = null;
             try
             {
-                connection = new TcpConnection(sock.Accept(), maxRecord);
+                s = sock.Accept();
+                connection = new TcpConnection(s, maxRecord, budget);
                 return Errno.OK;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            {
+                return Errno.EMFILE;
+            }
+            catch (SocketException) when (s is not null)
+            {
+                s.Dispose();   // the peer left before we looked at it
+                return Errno.EAGAIN;
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
             {
@@ -116,20 +147,25 @@ public sealed class TcpConnection : IRpcConnection
 {
     private readonly Socket _sock;
     private readonly RecordReader _reader;
-    private readonly object _sendLock = new();
     private readonly byte[] _mark = new byte[4];
     private readonly ArraySegment<byte>[] _gather = new ArraySegment<byte>[2];
     private readonly int _max;
     private volatile bool _closed;
 
-    internal TcpConnection(Socket sock, int maxRecord)
+    // The send side. _sendLock covers everything below; a blocking Send waits until the queue is empty.
+    private readonly object _sendLock = new();
+    private readonly Queue<XdrWriter> _queue = new();   // replies waiting behind the one being sent
+    private XdrWriter? _sending;                        // the reply an asynchronous send is carrying, or null
+    private long _unsent;                               // bytes of _sending and _queue
+
+    internal TcpConnection(Socket sock, int maxRecord, BufferBudget? budget = null)
     {
         _sock = sock;
         _max = maxRecord;
         sock.NoDelay = true;
         sock.SendBufferSize = 4 << 20;
         sock.ReceiveBufferSize = 4 << 20;
-        _reader = new RecordReader(sock, maxRecord);
+        _reader = new RecordReader(sock, maxRecord, budget, () => _closed);
         var ep = (IPEndPoint)sock.RemoteEndPoint!;
         var ip = ep.Address.IsIPv4MappedToIPv6 ? ep.Address.MapToIPv4() : ep.Address;
         RemoteAddress = ip.ToString();
@@ -148,12 +184,26 @@ public sealed class TcpConnection : IRpcConnection
         }
     }
 
+    public long Unsent
+    {
+        get { lock (_sendLock) return _unsent; }
+    }
+
+    public void WaitUnsent(long bytes, TimeSpan timeout)
+    {
+        lock (_sendLock)
+            if (_unsent > bytes && !_closed)
+                Monitor.Wait(_sendLock, timeout);
+    }
+
     public Errno Send(ReadOnlyMemory<byte> record)
     {
         if (record.Length > _max)
             return Errno.ENOBUFS;
         lock (_sendLock)
         {
+            while (_sending is not null && !_closed)
+                Monitor.Wait(_sendLock);
             if (_closed)
                 return Errno.ENOTCONN;
             try
@@ -184,6 +234,100 @@ public sealed class TcpConnection : IRpcConnection
         }
     }
 
+    public Errno Post(XdrWriter w, out bool kept)
+    {
+        kept = false;
+        if (w.Length > _max)
+            return Errno.ENOBUFS;
+        lock (_sendLock)
+        {
+            if (_closed)
+                return Errno.ENOTCONN;
+            kept = true;
+            _unsent += w.Length;
+            if (_sending is not null)
+            {
+                _queue.Enqueue(w);
+                return Errno.OK;
+            }
+            _sending = w;
+            kept = !StartSends();
+            return Errno.OK;
+        }
+    }
+
+    /// <summary>
+    /// Sends _sending and then the queue, for as long as each send completes at once; leaves an unfinished one
+    /// to finish asynchronously. Called with _sendLock held. Returns true when the first reply was sent at once.
+    /// </summary>
+    private bool StartSends()
+    {
+        bool firstDone = false, first = true;
+        while (_sending is { } w)
+        {
+            Task<int> t;
+            try
+            {
+                var seg = new ArraySegment<byte>(new byte[4]);
+                RecordMarking.WriteMark(seg, w.Length);
+                MemoryMarshal.TryGetArray(w.Written, out var body);
+                t = _sock.SendAsync(new[] { seg, body }, SocketFlags.None);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                DropQueue();
+                return first;
+            }
+            if (!t.IsCompleted)
+            {
+                t.ContinueWith(Sent, TaskScheduler.Default);
+                return firstDone;
+            }
+            if (!t.IsCompletedSuccessfully)
+            {
+                DropQueue();
+                return first;
+            }
+            SentOne(w);
+            firstDone |= first;
+            first = false;
+        }
+        return firstDone;
+    }
+
+    private void Sent(Task<int> t)
+    {
+        lock (_sendLock)
+        {
+            if (_sending is not { } w)
+                return;
+            if (!t.IsCompletedSuccessfully)
+            {
+                DropQueue();
+                return;
+            }
+            SentOne(w);
+            StartSends();
+        }
+    }
+
+    /// <summary>_sending has gone out: the next queued reply (if any) is the one to send. Called with _sendLock held.</summary>
+    private void SentOne(XdrWriter w)
+    {
+        _unsent -= w.Length;
+        _sending = _queue.Count > 0 ? _queue.Dequeue() : null;
+        Monitor.PulseAll(_sendLock);
+    }
+
+    /// <summary>The connection broke or closed: nothing queued will go. Called with _sendLock held.</summary>
+    private void DropQueue()
+    {
+        _unsent = 0;
+        _queue.Clear();
+        _sending = null;
+        Monitor.PulseAll(_sendLock);
+    }
+
     private void SendAll(ReadOnlySpan<byte> b)
     {
         while (!b.IsEmpty)
@@ -196,6 +340,8 @@ public sealed class TcpConnection : IRpcConnection
         if (_closed)
             return Errno.ECONNABORTED;
         var err = _reader.Read(out record);
+        if (err != Errno.OK)
+            _reader.Dispose();
         if (err != Errno.OK && _closed)
             return Errno.ECONNABORTED;
         if (err is Errno.ENOBUFS or Errno.EPROTO)
@@ -210,6 +356,8 @@ public sealed class TcpConnection : IRpcConnection
         _closed = true;
         try { _sock.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         _sock.Dispose();
+        lock (_sendLock)
+            DropQueue();
     }
 
     public void Abort()
@@ -219,5 +367,7 @@ public sealed class TcpConnection : IRpcConnection
         _closed = true;
         try { _sock.LingerState = new LingerOption(true, 0); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
         _sock.Dispose();
+        lock (_sendLock)
+            DropQueue();
     }
 }

@@ -2,8 +2,13 @@
 //
 // A client that knows only a host asks its portmapper where a program listens (GETPORT) before
 // calling it. Ours answers for the programs registered with it -- the NFS server registers MOUNT
-// and NFS with the ports it got -- and lists them (DUMP). SET and UNSET are accepted only from the
-// portmapper's own host, so a remote client cannot redirect another's calls. CALLIT is not served.
+// and NFS with the ports it got -- and lists them (DUMP). CALLIT is not served.
+//
+// Threat: a process that can change the table can point NFS or MOUNT at a port of its own and
+// collect every client's calls. So, as rpcbind does: SET and UNSET over RPC are accepted only from
+// this host (loopback, or the simulated host itself) and from a privileged source port (below 1024,
+// which only root can bind), and never touch the registrations the server made in process (Set and
+// Unset called directly): those belong to the server for as long as it runs.
 using UnixVfs.Nfs.Rpc;
 using UnixVfs.Nfs.Xdr;
 
@@ -33,14 +38,20 @@ public sealed class Portmapper
 
     public const uint PMAPPROC_NULL = 0, PMAPPROC_SET = 1, PMAPPROC_UNSET = 2, PMAPPROC_GETPORT = 3, PMAPPROC_DUMP = 4;
 
+    /// <summary>The highest privileged port: a SET or UNSET must come from one at or below it.</summary>
+    public const int MaxPrivilegedPort = 1023;
+
     private readonly List<PmapMapping> _map = new();
+    private readonly HashSet<PmapMapping> _own = new();   // made in process: not changed over RPC
     private readonly Func<string, bool> _isLocal;
 
-    /// <param name="isLocal">Whether a client address is this host's own (may SET and UNSET).</param>
+    /// <param name="isLocal">Whether a client address is this host's own (may SET and UNSET from a privileged port).</param>
     public Portmapper(Func<string, bool> isLocal) => _isLocal = isLocal;
 
-    /// <summary>Registers (or re-registers) a program's port; false when that prog/vers/prot has another port.</summary>
-    public bool Set(PmapMapping m)
+    /// <summary>Registers (or re-registers) a program's port as the server's own; false when that prog/vers/prot has another port.</summary>
+    public bool Set(PmapMapping m) => Set(m, own: true);
+
+    private bool Set(PmapMapping m, bool own)
     {
         lock (_map)
         {
@@ -48,16 +59,29 @@ public sealed class Portmapper
                 return false;
             if (!_map.Contains(m))
                 _map.Add(m);
+            if (own)
+                _own.Add(m);
             return true;
         }
     }
 
     /// <summary>Removes every registration of a program version; true when there was one.</summary>
-    public bool Unset(uint prog, uint vers)
+    public bool Unset(uint prog, uint vers) => Unset(prog, vers, own: true);
+
+    private bool Unset(uint prog, uint vers, bool own)
     {
         lock (_map)
+        {
+            if (!own && _map.Any(x => x.Prog == prog && x.Vers == vers && _own.Contains(x)))
+                return false;
+            _own.RemoveWhere(x => x.Prog == prog && x.Vers == vers);
             return _map.RemoveAll(x => x.Prog == prog && x.Vers == vers) > 0;
+        }
     }
+
+    /// <summary>May this call change the table: from this host, from a privileged port.</summary>
+    private bool MayChange(RpcCall call) =>
+        _isLocal(call.ClientAddress) && call.Connection.RemotePort is > 0 and <= MaxPrivilegedPort;
 
     /// <summary>The port of a program version over a protocol, or 0.</summary>
     public uint GetPort(uint prog, uint vers, uint prot)
@@ -88,7 +112,7 @@ public sealed class Portmapper
         var m = PmapMapping.Decode(ref args);
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        res.WriteBool(_isLocal(call.ClientAddress) && Set(m));
+        res.WriteBool(MayChange(call) && Set(m, own: false));
         return AcceptStat.SUCCESS;
     }
 
@@ -97,7 +121,7 @@ public sealed class Portmapper
         var m = PmapMapping.Decode(ref args);
         if (!args.AtEnd)
             return AcceptStat.GARBAGE_ARGS;
-        res.WriteBool(_isLocal(call.ClientAddress) && Unset(m.Prog, m.Vers));
+        res.WriteBool(MayChange(call) && Unset(m.Prog, m.Vers, own: false));
         return AcceptStat.SUCCESS;
     }
 

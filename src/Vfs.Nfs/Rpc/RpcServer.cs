@@ -3,15 +3,29 @@
 //
 // Threads. Each listener has a thread accepting connections; each connection has a thread reading
 // records. A record that is a call is queued for the server's own service threads (Threads of them, the
-// nfsd threads of a Unix server), where the procedure runs and the reply is sent (under the connection's
-// send lock), so one client's slow request does not hold up its next ones and many clients are served
-// at once. They are not the .NET thread pool: a procedure may block for as long as a disk or another
+// nfsd threads of a Unix server), where the procedure runs and the reply is posted to the connection
+// (IRpcConnection.Post: sent at once if the socket takes it, else queued), so one client's slow request
+// does not hold up its next ones, a client that does not read its replies holds up no service thread,
+// and many clients are served at once. They are not the .NET thread pool: a procedure may block for as long as a disk or another
 // server takes (an NFS server exporting an NFS import, or a mirror with an NFS copy, waits on another
 // server), and a pool whose threads all block waits for new threads to be made, which takes seconds.
 // A call that is its connection's only one, with nothing behind it, is served by the reading thread
 // itself: a client that waits for each reply (libnfs's nfs-cp) saves a hand-off per call. At most
 // MaxInFlight calls per connection run at a time; beyond that the reader stops reading, which pushes
-// back on the client through TCP.
+// back on the client through TCP. It also stops while more than MaxUnsent bytes of the connection's
+// replies wait for the client to read them.
+//
+// Limits, so that no client can take what the others need (docs/nfs.md, "Security"):
+//   MaxConnections (1,024)   past it a new connection is accepted and closed at once: one reader thread
+//                            per connection, never more threads than connections allowed
+//   IdleTimeout (6 min)      a connection with no call running that has sent no whole record for this
+//                            long is closed (a slowloris dribbling a byte at a time completes no record);
+//                            measured on the network's clock, checked by a timer on that clock
+//   MaxInFlight, MaxUnsent   per connection, as above; the transport's BufferBudget bounds the total
+//   out of descriptors       an Accept that fails with EMFILE waits a moment and tries again; a reader
+//                            thread that cannot be made closes its connection; the server goes on
+// A client that shuts down its sending side (half-close) still gets the replies to every call it sent:
+// the reader waits for its calls and for their replies to go out before it closes the connection.
 //
 // Bad input. Every answer the RFC allows is given, and nothing a client sends can stop the server
 // serving the others:
@@ -33,19 +47,41 @@ namespace UnixVfs.Nfs.Rpc;
 /// <summary>An RPC server: programs, and the listeners and connections that reach them.</summary>
 public sealed class RpcServer
 {
+    private static readonly TimeSpan AcceptBackoff = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
+
     private readonly Dictionary<uint, RpcProgram> _programs = new();
     private readonly List<IRpcListener> _listeners = new();
-    private readonly HashSet<IRpcConnection> _connections = new();
+    private readonly Dictionary<IRpcConnection, Conn> _connections = new();
     private readonly object _lock = new();
     private readonly DuplicateRequestCache _drc = new();
     [ThreadStatic] private static XdrWriter? t_writer;
-    private long _calls, _dropped, _drcHits;
+    private long _calls, _dropped, _drcHits, _refused, _idleClosed;
+    private ITimer? _idleTimer;
+
+    /// <summary>A connection's state for the idle check: when it last completed a record, and its calls running.</summary>
+    private sealed class Conn(IRpcConnection c, TimeProvider clock)
+    {
+        public readonly IRpcConnection C = c;
+        public readonly TimeProvider Clock = clock;
+        public long LastRecord = clock.GetTimestamp();
+        public int Running;
+    }
 
     /// <summary>The most calls of one connection running at once.</summary>
     public int MaxInFlight { get; init; } = 32;
 
     /// <summary>The most service threads running calls at once (ServiceThreads.cs).</summary>
     public int Threads { get; init; } = 32;
+
+    /// <summary>The most connections open at once; more are accepted and closed at once.</summary>
+    public int MaxConnections { get; init; } = 1024;
+
+    /// <summary>How long a connection may go without a whole record (and with no call running) before it is closed.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(6);
+
+    /// <summary>The reply bytes a connection may have waiting for its client before its calls are no longer read.</summary>
+    public long MaxUnsent { get; init; } = 4L << 20;
 
     private ServiceThreads? _service;
     private ServiceThreads Service => LazyInitializer.EnsureInitialized(ref _service, () => new ServiceThreads(Threads, "rpc"));
@@ -66,6 +102,12 @@ public sealed class RpcServer
     /// <summary>Retransmissions answered (or dropped) by the duplicate request cache.</summary>
     public long DuplicateHits => Interlocked.Read(ref _drcHits);
 
+    /// <summary>Connections closed at once because MaxConnections were open (or no thread could be made).</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Connections closed for being idle.</summary>
+    public long IdleClosed => Interlocked.Read(ref _idleClosed);
+
     /// <summary>Listens on <paramref name="address"/>:<paramref name="port"/> of <paramref name="network"/>. Returns what Listen returns.</summary>
     public Errno Listen(IRpcNetwork network, string address, int port, out int boundPort)
     {
@@ -74,9 +116,16 @@ public sealed class RpcServer
         if (err != Errno.OK)
             return err;
         lock (_lock)
+        {
             _listeners.Add(l!);
+            if (_idleTimer is null && IdleTimeout > TimeSpan.Zero && IdleTimeout != Timeout.InfiniteTimeSpan)
+            {
+                var period = IdleTimeout / 4;
+                _idleTimer = network.Clock.CreateTimer(_ => CloseIdle(network.Clock), null, period, period);
+            }
+        }
         boundPort = l!.Port;
-        new Thread(() => AcceptLoop(l)) { IsBackground = true, Name = $"rpc accept :{boundPort}" }.Start();
+        new Thread(() => AcceptLoop(l, network.Clock)) { IsBackground = true, Name = $"rpc accept :{boundPort}" }.Start();
         return Errno.OK;
     }
 
@@ -89,8 +138,10 @@ public sealed class RpcServer
         {
             ls = _listeners.ToList();
             _listeners.Clear();
-            cs = _connections.ToList();
+            cs = _connections.Keys.ToList();
             _connections.Clear();
+            _idleTimer?.Dispose();
+            _idleTimer = null;
         }
         foreach (var l in ls)
             l.Close();
@@ -107,10 +158,22 @@ public sealed class RpcServer
         get { lock (_lock) return _connections.Count; }
     }
 
-    private void AcceptLoop(IRpcListener l)
+    private void AcceptLoop(IRpcListener l, TimeProvider clock)
     {
-        while (l.Accept(out var c) == Errno.OK)
+        var backoff = new object();
+        while (true)
         {
+            var err = l.Accept(out var c);
+            if (err is Errno.EMFILE or Errno.EAGAIN)
+            {
+                // Out of descriptors (or a peer that left at once): wait a moment for connections to close.
+                lock (backoff)
+                    ClockWait.Wait(backoff, clock, AcceptBackoff);
+                continue;
+            }
+            if (err != Errno.OK)
+                return;
+            Conn conn;
             lock (_lock)
             {
                 if (!_listeners.Contains(l))
@@ -118,47 +181,88 @@ public sealed class RpcServer
                     c!.Abort();
                     return;
                 }
-                _connections.Add(c!);
+                if (_connections.Count >= MaxConnections)
+                {
+                    Interlocked.Increment(ref _refused);
+                    c!.Abort();
+                    continue;
+                }
+                conn = new Conn(c!, clock);
+                _connections.Add(c!, conn);
             }
-            new Thread(() => ConnectionLoop(c!)) { IsBackground = true, Name = $"rpc conn {c!.RemoteAddress}:{c.RemotePort}" }.Start();
+            try
+            {
+                new Thread(() => ConnectionLoop(conn)) { IsBackground = true, Name = $"rpc conn {c!.RemoteAddress}:{c.RemotePort}" }.Start();
+            }
+            catch (OutOfMemoryException)
+            {
+                // No thread to read it with (the process is at a limit): refuse this one, serve the rest.
+                Interlocked.Increment(ref _refused);
+                lock (_lock)
+                    _connections.Remove(c!);
+                c!.Abort();
+            }
         }
     }
 
-    private void ConnectionLoop(IRpcConnection c)
+    /// <summary>The idle timer: closes every connection with no call running and no whole record for IdleTimeout.</summary>
+    private void CloseIdle(TimeProvider clock)
     {
+        long limit = (long)(IdleTimeout.TotalSeconds * clock.TimestampFrequency);
+        long now = clock.GetTimestamp();
+        List<IRpcConnection> idle;
+        lock (_lock)
+            idle = _connections.Values
+                .Where(x => Volatile.Read(ref x.Running) == 0 && now - Interlocked.Read(ref x.LastRecord) >= limit)
+                .Select(x => x.C).ToList();
+        foreach (var c in idle)
+        {
+            Interlocked.Increment(ref _idleClosed);
+            c.Close();
+        }
+    }
+
+    private void ConnectionLoop(Conn conn)
+    {
+        var c = conn.C;
         using var slots = new SemaphoreSlim(MaxInFlight);
-        int running = 0;
+        bool drain = false;
         try
         {
             while (true)
             {
                 slots.Wait();
+                // Read no more calls while this connection's replies wait for its client to read them.
+                while (c.Unsent > MaxUnsent)
+                    c.WaitUnsent(MaxUnsent, Recheck);
                 var err = c.Receive(out var rec);
                 if (err != Errno.OK)
                 {
                     slots.Release();
+                    drain = err == Errno.ECONNRESET;   // the client is done sending: answer what it sent
                     break;
                 }
+                Interlocked.Exchange(ref conn.LastRecord, conn.Clock.GetTimestamp());
                 // A lone call with nothing behind it is served here, saving the hand-off to another thread
                 // (a client that waits for each reply -- libnfs's nfs-cp -- gains a wake-up per call).
-                if (Interlocked.Increment(ref running) == 1 && !c.HasPending)
+                if (Interlocked.Increment(ref conn.Running) == 1 && !c.HasPending)
                 {
-                    try { Serve(c, rec); }
+                    try { Serve(c, rec, inline: true); }
                     finally
                     {
                         rec.Release();
-                        Interlocked.Decrement(ref running);
+                        Interlocked.Decrement(ref conn.Running);
                         slots.Release();
                     }
                     continue;
                 }
                 Service.Run(() =>
                 {
-                    try { Serve(c, rec); }
+                    try { Serve(c, rec, inline: false); }
                     finally
                     {
                         rec.Release();
-                        Interlocked.Decrement(ref running);
+                        Interlocked.Decrement(ref conn.Running);
                         slots.Release();
                     }
                 });
@@ -166,17 +270,23 @@ public sealed class RpcServer
         }
         finally
         {
-            c.Close();
-            lock (_lock)
-                _connections.Remove(c);
+            if (!drain)
+                c.Close();
             // Wait for this connection's calls before the semaphore goes away.
             for (int i = 0; i < MaxInFlight; i++)
                 slots.Wait();
+            // After a half-close, their replies go out before the connection closes (the idle timer ends a wait
+            // for a client that never reads them: Close empties the queue).
+            while (drain && c.Unsent > 0)
+                c.WaitUnsent(0, Recheck);
+            c.Close();
+            lock (_lock)
+                _connections.Remove(c);
         }
     }
 
-    /// <summary>Serves one record from connection <paramref name="c"/>: decodes, dispatches, replies.</summary>
-    private void Serve(IRpcConnection c, RpcRecord rec)
+    /// <summary>Serves one record from connection <paramref name="c"/>: decodes, dispatches, posts the reply.</summary>
+    private void Serve(IRpcConnection c, RpcRecord rec, bool inline)
     {
         var w = t_writer ??= new XdrWriter(64 * 1024);
         w.Reset();
@@ -187,22 +297,25 @@ public sealed class RpcServer
             return;
         }
         Interlocked.Increment(ref _calls);
-        var proc = Dispatch(c, rec, h, ref r, w, out bool cached);
-        if (cached)
+        if (!Dispatch(c, rec, h, ref r, w))
             return;
-        c.Send(w.Written);
-        if (proc is { Idempotent: false })
-            _drc.Finish(c.RemoteAddress, h, w.WrittenSpan);
+        c.Post(w, out bool kept);
+        // A writer the connection kept (its reply waits for a slow client) is the connection's now; a large one
+        // grown on a connection's own thread is let go, so that idle connections do not each keep their largest.
+        if (kept || (inline && w.Length > 256 * 1024))
+            t_writer = null;
     }
 
-    /// <summary>Writes the reply to call <paramref name="h"/> into <paramref name="w"/>; returns the procedure run, if any.</summary>
-    private RpcProcedure? Dispatch(IRpcConnection c, RpcRecord rec, RpcCallHeader h, ref XdrReader r, XdrWriter w, out bool cached)
+    /// <summary>
+    /// Writes the reply to call <paramref name="h"/> into <paramref name="w"/>. Returns false when there is nothing to
+    /// send (a retransmission of a call still running).
+    /// </summary>
+    private bool Dispatch(IRpcConnection c, RpcRecord rec, RpcCallHeader h, ref XdrReader r, XdrWriter w)
     {
-        cached = false;
         if (h.RpcVers != RpcCallHeader.RpcVersion)
         {
             RpcReplyEncoder.RpcMismatch(w, h.Xid);
-            return null;
+            return true;
         }
         AuthSys? auth = null;
         switch (h.Cred.Flavor)
@@ -213,12 +326,12 @@ public sealed class RpcServer
                 if (!AuthSys.TryDecode(h.Cred.Body.Span, out auth))
                 {
                     RpcReplyEncoder.AuthError(w, h.Xid, AuthStat.AUTH_BADCRED);
-                    return null;
+                    return true;
                 }
                 break;
             default:
                 RpcReplyEncoder.AuthError(w, h.Xid, AuthStat.AUTH_BADCRED);
-                return null;
+                return true;
         }
         RpcProgram? prog;
         lock (_lock)
@@ -226,37 +339,37 @@ public sealed class RpcServer
         if (prog is null)
         {
             RpcReplyEncoder.Accepted(w, h.Xid, AcceptStat.PROG_UNAVAIL);
-            return null;
+            return true;
         }
         if (h.Vers < prog.VersLow || h.Vers > prog.VersHigh)
         {
             RpcReplyEncoder.ProgMismatch(w, h.Xid, prog.VersLow, prog.VersHigh);
-            return null;
+            return true;
         }
         var proc = prog.Find(h.Vers, h.Proc);
         if (proc is null)
         {
             RpcReplyEncoder.Accepted(w, h.Xid, AcceptStat.PROC_UNAVAIL);
-            return null;
+            return true;
         }
         if (proc.NeedsAuthSys && auth is null)
         {
             RpcReplyEncoder.AuthError(w, h.Xid, AuthStat.AUTH_TOOWEAK);
-            return null;
+            return true;
         }
+        DuplicateRequestCache.Key? key = null;
         if (!proc.Idempotent)
         {
-            switch (_drc.Begin(c.RemoteAddress, h, out var saved))
+            key = DuplicateRequestCache.Key.Of(c.RemoteAddress, c.RemotePort, h.Xid, rec.Span);
+            switch (_drc.Begin(key.Value, out var saved))
             {
                 case DuplicateRequestCache.Verdict.InProgress:
                     Interlocked.Increment(ref _drcHits);
-                    cached = true;
-                    return proc;
+                    return false;
                 case DuplicateRequestCache.Verdict.Replay:
                     Interlocked.Increment(ref _drcHits);
-                    c.Send(saved);
-                    cached = true;
-                    return proc;
+                    w.WriteFixedOpaque(saved);
+                    return true;
             }
         }
         RpcReplyEncoder.Accepted(w, h.Xid, AcceptStat.SUCCESS);
@@ -276,6 +389,8 @@ public sealed class RpcServer
             w.Truncate(resultsAt - 4);
             w.WriteUInt32((uint)stat);
         }
-        return proc;
+        if (key is { } k)
+            _drc.Finish(k, w.WrittenSpan);
+        return true;
     }
 }

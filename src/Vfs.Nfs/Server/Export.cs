@@ -7,8 +7,12 @@
 //                ("client-a") or "*" for anyone. A client not listed gets MNT3ERR_ACCES from MOUNT
 //                and NFS3ERR_ACCES for any handle of this export.
 //   ro / rw      a read-only export answers NFS3ERR_ROFS to everything that would modify.
+//   ro=list      clients (in the same forms) for whom the export is read-only, as share_nfs's ro=
+//                and exports(5)'s per-client "ro": they may mount and read, not modify.
 //   root squash  on by default: uid 0 (and gid 0) become the anonymous ids, since AUTH_SYS proves
 //                nothing and root on one host must not be root on another's files.
+//   root=list    clients whose root is root here (share_nfs's root=, exports(5)'s no_root_squash
+//                for those clients alone).
 //   anon         the anonymous uid/gid (65534, "nobody"), also used for AUTH_NONE calls.
 //
 // The export's id goes into every file handle. It is a hash of the exported path, so it stays the
@@ -33,6 +37,12 @@ public sealed record ExportOptions
     /// <summary>Refuse every modification with NFS3ERR_ROFS.</summary>
     public bool ReadOnly { get; init; }
 
+    /// <summary>Clients (of those allowed) for whom the export is read-only.</summary>
+    public IReadOnlyList<string> ReadOnlyClients { get; init; } = [];
+
+    /// <summary>Clients whose root is not squashed, even with RootSquash on.</summary>
+    public IReadOnlyList<string> RootClients { get; init; } = [];
+
     /// <summary>Map uid 0 and gid 0 to the anonymous ids.</summary>
     public bool RootSquash { get; init; } = true;
 
@@ -43,9 +53,15 @@ public sealed record ExportOptions
     public uint AnonGid { get; init; } = 65534;
 
     /// <summary>True when <paramref name="client"/> (an address or simulated host name) may use this export.</summary>
-    public bool Allows(string client)
+    public bool Allows(string client) => Matches(Clients, client);
+
+    /// <summary>True when the export is read-only for <paramref name="client"/>.</summary>
+    public bool ReadOnlyFor(string client) => ReadOnly || Matches(ReadOnlyClients, client);
+
+    /// <summary>True when <paramref name="client"/> is in <paramref name="list"/>: by address, CIDR range, host name, or "*".</summary>
+    public static bool Matches(IReadOnlyList<string> list, string client)
     {
-        foreach (var c in Clients)
+        foreach (var c in list)
         {
             if (c == "*" || c == client)
                 return true;
@@ -100,13 +116,13 @@ public sealed class Export
     /// <summary>True when <paramref name="client"/> (an address or simulated host name) may use this export.</summary>
     public bool Allows(string client) => Options.Allows(client);
 
-    /// <summary>The Cred a call with <paramref name="auth"/> acts with here (root squashed, AUTH_NONE anonymous).</summary>
-    public Cred MapCred(AuthSys? auth)
+    /// <summary>The Cred a call with <paramref name="auth"/> from <paramref name="client"/> acts with here (root squashed, AUTH_NONE anonymous).</summary>
+    public Cred MapCred(AuthSys? auth, string client)
     {
         var o = Options;
         if (auth is null)
             return new Cred(o.AnonUid, o.AnonGid);
-        if (!o.RootSquash)
+        if (!o.RootSquash || ExportOptions.Matches(o.RootClients, client))
             return auth.ToCred();
         uint uid = auth.Uid == 0 ? o.AnonUid : auth.Uid;
         uint gid = auth.Gid == 0 ? o.AnonGid : auth.Gid;

@@ -71,7 +71,7 @@ internal sealed class MountService(NfsServer server)
             return MountStat3.MNT3ERR_NOENT;
         if (!exp.Allows(call.ClientAddress))
             return MountStat3.MNT3ERR_ACCES;
-        var cr = exp.MapCred(call.Auth);
+        var cr = exp.MapCred(call.Auth, call.ClientAddress);
         var rest = norm.Length > exp.Options.Path.TrimEnd('/').Length
             ? norm[(exp.Options.Path.TrimEnd('/').Length + 1)..].Split('/')
             : [];

@@ -42,7 +42,7 @@ public sealed partial class Nfs3Service
         try
         {
             var before = Attrs(o.Vp, o.Cred);
-            if (o.Export.Options.ReadOnly)
+            if (o.ReadOnly)
                 st = NfsStat3.NFS3ERR_ROFS;
             else if (guard is { } g && (before is null || before.Ctime != g))
                 st = NfsStat3.NFS3ERR_NOT_SYNC;
@@ -83,7 +83,7 @@ public sealed partial class Nfs3Service
                 Nfs3Attr.WritePostOp(res, null);
                 return AcceptStat.SUCCESS;
             }
-            bool dir = va.Type == VType.VDIR, ro = o.Export.Options.ReadOnly;
+            bool dir = va.Type == VType.VDIR, ro = o.ReadOnly;
             uint granted = 0;
             bool Can(AccessMode m) => Vop.Access(o.Vp, m, AccessFlags.None, o.Cred) == Errno.OK;
             if ((want & Nfs3.ACCESS3_READ) != 0 && Can(AccessMode.VREAD))

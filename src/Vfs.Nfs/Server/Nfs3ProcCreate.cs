@@ -1,11 +1,19 @@
 // Vfs.Nfs / server: CREATE, MKDIR, SYMLINK, MKNOD -- the procedures that make a name.
 //
-// CREATE has three modes. UNCHECKED opens an existing file (truncating it if the attributes say
-// size 0) or makes a new one; GUARDED fails with NFS3ERR_EXIST if the name exists; EXCLUSIVE makes
-// the file only if it does not exist and records the client's 8-byte verifier in the new file's
-// atime and mtime seconds, so that a retransmission of the same CREATE (same verifier) finds the
-// file it made and succeeds, while any other caller gets NFS3ERR_EXIST. The client then sets the
-// real attributes with SETATTR, as RFC 1813 says.
+// CREATE has three modes. GUARDED makes a new file and fails with NFS3ERR_EXIST if the name exists;
+// UNCHECKED does the same but opens an existing file instead (truncating it to the size in the
+// attributes, if one is given, after a write-permission check); EXCLUSIVE makes the file only if it
+// does not exist and records the client's 8-byte verifier in the new file's atime and mtime seconds,
+// so that a retransmission of the same CREATE (same verifier) finds the file it made and succeeds,
+// while any other caller gets NFS3ERR_EXIST. The client then sets the real attributes with SETATTR, as
+// RFC 1813 says.
+//
+// The attributes of an UNCHECKED or GUARDED CREATE (and of MKDIR and MKNOD) are applied to a new file
+// after it is made: the mode at the create, then the size (the caller made the file, so no write check,
+// as for an open with O_TRUNC), owner, group and times with VOP_SETATTR. As in Linux's nfsd, a caller
+// other than root has uid and gid dropped from them: the file is the caller's, and a root-squashed
+// caller's file is the anonymous user's. If applying them fails (EFBIG for a size past the file
+// system's limit, for example), the new name is removed again, so a failed CREATE leaves nothing behind.
 using System.Buffers.Binary;
 using UnixVfs.Core;
 using UnixVfs.Nfs.Protocol;
@@ -37,36 +45,42 @@ public sealed partial class Nfs3Service
         {
             vattr.Type = VType.VREG;
             vattr.Mode = (va.Mask & AttrMask.AT_MODE) != 0 ? va.Mode : 0x1A4;
-            if (mode != CreateMode3.EXCLUSIVE)
+            if (mode == CreateMode3.EXCLUSIVE)
+                return CreateExclusive(d, name, vattr, verf);
+            // EXCL first, so that we know whether we made the file (and must remove it if the rest fails).
+            var err = Vop.Create(d.Vp, name, vattr, VcExcl.EXCL, AccessMode.VWRITE, out var vp, d.Cred, FileFlags.FWRITE);
+            if (err == Errno.OK)
+                return Finish(d, name, vp!, va, flags, made: true);
+            if (err != Errno.EEXIST || mode == CreateMode3.GUARDED)
+                return (err, null);
+            if ((va.Mask & AttrMask.AT_SIZE) != 0)
             {
-                if ((va.Mask & AttrMask.AT_SIZE) != 0)
-                {
-                    vattr.Mask |= AttrMask.AT_SIZE;
-                    vattr.Size = va.Size;
-                }
-                var err = Vop.Create(d.Vp, name, vattr, mode == CreateMode3.GUARDED ? VcExcl.EXCL : VcExcl.NONEXCL,
-                    AccessMode.VWRITE, out var vp, d.Cred, FileFlags.FWRITE);
-                if (err == Errno.OK)
-                    err = SetRest(vp!, va, flags, d.Cred, AttrMask.AT_MODE | AttrMask.AT_SIZE);
-                return (err, vp);
+                vattr.Mask |= AttrMask.AT_SIZE;
+                vattr.Size = va.Size;
             }
-            var t = new Timespec(BinaryPrimitives.ReadUInt32BigEndian(verf), 0);
-            var m = new Timespec(BinaryPrimitives.ReadUInt32BigEndian(verf.AsSpan(4)), 0);
-            var e = Vop.Create(d.Vp, name, vattr, VcExcl.EXCL, AccessMode.VWRITE, out var nvp, d.Cred, FileFlags.FWRITE);
-            if (e == Errno.OK)
-            {
-                var stamp = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME) { Atime = t, Mtime = m };
-                e = Vop.Setattr(nvp!, stamp, AttrFlags.ATTR_UTIME, d.Cred);
-                return (e, nvp);
-            }
-            if (e != Errno.EEXIST || LookupIn(d, name, out var old) != Errno.OK)
-                return (e, null);
-            var oa = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME | AttrMask.AT_TYPE);
-            if (Vop.Getattr(old!, oa, AttrFlags.None, d.Cred) == Errno.OK && oa.Type == VType.VREG && oa.Atime == t && oa.Mtime == m)
-                return (Errno.OK, old);
-            old!.Rele();
-            return (Errno.EEXIST, null);
+            err = Vop.Create(d.Vp, name, vattr, VcExcl.NONEXCL, AccessMode.VWRITE, out vp, d.Cred, FileFlags.FWRITE);
+            return err == Errno.OK ? Finish(d, name, vp!, va, flags, made: false) : (err, null);
         });
+    }
+
+    /// <summary>An EXCLUSIVE create: the verifier goes into atime and mtime; a retransmission finds the same file.</summary>
+    private static (Errno, Vnode?) CreateExclusive(Obj d, string name, Vattr vattr, byte[] verf)
+    {
+        var t = new Timespec(BinaryPrimitives.ReadUInt32BigEndian(verf), 0);
+        var m = new Timespec(BinaryPrimitives.ReadUInt32BigEndian(verf.AsSpan(4)), 0);
+        var e = Vop.Create(d.Vp, name, vattr, VcExcl.EXCL, AccessMode.VWRITE, out var nvp, d.Cred, FileFlags.FWRITE);
+        if (e == Errno.OK)
+        {
+            var stamp = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME) { Atime = t, Mtime = m };
+            return Finish(d, name, nvp!, stamp, AttrFlags.ATTR_UTIME, made: true);
+        }
+        if (e != Errno.EEXIST || LookupIn(d, name, out var old) != Errno.OK)
+            return (e, null);
+        var oa = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME | AttrMask.AT_TYPE);
+        if (Vop.Getattr(old!, oa, AttrFlags.None, d.Cred) == Errno.OK && oa.Type == VType.VREG && oa.Atime == t && oa.Mtime == m)
+            return (Errno.OK, old);
+        old!.Rele();
+        return (Errno.EEXIST, null);
     }
 
     /// <summary>MKDIR: where, sattr3 -> status, post_op_fh3, attrs, dir wcc.</summary>
@@ -82,9 +96,8 @@ public sealed partial class Nfs3Service
             vattr.Type = VType.VDIR;
             vattr.Mode = (va.Mask & AttrMask.AT_MODE) != 0 ? va.Mode : 0x1ED;
             var err = Vop.Mkdir(d.Vp, name, vattr, out var vp, d.Cred);
-            if (err == Errno.OK)
-                err = SetRest(vp!, va, flags, d.Cred, AttrMask.AT_MODE | AttrMask.AT_SIZE);
-            return (err, vp);
+            va.Mask &= ~AttrMask.AT_SIZE;
+            return err == Errno.OK ? Finish(d, name, vp!, va, flags, made: true) : (err, null);
         });
     }
 
@@ -137,22 +150,43 @@ public sealed partial class Nfs3Service
             if (type is Ftype3.NF3REG or Ftype3.NF3DIR or Ftype3.NF3LNK)
                 return (Errno.EBADMSG, null);
             vattr.Type = Nfs3Attr.FromFtype(type);
+            var err = Secpolicy.Mknod(d.Cred, vattr.Type);
+            if (err != Errno.OK)
+                return (err, null);
             vattr.Mode = (va.Mask & AttrMask.AT_MODE) != 0 ? va.Mode : 0x1A4;
             vattr.Rdev = rdev;
             vattr.Mask |= AttrMask.AT_RDEV;
-            var err = Vop.Create(d.Vp, name, vattr, VcExcl.EXCL, 0, out var vp, d.Cred, FileFlags.None);
-            if (err == Errno.OK)
-                err = SetRest(vp!, va, flags, d.Cred, AttrMask.AT_MODE | AttrMask.AT_SIZE);
-            return (err, vp);
+            err = Vop.Create(d.Vp, name, vattr, VcExcl.EXCL, 0, out var vp, d.Cred, FileFlags.None);
+            va.Mask &= ~AttrMask.AT_SIZE;
+            return err == Errno.OK ? Finish(d, name, vp!, va, flags, made: true) : (err, null);
         });
     }
 
-    /// <summary>After a create: the sattr3 attributes the create itself did not set (owner, group, times).</summary>
-    private static Errno SetRest(Vnode vp, Vattr va, AttrFlags flags, Cred cr, AttrMask done)
+    /// <summary>
+    /// After a create: applies the sattr3 attributes the create itself did not set (size, owner, group, times;
+    /// uid and gid only for root, as nfsd does). On failure the vnode is released and, if this call
+    /// <paramref name="made"/> the file, its name removed again. Returns the vnode held, or the error.
+    /// </summary>
+    private static (Errno, Vnode?) Finish(Obj d, string name, Vnode vp, Vattr va, AttrFlags flags, bool made)
     {
         var rest = va.Clone();
-        rest.Mask &= ~done;
-        return rest.Mask == 0 ? Errno.OK : Vop.Setattr(vp, rest, flags, cr);
+        rest.Mask &= ~AttrMask.AT_MODE;
+        if (!made)
+            rest.Mask &= ~AttrMask.AT_SIZE;   // an existing file was truncated by the create, after its access check
+        else
+            flags |= AttrFlags.ATTR_NOACLCHECK;
+        if (!d.Cred.IsSuperUser)
+            rest.Mask &= ~(AttrMask.AT_UID | AttrMask.AT_GID);
+        var err = rest.Mask == 0 ? Errno.OK : Vop.Setattr(vp, rest, flags, d.Cred);
+        if (err == Errno.OK)
+            return (Errno.OK, vp);
+        var type = vp.Type;
+        vp.Rele();
+        if (made && type == VType.VDIR)
+            Vop.Rmdir(d.Vp, name, null, d.Cred);
+        else if (made)
+            Vop.Remove(d.Vp, name, d.Cred);
+        return (err, null);
     }
 
     /// <summary>
@@ -169,7 +203,7 @@ public sealed partial class Nfs3Service
             var before = Attrs(d.Vp, d.Cred);
             Vnode? vp = null;
             st = nameStatus != NfsStat3.NFS3_OK ? nameStatus
-                : d.Export.Options.ReadOnly ? NfsStat3.NFS3ERR_ROFS
+                : d.ReadOnly ? NfsStat3.NFS3ERR_ROFS
                 : d.Vp.Type != VType.VDIR ? NfsStat3.NFS3ERR_NOTDIR
                 : NfsStat3.NFS3_OK;
             if (st == NfsStat3.NFS3_OK)

@@ -90,7 +90,7 @@ public sealed partial class Nfs3Service
         try
         {
             var before = Attrs(o.Vp, o.Cred);
-            st = o.Export.Options.ReadOnly ? NfsStat3.NFS3ERR_ROFS
+            st = o.ReadOnly ? NfsStat3.NFS3ERR_ROFS
                 : o.Vp.Type == VType.VDIR ? NfsStat3.NFS3ERR_ISDIR
                 : o.Vp.Type != VType.VREG ? NfsStat3.NFS3ERR_INVAL
                 : offset > long.MaxValue ? NfsStat3.NFS3ERR_FBIG

@@ -33,9 +33,9 @@ public sealed partial class Nfs3Service
         {
             var before = Attrs(d.Vp, d.Cred);
             st = nst != NfsStat3.NFS3_OK ? nst
-                : d.Export.Options.ReadOnly ? NfsStat3.NFS3ERR_ROFS
+                : d.ReadOnly ? NfsStat3.NFS3ERR_ROFS
                 : d.Vp.Type != VType.VDIR ? NfsStat3.NFS3ERR_NOTDIR
-                : Map(op(d, name));
+                : Map(Missing(d, name) ? Errno.ENOENT : op(d, name));
             res.WriteUInt32((uint)st);
             Nfs3Attr.WriteWcc(res, before, Attrs(d.Vp, d.Cred));
             return AcceptStat.SUCCESS;
@@ -44,6 +44,18 @@ public sealed partial class Nfs3Service
         {
             d.Rele();
         }
+    }
+
+    /// <summary>
+    /// True when <paramref name="name"/> is not in the directory: a REMOVE or RMDIR of it is NOENT even where the
+    /// caller may not write, as Linux's nfsd answers (it looks the name up before it checks the directory).
+    /// </summary>
+    private static bool Missing(Obj d, string name)
+    {
+        if (LookupIn(d, name, out var vp) == Errno.ENOENT)
+            return true;
+        vp?.Rele();
+        return false;
     }
 
     /// <summary>RENAME: from dir and name, to dir and name -> status, from-dir wcc, to-dir wcc.</summary>
@@ -74,7 +86,7 @@ public sealed partial class Nfs3Service
                 st = fst != NfsStat3.NFS3_OK ? fst
                     : tst != NfsStat3.NFS3_OK ? tst
                     : f.Export != t.Export ? NfsStat3.NFS3ERR_XDEV
-                    : f.Export.Options.ReadOnly ? NfsStat3.NFS3ERR_ROFS
+                    : f.ReadOnly ? NfsStat3.NFS3ERR_ROFS
                     : f.Vp.Type != VType.VDIR || t.Vp.Type != VType.VDIR ? NfsStat3.NFS3ERR_NOTDIR
                     : fname is "." or ".." || tname is "." or ".." ? NfsStat3.NFS3ERR_INVAL
                     : Map(Vop.Rename(f.Vp, fname, t.Vp, tname, f.Cred));
@@ -119,7 +131,7 @@ public sealed partial class Nfs3Service
                 var before = Attrs(d.Vp, d.Cred);
                 st = nst != NfsStat3.NFS3_OK ? nst
                     : s.Export != d.Export ? NfsStat3.NFS3ERR_XDEV
-                    : d.Export.Options.ReadOnly ? NfsStat3.NFS3ERR_ROFS
+                    : d.ReadOnly ? NfsStat3.NFS3ERR_ROFS
                     : d.Vp.Type != VType.VDIR ? NfsStat3.NFS3ERR_NOTDIR
                     : Map(Vop.Link(d.Vp, s.Vp, name, d.Cred));
                 res.WriteUInt32((uint)st);

@@ -44,34 +44,34 @@ public sealed partial class Nfs3Service
     public long WriteBytes => Interlocked.Read(ref _writeBytes);
 
     internal RpcProgram ToProgram() => new RpcProgram("nfs", Nfs3.Program, Nfs3.Version, Nfs3.Version)
-        .Add(3, Nfs3.NULL, "NULL", Null)                                                     // 0
-        .Add(3, Nfs3.GETATTR, "GETATTR", Getattr, needsAuthSys: true)                         // 1
-        .Add(3, Nfs3.SETATTR, "SETATTR", Setattr, needsAuthSys: true)                         // 2
-        .Add(3, Nfs3.LOOKUP, "LOOKUP", Lookup, needsAuthSys: true)                            // 3
-        .Add(3, Nfs3.ACCESS, "ACCESS", Access, needsAuthSys: true)                            // 4
-        .Add(3, Nfs3.READLINK, "READLINK", Readlink, needsAuthSys: true)                      // 5
-        .Add(3, Nfs3.READ, "READ", Read, needsAuthSys: true)                                  // 6
-        .Add(3, Nfs3.WRITE, "WRITE", Write, needsAuthSys: true)                               // 7
-        .Add(3, Nfs3.CREATE, "CREATE", Create, needsAuthSys: true, idempotent: false)         // 8
-        .Add(3, Nfs3.MKDIR, "MKDIR", Mkdir, needsAuthSys: true, idempotent: false)            // 9
-        .Add(3, Nfs3.SYMLINK, "SYMLINK", Symlink, needsAuthSys: true, idempotent: false)      // 10
-        .Add(3, Nfs3.MKNOD, "MKNOD", Mknod, needsAuthSys: true, idempotent: false)            // 11
-        .Add(3, Nfs3.REMOVE, "REMOVE", Remove, needsAuthSys: true, idempotent: false)         // 12
-        .Add(3, Nfs3.RMDIR, "RMDIR", Rmdir, needsAuthSys: true, idempotent: false)            // 13
-        .Add(3, Nfs3.RENAME, "RENAME", Rename, needsAuthSys: true, idempotent: false)         // 14
-        .Add(3, Nfs3.LINK, "LINK", Link, needsAuthSys: true, idempotent: false)               // 15
-        .Add(3, Nfs3.READDIR, "READDIR", Readdir, needsAuthSys: true)                         // 16
-        .Add(3, Nfs3.READDIRPLUS, "READDIRPLUS", Readdirplus, needsAuthSys: true)             // 17
-        .Add(3, Nfs3.FSSTAT, "FSSTAT", Fsstat, needsAuthSys: true)                            // 18
-        .Add(3, Nfs3.FSINFO, "FSINFO", Fsinfo, needsAuthSys: true)                            // 19
-        .Add(3, Nfs3.PATHCONF, "PATHCONF", Pathconf, needsAuthSys: true)                      // 20
-        .Add(3, Nfs3.COMMIT, "COMMIT", Commit, needsAuthSys: true);                           // 21
+        .Add(Nfs3.Version, Nfs3.NULL, "NULL", Null)                                                     // 0
+        .Add(Nfs3.Version, Nfs3.GETATTR, "GETATTR", Getattr, needsAuthSys: true)                         // 1
+        .Add(Nfs3.Version, Nfs3.SETATTR, "SETATTR", Setattr, needsAuthSys: true)                         // 2
+        .Add(Nfs3.Version, Nfs3.LOOKUP, "LOOKUP", Lookup, needsAuthSys: true)                            // 3
+        .Add(Nfs3.Version, Nfs3.ACCESS, "ACCESS", Access, needsAuthSys: true)                            // 4
+        .Add(Nfs3.Version, Nfs3.READLINK, "READLINK", Readlink, needsAuthSys: true)                      // 5
+        .Add(Nfs3.Version, Nfs3.READ, "READ", Read, needsAuthSys: true)                                  // 6
+        .Add(Nfs3.Version, Nfs3.WRITE, "WRITE", Write, needsAuthSys: true)                               // 7
+        .Add(Nfs3.Version, Nfs3.CREATE, "CREATE", Create, needsAuthSys: true, idempotent: false)         // 8
+        .Add(Nfs3.Version, Nfs3.MKDIR, "MKDIR", Mkdir, needsAuthSys: true, idempotent: false)            // 9
+        .Add(Nfs3.Version, Nfs3.SYMLINK, "SYMLINK", Symlink, needsAuthSys: true, idempotent: false)      // 10
+        .Add(Nfs3.Version, Nfs3.MKNOD, "MKNOD", Mknod, needsAuthSys: true, idempotent: false)            // 11
+        .Add(Nfs3.Version, Nfs3.REMOVE, "REMOVE", Remove, needsAuthSys: true, idempotent: false)         // 12
+        .Add(Nfs3.Version, Nfs3.RMDIR, "RMDIR", Rmdir, needsAuthSys: true, idempotent: false)            // 13
+        .Add(Nfs3.Version, Nfs3.RENAME, "RENAME", Rename, needsAuthSys: true, idempotent: false)         // 14
+        .Add(Nfs3.Version, Nfs3.LINK, "LINK", Link, needsAuthSys: true, idempotent: false)               // 15
+        .Add(Nfs3.Version, Nfs3.READDIR, "READDIR", Readdir, needsAuthSys: true)                         // 16
+        .Add(Nfs3.Version, Nfs3.READDIRPLUS, "READDIRPLUS", Readdirplus, needsAuthSys: true)             // 17
+        .Add(Nfs3.Version, Nfs3.FSSTAT, "FSSTAT", Fsstat, needsAuthSys: true)                            // 18
+        .Add(Nfs3.Version, Nfs3.FSINFO, "FSINFO", Fsinfo, needsAuthSys: true)                            // 19
+        .Add(Nfs3.Version, Nfs3.PATHCONF, "PATHCONF", Pathconf, needsAuthSys: true)                      // 20
+        .Add(Nfs3.Version, Nfs3.COMMIT, "COMMIT", Commit, needsAuthSys: true);                           // 21
 
     private static AcceptStat Null(RpcCall call, ref XdrReader args, XdrWriter res) =>
         args.AtEnd ? AcceptStat.SUCCESS : AcceptStat.GARBAGE_ARGS;
 
-    /// <summary>A resolved file handle: the vnode (held), its export and the caller's mapped credential.</summary>
-    private readonly record struct Obj(Vnode Vp, Export Export, Cred Cred)
+    /// <summary>A resolved file handle: the vnode (held), its export, the caller's mapped credential, and whether the export is read-only to the caller.</summary>
+    private readonly record struct Obj(Vnode Vp, Export Export, Cred Cred, bool ReadOnly)
     {
         public void Rele() => Vp.Rele();
     }
@@ -100,7 +100,7 @@ public sealed partial class Nfs3Service
             vp.Rele();
             return NfsStat3.NFS3ERR_STALE;
         }
-        obj = new Obj(vp, exp, exp.MapCred(call.Auth));
+        obj = new Obj(vp, exp, exp.MapCred(call.Auth, call.ClientAddress), exp.Options.ReadOnlyFor(call.ClientAddress));
         return NfsStat3.NFS3_OK;
     }
 

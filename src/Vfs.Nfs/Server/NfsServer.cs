@@ -13,6 +13,11 @@
 // that loses power. Start again after either is a reboot: the same exports, the same handle key (so
 // clients' handles still work), a new write verifier (so clients resend writes they had not
 // committed) and an empty duplicate request cache.
+//
+// LOCK ORDER: _lock (the RPC server and the export table) is the server's outermost: a vnode released under
+// it may run VOP_INACTIVE, which takes the exported file system's locks, and it is never taken while holding
+// one. The MOUNT service's table lock is a leaf. The calls themselves run on the RPC service threads, which
+// hold none of these while they call VOP_* (so no thread holds a client's rnode locks and a server's at once).
 using UnixVfs.Core;
 using UnixVfs.Nfs.Net;
 using UnixVfs.Nfs.Portmap;
@@ -39,8 +44,14 @@ public sealed record NfsServerOptions
     /// <summary>The key file handles are signed with (at least 16 bytes). Keep it to keep handles valid across restarts; null draws a random one.</summary>
     public byte[]? HandleKey { get; init; }
 
-    /// <summary>The largest READ and WRITE (FSINFO rtmax and wtmax).</summary>
+    /// <summary>The largest READ and WRITE (FSINFO rtmax and wtmax), and the most bytes of a READDIR reply.</summary>
     public int MaxIo { get; init; } = 1024 * 1024;
+
+    /// <summary>The most connections open at once (RpcServer.MaxConnections); more are accepted and closed at once.</summary>
+    public int MaxConnections { get; init; } = 1024;
+
+    /// <summary>How long a connection may send no whole call before it is closed (RpcServer.IdleTimeout).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(6);
 }
 
 /// <summary>An NFS server: exports of a Kernel, served over a network.</summary>
@@ -178,7 +189,7 @@ public sealed class NfsServer
         {
             if (_rpc is not null)
                 Shutdown(abort: true);
-            var rpc = new RpcServer();
+            var rpc = new RpcServer { MaxConnections = Options.MaxConnections, IdleTimeout = Options.IdleTimeout };
             rpc.Register(_nfs.ToProgram());
             rpc.Register(_mount.ToProgram());
             if (Options.PortmapPort >= 0)
@@ -236,6 +247,5 @@ public sealed class NfsServer
     public string Url(string exportPath) =>
         $"nfs://{Options.Address}{exportPath}?nfsport={NfsPort}&mountport={MountPort}&version=3";
 
-    private bool IsLocal(string address) =>
-        address == Options.Address || address is "127.0.0.1" or "::1" || (Network is SimHost h && h.Name == address);
+    private bool IsLocal(string address) => address == Options.Address || Network.IsLocal(address);
 }

@@ -16,7 +16,7 @@ public class OpsTableTests
         Assert.False(ops.IsDefault(VopName.Read));
         Assert.True(ops.IsDefault(VopName.Write));
         Assert.All(ops.Slots, s => Assert.NotNull(s.Func));
-        Assert.Equal(28, ops.Slots.Count());
+        Assert.Equal(typeof(VopName).GetFields().Length, ops.Slots.Count()); // one slot per op of VnodeIf.cs
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public class OpsTableTests
         Assert.Null(root);
         Assert.Equal(Errno.OK, ops.Sync(vfsp, SyncFlags.SYNC_ALL, Cred.Kcred)); // generic: nothing to write
         ops.Freevfs(vfsp);
-        Assert.Equal(9, ops.Slots.Count());
+        Assert.Equal(typeof(VfsopName).GetFields().Length, ops.Slots.Count()); // one slot per op of VfsIf.cs
     }
 
     [Fact]

@@ -16,12 +16,12 @@ public enum CopyState
 }
 
 /// <summary>One copy of a mirror.</summary>
-public sealed class MfsCopy
+public sealed class MirrorMember
 {
     private long _inflightReads;
     private long _reads, _writes, _bytesRead, _bytesWritten, _failures;
 
-    internal MfsCopy(int index, string path, Vnode root, DirtyLog log)
+    internal MirrorMember(int index, string path, Vnode root, DirtyLog log)
     {
         Index = index;
         Name = MfsOptions.CopyName(index);
@@ -29,6 +29,9 @@ public sealed class MfsCopy
         Root = root;
         Log = log;
     }
+
+    /// <summary>The mirror this copy belongs to (set when the mirror's data is made).</summary>
+    internal MfsVfs Mirror { get; set; } = null!;
 
     /// <summary>0 for X, 1 for Y, ...</summary>
     public int Index { get; }
@@ -70,26 +73,43 @@ public sealed class MfsCopy
     public long Failures => Interlocked.Read(ref _failures);
     internal long InflightReads => Interlocked.Read(ref _inflightReads);
 
+    /// <summary>A read is in progress on this copy (read=balance picks the copy with the fewest).</summary>
     internal void BeginRead() => Interlocked.Increment(ref _inflightReads);
-    internal void EndRead(long bytes)
-    {
-        Interlocked.Decrement(ref _inflightReads);
-        Interlocked.Increment(ref _reads);
-        Interlocked.Add(ref _bytesRead, bytes);
-    }
-    internal void CountWrite(long bytes)
-    {
-        Interlocked.Increment(ref _writes);
-        Interlocked.Add(ref _bytesWritten, bytes);
-    }
+    internal void EndRead() => Interlocked.Decrement(ref _inflightReads);
+
     internal void CountFailure() => Interlocked.Increment(ref _failures);
+
+    /// <summary>
+    /// Counts one call of <paramref name="op"/> on this copy, the one place it is counted: the copy's read and write
+    /// counters (mfsadm status), the moving average of update times (MirrorSubr's parallel decision) and the
+    /// metrics (mfsadm stats) all come from here. <paramref name="moved"/> is the bytes of file data it moved.
+    /// </summary>
+    internal void Count(in MirrorOp op, Errno err, long moved, double micros)
+    {
+        switch (op.Io)
+        {
+            case OpIo.Read:
+                Interlocked.Increment(ref _reads);
+                Interlocked.Add(ref _bytesRead, moved);
+                break;
+            case OpIo.Write:
+                Interlocked.Increment(ref _writes);
+                Interlocked.Add(ref _bytesWritten, moved);
+                SampleUpdate(micros);
+                break;
+            case OpIo.Flush:
+                SampleUpdate(micros);
+                break;
+        }
+        MirrorMetrics.Record(this, op.Name, err, moved, micros);
+    }
 
     private double _updateMicros;
 
     /// <summary>How long an update (write, fsync) on this copy has lately taken, in microseconds (a moving average).</summary>
     public double UpdateMicros => Volatile.Read(ref _updateMicros);
 
-    internal void SampleUpdate(double micros) => Volatile.Write(ref _updateMicros, 0.8 * Volatile.Read(ref _updateMicros) + 0.2 * micros);
+    private void SampleUpdate(double micros) => Volatile.Write(ref _updateMicros, 0.8 * Volatile.Read(ref _updateMicros) + 0.2 * micros);
 
     public override string ToString() => $"{Name} ({Path}): {State}{(Reason.Length > 0 ? " - " + Reason : "")}";
 }

@@ -49,7 +49,7 @@ internal sealed class HardLinks : IDisposable
     }
 }
 
-internal static class MirrorCopy
+internal static class MirrorDataCopy
 {
     private const int Chunk = 1 << 20;
     private static Cred Cr => Cred.Kcred;
@@ -249,8 +249,11 @@ internal static class MirrorCopy
         }
     }
 
-    /// <summary>Every entry of a directory but "." and "..".</summary>
-    public static Errno ReadDir(Vnode dir, out List<Dirent> entries)
+    /// <summary>
+    /// Every entry of a directory but "." and "..", and for the top directory of a copy (<paramref name="top"/>) but
+    /// the mirror's own metadata (.mfs: MirrorMeta.cs), which no merge, resync or verify may copy or compare.
+    /// </summary>
+    public static Errno ReadDir(Vnode dir, out List<Dirent> entries, bool top = false)
     {
         entries = new List<Dirent>();
         var buf = new byte[32 * 1024];
@@ -263,7 +266,7 @@ internal static class MirrorCopy
                 return err;
             int n = (int)(buf.Length - uio.Resid);
             foreach (var d in Dirent64.Parse(buf.AsSpan(0, n)))
-                if (d.Name is not ("." or ".."))
+                if (d.Name is not ("." or "..") && !(top && d.Name == MirrorMeta.DirName))
                     entries.Add(d);
             if (eof || n == 0 || uio.Offset == cookie)
                 return Errno.OK;

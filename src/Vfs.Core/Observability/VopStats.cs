@@ -1,17 +1,18 @@
-// Vfs.Core: per-vfs operation statistics (vopstats_t), kept by the Vop/VfsOp dispatchers.
+// Vfs.Core/Observability: per-vfs operation statistics (vopstats_t), kept by the Vop/VfsOp dispatchers.
+//
+// Layer: observability. Fed by the VOP_*/VFS_* dispatchers (Vop.cs, VfsOp.cs) after each call; read by
+// tests and tools through Vfs.Stats, and passed on to VopMetrics. It counts calls and never changes one.
 //
 // Each vfs counts, per op, its calls and its failed calls, and the bytes its reads and writes
 // moved. The counters are updated with interlocked adds on the dispatch path, so they cost a few
 // nanoseconds and need no lock; a reader sees each counter exact but may see two counters at
-// slightly different moments.
+// slightly different moments. A counter's slot is VopSlot.X for a vnode op and VfsopSlot.StatsBase +
+// VfsopSlot.X for a vfs op; their names (Names, in VopStats.g.cs) are generated from VnodeIf.cs and VfsIf.cs.
 namespace UnixVfs.Core;
 
 /// <summary>Operation counters of one vfs.</summary>
-public sealed class VopStats
+public sealed partial class VopStats
 {
-    private static readonly string[] Names =
-        VfsOpReg.VnodeOpTable.Select(e => e.Name).Concat(VfsOpReg.VfsOpTable.Select(e => "vfs_" + e.Name)).ToArray();
-
     private readonly long[] _calls = new long[Names.Length];
     private readonly long[] _errors = new long[Names.Length];
     private long _readBytes;
@@ -54,7 +55,4 @@ public sealed class VopStats
             throw new ArgumentException($"no such op \"{name}\"", nameof(name));
         return i;
     }
-
-    /// <summary>The vfs op counters follow the vnode op counters.</summary>
-    internal static int VfsSlot(int vfsIndex) => VfsOpReg.VnodeOpTable.Length + vfsIndex;
 }

@@ -1,4 +1,7 @@
-// Vfs.Core: the tracing table -- an interposer (VopInterposer.cs) that records every vnode op it sees.
+// Vfs.Core/Observability: the tracing table -- an interposer (VopInterposer.cs) that records every vnode op it sees.
+//
+// Layer: observability. An interposer (VopInterposer.cs) between the dispatchers (Vop.cs) and a file
+// system's table; attached by Kernel.Trace. It records calls and never changes one.
 //
 // Each event notes the op, the layer (the table's name: "mfs", "ufs", "tmpfs-dir"...), the vnode, the
 // main argument, the result and the time taken. Calls nest: a mirror write that calls two UFS writes

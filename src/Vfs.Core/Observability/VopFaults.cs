@@ -1,6 +1,9 @@
-// Vfs.Core: fault injection at the vnode interface -- an interposer (VopInterposer.cs) that makes chosen
+// Vfs.Core/Observability: fault injection at the vnode interface -- an interposer (VopInterposer.cs) that makes chosen
 // operations of a vfs fail, so that the layers above it (the mirror's failover, the NFS server's error
 // replies) can be tested against a disk going bad or a server going away without touching the file system.
+//
+// Layer: observability's test half. An interposer (VopInterposer.cs) between the dispatchers (Vop.cs) and a
+// file system's table; attached through Vfs.Faults. The one file here that changes what a call returns, on purpose.
 //
 //     var faults = new VopFaults();
 //     vfsp.Faults = faults;                      // attach to a vfs

@@ -1,4 +1,7 @@
-// Vfs.Core: every vnode and vfs operation, published through System.Diagnostics.Metrics.
+// Vfs.Core/Observability: every vnode and vfs operation, published through System.Diagnostics.Metrics.
+//
+// Layer: observability. Fed by VopStats.Count on every dispatched call; read by any MeterListener
+// (MetricsCollector.cs here). It publishes calls and never changes one.
 //
 // Meter "UnixVfs.Vop" has four instruments, each tagged with the host, the file system type and the op:
 //     vfs.vop.calls     counter    calls made

@@ -1,7 +1,10 @@
-// Vfs.Core: an in-process listener for this library's meters (VopMetrics, the mirror's copy metrics) that
+// Vfs.Core/Observability: an in-process listener for this library's meters (VopMetrics, the mirror's copy metrics) that
 // keeps running totals, so a program -- the shell's `mfsadm stats`, a test, a research tool -- can read them
 // without an exporter. Counters are summed per tag set; histograms keep a count, a sum and log-spaced buckets
 // from which percentiles are read (to the bucket's upper bound).
+//
+// Layer: observability, the top of it. Listens to the meters of VopMetrics (and the mirror's); nothing in
+// the dispatch path knows it exists.
 using System.Diagnostics.Metrics;
 
 namespace UnixVfs.Core;

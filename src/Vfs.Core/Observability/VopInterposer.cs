@@ -1,0 +1,40 @@
+// Vfs.Core/Observability: interposition on ops tables -- a table that wraps another and sees every call go by.
+//
+// Layer: observability. Sits between the VOP_* dispatchers (Vop.cs, which reach it through Vnode.Ops) and
+// the file system's own table; the tracer (VopTrace.cs) and the fault injector (VopFaults.cs) are built on it.
+//
+// An interposer builds, once per table, a table of the same ops whose every slot first calls Enter
+// (which may refuse the call with an errno, or let it through) and after the call Exit. Two are
+// built in: VopTracer records every call (the shell's `trace on`, the demo's VOP trace), VopFaults
+// makes chosen ops fail (a disk going bad, a server going away) for tests of the layers above.
+// A vfs dispatches through them when they are attached to it (Vfs.Tracer, Vfs.Faults; see Vnode.Ops),
+// so no file system changes and nothing costs anything while none is attached.
+//
+// The wrapping table is generated from the op list (VnodeIf.cs) into VopInterposer.g.cs: a class
+// Interposed with one plain method per op, which a debugger steps into and a stack trace names
+// (VopInterposer.Interposed.Read). For each op it reads:
+//     start = timestamp; state = Enter(layer, op, vp, second argument, out refuse);
+//     if (refuse != OK) { outs = default; Exit(state, refuse, start); return refuse; }
+//     try { result = inner.Op(every argument as given); } finally { Exit(state, result, start); }
+using System.Runtime.CompilerServices;
+
+namespace UnixVfs.Core;
+
+/// <summary>A wrapper of vnode ops tables that sees every call.</summary>
+public abstract partial class VopInterposer
+{
+    private readonly ConditionalWeakTable<VnodeOps, VnodeOps> _wrapped = new();
+
+    /// <summary>The wrapping table of <paramref name="ops"/> (built once per table and kept).</summary>
+    public VnodeOps Wrap(VnodeOps ops) => _wrapped.GetValue(ops, Interpose);
+
+    /// <summary>
+    /// Called before op <paramref name="op"/> of table <paramref name="layer"/> on <paramref name="vp"/> (its main
+    /// argument in <paramref name="arg"/>). Set <paramref name="refuse"/> to an errno to fail the call without
+    /// making it. The returned state is handed to Exit.
+    /// </summary>
+    protected abstract object? Enter(string layer, string op, Vnode vp, object? arg, out Errno refuse);
+
+    /// <summary>Called after the call (or its refusal) with what it returned and when it started (Stopwatch ticks).</summary>
+    protected abstract void Exit(object? state, Errno result, long startTicks);
+}

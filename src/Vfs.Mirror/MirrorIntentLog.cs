@@ -1,0 +1,229 @@
+// Vfs.Mirror: the dirty log of a copy that is away, kept on every copy that goes on (beyond the patent), so that
+// it survives a crash of the mirroring host -- DRBD's "bitmap" in the form of the mirror's own DirtyLog.
+//
+// WHERE. ".mfs/log-<copy id>" (MirrorMeta.cs) on every copy that takes updates, one file per copy away. It is
+// made empty when the copy leaves (MirrorGenerations.Left), appended to for every update the copy misses, and
+// removed when the copy's resync completes (Joined). A copy's dirty log in memory (DirtyLog) and this file say
+// the same thing; the file is what a remount after a crash reads (MirrorRecovery.cs).
+//
+// WRITE-AHEAD. An update's record is appended and fsynced BEFORE the update is sent to the copies that take it
+// (MirrorSubr.Apply logs the copies away first), so no update can reach a copy without its record being on disk.
+// A record for an update that then failed everywhere only costs its resync a comparison.
+//
+// FORMAT. One record a line, fields with their lengths so that any name (spaces, newlines) round-trips:
+//     <kind> <offset> <length> <n>:<path of the mnode from the mirror's top> <n>:<name or empty>
+// kind is the DirtyKind number, or "overflow" (too much to log: the copy needs a full resync). A record cut
+// short by a crash is the last one and is ignored -- its update was not sent yet.
+//
+// BOUND. After LogSize records the file takes one "overflow" record and no more, as the DirtyLog degrades.
+//
+// LOCK ORDER: _lock is a leaf, held across the append and fsync of one record so that records do not interleave.
+using System.Globalization;
+using System.Text;
+
+namespace UnixVfs.Mirror;
+
+/// <summary>One record of a persisted dirty log.</summary>
+internal readonly record struct IntentRecord(DirtyKind Kind, long Offset, long Length, string Path, string? Name, bool Overflow);
+
+internal sealed class MirrorIntentLog
+{
+    private readonly object _lock = new();
+    private readonly MfsVfs _mi;
+    private readonly Dictionary<int, int> _counts = new();
+
+    public MirrorIntentLog(MfsVfs mi) => _mi = mi;
+
+    public static string FileName(Guid copy) => "log-" + copy.ToString("N");
+
+    /// <summary>Copy <paramref name="away"/> left: an empty log for it on every copy that goes on.</summary>
+    public void Start(MirrorMember away)
+    {
+        lock (_lock)
+        {
+            _counts[away.Index] = 0;
+            foreach (var c in _mi.UpdateCopies())
+                Report(c, WithFile(c, away, truncate: true, (vp, size) => Vop.Fsync(vp, FileFlags.FSYNC, Cred.Kcred)));
+        }
+    }
+
+    /// <summary>After a remount: copy <paramref name="away"/>'s log files already hold <paramref name="records"/> records.</summary>
+    public void Resume(MirrorMember away, int records)
+    {
+        lock (_lock)
+            _counts[away.Index] = records;
+    }
+
+    /// <summary>Appends a record for copy <paramref name="away"/> to every copy that takes updates, and fsyncs it.</summary>
+    public void Append(MirrorMember away, Mnode m, DirtyKind kind, long offset, long length, string? name)
+    {
+        if (_mi.Options.Mode == MirrorMode.ActivePassive)
+            return;
+        lock (_lock)
+        {
+            _counts.TryGetValue(away.Index, out int n);
+            if (n > _mi.Options.LogSize)
+                return; // already overflowed
+            _counts[away.Index] = n + 1;
+            string line = n == _mi.Options.LogSize ? "overflow 0 0 0: 0:\n" : Format(m.PathFromRoot, kind, offset, length, name);
+            var bytes = Encoding.UTF8.GetBytes(line);
+            foreach (var c in _mi.UpdateCopies())
+                Report(c, WithFile(c, away, truncate: false, (vp, size) =>
+                {
+                    var uio = new Uio(bytes, size, UioRw.UIO_WRITE);
+                    var err = Vop.Write(vp, uio, FileFlags.None, Cred.Kcred);
+                    return err != Errno.OK ? err : Vop.Fsync(vp, FileFlags.FSYNC, Cred.Kcred);
+                }));
+        }
+    }
+
+    /// <summary>The copy needs a full resync (its replay failed): one overflow record.</summary>
+    public void Overflow(MirrorMember away)
+    {
+        lock (_lock)
+            _counts[away.Index] = _mi.Options.LogSize;
+        Append(away, _mi.Root, DirtyKind.None, 0, 0, null);
+    }
+
+    /// <summary>Copy <paramref name="back"/> is in sync again: its log is removed from every copy.</summary>
+    public void Finish(MirrorMember back)
+    {
+        lock (_lock)
+        {
+            _counts.Remove(back.Index);
+            string file = FileName(_mi.Generations.Metas[back.Index].Copy);
+            foreach (var c in _mi.Copies.Where(c => c.TakesUpdates))
+                if (Vop.Lookup(c.Root, MirrorMeta.DirName, out var dir, LookupFlags.None, null, Cred.Kcred) == Errno.OK)
+                {
+                    var err = Vop.Remove(dir!, file, Cred.Kcred);
+                    if (err == Errno.OK)
+                        err = Vop.Fsync(dir!, FileFlags.FSYNC, Cred.Kcred);
+                    dir!.Rele();
+                    if (err is not (Errno.OK or Errno.ENOENT))
+                        Report(c, err);
+                }
+        }
+    }
+
+    private Errno WithFile(MirrorMember on, MirrorMember away, bool truncate, Func<Vnode, long, Errno> op)
+    {
+        var err = Vop.Lookup(on.Root, MirrorMeta.DirName, out var dir, LookupFlags.None, null, Cred.Kcred);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            var va = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 };
+            if (truncate)
+            {
+                va.Mask |= AttrMask.AT_SIZE;
+                va.Size = 0;
+            }
+            err = Vop.Create(dir!, FileName(_mi.Generations.Metas[away.Index].Copy), va, VcExcl.NONEXCL, AccessMode.VWRITE, out var vp, Cred.Kcred, FileFlags.None);
+            if (err != Errno.OK)
+                return err;
+            try
+            {
+                var size = new Vattr(AttrMask.AT_SIZE);
+                err = Vop.Getattr(vp!, size, AttrFlags.None, Cred.Kcred);
+                return err != Errno.OK ? err : op(vp!, size.Size);
+            }
+            finally
+            {
+                vp!.Rele();
+            }
+        }
+        finally
+        {
+            dir!.Rele();
+        }
+    }
+
+    private void Report(MirrorMember c, Errno err)
+    {
+        if (err != Errno.OK)
+            _mi.Vfs.Kernel.Log($"mfs {_mi.Vfs.MntPt}: copy {c.Name}: could not write its dirty log file: {err}");
+    }
+
+    private static string Format(string path, DirtyKind kind, long offset, long length, string? name) =>
+        $"{(int)kind} {offset} {length} {path.Length}:{path} {(name ?? "").Length}:{name}\n";
+
+    /// <summary>Reads copy <paramref name="root"/>'s log for copy <paramref name="away"/>: null when there is none.</summary>
+    public static Errno Read(Vnode root, Guid away, out List<IntentRecord>? records)
+    {
+        records = null;
+        var err = Vop.Lookup(root, MirrorMeta.DirName, out var dir, LookupFlags.None, null, Cred.Kcred);
+        if (err != Errno.OK)
+            return err == Errno.ENOENT ? Errno.OK : err;
+        try
+        {
+            err = Vop.Lookup(dir!, FileName(away), out var vp, LookupFlags.None, null, Cred.Kcred);
+            if (err != Errno.OK)
+                return err == Errno.ENOENT ? Errno.OK : err;
+            try
+            {
+                var va = new Vattr(AttrMask.AT_SIZE);
+                if ((err = Vop.Getattr(vp!, va, AttrFlags.None, Cred.Kcred)) != Errno.OK)
+                    return err;
+                var buf = new byte[va.Size];
+                var uio = new Uio(buf, 0, UioRw.UIO_READ);
+                if ((err = Vop.Read(vp!, uio, FileFlags.None, Cred.Kcred)) != Errno.OK)
+                    return err;
+                records = Parse(Encoding.UTF8.GetString(buf, 0, (int)(buf.Length - uio.Resid)));
+                return Errno.OK;
+            }
+            finally
+            {
+                vp!.Rele();
+            }
+        }
+        finally
+        {
+            dir!.Rele();
+        }
+    }
+
+    /// <summary>The records of a log's text, up to the first one that is cut short or malformed.</summary>
+    public static List<IntentRecord> Parse(string text)
+    {
+        var list = new List<IntentRecord>();
+        int i = 0;
+        while (i < text.Length)
+        {
+            if (!Field(text, ref i, out var kind) || !Field(text, ref i, out var off) || !Field(text, ref i, out var len)
+                || !Counted(text, ref i, out var path) || !Counted(text, ref i, out var name) || i >= text.Length || text[i] != '\n')
+                break;
+            i++;
+            if (kind == "overflow")
+                list.Add(new IntentRecord(DirtyKind.None, 0, 0, "", null, true));
+            else if (int.TryParse(kind, CultureInfo.InvariantCulture, out int k) && long.TryParse(off, CultureInfo.InvariantCulture, out long o)
+                && long.TryParse(len, CultureInfo.InvariantCulture, out long l))
+                list.Add(new IntentRecord((DirtyKind)k, o, l, path, name.Length == 0 ? null : name, false));
+            else
+                break;
+        }
+        return list;
+    }
+
+    private static bool Field(string s, ref int i, out string field)
+    {
+        int sp = s.IndexOf(' ', i);
+        field = sp < 0 ? "" : s[i..sp];
+        if (sp < 0)
+            return false;
+        i = sp + 1;
+        return true;
+    }
+
+    private static bool Counted(string s, ref int i, out string value)
+    {
+        value = "";
+        int colon = s.IndexOf(':', i);
+        if (colon < 0 || !int.TryParse(s.AsSpan(i, colon - i), CultureInfo.InvariantCulture, out int n) || n < 0 || colon + 1 + n > s.Length)
+            return false;
+        value = s.Substring(colon + 1, n);
+        i = colon + 1 + n;
+        if (i < s.Length && s[i] == ' ')
+            i++;
+        return true;
+    }
+}

@@ -1,0 +1,81 @@
+// The bridge in-process, over a tmpfs: what if the host kernel forgets the nodes it looked up, asks for
+// something the bridge does not do, or the mount goes away with files still known? The lookup counts
+// must bring the node table back to the root alone, unimplemented requests must be ENOSYS (which fuse.ko
+// turns into EOPNOTSUPP for extended attributes), and closing the bridge must release every hold, so the
+// served file system unmounts without EBUSY.
+using UnixVfs.Core;
+
+namespace UnixVfs.Fuse.Tests;
+
+public class BridgeTests
+{
+    [Fact]
+    public void Lookup_counts_are_honoured_and_every_hold_is_released()
+    {
+        var k = new Kernel("bridge");
+        var p = k.CreateProcess();
+        Assert.Equal(Errno.OK, p.Mkdir("/data", 0x1ED));
+        Assert.Equal(Errno.OK, p.Mount("swap", "/data", "tmpfs", options: "mode=0777"));
+        Assert.Equal(Errno.OK, p.Lookupname("/data", true, out var root));
+        var mnt = HostTools.TempDir("bridge");
+        Assert.Equal(Errno.OK, FuseBridge.Mount(root!, mnt, new FuseOptions { EntryTimeout = TimeSpan.Zero, AttrTimeout = TimeSpan.Zero }, out var bridge, out _));
+        bridge!.Start();
+        try
+        {
+            HostTools.Bash(mnt, "mkdir -p a/b/c && for i in $(seq 1 50); do echo $i > a/b/c/f$i; done && ls -lR > /dev/null && ln a/b/c/f1 hard && ln -s f1 soft");
+            Assert.True(bridge.Counts.Nodes > 50, $"{bridge.Counts.Nodes} nodes after 50 files were made");
+            Assert.Equal("1\n", File.ReadAllText(Path.Combine(mnt, "hard")));
+
+            // Extended attributes are not done here: GETXATTR is ENOSYS, which fuse.ko reports as EOPNOTSUPP.
+            var x = HostTools.Run("python3", "-c", $"import os\ntry:\n  os.getxattr('{mnt}/hard', 'user.x')\nexcept OSError as e:\n  print(e.errno)");
+            Assert.Equal("95", x.Out.Trim());
+
+            // Remove everything, then make the host kernel drop its unused dentries and inodes: it sends
+            // FORGET (or BATCH_FORGET) for every node, and the table is back to the root alone.
+            HostTools.Bash(mnt, "rm -rf a hard soft");
+            for (int i = 0; i < 600 && bridge.Counts.Nodes > 1; i++)
+            {
+                File.WriteAllText("/proc/sys/vm/drop_caches", "2");
+                Thread.Sleep(100); // a hang guard's poll: the verdict is the count, whenever it arrives
+            }
+            Assert.Equal(1, bridge.Counts.Nodes);
+            Assert.Equal(0, bridge.Counts.Handles);
+        }
+        finally
+        {
+            bridge.Unmount();
+            Assert.True(bridge.Wait(HostTools.HangGuard));
+            bridge.Close();
+        }
+        root!.Rele();
+        Assert.False(HostTools.IsMounted(mnt));
+        Assert.Equal(Errno.OK, k.UnmountAll()); // EBUSY if the bridge had kept a hold
+    }
+
+    [Fact]
+    public void Files_still_open_and_known_when_the_mount_goes_are_closed_and_released()
+    {
+        var k = new Kernel("bridge");
+        var p = k.CreateProcess();
+        Assert.Equal(Errno.OK, p.Mkdir("/data", 0x1ED));
+        Assert.Equal(Errno.OK, p.Mount("swap", "/data", "tmpfs", options: "mode=0777"));
+        Assert.Equal(Errno.OK, p.Lookupname("/data", true, out var root));
+        var mnt = HostTools.TempDir("bridge-open");
+        Assert.Equal(Errno.OK, FuseBridge.Mount(root!, mnt, new FuseOptions(), out var bridge, out _));
+        bridge!.Start();
+        var f = new FileStream(Path.Combine(mnt, "held"), FileMode.Create);
+        f.Write("still open"u8);
+        f.Flush();
+        Assert.Equal(1, bridge.Counts.Handles);
+        // A lazy unmount (what SIGTERM does to a busy mount): the open file keeps the session alive until it is closed.
+        Assert.Equal(0, HostTools.Run("umount", "-l", mnt).Exit);
+        Assert.False(bridge.Wait(TimeSpan.Zero));
+        f.Dispose();
+        Assert.True(bridge.Wait(HostTools.HangGuard));
+        bridge.Close();
+        root!.Rele();
+        Assert.Equal(Errno.OK, p.Stat("/data/held", out var st));
+        Assert.Equal(10, st!.Size);
+        Assert.Equal(Errno.OK, k.UnmountAll());
+    }
+}

@@ -1,0 +1,94 @@
+// Tests of Vfs.Mirror: the dirty log of a copy away kept on the copies in use (MirrorIntentLog.cs), and a mount after
+// the mirroring host went down (MirrorRecovery.cs): the copies are brought together from that log, not by timestamps.
+// The host's crash is modelled as a forced unmount, which drops everything the mirror held in memory; the copies
+// (tmpfs here, as NFS servers would) keep what reached them.
+namespace UnixVfs.Mirror.Tests;
+
+public class RecoveryTests
+{
+    [Fact]
+    public void After_a_crash_while_a_copy_was_away_the_remount_replays_its_log_and_nothing_removed_comes_back()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        f.WriteFile("/X/y/keep", "v1");
+        f.WriteFile("/X/y/gone", "bye");
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/dir", 0x1ED));
+        f.WriteFile("/X/y/dir/old", "old");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        f.WriteFile("/X/y/keep", "v2, written while y was away");
+        MirrorFixture.Ok(f.P.Unlink("/X/y/gone"));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/dir/old"));
+        f.WriteFile("/X/y/new", "new");
+
+        MirrorFixture.Ok(f.P.Umount("/X/y", UnmountFlags.MS_FORCE), "crash");
+        Assert.Equal("bye", f.ReadFile("/X/y/gone")); // Y's own directory, as the crash left it
+
+        var mi = f.Mount();
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        Assert.Null(mi.MountMerge); // no timestamp merge: it would have brought "gone" back
+        Assert.Equal(Errno.ENOENT, f.P.Stat("/X/y/gone", out _));
+        Assert.Contains(mi.Events, e => e.What.StartsWith("behind X:"));
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Null(f.Lower(1, "gone"));
+        Assert.Null(f.Lower(1, "dir/old"));
+        Assert.Equal("v2, written while y was away", f.Lower(1, "keep"));
+        Assert.Equal("new", f.Lower(1, "new"));
+        Assert.True(f.Verify().Identical);
+        MirrorFixture.Ok(MirrorMeta.Read(mi.Copies[0].Root, out var x, out _));
+        MirrorFixture.Ok(MirrorMeta.Read(mi.Copies[1].Root, out var y, out _));
+        Assert.Equal(x!.Current, y!.Current);
+        Assert.Equal(0UL, x.Bitmap);
+    }
+
+    [Fact]
+    public void The_log_is_written_ahead_on_every_copy_in_use_and_removed_when_the_copy_is_back()
+    {
+        using var f = new MirrorFixture(copies: 3);
+        var mi = f.Mount(copies: 3);
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        f.WriteFile("/X/y/a file", "data");
+        var yid = mi.Generations.Metas[1].Copy;
+        foreach (var c in new[] { mi.Copies[0], mi.Copies[2] })
+        {
+            MirrorFixture.Ok(MirrorIntentLog.Read(c.Root, yid, out var records));
+            Assert.Contains(records!, r => r.Path == "/" && r.Name == "a file" && (r.Kind & DirtyKind.Names) != 0);
+            Assert.Contains(records!, r => r.Path == "/a file" && r.Length == 4 && (r.Kind & DirtyKind.Data) != 0);
+        }
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        foreach (var c in mi.Copies)
+        {
+            MirrorFixture.Ok(MirrorIntentLog.Read(c.Root, yid, out var records));
+            Assert.Null(records);
+        }
+    }
+
+    [Fact]
+    public void A_record_cut_short_by_a_crash_is_ignored_with_everything_after_it()
+    {
+        var text = "1 0 4 2:/a 0:\n4 0 0 1:/ 5:x y\nz\n1 8 4 2:/b 0:\n1 0 9";
+        var records = MirrorIntentLog.Parse(text);
+        Assert.Equal(3, records.Count);
+        Assert.Equal("x y\nz", records[1].Name);
+        Assert.Equal("/b", records[2].Path);
+    }
+
+    [Fact]
+    public void Umount_with_a_pending_log_says_why_it_refuses_and_a_forced_one_keeps_the_log()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        f.WriteFile("/X/y/f", "data");
+        Assert.Equal(Errno.EBUSY, f.P.Umount("/X/y"));
+        Assert.Contains(f.K.Messages, m => m.Contains("not unmounted: copy Y has") && m.Contains("mfsadm online"));
+
+        var yid = mi.Generations.Metas[1].Copy;
+        MirrorFixture.Ok(f.P.Umount("/X/y", UnmountFlags.MS_FORCE));
+        Assert.Contains(f.K.Messages, m => m.Contains("forced unmount: copy Y has") && m.Contains("the log stays"));
+        MirrorFixture.Ok(MirrorIntentLog.Read(mi.Copies[0].Root, yid, out var records));
+        Assert.NotEmpty(records!);
+    }
+}
