@@ -197,6 +197,6 @@ public static class Invariants
     public static IReadOnlyList<Invariant> Default() =>
         [new ModelResults(), new CallsFinish(), new CopiesMatchModel(), new ResyncRestoresCopies(), new HoldsBalance()];
 
-    internal static IEnumerable<MfsCopy> Available(World w) =>
+    internal static IEnumerable<MirrorMember> Available(World w) =>
         w.Mirror is null ? [] : w.Mirror.Mfs.Copies.Where(x => x.State == CopyState.Available);
 }

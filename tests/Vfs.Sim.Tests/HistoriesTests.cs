@@ -16,7 +16,7 @@ public class HistoriesTests(ITestOutputHelper output)
     [Fact]
     public void Thousands_of_histories_with_faults_hold_every_invariant_on_every_figure()
     {
-        int histories = int.TryParse(Environment.GetEnvironmentVariable("VFS_SIM_HISTORIES"), out int h) ? h : 2000;
+        int histories = int.TryParse(Environment.GetEnvironmentVariable("VFS_SIM_HISTORIES"), out int h) ? h : 150;
         var sum = Exploration.Run(Worlds, seed: 20261202, histories, steps: 200,
             FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock, parallel: 2);
         output.WriteLine(sum.ToString());
