@@ -10,7 +10,10 @@ namespace UnixVfs.Fuse.Tests;
 
 public static class ImageTree
 {
-    /// <summary>Every name in <paramref name="image"/> but lost+found, sorted, as "path type mode uid:gid size nlink mtime digest".</summary>
+    /// <summary>
+    /// Every name in <paramref name="image"/> but lost+found and the mirror's own top-level /.mfs (each copy's
+    /// identity and logs, different by design; docs/mirror.md), sorted, as "path type mode uid:gid size nlink mtime digest".
+    /// </summary>
     public static List<string> Read(string image)
     {
         var k = new Kernel("reader");
@@ -30,7 +33,7 @@ public static class ImageTree
     {
         foreach (var d in fs.EnumerateEntries(dir))
         {
-            if (d.Name is "." or ".." || (rel == "" && d.Name == "lost+found"))
+            if (d.Name is "." or ".." || (rel == "" && d.Name is "lost+found" or ".mfs"))
                 continue;
             string path = dir + "/" + d.Name, name = rel + "/" + d.Name;
             var st = fs.GetStat(path, followLinks: false);
