@@ -10,8 +10,10 @@
 //            rand-write 4 KiB random writes to it for SECONDS s, fsync at the end (IOPS)
 //
 //   dotnet run -c Release --project benchmarks/Vfs.FuseBench -- [--dir /work/shared/data/fusebench]
-//       [--size-mib 256] [--seconds 10] [--rounds 3]
+//       [--size-mib 256] [--seconds 10] [--rounds 3] [--cachesize 64m]
 //
+// The bridge serves a world file written here: each image mounted with `-o cachesize=CACHESIZE` (UFS's
+// buffer cache budget; the default 64m is a quarter of the file), the mirror with `-o hide` on /data.
 // Needs root, fuse3, fio and bindfs (test.sh installs them). The images and bindfs's directory are in
 // the same directory of the same host disk, so both sides pay for the same storage.
 using System.Diagnostics;
@@ -19,6 +21,7 @@ using System.Text.Json;
 
 string dir = "/work/shared/data/fusebench";
 int sizeMib = 256, seconds = 10, rounds = 3;
+string cachesize = "64m";
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
@@ -27,6 +30,7 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--size-mib": sizeMib = int.Parse(args[i + 1]); break;
         case "--seconds": seconds = int.Parse(args[i + 1]); break;
         case "--rounds": rounds = int.Parse(args[i + 1]); break;
+        case "--cachesize": cachesize = args[i + 1]; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -53,7 +57,7 @@ for (int round = 1; round <= rounds; round++)
 }
 
 Console.WriteLine();
-Console.WriteLine($"fio, {sizeMib} MiB file, {seconds} s random jobs, {rounds} rounds: median (range)");
+Console.WriteLine($"fio, {sizeMib} MiB file, {seconds} s random jobs, {rounds} rounds, UFS cachesize={cachesize}: median (range)");
 foreach (var target in targets)
     Console.WriteLine($"  {target,-6} " + string.Join("  ", jobs.Select(j => $"{j} {Median(results[target][j]):F0} ({results[target][j].Min():F0}-{results[target][j].Max():F0})")));
 Console.WriteLine("same-run ratios, median of the rounds' ratios (range):");
@@ -88,8 +92,19 @@ IDisposable Mount(string target, string mnt)
     var images = target == "ufs" ? new[] { "ufs.img" } : ["mfs-a.img", "mfs-b.img"];
     foreach (var img in images)
         Run("dotnet", vfsDll, "newfs", Path.Combine(dir, img), "-s", $"{sizeMib * 2 + 256}M");
+    var world = new List<string> { "mkdir -p /data" };
+    if (target == "ufs")
+        world.Add($"mount -F ufs -o cachesize={cachesize} {Path.Combine(dir, images[0])} /data");
+    else
+    {
+        for (int i = 0; i < images.Length; i++)
+            world.AddRange([$"mkdir -p /copies/{i}", $"mount -F ufs -o cachesize={cachesize} {Path.Combine(dir, images[i])} /copies/{i}"]);
+        world.Add("mount -F mfs -o hide /copies/0,/copies/1 /data");
+    }
+    var worldFile = Path.Combine(dir, $"{target}.vfs");
+    File.WriteAllLines(worldFile, world);
     var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
-    foreach (var a in new[] { vfsDll, "mount-host", target == "ufs" ? "--image" : "--mirror", string.Join(',', images.Select(i => Path.Combine(dir, i))), mnt })
+    foreach (var a in new[] { vfsDll, "mount-host", "--world", worldFile, "--path", "/data", mnt })
         psi.ArgumentList.Add(a);
     var p = Process.Start(psi)!;
     var first = p.StandardOutput.ReadLine();

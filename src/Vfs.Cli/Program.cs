@@ -5,7 +5,11 @@
 //   vfs fsck      check (and with -y repair) a UFS2 image
 //   vfs serve     serve a file system over NFSv3
 //   vfs shell     an interactive shell over simulated hosts
+<<<<<<< HEAD
+//   vfs sim       random histories with faults on a simulated world, every invariant checked
+=======
 //   vfs mount-host  a path of simulated hosts on a real directory, through FUSE
+>>>>>>> main
 //
 // Every failure prints one line on stderr and exits non-zero; no stack traces reach the user.
 using System.CommandLine;
@@ -17,7 +21,11 @@ root.Subcommands.Add(NewfsCommand.Build());
 root.Subcommands.Add(FsckCommand.Build());
 root.Subcommands.Add(ServeCommand.Build());
 root.Subcommands.Add(ShellCommand.Build());
+<<<<<<< HEAD
+root.Subcommands.Add(SimCommand.Build());
+=======
 root.Subcommands.Add(MountHostCommand.Build());
+>>>>>>> main
 try
 {
     return root.Parse(args).Invoke();

@@ -4,7 +4,8 @@
 // time, not the sum). The extra copies are written by a few dedicated threads per mirror rather than by the
 // .NET thread pool: an NFS server runs each request on a pool thread, and a request that waited for pool work
 // to be scheduled could wait for a thread the pool has not made yet -- with every pool thread doing the same.
-// These workers never wait for each other, so they cannot starve.
+// These workers never wait for each other, so they cannot starve. On a simulated host (Kernel.Simulated) there
+// are none: every copy is written on the calling thread, one after the other, so a run's events keep one order.
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 
@@ -13,10 +14,17 @@ namespace UnixVfs.Mirror;
 internal sealed class CopyWorkers : IDisposable
 {
     private readonly BlockingCollection<Action> _queue = new();
+<<<<<<< HEAD
+    private readonly bool _inline;
+=======
     private readonly List<Thread> _threads = new();
+>>>>>>> main
 
+    /// <param name="threads">How many workers; 0 runs every copy's work on the calling thread.</param>
+    /// <param name="name">The name the workers are given (for a debugger or a stack dump).</param>
     public CopyWorkers(int threads, string name)
     {
+        _inline = threads == 0;
         for (int i = 0; i < threads; i++)
         {
             var t = new Thread(Work) { IsBackground = true, Name = $"{name} copy worker {i}" };
@@ -37,9 +45,11 @@ internal sealed class CopyWorkers : IDisposable
     /// <summary>Runs <paramref name="first"/> here and each of <paramref name="others"/> on a worker; returns when all are done.</summary>
     public void RunAll(Action first, IReadOnlyList<Action> others)
     {
-        if (others.Count == 0)
+        if (others.Count == 0 || _inline)
         {
             first();
+            foreach (var work in others)
+                work();
             return;
         }
         using var done = new CountdownEvent(others.Count);

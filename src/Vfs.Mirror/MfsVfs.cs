@@ -38,7 +38,7 @@ public sealed class MfsVfs
         _updateCopies = copies;
         RecomputeUpdateCopies();
         IntentLog = new MirrorIntentLog(this);
-        Workers = new CopyWorkers(Math.Max(2, 2 * (copies.Length - 1)), $"mfs {vfsp.Fsid:x}");
+        Workers = new CopyWorkers(vfsp.Kernel.Simulated ? 0 : Math.Max(2, 2 * (copies.Length - 1)), $"mfs {vfsp.Fsid:x}");
     }
 
     /// <summary>The threads that write the other copies while the caller writes the first (CopyWorkers.cs).</summary>

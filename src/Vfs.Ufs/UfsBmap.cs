@@ -126,6 +126,125 @@ internal static class UfsBmap
     }
 
     /// <summary>
+    /// The first logical block at or after <paramref name="lbn"/> and before <paramref name="limit"/> that has a
+    /// block, or <paramref name="limit"/> when there is none: one look at each pointer on the way, and an unallocated
+    /// indirect pointer skips its whole subtree, so a hole of any size costs a few indirect-block reads (what
+    /// reading a hole and SEEK_DATA need). Returns OK or EIO.
+    /// </summary>
+    public static Errno NextAllocated(Inode ip, long lbn, long limit, out long found)
+    {
+        var fs = ip.Fs;
+        var din = ip.Din;
+        found = limit;
+        for (; lbn < Math.Min(limit, Fs.NDADDR); lbn++)
+            if (din.Db[(int)lbn] != 0)
+            {
+                found = lbn;
+                return Errno.OK;
+            }
+        long start = Fs.NDADDR, span = fs.Nindir;
+        for (int level = 0; level < Fs.NIADDR && start < limit; level++)
+        {
+            if (lbn < start + span)
+            {
+                var err = NextInTree(ip, din.Ib[level], level, start, Math.Max(lbn, start), limit, ref found);
+                if (err != Errno.OK || found < limit)
+                    return err;
+            }
+            start += span;
+            if (span > long.MaxValue / fs.Nindir / 2)
+                break;
+            span *= fs.Nindir;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>NextAllocated below indirect block <paramref name="bn"/> (level 0 single) mapping from <paramref name="first"/>.</summary>
+    private static Errno NextInTree(Inode ip, long bn, int level, long first, long from, long limit, ref long found)
+    {
+        if (bn == 0)
+            return Errno.OK;
+        var fs = ip.Fs;
+        if (!ValidBlock(fs, bn))
+            return Bad(ip, from, bn);
+        long per = 1;
+        for (int i = 0; i < level; i++)
+            per *= fs.Nindir;
+        var err = ip.Ump.Bc.Bread(bn, out var bp);
+        if (err != Errno.OK)
+            return err;
+        bp!.Flags |= BufFlags.B_META;
+        long[] ptrs = new long[fs.Nindir];
+        for (int i = 0; i < fs.Nindir; i++)
+            ptrs[i] = ReadPtr(bp, i);
+        ip.Ump.Bc.Brelse(bp);
+        for (long i = (from - first) / per; i < fs.Nindir && first + i * per < limit; i++)
+        {
+            if (ptrs[i] == 0)
+                continue;
+            long childFirst = first + i * per;
+            if (level == 0)
+            {
+                found = childFirst;
+                return Errno.OK;
+            }
+            err = NextInTree(ip, ptrs[i], level - 1, childFirst, Math.Max(from, childFirst), limit, ref found);
+            if (err != Errno.OK || found < limit)
+                return err;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// SEEK_DATA: the first byte at or after <paramref name="off"/> that lies in an allocated block (a whole block
+    /// of data; a hole is a block with no address). ENXIO when <paramref name="off"/> is at or past the end of the
+    /// file or only holes follow. Caller holds ip.Lock. Returns OK, ENXIO or EIO.
+    /// </summary>
+    public static Errno SeekData(Inode ip, long off, out long result)
+    {
+        result = 0;
+        var fs = ip.Fs;
+        if (off < 0 || off >= ip.Size)
+            return Errno.ENXIO;
+        long last = fs.Lblkno(ip.Size - 1) + 1;
+        var err = NextAllocated(ip, fs.Lblkno(off), last, out long lbn);
+        if (err != Errno.OK)
+            return err;
+        if (lbn >= last)
+            return Errno.ENXIO;
+        result = Math.Max(off, fs.Lblktosize(lbn));
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// SEEK_HOLE: the first byte at or after <paramref name="off"/> that lies in a hole, or the end of the file (the
+    /// implicit hole there). ENXIO when <paramref name="off"/> is at or past the end. Caller holds ip.Lock.
+    /// Returns OK, ENXIO or EIO.
+    /// </summary>
+    public static Errno SeekHole(Inode ip, long off, out long result)
+    {
+        result = 0;
+        var fs = ip.Fs;
+        if (off < 0 || off >= ip.Size)
+            return Errno.ENXIO;
+        long last = fs.Lblkno(ip.Size - 1) + 1;
+        for (long lbn = fs.Lblkno(off); lbn < last;)
+        {
+            var err = Bmap(ip, lbn, out long bno, out int run, int.MaxValue);
+            if (err != Errno.OK)
+                return err;
+            if (bno == 0)
+            {
+                result = Math.Max(off, fs.Lblktosize(lbn));
+                return Errno.OK;
+            }
+            lbn += run + 1;
+        }
+        result = ip.Size;
+        return Errno.OK;
+    }
+
+    /// <summary>
     /// ffs_balloc_ufs2: makes sure logical block <paramref name="lbn"/> of <paramref name="ip"/> has space for its
     /// first <paramref name="size"/> bytes, allocating (and zeroing) indirect blocks on the way, growing the last
     /// fragment run, or moving it. The dinode is marked changed; the caller copies it to its buffer when done.
@@ -134,13 +253,23 @@ internal static class UfsBmap
     public static Errno Balloc(Inode ip, long lbn, int size, Cred cr, out Balloced r)
     {
         r = default;
-        var fs = ip.Fs;
-        var din = ip.Din;
         if (lbn < 0)
             return Errno.EFBIG;
-        Errno err;
+        var err = GrowLastFragment(ip, lbn, cr);
+        if (err != Errno.OK)
+            return err;
+        return lbn < Fs.NDADDR ? BallocDirect(ip, lbn, size, cr, out r) : BallocIndirect(ip, lbn, cr, out r);
+    }
 
-        // A file that ends in a fragment run and is about to grow past it gets a whole block there first.
+    /// <summary>
+    /// Balloc's first phase: a file that ends in a fragment run and is about to grow past it (to
+    /// <paramref name="lbn"/>) gets a whole block there first, zeroed past the old end. Returns OK, ENOSPC, EIO.
+    /// </summary>
+    private static Errno GrowLastFragment(Inode ip, long lbn, Cred cr)
+    {
+        var fs = ip.Fs;
+        var din = ip.Din;
+        Errno err;
         long lastlbn = fs.Lblkno(ip.Size);
         if (lastlbn < Fs.NDADDR && lastlbn < lbn && din.Db[(int)lastlbn] != 0)
         {
@@ -161,47 +290,61 @@ internal static class UfsBmap
                 ip.Size = fs.Lblktosize(lastlbn + 1);
             }
         }
+        return Errno.OK;
+    }
 
-        if (lbn < Fs.NDADDR)
+    /// <summary>Balloc for a direct block: the block as it is, its fragment run grown or moved, or a new run or block.</summary>
+    private static Errno BallocDirect(Inode ip, long lbn, int size, Cred cr, out Balloced r)
+    {
+        r = default;
+        var fs = ip.Fs;
+        var din = ip.Din;
+        Errno err;
+        long nb = din.Db[(int)lbn];
+        if (nb != 0 && ip.Size >= fs.Lblktosize(lbn + 1))
         {
-            long nb = din.Db[(int)lbn];
-            if (nb != 0 && ip.Size >= fs.Lblktosize(lbn + 1))
+            r.Bno = nb;
+            return Errno.OK;
+        }
+        if (nb != 0)
+        {
+            int osize = (int)fs.Fragroundup(fs.Blkoff(ip.Size));
+            if (fs.Lblkno(ip.Size) != lbn || osize == 0)
+                return Bad(ip, lbn, nb);
+            int nsize = (int)fs.Fragroundup(size);
+            if (nsize <= osize)
             {
                 r.Bno = nb;
                 return Errno.OK;
             }
-            if (nb != 0)
-            {
-                int osize = (int)fs.Fragroundup(fs.Blkoff(ip.Size));
-                if (fs.Lblkno(ip.Size) != lbn || osize == 0)
-                    return Bad(ip, lbn, nb);
-                int nsize = (int)fs.Fragroundup(size);
-                if (nsize <= osize)
-                {
-                    r.Bno = nb;
-                    return Errno.OK;
-                }
-                long pref = UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[(int)(lbn - 1)] : 0);
-                err = UfsAlloc.Realloccg(ip, nb, pref, osize, nsize, cr, out long moved);
-                if (err != Errno.OK)
-                    return err;
-                din.Db[(int)lbn] = moved;
-                r = new Balloced { Bno = moved, FreshFrom = osize, FreshTo = nsize };
-                ip.MarkModified();
-                return Errno.OK;
-            }
-            // A hole at the file's last block (left by a truncate) gets a run long enough for the size, not just the write.
-            int want = ip.Size >= fs.Lblktosize(lbn + 1) ? fs.Bsize
-                : (int)fs.Fragroundup(fs.Lblkno(ip.Size) == lbn ? Math.Max(size, fs.Blkoff(ip.Size)) : size);
-            err = UfsAlloc.Alloc(ip, UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[(int)(lbn - 1)] : 0), want, cr, out long newb);
+            long pref = UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[(int)(lbn - 1)] : 0);
+            err = UfsAlloc.Realloccg(ip, nb, pref, osize, nsize, cr, out long moved);
             if (err != Errno.OK)
                 return err;
-            din.Db[(int)lbn] = newb;
-            r = new Balloced { Bno = newb, FreshFrom = 0, FreshTo = want, WholeFresh = want == fs.Bsize };
+            din.Db[(int)lbn] = moved;
+            r = new Balloced { Bno = moved, FreshFrom = osize, FreshTo = nsize };
             ip.MarkModified();
             return Errno.OK;
         }
+        // A hole at the file's last block (left by a truncate) gets a run long enough for the size, not just the write.
+        int want = ip.Size >= fs.Lblktosize(lbn + 1) ? fs.Bsize
+            : (int)fs.Fragroundup(fs.Lblkno(ip.Size) == lbn ? Math.Max(size, fs.Blkoff(ip.Size)) : size);
+        err = UfsAlloc.Alloc(ip, UfsAlloc.BlkPref(ip, lbn, lbn > 0 ? din.Db[(int)(lbn - 1)] : 0), want, cr, out long newb);
+        if (err != Errno.OK)
+            return err;
+        din.Db[(int)lbn] = newb;
+        r = new Balloced { Bno = newb, FreshFrom = 0, FreshTo = want, WholeFresh = want == fs.Bsize };
+        ip.MarkModified();
+        return Errno.OK;
+    }
 
+    /// <summary>Balloc through the indirect blocks: the missing ones on the path are allocated (zeroed), then the data block.</summary>
+    private static Errno BallocIndirect(Inode ip, long lbn, Cred cr, out Balloced r)
+    {
+        r = default;
+        var fs = ip.Fs;
+        var din = ip.Din;
+        Errno err;
         Span<int> idx = stackalloc int[Fs.NIADDR];
         int level = GetLbns(fs, lbn, idx);
         if (level == 0)

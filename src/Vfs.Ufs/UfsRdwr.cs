@@ -50,7 +50,13 @@ internal static partial class UfsVnops
             ip.NextReadLbn = lbn + 1;
             if (bno == 0)
             {
-                uio.MoveZeros(n);
+                // A hole reads as zeros up to the next allocated block: one walk for the whole extent, then a memset.
+                long end = Math.Min(uio.Offset + uio.Resid, ip.Size);
+                if ((err = UfsBmap.NextAllocated(ip, lbn + 1, fs.Lblkno(end - 1) + 1, out long next)) != Errno.OK)
+                    return err;
+                long zeros = Math.Min(end, fs.Lblktosize(next)) - uio.Offset;
+                uio.MoveZeros(zeros);
+                ip.NextReadLbn = next;
                 continue;
             }
             long blk = fs.Blknum(bno);

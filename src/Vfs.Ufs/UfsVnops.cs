@@ -1,4 +1,4 @@
-// Vfs.Ufs: the vnode operations common to every UFS file, and the three ops tables.
+// Vfs.Ufs: the vnode operations common to every UFS file, and the four ops tables (files, directories, symbolic links, devices).
 //
 // Regular files (and device nodes), directories and symbolic links each have their own table, so that
 // "read a directory" (EISDIR) or "look up a name in a file" (ENOTDIR) is a table entry, not an if. The

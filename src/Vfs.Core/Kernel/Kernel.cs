@@ -52,6 +52,12 @@ public sealed partial class Kernel
     /// <summary>The host name.</summary>
     public string Hostname { get; }
 
+    /// <summary>
+    /// A simulated host (set by Vfs.Sim): layers run on the calling thread what they would hand to threads of their
+    /// own (the mirror's copy workers), so the same calls give the same events in the same order.
+    /// </summary>
+    public bool Simulated { get; init; }
+
     /// <summary>The clock file systems stamp times with.</summary>
     public TimeProvider Clock { get; }
 

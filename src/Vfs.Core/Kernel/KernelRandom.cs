@@ -30,12 +30,19 @@ public sealed partial class Kernel
     /// <summary>
     /// Waits <paramref name="span"/> on the host's clock. On the system clock a wait under a millisecond spins
     /// (a timer cannot be that short); on a VirtualClock the wait is an idle participant's (auto-advance may move
-    /// time past it); any other wait is a timer of the clock.
+    /// time past it); on a Simulated host it only yields; any other wait is a timer of the clock.
     /// </summary>
     public void Delay(TimeSpan span)
     {
         if (span <= TimeSpan.Zero)
             return;
+        if (Simulated)
+        {
+            // A thread sleeping in virtual time inside work the clock counts as busy (an NFS request in service)
+            // would stop the clock for good: a simulated host yields the processor instead.
+            Thread.Yield();
+            return;
+        }
         if (Clock is VirtualClock vc)
         {
             vc.Sleep(span);

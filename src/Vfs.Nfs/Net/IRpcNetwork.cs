@@ -39,6 +39,16 @@ public interface IRpcNetwork
     /// address on TCP, the host's own name on a simulated network. The portmapper takes SET and UNSET only from here.
     /// </summary>
     bool IsLocal(string address);
+
+    /// <summary>
+    /// Binds a datagram endpoint for RPC over UDP on <paramref name="address"/>:<paramref name="port"/>. Returns OK,
+    /// EADDRINUSE, EINVAL, or EOPNOTSUPP on a network without datagrams (the simulated one).
+    /// </summary>
+    Errno ListenDatagram(string address, int port, out UdpEndpoint? endpoint)
+    {
+        endpoint = null;
+        return Errno.EOPNOTSUPP;
+    }
 }
 
 /// <summary>A listening endpoint.</summary>

@@ -57,6 +57,8 @@ public sealed class TcpNetwork : IRpcNetwork
 
     public bool IsLocal(string address) => IPAddress.TryParse(address, out var ip) && IPAddress.IsLoopback(ip);
 
+    public Errno ListenDatagram(string address, int port, out UdpEndpoint? endpoint) => UdpEndpoint.Bind(address, port, out endpoint);
+
     public Errno Listen(string address, int port, out IRpcListener? listener)
     {
         listener = null;

@@ -52,6 +52,7 @@ public sealed class RpcServer
 
     private readonly Dictionary<uint, RpcProgram> _programs = new();
     private readonly List<IRpcListener> _listeners = new();
+    private readonly List<UdpEndpoint> _datagrams = new();
     private readonly Dictionary<IRpcConnection, Conn> _connections = new();
     private readonly object _lock = new();
     private readonly DuplicateRequestCache _drc = new();
@@ -129,6 +130,36 @@ public sealed class RpcServer
         return Errno.OK;
     }
 
+    /// <summary>
+    /// Serves RPC over UDP on <paramref name="address"/>:<paramref name="port"/> of <paramref name="network"/> (the same
+    /// number as a TCP listener, usually): each datagram a call, each reply a datagram. Returns what ListenDatagram returns.
+    /// </summary>
+    public Errno ListenDatagram(IRpcNetwork network, string address, int port)
+    {
+        var err = network.ListenDatagram(address, port, out var u);
+        if (err != Errno.OK)
+            return err;
+        lock (_lock)
+            _datagrams.Add(u!);
+        new Thread(() => DatagramLoop(u!)) { IsBackground = true, Name = $"rpc udp :{u!.Port}" }.Start();
+        return Errno.OK;
+    }
+
+    /// <summary>Serves one datagram endpoint: its calls are short (portmapper, MOUNT), so each runs on this thread.</summary>
+    private void DatagramLoop(UdpEndpoint u)
+    {
+        while (true)
+        {
+            var err = u.Receive(out var rec, out var peer);
+            if (err == Errno.EAGAIN)
+                continue;
+            if (err != Errno.OK)
+                return;
+            try { Serve(peer!, rec, inline: true); }
+            finally { rec.Release(); }
+        }
+    }
+
     /// <summary>Closes every listener and connection: gracefully, or (<paramref name="abort"/>) at once, as a crash would.</summary>
     public void Shutdown(bool abort)
     {
@@ -138,6 +169,9 @@ public sealed class RpcServer
         {
             ls = _listeners.ToList();
             _listeners.Clear();
+            foreach (var u in _datagrams)
+                u.Close();
+            _datagrams.Clear();
             cs = _connections.Keys.ToList();
             _connections.Clear();
             _idleTimer?.Dispose();
@@ -243,29 +277,23 @@ public sealed class RpcServer
                     break;
                 }
                 Interlocked.Exchange(ref conn.LastRecord, conn.Clock.GetTimestamp());
-                // A lone call with nothing behind it is served here, saving the hand-off to another thread
-                // (a client that waits for each reply -- libnfs's nfs-cp -- gains a wake-up per call).
-                if (Interlocked.Increment(ref conn.Running) == 1 && !c.HasPending)
+                void Call(bool inline)
                 {
-                    try { Serve(c, rec, inline: true); }
+                    try { Serve(c, rec, inline); }
                     finally
                     {
                         rec.Release();
                         Interlocked.Decrement(ref conn.Running);
                         slots.Release();
                     }
-                    continue;
                 }
-                Service.Run(() =>
-                {
-                    try { Serve(c, rec, inline: false); }
-                    finally
-                    {
-                        rec.Release();
-                        Interlocked.Decrement(ref conn.Running);
-                        slots.Release();
-                    }
-                });
+                // A lone call with nothing behind it is served here, saving the hand-off to another thread
+                // (a client that waits for each reply -- libnfs's nfs-cp -- gains a wake-up per call); so is
+                // any call when no service thread can be made, rather than not at all.
+                if (Interlocked.Increment(ref conn.Running) == 1 && !c.HasPending)
+                    Call(inline: true);
+                else if (!Service.TryRun(() => Call(inline: false)))
+                    Call(inline: true);
             }
         }
         finally

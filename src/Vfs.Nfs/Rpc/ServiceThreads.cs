@@ -13,19 +13,35 @@ internal sealed class ServiceThreads(int max, string name)
     private readonly Queue<Action> _queue = new();
     private int _threads, _idle;
 
-    /// <summary>Runs <paramref name="call"/> on a service thread, now if one is free, else when one is.</summary>
-    public void Run(Action call)
+    /// <summary>
+    /// Runs <paramref name="call"/> on a service thread, now if one is free, else when one is. Returns false, queueing
+    /// nothing, when there is no service thread and none can be made (the process is at a thread or memory limit):
+    /// the caller then runs the call itself.
+    /// </summary>
+    public bool TryRun(Action call)
     {
         lock (_lock)
         {
+            if (_idle == 0 && _threads < max)
+            {
+                try
+                {
+                    new Thread(Loop) { IsBackground = true, Name = $"{name} service" }.Start();
+                    _threads++;
+                }
+                catch (OutOfMemoryException) when (_threads == 0)
+                {
+                    return false;
+                }
+                catch (OutOfMemoryException)
+                {
+                    // The threads there are will take it.
+                }
+            }
             _queue.Enqueue(call);
             if (_idle > 0)
                 Monitor.Pulse(_lock);
-            else if (_threads < max)
-            {
-                _threads++;
-                new Thread(Loop) { IsBackground = true, Name = $"{name} service" }.Start();
-            }
+            return true;
         }
     }
 

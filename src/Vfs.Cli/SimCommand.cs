@@ -1,0 +1,123 @@
+// Vfs.Cli: `vfs sim` -- the deterministic simulator (Vfs.Sim) from the command line.
+//
+//   vfs sim [--figure N | --world NAME|FILE] [--seed S] [--histories K] [--steps N]
+//           [--faults disk,copy,net,host,clock|all|none] [--soak MINUTES] [--keep LIST] [--parallel P]
+//
+// Runs K histories of up to N calls (history i from seed S+i) on the world, with faults of the kinds given, checking
+// every built-in invariant; --soak keeps going, batch after batch, for that many minutes of host time. With --keep
+// (as a failure's replay command prints it) it replays one history exactly: the first N calls seed S generates,
+// less the ones a shrink dropped. Prints a progress bar, then the histories run, the faults injected by kind and
+// the checks per invariant. Exit status 0 when every invariant held; 1 on a failure, after printing the seed, the
+// shrunk history, the fault plan, the replay command and an xunit regression test; 2 on bad arguments.
+using System.CommandLine;
+using System.Diagnostics;
+using UnixVfs.Sim;
+
+namespace UnixVfs.Cli;
+
+internal static class SimCommand
+{
+    public static Command Build()
+    {
+        var figure = new Option<int?>("--figure") { Description = "One of the patent's figures, 5 to 10" };
+        var world = new Option<string?>("--world") { Description = "A built-in world (" + string.Join(", ", Figures.Names) + ") or a world file" };
+        var seed = new Option<int>("--seed") { Description = "The first history's seed", DefaultValueFactory = _ => 1 };
+        var histories = new Option<int>("--histories") { Description = "How many histories", DefaultValueFactory = _ => 100 };
+        var steps = new Option<int>("--steps") { Description = "The most calls in a history", DefaultValueFactory = _ => 200 };
+        var faults = new Option<string>("--faults") { Description = "Fault kinds: disk,copy,net,host,clock, all or none", DefaultValueFactory = _ => "copy,net,host,clock" };
+        var soak = new Option<double?>("--soak") { Description = "Keep running histories for this many minutes" };
+        var keep = new Option<string?>("--keep") { Description = "Replay one history: the calls to keep (from a failure's replay command)" };
+        var parallel = new Option<int>("--parallel") { Description = "Histories run side by side", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var cmd = new Command("sim", "Run random histories of system calls, with faults, on a simulated world and check every invariant")
+        {
+            figure, world, seed, histories, steps, faults, soak, keep, parallel,
+        };
+        cmd.SetAction(r => Run(r.GetValue(figure), r.GetValue(world), r.GetValue(seed), r.GetValue(histories), r.GetValue(steps),
+            r.GetValue(faults)!, r.GetValue(soak), r.GetValue(keep), r.GetValue(parallel)));
+        return cmd;
+    }
+
+    private static int Run(int? figure, string? worldArg, int seed, int histories, int steps, string faultText, double? soak, string? keepText, int parallel)
+    {
+        if (figure is not null && worldArg is not null)
+            return Usage("give --figure or --world, not both");
+        if (figure is not null and not (>= 5 and <= 10))
+            return Usage("--figure: 5 to 10");
+        string worldName = figure is not null ? "fig" + figure : worldArg ?? "fig5";
+        if (Figures.Text(worldName) is null && !File.Exists(worldName))
+            return Usage($"no world '{worldName}': a figure, one of {string.Join(", ", Figures.Names)}, or a world file");
+        if (histories < 1 || steps < 1 || steps > 100_000 || parallel < 1)
+            return Usage("--histories, --steps and --parallel must be positive (--steps at most 100000)");
+        if (!SimCase.TryParseFaults(faultText, out var kinds))
+            return Usage($"--faults {faultText}: expected disk, copy, net, host, clock, all or none, comma-separated");
+        if (soak is <= 0)
+            return Usage("--soak: a positive number of minutes");
+        try
+        {
+            if (keepText is not null)
+                return Replay(worldName, seed, steps, kinds, keepText);
+            return Explore(worldName, seed, histories, steps, kinds, soak, parallel);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"vfs sim: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static int Replay(string world, int seed, int steps, FaultKinds kinds, string keepText)
+    {
+        var keep = new List<int>();
+        foreach (var w in keepText.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            if (!int.TryParse(w, out int i) || i < 0 || i >= steps)
+                return Usage($"--keep: call numbers from 0 to {steps - 1}, comma-separated");
+            else
+                keep.Add(i);
+        var o = Simulator.Run(new SimCase(world, seed, steps, kinds, keep));
+        if (o.Failure is not null)
+        {
+            Console.WriteLine(Simulator.Report(o));
+            return 1;
+        }
+        Console.WriteLine($"held: {o.Calls} calls, {o.Events} trace events, trace {o.TraceHash}");
+        return 0;
+    }
+
+    private static int Explore(string world, int seed, int histories, int steps, FaultKinds kinds, double? soak, int parallel)
+    {
+        var total = new SimSummary();
+        var clock = Stopwatch.StartNew();
+        int batch = 0;
+        SimSummary sum;
+        do
+        {
+            int first = seed + batch * histories;
+            sum = Exploration.Run([world], first, histories, steps, kinds, progress: (done, _) => Bar(done, histories), parallel: parallel);
+            Console.Error.WriteLine();
+            total.Absorb(sum);
+            batch++;
+        }
+        while (sum.Failure is null && soak is not null && clock.Elapsed.TotalMinutes < soak);
+        Console.WriteLine(total.ToString());
+        if (sum.Failure is not null)
+        {
+            Console.WriteLine();
+            Console.WriteLine(Simulator.Report(sum.Failure));
+            return 1;
+        }
+        return 0;
+    }
+
+    private static void Bar(int done, int of)
+    {
+        const int width = 40;
+        int filled = (int)((long)done * width / of);
+        Console.Error.Write($"\r[{new string('#', filled)}{new string('.', width - filled)}] {done}/{of} histories");
+    }
+
+    private static int Usage(string message)
+    {
+        Console.Error.WriteLine($"vfs sim: {message}");
+        return 2;
+    }
+}

@@ -1,0 +1,102 @@
+// Vfs.Sim: many runs -- K histories over one or more worlds, each from its own seed derived from the first,
+// summed up: histories and calls run, faults injected by kind, checks made per invariant, and the first failure,
+// shrunk.
+namespace UnixVfs.Sim;
+
+/// <summary>The sum of an exploration.</summary>
+public sealed class SimSummary
+{
+    public int Histories { get; internal set; }
+    public long Calls { get; internal set; }
+    public long Events { get; internal set; }
+    public Dictionary<FaultKinds, int> FaultsByKind { get; } = new();
+    public Dictionary<string, long> ChecksByInvariant { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, int> HistoriesByWorld { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The first failure, shrunk; null when every history held.</summary>
+    public SimOutcome? Failure { get; internal set; }
+
+    /// <summary>Adds another summary's counts to this one (a soak's batches); its failure, if any, becomes this one's.</summary>
+    public void Absorb(SimSummary other)
+    {
+        Histories += other.Histories;
+        Calls += other.Calls;
+        Events += other.Events;
+        foreach (var (k, n) in other.FaultsByKind)
+            FaultsByKind[k] = FaultsByKind.GetValueOrDefault(k) + n;
+        foreach (var (k, n) in other.ChecksByInvariant)
+            ChecksByInvariant[k] = ChecksByInvariant.GetValueOrDefault(k) + n;
+        foreach (var (k, n) in other.HistoriesByWorld)
+            HistoriesByWorld[k] = HistoriesByWorld.GetValueOrDefault(k) + n;
+        Failure ??= other.Failure;
+    }
+
+    internal void Add(SimOutcome o)
+    {
+        Histories++;
+        Calls += o.Calls;
+        Events += o.Events;
+        HistoriesByWorld[o.Case.WorldName] = HistoriesByWorld.GetValueOrDefault(o.Case.WorldName) + 1;
+        foreach (var f in o.FaultsApplied)
+            FaultsByKind[f.Kind] = FaultsByKind.GetValueOrDefault(f.Kind) + 1;
+        foreach (var (name, n) in o.Checks)
+            ChecksByInvariant[name] = ChecksByInvariant.GetValueOrDefault(name) + n;
+    }
+
+    public override string ToString()
+    {
+        var lines = new List<string>
+        {
+            $"{Histories} histories, {Calls} calls, {Events} trace events",
+            "worlds: " + string.Join(", ", HistoriesByWorld.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}")),
+            "faults: " + (FaultsByKind.Count == 0 ? "none" : string.Join(", ", FaultsByKind.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key.ToString().ToLowerInvariant()} {kv.Value}"))),
+            "checks:",
+        };
+        lines.AddRange(ChecksByInvariant.Select(kv => $"  {kv.Value,9}  {kv.Key}"));
+        return string.Join('\n', lines);
+    }
+}
+
+/// <summary>Runs many histories.</summary>
+public static class Exploration
+{
+    /// <summary>
+    /// Runs <paramref name="histories"/> histories, round-robin over <paramref name="worlds"/>; history i has seed
+    /// <paramref name="seed"/> + i and up to <paramref name="steps"/> calls (its length drawn from its seed). Stops at the
+    /// first failure, which is shrunk. <paramref name="progress"/> is told after each history.
+    /// </summary>
+    public static SimSummary Run(IReadOnlyList<string> worlds, int seed, int histories, int steps, FaultKinds faults,
+        IReadOnlyList<Invariant>? invariants = null, Action<int, SimOutcome>? progress = null, int parallel = 1)
+    {
+        var sum = new SimSummary();
+        var gate = new object();
+        SimOutcome? firstFailure = null;
+        int done = 0;
+        // Each history is a world of its own, so histories may run side by side; which ones ran, and their results,
+        // do not depend on it (the first failure in history order is reported).
+        Parallel.For(0, histories, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel) }, (i, state) =>
+        {
+            var o = Simulator.Run(Case(worlds, seed, i, steps, faults), invariants);
+            lock (gate)
+            {
+                sum.Add(o);
+                progress?.Invoke(++done, o);
+                if (o.Failure is not null && (firstFailure is null || o.Case.Seed - seed < firstFailure.Case.Seed - seed))
+                    firstFailure = o;
+            }
+            if (o.Failure is not null)
+                state.Break();
+        });
+        if (firstFailure is not null)
+            sum.Failure = Simulator.Shrink(firstFailure, invariants);
+        return sum;
+    }
+
+    /// <summary>History <paramref name="i"/> of an exploration: its world, its seed, and its length (drawn from its seed).</summary>
+    public static SimCase Case(IReadOnlyList<string> worlds, int seed, int i, int steps, FaultKinds faults)
+    {
+        int s = unchecked(seed + i);
+        int length = 1 + (int)((uint)World.StableHash("length" + s) % (uint)steps);
+        return new SimCase(worlds[i % worlds.Count], s, length, faults);
+    }
+}

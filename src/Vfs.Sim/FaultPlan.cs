@@ -1,0 +1,178 @@
+// Vfs.Sim: faults as data -- what goes wrong in a run, and before which call of the history.
+//
+// A plan is a list of faults, each applied just before the history's call with that index (its index in the
+// history as generated, so a plan still fits a shrunk history). Plans are generated from a seed for the fault
+// kinds asked for, or written by hand (FaultPlan.Parse reads the text ToString writes). Every generated plan
+// ends in repair: whatever it breaks it also heals, so the end-of-run invariants (resync, verify) can demand
+// that everything is whole again.
+//
+//   disk     EIO on a disk after N more operations (FailAfter), then Heal
+//   copy     a mirror copy taken offline (mfsadm offline), then online (mfsadm online: resync)
+//   net      loss on the links of a host, or a partition of a host from the others, then heal
+//   host     a host stops answering (cut off the network), then comes back
+//   clock    a host's clock set ahead or behind the others (skew), then set right
+using System.Globalization;
+using System.Text;
+
+namespace UnixVfs.Sim;
+
+/// <summary>The kinds of fault a generated plan may hold.</summary>
+[Flags]
+public enum FaultKinds
+{
+    None = 0,
+    Disk = 1,
+    Copy = 2,
+    Net = 4,
+    Host = 8,
+    Clock = 16,
+    All = Disk | Copy | Net | Host | Clock,
+}
+
+/// <summary>One fault: before call <paramref name="AtCall"/>, do <paramref name="Action"/> to <paramref name="Target"/>.</summary>
+public sealed record Fault(int AtCall, string Action, string Target, long Arg)
+{
+    /// <summary>The kind this fault counts under in a summary.</summary>
+    public FaultKinds Kind => Action switch
+    {
+        "disk-fail" or "disk-heal" => FaultKinds.Disk,
+        "offline" or "online" => FaultKinds.Copy,
+        "loss" or "partition" or "net-heal" => FaultKinds.Net,
+        "host-down" or "host-up" => FaultKinds.Host,
+        _ => FaultKinds.Clock,
+    };
+
+    public override string ToString() => $"{AtCall} {Action} {Target} {Arg.ToString(CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>The faults of one run.</summary>
+public sealed class FaultPlan
+{
+    public FaultPlan(IEnumerable<Fault> faults) => Faults = faults.OrderBy(f => f.AtCall).ToArray();
+
+    public IReadOnlyList<Fault> Faults { get; }
+
+    public static readonly FaultPlan Empty = new([]);
+
+    /// <summary>One fault a line: "AT ACTION TARGET ARG".</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        foreach (var f in Faults)
+            sb.Append(f).Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>Reads what ToString wrote (';' also separates faults). Returns OK or EINVAL with the bad line.</summary>
+    public static Errno Parse(string text, out FaultPlan? plan, out string error)
+    {
+        plan = null;
+        error = "";
+        var list = new List<Fault>();
+        foreach (var raw in text.Split(['\n', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var w = raw.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (w.Length != 4 || !int.TryParse(w[0], NumberStyles.None, CultureInfo.InvariantCulture, out int at)
+                || !long.TryParse(w[3], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long arg))
+            {
+                error = $"bad fault '{raw}': expected AT ACTION TARGET ARG";
+                return Errno.EINVAL;
+            }
+            list.Add(new Fault(at, w[1], w[2], arg));
+        }
+        plan = new FaultPlan(list);
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// A plan for a history of <paramref name="calls"/> calls on <paramref name="world"/>, with up to two faults of the
+    /// kinds in <paramref name="kinds"/> that the world has targets for, each healed later in the history.
+    /// </summary>
+    public static FaultPlan Generate(int seed, int calls, FaultKinds kinds, World world)
+    {
+        var r = new Random(seed ^ 0x6a09e667);
+        var list = new List<Fault>();
+        var choices = new List<FaultKinds>();
+        foreach (var k in new[] { FaultKinds.Disk, FaultKinds.Copy, FaultKinds.Net, FaultKinds.Host, FaultKinds.Clock })
+            if ((kinds & k) != 0 && HasTarget(world, k))
+                choices.Add(k);
+        if (choices.Count == 0 || calls < 4)
+            return Empty;
+        int n = 1 + r.Next(2);
+        for (int i = 0; i < n; i++)
+        {
+            int start = r.Next(calls / 2), end = start + 1 + r.Next(calls - start - 1);
+            switch (choices[r.Next(choices.Count)])
+            {
+                case FaultKinds.Disk:
+                {
+                    var disks = MirroredDisks(world);
+                    var d = disks[r.Next(disks.Count)];
+                    list.Add(new Fault(start, "disk-fail", d, r.Next(0, 20)));
+                    list.Add(new Fault(end, "disk-heal", d, 0));
+                    break;
+                }
+                case FaultKinds.Copy:
+                {
+                    var copies = world.Mirror!.Mfs.Copies;
+                    string c = copies[r.Next(copies.Count)].Name.ToLowerInvariant();
+                    list.Add(new Fault(start, "offline", c, 0));
+                    list.Add(new Fault(end, "online", c, 0));
+                    break;
+                }
+                case FaultKinds.Net:
+                {
+                    var h = Remote(world, r);
+                    if (r.Next(2) == 0)
+                        list.Add(new Fault(start, "loss", h, r.Next(5, 30)));
+                    else
+                        list.Add(new Fault(start, "partition", h, 0));
+                    list.Add(new Fault(end, "net-heal", h, 0));
+                    break;
+                }
+                case FaultKinds.Host:
+                {
+                    var h = Remote(world, r);
+                    list.Add(new Fault(start, "host-down", h, 0));
+                    list.Add(new Fault(end, "host-up", h, 0));
+                    break;
+                }
+                case FaultKinds.Clock:
+                {
+                    var h = world.Hosts[r.Next(world.Hosts.Count)].Name;
+                    list.Add(new Fault(start, "skew", h, r.Next(-3600, 3600) * 1000L));
+                    list.Add(new Fault(end, "skew", h, 0));
+                    break;
+                }
+            }
+        }
+        return new FaultPlan(list);
+    }
+
+    private static bool HasTarget(World w, FaultKinds k) => k switch
+    {
+        FaultKinds.Disk => MirroredDisks(w).Count > 0,
+        FaultKinds.Copy => w.Mirror is not null && w.Mirror.Mfs.Options.Mode == Mirror.MirrorMode.Mirror,
+        FaultKinds.Net or FaultKinds.Host => w.Hosts.Count > 1 && w.Mirror is not null,
+        _ => true,
+    };
+
+    /// <summary>The UFS disks under the process host's mirror, as "host:path" (disks elsewhere have no redundancy).</summary>
+    private static List<string> MirroredDisks(World w)
+    {
+        if (w.Mirror is null)
+            return [];
+        var copyVfs = w.Mirror.Mfs.Copies.Select(c => c.Vfs).ToHashSet();
+        return w.Disks.Where(d => d.Device is not null && d.Host == w.Mirror.Host
+                && d.Host.Kernel.Mounts.Any(v => copyVfs.Contains(v) && v.MntPt == d.Path))
+            .Select(d => $"{d.Host.Name}:{d.Path}").ToList();
+    }
+
+    private static string Remote(World w, Random r)
+    {
+        var others = w.Hosts.Where(h => h != w.ProcessHost && h != w.Mirror?.Host).ToList();
+        if (others.Count == 0)
+            others = w.Hosts.Where(h => h != w.ProcessHost).ToList();
+        return others[r.Next(others.Count)].Name;
+    }
+}

@@ -1,0 +1,161 @@
+// Vfs.Sim: the built-in worlds -- the patent's Figs. 5-10 as world texts (World.cs gives the format), a 3-way
+// mirror, and the single file systems the conformance suite runs over. In every one the history's processes work
+// under /m of one host; where /m is a mirror, its copies are what the invariants compare with the model.
+//
+// Figs. 7, 9 and 10 use the master pair of `vfs demo` (MasterPair.cs): each server shares its raw disk for the
+// other and mirrors its own disk with the other's on a directory of its own. Where the processes reach the mirror
+// over NFS (Figs. 9, 10), "subject" names the mirror whose copies are compared with the model. Two simplifications,
+// stated so nobody mistakes them: "host" faults cut a host off the network rather than rebooting its kernel, and
+// worlds whose processes work through an NFS client never remove a file some process has open (the client has no
+// silly rename: docs/nfs.md), by the history rule keep-open-files-linked. NFS imports are soft with short
+// timeouts, so a host that stops answering fails over in the mirror instead of hanging the history.
+namespace UnixVfs.Sim;
+
+/// <summary>Worlds by name: "fig5" ... "fig10", "mirror3", "tmpfs", "ufs", "nfs", "mirror-tmpfs".</summary>
+public static class Figures
+{
+    private const string Soft = "soft,timeo=10,retrans=2";
+
+    private static readonly Dictionary<string, string> Worlds = new(StringComparer.Ordinal)
+    {
+        ["fig5"] = """
+            # Fig. 5: a standalone host mirroring two local UFS disks
+            host h
+            disk h /m ufs
+            disk h /b ufs
+            mirror h /b /m
+            procs h 2
+            """,
+        ["fig6"] = $"""
+            # Fig. 6: a master mirroring its local UFS with a slave's UFS imported over NFS
+            host master
+            host slave
+            disk slave /export ufs
+            export slave /export
+            disk master /m ufs
+            import master slave:/export /b {Soft}
+            mirror master /b /m role=master,retries=1
+            procs master 2
+            history keep-open-files-linked
+            """,
+        ["fig7"] = $"""
+            # Fig. 7: two master servers that import each other's raw disk; each mirrors its disk with the other's
+            host x
+            host y
+            disk x /export/disk ufs
+            export x /export/disk
+            disk y /export/disk ufs
+            export y /export/disk
+            import x y:/export/disk /net/peer {Soft}
+            import y x:/export/disk /net/peer {Soft}
+            mirror x /export/disk,/net/peer /m hide,role=master,retries=1
+            mirror y /export/disk,/net/peer /mirror hide,role=master,retries=1
+            procs x 2
+            history keep-open-files-linked
+            """,
+        ["fig8"] = $"""
+            # Fig. 8: a client mirroring two imported NFS file systems on /m (hiding what /m held)
+            host a
+            host b
+            host z
+            disk a /export ufs
+            disk b /export ufs
+            export a /export
+            export b /export
+            import z a:/export /na {Soft}
+            import z b:/export /nb {Soft}
+            mirror z /na,/nb /m hide,retries=1
+            procs z 2
+            history keep-open-files-linked
+            """,
+        ["fig9"] = $"""
+            # Fig. 9: the master pair of Fig. 7, each sharing its mirror; a client imports x's mirror on /m
+            host x
+            host y
+            disk x /export/disk ufs
+            export x /export/disk
+            disk y /export/disk ufs
+            export y /export/disk
+            import x y:/export/disk /net/peer {Soft}
+            import y x:/export/disk /net/peer {Soft}
+            mirror x /export/disk,/net/peer /mirror hide,role=master,retries=1
+            mirror y /export/disk,/net/peer /mirror hide,role=master,retries=1
+            export x /mirror
+            export y /mirror
+            host c
+            import c x:/mirror /m {Soft}
+            procs c 2
+            subject x /mirror
+            history keep-open-files-linked
+            """,
+        ["fig10"] = $"""
+            # Fig. 10: a client linking the master pair's two exported mirrors, active/passive
+            host x
+            host y
+            disk x /export/disk ufs
+            export x /export/disk
+            disk y /export/disk ufs
+            export y /export/disk
+            import x y:/export/disk /net/peer {Soft}
+            import y x:/export/disk /net/peer {Soft}
+            mirror x /export/disk,/net/peer /mirror hide,role=master,retries=1
+            mirror y /export/disk,/net/peer /mirror hide,role=master,retries=1
+            export x /mirror
+            export y /mirror
+            host c
+            import c x:/mirror /nx {Soft}
+            import c y:/mirror /ny {Soft}
+            mirror c /nx,/ny /m hide,mode=active-passive,nomerge,retries=0
+            procs c 2
+            subject x /mirror
+            history keep-open-files-linked
+            """,
+        ["mirror3"] = """
+            # a 3-way mirror of local UFS disks
+            host h
+            disk h /m ufs
+            disk h /b ufs
+            disk h /c ufs
+            mirror h /b,/c /m
+            procs h 3
+            """,
+        ["mirror-tmpfs"] = """
+            # a mirror of two tmpfs
+            host h
+            disk h /m tmpfs
+            disk h /b tmpfs
+            mirror h /b /m
+            procs h 2
+            """,
+        ["tmpfs"] = """
+            host h
+            disk h /m tmpfs
+            procs h 2
+            """,
+        ["ufs"] = """
+            host h
+            disk h /m ufs
+            procs h 2
+            """,
+        ["nfs"] = $"""
+            # a tmpfs exported by a server, imported by a client on /m over the simulated network
+            host srv
+            host c
+            disk srv /export tmpfs
+            export srv /export
+            import c srv:/export /m {Soft}
+            procs c 2
+            history keep-open-files-linked
+            """,
+    };
+
+    /// <summary>Every built-in world's name.</summary>
+    public static IReadOnlyCollection<string> Names => Worlds.Keys;
+
+    /// <summary>The text of world <paramref name="name"/> ("5" means "fig5"), or null.</summary>
+    public static string? Text(string name) =>
+        Worlds.GetValueOrDefault(int.TryParse(name, out int n) ? "fig" + n : name);
+
+    /// <summary>The six figures' names.</summary>
+    public static readonly string[] Patent = ["fig5", "fig6", "fig7", "fig8", "fig9", "fig10"];
+}

@@ -1,0 +1,202 @@
+// Vfs.Sim: invariants as a public API -- what must hold after every call of a history and at the end of a run.
+//
+// An invariant is a class with a name and one or both of AfterCall and AtEnd, each returning null when it holds
+// and a sentence saying what is wrong when it does not. The simulator calls every invariant it is given (the
+// built-in ones below unless told otherwise) and counts each call as one check. A researcher's own invariant is
+// a subclass in a few lines (docs/verification.md shows one); it sees the world, the model, the call just made
+// and its outcome.
+using UnixVfs.Mirror;
+using UnixVfs.Sim.History;
+using UnixVfs.Sim.Model;
+
+namespace UnixVfs.Sim;
+
+/// <summary>What an invariant sees.</summary>
+public sealed class SimContext
+{
+    internal SimContext(World world, FsModel model)
+    {
+        World = world;
+        Model = model;
+    }
+
+    public World World { get; }
+    public FsModel Model { get; }
+
+    /// <summary>The call just made (AfterCall), or null (AtEnd).</summary>
+    public Call? Call { get; internal set; }
+
+    /// <summary>What the call did on the file system and on the model.</summary>
+    public CallOutcome? Outcome { get; internal set; }
+
+    /// <summary>Virtual time the call took.</summary>
+    public TimeSpan CallTime { get; internal set; }
+
+    /// <summary>Calls made so far.</summary>
+    public int Index { get; internal set; }
+
+    /// <summary>
+    /// True when a per-call check should look at everything (every Simulator.FullCheckEvery calls, after a fault, at
+    /// the end); otherwise it may look only at what the call touched.
+    /// </summary>
+    public bool Full { get; internal set; } = true;
+
+    internal bool FaultJustApplied;
+
+    /// <summary>The vnode of /m on the process host, held by the context (the file system under test, or the mirror).</summary>
+    public Vnode Top { get; internal set; } = null!;
+}
+
+/// <summary>A property of a run. Override AfterCall, AtEnd or both; return null when it holds.</summary>
+public abstract class Invariant
+{
+    public abstract string Name { get; }
+
+    /// <summary>Checked after every call of the history.</summary>
+    public virtual string? AfterCall(SimContext c) => null;
+
+    /// <summary>Checked once at the end, after every fault is healed and every copy is back online.</summary>
+    public virtual string? AtEnd(SimContext c) => null;
+
+    /// <summary>True when AfterCall is overridden (only those are counted per call).</summary>
+    internal bool PerCall => GetType().GetMethod(nameof(AfterCall))!.DeclaringType != typeof(Invariant);
+
+    /// <summary>True when AtEnd is overridden.</summary>
+    internal bool AtTheEnd => GetType().GetMethod(nameof(AtEnd))!.DeclaringType != typeof(Invariant);
+
+    public override string ToString() => Name;
+}
+
+/// <summary>The built-in invariants.</summary>
+public static class Invariants
+{
+    /// <summary>Every call returns what the model returns: errno and value.</summary>
+    public sealed class ModelResults : Invariant
+    {
+        public override string Name => "calls return what the model returns";
+        public override string? AfterCall(SimContext c) => c.Outcome!.Problem;
+    }
+
+    /// <summary>After each call the file system under /m, and every available copy of its mirror, equals the model.</summary>
+    public sealed class CopiesMatchModel : Invariant
+    {
+        public override string Name => "every available copy equals the model";
+
+        /// <summary>
+        /// The whole tree when c.Full, else the directories holding the names the call mentions (each compared with
+        /// its entries, one level deep): a call changes nothing else.
+        /// </summary>
+        public override string? AfterCall(SimContext c)
+        {
+            var dirs = c.Full ? null : Touched(c.Call!.Op);
+            if (Compare(c.Top, c.Model, dirs) is { } view)
+                return $"/m: {view}";
+            foreach (var copy in Available(c.World))
+            {
+                // A copy that does not answer (a partitioned NFS copy the mirror has not yet sent anything to) is not
+                // compared: the mirror notices at the next update, and the end of the run compares it after resync.
+                if (Vop.Getattr(copy.Root, new Vattr(AttrMask.AT_TYPE), AttrFlags.None, Cred.Kcred) != Errno.OK)
+                    continue;
+                if (Compare(copy.Root, c.Model, dirs) is { } p)
+                    return $"copy {copy.Name} ({copy.Path}): {p}";
+            }
+            return null;
+        }
+
+        private static string? Compare(Vnode root, FsModel m, List<string>? dirs)
+        {
+            if (dirs is null)
+                return ModelTree.Compare(root, m);
+            foreach (var d in dirs)
+                if (ModelTree.CompareDirectory(root, d, m) is { } p)
+                    return p;
+            return null;
+        }
+
+        /// <summary>The parent directories (under /m, as "a/b") of every path an op names.</summary>
+        private static List<string> Touched(Op op)
+        {
+            var paths = op switch
+            {
+                OpenOp o => [o.Path],
+                TruncateOp t => [t.Path],
+                MkdirOp d => [d.Path],
+                RmdirOp d => [d.Path],
+                UnlinkOp u => [u.Path],
+                RenameOp r => [r.From, r.To],
+                LinkOp l => [l.Existing, l.New],
+                SymlinkOp s => [s.LinkPath],
+                ChmodOp ch => [ch.Path],
+                _ => new List<string>(),
+            };
+            var dirs = new List<string> { "" };
+            foreach (var p in paths)
+            {
+                var rel = p.Length > FsModel.Mnt.Length ? p[(FsModel.Mnt.Length + 1)..] : "";
+                int slash = rel.LastIndexOf('/');
+                dirs.Add(slash < 0 ? "" : rel[..slash]);
+                dirs.Add(rel);
+            }
+            return dirs.Distinct().ToList();
+        }
+    }
+
+    /// <summary>After recovery and resync every copy equals the model, and mfsadm verify finds the copies identical.</summary>
+    public sealed class ResyncRestoresCopies : Invariant
+    {
+        public override string Name => "after resync every copy equals the model and verify is clean";
+
+        public override string? AtEnd(SimContext c)
+        {
+            foreach (var m in c.World.Mirrors)
+                foreach (var copy in m.Mfs.Copies)
+                {
+                    if (copy.State != CopyState.Available)
+                        return $"copy {copy.Name} of {m.Host.Name}:{m.At} is {copy.State} after the repair: {copy.Reason}";
+                    if (m == c.World.Mirror && ModelTree.Compare(copy.Root, c.Model) is { } p)
+                        return $"copy {copy.Name} ({copy.Path}) after resync: {p}";
+                }
+            foreach (var m in c.World.Mirrors)
+            {
+                var err = MfsAdm.Verify(m.Host.Admin, m.At, out var report);
+                if (err != Errno.OK)
+                    return $"mfsadm verify {m.Host.Name}:{m.At} returned {err}";
+                if (!report!.Identical)
+                    return $"mfsadm verify {m.Host.Name}:{m.At}: {report}: " + string.Join("; ", report.Differences.Take(5).Select(d => $"{d.Path}: {d.What}"));
+            }
+            return null;
+        }
+    }
+
+    /// <summary>No deadlock or livelock: every call finishes within a bound of virtual time.</summary>
+    public sealed class CallsFinish(TimeSpan bound) : Invariant
+    {
+        public CallsFinish() : this(TimeSpan.FromMinutes(10)) { }
+
+        public override string Name => "every call finishes within " + bound;
+        public override string? AfterCall(SimContext c) =>
+            c.CallTime <= bound ? null : $"{c.Call} took {c.CallTime} of virtual time";
+    }
+
+    /// <summary>Holds balance: with every descriptor closed, /m unmounts (nothing below it is still held), and so does each mirror.</summary>
+    public sealed class HoldsBalance : Invariant
+    {
+        public override string Name => "every vnode is released at shutdown";
+
+        public override string? AtEnd(SimContext c)
+        {
+            var h = c.World.ProcessHost;
+            var err = h.Admin.Umount(World.Top);
+            if (err != Errno.OK)
+                return $"umount {h.Name}:{World.Top} returned {err}: something still holds a vnode";
+            return null;
+        }
+    }
+
+    /// <summary>The built-in invariants, in the order they are checked (HoldsBalance last: it unmounts /m).</summary>
+    public static IReadOnlyList<Invariant> Default() =>
+        [new ModelResults(), new CallsFinish(), new CopiesMatchModel(), new ResyncRestoresCopies(), new HoldsBalance()];
+
+    internal static IEnumerable<MfsCopy> Available(World w) =>
+        w.Mirror is null ? [] : w.Mirror.Mfs.Copies.Where(x => x.State == CopyState.Available);
+}

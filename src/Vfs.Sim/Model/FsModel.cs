@@ -1,0 +1,476 @@
+// Vfs.Sim: the reference model of a POSIX file system tree -- what every file system, and every copy of a mirror,
+// is checked against (Invariants.cs, Conformance).
+//
+// The model is deliberately naive: a tree of dictionaries, file contents as byte lists, link
+// counts computed the textbook way, and path resolution written out step by step. Each system call
+// returns the errno Linux would give a root process, checked in the order Linux checks it (with the
+// few documented choices of this kernel: O_NOFOLLOW's ELOOP before O_DIRECTORY's ENOTDIR, pwrite at
+// its offset even with O_APPEND, unlink of a directory EISDIR). Several processes share the tree, each with
+// its own descriptors (Use selects whose); modes are tracked for chmod.
+namespace UnixVfs.Sim.Model;
+
+/// <summary>A node of the model: a file, a directory or a symbolic link.</summary>
+public abstract class MNode
+{
+    /// <summary>An identity for "same file" comparisons (hard links share it), numbered per model.</summary>
+    public int Id { get; init; }
+
+    /// <summary>The permission bits (chmod).</summary>
+    public uint Mode { get; set; }
+}
+
+public sealed class MFile : MNode
+{
+    public List<byte> Data = new();
+    public int Nlink = 1;
+}
+
+public sealed class MDir : MNode
+{
+    public readonly SortedDictionary<string, MNode> Entries = new(StringComparer.Ordinal);
+    public MDir? Parent;
+    public bool Removed;
+
+    public int Nlink => Removed ? 0 : 2 + Entries.Values.Count(n => n is MDir);
+}
+
+public sealed class MLink : MNode
+{
+    public required string Target;
+    public int Nlink = 1;
+}
+
+/// <summary>An open file of the model: the node, the access and the offset.</summary>
+public sealed class MOpenFile
+{
+    public required MNode Node;
+    public required bool Read, Write, Append;
+    public long Offset;
+}
+
+/// <summary>The model: a tree rooted at the tmpfs mount point, the open files, and the system calls.</summary>
+public sealed class FsModel
+{
+    public const string Mnt = "/m";
+    private const int MaxSymlinks = 40;
+
+    /// <summary>The modes new nodes get (as the processes ask for them, with umask 0).</summary>
+    public const uint FileMode = 0x1B6, DirMode = 0x1FF, LinkMode = 0x1FF;
+
+    private readonly Dictionary<int, SortedDictionary<int, MOpenFile>> _fdsByPid = new();
+    private int _nextId;
+
+    public MDir Root { get; }
+
+    /// <summary>Open files of the current process (Use) by the descriptor the real process got for them.</summary>
+    public SortedDictionary<int, MOpenFile> Fds { get; private set; } = null!;
+
+    public FsModel()
+    {
+        Root = new MDir { Id = ++_nextId, Mode = DirMode };
+        Root.Parent = Root;
+        Use(1);
+    }
+
+    /// <summary>Makes <paramref name="pid"/> the process whose descriptors the calls use.</summary>
+    public void Use(int pid)
+    {
+        if (!_fdsByPid.TryGetValue(pid, out var fds))
+            _fdsByPid[pid] = fds = new SortedDictionary<int, MOpenFile>();
+        Fds = fds;
+    }
+
+    /// <summary>Every process's open files.</summary>
+    public IEnumerable<(int Pid, int Fd)> AllFds() =>
+        _fdsByPid.OrderBy(kv => kv.Key).SelectMany(kv => kv.Value.Keys.Select(fd => (kv.Key, fd)));
+
+    private MFile NewFile() => new() { Id = ++_nextId, Mode = FileMode };
+
+    /// <summary>The result of resolving a path: the directory holding the last component, its name, and what it names (null if nothing).</summary>
+    public readonly record struct Where(Errno Err, MDir? Dir, string Name, MNode? Node);
+
+    /// <summary>
+    /// Resolves a path under the mount ("/m/a/b", or a link's relative text) as lookuppn does, following a final
+    /// link when <paramref name="followLast"/>. A missing last component is OK with Node null.
+    /// </summary>
+    public Where Resolve(string path, bool followLast)
+    {
+        int links = 0;
+        return Walk(Root, Components(path), followLast, ref links);
+    }
+
+    private static List<string> Components(string path)
+    {
+        if (!path.StartsWith(Mnt + "/", StringComparison.Ordinal) && path != Mnt && path.StartsWith('/'))
+            throw new ArgumentException("the model knows only paths under " + Mnt + ": " + path);
+        var rest = path.StartsWith('/') ? path[Mnt.Length..] : path;
+        return rest.Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
+    }
+
+    private Where Walk(MDir start, List<string> comps, bool followLast, ref int links)
+    {
+        MNode cur = start;
+        MDir dir = start;
+        if (comps.Count == 0)
+            return new Where(Errno.OK, start, ".", start);
+        for (int i = 0; i < comps.Count; i++)
+        {
+            if (cur is not MDir d)
+                return new Where(Errno.ENOTDIR, null, "", null);
+            dir = d;
+            string comp = comps[i];
+            bool last = i == comps.Count - 1;
+            MNode? next = comp == "." ? d : comp == ".." ? d.Parent : d.Entries.GetValueOrDefault(comp);
+            if (next is null)
+                return last ? new Where(Errno.OK, d, comp, null) : new Where(Errno.ENOENT, null, "", null);
+            if (next is MLink l && (!last || followLast))
+            {
+                if (++links > MaxSymlinks)
+                    return new Where(Errno.ELOOP, null, "", null);
+                var rest = Components(l.Target).Concat(comps.Skip(i + 1)).ToList();
+                return Walk(l.Target.StartsWith('/') ? Root : d, rest, followLast, ref links);
+            }
+            if (last)
+                return new Where(Errno.OK, d, comp, next);
+            cur = next;
+        }
+        throw new InvalidOperationException("unreachable");
+    }
+
+    /// <summary>Resolves a path that must name something: a missing last component is ENOENT.</summary>
+    private Errno Find(string path, bool followLast, out Where w)
+    {
+        w = Resolve(path, followLast);
+        return w.Err != Errno.OK ? w.Err : w.Node is null ? Errno.ENOENT : Errno.OK;
+    }
+
+    // ---- system calls; each returns the errno and changes the model only on success ----
+
+    public Errno Open(string path, OFlags flags, int fd)
+    {
+        bool creat = (flags & OFlags.O_CREAT) != 0, excl = creat && (flags & OFlags.O_EXCL) != 0;
+        if (creat && (flags & OFlags.O_DIRECTORY) != 0)
+            return Errno.EINVAL;
+        var acc = flags & OFlags.O_ACCMODE;
+        bool rd = acc != OFlags.O_WRONLY, wr = acc != OFlags.O_RDONLY, trunc = (flags & OFlags.O_TRUNC) != 0;
+        var w = Resolve(path, followLast: (flags & OFlags.O_NOFOLLOW) == 0 && !excl);
+        if (w.Err != Errno.OK)
+            return w.Err;
+        var node = w.Node;
+        if (node is null)
+        {
+            if (!creat)
+                return Errno.ENOENT;
+            node = NewFile();
+            w.Dir!.Entries[w.Name] = node;
+        }
+        else
+        {
+            if (excl)
+                return Errno.EEXIST;
+            if (creat && node is MDir)
+                return Errno.EISDIR;
+            if (node is MLink)
+                return Errno.ELOOP;
+            if ((flags & OFlags.O_DIRECTORY) != 0 && node is not MDir)
+                return Errno.ENOTDIR;
+            if (node is MDir && (wr || trunc))
+                return Errno.EISDIR;
+            if (trunc && node is MFile f)
+                f.Data.Clear();
+        }
+        Fds[fd] = new MOpenFile { Node = node, Read = rd, Write = wr, Append = (flags & OFlags.O_APPEND) != 0 };
+        return Errno.OK;
+    }
+
+    public Errno Close(int fd) => Fds.Remove(fd) ? Errno.OK : Errno.EBADF;
+
+    public Errno Write(int fd, byte[] data, out int n) => WriteAt(fd, data, null, out n);
+
+    public Errno Pwrite(int fd, byte[] data, long off, out int n) => WriteAt(fd, data, off, out n);
+
+    private Errno WriteAt(int fd, byte[] data, long? pos, out int n)
+    {
+        n = 0;
+        if (!Fds.TryGetValue(fd, out var of) || !of.Write)
+            return Errno.EBADF;
+        if (pos < 0)
+            return Errno.EINVAL;
+        var f = (MFile)of.Node;
+        long at = pos ?? (of.Append ? f.Data.Count : of.Offset);
+        if (data.Length == 0)
+            return Errno.OK;
+        while (f.Data.Count < at + data.Length)
+            f.Data.Add(0);
+        for (int i = 0; i < data.Length; i++)
+            f.Data[(int)at + i] = data[i];
+        n = data.Length;
+        if (pos is null)
+            of.Offset = at + n;
+        return Errno.OK;
+    }
+
+    public Errno Read(int fd, int len, out byte[] data) => ReadAt(fd, len, null, out data);
+
+    public Errno Pread(int fd, int len, long off, out byte[] data) => ReadAt(fd, len, off, out data);
+
+    private Errno ReadAt(int fd, int len, long? pos, out byte[] data)
+    {
+        data = [];
+        if (!Fds.TryGetValue(fd, out var of) || !of.Read)
+            return Errno.EBADF;
+        if (pos < 0)
+            return Errno.EINVAL;
+        if (of.Node is MDir)
+            return Errno.EISDIR;
+        var f = (MFile)of.Node;
+        long at = pos ?? of.Offset;
+        int n = (int)Math.Max(0, Math.Min(len, f.Data.Count - at));
+        data = n == 0 ? [] : f.Data.GetRange((int)at, n).ToArray();
+        if (pos is null)
+            of.Offset = at + n;
+        return Errno.OK;
+    }
+
+    public Errno Lseek(int fd, long off, Whence whence, out long result)
+    {
+        result = -1;
+        if (!Fds.TryGetValue(fd, out var of))
+            return Errno.EBADF;
+        long size = of.Node is MFile f ? f.Data.Count : 0;
+        long baseOff = whence switch { Whence.SEEK_SET => 0, Whence.SEEK_CUR => of.Offset, _ => size };
+        long to = baseOff + off;
+        if (to < 0)
+            return Errno.EINVAL;
+        of.Offset = result = to;
+        return Errno.OK;
+    }
+
+    public Errno Ftruncate(int fd, long len)
+    {
+        if (!Fds.TryGetValue(fd, out var of))
+            return Errno.EBADF;
+        if (len < 0 || !of.Write)
+            return Errno.EINVAL;
+        Resize((MFile)of.Node, len);
+        return Errno.OK;
+    }
+
+    public Errno Truncate(string path, long len)
+    {
+        if (len < 0)
+            return Errno.EINVAL;
+        var err = Find(path, true, out var w);
+        if (err != Errno.OK)
+            return err;
+        if (w.Node is MDir)
+            return Errno.EISDIR;
+        Resize((MFile)w.Node!, len);
+        return Errno.OK;
+    }
+
+    private static void Resize(MFile f, long len)
+    {
+        if (len < f.Data.Count)
+            f.Data.RemoveRange((int)len, f.Data.Count - (int)len);
+        while (f.Data.Count < len)
+            f.Data.Add(0);
+    }
+
+    public Errno Mkdir(string path)
+    {
+        var w = Resolve(path, followLast: false);
+        if (w.Err != Errno.OK)
+            return w.Err;
+        if (w.Node is not null)
+            return Errno.EEXIST;
+        w.Dir!.Entries[w.Name] = new MDir { Id = ++_nextId, Mode = DirMode, Parent = w.Dir };
+        return Errno.OK;
+    }
+
+    public Errno Rmdir(string path)
+    {
+        var err = Find(path, false, out var w);
+        if (err != Errno.OK)
+            return err;
+        if (w.Name == ".")
+            return ReferenceEquals(w.Node, Root) ? Errno.EBUSY : Errno.EINVAL;
+        if (w.Node is not MDir d)
+            return Errno.ENOTDIR;
+        if (ReferenceEquals(d, Root))
+            return Errno.EBUSY;
+        if (d.Entries.Count > 0)
+            return Errno.ENOTEMPTY;
+        w.Dir!.Entries.Remove(w.Name);
+        d.Removed = true;
+        return Errno.OK;
+    }
+
+    public Errno Unlink(string path)
+    {
+        var err = Find(path, false, out var w);
+        if (err != Errno.OK)
+            return err;
+        if (w.Node is MDir)
+            return Errno.EISDIR;
+        w.Dir!.Entries.Remove(w.Name);
+        Unref(w.Node!);
+        return Errno.OK;
+    }
+
+    private static void Unref(MNode n)
+    {
+        switch (n)
+        {
+            case MFile f: f.Nlink--; break;
+            case MLink l: l.Nlink--; break;
+            case MDir d: d.Removed = true; break;
+        }
+    }
+
+    public Errno Rename(string from, string to)
+    {
+        var err = Find(from, false, out var s);
+        if (err != Errno.OK)
+            return err;
+        var t = Resolve(to, followLast: false);
+        if (t.Err != Errno.OK)
+            return t.Err;
+        if (s.Name is "." or ".." || t.Name is "." or "..")
+            return Errno.EINVAL;
+        if (ReferenceEquals(s.Node, Root) || ReferenceEquals(t.Node, Root))
+            return Errno.EBUSY;
+        if (s.Node is MDir sd && !ReferenceEquals(s.Dir, t.Dir))
+            for (var p = t.Dir!; ; p = p.Parent!)
+            {
+                if (ReferenceEquals(p, sd))
+                    return Errno.EINVAL;
+                if (ReferenceEquals(p, Root))
+                    break;
+            }
+        if (t.Node is not null)
+        {
+            if (ReferenceEquals(t.Node, s.Node))
+                return Errno.OK;
+            if (s.Node is MDir)
+            {
+                if (t.Node is not MDir td)
+                    return Errno.ENOTDIR;
+                if (td.Entries.Count > 0)
+                    return Errno.ENOTEMPTY;
+            }
+            else if (t.Node is MDir)
+                return Errno.EISDIR;
+            Unref(t.Node);
+        }
+        s.Dir!.Entries.Remove(s.Name);
+        t.Dir!.Entries[t.Name] = s.Node!;
+        if (s.Node is MDir moved)
+            moved.Parent = t.Dir;
+        return Errno.OK;
+    }
+
+    public Errno Link(string existing, string newPath)
+    {
+        var err = Find(existing, false, out var s);
+        if (err != Errno.OK)
+            return err;
+        var t = Resolve(newPath, followLast: false);
+        if (t.Err != Errno.OK)
+            return t.Err;
+        if (t.Node is not null)
+            return Errno.EEXIST;
+        switch (s.Node)
+        {
+            case MDir: return Errno.EPERM;
+            case MFile f: f.Nlink++; break;
+            case MLink l: l.Nlink++; break;
+        }
+        t.Dir!.Entries[t.Name] = s.Node!;
+        return Errno.OK;
+    }
+
+    public Errno Symlink(string target, string linkPath)
+    {
+        var w = Resolve(linkPath, followLast: false);
+        if (w.Err != Errno.OK)
+            return w.Err;
+        if (w.Node is not null)
+            return Errno.EEXIST;
+        w.Dir!.Entries[w.Name] = new MLink { Id = ++_nextId, Mode = LinkMode, Target = target };
+        return Errno.OK;
+    }
+
+    public Errno Readlink(string path, out string target)
+    {
+        target = "";
+        var err = Find(path, false, out var w);
+        if (err != Errno.OK)
+            return err;
+        if (w.Node is not MLink l)
+            return Errno.EINVAL;
+        target = l.Target;
+        return Errno.OK;
+    }
+
+    public Errno Stat(string path, bool follow, out MNode? node)
+    {
+        node = null;
+        var err = Find(path, follow, out var w);
+        if (err != Errno.OK)
+            return err;
+        node = w.Node;
+        return Errno.OK;
+    }
+
+    public Errno Chmod(string path, uint mode)
+    {
+        var err = Find(path, true, out var w);
+        if (err != Errno.OK)
+            return err;
+        w.Node!.Mode = mode & 0xFFF;
+        return Errno.OK;
+    }
+
+    /// <summary>fsync(2): the model keeps everything; only the descriptor is checked.</summary>
+    public Errno Fsync(int fd) => Fds.ContainsKey(fd) ? Errno.OK : Errno.EBADF;
+
+    /// <summary>True when removing the name <paramref name="path"/> (unlink, or rename over it) would drop the last link of a file some process has open.</summary>
+    public bool WouldOrphanOpenFile(string? path)
+    {
+        if (path is null)
+            return false;
+        var w = Resolve(path, followLast: false);
+        if (w.Err != Errno.OK || w.Node is not MFile { Nlink: 1 } f)
+            return false;
+        return _fdsByPid.Values.Any(fds => fds.Values.Any(of => ReferenceEquals(of.Node, f)));
+    }
+
+    /// <summary>What stat(2) would report for a node: type, size, link count.</summary>
+    public static (VType Type, long Size, uint Nlink) Describe(MNode n) => n switch
+    {
+        MFile f => (VType.VREG, f.Data.Count, (uint)f.Nlink),
+        MDir d => (VType.VDIR, -1, (uint)d.Nlink),
+        MLink l => (VType.VLNK, System.Text.Encoding.UTF8.GetByteCount(l.Target), (uint)l.Nlink),
+        _ => throw new InvalidOperationException(),
+    };
+
+    /// <summary>Every node still alive: reachable from the root, or held by an open file.</summary>
+    public int LiveNodes()
+    {
+        var seen = new HashSet<int>();
+        void Visit(MNode n)
+        {
+            if (!seen.Add(n.Id))
+                return;
+            if (n is MDir d)
+                foreach (var c in d.Entries.Values)
+                    Visit(c);
+        }
+        Visit(Root);
+        foreach (var fds in _fdsByPid.Values)
+            foreach (var of in fds.Values)
+                seen.Add(of.Node.Id);
+        return seen.Count;
+    }
+}

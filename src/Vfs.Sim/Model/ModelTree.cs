@@ -1,0 +1,148 @@
+// Vfs.Sim: comparing a real directory tree with the model -- through VOP_* calls from any vnode (a mirror's
+// copy, a file system's root, an NFS import), so the same check serves every file system and every copy.
+//
+// Compared: the names in each directory, each name's type, permission bits, link count, size, a file's bytes,
+// a link's text, and which names are one file (hard links: the model's node ids and the file system's node ids
+// must pair up one to one). A lost+found in the top directory (UFS has one; the model does not) is not compared.
+using System.Text;
+using UnixVfs.Sim.Model;
+
+namespace UnixVfs.Sim;
+
+/// <summary>Compares a vnode tree with the model's tree.</summary>
+public static class ModelTree
+{
+    /// <summary>Null when the tree under <paramref name="root"/> is the model's, else the first difference.</summary>
+    public static string? Compare(Vnode root, FsModel model)
+    {
+        var ids = new Dictionary<int, ulong>();
+        var nodes = new Dictionary<ulong, int>();
+        return CompareDir(root, "", model.Root, ids, nodes);
+    }
+
+    /// <summary>
+    /// Compares one directory, <paramref name="rel"/> ("a/b", "" for the top; no link followed), with the model's: its
+    /// names and each entry's attributes and contents, without descending into subdirectories. Null when they agree
+    /// or when the model has no directory there (nothing to compare).
+    /// </summary>
+    public static string? CompareDirectory(Vnode root, string rel, FsModel model)
+    {
+        MNode node = model.Root;
+        var vp = root;
+        vp.Hold();
+        try
+        {
+            foreach (var part in rel.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (node is not MDir d || !d.Entries.TryGetValue(part, out var next) || next is not MDir)
+                    return null;
+                node = next;
+                var err = Vop.Lookup(vp, part, out var child, LookupFlags.None, null, Cred.Kcred);
+                if (err != Errno.OK)
+                    return $"/{rel}: lookup of {part} returned {err}";
+                vp.Rele();
+                vp = child!;
+            }
+            return CompareDir(vp, rel.Length == 0 ? "" : "/" + rel, (MDir)node, new(), new(), deep: false);
+        }
+        finally
+        {
+            vp.Rele();
+        }
+    }
+
+    private static string? CompareDir(Vnode dir, string path, MDir m, Dictionary<int, ulong> ids, Dictionary<ulong, int> nodes, bool deep = true)
+    {
+        var err = Names(dir, out var names);
+        if (err != Errno.OK)
+            return $"{path}/: readdir returned {err}";
+        if (path.Length == 0)
+            names.Remove("lost+found");
+        if (!names.SequenceEqual(m.Entries.Keys))
+            return $"{path}/ holds [{string.Join(' ', names)}], the model [{string.Join(' ', m.Entries.Keys)}]";
+        foreach (var (name, node) in m.Entries)
+        {
+            string p = path + "/" + name;
+            err = Vop.Lookup(dir, name, out var vp, LookupFlags.None, null, Cred.Kcred);
+            if (err != Errno.OK)
+                return $"{p}: lookup returned {err}";
+            try
+            {
+                if (CompareNode(vp!, p, node, ids, nodes, deep) is { } problem)
+                    return problem;
+            }
+            finally
+            {
+                vp!.Rele();
+            }
+        }
+        return null;
+    }
+
+    private static string? CompareNode(Vnode vp, string p, MNode node, Dictionary<int, ulong> ids, Dictionary<ulong, int> nodes, bool deep)
+    {
+        var va = new Vattr(AttrMask.AT_ALL);
+        var err = Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred);
+        if (err != Errno.OK)
+            return $"{p}: getattr returned {err}";
+        var (type, size, nlink) = FsModel.Describe(node);
+        if (va.Type != type || va.Nlink != nlink || (size >= 0 && va.Size != size))
+            return $"{p}: {va.Type} size={va.Size} nlink={va.Nlink}, the model {type} size={size} nlink={nlink}";
+        if (type != VType.VLNK && (va.Mode & 0xFFF) != node.Mode)
+            return $"{p}: mode {Convert.ToString(va.Mode & 0xFFF, 8)}, the model {Convert.ToString(node.Mode, 8)}";
+        if (ids.TryGetValue(node.Id, out ulong nid) ? nid != va.NodeId : nodes.TryGetValue(va.NodeId, out int id) && id != node.Id)
+            return $"{p}: the model and the file system disagree about which names are the same file";
+        ids[node.Id] = va.NodeId;
+        nodes[va.NodeId] = node.Id;
+        switch (node)
+        {
+            case MFile f:
+            {
+                var buf = new byte[f.Data.Count + 1];
+                var uio = new Uio(buf, 0, UioRw.UIO_READ);
+                err = Vop.Read(vp, uio, FileFlags.None, Cred.Kcred);
+                int n = (int)(buf.Length - uio.Resid);
+                if (err != Errno.OK)
+                    return $"{p}: read returned {err}";
+                if (n != f.Data.Count || !buf.AsSpan(0, n).SequenceEqual(f.Data.ToArray()))
+                    return $"{p}: {n} bytes that differ from the model's {f.Data.Count}";
+                return null;
+            }
+            case MLink l:
+            {
+                var buf = new byte[4096];
+                var uio = new Uio(buf, 0, UioRw.UIO_READ);
+                err = Vop.Readlink(vp, uio, Cred.Kcred);
+                string text = Encoding.UTF8.GetString(buf, 0, (int)(buf.Length - uio.Resid));
+                return err == Errno.OK && text == l.Target ? null : $"{p}: links to \"{text}\" ({err}), the model to \"{l.Target}\"";
+            }
+            case MDir d:
+                return deep ? CompareDir(vp, p, d, ids, nodes) : null;
+        }
+        return null;
+    }
+
+    /// <summary>The names in a directory, without . and .., in ordinal order.</summary>
+    public static Errno Names(Vnode dir, out List<string> names)
+    {
+        names = new List<string>();
+        long off = 0;
+        var buf = new byte[8192];
+        while (true)
+        {
+            var uio = new Uio(buf, off, UioRw.UIO_READ);
+            var err = Vop.Readdir(dir, uio, Cred.Kcred, out bool eof);
+            if (err != Errno.OK)
+                return err;
+            int n = (int)(buf.Length - uio.Resid);
+            foreach (var d in Dirent64.Parse(buf.AsSpan(0, n)))
+                if (d.Name is not ("." or ".."))
+                    names.Add(d.Name);
+            if (eof || n == 0)
+                break;
+            off = uio.Offset;
+        }
+        names.Sort(StringComparer.Ordinal);
+        return Errno.OK;
+    }
+}

@@ -1,0 +1,370 @@
+// Vfs.Sim: the simulator -- runs histories of system calls on worlds, with faults, checking invariants, and
+// turns a failure into a seed, a shrunk history and a fault plan that replay it.
+//
+// One run: build the world from the run's seed; generate the history (the seeded scheduler's interleaving of
+// the processes' calls: each call names its process) and the fault plan from the same seed; make the calls one at
+// a time on the world's single driving thread, each fault just before the call it is planned for, the world's
+// clock advancing 1 ms of virtual time per call; check the per-call invariants after every call; then repair
+// (heal every fault, bring every copy online, which resyncs it), close every descriptor, and check the end
+// invariants. The run's trace (every VOP, disk I/O, RPC record, fault and call) is hashed: the same seed gives
+// the same hash.
+//
+// Replay: a history is the first N calls that a seed generates, less the calls a shrink dropped (Keep), so a
+// failure is replayed exactly by `vfs sim --world NAME --seed S --steps N --keep LIST --faults KINDS`.
+using System.Text;
+using UnixVfs.Mirror;
+using UnixVfs.Sim.History;
+using UnixVfs.Sim.Model;
+
+namespace UnixVfs.Sim;
+
+/// <summary>What to run: a world, a seed, a history length, the fault kinds, and which calls to keep.</summary>
+public sealed record SimCase(string WorldName, int Seed, int Steps, FaultKinds Faults, IReadOnlyList<int>? Keep = null)
+{
+    /// <summary>The `vfs sim` command line that replays this case.</summary>
+    public string Command() =>
+        $"vfs sim --world {WorldName} --seed {Seed} --steps {Steps} --faults {FaultNames(Faults)}" +
+        (Keep is null ? "" : $" --keep {string.Join(',', Keep)}");
+
+    public static string FaultNames(FaultKinds k) =>
+        k == FaultKinds.None ? "none" : string.Join(',', Enum.GetValues<FaultKinds>()
+            .Where(f => f is not (FaultKinds.None or FaultKinds.All) && (k & f) != 0).Select(f => f.ToString().ToLowerInvariant()));
+
+    /// <summary>Parses "disk,copy,net,host,clock", "all" or "none". Returns false on an unknown name.</summary>
+    public static bool TryParseFaults(string text, out FaultKinds kinds)
+    {
+        kinds = FaultKinds.None;
+        foreach (var w in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (w == "none")
+                continue;
+            if (w == "all")
+                kinds |= FaultKinds.All;
+            else if (Enum.TryParse<FaultKinds>(w, ignoreCase: true, out var k) && k != FaultKinds.All)
+                kinds |= k;
+            else
+                return false;
+        }
+        return true;
+    }
+}
+
+/// <summary>The result of one run.</summary>
+public sealed class SimOutcome
+{
+    public required SimCase Case { get; init; }
+    public required Script History { get; init; }
+    public required FaultPlan Plan { get; init; }
+
+    /// <summary>Null when every invariant held; else the invariant's name and what it said.</summary>
+    public string? Failure { get; init; }
+
+    /// <summary>The calls made, with their real results.</summary>
+    public required IReadOnlyList<string> Transcript { get; init; }
+
+    /// <summary>SHA-256 of the run's event trace.</summary>
+    public required string TraceHash { get; init; }
+    public required long Events { get; init; }
+    public required IReadOnlyDictionary<string, long> Checks { get; init; }
+    public required IReadOnlyList<Fault> FaultsApplied { get; init; }
+    public int Calls => Transcript.Count;
+}
+
+/// <summary>Runs worlds.</summary>
+public static class Simulator
+{
+    /// <summary>Every how many calls (and after every fault) CopiesMatchModel compares whole trees rather than what the call touched.</summary>
+    public static int FullCheckEvery { get; set; } = 16;
+
+    /// <summary>Virtual time that passes at each call.</summary>
+    public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>How long a run may go without a single trace event before it is reported as a deadlock (host time).</summary>
+    public static TimeSpan HangLimit { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Runs one case. <paramref name="invariants"/> defaults to Invariants.Default(). The run has a thread of its own;
+    /// a run that records no event for HangLimit of host time is a deadlock (its threads are left blocked, and the
+    /// outcome says where it stopped). This watchdog is the simulator's one use of the host's clock: it never
+    /// changes what a run does, only whether a stuck run is waited for.
+    /// </summary>
+    public static SimOutcome Run(SimCase c, IReadOnlyList<Invariant>? invariants = null, TextWriter? trace = null)
+    {
+        SimOutcome? result = null;
+        Exception? crash = null;
+        World? world = null;
+        var thread = new Thread(() =>
+        {
+            try { result = RunHere(c, invariants, trace, w => Volatile.Write(ref world, w)); }
+            catch (Exception e) { crash = e; }
+        }) { IsBackground = true, Name = $"sim {c.WorldName} seed {c.Seed}" };
+        thread.Start();
+        long lastCount = -1;
+        while (!thread.Join(TimeSpan.FromSeconds(1)))
+        {
+            var w = Volatile.Read(ref world);
+            if (w is null)
+                continue;
+            if (w.Trace.Count != lastCount)
+            {
+                lastCount = w.Trace.Count;
+                w.Trace.Quiet = TimeSpan.Zero;
+                continue;
+            }
+            w.Trace.Quiet += TimeSpan.FromSeconds(1);
+            if (w.Trace.Quiet >= HangLimit)
+                return new SimOutcome
+                {
+                    Case = c, History = new Script(Array.Empty<Call>()), Plan = FaultPlan.Empty, Transcript = [],
+                    Failure = $"deadlock: no event for {HangLimit.TotalSeconds:F0} s; the last events:\n{w.Trace.Tail()}",
+                    TraceHash = w.Trace.Hash(), Events = w.Trace.Count, Checks = new Dictionary<string, long>(), FaultsApplied = [],
+                };
+        }
+        if (crash is not null)
+            throw crash;
+        return result!;
+    }
+
+    private static SimOutcome RunHere(SimCase c, IReadOnlyList<Invariant>? invariants, TextWriter? trace, Action<World> started)
+    {
+        invariants ??= Invariants.Default();
+        var text = Figures.Text(c.WorldName) ?? (File.Exists(c.WorldName) ? File.ReadAllText(c.WorldName) : null)
+            ?? throw new ArgumentException($"no world '{c.WorldName}': a figure (5-10), {string.Join(", ", Figures.Names)}, or a world file");
+        var err = World.Build(text, c.Seed, out var world, out var why);
+        if (err != Errno.OK)
+            throw new ArgumentException($"world {c.WorldName}: {why}");
+        using var w = world!;
+        w.Trace.Sink = trace;
+        started(w);
+        var full = OpGen.Generate(c.Seed, c.Steps, w.Processes.Count, w.KeepOpenFilesLinked);
+        var plan = FaultPlan.Generate(c.Seed, c.Steps, c.Faults, w);
+        var keep = c.Keep ?? Enumerable.Range(0, full.Calls.Count).ToList();
+        var history = new Script(keep.Select(i => full.Calls[i]));
+        var checks = invariants.ToDictionary(i => i.Name, _ => 0L);
+        var transcript = new List<string>();
+        var applied = new List<Fault>();
+        var model = new FsModel();
+        var ctx = new SimContext(w, model);
+        string? failure = null;
+        err = w.ProcessHost.Admin.Lookupname(World.Top, true, out var top);
+        if (err != Errno.OK)
+            throw new InvalidOperationException($"{World.Top} on {w.ProcessHost}: {err}");
+        ctx.Top = top!;
+        int nextFault = 0;
+        try
+        {
+            foreach (int i in keep)
+            {
+                while (nextFault < plan.Faults.Count && plan.Faults[nextFault].AtCall <= i)
+                {
+                    var f = plan.Faults[nextFault++];
+                    Apply(w, f);
+                    applied.Add(f);
+                    ctx.FaultJustApplied = true;
+                }
+                var call = full.Calls[i];
+                model.Use(call.Pid);
+                w.Trace.Add("call", $"{i} {call}");
+                long t0 = w.Clock.GetTimestamp();
+                var outcome = CallRunner.Step(w.Processes[call.Pid], model, call.Op);
+                ctx.CallTime = TimeSpan.FromTicks(w.Clock.GetTimestamp() - t0);
+                w.Trace.Add("result", outcome.Line);
+                transcript.Add($"{i,4}: [{call.Pid}] {outcome.Line}");
+                ctx.Call = call;
+                ctx.Outcome = outcome;
+                ctx.Full = ctx.FaultJustApplied || ctx.Index % FullCheckEvery == 0;
+                ctx.FaultJustApplied = false;
+                ctx.Index++;
+                w.Trace.Paused = true;
+                failure = Check(invariants, checks, inv => inv.PerCall ? inv.AfterCall(ctx) : null, inv => inv.PerCall);
+                w.Trace.Paused = false;
+                if (failure is not null)
+                {
+                    failure = $"after call {i}: {failure}";
+                    break;
+                }
+                w.Clock.Advance(Tick);
+            }
+            if (failure is null)
+            {
+                Repair(w, applied);
+                CloseAll(w, model);
+                ctx.Call = null;
+                ctx.Outcome = null;
+                top!.Rele();
+                top = null;
+                ctx.Full = true;
+                w.Trace.Paused = true;
+                failure = Check(invariants, checks, inv => inv.AtTheEnd ? inv.AtEnd(ctx) : null, inv => inv.AtTheEnd);
+                if (failure is not null)
+                    failure = "at the end: " + failure;
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            failure = $"exception: {e.GetType().Name}: {e.Message}\n{e.StackTrace}";
+        }
+        finally
+        {
+            top?.Rele();
+        }
+        return new SimOutcome
+        {
+            Case = c, History = history, Plan = plan, Failure = failure, Transcript = transcript, TraceHash = w.Trace.Hash(),
+            Events = w.Trace.Count, Checks = checks, FaultsApplied = applied,
+        };
+    }
+
+    private static string? Check(IReadOnlyList<Invariant> invariants, Dictionary<string, long> checks, Func<Invariant, string?> check, Func<Invariant, bool> counts)
+    {
+        foreach (var inv in invariants)
+        {
+            var problem = check(inv);
+            if (counts(inv))
+                checks[inv.Name]++;
+            if (problem is not null)
+                return $"{inv.Name}: {problem}";
+        }
+        return null;
+    }
+
+    /// <summary>Does one fault to the world, and writes it to the trace.</summary>
+    public static void Apply(World w, Fault f)
+    {
+        w.Trace.Add("fault", f.ToString());
+        switch (f.Action)
+        {
+            case "disk-fail":
+                Disk(w, f.Target).FailAfter(f.Arg);
+                break;
+            case "disk-heal":
+                Disk(w, f.Target).Heal();
+                break;
+            case "offline":
+                MfsAdm.Offline(w.Mirror!.Host.Admin, w.Mirror.At, f.Target, out _);
+                break;
+            case "online":
+                MfsAdm.Online(w.Mirror!.Host.Admin, w.Mirror.At, f.Target, out _, out _);
+                break;
+            case "loss":
+                foreach (var h in w.Hosts.Where(h => h.Name != f.Target))
+                    w.Network.SetLink(f.Target, h.Name, new Nfs.Net.SimLinkProfile(TimeSpan.Zero, TimeSpan.Zero, f.Arg / 100.0));
+                break;
+            case "partition":
+            case "host-down":
+                w.Network.Partition([f.Target], w.Hosts.Where(h => h.Name != f.Target).Select(h => h.Name));
+                break;
+            case "net-heal":
+            case "host-up":
+                w.Network.Heal();
+                foreach (var h in w.Hosts.Where(h => h.Name != f.Target))
+                    w.Network.SetLink(f.Target, h.Name, Nfs.Net.SimLinkProfile.Perfect);
+                break;
+            case "skew":
+                (w.HostNamed(f.Target) ?? throw new ArgumentException("no host " + f.Target)).Clock.Skew = TimeSpan.FromMilliseconds(f.Arg);
+                break;
+            default:
+                throw new ArgumentException($"unknown fault action '{f.Action}'");
+        }
+    }
+
+    private static FaultyBlockDevice Disk(World w, string target) =>
+        w.Disks.FirstOrDefault(d => $"{d.Host.Name}:{d.Path}" == target)?.Device ?? throw new ArgumentException("no UFS disk " + target);
+
+    /// <summary>The end of a run: every fault healed, every clock right, every copy of every mirror online (resynced).</summary>
+    private static void Repair(World w, List<Fault> applied)
+    {
+        w.Trace.Add("repair", "heal everything, bring every copy online");
+        foreach (var d in w.Disks)
+            d.Device?.Heal();
+        w.Network.Heal();
+        foreach (var h in w.Hosts)
+        {
+            h.Clock.Skew = TimeSpan.Zero;
+            foreach (var o in w.Hosts.Where(o => o != h))
+                w.Network.SetLink(h.Name, o.Name, Nfs.Net.SimLinkProfile.Perfect);
+        }
+        foreach (var m in w.Mirrors)
+            foreach (var copy in m.Mfs.Copies.Where(x => x.State != CopyState.Available).ToList())
+            {
+                var err = MfsAdm.Online(m.Host.Admin, m.At, copy.Name.ToLowerInvariant(), out var error, out _);
+                w.Trace.Add("repair", $"online {m.Host.Name}:{m.At} {copy.Name} = {err} {error}");
+            }
+    }
+
+    private static void CloseAll(World w, FsModel model)
+    {
+        foreach (var (pid, fd) in model.AllFds().ToList())
+        {
+            model.Use(pid);
+            w.Processes[pid].Close(fd);
+            model.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Shrinks a failing case: drops runs of calls (halves, then single calls) while the same invariant still fails,
+    /// at most <paramref name="budget"/> reruns. Returns the smallest failing outcome found.
+    /// </summary>
+    public static SimOutcome Shrink(SimOutcome failing, IReadOnlyList<Invariant>? invariants = null, int budget = 300)
+    {
+        string Key(SimOutcome o) => o.Failure![..Math.Max(0, o.Failure!.IndexOf(':', o.Failure.IndexOf(':') + 1))];
+        var best = failing;
+        if (failing.Failure!.StartsWith("deadlock", StringComparison.Ordinal))
+            return best;
+        string key = Key(failing);
+        bool progress = true;
+        while (progress && budget > 0)
+        {
+            progress = false;
+            var keep = best.Case.Keep ?? Enumerable.Range(0, best.Case.Steps).ToList();
+            for (int chunk = Math.Max(1, keep.Count / 2); chunk >= 1 && !progress; chunk /= 2)
+                for (int start = 0; start + chunk <= keep.Count && budget > 0; start += chunk)
+                {
+                    var shorter = keep.Take(start).Concat(keep.Skip(start + chunk)).ToList();
+                    budget--;
+                    var o = Run(best.Case with { Keep = shorter }, invariants);
+                    if (o.Failure is not null && Key(o) == key)
+                    {
+                        best = o;
+                        progress = true;
+                        break;
+                    }
+                }
+        }
+        return best;
+    }
+
+    /// <summary>A failure as a reader needs it: the seed, the shrunk history, the fault plan, the replay command and an xunit test.</summary>
+    public static string Report(SimOutcome o)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"FAILED: {o.Case.WorldName}, seed {o.Case.Seed}: {o.Failure}");
+        sb.AppendLine($"history ({o.History.Calls.Count} calls; the {o.Transcript.Count} made, with their real results):");
+        foreach (var line in o.Transcript)
+            sb.AppendLine("  " + line);
+        sb.AppendLine(o.Plan.Faults.Count == 0 ? "fault plan: none" : "fault plan (before call AT):");
+        foreach (var f in o.Plan.Faults)
+            sb.AppendLine("  " + f);
+        sb.AppendLine("replay:");
+        sb.AppendLine("  " + o.Case.Command());
+        sb.AppendLine("regression test:");
+        sb.AppendLine(XunitTest(o.Case));
+        return sb.ToString();
+    }
+
+    /// <summary>A ready-to-paste xunit test that replays <paramref name="c"/> and requires every invariant to hold.</summary>
+    public static string XunitTest(SimCase c)
+    {
+        string keep = c.Keep is null ? "null" : $"[{string.Join(", ", c.Keep)}]";
+        return $$"""
+                [Fact]
+                public void Sim_{{c.WorldName.Replace('-', '_')}}_seed_{{(uint)c.Seed}}_holds()
+                {
+                    var o = UnixVfs.Sim.Simulator.Run(new UnixVfs.Sim.SimCase("{{c.WorldName}}", {{c.Seed}}, {{c.Steps}},
+                        (UnixVfs.Sim.FaultKinds){{(int)c.Faults}}, {{keep}}));
+                    Assert.True(o.Failure is null, UnixVfs.Sim.Simulator.Report(o));
+                }
+            """;
+    }
+}

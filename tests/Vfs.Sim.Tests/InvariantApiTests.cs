@@ -1,0 +1,77 @@
+// Tests of Vfs.Sim: invariants as a public API -- the example of docs/verification.md compiles and runs, an
+// invariant that does not hold fails the run with a report that replays it, and the model check has teeth.
+namespace UnixVfs.Sim.Tests;
+
+/// <summary>The example of docs/verification.md, as written there.</summary>
+public sealed class NoHugeFiles : Invariant
+{
+    public override string Name => "no file over 1 MiB";
+
+    public override string? AfterCall(SimContext c)
+    {
+        foreach (var copy in c.World.Mirror?.Mfs.Copies ?? [])
+            if (ModelTree.Names(copy.Root, out var names) == Errno.OK)
+                foreach (var n in names)
+                    if (Vop.Lookup(copy.Root, n, out var vp, LookupFlags.None, null, Cred.Kcred) == Errno.OK)
+                    {
+                        var va = new Vattr(AttrMask.AT_SIZE);
+                        Vop.Getattr(vp!, va, AttrFlags.None, Cred.Kcred);
+                        vp!.Rele();
+                        if (va.Size > 1 << 20)
+                            return $"{copy.Name}:/{n} is {va.Size} bytes";
+                    }
+        return null;
+    }
+}
+
+/// <summary>An invariant that cannot hold once a directory exists: shows what a failure looks like.</summary>
+public sealed class NoDirectories : Invariant
+{
+    public override string Name => "no directories";
+    public override string? AfterCall(SimContext c) =>
+        c.Model.Root.Entries.Values.Any(n => n is Model.MDir) ? "a directory exists" : null;
+}
+
+public class InvariantApiTests
+{
+    [Fact]
+    public void A_researchers_invariant_is_checked_after_every_call()
+    {
+        var o = Simulator.Run(new SimCase("fig5", 7, 150, FaultKinds.Copy), [.. Invariants.Default(), new NoHugeFiles()]);
+        Assert.True(o.Failure is null, Simulator.Report(o));
+        Assert.Equal(o.Calls, o.Checks["no file over 1 MiB"]);
+    }
+
+    [Fact]
+    public void A_failing_invariant_gives_a_shrunk_history_a_replay_command_and_a_test()
+    {
+        var c = new SimCase("mirror-tmpfs", 3, 120, FaultKinds.Copy);
+        var o = Simulator.Run(c, [new NoDirectories()]);
+        Assert.NotNull(o.Failure);
+        var shrunk = Simulator.Shrink(o, [new NoDirectories()]);
+        Assert.Single(shrunk.Transcript);
+        Assert.Contains("mkdir", shrunk.Transcript[0]);
+        var report = Simulator.Report(shrunk);
+        Assert.Contains($"vfs sim --world mirror-tmpfs --seed 3 --steps 120 --faults copy --keep ", report);
+        Assert.Contains("[Fact]", report);
+        // The replay of the shrunk case fails the same way.
+        Assert.StartsWith(shrunk.Failure!, Simulator.Run(shrunk.Case, [new NoDirectories()]).Failure);
+    }
+
+    [Fact]
+    public void A_file_system_that_differs_from_the_model_is_caught()
+    {
+        // Change one copy of the mirror behind its back: the next check of the copies must see it.
+        var err = World.Build(Figures.Text("mirror-tmpfs")!, 1, out var w, out var why);
+        Assert.True(err == Errno.OK, why);
+        using (w)
+        {
+            var model = new Model.FsModel();
+            var copy = w!.Mirror!.Mfs.Copies[1];
+            Assert.Null(ModelTree.Compare(copy.Root, model));
+            Assert.Equal(Errno.OK, Vop.Mkdir(copy.Root, "stray", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1FF }, out var vp, Cred.Kcred));
+            vp!.Rele();
+            Assert.Contains("stray", ModelTree.Compare(copy.Root, model));
+        }
+    }
+}
