@@ -14,11 +14,8 @@ namespace UnixVfs.Mirror;
 internal sealed class CopyWorkers : IDisposable
 {
     private readonly BlockingCollection<Action> _queue = new();
-<<<<<<< HEAD
     private readonly bool _inline;
-=======
     private readonly List<Thread> _threads = new();
->>>>>>> main
 
     /// <param name="threads">How many workers; 0 runs every copy's work on the calling thread.</param>
     /// <param name="name">The name the workers are given (for a debugger or a stack dump).</param>
