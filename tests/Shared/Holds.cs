@@ -2,6 +2,9 @@
 // test project (<Compile Include="../Shared/Holds.cs" />), so that every fixture checks holds the same way.
 namespace UnixVfs.Testing;
 
+using UnixVfs.Core;
+using Assert = Xunit.Assert;
+
 public static class Holds
 {
     /// <summary>

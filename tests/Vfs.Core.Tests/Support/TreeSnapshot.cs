@@ -1,5 +1,5 @@
-// Tests of Vfs.Core: a description of a whole tree, to prove that a failed call changed nothing,
-// and the hold check that proves a scenario left no vnode reference behind.
+// Tests of Vfs.Core: a description of a whole tree, to prove that a failed call changed nothing. (The hold check
+// that proves a scenario left no vnode reference behind is tests/Shared/Holds.cs, linked into every test project.)
 using System.Security.Cryptography;
 using System.Text;
 
@@ -72,36 +72,4 @@ public static class TreeSnapshot
         p.Exit();
         return list;
     }
-}
-
-public static class Holds
-{
-    /// <summary>
-    /// Asserts that nothing but the mount itself holds a vnode of the file system mounted on <paramref name="mnt"/>:
-    /// after the DNLC lets go of its names, every file's vnode has exactly the one hold this check takes, and the
-    /// root one more (the mount's). Callers close their descriptors (and leave the directory) first.
-    /// </summary>
-    public static void AssertBalanced(Kernel k, string mnt)
-    {
-        var paths = Paths(k, mnt);
-        var p = k.CreateProcess();
-        try
-        {
-            foreach (var path in paths)
-            {
-                Assert.Equal(Errno.OK, p.Lookupname(path, false, out var vp));
-                k.Dnlc.Purge(); // the lookup itself cached names
-                int expected = vp!.IsRoot ? 2 : 1;
-                int count = vp.Count;
-                vp.Rele();
-                Assert.True(count == expected, $"{path}: {count} holds, expected {expected}");
-            }
-        }
-        finally
-        {
-            p.Exit();
-        }
-    }
-
-    private static List<string> Paths(Kernel k, string root) => TreeSnapshot.Paths(k, root);
 }
