@@ -27,6 +27,12 @@ internal static class FsckCommand
             Console.Error.WriteLine("vfs fsck: -n and -y cannot both be given");
             return 8;
         }
+        if (File.Exists(path) && new FileInfo(path) is { Length: var length } && length % 512 != 0)
+        {
+            Console.Error.WriteLine($"vfs fsck: {path}: the image is {length} bytes, not a whole number of 512-byte sectors;"
+                                    + $" cut it to {length / 512 * 512} bytes or pad it to {(length / 512 + 1) * 512} (truncate -s)");
+            return 8;
+        }
         var err = FileBlockDevice.Open(path, readOnly: !yes, out var dev);
         if (err != Errno.OK)
         {

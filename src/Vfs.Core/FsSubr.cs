@@ -88,6 +88,21 @@ public static partial class FsSubr
     /// <summary>fs_cmp: the same vnode.</summary>
     public static bool FsCmp(Vnode vp1, Vnode vp2, CallerContext? ct) => ReferenceEquals(vp1, vp2);
 
+    /// <summary>The default VOP_SEEKDATA, for a file system that keeps no holes (or cannot say, as NFSv3): every byte
+    /// before the end is data, and the end is the only hole.</summary>
+    public static Errno FsSeekdata(Vnode vp, long off, bool hole, out long found, Cred cr, CallerContext? ct)
+    {
+        found = 0;
+        var va = new Vattr(AttrMask.AT_SIZE);
+        var err = Vop.Getattr(vp, va, AttrFlags.None, cr);
+        if (err != Errno.OK)
+            return err;
+        if (off < 0 || off >= va.Size)
+            return Errno.ENXIO;
+        found = hole ? va.Size : off;
+        return Errno.OK;
+    }
+
     /// <summary>fs_seek: any non-negative offset.</summary>
     public static Errno FsSeek(Vnode vp, long ooff, ref long noff, CallerContext? ct) =>
         noff < 0 ? Errno.EINVAL : Errno.OK;

@@ -137,6 +137,13 @@ internal interface VnodeIf
     [Unheld]
     Errno Realvp(Vnode vp, out Vnode? realvp, CallerContext? ct = null);
 
+    /// <summary>VOP_SEEKDATA (FreeBSD's FIOSEEKDATA/FIOSEEKHOLE ioctls, Solaris's _FIO_SEEK_DATA/_FIO_SEEK_HOLE): the first
+    /// offset at or after <paramref name="off"/> that holds data (<paramref name="hole"/> false) or lies in a hole (true;
+    /// the end of the file is a hole), what lseek(SEEK_DATA|SEEK_HOLE) answers. The default knows no holes: all data.
+    /// Returns OK, ENXIO (<paramref name="off"/> at or past the end of the file, or no data after it), EIO.</summary>
+    [OpDefault(nameof(FsSubr.FsSeekdata))]
+    Errno Seekdata(Vnode vp, long off, bool hole, out long found, Cred cr, CallerContext? ct = null);
+
     /// <summary>VOP_PATHCONF: a configurable limit of this file's file system. Returns OK, EINVAL.</summary>
     [OpDefault(nameof(FsSubr.FsPathconf))]
     Errno Pathconf(Vnode vp, PathconfName cmd, out long val, Cred cr, CallerContext? ct = null);

@@ -211,7 +211,8 @@ internal sealed class Fs
         if (Size <= 0 || Size > (long)Ncg * Fpg || Size <= (long)(Ncg - 1) * Fpg)
             return $"fs_size {Size} disagrees with {Ncg} groups of {Fpg} fragments";
         if (deviceBytes > 0 && Size > deviceBytes / Fsize)
-            return $"file system of {Size * (long)Fsize} bytes is larger than the device ({deviceBytes} bytes)";
+            return $"file system of {Size * (long)Fsize} bytes is larger than the device ({deviceBytes} bytes): the image was cut short;"
+                   + $" extend it to {Size * (long)Fsize} bytes (truncate -s {Size * (long)Fsize} IMAGE) and run fsck -y";
         if (Sblkno < 0 || Cblkno <= Sblkno || Iblkno <= Cblkno || Dblkno <= Iblkno || Dblkno > Fpg
             || Sblkno % Frag != 0 || Cblkno % Frag != 0 || Iblkno % Frag != 0 || Dblkno % Frag != 0)
             return "bad layout of the cylinder group";

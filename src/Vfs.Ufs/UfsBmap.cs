@@ -170,25 +170,27 @@ internal static class UfsBmap
         long per = 1;
         for (int i = 0; i < level; i++)
             per *= fs.Nindir;
-        var err = ip.Ump.Bc.Bread(bn, out var bp);
-        if (err != Errno.OK)
-            return err;
-        bp!.Flags |= BufFlags.B_META;
-        long[] ptrs = new long[fs.Nindir];
-        for (int i = 0; i < fs.Nindir; i++)
-            ptrs[i] = ReadPtr(bp, i);
-        ip.Ump.Bc.Brelse(bp);
+        // The indirect block is scanned in its buffer; it is let go while a subtree is searched, and read again
+        // (from the cache) if the search goes on past it.
         for (long i = (from - first) / per; i < fs.Nindir && first + i * per < limit; i++)
         {
-            if (ptrs[i] == 0)
-                continue;
+            var err = ip.Ump.Bc.Bread(bn, out var bp);
+            if (err != Errno.OK)
+                return err;
+            bp!.Flags |= BufFlags.B_META;
+            long ptr = 0;
+            while (i < fs.Nindir && first + i * per < limit && (ptr = ReadPtr(bp, (int)i)) == 0)
+                i++;
+            ip.Ump.Bc.Brelse(bp);
+            if (ptr == 0)
+                return Errno.OK;
             long childFirst = first + i * per;
             if (level == 0)
             {
                 found = childFirst;
                 return Errno.OK;
             }
-            err = NextInTree(ip, ptrs[i], level - 1, childFirst, Math.Max(from, childFirst), limit, ref found);
+            err = NextInTree(ip, ptr, level - 1, childFirst, Math.Max(from, childFirst), limit, ref found);
             if (err != Errno.OK || found < limit)
                 return err;
         }

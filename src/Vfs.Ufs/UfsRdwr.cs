@@ -94,6 +94,14 @@ internal static partial class UfsVnops
         return Errno.OK;
     }
 
+    /// <summary>VOP_SEEKDATA: the next data or hole from the block map (UfsBmap.SeekData, SeekHole).</summary>
+    private static Errno UfsSeekdata(Vnode vp, long off, bool hole, out long result, Cred cr, CallerContext? ct)
+    {
+        var ip = VTOI(vp);
+        lock (ip.Lock)
+            return hole ? UfsBmap.SeekHole(ip, off, out result) : UfsBmap.SeekData(ip, off, out result);
+    }
+
     private static Errno UfsWrite(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
         var ip = VTOI(vp);

@@ -202,6 +202,7 @@ internal static partial class UfsVnops
         new(VopName.Open, (VopOpen)UfsOpen),
         new(VopName.Close, (VopClose)UfsClose),
         new(VopName.Read, (VopRead)UfsRead),
+        new(VopName.Seekdata, (VopSeekdata)UfsSeekdata),
         new(VopName.Write, (VopWrite)UfsWrite),
         new(VopName.Getattr, (VopGetattr)UfsGetattr),
         new(VopName.Setattr, (VopSetattr)UfsSetattr),

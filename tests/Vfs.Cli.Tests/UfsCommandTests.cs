@@ -83,4 +83,27 @@ public class UfsCommandTests : IDisposable
         Assert.Equal(8, code);
         Assert.Contains("superblock", err);
     }
+
+    [Fact]
+    public void Fsck_says_what_is_wrong_with_an_image_cut_short()
+    {
+        var img = Path.Combine(_dir, "short.img");
+        Assert.Equal(0, Vfs("newfs", img, "--size", "16M").Code);
+        using (var f = File.OpenWrite(img))
+            f.SetLength((16L << 20) - 100);
+        var (code, _, err) = Vfs("fsck", img);
+        Assert.Equal(8, code);
+        Assert.Contains("not a whole number of 512-byte sectors", err);
+        Assert.Contains($"cut it to {(16L << 20) - 512} bytes", err);
+
+        using (var f = File.OpenWrite(img))
+            f.SetLength((16L << 20) - 512);          // one sector short
+        (code, var output, err) = Vfs("fsck", img);
+        Assert.Equal(8, code);
+        Assert.Contains($"extend it to {16L << 20} bytes", output + err);
+        using (var f = File.OpenWrite(img))
+            f.SetLength(16L << 20);                  // as the message says
+        Assert.Equal(0, Vfs("fsck", img, "-y").Code);
+        Assert.Equal(0, Vfs("fsck", img, "-n").Code);
+    }
 }

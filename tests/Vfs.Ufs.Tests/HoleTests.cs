@@ -122,4 +122,37 @@ public class HoleTests
         Assert.True(lookups < 100, $"{lookups} buffer lookups for a 1 GiB hole");
         Ok(h.Umount());
     }
+
+    /// <summary>lseek(SEEK_DATA|SEEK_HOLE) through the system-call layer and VOP_SEEKDATA, on UFS and on tmpfs.</summary>
+    [Theory]
+    [InlineData("ufs")]
+    [InlineData("tmpfs")]
+    public void Lseek_seek_data_and_seek_hole_answer_through_the_vop(string fstype)
+    {
+        using var s = new Scratch();
+        var h = new Host();
+        if (fstype == "ufs")
+            Ok(h.Mount(NewImage(s, 64L << 20)));
+        else
+            Ok(h.P.Mount("swap", "/mnt", "tmpfs"));
+        Ok(h.P.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        Ok(h.P.Pwrite(fd, Bytes(100, 1), 0, out _));
+        Ok(h.P.Pwrite(fd, Bytes(100, 2), 300 * B, out _));      // 32 KiB holes: holes in both file systems
+        long size = 300 * B + 100;
+        Ok(h.P.Lseek(fd, 0, Whence.SEEK_HOLE, out long hole));
+        Assert.Equal(fstype == "ufs" ? B : 4096, hole);            // UFS's block, tmpfs's page
+        Ok(h.P.Lseek(fd, 40_000, Whence.SEEK_DATA, out long data));     // in a hole in both
+        Assert.Equal(300 * B, data);
+        Ok(h.P.Lseek(fd, 0, Whence.SEEK_CUR, out long cur));
+        Assert.Equal(300 * B, cur);                                 // the offset moved there
+        Ok(h.P.Lseek(fd, 300 * B, Whence.SEEK_HOLE, out hole));
+        Assert.Equal(size, hole);                                   // the end of the file is a hole
+        Assert.Equal(Errno.ENXIO, h.P.Lseek(fd, size, Whence.SEEK_DATA, out _));
+        Assert.Equal(Errno.ENXIO, h.P.Lseek(fd, size + 5, Whence.SEEK_HOLE, out _));
+        Ok(h.P.Close(fd));
+        Ok(h.P.Open("/mnt", OFlags.O_RDONLY | OFlags.O_DIRECTORY, 0, out int dfd));
+        Assert.Equal(Errno.EINVAL, h.P.Lseek(dfd, 0, Whence.SEEK_DATA, out _));
+        Ok(h.P.Close(dfd));
+        Ok(h.P.Umount("/mnt"));
+    }
 }

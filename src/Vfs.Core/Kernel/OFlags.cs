@@ -33,6 +33,10 @@ public enum Whence
     SEEK_SET = 0,
     SEEK_CUR = 1,
     SEEK_END = 2,
+    /// <summary>The next offset holding data (Linux's and FreeBSD's value).</summary>
+    SEEK_DATA = 3,
+    /// <summary>The next offset in a hole; the end of the file counts as one.</summary>
+    SEEK_HOLE = 4,
 }
 
 /// <summary>access(2) modes.</summary>

@@ -244,7 +244,9 @@ public sealed partial class Process
         return sync && err == Errno.EIO ? err : Errno.OK;
     }
 
-    /// <summary>lseek(2). Returns OK with the new offset, or EBADF, EINVAL (bad whence or negative result), EOVERFLOW.</summary>
+    /// <summary>lseek(2). SEEK_DATA and SEEK_HOLE ask the file system (VOP_SEEKDATA) for the next data or hole at or after
+    /// <paramref name="offset"/>. Returns OK with the new offset, or EBADF, EINVAL (bad whence or negative result),
+    /// EOVERFLOW, ENXIO (SEEK_DATA/SEEK_HOLE at or past the end, or no data after the offset), ESPIPE.</summary>
     public Errno Lseek(int fd, long offset, Whence whence, out long newOffset)
     {
         newOffset = -1;
@@ -264,6 +266,15 @@ public sealed partial class Process
                     if (err != Errno.OK)
                         return err;
                     baseOff = va.Size;
+                    break;
+                case Whence.SEEK_DATA:
+                case Whence.SEEK_HOLE:
+                    if (fp.Vnode.Type != VType.VREG)
+                        return fp.Vnode.Type == VType.VDIR ? Errno.EINVAL : Errno.ESPIPE;
+                    err = Vop.Seekdata(fp.Vnode, offset, whence == Whence.SEEK_HOLE, out baseOff, Cred);
+                    if (err != Errno.OK)
+                        return err;
+                    offset = 0;
                     break;
                 default: return Errno.EINVAL;
             }

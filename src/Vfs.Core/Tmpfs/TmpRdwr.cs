@@ -39,6 +39,35 @@ internal static partial class TmpVnops
         return Errno.OK;
     }
 
+    /// <summary>VOP_SEEKDATA: a page never written is a hole.</summary>
+    private static Errno TmpSeekdata(Vnode vp, long off, bool hole, out long result, Cred cr, CallerContext? ct)
+    {
+        var n = Node(vp);
+        result = 0;
+        using (n.Lock.Enter())
+        {
+            if (off < 0 || off >= n.Size)
+                return Errno.ENXIO;
+            long last = (n.Size - 1) / TmpNode.PageSize;
+            long pi = off / TmpNode.PageSize;
+            if (hole)
+            {
+                while (pi <= last && n.Pages.ContainsKey(pi))
+                    pi++;
+                result = pi > last ? n.Size : Math.Max(off, pi * TmpNode.PageSize);
+                return Errno.OK;
+            }
+            long next = long.MaxValue;
+            foreach (long k in n.Pages.Keys)
+                if (k >= pi && k < next && k <= last)
+                    next = k;
+            if (next == long.MaxValue)
+                return Errno.ENXIO;
+            result = Math.Max(off, next * TmpNode.PageSize);
+            return Errno.OK;
+        }
+    }
+
     private static Errno TmpWrite(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
         var n = Node(vp);

@@ -106,6 +106,7 @@ internal static partial class TmpVnops
         new(VopName.Open, (VopOpen)TmpOpen),
         new(VopName.Close, (VopClose)TmpClose),
         new(VopName.Read, (VopRead)TmpRead),
+        new(VopName.Seekdata, (VopSeekdata)TmpSeekdata),
         new(VopName.Write, (VopWrite)TmpWrite),
         new(VopName.Getattr, (VopGetattr)TmpGetattr),
         new(VopName.Setattr, (VopSetattr)TmpSetattr),

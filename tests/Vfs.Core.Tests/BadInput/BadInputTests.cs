@@ -161,7 +161,7 @@ public class BadInputTests
             Assert.Equal(Errno.EINVAL, p.Open("/m/f", (OFlags)bits | O_TRUNC | O_RDWR, 0, out _));
         Assert.Equal(Errno.EINVAL, p.Open("/m/g", O_ACCMODE | O_CREAT, Mode666, out _));
         Ok(p.Open("/m/f", O_RDWR, 0, out int fd));
-        foreach (int w in new[] { -1, 3, 4, int.MaxValue })
+        foreach (int w in new[] { -1, 5, int.MaxValue })
             Assert.Equal(Errno.EINVAL, p.Lseek(fd, 0, (Whence)w, out _));
         Assert.Equal(Errno.EINVAL, p.Access("/m/f", (AccessOk)0x10));
         Assert.Equal(Errno.EINVAL, p.Utimens("/m/f", [new Timespec(1, -5), new Timespec(1, 0)]));
