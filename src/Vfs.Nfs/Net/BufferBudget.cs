@@ -4,8 +4,8 @@
 // received and waiting for a service thread -- is charged here. A receiver that would go over the
 // limit waits (it stops reading, and TCP pushes back on its client) until other connections' buffers
 // come back. So the server's receive buffers stay within the limit however many clients send however
-// much, and a client that announces a large record and stalls holds only what it actually sent
-// (RecordReader grows a record's buffer as its bytes arrive). Replies are bounded per connection
+// much, and a client that announces a large record and stalls holds 64 KiB, not the record's length
+// (RecordReader takes a record's whole length only after its first 64 KiB). Replies are bounded per connection
 // instead (RpcServer.MaxUnsent and MaxInFlight): charging them here would let a client that never
 // reads its replies spend the budget of everyone else. One take larger than the whole limit is let through
 // when nothing else is held, so a limit below the largest record cannot wedge the server.

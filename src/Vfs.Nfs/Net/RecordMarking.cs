@@ -9,9 +9,9 @@
 // RecordReader keeps a small buffer for marks and short records and reads large fragment bodies
 // straight into the record's buffer, so a 1 MiB WRITE is copied once, from the socket.
 //
-// Bounds, for a peer that means harm. A record's buffer grows as its bytes arrive (64 KiB, then
-// doubling), never to the length a mark announces: 200 connections that each announce 2 MiB and send
-// a few bytes hold a few bytes each. A server's connections charge their record buffers to a
+// Bounds, for a peer that means harm. A record's buffer is 64 KiB until that much has arrived, and
+// only then the length the marks announce: 200 connections that each announce 2 MiB and send a few
+// bytes hold 64 KiB each. A server's connections charge their record buffers to a
 // BufferBudget, and wait for room when it is spent. A zero-length fragment that is not the last one
 // carries nothing and could go on for ever; it ends the connection (EPROTO). The small buffer is
 // pooled and given back whenever it is empty between records, so an idle connection holds none.
@@ -96,7 +96,8 @@ public sealed class RecordReader
                 {
                     if (rec is null || rec.Length == len)
                     {
-                        int want = Math.Min(end, Math.Max(FirstGrowth, (rec?.Length ?? 0) * 2));
+                        // 64 KiB first; once those bytes have come, the whole record (one copy, not a doubling series).
+                        int want = rec is null ? Math.Min(end, FirstGrowth) : end;
                         if ((err = Grow(ref rec, len, want)) != Errno.OK)
                             return err;
                     }

@@ -155,7 +155,7 @@ public sealed class RpcServer
                 continue;
             if (err != Errno.OK)
                 return;
-            try { Serve(peer!, rec, inline: true); }
+            try { Serve(peer!, rec); }
             finally { rec.Release(); }
         }
     }
@@ -277,9 +277,9 @@ public sealed class RpcServer
                     break;
                 }
                 Interlocked.Exchange(ref conn.LastRecord, conn.Clock.GetTimestamp());
-                void Call(bool inline)
+                void Call()
                 {
-                    try { Serve(c, rec, inline); }
+                    try { Serve(c, rec); }
                     finally
                     {
                         rec.Release();
@@ -291,9 +291,9 @@ public sealed class RpcServer
                 // (a client that waits for each reply -- libnfs's nfs-cp -- gains a wake-up per call); so is
                 // any call when no service thread can be made, rather than not at all.
                 if (Interlocked.Increment(ref conn.Running) == 1 && !c.HasPending)
-                    Call(inline: true);
-                else if (!Service.TryRun(() => Call(inline: false)))
-                    Call(inline: true);
+                    Call();
+                else if (!Service.TryRun(Call))
+                    Call();
             }
         }
         finally
@@ -314,7 +314,7 @@ public sealed class RpcServer
     }
 
     /// <summary>Serves one record from connection <paramref name="c"/>: decodes, dispatches, posts the reply.</summary>
-    private void Serve(IRpcConnection c, RpcRecord rec, bool inline)
+    private void Serve(IRpcConnection c, RpcRecord rec)
     {
         var w = t_writer ??= new XdrWriter(64 * 1024);
         w.Reset();
@@ -328,9 +328,10 @@ public sealed class RpcServer
         if (!Dispatch(c, rec, h, ref r, w))
             return;
         c.Post(w, out bool kept);
-        // A writer the connection kept (its reply waits for a slow client) is the connection's now; a large one
-        // grown on a connection's own thread is let go, so that idle connections do not each keep their largest.
-        if (kept || (inline && w.Length > 256 * 1024))
+        // A writer the connection kept (its reply waits for a slow client) is the connection's now. Otherwise the
+        // thread keeps it: a connection's reader thread holds at most its largest reply, freed when the thread ends
+        // with the connection.
+        if (kept)
             t_writer = null;
     }
 
