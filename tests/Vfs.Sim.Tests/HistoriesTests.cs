@@ -15,7 +15,7 @@ public class HistoriesTests(ITestOutputHelper output)
     public static readonly string[] Worlds = ["fig5", "fig8", "mirror3"];
 
     [Fact]
-    public void Thousands_of_histories_with_faults_hold_every_invariant_on_every_figure()
+    public void Histories_on_Figs_5_and_8_and_a_3_way_mirror_hold_every_invariant()
     {
         int histories = int.TryParse(Environment.GetEnvironmentVariable("VFS_SIM_HISTORIES"), out int h) ? h : 150;
         var sum = Exploration.Run(Worlds, seed: 20261202, histories, steps: 200,
