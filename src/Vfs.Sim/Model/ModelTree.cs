@@ -3,7 +3,8 @@
 //
 // Compared: the names in each directory, each name's type, permission bits, link count, size, a file's bytes,
 // a link's text, and which names are one file (hard links: the model's node ids and the file system's node ids
-// must pair up one to one). A lost+found in the top directory (UFS has one; the model does not) is not compared.
+// must pair up one to one). A lost+found (UFS has one) and a .mfs (the mirror's own records in each copy) in the top
+// directory are not compared: the model has neither.
 using System.Text;
 using UnixVfs.Sim.Model;
 
@@ -57,7 +58,10 @@ public static class ModelTree
         if (err != Errno.OK)
             return $"{path}/: readdir returned {err}";
         if (path.Length == 0)
+        {
             names.Remove("lost+found");
+            names.Remove(".mfs");
+        }
         if (!names.SequenceEqual(m.Entries.Keys))
             return $"{path}/ holds [{string.Join(' ', names)}], the model [{string.Join(' ', m.Entries.Keys)}]";
         foreach (var (name, node) in m.Entries)
