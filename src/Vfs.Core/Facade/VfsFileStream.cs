@@ -110,6 +110,8 @@ public sealed class VfsFileStream : Stream
         if (!_canWrite)
             throw new NotSupportedException("Stream does not support writing.");
         Check(_proc.Ftruncate(_fd, value));
+        if (Position > value)
+            Seek(value, SeekOrigin.Begin); // as FileStream: a position past the new end moves to it
     }
 
     public override int Read(byte[] buffer, int offset, int count)
