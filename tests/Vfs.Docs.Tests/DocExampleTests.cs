@@ -27,6 +27,7 @@ public sealed class DocExampleTests
         global using UnixVfs.Mirror;
         global using UnixVfs.Sim;
         global using UnixVfs.IO;
+        global using System.IO.Abstractions;
         """;
 
     private static List<string> WithExamples() =>

@@ -71,7 +71,7 @@ public sealed class PackageTests : IDisposable
 
         // The tool: installed from the feed into a tool path, then run.
         string tools = Dir("tools");
-        Repo.Ok(Repo.Run("dotnet", $"tool install vfs --version 0.1.0 --tool-path \"{tools}\" --configfile \"{config}\" --add-source \"{feed}\"", _work.FullName, env));
+        Repo.Ok(Repo.Run("dotnet", $"tool install vfs --version 0.1.0 --tool-path \"{tools}\" --configfile \"{config}\"", _work.FullName, env)); // the config maps vfs to the feed
         string demo = Repo.Ok(Repo.Run(Path.Combine(tools, "vfs"), "demo --figure 5", _work.FullName));
         Assert.Contains("Fig. 5", demo);
     }
