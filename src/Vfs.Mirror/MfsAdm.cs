@@ -35,6 +35,23 @@ public static class MfsAdm
         return err;
     }
 
+    /// <summary>
+    /// Settles <paramref name="path"/> (a name in a mirror, which one copy may lack) by taking copy
+    /// <paramref name="take"/>'s version ("x", "y", ...), or the newest one's ("newest"). The request goes to the
+    /// name's directory, so the name itself need not be found through the mirror.
+    /// </summary>
+    public static Errno Resolve(Process p, string path, string take, out string error, out IReadOnlyList<string> lines)
+    {
+        string trimmed = path.TrimEnd('/');
+        int slash = trimmed.LastIndexOf('/');
+        string dir = slash < 0 ? "." : slash == 0 ? "/" : trimmed[..slash];
+        var req = new MfsResolveRequest { Path = trimmed[(slash + 1)..], Take = take };
+        var err = Ioctl(p, dir, MfsIoctl.MFS_IOC_RESOLVE, req);
+        error = req.Error.Length > 0 ? req.Error : err == Errno.OK ? "" : err.Message();
+        lines = req.Lines;
+        return err;
+    }
+
     private static Errno CopyRequest(Process p, string path, int cmd, MfsCopyRequest req, out string error, out ResyncReport? report)
     {
         var err = Ioctl(p, path, cmd, req);

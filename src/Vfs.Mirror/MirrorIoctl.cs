@@ -6,6 +6,7 @@
 //   MFS_IOC_ONLINE   brings a copy back: resync from its log (or in full), then reads   (root)
 //   MFS_IOC_RESYNC   a full resync of a copy from an available one, now                 (root)
 //   MFS_IOC_VERIFY   compares the copies and fills a VerifyReport                        (root)
+//   MFS_IOC_RESOLVE  settles one name from the copy chosen (split brain, MirrorSplitBrain)  (root)
 //
 // The argument is the request object itself (MfsStatus, MfsCopyRequest, VerifyReport); results are
 // written into it. MfsAdm.cs wraps these for programs and the shell's `mfsadm`.
@@ -19,6 +20,7 @@ public static class MfsIoctl
     public const int MFS_IOC_ONLINE = 0x4D460003;
     public const int MFS_IOC_RESYNC = 0x4D460004;
     public const int MFS_IOC_VERIFY = 0x4D460005;
+    public const int MFS_IOC_RESOLVE = 0x4D460006;
 }
 
 /// <summary>A copy's state as MFS_IOC_STATUS reports it.</summary>
@@ -38,6 +40,8 @@ public sealed class MfsStatus
     public MergeReport? MountMerge;
     public ResyncReport? LastResync;
     public List<MfsEvent> Events { get; } = new();
+    /// <summary>The names of a split brain waiting for `mfsadm resolve`.</summary>
+    public List<string> SplitBrain { get; } = new();
 }
 
 /// <summary>The argument of MFS_IOC_OFFLINE, MFS_IOC_ONLINE and MFS_IOC_RESYNC.</summary>
@@ -54,6 +58,25 @@ public sealed class MfsCopyRequest
 
     /// <summary>Filled in when a resync finished while the call waited.</summary>
     public ResyncReport? Report;
+
+    /// <summary>A one-line reason when the request is refused.</summary>
+    public string Error = "";
+
+    /// <summary>ONLINE: what a comparison of the copies decided, one line each (MirrorSplitBrain.cs).</summary>
+    public List<string> Lines { get; } = new();
+}
+
+/// <summary>The argument of MFS_IOC_RESOLVE.</summary>
+public sealed class MfsResolveRequest
+{
+    /// <summary>The name to settle: from the mirror's top ("/d/f"), or relative to the directory the ioctl is issued on.</summary>
+    public string Path = "";
+
+    /// <summary>The copy whose version is taken ("x", "y", ...), or "newest".</summary>
+    public string Take = "";
+
+    /// <summary>What was decided, one line each: every version discarded is named.</summary>
+    public List<string> Lines { get; } = new();
 
     /// <summary>A one-line reason when the request is refused.</summary>
     public string Error = "";
@@ -81,6 +104,19 @@ internal static class MirrorIoctl
                 vr.Compared = r.Compared;
                 vr.Differences.AddRange(r.Differences);
                 return Errno.OK;
+            case UnixVfs.Mirror.MfsIoctl.MFS_IOC_RESOLVE:
+                if (arg is not MfsResolveRequest rr)
+                    return Errno.EINVAL;
+                if (!cr.IsSuperUser)
+                    return Errno.EPERM;
+                if (mi.Options.Mode == MirrorMode.ActivePassive)
+                {
+                    rr.Error = "an active/passive client keeps no copies to resolve: its servers do";
+                    return Errno.EINVAL;
+                }
+                if (!rr.Path.StartsWith('/'))
+                    rr.Path = MirrorSubr.Mn(vp).PathFromRoot.TrimEnd('/') + "/" + rr.Path; // relative to the directory asked
+                return MirrorSplitBrain.Resolve(mi, rr);
             case UnixVfs.Mirror.MfsIoctl.MFS_IOC_OFFLINE:
             case UnixVfs.Mirror.MfsIoctl.MFS_IOC_ONLINE:
             case UnixVfs.Mirror.MfsIoctl.MFS_IOC_RESYNC:
@@ -139,6 +175,9 @@ internal static class MirrorIoctl
             finally { mi.Quiesce.Exit(RwLockType.Writer); }
             return Errno.OK;
         }
+        var err = MirrorSplitBrain.Online(mi, c, req, out bool handled);
+        if (handled)
+            return err;
         mi.MarkResyncing(c);
         return StartResync(mi, c, req, full);
     }
@@ -189,6 +228,16 @@ internal static class MirrorIoctl
         st.MountMerge = mi.MountMerge;
         st.LastResync = mi.LastResync;
         st.Events.AddRange(mi.Events);
+        mi.Quiesce.Enter(RwLockType.Reader);
+        try
+        {
+            if (mi.SplitBrain is { } sb)
+                st.SplitBrain.AddRange(sb.Pending);
+        }
+        finally
+        {
+            mi.Quiesce.Exit(RwLockType.Reader);
+        }
         foreach (var c in mi.Copies)
             st.Copies.Add(new CopyStatus(c.Name, c.Path, c.Vfs.FstypeName, c.State, c.Reason, c.Since, c.Log.Count, c.Log.Overflowed,
                 c.Log.BytesChanged, c.Reads, c.Writes, c.BytesRead, c.BytesWritten, c.Failures));

@@ -5,6 +5,8 @@
 //     mfs.copy.errors    counter    those that failed
 //     mfs.copy.bytes     counter    bytes read from or written to the copy
 //     mfs.copy.duration  histogram  microseconds per operation on the copy
+//     mfs.splitbrain.discarded  counter  versions of a name a split-brain decision or `mfsadm resolve` discarded,
+//                                        tagged with the host, the mirror and the copy whose version it was
 // `mfsadm stats` shows them (through a MetricsCollector); nothing is recorded while no one listens.
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -18,6 +20,13 @@ internal static class MirrorMetrics
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>("mfs.copy.errors", "{call}", "operations on a copy that failed");
     private static readonly Counter<long> Bytes = Meter.CreateCounter<long>("mfs.copy.bytes", "By", "bytes read from or written to a copy");
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("mfs.copy.duration", "us", "time per operation on a copy");
+
+    private static readonly Counter<long> DiscardedVersions = Meter.CreateCounter<long>("mfs.splitbrain.discarded", "{version}",
+        "versions of a name discarded by a split-brain decision");
+
+    /// <summary>A split-brain decision discarded copy <paramref name="copy"/>'s version of a name (MirrorSplitBrain.cs).</summary>
+    public static void Discarded(string host, string mirror, string copy) =>
+        DiscardedVersions.Add(1, new TagList { { "host", host }, { "mirror", mirror }, { "copy", copy } });
 
     /// <summary>One call of an op on copy <paramref name="c"/> (MirrorMember.Count is the only caller).</summary>
     public static void Record(MirrorMember c, string op, Errno err, long bytes, double micros)

@@ -152,7 +152,8 @@ internal static class MirrorVerify
         }
     }
 
-    private static string? Hash(Vnode vp, out Errno err)
+    /// <summary>The SHA-256 of a file's contents, or null with the read's errno.</summary>
+    internal static string? Hash(Vnode vp, out Errno err)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buf = new byte[1 << 20];
