@@ -18,13 +18,27 @@ public static class MfsAdm
     public static Errno Offline(Process p, string path, string copy, out string error) =>
         CopyRequest(p, path, MfsIoctl.MFS_IOC_OFFLINE, new MfsCopyRequest { Copy = copy }, out error, out _);
 
-    /// <summary>Brings copy <paramref name="copy"/> back; with <paramref name="wait"/>, returns when it is in sync.</summary>
-    public static Errno Online(Process p, string path, string copy, out string error, out ResyncReport? report, bool wait = true, bool full = false) =>
-        CopyRequest(p, path, MfsIoctl.MFS_IOC_ONLINE, new MfsCopyRequest { Copy = copy, Wait = wait, Full = full }, out error, out report);
+    /// <summary>
+    /// Brings copy <paramref name="copy"/> back; with <paramref name="wait"/>, returns when it is in sync, telling
+    /// <paramref name="progress"/> how far it has got.
+    /// </summary>
+    public static Errno Online(Process p, string path, string copy, out string error, out ResyncReport? report, bool wait = true, bool full = false,
+        Action<ResyncProgress>? progress = null) =>
+        CopyRequest(p, path, MfsIoctl.MFS_IOC_ONLINE, new MfsCopyRequest { Copy = copy, Wait = wait, Full = full, Progress = progress }, out error, out report);
 
     /// <summary>Resyncs copy <paramref name="copy"/> in full from another available copy.</summary>
-    public static Errno Resync(Process p, string path, string copy, out string error, out ResyncReport? report, bool wait = true) =>
-        CopyRequest(p, path, MfsIoctl.MFS_IOC_RESYNC, new MfsCopyRequest { Copy = copy, Wait = wait }, out error, out report);
+    public static Errno Resync(Process p, string path, string copy, out string error, out ResyncReport? report, bool wait = true,
+        Action<ResyncProgress>? progress = null) =>
+        CopyRequest(p, path, MfsIoctl.MFS_IOC_RESYNC, new MfsCopyRequest { Copy = copy, Wait = wait, Progress = progress }, out error, out report);
+
+    /// <summary>What each copy of the mirror holding <paramref name="path"/> is owed (mfsadm heal-info).</summary>
+    public static Errno HealInfo(Process p, string path, out HealInfo? info)
+    {
+        var hi = new HealInfo();
+        var err = Ioctl(p, path, MfsIoctl.MFS_IOC_HEALINFO, hi);
+        info = err == Errno.OK ? hi : null;
+        return err;
+    }
 
     /// <summary>Compares the copies of the mirror holding <paramref name="path"/>.</summary>
     public static Errno Verify(Process p, string path, out VerifyReport? report)

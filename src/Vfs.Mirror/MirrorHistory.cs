@@ -16,8 +16,12 @@
 //   - a file whose bytes agree but whose mtime does not (TimesOnly: nothing to lose, the newest time is taken).
 // Directories present as directories everywhere are not a difference themselves; their entries are compared. For
 // each difference, a copy changed the name since if its version's ctime is later, or -- where it has no such name --
-// if its directory's mtime is (it removed it). A name changed by one copy is that copy's update; by several, a split
-// brain. A name changed by none differed before the copies last agreed.
+// if its directory's mtime is (it removed it) and no copy that has the name changed it since. A name changed by one
+// copy is that copy's update; by several, a split brain. A name changed by none differed before the copies last agreed.
+// The one case the times cannot tell apart: a name one copy changed (ctime later) that another lacks in a directory
+// it also changed -- made new by the first, or removed by the second after the first changed it? No file time says
+// when a name was made. It is taken as made (concurrent creates in one directory are common, and no split brain),
+// and the copy whose removal that would undo is named in MaybeRemovedMask, so that the decision is reported.
 //
 // SETTLE makes chosen copies hold one copy's version of a path, through MirrorMerge.ForceName on the lower vnodes.
 //
@@ -34,7 +38,8 @@ namespace UnixVfs.Mirror;
 /// <param name="ChangedMask">Bit i: copy i changed the name since the copies last agreed.</param>
 /// <param name="TimesOnly">The versions differ only in their modification times.</param>
 /// <param name="What">How they differ, for the report.</param>
-internal sealed record HistoryDiff(string Path, bool[] Present, Timespec[] When, int ChangedMask, bool TimesOnly, string What)
+/// <param name="MaybeRemovedMask">Bit i: copy i lacks the name in a directory it changed, while a copy that has it changed it.</param>
+internal sealed record HistoryDiff(string Path, bool[] Present, Timespec[] When, int ChangedMask, bool TimesOnly, string What, int MaybeRemovedMask)
 {
     public int Changers => BitOperations.PopCount((uint)ChangedMask);
 
@@ -182,16 +187,18 @@ internal static class MirrorHistory
                 var what = Compare(vps, vas, since, out bool timesOnly);
                 if (what is null)
                     continue;
-                int mask = 0;
+                int mask = 0, maybeRemoved = 0;
                 var when = new Timespec[dirs.Length];
+                bool presentChanged = vas.Any(v => v is not null && v.Ctime > since);
                 for (int i = 0; i < dirs.Length; i++)
                 {
-                    bool changed = vas[i] is { } va ? va.Ctime > since : dirChanged[i] && dirs[i] is not null;
                     when[i] = vas[i]?.Mtime ?? dirTimes[i];
-                    if (changed)
+                    if (vas[i] is { } va ? va.Ctime > since : dirChanged[i] && dirs[i] is not null && !presentChanged)
                         mask |= 1 << i;
+                    else if (vas[i] is null && dirChanged[i] && dirs[i] is not null)
+                        maybeRemoved |= 1 << i;
                 }
-                diffs.Add(new HistoryDiff(p, vas.Select(v => v is not null).ToArray(), when, mask, timesOnly, what));
+                diffs.Add(new HistoryDiff(p, vas.Select(v => v is not null).ToArray(), when, mask, timesOnly, what, maybeRemoved));
             }
             finally
             {

@@ -7,6 +7,7 @@
 //   MFS_IOC_RESYNC   a full resync of a copy from an available one, now                 (root)
 //   MFS_IOC_VERIFY   compares the copies and fills a VerifyReport                        (root)
 //   MFS_IOC_RESOLVE  settles one name from the copy chosen (split brain, MirrorSplitBrain)  (root)
+//   MFS_IOC_HEALINFO fills a HealInfo: what each copy is owed, names and ranges           (anyone)
 //
 // The argument is the request object itself (MfsStatus, MfsCopyRequest, VerifyReport); results are
 // written into it. MfsAdm.cs wraps these for programs and the shell's `mfsadm`.
@@ -21,6 +22,7 @@ public static class MfsIoctl
     public const int MFS_IOC_RESYNC = 0x4D460004;
     public const int MFS_IOC_VERIFY = 0x4D460005;
     public const int MFS_IOC_RESOLVE = 0x4D460006;
+    public const int MFS_IOC_HEALINFO = 0x4D460007;
 }
 
 /// <summary>A copy's state as MFS_IOC_STATUS reports it.</summary>
@@ -55,6 +57,9 @@ public sealed class MfsCopyRequest
 
     /// <summary>ONLINE: resync in full even if the log did not overflow.</summary>
     public bool Full;
+
+    /// <summary>ONLINE/RESYNC with Wait: told how far the resync has got, after each batch (MirrorProgress.cs).</summary>
+    public Action<ResyncProgress>? Progress;
 
     /// <summary>Filled in when a resync finished while the call waited.</summary>
     public ResyncReport? Report;
@@ -103,6 +108,11 @@ internal static class MirrorIoctl
                 var r = MirrorVerify.Run(mi);
                 vr.Compared = r.Compared;
                 vr.Differences.AddRange(r.Differences);
+                return Errno.OK;
+            case UnixVfs.Mirror.MfsIoctl.MFS_IOC_HEALINFO:
+                if (arg is not HealInfo hi)
+                    return Errno.EINVAL;
+                MirrorHealInfo.Fill(mi, hi);
                 return Errno.OK;
             case UnixVfs.Mirror.MfsIoctl.MFS_IOC_RESOLVE:
                 if (arg is not MfsResolveRequest rr)
@@ -210,7 +220,7 @@ internal static class MirrorIoctl
             mi.ResyncTask = Task.Run(() => MirrorResync.Run(mi, c, full, out _));
             return Errno.OK;
         }
-        var err = MirrorResync.Run(mi, c, full, out var report);
+        var err = MirrorResync.Run(mi, c, full, out var report, req.Progress);
         req.Report = report;
         if (err != Errno.OK)
             req.Error = $"resync of {c.Name} failed: {err}";

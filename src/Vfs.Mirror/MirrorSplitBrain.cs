@@ -113,6 +113,14 @@ internal sealed class MirrorSplitBrain
             }
             if ((err = MirrorHistory.Settle(roots, names, d.Path, w, Enumerable.Range(0, roots.Length), replaced, report.Stats)) != Errno.OK)
                 return err;
+            for (int i = 0; i < roots.Length; i++)
+                if (i != w && (d.MaybeRemovedMask & (1 << i)) != 0 && d.Present[w])
+                {
+                    string line = $"{d.Path}: {names[w]}'s version is kept (made or changed while apart); {names[i]} lacks it in a "
+                        + "directory it changed too: if it removed it, that removal is undone";
+                    report.Conflicts.Add(line);
+                    say(line, copies[i]);
+                }
             if (why.Length == 0)
                 continue;
             for (int i = 0; i < roots.Length; i++)

@@ -7,7 +7,7 @@ using System.Diagnostics.Metrics;
 
 namespace UnixVfs.Mirror.Tests;
 
-public class SplitBrainTests
+public partial class SplitBrainTests
 {
     private readonly VirtualClock _clock = new();
 
