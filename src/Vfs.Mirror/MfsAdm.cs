@@ -31,6 +31,16 @@ public static class MfsAdm
         Action<ResyncProgress>? progress = null) =>
         CopyRequest(p, path, MfsIoctl.MFS_IOC_RESYNC, new MfsCopyRequest { Copy = copy, Wait = wait, Progress = progress }, out error, out report);
 
+    /// <summary>Compares every copy in use of the mirror holding <paramref name="path"/>; with <paramref name="repair"/>, settles what it can.</summary>
+    public static Errno Scrub(Process p, string path, bool repair, double rateMiB, out string error, out ScrubReport report)
+    {
+        var req = new ScrubRequest { Repair = repair, RateMiB = rateMiB };
+        var err = Ioctl(p, path, MfsIoctl.MFS_IOC_SCRUB, req);
+        error = req.Error.Length > 0 ? req.Error : err == Errno.OK ? "" : err.Message();
+        report = req.Report;
+        return err;
+    }
+
     /// <summary>What each copy of the mirror holding <paramref name="path"/> is owed (mfsadm heal-info).</summary>
     public static Errno HealInfo(Process p, string path, out HealInfo? info)
     {

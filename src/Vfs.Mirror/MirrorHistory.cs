@@ -108,9 +108,10 @@ internal static class MirrorHistory
 
     /// <summary>
     /// Every name the copies under <paramref name="roots"/> hold differently, parents before children. With
-    /// <paramref name="path"/>, only that name and what is under it.
+    /// <paramref name="path"/>, only that name and what is under it. <paramref name="read"/> is told the bytes of every
+    /// chunk of file data read to compare contents (scrub's rate limit).
     /// </summary>
-    public static Errno Diff(Vnode[] roots, Timespec since, out List<HistoryDiff> diffs, string path = "/")
+    public static Errno Diff(Vnode[] roots, Timespec since, out List<HistoryDiff> diffs, string path = "/", Action<long>? read = null)
     {
         diffs = new List<HistoryDiff>();
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -131,7 +132,7 @@ internal static class MirrorHistory
                     return err;
                 changedDir[i] = va.Mtime > since;
             }
-            return Walk(dirs, parent, changedDir, parts.Length == 0 ? null : parts[^1], since, diffs);
+            return Walk(dirs, parent, changedDir, parts.Length == 0 ? null : parts[^1], since, diffs, read);
         }
         finally
         {
@@ -141,7 +142,7 @@ internal static class MirrorHistory
     }
 
     /// <summary>Compares the entries of one directory in every copy (null: the copy has no such directory).</summary>
-    private static Errno Walk(Vnode?[] dirs, string path, bool[] dirChanged, string? only, Timespec since, List<HistoryDiff> diffs)
+    private static Errno Walk(Vnode?[] dirs, string path, bool[] dirChanged, string? only, Timespec since, List<HistoryDiff> diffs, Action<long>? read)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         var dirTimes = new Timespec[dirs.Length];
@@ -179,12 +180,12 @@ internal static class MirrorHistory
                 }
                 if (vas.All(v => v?.Type == VType.VDIR))
                 {
-                    var err = Walk(vps, p, vas.Select(v => v!.Mtime > since).ToArray(), null, since, diffs);
+                    var err = Walk(vps, p, vas.Select(v => v!.Mtime > since).ToArray(), null, since, diffs, read);
                     if (err != Errno.OK)
                         return err;
                     continue;
                 }
-                var what = Compare(vps, vas, since, out bool timesOnly);
+                var what = Compare(vps, vas, since, read, out bool timesOnly);
                 if (what is null)
                     continue;
                 int mask = 0, maybeRemoved = 0;
@@ -210,7 +211,7 @@ internal static class MirrorHistory
     }
 
     /// <summary>How the copies' versions of one name differ, or null when they do not.</summary>
-    private static string? Compare(Vnode?[] vps, Vattr?[] vas, Timespec since, out bool timesOnly)
+    private static string? Compare(Vnode?[] vps, Vattr?[] vas, Timespec since, Action<long>? read, out bool timesOnly)
     {
         timesOnly = false;
         int r = Array.FindIndex(vas, v => v is not null);
@@ -232,9 +233,9 @@ internal static class MirrorHistory
         bool changed = vas.Any(v => v!.Ctime > since);
         if (a.Type == VType.VREG && changed)
         {
-            var first = MirrorVerify.Hash(vps[r]!, out _);
+            var first = MirrorVerify.Hash(vps[r]!, out _, read);
             for (int i = 0; i < vps.Length; i++)
-                if (i != r && (first is null || MirrorVerify.Hash(vps[i]!, out _) != first))
+                if (i != r && (first is null || MirrorVerify.Hash(vps[i]!, out _, read) != first))
                     return "contents differ";
         }
         if (vas.Any(v => v!.Mtime != a.Mtime))

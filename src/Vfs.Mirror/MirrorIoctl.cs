@@ -8,6 +8,7 @@
 //   MFS_IOC_VERIFY   compares the copies and fills a VerifyReport                        (root)
 //   MFS_IOC_RESOLVE  settles one name from the copy chosen (split brain, MirrorSplitBrain)  (root)
 //   MFS_IOC_HEALINFO fills a HealInfo: what each copy is owed, names and ranges           (anyone)
+//   MFS_IOC_SCRUB    compares every copy in use online, repairs on request (MirrorScrub)  (root)
 //
 // The argument is the request object itself (MfsStatus, MfsCopyRequest, VerifyReport); results are
 // written into it. MfsAdm.cs wraps these for programs and the shell's `mfsadm`.
@@ -23,6 +24,7 @@ public static class MfsIoctl
     public const int MFS_IOC_VERIFY = 0x4D460005;
     public const int MFS_IOC_RESOLVE = 0x4D460006;
     public const int MFS_IOC_HEALINFO = 0x4D460007;
+    public const int MFS_IOC_SCRUB = 0x4D460008;
 }
 
 /// <summary>A copy's state as MFS_IOC_STATUS reports it.</summary>
@@ -114,6 +116,12 @@ internal static class MirrorIoctl
                     return Errno.EINVAL;
                 MirrorHealInfo.Fill(mi, hi);
                 return Errno.OK;
+            case UnixVfs.Mirror.MfsIoctl.MFS_IOC_SCRUB:
+                if (arg is not ScrubRequest sr)
+                    return Errno.EINVAL;
+                if (!cr.IsSuperUser)
+                    return Errno.EPERM;
+                return MirrorScrub.Run(mi, sr);
             case UnixVfs.Mirror.MfsIoctl.MFS_IOC_RESOLVE:
                 if (arg is not MfsResolveRequest rr)
                     return Errno.EINVAL;
