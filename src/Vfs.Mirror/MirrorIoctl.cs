@@ -29,7 +29,8 @@ public static class MfsIoctl
 
 /// <summary>A copy's state as MFS_IOC_STATUS reports it.</summary>
 public sealed record CopyStatus(string Name, string Path, string Fstype, CopyState State, string Reason, Timespec Since,
-    int LogEntries, bool LogOverflowed, long BytesChanged, long Reads, long Writes, long BytesRead, long BytesWritten, long Failures);
+    int LogEntries, bool LogOverflowed, long BytesChanged, long Reads, long Writes, long BytesRead, long BytesWritten, long Failures,
+    ResyncProgress? Progress = null);
 
 /// <summary>The argument of MFS_IOC_STATUS, filled in by the mirror.</summary>
 public sealed class MfsStatus
@@ -258,6 +259,6 @@ internal static class MirrorIoctl
         }
         foreach (var c in mi.Copies)
             st.Copies.Add(new CopyStatus(c.Name, c.Path, c.Vfs.FstypeName, c.State, c.Reason, c.Since, c.Log.Count, c.Log.Overflowed,
-                c.Log.BytesChanged, c.Reads, c.Writes, c.BytesRead, c.BytesWritten, c.Failures));
+                c.Log.BytesChanged, c.Reads, c.Writes, c.BytesRead, c.BytesWritten, c.Failures, c.Progress));
     }
 }
