@@ -12,6 +12,7 @@
 //                        its state (continue, the patent's failover), or also return the copy's errno (return)
 //   hide                 Fig. 8: the special names every copy ("DIR1,DIR2"), the mount directory is hidden
 //   nomerge              skip the mount-time merge (the copies are known to be identical)
+//   autoresync=SECONDS   probe a failed copy that often and rejoin it when it answers (MirrorAutoResync.cs); 0: off
 //   splitbrain=refuse|newest|prefer|fewest-changes, prefer=x|y
 //                        what to do with a name copies changed independently (MirrorSplitBrain.cs)
 namespace UnixVfs.Mirror;
@@ -57,6 +58,8 @@ public sealed record MfsOptions
     public bool NoMerge { get; init; }
     /// <summary>force: mount copies whose metadata (.mfs/meta) says they belong to different mirrors, or cannot be read.</summary>
     public bool Force { get; init; }
+    /// <summary>autoresync=: how often a failed copy is probed and, when it answers, rejoined; zero for never (the patent's way).</summary>
+    public TimeSpan AutoResync { get; init; }
     /// <summary>splitbrain=: what to do with names copies changed independently (MirrorSplitBrain.cs).</summary>
     public SplitBrainPolicy SplitBrain { get; init; } = SplitBrainPolicy.Refuse;
     /// <summary>prefer=x|y: the copy whose version splitbrain=prefer keeps.</summary>
@@ -64,7 +67,7 @@ public sealed record MfsOptions
     /// <summary>errors=return: a copy's failure is also returned to the caller (after the copy is taken down).</summary>
     public bool ReturnCopyErrors { get; init; }
 
-    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "errors", "force", "ro", "rw", "splitbrain", "prefer"];
+    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "errors", "force", "ro", "rw", "splitbrain", "prefer", "autoresync"];
 
     /// <summary>Parses an option string for a mirror of <paramref name="copies"/> copies. Returns OK, or EINVAL with a one-line reason.</summary>
     public static Errno Parse(string options, int copies, out MfsOptions? parsed, out string reason)
@@ -141,7 +144,17 @@ public sealed record MfsOptions
             reason = "logranges= must be 1..1000000";
             return Errno.EINVAL;
         }
-        parsed = r with { Retries = (int)retries, LogSize = (int)logsize, LogRanges = (int)ranges };
+        if (o.GetInt("autoresync", 0, 0, 86_400, out long autoresync) != Errno.OK)
+        {
+            reason = "autoresync= must be 0..86400 seconds";
+            return Errno.EINVAL;
+        }
+        if (autoresync > 0 && r.Mode == MirrorMode.ActivePassive)
+        {
+            reason = "autoresync= is for mode=mirror: an active/passive client's servers resync themselves";
+            return Errno.EINVAL;
+        }
+        parsed = r with { Retries = (int)retries, LogSize = (int)logsize, LogRanges = (int)ranges, AutoResync = TimeSpan.FromSeconds(autoresync) };
         return Errno.OK;
     }
 

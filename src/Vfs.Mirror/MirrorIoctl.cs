@@ -92,6 +92,9 @@ public sealed class MfsResolveRequest
 
 internal static class MirrorIoctl
 {
+    /// <summary>The reason of a copy taken offline on purpose (autoresync leaves it alone).</summary>
+    public const string Maintenance = "offline for maintenance";
+
     public static Errno MfsIoctl(Vnode vp, int cmd, object? arg, FileFlags flag, Cred cr, out int rval, CallerContext? ct)
     {
         rval = 0;
@@ -170,7 +173,7 @@ internal static class MirrorIoctl
             req.Error = $"copy {c.Name} is already unavailable";
             return Errno.EALREADY;
         }
-        if (!mi.MarkUnavailable(c, "offline for maintenance"))
+        if (!mi.MarkUnavailable(c, Maintenance))
         {
             req.Error = $"copy {c.Name} is the last copy in use";
             return Errno.EBUSY;
@@ -178,7 +181,8 @@ internal static class MirrorIoctl
         return Errno.OK;
     }
 
-    private static Errno Online(MfsVfs mi, MirrorMember c, MfsCopyRequest req, bool full)
+    /// <summary>Brings copy <paramref name="c"/> back (MFS_IOC_ONLINE, and autoresync: MirrorAutoResync.cs).</summary>
+    internal static Errno Online(MfsVfs mi, MirrorMember c, MfsCopyRequest req, bool full)
     {
         if (c.State != CopyState.Unavailable)
         {

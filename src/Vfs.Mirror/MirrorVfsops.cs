@@ -164,6 +164,8 @@ public static class MirrorVfsops
                         Teardown(mi);
                         return err;
                     }
+            if (options.AutoResync > TimeSpan.Zero)
+                mi.AutoResync = new MirrorAutoResync(mi, options.AutoResync);
             if (split is not null)
             {
                 // Nothing is written to the copies while the split brain waits: they keep the records it was found by.
@@ -290,6 +292,7 @@ public static class MirrorVfsops
     /// <summary>Lets go of the root mnode and the copies' directories, and stops the copy workers.</summary>
     private static void Teardown(MfsVfs mi)
     {
+        mi.AutoResync?.Dispose();
         mi.Workers.Dispose();
         mi.Root.Vnode.Rele();
         foreach (var c in mi.Copies)

@@ -222,6 +222,7 @@ public partial class SplitBrainTests
     [InlineData("splitbrain=prefer", "splitbrain=prefer needs prefer=x|y: the copy to keep")]
     [InlineData("prefer=q", "prefer=q: expected x, y")]
     [InlineData("prefer=y,splitbrain=newest", "prefer= goes with splitbrain=prefer only")]
+    [InlineData("autoresync=-1", "autoresync= must be 0..86400 seconds")]
     public void Bad_split_brain_options_are_refused_with_a_reason(string options, string reason)
     {
         using var f = Fixture();
