@@ -78,6 +78,7 @@ internal static partial class MirrorVnops
     private static MirrorMember[] LookupInCopies(Mnode m, string nm, LookupFlags flags, Cred cr, CallerContext? ct, Vnode?[] lowers, Errno[] errs)
     {
         var copies = m.Mfs.UpdateCopies();
+        var lookup = MirrorOp.Everywhere("lookup", m);
         Array.Fill(errs, Errno.ENOENT);
         m.DirLock.Enter(RwLockType.Reader);
         try
@@ -86,7 +87,11 @@ internal static partial class MirrorVnops
             {
                 var err = MirrorSubr.Resolve(m, c, out var ld);
                 if (err == Errno.OK)
-                    err = Vop.Lookup(ld!, nm, out lowers[c.Index], flags, null, cr, ct);
+                    err = MirrorSubr.Counted(lookup, c, (MirrorMember _, Vnode dir, out long moved) =>
+                    {
+                        moved = 0;
+                        return Vop.Lookup(dir, nm, out lowers[c.Index], flags, null, cr, ct);
+                    }, ld!);
                 errs[c.Index] = err;
             }
         }
