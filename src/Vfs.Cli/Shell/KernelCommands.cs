@@ -10,7 +10,7 @@ internal static class KernelCommands
     public static void Register(Shell sh)
     {
         sh.Register("ops", "ops TYPE|TABLE|PATH", "print a file system type's vfsops and vnodeops (from the vfssw), or a file's vnodeops", Ops);
-        sh.Register("trace", "trace on|off", "show the VOP calls each command makes, on every host", Trace);
+        sh.Register("trace", "trace on|off | trace --perfetto FILE", "show the VOP calls each command makes, on every host; write them for Perfetto", Trace);
         sh.Register("mnodes", "mnodes PATH", "print the mnode hash of the mirror holding PATH", Mnodes);
     }
 
@@ -54,12 +54,33 @@ internal static class KernelCommands
 
     private static void Trace(ShellContext c, string[] a)
     {
+        var w = c.World;
+        if (a.Length == 2 && a[0] == "--perfetto")
+        {
+            var log = w.LastTrace ?? throw new ShellError("nothing traced yet (trace on, then the commands, then trace --perfetto FILE)");
+            string file = w.Image(a[1]);
+            try
+            {
+                using var stream = File.Create(file);
+                PerfettoTrace.Write(log, stream);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ShellError($"{file}: {e.Message}");
+            }
+            c.Out.WriteLine($"trace: {log.Commands.Sum(t => t.Calls.Count)} calls of {log.Commands.Count} commands written to {file} (open it in ui.perfetto.dev or chrome://tracing)");
+            return;
+        }
         if (a.Length != 1 || a[0] is not ("on" or "off"))
-            throw new ShellError("usage: trace on|off");
-        var tracer = a[0] == "on" ? new VopTracer() : null;
-        c.World.Tracer = tracer;
-        foreach (var h in c.World.Hosts)
-            h.Kernel.Trace(tracer);
+            throw new ShellError("usage: trace on|off | trace --perfetto FILE");
+        w.Tracing?.Detach();
+        w.Tracing = null;
+        if (a[0] == "off")
+            return;
+        var tracing = new ShellTrace();
+        foreach (var h in w.Hosts)
+            tracing.Attach(h);
+        w.Tracing = w.LastTrace = tracing;
     }
 
     private static void Mnodes(ShellContext c, string[] a)
