@@ -28,7 +28,7 @@ internal static class GraphCommands
             WriteFile(file, dot);
             return;
         }
-        var err = Render(dot, file, out string why);
+        var err = Render(c.World.DotProgram, dot, file, out string why);
         if (err == RenderResult.NoDot)
         {
             string dotFile = Path.ChangeExtension(file, ".dot");
@@ -42,10 +42,10 @@ internal static class GraphCommands
     private enum RenderResult { Ok, NoDot, Failed }
 
     /// <summary>Runs `dot -Tsvg -o FILE` on <paramref name="dot"/>.</summary>
-    private static RenderResult Render(string dot, string file, out string why)
+    private static RenderResult Render(string program, string dot, string file, out string why)
     {
         why = "";
-        var psi = new ProcessStartInfo("dot", ["-Tsvg", "-o", file])
+        var psi = new ProcessStartInfo(program, ["-Tsvg", "-o", file])
         {
             RedirectStandardInput = true,
             RedirectStandardError = true,

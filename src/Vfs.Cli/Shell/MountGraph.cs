@@ -42,7 +42,7 @@ internal static class MountGraph
         {
             var v = mounts[i];
             if (v.Next is { } next && mounts.Contains(next))
-                edges.Add($"{VfsId(v)} -> {VfsId(next)} [label=\"vfs_next\", style=dotted];");
+                edges.Add($"{VfsId(v)} -> {VfsId(next)} [label=\"vfs_next\", style=dotted, constraint=false];");
             foreach (var cv in v.Covered)
             {
                 string id = VnodeId(cv);

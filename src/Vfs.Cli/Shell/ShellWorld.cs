@@ -54,5 +54,8 @@ internal sealed class ShellWorld
         return h;
     }
 
+    /// <summary>The Graphviz program `graph --svg` renders with.</summary>
+    public string DotProgram { get; init; } = "dot";
+
     public ShellHost? Host(string name) => _hosts.GetValueOrDefault(name);
 }
