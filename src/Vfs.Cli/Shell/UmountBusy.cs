@@ -30,7 +30,7 @@ internal static class UmountBusy
             }
             foreach (int fd in p.OpenDescriptors)
                 if (p.Getf(fd, out var fp) == Errno.OK && ReferenceEquals(fp!.Vnode.Vfs, vfs))
-                    return $"pid {p.Pid} has a file open in it (fd {fd}, {fp.Vnode.Path ?? "?"}; close {fd} first)";
+                    return $"pid {p.Pid} has a file open in it (fd {fd}, {MirrorNames.Braced(vfs, fp.Vnode.Path ?? "?")}; close {fd} first)";
         }
         foreach (var e in c.Host.Server.Exports)
             if (c.P.Lookupname(e.Options.Path, true, out var ep) == Errno.OK)
