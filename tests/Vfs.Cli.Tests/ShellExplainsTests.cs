@@ -76,8 +76,9 @@ public class ShellExplainsTests
     [Fact]
     public void Rm_of_a_directory_hints_at_rm_r_which_removes_the_tree()
     {
-        var (output, failures) = Run("mkdir -p /d/e", "echo x > /d/e/f", "rm /d", "rm -r /d", "ls /");
-        Assert.Equal(1, failures);
+        var (output, failures) = Run("mkdir -p /d/e", "echo x > /d/e/f", "rm /d", "rm -r /d", "rm -rf /d", "rm -r /d", "ls /");
+        Assert.Equal(2, failures);
+        Assert.Contains("rm: /d: No such file or directory (ENOENT)", output);
         Assert.Contains("rm: /d: Is a directory (EISDIR): rm -r /d removes it and everything in it", output);
         Assert.DoesNotContain("\nd\n", output[output.LastIndexOf("# ls /", StringComparison.Ordinal)..]);
     }

@@ -15,7 +15,7 @@ internal static class FileCommands
         sh.Register("write", "write FILE BYTES [SEED]", "write a file of BYTES pseudo-random bytes", Write);
         sh.Register("cp", "cp SRC DST", "copy a file", Cp);
         sh.Register("mkdir", "mkdir [-p] DIR...", "make directories", Mkdir);
-        sh.Register("rm", "rm [-r] PATH...", "remove files (and directories with -r)", Rm);
+        sh.Register("rm", "rm [-rf] PATH...", "remove files (and directories with -r; -f: a missing one is no error)", Rm);
         sh.Register("rmdir", "rmdir DIR...", "remove empty directories", (c, a) => Each(c, a, p => c.P.Rmdir(p)));
         sh.Register("mv", "mv SRC DST", "rename", (c, a) => Two(c, a, (s, d) => c.P.Rename(s, d)));
         sh.Register("ln", "ln [-s] TARGET NAME", "make a hard link (symbolic with -s)", Ln);
@@ -209,12 +209,14 @@ internal static class FileCommands
 
     private static void Rm(ShellContext c, string[] args)
     {
-        var (flags, paths) = Flags(args, "r");
+        var (flags, paths) = Flags(args, "rf");
         if (paths.Length == 0)
             throw new ShellError("missing operand");
         foreach (var p in paths)
         {
             var err = flags.Contains('r') ? RemoveTree(c, p) : c.P.Unlink(p);
+            if (err == Errno.ENOENT && flags.Contains('f'))
+                continue;
             if (err == Errno.EISDIR)
                 throw new ShellError($"{p}: {err.Message()} ({err}): rm -r {p} removes it and everything in it");
             ShellContext.Check(err, p);
