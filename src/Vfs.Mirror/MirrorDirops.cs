@@ -87,11 +87,11 @@ internal static partial class MirrorVnops
             {
                 var err = MirrorSubr.Resolve(m, c, out var ld);
                 if (err == Errno.OK)
-                    err = MirrorSubr.Counted(lookup, c, (MirrorMember _, Vnode dir, out long moved) =>
-                    {
-                        moved = 0;
-                        return Vop.Lookup(dir, nm, out lowers[c.Index], flags, null, cr, ct);
-                    }, ld!);
+                {
+                    long t0 = m.Mfs.Clock.GetTimestamp();
+                    err = Vop.Lookup(ld!, nm, out lowers[c.Index], flags, null, cr, ct);
+                    c.Count(lookup, err, 0, m.Mfs.Clock.GetElapsedTime(t0).TotalMicroseconds); // mfsadm stats: a lookup row per copy
+                }
                 errs[c.Index] = err;
             }
         }

@@ -203,7 +203,7 @@ internal static class MirrorSubr
     }
 
     /// <summary>One call of the op on one copy, counted once (MirrorMember.Count: the copy's counters and the metrics).</summary>
-    internal static Errno Counted(in MirrorOp op, MirrorMember c, CopyFn fn, Vnode vp)
+    private static Errno Counted(in MirrorOp op, MirrorMember c, CopyFn fn, Vnode vp)
     {
         var clock = op.Node.Mfs.Clock;
         long t0 = clock.GetTimestamp();
