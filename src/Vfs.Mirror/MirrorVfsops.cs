@@ -44,7 +44,7 @@ public static class MirrorVfsops
         new(VfsopName.Statvfs, (VfsStatvfsFn)MfsStatvfs),
         new(VfsopName.Sync, (VfsSyncFn)MfsSync),
         new(VfsopName.Vget, (VfsVgetFn)MfsVget),
-    ])) { Stacked = true };
+    ])) { Stacked = true, VnodeTables = [MirrorVnops.Ops] };
 
     private static Errno MfsMount(Vfs vfsp, Vnode mvp, MountArgs uap, Cred cr)
     {

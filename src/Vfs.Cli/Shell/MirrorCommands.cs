@@ -15,11 +15,12 @@ internal static class MirrorCommands
         if (a.Length < 2)
             throw new ShellError("usage: mfsadm status|verify|stats PATH | offline|online|resync PATH COPY");
         string path = a[1];
+        var (vfs, _) = MirrorNames.Holding(c, path);
         string Copy() => a.Length == 3 ? a[2] : throw new ShellError($"usage: mfsadm {a[0]} PATH COPY (x, y, ...)");
         switch (a[0])
         {
             case "status":
-                Status(c, path);
+                Status(c, path, vfs);
                 return;
             case "stats":
                 Stats(c, path);
@@ -67,12 +68,14 @@ internal static class MirrorCommands
         }
     }
 
-    private static void Status(ShellContext c, string path)
+    private static void Status(ShellContext c, string path, Vfs vfs)
     {
-        var err = MfsAdm.Status(c.P, path, out var st);
-        ShellContext.Check(err == Errno.ENOTTY ? Errno.EINVAL : err, err == Errno.ENOTTY ? $"{path}: not in a mirror" : path);
-        c.Out.WriteLine($"mirror on {st!.MountPoint}: mode {st.Mode.ToString().ToLowerInvariant()}, role {st.Role.ToString().ToLowerInvariant()}, " +
-            $"read {st.ReadPolicy}{(st.Mode == MirrorMode.ActivePassive ? ", active " + st.Active : "")}, {st.Mnodes} mnodes");
+        ShellContext.Check(MfsAdm.Status(c.P, path, out var st), path);
+        // Active/passive sends every read and write to the active copy, so the read policy says nothing there.
+        string reads = st!.Mode == MirrorMode.ActivePassive
+            ? $"active {st.Active} (every read and write), passive {string.Join(", ", st.Copies.Select(cp => cp.Name).Where(n => n != st.Active))}"
+            : $"read {st.ReadPolicy}";
+        c.Out.WriteLine($"mirror on {MirrorNames.Of(vfs)}: mode {ModeName(st.Mode)}, role {st.Role.ToString().ToLowerInvariant()}, {reads}, {st.Mnodes} mnodes");
         c.Out.WriteLine($"  {"copy",-4} {"state",-11} {"type",-6} {"path",-16} {"log",6} {"reads",8} {"writes",8} {"fail",5}  reason");
         foreach (var cp in st.Copies)
             c.Out.WriteLine($"  {cp.Name,-4} {cp.State,-11} {cp.Fstype,-6} {cp.Path,-16} {(cp.LogOverflowed ? "full" : cp.LogEntries.ToString()),6} " +
@@ -85,10 +88,11 @@ internal static class MirrorCommands
             c.Out.WriteLine($"  split brain, read-only until settled (mfsadm resolve PATH --take x|y|newest): {string.Join(", ", st.SplitBrain)}");
     }
 
+    private static string ModeName(MirrorMode mode) => mode == MirrorMode.ActivePassive ? "active-passive" : mode.ToString().ToLowerInvariant();
+
     private static void Stats(ShellContext c, string path)
     {
-        var err = MfsAdm.Status(c.P, path, out var st);
-        ShellContext.Check(err == Errno.ENOTTY ? Errno.EINVAL : err, err == Errno.ENOTTY ? $"{path}: not in a mirror" : path);
+        ShellContext.Check(MfsAdm.Status(c.P, path, out var st), path);
         var m = c.World.Metrics;
         var host = ("host", c.Host.Name);
         var mirror = ("mirror", st!.MountPoint);

@@ -32,7 +32,7 @@ public static class NfsClient
     /// Returns OK, or EEXIST when the kernel already has an nfs type.
     /// </summary>
     public static Errno Install(Kernel kernel, IRpcNetwork network) =>
-        kernel.Vfssw.Install(new VfsDef(FsType, NfsVfsops.MakeOps(network)));
+        kernel.Vfssw.Install(new VfsDef(FsType, NfsVfsops.MakeOps(network)) { VnodeTables = [NfsVnops.FileOps, NfsVnops.DirOps, NfsVnops.LinkOps] });
 }
 
 /// <summary>The nfs vfs operations.</summary>
