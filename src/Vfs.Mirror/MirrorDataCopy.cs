@@ -282,7 +282,7 @@ internal static class MirrorDataCopy
         var uio = new Uio(buf, 0, UioRw.UIO_READ);
         var err = Vop.Readlink(vp, uio, Cr);
         if (err == Errno.OK)
-            target = System.Text.Encoding.UTF8.GetString(buf, 0, (int)(buf.Length - uio.Resid));
+            target = FsName.Decode(buf.AsSpan(0, (int)(buf.Length - uio.Resid)));
         return err;
     }
 }
