@@ -54,7 +54,7 @@ public sealed class ByteNameTests : IDisposable
         Ok(P.Mount("srv:/export", "/n", "nfs", MountFlags.None, "port=2049,mountport=635"));
     }
 
-    [Property(MaxTest = 60)]
+    [Property(MaxTest = 30)]
     public Property Every_byte_name_readdir_returns_is_reached_by_lookup_in_every_layer() =>
         Prop.ForAll(ByteNames.Arbitrary, name =>
         {
@@ -68,6 +68,27 @@ public sealed class ByteNameTests : IDisposable
         byte[] name = [(byte)'g', 0x81];
         foreach (var dir in Dirs)
             RoundTrip(dir, name);
+    }
+
+    [Fact]
+    public void Byte_names_made_while_a_copy_was_away_reach_it_through_the_dirty_log_and_the_resync()
+    {
+        byte[][] names = [[(byte)'g', 0x81], [0xFF, 0xFE], [0xC3, 0xA9, 0xC3], [(byte)'d', 0xED, 0xB2, 0x81]];
+        Ok(MfsAdm.Offline(P, "/A/b", "y", out _));
+        foreach (var name in names)
+        {
+            Ok(P.Mkdir("/X/y/" + FsName.Decode(name), 0x1ED));
+            Ok(P.Symlink(FsName.Decode(name), "/X/y/" + FsName.Decode(name) + "/link"));
+        }
+        Ok(MfsAdm.Online(P, "/A/b", "y", out var error, out _), error);
+        var hex = names.Select(Convert.ToHexString).Order().ToArray();
+        for (int copy = 0; copy < 2; copy++)
+        {
+            Assert.Equal(hex, _f.LowerNames(copy, "/").Select(n => Convert.ToHexString(FsName.Encode(n)!)).Order());
+            foreach (var name in names)
+                Assert.Equal(["link"], _f.LowerNames(copy, FsName.Decode(name)));
+        }
+        Assert.True(_f.Verify().Identical, string.Join("\n", _f.Verify().Differences));
     }
 
     /// <summary>

@@ -45,7 +45,7 @@ public class LibnfsByteNameTests : IDisposable
     /// <summary>The bytes as a printf format: every byte an octal escape.</summary>
     private static string Printf(byte[] name) => string.Concat(name.Select(b => $"\\{Convert.ToString(b, 8).PadLeft(3, '0')}"));
 
-    [Property(MaxTest = 15)]
+    [Property(MaxTest = 10)]
     public Property Nfs_ls_cat_and_cp_carry_any_byte_name_exactly() =>
         Prop.ForAll(UrlNames(), name =>
         {
