@@ -30,16 +30,18 @@ public class ByteNameTests
             Assert.True(HostTool.Exists("fls"), "fls not installed (./test.sh installs sleuthkit)");
             using var s = new Scratch();
             var image = NewImage(s, 16L << 20);
-            var h = new Host();
-            Ok(h.Mount(image));
             var ino = new Dictionary<string, ulong>();
-            foreach (var name in names)
+            using (var h = new Host())
             {
-                WriteFile(h.P, "/mnt/" + FsName.Decode(name), name);
-                Ok(h.P.Lstat("/mnt/" + FsName.Decode(name), out var st));
-                ino[Convert.ToHexString(name)] = st!.Ino;
+                Ok(h.Mount(image));
+                foreach (var name in names)
+                {
+                    WriteFile(h.P, "/mnt/" + FsName.Decode(name), name);
+                    Ok(h.P.Lstat("/mnt/" + FsName.Decode(name), out var st));
+                    ino[Convert.ToHexString(name)] = st!.Ino;
+                }
+                Ok(h.Umount());
             }
-            Ok(h.Umount());
             AssertClean(Fsck(image));
 
             var (code, output, err) = HostTool.Run("fls", "-f", "ufs2", image);
@@ -50,16 +52,18 @@ public class ByteNameTests
                 Assert.True(output.AsSpan().IndexOf(line) >= 0, $"fls does not list {ByteNames.Hex(name)}");
             }
 
-            h = new Host();
-            Ok(h.Mount(image));
-            var listed = List(h.P, "/mnt").Select(d => d.Name).Where(n => n is not ("." or ".." or "lost+found")).ToList();
-            Assert.Equal(names.Select(Convert.ToHexString).Order(), listed.Select(n => Convert.ToHexString(FsName.Encode(n)!)).Order());
-            foreach (var n in listed)
+            using (var h = new Host())
             {
-                Assert.Equal(FsName.Encode(n), ReadFile(h.P, "/mnt/" + n));
-                Ok(h.P.Unlink("/mnt/" + n));
+                Ok(h.Mount(image));
+                var listed = List(h.P, "/mnt").Select(d => d.Name).Where(n => n is not ("." or ".." or "lost+found")).ToList();
+                Assert.Equal(names.Select(Convert.ToHexString).Order(), listed.Select(n => Convert.ToHexString(FsName.Encode(n)!)).Order());
+                foreach (var n in listed)
+                {
+                    Assert.Equal(FsName.Encode(n), ReadFile(h.P, "/mnt/" + n));
+                    Ok(h.P.Unlink("/mnt/" + n));
+                }
+                Ok(h.Umount());
             }
-            Ok(h.Umount());
             AssertClean(Fsck(image));
         });
 }
