@@ -1,4 +1,5 @@
-// Vfs.Cli / shell: mfsadm -- the mirror's administration: status, offline, online, resync, verify, stats.
+// Vfs.Cli / shell: mfsadm -- the mirror's administration: status, offline, online, resync, verify, stats; resolve,
+// heal-info and scrub are in MirrorRepairCommands.cs.
 using UnixVfs.Core;
 using UnixVfs.Mirror;
 
@@ -7,7 +8,7 @@ namespace UnixVfs.Cli.Shell;
 internal static class MirrorCommands
 {
     public static void Register(Shell sh) =>
-        sh.Register("mfsadm", "mfsadm status|verify|stats PATH | offline|online|resync PATH COPY", "administer the mirror holding PATH", Mfsadm);
+        sh.Register("mfsadm", "mfsadm status|verify|stats|heal-info PATH | offline|online|resync PATH COPY | resolve PATH --take x|y|newest | scrub PATH [--repair] [--rate MiB/s]", "administer the mirror holding PATH", Mfsadm);
 
     private static void Mfsadm(ShellContext c, string[] a)
     {
@@ -22,6 +23,15 @@ internal static class MirrorCommands
                 return;
             case "stats":
                 Stats(c, path);
+                return;
+            case "heal-info":
+                MirrorRepairCommands.HealInfo(c, path);
+                return;
+            case "resolve":
+                MirrorRepairCommands.Resolve(c, a);
+                return;
+            case "scrub":
+                MirrorRepairCommands.Scrub(c, a);
                 return;
             case "verify":
             {
@@ -43,8 +53,9 @@ internal static class MirrorCommands
             case "online":
             case "resync":
             {
-                var err = a[0] == "online" ? MfsAdm.Online(c.P, path, Copy(), out var why, out var report)
-                    : MfsAdm.Resync(c.P, path, Copy(), out why, out report);
+                var progress = MirrorRepairCommands.ProgressLine(c);
+                var err = a[0] == "online" ? MfsAdm.Online(c.P, path, Copy(), out var why, out var report, progress: progress)
+                    : MfsAdm.Resync(c.P, path, Copy(), out why, out report, progress: progress);
                 if (err != Errno.OK)
                     throw new ShellError($"{path}: {why}");
                 if (report is not null)
@@ -52,7 +63,7 @@ internal static class MirrorCommands
                 return;
             }
             default:
-                throw new ShellError($"{a[0]}: expected status, offline, online, resync, verify or stats");
+                throw new ShellError($"{a[0]}: expected status, offline, online, resync, verify, stats, heal-info, resolve or scrub");
         }
     }
 
@@ -68,6 +79,10 @@ internal static class MirrorCommands
                 $"{cp.Reads,8} {cp.Writes,8} {cp.Failures,5}  {cp.Reason}");
         if (st.LastResync is { } r)
             c.Out.WriteLine("  last resync: " + r);
+        foreach (var p in st.Copies.Select(cp => cp.Progress).OfType<ResyncProgress>())
+            c.Out.WriteLine("  " + p);
+        if (st.SplitBrain.Count > 0)
+            c.Out.WriteLine($"  split brain, read-only until settled (mfsadm resolve PATH --take x|y|newest): {string.Join(", ", st.SplitBrain)}");
     }
 
     private static void Stats(ShellContext c, string path)
