@@ -1,13 +1,12 @@
 // Vfs.Core: directory entries as VOP_READDIR returns them (struct dirent64, Linux layout).
 //
 // VOP_READDIR fills the caller's Uio with packed records:
-//     u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[] (UTF-8, NUL-terminated),
+//     u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[] (the name's bytes, NUL-terminated; see FsName),
 // each padded to 8 bytes. d_off is the cookie of the *next* entry: a reader that stops after an
 // entry resumes by setting the Uio offset to its d_off. On return, Uio.Offset holds the cookie to
 // continue from. getdents(2) hands these bytes to the caller as they are; the NFS server turns
 // them into READDIR/READDIRPLUS entries with the cookies intact.
 using System.Buffers.Binary;
-using System.Text;
 
 namespace UnixVfs.Core;
 
@@ -46,7 +45,7 @@ public static class Dirent64
         _ => VType.VNON,
     };
 
-    /// <summary>The record length of an entry whose UTF-8 name is <paramref name="nameBytes"/> long.</summary>
+    /// <summary>The record length of an entry whose name is <paramref name="nameBytes"/> bytes long.</summary>
     public static int RecLen(int nameBytes) => (NameOffset + nameBytes + 1 + 7) & ~7;
 
     /// <summary>
@@ -56,8 +55,16 @@ public static class Dirent64
     /// </summary>
     public static bool TryAdd(Uio uio, ulong ino, long nextOff, VType type, string name)
     {
-        int nb = Encoding.UTF8.GetByteCount(name);
-        int reclen = RecLen(nb);
+        Span<byte> nb = name.Length <= 512 ? stackalloc byte[name.Length * FsName.MaxBytesPerChar] : new byte[name.Length * FsName.MaxBytesPerChar];
+        if (!FsName.TryEncode(name, nb, out int n))
+            throw new VfsPanicException($"readdir: {FsName.Visible(name)} is not a name string");
+        return TryAdd(uio, ino, nextOff, type, nb[..n]);
+    }
+
+    /// <summary>TryAdd with the name's bytes as they are (a file system that keeps names as bytes).</summary>
+    public static bool TryAdd(Uio uio, ulong ino, long nextOff, VType type, ReadOnlySpan<byte> name)
+    {
+        int reclen = RecLen(name.Length);
         if (reclen > uio.Resid)
             return false;
         Span<byte> rec = reclen <= 512 ? stackalloc byte[reclen] : new byte[reclen];
@@ -66,7 +73,7 @@ public static class Dirent64
         BinaryPrimitives.WriteInt64LittleEndian(rec[8..], nextOff);
         BinaryPrimitives.WriteUInt16LittleEndian(rec[16..], (ushort)reclen);
         rec[18] = DType(type);
-        Encoding.UTF8.GetBytes(name, rec[NameOffset..]);
+        name.CopyTo(rec[NameOffset..]);
         uio.MoveOut(rec);
         uio.Offset = nextOff;
         return true;
@@ -85,7 +92,7 @@ public static class Dirent64
                 break;
             var nameArea = buf[NameOffset..reclen];
             int nul = nameArea.IndexOf((byte)0);
-            var name = Encoding.UTF8.GetString(nul < 0 ? nameArea : nameArea[..nul]);
+            var name = FsName.Decode(nul < 0 ? nameArea : nameArea[..nul]);
             list.Add(new Dirent(ino, off, FromDType(buf[18]), name));
             buf = buf[reclen..];
         }

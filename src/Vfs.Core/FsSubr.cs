@@ -117,30 +117,18 @@ public static partial class FsSubr
     public static void FsFreevfs(Vfs vfsp) { }
 
     /// <summary>
-    /// Checks a name a directory op is asked to create: EINVAL for "", ".", "..", a '/', a NUL or a lone
-    /// surrogate (a name that would not survive the trip to UTF-8 and back, so readdir could never give it
-    /// back); ENAMETOOLONG beyond NAME_MAX bytes. File systems call it so that a layer above the system
+    /// Checks a name a directory op is asked to create: EINVAL for "", ".", "..", a '/', a NUL or a string that
+    /// is not a name string (FsName: one no bytes decode to, so readdir could never give it back);
+    /// ENAMETOOLONG beyond NAME_MAX encoded bytes. File systems call it so that a layer above the system
     /// calls (the NFS server, the mirror) cannot make a name the system calls could never reach.
     /// </summary>
     public static Errno CheckName(string nm)
     {
-        if (nm.Length == 0 || nm == "." || nm == ".." || nm.Contains('/') || nm.Contains('\0') || !IsWellFormed(nm))
+        if (nm.Length == 0 || nm == "." || nm == ".." || nm.Contains('/') || nm.Contains('\0') || !FsName.IsNameString(nm))
             return Errno.EINVAL;
-        if (nm.Length > Limits.NameMax / 3 && System.Text.Encoding.UTF8.GetByteCount(nm) > Limits.NameMax)
+        if (nm.Length > Limits.NameMax / FsName.MaxBytesPerChar && FsName.ByteCount(nm) > Limits.NameMax)
             return Errno.ENAMETOOLONG;
         return Errno.OK;
-    }
-
-    /// <summary>True unless <paramref name="s"/> holds a surrogate that is not half of a pair (ill-formed UTF-16).</summary>
-    public static bool IsWellFormed(ReadOnlySpan<char> s)
-    {
-        for (int i = s.IndexOfAnyInRange('\uD800', '\uDFFF'); i >= 0; i = s.IndexOfAnyInRange('\uD800', '\uDFFF'))
-        {
-            if (!char.IsHighSurrogate(s[i]) || i + 1 >= s.Length || !char.IsLowSurrogate(s[i + 1]))
-                return false;
-            s = s[(i + 2)..];
-        }
-        return true;
     }
 
     /// <summary>fs_pathconf: the POSIX limits of a file system with 255-byte names and 64-bit sizes.</summary>

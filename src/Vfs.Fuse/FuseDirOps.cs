@@ -7,7 +7,6 @@
 //
 // READDIRPLUS also looks each name up and hands the kernel its node (one lookup counted per entry, as
 // LOOKUP would). "." and ".." go with node id 0, which fuse.ko takes as "no entry to remember".
-using System.Text;
 using UnixVfs.Core;
 
 namespace UnixVfs.Fuse;
@@ -48,7 +47,7 @@ public sealed partial class FuseBridge
         int end = r.Out.Len + size;
         foreach (var d in Dirent64.Parse(scratch.AsSpan(0, size - (int)uio.Resid)))
         {
-            var name = Encoding.UTF8.GetBytes(d.Name);
+            var name = FsName.Encode(d.Name)!;
             int rec = FuseProto.Align8((plus ? FuseProto.EntryOutSize : 0) + FuseProto.DirentHeaderSize + name.Length);
             if (r.Out.Len + rec > end)
                 break;

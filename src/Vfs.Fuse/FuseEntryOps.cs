@@ -6,7 +6,6 @@
 // have it: fuse.ko passes names up to 1024 bytes. A lookup that lands on a directory another file
 // system is mounted on goes on into that file system's root, as lookuppn does, so a served tree with
 // mounts inside it is seen whole.
-using System.Text;
 using UnixVfs.Core;
 
 namespace UnixVfs.Fuse;
@@ -16,7 +15,7 @@ public sealed partial class FuseBridge
     /// <summary>Names the bridge refuses before any VOP: too long, or "." and "..", which fuse.ko never sends.</summary>
     private static Errno CheckName(string name)
     {
-        if (Encoding.UTF8.GetByteCount(name) > Limits.NameMax)
+        if (FsName.ByteCount(name) > Limits.NameMax)
             return Errno.ENAMETOOLONG;
         if (name.Length == 0 || name is "." or ".." || name.Contains('/'))
             return Errno.EINVAL;
@@ -141,7 +140,7 @@ public sealed partial class FuseBridge
         Vnode? vp = null;
         if (!r.In.ArgName(next, out var target, out _) || target.Length == 0)
             err = Errno.EINVAL;
-        else if (Encoding.UTF8.GetByteCount(target) >= Limits.PathMax)
+        else if (FsName.ByteCount(target) >= Limits.PathMax)
             err = Errno.ENAMETOOLONG;
         else
         {

@@ -4,7 +4,6 @@
 // message (a WRITE or READ of max_write bytes plus headers), so the data path allocates nothing: WRITE's
 // Uio points into the request buffer, READ's into the reply buffer.
 using System.Buffers.Binary;
-using System.Text;
 using UnixVfs.Core;
 
 namespace UnixVfs.Fuse;
@@ -48,7 +47,7 @@ internal sealed class FuseRequest(int size)
         int nul = s.IndexOf((byte)0);
         if (nul < 0)
             return false;
-        name = Encoding.UTF8.GetString(s[..nul]);
+        name = FsName.Decode(s[..nul]);
         next = off + nul + 1;
         return true;
     }

@@ -9,7 +9,7 @@
 // by one notifier thread, in order. One for a node the kernel has already forgotten fails with ENOENT,
 // which is harmless and ignored.
 using System.Collections.Concurrent;
-using System.Text;
+using UnixVfs.Core;
 
 namespace UnixVfs.Fuse;
 
@@ -58,7 +58,7 @@ internal sealed class FuseNotify(int fd)
             else
             {
                 code = FuseNotifyCode.INVAL_ENTRY;
-                var name = Encoding.UTF8.GetBytes(n.Name);
+                var name = FsName.Encode(n.Name)!;
                 msg.U64(n.NodeId);
                 msg.U32((uint)name.Length);
                 msg.U32(0);

@@ -4,9 +4,12 @@
 // Everything goes through the lower file systems' own vnode operations with the kernel's credentials,
 // so a copy can be a UFS, an NFS import or anything else. Data moves in 1 MiB chunks, each under both
 // files' rwlocks (MirrorLock), so an application writing the same file through the mirror meanwhile
-// lands either before or after a chunk, never in the middle; chunks of zeros are skipped when copying
-// into a new file, so holes stay holes. Hard links inside one copy stay hard links in the other when a
-// HardLinks map is given. What was copied is counted in CopyStats.
+// lands either before or after a chunk, never in the middle. Only the source's data is read: VOP_SEEKDATA
+// finds its data extents, and its holes are never read or written across -- in the target they stay
+// holes, or, where an older target holds data in them, that data is overwritten with zeros (there is no
+// VOP to punch a hole). A file system that cannot tell (NFSv3) says "all data", and then chunks of zeros
+// are still skipped when copying into a new file. Hard links inside one copy stay hard links in the
+// other when a HardLinks map is given. What was copied is counted in CopyStats.
 namespace UnixVfs.Mirror;
 
 /// <summary>What a copy moved.</summary>
@@ -160,9 +163,10 @@ internal static class MirrorDataCopy
 
     /// <summary>
     /// Copies bytes [start, end) of <paramref name="src"/> to the same offsets of <paramref name="dst"/> (sizes are the
-    /// caller's business: CopyAttrs). With <paramref name="fresh"/> (dst was just created empty) chunks of zeros are
-    /// left as holes. Each chunk is copied under both files' rwlocks, unless the caller already holds them
-    /// (<paramref name="locked"/>).
+    /// caller's business: CopyAttrs), reading only the source's data extents (file comment). With
+    /// <paramref name="fresh"/> (dst was just created empty) its holes need nothing, and chunks of zeros are left as
+    /// holes too. Each step -- a chunk of data, or a piece of a hole -- is taken under both files' rwlocks, unless the
+    /// caller already holds them (<paramref name="locked"/>).
     /// </summary>
     public static Errno CopyData(Vnode src, Vnode dst, long start, long end, CopyStats st, bool fresh = false, bool locked = false)
     {
@@ -170,32 +174,85 @@ internal static class MirrorDataCopy
         var pair = locked ? Array.Empty<Vnode>() : new[] { src, dst };
         for (long off = start; off < end;)
         {
-            int n = (int)Math.Min(Chunk, end - off);
             MirrorLock.LockAll(pair, RwLockType.Writer);
             try
             {
-                var ru = new Uio(buf.AsMemory(0, n), off, UioRw.UIO_READ);
-                var err = Vop.Read(src, ru, FileFlags.None, Cr);
+                var err = NextExtent(src, off, end, hole: false, out long data);
                 if (err != Errno.OK)
                     return err;
-                int got = (int)(n - ru.Resid);
-                if (got == 0)
-                    break;
-                if (!(fresh && buf.AsSpan(0, got).IndexOfAnyExcept((byte)0) < 0))
+                long next = data;
+                if (data > off)
                 {
-                    var wu = new Uio(buf.AsMemory(0, got), off, UioRw.UIO_WRITE);
-                    err = Vop.Write(dst, wu, FileFlags.None, Cr);
-                    if (err != Errno.OK)
-                        return err;
-                    st.BytesCopied += got;
+                    if (!fresh)
+                        err = ZeroData(dst, off, data, buf, st, out next);
                 }
-                off += got;
+                else if ((err = NextExtent(src, off, end, hole: true, out long hole)) == Errno.OK)
+                    err = CopyChunk(src, dst, off, (int)Math.Min(Chunk, hole - off), buf, fresh, st, out next);
+                if (err != Errno.OK)
+                    return err;
+                off = next;
             }
             finally
             {
                 MirrorLock.UnlockAll(pair, RwLockType.Writer);
             }
         }
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// Where the next data (or hole) of <paramref name="vp"/> at or after <paramref name="off"/> begins, no further than
+    /// <paramref name="end"/> (ENXIO, nothing more before the end of the file, is <paramref name="end"/>).
+    /// </summary>
+    private static Errno NextExtent(Vnode vp, long off, long end, bool hole, out long found)
+    {
+        var err = Vop.Seekdata(vp, off, hole, out found, Cr);
+        if (err == Errno.ENXIO)
+            (found, err) = (end, Errno.OK);
+        found = Math.Min(found, end);
+        return err;
+    }
+
+    /// <summary>Copies up to <paramref name="n"/> bytes at <paramref name="off"/>; <paramref name="next"/> is the offset after them (the end of the file stops it).</summary>
+    private static Errno CopyChunk(Vnode src, Vnode dst, long off, int n, byte[] buf, bool fresh, CopyStats st, out long next)
+    {
+        next = long.MaxValue;
+        var ru = new Uio(buf.AsMemory(0, n), off, UioRw.UIO_READ);
+        var err = Vop.Read(src, ru, FileFlags.None, Cr);
+        if (err != Errno.OK)
+            return err;
+        int got = (int)(n - ru.Resid);
+        if (got == 0)
+            return Errno.OK; // the source ended early (it shrank): nothing more to copy
+        next = off + got;
+        if (fresh && buf.AsSpan(0, got).IndexOfAnyExcept((byte)0) < 0)
+            return Errno.OK;
+        var wu = new Uio(buf.AsMemory(0, got), off, UioRw.UIO_WRITE);
+        err = Vop.Write(dst, wu, FileFlags.None, Cr);
+        if (err == Errno.OK)
+            st.BytesCopied += got;
+        return err;
+    }
+
+    /// <summary>
+    /// The source has a hole in [<paramref name="off"/>, <paramref name="end"/>): overwrites with zeros the first piece
+    /// (at most a chunk) of data <paramref name="dst"/> holds there; <paramref name="next"/> is where to go on from.
+    /// </summary>
+    private static Errno ZeroData(Vnode dst, long off, long end, byte[] buf, CopyStats st, out long next)
+    {
+        next = end;
+        var err = NextExtent(dst, off, end, hole: false, out long data);
+        if (err != Errno.OK || data >= end)
+            return err;
+        if ((err = NextExtent(dst, data, end, hole: true, out long hole)) != Errno.OK)
+            return err;
+        int n = (int)Math.Min(Chunk, hole - data);
+        buf.AsSpan(0, n).Clear();
+        var wu = new Uio(buf.AsMemory(0, n), data, UioRw.UIO_WRITE);
+        if ((err = Vop.Write(dst, wu, FileFlags.None, Cr)) != Errno.OK)
+            return err;
+        st.BytesCopied += n;
+        next = data + n;
         return Errno.OK;
     }
 
@@ -282,7 +339,7 @@ internal static class MirrorDataCopy
         var uio = new Uio(buf, 0, UioRw.UIO_READ);
         var err = Vop.Readlink(vp, uio, Cr);
         if (err == Errno.OK)
-            target = System.Text.Encoding.UTF8.GetString(buf, 0, (int)(buf.Length - uio.Resid));
+            target = FsName.Decode(buf.AsSpan(0, (int)(buf.Length - uio.Resid)));
         return err;
     }
 }

@@ -19,7 +19,6 @@
 //
 // LOCK ORDER: _lock is a leaf, held across the append and fsync of one record so that records do not interleave.
 using System.Globalization;
-using System.Text;
 
 namespace UnixVfs.Mirror;
 
@@ -66,7 +65,7 @@ internal sealed class MirrorIntentLog
                 return; // already overflowed
             _counts[away.Index] = n + 1;
             string line = n == _mi.Options.LogSize ? "overflow 0 0 0: 0:\n" : Format(m.PathFromRoot, kind, offset, length, name);
-            var bytes = Encoding.UTF8.GetBytes(line);
+            var bytes = FsName.Encode(line)!;
             foreach (var c in _mi.UpdateCopies())
                 Report(c, WithFile(c, away, truncate: false, (vp, size) =>
                 {
@@ -168,7 +167,7 @@ internal sealed class MirrorIntentLog
                 var uio = new Uio(buf, 0, UioRw.UIO_READ);
                 if ((err = Vop.Read(vp!, uio, FileFlags.None, Cred.Kcred)) != Errno.OK)
                     return err;
-                records = Parse(Encoding.UTF8.GetString(buf, 0, (int)(buf.Length - uio.Resid)));
+                records = Parse(FsName.Decode(buf.AsSpan(0, (int)(buf.Length - uio.Resid))));
                 return Errno.OK;
             }
             finally

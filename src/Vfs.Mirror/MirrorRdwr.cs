@@ -37,6 +37,25 @@ internal static partial class MirrorVnops
         return err;
     }
 
+    /// <summary>
+    /// VOP_SEEKDATA: the read copy's answer, since it is the copy whose bytes read(2) returns. ENXIO (no data or hole
+    /// after the offset) is an answer, not a copy failure, so it neither fails over nor takes the copy down.
+    /// </summary>
+    private static Errno MfsSeekdata(Vnode vp, long off, bool hole, out long found, Cred cr, CallerContext? ct)
+    {
+        var m = MirrorSubr.Mn(vp);
+        long result = 0;
+        bool past = false;
+        var err = MirrorSubr.ReadOp(new MirrorOp("seekdata", OpTarget.ReadCopy, m), MirrorSubr.NoData((c, lv) =>
+        {
+            var e = Vop.Seekdata(lv, off, hole, out result, cr, ct);
+            past = e == Errno.ENXIO;
+            return past ? Errno.OK : e;
+        }));
+        found = result;
+        return err == Errno.OK && past ? Errno.ENXIO : err;
+    }
+
     private static Errno MfsWrite(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);

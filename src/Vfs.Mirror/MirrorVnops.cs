@@ -147,6 +147,7 @@ internal static partial class MirrorVnops
         new(VopName.Close, (VopClose)MfsClose),
         new(VopName.Read, (VopRead)MfsRead),
         new(VopName.Write, (VopWrite)MfsWrite),
+        new(VopName.Seekdata, (VopSeekdata)MfsSeekdata),
         new(VopName.Ioctl, (VopIoctl)MirrorIoctl.MfsIoctl),
         new(VopName.Getattr, (VopGetattr)MfsGetattr),
         new(VopName.Setattr, (VopSetattr)MfsSetattr),

@@ -85,7 +85,7 @@ internal sealed partial class FsckRun
         return Errno.OK;
     }
 
-    private static string NameOf(ReadOnlySpan<byte> e) => Encoding.UTF8.GetString(UfsDir.Name(e));
+    private static string NameOf(ReadOnlySpan<byte> e) => FsName.Visible(FsName.Decode(UfsDir.Name(e)));
 
     /// <summary>True when the record at <paramref name="p"/> of a dirblk is well formed (an empty one needs only a sound d_reclen).</summary>
     private static bool RecordOk(ReadOnlySpan<byte> blk, int p)

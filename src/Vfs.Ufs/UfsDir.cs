@@ -17,7 +17,6 @@
 // Every dirblk read is checked (CheckDirblk) before its records are trusted; a mangled one is EIO and
 // a line in the kernel's message log. Callers hold the directory's inode lock.
 using System.Buffers.Binary;
-using System.Text;
 using UnixVfs.Core;
 
 namespace UnixVfs.Ufs;
@@ -180,15 +179,14 @@ internal static class UfsDir
         return Errno.OK;
     }
 
-    /// <summary>The most bytes of UTF-8 a name of MAXNAMLEN characters can take.</summary>
-    private const int MaxNameBytes = MaxNamLen * 3;
+    /// <summary>The most bytes a name of MAXNAMLEN characters can encode to.</summary>
+    private const int MaxNameBytes = MaxNamLen * FsName.MaxBytesPerChar;
 
-    /// <summary>Encodes <paramref name="name"/> into <paramref name="buf"/>; -1 when it cannot be a directory entry's name.</summary>
+    /// <summary>The bytes of <paramref name="name"/> (FsName) in <paramref name="buf"/>; -1 when they cannot be a directory entry's name.</summary>
     private static int Encode(string name, Span<byte> buf)
     {
-        if (name.Length is 0 or > MaxNamLen)
+        if (name.Length is 0 or > MaxNamLen || !FsName.TryEncode(name, buf, out int n))
             return -1;
-        int n = Encoding.UTF8.GetBytes(name, buf);
         return n > MaxNamLen ? -1 : n;
     }
 
@@ -529,9 +527,8 @@ internal static class UfsDir
         {
             if (Ino(e) == 0)
                 return true;
-            var name = Encoding.UTF8.GetString(Name(e));
             var type = Dirent64.FromDType(DType(e));
-            if (!Dirent64.TryAdd(uio, Ino(e), off + Reclen(e), type, name))
+            if (!Dirent64.TryAdd(uio, Ino(e), off + Reclen(e), type, Name(e)))
             {
                 full = true;
                 return false;

@@ -6,7 +6,6 @@
 // only for names found), and stamps the directory's mtime and ctime when a name changes. A new file's
 // dinode is written to its buffer before the entry naming it. Rename and rmdir also take the mount's
 // rename lock, so that "is the target inside the directory being moved?" cannot change under them.
-using System.Text;
 using UnixVfs.Core;
 
 namespace UnixVfs.Ufs;
@@ -248,7 +247,9 @@ internal static partial class UfsVnops
         var err = FsSubr.CheckName(linkname);
         if (err != Errno.OK)
             return err;
-        var text = Encoding.UTF8.GetBytes(target);
+        var text = FsName.Encode(target);
+        if (text is null)
+            return Errno.EINVAL;
         if (text.Length >= Limits.PathMax)
             return Errno.ENAMETOOLONG;
         var dp = VTOI(dvp);

@@ -97,7 +97,10 @@ public class ServerProtocolTests : IDisposable
         Assert.Equal(_root, _nfs.Lookup(_root, "..").Fh);
         Assert.Equal(NfsStat3.NFS3ERR_NOTDIR, _nfs.Lookup(fh, "x").Status);
         Assert.Equal(NfsStat3.NFS3ERR_NAMETOOLONG, _nfs.Lookup(_root, new string('n', 256)).Status);
+        // A name that is not UTF-8 is a name like any other (FsName); one with a '/' is no name.
         var rep = _nfs.Call(Nfs3.LOOKUP, w => { w.WriteOpaque(_root); w.WriteOpaque([0xff, 0xfe]); });
+        Assert.Equal(NfsStat3.NFS3ERR_NOENT, rep.Nfs);
+        rep = _nfs.Call(Nfs3.LOOKUP, w => { w.WriteOpaque(_root); w.WriteOpaque("a/b"u8); });
         Assert.Equal(NfsStat3.NFS3ERR_INVAL, rep.Nfs);
     }
 

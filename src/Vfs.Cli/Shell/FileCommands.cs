@@ -69,16 +69,16 @@ internal static class FileCommands
             ShellContext.Check(c.P.Lstat(path, out var st), path);
             if (st!.Type != VType.VDIR)
             {
-                c.Out.WriteLine(flags.Contains('l') ? Long(c, path, path, st) : path);
+                c.Out.WriteLine(flags.Contains('l') ? Long(c, path, path, st) : FsName.Visible(path));
                 continue;
             }
             if (paths.Length > 1)
-                c.Out.WriteLine(path + ":");
+                c.Out.WriteLine(FsName.Visible(path) + ":");
             foreach (var name in ReadNames(c, path).Where(n => flags.Contains('a') || !n.StartsWith('.')))
             {
                 string full = path.EndsWith('/') ? path + name : path + "/" + name;
                 if (!flags.Contains('l'))
-                    c.Out.WriteLine(name);
+                    c.Out.WriteLine(FsName.Visible(name));
                 else if (c.P.Lstat(full, out var est) == Errno.OK)
                     c.Out.WriteLine(Long(c, full, name, est!));
             }
@@ -110,9 +110,9 @@ internal static class FileCommands
 
     private static string Long(ShellContext c, string full, string name, Stat st)
     {
-        string line = $"{ModeBits.ToLsString(st.Type, st.Perm)} {st.Nlink,3} {st.Uid,5} {st.Gid,5} {st.Size,10} {st.Mtime.ToDateTimeOffset():yyyy-MM-dd HH:mm} {name}";
+        string line = $"{ModeBits.ToLsString(st.Type, st.Perm)} {st.Nlink,3} {st.Uid,5} {st.Gid,5} {st.Size,10} {st.Mtime.ToDateTimeOffset():yyyy-MM-dd HH:mm} {FsName.Visible(name)}";
         if (st.Type == VType.VLNK && c.P.Readlink(full, out var target) == Errno.OK)
-            line += " -> " + target;
+            line += " -> " + FsName.Visible(target);
         return line;
     }
 
@@ -249,7 +249,7 @@ internal static class FileCommands
             var err = c.P.Lstat(p, out var st);
             if (err != Errno.OK)
                 return err;
-            c.Out.WriteLine($"  File: {p}");
+            c.Out.WriteLine($"  File: {FsName.Visible(p)}");
             c.Out.WriteLine($"  Type: {st!.Type}  Mode: {ModeBits.ToLsString(st.Type, st.Perm)} ({Convert.ToString(st.Perm, 8)})  Links: {st.Nlink}");
             c.Out.WriteLine($"  Size: {st.Size}  Blocks: {st.Blocks}  Device: {st.Dev:x}  Inode: {st.Ino}  Uid: {st.Uid}  Gid: {st.Gid}");
             c.Out.WriteLine($"Access: {st.Atime.ToDateTimeOffset():O}");
@@ -276,7 +276,7 @@ internal static class FileCommands
     private static void Pwd(ShellContext c, string[] a)
     {
         ShellContext.Check(c.P.Getcwd(out var cwd), "getcwd");
-        c.Out.WriteLine(cwd);
+        c.Out.WriteLine(FsName.Visible(cwd));
     }
 
     private static void Chmod(ShellContext c, string[] a)

@@ -26,7 +26,7 @@ internal sealed class ShellContext(ShellWorld world, TextWriter output)
     public static void Check(Errno e, string what)
     {
         if (e != Errno.OK)
-            throw new ShellError($"{what}: {e.Message()} ({e})");
+            throw new ShellError($"{FsName.Visible(what)}: {e.Message()} ({e})");
     }
 }
 

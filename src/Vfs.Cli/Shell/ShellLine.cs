@@ -1,6 +1,10 @@
 // Vfs.Cli / shell: splitting a command line into words (single and double quotes, backslash escapes, # comments)
-// and taking off an output redirection ("> FILE" or ">> FILE").
+// and taking off an output redirection ("> FILE" or ">> FILE"). Outside single quotes "\xHH" is the byte HH, so
+// a name the shell prints with FsName.Visible (a byte that is not UTF-8 as "\x81", a backslash as "\\") can be
+// typed back as it was printed.
+using System.Globalization;
 using System.Text;
+using UnixVfs.Core;
 
 namespace UnixVfs.Cli.Shell;
 
@@ -23,7 +27,7 @@ internal sealed record ShellLine(string[] Words, string? RedirectTo, bool Append
                 if (c == quote)
                     quote = '\0';
                 else if (c == '\\' && quote == '"' && i + 1 < line.Length)
-                    cur.Append(line[++i]);
+                    i = Escaped(line, i, cur);
                 else
                     cur.Append(c);
                 continue;
@@ -34,7 +38,7 @@ internal sealed record ShellLine(string[] Words, string? RedirectTo, bool Append
             {
                 if (inWord)
                 {
-                    words.Add(cur.ToString());
+                    words.Add(Word(cur));
                     cur.Clear();
                     inWord = false;
                 }
@@ -44,7 +48,7 @@ internal sealed record ShellLine(string[] Words, string? RedirectTo, bool Append
             if (c is '\'' or '"')
                 quote = c;
             else if (c == '\\' && i + 1 < line.Length)
-                cur.Append(line[++i]);
+                i = Escaped(line, i, cur);
             else
                 cur.Append(c);
         }
@@ -54,7 +58,7 @@ internal sealed record ShellLine(string[] Words, string? RedirectTo, bool Append
             return null;
         }
         if (inWord)
-            words.Add(cur.ToString());
+            words.Add(Word(cur));
 
         string? target = null;
         bool append = false;
@@ -71,5 +75,28 @@ internal sealed record ShellLine(string[] Words, string? RedirectTo, bool Append
             words.RemoveRange(r, 2);
         }
         return new ShellLine(words.ToArray(), target, append);
+    }
+
+    /// <summary>
+    /// Appends what the backslash at <paramref name="i"/> escapes and returns the index of its last character:
+    /// "\xHH" is the byte HH (a byte of 0x80 or more as its FsName escape), "\c" is c.
+    /// </summary>
+    private static int Escaped(string line, int i, StringBuilder cur)
+    {
+        if (line[i + 1] == 'x' && i + 3 < line.Length
+            && byte.TryParse(line.AsSpan(i + 2, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out byte b))
+        {
+            cur.Append(b < 0x80 ? (char)b : (char)(0xDC00 + b));
+            return i + 3;
+        }
+        cur.Append(line[i + 1]);
+        return i + 1;
+    }
+
+    /// <summary>A word as the name string of its bytes: escaped bytes that spell UTF-8 ("\xc3\xa9") become their character.</summary>
+    private static string Word(StringBuilder cur)
+    {
+        var w = cur.ToString();
+        return FsName.Encode(w) is { } bytes ? FsName.Decode(bytes) : w;
     }
 }

@@ -18,7 +18,6 @@
 // directories it crossed downward, newest first. ".." at a vfs root leaves by the directory it came
 // in by when the trail says so, and by vfs_vnodecovered otherwise. A process's current directory keeps
 // the trail it was reached by, so `cd /A/b; cd ..` returns to /A even when /A/b and /X/y are one mirror.
-using System.Text;
 
 namespace UnixVfs.Core;
 
@@ -202,7 +201,7 @@ public sealed partial class Process
     private Errno LookupComponent(ref Walk w, in Component c, out Vnode? next)
     {
         next = null;
-        if (c.Name.Length > Limits.NameMax / 3 && Encoding.UTF8.GetByteCount(c.Name) > Limits.NameMax)
+        if (c.Name.Length > Limits.NameMax / FsName.MaxBytesPerChar && FsName.ByteCount(c.Name) > Limits.NameMax)
             return Errno.ENAMETOOLONG;
         if (w.Cur.Type != VType.VDIR)
             return Errno.ENOTDIR;
@@ -316,18 +315,18 @@ public sealed partial class Process
         var err = Vop.Readlink(vp, uio, Cred);
         if (err != Errno.OK)
             return err;
-        target = Encoding.UTF8.GetString(buf, 0, (int)(buf.Length - uio.Resid));
+        target = FsName.Decode(buf.AsSpan(0, (int)(buf.Length - uio.Resid)));
         return Errno.OK;
     }
 
-    /// <summary>EINVAL for a NUL or a lone surrogate (see FsSubr.CheckName), ENOENT for an empty path, ENAMETOOLONG for PATH_MAX bytes or more.</summary>
+    /// <summary>EINVAL for a NUL or a string that is not a name string (see FsName), ENOENT for an empty path, ENAMETOOLONG for PATH_MAX bytes or more.</summary>
     internal static Errno CheckPath(string? path)
     {
         if (string.IsNullOrEmpty(path))
             return Errno.ENOENT;
-        if (path.Contains('\0') || !FsSubr.IsWellFormed(path))
+        if (path.Contains('\0') || !FsName.IsNameString(path))
             return Errno.EINVAL;
-        if (path.Length >= Limits.PathMax || (path.Length >= Limits.PathMax / 3 && Encoding.UTF8.GetByteCount(path) >= Limits.PathMax))
+        if (path.Length >= Limits.PathMax || (path.Length >= Limits.PathMax / FsName.MaxBytesPerChar && FsName.ByteCount(path) >= Limits.PathMax))
             return Errno.ENAMETOOLONG;
         return Errno.OK;
     }

@@ -4,7 +4,6 @@
 // The name-changing calls look up the parent directory and the last component without following a
 // final symbolic link, settle what the names "." and ".." and mount points mean (the file system
 // never sees those cases), and hand the rest to the VOP of the parent directory.
-using System.Text;
 
 namespace UnixVfs.Core;
 
@@ -234,7 +233,7 @@ public sealed partial class Process
         var buf = new byte[Limits.PathMax];
         var err = Readlink(path, buf, out int n);
         if (err == Errno.OK)
-            target = Encoding.UTF8.GetString(buf, 0, n);
+            target = FsName.Decode(buf.AsSpan(0, n));
         return err;
     }
 

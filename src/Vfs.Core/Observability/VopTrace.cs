@@ -71,7 +71,7 @@ public sealed class VopTracer : VopInterposer
         refuse = Errno.OK;
         int depth = s_depth.Value;
         s_depth.Value = depth + 1;
-        var ev = new VopTraceEvent { Depth = depth, Op = op, Layer = layer, Vnode = vp.Path ?? vp.Data?.ToString() ?? "?", Detail = Describe(arg) };
+        var ev = new VopTraceEvent { Depth = depth, Op = op, Layer = layer, Vnode = vp.Path is { } path ? FsName.Visible(path) : vp.Data?.ToString() ?? "?", Detail = Describe(arg) };
         lock (_events)
         {
             if (_events.Count >= _capacity)
@@ -92,7 +92,7 @@ public sealed class VopTracer : VopInterposer
 
     private static string Describe(object? arg) => arg switch
     {
-        string s => "\"" + s + "\"",
+        string s => "\"" + FsName.Visible(s) + "\"",
         Uio u => $"off={u.Offset} len={u.Resid}",
         Vattr va => "mask=" + va.Mask,
         _ => "",

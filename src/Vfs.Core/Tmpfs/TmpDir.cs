@@ -135,7 +135,7 @@ internal static partial class TmpVnops
             if (err != Errno.OK)
                 return err;
             nn!.Target = target;
-            nn.Size = System.Text.Encoding.UTF8.GetByteCount(target);
+            nn.Size = FsName.ByteCount(target);
             nn.Vnode.Rele();
             return Errno.OK;
         }
@@ -459,7 +459,7 @@ internal static partial class TmpVnops
         var n = Node(vp);
         using (n.Lock.Enter())
         {
-            uio.MoveOut(System.Text.Encoding.UTF8.GetBytes(n.Target ?? ""));
+            uio.MoveOut(FsName.Encode(n.Target ?? "") ?? []);
             n.Atime = Now(n);
         }
         return Errno.OK;

@@ -309,6 +309,6 @@ internal static partial class NfsVnops
         var err = rn.Mi.Nfs.Readlink(cr, rn.Fh, out var target);
         if (err != Errno.OK)
             return err;
-        return uio.MoveOut(System.Text.Encoding.UTF8.GetBytes(target));
+        return uio.MoveOut(FsName.Encode(target) ?? []);
     }
 }

@@ -99,7 +99,7 @@ public sealed partial class Nfs3Service
                 var list = Dirent64.Parse(buf.AsSpan(0, (int)(buf.Length - uio.Resid)));
                 foreach (var de in list)
                 {
-                    int nameBytes = System.Text.Encoding.UTF8.GetByteCount(de.Name);
+                    int nameBytes = FsName.ByteCount(de.Name);
                     long dirSize = 4 + 8 + 4 + XdrWriter.Pad(nameBytes) + 8;
                     Vattr? eva = null;
                     byte[]? efh = null;

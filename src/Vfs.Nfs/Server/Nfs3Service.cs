@@ -160,9 +160,9 @@ public sealed partial class Nfs3Service
     private static ReadOnlySpan<byte> ReadFh(ref XdrReader r) => r.ReadOpaque(Nfs3.FhSize);
 
     /// <summary>
-    /// Reads a filename3. The status is NFS3ERR_NAMETOOLONG beyond NAME_MAX bytes, NFS3ERR_INVAL for bytes that
-    /// are not UTF-8 (the VFS names files with strings) or a name with '/' or NUL; the reader fails only for an
-    /// absurd length.
+    /// Reads a filename3: opaque bytes, carried to the VOPs as FsName decodes them. The status is
+    /// NFS3ERR_NAMETOOLONG beyond NAME_MAX bytes, NFS3ERR_INVAL for an empty name or one with '/' or NUL; the
+    /// reader fails only for an absurd length.
     /// </summary>
     private static NfsStat3 ReadName(ref XdrReader r, out string name)
     {
@@ -172,9 +172,9 @@ public sealed partial class Nfs3Service
             return NfsStat3.NFS3_OK;
         if (b.Length > Limits.NameMax)
             return NfsStat3.NFS3ERR_NAMETOOLONG;
-        if (!System.Text.Unicode.Utf8.IsValid(b) || b.IndexOf((byte)'/') >= 0 || b.IndexOf((byte)0) >= 0 || b.Length == 0)
+        if (b.IndexOf((byte)'/') >= 0 || b.IndexOf((byte)0) >= 0 || b.Length == 0)
             return NfsStat3.NFS3ERR_INVAL;
-        name = System.Text.Encoding.UTF8.GetString(b);
+        name = FsName.Decode(b);
         return NfsStat3.NFS3_OK;
     }
 

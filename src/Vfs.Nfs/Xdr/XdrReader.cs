@@ -7,7 +7,7 @@
 // back as a slice of the record, not a copy; Position tells where it started, for a caller that
 // needs the same bytes as Memory (WRITE hands them to VOP_WRITE without copying).
 using System.Buffers.Binary;
-using System.Text;
+using UnixVfs.Core;
 
 namespace UnixVfs.Nfs.Xdr;
 
@@ -95,17 +95,13 @@ public ref struct XdrReader
         return ReadFixedOpaque((int)n);
     }
 
-    /// <summary>A UTF-8 string of at most <paramref name="maxBytes"/> bytes; invalid UTF-8 fails.</summary>
+    /// <summary>
+    /// A string of at most <paramref name="maxBytes"/> bytes as FsName decodes it: every string NFS carries is a
+    /// name or a path (filename3, nfspath3, dirpath, a machine name), opaque bytes that need not be UTF-8.
+    /// </summary>
     public string ReadString(int maxBytes = int.MaxValue)
     {
         var b = ReadOpaque(maxBytes);
-        if (Failed)
-            return "";
-        if (!System.Text.Unicode.Utf8.IsValid(b))
-        {
-            Failed = true;
-            return "";
-        }
-        return Encoding.UTF8.GetString(b);
+        return Failed ? "" : FsName.Decode(b);
     }
 }

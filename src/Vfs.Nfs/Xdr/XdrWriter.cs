@@ -2,7 +2,7 @@
 //
 // Every XDR item is a multiple of four bytes, big-endian: unsigned and signed 32-bit integers,
 // hypers (64-bit), booleans (an int of 0 or 1), fixed and variable-length opaque data (a length
-// word, the bytes, zero padding to four) and strings (opaque UTF-8). Optional data ("*x") is a
+// word, the bytes, zero padding to four) and strings (opaque bytes: FsName). Optional data ("*x") is a
 // boolean followed by the item. A writer is reused for record after record: Reset keeps its
 // buffer, so the steady state allocates nothing.
 //
@@ -13,6 +13,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using UnixVfs.Core;
 
 namespace UnixVfs.Nfs.Xdr;
 
@@ -88,13 +89,22 @@ public sealed class XdrWriter
         WriteFixedOpaque(data);
     }
 
-    /// <summary>A string: its UTF-8 bytes as variable-length opaque data.</summary>
+    /// <summary>
+    /// A string: its bytes (FsName) as variable-length opaque data. A string that is no name (a lone surrogate
+    /// other than an escape) goes with U+FFFD in its place; nothing can have such a name, since every create
+    /// checks it first (FsSubr.CheckName), so a lookup of it finds nothing.
+    /// </summary>
     public void WriteString(string s)
     {
-        int n = Encoding.UTF8.GetByteCount(s);
+        int n = FsName.ByteCount(s);
+        if (n < 0)
+        {
+            WriteOpaque(Encoding.UTF8.GetBytes(s));
+            return;
+        }
         WriteUInt32((uint)n);
         var span = Grow(Pad(n));
-        int w = Encoding.UTF8.GetBytes(s, span);
+        FsName.TryEncode(s, span, out int w);
         span[w..].Clear();
     }
 

@@ -451,7 +451,7 @@ public sealed class FsModel
     {
         MFile f => (VType.VREG, f.Data.Count, (uint)f.Nlink),
         MDir d => (VType.VDIR, -1, (uint)d.Nlink),
-        MLink l => (VType.VLNK, System.Text.Encoding.UTF8.GetByteCount(l.Target), (uint)l.Nlink),
+        MLink l => (VType.VLNK, FsName.ByteCount(l.Target), (uint)l.Nlink),
         _ => throw new InvalidOperationException(),
     };
 

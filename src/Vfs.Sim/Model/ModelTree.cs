@@ -5,7 +5,6 @@
 // a link's text, and which names are one file (hard links: the model's node ids and the file system's node ids
 // must pair up one to one). A lost+found (UFS has one) and a .mfs (the mirror's own records in each copy) in the top
 // directory are not compared: the model has neither.
-using System.Text;
 using UnixVfs.Sim.Model;
 
 namespace UnixVfs.Sim;
@@ -117,7 +116,7 @@ public static class ModelTree
                 var buf = new byte[4096];
                 var uio = new Uio(buf, 0, UioRw.UIO_READ);
                 err = Vop.Readlink(vp, uio, Cred.Kcred);
-                string text = Encoding.UTF8.GetString(buf, 0, (int)(buf.Length - uio.Resid));
+                string text = FsName.Decode(buf.AsSpan(0, (int)(buf.Length - uio.Resid)));
                 return err == Errno.OK && text == l.Target ? null : $"{p}: links to \"{text}\" ({err}), the model to \"{l.Target}\"";
             }
             case MDir d:

@@ -66,7 +66,7 @@ public class BadInputTests
     [MemberData(nameof(PathCalls))]
     public void A_lone_surrogate_in_a_path_is_EINVAL(string call)
     {
-        // A string that is not well-formed UTF-16 has no UTF-8 form: made into a name, readdir could never give it back.
+        // A lone surrogate that is not an escape (U+DC80-U+DCFF, FsName) has no bytes: made into a name, readdir could never give it back.
         foreach (var bad in new[] { "/m/\uD800", "/m/a\uDC00b", "/m/d/\uD800x", "/m/\uDBFF" })
             Assert.Equal(Errno.EINVAL, PathCallBodies[call](_h.Root, bad));
         Unchanged();
