@@ -138,7 +138,7 @@ public class ByteOrderTests
         Prop.ForAll(Trees, items =>
         {
             var little = NewMemoryImage(32 << 20);
-            var h = new Host();
+            using var h = new Host();
             Ok(h.Mount("little", "", MountFlags.None, little));
             Make(h.P, items);
             var expected = Describe(h.P, "/mnt");
@@ -174,7 +174,7 @@ public class ByteOrderTests
         }
         using var s = new Scratch();
         var image = NewImage(s, 64 << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var content = Bytes(3_000_000, 9); // 92 blocks: through the single indirect block
         Ok(h.P.Mkdir("/mnt/dir", 0x1ED));
@@ -208,7 +208,7 @@ public class ByteOrderTests
         using (mdev)
             Ok(Newfs.Make(mdev!, new NewfsOptions { Size = 32 << 20, BigEndian = true }, new Timespec(1_700_000_000, 0), out _, out var mwhy), mwhy);
         Assert.Contains("lost+found", HostTool.Text("fls", "-p", made));
-        var h2 = new Host();
+        using var h2 = new Host();
         Ok(h2.Mount(made));
         Assert.Contains(ByteOrder.MountedReadOnly, h2.Log);
         Assert.Equal(["lost+found"], List(h2.P, "/mnt").Select(d => d.Name).Where(n => n is not ("." or "..")));

@@ -69,7 +69,7 @@ public class ExtattrTests
         var image = UnpackFreeBsdImage(s, _out);
         if (image is null)
             return;
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image, "ro"), h.Log);
         var p = h.P;
         Assert.Equal(["test"], Names(p, "/mnt/xattrs"));
@@ -103,7 +103,7 @@ public class ExtattrTests
         if (image is null)
             return;
         var before = File.ReadAllBytes(image);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image), h.Log);
         var p = h.P;
         // Rewriting each attribute with its own value re-encodes the whole area: FreeBSD's records must come out unchanged.
@@ -122,7 +122,7 @@ public class ExtattrTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 64 << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var p = h.P;
         WriteFile(p, "/mnt/f", Bytes(100, 1));
@@ -167,7 +167,7 @@ public class ExtattrTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 32 << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var root = h.P;
         var alice = h.Kernel.CreateProcess(new Cred(1000, 100));
@@ -199,7 +199,7 @@ public class ExtattrTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 32 << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var p = h.P;
         WriteFile(p, "/mnt/f", Bytes(10, 1));
@@ -253,7 +253,7 @@ public class ExtattrTests
         Prop.ForAll(XPrograms, ops =>
         {
             var dev = NewMemoryImage(32 << 20);
-            var h = new Host();
+            using var h = new Host();
             Ok(h.Mount("mem", "", MountFlags.None, dev));
             var p = h.P;
             WriteFile(p, "/mnt/f", Bytes(10, 1));
