@@ -24,8 +24,10 @@ internal static class ShellCommand
         }
         var world = new ShellWorld(Console.Out, images?.FullName);
         var shell = new UnixVfs.Cli.Shell.Shell(world);
+        if (script is null && Console.IsInputRedirected)
+            return shell.Run(Console.In, interactive: false);
         if (script is null)
-            return shell.Run(Console.In, interactive: !Console.IsInputRedirected);
+            return shell.Run(new LineEditor(() => Console.ReadKey(intercept: true), Console.Out, () => shell.Prompt, shell.Complete), interactive: true);
         if (!script.Exists)
         {
             Console.Error.WriteLine($"vfs shell: {script.FullName}: no such file");

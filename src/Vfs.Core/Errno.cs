@@ -59,6 +59,7 @@ public enum Errno
     EBADMSG = 74,      // Bad message
     EOVERFLOW = 75,    // Value too large for defined data type
     EBADFD = 77,       // File descriptor in bad state
+    EPROTONOSUPPORT = 93, // Protocol not supported
     EOPNOTSUPP = 95,   // Operation not supported
     EADDRINUSE = 98,   // Address already in use
     ENETDOWN = 100,    // Network is down
@@ -117,6 +118,7 @@ public static class ErrnoExtensions
         Errno.EPROTO => "Protocol error",
         Errno.EBADMSG => "Bad message",
         Errno.EOVERFLOW => "Value too large for defined data type",
+        Errno.EPROTONOSUPPORT => "Protocol not supported",
         Errno.EOPNOTSUPP => "Operation not supported",
         Errno.ECONNRESET => "Connection reset by peer",
         Errno.ENOTCONN => "Transport endpoint is not connected",

@@ -182,6 +182,14 @@ public sealed class DirtyLog
         }
     }
 
+    /// <summary>What is waiting, oldest first, copied under the log's lock (mfsadm heal-info, MirrorHealInfo.cs).</summary>
+    public List<HealEntry> Pending()
+    {
+        lock (_lock)
+            return _order.Select(e => new HealEntry(e.Mnode.PathFromRoot, e.Kind, e.Ranges.Whole, e.Ranges.Ranges.ToArray(),
+                e.Names?.OrderBy(n => n, StringComparer.Ordinal).ToArray())).ToList();
+    }
+
     /// <summary>Forgets the entries and asks for a full resync next time (a replay that failed half-way).</summary>
     public void MarkOverflowed()
     {

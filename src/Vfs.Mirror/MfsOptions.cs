@@ -12,6 +12,9 @@
 //                        its state (continue, the patent's failover), or also return the copy's errno (return)
 //   hide                 Fig. 8: the special names every copy ("DIR1,DIR2"), the mount directory is hidden
 //   nomerge              skip the mount-time merge (the copies are known to be identical)
+//   autoresync=SECONDS   probe a failed copy that often and rejoin it when it answers (MirrorAutoResync.cs); 0: off
+//   splitbrain=refuse|newest|prefer|fewest-changes, prefer=x|y
+//                        what to do with a name copies changed independently (MirrorSplitBrain.cs)
 namespace UnixVfs.Mirror;
 
 /// <summary>Which copy serves reads.</summary>
@@ -55,10 +58,16 @@ public sealed record MfsOptions
     public bool NoMerge { get; init; }
     /// <summary>force: mount copies whose metadata (.mfs/meta) says they belong to different mirrors, or cannot be read.</summary>
     public bool Force { get; init; }
+    /// <summary>autoresync=: how often a failed copy is probed and, when it answers, rejoined; zero for never (the patent's way).</summary>
+    public TimeSpan AutoResync { get; init; }
+    /// <summary>splitbrain=: what to do with names copies changed independently (MirrorSplitBrain.cs).</summary>
+    public SplitBrainPolicy SplitBrain { get; init; } = SplitBrainPolicy.Refuse;
+    /// <summary>prefer=x|y: the copy whose version splitbrain=prefer keeps.</summary>
+    public int PreferCopy { get; init; } = -1;
     /// <summary>errors=return: a copy's failure is also returned to the caller (after the copy is taken down).</summary>
     public bool ReturnCopyErrors { get; init; }
 
-    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "errors", "force", "ro", "rw"];
+    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "errors", "force", "ro", "rw", "splitbrain", "prefer", "autoresync"];
 
     /// <summary>Parses an option string for a mirror of <paramref name="copies"/> copies. Returns OK, or EINVAL with a one-line reason.</summary>
     public static Errno Parse(string options, int copies, out MfsOptions? parsed, out string reason)
@@ -98,6 +107,23 @@ public sealed record MfsOptions
             case "return": r = r with { ReturnCopyErrors = true }; break;
             case var v: reason = $"errors={v}: expected continue or return"; return Errno.EINVAL;
         }
+        switch (o.Get("prefer"))
+        {
+            case null: break;
+            case var c when c.Length == 1 && CopyIndex(c[0]) is int i && i < copies: r = r with { SplitBrain = SplitBrainPolicy.Prefer, PreferCopy = i }; break;
+            case var c: reason = $"prefer={c}: expected x, y{(copies > 2 ? ", z" : "")}"; return Errno.EINVAL;
+        }
+        switch (o.Get("splitbrain"))
+        {
+            case null: break;
+            case "refuse" when r.PreferCopy < 0: r = r with { SplitBrain = SplitBrainPolicy.Refuse }; break;
+            case "newest" when r.PreferCopy < 0: r = r with { SplitBrain = SplitBrainPolicy.Newest }; break;
+            case "fewest-changes" when r.PreferCopy < 0: r = r with { SplitBrain = SplitBrainPolicy.FewestChanges }; break;
+            case "prefer" when r.PreferCopy >= 0: break;
+            case "prefer": reason = "splitbrain=prefer needs prefer=x|y: the copy to keep"; return Errno.EINVAL;
+            case "refuse" or "newest" or "fewest-changes": reason = "prefer= goes with splitbrain=prefer only"; return Errno.EINVAL;
+            case var v: reason = $"splitbrain={v}: expected refuse, newest, prefer or fewest-changes"; return Errno.EINVAL;
+        }
         if (r.Mode == MirrorMode.ActivePassive && (r.Role == MirrorRole.Master || r.Read == ReadPolicy.Balance))
         {
             reason = "mode=active-passive does no mirroring: it takes no role= and no read=balance";
@@ -118,7 +144,17 @@ public sealed record MfsOptions
             reason = "logranges= must be 1..1000000";
             return Errno.EINVAL;
         }
-        parsed = r with { Retries = (int)retries, LogSize = (int)logsize, LogRanges = (int)ranges };
+        if (o.GetInt("autoresync", 0, 0, 86_400, out long autoresync) != Errno.OK)
+        {
+            reason = "autoresync= must be 0..86400 seconds";
+            return Errno.EINVAL;
+        }
+        if (autoresync > 0 && r.Mode == MirrorMode.ActivePassive)
+        {
+            reason = "autoresync= is for mode=mirror: an active/passive client's servers resync themselves";
+            return Errno.EINVAL;
+        }
+        parsed = r with { Retries = (int)retries, LogSize = (int)logsize, LogRanges = (int)ranges, AutoResync = TimeSpan.FromSeconds(autoresync) };
         return Errno.OK;
     }
 

@@ -81,6 +81,12 @@ public sealed class MfsVfs
         c.Log.Record(m, kind, offset, length, name);
     }
 
+    /// <summary>The probes of autoresync= (MirrorAutoResync.cs), or null when it is off.</summary>
+    internal MirrorAutoResync? AutoResync { get; set; }
+
+    /// <summary>A split brain waiting for `mfsadm resolve` (MirrorSplitBrain.cs), or null. Changed with Quiesce held as writer.</summary>
+    internal MirrorSplitBrain? SplitBrain { get; set; }
+
     /// <summary>The last resync's report, or null.</summary>
     public ResyncReport? LastResync { get; internal set; }
 

@@ -78,6 +78,7 @@ internal static partial class MirrorVnops
     private static MirrorMember[] LookupInCopies(Mnode m, string nm, LookupFlags flags, Cred cr, CallerContext? ct, Vnode?[] lowers, Errno[] errs)
     {
         var copies = m.Mfs.UpdateCopies();
+        var lookup = MirrorOp.Everywhere("lookup", m);
         Array.Fill(errs, Errno.ENOENT);
         m.DirLock.Enter(RwLockType.Reader);
         try
@@ -86,7 +87,11 @@ internal static partial class MirrorVnops
             {
                 var err = MirrorSubr.Resolve(m, c, out var ld);
                 if (err == Errno.OK)
+                {
+                    long t0 = m.Mfs.Clock.GetTimestamp();
                     err = Vop.Lookup(ld!, nm, out lowers[c.Index], flags, null, cr, ct);
+                    c.Count(lookup, err, 0, m.Mfs.Clock.GetElapsedTime(t0).TotalMicroseconds); // mfsadm stats: a lookup row per copy
+                }
                 errs[c.Index] = err;
             }
         }

@@ -44,6 +44,17 @@ internal sealed class MirrorGenerations
     public bool AnyBehind => Behind.Any(b => b >= 0);
 
     /// <summary>
+    /// When every copy had a record with a synced time: the last time they were all known identical (MirrorHistory.cs)
+    /// -- for a copy that went on while another left, the time that one left (a copy behind it agreed with it until
+    /// then); otherwise its synced time; the earliest of these. Null for copies with no shared history: they are merged
+    /// by the patent's timestamps.
+    /// </summary>
+    public Timespec? Synced { get; private init; }
+
+    /// <summary>Every copy was in use when the mirroring host went down: the same generation, none marked clean.</summary>
+    public bool Crashed { get; private init; }
+
+    /// <summary>
     /// Reads the copies' records and decides the mirror's identity. EINVAL with a one-line reason when the copies
     /// belong to different mirrors or a record cannot be read, unless <paramref name="force"/>: then the first
     /// copy's mirror identity wins and the others are taken into it.
@@ -92,19 +103,51 @@ internal sealed class MirrorGenerations
                     behind[i] = j;
         }
         if (behind.All(b => b >= 0))
-            Array.Fill(behind, -1); // each went on without the other: no copy is the one to follow; merge them
+            Array.Fill(behind, -1); // each went on without the other: no copy is the one to follow; compare them
+        Timespec? synced = null;
+        if (found.All(m => m?.Synced is not null && m.Mirror == mirror))
+            synced = found.Where((_, i) => behind[i] < 0).Min(m => m!.Bitmap != 0 && m.Left is { } left ? left : m.Synced!.Value);
+        bool crashed = found.All(m => m is not null && !m.Clean && m.Current == found[0]!.Current);
         ulong current = NewGeneration(k);
         var members = metas.Select(m => m.Copy).ToArray();
         bool anyBehind = behind.Any(b => b >= 0);
         for (int i = 0; i < metas.Length; i++)
             if (behind[i] < 0)
-                metas[i] = metas[i].NextGeneration(current, anyBehind ? metas[i].Bitmap : 0) with { Members = members, Clean = false };
-        gens = new MirrorGenerations(k, metas) { Behind = behind };
+                metas[i] = metas[i].NextGeneration(current, anyBehind ? metas[i].Bitmap : 0) with
+                {
+                    Members = members,
+                    Clean = false,
+                    Left = anyBehind ? metas[i].Left : null,
+                };
+        gens = new MirrorGenerations(k, metas) { Behind = behind, Synced = synced, Crashed = crashed };
         return Errno.OK;
     }
 
-    /// <summary>Writes the record of every copy in use (mount).</summary>
-    public void WriteAll(MfsVfs mi) => WriteTo(mi, mi.Copies.Where(c => c.TakesUpdates));
+    /// <summary>
+    /// Writes the record of every copy in use (mount). With no copy behind, the merge has made them identical:
+    /// that is their synced time.
+    /// </summary>
+    public void WriteAll(MfsVfs mi)
+    {
+        if (!AnyBehind)
+            lock (_lock)
+                for (int i = 0; i < _metas.Length; i++)
+                    _metas[i] = _metas[i] with { Synced = _k.Now() };
+        WriteTo(mi, mi.Copies.Where(c => c.TakesUpdates));
+    }
+
+    /// <summary>
+    /// The mount compared the copies by their history and made them identical (MirrorSplitBrain.cs): none is behind
+    /// any more, and they all take one new generation.
+    /// </summary>
+    public void AllInSync()
+    {
+        ulong current = NewGeneration(_k);
+        lock (_lock)
+            for (int i = 0; i < _metas.Length; i++)
+                _metas[i] = _metas[i].NextGeneration(current, 0) with { Left = null, Members = _metas.Select(m => m.Copy).ToArray(), Clean = false };
+        Array.Fill(Behind, -1);
+    }
 
     /// <summary>Copy <paramref name="gone"/> left: the copies that go on take a new generation, remembering the old one as the bitmap.</summary>
     public void Left(MfsVfs mi, MirrorMember gone)
@@ -116,7 +159,7 @@ internal sealed class MirrorGenerations
             foreach (var c in goingOn)
             {
                 var m = _metas[c.Index];
-                _metas[c.Index] = m.NextGeneration(next, m.Bitmap != 0 ? m.Bitmap : m.Current);
+                _metas[c.Index] = m.NextGeneration(next, m.Bitmap != 0 ? m.Bitmap : m.Current) with { Left = m.Bitmap != 0 ? m.Left : _k.Now() };
             }
         }
         WriteTo(mi, goingOn);
@@ -134,7 +177,7 @@ internal sealed class MirrorGenerations
             _metas[back.Index] = _metas[back.Index] with { Current = s.Current, History = s.History, Bitmap = allBack ? 0 : s.Bitmap };
             if (allBack)
                 foreach (var c in inUse)
-                    _metas[c.Index] = _metas[c.Index] with { Bitmap = 0 };
+                    _metas[c.Index] = _metas[c.Index] with { Bitmap = 0, Synced = _k.Now(), Left = null };
         }
         WriteTo(mi, inUse);
     }
@@ -145,7 +188,7 @@ internal sealed class MirrorGenerations
         var inUse = mi.Copies.Where(c => c.TakesUpdates).ToArray();
         lock (_lock)
             foreach (var c in inUse)
-                _metas[c.Index] = _metas[c.Index] with { Clean = true };
+                _metas[c.Index] = _metas[c.Index] with { Clean = true, Synced = inUse.Length == mi.Copies.Count ? _k.Now() : _metas[c.Index].Synced };
         WriteTo(mi, inUse);
     }
 

@@ -6,6 +6,9 @@
 //   MFS_IOC_ONLINE   brings a copy back: resync from its log (or in full), then reads   (root)
 //   MFS_IOC_RESYNC   a full resync of a copy from an available one, now                 (root)
 //   MFS_IOC_VERIFY   compares the copies and fills a VerifyReport                        (root)
+//   MFS_IOC_RESOLVE  settles one name from the copy chosen (split brain, MirrorSplitBrain)  (root)
+//   MFS_IOC_HEALINFO fills a HealInfo: what each copy is owed, names and ranges           (anyone)
+//   MFS_IOC_SCRUB    compares every copy in use online, repairs on request (MirrorScrub)  (root)
 //
 // The argument is the request object itself (MfsStatus, MfsCopyRequest, VerifyReport); results are
 // written into it. MfsAdm.cs wraps these for programs and the shell's `mfsadm`.
@@ -19,11 +22,15 @@ public static class MfsIoctl
     public const int MFS_IOC_ONLINE = 0x4D460003;
     public const int MFS_IOC_RESYNC = 0x4D460004;
     public const int MFS_IOC_VERIFY = 0x4D460005;
+    public const int MFS_IOC_RESOLVE = 0x4D460006;
+    public const int MFS_IOC_HEALINFO = 0x4D460007;
+    public const int MFS_IOC_SCRUB = 0x4D460008;
 }
 
 /// <summary>A copy's state as MFS_IOC_STATUS reports it.</summary>
 public sealed record CopyStatus(string Name, string Path, string Fstype, CopyState State, string Reason, Timespec Since,
-    int LogEntries, bool LogOverflowed, long BytesChanged, long Reads, long Writes, long BytesRead, long BytesWritten, long Failures);
+    int LogEntries, bool LogOverflowed, long BytesChanged, long Reads, long Writes, long BytesRead, long BytesWritten, long Failures,
+    ResyncProgress? Progress = null);
 
 /// <summary>The argument of MFS_IOC_STATUS, filled in by the mirror.</summary>
 public sealed class MfsStatus
@@ -38,6 +45,8 @@ public sealed class MfsStatus
     public MergeReport? MountMerge;
     public ResyncReport? LastResync;
     public List<MfsEvent> Events { get; } = new();
+    /// <summary>The names of a split brain waiting for `mfsadm resolve`.</summary>
+    public List<string> SplitBrain { get; } = new();
 }
 
 /// <summary>The argument of MFS_IOC_OFFLINE, MFS_IOC_ONLINE and MFS_IOC_RESYNC.</summary>
@@ -52,8 +61,30 @@ public sealed class MfsCopyRequest
     /// <summary>ONLINE: resync in full even if the log did not overflow.</summary>
     public bool Full;
 
+    /// <summary>ONLINE/RESYNC with Wait: told how far the resync has got, after each batch (MirrorProgress.cs).</summary>
+    public Action<ResyncProgress>? Progress;
+
     /// <summary>Filled in when a resync finished while the call waited.</summary>
     public ResyncReport? Report;
+
+    /// <summary>A one-line reason when the request is refused.</summary>
+    public string Error = "";
+
+    /// <summary>ONLINE: what a comparison of the copies decided, one line each (MirrorSplitBrain.cs).</summary>
+    public List<string> Lines { get; } = new();
+}
+
+/// <summary>The argument of MFS_IOC_RESOLVE.</summary>
+public sealed class MfsResolveRequest
+{
+    /// <summary>The name to settle: from the mirror's top ("/d/f"), or relative to the directory the ioctl is issued on.</summary>
+    public string Path = "";
+
+    /// <summary>The copy whose version is taken ("x", "y", ...), or "newest".</summary>
+    public string Take = "";
+
+    /// <summary>What was decided, one line each: every version discarded is named.</summary>
+    public List<string> Lines { get; } = new();
 
     /// <summary>A one-line reason when the request is refused.</summary>
     public string Error = "";
@@ -61,6 +92,9 @@ public sealed class MfsCopyRequest
 
 internal static class MirrorIoctl
 {
+    /// <summary>The reason of a copy taken offline on purpose (autoresync leaves it alone).</summary>
+    public const string Maintenance = "offline for maintenance";
+
     public static Errno MfsIoctl(Vnode vp, int cmd, object? arg, FileFlags flag, Cred cr, out int rval, CallerContext? ct)
     {
         rval = 0;
@@ -81,6 +115,30 @@ internal static class MirrorIoctl
                 vr.Compared = r.Compared;
                 vr.Differences.AddRange(r.Differences);
                 return Errno.OK;
+            case UnixVfs.Mirror.MfsIoctl.MFS_IOC_HEALINFO:
+                if (arg is not HealInfo hi)
+                    return Errno.EINVAL;
+                MirrorHealInfo.Fill(mi, hi);
+                return Errno.OK;
+            case UnixVfs.Mirror.MfsIoctl.MFS_IOC_SCRUB:
+                if (arg is not ScrubRequest sr)
+                    return Errno.EINVAL;
+                if (!cr.IsSuperUser)
+                    return Errno.EPERM;
+                return MirrorScrub.Run(mi, sr);
+            case UnixVfs.Mirror.MfsIoctl.MFS_IOC_RESOLVE:
+                if (arg is not MfsResolveRequest rr)
+                    return Errno.EINVAL;
+                if (!cr.IsSuperUser)
+                    return Errno.EPERM;
+                if (mi.Options.Mode == MirrorMode.ActivePassive)
+                {
+                    rr.Error = "an active/passive client keeps no copies to resolve: its servers do";
+                    return Errno.EINVAL;
+                }
+                if (!rr.Path.StartsWith('/'))
+                    rr.Path = MirrorSubr.Mn(vp).PathFromRoot.TrimEnd('/') + "/" + rr.Path; // relative to the directory asked
+                return MirrorSplitBrain.Resolve(mi, rr);
             case UnixVfs.Mirror.MfsIoctl.MFS_IOC_OFFLINE:
             case UnixVfs.Mirror.MfsIoctl.MFS_IOC_ONLINE:
             case UnixVfs.Mirror.MfsIoctl.MFS_IOC_RESYNC:
@@ -115,7 +173,7 @@ internal static class MirrorIoctl
             req.Error = $"copy {c.Name} is already unavailable";
             return Errno.EALREADY;
         }
-        if (!mi.MarkUnavailable(c, "offline for maintenance"))
+        if (!mi.MarkUnavailable(c, Maintenance))
         {
             req.Error = $"copy {c.Name} is the last copy in use";
             return Errno.EBUSY;
@@ -123,7 +181,8 @@ internal static class MirrorIoctl
         return Errno.OK;
     }
 
-    private static Errno Online(MfsVfs mi, MirrorMember c, MfsCopyRequest req, bool full)
+    /// <summary>Brings copy <paramref name="c"/> back (MFS_IOC_ONLINE, and autoresync: MirrorAutoResync.cs).</summary>
+    internal static Errno Online(MfsVfs mi, MirrorMember c, MfsCopyRequest req, bool full)
     {
         if (c.State != CopyState.Unavailable)
         {
@@ -139,6 +198,9 @@ internal static class MirrorIoctl
             finally { mi.Quiesce.Exit(RwLockType.Writer); }
             return Errno.OK;
         }
+        var err = MirrorSplitBrain.Online(mi, c, req, out bool handled);
+        if (handled)
+            return err;
         mi.MarkResyncing(c);
         return StartResync(mi, c, req, full);
     }
@@ -171,7 +233,7 @@ internal static class MirrorIoctl
             mi.ResyncTask = Task.Run(() => MirrorResync.Run(mi, c, full, out _));
             return Errno.OK;
         }
-        var err = MirrorResync.Run(mi, c, full, out var report);
+        var err = MirrorResync.Run(mi, c, full, out var report, req.Progress);
         req.Report = report;
         if (err != Errno.OK)
             req.Error = $"resync of {c.Name} failed: {err}";
@@ -189,8 +251,18 @@ internal static class MirrorIoctl
         st.MountMerge = mi.MountMerge;
         st.LastResync = mi.LastResync;
         st.Events.AddRange(mi.Events);
+        mi.Quiesce.Enter(RwLockType.Reader);
+        try
+        {
+            if (mi.SplitBrain is { } sb)
+                st.SplitBrain.AddRange(sb.Pending);
+        }
+        finally
+        {
+            mi.Quiesce.Exit(RwLockType.Reader);
+        }
         foreach (var c in mi.Copies)
             st.Copies.Add(new CopyStatus(c.Name, c.Path, c.Vfs.FstypeName, c.State, c.Reason, c.Since, c.Log.Count, c.Log.Overflowed,
-                c.Log.BytesChanged, c.Reads, c.Writes, c.BytesRead, c.BytesWritten, c.Failures));
+                c.Log.BytesChanged, c.Reads, c.Writes, c.BytesRead, c.BytesWritten, c.Failures, c.Progress));
     }
 }

@@ -57,6 +57,15 @@ public sealed class MirrorMember
     /// <summary>When the copy last changed state.</summary>
     public Timespec Since { get; internal set; }
 
+    private ResyncProgress? _progress;
+
+    /// <summary>How far the copy's resync has got while one runs (MirrorProgress.cs), or null.</summary>
+    public ResyncProgress? Progress
+    {
+        get => Volatile.Read(ref _progress);
+        internal set => Volatile.Write(ref _progress, value);
+    }
+
     /// <summary>What the copy missed while unavailable.</summary>
     public DirtyLog Log { get; }
 

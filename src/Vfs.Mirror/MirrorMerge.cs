@@ -168,6 +168,36 @@ internal sealed class MirrorMerge
     }
 
     /// <summary>
+    /// Makes dirs[1]'s <paramref name="name"/> what dirs[0]'s is, however alike the two look (the same size and time
+    /// with other bytes): copied over, replaced, or removed where dirs[0] has no such name. For a decision already
+    /// taken (a split brain settled, a file resolved), where the ordinary comparison would find nothing to do.
+    /// </summary>
+    public Errno ForceName(Vnode[] dirs, string name)
+    {
+        var vps = new Vnode?[2];
+        var vas = new Vattr?[2];
+        try
+        {
+            var err = LookupAll(dirs, name, vps, vas);
+            if (err != Errno.OK)
+                return err;
+            Report.Scanned++;
+            if (vps[0] is not null)
+                return Replace(dirs, name, vps, vas, 0, 1);
+            if (vps[1] is null)
+                return Errno.OK;
+            _replaced?.Invoke(1, vps[1]!);
+            return MirrorDataCopy.RemoveEntry(dirs[1], name, Report.Stats);
+        }
+        finally
+        {
+            foreach (var v in vps)
+                v?.Rele();
+            ReleaseLinks();
+        }
+    }
+
+    /// <summary>
     /// For a file with several links about to be copied to dirs[1]: if another of its names in the same directory is
     /// unchanged and held by the target, that is the same file there, and the new name becomes a link to it.
     /// </summary>

@@ -14,6 +14,8 @@
 //     bitmap   <16 hex>          the generation at which a copy left while this one went on (0: none)
 //     history  <16 hex>,<16 hex> the two generations before current, newest first
 //     state    clean|dirty       dirty from mount to a clean unmount
+//     synced   <sec>.<nsec>      the last time every copy was known identical (optional: older records lack it)
+//     left     <sec>.<nsec>      when the copy named by bitmap's generation left (optional; only with a bitmap)
 // An unknown version, or a file that does not parse, is reported and the mount refused (unless -o force).
 //
 // GENERATIONS (after DRBD's UUIDs). All copies of a mirror in sync share one current generation. When a
@@ -48,6 +50,10 @@ public sealed record MirrorMeta
     public ulong Bitmap { get; init; }
     public IReadOnlyList<ulong> History { get; init; } = [];
     public bool Clean { get; init; }
+    /// <summary>The last time the mirror knew every copy to be identical (MirrorHistory.cs), or null.</summary>
+    public Timespec? Synced { get; init; }
+    /// <summary>While bitmap is set: when the first copy away left, the last time this copy and it agreed; or null.</summary>
+    public Timespec? Left { get; init; }
 
     /// <summary>This record after a new generation: current goes to history, <paramref name="bitmap"/> is set.</summary>
     public MirrorMeta NextGeneration(ulong current, ulong bitmap) =>
@@ -64,6 +70,10 @@ public sealed record MirrorMeta
         sb.Append("bitmap ").Append(Bitmap.ToString("x16")).Append('\n');
         sb.Append("history ").Append(string.Join(',', History.Select(h => h.ToString("x16")))).Append('\n');
         sb.Append("state ").Append(Clean ? "clean" : "dirty").Append('\n');
+        if (Synced is { } t)
+            sb.Append("synced ").Append(FormatTime(t)).Append('\n');
+        if (Left is { } l)
+            sb.Append("left ").Append(FormatTime(l)).Append('\n');
         return sb.ToString();
     }
 
@@ -104,6 +114,8 @@ public sealed record MirrorMeta
                     "dirty" => false,
                     var s => throw new FormatException($"state {s}"),
                 },
+                Synced = kv.TryGetValue("synced", out var synced) ? ParseTime(synced) : null,
+                Left = kv.TryGetValue("left", out var left) ? ParseTime(left) : null,
             };
         }
         catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException)
@@ -111,6 +123,17 @@ public sealed record MirrorMeta
             reason = $"malformed record: {e.Message}";
             return null;
         }
+    }
+
+    private static string FormatTime(Timespec t) =>
+        t.Sec.ToString(CultureInfo.InvariantCulture) + "." + t.Nsec.ToString("D9", CultureInfo.InvariantCulture);
+
+    private static Timespec ParseTime(string s)
+    {
+        int dot = s.IndexOf('.');
+        if (dot <= 0)
+            throw new FormatException($"synced {s}");
+        return new Timespec(long.Parse(s[..dot], CultureInfo.InvariantCulture), long.Parse(s[(dot + 1)..], CultureInfo.InvariantCulture));
     }
 
     /// <summary>Reads copy <paramref name="root"/>'s record. OK with null when the copy has none (never part of a mirror).</summary>

@@ -5,6 +5,10 @@
 //     mfs.copy.errors    counter    those that failed
 //     mfs.copy.bytes     counter    bytes read from or written to the copy
 //     mfs.copy.duration  histogram  microseconds per operation on the copy
+//     mfs.resync.done / mfs.resync.total  gauges  bytes a resync has copied / is to copy (0: not known), by copy
+//     mfs.resync.rate    gauge      bytes per second of the host's clock;  mfs.resync.eta  gauge  seconds left (-1: not known)
+//     mfs.splitbrain.discarded  counter  versions of a name a split-brain decision or `mfsadm resolve` discarded,
+//                                        tagged with the host, the mirror and the copy whose version it was
 // `mfsadm stats` shows them (through a MetricsCollector); nothing is recorded while no one listens.
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -18,6 +22,30 @@ internal static class MirrorMetrics
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>("mfs.copy.errors", "{call}", "operations on a copy that failed");
     private static readonly Counter<long> Bytes = Meter.CreateCounter<long>("mfs.copy.bytes", "By", "bytes read from or written to a copy");
     private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("mfs.copy.duration", "us", "time per operation on a copy");
+
+    private static readonly Counter<long> DiscardedVersions = Meter.CreateCounter<long>("mfs.splitbrain.discarded", "{version}",
+        "versions of a name discarded by a split-brain decision");
+
+    private static readonly Gauge<long> ResyncDone = Meter.CreateGauge<long>("mfs.resync.done", "By", "bytes a resync has copied");
+    private static readonly Gauge<long> ResyncTotal = Meter.CreateGauge<long>("mfs.resync.total", "By", "bytes a resync is to copy (0: not known)");
+    private static readonly Gauge<double> ResyncRate = Meter.CreateGauge<double>("mfs.resync.rate", "By/s", "bytes per second a resync copies");
+    private static readonly Gauge<double> ResyncEta = Meter.CreateGauge<double>("mfs.resync.eta", "s", "seconds a resync has left (-1: not known)");
+
+    /// <summary>A resync of copy <paramref name="c"/> got as far as <paramref name="p"/> (MirrorProgress.cs).</summary>
+    public static void Resync(MirrorMember c, ResyncProgress p)
+    {
+        if (!ResyncDone.Enabled)
+            return;
+        var tags = Tags(c.Mirror, c, "resync");
+        ResyncDone.Record(p.BytesDone, tags);
+        ResyncTotal.Record(p.BytesTotal, tags);
+        ResyncRate.Record(p.BytesPerSecond, tags);
+        ResyncEta.Record(p.Eta?.TotalSeconds ?? -1, tags);
+    }
+
+    /// <summary>A split-brain decision discarded copy <paramref name="copy"/>'s version of a name (MirrorSplitBrain.cs).</summary>
+    public static void Discarded(string host, string mirror, string copy) =>
+        DiscardedVersions.Add(1, new TagList { { "host", host }, { "mirror", mirror }, { "copy", copy } });
 
     /// <summary>One call of an op on copy <paramref name="c"/> (MirrorMember.Count is the only caller).</summary>
     public static void Record(MirrorMember c, string op, Errno err, long bytes, double micros)

@@ -33,7 +33,7 @@ internal static class MirrorResync
     private const int Batch = 256;
 
     /// <summary>Runs the resync of <paramref name="c"/> to completion (the copy must be Resyncing). Returns OK or the first error.</summary>
-    public static Errno Run(MfsVfs mi, MirrorMember c, bool forceFull, out ResyncReport? report)
+    public static Errno Run(MfsVfs mi, MirrorMember c, bool forceFull, out ResyncReport? report, Action<ResyncProgress>? progress = null)
     {
         report = null;
         long t0 = mi.Vfs.Kernel.Clock.GetTimestamp();
@@ -42,10 +42,11 @@ internal static class MirrorResync
         long entries = 0;
         bool full = forceFull || c.Log.Overflowed;
         long changed = c.Log.BytesChanged;
+        var meter = new ResyncMeter(mi, c, full ? 0 : changed, progress);
         var err = Errno.OK;
         if (full)
         {
-            err = FullResync(mi, c, stats);
+            err = FullResync(mi, c, stats, meter);
             if (err == Errno.OK)
             {
                 changed = c.Log.BytesChanged;
@@ -67,6 +68,7 @@ internal static class MirrorResync
                     {
                         entries += batch.Count;
                         err = Replay(mi, c, batch, stats, copiedWhole, links);
+                        meter.Update(stats.BytesCopied);
                     }
                     if (err == Errno.OK && c.State == CopyState.Resyncing)
                     {
@@ -83,7 +85,9 @@ internal static class MirrorResync
             }
             entries += batch.Count;
             err = Replay(mi, c, batch, stats, copiedWhole, links);
+            meter.Update(stats.BytesCopied);
         }
+        meter.Done();
         report = new ResyncReport(c.Name, full, entries, stats, changed, c.Vfs.Stats.TotalCalls - ops0, mi.Vfs.Kernel.Clock.GetElapsedTime(t0));
         mi.LastResync = report;
         if (err == Errno.OK)
@@ -287,12 +291,12 @@ internal static class MirrorResync
     }
 
     /// <summary>The whole copy, one way from an available copy (the log overflowed).</summary>
-    private static Errno FullResync(MfsVfs mi, MirrorMember c, CopyStats stats)
+    private static Errno FullResync(MfsVfs mi, MirrorMember c, CopyStats stats, ResyncMeter meter)
     {
         var src = Source(mi, c);
         if (src is null)
             return Errno.EIO;
-        var merge = new MirrorMerge(mi.Copies.Select(x => x.Name).ToArray(), null,
+        var merge = new MirrorMerge(mi.Copies.Select(x => x.Name).ToArray(), p => meter.Update(p.BytesCopied),
             lockDir: path => LockMirrorDir(mi, path),
             replaced: (copy, vp) => mi.Mnodes.ForgetLower(copy, vp));
         var roots = mi.Copies.Select(x => x.Root).ToArray();

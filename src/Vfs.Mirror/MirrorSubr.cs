@@ -144,6 +144,8 @@ internal static class MirrorSubr
     public static Errno Apply(in MirrorOp op, CopyFn fn)
     {
         var mi = op.Node.Mfs;
+        if (op.Dirties != DirtyKind.None && mi.Vfs.IsReadOnly)
+            return Errno.EROFS; // a split brain waits for mfsadm resolve (MirrorSplitBrain.cs)
         var targets = mi.UpdateCopies();
         var results = new CopyResult[targets.Length];
         LogMissed(mi, targets, op); // write-ahead: the copies away have the record before any copy has the update

@@ -153,7 +153,8 @@ internal static class MirrorVerify
         }
     }
 
-    private static string? Hash(Vnode vp, out Errno err)
+    /// <summary>The SHA-256 of a file's contents, or null with the read's errno. <paramref name="read"/> is told each chunk's bytes.</summary>
+    internal static string? Hash(Vnode vp, out Errno err, Action<long>? read = null)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buf = new byte[1 << 20];
@@ -169,6 +170,7 @@ internal static class MirrorVerify
                 return Convert.ToHexString(sha.GetHashAndReset());
             sha.AppendData(buf, 0, n);
             off += n;
+            read?.Invoke(n);
         }
     }
 }

@@ -44,7 +44,7 @@ public static class MirrorVfsops
         new(VfsopName.Statvfs, (VfsStatvfsFn)MfsStatvfs),
         new(VfsopName.Sync, (VfsSyncFn)MfsSync),
         new(VfsopName.Vget, (VfsVgetFn)MfsVget),
-    ])) { Stacked = true };
+    ])) { Stacked = true, VnodeTables = [MirrorVnops.Ops] };
 
     private static Errno MfsMount(Vfs vfsp, Vnode mvp, MountArgs uap, Cred cr)
     {
@@ -109,7 +109,18 @@ public static class MirrorVfsops
             if ((err = MirrorGenerations.Establish(vfsp.Kernel, paths, roots!, options!.Force, out var generations, out reason)) != Errno.OK)
                 return err;
 
-            if (!options!.NoMerge && !generations!.AnyBehind)
+            MirrorSplitBrain? split = null;
+            if (ByHistory(roots!, options!, generations!, out err))
+            {
+                if ((err = MergeByHistory(vfsp.Kernel, uap.Dir, paths, roots!, options!, generations!, data, out split, out reason)) != Errno.OK)
+                    return err;
+            }
+            else if (err != Errno.OK)
+            {
+                reason = $"looking for changes made to a copy behind failed: {err.Message()} ({err}); nothing was mounted";
+                return err;
+            }
+            else if (!options!.NoMerge && !generations!.AnyBehind)
             {
                 var merge = new MirrorMerge(paths.Select((_, i) => MfsOptions.CopyName(i)).ToArray(), data.Progress);
                 err = options.Role == MirrorRole.Master
@@ -125,7 +136,12 @@ public static class MirrorVfsops
 
             var copies = paths.Select((p, i) => new MirrorMember(i, p, roots[i]!, new DirtyLog(options.LogSize, options.LogRanges))).ToArray();
             MirrorRecovery.MarkBehind(copies, generations!);
-            var mi = new MfsVfs(vfsp, options, copies) { MountMerge = data.Merge, Generations = generations! };
+            foreach (var c in split is null ? [] : copies.Skip(1))
+            {
+                c.State = CopyState.Unavailable; // reads come from X alone until the split brain is settled
+                c.Reason = MirrorSplitBrain.SplitReason(split!.Pending.Count);
+            }
+            var mi = new MfsVfs(vfsp, options, copies) { MountMerge = data.Merge, Generations = generations!, SplitBrain = split };
             foreach (var c in copies)
             {
                 c.Since = vfsp.Kernel.Now();
@@ -148,6 +164,14 @@ public static class MirrorVfsops
                         Teardown(mi);
                         return err;
                     }
+            if (options.AutoResync > TimeSpan.Zero)
+                mi.AutoResync = new MirrorAutoResync(mi, options.AutoResync);
+            if (split is not null)
+            {
+                // Nothing is written to the copies while the split brain waits: they keep the records it was found by.
+                vfsp.Flag |= VfsFlags.VFS_RDONLY;
+                return Errno.OK;
+            }
             generations!.WriteAll(mi);
             MirrorRecovery.LoadLogs(mi);
             return Errno.OK;
@@ -157,6 +181,57 @@ public static class MirrorVfsops
             foreach (var r in roots)
                 r?.Rele();
         }
+    }
+
+    /// <summary>
+    /// True when the copies share a history (every record has a synced time) and are to be compared by it rather than
+    /// by timestamps: always for peers in mirror mode, unless a copy behind was not touched since (its log is replayed).
+    /// </summary>
+    private static bool ByHistory(Vnode[] roots, MfsOptions o, MirrorGenerations gens, out Errno err)
+    {
+        err = Errno.OK;
+        if (o.NoMerge || o.Role != MirrorRole.Peer || o.Mode != MirrorMode.Mirror || gens.Synced is not { } since)
+            return false;
+        for (int i = 0; i < roots.Length; i++)
+            if (gens.Behind[i] >= 0)
+            {
+                if ((err = MirrorHistory.ChangedSince(roots[i], since, out bool changed)) != Errno.OK || changed)
+                    return err == Errno.OK;
+            }
+        return !gens.AnyBehind;
+    }
+
+    /// <summary>
+    /// The mount's merge for copies with a shared history (MirrorSplitBrain.cs): what one copy changed goes to the
+    /// others, what several changed is decided by the split-brain policy, or -- splitbrain=refuse -- left waiting in
+    /// <paramref name="split"/>.
+    /// </summary>
+    private static Errno MergeByHistory(Kernel k, string dir, string[] paths, Vnode[] roots, MfsOptions o, MirrorGenerations gens,
+        MfsMountData data, out MirrorSplitBrain? split, out string reason)
+    {
+        split = null;
+        reason = "";
+        var names = paths.Select((_, i) => MfsOptions.CopyName(i)).ToArray();
+        var copies = Enumerable.Range(0, paths.Length).ToArray();
+        var report = new MergeReport();
+        var err = MirrorSplitBrain.Run(roots, names, copies, gens.Synced!.Value, o, gens.Crashed,
+            (line, discarded) =>
+            {
+                k.Log($"mfs {dir}: split brain: {line}");
+                if (discarded is int c)
+                    MirrorMetrics.Discarded(k.Hostname, dir, names[c]);
+            }, null, report, out var pending);
+        if (err != Errno.OK)
+        {
+            reason = $"comparing the copies failed: {err.Message()} ({err}); nothing was mounted";
+            return err;
+        }
+        data.Merge = report;
+        if (pending.Count > 0)
+            split = new MirrorSplitBrain { Since = gens.Synced!.Value, Copies = copies, Pending = pending };
+        else
+            gens.AllInSync();
+        return Errno.OK;
     }
 
     /// <summary>EINVAL when a directory is given twice or lies inside another one given (the mirror would contain itself).</summary>
@@ -206,7 +281,7 @@ public static class MirrorVfsops
         }
         if (!force && (mi.Mnodes.Count > 1 || mi.Root.Vnode.Count > 1))
             return Errno.EBUSY;
-        if (mi.Copies.All(c => c.Log.Count == 0 && !c.Log.Overflowed))
+        if (mi.SplitBrain is null && mi.Copies.All(c => c.Log.Count == 0 && !c.Log.Overflowed))
             mi.Generations.Close(mi); // nothing is owed to any copy: the copies are marked clean
         foreach (var c in mi.Copies)
             c.Log.Clear();
@@ -217,6 +292,7 @@ public static class MirrorVfsops
     /// <summary>Lets go of the root mnode and the copies' directories, and stops the copy workers.</summary>
     private static void Teardown(MfsVfs mi)
     {
+        mi.AutoResync?.Dispose();
         mi.Workers.Dispose();
         mi.Root.Vnode.Rele();
         foreach (var c in mi.Copies)

@@ -30,7 +30,7 @@ public static class UfsVfsops
         new(VfsopName.Statvfs, (VfsStatvfsFn)UfsStatvfs),
         new(VfsopName.Sync, (VfsSyncFn)UfsSync),
         new(VfsopName.Vget, (VfsVgetFn)UfsVget),
-    ]));
+    ])) { VnodeTables = [UfsVnops.FileOps, UfsVnops.DirOps, UfsVnops.LinkOps, UfsVnops.SpecOps] };
 
     private static UfsMount Ump(Vfs vfsp) => (UfsMount)vfsp.Data!;
 

@@ -121,8 +121,11 @@ public class ServeLimitTests(ITestOutputHelper output)
         Assert.Matches($@"100005\s+3\s+udp\s+{s.MountPort}\s", table);
         Assert.Matches(@"100000\s+2\s+udp\s+111\s", table);
         Assert.Matches($@"100003\s+3\s+tcp\s+{s.NfsPort}\s", table);
+        Assert.Matches($@"100003\s+3\s+udp\s+{s.NfsPort}\s", table);
         (exit, var exports) = Run("rpcinfo", "-u", "127.0.0.1", "mountd", "3");
         Assert.True(exit == 0 && exports.Contains("ready and waiting"), exports);
+        (exit, var nfsNull) = Run("rpcinfo", "-u", "127.0.0.1", "nfs", "3"); // NFS's NULL procedure in a datagram
+        Assert.True(exit == 0 && nfsNull.Contains("ready and waiting"), nfsNull);
         (exit, exports) = Run("showmount", "-e", "127.0.0.1");
         Assert.True(exit == 0, exports);
         Assert.Contains("/export *", exports);

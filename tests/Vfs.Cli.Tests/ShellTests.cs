@@ -4,8 +4,15 @@ using UnixVfs.Cli.Shell;
 
 namespace UnixVfs.Cli.Tests;
 
+[Collection(MetricsCollection)]
 public class ShellTests
 {
+    /// <summary>
+    /// The mirror's metrics are process-wide (a Meter), tagged by host and mount point: shell tests that mirror /a and
+    /// /b on "localhost" run one at a time, so that `mfsadm stats` counts only its own test's calls.
+    /// </summary>
+    public const string MetricsCollection = "shell mirror metrics";
+
     private static (string Output, UnixVfs.Cli.Shell.Shell Shell) Run(params string[] lines)
     {
         var output = new StringWriter();
@@ -22,7 +29,7 @@ public class ShellTests
     [InlineData("cat /no/such/file", "cat: /no/such/file: No such file or directory (ENOENT)")]
     [InlineData("mount -F ufs", "usage: mount -F TYPE")]
     [InlineData("mount -F tmpfs swap /nowhere", "No such file or directory (ENOENT)")]
-    [InlineData("mount -F bogusfs x /tmp", "No such device (ENODEV)")]
+    [InlineData("mount -F bogusfs x /tmp", "bogusfs: no such file system type (known: tmpfs, ufs, mfs, nfs)")]
     [InlineData("host stop nobody", "host: nobody: no such host")]
     [InlineData("host use nobody", "no such host")]
     [InlineData("echo \"unbalanced", "syntax: unbalanced quote")]

@@ -18,9 +18,10 @@ internal sealed class MirrorFixture : IDisposable
     /// "tmpfs", "ufs" for UFS2 file systems on memory block devices, or "nfs" for /X imported over the simulated
     /// network from a tmpfs on another host (/A stays a tmpfs).
     /// </param>
-    public MirrorFixture(int copies = 2, string fstype = "tmpfs")
+    /// <param name="clock">The host's clock (a VirtualClock for tests that compare file times), or the system's.</param>
+    public MirrorFixture(int copies = 2, string fstype = "tmpfs", TimeProvider? clock = null)
     {
-        K = new Kernel("mirror-host");
+        K = new Kernel("mirror-host", clock);
         K.Vfssw.Install(MirrorVfsops.Def);
         K.Vfssw.Install(UnixVfs.Ufs.UfsVfsops.Def);
         P = K.CreateProcess();

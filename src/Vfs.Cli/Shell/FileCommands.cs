@@ -1,5 +1,5 @@
 // Vfs.Cli / shell: file commands -- ls, cat, echo, write, cp, mkdir, rm, rmdir, mv, ln, stat, df, cd, pwd,
-// chmod, touch -- each a thin wrapper over the system calls of the current host's process.
+// chmod, touch, open, close -- each a thin wrapper over the system calls of the current host's process.
 using System.Text;
 using UnixVfs.Core;
 
@@ -15,7 +15,7 @@ internal static class FileCommands
         sh.Register("write", "write FILE BYTES [SEED]", "write a file of BYTES pseudo-random bytes", Write);
         sh.Register("cp", "cp SRC DST", "copy a file", Cp);
         sh.Register("mkdir", "mkdir [-p] DIR...", "make directories", Mkdir);
-        sh.Register("rm", "rm [-r] PATH...", "remove files (and directories with -r)", Rm);
+        sh.Register("rm", "rm [-rf] PATH...", "remove files (and directories with -r; -f: a missing one is no error)", Rm);
         sh.Register("rmdir", "rmdir DIR...", "remove empty directories", (c, a) => Each(c, a, p => c.P.Rmdir(p)));
         sh.Register("mv", "mv SRC DST", "rename", (c, a) => Two(c, a, (s, d) => c.P.Rename(s, d)));
         sh.Register("ln", "ln [-s] TARGET NAME", "make a hard link (symbolic with -s)", Ln);
@@ -26,15 +26,21 @@ internal static class FileCommands
         sh.Register("chmod", "chmod OCTAL PATH...", "change permissions", Chmod);
         sh.Register("touch", "touch FILE...", "create files, or set their times to now", Touch);
         sh.Register("sync", "sync", "write everything dirty to stable storage", (c, a) => ShellContext.Check(c.K.Sync(), "sync"));
+        sh.Register("open", "open [-w] FILE", "open a file and keep it open (its descriptor holds the vnode)", Open);
+        sh.Register("close", "close FD...", "close descriptors made by open", Close);
     }
 
-    private static (HashSet<char> Flags, string[] Operands) Flags(string[] a)
+    /// <summary>
+    /// Takes the leading "-x" options off <paramref name="a"/>; an option not in <paramref name="known"/> is refused,
+    /// since ignoring it would do something other than what was asked.
+    /// </summary>
+    private static (HashSet<char> Flags, string[] Operands) Flags(string[] a, string known)
     {
         var flags = new HashSet<char>();
         int i = 0;
         for (; i < a.Length && a[i].Length > 1 && a[i][0] == '-'; i++)
             foreach (var f in a[i][1..])
-                flags.Add(f);
+                flags.Add(known.Contains(f) ? f : throw new ShellError($"-{f}: unknown option (it takes {string.Join(", ", known.Select(k => "-" + k))})"));
         return (flags, a[i..]);
     }
 
@@ -55,7 +61,7 @@ internal static class FileCommands
 
     private static void Ls(ShellContext c, string[] args)
     {
-        var (flags, paths) = Flags(args);
+        var (flags, paths) = Flags(args, "la");
         if (paths.Length == 0)
             paths = ["."];
         foreach (var path in paths)
@@ -184,7 +190,7 @@ internal static class FileCommands
 
     private static void Mkdir(ShellContext c, string[] args)
     {
-        var (flags, paths) = Flags(args);
+        var (flags, paths) = Flags(args, "p");
         Each(c, paths, p =>
         {
             if (!flags.Contains('p'))
@@ -203,8 +209,18 @@ internal static class FileCommands
 
     private static void Rm(ShellContext c, string[] args)
     {
-        var (flags, paths) = Flags(args);
-        Each(c, paths, p => flags.Contains('r') ? RemoveTree(c, p) : c.P.Unlink(p));
+        var (flags, paths) = Flags(args, "rf");
+        if (paths.Length == 0)
+            throw new ShellError("missing operand");
+        foreach (var p in paths)
+        {
+            var err = flags.Contains('r') ? RemoveTree(c, p) : c.P.Unlink(p);
+            if (err == Errno.ENOENT && flags.Contains('f'))
+                continue;
+            if (err == Errno.EISDIR)
+                throw new ShellError($"{p}: {err.Message()} ({err}): rm -r {p} removes it and everything in it");
+            ShellContext.Check(err, p);
+        }
     }
 
     private static Errno RemoveTree(ShellContext c, string path)
@@ -222,7 +238,7 @@ internal static class FileCommands
 
     private static void Ln(ShellContext c, string[] args)
     {
-        var (flags, rest) = Flags(args);
+        var (flags, rest) = Flags(args, "s");
         Two(c, rest, (t, n) => flags.Contains('s') ? c.P.Symlink(t, n) : c.P.Link(t, n));
     }
 
@@ -281,5 +297,20 @@ internal static class FileCommands
             c.P.Close(fd);
             return c.P.Utimens(p, null);
         });
+    }
+
+    private static void Open(ShellContext c, string[] args)
+    {
+        var (flags, paths) = Flags(args, "w");
+        if (paths.Length != 1)
+            throw new ShellError("usage: open [-w] FILE");
+        var how = flags.Contains('w') ? OFlags.O_CREAT | OFlags.O_WRONLY : OFlags.O_RDONLY;
+        ShellContext.Check(c.P.Open(paths[0], how, 0x1A4, out int fd), paths[0]);
+        c.Out.WriteLine($"{paths[0]}: fd {fd} (close {fd} lets go of it)");
+    }
+
+    private static void Close(ShellContext c, string[] fds)
+    {
+        Each(c, fds, s => int.TryParse(s, out int fd) ? c.P.Close(fd) : throw new ShellError($"{s}: not a descriptor (open prints one)"));
     }
 }

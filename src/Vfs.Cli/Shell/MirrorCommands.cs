@@ -1,4 +1,5 @@
-// Vfs.Cli / shell: mfsadm -- the mirror's administration: status, offline, online, resync, verify, stats.
+// Vfs.Cli / shell: mfsadm -- the mirror's administration: status, offline, online, resync, verify, stats; resolve,
+// heal-info and scrub are in MirrorRepairCommands.cs.
 using UnixVfs.Core;
 using UnixVfs.Mirror;
 
@@ -7,21 +8,31 @@ namespace UnixVfs.Cli.Shell;
 internal static class MirrorCommands
 {
     public static void Register(Shell sh) =>
-        sh.Register("mfsadm", "mfsadm status|verify|stats PATH | offline|online|resync PATH COPY", "administer the mirror holding PATH", Mfsadm);
+        sh.Register("mfsadm", "mfsadm status|verify|stats|heal-info PATH | offline|online|resync PATH COPY | resolve PATH --take x|y|newest | scrub PATH [--repair] [--rate MiB/s]", "administer the mirror holding PATH", Mfsadm);
 
     private static void Mfsadm(ShellContext c, string[] a)
     {
         if (a.Length < 2)
             throw new ShellError("usage: mfsadm status|verify|stats PATH | offline|online|resync PATH COPY");
         string path = a[1];
+        var (vfs, _) = MirrorNames.Holding(c, path);
         string Copy() => a.Length == 3 ? a[2] : throw new ShellError($"usage: mfsadm {a[0]} PATH COPY (x, y, ...)");
         switch (a[0])
         {
             case "status":
-                Status(c, path);
+                Status(c, path, vfs);
                 return;
             case "stats":
                 Stats(c, path);
+                return;
+            case "heal-info":
+                MirrorRepairCommands.HealInfo(c, path);
+                return;
+            case "resolve":
+                MirrorRepairCommands.Resolve(c, a);
+                return;
+            case "scrub":
+                MirrorRepairCommands.Scrub(c, a);
                 return;
             case "verify":
             {
@@ -43,8 +54,9 @@ internal static class MirrorCommands
             case "online":
             case "resync":
             {
-                var err = a[0] == "online" ? MfsAdm.Online(c.P, path, Copy(), out var why, out var report)
-                    : MfsAdm.Resync(c.P, path, Copy(), out why, out report);
+                var progress = MirrorRepairCommands.ProgressLine(c);
+                var err = a[0] == "online" ? MfsAdm.Online(c.P, path, Copy(), out var why, out var report, progress: progress)
+                    : MfsAdm.Resync(c.P, path, Copy(), out why, out report, progress: progress);
                 if (err != Errno.OK)
                     throw new ShellError($"{path}: {why}");
                 if (report is not null)
@@ -52,28 +64,35 @@ internal static class MirrorCommands
                 return;
             }
             default:
-                throw new ShellError($"{a[0]}: expected status, offline, online, resync, verify or stats");
+                throw new ShellError($"{a[0]}: expected status, offline, online, resync, verify, stats, heal-info, resolve or scrub");
         }
     }
 
-    private static void Status(ShellContext c, string path)
+    private static void Status(ShellContext c, string path, Vfs vfs)
     {
-        var err = MfsAdm.Status(c.P, path, out var st);
-        ShellContext.Check(err == Errno.ENOTTY ? Errno.EINVAL : err, err == Errno.ENOTTY ? $"{path}: not in a mirror" : path);
-        c.Out.WriteLine($"mirror on {st!.MountPoint}: mode {st.Mode.ToString().ToLowerInvariant()}, role {st.Role.ToString().ToLowerInvariant()}, " +
-            $"read {st.ReadPolicy}{(st.Mode == MirrorMode.ActivePassive ? ", active " + st.Active : "")}, {st.Mnodes} mnodes");
+        ShellContext.Check(MfsAdm.Status(c.P, path, out var st), path);
+        // Active/passive sends every read and write to the active copy, so the read policy says nothing there.
+        string reads = st!.Mode == MirrorMode.ActivePassive
+            ? $"active {st.Active} (every read and write), passive {string.Join(", ", st.Copies.Select(cp => cp.Name).Where(n => n != st.Active))}"
+            : $"read {st.ReadPolicy}";
+        c.Out.WriteLine($"mirror on {MirrorNames.Of(vfs)}: mode {ModeName(st.Mode)}, role {st.Role.ToString().ToLowerInvariant()}, {reads}, {st.Mnodes} mnodes");
         c.Out.WriteLine($"  {"copy",-4} {"state",-11} {"type",-6} {"path",-16} {"log",6} {"reads",8} {"writes",8} {"fail",5}  reason");
         foreach (var cp in st.Copies)
             c.Out.WriteLine($"  {cp.Name,-4} {cp.State,-11} {cp.Fstype,-6} {cp.Path,-16} {(cp.LogOverflowed ? "full" : cp.LogEntries.ToString()),6} " +
                 $"{cp.Reads,8} {cp.Writes,8} {cp.Failures,5}  {cp.Reason}");
         if (st.LastResync is { } r)
             c.Out.WriteLine("  last resync: " + r);
+        foreach (var p in st.Copies.Select(cp => cp.Progress).OfType<ResyncProgress>())
+            c.Out.WriteLine("  " + p);
+        if (st.SplitBrain.Count > 0)
+            c.Out.WriteLine($"  split brain, read-only until settled (mfsadm resolve PATH --take x|y|newest): {string.Join(", ", st.SplitBrain)}");
     }
+
+    private static string ModeName(MirrorMode mode) => mode == MirrorMode.ActivePassive ? "active-passive" : mode.ToString().ToLowerInvariant();
 
     private static void Stats(ShellContext c, string path)
     {
-        var err = MfsAdm.Status(c.P, path, out var st);
-        ShellContext.Check(err == Errno.ENOTTY ? Errno.EINVAL : err, err == Errno.ENOTTY ? $"{path}: not in a mirror" : path);
+        ShellContext.Check(MfsAdm.Status(c.P, path, out var st), path);
         var m = c.World.Metrics;
         var host = ("host", c.Host.Name);
         var mirror = ("mirror", st!.MountPoint);

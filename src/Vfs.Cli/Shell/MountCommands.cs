@@ -82,7 +82,9 @@ internal static class MountCommands
         if (type is null || rest.Count != 2)
             throw new ShellError("usage: mount -F TYPE [-o OPTIONS] SPECIAL DIR");
         string spec = rest[0], dir = rest[1];
-        var flags = MountOptions.Parse(options).Has("ro") ? MountFlags.MS_RDONLY : MountFlags.None;
+        if (c.K.Vfssw.Find(type, out _) is null)
+            throw new ShellError($"{type}: no such file system type (known: {string.Join(", ", c.K.Vfssw.Types.Select(t => t.Name))})");
+        var flags = OptionsOnce(options).Has("ro") ? MountFlags.MS_RDONLY : MountFlags.None;
         object? data = null;
         MfsMountData? mfs = null;
         if (type == "nfs" && spec.Contains(':') && Nfs.Net.TcpNetwork.TryParseAddress(spec[..spec.LastIndexOf(':')], out _))
@@ -106,13 +108,36 @@ internal static class MountCommands
         }
     }
 
+    /// <summary>Parses "-o" options, refusing one given twice: which of the two was meant cannot be known.</summary>
+    private static MountOptions OptionsOnce(string options)
+    {
+        var o = MountOptions.Parse(options);
+        var twice = o.All.GroupBy(kv => kv.Key).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+            throw new ShellError($"option \"{twice.Key}\" given {twice.Count()} times ({string.Join(", ", twice.Select(kv => kv.Value is null ? kv.Key : kv.Key + "=" + kv.Value))}): give it once");
+        return o;
+    }
+
     private static void Umount(ShellContext c, string[] a)
     {
         bool force = a.Contains("-f");
         var dirs = a.Where(x => x != "-f").ToArray();
         if (dirs.Length != 1)
             throw new ShellError("usage: umount [-f] DIR");
-        ShellContext.Check(c.P.Umount(dirs[0], force ? UnmountFlags.MS_FORCE : UnmountFlags.None), dirs[0]);
+        string dir = dirs[0];
+        ShellContext.Check(c.P.Lookupname(dir, true, out var vp), dir);
+        var vfs = vp!.Vfs;
+        bool isRoot = vp.IsRoot;
+        vp.Rele();
+        if (!isRoot)
+            throw new ShellError($"{dir}: not a mount point (mount lists them)");
+        if (ReferenceEquals(vfs, c.K.RootVfs))
+            throw new ShellError($"{dir}: the root file system stays mounted");
+        int logged = c.K.Messages.Count;
+        var err = c.P.Umount(dir, force ? UnmountFlags.MS_FORCE : UnmountFlags.None);
+        if (err == Errno.EBUSY)
+            throw new ShellError($"{dir}: {err.Message()} ({err}): {UmountBusy.Why(c, vfs, c.K.Messages.Skip(logged).LastOrDefault())}");
+        ShellContext.Check(err, dir);
     }
 
     private static void Share(ShellContext c, string[] a)
@@ -138,7 +163,7 @@ internal static class MountCommands
         }
         if (path is null)
             throw new ShellError("usage: share [-o OPTIONS] PATH");
-        var o = MountOptions.Parse(options);
+        var o = OptionsOnce(options);
         var unknown = o.Unknown("ro", "rw", "anon", "root").ToList();
         if (unknown.Count > 0)
             throw new ShellError($"unknown share option \"{unknown[0]}\"");

@@ -49,6 +49,7 @@ internal sealed class Shell
         MountCommands.Register(this);
         MirrorCommands.Register(this);
         KernelCommands.Register(this);
+        GraphCommands.Register(this);
     }
 
     public ShellWorld World { get; }
@@ -72,8 +73,8 @@ internal sealed class Shell
             return Fail($"{name}: unknown command (try help)");
         var output = parsed.RedirectTo is null ? World.Output : new StringWriter();
         var ctx = new ShellContext(World, output);
-        var tracer = World.Tracer;
-        tracer?.Clear();
+        var tracing = World.Tracing;
+        tracing?.Begin();
         try
         {
             cmd.Run(ctx, parsed.Words[1..]);
@@ -95,11 +96,15 @@ internal sealed class Shell
         }
         finally
         {
-            if (tracer is not null)
-                foreach (var ev in tracer.Events)
-                    World.Output.WriteLine("  trace: " + ev);
+            tracing?.End(line.Trim(), World.Hosts, World.Output);
         }
     }
+
+    /// <summary>What Tab completes at the end of <paramref name="before"/> (the line up to the cursor).</summary>
+    public Completion Complete(string before) => ShellCompletion.Complete(before, _commands.Keys, new ShellContext(World, TextWriter.Null));
+
+    /// <summary>The prompt of an interactive shell.</summary>
+    public string Prompt => $"{World.Current.Name}# ";
 
     /// <summary>Reads commands until end of input; with a prompt when interactive.</summary>
     public int Run(TextReader input, bool interactive)
@@ -108,7 +113,7 @@ internal sealed class Shell
         {
             if (interactive)
             {
-                World.Output.Write($"{World.Current.Name}# ");
+                World.Output.Write(Prompt);
                 World.Output.Flush();
             }
             var line = input.ReadLine();

@@ -40,17 +40,22 @@ internal sealed class ShellWorld
     /// <summary>The totals of every host's metrics (VopMetrics, the mirror's copy metrics), for `mfsadm stats`.</summary>
     public MetricsCollector Metrics { get; } = new();
 
-    /// <summary>The tracer `trace on` attached to every host, or null.</summary>
-    public VopTracer? Tracer { get; set; }
+    /// <summary>The tracing `trace on` started on every host, or null while tracing is off.</summary>
+    public ShellTrace? Tracing { get; set; }
+
+    /// <summary>The calls of the last tracing, kept after `trace off` for `trace --perfetto FILE`.</summary>
+    public ShellTrace? LastTrace { get; set; }
 
     public ShellHost AddHost(string name)
     {
         var h = new ShellHost(name, Sim);
         _hosts.Add(name, h);
-        if (Tracer is not null)
-            h.Kernel.Trace(Tracer);
+        Tracing?.Attach(h);
         return h;
     }
+
+    /// <summary>The Graphviz program `graph --svg` renders with.</summary>
+    public string DotProgram { get; init; } = "dot";
 
     public ShellHost? Host(string name) => _hosts.GetValueOrDefault(name);
 }

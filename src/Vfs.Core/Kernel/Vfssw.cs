@@ -25,6 +25,9 @@ public sealed class VfsDef
     /// </summary>
     public bool Stacked { get; init; }
 
+    /// <summary>The vnode operations tables its vnodes use, the regular file's first: what `ops TYPE` shows without a mount.</summary>
+    public IReadOnlyList<VnodeOps> VnodeTables { get; init; } = [];
+
     public override string ToString() => Name;
 }
 

@@ -20,7 +20,7 @@ public static class TmpVfsops
         new(VfsopName.Statvfs, (VfsStatvfsFn)TmpStatvfs),
         new(VfsopName.Vget, (VfsVgetFn)TmpVget),
         new(VfsopName.Mountroot, (VfsMountrootFn)TmpMountroot),
-    ]));
+    ])) { VnodeTables = [TmpVnops.FileOps, TmpVnops.DirOps, TmpVnops.LinkOps] };
 
     private static Errno TmpMount(Vfs vfsp, Vnode mvp, MountArgs uap, Cred cr)
     {

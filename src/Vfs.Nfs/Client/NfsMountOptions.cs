@@ -4,13 +4,15 @@
 //   timeo=N            the first timeout, in tenths of a second; it doubles per retry          10
 //   retrans=N          retransmissions before a soft mount gives up                            3
 //   rsize=N, wsize=N   the largest READ/WRITE asked for (clamped to the server's FSINFO)       1048576
+//                      (over UDP at most, and by default, 32768, as Linux: a datagram's room)
 //   actimeo=N          sets acregmin, acregmax, acdirmin and acdirmax to N seconds
 //   acregmin=, acregmax=, acdirmin=, acdirmax=   attribute cache bounds, seconds             3 60 30 60
 //   noac               no attribute caching (every getattr asks the server)
 //   port=N             the NFS port (else the portmapper is asked)
 //   mountport=N        the MOUNT port (else the portmapper is asked)
 //   pmapport=N         the portmapper's port                                                  111
-//   vers=3, nfsvers=3, proto=tcp     accepted; nothing else is spoken
+//   proto=tcp | udp    the transport, for MOUNT and NFS alike (udp: one datagram per call)   tcp
+//   vers=3, nfsvers=3  accepted; nothing else is spoken
 //   noreaddirplus      list directories with READDIR instead of READDIRPLUS
 //   ro, rw             read-only or read-write (also from the mount flags)
 //
@@ -38,6 +40,11 @@ public sealed record NfsMountOptions
     public int MountPort { get; init; }
     public int PmapPort { get; init; } = 111;
     public bool ReaddirPlus { get; init; } = true;
+    /// <summary>proto=udp: calls and replies are datagrams.</summary>
+    public bool Udp { get; init; }
+
+    /// <summary>The largest rsize/wsize over UDP (Linux's too): a 32 KiB WRITE and its header fit a datagram.</summary>
+    public const int MaxUdpIo = 32768;
 
     private static readonly string[] Known =
     [
@@ -75,13 +82,14 @@ public sealed record NfsMountOptions
             return Errno.EINVAL;
         var v = o.Get("vers") ?? o.Get("nfsvers") ?? "3";
         var proto = o.Get("proto") ?? "tcp";
-        if (v != "3" || proto != "tcp")
+        if (v != "3" || proto is not ("tcp" or "udp"))
             return Errno.EINVAL;
+        int maxIo = proto == "udp" ? MaxUdpIo : 1 << 20;
         Errno err;
         if ((err = o.GetInt("timeo", 10, 1, 36000, out long timeo)) != Errno.OK) return err;
         if ((err = o.GetInt("retrans", 3, 0, 1000, out long retrans)) != Errno.OK) return err;
-        if ((err = o.GetInt("rsize", 1 << 20, 512, 1 << 20, out long rsize)) != Errno.OK) return err;
-        if ((err = o.GetInt("wsize", 1 << 20, 512, 1 << 20, out long wsize)) != Errno.OK) return err;
+        if ((err = o.GetInt("rsize", maxIo, 512, maxIo, out long rsize)) != Errno.OK) return err;
+        if ((err = o.GetInt("wsize", maxIo, 512, maxIo, out long wsize)) != Errno.OK) return err;
         if ((err = o.GetInt("actimeo", -1, 0, 3600, out long actimeo)) != Errno.OK) return err;
         if ((err = o.GetInt("acregmin", actimeo >= 0 ? actimeo : 3, 0, 3600, out long acregmin)) != Errno.OK) return err;
         if ((err = o.GetInt("acregmax", actimeo >= 0 ? actimeo : 60, 0, 3600, out long acregmax)) != Errno.OK) return err;
@@ -111,6 +119,7 @@ public sealed record NfsMountOptions
             MountPort = (int)mountport,
             PmapPort = (int)pmapport,
             ReaddirPlus = !o.Has("noreaddirplus"),
+            Udp = proto == "udp",
         };
         return Errno.OK;
     }

@@ -32,7 +32,7 @@ public static class NfsClient
     /// Returns OK, or EEXIST when the kernel already has an nfs type.
     /// </summary>
     public static Errno Install(Kernel kernel, IRpcNetwork network) =>
-        kernel.Vfssw.Install(new VfsDef(FsType, NfsVfsops.MakeOps(network)));
+        kernel.Vfssw.Install(new VfsDef(FsType, NfsVfsops.MakeOps(network)) { VnodeTables = [NfsVnops.FileOps, NfsVnops.DirOps, NfsVnops.LinkOps] });
 }
 
 /// <summary>The nfs vfs operations.</summary>
@@ -61,9 +61,11 @@ internal static class NfsVfsops
         var err = NfsMountOptions.Parse(uap.Spec, uap.Options, out var o);
         if (err != Errno.OK)
             return err;
+        if (o!.Udp && !net.Datagrams)
+            return Errno.EPROTONOSUPPORT; // proto=udp on the simulated network, which has no datagrams
         if (uap.ParsedOptions.Has("ro"))
             vfsp.Flag |= VfsFlags.VFS_RDONLY;
-        var ro = new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(100.0 * o!.Timeo), Retrans = o.Retrans, Hard = o.Hard };
+        var ro = new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(100.0 * o.Timeo), Retrans = o.Retrans, Hard = o.Hard, Datagram = o.Udp };
         var mi = new MountInfo(vfsp, o, net);
         var mountRpc = new RpcClient(net, o.Host, PortOf(net, o, o.MountPort, Mount3.Program, Mount3.Version, ro), Mount3.Program, Mount3.Version, ro);
         var nfsRpc = new RpcClient(net, o.Host, PortOf(net, o, o.Port, Nfs3.Program, Nfs3.Version, ro), Nfs3.Program, Nfs3.Version, ro);

@@ -49,6 +49,19 @@ public interface IRpcNetwork
         endpoint = null;
         return Errno.EOPNOTSUPP;
     }
+
+    /// <summary>True when the network carries datagrams (RPC over UDP): real sockets do, the simulated network does not.</summary>
+    bool Datagrams => false;
+
+    /// <summary>
+    /// Opens a client's datagram "connection" to <paramref name="address"/>:<paramref name="port"/> for RPC over UDP
+    /// (proto=udp). Returns OK, EINVAL (bad address), or EOPNOTSUPP on a network without datagrams (the simulated one).
+    /// </summary>
+    Errno ConnectDatagram(string address, int port, out IRpcConnection? connection)
+    {
+        connection = null;
+        return Errno.EOPNOTSUPP;
+    }
 }
 
 /// <summary>A listening endpoint.</summary>
@@ -72,6 +85,9 @@ public interface IRpcConnection
 
     /// <summary>The peer's port.</summary>
     int RemotePort { get; }
+
+    /// <summary>The longest record Send takes: a datagram's room over UDP, no limit of its own over a stream.</summary>
+    int MaxRecord => int.MaxValue;
 
     /// <summary>
     /// Sends one record; safe to call from several threads (records are never interleaved).

@@ -59,6 +59,11 @@ public sealed class TcpNetwork : IRpcNetwork
 
     public Errno ListenDatagram(string address, int port, out UdpEndpoint? endpoint) => UdpEndpoint.Bind(address, port, out endpoint);
 
+    public bool Datagrams => true;
+
+    public Errno ConnectDatagram(string address, int port, out IRpcConnection? connection) =>
+        UdpConnection.Connect(address, port, out connection);
+
     public Errno Listen(string address, int port, out IRpcListener? listener)
     {
         listener = null;

@@ -19,11 +19,11 @@ public static class PortmapClient
     public static Errno GetPort(IRpcNetwork net, string host, int pmapPort, uint prog, uint vers, RpcClientOptions options, out int port)
     {
         port = 0;
-        var c = new RpcClient(net, host, pmapPort, Portmapper.Program, Portmapper.Version, options);
+        var c = new RpcClient(net, host, pmapPort, Portmapper.Program, Portmapper.Version, options with { Datagram = false });
         try
         {
             var w = c.NewCall(Portmapper.PMAPPROC_GETPORT, OpaqueAuth.None);
-            new PmapMapping(prog, vers, Portmapper.IPPROTO_TCP, 0).Encode(w);
+            new PmapMapping(prog, vers, options.Datagram ? Portmapper.IPPROTO_UDP : Portmapper.IPPROTO_TCP, 0).Encode(w);
             var err = c.Call(w, out var res);
             if (err != Errno.OK)
                 return err;

@@ -37,6 +37,9 @@ public sealed record RpcClientOptions
 
     /// <summary>The longest the timeout grows to.</summary>
     public TimeSpan MaxTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Over UDP (proto=udp) instead of a stream: each call and each reply one datagram.</summary>
+    public bool Datagram { get; init; }
 }
 
 /// <summary>A reply's results: a slice of the received record, released by the caller.</summary>
@@ -315,7 +318,9 @@ public sealed class RpcClient
             var (perr, port) = _port();
             if (perr != Errno.OK)
                 return null;
-            if (_net.Connect(Host, port, Options.Timeout, out var c) != Errno.OK)
+            IRpcConnection? c;
+            var cerr = Options.Datagram ? _net.ConnectDatagram(Host, port, out c) : _net.Connect(Host, port, Options.Timeout, out c);
+            if (cerr != Errno.OK)
                 return null;
             if (_everConnected)
                 Interlocked.Increment(ref _reconnects);

@@ -36,6 +36,15 @@ public sealed class RpcCall
 
     /// <summary>The client's address.</summary>
     public string ClientAddress => Connection.RemoteAddress;
+
+    /// <summary>
+    /// The most bytes of results the reply can carry: the transport's record limit (a datagram over UDP) less room
+    /// for the reply header. Procedures that return data as asked (READ, READDIR) return no more than this.
+    /// </summary>
+    public int MaxResults => Connection.MaxRecord == int.MaxValue ? int.MaxValue : Connection.MaxRecord - ReplyHeaderRoom;
+
+    /// <summary>An accepted reply's header with the largest verifier (RFC 5531: 400 bytes of body).</summary>
+    private const int ReplyHeaderRoom = 24 + 400;
 }
 
 /// <summary>How a procedure is registered.</summary>

@@ -57,7 +57,7 @@ public sealed class RpcServer
     private readonly object _lock = new();
     private readonly DuplicateRequestCache _drc = new();
     [ThreadStatic] private static XdrWriter? t_writer;
-    private long _calls, _dropped, _drcHits, _refused, _idleClosed;
+    private long _calls, _dropped, _drcHits, _refused, _idleClosed, _datagramCalls;
     private ITimer? _idleTimer;
 
     /// <summary>A connection's state for the idle check: when it last completed a record, and its calls running.</summary>
@@ -97,7 +97,10 @@ public sealed class RpcServer
     /// <summary>Calls dispatched so far.</summary>
     public long Calls => Interlocked.Read(ref _calls);
 
-    /// <summary>Records dropped because they were not calls or their header did not decode.</summary>
+    /// <summary>Calls that came as datagrams (over UDP).</summary>
+    public long DatagramCalls => Interlocked.Read(ref _datagramCalls);
+
+    /// <summary>Records dropped because they were not calls or their header did not decode, or datagrams past the limit.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Retransmissions answered (or dropped) by the duplicate request cache.</summary>
@@ -145,7 +148,16 @@ public sealed class RpcServer
         return Errno.OK;
     }
 
-    /// <summary>Serves one datagram endpoint: its calls are short (portmapper, MOUNT), so each runs on this thread.</summary>
+    /// <summary>The most datagram calls queued or running at once; past it a datagram is dropped (the client retransmits).</summary>
+    public const int MaxDatagramsInFlight = 64;
+
+    private int _datagramsInFlight;
+
+    /// <summary>
+    /// Serves one datagram endpoint. Each call goes to the service threads, as a stream's do, since an NFS call may
+    /// wait on a disk. There is no connection to push back on, so at most MaxDatagramsInFlight (64 datagrams of at
+    /// most 64 KiB: 4 MiB) are held at once; the rest are dropped as a full socket buffer would drop them.
+    /// </summary>
     private void DatagramLoop(UdpEndpoint u)
     {
         while (true)
@@ -155,8 +167,25 @@ public sealed class RpcServer
                 continue;
             if (err != Errno.OK)
                 return;
-            try { Serve(peer!, rec); }
-            finally { rec.Release(); }
+            if (Interlocked.Increment(ref _datagramsInFlight) > MaxDatagramsInFlight)
+            {
+                Interlocked.Decrement(ref _datagramsInFlight);
+                Interlocked.Increment(ref _dropped);
+                rec.Release();
+                continue;
+            }
+            Interlocked.Increment(ref _datagramCalls);
+            void Run()
+            {
+                try { Serve(peer!, rec); }
+                finally
+                {
+                    rec.Release();
+                    Interlocked.Decrement(ref _datagramsInFlight);
+                }
+            }
+            if (!Service.TryRun(Run))
+                Run();
         }
     }
 

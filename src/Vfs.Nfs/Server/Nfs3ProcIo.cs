@@ -43,7 +43,8 @@ public sealed partial class Nfs3Service
             Nfs3Attr.WritePostOp(res, va);
             if (st != NfsStat3.NFS3_OK)
                 return AcceptStat.SUCCESS;
-            int n = (int)Math.Min(count, (uint)_server.Options.MaxIo);
+            // At most MaxIo, and what the transport can carry back (a datagram over UDP), less the other results.
+            int n = (int)Math.Min(Math.Min(count, (uint)_server.Options.MaxIo), (uint)Math.Max(0, call.MaxResults - (res.Length + 8)));
             int countAt = res.Reserve();
             int eofAt = res.Reserve();
             var data = res.BeginOpaque(n);

@@ -9,9 +9,9 @@
 //
 // Replies are filled up to the client's size limits (count; READDIRPLUS also dircount for the
 // names alone and maxcount for everything); if not even one entry fits the answer is
-// NFS3ERR_TOOSMALL. Limits larger than the server's MaxIo are clamped to it (RFC 1813 lets a server
-// return fewer bytes than asked), so that a reply always fits in a record the transport can send: a
-// client asking 4 MiB of a 7,000-entry directory gets its first 1 MiB, not silence. READDIRPLUS looks
+// NFS3ERR_TOOSMALL. Limits larger than the server's MaxIo, or than a datagram over UDP, are clamped
+// (RFC 1813 lets a server return fewer bytes than asked), so that a reply always fits in a record the
+// transport can send: a client asking 4 MiB of a 7,000-entry directory gets its first 1 MiB, not silence. READDIRPLUS looks
 // each name up to send its attributes and handle too.
 using UnixVfs.Core;
 using UnixVfs.Nfs.Protocol;
@@ -75,8 +75,9 @@ public sealed partial class Nfs3Service
             res.WriteUInt32((uint)NfsStat3.NFS3_OK);
             Nfs3Attr.WritePostOp(res, dva);
             res.WriteUInt64(myVerf);
-            long maxBytes = Math.Min(maxcount, (uint)_server.Options.MaxIo) - 8;   // room kept for the list's end and eof
-            long dirBudget = Math.Min(dircount, (uint)_server.Options.MaxIo);
+            long limit = Math.Min((uint)_server.Options.MaxIo, (long)call.MaxResults);        // a datagram, over UDP
+            long maxBytes = Math.Min(maxcount, limit) - 8;   // room kept for the list's end and eof
+            long dirBudget = Math.Min(dircount, limit);
             long dirUsed = 0;
             int entries = 0;
             bool eof = false, full = false;

@@ -217,8 +217,11 @@ public sealed class NfsServer
             _pmap.Set(new PmapMapping(Mount3.Program, Mount3.Version, Portmapper.IPPROTO_TCP, (uint)mountPort));
             if (Options.PortmapPort >= 0)
                 _pmap.Set(new PmapMapping(Portmapper.Program, Portmapper.Version, Portmapper.IPPROTO_TCP, (uint)pmapPort));
-            // The portmapper and MOUNT over UDP too, on the same port numbers, where the network has datagrams
-            // (rpcinfo and showmount ask over UDP). NFS itself is TCP only: a 1 MiB READ does not fit a datagram.
+            // The portmapper, MOUNT and NFS over UDP too, on the same port numbers, where the network has datagrams
+            // (rpcinfo and showmount ask over UDP; a client may mount with proto=udp). Over UDP a READ or READDIR
+            // returns what a datagram carries (RpcCall.MaxResults), and FSINFO's limits stay those of TCP.
+            if (rpc.ListenDatagram(Network, Options.Address, nfsPort) == Errno.OK)
+                _pmap.Set(new PmapMapping(Nfs3.Program, Nfs3.Version, Portmapper.IPPROTO_UDP, (uint)nfsPort));
             if (rpc.ListenDatagram(Network, Options.Address, mountPort) == Errno.OK)
                 _pmap.Set(new PmapMapping(Mount3.Program, Mount3.Version, Portmapper.IPPROTO_UDP, (uint)mountPort));
             if (Options.PortmapPort >= 0 && rpc.ListenDatagram(Network, Options.Address, pmapPort) == Errno.OK)

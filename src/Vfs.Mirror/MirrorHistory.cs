@@ -1,0 +1,313 @@
+// Vfs.Mirror: which copy changed what since the copies last agreed (beyond the patent) -- the facts a split-brain
+// decision (MirrorSplitBrain.cs) is taken on.
+//
+// SINCE. The copies' records (MirrorMeta.Synced) hold the last time the mirror knew every copy to be identical: the
+// end of a mount's merge, a resync that brought the last copy back, a clean unmount. For a copy taken out of use
+// during a mount, the time it left (MirrorMember.Since). Everything a copy holds that changed after that time --
+// through the mirror while another copy was away, or behind the mirror's back while it was unmounted or offline --
+// has a ctime after it; what was removed from a directory left that directory's mtime after it.
+//
+// DIFF walks the copies side by side from their tops (attributes only, except where noted) and lists every name the
+// copies hold differently:
+//   - a name some copies have and others do not, or of another type;
+//   - a file of another size, mode, owner or link count, a link with another target;
+//   - a file whose attributes agree but whose bytes do not (same size, same mtime, "AAAA" against "BBBB"): the
+//     contents are hashed where any copy changed the file since, so equal size and mtime do not pass for equal data;
+//   - a file whose bytes agree but whose mtime does not (TimesOnly: nothing to lose, the newest time is taken).
+// Directories present as directories everywhere are not a difference themselves; their entries are compared. For
+// each difference, a copy changed the name since if its version's ctime is later, or -- where it has no such name --
+// if its directory's mtime is (it removed it) and no copy that has the name changed it since. A name changed by one
+// copy is that copy's update; by several, a split brain. A name changed by none differed before the copies last agreed.
+// The one case the times cannot tell apart: a name one copy changed (ctime later) that another lacks in a directory
+// it also changed -- made new by the first, or removed by the second after the first changed it? No file time says
+// when a name was made. It is taken as made (concurrent creates in one directory are common, and no split brain),
+// and the copy whose removal that would undo is named in MaybeRemovedMask, so that the decision is reported.
+//
+// SETTLE makes chosen copies hold one copy's version of a path, through MirrorMerge.ForceName on the lower vnodes.
+//
+// LIMIT: times are compared with the mirroring host's clock; a copy on another host (NFS) whose clock runs behind can
+// hide a change it made directly.
+using System.Numerics;
+
+namespace UnixVfs.Mirror;
+
+/// <summary>One name the copies hold differently, and which of them changed it since they last agreed.</summary>
+/// <param name="Path">From the mirror's top.</param>
+/// <param name="Present">By copy (of those compared): whether it has the name.</param>
+/// <param name="When">By copy: the mtime of its version, or of its directory where it removed the name.</param>
+/// <param name="ChangedMask">Bit i: copy i changed the name since the copies last agreed.</param>
+/// <param name="TimesOnly">The versions differ only in their modification times.</param>
+/// <param name="What">How they differ, for the report.</param>
+/// <param name="MaybeRemovedMask">Bit i: copy i lacks the name in a directory it changed, while a copy that has it changed it.</param>
+internal sealed record HistoryDiff(string Path, bool[] Present, Timespec[] When, int ChangedMask, bool TimesOnly, string What, int MaybeRemovedMask)
+{
+    public int Changers => BitOperations.PopCount((uint)ChangedMask);
+
+    public bool ChangedBy(int copy) => (ChangedMask & (1 << copy)) != 0;
+
+    /// <summary>The copy with the newest version (mtime; a removal counts at its directory's mtime); the first on ties.</summary>
+    public int Newest(int mask)
+    {
+        int w = -1;
+        for (int i = 0; i < When.Length; i++)
+            if ((mask & (1 << i)) != 0 && (w < 0 || When[i] > When[w]))
+                w = i;
+        return w;
+    }
+}
+
+internal static class MirrorHistory
+{
+    private static Cred Cr => Cred.Kcred;
+
+    /// <summary>True in <paramref name="changed"/> when anything under <paramref name="root"/> changed after <paramref name="since"/> (stops at the first).</summary>
+    public static Errno ChangedSince(Vnode root, Timespec since, out bool changed)
+    {
+        changed = false;
+        return Scan(root, since, top: true, ref changed);
+    }
+
+    private static Errno Scan(Vnode dir, Timespec since, bool top, ref bool changed)
+    {
+        var va = new Vattr(AttrMask.AT_ALL);
+        var err = Vop.Getattr(dir, va, AttrFlags.None, Cr);
+        if (err != Errno.OK)
+            return err;
+        if (!top && (va.Ctime > since || va.Mtime > since))
+        {
+            changed = true;
+            return Errno.OK;
+        }
+        if ((err = MirrorDataCopy.ReadDir(dir, out var entries, top)) != Errno.OK)
+            return err;
+        if (top && va.Mtime > since && entries.Count > 0)
+        {
+            changed = true; // a name at the top came or went
+            return Errno.OK;
+        }
+        foreach (var d in entries)
+        {
+            if ((err = Vop.Lookup(dir, d.Name, out var vp, LookupFlags.None, null, Cr)) != Errno.OK)
+                return err;
+            try
+            {
+                if (vp!.Type == VType.VDIR)
+                    err = Scan(vp, since, top: false, ref changed);
+                else if ((err = Vop.Getattr(vp, va, AttrFlags.None, Cr)) == Errno.OK && va.Ctime > since)
+                    changed = true;
+            }
+            finally
+            {
+                vp!.Rele();
+            }
+            if (err != Errno.OK || changed)
+                return err;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// Every name the copies under <paramref name="roots"/> hold differently, parents before children. With
+    /// <paramref name="path"/>, only that name and what is under it. <paramref name="read"/> is told the bytes of every
+    /// chunk of file data read to compare contents (scrub's rate limit).
+    /// </summary>
+    public static Errno Diff(Vnode[] roots, Timespec since, out List<HistoryDiff> diffs, string path = "/", Action<long>? read = null)
+    {
+        diffs = new List<HistoryDiff>();
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string parent = "/" + string.Join('/', parts.Length == 0 ? [] : parts[..^1]);
+        var dirs = new Vnode?[roots.Length];
+        try
+        {
+            var changedDir = new bool[roots.Length];
+            for (int i = 0; i < roots.Length; i++)
+            {
+                var err = LookupPath(roots[i], parent, out dirs[i]);
+                if (err == Errno.ENOENT)
+                    continue;
+                if (err != Errno.OK)
+                    return err;
+                var va = new Vattr(AttrMask.AT_ALL);
+                if ((err = Vop.Getattr(dirs[i]!, va, AttrFlags.None, Cr)) != Errno.OK)
+                    return err;
+                changedDir[i] = va.Mtime > since;
+            }
+            return Walk(dirs, parent, changedDir, parts.Length == 0 ? null : parts[^1], since, diffs, read);
+        }
+        finally
+        {
+            foreach (var d in dirs)
+                d?.Rele();
+        }
+    }
+
+    /// <summary>Compares the entries of one directory in every copy (null: the copy has no such directory).</summary>
+    private static Errno Walk(Vnode?[] dirs, string path, bool[] dirChanged, string? only, Timespec since, List<HistoryDiff> diffs, Action<long>? read)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        var dirTimes = new Timespec[dirs.Length];
+        for (int i = 0; i < dirs.Length; i++)
+        {
+            if (dirs[i] is null)
+                continue;
+            var va = new Vattr(AttrMask.AT_MTIME);
+            var err = Vop.Getattr(dirs[i]!, va, AttrFlags.None, Cr);
+            if (err != Errno.OK || (err = MirrorDataCopy.ReadDir(dirs[i]!, out var entries, top: path == "/")) != Errno.OK)
+                return err;
+            dirTimes[i] = va.Mtime;
+            foreach (var d in entries)
+                if (only is null || d.Name == only)
+                    names.Add(d.Name);
+        }
+        foreach (var name in names)
+        {
+            string p = path == "/" ? "/" + name : path + "/" + name;
+            var vps = new Vnode?[dirs.Length];
+            var vas = new Vattr?[dirs.Length];
+            try
+            {
+                for (int i = 0; i < dirs.Length; i++)
+                {
+                    if (dirs[i] is null)
+                        continue;
+                    var err = Vop.Lookup(dirs[i]!, name, out vps[i], LookupFlags.None, null, Cr);
+                    if (err == Errno.ENOENT)
+                        continue;
+                    var va = new Vattr(AttrMask.AT_ALL);
+                    if (err != Errno.OK || (err = Vop.Getattr(vps[i]!, va, AttrFlags.None, Cr)) != Errno.OK)
+                        return err;
+                    vas[i] = va;
+                }
+                if (vas.All(v => v?.Type == VType.VDIR))
+                {
+                    var err = Walk(vps, p, vas.Select(v => v!.Mtime > since).ToArray(), null, since, diffs, read);
+                    if (err != Errno.OK)
+                        return err;
+                    continue;
+                }
+                var what = Compare(vps, vas, since, read, out bool timesOnly);
+                if (what is null)
+                    continue;
+                int mask = 0, maybeRemoved = 0;
+                var when = new Timespec[dirs.Length];
+                bool presentChanged = vas.Any(v => v is not null && v.Ctime > since);
+                for (int i = 0; i < dirs.Length; i++)
+                {
+                    when[i] = vas[i]?.Mtime ?? dirTimes[i];
+                    if (vas[i] is { } va ? va.Ctime > since : dirChanged[i] && dirs[i] is not null && !presentChanged)
+                        mask |= 1 << i;
+                    else if (vas[i] is null && dirChanged[i] && dirs[i] is not null)
+                        maybeRemoved |= 1 << i;
+                }
+                diffs.Add(new HistoryDiff(p, vas.Select(v => v is not null).ToArray(), when, mask, timesOnly, what, maybeRemoved));
+            }
+            finally
+            {
+                foreach (var v in vps)
+                    v?.Rele();
+            }
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>How the copies' versions of one name differ, or null when they do not.</summary>
+    private static string? Compare(Vnode?[] vps, Vattr?[] vas, Timespec since, Action<long>? read, out bool timesOnly)
+    {
+        timesOnly = false;
+        int r = Array.FindIndex(vas, v => v is not null);
+        var a = vas[r]!;
+        for (int i = 0; i < vas.Length; i++)
+        {
+            if (i == r)
+                continue;
+            if (vas[i] is not { } b)
+                return "present in some copies only";
+            if (a.Type != b.Type)
+                return $"a {a.Type} in one copy, a {b.Type} in another";
+            if (a.Mode != b.Mode || a.Uid != b.Uid || a.Gid != b.Gid || a.Size != b.Size || a.Nlink != b.Nlink || a.Rdev != b.Rdev)
+                return "attributes differ";
+            if (a.Type == VType.VLNK && (MirrorDataCopy.ReadLink(vps[r]!, out var ta) != Errno.OK
+                || MirrorDataCopy.ReadLink(vps[i]!, out var tb) != Errno.OK || ta != tb))
+                return "link targets differ";
+        }
+        bool changed = vas.Any(v => v!.Ctime > since);
+        if (a.Type == VType.VREG && changed)
+        {
+            var first = MirrorVerify.Hash(vps[r]!, out _, read);
+            for (int i = 0; i < vps.Length; i++)
+                if (i != r && (first is null || MirrorVerify.Hash(vps[i]!, out _, read) != first))
+                    return "contents differ";
+        }
+        if (vas.Any(v => v!.Mtime != a.Mtime))
+        {
+            timesOnly = true;
+            return "modification times differ";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Makes every copy in <paramref name="targets"/> hold copy <paramref name="winner"/>'s version of <paramref name="path"/>
+    /// (indices into <paramref name="roots"/>). A copy that lacks the path's directory is skipped: its parent's settling
+    /// brought the whole directory. <paramref name="replaced"/> is told (target, vnode) for every lower vnode removed.
+    /// </summary>
+    public static Errno Settle(Vnode[] roots, string[] names, string path, int winner, IEnumerable<int> targets,
+        Action<int, Vnode>? replaced, CopyStats stats)
+    {
+        int slash = path.LastIndexOf('/');
+        string parent = slash <= 0 ? "/" : path[..slash], name = path[(slash + 1)..];
+        var err = LookupPath(roots[winner], parent, out var wdir);
+        if (err == Errno.ENOENT)
+            return Errno.OK;
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            foreach (int t in targets)
+            {
+                if (t == winner)
+                    continue;
+                if ((err = LookupPath(roots[t], parent, out var tdir)) == Errno.ENOENT)
+                    continue;
+                if (err != Errno.OK)
+                    return err;
+                try
+                {
+                    var merge = new MirrorMerge([names[winner], names[t]], null, replaced: (_, vp) => replaced?.Invoke(t, vp));
+                    err = merge.ForceName([wdir!, tdir!], name);
+                    stats.Add(merge.Report.Stats);
+                    if (err != Errno.OK)
+                        return err;
+                }
+                finally
+                {
+                    tdir!.Rele();
+                }
+            }
+            return Errno.OK;
+        }
+        finally
+        {
+            wdir!.Rele();
+        }
+    }
+
+    /// <summary>The vnode of <paramref name="path"/> under a copy's top, held.</summary>
+    public static Errno LookupPath(Vnode root, string path, out Vnode? vp)
+    {
+        vp = root;
+        vp.Hold();
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var err = Vop.Lookup(vp, part, out var next, LookupFlags.None, null, Cr);
+            vp.Rele();
+            if (err != Errno.OK)
+            {
+                vp = null;
+                return err;
+            }
+            vp = next!;
+        }
+        return Errno.OK;
+    }
+}
