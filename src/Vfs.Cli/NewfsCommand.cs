@@ -1,4 +1,4 @@
-// Vfs.Cli: `vfs newfs IMAGE --size 256M [--bsize 32768 --fsize 4096 --density N --minfree 8 --label NAME]`
+// Vfs.Cli: `vfs newfs IMAGE --size 256M [--bsize 32768 --fsize 4096 --density N --minfree 8 --label NAME --endian big]`
 // -- makes a UFS2 file system in a block file (Vfs.Ufs Newfs), creating the file when --size is given.
 using System.CommandLine;
 using UnixVfs.Core;
@@ -17,9 +17,11 @@ internal static class NewfsCommand
         var density = new Option<int>("--density", "-i") { Description = "Bytes of data per inode (default: 2 * fragment size)" };
         var minfree = new Option<int>("--minfree", "-m") { Description = "Percent of space reserved for root", DefaultValueFactory = _ => 8 };
         var label = new Option<string>("--label", "-L") { Description = "Volume name", DefaultValueFactory = _ => "" };
+        var endian = new Option<string>("--endian") { Description = "Byte order: little, or big (as a big-endian FreeBSD writes it; mounts read-only here)", DefaultValueFactory = _ => "little" };
+        endian.AcceptOnlyFromAmong("little", "big");
         var cmd = new Command("newfs", "Make a UFS2 file system in an image file (FreeBSD's layout: read by The Sleuth Kit and GRUB)")
         {
-            image, size, bsize, fsize, density, minfree, label,
+            image, size, bsize, fsize, density, minfree, label, endian,
         };
         cmd.SetAction(r => Run(r.GetValue(image)!, r.GetValue(size), new NewfsOptions
         {
@@ -28,6 +30,7 @@ internal static class NewfsCommand
             Density = r.GetValue(density),
             Minfree = r.GetValue(minfree),
             Volname = r.GetValue(label) ?? "",
+            BigEndian = r.GetValue(endian) == "big",
         }));
         return cmd;
     }

@@ -109,6 +109,7 @@ public static class ErrnoExtensions
         Errno.EROFS => "Read-only file system",
         Errno.EMLINK => "Too many links",
         Errno.ERANGE => "Numerical result out of range",
+        Errno.ENODATA => "No data available",
         Errno.EDEADLK => "Resource deadlock avoided",
         Errno.ENAMETOOLONG => "File name too long",
         Errno.ENOSYS => "Unsupported file system operation",

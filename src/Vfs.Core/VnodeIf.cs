@@ -147,4 +147,29 @@ internal interface VnodeIf
     /// <summary>VOP_PATHCONF: a configurable limit of this file's file system. Returns OK, EINVAL.</summary>
     [OpDefault(nameof(FsSubr.FsPathconf))]
     Errno Pathconf(Vnode vp, PathconfName cmd, out long val, Cred cr, CallerContext? ct = null);
+
+    /// <summary>VOP_GETEXTATTR (FreeBSD): the value of extended attribute <paramref name="name"/> in namespace
+    /// <paramref name="ns"/>. *size is the value's length; with a <paramref name="uio"/> the value is also copied
+    /// into it (at most <c>uio.Resid</c> bytes). The file system checks the caller with Extattr.CheckCred (VREAD).
+    /// Returns OK, ENOATTR (Errno.ENODATA, as Linux spells it), EPERM/EACCES, EINVAL (a bad namespace), EOPNOTSUPP, EIO.</summary>
+    [OpDefault(Errno.EOPNOTSUPP)]
+    Errno Getextattr(Vnode vp, ExtattrNamespace ns, string name, Uio? uio, out long size, Cred cr, CallerContext? ct = null);
+
+    /// <summary>VOP_SETEXTATTR (FreeBSD): sets extended attribute <paramref name="name"/> in <paramref name="ns"/> to the
+    /// <c>uio.Resid</c> bytes of <paramref name="uio"/>, creating or replacing it; the file's ctime changes. The file
+    /// system checks the caller with Extattr.CheckCred (VWRITE). Returns OK, EPERM/EACCES, EROFS, ENOSPC (no room
+    /// in the file's attribute area), EINVAL, ENAMETOOLONG, EOPNOTSUPP, EIO.</summary>
+    [OpDefault(Errno.EOPNOTSUPP)]
+    Errno Setextattr(Vnode vp, ExtattrNamespace ns, string name, Uio uio, Cred cr, CallerContext? ct = null);
+
+    /// <summary>VOP_LISTEXTATTR (FreeBSD): the names of namespace <paramref name="ns"/>, each as one length byte and
+    /// the name's UTF-8 bytes (no NUL; Extattr.EncodeList). *size is the whole list's length; with a
+    /// <paramref name="uio"/> the list is also copied into it. Returns OK, EPERM/EACCES, EINVAL, EOPNOTSUPP, EIO.</summary>
+    [OpDefault(Errno.EOPNOTSUPP)]
+    Errno Listextattr(Vnode vp, ExtattrNamespace ns, Uio? uio, out long size, Cred cr, CallerContext? ct = null);
+
+    /// <summary>VOP_DELETEEXTATTR (FreeBSD): removes extended attribute <paramref name="name"/> of <paramref name="ns"/>.
+    /// Returns OK, ENOATTR (Errno.ENODATA), EPERM/EACCES, EROFS, EINVAL, EOPNOTSUPP, EIO.</summary>
+    [OpDefault(Errno.EOPNOTSUPP)]
+    Errno Deleteextattr(Vnode vp, ExtattrNamespace ns, string name, Cred cr, CallerContext? ct = null);
 }

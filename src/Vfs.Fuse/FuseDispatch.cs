@@ -3,8 +3,8 @@
 // A handler reads its fuse_*_in struct from the request, makes its VOP calls, writes its fuse_*_out
 // struct into the reply and returns an Errno; a failure's reply is the header alone with -errno.
 // Handlers for nodes (FuseEntryOps.cs), attributes (FuseAttrOps.cs), file I/O (FuseIoOps.cs) and
-// directories (FuseDirOps.cs) are in their own files. What is not here gets ENOSYS, which fuse.ko
-// remembers for the opcodes it can do without (xattrs, locks, ioctl, poll, lseek, copy_file_range).
+// directories (FuseDirOps.cs), extended attributes (FuseXattrOps.cs) are in their own files. What is not here
+// gets ENOSYS, which fuse.ko remembers for the opcodes it can do without (locks, ioctl, poll, lseek, copy_file_range).
 using UnixVfs.Core;
 
 namespace UnixVfs.Fuse;
@@ -65,6 +65,10 @@ public sealed partial class FuseBridge
                 FuseOpcode.FSYNCDIR => Fsync(r),
                 FuseOpcode.ACCESS => Access(r),
                 FuseOpcode.CREATE => Create(r),
+                FuseOpcode.SETXATTR => Setxattr(r),
+                FuseOpcode.GETXATTR => Getxattr(r),
+                FuseOpcode.LISTXATTR => Listxattr(r),
+                FuseOpcode.REMOVEXATTR => Removexattr(r),
                 FuseOpcode.FALLOCATE => Errno.EOPNOTSUPP, // the model reserves no blocks ahead; glibc then writes zeros
                 _ => Errno.ENOSYS,
             };

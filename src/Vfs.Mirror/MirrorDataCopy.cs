@@ -77,7 +77,7 @@ internal static class MirrorDataCopy
                 {
                     st.Directories++;
                     err = CopyTree(src, dd!, st, links);
-                    return err != Errno.OK ? err : CopyAttrs(va, dd!, false);
+                    return err != Errno.OK ? err : CopyAttrs(va, dd!, false, src);
                 }
                 finally
                 {
@@ -122,7 +122,7 @@ internal static class MirrorDataCopy
                             return err;
                     }
                     links?.Add(va, dv!);
-                    return CopyAttrs(va, dv!, va.Type == VType.VREG);
+                    return CopyAttrs(va, dv!, va.Type == VType.VREG, src);
                 }
                 finally
                 {
@@ -256,9 +256,16 @@ internal static class MirrorDataCopy
         return Errno.OK;
     }
 
-    /// <summary>Gives <paramref name="dst"/> the mode, owner, times (and, if asked, the size) in <paramref name="va"/>.</summary>
-    public static Errno CopyAttrs(Vattr va, Vnode dst, bool size)
+    /// <summary>Gives <paramref name="dst"/> the mode, owner, times (and, if asked, the size) in <paramref name="va"/>, and
+    /// the extended attributes of <paramref name="src"/> when it is given (MirrorExtattr.Copy).</summary>
+    public static Errno CopyAttrs(Vattr va, Vnode dst, bool size, Vnode? src = null)
     {
+        if (src is not null)
+        {
+            var err = MirrorExtattr.Copy(src, dst);
+            if (err != Errno.OK)
+                return err;
+        }
         var set = new Vattr(AttrMask.AT_MODE | AttrMask.AT_UID | AttrMask.AT_GID | AttrMask.AT_ATIME | AttrMask.AT_MTIME)
         {
             Mode = va.Mode,

@@ -445,7 +445,7 @@ internal sealed class MirrorMerge
             if (err != Errno.OK)
                 return err;
             Report.Stats.Files++;
-            return MirrorDataCopy.CopyAttrs(fa, vps[to]!, size: true);
+            return MirrorDataCopy.CopyAttrs(fa, vps[to]!, size: true, src: vps[from]);
         }
         if (vps[to] is not null)
         {

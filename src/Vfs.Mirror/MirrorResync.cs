@@ -263,7 +263,7 @@ internal static class MirrorResync
                     return err;
             }
             stats.Files++;
-            return MirrorDataCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG);
+            return MirrorDataCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG, src: sv);
         }
         finally
         {

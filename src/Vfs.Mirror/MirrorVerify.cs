@@ -86,6 +86,7 @@ internal static class MirrorVerify
                 for (int i = 0; i < dirs.Length; i++)
                     if (i != r && vas[i] is { } v)
                         CompareAttrs(p, names[r], vas[r]!, names[i], v, report);
+                MirrorExtattr.Compare(p, vps, names, report);
                 if (vas[r]!.Type == VType.VREG)
                     CompareContents(p, vps, vas, names, report);
                 else if (vas[r]!.Type == VType.VLNK)

@@ -167,5 +167,9 @@ internal static partial class MirrorVnops
         new(VopName.Fid, (VopFid)MirrorFid.MfsFid),
         new(VopName.Realvp, (VopRealvp)MfsRealvp),
         new(VopName.Pathconf, (VopPathconf)MfsPathconf),
+        new(VopName.Getextattr, (VopGetextattr)MirrorExtattr.MfsGetextattr),
+        new(VopName.Setextattr, (VopSetextattr)MirrorExtattr.MfsSetextattr),
+        new(VopName.Listextattr, (VopListextattr)MirrorExtattr.MfsListextattr),
+        new(VopName.Deleteextattr, (VopDeleteextattr)MirrorExtattr.MfsDeleteextattr),
     ]);
 }

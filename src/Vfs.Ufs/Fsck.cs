@@ -67,6 +67,22 @@ public static class Fsck
         report = new FsckReport();
         if (repair && dev.IsReadOnly)
             return Errno.EROFS;
+        if (ByteOrder.IsSwapped(dev))
+        {
+            // A big-endian image is checked through the swapping view, which reads only; its repair is not done here.
+            if (repair)
+            {
+                report.Summary = "byte-swapped UFS2: big-endian image; fsck -y cannot repair it here (fsck -n checks it)";
+                return Errno.EROFS;
+            }
+            var err = ByteSwappedDevice.Open(dev, owns: false, out var swapped, out var why);
+            if (err != Errno.OK)
+            {
+                report.Summary = $"byte-swapped UFS2: {why}";
+                return err;
+            }
+            dev = swapped!;
+        }
         var now = Timespec.FromDateTimeOffset((clock ?? TimeProvider.System).GetUtcNow());
         var run = new FsckRun(dev, repair, report, now);
         return run.Run();

@@ -44,6 +44,10 @@ public sealed class NewfsOptions
 
     /// <summary>The file system id (fs_id); null for one made from the time of newfs.</summary>
     public int? Id { get; init; }
+
+    /// <summary>Big-endian (as a sparc64 or powerpc64 FreeBSD makes it): the image is written little-endian, then
+    /// every structure is byte-swapped (ByteOrder.Convert). Such an image mounts here read-only.</summary>
+    public bool BigEndian { get; init; }
 }
 
 /// <summary>What newfs made.</summary>
@@ -83,6 +87,8 @@ public static class Newfs
             why = $"write failed: {err.Message()}";
             return err;
         }
+        if (o.BigEndian && (err = ByteOrder.Convert(dev, big: false, out why)) != Errno.OK)
+            return err;
         result = new NewfsResult(fs!.Size * fs.Fsize, fs.Bsize, fs.Fsize, fs.Ncg, fs.Fpg, fs.Ipg, fs.Ninodes, fs.Dsize);
         return Errno.OK;
     }

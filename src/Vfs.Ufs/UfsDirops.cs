@@ -296,7 +296,7 @@ internal static partial class UfsVnops
                 ip.Ump.Complain($"symlink {ip.Number} has bad length {size}");
                 return Errno.EIO;
             }
-            if (size < ip.Fs.Maxsymlinklen && ip.Din.Blocks == 0)
+            if (ip.IsShortLink)
             {
                 Span<byte> text = stackalloc byte[Fs.MaxSymlinkLen];
                 ip.Din.GetShortLink(text, (int)size);

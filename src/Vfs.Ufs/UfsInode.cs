@@ -80,6 +80,10 @@ internal sealed class Inode
     public VType Type => ModeBits.IfToVt(Din.Mode);
     public bool IsDir => Din.Type == Dinode.IFDIR;
 
+    /// <summary>A symbolic link whose text lives in the dinode (shorter than fs_maxsymlinklen, as FreeBSD decides it:
+    /// by size alone, since extended-attribute blocks count in di_blocks of a short link too).</summary>
+    public bool IsShortLink => Din.Type == Dinode.IFLNK && Size < Fs.Maxsymlinklen;
+
     /// <summary>Marks the dinode changed and copies it into its buffer (ffs_update). Returns OK or EIO.</summary>
     public Errno Update()
     {

@@ -95,6 +95,19 @@ public static class UfsVfsops
     private static Errno MountDevice(Vfs vfsp, MountArgs uap, IBlockDevice dev, bool owns, string image, bool ro, long cache, bool force)
     {
         var kernel = vfsp.Kernel;
+        if (ByteOrder.IsSwapped(dev))
+        {
+            var serr = ByteSwappedDevice.Open(dev, owns, out var swapped, out string? swhy);
+            if (serr != Errno.OK)
+            {
+                kernel.Log($"ufs: {image}: byte-swapped UFS2: {swhy}");
+                return serr;
+            }
+            kernel.Log($"ufs: {image}: {ByteOrder.MountedReadOnly}");
+            dev = swapped!;
+            ro = true;
+            vfsp.Flag |= VfsFlags.VFS_RDONLY;
+        }
         if (!ro && dev.IsReadOnly)
         {
             kernel.Log($"ufs: {image}: device is read-only");

@@ -164,7 +164,7 @@ internal static partial class UfsVnops
         using (ip.Lock.Enter())
         {
             bool isDir = ip.IsDir;
-            if (ip.Din.Type is not (Dinode.IFCHR or Dinode.IFBLK) && !(ip.Din.Type == Dinode.IFLNK && ip.Din.Blocks == 0))
+            if (ip.Din.Type is not (Dinode.IFCHR or Dinode.IFBLK) && !ip.IsShortLink)
             {
                 // An indirect block that cannot be read now (the disk failed) is freed, with what it points to, later.
                 if (UfsBmap.Itrunc(ip, 0, Cred.Kcred) != Errno.OK)
@@ -212,6 +212,7 @@ internal static partial class UfsVnops
         new(VopName.Fsync, (VopFsync)UfsFsync),
         new(VopName.Inactive, (VopInactive)UfsInactive),
         new(VopName.Fid, (VopFid)UfsFid),
+        .. ExtattrOps,
     ];
 
     /// <summary>The table of directories: name ops; read and write are EISDIR.</summary>
@@ -235,6 +236,7 @@ internal static partial class UfsVnops
         new(VopName.Fsync, (VopFsync)UfsFsync),
         new(VopName.Inactive, (VopInactive)UfsInactive),
         new(VopName.Fid, (VopFid)UfsFid),
+        .. ExtattrOps,
     ]);
 
     /// <summary>The table of symbolic links: readlink; reads and writes are EINVAL, directory ops ENOTDIR.</summary>
@@ -251,6 +253,7 @@ internal static partial class UfsVnops
         new(VopName.Fsync, (VopFsync)UfsFsync),
         new(VopName.Inactive, (VopInactive)UfsInactive),
         new(VopName.Fid, (VopFid)UfsFid),
+        .. ExtattrOps,
     ]);
 
     /// <summary>

@@ -37,6 +37,8 @@ public class ShellTests
     [InlineData("mfsadm status /", "not in a mirror")]
     [InlineData("share /nothere", "share: /nothere: No such file or directory (ENOENT)")]
     [InlineData("newfs /nonexistent-dir/x.img 64m", "newfs:")]
+    [InlineData("getextattr user color /no/such", "getextattr: /no/such: color: No such file or directory (ENOENT)")]
+    [InlineData("lsextattr bogus /", "lsextattr: bogus: no such namespace (user or system)")]
     public void A_mistake_is_one_clear_line_and_the_shell_goes_on(string line, string expected)
     {
         var (output, shell) = Run(line, "echo still here");
@@ -46,6 +48,18 @@ public class ShellTests
         Assert.Equal("still here", errors[1]);
         Assert.Equal(1, shell.Failures);
         Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public void The_extattr_commands_set_list_print_and_remove()
+    {
+        var (output, shell) = Run(
+            "echo x > /f", "setextattr user color blue /f", "setextattr system tag t /f", "getextattr user color /f",
+            "getextattr -x user color /f", "lsextattr -q user /f", "lsextattr system /f", "rmextattr user color /f",
+            "getextattr user color /f");
+        Assert.Equal(1, shell.Failures);
+        var lines = Errors(output);
+        Assert.Equal(["/f\tblue", "/f\t626c7565", "color", "/f\ttag", "getextattr: /f: color: No data available (ENODATA)"], lines);
     }
 
     [Fact]

@@ -25,6 +25,21 @@ public class UfsCommandTests : IDisposable
     }
 
     [Fact]
+    public void Newfs_endian_big_makes_an_image_fsck_checks_and_will_not_repair()
+    {
+        var img = Path.Combine(_dir, "big.img");
+        var (code, output, err) = Vfs("newfs", img, "--size", "32M", "--endian", "big");
+        Assert.True(code == 0, err);
+        (code, output, err) = Vfs("fsck", img, "-n");
+        Assert.True(code == 0, output + err);
+        (code, _, err) = Vfs("fsck", img, "-y");
+        Assert.NotEqual(0, code);
+        Assert.Contains("byte-swapped UFS2: big-endian image", err);
+        (code, _, err) = Vfs("newfs", img, "--endian", "middle");
+        Assert.NotEqual(0, code);
+    }
+
+    [Fact]
     public void Newfs_makes_an_image_that_fsck_finds_clean()
     {
         var img = Path.Combine(_dir, "a.img");

@@ -45,6 +45,7 @@ internal sealed class Shell
         Register("help", "help", "list the commands", (c, a) => Help(c));
         HostCommands.Register(this);
         FileCommands.Register(this);
+        ExtattrCommands.Register(this);
         MountCommands.Register(this);
         MirrorCommands.Register(this);
         KernelCommands.Register(this);

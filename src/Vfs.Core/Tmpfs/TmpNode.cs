@@ -81,6 +81,11 @@ internal sealed class TmpNode
     /// <summary>Symbolic link: its target.</summary>
     public string? Target;
 
+    /// <summary>Extended attributes by (namespace, name), created on first use (TmpExtattr.cs), and the bytes of
+    /// names and values they hold, which stay within TmpExtattr.NodeBudget.</summary>
+    public Dictionary<(ExtattrNamespace Ns, string Name), byte[]>? Extattrs;
+    public long ExtattrBytes;
+
     public void InitDirectory(TmpNode parent)
     {
         Entries = new Dictionary<string, TmpDirent>();

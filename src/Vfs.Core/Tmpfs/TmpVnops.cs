@@ -116,6 +116,7 @@ internal static partial class TmpVnops
         new(VopName.Fsync, (VopFsync)TmpFsync),
         new(VopName.Inactive, (VopInactive)TmpInactive),
         new(VopName.Fid, (VopFid)TmpFid),
+        .. ExtattrOps,
     ]);
 
     /// <summary>The table of directories: name ops; read and write are EISDIR.</summary>
@@ -139,6 +140,7 @@ internal static partial class TmpVnops
         new(VopName.Fsync, (VopFsync)TmpFsync),
         new(VopName.Inactive, (VopInactive)TmpInactive),
         new(VopName.Fid, (VopFid)TmpFid),
+        .. ExtattrOps,
     ]);
 
     /// <summary>The table of symbolic links: readlink; reads and writes are EINVAL, directory ops ENOTDIR.</summary>
@@ -155,7 +157,17 @@ internal static partial class TmpVnops
         new(VopName.Fsync, (VopFsync)TmpFsync),
         new(VopName.Inactive, (VopInactive)TmpInactive),
         new(VopName.Fid, (VopFid)TmpFid),
+        .. ExtattrOps,
     ]);
+
+    /// <summary>The extattr ops, the same in every table (TmpExtattr.cs).</summary>
+    private static FsOperationDef[] ExtattrOps =>
+    [
+        new(VopName.Getextattr, (VopGetextattr)TmpGetextattr),
+        new(VopName.Setextattr, (VopSetextattr)TmpSetextattr),
+        new(VopName.Listextattr, (VopListextattr)TmpListextattr),
+        new(VopName.Deleteextattr, (VopDeleteextattr)TmpDeleteextattr),
+    ];
 
     /// <summary>The table for a node of type <paramref name="t"/>.</summary>
     public static VnodeOps OpsFor(VType t) => t switch
