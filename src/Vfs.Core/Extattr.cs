@@ -54,9 +54,9 @@ public static class Extattr
     /// it; ENAMETOOLONG beyond EXTATTR_MAXNAMELEN bytes. Returns OK otherwise.</summary>
     public static Errno CheckName(ExtattrNamespace ns, string name)
     {
-        if (!ValidNamespace(ns) || name.Length == 0 || name.Contains('\0') || !FsSubr.IsWellFormed(name))
+        if (!ValidNamespace(ns) || name.Length == 0 || name.Contains('\0') || !FsName.IsNameString(name))
             return Errno.EINVAL;
-        return Encoding.UTF8.GetByteCount(name) > MaxNameLen ? Errno.ENAMETOOLONG : Errno.OK;
+        return FsName.ByteCount(name) > MaxNameLen ? Errno.ENAMETOOLONG : Errno.OK;
     }
 
     /// <summary>
@@ -78,7 +78,7 @@ public static class Extattr
         var list = new List<byte>();
         foreach (var name in names)
         {
-            var b = Encoding.UTF8.GetBytes(name);
+            var b = FsName.Encode(name)!;
             list.Add((byte)b.Length);
             list.AddRange(b);
         }
@@ -90,7 +90,7 @@ public static class Extattr
     {
         var names = new List<string>();
         for (int i = 0; i < list.Length && i + 1 + list[i] <= list.Length; i += 1 + list[i])
-            names.Add(Encoding.UTF8.GetString(list.Slice(i + 1, list[i])));
+            names.Add(FsName.Decode(list.Slice(i + 1, list[i])));
         return names;
     }
 

@@ -95,7 +95,7 @@ public sealed partial class FuseBridge
             err = Errno.OK; // a file system without extended attributes lists none
         else if (err != Errno.OK)
             return err;
-        var linux = Encoding.UTF8.GetBytes(string.Concat(Extattr.DecodeList(list).Select(n => UserPrefix + n + "\0")));
+        var linux = Extattr.DecodeList(list).SelectMany(n => FsName.Encode(UserPrefix + n)!.Append((byte)0)).ToArray();
         if (size == 0)
             SizeOut(r, linux.Length);
         else if (linux.Length > size || linux.Length > r.Out.Free)

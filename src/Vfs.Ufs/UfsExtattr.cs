@@ -197,7 +197,7 @@ internal static partial class UfsVnops
     {
         size = 0;
         var ip = VTOI(vp);
-        var key = Encoding.UTF8.GetBytes(name);
+        var key = FsName.Encode(name)!; // CheckName let only name strings through
         using (ip.Lock.Enter())
         {
             var err = ExtattrAccess(ip, ns, AccessMode.VREAD, cr);
@@ -213,7 +213,7 @@ internal static partial class UfsVnops
         var ip = VTOI(vp);
         if (ip.Ump.ReadOnly)
             return Errno.EROFS;
-        var key = Encoding.UTF8.GetBytes(name);
+        var key = FsName.Encode(name)!; // CheckName let only name strings through
         if (key.Length > Extattr.MaxNameLen)
             return Errno.ENAMETOOLONG;
         using (ip.Lock.Enter())
@@ -256,7 +256,7 @@ internal static partial class UfsVnops
         var ip = VTOI(vp);
         if (ip.Ump.ReadOnly)
             return Errno.EROFS;
-        var key = Encoding.UTF8.GetBytes(name);
+        var key = FsName.Encode(name)!; // CheckName let only name strings through
         using (ip.Lock.Enter())
         {
             var err = ExtattrAccess(ip, ns, AccessMode.VWRITE, cr);
