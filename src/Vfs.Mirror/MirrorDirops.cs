@@ -162,6 +162,10 @@ internal static partial class MirrorVnops
             foreach (var c in m.Mfs.Copies)
                 if (!c.TakesUpdates)
                     m.Mfs.LogMissed(c, MirrorSubr.Mn(vp!), DirtyKind.Attr); // an existing file truncated: the copy away must be told
+        // Each copy stamped a new (or truncated) file with its own clock, a link's latency apart: one time for all, as
+        // after a write, even when the file is opened read-only and never written.
+        if (err == Errno.OK)
+            SyncTimes(MirrorSubr.Mn(vp!));
         return err;
     }
 
