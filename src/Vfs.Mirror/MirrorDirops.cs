@@ -79,6 +79,7 @@ internal static partial class MirrorVnops
     {
         var copies = m.Mfs.UpdateCopies();
         Array.Fill(errs, Errno.ENOENT);
+        MirrorSubr.Place(m);
         m.DirLock.Enter(RwLockType.Reader);
         try
         {
@@ -188,6 +189,7 @@ internal static partial class MirrorVnops
             return Errno.EPERM;
         var lowers = new Vnode?[mi.Copies.Count];
         using var _ = mi.EnterOp();
+        MirrorSubr.Place(m);
         m.DirLock.Enter(RwLockType.Writer);
         try
         {
@@ -231,6 +233,7 @@ internal static partial class MirrorVnops
         if (MirrorSubr.IsMetadata(m, tnm))
             return Errno.EPERM;
         using var _ = m.Mfs.EnterOp();
+        MirrorSubr.Place(sm);
         var err = WithDirLock(m, () => MirrorSubr.Apply(MirrorOp.OnName("link", m, tnm), MirrorSubr.NoData((c, ld) =>
         {
             var e = MirrorSubr.Resolve(sm, c, out var ls);
@@ -291,6 +294,7 @@ internal static partial class MirrorVnops
             return Errno.ENOENT;
         using var _ = m.Mfs.EnterOp();
         var cm = cdir is not null && ReferenceEquals(cdir.Vfs, dvp.Vfs) ? MirrorSubr.Mn(cdir) : null;
+        MirrorSubr.Place(cm);
         return WithDirLock(m, () =>
         {
             var victim = Named(m, nm);
@@ -321,6 +325,7 @@ internal static partial class MirrorVnops
         try
         {
             using var _ = mi.EnterOp();
+            MirrorSubr.Place(sm, tm);
             using (mi.RenameLock.Enter())
             {
                 sm.DirLock.Enter(RwLockType.Writer);
@@ -359,6 +364,7 @@ internal static partial class MirrorVnops
 
     private static Errno WithDirLock(Mnode m, Func<Errno> op)
     {
+        MirrorSubr.Place(m);
         m.DirLock.Enter(RwLockType.Writer);
         try
         {

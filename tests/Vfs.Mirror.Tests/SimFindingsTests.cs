@@ -80,4 +80,51 @@ public class SimFindingsTests
         var report = f.Verify();
         Assert.True(report.Identical, string.Join("; ", report.Differences.Select(d => $"{d.Path}: {d.What}")));
     }
+
+    /// <summary>
+    /// A mnode made by VFS_VGET from a handle that carries one copy (an NFS client's, Figs. 9 and 10) finds its other
+    /// copies by looking its path up through the mirror. Lookup and link did that while holding a directory's DirLock,
+    /// taking other DirLocks inside it: the lock-order checker stopped the NFS server's thread.
+    /// </summary>
+    [Theory]
+    [InlineData("lookup")]
+    [InlineData("link")]
+    public void An_op_on_a_file_found_by_a_handle_of_one_copy_finds_the_other_copies_before_locking(string op)
+    {
+        var f = new MirrorFixture(); // disposed only when the test passes: Dispose checks holds, and a failure here leaves some
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
+        f.WriteFile("/X/y/d/x", "x");
+        var fid = OneCopyHandle(f, mi, op == "lookup" ? "/X/y/d" : "/X/y/d/x");
+        f.K.Dnlc.Purge(); // the mnode goes: VFS_VGET must make it again from the handle
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
+        MirrorFixture.Ok(f.P.Lookupname("/X/y", true, out var top));
+        Vnode? x = null;
+        Errno err;
+        try
+        {
+            err = op == "lookup"
+                ? Vop.Lookup(vp!, "x", out x, LookupFlags.None, null, Cred.Kcred)
+                : Vop.Link(top!, vp!, "x2", Cred.Kcred);
+        }
+        finally
+        {
+            x?.Rele();
+            vp!.Rele();
+            top!.Rele();
+        }
+        MirrorFixture.Ok(err, op + " on what VFS_VGET made");
+        Assert.True(f.Verify().Identical);
+        f.Dispose();
+    }
+
+    /// <summary>The handle of <paramref name="path"/> with room for its primary copy's fid only.</summary>
+    private static Fid OneCopyHandle(MirrorFixture f, MfsVfs mi, string path)
+    {
+        MirrorFixture.Ok(f.P.Lookupname(path, true, out var vp));
+        MirrorFixture.Ok(Vop.Fid(vp!, Fid.MaxFidSize, out var whole));
+        MirrorFixture.Ok(Vop.Fid(vp!, 2 + (whole!.Length - 2) / mi.Copies.Count, out var fid));
+        vp!.Rele();
+        return fid!;
+    }
 }
