@@ -153,10 +153,12 @@ internal static class ServeCommand
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
         stop.Wait();
         server.Stop();
+        server.Unshare(a.Export);
         kernel.Sync();
-        err = world is null ? kernel.UnmountAll(UnmountFlags.MS_FORCE) : WorldFile.Teardown(world, out _);
+        string unmountWhy;
+        err = world is null ? WorldFile.UnmountAll(kernel, out unmountWhy) : WorldFile.Teardown(world, out unmountWhy);
         Console.WriteLine($"stopped (peak buffers {network.Budget.Peak >> 20} MiB of {network.Budget.Limit >> 20})");
-        return err == Errno.OK ? 0 : Fail($"unmount: {err.Message()}");
+        return err == Errno.OK ? 0 : Fail(unmountWhy);
     }
 
     /// <summary>

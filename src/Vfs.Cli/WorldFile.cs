@@ -86,16 +86,32 @@ internal static class WorldFile
         {
             if (h.Server.IsRunning)
                 h.Server.Stop();
-            var err = h.Kernel.UnmountAll();
-            if (err != Errno.OK)
-                err = h.Kernel.UnmountAll(UnmountFlags.MS_FORCE);
+            foreach (var path in h.Server.Exports.Select(e => e.Options.Path).ToList())
+                h.Server.Unshare(path);
+            var err = UnmountAll(h.Kernel, out var why);
             if (err != Errno.OK && first == Errno.OK)
             {
                 first = err;
-                error = $"unmount on {h.Name}: {err.Message()}";
+                error = why;
             }
         }
         return first;
+    }
+
+    /// <summary>
+    /// Unmounts everything on one host. Without force first: by then nothing should hold a vnode, and an unmount
+    /// is EBUSY only while something does, a leaked hold, which is reported. Then with force, so that every image
+    /// is still flushed and closed.
+    /// </summary>
+    public static Errno UnmountAll(Kernel kernel, out string error)
+    {
+        error = "";
+        var err = kernel.UnmountAll();
+        if (err == Errno.OK)
+            return err;
+        error = $"unmount on {kernel.Hostname}: {err.Message()}" + (err == Errno.EBUSY ? " (a vnode is still held); forced" : "");
+        kernel.UnmountAll(UnmountFlags.MS_FORCE);
+        return err;
     }
 
     private static string Quote(string s) => s.Contains(' ') ? $"\"{s}\"" : s;

@@ -224,10 +224,9 @@ internal static partial class MirrorVnops
             MirrorSubr.NoData((c, ld) => Vop.Symlink(ld, linkname, vap.Clone(), target, cr, ct))));
     }
 
+    // Vop.Link has checked the name, that both vnodes are on this vfs, and that it is writable (VopChecks.cs).
     private static Errno MfsLink(Vnode tdvp, Vnode svp, string tnm, Cred cr, CallerContext? ct)
     {
-        if (!ReferenceEquals(svp.Vfs, tdvp.Vfs))
-            return Errno.EXDEV;
         var m = MirrorSubr.Mn(tdvp);
         var sm = MirrorSubr.Mn(svp);
         if (MirrorSubr.IsMetadata(m, tnm))
@@ -310,10 +309,9 @@ internal static partial class MirrorVnops
         });
     }
 
+    // Vop.Rename has checked the names, that both directories are on this vfs, and that it is writable (VopChecks.cs).
     private static Errno MfsRename(Vnode sdvp, string snm, Vnode tdvp, string tnm, Cred cr, CallerContext? ct)
     {
-        if (!ReferenceEquals(sdvp.Vfs, tdvp.Vfs))
-            return Errno.EXDEV;
         var sm = MirrorSubr.Mn(sdvp);
         var tm = MirrorSubr.Mn(tdvp);
         var mi = sm.Mfs;

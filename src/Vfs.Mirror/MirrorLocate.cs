@@ -21,7 +21,7 @@ internal static class MirrorLocate
         var mi = m.Mfs;
         MirrorMember? known = null;
         Vnode? lv = null;
-        lock (m.Lock)
+        using (m.Lock.Enter())
             foreach (var c in mi.Copies)
                 if (m.Copies[c.Index] is { } v && c.ServesReads)
                 {

@@ -21,8 +21,8 @@
 //     DirLock                     Mnode: a directory's names across the copies; two only under RenameLock
 //     the copies' rwlocks         LockAll below: the first waited for, the others only tried
 //     then whatever each copy's file system takes inside its own VOP (its rename lock, inodes, ...)
-// An mnode's own Lock and the mnode hash's are plain monitors, below all of these: nothing ranked is
-// taken under them.
+// then, below everything the copies take, the mnode hash's lock and under it an mnode's own Lock (ranked
+// leaves: nothing ranked is taken under them, and the witness checks that).
 namespace UnixVfs.Mirror;
 
 internal static class MirrorLock
@@ -31,6 +31,8 @@ internal static class MirrorLock
     public static readonly LockClass QuiesceClass = new("mfs quiesce", LockRank.Quiesce);
     public static readonly LockClass RenameClass = new("mfs rename", LockRank.MirrorRename);
     public static readonly LockClass DirClass = new("mfs dirlock", LockRank.MirrorDir, DupRule.Serialized, serializer: RenameClass);
+    public static readonly LockClass HashClass = new("mfs mnode hash", LockRank.MnodeHash);
+    public static readonly LockClass MnodeClass = new("mfs mnode", LockRank.Mnode);
 
     private const int MaxBackoffMicros = 20_000;
 

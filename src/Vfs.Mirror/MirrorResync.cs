@@ -149,7 +149,7 @@ internal static class MirrorResync
             if (Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred) != Errno.OK || va.Nlink < 2)
                 continue;
             List<(Mnode Parent, string Name)> candidates;
-            lock (m.Lock)
+            using (m.Lock.Enter())
                 candidates = [(m.Parent, m.Name), .. m.Aliases];
             foreach (var (parent, name) in candidates)
             {

@@ -54,7 +54,7 @@ internal static class MirrorSubr
     /// </summary>
     public static Errno Resolve(Mnode m, MirrorMember c, out Vnode? vp)
     {
-        lock (m.Lock)
+        using (m.Lock.Enter())
             vp = m.Copies[c.Index];
         if (vp is not null)
             return Errno.OK;
@@ -65,7 +65,7 @@ internal static class MirrorSubr
         {
             // Made by VFS_VGET from a fid that did not carry this copy: find where the file lives first.
             var lerr = MirrorLocate.Locate(m);
-            lock (m.Lock)
+            using (m.Lock.Enter())
                 vp = m.Copies[c.Index];
             if (vp is not null)
                 return Errno.OK;
@@ -82,7 +82,7 @@ internal static class MirrorSubr
         if (err != Errno.OK)
             return err;
         m.Mfs.Mnodes.SetCopy(m, c.Index, found);
-        lock (m.Lock)
+        using (m.Lock.Enter())
             vp = m.Copies[c.Index];
         return vp is null ? Errno.ENOENT : Errno.OK;
     }

@@ -41,6 +41,7 @@ public sealed class Mnode
         Next = new Mnode?[copies.Length];
         Parent = parent;
         Name = name;
+        Lock = new KMutex(MirrorLock.MnodeClass, this);
         Vnode = Vnode.Alloc(MirrorVnops.Ops, mi.Vfs, type, this);
     }
 
@@ -86,7 +87,8 @@ public sealed class Mnode
         Aliases.Add((parent, name));
     }
 
-    internal object Lock => this;
+    /// <summary>The mnode's own lock (LockRank.Mnode): Copies, Parent, Name, State. Nothing is called under it.</summary>
+    internal KMutex Lock { get; }
 
     /// <summary>Serialises name changes in a mirror directory against lookups in it.</summary>
     internal RwLock DirLock { get; } = new(MirrorLock.DirClass);

@@ -15,7 +15,7 @@ namespace UnixVfs.Mirror;
 /// <summary>The mnode table of one mirror.</summary>
 public sealed class MnodeHash
 {
-    private readonly object _lock = new();
+    private readonly KMutex _lock = new(MirrorLock.HashClass);
     private readonly int _copies;
     private Mnode?[][] _chains;
     private int _count;
@@ -27,12 +27,12 @@ public sealed class MnodeHash
     }
 
     /// <summary>Mnodes in the table.</summary>
-    public int Count { get { lock (_lock) return _count; } }
+    public int Count { get { using (_lock.Enter()) return _count; } }
 
     /// <summary>The hash chains of copy <paramref name="copy"/>, for display (the shell's `mnodes`): bucket -> mnodes.</summary>
     public IReadOnlyList<(int Bucket, IReadOnlyList<Mnode> Chain)> Chains(int copy)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var list = new List<(int, IReadOnlyList<Mnode>)>();
             var heads = _chains[copy];
@@ -56,7 +56,7 @@ public sealed class MnodeHash
     {
         var surplus = new List<Vnode>();
         Vnode result;
-        lock (_lock)
+        using (_lock.Enter())
         {
             var m = FindLocked(lowers);
             if (m is null)
@@ -70,7 +70,7 @@ public sealed class MnodeHash
             else
             {
                 m.Vnode.Hold();
-                lock (m.Lock)
+                using (m.Lock.Enter())
                 {
                     for (int i = 0; i < _copies; i++)
                     {
@@ -116,7 +116,7 @@ public sealed class MnodeHash
     /// <summary>The mnode whose vnode in copy <paramref name="copy"/> is <paramref name="vp"/>, or null (not held).</summary>
     internal Mnode? FindByLower(int copy, Vnode vp)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             for (var m = _chains[copy][Bucket(vp, _chains[copy].Length)]; m is not null; m = m.Next[copy])
                 if (ReferenceEquals(m.Copies[copy], vp))
@@ -136,7 +136,7 @@ public sealed class MnodeHash
     internal void Reparent(Mnode m, Mnode parent, string name)
     {
         Mnode? old;
-        lock (m.Lock)
+        using (m.Lock.Enter())
         {
             old = m.Parent;
             if (ReferenceEquals(old, parent))
@@ -155,8 +155,8 @@ public sealed class MnodeHash
     internal void SetCopy(Mnode m, int copy, Vnode? vp)
     {
         Vnode? old;
-        lock (_lock)
-        lock (m.Lock)
+        using (_lock.Enter())
+        using (m.Lock.Enter())
         {
             old = m.Copies[copy];
             if (ReferenceEquals(old, vp))
@@ -181,7 +181,7 @@ public sealed class MnodeHash
     /// </summary>
     internal void Inactive(Mnode m)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             if (!m.Vnode.DropLastHold())
                 return;
@@ -192,7 +192,7 @@ public sealed class MnodeHash
         }
         Vnode?[] lowers;
         Mnode? parent;
-        lock (m.Lock)
+        using (m.Lock.Enter())
         {
             lowers = (Vnode?[])m.Copies.Clone();
             Array.Clear(m.Copies);

@@ -34,7 +34,7 @@ internal sealed class BufCache
     /// <summary>The default budget (the `cachesize=` mount option).</summary>
     public const long DefaultBudget = 64L << 20;
 
-    private readonly object _lock = new();
+    private readonly KMutex _lock = new(UfsMount.BufCacheClass);
     private readonly Dictionary<long, Buf> _hash = new();
     private readonly LinkedList<Buf> _lru = new();
     private readonly LinkedList<Buf> _dirty = new();
@@ -65,7 +65,7 @@ internal sealed class BufCache
     public int MaxCluster { get; }
 
     /// <summary>Bytes of buffers allocated now.</summary>
-    public long Allocated { get { lock (_lock) return _allocated; } }
+    public long Allocated { get { using (_lock.Enter()) return _allocated; } }
 
     /// <summary>Lookups answered from the cache, and device reads and writes issued (with bytes).</summary>
     public long Hits, Misses, DeviceReads, DeviceWrites, BytesRead, BytesWritten;
@@ -76,7 +76,7 @@ internal sealed class BufCache
     /// </summary>
     public Errno Getblk(long blkno, out Buf bp)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             if (_hash.TryGetValue(blkno, out var found))
             {
@@ -129,7 +129,7 @@ internal sealed class BufCache
     {
         nblocks = Math.Min(nblocks, MaxCluster / _bsize);
         var run = new List<Buf>(nblocks);
-        lock (_lock)
+        using (_lock.Enter())
         {
             for (int i = 0; i < nblocks; i++)
             {
@@ -174,7 +174,7 @@ internal sealed class BufCache
     public Errno ReadDirect(long blkno, int nblocks, Span<byte> dst, out int got)
     {
         got = 0;
-        lock (_lock)
+        using (_lock.Enter())
         {
             while (got < nblocks && !_hash.ContainsKey(blkno + (long)got * _frag))
                 got++;
@@ -195,7 +195,7 @@ internal sealed class BufCache
     /// <summary>True when the block at <paramref name="blkno"/> is cached.</summary>
     public bool IsCached(long blkno)
     {
-        lock (_lock)
+        using (_lock.Enter())
             return _hash.ContainsKey(blkno);
     }
 
@@ -203,7 +203,7 @@ internal sealed class BufCache
     public void Brelse(Buf bp)
     {
         Monitor.Exit(bp);
-        lock (_lock)
+        using (_lock.Enter())
             bp.Refs--;
     }
 
@@ -212,7 +212,7 @@ internal sealed class BufCache
     {
         bp.Flags |= BufFlags.B_DONE | BufFlags.B_DELWRI;
         Monitor.Exit(bp);
-        lock (_lock)
+        using (_lock.Enter())
         {
             AddDirty(bp);
             bp.Refs--;
@@ -232,7 +232,7 @@ internal sealed class BufCache
             bp.Owner = 0;
         }
         Monitor.Exit(bp);
-        lock (_lock)
+        using (_lock.Enter())
         {
             if (bp.IsDirty)
                 AddDirty(bp);
@@ -249,7 +249,7 @@ internal sealed class BufCache
     /// </summary>
     public void Invalidate(long blkno)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             if (!_hash.TryGetValue(blkno, out var bp))
                 return;
@@ -269,7 +269,7 @@ internal sealed class BufCache
     /// </summary>
     public Errno Flush(Func<Buf, bool> which)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var list = new List<Buf>();
             foreach (var bp in _dirty)
@@ -300,7 +300,7 @@ internal sealed class BufCache
     /// <summary>Drops every buffer (after a final flush, at unmount). Dirty buffers are lost.</summary>
     public void Purge()
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             _hash.Clear();
             _dirty.Clear();

@@ -135,8 +135,8 @@ internal sealed class Icache
 
     public Icache(UfsMount ump) => _ump = ump;
 
-    /// <summary>The cache's lock.</summary>
-    public object Lock => _hash;
+    /// <summary>The cache's lock (LockRank.NodeCache): the hash, the idle list, IN_RECLAIM.</summary>
+    public readonly KMutex Lock = new(UfsMount.IcacheClass);
 
     /// <summary>
     /// iget (ffs_vgetf): the in-core inode <paramref name="ino"/> with its vnode held once. Returns OK, ENOENT (the
@@ -148,7 +148,7 @@ internal sealed class Icache
         var fs = _ump.Fs;
         if (ino < Fs.RootIno || ino >= fs.Ninodes)
             return Errno.EINVAL;
-        lock (Lock)
+        using (Lock.Enter())
         {
             if (_hash.TryGetValue(ino, out var found))
             {
@@ -184,7 +184,7 @@ internal sealed class Icache
     public Errno IgetNew(uint ino, VType type, out Inode? ip)
     {
         ip = null;
-        lock (Lock)
+        using (Lock.Enter())
         {
             if (_hash.ContainsKey(ino))
             {
@@ -242,7 +242,7 @@ internal sealed class Icache
     /// </summary>
     public Inode? Inactive(Inode ip)
     {
-        lock (Lock)
+        using (Lock.Enter())
         {
             if (!ip.Vnode.DropLastHold())
                 return null;
@@ -266,21 +266,21 @@ internal sealed class Icache
     /// <summary>Forgets an inode that Inactive handed out for freeing, once its dinode is cleared.</summary>
     public void Forget(Inode ip)
     {
-        lock (Lock)
+        using (Lock.Enter())
             _hash.Remove(ip.Number);
     }
 
     /// <summary>Every cached inode (a snapshot), for sync.</summary>
     public Inode[] Snapshot()
     {
-        lock (Lock)
+        using (Lock.Enter())
             return _hash.Values.ToArray();
     }
 
     /// <summary>True while any inode other than the root has vnode holds, or the root more than the mount's own.</summary>
     public bool Busy()
     {
-        lock (Lock)
+        using (Lock.Enter())
             return _hash.Values.Any(ip => ip.Vnode.Count > (ip.Number == Fs.RootIno ? 1 : 0));
     }
 

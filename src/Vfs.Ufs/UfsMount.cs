@@ -5,12 +5,13 @@
 //     RenameLock        serialises rename and rmdir, so that "is the target inside the source?" stays true
 //     inode locks       a directory before the files in it; two directories by inode number, except under
 //                       RenameLock, where rename walks up the tree and rmdir takes parent then child
-//     the inode cache   (Icache, UfsInode.cs)
+//     the inode cache   (Icache, UfsInode.cs; taken from VOP_INACTIVE, so under inode locks)
 //     AllocLock         the cylinder groups, Cs[] and the superblock's totals (UfsAlloc.cs)
 //     buffer monitors, then the buffer cache's own lock (BufCache.cs)
-// No code takes an outer lock while holding an inner one. RenameLock, the inode locks and AllocLock are
-// ranked KMutexes (RenameClass, InodeClass, AllocClass below), so the witness checks this order in every
-// test run; the inode cache and the buffer locks are plain monitors, below all of them.
+// No code takes an outer lock while holding an inner one. All but the buffer monitors are ranked KMutexes
+// (the classes below), so the witness checks this order in every test run. A buffer's monitor is plain:
+// a holder may hold several buffers (an indirect chain) in an order only the code knows, and nothing but
+// the buffer cache's lock and the device is taken under one.
 using UnixVfs.Core;
 
 namespace UnixVfs.Ufs;
@@ -65,6 +66,12 @@ internal sealed class UfsMount
     /// <summary>The class of inode locks: directories before files, two directories by inode number, any order under RenameLock.</summary>
     public static readonly LockClass InodeClass = new("ufs inode", LockRank.Node, DupRule.Ascending,
         o => ((Inode)o).IsDir ? ((Inode)o).Number : (1L << 40) + ((Inode)o).Number, RenameClass);
+
+    /// <summary>The class of inode cache locks (LockRank.NodeCache).</summary>
+    public static readonly LockClass IcacheClass = new("ufs inode cache", LockRank.NodeCache);
+
+    /// <summary>The class of buffer cache locks (LockRank.BufCache).</summary>
+    public static readonly LockClass BufCacheClass = new("ufs buffer cache", LockRank.BufCache);
 
     /// <summary>The class of allocation locks (LockRank.Alloc).</summary>
     public static readonly LockClass AllocClass = new("ufs alloc", LockRank.Alloc);

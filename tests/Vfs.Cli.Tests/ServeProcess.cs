@@ -80,13 +80,23 @@ internal sealed partial class ServeProcess : IDisposable
         return (Proc.ExitCode, rest);
     }
 
+    /// <summary>
+    /// Stops a server that is still running as SIGTERM does, and requires the clean exit: every export unshared and
+    /// everything unmounted without force, which fails while any vnode is still held (a leaked hold).
+    /// </summary>
     public void Dispose()
     {
-        if (!Proc.HasExited)
+        try
         {
-            Proc.Kill();
-            Proc.WaitForExit(10_000);
+            if (!Proc.HasExited)
+            {
+                var (exit, rest) = Stop();
+                Assert.True(exit == 0, $"vfs serve stopped with {exit}: {rest} {Proc.StandardError.ReadToEnd()}");
+            }
         }
-        Proc.Dispose();
+        finally
+        {
+            Proc.Dispose();
+        }
     }
 }

@@ -22,6 +22,23 @@ public class MirroredOpsTests
     }
 
     [Fact]
+    public void Rename_and_link_between_the_mirror_and_another_vfs_are_exdev_and_change_nothing()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        f.WriteFile("/X/y/f", "data");
+        Assert.Equal(Errno.EXDEV, f.P.Rename("/X/y/f", "/A/g"));
+        Assert.Equal(Errno.EXDEV, f.P.Link("/X/y/f", "/A/g"));
+        f.WriteFile("/A/h", "other"); // on /A's tmpfs, beside the copy (the mirror covers /A/b and /X/y)
+        Assert.Equal(Errno.EXDEV, f.P.Rename("/A/h", "/X/y/g"));
+        Assert.Equal(Errno.EXDEV, f.P.Link("/A/h", "/A/b/g"));
+        Assert.Equal(Errno.ENOENT, f.P.Lstat("/A/g", out _));
+        Assert.Equal(Errno.ENOENT, f.P.Lstat("/X/y/g", out _));
+        Assert.Equal("data", f.Lower(0, "f"));
+        Assert.Equal("data", f.Lower(1, "f"));
+    }
+
+    [Fact]
     public void Read_balance_spreads_reads_over_both_copies()
     {
         using var f = new MirrorFixture();

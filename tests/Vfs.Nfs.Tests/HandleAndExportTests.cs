@@ -69,6 +69,7 @@ public class HandleAndExportTests
         TestBed.Check(again.Start());
         Assert.Equal(NfsStat3.NFS3_OK, nfs.Getattr(fh).Status);
         again.Crash();
+        again.Unshare("/export");
         var rekeyed = new NfsServer(bed.ServerKernel, bed.Sim!.Host("server")!, new NfsServerOptions
         {
             Address = "server", NfsPort = bed.Server.NfsPort, MountPort = bed.Server.MountPort,
@@ -77,6 +78,7 @@ public class HandleAndExportTests
         TestBed.Check(rekeyed.Start());
         Assert.Equal(NfsStat3.NFS3ERR_BADHANDLE, nfs.Getattr(fh).Status);
         rekeyed.Crash();
+        rekeyed.Unshare("/export");
         nfs.Close();
     }
 

@@ -4,6 +4,7 @@ using UnixVfs.Core;
 using UnixVfs.Nfs.Client;
 using UnixVfs.Nfs.Net;
 using UnixVfs.Nfs.Server;
+using UnixVfs.Testing;
 
 namespace UnixVfs.Nfs.Tests;
 
@@ -17,6 +18,7 @@ internal sealed class TestBed : IDisposable
     public SimNetwork? Sim { get; }
     public IRpcNetwork ClientNet { get; }
     private readonly List<Kernel> _more = new();
+    private readonly List<Process> _procs = new();
 
     /// <param name="tcp">Real TCP on 127.0.0.1 instead of the simulated network.</param>
     /// <param name="export">Options of the export of /export (Path is filled in).</param>
@@ -77,6 +79,7 @@ internal sealed class TestBed : IDisposable
         var p = k.CreateProcess();
         Check(p.Mkdir("/mnt", 0x1ED));
         _more.Add(k);
+        _procs.Add(p);
         return p;
     }
 
@@ -86,10 +89,28 @@ internal sealed class TestBed : IDisposable
             throw new InvalidOperationException($"setup failed: {e}");
     }
 
+    /// <summary>
+    /// Takes everything down and checks what must be left behind: the client processes' descriptors closed, every
+    /// client mount gone without force (an NFS unmount is EBUSY while a vnode of it is held), and, on the server,
+    /// no hold on any vnode of the export once it is unshared.
+    /// </summary>
     public void Dispose()
     {
+        foreach (var p in _procs)
+            p.Exit();
+        Client.Exit();
+        var busy = new List<string>();
         foreach (var k in _more.Append(ClientKernel))
-            k.UnmountAll(UnmountFlags.MS_FORCE);
+            foreach (var v in k.Mounts.Where(v => v.FstypeName == "nfs").Reverse().ToList())
+                if (k.Unmount(v, UnmountFlags.None, Cred.Kcred) is var err && err != Errno.OK)
+                {
+                    busy.Add($"{k.Hostname}:{v.MntPt}: {err}");
+                    k.Unmount(v, UnmountFlags.MS_FORCE, Cred.Kcred);
+                }
         Server.Crash();
+        foreach (var path in Server.Exports.Select(e => e.Options.Path).ToList())
+            Server.Unshare(path); // each share holds its root
+        Assert.True(busy.Count == 0, "client mounts left busy: " + string.Join(", ", busy));
+        Holds.AssertBalanced(ServerKernel, "/export");
     }
 }

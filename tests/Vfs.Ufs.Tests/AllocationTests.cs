@@ -19,7 +19,7 @@ public class AllocationTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 128L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         WriteFile(h.P, "/mnt/f", Bytes(2 << 20, 1)); // 64 blocks of 32 KiB
         var ip = InodeOf(h, "/mnt/f");
@@ -47,7 +47,7 @@ public class AllocationTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 256L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var groups = new HashSet<int>();
         for (int i = 0; i < 8; i++)
@@ -72,7 +72,7 @@ public class AllocationTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 32L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         WriteFile(h.P, "/mnt/a", Bytes(5000, 1));   // two fragments
         WriteFile(h.P, "/mnt/b", Bytes(3000, 2));   // one fragment

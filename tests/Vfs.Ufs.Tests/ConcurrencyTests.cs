@@ -13,7 +13,7 @@ public class ConcurrencyTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 64L << 20, bsize: 8192, fsize: 1024);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image, "cachesize=512k"));
         Ok(h.P.Mkdir("/mnt/shared", 0x1FF));
         Ok(h.P.Mkdir("/mnt/left", 0x1FF));

@@ -17,7 +17,7 @@ public class DiskFaultTests
     {
         var mem = NewMemoryImage(16L << 20, bsize: 8192, fsize: 1024);
         var dev = new FaultyBlockDevice(mem);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount("mem", "cachesize=128k", dev: dev));
         Ok(h.P.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
         Ok(h.P.Sync());
@@ -61,7 +61,7 @@ public class DiskFaultTests
         var rng = new Random(seed);
         var mem = NewMemoryImage(16L << 20, bsize: 8192, fsize: 1024);
         var dev = new FaultyBlockDevice(mem);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount("mem", "cachesize=192k", dev: dev));
         Ok(h.P.Mkdir("/mnt/d", 0x1ED));
         var trace = new List<string>();

@@ -28,7 +28,7 @@ public class FileDataTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 64L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var data = Bytes(size, size);
         WriteFile(h.P, "/mnt/f", data);
@@ -50,7 +50,7 @@ public class FileDataTests
         // With 4 KiB blocks one indirect block maps 512 blocks (2 MiB); a 4 MiB file needs the double indirect.
         using var s = new Scratch();
         var image = NewImage(s, 64L << 20, bsize: 4096, fsize: 512);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var data = Bytes(4 << 20, 7);
         WriteFile(h.P, "/mnt/big", data);
@@ -65,7 +65,7 @@ public class FileDataTests
         // 4 KiB blocks: direct 48 KiB, single 2 MiB, double 1 GiB; beyond that, triple indirection.
         using var s = new Scratch();
         var image = NewImage(s, 64L << 20, bsize: 4096, fsize: 512);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         long[] offsets = [0, 100_000, 3L << 20, 2L << 30, (64L << 30) - 4096];
         Ok(h.P.Open("/mnt/sparse", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
@@ -108,7 +108,7 @@ public class FileDataTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 64L << 20, bsize: 4096, fsize: 512);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         Ok(h.P.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
         Assert.Equal(Errno.EFBIG, h.P.Pwrite(fd, new byte[10], 1L << 50, out _));
@@ -124,7 +124,7 @@ public class FileDataTests
         // Two files appended in turn compete for the fragments after each other's tails, so some tails must move.
         using var s = new Scratch();
         var image = NewImage(s, 32L << 20, bsize: 8192, fsize: 1024);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var a = new MemoryStream();
         var b = new MemoryStream();
@@ -160,7 +160,7 @@ public class FileDataTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 64L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var data = Bytes(size, 11);
         WriteFile(h.P, "/mnt/f", data);
@@ -186,7 +186,7 @@ public class FileDataTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 32L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var model = new byte[200_000];
         Ok(h.P.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
@@ -215,7 +215,7 @@ public class FileDataTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 8L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         Ok(h.P.Open("/mnt/fill", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd));
         var chunk = Bytes(1 << 20, 1);
@@ -243,7 +243,7 @@ public class FileDataTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 16L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         WriteFile(h.P, "/mnt/f", Bytes(1000, 1));
         Ok(h.Umount());
@@ -266,7 +266,7 @@ public class FileDataTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 16L << 20, bsize: 8192, fsize: 1024);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var data = Bytes(34855, 1);
         Ok(h.P.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));

@@ -15,7 +15,7 @@ public class HoleTests
     private static (Host H, long Size) SparseFile(Scratch s)
     {
         var image = NewImage(s, 64L << 20);
-        var h = new Host();
+        var h = new Host(); // the caller's to dispose
         Ok(h.Mount(image));
         Ok(h.P.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
         Ok(h.P.Pwrite(fd, Bytes(100, 1), 0, out _));
@@ -53,6 +53,7 @@ public class HoleTests
     {
         using var s = new Scratch();
         var (h, size) = SparseFile(s);
+        using var _ = h;
         Assert.Equal(0, Data(h, 0));
         Assert.Equal(99, Data(h, 99));
         Assert.Equal(20 * B, Data(h, 100 + B));             // past block 0: the single indirect block's first data
@@ -70,6 +71,7 @@ public class HoleTests
     {
         using var s = new Scratch();
         var (h, size) = SparseFile(s);
+        using var _ = h;
         Assert.Equal(B, Hole(h, 0));
         Assert.Equal(B + 9, Hole(h, B + 9));                // already in a hole
         Assert.Equal(21 * B, Hole(h, 20 * B));
@@ -94,7 +96,7 @@ public class HoleTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 64L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         Ok(h.P.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
         var tail = Bytes(5000, 9);
@@ -130,7 +132,7 @@ public class HoleTests
     public void Lseek_seek_data_and_seek_hole_answer_through_the_vop(string fstype)
     {
         using var s = new Scratch();
-        var h = new Host();
+        using var h = new Host();
         if (fstype == "ufs")
             Ok(h.Mount(NewImage(s, 64L << 20)));
         else

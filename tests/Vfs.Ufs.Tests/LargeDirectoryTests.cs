@@ -12,7 +12,7 @@ public class LargeDirectoryTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 64L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         Ok(h.P.Mkdir("/mnt/big", 0x1ED));
         const int n = 6000;
@@ -59,7 +59,7 @@ public class LargeDirectoryTests
         foreach (int minSize in new[] { int.MaxValue, 512 })
         {
             var dev = NewMemoryImage(16L << 20);
-            var h = new Host();
+            using var h = new Host();
             Ok(h.Mount("mem", dev: dev));
             ((UfsMount)h.Kernel.Mounts[^1].Data!).DirhashMinSize = minSize;
             Ok(h.P.Mkdir("/mnt/d", 0x1ED));

@@ -15,7 +15,7 @@ public class MountTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 16L << 20);
-        var h = new Host();
+        using var h = new Host();
         Assert.Equal(Errno.EINVAL, h.Mount(image, options));
         Assert.Contains(h.Kernel.Messages, m => m.Contains(reason));
         Assert.Single(h.Kernel.Mounts); // nothing was mounted
@@ -26,7 +26,7 @@ public class MountTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 32L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image, "cachesize=1m,rw"));
         WriteFile(h.P, "/mnt/f", Bytes(6 << 20, 1));
         var ump = (UfsMount)h.Kernel.Mounts[^1].Data!;
@@ -49,7 +49,7 @@ public class MountTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 16L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         Ok(h.P.Mkdir("/other", 0x1ED));
         Assert.Equal(Errno.EBUSY, h.P.Mount(image, "/other", "ufs"));
@@ -64,7 +64,7 @@ public class MountTests
     public void A_device_handed_in_is_also_mounted_at_most_once()
     {
         var dev = NewMemoryImage(16L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount("mem", dev: dev));
         Ok(h.P.Mkdir("/other", 0x1ED));
         Assert.Equal(Errno.EBUSY, h.P.Mount("mem2", "/other", "ufs", MountFlags.None, "", dev));
@@ -74,7 +74,7 @@ public class MountTests
     [Fact]
     public void A_missing_image_is_ENOENT()
     {
-        var h = new Host();
+        using var h = new Host();
         Assert.Equal(Errno.ENOENT, h.Mount("/no/such/image.img"));
         Assert.Contains(h.Kernel.Messages, m => m.Contains("cannot open"));
     }
@@ -82,7 +82,7 @@ public class MountTests
     [Fact]
     public void Zeros_are_not_a_file_system()
     {
-        var h = new Host();
+        using var h = new Host();
         Assert.Equal(Errno.EINVAL, h.Mount("zeros", dev: new MemoryBlockDevice(16L << 20)));
         Assert.Contains(h.Kernel.Messages, m => m.Contains("bad magic"));
     }
@@ -94,7 +94,7 @@ public class MountTests
         var image = NewImage(s, 16L << 20);
         using (var f = File.OpenWrite(image))
             f.SetLength(4L << 20);
-        var h = new Host();
+        using var h = new Host();
         Assert.Equal(Errno.EINVAL, h.Mount(image));
         Assert.Contains(h.Kernel.Messages, m => m.Contains("larger than the device"));
     }
@@ -105,7 +105,7 @@ public class MountTests
         using var s = new Scratch();
         var image = NewImage(s, 16L << 20);
         Ok(FileBlockDevice.Open(image, readOnly: true, out var dev));
-        var h = new Host();
+        using var h = new Host();
         Assert.Equal(Errno.EROFS, h.Mount(image, dev: dev));
         Ok(h.Mount(image, "ro", dev: dev));
         Ok(h.Umount());
@@ -121,7 +121,7 @@ public class MountTests
         WriteFile(crashed.P, "/mnt/f", Bytes(50_000, 9));
         Ok(crashed.P.Sync());
         // The host is gone without unmounting; another host finds the image.
-        var h = new Host("next");
+        using var h = new Host("next");
         Assert.Equal(Errno.EPERM, h.Mount("mem", dev: dev));
         Assert.Contains(h.Kernel.Messages, m => m.Contains("not clean"));
         Ok(h.Mount("mem", "ro", dev: dev));
@@ -141,7 +141,7 @@ public class MountTests
     {
         using var s = new Scratch();
         var image = NewImage(s, 16L << 20);
-        var h = new Host();
+        using var h = new Host();
         Ok(h.Mount(image));
         var sb = new byte[Fs.SblockSize];
         using (var f = File.OpenRead(image))

@@ -31,7 +31,7 @@ public class NamespaceTests
 
         public void Dispose()
         {
-            H.Umount();
+            H.Dispose();
             S.Dispose();
         }
     }

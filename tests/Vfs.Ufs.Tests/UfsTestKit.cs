@@ -26,8 +26,12 @@ public sealed class Scratch : IDisposable
     }
 }
 
-/// <summary>A host with ufs installed, a process, and a mount point /mnt.</summary>
-public sealed class Host
+/// <summary>
+/// A host with ufs installed, a process, and a mount point /mnt. Disposing it checks what a test must leave behind
+/// when /mnt is still mounted: no hold on any vnode of the file system (Holds.AssertBalanced), and an unmount that
+/// succeeds without force (UFS refuses one with EBUSY while an inode is held).
+/// </summary>
+public sealed class Host : IDisposable
 {
     public Host(string name = "ufs-test", TimeProvider? clock = null)
     {
@@ -44,6 +48,15 @@ public sealed class Host
         P.Mount(image, "/mnt", "ufs", flags, options, dev);
 
     public Errno Umount() => P.Umount("/mnt");
+
+    public void Dispose()
+    {
+        P.Exit();
+        if (!Kernel.Mounts.Any(v => v.MntPt == "/mnt"))
+            return;
+        UnixVfs.Testing.Holds.AssertBalanced(Kernel, "/mnt");
+        Kit.Ok(Umount(), "umount /mnt");
+    }
 
     /// <summary>Why the last mount failed (the kernel's log), for assertion messages.</summary>
     public string Log => string.Join(" | ", Kernel.Messages);

@@ -6,6 +6,12 @@ namespace UnixVfs.Core.Tmpfs;
 internal sealed class TmpMount
 {
     private readonly Dictionary<ulong, TmpNode> _nodes = new();
+
+    /// <summary>The class of node table locks (LockRank.NodeCache: taken from VOP_INACTIVE, under node locks).</summary>
+    public static readonly LockClass NodesClass = new("tmpfs node table", LockRank.NodeCache);
+
+    /// <summary>Guards _nodes, the counters, and a node's last hold against a concurrent Find.</summary>
+    private readonly KMutex _nodesLock = new(NodesClass);
     private ulong _nextIno = 2;
     private uint _nextGen = 1;
 
@@ -33,12 +39,12 @@ internal sealed class TmpMount
     /// <summary>Serialises renames and rmdirs, so that the subtree check and the move are one step (tm_renamelck).</summary>
     public readonly KMutex RenameLock = new(RenameClass);
 
-    public int NodeCount { get { lock (_nodes) return _nodes.Count; } }
+    public int NodeCount { get { using (_nodesLock.Enter()) return _nodes.Count; } }
 
     /// <summary>Allocates a tmpnode and registers it, or returns null when the mount is out of inodes.</summary>
     public TmpNode? MakeNode(VType type, VnodeOps ops)
     {
-        lock (_nodes)
+        using (_nodesLock.Enter())
         {
             if (_nodes.Count >= MaxNodes)
                 return null;
@@ -51,7 +57,7 @@ internal sealed class TmpMount
     /// <summary>The live node with inode number <paramref name="ino"/>, held, or null.</summary>
     public TmpNode? Find(ulong ino)
     {
-        lock (_nodes)
+        using (_nodesLock.Enter())
         {
             if (!_nodes.TryGetValue(ino, out var n))
                 return null;
@@ -66,13 +72,13 @@ internal sealed class TmpMount
     /// </summary>
     public void Inactive(TmpNode n)
     {
-        lock (_nodes)
+        using (_nodesLock.Enter())
         {
             if (!n.Vnode.DropLastHold())
                 return;
-            // Not through the witness: this may run under another node's lock (a Rele there), and no order is
-            // needed for a node that no one holds, whose lock nobody else can be waiting for.
-            lock (n.Lock)
+            // Taken as a lock no one else can reach (KMutex.EnterNew), so below the table in rank: no one holds
+            // this node any more, so no one can be waiting for its lock, and no order is needed.
+            using (n.Lock.EnterNew())
             {
                 if (n.Nlink > 0)
                     return;
@@ -85,7 +91,7 @@ internal sealed class TmpMount
     /// <summary>True while any file other than the root is in use (has vnode holds), or the root has more than the mount's own.</summary>
     public bool Busy()
     {
-        lock (_nodes)
+        using (_nodesLock.Enter())
             return _nodes.Values.Any(n => n.Vnode.Count > (ReferenceEquals(n, Root) ? 1 : 0));
     }
 

@@ -66,8 +66,17 @@ public static class LockRank
     public const int Node = 800;
     /// <summary>An NFS rnode's own lock (attribute and block caches; never held across an RPC).</summary>
     public const int Rnode = 850;
+    /// <summary>A file system's table of in-core files: UFS's inode cache, tmpfs's node table. Taken from VOP_INACTIVE,
+    /// so under whatever the thread that let go of the last hold was holding, node locks included.</summary>
+    public const int NodeCache = 870;
     /// <summary>UFS's allocation lock (cylinder groups, summaries).</summary>
     public const int Alloc = 900;
+    /// <summary>UFS's buffer cache lock (hash, LRU and dirty lists; device writes of dirty buffers happen under it).</summary>
+    public const int BufCache = 950;
+    /// <summary>The mirror's mnode hash.</summary>
+    public const int MnodeHash = 960;
+    /// <summary>An mnode's own lock (its lower vnodes, parent and name; nothing is called under it).</summary>
+    public const int Mnode = 970;
     /// <summary>A leaf: nothing ranked is taken under it (the DNLC).</summary>
     public const int Leaf = 1000;
 }
