@@ -125,6 +125,8 @@ internal static class MirrorSubr
                 return err;
             tried.Add(c);
             err = RunOnCopy(op, c, fn).Err;
+            if (err == Errno.ENOENT && (op.Node.State & MnodeState.Removed) != 0)
+                continue; // an open file removed while this copy was away never reached it: another copy holds it
             if (!IsTransientCopyFailure(err))
                 return err;
             c.CountFailure();

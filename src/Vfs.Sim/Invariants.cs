@@ -108,15 +108,18 @@ public static class Invariants
             {
                 // A copy that does not answer (a partitioned NFS copy the mirror has not yet sent anything to) is not
                 // compared: the mirror notices at the next update, and the end of the run compares it after resync.
-                // Its attributes may come from a client's cache, so a copy is also passed over when the comparison
-                // failed and its top directory cannot be read either.
+                // Its attributes and names may come from a client's cache, so a copy is also passed over when the
+                // comparison failed because an NFS call did not get through.
                 if (Vop.Getattr(copy.Root, new Vattr(AttrMask.AT_TYPE), AttrFlags.None, Cred.Kcred) != Errno.OK)
                     continue;
-                if (Compare(copy.Root, c.Model, dirs) is { } p && ModelTree.Names(copy.Root, out _) == Errno.OK)
+                if (Compare(copy.Root, c.Model, dirs) is { } p && !Unreachable.Any(e => p.Contains(e.ToString(), StringComparison.Ordinal)))
                     return $"copy {copy.Name} ({copy.Path}): {p}";
             }
             return null;
         }
+
+        /// <summary>The errnos of a copy that did not answer (a partition, a host down), as a comparison reports them.</summary>
+        private static readonly Errno[] Unreachable = [Errno.ETIMEDOUT, Errno.ENOTCONN, Errno.EHOSTDOWN, Errno.EHOSTUNREACH, Errno.ECONNREFUSED];
 
         private static string? Compare(Vnode root, FsModel m, List<string>? dirs)
         {

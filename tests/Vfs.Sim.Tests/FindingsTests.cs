@@ -28,4 +28,8 @@ public class FindingsTests(ITestOutputHelper output)
     [Fact]
     public void Fstat_of_an_open_unlinked_file_keeps_its_size_across_a_copy_fault() =>
         Holds(new SimCase("fig5", 20261222, 129, FaultKinds.Copy | FaultKinds.Clock, [4, 6, 7, 18, 30]));
+
+    [Fact]
+    public void A_file_created_and_removed_while_the_read_copy_was_away_is_read_from_the_copy_that_has_it() =>
+        Holds(new SimCase("fig5", 20261224, 43, FaultKinds.All, [27, 30, 40]));
 }
