@@ -80,6 +80,7 @@ internal static partial class MirrorVnops
         var copies = m.Mfs.UpdateCopies();
         var lookup = MirrorOp.Everywhere("lookup", m);
         Array.Fill(errs, Errno.ENOENT);
+        MirrorSubr.Place(m);
         m.DirLock.Enter(RwLockType.Reader);
         try
         {
@@ -167,6 +168,10 @@ internal static partial class MirrorVnops
             foreach (var c in m.Mfs.Copies)
                 if (!c.TakesUpdates)
                     m.Mfs.LogMissed(c, MirrorSubr.Mn(vp!), DirtyKind.Attr); // an existing file truncated: the copy away must be told
+        // Each copy stamped a new (or truncated) file with its own clock, a link's latency apart: one time for all, as
+        // after a write, even when the file is opened read-only and never written.
+        if (err == Errno.OK)
+            SyncTimes(MirrorSubr.Mn(vp!));
         return err;
     }
 
@@ -189,6 +194,7 @@ internal static partial class MirrorVnops
             return Errno.EPERM;
         var lowers = new Vnode?[mi.Copies.Count];
         using var _ = mi.EnterOp();
+        MirrorSubr.Place(m);
         m.DirLock.Enter(RwLockType.Writer);
         try
         {
@@ -231,6 +237,7 @@ internal static partial class MirrorVnops
         if (MirrorSubr.IsMetadata(m, tnm))
             return Errno.EPERM;
         using var _ = m.Mfs.EnterOp();
+        MirrorSubr.Place(sm);
         var err = WithDirLock(m, () => MirrorSubr.Apply(MirrorOp.OnName("link", m, tnm), MirrorSubr.NoData((c, ld) =>
         {
             var e = MirrorSubr.Resolve(sm, c, out var ls);
@@ -291,6 +298,7 @@ internal static partial class MirrorVnops
             return Errno.ENOENT;
         using var _ = m.Mfs.EnterOp();
         var cm = cdir is not null && ReferenceEquals(cdir.Vfs, dvp.Vfs) ? MirrorSubr.Mn(cdir) : null;
+        MirrorSubr.Place(cm);
         return WithDirLock(m, () =>
         {
             var victim = Named(m, nm);
@@ -320,6 +328,7 @@ internal static partial class MirrorVnops
         try
         {
             using var _ = mi.EnterOp();
+            MirrorSubr.Place(sm, tm);
             using (mi.RenameLock.Enter())
             {
                 sm.DirLock.Enter(RwLockType.Writer);
@@ -358,6 +367,7 @@ internal static partial class MirrorVnops
 
     private static Errno WithDirLock(Mnode m, Func<Errno> op)
     {
+        MirrorSubr.Place(m);
         m.DirLock.Enter(RwLockType.Writer);
         try
         {

@@ -103,8 +103,8 @@ internal sealed class MirrorMerge
     /// Entries of one directory only, from dirs[0] (an available copy) to dirs[1] (a copy being resynced).
     /// With <paramref name="changed"/> (the names created, removed or renamed while the copy was away) only those
     /// names are compared, otherwise every name: what the target lacks is copied whole, what it holds differently
-    /// is replaced (a directory under a changed name always, since it may be another directory now), what the
-    /// source no longer has is removed.
+    /// is replaced (a directory in both under a changed name is compared whole, since it may be another directory
+    /// now), what the source no longer has is removed.
     /// Subdirectories present on both sides are not entered (their own log entries cover them).
     /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole.
     /// </summary>
@@ -142,6 +142,13 @@ internal sealed class MirrorMerge
                     }
                     else if (changed is null && vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
                         continue; // a directory whose own name did not change: its entries have their own log entries
+                    else if (vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
+                    {
+                        // A directory in both under a changed name may be another directory now: its whole tree is
+                        // compared one way, which keeps what is the same (a file in it with a link outside it, too).
+                        if ((err = MergeDir([vps[0]!, vps[1]!], "/" + name, 0, [1])) != Errno.OK)
+                            return err;
+                    }
                     else if (vas[0]!.Type == VType.VDIR || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
                     {
                         if (vas[0]!.Type != VType.VDIR && vas[0]!.Nlink > 1)

@@ -232,7 +232,9 @@ internal static class MirrorResync
         var m = e.Mnode;
         if (MirrorSubr.Resolve(m, src, out var sv) != Errno.OK)
             return Errno.OK; // removed since: a names entry covers it
-        if (!StillNamed(m, src))
+        // A removed file still open through the mirror has no name to find it by, but the mnode holds it in every copy
+        // it had it in (Resolve gives those vnodes, never a name's): its logged ranges go straight to that file.
+        if ((m.State & MnodeState.Removed) == 0 && !StillNamed(m, src))
         {
             var nl = new Vattr(AttrMask.AT_NLINK);
             if (m.Parent is not null && Vop.Getattr(sv!, nl, AttrFlags.None, Cred.Kcred) == Errno.OK && nl.Nlink > 0)

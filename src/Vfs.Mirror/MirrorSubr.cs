@@ -88,6 +88,25 @@ internal static class MirrorSubr
     }
 
     /// <summary>
+    /// Gives each mnode that VFS_VGET made without a place (no parent, and a copy missing: the handle did not carry
+    /// it) its place now, as Resolve would later. Called before a DirLock is taken: finding the place looks the file's
+    /// path up through the mirror, which takes the DirLocks on that path.
+    /// </summary>
+    public static void Place(Mnode? a, Mnode? b = null)
+    {
+        foreach (var m in new[] { a, b })
+        {
+            if (m is null || m.Parent is not null || ReferenceEquals(m, m.Mfs.Root) || (m.State & MnodeState.Removed) != 0)
+                continue;
+            bool missing;
+            lock (m.Lock)
+                missing = Array.IndexOf(m.Copies, null) >= 0;
+            if (missing)
+                MirrorLocate.Locate(m);
+        }
+    }
+
+    /// <summary>
     /// Runs the read-only <paramref name="op"/> (To: Primary or ReadCopy) on one copy. A copy that keeps failing
     /// (after the retries) is taken out of use and the next available copy is asked, so a read fails only when no
     /// copy can answer it (patent B.7: "the mirror file system switches the file operations to the Y copy").
@@ -106,6 +125,8 @@ internal static class MirrorSubr
                 return err;
             tried.Add(c);
             err = RunOnCopy(op, c, fn).Err;
+            if (err == Errno.ENOENT && (op.Node.State & MnodeState.Removed) != 0)
+                continue; // an open file removed while this copy was away never reached it: another copy holds it
             if (!IsTransientCopyFailure(err))
                 return err;
             c.CountFailure();

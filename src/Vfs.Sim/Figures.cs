@@ -50,6 +50,7 @@ public static class Figures
             import y x:/export/disk /net/peer {Soft}
             mirror x /export/disk,/net/peer /m hide,role=master,retries=1
             mirror y /export/disk,/net/peer /mirror hide,role=master,retries=1
+            link x y 50 400 0
             procs x 2
             history keep-open-files-linked
             """,

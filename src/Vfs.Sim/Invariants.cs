@@ -41,6 +41,17 @@ public sealed class SimContext
     /// </summary>
     public bool Full { get; internal set; } = true;
 
+    /// <summary>
+    /// True when the copies are compared with the model after this call: every Simulator.CheckEvery calls, and whenever
+    /// Full. A comparison then covers what every call since the last one touched (Recent).
+    /// </summary>
+    public bool Due { get; internal set; } = true;
+
+    /// <summary>The calls made since the copies were last compared, this one included.</summary>
+    public IReadOnlyList<Call> Recent => RecentCalls;
+
+    internal readonly List<Call> RecentCalls = new();
+
     internal bool FaultJustApplied;
 
     /// <summary>The vnode of /m on the process host, held by the context (the file system under test, or the mirror).</summary>
@@ -83,25 +94,32 @@ public static class Invariants
         public override string Name => "every available copy equals the model";
 
         /// <summary>
-        /// The whole tree when c.Full, else the directories holding the names the call mentions (each compared with
-        /// its entries, one level deep): a call changes nothing else.
+        /// When c.Due: the whole tree when c.Full, else the directories holding the names the recent calls mention
+        /// (each compared with its entries, one level deep): a call changes nothing else.
         /// </summary>
         public override string? AfterCall(SimContext c)
         {
-            var dirs = c.Full ? null : Touched(c.Call!.Op);
+            if (!c.Due)
+                return null;
+            var dirs = c.Full ? null : c.Recent.SelectMany(call => Touched(call.Op)).Distinct().ToList();
             if (Compare(c.Top, c.Model, dirs) is { } view)
                 return $"/m: {view}";
             foreach (var copy in Available(c.World))
             {
                 // A copy that does not answer (a partitioned NFS copy the mirror has not yet sent anything to) is not
                 // compared: the mirror notices at the next update, and the end of the run compares it after resync.
+                // Its attributes and names may come from a client's cache, so a copy is also passed over when the
+                // comparison failed because an NFS call did not get through.
                 if (Vop.Getattr(copy.Root, new Vattr(AttrMask.AT_TYPE), AttrFlags.None, Cred.Kcred) != Errno.OK)
                     continue;
-                if (Compare(copy.Root, c.Model, dirs) is { } p)
+                if (Compare(copy.Root, c.Model, dirs) is { } p && !Unreachable.Any(e => p.Contains(e.ToString(), StringComparison.Ordinal)))
                     return $"copy {copy.Name} ({copy.Path}): {p}";
             }
             return null;
         }
+
+        /// <summary>The errnos of a copy that did not answer (a partition, a host down), as a comparison reports them.</summary>
+        private static readonly Errno[] Unreachable = [Errno.ETIMEDOUT, Errno.ENOTCONN, Errno.EHOSTDOWN, Errno.EHOSTUNREACH, Errno.ECONNREFUSED];
 
         private static string? Compare(Vnode root, FsModel m, List<string>? dirs)
         {

@@ -74,7 +74,10 @@ public sealed class SimOutcome
 public static class Simulator
 {
     /// <summary>Every how many calls (and after every fault) CopiesMatchModel compares whole trees rather than what the call touched.</summary>
-    public static int FullCheckEvery { get; set; } = 16;
+    public static int FullCheckEvery { get; set; } = 32;
+
+    /// <summary>Every how many calls (and after every fault) CopiesMatchModel compares the copies with the model at all.</summary>
+    public static int CheckEvery { get; set; } = 4;
 
     /// <summary>Virtual time that passes at each call.</summary>
     public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
@@ -173,11 +176,15 @@ public static class Simulator
                 ctx.Call = call;
                 ctx.Outcome = outcome;
                 ctx.Full = ctx.FaultJustApplied || ctx.Index % FullCheckEvery == 0;
+                ctx.Due = ctx.Full || ctx.Index % CheckEvery == 0;
+                ctx.RecentCalls.Add(call);
                 ctx.FaultJustApplied = false;
                 ctx.Index++;
                 w.Trace.Paused = true;
                 failure = Check(invariants, checks, inv => inv.PerCall ? inv.AfterCall(ctx) : null, inv => inv.PerCall);
                 w.Trace.Paused = false;
+                if (ctx.Due)
+                    ctx.RecentCalls.Clear();
                 if (failure is not null)
                 {
                     failure = $"after call {i}: {failure}";
@@ -194,6 +201,7 @@ public static class Simulator
                 top!.Rele();
                 top = null;
                 ctx.Full = true;
+                ctx.Due = true;
                 w.Trace.Paused = true;
                 failure = Check(invariants, checks, inv => inv.AtTheEnd ? inv.AtEnd(ctx) : null, inv => inv.AtTheEnd);
                 if (failure is not null)

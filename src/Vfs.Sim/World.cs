@@ -199,7 +199,7 @@ public sealed class World : IDisposable
             return Errno.EINVAL;
         }
         var clock = new SkewedClock(Clock);
-        var k = new Kernel(name, clock, seed: HashCode.Combine(Seed, _hosts.Count) ^ StableHash(name)) { Simulated = true };
+        var k = new Kernel(name, clock, seed: StableHash($"{Seed} {_hosts.Count} {name}")) { Simulated = true };
         k.Vfssw.Install(UfsVfsops.Def);
         k.Vfssw.Install(MirrorVfsops.Def);
         var net = Network.AddHost(name);
