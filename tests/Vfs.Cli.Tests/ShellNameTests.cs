@@ -53,7 +53,7 @@ public class ShellNameTests
         Assert.Equal(1, shell.Failures);
     }
 
-    [Property(MaxTest = 30)]
+    [Property(MaxTest = 30, Replay = "(20261202,11)")]
     public Property What_ls_prints_names_the_file_when_typed_back() =>
         Prop.ForAll(ByteNames.Arbitrary, name =>
         {

@@ -44,7 +44,7 @@ public class ByteNameTests(ByteNameMount m) : IClassFixture<ByteNameMount>
     /// <summary>The bytes as a printf format: every byte an octal escape.</summary>
     private static string Printf(byte[] name) => string.Concat(name.Select(b => $"\\{Convert.ToString(b, 8).PadLeft(3, '0')}"));
 
-    [Property(MaxTest = 15)]
+    [Property(MaxTest = 15, Replay = "(20261202,3)")]
     public Property Host_tools_make_list_read_and_remove_any_byte_name_through_the_bridge() =>
         Prop.ForAll(ByteNames.Arbitrary, name =>
         {

@@ -54,7 +54,7 @@ public sealed class ByteNameTests : IDisposable
         Ok(P.Mount("srv:/export", "/n", "nfs", MountFlags.None, "port=2049,mountport=635"));
     }
 
-    [Property(MaxTest = 30)]
+    [Property(MaxTest = 30, Replay = "(20261202,5)")]
     public Property Every_byte_name_readdir_returns_is_reached_by_lookup_in_every_layer() =>
         Prop.ForAll(ByteNames.Arbitrary, name =>
         {

@@ -77,10 +77,14 @@ public class HealInfoTests
     }
 }
 
-/// <summary>The last value recorded on a long gauge of the mirror's meter while it lives.</summary>
+/// <summary>
+/// The last value recorded on a long gauge of the mirror's meter, by the thread that made the watcher, while it lives:
+/// the meter is process-wide, and tests running at once on other threads record the same gauge for their own mirrors.
+/// </summary>
 internal sealed class GaugeWatcher : IDisposable
 {
     private readonly MeterListener _listener = new();
+    private readonly int _thread = Environment.CurrentManagedThreadId;
     private long _last = -1;
 
     public GaugeWatcher(string name)
@@ -90,7 +94,11 @@ internal sealed class GaugeWatcher : IDisposable
             if (i.Meter.Name == "UnixVfs.Mirror" && i.Name == name)
                 l.EnableMeasurementEvents(i);
         };
-        _listener.SetMeasurementEventCallback<long>((_, v, _, _) => Interlocked.Exchange(ref _last, v));
+        _listener.SetMeasurementEventCallback<long>((_, v, _, _) =>
+        {
+            if (Environment.CurrentManagedThreadId == _thread)
+                Interlocked.Exchange(ref _last, v);
+        });
         _listener.Start();
     }
 

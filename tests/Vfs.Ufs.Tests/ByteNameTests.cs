@@ -23,7 +23,7 @@ public class ByteNameTests
             .Select(a => a.Take(8).DistinctBy(Convert.ToHexString).Where(n => !n.AsSpan().SequenceEqual("lost+found"u8)).ToArray())
             .Where(a => a.Length > 0));
 
-    [Property(MaxTest = 10)]
+    [Property(MaxTest = 10, Replay = "(20261202,7)")]
     public Property The_Sleuth_Kit_lists_the_bytes_of_every_name_and_a_remount_reaches_each() =>
         Prop.ForAll(NameSets(), names =>
         {

@@ -75,7 +75,7 @@ public class FsNameTests
         Assert.Equal("\U00010081", FsName.Visible("\U00010081")); // a pair whose low half looks like an escape
     }
 
-    [Property(MaxTest = 200)]
+    [Property(MaxTest = 200, Replay = "(20261202,9)")]
     public Property A_tmpfs_file_of_any_byte_name_is_reached_by_the_name_readdir_gives() =>
         Prop.ForAll(ByteNames.Arbitrary, name =>
         {
