@@ -10,7 +10,6 @@
 // the checks per invariant. Exit status 0 when every invariant held; 1 on a failure, after printing the seed, the
 // shrunk history, the fault plan, the replay command and an xunit regression test; 2 on bad arguments.
 using System.CommandLine;
-using System.Diagnostics;
 using UnixVfs.Sim;
 
 namespace UnixVfs.Cli;
@@ -86,7 +85,10 @@ internal static class SimCommand
     private static int Explore(string world, int seed, int histories, int steps, FaultKinds kinds, double? soak, int parallel)
     {
         var total = new SimSummary();
-        var clock = Stopwatch.StartNew();
+        // --soak is the user's wall-clock budget: it decides how many batches run, never what happens inside one
+        // (each history runs on its world's virtual clock and replays from its seed).
+        var wall = TimeProvider.System;
+        long started = wall.GetTimestamp();
         int batch = 0;
         SimSummary sum;
         do
@@ -97,7 +99,7 @@ internal static class SimCommand
             total.Absorb(sum);
             batch++;
         }
-        while (sum.Failure is null && soak is not null && clock.Elapsed.TotalMinutes < soak);
+        while (sum.Failure is null && soak is not null && wall.GetElapsedTime(started).TotalMinutes < soak);
         Console.WriteLine(total.ToString());
         if (sum.Failure is not null)
         {
