@@ -24,10 +24,14 @@ internal static class BlockKinds
     /// beside it (SessionExampleTests).</summary>
     public const string Trace = "vfs-trace";
 
-    /// <summary>```text: not runnable -- a diagram, a file format, a synopsis with placeholders, measured output.</summary>
+    /// <summary>```synopsis: a command's forms, with placeholders: not run, but each line's command must be one
+    /// `vfs` or its shell has, taking every option shown (SynopsisTests).</summary>
+    public const string Synopsis = "synopsis";
+
+    /// <summary>```text: not runnable -- a diagram, a file format, a table, output that cannot be made here.</summary>
     public const string Text = "text";
 
-    public static readonly string[] All = [CSharp, Sh, Vfs, Session, Trace, Text];
+    public static readonly string[] All = [CSharp, Sh, Vfs, Session, Trace, Synopsis, Text];
 
     /// <summary>The only argument a ```csharp block may have: where the entry goes.</summary>
     public const string VnodeIfEntry = "VnodeIf";

@@ -74,12 +74,12 @@ internal static partial class DocBlocks
             .Concat(Directory.GetFiles(Path.Combine(Repo.Root, "src"), "README.md", SearchOption.AllDirectories))
             .Order(StringComparer.Ordinal);
 
-    /// <summary>The documents, relative to the repository, that have a block of <paramref name="kind"/>.</summary>
-    public static TheoryData<string> DocumentsWith(string kind)
+    /// <summary>The documents, relative to the repository, that have a block <paramref name="which"/> picks.</summary>
+    public static TheoryData<string> DocumentsWith(Func<Block, bool> which)
     {
         var data = new TheoryData<string>();
         foreach (var doc in Documents())
-            if (Read(doc).Any(b => b.Kind == kind))
+            if (Read(doc).Any(which))
                 data.Add(Path.GetRelativePath(Repo.Root, doc));
         return data;
     }

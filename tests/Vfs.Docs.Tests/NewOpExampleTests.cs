@@ -21,14 +21,7 @@ public sealed class NewOpExampleTests
 
     private static bool IsEntry(DocBlocks.Block b) => b.Kind == BlockKinds.CSharp && b.Args == BlockKinds.VnodeIfEntry;
 
-    public static TheoryData<string> Documents()
-    {
-        var data = new TheoryData<string>();
-        foreach (var doc in DocBlocks.Documents())
-            if (DocBlocks.Read(doc).Any(IsEntry))
-                data.Add(Path.GetRelativePath(Repo.Root, doc));
-        return data;
-    }
+    public static TheoryData<string> Documents() => DocBlocks.DocumentsWith(IsEntry);
 
     [Fact]
     public void Writing_a_file_system_shows_an_entry_to_build() =>

@@ -32,14 +32,7 @@ public sealed partial class SessionExampleTests
         }
     })).Value;
 
-    public static TheoryData<string> Documents()
-    {
-        var data = new TheoryData<string>();
-        foreach (var doc in DocBlocks.Documents())
-            if (DocBlocks.Read(doc).Any(b => b.Kind is BlockKinds.Session or BlockKinds.Trace))
-                data.Add(Path.GetRelativePath(Repo.Root, doc));
-        return data;
-    }
+    public static TheoryData<string> Documents() => DocBlocks.DocumentsWith(b => b.Kind is BlockKinds.Session or BlockKinds.Trace);
 
     [GeneratedRegex(@"^\S+# ")]
     private static partial Regex Prompt();

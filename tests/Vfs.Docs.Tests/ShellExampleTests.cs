@@ -23,14 +23,7 @@ public sealed class ShellExampleTests
         ("dotnet run -c Release --project benchmarks/", "a benchmark: a measurement of minutes, run on its own (docs/benchmarks.md)"),
     ];
 
-    public static TheoryData<string> Documents()
-    {
-        var data = new TheoryData<string>();
-        foreach (var doc in DocBlocks.Documents())
-            if (DocBlocks.Read(doc).Any(b => b.Kind is BlockKinds.Sh or BlockKinds.Vfs))
-                data.Add(Path.GetRelativePath(Repo.Root, doc));
-        return data;
-    }
+    public static TheoryData<string> Documents() => DocBlocks.DocumentsWith(b => b.Kind is BlockKinds.Sh or BlockKinds.Vfs);
 
     [Theory]
     [MemberData(nameof(Documents))]
