@@ -86,7 +86,16 @@ public static class Targets
     })
     {
         KeepOpenFilesLinked = true,
-        Excluded = new Dictionary<string, string> { ["open-unlinked"] = "the NFS client has no silly rename: an unlinked open file is gone on the server (docs/nfs.md)" },
+        Excluded = new Dictionary<string, string>
+        {
+            ["open-unlinked"] = "the NFS client has no silly rename: an unlinked open file is gone on the server (docs/nfs.md)",
+            // Finding (issue 11): the client keeps a cached short last block after a write far beyond it grows the
+            // file, and a later read stops at that block's end (NfsRdwr.cs ReadBlockInto/CopyOut). Shrunk: open
+            // O_RDWR|O_CREAT; pwrite 283861 bytes at 787901; pread 1 byte at 1052673; pwrite 1 byte at 3149825; a
+            // read of the whole file returns 1071762 bytes, not 3149826. The data property of
+            // Vfs.Nfs.Tests/NfsDataTests.cs keeps checking the rest until the fix lands.
+            ["data-histories"] = "an NFS client read stops at a stale cached short block after the file grew (finding above)",
+        },
     };
 
     public static readonly FsUnderTest MirrorTmpfs = Mirror("mirror-tmpfs", ufs: false);
@@ -150,9 +159,14 @@ public static class Targets
     {
         DisturbanceKinds = 4,
         CountsInodes = false,
+        HiddenTopDirectories = 1, // .mfs
+        // Finding (issue 11): an open file whose last name a rename removed while copy y was offline is lost once y is
+        // back and x goes offline: close returns ENOENT (after the resync, y no longer holds the open file). Shrunk:
+        // symlink("a/c", b); offline y; open(a, O_RDWR|O_CREAT); rename(b, a); online y; offline x; close = ENOENT.
+        // Until the mirror keeps such a file in every copy, the histories never orphan an open file here (the
+        // open-unlinked check still runs).
+        KeepOpenFilesLinked = true,
     };
-
-    public static readonly FsUnderTest[] All = [Tmpfs, Ufs, NfsSim, NfsTcp, MirrorTmpfs, MirrorUfs];
 
     private static MemoryBlockDevice NewUfs(Kernel k)
     {

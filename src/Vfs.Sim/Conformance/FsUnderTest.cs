@@ -54,6 +54,12 @@ public sealed record FsUnderTest(string Name, Func<FsInstance> Create)
     /// </summary>
     public bool CountsInodes { get; init; } = true;
 
+    /// <summary>
+    /// Directories the file system keeps at its top for itself and hides from readdir and lookup (a mirror's .mfs): the
+    /// top's link count includes them.
+    /// </summary>
+    public int HiddenTopDirectories { get; init; }
+
     /// <summary>Checks not run on this file system, each with the reason written beside it.</summary>
     public IReadOnlyDictionary<string, string> Excluded { get; init; } = new Dictionary<string, string>();
 
