@@ -14,26 +14,46 @@ namespace UnixVfs.Mirror;
 
 internal static partial class MirrorVnops
 {
+    /// <summary>What a read passes to the copy it is tried on.</summary>
+    private struct ReadArgs(Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+    {
+        public readonly Uio Uio = uio;
+        public readonly FileFlags Ioflag = ioflag;
+        public readonly Cred Cr = cr;
+        public readonly CallerContext? Ct = ct;
+        public long Done;
+    }
+
+    /// <summary>
+    /// This thread's spare Uio for a copy's read (each copy tried reads into its own duplicate, so a failed one leaves the
+    /// caller's Uio as it was). Taken while in use, so the read of a mirror stacked under this one makes its own.
+    /// </summary>
+    [ThreadStatic] private static Uio? t_spare;
+
     private static Errno MfsRead(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
-        long done = 0;
-        var err = MirrorSubr.ReadOp(MirrorOp.Read(m), (MirrorMember c, Vnode lv, out long moved) =>
+        var args = new ReadArgs(uio, ioflag, cr, ct);
+        var err = MirrorSubr.ReadOp(MirrorOp.Read(m), ref args, static (ref ReadArgs a, MirrorMember c, Vnode lv, out long moved) =>
         {
-            var u = uio.Duplicate();
+            var u = t_spare ?? new Uio(Memory<byte>.Empty, 0, UioRw.UIO_READ);
+            t_spare = null;
+            u.CopyFrom(a.Uio);
             c.BeginRead();
-            var e = Vop.Rwlock(lv, RwLockType.Reader, ct);
+            var e = Vop.Rwlock(lv, RwLockType.Reader, a.Ct);
             if (e == Errno.OK)
             {
-                e = Vop.Read(lv, u, ioflag, cr, ct);
-                Vop.Rwunlock(lv, RwLockType.Reader, ct);
+                e = Vop.Read(lv, u, a.Ioflag, a.Cr, a.Ct);
+                Vop.Rwunlock(lv, RwLockType.Reader, a.Ct);
             }
-            moved = uio.Resid - u.Resid;
-            done = moved;
+            moved = a.Uio.Resid - u.Resid;
+            a.Done = moved;
             c.EndRead();
+            u.Reset(Memory<byte>.Empty, 0, UioRw.UIO_READ);   // hold no reference to the caller's buffer
+            t_spare = u;
             return e;
         });
-        uio.Skip(done);
+        uio.Skip(args.Done);
         return err;
     }
 

@@ -111,20 +111,23 @@ internal static class MirrorSubr
     /// (after the retries) is taken out of use and the next available copy is asked, so a read fails only when no
     /// copy can answer it (patent B.7: "the mirror file system switches the file operations to the Y copy").
     /// </summary>
-    public static Errno ReadOp(in MirrorOp op, CopyFn fn)
+    public static Errno ReadOp(in MirrorOp op, CopyFn fn) => ReadOp(op, ref fn, Call);
+
+    /// <summary>As ReadOp, with the op's arguments in <paramref name="args"/> for a static <paramref name="fn"/> (no closure per call).</summary>
+    public static Errno ReadOp<TArgs>(in MirrorOp op, ref TArgs args, CopyFn<TArgs> fn)
     {
         var mi = op.Node.Mfs;
-        var tried = new List<MirrorMember>(2);
+        Span<bool> tried = stackalloc bool[mi.Copies.Count];
         Errno err = Errno.EIO;
         while (true)
         {
             var c = op.To == OpTarget.ReadCopy ? mi.ReadCopy() : mi.PrimaryCopy();
-            if (tried.Contains(c) || !c.ServesReads)
-                c = mi.Copies.FirstOrDefault(x => x.ServesReads && !tried.Contains(x))!;
+            if (tried[c.Index] || !c.ServesReads)
+                c = NextUntried(mi, tried);
             if (c is null)
                 return err;
-            tried.Add(c);
-            err = RunOnCopy(op, c, fn).Err;
+            tried[c.Index] = true;
+            err = RunOnCopy(op, c, ref args, fn).Err;
             if (err == Errno.ENOENT && (op.Node.State & MnodeState.Removed) != 0)
                 continue; // an open file removed while this copy was away never reached it: another copy holds it
             if (!IsTransientCopyFailure(err))
@@ -133,6 +136,15 @@ internal static class MirrorSubr
             if (!mi.MarkUnavailable(c, $"{err} on {op.Name} {op.Node.PathFromRoot}"))
                 return err;
         }
+    }
+
+    /// <summary>The first copy that serves reads and has not been tried, or null.</summary>
+    private static MirrorMember? NextUntried(MfsVfs mi, ReadOnlySpan<bool> tried)
+    {
+        foreach (var x in mi.Copies)
+            if (x.ServesReads && !tried[x.Index])
+                return x;
+        return null;
     }
 
     /// <summary>
@@ -149,6 +161,12 @@ internal static class MirrorSubr
     /// <paramref name="moved"/> to the bytes of file data it read or wrote (0 for any other op), for the copy's counters.
     /// </summary>
     public delegate Errno CopyFn(MirrorMember c, Vnode lv, out long moved);
+
+    /// <summary>A CopyFn whose arguments come in <paramref name="args"/>, so that it can be a static lambda.</summary>
+    public delegate Errno CopyFn<TArgs>(ref TArgs args, MirrorMember c, Vnode lv, out long moved);
+
+    /// <summary>A CopyFn run as a CopyFn&lt;CopyFn&gt;: the one body serves both forms.</summary>
+    private static readonly CopyFn<CopyFn> Call = static (ref CopyFn f, MirrorMember c, Vnode lv, out long moved) => f(c, lv, out moved);
 
     /// <summary>An op that moves no file data: <c>(c, lv) => Vop.Open(...)</c>.</summary>
     public static CopyFn NoData(Func<MirrorMember, Vnode, Errno> fn) => (MirrorMember c, Vnode lv, out long moved) =>
@@ -210,28 +228,34 @@ internal static class MirrorSubr
         op.Node.Mfs.Workers.RunAll(() => results[0] = RunOnCopy(op, targets[0], fn), others);
     }
 
-    private static CopyResult RunOnCopy(in MirrorOp op, MirrorMember c, CopyFn fn)
+    private static CopyResult RunOnCopy(in MirrorOp op, MirrorMember c, CopyFn fn) => RunOnCopy(op, c, ref fn, Call);
+
+    private static CopyResult RunOnCopy<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn)
     {
         var err = Resolve(op.Node, c, out var vp);
         if (err == Errno.OK)
         {
-            err = Counted(op, c, fn, vp!);
+            err = Counted(op, c, ref args, fn, vp!);
             for (int attempt = 0; attempt < op.Node.Mfs.Options.Retries && IsTransientCopyFailure(err); attempt++)
             {
                 c.CountFailure();
-                err = Counted(op, c, fn, vp!);
+                err = Counted(op, c, ref args, fn, vp!);
             }
         }
         return new CopyResult(c, err);
     }
 
-    /// <summary>One call of the op on one copy, counted once (MirrorMember.Count: the copy's counters and the metrics).</summary>
-    private static Errno Counted(in MirrorOp op, MirrorMember c, CopyFn fn, Vnode vp)
+    /// <summary>
+    /// One call of the op on one copy, counted once (MirrorMember.Count: the copy's counters and the metrics). It is timed
+    /// only when the time is used: for an update (the copy's moving average) or while the metrics are listened to.
+    /// </summary>
+    private static Errno Counted<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn, Vnode vp)
     {
         var clock = op.Node.Mfs.Clock;
-        long t0 = clock.GetTimestamp();
-        var err = fn(c, vp, out long moved);
-        c.Count(op, err, moved, clock.GetElapsedTime(t0).TotalMicroseconds);
+        bool timed = op.Io is OpIo.Write or OpIo.Flush || MirrorMetrics.Listened;
+        long t0 = timed ? clock.GetTimestamp() : 0;
+        var err = fn(ref args, c, vp, out long moved);
+        c.Count(op, err, moved, timed ? clock.GetElapsedTime(t0).TotalMicroseconds : 0);
         return err;
     }
 
