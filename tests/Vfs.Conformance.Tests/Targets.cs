@@ -102,8 +102,8 @@ public static class Targets
     public static readonly FsUnderTest MirrorUfs = Mirror("mirror-ufs", ufs: true);
 
     /// <summary>
-    /// The mirror of /A/b and /m, mounted on /m (so /A/b is the same mirror). Its disturbances take either copy
-    /// offline or bring it back; the end of a history brings every copy back (a resync) and compares both with the
+    /// The mirror of /A/b and /m, mounted on /m (so /A/b is the same mirror, compared with the model after every
+    /// call too). Its disturbances take either copy offline or bring it back; the end of a history brings every copy back (a resync) and compares both with the
     /// model. Its .mfs records are files of its own, so the inode count is not compared.
     /// </summary>
     private static FsUnderTest Mirror(string name, bool ufs) => new(name, () =>
@@ -133,7 +133,14 @@ public static class Targets
         return new FsInstance
         {
             Kernel = k,
-            Copies = () => mfs.Copies.Where(c => c.State == CopyState.Available).Select(c => c.Root).ToList(),
+            Copies = () =>
+            {
+                // Every available copy, and the mirror as /A/b names it (the histories go through /m).
+                var roots = mfs.Copies.Where(c => c.State == CopyState.Available).Select(c => c.Root).ToList();
+                roots.ForEach(vp => vp.Hold());
+                Need(admin.Lookupname("/A/b", true, out var other), "lookup /A/b");
+                return roots.Append(other!);
+            },
             Disturbances = [Offline("x"), Offline("y"), Online("x"), Online("y")],
             Repair = () =>
             {

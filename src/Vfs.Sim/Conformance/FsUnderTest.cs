@@ -13,7 +13,10 @@ public sealed class FsInstance : IDisposable
 {
     public required Kernel Kernel { get; init; }
 
-    /// <summary>The roots of the trees that must equal the model besides /m itself: a mirror's available copies.</summary>
+    /// <summary>
+    /// The roots of the trees that must equal the model besides /m itself, each held for the suite (which releases it):
+    /// a mirror's available copies, or the same file system reached by another name.
+    /// </summary>
     public Func<IEnumerable<Vnode>> Copies { get; init; } = () => [];
 
     /// <summary>What a history's DisturbOp k does (k modulo the count): a mirror's copy taken offline, or online.</summary>

@@ -169,19 +169,24 @@ public static class HistoryCheck
         }
     }
 
-    /// <summary>/m, then every available copy, compared with the model; null when all agree.</summary>
+    /// <summary>/m, then every available copy (and other name), compared with the model; null when all agree.</summary>
     private static string? Compare(Vnode top, FsInstance inst, FsModel model)
     {
         if (ModelTree.Compare(top, model) is { } view)
             return $"{FsModel.Mnt}: {view}";
-        int n = 0;
-        foreach (var copy in inst.Copies())
+        var copies = inst.Copies().ToList();
+        try
         {
-            if (ModelTree.Compare(copy, model) is { } c)
-                return $"copy {n}: {c}";
-            n++;
+            for (int n = 0; n < copies.Count; n++)
+                if (ModelTree.Compare(copies[n], model) is { } c)
+                    return $"copy {n}: {c}";
+            return null;
         }
-        return null;
+        finally
+        {
+            foreach (var copy in copies)
+                copy.Rele();
+        }
     }
 
     /// <summary>Checks that nothing but the mount holds a vnode under /m, unmounts it (EBUSY: one is still held), and checks what stays behind.</summary>
