@@ -61,7 +61,8 @@ internal static class MirrorMetrics
             Errors.Add(1, tags);
         if (bytes > 0)
             Bytes.Add(bytes, tags);
-        Duration.Record(micros, tags);
+        if (micros >= 0)   // -1: not measured (a listener came between the call's start and its end)
+            Duration.Record(micros, tags);
     }
 
     private static TagList Tags(MfsVfs mi, MirrorMember c, string op) => new()

@@ -180,7 +180,10 @@ internal static class MirrorSubr
     /// logging and failover of the error policy (file comment), and returns the combined answer. Copies that miss
     /// the update get op.Dirties in their dirty logs; op.Parallel ones ask the copies at the same time.
     /// </summary>
-    public static Errno Apply(in MirrorOp op, CopyFn fn)
+    public static Errno Apply(in MirrorOp op, CopyFn fn) => Apply(op, ref fn, Call);
+
+    /// <summary>As Apply, with the op's arguments in <paramref name="args"/> for a static <paramref name="fn"/> (no closure per call).</summary>
+    public static Errno Apply<TArgs>(in MirrorOp op, ref TArgs args, CopyFn<TArgs> fn)
     {
         var mi = op.Node.Mfs;
         if (op.Dirties != DirtyKind.None && mi.Vfs.IsReadOnly)
@@ -189,11 +192,11 @@ internal static class MirrorSubr
         var results = new CopyResult[targets.Length];
         LogMissed(mi, targets, op); // write-ahead: the copies away have the record before any copy has the update
         if (op.Parallel && targets.Length > 1 && SlowCopies(targets))
-            RunAtOnce(op, fn, targets, results);
+            RunAtOnce(op, ref args, fn, targets, results);
         else
         {
             for (int i = 0; i < targets.Length; i++)
-                results[i] = RunOnCopy(op, targets[i], fn);
+                results[i] = RunOnCopy(op, targets[i], ref args, fn);
         }
         var err = Combine(mi, op, results);
         if (mi.Options.Mode == MirrorMode.ActivePassive && IsTransientCopyFailure(err))
@@ -202,7 +205,7 @@ internal static class MirrorSubr
             var active = targets[0];
             active.CountFailure();
             if (mi.MarkUnavailable(active, $"{err} on {op.Name} {op.Node.PathFromRoot}"))
-                return Apply(op, fn);
+                return Apply(op, ref args, fn);
         }
         return err;
     }
@@ -216,19 +219,28 @@ internal static class MirrorSubr
         return false;
     }
 
-    /// <summary>Runs the op on the first copy here and on the others on the mirror's copy workers, all at once.</summary>
-    private static void RunAtOnce(MirrorOp op, CopyFn fn, MirrorMember[] targets, CopyResult[] results)
+    /// <summary>
+    /// Runs the op on the first copy here and on the others on the mirror's copy workers, all at once. The workers cannot
+    /// share the caller's ref, so the arguments travel in a box and come back from it (a copy function that records
+    /// something per copy keeps it in an array the arguments point to).
+    /// </summary>
+    private static void RunAtOnce<TArgs>(MirrorOp op, ref TArgs args, CopyFn<TArgs> fn, MirrorMember[] targets, CopyResult[] results)
     {
+        var box = new ArgsBox<TArgs> { Value = args };
         var others = new Action[targets.Length - 1];
         for (int i = 1; i < targets.Length; i++)
         {
             int j = i;
-            others[i - 1] = () => results[j] = RunOnCopy(op, targets[j], fn);
+            others[i - 1] = () => results[j] = RunOnCopy(op, targets[j], ref box.Value, fn);
         }
-        op.Node.Mfs.Workers.RunAll(() => results[0] = RunOnCopy(op, targets[0], fn), others);
+        op.Node.Mfs.Workers.RunAll(() => results[0] = RunOnCopy(op, targets[0], ref box.Value, fn), others);
+        args = box.Value;
     }
 
-    private static CopyResult RunOnCopy(in MirrorOp op, MirrorMember c, CopyFn fn) => RunOnCopy(op, c, ref fn, Call);
+    private sealed class ArgsBox<TArgs>
+    {
+        public TArgs Value = default!;
+    }
 
     private static CopyResult RunOnCopy<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn)
     {
@@ -247,15 +259,16 @@ internal static class MirrorSubr
 
     /// <summary>
     /// One call of the op on one copy, counted once (MirrorMember.Count: the copy's counters and the metrics). It is timed
-    /// only when the time is used: for an update (the copy's moving average) or while the metrics are listened to.
+    /// only when the time is used: while the metrics are listened to, and for a sample of the updates (the copy's moving
+    /// average: MirrorMember.SampleThisUpdate); otherwise its time is given as -1.
     /// </summary>
     private static Errno Counted<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn, Vnode vp)
     {
         var clock = op.Node.Mfs.Clock;
-        bool timed = op.Io is OpIo.Write or OpIo.Flush || MirrorMetrics.Listened;
+        bool timed = MirrorMetrics.Listened || (op.Io is OpIo.Write or OpIo.Flush && c.SampleThisUpdate());
         long t0 = timed ? clock.GetTimestamp() : 0;
         var err = fn(ref args, c, vp, out long moved);
-        c.Count(op, err, moved, timed ? clock.GetElapsedTime(t0).TotalMicroseconds : 0);
+        c.Count(op, err, moved, timed ? clock.GetElapsedTime(t0).TotalMicroseconds : -1);
         return err;
     }
 
@@ -275,9 +288,15 @@ internal static class MirrorSubr
         if (results.Length == 0)
             return Errno.EIO;
         var first = results[0].Err;
-        if (results.All(r => r.Err == first))
+        bool agree = true, anyOk = false;
+        foreach (var r in results)
+        {
+            agree &= r.Err == first;
+            anyOk |= r.Err == Errno.OK;
+        }
+        if (agree)
             return first;
-        if (!results.Any(r => r.Err == Errno.OK))
+        if (!anyOk)
         {
             var primary = mi.PrimaryCopy();
             foreach (var r in results)
