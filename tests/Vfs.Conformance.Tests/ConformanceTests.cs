@@ -24,14 +24,14 @@ public abstract class ConformanceTests(FsUnderTest fs, ConformanceOptions option
     }
 }
 
-public sealed class TmpfsConformance() : ConformanceTests(Targets.Tmpfs, new ConformanceOptions(Histories: 120, DataHistories: 10));
+public sealed class TmpfsConformance() : ConformanceTests(Targets.Tmpfs, new ConformanceOptions(Histories: 100, DataHistories: 8));
 
-public sealed class UfsConformance() : ConformanceTests(Targets.Ufs, new ConformanceOptions(Histories: 50, DataHistories: 6));
+public sealed class UfsConformance() : ConformanceTests(Targets.Ufs, new ConformanceOptions(Histories: 40, DataHistories: 5));
 
-public sealed class NfsSimConformance() : ConformanceTests(Targets.NfsSim, new ConformanceOptions(Histories: 40, DataHistories: 6));
+public sealed class NfsSimConformance() : ConformanceTests(Targets.NfsSim, new ConformanceOptions(Histories: 30, DataHistories: 6));
 
-public sealed class NfsTcpConformance() : ConformanceTests(Targets.NfsTcp, new ConformanceOptions(Histories: 25, DataHistories: 6));
+public sealed class NfsTcpConformance() : ConformanceTests(Targets.NfsTcp, new ConformanceOptions(Histories: 20, DataHistories: 6));
 
-public sealed class MirrorTmpfsConformance() : ConformanceTests(Targets.MirrorTmpfs, new ConformanceOptions(Histories: 30, DataHistories: 4));
+public sealed class MirrorTmpfsConformance() : ConformanceTests(Targets.MirrorTmpfs, new ConformanceOptions(Histories: 25, DataHistories: 4));
 
 public sealed class MirrorUfsConformance() : ConformanceTests(Targets.MirrorUfs, new ConformanceOptions(Histories: 20, DataHistories: 3));
