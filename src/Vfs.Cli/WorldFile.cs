@@ -28,7 +28,7 @@ internal static class WorldFile
     public static bool Load(IEnumerable<string> lines, string source, out ShellWorld world, out string error)
     {
         var log = new StringWriter();
-        world = new ShellWorld(log);
+        world = new ShellWorld(log, collectMetrics: false);   // served, not inspected: no measurement per call
         var shell = new Shell.Shell(world);
         int n = 0;
         error = "";

@@ -93,7 +93,7 @@ internal static class MirrorCommands
     private static void Stats(ShellContext c, string path)
     {
         ShellContext.Check(MfsAdm.Status(c.P, path, out var st), path);
-        var m = c.World.Metrics;
+        var m = c.World.Metrics ?? throw new ShellError("mfsadm stats: this world keeps no metrics (a world file loaded by vfs serve or vfs mount-host)");
         var host = ("host", c.Host.Name);
         var mirror = ("mirror", st!.MountPoint);
         c.Out.WriteLine($"  {"copy",-4} {"op",-10} {"calls",8} {"errors",7} {"bytes",12} {"p50 us",8} {"p99 us",8}");

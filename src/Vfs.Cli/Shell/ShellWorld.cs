@@ -10,9 +10,17 @@ internal sealed class ShellWorld
 {
     private readonly Dictionary<string, ShellHost> _hosts = new(StringComparer.Ordinal);
 
-    public ShellWorld(TextWriter output, string? imageDir = null, int seed = 1)
+    /// <param name="output">Where commands write.</param>
+    /// <param name="imageDir">Where relative image names live (default: the current directory).</param>
+    /// <param name="seed">The simulated network's seed.</param>
+    /// <param name="collectMetrics">
+    /// Keep the totals `mfsadm stats` shows. A listener makes every VOP and every copy call record a measurement, so a
+    /// world that only builds what `vfs serve` or `vfs mount-host` then serves is made without one.
+    /// </param>
+    public ShellWorld(TextWriter output, string? imageDir = null, int seed = 1, bool collectMetrics = true)
     {
         Output = output;
+        Metrics = collectMetrics ? new MetricsCollector() : null;
         ImageDir = imageDir ?? Directory.GetCurrentDirectory();
         Sim = new SimNetwork(seed);
         Current = AddHost("localhost");
@@ -37,8 +45,8 @@ internal sealed class ShellWorld
 
     public IEnumerable<ShellHost> Hosts => _hosts.Values;
 
-    /// <summary>The totals of every host's metrics (VopMetrics, the mirror's copy metrics), for `mfsadm stats`.</summary>
-    public MetricsCollector Metrics { get; } = new();
+    /// <summary>The totals of every host's metrics (VopMetrics, the mirror's copy metrics), for `mfsadm stats`; null when not kept.</summary>
+    public MetricsCollector? Metrics { get; }
 
     /// <summary>The tracing `trace on` started on every host, or null while tracing is off.</summary>
     public ShellTrace? Tracing { get; set; }
