@@ -1,41 +1,65 @@
-// benchmarks/Vfs.NfsBench: the end-to-end NFS ratios of issue 4, measured side by side in one run
-// on loopback, each ratio the median of the ratios of several rounds:
+// benchmarks/Vfs.NfsBench: the end-to-end NFS ratios of issues 4 and 12, measured side by side in one run on
+// loopback, each ratio the median of the ratios of several rounds. Our servers are `vfs serve` processes, one
+// serving a tmpfs and one a UFS2 image made by `vfs newfs` (both in /dev/shm); ganesha exports a host directory.
+// The groups of rows (--only takes any of them, comma-separated; all by default):
 //
-//   1. libnfs nfs-cp reading and writing a SIZE MiB file: our server (tmpfs) / nfs-ganesha (host disk)
-//   2. our client reading and writing a SIZE MiB file from nfs-ganesha / nfs-cp doing the same
-//   3. 64 concurrent clients doing GETATTR and READ against our server for SECONDS s, against one
-//      client doing the same: operations per second, and errors
+//   tmpfs   libnfs nfs-cp reading and writing a SIZE MiB file: our server (tmpfs) / nfs-ganesha
+//   image   the same against our server on the UFS image / nfs-ganesha
+//   client  our client (a Kernel in this process) reading and writing a SIZE MiB file from ganesha / nfs-cp
+//   small   FILES times CREATE + a 100-byte FILE_SYNC WRITE, files/s: our server (tmpfs, image) / ganesha
+//   commit  the median time of a COMMIT after an UNSTABLE 1 MiB WRITE: our server (image) / ganesha
+//   rss     peak resident memory (VmHWM) under 8 clients doing GETATTR + 64 KiB READ: our server (image) / ganesha
+//   calls   CLIENTS concurrent clients doing GETATTR and READ against our server (tmpfs) for SECONDS s, against
+//           one client doing the same: operations per second, and errors
 //
-//   dotnet run -c Release --project benchmarks/Vfs.NfsBench -- [--size-mib 256] [--rounds 3] [--seconds 10] [--clients 64]
-//       [--calls-only]     only measurement 3, the small-call rates (no ganesha, no nfs-cp)
+//   dotnet run -c Release --project benchmarks/Vfs.NfsBench -- [--size-mib 256] [--rounds 3] [--seconds 10]
+//       [--clients 64] [--files 500] [--only tmpfs,image,client,small,commit,rss,calls] [--calls-only]
 //
-// Needs root, nfs-ganesha, rpcbind and libnfs-utils (test.sh installs them). Local files live in
-// /dev/shm so that local disk speed is out of every measurement.
+// The small-file, COMMIT and RSS loads are our RpcClient (CallLoads.cs), the same code against every server.
+// Needs root, nfs-ganesha, rpcbind and libnfs-utils (test.sh installs them). Local files live in /dev/shm so
+// that local disk speed is out of every measurement but ganesha's (its export is on the root disk).
 using System.Diagnostics;
 using UnixVfs.Core;
 using UnixVfs.Nfs.Client;
 using UnixVfs.Nfs.Net;
-using UnixVfs.Nfs.Protocol;
-using UnixVfs.Nfs.Rpc;
-using UnixVfs.Nfs.Server;
 using UnixVfs.Nfs.Tests;
+using UnixVfs.NfsBench;
 
-int sizeMib = 256, rounds = 3, seconds = 10, clients = 64;
-bool callsOnly = args.Contains("--calls-only");
-args = args.Where(a => a != "--calls-only").ToArray();
-for (int i = 0; i + 1 < args.Length; i += 2)
+int sizeMib = 256, rounds = 3, seconds = 10, clients = 64, files = 500;
+string[] groups = ["tmpfs", "image", "client", "small", "commit", "rss", "calls"];
+var only = groups.ToHashSet();
+for (int i = 0; i < args.Length; i++)
 {
-    int v = int.Parse(args[i + 1]);
-    switch (args[i])
+    if (args[i] == "--calls-only")
+    {
+        only = ["calls"];
+        continue;
+    }
+    if (i + 1 == args.Length)
+        return Usage($"{args[i]} needs a value");
+    if (args[i] == "--only")
+    {
+        only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        if (only.Except(groups).FirstOrDefault() is { } unknown)
+            return Usage($"--only: no group '{unknown}' (groups: {string.Join(',', groups)})");
+        continue;
+    }
+    if (!int.TryParse(args[i + 1], out int v) || v < 1)
+        return Usage($"{args[i]} needs a positive number, not '{args[i + 1]}'");
+    switch (args[i++])
     {
         case "--size-mib": sizeMib = v; break;
         case "--rounds": rounds = v; break;
         case "--seconds": seconds = v; break;
         case "--clients": clients = v; break;
-        default: Console.Error.WriteLine($"nfsbench: unknown option {args[i]}"); return 2;
+        case "--files": files = v; break;
+        default: return Usage($"unknown option {args[i - 1]}");
     }
 }
-var cannot = GaneshaServer.CannotRun() ?? (GaneshaServer.Which("nfs-cp") is null ? "nfs-cp not installed" : null);
+bool Wants(params string[] any) => any.Any(only.Contains);
+bool needNfsCp = Wants("tmpfs", "image", "client");
+var cannot = Wants("tmpfs", "image", "client", "small", "commit", "rss") ? GaneshaServer.CannotRun() : null;
+cannot ??= needNfsCp && GaneshaServer.Which("nfs-cp") is null ? "nfs-cp not installed" : null;
 if (cannot is not null)
 {
     Console.Error.WriteLine($"nfsbench: cannot run: {cannot}");
@@ -53,166 +77,197 @@ var src = Path.Combine(shm, "src.bin");
 var data = new byte[size];
 new Random(1).NextBytes(data);
 File.WriteAllBytes(src, data);
-
-// Our server: a tmpfs exported over TCP on 127.0.0.1.
-var sk = new Kernel("bench-server");
-var sp = sk.CreateProcess();
-Check(sp.Mkdir("/export", 0x1ED));
-Check(sp.Mount("swap", "/export", "tmpfs", options: $"mode=0777,size={Math.Max(1024, sizeMib * 4)}m"));
-Check(sp.Open("/export/file.bin", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1B6, out int sfd));
-Check(sp.Write(sfd, data, out _));
-sp.Close(sfd);
-var server = new NfsServer(sk, TcpNetwork.Default, new NfsServerOptions { NfsPort = 0, MountPort = 0, PortmapPort = -1 });
-Check(server.Share(new ExportOptions { Path = "/export", RootSquash = false }));
-Check(server.Start());
-string ours = $"nfs://127.0.0.1/export/{{0}}?nfsport={server.NfsPort}&mountport={server.MountPort}&version=3";
-if (callsOnly)
+Console.WriteLine($"load average at the start: {LoadAverage()}");
+long callErrors = 0;
+try
 {
-    var (o1, e1) = Load(1, seconds);
-    var (on, en) = Load(clients, seconds);
-    Console.WriteLine($"| GETATTR+READ against our server, {seconds} s | ops/s | errors |");
-    Console.WriteLine("|---|---:|---:|");
-    Console.WriteLine($"| 1 client | {o1:F0} | {e1} |");
-    Console.WriteLine($"| {clients} clients | {on:F0} | {en} |");
-    Console.WriteLine($"load average at the end: {LoadAverage()}");
-    server.Stop();
+    Measure();
+}
+finally
+{
     Directory.Delete(shm, true);
-    return e1 + en == 0 ? 0 : 1;
 }
+return callErrors == 0 ? 0 : 1;
 
-using var ganesha = GaneshaServer.Start();
-File.Copy(src, Path.Combine(ganesha.ExportDir, "file.bin"));
-string theirs = $"nfs://127.0.0.1{ganesha.ExportDir}/{{0}}?nfsport={ganesha.NfsPort}&mountport={ganesha.MountPort}&version=3";
-
-// Our client, mounted on ganesha.
-var ck = new Kernel("bench-client");
-Check(NfsClient.Install(ck, TcpNetwork.Default));
-var cp = ck.CreateProcess();
-Check(cp.Mkdir("/mnt", 0x1ED));
-Check(cp.Mount($"127.0.0.1:{ganesha.ExportDir}", "/mnt", "nfs", options: $"port={ganesha.NfsPort},mountport={ganesha.MountPort}"));
-
-var results = new Dictionary<string, List<double>>();
-void Record(string name, double mibps) => (results.TryGetValue(name, out var l) ? l : results[name] = new()).Add(mibps);
-
-// Each measurement starts with the garbage of the one before collected, so that no step pays for another's.
-double Clean(Func<double> measure)
+void Measure()
 {
-    GC.Collect();
-    GC.WaitForPendingFinalizers();
-    return measure();
-}
+    // Our two servers, each its own process, and ganesha; each with file.bin (SIZE MiB) in its export.
+    using var tmpfsServe = Wants("tmpfs", "small", "calls") ? VfsServe.Start("--tmpfs") : null;
+    var img = Path.Combine(shm, "ufs.img");
+    if (Wants("image", "small", "commit", "rss"))
+        VfsServe.Run("newfs", img, "--size", $"{2 * sizeMib + 256}M");
+    using var imageServe = Wants("image", "small", "commit", "rss") ? VfsServe.Start("--image", img) : null;
+    using var ganesha = Wants("tmpfs", "image", "client", "small", "commit", "rss") ? GaneshaServer.Start() : null;
+    using var onTmpfs = tmpfsServe is null ? null : new NfsExport(tmpfsServe.NfsPort, tmpfsServe.MountPort, "/export");
+    using var onImage = imageServe is null ? null : new NfsExport(imageServe.NfsPort, imageServe.MountPort, "/export");
+    using var onGanesha = ganesha is null ? null : new NfsExport(ganesha.NfsPort, ganesha.MountPort, ganesha.ExportDir);
+    onTmpfs?.Put("file.bin", data);
+    onImage?.Put("file.bin", data);
+    if (ganesha is not null)
+        File.Copy(src, Path.Combine(ganesha.ExportDir, "file.bin"));
 
-// The two writers to ganesha find its host's page cache in the same state: each starts right after the file the
-// other wrote is removed through ganesha, which closes it and frees its pages. (A file removed in the host directory
-// instead stays open in ganesha's descriptor cache, pages and all, and the next writer has to fault in fresh memory:
-// on this VM that costs more than the copy.)
-string? lastGaneshaFile = null;
-void RemoveLastGaneshaFile()
-{
-    if (lastGaneshaFile is not null)
-        Check(cp.Unlink(lastGaneshaFile));
-    lastGaneshaFile = null;
-}
+    // Our client, mounted on ganesha.
+    Kernel? ck = null;
+    UnixVfs.Core.Process cp = null!;
+    if (Wants("client"))
+    {
+        ck = new Kernel("bench-client");
+        Check(NfsClient.Install(ck, TcpNetwork.Default));
+        cp = ck.CreateProcess();
+        Check(cp.Mkdir("/mnt", 0x1ED));
+        Check(cp.Mount($"127.0.0.1:{ganesha!.ExportDir}", "/mnt", "nfs", options: $"port={ganesha.NfsPort},mountport={ganesha.MountPort}"));
+    }
 
-// The measurements, by name.
-string? wrote = null;   // our server's latest nfs-cp target, removed before the next one is written
-var measure = new Dictionary<string, Func<int, double>>
-{
-    ["nfs-cp read, our server"] = _ => NfsCp(string.Format(ours, "file.bin"), Path.Combine(shm, "out.bin")),
-    ["nfs-cp read, ganesha"] = _ => NfsCp(string.Format(theirs, "file.bin"), Path.Combine(shm, "out.bin")),
-    ["nfs-cp write, our server"] = r =>
+    // A writer finds its server as the one before it left it: it starts right after the file the last writer
+    // to that server wrote is removed through the server, which closes it and frees its pages. (A file removed in
+    // ganesha's host directory instead stays open in its descriptor cache, pages and all, and the next writer has
+    // to fault in fresh memory: on this VM that costs more than the copy.) Every write is to a new name: nfs-cp
+    // creates its target exclusively.
+    var lastWritten = new Dictionary<NfsExport, string>();
+    int written = 0;
+    string NextTarget(NfsExport e)
     {
-        if (wrote is not null)
-            Check(sp.Unlink(wrote));
-        wrote = $"/export/w{r}.bin";
-        // nfs-cp creates its target exclusively: a new name every time.
-        return NfsCp(src, string.Format(ours, $"w{r}.bin"));
-    },
-    ["nfs-cp write, ganesha"] = r =>
+        if (lastWritten.Remove(e, out var last))
+            e.Remove(last);
+        return lastWritten[e] = $"w{written++}.bin";
+    }
+    double NfsCpWrite(NfsExport e) => NfsCp(src, e.Url(NextTarget(e)));
+    int dirs = 0;
+    double PeakRssMib(NfsExport e, int serverPid)
     {
-        RemoveLastGaneshaFile();
-        lastGaneshaFile = $"/mnt/w{r}.bin";
-        return NfsCp(src, string.Format(theirs, $"w{r}.bin"));
-    },
-    ["our client read, ganesha"] = _ => Timed(() => ClientRead("/mnt/file.bin")),
-    ["our client write, ganesha"] = r =>
-    {
-        RemoveLastGaneshaFile();
-        lastGaneshaFile = $"/mnt/ours{r}.bin";
-        return Timed(() => ClientWrite($"/mnt/ours{r}.bin"));
-    },
-};
-// Each ratio's two sides run back to back, in turns first (so neither always finds the machine as the other left
-// it); the ratio reported is the median of the rounds' ratios, each taken within one round.
-(string Name, string Ours, string Theirs)[] pairs =
-[
-    ("nfs-cp read: our server / ganesha", "nfs-cp read, our server", "nfs-cp read, ganesha"),
-    ("nfs-cp write: our server / ganesha", "nfs-cp write, our server", "nfs-cp write, ganesha"),
-    ("read from ganesha: our client / nfs-cp", "our client read, ganesha", "nfs-cp read, ganesha"),
-    ("write to ganesha: our client / nfs-cp", "our client write, ganesha", "nfs-cp write, ganesha"),
-];
-var ratios = pairs.ToDictionary(p => p.Name, _ => new List<double>());
+        ProcStatus.ResetPeak(serverPid);
+        var (_, errors) = CallLoads.GetattrRead(e, 8, Math.Max(1, seconds / 2), size);
+        Interlocked.Add(ref callErrors, errors);
+        return ProcStatus.Kib(serverPid, "VmHWM") / 1024.0;
+    }
+    int ganeshaPid = ganesha is null ? 0 : int.Parse(File.ReadAllText(Path.Combine(Path.GetDirectoryName(ganesha.ExportDir)!, "ganesha.pid")).Trim());
 
-// Round 0 warms up (the JIT, the servers' caches) and is not counted.
-for (int r = 0; r <= rounds; r++)
-{
-    var line = new List<string>();
-    foreach (var (name, a, b) in pairs)
+    // The measurements, by name, with their units.
+    var measure = new Dictionary<string, (string Unit, Func<double> Run)>
     {
-        double va = 0, vb = 0;
-        foreach (var side in r % 2 == 0 ? new[] { a, b } : new[] { b, a })
+        ["nfs-cp read, our server (tmpfs)"] = ("MiB/s", () => NfsCp(onTmpfs!.Url("file.bin"), Path.Combine(shm, "out.bin"))),
+        ["nfs-cp read, our server (image)"] = ("MiB/s", () => NfsCp(onImage!.Url("file.bin"), Path.Combine(shm, "out.bin"))),
+        ["nfs-cp read, ganesha"] = ("MiB/s", () => NfsCp(onGanesha!.Url("file.bin"), Path.Combine(shm, "out.bin"))),
+        ["nfs-cp write, our server (tmpfs)"] = ("MiB/s", () => NfsCpWrite(onTmpfs!)),
+        ["nfs-cp write, our server (image)"] = ("MiB/s", () => NfsCpWrite(onImage!)),
+        ["nfs-cp write, ganesha"] = ("MiB/s", () => NfsCpWrite(onGanesha!)),
+        ["our client read, ganesha"] = ("MiB/s", () => Timed(() => ClientRead("/mnt/file.bin"))),
+        ["our client write, ganesha"] = ("MiB/s", () =>
         {
-            double v = Clean(() => measure[side](r));
-            if (side == a) va = v; else vb = v;
-            Record(side, v);
-        }
-        ratios[name].Add(va / vb);
-        line.Add($"{name} {va:F0}/{vb:F0} = {va / vb:F2}");
-    }
-    Console.WriteLine($"round {r}/{rounds}{(r == 0 ? " (warm-up)" : "")}: " + string.Join(", ", line));
-    if (r == 0)
+            var name = NextTarget(onGanesha!);
+            return Timed(() => ClientWrite("/mnt/" + name));
+        }),
+        ["small files, our server (tmpfs)"] = ("files/s", () => CallLoads.SmallFiles(onTmpfs!, $"small{dirs++}", files)),
+        ["small files, our server (image)"] = ("files/s", () => CallLoads.SmallFiles(onImage!, $"small{dirs++}", files)),
+        ["small files, ganesha"] = ("files/s", () => CallLoads.SmallFiles(onGanesha!, $"small{dirs++}", files)),
+        ["COMMIT after a 1 MiB UNSTABLE WRITE, our server (image)"] = ("ms", () => CallLoads.CommitMs(onImage!, "commit.bin", data, 16)),
+        ["COMMIT after a 1 MiB UNSTABLE WRITE, ganesha"] = ("ms", () => CallLoads.CommitMs(onGanesha!, "commit.bin", data, 16)),
+        ["peak RSS under 8 clients, our server (image)"] = ("MiB", () => PeakRssMib(onImage!, imageServe!.Pid)),
+        ["peak RSS under 8 clients, ganesha"] = ("MiB", () => PeakRssMib(onGanesha!, ganeshaPid)),
+    };
+    // Each ratio's two sides run back to back, in turns first (so neither always finds the machine as the other
+    // left it); the ratio reported is the median of the rounds' ratios, each taken within one round.
+    (string Group, string Name, string Ours, string Theirs, string Target)[] pairs =
+    [
+        ("tmpfs", "nfs-cp read: our server (tmpfs) / ganesha", "nfs-cp read, our server (tmpfs)", "nfs-cp read, ganesha", ">= 1.0"),
+        ("tmpfs", "nfs-cp write: our server (tmpfs) / ganesha", "nfs-cp write, our server (tmpfs)", "nfs-cp write, ganesha", ">= 1.0"),
+        ("image", "nfs-cp read: our server (image) / ganesha", "nfs-cp read, our server (image)", "nfs-cp read, ganesha", ">= 1.0"),
+        ("image", "nfs-cp write: our server (image) / ganesha", "nfs-cp write, our server (image)", "nfs-cp write, ganesha", ">= 1.0"),
+        ("client", "read from ganesha: our client / nfs-cp", "our client read, ganesha", "nfs-cp read, ganesha", ">= 1.0"),
+        ("client", "write to ganesha: our client / nfs-cp", "our client write, ganesha", "nfs-cp write, ganesha", ">= 1.0"),
+        ("small", "small files/s: our server (tmpfs) / ganesha", "small files, our server (tmpfs)", "small files, ganesha", ">= 1.0"),
+        ("small", "small files/s: our server (image) / ganesha", "small files, our server (image)", "small files, ganesha", ">= 1.0"),
+        ("commit", "COMMIT time: our server (image) / ganesha", "COMMIT after a 1 MiB UNSTABLE WRITE, our server (image)", "COMMIT after a 1 MiB UNSTABLE WRITE, ganesha", "<= 1.5"),
+        ("rss", "peak RSS, 8 clients: our server (image) / ganesha", "peak RSS under 8 clients, our server (image)", "peak RSS under 8 clients, ganesha", "<= 4.0"),
+    ];
+    pairs = pairs.Where(p => Wants(p.Group)).ToArray();
+    var results = new Dictionary<string, List<double>>();
+    var ratios = pairs.ToDictionary(p => p.Name, _ => new List<double>());
+
+    // Round 0 warms up (the JIT, the servers' caches) and is not counted.
+    for (int r = 0; pairs.Length > 0 && r <= rounds; r++)
     {
-        results.Clear();
-        foreach (var l in ratios.Values)
-            l.Clear();
+        var line = new List<string>();
+        foreach (var (_, name, a, b, _) in pairs)
+        {
+            double va = 0, vb = 0;
+            foreach (var side in r % 2 == 0 ? new[] { a, b } : new[] { b, a })
+            {
+                // Each measurement starts with the garbage of the one before collected, so that no step pays for another's.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                double v = measure[side].Run();
+                if (side == a) va = v; else vb = v;
+                if (r > 0)
+                    (results.TryGetValue(side, out var l) ? l : results[side] = []).Add(v);
+            }
+            if (r > 0)
+                ratios[name].Add(va / vb);
+            line.Add($"{name} {va:F1}/{vb:F1} = {va / vb:F2}");
+        }
+        Console.WriteLine($"round {r}/{rounds}{(r == 0 ? " (warm-up)" : "")}: " + string.Join(", ", line));
+    }
+    foreach (var e in lastWritten)
+        e.Key.Remove(e.Value);
+
+    var lines = new List<string>();
+    if (pairs.Length > 0)
+    {
+        lines.Add($"| measurement ({sizeMib} MiB files, {files} small files; median of {rounds} rounds) | value | unit |");
+        lines.Add("|---|---:|---|");
+        lines.AddRange(pairs.SelectMany(p => new[] { p.Ours, p.Theirs }).Distinct().Select(k => $"| {k} | {MedianOf(results[k]):F1} | {measure[k].Unit} |"));
+        lines.Add("");
+        lines.Add("| ratio (median of the rounds' ratios) | value | rounds' range | target |");
+        lines.Add("|---|---:|---:|---:|");
+        foreach (var (_, name, _, _, target) in pairs)
+            lines.Add($"| {name} | {MedianOf(ratios[name]):F2} | {ratios[name].Min():F2}-{ratios[name].Max():F2} | {target} |");
+    }
+    if (Wants("calls"))
+    {
+        var (one, oneErr) = CallLoads.GetattrRead(onTmpfs!, 1, seconds, size);
+        var (many, manyErr) = CallLoads.GetattrRead(onTmpfs!, clients, seconds, size);
+        callErrors += oneErr + manyErr;
+        lines.Add("");
+        lines.Add($"| GETATTR + 64 KiB READ against our server (tmpfs), {seconds} s | ops/s | errors |");
+        lines.Add("|---|---:|---:|");
+        lines.Add($"| 1 client | {one:F0} | {oneErr} |");
+        lines.Add($"| {clients} clients ({clients} connections) | {many:F0} | {manyErr} |");
+        lines.Add($"| scaling ({clients} / 1) | {many / one:F2} | target >= 1.5 |");
+    }
+    lines.Add("");
+    lines.Add($"load average at the end (other work on the machine): {LoadAverage()}; errors of the call loads: {callErrors}");
+    Console.WriteLine();
+    foreach (var l in lines)
+        Console.WriteLine(l);
+    ck?.UnmountAll(UnmountFlags.MS_FORCE);
+
+    double Timed(Action a)
+    {
+        var sw = Stopwatch.StartNew();
+        a();
+        return sizeMib / sw.Elapsed.TotalSeconds;
+    }
+
+    void ClientRead(string path)
+    {
+        Check(cp.Open(path, OFlags.O_RDONLY, 0, out int fd));
+        var buf = new byte[1 << 20];
+        long total = 0;
+        while (cp.Read(fd, buf, out int n) == Errno.OK && n > 0)
+            total += n;
+        Check(cp.Close(fd));
+        if (total != size)
+            throw new InvalidOperationException($"read {total} bytes of {size}");
+    }
+
+    void ClientWrite(string path)
+    {
+        Check(cp.Open(path, OFlags.O_CREAT | OFlags.O_WRONLY | OFlags.O_TRUNC, 0x1A4, out int fd));
+        for (long off = 0; off < size; off += 1 << 20)
+            Check(cp.Write(fd, data.AsMemory((int)off, (int)Math.Min(1 << 20, size - off)), out _));
+        Check(cp.Close(fd));
     }
 }
-if (wrote is not null)
-    Check(sp.Unlink(wrote));
-RemoveLastGaneshaFile();
-
-static double MedianOf(List<double> l) => l.Order().ElementAt(l.Count / 2);
-double Median(string k) => MedianOf(results[k]);
-var lines = new List<string>
-{
-    $"| measurement ({sizeMib} MiB, median of {rounds} rounds) | MiB/s |",
-    "|---|---:|",
-};
-lines.AddRange(results.Keys.Select(k => $"| {k} | {Median(k):F0} |"));
-lines.Add("");
-lines.Add("| ratio (median of the rounds' ratios) | value | rounds' range | target |");
-lines.Add("|---|---:|---:|---:|");
-foreach (var (name, _, _) in pairs)
-    lines.Add($"| {name} | {MedianOf(ratios[name]):F2} | {ratios[name].Min():F2}-{ratios[name].Max():F2} | >= 1.0 |");
-
-var (one, oneErr) = Load(1, seconds);
-var (many, manyErr) = Load(clients, seconds);
-lines.Add("");
-lines.Add($"| GETATTR+READ against our server, {seconds} s | ops/s | errors |");
-lines.Add("|---|---:|---:|");
-lines.Add($"| 1 client | {one:F0} | {oneErr} |");
-lines.Add($"| {clients} clients | {many:F0} | {manyErr} |");
-lines.Add($"| scaling ({clients} / 1) | {many / one:F2} | |");
-lines.Add("");
-lines.Add($"load average at the end (other work on the machine): {LoadAverage()}");
-Console.WriteLine();
-foreach (var l in lines)
-    Console.WriteLine(l);
-
-ck.UnmountAll(UnmountFlags.MS_FORCE);
-server.Stop();
-Directory.Delete(shm, true);
-return manyErr + oneErr == 0 ? 0 : 1;
 
 double NfsCp(string from, string to)
 {
@@ -229,105 +284,15 @@ double NfsCp(string from, string to)
     return sizeMib / sw.Elapsed.TotalSeconds;
 }
 
-double Timed(Action a)
-{
-    var sw = Stopwatch.StartNew();
-    a();
-    return sizeMib / sw.Elapsed.TotalSeconds;
-}
-
-void ClientRead(string path)
-{
-    Check(cp.Open(path, OFlags.O_RDONLY, 0, out int fd));
-    var buf = new byte[1 << 20];
-    long total = 0;
-    while (cp.Read(fd, buf, out int n) == Errno.OK && n > 0)
-        total += n;
-    Check(cp.Close(fd));
-    if (total != size)
-        throw new InvalidOperationException($"read {total} bytes of {size}");
-}
-
-void ClientWrite(string path)
-{
-    Check(cp.Open(path, OFlags.O_CREAT | OFlags.O_WRONLY | OFlags.O_TRUNC, 0x1A4, out int fd));
-    for (long off = 0; off < size; off += 1 << 20)
-        Check(cp.Write(fd, data.AsMemory((int)off, (int)Math.Min(1 << 20, size - off)), out _));
-    Check(cp.Close(fd));
-}
-
-(double OpsPerSec, long Errors) Load(int n, int secs)
-{
-    var fh = RootAndFile(out var rootFh);
-    long ops = 0, errors = 0;
-    var stop = DateTime.UtcNow + TimeSpan.FromSeconds(secs);
-    var threads = Enumerable.Range(0, n).Select(i => new Thread(() =>
-    {
-        var c = new RpcClient(TcpNetwork.Default, "127.0.0.1", server.NfsPort, Nfs3.Program, Nfs3.Version, new RpcClientOptions { Timeout = TimeSpan.FromSeconds(30), Retrans = 1 });
-        var auth = new AuthSys(0, $"load{i}", 1000, 1000, []).ToOpaqueAuth();
-        var rng = new Random(i);
-        long mine = 0, bad = 0;
-        while (DateTime.UtcNow < stop)
-        {
-            var w = c.NewCall(Nfs3.GETATTR, auth);
-            w.WriteOpaque(fh);
-            bad += Ok(c.Call(w, out var res), res) ? 0 : 1;
-            w = c.NewCall(Nfs3.READ, auth);
-            w.WriteOpaque(fh);
-            w.WriteUInt64((ulong)rng.NextInt64(0, size - 65536));
-            w.WriteUInt32(65536);
-            bad += Ok(c.Call(w, out res), res) ? 0 : 1;
-            mine += 2;
-        }
-        c.Close();
-        Interlocked.Add(ref ops, mine);
-        Interlocked.Add(ref errors, bad);
-    })).ToList();
-    var sw = Stopwatch.StartNew();
-    threads.ForEach(t => t.Start());
-    threads.ForEach(t => t.Join());
-    return (ops / sw.Elapsed.TotalSeconds, errors);
-}
-
-static bool Ok(Errno err, RpcResult res)
-{
-    if (err != Errno.OK)
-        return false;
-    var r = res.Reader();
-    bool ok = (NfsStat3)r.ReadUInt32() == NfsStat3.NFS3_OK;
-    res.Release();
-    return ok;
-}
-
-byte[] RootAndFile(out byte[] root)
-{
-    var m = new RpcClient(TcpNetwork.Default, "127.0.0.1", server.MountPort, Mount3.Program, Mount3.Version, new RpcClientOptions());
-    var w = m.NewCall(Mount3.MNT, new AuthSys(0, "bench", 0, 0, []).ToOpaqueAuth());
-    w.WriteString("/export");
-    Check(m.Call(w, out var res));
-    var r = res.Reader();
-    r.ReadUInt32();
-    root = r.ReadOpaque().ToArray();
-    res.Release();
-    m.Close();
-    var c = new RpcClient(TcpNetwork.Default, "127.0.0.1", server.NfsPort, Nfs3.Program, Nfs3.Version, new RpcClientOptions());
-    w = c.NewCall(Nfs3.LOOKUP, new AuthSys(0, "bench", 0, 0, []).ToOpaqueAuth());
-    w.WriteOpaque(root);
-    w.WriteString("file.bin");
-    Check(c.Call(w, out res));
-    r = res.Reader();
-    r.ReadUInt32();
-    var fh = r.ReadOpaque().ToArray();
-    res.Release();
-    c.Close();
-    return fh;
-}
+static double MedianOf(List<double> l) => l.Order().ElementAt(l.Count / 2);
 
 static string LoadAverage() =>
     File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-static void Check(Errno e)
+static int Usage(string why)
 {
-    if (e != Errno.OK)
-        throw new InvalidOperationException($"nfsbench: {e.Message()} ({e})");
+    Console.Error.WriteLine($"nfsbench: {why}");
+    return 2;
 }
+
+static void Check(Errno e) => NfsExport.Check(e);
