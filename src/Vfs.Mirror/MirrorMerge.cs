@@ -106,9 +106,13 @@ internal sealed class MirrorMerge
     /// is replaced (a directory in both under a changed name is compared whole, since it may be another directory
     /// now), what the source no longer has is removed.
     /// Subdirectories present on both sides are not entered (their own log entries cover them).
-    /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole.
+    /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole. <paramref name="otherFile"/>
+    /// (source vnode, target vnode) says the target's file under a name is known to be another file than the source's
+    /// (removed and made again while the copy was away, the old one still open): the name is taken from it, and it stays
+    /// that other file, unlinked, as in the source.
     /// </summary>
-    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole, bool top)
+    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole, bool top,
+        Func<Vnode, Vnode, bool>? otherFile = null)
     {
         try
         {
@@ -126,6 +130,7 @@ internal sealed class MirrorMerge
             {
                 var vps = new Vnode?[2];
                 var vas = new Vattr?[2];
+                bool other = false;
                 try
                 {
                     if ((err = LookupAll(dirs, name, vps, vas)) != Errno.OK)
@@ -149,12 +154,13 @@ internal sealed class MirrorMerge
                         if ((err = MergeDir([vps[0]!, vps[1]!], "/" + name, 0, [1])) != Errno.OK)
                             return err;
                     }
-                    else if (vas[0]!.Type == VType.VDIR || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
+                    else if (vas[0]!.Type == VType.VDIR || (other = vps[1] is not null && otherFile?.Invoke(vps[0]!, vps[1]!) == true)
+                        || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
                     {
                         if (vas[0]!.Type != VType.VDIR && vas[0]!.Nlink > 1)
                             FindTargetLink(dirs, name, vas[0]!, changed);
                         long linked = Report.Stats.Linked;
-                        if ((err = Replace(dirs, name, vps, vas, 0, 1)) != Errno.OK)
+                        if ((err = Replace(dirs, name, vps, vas, 0, 1, keepTarget: other)) != Errno.OK)
                             return err;
                         if (Report.Stats.Linked == linked)
                             copiedWhole(vps[0]!);
@@ -442,11 +448,15 @@ internal sealed class MirrorMerge
         return va.Mtime != wa.Mtime || va.Size != wa.Size || va.Mode != wa.Mode || va.Uid != wa.Uid || va.Gid != wa.Gid || va.Rdev != wa.Rdev;
     }
 
-    /// <summary>Makes copy <paramref name="to"/>'s version of <paramref name="name"/> the same as copy <paramref name="from"/>'s.</summary>
-    private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to)
+    /// <summary>
+    /// Makes copy <paramref name="to"/>'s version of <paramref name="name"/> the same as copy <paramref name="from"/>'s.
+    /// With <paramref name="keepTarget"/> the target's file is another file the mirror knows: nothing is copied into it,
+    /// only its name is taken (and the mnodes keep it).
+    /// </summary>
+    private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to, bool keepTarget = false)
     {
         var fa = vas[from]!;
-        if (vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1 && fa.Nlink == 1)
+        if (!keepTarget && vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1 && fa.Nlink == 1)
         {
             var err = MirrorDataCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
             if (err != Errno.OK)
@@ -456,7 +466,8 @@ internal sealed class MirrorMerge
         }
         if (vps[to] is not null)
         {
-            _replaced?.Invoke(to, vps[to]!);
+            if (!keepTarget)
+                _replaced?.Invoke(to, vps[to]!);
             var err = MirrorDataCopy.RemoveEntry(dirs[to], name, Report.Stats);
             if (err != Errno.OK)
                 return err;

@@ -209,7 +209,7 @@ internal static class MirrorResync
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
                     copiedWhole.Add(child);
-            }, top: ReferenceEquals(dm, mi.Root));
+            }, top: ReferenceEquals(dm, mi.Root), otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv));
             stats.Add(merge.Report.Stats);
             return err;
         }
@@ -217,6 +217,21 @@ internal static class MirrorResync
         {
             dm.DirLock.Exit(RwLockType.Writer);
         }
+    }
+
+    /// <summary>
+    /// True when <paramref name="tv"/>, copy <paramref name="c"/>'s file under a name, is an mnode's file whose version in
+    /// <paramref name="src"/> is not <paramref name="sv"/>, the source's file under that name: the name was removed and
+    /// made again while the copy was away, and tv is still the old file (open, removed in the source).
+    /// </summary>
+    private static bool OtherFile(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
+    {
+        if (mi.Mnodes.FindByLower(c.Index, tv) is not { } m)
+            return false;
+        Vnode? known;
+        using (m.Lock.Enter())
+            known = m.Copies[src.Index];
+        return known is not null && !Vop.Cmp(known, sv);
     }
 
     /// <summary>
