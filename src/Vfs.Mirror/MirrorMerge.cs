@@ -425,19 +425,23 @@ internal sealed class MirrorMerge
         return Errno.OK;
     }
 
-    /// <summary>The copy with the newest modification time (the first such, so X wins ties).</summary>
+    /// <summary>
+    /// The copy with the newest modification time, then the newest change time (a change of extended attributes alone
+    /// moves only that); the first such, so X wins exact ties.
+    /// </summary>
     private static int Newest(Vattr?[] vas)
     {
         int w = -1;
         for (int i = 0; i < vas.Length; i++)
-            if (vas[i] is not null && (w < 0 || vas[i]!.Mtime > vas[w]!.Mtime))
+            if (vas[i] is not null && (w < 0 || vas[i]!.Mtime > vas[w]!.Mtime || (vas[i]!.Mtime == vas[w]!.Mtime && vas[i]!.Ctime > vas[w]!.Ctime)))
                 w = i;
         return w;
     }
 
     /// <summary>
     /// True when copy i's version of a non-directory is missing or is not the same as the winner's -- including when
-    /// it has another number of links: a name that is a hard link in one copy must be one in the other.
+    /// it has another number of links: a name that is a hard link in one copy must be one in the other -- or other
+    /// extended attributes.
     /// </summary>
     private static bool Differs(Vnode wv, Vattr wa, Vnode? vp, Vattr? va)
     {
@@ -445,13 +449,15 @@ internal sealed class MirrorMerge
             return true;
         if (wa.Type == VType.VLNK)
             return MirrorDataCopy.ReadLink(wv, out var a) != Errno.OK || MirrorDataCopy.ReadLink(vp, out var b) != Errno.OK || a != b;
-        return va.Mtime != wa.Mtime || va.Size != wa.Size || va.Mode != wa.Mode || va.Uid != wa.Uid || va.Gid != wa.Gid || va.Rdev != wa.Rdev;
+        return va.Mtime != wa.Mtime || va.Size != wa.Size || va.Mode != wa.Mode || va.Uid != wa.Uid || va.Gid != wa.Gid || va.Rdev != wa.Rdev
+            || !MirrorExtattr.Same(wv, vp);
     }
 
     /// <summary>
     /// Makes copy <paramref name="to"/>'s version of <paramref name="name"/> the same as copy <paramref name="from"/>'s.
     /// With <paramref name="keepTarget"/> the target's file is another file the mirror knows: nothing is copied into it,
-    /// only its name is taken (and the mnodes keep it).
+    /// only its name is taken (and the mnodes keep it). A file rewritten in place that cannot be (a bad block under it in
+    /// that copy: issue 11) is made again: its name removed, the source's file copied whole, so the copy can rejoin.
     /// </summary>
     private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to, bool keepTarget = false)
     {
@@ -459,10 +465,12 @@ internal sealed class MirrorMerge
         if (!keepTarget && vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1 && fa.Nlink == 1)
         {
             var err = MirrorDataCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
-            if (err != Errno.OK)
-                return err;
-            Report.Stats.Files++;
-            return MirrorDataCopy.CopyAttrs(fa, vps[to]!, size: true, src: vps[from]);
+            if (err == Errno.OK && (err = MirrorDataCopy.CopyAttrs(fa, vps[to]!, size: true, src: vps[from])) == Errno.OK)
+            {
+                Report.Stats.Files++;
+                return Errno.OK;
+            }
+            Report.Stats.Recreated++; // and made again below
         }
         if (vps[to] is not null)
         {

@@ -25,7 +25,7 @@ public sealed record ResyncReport(string Copy, bool Full, long Entries, CopyStat
 
     public override string ToString() =>
         $"copy {Copy}: {(Full ? "full resync" : $"{Entries} logged vnodes")}, {Stats.BytesCopied} bytes copied for {BytesChanged} changed " +
-        $"(amplification {Amplification:F2}), {Stats.Files} files, {Stats.Directories} dirs, {Stats.Removed} removed, {LowerOps} lower vnode ops, {Elapsed.TotalMilliseconds:F0} ms";
+        $"(amplification {Amplification:F2}), {Stats.Files} files, {Stats.Directories} dirs, {Stats.Removed} removed, {Stats.Recreated} made again, {LowerOps} lower vnode ops, {Elapsed.TotalMilliseconds:F0} ms";
 }
 
 internal static class MirrorResync
@@ -261,12 +261,12 @@ internal static class MirrorResync
         // Both files stay locked from reading the source's attributes to setting the target's, so an application
         // write in between cannot leave the copies with different data or times.
         var pair = new[] { sv!, tv! };
+        var err = Errno.OK;
         MirrorLock.LockAll(pair, RwLockType.Writer, mi);
         try
         {
             var va = new Vattr(AttrMask.AT_ALL);
-            var err = Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred);
-            if (err != Errno.OK)
+            if ((err = Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred)) != Errno.OK)
                 return err;
             if (va.Type == VType.VREG && (e.Kind & DirtyKind.Data) != 0)
             {
@@ -276,16 +276,44 @@ internal static class MirrorResync
                     foreach (var (s, end) in e.Ranges.Ranges)
                         if (s < va.Size && (err = MirrorDataCopy.CopyData(sv!, tv!, s, Math.Min(end, va.Size), stats, locked: true)) != Errno.OK)
                             break;
-                if (err != Errno.OK)
-                    return err;
             }
-            stats.Files++;
-            return MirrorDataCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG, src: sv);
+            if (err == Errno.OK && (err = MirrorDataCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG, src: sv)) == Errno.OK)
+            {
+                stats.Files++;
+                return Errno.OK;
+            }
         }
         finally
         {
             MirrorLock.UnlockAll(pair, RwLockType.Writer);
         }
+        return (m.State & MnodeState.Removed) == 0 && m.Parent is { } parent ? Recreate(mi, src, c, parent, m.Name, err, stats) : err;
+    }
+
+    /// <summary>
+    /// A copy's file that cannot be rewritten in place (issue 11: a bad block under it, <paramref name="failed"/>) is
+    /// made again: its name removed and the source's file copied whole (MirrorMerge.ForceName), so the copy can rejoin.
+    /// Returns <paramref name="failed"/> where the file has no name to make it again by.
+    /// </summary>
+    private static Errno Recreate(MfsVfs mi, MirrorMember src, MirrorMember c, Mnode dm, string name, Errno failed, CopyStats stats)
+    {
+        if (MirrorSubr.Resolve(dm, src, out var sdir) != Errno.OK || MirrorSubr.Resolve(dm, c, out var tdir) != Errno.OK)
+            return failed;
+        var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp));
+        Errno err;
+        dm.DirLock.Enter(RwLockType.Writer);
+        try
+        {
+            err = merge.ForceName([sdir!, tdir!], name);
+        }
+        finally
+        {
+            dm.DirLock.Exit(RwLockType.Writer);
+        }
+        stats.Add(merge.Report.Stats);
+        if (err == Errno.OK)
+            mi.Announce(c, $"{name}: its file could not be rewritten in place ({failed}); made again from copy {src.Name}");
+        return err;
     }
 
     /// <summary>
