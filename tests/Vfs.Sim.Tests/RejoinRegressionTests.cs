@@ -27,4 +27,10 @@ public class RejoinRegressionTests(ITestOutputHelper output)
     [Fact]
     public void A_hard_link_survives_the_resync_of_a_copy_a_disk_fault_took_out_after_the_clock_stepped_back() =>
         Holds(new SimCase("fig5", 20261220, 167, FaultKinds.Disk | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock, [85, 87, 90, 107, 111, 115]));
+
+    /// <summary>The simulator's own bug, found by the wider runs: after lseek(SEEK_END) on a directory (not compared,
+    /// its size is the file system's own) the model kept its own offset, so a later SEEK_CUR differed.</summary>
+    [Fact]
+    public void Seek_from_a_directory_s_end_then_from_there_agrees_with_the_model() =>
+        Holds(new SimCase("fig5", 20263251, 129, FaultKinds.None, [31, 75, 77, 86, 95]));
 }
