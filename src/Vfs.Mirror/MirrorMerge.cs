@@ -108,8 +108,7 @@ internal sealed class MirrorMerge
     /// Subdirectories present on both sides are not entered (their own log entries cover them).
     /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole. <paramref name="otherFile"/>
     /// (source vnode, target vnode) says the target's file under a name is known to be another file than the source's
-    /// (removed and made again while the copy was away, the old one still open): the name is taken from it, and it stays
-    /// that other file, unlinked, as in the source.
+    /// (removed or renamed, and the name made again, while the copy was away): it is replaced, never rewritten in place.
     /// </summary>
     public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole, bool top,
         Func<Vnode, Vnode, bool>? otherFile = null)
@@ -160,7 +159,7 @@ internal sealed class MirrorMerge
                         if (vas[0]!.Type != VType.VDIR && vas[0]!.Nlink > 1)
                             FindTargetLink(dirs, name, vas[0]!, changed);
                         long linked = Report.Stats.Linked;
-                        if ((err = Replace(dirs, name, vps, vas, 0, 1, keepTarget: other)) != Errno.OK)
+                        if ((err = Replace(dirs, name, vps, vas, 0, 1, other)) != Errno.OK)
                             return err;
                         if (Report.Stats.Linked == linked)
                             copiedWhole(vps[0]!);
@@ -455,14 +454,14 @@ internal sealed class MirrorMerge
 
     /// <summary>
     /// Makes copy <paramref name="to"/>'s version of <paramref name="name"/> the same as copy <paramref name="from"/>'s.
-    /// With <paramref name="keepTarget"/> the target's file is another file the mirror knows: nothing is copied into it,
-    /// only its name is taken (and the mnodes keep it). A file rewritten in place that cannot be (a bad block under it in
+    /// With <paramref name="otherFile"/> the target's file is another file the mirror knows: it is never rewritten in
+    /// place, only its name is taken (what the mnodes do with it is <c>replaced</c>'s business). A file rewritten in place that cannot be (a bad block under it in
     /// that copy: issue 11) is made again: its name removed, the source's file copied whole, so the copy can rejoin.
     /// </summary>
-    private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to, bool keepTarget = false)
+    private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to, bool otherFile = false)
     {
         var fa = vas[from]!;
-        if (!keepTarget && vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1 && fa.Nlink == 1)
+        if (!otherFile && vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1 && fa.Nlink == 1)
         {
             var err = MirrorDataCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
             if (err == Errno.OK && (err = MirrorDataCopy.CopyAttrs(fa, vps[to]!, size: true, src: vps[from])) == Errno.OK)
@@ -474,8 +473,7 @@ internal sealed class MirrorMerge
         }
         if (vps[to] is not null)
         {
-            if (!keepTarget)
-                _replaced?.Invoke(to, vps[to]!);
+            _replaced?.Invoke(to, vps[to]!);
             var err = MirrorDataCopy.RemoveEntry(dirs[to], name, Report.Stats);
             if (err != Errno.OK)
                 return err;

@@ -203,8 +203,7 @@ internal static class MirrorResync
         try
         {
             using var sourceLinks = new HardLinks();
-            var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp),
-                links: [sourceLinks, links]);
+            var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => ForgetNamed(mi, c, vp), links: [sourceLinks, links]);
             err = merge.OneWayEntries([sdir!, tdir!], names, svp =>
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
@@ -220,9 +219,20 @@ internal static class MirrorResync
     }
 
     /// <summary>
+    /// A name's file in copy <paramref name="c"/> was removed or replaced by the replay: the mnode that had it looks it up
+    /// again by name -- unless it is a removed file still open through the mirror, which keeps it (unlinked now in this
+    /// copy too, as in the source), so that its updates still reach this copy.
+    /// </summary>
+    private static void ForgetNamed(MfsVfs mi, MirrorMember c, Vnode vp)
+    {
+        if (mi.Mnodes.FindByLower(c.Index, vp) is { } m && (m.State & MnodeState.Removed) == 0)
+            mi.Mnodes.ForgetLower(c.Index, vp);
+    }
+
+    /// <summary>
     /// True when <paramref name="tv"/>, copy <paramref name="c"/>'s file under a name, is an mnode's file whose version in
     /// <paramref name="src"/> is not <paramref name="sv"/>, the source's file under that name: the name was removed and
-    /// made again while the copy was away, and tv is still the old file (open, removed in the source).
+    /// made again while the copy was away, and tv is still the old file (removed or renamed in the source).
     /// </summary>
     private static bool OtherFile(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
     {

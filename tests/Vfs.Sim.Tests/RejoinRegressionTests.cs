@@ -33,4 +33,10 @@ public class RejoinRegressionTests(ITestOutputHelper output)
     [Fact]
     public void Seek_from_a_directory_s_end_then_from_there_agrees_with_the_model() =>
         Holds(new SimCase("fig5", 20263251, 129, FaultKinds.None, [31, 75, 77, 86, 95]));
+
+    /// <summary>Found by the wider runs: directories renamed over each other while X was away (a disk fault took it
+    /// out) left its resync failing with ENOENT.</summary>
+    [Fact]
+    public void A_resync_after_directories_were_renamed_over_each_other_while_the_copy_was_away_completes() =>
+        Holds(new SimCase("fig5", 20263351, 80, FaultKinds.All, [9, 10, 14, 53, 65, 66, 67]));
 }
