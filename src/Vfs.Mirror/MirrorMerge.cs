@@ -455,8 +455,9 @@ internal sealed class MirrorMerge
     /// <summary>
     /// Makes copy <paramref name="to"/>'s version of <paramref name="name"/> the same as copy <paramref name="from"/>'s.
     /// With <paramref name="otherFile"/> the target's file is another file the mirror knows: it is never rewritten in
-    /// place, only its name is taken (what the mnodes do with it is <c>replaced</c>'s business). A file rewritten in place that cannot be (a bad block under it in
-    /// that copy: issue 11) is made again: its name removed, the source's file copied whole, so the copy can rejoin.
+    /// place, only its name is taken (what the mnodes do with it is <c>replaced</c>'s business). A file rewritten in
+    /// place that cannot be (EIO: a bad block under it in that copy, issue 11) is made again: its name removed, the
+    /// source's file copied whole, so the copy can rejoin.
     /// </summary>
     private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to, bool otherFile = false)
     {
@@ -469,6 +470,8 @@ internal sealed class MirrorMerge
                 Report.Stats.Files++;
                 return Errno.OK;
             }
+            if (err != Errno.EIO)
+                return err; // a copy away (ETIMEDOUT), a full disk: making the file again would not help
             Report.Stats.Recreated++; // and made again below
         }
         if (vps[to] is not null)

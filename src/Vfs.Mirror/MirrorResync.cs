@@ -277,7 +277,7 @@ internal static class MirrorResync
         {
             var va = new Vattr(AttrMask.AT_ALL);
             if ((err = Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred)) != Errno.OK)
-                return err;
+                return err == Errno.ESTALE && (m.State & MnodeState.Removed) != 0 ? Errno.OK : err; // gone from an NFS source: nothing to copy
             if (va.Type == VType.VREG && (e.Kind & DirtyKind.Data) != 0)
             {
                 if (e.Ranges.Whole)
@@ -297,11 +297,11 @@ internal static class MirrorResync
         {
             MirrorLock.UnlockAll(pair, RwLockType.Writer);
         }
-        return (m.State & MnodeState.Removed) == 0 && m.Parent is { } parent ? Recreate(mi, src, c, parent, m.Name, err, stats) : err;
+        return err == Errno.EIO && (m.State & MnodeState.Removed) == 0 && m.Parent is { } parent ? Recreate(mi, src, c, parent, m.Name, err, stats) : err;
     }
 
     /// <summary>
-    /// A copy's file that cannot be rewritten in place (issue 11: a bad block under it, <paramref name="failed"/>) is
+    /// A copy's file that cannot be rewritten in place (issue 11: a bad block under it, <paramref name="failed"/> EIO) is
     /// made again: its name removed and the source's file copied whole (MirrorMerge.ForceName), so the copy can rejoin.
     /// Returns <paramref name="failed"/> where the file has no name to make it again by.
     /// </summary>
