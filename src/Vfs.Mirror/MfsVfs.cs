@@ -152,7 +152,7 @@ public sealed class MfsVfs
                 return false;
             c.State = CopyState.Unavailable;
             c.Reason = reason;
-            c.Since = Vfs.Kernel.Now();
+            c.Since = Vfs.Kernel.Newest();
             if (Options.Mode == MirrorMode.ActivePassive && ReferenceEquals(Active, c))
             {
                 var next = Copies.First(x => x.State == CopyState.Available && !ReferenceEquals(x, c));
@@ -173,7 +173,7 @@ public sealed class MfsVfs
         {
             c.State = CopyState.Resyncing;
             c.Reason = "resyncing";
-            c.Since = Vfs.Kernel.Now();
+            c.Since = Vfs.Kernel.Newest();
             RecomputeUpdateCopies();
         }
         Announce(c, "resyncing");
@@ -186,7 +186,7 @@ public sealed class MfsVfs
         {
             c.State = CopyState.Available;
             c.Reason = "";
-            c.Since = Vfs.Kernel.Now();
+            c.Since = Vfs.Kernel.Newest();
             RecomputeUpdateCopies();
         }
         Announce(c, "available");

@@ -21,6 +21,8 @@ public sealed class CopyStats
     public long Removed;
     /// <summary>Names made as hard links to a file the target already held (no data copied).</summary>
     public long Linked;
+    /// <summary>Files made again because the target's could not be rewritten in place (a bad block under it).</summary>
+    public long Recreated;
     public long BytesCopied;
 
     public void Add(CopyStats o)
@@ -30,6 +32,7 @@ public sealed class CopyStats
         Symlinks += o.Symlinks;
         Removed += o.Removed;
         Linked += o.Linked;
+        Recreated += o.Recreated;
         BytesCopied += o.BytesCopied;
     }
 }

@@ -105,6 +105,36 @@ internal static class MirrorExtattr
         return Errno.OK;
     }
 
+    /// <summary>
+    /// True when <paramref name="a"/> and <paramref name="b"/> hold the same attributes in every namespace (a file system
+    /// without them holds none). For the merge and the history's comparison: a change of attributes alone moves only
+    /// the file's ctime. An attribute that cannot be read counts as a difference.
+    /// </summary>
+    public static bool Same(Vnode a, Vnode b)
+    {
+        foreach (var ns in Namespaces)
+        {
+            if (ListSize(a, ns) is not { } sa || ListSize(b, ns) is not { } sb)
+                return false;
+            if (sa == 0 && sb == 0)
+                continue;
+            if (ReadAll(a, ns, out var x) != Errno.OK || ReadAll(b, ns, out var y) != Errno.OK || x.Count != y.Count)
+                return false;
+            foreach (var (name, value) in x)
+                if (!y.TryGetValue(name, out var other) || !other.AsSpan().SequenceEqual(value))
+                    return false;
+        }
+        return true;
+    }
+
+    /// <summary>The size of a file's list of attribute names in <paramref name="ns"/> (0 without extended attributes), or null on an error.</summary>
+    private static long? ListSize(Vnode vp, ExtattrNamespace ns) => Vop.Listextattr(vp, ns, null, out long size, Cr) switch
+    {
+        Errno.OK => size,
+        Errno.EOPNOTSUPP => 0,
+        _ => null,
+    };
+
     /// <summary>Verify: reports each attribute that is missing from a copy or differs from the first copy's.</summary>
     public static void Compare(string p, Vnode?[] vps, string[] names, VerifyReport report)
     {

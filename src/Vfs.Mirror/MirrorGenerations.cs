@@ -132,7 +132,7 @@ internal sealed class MirrorGenerations
         if (!AnyBehind)
             lock (_lock)
                 for (int i = 0; i < _metas.Length; i++)
-                    _metas[i] = _metas[i] with { Synced = _k.Now() };
+                    _metas[i] = _metas[i] with { Synced = _k.Newest() };
         WriteTo(mi, mi.Copies.Where(c => c.TakesUpdates));
     }
 
@@ -159,7 +159,7 @@ internal sealed class MirrorGenerations
             foreach (var c in goingOn)
             {
                 var m = _metas[c.Index];
-                _metas[c.Index] = m.NextGeneration(next, m.Bitmap != 0 ? m.Bitmap : m.Current) with { Left = m.Bitmap != 0 ? m.Left : _k.Now() };
+                _metas[c.Index] = m.NextGeneration(next, m.Bitmap != 0 ? m.Bitmap : m.Current) with { Left = m.Bitmap != 0 ? m.Left : _k.Newest() };
             }
         }
         WriteTo(mi, goingOn);
@@ -177,7 +177,7 @@ internal sealed class MirrorGenerations
             _metas[back.Index] = _metas[back.Index] with { Current = s.Current, History = s.History, Bitmap = allBack ? 0 : s.Bitmap };
             if (allBack)
                 foreach (var c in inUse)
-                    _metas[c.Index] = _metas[c.Index] with { Bitmap = 0, Synced = _k.Now(), Left = null };
+                    _metas[c.Index] = _metas[c.Index] with { Bitmap = 0, Synced = _k.Newest(), Left = null };
         }
         WriteTo(mi, inUse);
     }
@@ -188,7 +188,7 @@ internal sealed class MirrorGenerations
         var inUse = mi.Copies.Where(c => c.TakesUpdates).ToArray();
         lock (_lock)
             foreach (var c in inUse)
-                _metas[c.Index] = _metas[c.Index] with { Clean = true, Synced = inUse.Length == mi.Copies.Count ? _k.Now() : _metas[c.Index].Synced };
+                _metas[c.Index] = _metas[c.Index] with { Clean = true, Synced = inUse.Length == mi.Copies.Count ? _k.Newest() : _metas[c.Index].Synced };
         WriteTo(mi, inUse);
     }
 

@@ -13,6 +13,8 @@
 //   - a file of another size, mode, owner or link count, a link with another target;
 //   - a file whose attributes agree but whose bytes do not (same size, same mtime, "AAAA" against "BBBB"): the
 //     contents are hashed where any copy changed the file since, so equal size and mtime do not pass for equal data;
+//   - a file whose extended attributes differ where any copy changed it since (a change of attributes alone moves
+//     only its ctime);
 //   - a file whose bytes agree but whose mtime does not (TimesOnly: nothing to lose, the newest time is taken).
 // Directories present as directories everywhere are not a difference themselves; their entries are compared. For
 // each difference, a copy changed the name since if its version's ctime is later, or -- where it has no such name --
@@ -238,6 +240,11 @@ internal static class MirrorHistory
                 if (i != r && (first is null || MirrorVerify.Hash(vps[i]!, out _, read) != first))
                     return "contents differ";
         }
+        // A change of extended attributes alone moves only the file's ctime.
+        if (changed)
+            for (int i = 0; i < vps.Length; i++)
+                if (i != r && !MirrorExtattr.Same(vps[r]!, vps[i]!))
+                    return "extended attributes differ";
         if (vas.Any(v => v!.Mtime != a.Mtime))
         {
             timesOnly = true;

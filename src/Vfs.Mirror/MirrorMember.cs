@@ -54,7 +54,10 @@ public sealed class MirrorMember
     /// <summary>Why the copy is unavailable ("EIO on write /a/b after 3 retries", "offline by ioctl"), or "".</summary>
     public string Reason { get; internal set; } = "";
 
-    /// <summary>When the copy last changed state.</summary>
+    /// <summary>
+    /// When the copy last changed state: the host's newest time (Kernel.Newest), not its clock, so that for a copy away
+    /// no time it holds from before it left is after Since, even when the clock was set back (docs/mirror.md).
+    /// </summary>
     public Timespec Since { get; internal set; }
 
     private ResyncProgress? _progress;

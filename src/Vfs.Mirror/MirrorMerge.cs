@@ -106,9 +106,12 @@ internal sealed class MirrorMerge
     /// is replaced (a directory in both under a changed name is compared whole, since it may be another directory
     /// now), what the source no longer has is removed.
     /// Subdirectories present on both sides are not entered (their own log entries cover them).
-    /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole.
+    /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole. <paramref name="otherFile"/>
+    /// (source vnode, target vnode) says the target's file under a name is known to be another file than the source's
+    /// (removed or renamed, and the name made again, while the copy was away): it is replaced, never rewritten in place.
     /// </summary>
-    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole, bool top)
+    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole, bool top,
+        Func<Vnode, Vnode, bool>? otherFile = null)
     {
         try
         {
@@ -126,6 +129,7 @@ internal sealed class MirrorMerge
             {
                 var vps = new Vnode?[2];
                 var vas = new Vattr?[2];
+                bool other = false;
                 try
                 {
                     if ((err = LookupAll(dirs, name, vps, vas)) != Errno.OK)
@@ -149,12 +153,13 @@ internal sealed class MirrorMerge
                         if ((err = MergeDir([vps[0]!, vps[1]!], "/" + name, 0, [1])) != Errno.OK)
                             return err;
                     }
-                    else if (vas[0]!.Type == VType.VDIR || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
+                    else if (vas[0]!.Type == VType.VDIR || (other = vps[1] is not null && otherFile?.Invoke(vps[0]!, vps[1]!) == true)
+                        || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
                     {
                         if (vas[0]!.Type != VType.VDIR && vas[0]!.Nlink > 1)
                             FindTargetLink(dirs, name, vas[0]!, changed);
                         long linked = Report.Stats.Linked;
-                        if ((err = Replace(dirs, name, vps, vas, 0, 1)) != Errno.OK)
+                        if ((err = Replace(dirs, name, vps, vas, 0, 1, other)) != Errno.OK)
                             return err;
                         if (Report.Stats.Linked == linked)
                             copiedWhole(vps[0]!);
@@ -419,19 +424,23 @@ internal sealed class MirrorMerge
         return Errno.OK;
     }
 
-    /// <summary>The copy with the newest modification time (the first such, so X wins ties).</summary>
+    /// <summary>
+    /// The copy with the newest modification time, then the newest change time (a change of extended attributes alone
+    /// moves only that); the first such, so X wins exact ties.
+    /// </summary>
     private static int Newest(Vattr?[] vas)
     {
         int w = -1;
         for (int i = 0; i < vas.Length; i++)
-            if (vas[i] is not null && (w < 0 || vas[i]!.Mtime > vas[w]!.Mtime))
+            if (vas[i] is not null && (w < 0 || vas[i]!.Mtime > vas[w]!.Mtime || (vas[i]!.Mtime == vas[w]!.Mtime && vas[i]!.Ctime > vas[w]!.Ctime)))
                 w = i;
         return w;
     }
 
     /// <summary>
     /// True when copy i's version of a non-directory is missing or is not the same as the winner's -- including when
-    /// it has another number of links: a name that is a hard link in one copy must be one in the other.
+    /// it has another number of links: a name that is a hard link in one copy must be one in the other -- or other
+    /// extended attributes.
     /// </summary>
     private static bool Differs(Vnode wv, Vattr wa, Vnode? vp, Vattr? va)
     {
@@ -439,20 +448,31 @@ internal sealed class MirrorMerge
             return true;
         if (wa.Type == VType.VLNK)
             return MirrorDataCopy.ReadLink(wv, out var a) != Errno.OK || MirrorDataCopy.ReadLink(vp, out var b) != Errno.OK || a != b;
-        return va.Mtime != wa.Mtime || va.Size != wa.Size || va.Mode != wa.Mode || va.Uid != wa.Uid || va.Gid != wa.Gid || va.Rdev != wa.Rdev;
+        return va.Mtime != wa.Mtime || va.Size != wa.Size || va.Mode != wa.Mode || va.Uid != wa.Uid || va.Gid != wa.Gid || va.Rdev != wa.Rdev
+            || !MirrorExtattr.Same(wv, vp);
     }
 
-    /// <summary>Makes copy <paramref name="to"/>'s version of <paramref name="name"/> the same as copy <paramref name="from"/>'s.</summary>
-    private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to)
+    /// <summary>
+    /// Makes copy <paramref name="to"/>'s version of <paramref name="name"/> the same as copy <paramref name="from"/>'s.
+    /// With <paramref name="otherFile"/> the target's file is another file the mirror knows: it is never rewritten in
+    /// place, only its name is taken (what the mnodes do with it is <c>replaced</c>'s business). A file rewritten in
+    /// place that cannot be (EIO: a bad block under it in that copy, issue 11) is made again: its name removed, the
+    /// source's file copied whole, so the copy can rejoin.
+    /// </summary>
+    private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to, bool otherFile = false)
     {
         var fa = vas[from]!;
-        if (vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1 && fa.Nlink == 1)
+        if (!otherFile && vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1 && fa.Nlink == 1)
         {
             var err = MirrorDataCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
-            if (err != Errno.OK)
-                return err;
-            Report.Stats.Files++;
-            return MirrorDataCopy.CopyAttrs(fa, vps[to]!, size: true, src: vps[from]);
+            if (err == Errno.OK && (err = MirrorDataCopy.CopyAttrs(fa, vps[to]!, size: true, src: vps[from])) == Errno.OK)
+            {
+                Report.Stats.Files++;
+                return Errno.OK;
+            }
+            if (err != Errno.EIO)
+                return err; // a copy away (ETIMEDOUT), a full disk: making the file again would not help
+            Report.Stats.Recreated++; // and made again below
         }
         if (vps[to] is not null)
         {

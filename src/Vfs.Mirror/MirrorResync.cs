@@ -25,7 +25,7 @@ public sealed record ResyncReport(string Copy, bool Full, long Entries, CopyStat
 
     public override string ToString() =>
         $"copy {Copy}: {(Full ? "full resync" : $"{Entries} logged vnodes")}, {Stats.BytesCopied} bytes copied for {BytesChanged} changed " +
-        $"(amplification {Amplification:F2}), {Stats.Files} files, {Stats.Directories} dirs, {Stats.Removed} removed, {LowerOps} lower vnode ops, {Elapsed.TotalMilliseconds:F0} ms";
+        $"(amplification {Amplification:F2}), {Stats.Files} files, {Stats.Directories} dirs, {Stats.Removed} removed, {Stats.Recreated} made again, {LowerOps} lower vnode ops, {Elapsed.TotalMilliseconds:F0} ms";
 }
 
 internal static class MirrorResync
@@ -203,13 +203,12 @@ internal static class MirrorResync
         try
         {
             using var sourceLinks = new HardLinks();
-            var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp),
-                links: [sourceLinks, links]);
+            var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => ForgetNamed(mi, c, vp), links: [sourceLinks, links]);
             err = merge.OneWayEntries([sdir!, tdir!], names, svp =>
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
                     copiedWhole.Add(child);
-            }, top: ReferenceEquals(dm, mi.Root));
+            }, top: ReferenceEquals(dm, mi.Root), otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv));
             stats.Add(merge.Report.Stats);
             return err;
         }
@@ -217,6 +216,32 @@ internal static class MirrorResync
         {
             dm.DirLock.Exit(RwLockType.Writer);
         }
+    }
+
+    /// <summary>
+    /// A name's file in copy <paramref name="c"/> was removed or replaced by the replay: the mnode that had it looks it up
+    /// again by name -- unless it is a removed file still open through the mirror, which keeps it (unlinked now in this
+    /// copy too, as in the source), so that its updates still reach this copy.
+    /// </summary>
+    private static void ForgetNamed(MfsVfs mi, MirrorMember c, Vnode vp)
+    {
+        if (mi.Mnodes.FindByLower(c.Index, vp) is { } m && (m.State & MnodeState.Removed) == 0)
+            mi.Mnodes.ForgetLower(c.Index, vp);
+    }
+
+    /// <summary>
+    /// True when <paramref name="tv"/>, copy <paramref name="c"/>'s file under a name, is an mnode's file whose version in
+    /// <paramref name="src"/> is not <paramref name="sv"/>, the source's file under that name: the name was removed and
+    /// made again while the copy was away, and tv is still the old file (removed or renamed in the source).
+    /// </summary>
+    private static bool OtherFile(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
+    {
+        if (mi.Mnodes.FindByLower(c.Index, tv) is not { } m)
+            return false;
+        Vnode? known;
+        using (m.Lock.Enter())
+            known = m.Copies[src.Index];
+        return known is not null && !Vop.Cmp(known, sv);
     }
 
     /// <summary>
@@ -246,13 +271,13 @@ internal static class MirrorResync
         // Both files stay locked from reading the source's attributes to setting the target's, so an application
         // write in between cannot leave the copies with different data or times.
         var pair = new[] { sv!, tv! };
+        var err = Errno.OK;
         MirrorLock.LockAll(pair, RwLockType.Writer, mi);
         try
         {
             var va = new Vattr(AttrMask.AT_ALL);
-            var err = Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred);
-            if (err != Errno.OK)
-                return err;
+            if ((err = Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred)) != Errno.OK)
+                return err == Errno.ESTALE && (m.State & MnodeState.Removed) != 0 ? Errno.OK : err; // gone from an NFS source: nothing to copy
             if (va.Type == VType.VREG && (e.Kind & DirtyKind.Data) != 0)
             {
                 if (e.Ranges.Whole)
@@ -261,16 +286,44 @@ internal static class MirrorResync
                     foreach (var (s, end) in e.Ranges.Ranges)
                         if (s < va.Size && (err = MirrorDataCopy.CopyData(sv!, tv!, s, Math.Min(end, va.Size), stats, locked: true)) != Errno.OK)
                             break;
-                if (err != Errno.OK)
-                    return err;
             }
-            stats.Files++;
-            return MirrorDataCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG, src: sv);
+            if (err == Errno.OK && (err = MirrorDataCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG, src: sv)) == Errno.OK)
+            {
+                stats.Files++;
+                return Errno.OK;
+            }
         }
         finally
         {
             MirrorLock.UnlockAll(pair, RwLockType.Writer);
         }
+        return err == Errno.EIO && (m.State & MnodeState.Removed) == 0 && m.Parent is { } parent ? Recreate(mi, src, c, parent, m.Name, err, stats) : err;
+    }
+
+    /// <summary>
+    /// A copy's file that cannot be rewritten in place (issue 11: a bad block under it, <paramref name="failed"/> EIO) is
+    /// made again: its name removed and the source's file copied whole (MirrorMerge.ForceName), so the copy can rejoin.
+    /// Returns <paramref name="failed"/> where the file has no name to make it again by.
+    /// </summary>
+    private static Errno Recreate(MfsVfs mi, MirrorMember src, MirrorMember c, Mnode dm, string name, Errno failed, CopyStats stats)
+    {
+        if (MirrorSubr.Resolve(dm, src, out var sdir) != Errno.OK || MirrorSubr.Resolve(dm, c, out var tdir) != Errno.OK)
+            return failed;
+        var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp));
+        Errno err;
+        dm.DirLock.Enter(RwLockType.Writer);
+        try
+        {
+            err = merge.ForceName([sdir!, tdir!], name);
+        }
+        finally
+        {
+            dm.DirLock.Exit(RwLockType.Writer);
+        }
+        stats.Add(merge.Report.Stats);
+        if (err == Errno.OK)
+            mi.Announce(c, $"{name}: its file could not be rewritten in place ({failed}); made again from copy {src.Name}");
+        return err;
     }
 
     /// <summary>

@@ -144,7 +144,7 @@ public static class MirrorVfsops
             var mi = new MfsVfs(vfsp, options, copies) { MountMerge = data.Merge, Generations = generations!, SplitBrain = split };
             foreach (var c in copies)
             {
-                c.Since = vfsp.Kernel.Now();
+                c.Since = vfsp.Kernel.Newest();
                 c.Root.Hold(); // the mount's own hold on each copy's directory; the root mnode's holds are separate
             }
             var rootLowers = roots.Select(r => { r!.Hold(); return r; }).ToArray();

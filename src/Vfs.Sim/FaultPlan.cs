@@ -7,6 +7,7 @@
 // that everything is whole again.
 //
 //   disk     EIO on a disk after N more operations (FailAfter), then Heal
+//            (disk and copy faults leave a copy whole: with all broken, EIO is right but not the model's answer)
 //   copy     a mirror copy taken offline (mfsadm offline), then online (mfsadm online: resync)
 //   net      loss on the links of a host, or a partition of a host from the others, then heal
 //   host     a host stops answering (cut off the network), then comes back
@@ -99,6 +100,7 @@ public sealed class FaultPlan
         if (choices.Count == 0 || calls < 4)
             return Empty;
         int n = 1 + r.Next(2);
+        (int Copy, int Start, int End)? broken = null; // the copy the first disk or copy fault breaks, and when
         for (int i = 0; i < n; i++)
         {
             int start = r.Next(calls / 2), end = start + 1 + r.Next(calls - start - 1);
@@ -108,6 +110,9 @@ public sealed class FaultPlan
                 {
                     var disks = MirroredDisks(world);
                     var d = disks[r.Next(disks.Count)];
+                    if (DiskOfCopy(world, OneCopyAtATime(world, ref broken, CopyOfDisk(world, d), start, end)) is not { } same)
+                        break; // the copy broken then has no disk to fail
+                    d = same;
                     list.Add(new Fault(start, "disk-fail", d, r.Next(0, 20)));
                     list.Add(new Fault(end, "disk-heal", d, 0));
                     break;
@@ -115,7 +120,7 @@ public sealed class FaultPlan
                 case FaultKinds.Copy:
                 {
                     var copies = world.Mirror!.Mfs.Copies;
-                    string c = copies[r.Next(copies.Count)].Name.ToLowerInvariant();
+                    string c = copies[OneCopyAtATime(world, ref broken, r.Next(copies.Count), start, end)].Name.ToLowerInvariant();
                     list.Add(new Fault(start, "offline", c, 0));
                     list.Add(new Fault(end, "online", c, 0));
                     break;
@@ -148,6 +153,27 @@ public sealed class FaultPlan
         }
         return new FaultPlan(list);
     }
+
+    /// <summary>
+    /// Disk and copy faults leave a copy whole: with every copy broken at once, EIO is the right answer, but the model
+    /// does not know it. Returns the copy a fault meant for <paramref name="copy"/> from <paramref name="start"/> to
+    /// <paramref name="end"/> breaks: of two copies, the one already broken then, if the other is.
+    /// </summary>
+    private static int OneCopyAtATime(World w, ref (int Copy, int Start, int End)? broken, int copy, int start, int end)
+    {
+        if (broken is { } b && w.Mirror!.Mfs.Copies.Count == 2 && start <= b.End && b.Start <= end)
+            return b.Copy;
+        broken ??= (copy, start, end);
+        return copy;
+    }
+
+    /// <summary>The index of the mirror copy on disk "host:path".</summary>
+    private static int CopyOfDisk(World w, string disk) =>
+        w.Mirror!.Mfs.Copies.Select((c, i) => (c, i)).First(x => $"{w.Mirror.Host.Name}:{x.c.Vfs.MntPt}" == disk).i;
+
+    /// <summary>The disk ("host:path") under mirror copy <paramref name="copy"/>, or null when it has none that can fail.</summary>
+    private static string? DiskOfCopy(World w, int copy) =>
+        MirroredDisks(w).FirstOrDefault(d => d == $"{w.Mirror!.Host.Name}:{w.Mirror.Mfs.Copies[copy].Vfs.MntPt}");
 
     private static bool HasTarget(World w, FaultKinds k) => k switch
     {

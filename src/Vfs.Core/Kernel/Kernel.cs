@@ -61,8 +61,28 @@ public sealed partial class Kernel
     /// <summary>The clock file systems stamp times with.</summary>
     public TimeProvider Clock { get; }
 
-    /// <summary>gethrestime: the current time.</summary>
-    public Timespec Now() => Timespec.FromDateTimeOffset(Clock.GetUtcNow());
+    /// <summary>gethrestime: the current time. Every time returned is also counted in Newest().</summary>
+    public Timespec Now()
+    {
+        var now = Clock.GetUtcNow();
+        long t = now.UtcTicks, seen;
+        while (t > (seen = Interlocked.Read(ref _newestTicks)) && Interlocked.CompareExchange(ref _newestTicks, t, seen) != seen)
+        {
+        }
+        return Timespec.FromDateTimeOffset(now);
+    }
+
+    private long _newestTicks;
+
+    /// <summary>
+    /// The latest time Now() has returned (or the clock says, if later): no time this kernel stamped is after it, even
+    /// when the clock was set back since. The mirror takes a copy's leaving time from it (docs/mirror.md).
+    /// </summary>
+    public Timespec Newest()
+    {
+        Now();
+        return Timespec.FromDateTimeOffset(new DateTimeOffset(Interlocked.Read(ref _newestTicks), TimeSpan.Zero));
+    }
 
     /// <summary>The installed file system types.</summary>
     public Vfssw Vfssw { get; } = new();

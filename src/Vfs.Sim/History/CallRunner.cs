@@ -69,9 +69,13 @@ public static class CallRunner
                 var want = m.Lseek(fd, l.Offset, l.Whence, out long woff);
                 var got = p.Lseek(fd, l.Offset, l.Whence, out long off);
                 // A directory's size is each file system's own (UFS: a multiple of 512; the model: 0), so where
-                // SEEK_END lands in one is not compared.
+                // SEEK_END lands in one is not compared, and the model's offset follows the real one.
                 if (l.Whence == Whence.SEEK_END && m.Fds.TryGetValue(fd, out var dof) && dof.Node is MDir)
+                {
+                    if (got == Errno.OK)
+                        dof.Offset = off;
                     return Result($"lseek({fd}, {l.Offset}, {l.Whence}) = {Show(got, off)}", got, got, null);
+                }
                 return Result($"lseek({fd}, {l.Offset}, {l.Whence}) = {Show(got, off)}", want, got, got == Errno.OK && off != woff ? $"offset {off}, expected {woff}" : null);
             }
             case FtruncateOp t:

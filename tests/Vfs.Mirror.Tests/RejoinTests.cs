@@ -1,0 +1,196 @@
+// Tests of Vfs.Mirror: a copy that was away rejoins with everything the other copies did while it was away -- the
+// smallest reproducers of the rejoin bugs the simulator found (tests/Vfs.Sim.Tests/RejoinRegressionTests.cs replays
+// them from their seeds; docs/verification.md lists them), and the two leftovers of issues 11 and 14: a change of
+// extended attributes alone (it moves only the file's ctime) is found by the comparisons, and a copy's file that
+// cannot be rewritten in place is made again. Each failed before its fix. The host's clock is virtual.
+using System.Text;
+
+namespace UnixVfs.Mirror.Tests;
+
+public class RejoinTests
+{
+    private const ExtattrNamespace User = ExtattrNamespace.User;
+
+    private readonly SteppedClock _clock = new();
+
+    private MirrorFixture Fixture(string fstype = "tmpfs") => new(fstype: fstype, clock: _clock);
+
+    private void Tick() => _clock.World.Advance(TimeSpan.FromMilliseconds(1));
+
+    /// <summary>
+    /// The clock set back 3 s before Y leaves: Y's files, stamped before, were later than the time it left, so online took
+    /// them for changes made behind the mirror's back, compared the copies by their times, and a file made while Y was
+    /// away (stamped on the clock set back further) lost to Y's "removal". Y's leaving time is now the host's newest time.
+    /// </summary>
+    [Fact]
+    public void A_clock_set_back_before_a_copy_leaves_does_not_lose_a_file_made_while_it_was_away()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        Tick();
+        f.WriteFile("/A/b/old", "before");
+        Tick();
+        _clock.Step = TimeSpan.FromSeconds(-3);
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        _clock.Step = TimeSpan.FromSeconds(-4);
+        f.WriteFile("/A/b/new", "made while Y was away");
+        _clock.Step = TimeSpan.Zero;
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Equal("made while Y was away", f.ReadFile("/A/b/new"));
+        Assert.Equal("made while Y was away", f.Lower(1, "new"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
+    /// An open file removed and its name made again while Y was away: the truncate of the old file reached the new one
+    /// in Y (the name's replay kept Y's old file under the name, and the old file's logged size then went into it).
+    /// </summary>
+    [Fact]
+    public void A_truncate_of_a_file_removed_and_made_again_while_a_copy_was_away_does_not_reach_the_new_file()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Ftruncate(fd, 6354));
+        MirrorFixture.Ok(f.P.Unlink("/A/b/f"));
+        f.WriteFile("/A/b/f", "new");
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Equal("new", f.Lower(1, "f"));
+        MirrorFixture.Ok(f.P.Fstat(fd, out var st));
+        Assert.Equal(6354, st!.Size);
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>An attribute set on Y directly while it was offline moves only the file's ctime: it reaches X at online.</summary>
+    [Fact]
+    public void An_extended_attribute_set_on_a_copy_while_it_was_away_reaches_the_other_at_online()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        Tick();
+        f.WriteFile("/A/b/f", "data");
+        Tick();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        Tick();
+        SetLower(f, 1, "f", "color", "red");
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Equal("red", LowerAttr(f, 0, "f", "color"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>The same attribute set to other values on both sides while apart is a split brain, not a silent pick.</summary>
+    [Fact]
+    public void An_extended_attribute_changed_on_both_sides_while_apart_is_a_split_brain()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        Tick();
+        f.WriteFile("/A/b/f", "data");
+        Tick();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        Tick();
+        MirrorFixture.Ok(f.P.ExtattrSetFile("/A/b/f", User, "color", "blue"u8.ToArray()));
+        Tick();
+        SetLower(f, 1, "f", "color", "red");
+        Tick();
+
+        Assert.Equal(Errno.EBUSY, MfsAdm.Online(f.P, "/A/b", "y", out var error, out _));
+        Assert.Contains("split brain: 1 names changed in more than one copy: /f", error);
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        Assert.Equal("red", LowerAttr(f, 1, "f", "color"));
+        MirrorFixture.Ok(MfsAdm.Resolve(f.P, "/A/b/f", "x", out error, out var lines), error);
+        Assert.Contains(lines, l => l.Contains("Y's version is discarded (extended attributes differ)"));
+        Assert.Equal("blue", LowerAttr(f, 1, "f", "color"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>A full resync (and the mount's merge) compares attributes too: a file alike in everything else is replaced.</summary>
+    [Fact]
+    public void A_full_resync_brings_an_attribute_change_that_left_the_file_alike_otherwise()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        f.WriteFile("/A/b/f", "data");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.ExtattrSetFile("/A/b/f", User, "color", "blue"u8.ToArray()));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Equal("blue", LowerAttr(f, 1, "f", "color"));
+    }
+
+    /// <summary>
+    /// Issue 11 item 5: a copy's file that cannot be rewritten in place (every write to it fails, as after a bad block)
+    /// is made again from the source -- by the log's replay and by a full resync -- so the copy rejoins.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_copy_whose_file_cannot_be_rewritten_in_place_gets_it_made_again_and_rejoins(bool full)
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        f.WriteFile("/A/b/f", "v1");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        f.WriteFile("/A/b/f", "v2, written while Y was away");
+        var bad = f.LowerVnode(1, "f")!;
+        var faults = f.Faults(1);
+        faults.Fail(VopName.Write, Errno.EIO, match: vp => ReferenceEquals(vp, bad));
+        bad.Rele();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out var report, full: full), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.True(faults.Injected > 0);
+        Assert.Equal(1, report!.Stats.Recreated);
+        Assert.Equal("v2, written while Y was away", f.Lower(1, "f"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    private static void SetLower(MirrorFixture f, int copy, string path, string name, string value)
+    {
+        var vp = f.LowerVnode(copy, path)!;
+        MirrorFixture.Ok(Vop.Setextattr(vp, User, name, new Uio(Encoding.UTF8.GetBytes(value), 0, UioRw.UIO_WRITE), Cred.Kcred));
+        vp.Rele();
+    }
+
+    private static string LowerAttr(MirrorFixture f, int copy, string path, string name)
+    {
+        var vp = f.LowerVnode(copy, path)!;
+        try
+        {
+            var buf = new byte[256];
+            var err = Vop.Getextattr(vp, User, name, new Uio(buf, 0, UioRw.UIO_READ), out long size, Cred.Kcred);
+            return err == Errno.OK ? Encoding.UTF8.GetString(buf, 0, (int)size) : err.ToString();
+        }
+        finally
+        {
+            vp.Rele();
+        }
+    }
+
+    /// <summary>A virtual clock that can be set back and forth by Step, as an administrator or NTP steps a host's clock.</summary>
+    private sealed class SteppedClock : TimeProvider
+    {
+        public VirtualClock World { get; } = new();
+
+        public TimeSpan Step { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => World.GetUtcNow() + Step;
+
+        public override long GetTimestamp() => World.GetTimestamp();
+
+        public override long TimestampFrequency => World.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            World.CreateTimer(callback, state, dueTime, period);
+    }
+}
