@@ -37,7 +37,8 @@
 //   AUTH_NONE where AUTH_SYS is required          MSG_DENIED AUTH_ERROR AUTH_TOOWEAK
 //   unknown program / version / procedure         PROG_UNAVAIL / PROG_MISMATCH (low, high) / PROC_UNAVAIL
 //   arguments that do not decode                  GARBAGE_ARGS
-//   a procedure that throws (a bug)               SYSTEM_ERR, and the server goes on
+//   a procedure that throws (a bug, or a panic    SYSTEM_ERR, logged (Log: the host's message buffer),
+//   such as the lock-order checker's)             counted (Faults), and the server goes on serving
 using UnixVfs.Core;
 using UnixVfs.Nfs.Net;
 using UnixVfs.Nfs.Xdr;
@@ -57,7 +58,7 @@ public sealed class RpcServer
     private readonly object _lock = new();
     private readonly DuplicateRequestCache _drc = new();
     [ThreadStatic] private static XdrWriter? t_writer;
-    private long _calls, _dropped, _drcHits, _refused, _idleClosed, _datagramCalls;
+    private long _calls, _dropped, _drcHits, _refused, _idleClosed, _datagramCalls, _faults;
     private ITimer? _idleTimer;
 
     /// <summary>A connection's state for the idle check: when it last completed a record, and its calls running.</summary>
@@ -86,6 +87,12 @@ public sealed class RpcServer
 
     private ServiceThreads? _service;
     private ServiceThreads Service => LazyInitializer.EnsureInitialized(ref _service, () => new ServiceThreads(Threads, "rpc"));
+
+    /// <summary>Where a procedure that threw is reported, one line (NfsServer: its kernel's message buffer).</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>Calls whose procedure threw, answered SYSTEM_ERR.</summary>
+    public long Faults => Interlocked.Read(ref _faults);
 
     /// <summary>Registers a program; every listener serves every program.</summary>
     public void Register(RpcProgram program)
@@ -351,11 +358,18 @@ public sealed class RpcServer
         if (!RpcCallHeader.TryDecode(ref r, rec.Memory, out var h))
         {
             Interlocked.Increment(ref _dropped);
+            c.Unanswered();
             return;
         }
         Interlocked.Increment(ref _calls);
-        if (!Dispatch(c, rec, h, ref r, w))
+        bool answer;
+        using (VirtualClock.Serving(c.Work))
+            answer = Dispatch(c, rec, h, ref r, w);
+        if (!answer)
+        {
+            c.Unanswered();
             return;
+        }
         c.Post(w, out bool kept);
         // A writer the connection kept (its reply waits for a slow client) is the connection's now. Otherwise the
         // thread keeps it: a connection's reader thread holds at most its largest reply, freed when the thread ends
@@ -437,8 +451,11 @@ public sealed class RpcServer
         {
             stat = proc.Handler(new RpcCall(h, c, rec, auth), ref r, w);
         }
-        catch (Exception e) when (e is not VfsPanicException)
+        catch (Exception e)
         {
+            // A bug (or a panic) in one call must not end the process and every other client's service with it.
+            Interlocked.Increment(ref _faults);
+            Log?.Invoke($"rpc: {prog.Name} v{h.Vers} {proc.Name} from {c.RemoteAddress}: {e.GetType().Name}: {e.Message}");
             stat = AcceptStat.SYSTEM_ERR;
         }
         if (stat != AcceptStat.SUCCESS)
