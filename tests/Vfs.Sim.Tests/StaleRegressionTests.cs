@@ -20,4 +20,8 @@ public class StaleRegressionTests(ITestOutputHelper output)
     [Fact]
     public void A_mirror_server_waiting_on_a_partitioned_copy_lets_virtual_time_move() =>
         Holds(new SimCase("fig9", 20261302, 94, FaultKinds.Net));
+
+    [Fact]
+    public void The_clients_handle_of_an_exported_mirrors_root_outlives_its_primary_copy_going_offline() =>
+        Holds(new SimCase("fig9", 20261306, 18, FaultKinds.Copy));
 }
