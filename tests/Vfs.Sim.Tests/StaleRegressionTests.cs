@@ -24,4 +24,8 @@ public class StaleRegressionTests(ITestOutputHelper output)
     [Fact]
     public void The_clients_handle_of_an_exported_mirrors_root_outlives_its_primary_copy_going_offline() =>
         Holds(new SimCase("fig9", 20261306, 18, FaultKinds.Copy));
+
+    [Fact]
+    public void An_NFS_world_never_removes_a_directory_a_process_has_open() =>
+        Holds(MainRun("fig8", 20263217, FaultKinds.Clock));
 }
