@@ -7,6 +7,7 @@
 //      client doing the same: operations per second, and errors
 //
 //   dotnet run -c Release --project benchmarks/Vfs.NfsBench -- [--size-mib 256] [--rounds 3] [--seconds 10] [--clients 64]
+//       [--calls-only]     only measurement 3, the small-call rates (no ganesha, no nfs-cp)
 //
 // Needs root, nfs-ganesha, rpcbind and libnfs-utils (test.sh installs them). Local files live in
 // /dev/shm so that local disk speed is out of every measurement.
@@ -20,6 +21,8 @@ using UnixVfs.Nfs.Server;
 using UnixVfs.Nfs.Tests;
 
 int sizeMib = 256, rounds = 3, seconds = 10, clients = 64;
+bool callsOnly = args.Contains("--calls-only");
+args = args.Where(a => a != "--calls-only").ToArray();
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int v = int.Parse(args[i + 1]);
@@ -63,6 +66,19 @@ var server = new NfsServer(sk, TcpNetwork.Default, new NfsServerOptions { NfsPor
 Check(server.Share(new ExportOptions { Path = "/export", RootSquash = false }));
 Check(server.Start());
 string ours = $"nfs://127.0.0.1/export/{{0}}?nfsport={server.NfsPort}&mountport={server.MountPort}&version=3";
+if (callsOnly)
+{
+    var (o1, e1) = Load(1, seconds);
+    var (on, en) = Load(clients, seconds);
+    Console.WriteLine($"| GETATTR+READ against our server, {seconds} s | ops/s | errors |");
+    Console.WriteLine("|---|---:|---:|");
+    Console.WriteLine($"| 1 client | {o1:F0} | {e1} |");
+    Console.WriteLine($"| {clients} clients | {on:F0} | {en} |");
+    Console.WriteLine($"load average at the end: {LoadAverage()}");
+    server.Stop();
+    Directory.Delete(shm, true);
+    return e1 + en == 0 ? 0 : 1;
+}
 
 using var ganesha = GaneshaServer.Start();
 File.Copy(src, Path.Combine(ganesha.ExportDir, "file.bin"));

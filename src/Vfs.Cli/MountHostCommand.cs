@@ -67,13 +67,15 @@ internal static class MountHostCommand
             return Fail($"mount {where}: {err.Message()}");
         }
         bridge!.Start();
-        Console.WriteLine($"mounted {src.Describe} on {hostDir}");
-        Console.Out.Flush();
 
         // SIGINT (^C) and SIGTERM unmount; so does `umount HOSTDIR` from outside, which ends the session by itself.
+        // Taken before "mounted" is printed: a ^C that follows the line must find them, or .NET's default ends the
+        // process and leaves the host a dead mount.
         using var stop = new ManualResetEventSlim();
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+        Console.WriteLine($"mounted {src.Describe} on {hostDir}");
+        Console.Out.Flush();
         if (WaitHandle.WaitAny([stop.WaitHandle, bridge.Ended]) == 0)
             bridge.Unmount();
         if (!bridge.Wait(TimeSpan.FromSeconds(30)))

@@ -142,15 +142,16 @@ internal static class ServeCommand
         if ((err = server.Start()) != Errno.OK)
             return Fail($"listen on {a.Address}: {err.Message()} (ports {a.NfsPort}, {a.MountPort}, {a.PortmapPort})");
 
+        // SIGINT (^C) and SIGTERM stop the server cleanly: connections closed, the file system synced and unmounted.
+        // Set up before the line that says it serves, so that a signal sent as soon as that line is read is handled.
+        using var stop = new ManualResetEventSlim();
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
         Console.WriteLine($"serving {(a.Image?.FullName ?? a.Source?.Describe ?? "tmpfs")} as {a.Export}: nfs port {server.NfsPort}, mount port {server.MountPort}"
             + (a.PortmapPort >= 0 ? $", portmap port {server.PortmapPort}" : ""));
         Console.WriteLine(server.Url(a.Export));
         Console.Out.Flush();
 
-        // SIGINT (^C) and SIGTERM stop the server cleanly: connections closed, the file system synced and unmounted.
-        using var stop = new ManualResetEventSlim();
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
         stop.Wait();
         server.Stop();
         server.Unshare(a.Export);

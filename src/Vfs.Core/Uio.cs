@@ -99,6 +99,23 @@ public sealed class Uio
         return d;
     }
 
+    /// <summary>
+    /// Makes this Uio a duplicate of <paramref name="src"/> (as Duplicate does), reusing its own segment array: a layer
+    /// that keeps a spare Uio per thread duplicates without allocating.
+    /// </summary>
+    public void CopyFrom(Uio src)
+    {
+        if (_iov.Length < src._iovcnt)
+            _iov = new IoVec[src._iovcnt];
+        src._iov.AsSpan(0, src._iovcnt).CopyTo(_iov);
+        _iovcnt = src._iovcnt;
+        _cur = src._cur;
+        Offset = src.Offset;
+        Resid = src.Resid;
+        Rw = src.Rw;
+        Limit = src.Limit;
+    }
+
     /// <summary>uiomove(UIO_READ): copies file data to the caller's buffers; moves min(src.Length, Resid) bytes.</summary>
     /// <returns>OK, or EINVAL if this Uio is not a read.</returns>
     public Errno MoveOut(ReadOnlySpan<byte> src)

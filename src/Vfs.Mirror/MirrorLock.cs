@@ -40,17 +40,17 @@ internal static class MirrorLock
     /// Takes <paramref name="type"/> locks on every vnode in <paramref name="vps"/>, first one waiting, the others
     /// trying; every round that has to back off is counted in <paramref name="mi"/>'s Backoffs.
     /// </summary>
-    public static void LockAll(IReadOnlyList<Vnode> vps, RwLockType type, MfsVfs? mi = null)
+    public static void LockAll(ReadOnlySpan<Vnode> vps, RwLockType type, MfsVfs? mi = null)
     {
-        if (vps.Count == 0)
+        if (vps.Length == 0)
             return;
         for (int round = 0; ; round++)
         {
             Vop.Rwlock(vps[0], type);
             int got = 1;
-            while (got < vps.Count && Vop.Rwlock(vps[got], type, CallerContext.DontBlock) == Errno.OK)
+            while (got < vps.Length && Vop.Rwlock(vps[got], type, CallerContext.DontBlock) == Errno.OK)
                 got++;
-            if (got == vps.Count)
+            if (got == vps.Length)
                 return;
             for (int i = got - 1; i >= 0; i--)
                 Vop.Rwunlock(vps[i], type);
@@ -60,9 +60,9 @@ internal static class MirrorLock
     }
 
     /// <summary>Releases what LockAll took.</summary>
-    public static void UnlockAll(IReadOnlyList<Vnode> vps, RwLockType type)
+    public static void UnlockAll(ReadOnlySpan<Vnode> vps, RwLockType type)
     {
-        for (int i = vps.Count - 1; i >= 0; i--)
+        for (int i = vps.Length - 1; i >= 0; i--)
             Vop.Rwunlock(vps[i], type);
     }
 

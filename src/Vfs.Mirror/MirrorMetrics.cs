@@ -47,6 +47,9 @@ internal static class MirrorMetrics
     public static void Discarded(string host, string mirror, string copy) =>
         DiscardedVersions.Add(1, new TagList { { "host", host }, { "mirror", mirror }, { "copy", copy } });
 
+    /// <summary>True while someone listens to the per-call instruments (so a call's time is worth measuring).</summary>
+    public static bool Listened => Calls.Enabled;
+
     /// <summary>One call of an op on copy <paramref name="c"/> (MirrorMember.Count is the only caller).</summary>
     public static void Record(MirrorMember c, string op, Errno err, long bytes, double micros)
     {
@@ -58,7 +61,8 @@ internal static class MirrorMetrics
             Errors.Add(1, tags);
         if (bytes > 0)
             Bytes.Add(bytes, tags);
-        Duration.Record(micros, tags);
+        if (micros >= 0)   // -1: not measured (a listener came between the call's start and its end)
+            Duration.Record(micros, tags);
     }
 
     private static TagList Tags(MfsVfs mi, MirrorMember c, string op) => new()

@@ -14,26 +14,58 @@ namespace UnixVfs.Mirror;
 
 internal static partial class MirrorVnops
 {
+    /// <summary>What a read passes to the copy it is tried on.</summary>
+    private struct ReadArgs(Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+    {
+        public readonly Uio Uio = uio;
+        public readonly FileFlags Ioflag = ioflag;
+        public readonly Cred Cr = cr;
+        public readonly CallerContext? Ct = ct;
+        public long Done;
+    }
+
+    /// <summary>
+    /// This thread's spare Uio for one copy's read or write: each copy moves data through its own duplicate of the
+    /// caller's Uio, so that a failed copy leaves the caller's as it was and the next copy starts where it did. Taken
+    /// while in use (TakeSpare, GiveSpare), so the read of a mirror stacked under this one makes its own.
+    /// </summary>
+    [ThreadStatic] private static Uio? t_spare;
+
+    private static Uio TakeSpare(Uio of)
+    {
+        var u = t_spare ?? new Uio(Memory<byte>.Empty, 0, UioRw.UIO_READ);
+        t_spare = null;
+        u.CopyFrom(of);
+        return u;
+    }
+
+    private static void GiveSpare(Uio u)
+    {
+        u.Reset(Memory<byte>.Empty, 0, UioRw.UIO_READ);   // hold no reference to the caller's buffers
+        t_spare = u;
+    }
+
     private static Errno MfsRead(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
-        long done = 0;
-        var err = MirrorSubr.ReadOp(MirrorOp.Read(m), (MirrorMember c, Vnode lv, out long moved) =>
+        var args = new ReadArgs(uio, ioflag, cr, ct);
+        var err = MirrorSubr.ReadOp(MirrorOp.Read(m), ref args, static (ref ReadArgs a, MirrorMember c, Vnode lv, out long moved) =>
         {
-            var u = uio.Duplicate();
+            var u = TakeSpare(a.Uio);
             c.BeginRead();
-            var e = Vop.Rwlock(lv, RwLockType.Reader, ct);
+            var e = Vop.Rwlock(lv, RwLockType.Reader, a.Ct);
             if (e == Errno.OK)
             {
-                e = Vop.Read(lv, u, ioflag, cr, ct);
-                Vop.Rwunlock(lv, RwLockType.Reader, ct);
+                e = Vop.Read(lv, u, a.Ioflag, a.Cr, a.Ct);
+                Vop.Rwunlock(lv, RwLockType.Reader, a.Ct);
             }
-            moved = uio.Resid - u.Resid;
-            done = moved;
+            moved = a.Uio.Resid - u.Resid;
+            a.Done = moved;
             c.EndRead();
+            GiveSpare(u);
             return e;
         });
-        uio.Skip(done);
+        uio.Skip(args.Done);
         return err;
     }
 
@@ -56,15 +88,30 @@ internal static partial class MirrorVnops
         return err == Errno.OK && past ? Errno.ENXIO : err;
     }
 
+    /// <summary>What a write passes to each copy; Moved[copy index] is what each copy took.</summary>
+    private readonly struct WriteArgs(Uio uio, long offset, long resid, FileFlags flags, Cred cr, CallerContext? ct, long[] moved)
+    {
+        public readonly Uio Uio = uio;
+        public readonly long Offset = offset;
+        public readonly long Resid = resid;
+        public readonly FileFlags Flags = flags;
+        public readonly Cred Cr = cr;
+        public readonly CallerContext? Ct = ct;
+        public readonly long[] Moved = moved;
+    }
+
     private static Errno MfsWrite(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
         var mi = m.Mfs;
         using var _ = mi.EnterOp();
-        var lowers = new List<Vnode>(mi.Copies.Count);
-        foreach (var c in mi.UpdateCopies())
+        var copies = mi.UpdateCopies();
+        var found = new Vnode[copies.Length];
+        int n = 0;
+        foreach (var c in copies)
             if (MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
-                lowers.Add(lv!);
+                found[n++] = lv!;
+        var lowers = found.AsSpan(0, n);
         MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
         try
         {
@@ -78,19 +125,19 @@ internal static partial class MirrorVnops
                 offset = va.Size;
             }
             long resid = uio.Resid;
-            var moved = new long[mi.Copies.Count];
             var asked = mi.UpdateCopies();
-            var flags = ioflag & ~FileFlags.FAPPEND;
-            var err = MirrorSubr.Apply(MirrorOp.Write(m, offset, resid), (MirrorMember c, Vnode lv, out long written) =>
+            var args = new WriteArgs(uio, offset, resid, ioflag & ~FileFlags.FAPPEND, cr, ct, new long[mi.Copies.Count]);
+            var err = MirrorSubr.Apply(MirrorOp.Write(m, offset, resid), ref args, static (ref WriteArgs a, MirrorMember c, Vnode lv, out long written) =>
             {
-                var u = uio.Duplicate();
-                u.Offset = offset;
-                var e = Vop.Write(lv, u, flags, cr, ct);
-                written = moved[c.Index] = resid - u.Resid;
-                return e == Errno.OK && u.Resid != 0 ? Errno.EIO : e;
+                var u = TakeSpare(a.Uio);
+                u.Offset = a.Offset;
+                var e = Vop.Write(lv, u, a.Flags, a.Cr, a.Ct);
+                written = a.Moved[c.Index] = a.Resid - u.Resid;
+                GiveSpare(u);
+                return e == Errno.OK && written != a.Resid ? Errno.EIO : e;
             });
             // On failure, report what every copy asked holds: a short count, or none.
-            long done = err == Errno.OK ? resid : asked.Select(c => moved[c.Index]).DefaultIfEmpty(0).Min();
+            long done = err == Errno.OK ? resid : asked.Select(c => args.Moved[c.Index]).DefaultIfEmpty(0).Min();
             uio.Offset = offset;
             uio.Skip(done);
             return err;

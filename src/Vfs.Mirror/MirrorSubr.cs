@@ -115,20 +115,23 @@ internal static class MirrorSubr
     /// (after the retries) is taken out of use and the next available copy is asked, so a read fails only when no
     /// copy can answer it (patent B.7: "the mirror file system switches the file operations to the Y copy").
     /// </summary>
-    public static Errno ReadOp(in MirrorOp op, CopyFn fn)
+    public static Errno ReadOp(in MirrorOp op, CopyFn fn) => ReadOp(op, ref fn, Call);
+
+    /// <summary>As ReadOp, with the op's arguments in <paramref name="args"/> for a static <paramref name="fn"/> (no closure per call).</summary>
+    public static Errno ReadOp<TArgs>(in MirrorOp op, ref TArgs args, CopyFn<TArgs> fn)
     {
         var mi = op.Node.Mfs;
-        var tried = new List<MirrorMember>(2);
+        Span<bool> tried = stackalloc bool[mi.Copies.Count];
         Errno err = Errno.EIO;
         while (true)
         {
             var c = op.To == OpTarget.ReadCopy ? mi.ReadCopy() : mi.PrimaryCopy();
-            if (tried.Contains(c) || !c.ServesReads)
-                c = mi.Copies.FirstOrDefault(x => x.ServesReads && !tried.Contains(x))!;
+            if (tried[c.Index] || !c.ServesReads)
+                c = NextUntried(mi, tried);
             if (c is null)
                 return err;
-            tried.Add(c);
-            err = RunOnCopy(op, c, fn).Err;
+            tried[c.Index] = true;
+            err = RunOnCopy(op, c, ref args, fn).Err;
             if (err == Errno.ENOENT && (op.Node.State & MnodeState.Removed) != 0)
                 continue; // an open file removed while this copy was away never reached it: another copy holds it
             if (!IsTransientCopyFailure(err))
@@ -137,6 +140,15 @@ internal static class MirrorSubr
             if (!mi.MarkUnavailable(c, $"{err} on {op.Name} {op.Node.PathFromRoot}"))
                 return err;
         }
+    }
+
+    /// <summary>The first copy that serves reads and has not been tried, or null.</summary>
+    private static MirrorMember? NextUntried(MfsVfs mi, ReadOnlySpan<bool> tried)
+    {
+        foreach (var x in mi.Copies)
+            if (x.ServesReads && !tried[x.Index])
+                return x;
+        return null;
     }
 
     /// <summary>
@@ -154,6 +166,12 @@ internal static class MirrorSubr
     /// </summary>
     public delegate Errno CopyFn(MirrorMember c, Vnode lv, out long moved);
 
+    /// <summary>A CopyFn whose arguments come in <paramref name="args"/>, so that it can be a static lambda.</summary>
+    public delegate Errno CopyFn<TArgs>(ref TArgs args, MirrorMember c, Vnode lv, out long moved);
+
+    /// <summary>A CopyFn run as a CopyFn&lt;CopyFn&gt;: the one body serves both forms.</summary>
+    private static readonly CopyFn<CopyFn> Call = static (ref CopyFn f, MirrorMember c, Vnode lv, out long moved) => f(c, lv, out moved);
+
     /// <summary>An op that moves no file data: <c>(c, lv) => Vop.Open(...)</c>.</summary>
     public static CopyFn NoData(Func<MirrorMember, Vnode, Errno> fn) => (MirrorMember c, Vnode lv, out long moved) =>
     {
@@ -166,7 +184,10 @@ internal static class MirrorSubr
     /// logging and failover of the error policy (file comment), and returns the combined answer. Copies that miss
     /// the update get op.Dirties in their dirty logs; op.Parallel ones ask the copies at the same time.
     /// </summary>
-    public static Errno Apply(in MirrorOp op, CopyFn fn)
+    public static Errno Apply(in MirrorOp op, CopyFn fn) => Apply(op, ref fn, Call);
+
+    /// <summary>As Apply, with the op's arguments in <paramref name="args"/> for a static <paramref name="fn"/> (no closure per call).</summary>
+    public static Errno Apply<TArgs>(in MirrorOp op, ref TArgs args, CopyFn<TArgs> fn)
     {
         var mi = op.Node.Mfs;
         if (op.Dirties != DirtyKind.None && mi.Vfs.IsReadOnly)
@@ -175,11 +196,11 @@ internal static class MirrorSubr
         var results = new CopyResult[targets.Length];
         LogMissed(mi, targets, op); // write-ahead: the copies away have the record before any copy has the update
         if (op.Parallel && targets.Length > 1 && SlowCopies(targets))
-            RunAtOnce(op, fn, targets, results);
+            RunAtOnce(op, ref args, fn, targets, results);
         else
         {
             for (int i = 0; i < targets.Length; i++)
-                results[i] = RunOnCopy(op, targets[i], fn);
+                results[i] = RunOnCopy(op, targets[i], ref args, fn);
         }
         var err = Combine(mi, op, results);
         if (mi.Options.Mode == MirrorMode.ActivePassive && IsTransientCopyFailure(err))
@@ -188,7 +209,7 @@ internal static class MirrorSubr
             var active = targets[0];
             active.CountFailure();
             if (mi.MarkUnavailable(active, $"{err} on {op.Name} {op.Node.PathFromRoot}"))
-                return Apply(op, fn);
+                return Apply(op, ref args, fn);
         }
         return err;
     }
@@ -202,40 +223,56 @@ internal static class MirrorSubr
         return false;
     }
 
-    /// <summary>Runs the op on the first copy here and on the others on the mirror's copy workers, all at once.</summary>
-    private static void RunAtOnce(MirrorOp op, CopyFn fn, MirrorMember[] targets, CopyResult[] results)
+    /// <summary>
+    /// Runs the op on the first copy here and on the others on the mirror's copy workers, all at once. The workers cannot
+    /// share the caller's ref, so the arguments travel in a box and come back from it (a copy function that records
+    /// something per copy keeps it in an array the arguments point to).
+    /// </summary>
+    private static void RunAtOnce<TArgs>(MirrorOp op, ref TArgs args, CopyFn<TArgs> fn, MirrorMember[] targets, CopyResult[] results)
     {
+        var box = new ArgsBox<TArgs> { Value = args };
         var others = new Action[targets.Length - 1];
         for (int i = 1; i < targets.Length; i++)
         {
             int j = i;
-            others[i - 1] = () => results[j] = RunOnCopy(op, targets[j], fn);
+            others[i - 1] = () => results[j] = RunOnCopy(op, targets[j], ref box.Value, fn);
         }
-        op.Node.Mfs.Workers.RunAll(() => results[0] = RunOnCopy(op, targets[0], fn), others);
+        op.Node.Mfs.Workers.RunAll(() => results[0] = RunOnCopy(op, targets[0], ref box.Value, fn), others);
+        args = box.Value;
     }
 
-    private static CopyResult RunOnCopy(in MirrorOp op, MirrorMember c, CopyFn fn)
+    private sealed class ArgsBox<TArgs>
+    {
+        public TArgs Value = default!;
+    }
+
+    private static CopyResult RunOnCopy<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn)
     {
         var err = Resolve(op.Node, c, out var vp);
         if (err == Errno.OK)
         {
-            err = Counted(op, c, fn, vp!);
+            err = Counted(op, c, ref args, fn, vp!);
             for (int attempt = 0; attempt < op.Node.Mfs.Options.Retries && IsTransientCopyFailure(err); attempt++)
             {
                 c.CountFailure();
-                err = Counted(op, c, fn, vp!);
+                err = Counted(op, c, ref args, fn, vp!);
             }
         }
         return new CopyResult(c, err);
     }
 
-    /// <summary>One call of the op on one copy, counted once (MirrorMember.Count: the copy's counters and the metrics).</summary>
-    private static Errno Counted(in MirrorOp op, MirrorMember c, CopyFn fn, Vnode vp)
+    /// <summary>
+    /// One call of the op on one copy, counted once (MirrorMember.Count: the copy's counters and the metrics). It is timed
+    /// only when the time is used: while the metrics are listened to, and for a sample of the updates (the copy's moving
+    /// average: MirrorMember.SampleThisUpdate); otherwise its time is given as -1.
+    /// </summary>
+    private static Errno Counted<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn, Vnode vp)
     {
         var clock = op.Node.Mfs.Clock;
-        long t0 = clock.GetTimestamp();
-        var err = fn(c, vp, out long moved);
-        c.Count(op, err, moved, clock.GetElapsedTime(t0).TotalMicroseconds);
+        bool timed = MirrorMetrics.Listened || (op.Io is OpIo.Write or OpIo.Flush && c.SampleThisUpdate());
+        long t0 = timed ? clock.GetTimestamp() : 0;
+        var err = fn(ref args, c, vp, out long moved);
+        c.Count(op, err, moved, timed ? clock.GetElapsedTime(t0).TotalMicroseconds : -1);
         return err;
     }
 
@@ -263,10 +300,15 @@ internal static class MirrorSubr
         if (results.Length == 0)
             return Errno.EIO;
         var first = results[0].Err;
-        if (results.All(r => r.Err == first))
+        bool agree = true, anyOk = false;
+        foreach (var r in results)
+        {
+            agree &= r.Err == first;
+            anyOk |= r.Err == Errno.OK;
+        }
+        if (agree)
             return first;
-        var m = op.Node;
-        if (!results.Any(r => r.Err == Errno.OK))
+        if (!anyOk)
         {
             var primary = mi.PrimaryCopy();
             var answers = results.OrderBy(r => ReferenceEquals(r.Copy, primary) ? 0 : 1).ToList();
@@ -277,6 +319,7 @@ internal static class MirrorSubr
                     TakeDown(mi, op, r);
             return answers.First(r => !IsCopyFailure(r.Err)).Err;
         }
+        var m = op.Node;
         var failed = Errno.OK;
         foreach (var r in results)
         {

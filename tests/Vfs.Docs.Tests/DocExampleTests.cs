@@ -1,7 +1,7 @@
-// Tests of the docs: every C# example of README.md, docs/*.md and the package READMEs is compiled (with Roslyn,
+// Tests of the docs: every C# example of README.md, docs/**/*.md and the package READMEs is compiled (with Roslyn,
 // against the assemblies this test is built with) and run, so an example that no longer compiles, or that fails
 // when run (a failed call, an exception), fails here. A document's blocks are one program (DocBlocks.Program);
-// the fragments of docs/*.md may leave out the usings of the UnixVfs namespaces, which are given to every program
+// the fragments of docs/ may leave out the usings of the UnixVfs namespaces, which are given to every program
 // as a console project's implicit usings are.
 using System.Reflection;
 using System.Runtime.Loader;
@@ -31,7 +31,7 @@ public sealed class DocExampleTests
         """;
 
     private static List<string> WithExamples() =>
-        [.. DocBlocks.Documents().Where(d => DocBlocks.Read(d).Any(b => b.Lang == "csharp")).Select(d => Path.GetRelativePath(Repo.Root, d))];
+        [.. DocBlocks.Documents().Where(d => DocBlocks.Read(d).Any(b => b.Kind == BlockKinds.CSharp && b.Args.Length == 0)).Select(d => Path.GetRelativePath(Repo.Root, d))];
 
     public static TheoryData<string> Documents() => [.. WithExamples()];
 

@@ -20,6 +20,9 @@ internal static class Repo
     public static string Configuration { get; } =
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name;
 
+    /// <summary>The `vfs` command of this build (Vfs.Cli), run as `dotnet vfs.dll ...`.</summary>
+    public static string VfsDll { get; } = Path.Combine(AppContext.BaseDirectory, "vfs.dll");
+
     /// <summary>Runs <paramref name="file"/> to its end (no timeout: a verdict never depends on the clock) and returns its exit code and output.</summary>
     public static (int Exit, string Output) Run(string file, string args, string workdir, IDictionary<string, string>? env = null)
     {

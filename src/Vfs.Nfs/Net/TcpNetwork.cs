@@ -6,9 +6,10 @@
 // (1 MiB READs and WRITEs). A record is sent as one fragment, mark and body in one gathered send.
 // "Crashing" a connection (Abort) closes it with a reset, as a host that died and came back would.
 //
-// A server's replies are posted, not sent (Post): a reply goes out at once when the socket takes it
-// all, and otherwise waits in the connection's queue, sent from there as the peer reads, so a client
-// that never reads its replies holds up nobody's service thread. The RPC server stops reading calls
+// A server's replies are posted, not sent (Post): what the socket takes without waiting goes out at
+// once from the posting thread (SendNow.cs), and the rest waits in the connection's queue for the
+// connection's sender thread, made then and gone once the queue is empty, so a client that never reads
+// its replies holds up nobody's service thread. The RPC server stops reading calls
 // from a connection whose queue is long (Unsent, WaitUnsent). Connections a listener accepts charge
 // the buffers of the records they receive to the network's BufferBudget. An Accept that finds the
 // process out of file descriptors says EMFILE, and the listener stays open.
@@ -160,9 +161,13 @@ public sealed class TcpConnection : IRpcConnection
     private volatile bool _closed;
 
     // The send side. _sendLock covers everything below; a blocking Send waits until the queue is empty.
+    // Invariant: _sending is null exactly when nothing waits to be sent (the queue is then empty too), and
+    // while it is not null a sender thread is running (_senderRunning) that will send it and the queue.
     private readonly object _sendLock = new();
     private readonly Queue<XdrWriter> _queue = new();   // replies waiting behind the one being sent
-    private XdrWriter? _sending;                        // the reply an asynchronous send is carrying, or null
+    private XdrWriter? _sending;                        // the reply the sender thread is carrying, or null
+    private int _sendingOffset;                         // bytes of _sending's record, mark included, already sent
+    private bool _senderRunning;                        // the sender thread has started and not yet ended
     private long _unsent;                               // bytes of _sending and _queue
 
     internal TcpConnection(Socket sock, int maxRecord, BufferBudget? budget = null)
@@ -250,71 +255,85 @@ public sealed class TcpConnection : IRpcConnection
         {
             if (_closed)
                 return Errno.ENOTCONN;
-            kept = true;
-            _unsent += w.Length;
-            if (_sending is not null)
+            if (_sending is null)
+            {
+                // Nothing ahead of it: what the socket takes now goes from this thread, the rest from the sender's.
+                RecordMarking.WriteMark(_mark, w.Length);
+                if (SendNow.Try(_sock, _mark, w.WrittenSpan, out int sent) != Errno.OK)
+                    return Errno.ECONNRESET;
+                if (sent == 4 + w.Length)
+                    return Errno.OK;
+                _sending = w;
+                _sendingOffset = sent;
+            }
+            else
             {
                 _queue.Enqueue(w);
-                return Errno.OK;
             }
-            _sending = w;
-            kept = !StartSends();
+            kept = true;
+            _unsent += w.Length;
+            if (!_senderRunning)
+                StartSender();
             return Errno.OK;
         }
     }
 
-    /// <summary>
-    /// Sends _sending and then the queue, for as long as each send completes at once; leaves an unfinished one
-    /// to finish asynchronously. Called with _sendLock held. Returns true when the first reply was sent at once.
-    /// </summary>
-    private bool StartSends()
+    /// <summary>Starts this connection's sender thread. Called with _sendLock held.</summary>
+    private void StartSender()
     {
-        bool firstDone = false, first = true;
-        while (_sending is { } w)
+        try
         {
-            Task<int> t;
+            new Thread(SenderLoop) { IsBackground = true, Name = $"rpc send {RemoteAddress}:{RemotePort}" }.Start();
+            _senderRunning = true;
+        }
+        catch (OutOfMemoryException)
+        {
+            // No thread to finish the reply with, and part of it may be on the wire: the stream cannot go on.
+            DropQueue();
+            Abort();
+        }
+    }
+
+    /// <summary>
+    /// The sender thread: sends _sending from where it stands, then each queued reply, with blocking sends, and ends
+    /// when nothing is left (or the connection breaks).
+    /// </summary>
+    private void SenderLoop()
+    {
+        var mark = new byte[4];
+        while (true)
+        {
+            XdrWriter w;
+            int from;
+            lock (_sendLock)
+            {
+                if (_sending is null || _closed)
+                {
+                    _senderRunning = false;
+                    return;
+                }
+                w = _sending;
+                from = _sendingOffset;
+            }
             try
             {
-                var seg = new ArraySegment<byte>(new byte[4]);
-                RecordMarking.WriteMark(seg, w.Length);
-                MemoryMarshal.TryGetArray(w.Written, out var body);
-                t = _sock.SendAsync(new[] { seg, body }, SocketFlags.None);
+                RecordMarking.WriteMark(mark, w.Length);
+                if (from < 4)
+                    SendAll(mark.AsSpan(from));
+                SendAll(w.WrittenSpan[Math.Max(0, from - 4)..]);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
-                DropQueue();
-                return first;
-            }
-            if (!t.IsCompleted)
-            {
-                t.ContinueWith(Sent, TaskScheduler.Default);
-                return firstDone;
-            }
-            if (!t.IsCompletedSuccessfully)
-            {
-                DropQueue();
-                return first;
-            }
-            SentOne(w);
-            firstDone |= first;
-            first = false;
-        }
-        return firstDone;
-    }
-
-    private void Sent(Task<int> t)
-    {
-        lock (_sendLock)
-        {
-            if (_sending is not { } w)
-                return;
-            if (!t.IsCompletedSuccessfully)
-            {
-                DropQueue();
+                lock (_sendLock)
+                {
+                    DropQueue();
+                    _senderRunning = false;
+                }
                 return;
             }
-            SentOne(w);
-            StartSends();
+            lock (_sendLock)
+                if (_sending == w)
+                    SentOne(w);
         }
     }
 
@@ -323,6 +342,7 @@ public sealed class TcpConnection : IRpcConnection
     {
         _unsent -= w.Length;
         _sending = _queue.Count > 0 ? _queue.Dequeue() : null;
+        _sendingOffset = 0;
         Monitor.PulseAll(_sendLock);
     }
 

@@ -27,6 +27,49 @@ public class RwLockTests
     }
 
     [Fact]
+    public void Four_threads_of_random_readers_and_writers_never_meet_a_writer_and_all_finish()
+    {
+        // The fast path (one compare-and-swap) and the monitor's slow path meet here: readers, writers, TryEnters and
+        // releases race, and every critical section checks who else is inside. A lost wake-up would leave a thread
+        // waiting for ever; the join's bound only turns that hang into a failure.
+        var l = new RwLock();
+        int writers = 0, readers = 0, violations = 0;
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            var rng = new Random(1000 + t);
+            for (int i = 0; i < 20_000; i++)
+            {
+                var type = rng.Next(4) == 0 ? RwLockType.Writer : RwLockType.Reader;
+                if (rng.Next(8) == 0) { if (!l.TryEnter(type)) continue; }
+                else l.Enter(type);
+                if (type == RwLockType.Writer)
+                {
+                    if (Interlocked.Increment(ref writers) != 1 || Volatile.Read(ref readers) != 0)
+                        Interlocked.Increment(ref violations);
+                    Thread.SpinWait(rng.Next(50));
+                    Interlocked.Decrement(ref writers);
+                }
+                else
+                {
+                    Interlocked.Increment(ref readers);
+                    if (Volatile.Read(ref writers) != 0)
+                        Interlocked.Increment(ref violations);
+                    Thread.SpinWait(rng.Next(50));
+                    Interlocked.Decrement(ref readers);
+                }
+                l.Exit(type);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        foreach (var t in threads)
+            Assert.True(t.Join(TimeSpan.FromMinutes(5)), "a thread never got the lock: a lost wake-up");
+        Assert.Equal(0, violations);
+        Assert.False(l.WriteHeld);
+        Assert.Equal(0, l.Readers);
+        Assert.True(l.TryEnter(RwLockType.Writer));
+    }
+
+    [Fact]
     public void Releasing_what_is_not_held_is_a_panic()
     {
         var l = new RwLock();
