@@ -4,9 +4,10 @@
 //
 // A mirror fid carries the fid of the file in as many copies as fit in the caller's space (an NFS server
 // keeps some of a 64-byte handle for itself) -- [0x4D][n] then, per copy, [index][length][bytes] -- in copy
-// order, never primary first: which copy is primary changes, and a fid must not change with it (a client's
+// order, never primary first: which copy is primary changes, and the fid must not change with it (a client's
 // handle of the exported root went stale when the primary went offline). A copy out of use is listed when the
-// mnode still knows its vnode. A fid made earlier stays valid: it is the old fids VFS_VGET must take.
+// mnode still knows its vnode. A file made while a copy was away is named by the others only, and once the copy has
+// it back a new fid may lead with it: the old fid stays valid all the same, since VFS_VGET takes any listed copy.
 //
 // VFS_VGET asks each listed copy that takes updates for its vnode and wraps them in the file's mnode
 // (MnodeHash.MakeMnode finds the existing one if the file is in use). A copy that did not fit is found later by
