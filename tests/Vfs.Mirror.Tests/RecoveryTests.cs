@@ -55,7 +55,7 @@ public class RecoveryTests
         {
             MirrorFixture.Ok(MirrorIntentLog.Read(c.Root, yid, out var records));
             Assert.Contains(records!, r => r.Path == "/" && r.Name == "a file" && (r.Kind & DirtyKind.Names) != 0);
-            Assert.Contains(records!, r => r.Path == "/a file" && r.Length == 4 && (r.Kind & DirtyKind.Data) != 0);
+            Assert.Contains(records!, r => r.Path == "/a file" && r.Offset == 0 && r.Length == MirrorIntentLog.Extent && (r.Kind & DirtyKind.Data) != 0);
         }
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
         foreach (var c in mi.Copies)
@@ -63,6 +63,36 @@ public class RecoveryTests
             MirrorFixture.Ok(MirrorIntentLog.Read(c.Root, yid, out var records));
             Assert.Null(records);
         }
+    }
+
+    [Fact]
+    public void Writes_into_an_extent_already_logged_add_no_record_and_a_crash_still_resyncs_them_all()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        var yid = mi.Generations.Metas[1].Copy;
+        MirrorFixture.Ok(f.P.Open("/X/y/f", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd));
+        var block = new byte[4096];
+        for (int i = 0; i < 64; i++)   // 64 writes at scattered offsets of the first 4 MiB extent
+        {
+            block[0] = (byte)i;
+            MirrorFixture.Ok(f.P.Pwrite(fd, block, (i * 37 % 1024) * 4096L, out _));
+        }
+        MirrorFixture.Ok(MirrorIntentLog.Read(mi.Copies[0].Root, yid, out var records));
+        int before = records!.Count;
+        Assert.Single(records, r => r.Path == "/f" && (r.Kind & DirtyKind.Data) != 0);
+        MirrorFixture.Ok(f.P.Pwrite(fd, block, MirrorIntentLog.Extent + 10, out _));   // the next extent: one record more
+        MirrorFixture.Ok(f.P.Close(fd));
+        MirrorFixture.Ok(MirrorIntentLog.Read(mi.Copies[0].Root, yid, out records));
+        Assert.Equal(before + 1, records!.Count);
+        Assert.Contains(records, r => r.Path == "/f" && r.Offset == MirrorIntentLog.Extent && r.Length == MirrorIntentLog.Extent);
+
+        MirrorFixture.Ok(f.P.Umount("/X/y", UnmountFlags.MS_FORCE), "crash");
+        mi = f.Mount();
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.True(f.Verify().Identical);
     }
 
     [Fact]
