@@ -12,6 +12,10 @@
 //                   So a 30 ms RPC timeout fires only when the reply cannot come any more (it was lost), never
 //                   because a thread was slow: virtual time passes only while everything waits for it.
 //
+// A thread that serves a request (an RPC server's call: busy work until it is answered) and then waits idle on the
+// clock -- for the reply of a call of its own to another host, or a backoff -- lends its request's busy unit for the
+// wait (Serving, IBusyWork): the request cannot progress until time passes either, so the clock may move.
+//
 // Timers due at the same time fire in the order they were made, one after another on the thread that moves time,
 // outside the clock's lock.
 //
@@ -115,9 +119,40 @@ public sealed class VirtualClock : TimeProvider
         }
     }
 
+    /// <summary>Busy work a thread does for someone else (a request in service), which it lends while it waits idle.</summary>
+    public interface IBusyWork
+    {
+        /// <summary>Stops counting one unit of this work as busy (if one is counted); returns whether it did.</summary>
+        bool Lend();
+
+        /// <summary>Counts the unit Lend stopped counting again (unless the work ended meanwhile).</summary>
+        void Reclaim();
+    }
+
+    [ThreadStatic] private static IBusyWork? t_serving;
+
+    /// <summary>
+    /// Marks the calling thread as serving <paramref name="work"/> until the scope is disposed: its idle waits on any
+    /// VirtualClock lend the work's busy unit (file comment). A null work marks nothing.
+    /// </summary>
+    public static ServingScope Serving(IBusyWork? work)
+    {
+        var prev = t_serving;
+        t_serving = work;
+        return new ServingScope(prev);
+    }
+
+    /// <summary>Ends a Serving mark, restoring the one before it.</summary>
+    public readonly struct ServingScope(IBusyWork? prev) : IDisposable
+    {
+        public void Dispose() => t_serving = prev;
+    }
+
     /// <summary>
     /// Waits on <paramref name="gate"/> (held by the caller) until it is pulsed or <paramref name="timeout"/> passes on
-    /// this clock, counting as an idle participant while <paramref name="ready"/> is false.
+    /// this clock, counting as an idle participant while <paramref name="ready"/> is false. A serving thread lends its
+    /// work's busy unit for the wait, after it counts as idle and back before it stops, so the clock never sees a
+    /// moment with neither.
     /// </summary>
     public void WaitIdle(object gate, TimeSpan timeout, Func<bool> ready)
     {
@@ -135,12 +170,14 @@ public sealed class VirtualClock : TimeProvider
             _idle.Add(w);
             Monitor.PulseAll(_lock);
         }
+        var lent = t_serving is { } work && work.Lend() ? work : null;
         try
         {
             Monitor.Wait(gate);
         }
         finally
         {
+            lent?.Reclaim();
             lock (_lock)
                 _idle.Remove(w);
         }

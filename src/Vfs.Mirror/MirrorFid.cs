@@ -1,11 +1,19 @@
 // Vfs.Mirror: file identifiers for mirror files (VOP_FID, VFS_VGET), so that a mirror can be exported
-// over NFS (patent B.8, Figs. 7, 9, 10) with handles that survive the server host restarting.
+// over NFS (patent B.8, Figs. 7, 9, 10) with handles that survive the server host restarting, and any copy
+// going out of use or becoming primary.
 //
 // A mirror fid carries the fid of the file in as many copies as fit in the caller's space (an NFS server
-// keeps some of a 64-byte handle for itself) -- [0x4D][n] then, per copy, [index][length][bytes] -- primary
-// copy first. VFS_VGET asks each listed copy that takes updates for its vnode and wraps them in the file's
-// mnode (MnodeHash.MakeMnode finds the existing one if the file is in use). A copy that did not fit is
-// found later by MirrorSubr.Resolve, which locates the file by its identity in a copy that did.
+// keeps some of a 64-byte handle for itself) -- [0x4D][n] then, per copy, [index][length][bytes] -- in copy
+// order, never primary first: which copy is primary changes, and the fid must not change with it (a client's
+// handle of the exported root went stale when the primary went offline). A copy out of use is listed when the
+// mnode still knows its vnode. A file made while a copy was away is named by the others only, and once the copy has
+// it back a new fid may lead with it: the old fid stays valid all the same, since VFS_VGET takes any listed copy.
+//
+// VFS_VGET asks each listed copy that takes updates for its vnode and wraps them in the file's mnode
+// (MnodeHash.MakeMnode finds the existing one if the file is in use). A copy that did not fit is found later by
+// MirrorSubr.Resolve, which locates the file by its identity in a copy that did. When no listed copy takes
+// updates (the handle names only copies now offline), a listed copy still identifies the file: its path in that
+// copy is looked up through the mirror (MirrorLocate.Lookup).
 namespace UnixVfs.Mirror;
 
 internal static class MirrorFid
@@ -23,10 +31,9 @@ internal static class MirrorFid
         Span<byte> buf = stackalloc byte[Fid.MaxFidSize];
         buf[0] = Magic;
         int len = 2, n = 0;
-        var primary = mi.PrimaryCopy();
-        foreach (var c in mi.Copies.Where(c => c.TakesUpdates).OrderBy(c => ReferenceEquals(c, primary) ? 0 : 1))
+        foreach (var c in mi.Copies)
         {
-            if (maxlen - len - 2 <= 0 || MirrorSubr.Resolve(m, c, out var lv) != Errno.OK
+            if (maxlen - len - 2 <= 0 || Known(m, c, out var lv) != Errno.OK
                 || Vop.Fid(lv!, maxlen - len - 2, out var lf, ct) != Errno.OK)
                 continue;
             buf[len] = (byte)c.Index;
@@ -42,36 +49,54 @@ internal static class MirrorFid
         return Errno.OK;
     }
 
+    /// <summary>The vnode of <paramref name="m"/> in copy <paramref name="c"/>: looked up in a copy that takes updates, the one known in another.</summary>
+    private static Errno Known(Mnode m, MirrorMember c, out Vnode? lv)
+    {
+        if (c.TakesUpdates)
+            return MirrorSubr.Resolve(m, c, out lv);
+        using (m.Lock.Enter())
+            lv = m.Copies[c.Index];
+        return lv is null ? Errno.ENOENT : Errno.OK;
+    }
+
     public static Errno Vget(MfsVfs mi, Fid fid, out Vnode? vp)
     {
         vp = null;
         var d = fid.Data;
         if (d.Length < 2 || d[0] != Magic)
             return Errno.EINVAL;
-        var lowers = new Vnode?[mi.Copies.Count];
+        var listed = new (int Pos, int Length)?[mi.Copies.Count];
         int pos = 2;
         for (int k = 0; k < d[1]; k++)
         {
             if (pos + 2 > d.Length)
-                return Release(lowers, Errno.EINVAL);
+                return Errno.EINVAL;
             int i = d[pos], l = d[pos + 1];
-            if (i >= lowers.Length || pos + 2 + l > d.Length || lowers[i] is not null)
-                return Release(lowers, Errno.EINVAL);
-            var c = mi.Copies[i];
-            if (c.TakesUpdates && VfsOp.Vget(c.Vfs, out var lv, new Fid(d.Slice(pos + 2, l))) == Errno.OK)
-                lowers[i] = lv;
+            if (i >= listed.Length || pos + 2 + l > d.Length || listed[i] is not null)
+                return Errno.EINVAL;
+            listed[i] = (pos + 2, l);
             pos += 2 + l;
         }
-        if (lowers.All(v => v is null))
-            return Errno.ESTALE;
-        vp = mi.Mnodes.MakeMnode(mi, lowers, null, "");
-        return Errno.OK;
-    }
-
-    private static Errno Release(Vnode?[] vps, Errno err)
-    {
-        foreach (var v in vps)
-            v?.Rele();
-        return err;
+        var lowers = new Vnode?[mi.Copies.Count];
+        foreach (var c in mi.Copies)
+            if (c.TakesUpdates && listed[c.Index] is var (p, l)
+                && VfsOp.Vget(c.Vfs, out var lv, new Fid(d.Slice(p, l))) == Errno.OK)
+                lowers[c.Index] = lv;
+        if (lowers.Any(v => v is not null))
+        {
+            vp = mi.Mnodes.MakeMnode(mi, lowers, null, "");
+            return Errno.OK;
+        }
+        // Only copies out of use are listed: one of them still says which file is meant.
+        foreach (var c in mi.Copies)
+        {
+            if (listed[c.Index] is not var (p, l) || VfsOp.Vget(c.Vfs, out var lv, new Fid(d.Slice(p, l))) != Errno.OK)
+                continue;
+            var err = MirrorLocate.Lookup(mi, c, lv!, out vp);
+            lv!.Rele();
+            if (err == Errno.OK)
+                return Errno.OK;
+        }
+        return Errno.ESTALE;
     }
 }

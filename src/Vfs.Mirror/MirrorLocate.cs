@@ -31,22 +31,37 @@ internal static class MirrorLocate
                 }
         if (known is null)
             return Errno.ENOENT;
-        var err = lv!.Type == VType.VDIR ? PathOfDir(known.Root, lv, out var path) : PathOfFile(known.Root, lv, out path);
+        var err = Lookup(mi, known, lv!, out var vp);
         if (err != Errno.OK)
             return err;
-        var vp = mi.Root.Vnode;
-        vp.Hold();
-        foreach (var name in path!)
-        {
-            err = Vop.Lookup(vp, name, out var next, LookupFlags.None, null, Cr);
-            vp.Rele();
-            if (err != Errno.OK)
-                return err;
-            vp = next!;
-        }
-        bool same = ReferenceEquals(vp.Data, m);
+        bool same = ReferenceEquals(vp!.Data, m);
         vp.Rele();
         return same && m.Parent is not null ? Errno.OK : Errno.ENOENT;
+    }
+
+    /// <summary>
+    /// The mirror's vnode (held) for the file that is <paramref name="lv"/> in copy <paramref name="c"/>: its path in
+    /// that copy, looked up through the mirror. For a copy out of use (VFS_VGET of a handle that names only it), the
+    /// path is the one the file had when the copy left. Returns OK, ENOENT, or a lookup error.
+    /// </summary>
+    public static Errno Lookup(MfsVfs mi, MirrorMember c, Vnode lv, out Vnode? vp)
+    {
+        vp = null;
+        var err = lv.Type == VType.VDIR ? PathOfDir(c.Root, lv, out var path) : PathOfFile(c.Root, lv, out path);
+        if (err != Errno.OK)
+            return err;
+        var cur = mi.Root.Vnode;
+        cur.Hold();
+        foreach (var name in path!)
+        {
+            err = Vop.Lookup(cur, name, out var next, LookupFlags.None, null, Cr);
+            cur.Rele();
+            if (err != Errno.OK)
+                return err;
+            cur = next!;
+        }
+        vp = cur;
+        return Errno.OK;
     }
 
     /// <summary>The names from <paramref name="root"/> down to directory <paramref name="dir"/>, by walking "..".</summary>

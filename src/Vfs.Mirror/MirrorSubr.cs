@@ -18,7 +18,11 @@
 //      from a remove or rmdir (the name is gone either way), EEXIST from a mkdir (it is there either way).
 //      With errors=return the caller also gets the failed copy's errno (the update is still on every
 //      available copy and logged for the failed one), for applications that must hear of every failure.
-//   4. If no copy succeeds, the primary copy's errno is returned.
+//   4. If no copy succeeds, a copy that answered about the file (ENOENT, EEXIST, EACCES, ...: no copy failure)
+//      speaks for it, the primary first among those; the copies that failed as copies meanwhile (a timeout, EIO:
+//      IsTransientCopyFailure -- they may have done the update before the failure) are taken out of use and the
+//      operation recorded in their logs, as in rule 3 (patent B.7: a copy that fails is taken out of use, the other
+//      carries on). If every copy failed as a copy, the primary copy's errno is returned and nothing is taken down.
 //   5. A copy that is unavailable is not asked; the update goes to its dirty log instead -- before the other
 //      copies get it, so that the record is on disk first (MirrorIntentLog.cs). An update refused everywhere
 //      leaves a record behind all the same, which costs its resync one comparison.
@@ -282,6 +286,14 @@ internal static class MirrorSubr
                 op.RecordMissed(c, op.Dirties);
     }
 
+    /// <summary>Takes a copy that failed the op out of use, with the op in its log for its resync.</summary>
+    private static void TakeDown(MfsVfs mi, in MirrorOp op, CopyResult r)
+    {
+        r.Copy.CountFailure();
+        if (mi.MarkUnavailable(r.Copy, $"{r.Err} on {op.Name} {op.Node.PathFromRoot}"))
+            op.RecordMissed(r.Copy, op.Dirties == DirtyKind.None ? DirtyKind.Attr : op.Dirties);
+    }
+
     /// <summary>Rules 2-4 of the error policy.</summary>
     public static Errno Combine(MfsVfs mi, in MirrorOp op, CopyResult[] results)
     {
@@ -299,10 +311,13 @@ internal static class MirrorSubr
         if (!anyOk)
         {
             var primary = mi.PrimaryCopy();
+            var answers = results.OrderBy(r => ReferenceEquals(r.Copy, primary) ? 0 : 1).ToList();
+            if (answers.All(r => IsCopyFailure(r.Err)))
+                return answers[0].Err;
             foreach (var r in results)
-                if (ReferenceEquals(r.Copy, primary))
-                    return r.Err;
-            return first;
+                if (IsTransientCopyFailure(r.Err))
+                    TakeDown(mi, op, r);
+            return answers.First(r => !IsCopyFailure(r.Err)).Err;
         }
         var m = op.Node;
         var failed = Errno.OK;
@@ -318,9 +333,7 @@ internal static class MirrorSubr
                 op.RecordMissed(r.Copy, op.Dirties | DirtyKind.Names);
                 continue;
             }
-            r.Copy.CountFailure();
-            if (mi.MarkUnavailable(r.Copy, $"{r.Err} on {op.Name} {m.PathFromRoot}"))
-                op.RecordMissed(r.Copy, op.Dirties == DirtyKind.None ? DirtyKind.Attr : op.Dirties);
+            TakeDown(mi, op, r);
             if (mi.Options.ReturnCopyErrors)
                 failed = r.Err;
         }

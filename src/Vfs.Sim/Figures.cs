@@ -8,13 +8,16 @@
 // stated so nobody mistakes them: "host" faults cut a host off the network rather than rebooting its kernel, and
 // worlds whose processes work through an NFS client never remove a file some process has open (the client has no
 // silly rename: docs/nfs.md), by the history rule keep-open-files-linked. NFS imports are soft with short
-// timeouts, so a host that stops answering fails over in the mirror instead of hanging the history.
+// timeouts, so a host that stops answering fails over in the mirror instead of hanging the history. A client of an
+// exported mirror (Figs. 9, 10) waits longer than the mirror's server takes to give up on a copy (two tries of 1+2+4 s:
+// retries=1) -- else a partitioned copy made the client time out where the other copy had answered.
 namespace UnixVfs.Sim;
 
 /// <summary>Worlds by name: "fig5" ... "fig10", "mirror3", "tmpfs", "ufs", "nfs", "mirror-tmpfs".</summary>
 public static class Figures
 {
     private const string Soft = "soft,timeo=10,retrans=2";
+    private const string MirrorClient = "soft,timeo=10,retrans=5";
 
     private static readonly Dictionary<string, string> Worlds = new(StringComparer.Ordinal)
     {
@@ -84,7 +87,7 @@ public static class Figures
             export x /mirror
             export y /mirror
             host c
-            import c x:/mirror /m {Soft}
+            import c x:/mirror /m {MirrorClient}
             procs c 2
             subject x /mirror
             history keep-open-files-linked
@@ -104,8 +107,8 @@ public static class Figures
             export x /mirror
             export y /mirror
             host c
-            import c x:/mirror /nx {Soft}
-            import c y:/mirror /ny {Soft}
+            import c x:/mirror /nx {MirrorClient}
+            import c y:/mirror /ny {MirrorClient}
             mirror c /nx,/ny /m hide,mode=active-passive,nomerge,retries=0
             procs c 2
             subject x /mirror

@@ -12,7 +12,7 @@
 //   link A B MIN-US MAX-US LOSS        the profile of the network link between A and B
 //   subject HOST PATH                  the mirror whose copies the invariants compare with the model (by default the
 //                                      mirror on /m of the process host, if /m is one)
-//   history keep-open-files-linked     histories never remove the last name of a file a process has open
+//   history keep-open-files-linked     histories never remove the last name of a file (or a directory) a process has open
 //                                      (for file systems without silly rename: the NFS client)
 //
 // Every host's Kernel is Simulated (the mirror writes its copies on the calling thread) and runs on one

@@ -116,6 +116,15 @@ public interface IRpcConnection
         return Send(w.Written);
     }
 
+    /// <summary>
+    /// A server side's calls as busy work of a VirtualClock (the simulated network counts a call from its arrival to its
+    /// reply), which the thread serving one lends while it waits for time (VirtualClock.Serving); null elsewhere.
+    /// </summary>
+    VirtualClock.IBusyWork? Work => null;
+
+    /// <summary>A server side received a record it will not answer (a retransmission of a call still running, or no call).</summary>
+    void Unanswered() { }
+
     /// <summary>Bytes of posted replies not yet sent.</summary>
     long Unsent => 0;
 

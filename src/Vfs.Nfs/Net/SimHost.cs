@@ -200,7 +200,7 @@ internal sealed class SimListener(SimHost host, int port) : IRpcListener
 }
 
 /// <summary>One end of a simulated connection.</summary>
-internal sealed class SimEndpoint : IRpcConnection
+internal sealed class SimEndpoint : IRpcConnection, VirtualClock.IBusyWork
 {
     private readonly SimNetwork _net;
     private readonly SimHost _host;
@@ -210,6 +210,7 @@ internal sealed class SimEndpoint : IRpcConnection
     private long _lastDue;
     private bool _holding;     // a client side handed out a record and has not asked for the next (VirtualClock busy)
     private int _inService;    // a server side handed out requests not yet answered (VirtualClock busy)
+    private int _lent;         // ... of which lent by threads that serve them and wait for time (not busy meanwhile)
     private bool _closed;      // closed by this side
     private bool _dead;        // this side's host crashed
     private bool _peerClosed;  // the peer closed gracefully: drain, then end of stream
@@ -320,6 +321,46 @@ internal sealed class SimEndpoint : IRpcConnection
         }
     }
 
+    public VirtualClock.IBusyWork? Work => _vc is not null && Accepted ? this : null;
+
+    /// <summary>A request handed out gets no reply: it is no work any more.</summary>
+    public void Unanswered()
+    {
+        if (_vc is null || !Accepted)
+            return;
+        lock (Gate)
+            if (_inService > 0)
+            {
+                _inService--;
+                _vc.Busy(-1);
+            }
+    }
+
+    public bool Lend()
+    {
+        lock (Gate)
+        {
+            if (_inService == 0)
+                return false;
+            _inService--;
+            _lent++;
+            _vc!.Busy(-1);
+            return true;
+        }
+    }
+
+    public void Reclaim()
+    {
+        lock (Gate)
+        {
+            if (_lent == 0)
+                return; // the connection ended meanwhile (DrainLocked)
+            _lent--;
+            _inService++;
+            _vc!.Busy(+1);
+        }
+    }
+
     public Errno Receive(out RpcRecord record)
     {
         record = default;
@@ -412,6 +453,7 @@ internal sealed class SimEndpoint : IRpcConnection
             _vc.Busy(-_inService);
         _holding = false;
         _inService = 0;
+        _lent = 0;
     }
 
     /// <summary>A VirtualClock timer: the record is due, so it is busy work until handled.</summary>

@@ -22,6 +22,7 @@
 //                            long is closed (a slowloris dribbling a byte at a time completes no record);
 //                            measured on the network's clock, checked by a timer on that clock
 //   MaxInFlight, MaxUnsent   per connection, as above; the transport's BufferBudget bounds the total
+//   retransmissions          of a call still running are dropped, idempotent or not: a call runs once at a time
 //   out of descriptors       an Accept that fails with EMFILE waits a moment and tries again; a reader
 //                            thread that cannot be made closes its connection; the server goes on
 // A client that shuts down its sending side (half-close) still gets the replies to every call it sent:
@@ -37,7 +38,8 @@
 //   AUTH_NONE where AUTH_SYS is required          MSG_DENIED AUTH_ERROR AUTH_TOOWEAK
 //   unknown program / version / procedure         PROG_UNAVAIL / PROG_MISMATCH (low, high) / PROC_UNAVAIL
 //   arguments that do not decode                  GARBAGE_ARGS
-//   a procedure that throws (a bug)               SYSTEM_ERR, and the server goes on
+//   a procedure that throws (a bug, or a panic    SYSTEM_ERR, logged (Log: the host's message buffer),
+//   such as the lock-order checker's)             counted (Faults), and the server goes on serving
 using UnixVfs.Core;
 using UnixVfs.Nfs.Net;
 using UnixVfs.Nfs.Xdr;
@@ -56,8 +58,9 @@ public sealed class RpcServer
     private readonly Dictionary<IRpcConnection, Conn> _connections = new();
     private readonly object _lock = new();
     private readonly DuplicateRequestCache _drc = new();
+    private readonly HashSet<(string Client, int Port, uint Xid)> _running = new(); // idempotent calls in service
     [ThreadStatic] private static XdrWriter? t_writer;
-    private long _calls, _dropped, _drcHits, _refused, _idleClosed, _datagramCalls;
+    private long _calls, _dropped, _drcHits, _refused, _idleClosed, _datagramCalls, _faults;
     private ITimer? _idleTimer;
 
     /// <summary>A connection's state for the idle check: when it last completed a record, and its calls running.</summary>
@@ -87,6 +90,12 @@ public sealed class RpcServer
     private ServiceThreads? _service;
     private ServiceThreads Service => LazyInitializer.EnsureInitialized(ref _service, () => new ServiceThreads(Threads, "rpc"));
 
+    /// <summary>Where a procedure that threw is reported, one line (NfsServer: its kernel's message buffer).</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>Calls whose procedure threw, answered SYSTEM_ERR.</summary>
+    public long Faults => Interlocked.Read(ref _faults);
+
     /// <summary>Registers a program; every listener serves every program.</summary>
     public void Register(RpcProgram program)
     {
@@ -103,7 +112,7 @@ public sealed class RpcServer
     /// <summary>Records dropped because they were not calls or their header did not decode, or datagrams past the limit.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Retransmissions answered (or dropped) by the duplicate request cache.</summary>
+    /// <summary>Retransmissions answered (or dropped) by the duplicate request cache, or dropped while their call runs.</summary>
     public long DuplicateHits => Interlocked.Read(ref _drcHits);
 
     /// <summary>Connections closed at once because MaxConnections were open (or no thread could be made).</summary>
@@ -318,8 +327,10 @@ public sealed class RpcServer
                 }
                 // A lone call with nothing behind it is served here, saving the hand-off to another thread
                 // (a client that waits for each reply -- libnfs's nfs-cp -- gains a wake-up per call); so is
-                // any call when no service thread can be made, rather than not at all.
-                if (Interlocked.Increment(ref conn.Running) == 1 && !c.HasPending)
+                // any call when no service thread can be made, rather than not at all. Not on a virtual clock's network
+                // (c.Work): a call that waits there for time (a copy across a partition) would leave the records
+                // behind it unread, counted as work to do, and time would never move.
+                if (Interlocked.Increment(ref conn.Running) == 1 && !c.HasPending && c.Work is null)
                     Call();
                 else if (!Service.TryRun(Call))
                     Call();
@@ -351,11 +362,18 @@ public sealed class RpcServer
         if (!RpcCallHeader.TryDecode(ref r, rec.Memory, out var h))
         {
             Interlocked.Increment(ref _dropped);
+            c.Unanswered();
             return;
         }
         Interlocked.Increment(ref _calls);
-        if (!Dispatch(c, rec, h, ref r, w))
+        bool answer;
+        using (VirtualClock.Serving(c.Work))
+            answer = Dispatch(c, rec, h, ref r, w);
+        if (!answer)
+        {
+            c.Unanswered();
             return;
+        }
         c.Post(w, out bool kept);
         // A writer the connection kept (its reply waits for a slow client) is the connection's now. Otherwise the
         // thread keeps it: a connection's reader thread holds at most its largest reply, freed when the thread ends
@@ -416,7 +434,20 @@ public sealed class RpcServer
             return true;
         }
         DuplicateRequestCache.Key? key = null;
-        if (!proc.Idempotent)
+        var running = (c.RemoteAddress, c.RemotePort, h.Xid);
+        if (proc.Idempotent)
+        {
+            // A retransmission of an idempotent call still running is dropped too: the reply to the first answers it,
+            // and a client cannot make the server run one call many times at once (the first may wait on a copy
+            // across a partition; the others would wait behind it for its locks).
+            lock (_running)
+                if (!_running.Add(running))
+                {
+                    Interlocked.Increment(ref _drcHits);
+                    return false;
+                }
+        }
+        else
         {
             key = DuplicateRequestCache.Key.Of(c.RemoteAddress, c.RemotePort, h.Xid, rec.Span);
             switch (_drc.Begin(key.Value, out var saved))
@@ -437,9 +468,18 @@ public sealed class RpcServer
         {
             stat = proc.Handler(new RpcCall(h, c, rec, auth), ref r, w);
         }
-        catch (Exception e) when (e is not VfsPanicException)
+        catch (Exception e)
         {
+            // A bug (or a panic) in one call must not end the process and every other client's service with it.
+            Interlocked.Increment(ref _faults);
+            Log?.Invoke($"rpc: {prog.Name} v{h.Vers} {proc.Name} from {c.RemoteAddress}: {e.GetType().Name}: {e.Message}");
             stat = AcceptStat.SYSTEM_ERR;
+        }
+        finally
+        {
+            if (proc.Idempotent)
+                lock (_running)
+                    _running.Remove(running);
         }
         if (stat != AcceptStat.SUCCESS)
         {

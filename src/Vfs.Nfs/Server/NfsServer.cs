@@ -189,7 +189,7 @@ public sealed class NfsServer
         {
             if (_rpc is not null)
                 Shutdown(abort: true);
-            var rpc = new RpcServer { MaxConnections = Options.MaxConnections, IdleTimeout = Options.IdleTimeout };
+            var rpc = new RpcServer { MaxConnections = Options.MaxConnections, IdleTimeout = Options.IdleTimeout, Log = Kernel.Log };
             rpc.Register(_nfs.ToProgram());
             rpc.Register(_mount.ToProgram());
             if (Options.PortmapPort >= 0)

@@ -212,7 +212,7 @@ public static class OpGen
     /// <param name="seed">The seed.</param>
     /// <param name="calls">How many calls.</param>
     /// <param name="processes">How many processes make them.</param>
-    /// <param name="keepOpenFilesLinked">Never remove the last name of a file some process has open (a call that would is drawn again).</param>
+    /// <param name="keepOpenFilesLinked">Never remove the last name of a file or directory some process has open (a call that would is drawn again).</param>
     public static Script Generate(int seed, int calls, int processes, bool keepOpenFilesLinked = false)
     {
         var r = new Random(seed);
@@ -232,7 +232,7 @@ public static class OpGen
             int pid = 1 + r.Next(processes);
             m.Use(pid);
             var op = Next(m, r);
-            while (keepOpenFilesLinked && m.WouldOrphanOpenFile(op switch { UnlinkOp u => u.Path, RenameOp rn => rn.To, _ => null }))
+            while (keepOpenFilesLinked && m.WouldOrphanOpenFile(op switch { UnlinkOp u => u.Path, RmdirOp d => d.Path, RenameOp rn => rn.To, _ => null }))
                 op = Next(m, r);
             calls.Add(new Call(pid, op));
             ApplyToModel(m, op);

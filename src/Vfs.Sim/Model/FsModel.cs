@@ -435,15 +435,15 @@ public sealed class FsModel
     /// <summary>fsync(2): the model keeps everything; only the descriptor is checked.</summary>
     public Errno Fsync(int fd) => Fds.ContainsKey(fd) ? Errno.OK : Errno.EBADF;
 
-    /// <summary>True when removing the name <paramref name="path"/> (unlink, or rename over it) would drop the last link of a file some process has open.</summary>
+    /// <summary>True when removing the name <paramref name="path"/> (unlink, rmdir, or rename over it) would drop the last link of a file, or a directory, some process has open.</summary>
     public bool WouldOrphanOpenFile(string? path)
     {
         if (path is null)
             return false;
         var w = Resolve(path, followLast: false);
-        if (w.Err != Errno.OK || w.Node is not MFile { Nlink: 1 } f)
-            return false;
-        return _fdsByPid.Values.Any(fds => fds.Values.Any(of => ReferenceEquals(of.Node, f)));
+        if (w.Err != Errno.OK || w.Node is not (MFile { Nlink: 1 } or MDir))
+            return false; // a directory has one name: over NFS, removing it while open makes it stale as a file would
+        return _fdsByPid.Values.Any(fds => fds.Values.Any(of => ReferenceEquals(of.Node, w.Node)));
     }
 
     /// <summary>What stat(2) would report for a node: type, size, link count.</summary>
