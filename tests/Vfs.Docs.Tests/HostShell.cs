@@ -122,7 +122,17 @@ internal sealed partial class HostShell : IDisposable
         return new Started(where, p, stdout, stderr);
     }
 
-    private static void Interrupt(Process p) => Repo.Run("kill", $"-INT {p.Id}", "/");
+    /// <summary>
+    /// ^C, as the doc says. A process started in the background of a non-interactive shell (as a CI job may be) inherits
+    /// SIGINT ignored, and exec keeps it ignored in vfs too; there SIGTERM, which the same handler takes, stands in.
+    /// </summary>
+    private static void Interrupt(Process p) => Repo.Run("kill", $"-{(SigintIgnored() ? "TERM" : "INT")} {p.Id}", "/");
+
+    private static bool SigintIgnored()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (2 - 1))) != 0;   // SIGINT is 2
+    }
 
     private static void ExitedCleanly(string where, Started started)
     {
