@@ -89,12 +89,6 @@ public static class Targets
         Excluded = new Dictionary<string, string>
         {
             ["open-unlinked"] = "the NFS client has no silly rename: an unlinked open file is gone on the server (docs/nfs.md)",
-            // Finding (issue 11): the client keeps a cached short last block after a write far beyond it grows the
-            // file, and a later read stops at that block's end (NfsRdwr.cs ReadBlockInto/CopyOut). Shrunk: open
-            // O_RDWR|O_CREAT; pwrite 283861 bytes at 787901; pread 1 byte at 1052673; pwrite 1 byte at 3149825; a
-            // read of the whole file returns 1071762 bytes, not 3149826. The data property of
-            // Vfs.Nfs.Tests/NfsDataTests.cs keeps checking the rest until the fix lands.
-            ["data-histories"] = "an NFS client read stops at a stale cached short block after the file grew (finding above)",
         },
     };
 

@@ -1,8 +1,7 @@
 // Property test: reads, writes and truncations of one file give the same results through an NFS mount as on a local
 // tmpfs, over the simulated network and over loopback TCP (NfsDataTestsOverTcp). The conformance suite
-// (tests/Vfs.Conformance.Tests) checks the NFS client against the model in every other way; its data histories
-// are excluded for NFS until the finding written beside that exclusion (Targets.cs) is fixed, and this property
-// checks what it can of them meanwhile.
+// (tests/Vfs.Conformance.Tests) checks the NFS client against the model too, data histories included; this property
+// adds the comparison with a local tmpfs, call by call, on the system clock.
 using FsCheck.Xunit;
 using UnixVfs.Core;
 using UnixVfs.Nfs.Server;

@@ -6,7 +6,8 @@
 // server always has work queued and the reader mostly finds its blocks arrived. READs sent ahead
 // carry the data version they were sent in and are discarded if the file changed meanwhile. Blocks
 // are thrown away when the file changes behind our back (NfsVnops.CacheAttr), when we write over
-// them, and as a sequential reader passes them; a READ in flight when a WRITE of ours is answered
+// them, as a sequential reader passes them, and when the file has grown past a block cached short
+// (the file ended inside it when it was read); a READ in flight when a WRITE of ours is answered
 // is stale, as the server may have served it first.
 //
 // WRITE. Written data is gathered into wsize buffers aligned to wsize in the file; a full buffer
@@ -69,7 +70,14 @@ internal static partial class NfsVnops
                 version = rn.DataVersion;
                 if (sequential)
                     DropBlocksBehind(rn, bi - 1);
-                if (rn.Blocks.TryGetValue(bi, out var hit))
+                if (rn.Blocks.TryGetValue(bi, out var hit) && hit.Length < bs && size > bi * bs + hit.Length)
+                {
+                    // Cached short because the file ended inside it then; it has grown past since (a write of ours
+                    // beyond it, which drops no block): the end it knows is no longer the file's. Read it again.
+                    rn.Blocks.Remove(bi);
+                    DropBlock(rn, hit);
+                }
+                else if (hit is not null)
                 {
                     more = CopyOut(hit, bs, size, uio);
                     if (sequential)
