@@ -20,11 +20,13 @@ public static class MfsAdm
 
     /// <summary>
     /// Brings copy <paramref name="copy"/> back; with <paramref name="wait"/>, returns when it is in sync, telling
-    /// <paramref name="progress"/> how far it has got.
+    /// <paramref name="progress"/> how far it has got. With <paramref name="force"/> (a mirror with a witness): without
+    /// the witness's word -- of the copy in use of a mirror the witness left read-only, it goes on alone (MfsCopyRequest.Force).
     /// </summary>
     public static Errno Online(Process p, string path, string copy, out string error, out ResyncReport? report, bool wait = true, bool full = false,
-        Action<ResyncProgress>? progress = null) =>
-        CopyRequest(p, path, MfsIoctl.MFS_IOC_ONLINE, new MfsCopyRequest { Copy = copy, Wait = wait, Full = full, Progress = progress }, out error, out report);
+        Action<ResyncProgress>? progress = null, bool force = false) =>
+        CopyRequest(p, path, MfsIoctl.MFS_IOC_ONLINE, new MfsCopyRequest { Copy = copy, Wait = wait, Full = full, Progress = progress, Force = force },
+            out error, out report);
 
     /// <summary>Resyncs copy <paramref name="copy"/> in full from another available copy.</summary>
     public static Errno Resync(Process p, string path, string copy, out string error, out ResyncReport? report, bool wait = true,

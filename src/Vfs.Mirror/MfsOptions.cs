@@ -15,6 +15,7 @@
 //   autoresync=SECONDS   probe a failed copy that often and rejoin it when it answers (MirrorAutoResync.cs); 0: off
 //   splitbrain=refuse|newest|prefer|fewest-changes, prefer=x|y
 //                        what to do with a name copies changed independently (MirrorSplitBrain.cs)
+//   witness=PATH         a directory that decides which side of two copies cut apart goes on (MirrorWitness.cs)
 namespace UnixVfs.Mirror;
 
 /// <summary>Which copy serves reads.</summary>
@@ -66,8 +67,10 @@ public sealed record MfsOptions
     public int PreferCopy { get; init; } = -1;
     /// <summary>errors=return: a copy's failure is also returned to the caller (after the copy is taken down).</summary>
     public bool ReturnCopyErrors { get; init; }
+    /// <summary>witness=: the directory whose record decides which of two copies cut apart goes on (MirrorWitness.cs), or null.</summary>
+    public string? Witness { get; init; }
 
-    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "errors", "force", "ro", "rw", "splitbrain", "prefer", "autoresync"];
+    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "errors", "force", "ro", "rw", "splitbrain", "prefer", "autoresync", "witness"];
 
     /// <summary>Parses an option string for a mirror of <paramref name="copies"/> copies. Returns OK, or EINVAL with a one-line reason.</summary>
     public static Errno Parse(string options, int copies, out MfsOptions? parsed, out string reason)
@@ -154,7 +157,13 @@ public sealed record MfsOptions
             reason = "autoresync= is for mode=mirror: an active/passive client's servers resync themselves";
             return Errno.EINVAL;
         }
-        parsed = r with { Retries = (int)retries, LogSize = (int)logsize, LogRanges = (int)ranges, AutoResync = TimeSpan.FromSeconds(autoresync) };
+        if (o.Has("witness") && (string.IsNullOrEmpty(o.Get("witness")) || copies != 2 || r.Mode != MirrorMode.Mirror))
+        {
+            reason = string.IsNullOrEmpty(o.Get("witness")) ? "witness= needs a directory: witness=PATH"
+                : "witness= is for a mirror of two copies in mode=mirror";
+            return Errno.EINVAL;
+        }
+        parsed = r with { Witness = o.Get("witness"), Retries = (int)retries, LogSize = (int)logsize, LogRanges = (int)ranges, AutoResync = TimeSpan.FromSeconds(autoresync) };
         return Errno.OK;
     }
 

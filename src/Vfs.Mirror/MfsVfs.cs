@@ -81,6 +81,9 @@ public sealed class MfsVfs
         c.Log.Record(m, kind, offset, length, name);
     }
 
+    /// <summary>The witness of witness= (MirrorWitness.cs), or null.</summary>
+    internal MirrorWitness? Witness { get; init; }
+
     /// <summary>The probes of autoresync= (MirrorAutoResync.cs), or null when it is off.</summary>
     internal MirrorAutoResync? AutoResync { get; set; }
 
@@ -162,7 +165,8 @@ public sealed class MfsVfs
         }
         Announce(c, "unavailable: " + reason);
         IntentLog.Start(c);
-        Generations.Left(this, c);
+        if (Witness is null || Witness.Claim(this, c))
+            Generations.Left(this, c); // a side the witness refused does not go on: it keeps its generation, read-only
         return true;
     }
 
@@ -192,6 +196,8 @@ public sealed class MfsVfs
         Announce(c, "available");
         Generations.Joined(this, c);
         IntentLog.Finish(c);
+        if (Witness is not null && Copies.All(x => x.State == CopyState.Available))
+            Witness.Synced(this);
     }
 
     /// <summary>The copies that take updates now, in copy order (active/passive: just the active one). Do not modify.</summary>

@@ -47,6 +47,8 @@ public sealed class MfsStatus
     public List<MfsEvent> Events { get; } = new();
     /// <summary>The names of a split brain waiting for `mfsadm resolve`.</summary>
     public List<string> SplitBrain { get; } = new();
+    /// <summary>With witness=: the witness's directory and its state as read now (MirrorWitness.Describe); else "".</summary>
+    public string Witness = "";
 }
 
 /// <summary>The argument of MFS_IOC_OFFLINE, MFS_IOC_ONLINE and MFS_IOC_RESYNC.</summary>
@@ -60,6 +62,13 @@ public sealed class MfsCopyRequest
 
     /// <summary>ONLINE: resync in full even if the log did not overflow.</summary>
     public bool Full;
+
+    /// <summary>
+    /// ONLINE with witness=: go on without the witness's word (mfsadm online --force). Of the copy in use of a mirror the
+    /// witness left read-only: it goes on alone. Of the copy away: it rejoins even though the witness cannot tell which
+    /// side went on -- taking its versions when this side was read-only.
+    /// </summary>
+    public bool Force;
 
     /// <summary>ONLINE/RESYNC with Wait: told how far the resync has got, after each batch (MirrorProgress.cs).</summary>
     public Action<ResyncProgress>? Progress;
@@ -184,6 +193,8 @@ internal static class MirrorIoctl
     /// <summary>Brings copy <paramref name="c"/> back (MFS_IOC_ONLINE, and autoresync: MirrorAutoResync.cs).</summary>
     internal static Errno Online(MfsVfs mi, MirrorMember c, MfsCopyRequest req, bool full)
     {
+        if (req.Force && mi.Witness is { ReadOnly: true } w && c.State == CopyState.Available)
+            return w.Force(mi, c, req.Lines);
         if (c.State != CopyState.Unavailable)
         {
             req.Error = $"copy {c.Name} is not unavailable (it is {c.State})";
@@ -261,6 +272,8 @@ internal static class MirrorIoctl
         {
             mi.Quiesce.Exit(RwLockType.Reader);
         }
+        if (mi.Witness is { } witness)
+            st.Witness = $"{witness.Path}: {witness.Describe(mi)}";
         foreach (var c in mi.Copies)
             st.Copies.Add(new CopyStatus(c.Name, c.Path, c.Vfs.FstypeName, c.State, c.Reason, c.Since, c.Log.Count, c.Log.Overflowed,
                 c.Log.BytesChanged, c.Reads, c.Writes, c.BytesRead, c.BytesWritten, c.Failures, c.Progress));

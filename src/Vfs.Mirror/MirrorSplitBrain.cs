@@ -59,17 +59,19 @@ internal sealed class MirrorSplitBrain
     /// Compares the copies under <paramref name="roots"/> (named <paramref name="names"/>, mirror copy indices
     /// <paramref name="copies"/>) since <paramref name="since"/> and brings them together by <paramref name="o"/>'s policy.
     /// With splitbrain=refuse and a name changed by several copies, changes nothing and returns those names in
-    /// <paramref name="pending"/>. Every line of <paramref name="report"/> also goes to <paramref name="say"/>.
+    /// <paramref name="pending"/>. Every line of <paramref name="report"/> also goes to <paramref name="say"/>. With an
+    /// <paramref name="authority"/> (an index of <paramref name="roots"/>: the copy a witness says went on alone), that
+    /// copy's version of every name that differs is taken, and every other version discarded is reported.
     /// </summary>
     public static Errno Run(Vnode[] roots, string[] names, int[] copies, Timespec since, MfsOptions o, bool crashed,
-        Action<string, int?> say, Action<int, Vnode>? replaced, MergeReport report, out List<string> pending)
+        Action<string, int?> say, Action<int, Vnode>? replaced, MergeReport report, out List<string> pending, int authority = -1)
     {
         pending = new List<string>();
         var err = MirrorHistory.Diff(roots, since, out var diffs);
         if (err != Errno.OK)
             return err;
         report.Scanned += diffs.Count;
-        var conflicts = diffs.Where(d => IsConflict(d, crashed)).ToList();
+        var conflicts = diffs.Where(d => authority < 0 && IsConflict(d, crashed)).ToList();
         if (o.SplitBrain == SplitBrainPolicy.Refuse && conflicts.Count > 0)
         {
             foreach (var d in conflicts)
@@ -96,6 +98,11 @@ internal sealed class MirrorSplitBrain
             if (d.TimesOnly)
             {
                 // the bytes agree: the newest time is taken, nothing is lost
+            }
+            else if (authority >= 0)
+            {
+                w = authority;
+                why = $"the witness says {names[w]}'s side went on alone; the other side could not acknowledge updates";
             }
             else if (d.Changers == 1)
                 w = Changers(d).Single();
@@ -166,7 +173,15 @@ internal sealed class MirrorSplitBrain
     public static Errno Online(MfsVfs mi, MirrorMember c, MfsCopyRequest req, out bool handled)
     {
         handled = true;
-        if (mi.SplitBrain is null)
+        int authority = -1;
+        if (mi.Witness is { } witness && mi.SplitBrain is null)
+        {
+            var werr = witness.Rejoin(mi, c, req.Force, out authority, out req.Error);
+            if (werr != Errno.OK)
+                return werr;
+        }
+        bool taken = authority == c.Index; // this side was refused by the witness: the copy back has the versions to keep
+        if (mi.SplitBrain is null && !taken)
         {
             var err = MirrorHistory.ChangedSince(c.Root, c.Since, out bool changed);
             if (err != Errno.OK)
@@ -185,7 +200,7 @@ internal sealed class MirrorSplitBrain
         {
             var since = mi.SplitBrain?.Since ?? c.Since;
             var copies = mi.SplitBrain?.Copies ?? mi.Copies.Where(x => x.TakesUpdates || ReferenceEquals(x, c)).Select(x => x.Index).ToArray();
-            return Reconcile(mi, since, copies, req.Lines, out req.Error);
+            return Reconcile(mi, since, copies, req.Lines, out req.Error, Array.IndexOf(copies, authority));
         }
         finally
         {
@@ -197,14 +212,14 @@ internal sealed class MirrorSplitBrain
     /// Brings copies <paramref name="copies"/> together since <paramref name="since"/> (with the mirror quiesced): either
     /// every one of them is in use again, or a split brain is left waiting (EBUSY with the names).
     /// </summary>
-    private static Errno Reconcile(MfsVfs mi, Timespec since, int[] copies, List<string> lines, out string error)
+    private static Errno Reconcile(MfsVfs mi, Timespec since, int[] copies, List<string> lines, out string error, int authority = -1)
     {
         error = "";
         var roots = copies.Select(i => mi.Copies[i].Root).ToArray();
         var names = copies.Select(i => mi.Copies[i].Name).ToArray();
         var report = new MergeReport();
         var err = Run(roots, names, copies, since, mi.Options, crashed: false, (line, discarded) => Say(mi, line, discarded),
-            (k, vp) => mi.Mnodes.ForgetLower(copies[k], vp), report, out var pending);
+            (k, vp) => mi.Mnodes.ForgetLower(copies[k], vp), report, out var pending, authority);
         lines.AddRange(report.Conflicts);
         if (err != Errno.OK)
         {

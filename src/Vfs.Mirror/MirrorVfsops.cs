@@ -79,6 +79,7 @@ public static class MirrorVfsops
             return err;
 
         var roots = new Vnode?[paths.Length];
+        MirrorWitness? witness = null;
         try
         {
             for (int i = 0; i < paths.Length; i++)
@@ -108,11 +109,19 @@ public static class MirrorVfsops
                 return err;
             if ((err = MirrorGenerations.Establish(vfsp.Kernel, paths, roots!, options!.Force, out var generations, out reason)) != Errno.OK)
                 return err;
+            int authority = -1; // the copy a witness names as the one that went on alone: its versions win
+            if (options.Witness is { } wpath)
+            {
+                if ((err = MirrorWitness.Open(uap.Caller, wpath, roots!, generations!.Mirror, options.Force, out witness, out var record, out reason)) != Errno.OK)
+                    return err;
+                if (record is { Alone: true } && record.Mirror == generations.Mirror)
+                    authority = generations.Metas.Select(m => m.Copy).ToList().IndexOf(record.Holder);
+            }
 
             MirrorSplitBrain? split = null;
             if (ByHistory(roots!, options!, generations!, out err))
             {
-                if ((err = MergeByHistory(vfsp.Kernel, uap.Dir, paths, roots!, options!, generations!, data, out split, out reason)) != Errno.OK)
+                if ((err = MergeByHistory(vfsp.Kernel, uap.Dir, paths, roots!, options!, generations!, authority, data, out split, out reason)) != Errno.OK)
                     return err;
             }
             else if (err != Errno.OK)
@@ -141,7 +150,8 @@ public static class MirrorVfsops
                 c.State = CopyState.Unavailable; // reads come from X alone until the split brain is settled
                 c.Reason = MirrorSplitBrain.SplitReason(split!.Pending.Count);
             }
-            var mi = new MfsVfs(vfsp, options, copies) { MountMerge = data.Merge, Generations = generations!, SplitBrain = split };
+            var mi = new MfsVfs(vfsp, options, copies) { MountMerge = data.Merge, Generations = generations!, SplitBrain = split, Witness = witness };
+            witness = null; // the mirror's from here: Teardown lets it go
             foreach (var c in copies)
             {
                 c.Since = vfsp.Kernel.Newest();
@@ -174,10 +184,13 @@ public static class MirrorVfsops
             }
             generations!.WriteAll(mi);
             MirrorRecovery.LoadLogs(mi);
+            if (mi.Witness is not null && !generations.AnyBehind)
+                mi.Witness.Synced(mi); // the copies are one again: either side may claim the witness when the other is lost
             return Errno.OK;
         }
         finally
         {
+            witness?.Dispose();
             foreach (var r in roots)
                 r?.Rele();
         }
@@ -207,7 +220,7 @@ public static class MirrorVfsops
     /// <paramref name="split"/>.
     /// </summary>
     private static Errno MergeByHistory(Kernel k, string dir, string[] paths, Vnode[] roots, MfsOptions o, MirrorGenerations gens,
-        MfsMountData data, out MirrorSplitBrain? split, out string reason)
+        int authority, MfsMountData data, out MirrorSplitBrain? split, out string reason)
     {
         split = null;
         reason = "";
@@ -220,7 +233,7 @@ public static class MirrorVfsops
                 k.Log($"mfs {dir}: split brain: {line}");
                 if (discarded is int c)
                     MirrorMetrics.Discarded(k.Hostname, dir, names[c]);
-            }, null, report, out var pending);
+            }, null, report, out var pending, authority);
         if (err != Errno.OK)
         {
             reason = $"comparing the copies failed: {err.Message()} ({err}); nothing was mounted";
@@ -293,6 +306,7 @@ public static class MirrorVfsops
     private static void Teardown(MfsVfs mi)
     {
         mi.AutoResync?.Dispose();
+        mi.Witness?.Dispose();
         mi.Workers.Dispose();
         mi.Root.Vnode.Rele();
         foreach (var c in mi.Copies)

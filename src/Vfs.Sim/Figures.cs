@@ -10,10 +10,11 @@
 // silly rename: docs/nfs.md), by the history rule keep-open-files-linked. NFS imports are soft with short
 // timeouts, so a host that stops answering fails over in the mirror instead of hanging the history. A client of an
 // exported mirror (Figs. 9, 10) waits longer than the mirror's server takes to give up on a copy (two tries of 1+2+4 s:
-// retries=1) -- else a partitioned copy made the client time out where the other copy had answered.
+// retries=1) -- else a partitioned copy made the client time out where the other copy had answered. The "-witness"
+// forms of Figs. 7 and 9 add a third host w whose small directory both masters import as their mirrors' witness.
 namespace UnixVfs.Sim;
 
-/// <summary>Worlds by name: "fig5" ... "fig10", "mirror3", "tmpfs", "ufs", "nfs", "mirror-tmpfs".</summary>
+/// <summary>Worlds by name: "fig5" ... "fig10", "fig7-witness", "fig9-witness", "mirror3", "tmpfs", "ufs", "nfs", "mirror-tmpfs".</summary>
 public static class Figures
 {
     private const string Soft = "soft,timeo=10,retrans=2";
@@ -57,6 +58,28 @@ public static class Figures
             procs x 2
             history keep-open-files-linked
             """,
+        ["fig7-witness"] = $"""
+            # Fig. 7 with a witness: a third host w shares a small directory both masters import; a partition
+            # between x and y leaves only the side that claims the witness first writable (MirrorWitness.cs)
+            host x
+            host y
+            host w
+            disk x /export/disk ufs
+            export x /export/disk
+            disk y /export/disk ufs
+            export y /export/disk
+            disk w /witness tmpfs
+            export w /witness
+            import x y:/export/disk /net/peer {Soft}
+            import y x:/export/disk /net/peer {Soft}
+            import x w:/witness /net/witness {Soft}
+            import y w:/witness /net/witness {Soft}
+            mirror x /export/disk,/net/peer /m hide,role=master,retries=1,witness=/net/witness
+            mirror y /export/disk,/net/peer /mirror hide,role=master,retries=1,witness=/net/witness
+            link x y 50 400 0
+            procs x 2
+            history keep-open-files-linked
+            """,
         ["fig8"] = $"""
             # Fig. 8: a client mirroring two imported NFS file systems on /m (hiding what /m held)
             host a
@@ -84,6 +107,31 @@ public static class Figures
             import y x:/export/disk /net/peer {Soft}
             mirror x /export/disk,/net/peer /mirror hide,role=master,retries=1
             mirror y /export/disk,/net/peer /mirror hide,role=master,retries=1
+            export x /mirror
+            export y /mirror
+            host c
+            import c x:/mirror /m {MirrorClient}
+            procs c 2
+            subject x /mirror
+            history keep-open-files-linked
+            """,
+        ["fig9-witness"] = $"""
+            # Fig. 9 with a witness on a third host w: the client's writes reach x's mirror while x holds the witness
+            host x
+            host y
+            host w
+            disk x /export/disk ufs
+            export x /export/disk
+            disk y /export/disk ufs
+            export y /export/disk
+            disk w /witness tmpfs
+            export w /witness
+            import x y:/export/disk /net/peer {Soft}
+            import y x:/export/disk /net/peer {Soft}
+            import x w:/witness /net/witness {Soft}
+            import y w:/witness /net/witness {Soft}
+            mirror x /export/disk,/net/peer /mirror hide,role=master,retries=1,witness=/net/witness
+            mirror y /export/disk,/net/peer /mirror hide,role=master,retries=1,witness=/net/witness
             export x /mirror
             export y /mirror
             host c

@@ -8,12 +8,17 @@ namespace UnixVfs.Cli.Shell;
 internal static class MirrorCommands
 {
     public static void Register(Shell sh) =>
-        sh.Register("mfsadm", "mfsadm status|verify|stats|heal-info PATH | offline|online|resync PATH COPY | resolve PATH --take x|y|newest | scrub PATH [--repair] [--rate MiB/s]", "administer the mirror holding PATH", Mfsadm);
+        sh.Register("mfsadm", "mfsadm status|verify|stats|heal-info PATH | offline|online|resync PATH COPY | online --force PATH COPY | resolve PATH --take x|y|newest | scrub PATH [--repair] [--rate MiB/s]", "administer the mirror holding PATH", Mfsadm);
 
     private static void Mfsadm(ShellContext c, string[] a)
     {
         if (a.Length < 2)
             throw new ShellError("usage: mfsadm status|verify|stats PATH | offline|online|resync PATH COPY");
+        bool force = a.Length > 1 && a[0] == "online" && a[1] == "--force";
+        if (force)
+            a = [a[0], .. a[2..]];
+        if (a.Length < 2)
+            throw new ShellError("usage: mfsadm online [--force] PATH COPY");
         string path = a[1];
         var (vfs, _) = MirrorNames.Holding(c, path);
         string Copy() => a.Length == 3 ? a[2] : throw new ShellError($"usage: mfsadm {a[0]} PATH COPY (x, y, ...)");
@@ -55,7 +60,7 @@ internal static class MirrorCommands
             case "resync":
             {
                 var progress = MirrorRepairCommands.ProgressLine(c);
-                var err = a[0] == "online" ? MfsAdm.Online(c.P, path, Copy(), out var why, out var report, progress: progress)
+                var err = a[0] == "online" ? MfsAdm.Online(c.P, path, Copy(), out var why, out var report, progress: progress, force: force)
                     : MfsAdm.Resync(c.P, path, Copy(), out why, out report, progress: progress);
                 if (err != Errno.OK)
                     throw new ShellError($"{path}: {why}");
@@ -84,6 +89,8 @@ internal static class MirrorCommands
             c.Out.WriteLine("  last resync: " + r);
         foreach (var p in st.Copies.Select(cp => cp.Progress).OfType<ResyncProgress>())
             c.Out.WriteLine("  " + p);
+        if (st.Witness.Length > 0)
+            c.Out.WriteLine("  witness " + st.Witness);
         if (st.SplitBrain.Count > 0)
             c.Out.WriteLine($"  split brain, read-only until settled (mfsadm resolve PATH --take x|y|newest): {string.Join(", ", st.SplitBrain)}");
     }
