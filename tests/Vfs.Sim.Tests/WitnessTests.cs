@@ -28,16 +28,7 @@ public class WitnessTests
         }
 
         /// <summary>Writes <paramref name="text"/> to <paramref name="name"/> through the mirror of <paramref name="h"/>: the first failure, or OK.</summary>
-        public Errno Write(SimHostNode h, string name, string text)
-        {
-            string path = (h.Name == "x" ? AtX : AtY) + "/" + name;
-            var err = h.Admin.Open(path, OFlags.O_WRONLY | OFlags.O_CREAT | OFlags.O_TRUNC, 0x1A4, out int fd);
-            if (err != Errno.OK)
-                return err;
-            err = h.Admin.Write(fd, Encoding.UTF8.GetBytes(text), out _);
-            var cerr = h.Admin.Close(fd);
-            return err != Errno.OK ? err : cerr;
-        }
+        public Errno Write(SimHostNode h, string name, string text) => Put(W, h, (h.Name == "x" ? AtX : AtY) + "/" + name, text);
 
         /// <summary>The text of <paramref name="path"/> on host <paramref name="h"/>, or null when it cannot be read.</summary>
         public static string? Read(SimHostNode h, string path)
@@ -106,5 +97,113 @@ public class WitnessTests
         Assert.True(v!.Identical, string.Join("; ", v.Differences));
         Assert.Equal(Errno.OK, p.Write(p.Y, "f", "y after"));            // both sides write again
         Assert.Equal("y after", p.ReadMirror(p.X, "f"));
+    }
+
+    [Fact]
+    public void The_side_that_finds_the_partition_first_holds_the_witness_whichever_it_is()
+    {
+        using var p = new Pair(seed: 2);
+        Assert.Equal(Errno.OK, p.Write(p.X, "f", "before"));
+        p.CutXFromY();
+        Assert.Equal(Errno.OK, p.Write(p.Y, "f", "y while apart"));   // y first: y's disk goes on alone
+        Assert.Equal(Errno.EROFS, p.Write(p.X, "f", "x while apart"));
+        Assert.Equal(Errno.EROFS, p.Write(p.X, "g", "x made it"));
+        p.Heal();
+        p.Rejoin();
+        foreach (var h in new[] { p.X, p.Y })
+        {
+            Assert.Equal("y while apart", Pair.ReadDisk(h, "f"));
+            Assert.Null(Pair.ReadDisk(h, "g"));
+        }
+        // What x's disk held but x never acknowledged (O_TRUNC's truncate reached it) is discarded by y's rejoin, and said so.
+        Assert.Contains(p.Y.Kernel.Messages, m => m.Contains("/f:") && m.Contains("discarded"));
+    }
+
+    [Fact]
+    public void A_witness_out_of_reach_while_both_copies_answer_stops_nothing()
+    {
+        using var p = new Pair(seed: 3);
+        p.CutWitness();
+        Assert.Equal(Errno.OK, p.Write(p.X, "f", "x"));
+        Assert.Equal(Errno.OK, p.Write(p.Y, "g", "y"));
+        Assert.Equal("y", p.ReadMirror(p.X, "g"));
+        Assert.Equal(Errno.OK, MfsAdm.Status(p.X.Admin, p.AtX, out var st));
+        Assert.StartsWith("/net/witness: unreachable", st!.Witness);
+        Assert.All(p.OnX.Copies, c => Assert.Equal(CopyState.Available, c.State));
+    }
+
+    [Fact]
+    public void A_witness_lost_with_a_copy_leaves_the_survivor_read_only_until_forced()
+    {
+        using var p = new Pair(seed: 4);
+        Assert.Equal(Errno.OK, p.Write(p.X, "f", "before"));
+        p.W.Network.Partition(["x"], ["y", "w"]);
+        Assert.Equal(Errno.EROFS, p.Write(p.X, "f", "cannot prove it"));
+        Assert.True(p.OnX.Vfs.IsReadOnly);
+        Assert.Equal(Errno.OK, MfsAdm.Status(p.X.Admin, p.AtX, out var st));
+        Assert.Contains("cannot prove it is the survivor", st!.Witness);
+        // Not rejoined without the witness's word while the witness still cannot be read.
+        p.W.Network.Heal();
+        p.W.Network.Partition(["w"], ["x", "y"]);
+        Assert.Equal(Errno.EBUSY, MfsAdm.Online(p.X.Admin, p.AtX, "y", out var error, out _));
+        Assert.Contains("cannot be read", error);
+        p.W.Network.Heal();
+        p.W.Network.Partition(["x"], ["y", "w"]);
+
+        var ferr = MfsAdm.Online(p.X.Admin, p.AtX, "x", out error, out _, force: true);
+        Assert.True(ferr == Errno.OK, error);
+        Assert.False(p.OnX.Vfs.IsReadOnly);
+        Assert.Equal(Errno.OK, p.Write(p.X, "f", "forced"));
+        Assert.Contains(p.X.Kernel.Messages, m => m.Contains("forced: X goes on alone"));
+        p.Heal();
+        p.Rejoin();
+        Assert.All(p.OnX.Copies, c => Assert.Equal(CopyState.Available, c.State));
+        Assert.Equal("forced", Pair.ReadDisk(p.Y, "f"));
+        Assert.Equal(Errno.OK, MfsAdm.Verify(p.X.Admin, p.AtX, out var v));
+        Assert.True(v!.Identical, string.Join("; ", v.Differences));
+    }
+
+    [Fact]
+    public void Fig9_a_client_of_the_mirror_that_holds_the_witness_goes_on_and_the_other_mirror_refuses()
+    {
+        using var p = new Pair("fig9-witness", seed: 5);
+        var c = p.W.HostNamed("c")!;
+        Assert.Equal(Errno.OK, Put(p.W, c, "/m/f", "before"));
+        p.CutXFromY();
+        Assert.Equal(Errno.OK, Put(p.W, c, "/m/f", "client while apart"));
+        Assert.Equal(Errno.EROFS, p.Write(p.Y, "f", "y while apart"));
+        p.Heal();
+        p.Rejoin();
+        foreach (var h in new[] { p.X, p.Y })
+            Assert.Equal("client while apart", Pair.ReadDisk(h, "f"));
+    }
+
+    [Fact]
+    public void Without_a_witness_both_masters_acknowledge_writes_in_a_partition_the_split_brain_the_witness_prevents()
+    {
+        var err = World.Build(Figures.Text("fig7")!, 6, out var w, out var why);
+        Assert.True(err == Errno.OK, why);
+        using (w)
+        {
+            var x = w!.HostNamed("x")!;
+            var y = w.HostNamed("y")!;
+            w.Network.Partition(["x"], ["y"]);
+            Assert.Equal(Errno.OK, Put(w, x, "/m/f", "x"));
+            Assert.Equal(Errno.OK, Put(w, y, "/mirror/f", "y"));
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> on host <paramref name="h"/>: the first failure, or OK.</summary>
+    internal static Errno Put(World w, SimHostNode h, string path, string text)
+    {
+        var err = h.Admin.Open(path, OFlags.O_WRONLY | OFlags.O_CREAT | OFlags.O_TRUNC, 0x1A4, out int fd);
+        if (err == Errno.OK)
+        {
+            err = h.Admin.Write(fd, Encoding.UTF8.GetBytes(text), out _);
+            var cerr = h.Admin.Close(fd);
+            err = err != Errno.OK ? err : cerr;
+        }
+        w.Clock.Advance(Simulator.Tick); // as the simulator does between calls: no two calls share an instant
+        return err;
     }
 }
