@@ -110,12 +110,16 @@ public static class MirrorVfsops
             if ((err = MirrorGenerations.Establish(vfsp.Kernel, paths, roots!, options!.Force, out var generations, out reason)) != Errno.OK)
                 return err;
             int authority = -1; // the copy a witness names as the one that went on alone: its versions win
+            bool claimedElsewhere = false; // ... by another host's mirror, which may still be going on alone
             if (options.Witness is { } wpath)
             {
                 if ((err = MirrorWitness.Open(uap.Caller, wpath, roots!, generations!.Mirror, options.Force, out witness, out var record, out reason)) != Errno.OK)
                     return err;
                 if (record is { Alone: true } && record.Mirror == generations.Mirror)
+                {
                     authority = generations.Metas.Select(m => m.Copy).ToList().IndexOf(record.Holder);
+                    claimedElsewhere = record.Host != vfsp.Kernel.Hostname;
+                }
             }
 
             MirrorSplitBrain? split = null;
@@ -132,8 +136,9 @@ public static class MirrorVfsops
             else if (!options!.NoMerge && !generations!.AnyBehind)
             {
                 var merge = new MirrorMerge(paths.Select((_, i) => MfsOptions.CopyName(i)).ToArray(), data.Progress);
+                int master = authority >= 0 ? authority : 0; // a copy the witness says went on alone is the truth, not X
                 err = options.Role == MirrorRole.Master
-                    ? merge.OneWay(roots!, 0, Enumerable.Range(1, paths.Length - 1).ToArray())
+                    ? merge.OneWay(roots!, master, Enumerable.Range(0, paths.Length).Where(i => i != master).ToArray())
                     : merge.TwoWay(roots!);
                 if (err != Errno.OK)
                 {
@@ -184,7 +189,7 @@ public static class MirrorVfsops
             }
             generations!.WriteAll(mi);
             MirrorRecovery.LoadLogs(mi);
-            if (mi.Witness is not null && !generations.AnyBehind)
+            if (mi.Witness is not null && !generations.AnyBehind && !claimedElsewhere)
                 mi.Witness.Synced(mi); // the copies are one again: either side may claim the witness when the other is lost
             return Errno.OK;
         }

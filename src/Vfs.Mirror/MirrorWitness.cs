@@ -37,6 +37,7 @@
 //     current  <16 hex>         the generation of the copy that went on (alone), or of the copies (sync)
 //     since    <sec>.<nsec>     when the state was taken
 //     nonce    <16 hex>         the writer's random number: tells its own record from another's
+//     host     <name>           the host whose mirror wrote it
 // A change from epoch N is a compare-and-swap: the new record is written and fsynced under a temporary name, then
 // hard-linked to "claim-N" -- link(2) is exclusive on every file system and over NFS, so of two hosts claiming from
 // the same record exactly one wins (EEXIST for the other, which reads the winner's record) -- then renamed over
@@ -50,7 +51,7 @@ using System.Text;
 namespace UnixVfs.Mirror;
 
 /// <summary>One version of the witness's record.</summary>
-public sealed record WitnessRecord(Guid Mirror, long Epoch, bool Alone, Guid Holder, ulong Current, Timespec Since, ulong Nonce)
+public sealed record WitnessRecord(Guid Mirror, long Epoch, bool Alone, Guid Holder, ulong Current, Timespec Since, ulong Nonce, string Host = "")
 {
     public const int Version = 1;
 
@@ -67,6 +68,8 @@ public sealed record WitnessRecord(Guid Mirror, long Epoch, bool Alone, Guid Hol
         sb.Append("since ").Append(Since.Sec.ToString(CultureInfo.InvariantCulture)).Append('.')
             .Append(Since.Nsec.ToString("D9", CultureInfo.InvariantCulture)).Append('\n');
         sb.Append("nonce ").Append(Nonce.ToString("x16")).Append('\n');
+        if (Host.Length > 0)
+            sb.Append("host ").Append(Host).Append('\n');
         return sb.ToString();
     }
 
@@ -102,7 +105,7 @@ public sealed record WitnessRecord(Guid Mirror, long Epoch, bool Alone, Guid Hol
             return new WitnessRecord(Guid.Parse(kv["mirror"]), long.Parse(kv["epoch"], CultureInfo.InvariantCulture), alone,
                 alone ? Guid.Parse(kv["holder"]) : Guid.Empty, ulong.Parse(kv["current"], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
                 new Timespec(long.Parse(since[0], CultureInfo.InvariantCulture), long.Parse(since[1], CultureInfo.InvariantCulture)),
-                ulong.Parse(kv["nonce"], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+                ulong.Parse(kv["nonce"], NumberStyles.HexNumber, CultureInfo.InvariantCulture), kv.GetValueOrDefault("host", ""));
         }
         catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException or IndexOutOfRangeException)
         {
@@ -359,7 +362,7 @@ internal sealed class MirrorWitness : IDisposable
             if (allowed(r) is null)
                 return Errno.EBUSY;
             var next = new WitnessRecord(mi.Generations.Mirror, (r?.Epoch ?? 0) + 1, alone, holder,
-                mi.Generations.Metas[gen.Index].Current, _k.Newest(), (ulong)_k.Random64());
+                mi.Generations.Metas[gen.Index].Current, _k.Newest(), (ulong)_k.Random64(), _k.Hostname);
             if ((err = Swap(r?.Epoch ?? 0, next, out var winner)) != Errno.OK)
                 return err;
             now = winner;

@@ -16,7 +16,7 @@ public class WitnessTests
         public SimHostNode X => W.HostNamed("x")!;
         public SimHostNode Y => W.HostNamed("y")!;
         public MfsVfs OnX => W.Mirrors.Single(m => m.Host.Name == "x").Mfs;
-        public MfsVfs OnY => W.Mirrors.Single(m => m.Host.Name == "y").Mfs;
+        public MfsVfs OnY => (MfsVfs)Y.Kernel.Mounts.Single(v => v.FstypeName == "mfs").Data!; // remounted by a test
         public string AtX => W.Mirrors.Single(m => m.Host.Name == "x").At;
         public string AtY => W.Mirrors.Single(m => m.Host.Name == "y").At;
 
@@ -117,6 +117,32 @@ public class WitnessTests
         }
         // What x's disk held but x never acknowledged (O_TRUNC's truncate reached it) is discarded by y's rejoin, and said so.
         Assert.Contains(p.Y.Kernel.Messages, m => m.Contains("/f:") && m.Contains("discarded"));
+    }
+
+    /// <summary>
+    /// What if the master that never noticed the partition remounts its mirror before the one that went on has brought
+    /// the copies back? role=master used to merge from its own disk (X) over the other: the acknowledged update was gone.
+    /// The copy the witness names is the truth, and the witness stays claimed for the mirror that went on.
+    /// </summary>
+    [Fact]
+    public void A_remount_of_the_other_master_takes_the_copy_the_witness_names_for_the_truth()
+    {
+        using var p = new Pair(seed: 7);
+        Assert.Equal(Errno.OK, p.Write(p.X, "f", "before"));
+        p.CutXFromY();
+        Assert.Equal(Errno.OK, p.Write(p.X, "f", "x while apart"));
+        p.Heal();
+        Assert.Equal(Errno.OK, p.Y.Admin.Umount(p.AtY));
+        var data = new MfsMountData();
+        var err = p.Y.Admin.Mount("/export/disk,/net/peer", p.AtY, "mfs", MountFlags.None, "hide,role=master,retries=1,witness=/net/witness", data);
+        Assert.True(err == Errno.OK, data.Error);
+        Assert.Equal("x while apart", Pair.ReadDisk(p.X, "f"));
+        Assert.Equal("x while apart", Pair.ReadDisk(p.Y, "f"));
+        Assert.Equal(Errno.OK, MfsAdm.Status(p.Y.Admin, p.AtY, out var st));
+        Assert.Contains("went on alone", st!.Witness);                 // still x's mirror's, whose copy Y is away
+        p.Rejoin();
+        Assert.Equal(Errno.OK, MfsAdm.Status(p.X.Admin, p.AtX, out st));
+        Assert.Contains("sync", st!.Witness);
     }
 
     [Fact]
