@@ -203,6 +203,8 @@ internal static class MirrorSubr
                 results[i] = RunOnCopy(op, targets[i], ref args, fn);
         }
         var err = Combine(mi, op, results);
+        if (op.Dirties != DirtyKind.None && mi.Witness is { } witness)
+            witness.Settle();
         if (op.Dirties != DirtyKind.None && err == Errno.OK && mi.Vfs.IsReadOnly)
             return Errno.EROFS; // a copy was lost and the witness refused this side (MirrorWitness.cs): not acknowledged
         if (mi.Options.Mode == MirrorMode.ActivePassive && IsTransientCopyFailure(err))

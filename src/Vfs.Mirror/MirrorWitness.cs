@@ -44,7 +44,12 @@
 // "mfs-witness". A reader follows claim-N of the record it read, so a crash between the link and the rename leaves
 // the claim taken. The last 16 claims are kept, older ones removed.
 //
-// LOCK ORDER: _lock is a leaf held across one claim (its VOPs go to the witness's file system, never to the mirror).
+// CONCURRENT UPDATES. From the instant a copy is taken out of use (MfsVfs.MarkUnavailable, under its state lock: Begin)
+// until the claim is decided, other updates already go to the copy kept alone; each waits for the decision before it is
+// acknowledged (Settle), so none is acknowledged by a side the witness then refuses.
+//
+// LOCK ORDER: _lock is a leaf held across one claim (its VOPs go to the witness's file system, never to the mirror);
+// Settle waits on it holding the waiting op's mirror locks, which a claim never takes.
 using System.Globalization;
 using System.Text;
 
@@ -147,6 +152,27 @@ internal sealed class MirrorWitness : IDisposable
     /// <summary>True while the mirror is read-only because it could not claim the witness.</summary>
     public bool ReadOnly => ReadOnlyReason.Length > 0;
 
+    private int _claiming; // claims begun and not yet decided; guarded by _lock for the wait
+
+    /// <summary>A copy is being taken out of use (called under MfsVfs's state lock): updates wait for the claim (Settle).</summary>
+    public void Begin() => Interlocked.Increment(ref _claiming);
+
+    /// <summary>Returns once no claim is being decided: an update acknowledged after this was decided with the witness's word.</summary>
+    public void Settle()
+    {
+        if (Volatile.Read(ref _claiming) == 0)
+            return;
+        lock (_lock)
+            while (_claiming > 0)
+                Monitor.Wait(_lock);
+    }
+
+    private void Decided()
+    {
+        Interlocked.Decrement(ref _claiming);
+        Monitor.PulseAll(_lock);
+    }
+
     /// <summary>
     /// Looks the witness directory up and reads its record. EINVAL with a one-line reason when the path is not a
     /// directory, or the record belongs to another mirror (unless <paramref name="force"/>) or cannot be parsed. A
@@ -236,19 +262,26 @@ internal sealed class MirrorWitness : IDisposable
         string why;
         lock (_lock)
         {
-            var err = Change(mi, r => r is { Alone: true } && r.Holder != me ? null : true, alone: true, me, kept, out var now);
-            if (err == Errno.OK)
+            try
             {
-                ReadOnlyReason = "";
-                mi.Announce(kept, $"witness {Path}: claimed: {kept.Name} goes on alone, {gone.Name} is behind (epoch {now!.Epoch})");
-                return true;
+                var err = Change(mi, r => r is { Alone: true } && r.Holder != me ? null : true, alone: true, me, kept, out var now);
+                if (err == Errno.OK)
+                {
+                    ReadOnlyReason = "";
+                    mi.Announce(kept, $"witness {Path}: claimed: {kept.Name} goes on alone, {gone.Name} is behind (epoch {now!.Epoch})");
+                    return true;
+                }
+                why = err == Errno.EBUSY
+                    ? $"the witness {Path} says copy {NameOf(mi, now!.Holder)} went on alone (since {now.Since}): the other side takes the writes"
+                    : $"the witness {Path} cannot be reached ({err}): {kept.Name} cannot prove it is the survivor";
+                ReadOnlyReason = why;
+                mi.Vfs.Flag |= VfsFlags.VFS_RDONLY; // before the updates waiting in Settle look
             }
-            why = err == Errno.EBUSY
-                ? $"the witness {Path} says copy {NameOf(mi, now!.Holder)} went on alone (since {now.Since}): the other side takes the writes"
-                : $"the witness {Path} cannot be reached ({err}): {kept.Name} cannot prove it is the survivor";
-            ReadOnlyReason = why;
+            finally
+            {
+                Decided();
+            }
         }
-        mi.Vfs.Flag |= VfsFlags.VFS_RDONLY;
         mi.Announce(kept, $"read-only: {why} (mfsadm online --force {mi.Vfs.MntPt} {kept.Name.ToLowerInvariant()} makes it go on anyway)");
         return false;
     }
