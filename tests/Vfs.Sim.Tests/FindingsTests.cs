@@ -32,4 +32,9 @@ public class FindingsTests(ITestOutputHelper output)
     [Fact]
     public void A_file_created_and_removed_while_the_read_copy_was_away_is_read_from_the_copy_that_has_it() =>
         Holds(new SimCase("fig5", 20261224, 43, FaultKinds.All, [27, 30, 40]));
+
+    [Fact]
+    public void Directories_renamed_in_a_cycle_while_a_copy_was_away_keep_their_own_modes() =>
+        Holds(new SimCase("fig5", 20263575, 144, FaultKinds.Disk | FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock,
+            [7, 21, 22, 23, 25, 30, 62, 63, 64, 71, 72, 80, 133, 134]));
 }
