@@ -107,12 +107,12 @@ internal sealed class MirrorMerge
     /// is replaced (a directory in both under a changed name is compared whole, since it may be another directory
     /// now), what the source no longer has is removed.
     /// Subdirectories present on both sides are not entered (their own log entries cover them).
-    /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole. <paramref name="otherFile"/>
+    /// <paramref name="copiedWhole"/> is told the source vnode and the name of everything copied whole. <paramref name="otherFile"/>
     /// (source vnode, target vnode) says the target's file under a name is known to be another file than the source's
     /// (removed or renamed, and the name made again, while the copy was away): it is replaced, never rewritten in place;
     /// a directory known as another is kept, its entries made the source's, and the mnode that had it forgets it.
     /// </summary>
-    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole, bool top,
+    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode, string> copiedWhole, bool top,
         Func<Vnode, Vnode, bool>? otherFile = null)
     {
         _otherFile = otherFile;
@@ -169,7 +169,7 @@ internal sealed class MirrorMerge
                         if ((err = Replace(dirs, name, vps, vas, 0, 1, other)) != Errno.OK)
                             return err;
                         if (Report.Stats.Linked == linked)
-                            copiedWhole(vps[0]!);
+                            copiedWhole(vps[0]!, name);
                     }
                 }
                 finally

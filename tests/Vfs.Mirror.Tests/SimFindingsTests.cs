@@ -144,6 +144,29 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// An open file linked to a second name and unlinked from its first while a copy was away: the resync copied it
+    /// whole under the new name and removed the old one, and the mnode, which forgot the removed file, looked its own
+    /// gone name up again. Its later writes missed the copy (Fig. 10: /m/c read back size 0).
+    /// </summary>
+    [Fact]
+    public void A_write_to_an_open_file_that_lives_on_under_a_link_made_while_a_copy_was_away_reaches_that_copy()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Open("/X/y/a", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Link("/X/y/a", "/X/y/c"));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/a"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+
+        MirrorFixture.Ok(f.P.Pwrite(fd, Encoding.ASCII.GetBytes("hi"), 0, out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal("hi", f.Lower(0, "c"));
+        Assert.True(f.Verify().Identical);
+    }
+
     /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
     private static uint LowerMode(MirrorFixture f, int copy, string path)
     {
