@@ -38,6 +38,7 @@ public sealed class MfsVfs
         _updateCopies = copies;
         RecomputeUpdateCopies();
         IntentLog = new MirrorIntentLog(this);
+        Checksum = options.Checksum ? new MirrorChecksum(this) : null;
         Workers = new CopyWorkers(vfsp.Kernel.Simulated ? 0 : Math.Max(2, 2 * (copies.Length - 1)), $"mfs {vfsp.Fsid:x}");
     }
 
@@ -80,6 +81,9 @@ public sealed class MfsVfs
         IntentLog.Append(c, m, kind, offset, length, name);
         c.Log.Record(m, kind, offset, length, name);
     }
+
+    /// <summary>-o checksum: the extent checksums of the mirror's files (MirrorChecksum.cs), or null.</summary>
+    internal MirrorChecksum? Checksum { get; }
 
     /// <summary>The probes of autoresync= (MirrorAutoResync.cs), or null when it is off.</summary>
     internal MirrorAutoResync? AutoResync { get; set; }
