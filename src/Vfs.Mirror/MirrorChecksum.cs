@@ -81,12 +81,48 @@ internal sealed class MirrorChecksum
     }
 
     /// <summary>
-    /// Before an update of <paramref name="m"/>'s data (the copies' rwlocks held): once per flush, its sum files are
-    /// marked in flight on every copy that takes updates.
+    /// Before an update of bytes [<paramref name="from"/>, <paramref name="to"/>) of <paramref name="m"/> (a write, or a
+    /// size change between the two ends): once per flush, its sum files are marked in flight on every copy that takes
+    /// updates; and each extent with a known sum that the update covers only in part -- or, past the end, the extent
+    /// holding the end -- is checked on every copy and healed first (as ZFS reads a record before a partial write), so
+    /// that rot already there cannot make the copies disagree about the extent's new sum. <paramref name="copiesLocked"/>:
+    /// the caller holds every copy's rwlock as writer (MfsWrite).
     /// </summary>
-    public void BeforeUpdate(Mnode m)
+    public void BeforeUpdate(Mnode m, long from, long to, bool copiesLocked)
     {
         var s = Sums(m);
+        MarkInFlight(m, s);
+        long size = s.Size;
+        Span<long> edges = [from >> ExtentSums.Shift, Math.Max(from, to - 1) >> ExtentSums.Shift, from > size ? size >> ExtentSums.Shift : -1];
+        for (int i = 0; i < edges.Length; i++)
+        {
+            long e = edges[i], lo = e << ExtentSums.Shift;
+            if (e < 0 || edges[..i].Contains(e) || (from <= lo && to >= lo + ExtentSums.LengthIn(e, size)) || s.Get(e, out _) == 0)
+                continue;
+            if (copiesLocked)
+                CheckServing(m, s, e);
+            else
+                CheckLocking(m, e);   // setattr: the caller is inside the mirror's EnterOp already
+        }
+    }
+
+    /// <summary>Checks and heals extent <paramref name="e"/> on every copy that serves reads, their rwlocks held.</summary>
+    private Errno CheckServing(Mnode m, ExtentSums s, long e)
+    {
+        var copies = new List<MirrorMember>();
+        var lowers = new List<Vnode>();
+        foreach (var c in _mi.Copies)
+            if (c.ServesReads && MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
+            {
+                copies.Add(c);
+                lowers.Add(lv!);
+            }
+        return CheckExtent(m.PathFromRoot, s, e, copies, lowers, repair: true, out _, out _, m);
+    }
+
+    /// <summary>Once per flush: <paramref name="m"/>'s sum files are marked in flight on every copy that takes updates.</summary>
+    private void MarkInFlight(Mnode m, ExtentSums s)
+    {
         lock (s.DiskLock)
         {
             if (!s.OnDiskClean)
@@ -338,19 +374,21 @@ internal sealed class MirrorChecksum
     private Errno Heal(Mnode m, long e)
     {
         using var op = _mi.EnterOp();
-        var copies = new List<MirrorMember>();
+        return CheckLocking(m, e);
+    }
+
+    /// <summary>Takes the rwlocks of the copies that serve reads as writer, and checks and heals extent <paramref name="e"/> on them.</summary>
+    private Errno CheckLocking(Mnode m, long e)
+    {
         var lowers = new List<Vnode>();
         foreach (var c in _mi.Copies)
             if (c.ServesReads && MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
-            {
-                copies.Add(c);
                 lowers.Add(lv!);
-            }
         var span = CollectionsMarshal.AsSpan(lowers);
         MirrorLock.LockAll(span, RwLockType.Writer, _mi);
         try
         {
-            return CheckExtent(m.PathFromRoot, Sums(m), e, copies, lowers, repair: true, out _, out _, m);
+            return CheckServing(m, Sums(m), e);
         }
         finally
         {

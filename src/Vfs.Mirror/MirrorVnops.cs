@@ -82,7 +82,7 @@ internal static partial class MirrorVnops
         }
         var sums = vp.Type == VType.VREG && (vap.Mask & (AttrMask.AT_SIZE | AttrMask.AT_MTIME)) != 0 ? m.Mfs.Checksum : null;
         if ((kind & DirtyKind.Data) != 0)
-            sums?.BeforeUpdate(m);
+            sums?.BeforeUpdate(m, from, from + length, copiesLocked: false);
         var err = MirrorSubr.Apply(MirrorOp.Setattr(m, kind, from, length), MirrorSubr.NoData((c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct)));
         if (err == Errno.OK && (vap.Mask & (AttrMask.AT_SIZE | AttrMask.AT_MTIME)) != 0)
             SyncTimes(m);
