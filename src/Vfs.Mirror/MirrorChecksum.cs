@@ -85,10 +85,10 @@ internal sealed class MirrorChecksum
     /// size change between the two ends): once per flush, its sum files are marked in flight on every copy that takes
     /// updates; and each extent with a known sum that the update covers only in part -- or, past the end, the extent
     /// holding the end -- is checked on every copy and healed first (as ZFS reads a record before a partial write), so
-    /// that rot already there cannot make the copies disagree about the extent's new sum. <paramref name="copiesLocked"/>:
-    /// the caller holds every copy's rwlock as writer (MfsWrite).
+    /// that rot already there cannot make the copies disagree about the extent's new sum. The caller holds every copy's
+    /// rwlock as writer (MfsWrite, Resize).
     /// </summary>
-    public void BeforeUpdate(Mnode m, long from, long to, bool copiesLocked)
+    public void BeforeUpdate(Mnode m, long from, long to)
     {
         var s = Sums(m);
         MarkInFlight(m, s);
@@ -99,10 +99,7 @@ internal sealed class MirrorChecksum
             long e = edges[i], lo = e << ExtentSums.Shift;
             if (e < 0 || edges[..i].Contains(e) || (from <= lo && to >= lo + ExtentSums.LengthIn(e, size)) || s.Get(e, out _) == 0)
                 continue;
-            if (copiesLocked)
-                CheckServing(m, s, e);
-            else
-                CheckLocking(m, e);   // setattr: the caller is inside the mirror's EnterOp already
+            CheckServing(m, s, e);
         }
     }
 
@@ -168,6 +165,34 @@ internal sealed class MirrorChecksum
                 break;
         }
         return buf;
+    }
+
+    /// <summary>
+    /// setattr of the size: runs <paramref name="setattr"/> (which changes bytes [from, from + length)) with every copy's
+    /// rwlock held as writer, as a write does, so that no read sees the new size with the old sums; then the sums follow.
+    /// </summary>
+    public Errno Resize(Mnode m, long from, long length, long size, Func<Errno> setattr)
+    {
+        var lowers = new List<Vnode>();
+        foreach (var c in _mi.UpdateCopies())
+            if (MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
+                lowers.Add(lv!);
+        var span = CollectionsMarshal.AsSpan(lowers);
+        MirrorLock.LockAll(span, RwLockType.Writer, _mi);
+        try
+        {
+            BeforeUpdate(m, from, from + length);
+            var err = setattr();
+            if (err == Errno.OK)
+                Sums(m).Truncated(size);
+            else
+                Sums(m).Touched(from, from + length);   // some copies may have taken it: the flush sums what they agree on
+            return err;
+        }
+        finally
+        {
+            MirrorLock.UnlockAll(span, RwLockType.Writer);
+        }
     }
 
     /// <summary>The size of <paramref name="m"/> was set to <paramref name="size"/> through the mirror.</summary>
@@ -374,12 +399,6 @@ internal sealed class MirrorChecksum
     private Errno Heal(Mnode m, long e)
     {
         using var op = _mi.EnterOp();
-        return CheckLocking(m, e);
-    }
-
-    /// <summary>Takes the rwlocks of the copies that serve reads as writer, and checks and heals extent <paramref name="e"/> on them.</summary>
-    private Errno CheckLocking(Mnode m, long e)
-    {
         var lowers = new List<Vnode>();
         foreach (var c in _mi.Copies)
             if (c.ServesReads && MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)

@@ -128,7 +128,7 @@ internal static partial class MirrorVnops
                 offset = va.Size;
             }
             long resid = uio.Resid;
-            sums?.BeforeUpdate(m, offset, offset + resid, copiesLocked: true);
+            sums?.BeforeUpdate(m, offset, offset + resid);
             var asked = mi.UpdateCopies();
             var args = new WriteArgs(uio, offset, resid, ioflag & ~FileFlags.FAPPEND, cr, ct, new long[mi.Copies.Count]);
             var err = MirrorSubr.Apply(MirrorOp.Write(m, offset, resid), ref args, static (ref WriteArgs a, MirrorMember c, Vnode lv, out long written) =>

@@ -92,9 +92,11 @@ internal static class MirrorSumFile
         var err = Key(lv, out var key);
         if (err != Errno.OK)
             return err;
-        var va = new Vattr(AttrMask.AT_SIZE | AttrMask.AT_MTIME);
+        var va = new Vattr(AttrMask.AT_SIZE | AttrMask.AT_MTIME | AttrMask.AT_NLINK);
         if ((err = Vop.Getattr(lv, va, AttrFlags.None, Cred.Kcred)) != Errno.OK)
             return err;
+        if (va.Nlink == 0)
+            return Errno.OK; // removed, open still: no sums for a file no name leads to
         if (va.Size != size)
             return Errno.OK; // this copy's file is not the size the sums describe: leave it without (its old sums are in flight)
         var buf = Format(size, va.Mtime, sums);

@@ -81,20 +81,14 @@ internal static partial class MirrorVnops
             }
         }
         var sums = vp.Type == VType.VREG && (vap.Mask & (AttrMask.AT_SIZE | AttrMask.AT_MTIME)) != 0 ? m.Mfs.Checksum : null;
-        if ((kind & DirtyKind.Data) != 0)
-            sums?.BeforeUpdate(m, from, from + length, copiesLocked: false);
-        var err = MirrorSubr.Apply(MirrorOp.Setattr(m, kind, from, length), MirrorSubr.NoData((c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct)));
+        Errno Setattr() => MirrorSubr.Apply(MirrorOp.Setattr(m, kind, from, length), MirrorSubr.NoData((c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct)));
+        var err = sums is not null && (kind & DirtyKind.Data) != 0 ? sums.Resize(m, from, length, vap.Size, Setattr) : Setattr();
         if (err == Errno.OK && (vap.Mask & (AttrMask.AT_SIZE | AttrMask.AT_MTIME)) != 0)
             SyncTimes(m);
         if (sums is not null)
         {
-            // The new size (or the copies' new times, which the sum files record) goes to the sum files at once.
-            if ((kind & DirtyKind.Data) != 0 && err == Errno.OK)
-                sums.Truncated(m, vap.Size);
-            else if ((kind & DirtyKind.Data) != 0)
-                sums.Sums(m).Touched(from, from + length);   // some copies may have taken it: the flush sums what they agree on
             sums.Changed(m);
-            sums.Flush(m);
+            sums.Flush(m);   // the new size, or the copies' new times, which the sum files record
         }
         return err;
     }
