@@ -10,11 +10,13 @@
 //            UFS alone; and a 4 KiB pwrite at random offsets, mirror with y away against UFS alone (time per write)
 //   sync     a 4 KiB O_DSYNC write through a mirror of a local UFS and an NFS import over loopback TCP, against
 //            the slower copy's own latency, round by round; and each copy's time inside the mirror
+//   checksum the same mirror of two UFS images with -o checksum and without it: sequential write (1 MiB writes, then
+//            fsync) and sequential read after a remount (targets: read >= 0.9, write >= 0.75 of the mirror without)
 //   resync   10 files changed in a 100,000-file tree while a copy was away: what the resync touches
 //   host     no Vfs code at all: a 32 KiB pwrite + fsync of a host file back to back, after 1 ms idle, and while
 //            another thread is busy (as one copy's work runs beside the other's flush), to show what the host charges
 //
-//     dotnet run -c Release --project benchmarks/Vfs.Mirror.Bench [-- read|write|log|sync|resync|host ...] [--rounds N] [--mib N]
+//     dotnet run -c Release --project benchmarks/Vfs.Mirror.Bench [-- read|write|log|checksum|sync|resync|host ...] [--rounds N] [--mib N]
 //
 // Every ratio is the median of the rounds' own ratios (each round measures both sides back to back), with their range.
 using System.Diagnostics;
@@ -37,6 +39,8 @@ try
         ReadWrite(dir, rounds, mib);
     if (All("log"))
         LogWrites(dir, rounds, mib);
+    if (All("checksum"))
+        Checksum(dir, rounds, mib);
     if (All("sync"))
     {
         SyncWrite(dir, rounds, remoteOnSameDisk: false);
@@ -227,6 +231,58 @@ static void LogWrites(string dir, int rounds, int mib)
     }
     Console.WriteLine($"write {mib} MiB + fsync with the log active, mirror / UFS alone: {Ratio(seq)} (target >= 0.80)");
     Console.WriteLine($"4 KiB random pwrite with the log active, mirror / UFS alone (time per write): {Ratio(rnd)} (target <= 1.30)");
+    k.UnmountAll(UnmountFlags.MS_FORCE);
+}
+
+// -o checksum's cost (MirrorChecksum.cs): one mirror of two UFS images, mounted without and with checksum in turn, each
+// writing its own file and, after the images are remounted (nothing cached), reading it back. The order of the two
+// alternates from round to round, so neither always runs on a warmer machine.
+static void Checksum(string dir, int rounds, int mib)
+{
+    const int ReadPasses = 8;
+    long bytes = (long)mib << 20, size = Math.Max(1L << 30, 3 * bytes);
+    var k = NewKernel("bench");
+    var p = k.CreateProcess();
+    string x = Path.Combine(dir, "x.img"), y = Path.Combine(dir, "y.img");
+    NewUfs(p, x, "/x", size);
+    NewUfs(p, y, "/y", size);
+    double Through(string options, Func<double> io)
+    {
+        Ok(p.Mount("/x", "/y", "mfs", MountFlags.None, options), "mount mfs -o " + options);
+        double rate = io();
+        Ok(p.Umount("/y"), "umount mfs");
+        return rate;
+    }
+    List<double> wRatio = [], rRatio = [];
+    for (int r = 0; r < rounds; r++)
+    {
+        bool plainFirst = r % 2 == 0;
+        double wp = 0, wc = 0, rp = 0, rc = 0;
+        foreach (bool sums in plainFirst ? [false, true] : new[] { true, false })
+        {
+            double w = sums ? Through("nomerge,checksum", () => WriteFile(p, "/x/sums", bytes)) : Through("nomerge", () => WriteFile(p, "/x/plain", bytes));
+            (wc, wp) = sums ? (w, wp) : (wc, w);
+        }
+        // As in ReadWrite: each side reads its file ReadPasses times, each after a remount, taking turns, after a pass
+        // that is not counted.
+        double tp = 0, tc = 0;
+        for (int pass = -1; pass < ReadPasses; pass++)
+            foreach (bool sums in (pass & 1) == 0 ? [false, true] : new[] { true, false })
+            {
+                Remount(p, x, "/x");
+                Remount(p, y, "/y");
+                double s = sums ? Through("nomerge,checksum", () => ReadSeconds(p, "/x/sums")) : Through("nomerge", () => ReadSeconds(p, "/x/plain"));
+                if (pass >= 0)
+                    (tc, tp) = sums ? (tc + s, tp) : (tc, tp + s);
+            }
+        rp = ReadPasses * bytes / (1024.0 * 1024) / tp;
+        rc = ReadPasses * bytes / (1024.0 * 1024) / tc;
+        wRatio.Add(wc / wp);
+        rRatio.Add(rc / rp);
+        Console.WriteLine($"round {r + 1}: write mirror {wp:F0} MiB/s, with checksum {wc:F0} MiB/s ({wc / wp:F2}); read after remount mirror {rp:F0} MiB/s, with checksum {rc:F0} MiB/s ({rc / rp:F2})");
+    }
+    Console.WriteLine($"write {mib} MiB + fsync, mirror -o checksum / mirror: {Ratio(wRatio)} (target >= 0.75)");
+    Console.WriteLine($"read {mib} MiB after remount, mirror -o checksum / mirror: {Ratio(rRatio)} (target >= 0.90)");
     k.UnmountAll(UnmountFlags.MS_FORCE);
 }
 

@@ -13,6 +13,7 @@
 //   hide                 Fig. 8: the special names every copy ("DIR1,DIR2"), the mount directory is hidden
 //   nomerge              skip the mount-time merge (the copies are known to be identical)
 //   autoresync=SECONDS   probe a failed copy that often and rejoin it when it answers (MirrorAutoResync.cs); 0: off
+//   checksum             checksums of every file's 64 KiB extents, checked on read, healed from another copy (MirrorChecksum.cs)
 //   splitbrain=refuse|newest|prefer|fewest-changes, prefer=x|y
 //                        what to do with a name copies changed independently (MirrorSplitBrain.cs)
 //   witness=PATH         a directory that decides which side of two copies cut apart goes on (MirrorWitness.cs)
@@ -65,12 +66,14 @@ public sealed record MfsOptions
     public SplitBrainPolicy SplitBrain { get; init; } = SplitBrainPolicy.Refuse;
     /// <summary>prefer=x|y: the copy whose version splitbrain=prefer keeps.</summary>
     public int PreferCopy { get; init; } = -1;
+    /// <summary>checksum: every file's extents are checksummed, checked on read and healed from another copy (MirrorChecksum.cs).</summary>
+    public bool Checksum { get; init; }
     /// <summary>errors=return: a copy's failure is also returned to the caller (after the copy is taken down).</summary>
     public bool ReturnCopyErrors { get; init; }
     /// <summary>witness=: the directory whose record decides which of two copies cut apart goes on (MirrorWitness.cs), or null.</summary>
     public string? Witness { get; init; }
 
-    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "errors", "force", "ro", "rw", "splitbrain", "prefer", "autoresync", "witness"];
+    private static readonly string[] Known = ["read", "role", "mode", "retries", "logsize", "logranges", "hide", "nomerge", "errors", "force", "ro", "rw", "splitbrain", "prefer", "autoresync", "witness", "checksum"];
 
     /// <summary>Parses an option string for a mirror of <paramref name="copies"/> copies. Returns OK, or EINVAL with a one-line reason.</summary>
     public static Errno Parse(string options, int copies, out MfsOptions? parsed, out string reason)
@@ -84,7 +87,7 @@ public sealed record MfsOptions
             reason = $"unknown option \"{unknown[0]}\"";
             return Errno.EINVAL;
         }
-        var r = new MfsOptions { Hide = o.Has("hide"), NoMerge = o.Has("nomerge"), Force = o.Has("force") };
+        var r = new MfsOptions { Hide = o.Has("hide"), NoMerge = o.Has("nomerge"), Force = o.Has("force"), Checksum = o.Has("checksum") };
         switch (o.Get("read"))
         {
             case null: break;
@@ -130,6 +133,11 @@ public sealed record MfsOptions
         if (r.Mode == MirrorMode.ActivePassive && (r.Role == MirrorRole.Master || r.Read == ReadPolicy.Balance))
         {
             reason = "mode=active-passive does no mirroring: it takes no role= and no read=balance";
+            return Errno.EINVAL;
+        }
+        if (r.Checksum && r.Mode == MirrorMode.ActivePassive)
+        {
+            reason = "checksum is for mode=mirror: with one copy in use there is no other to heal from";
             return Errno.EINVAL;
         }
         if (o.GetInt("retries", r.Retries, 0, 100, out long retries) != Errno.OK)

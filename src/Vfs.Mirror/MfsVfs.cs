@@ -38,6 +38,7 @@ public sealed class MfsVfs
         _updateCopies = copies;
         RecomputeUpdateCopies();
         IntentLog = new MirrorIntentLog(this);
+        Checksum = options.Checksum ? new MirrorChecksum(this) : null;
         Workers = new CopyWorkers(vfsp.Kernel.Simulated ? 0 : Math.Max(2, 2 * (copies.Length - 1)), $"mfs {vfsp.Fsid:x}");
     }
 
@@ -83,6 +84,9 @@ public sealed class MfsVfs
 
     /// <summary>The witness of witness= (MirrorWitness.cs), or null.</summary>
     internal MirrorWitness? Witness { get; init; }
+
+    /// <summary>-o checksum: the extent checksums of the mirror's files (MirrorChecksum.cs), or null.</summary>
+    internal MirrorChecksum? Checksum { get; }
 
     /// <summary>The probes of autoresync= (MirrorAutoResync.cs), or null when it is off.</summary>
     internal MirrorAutoResync? AutoResync { get; set; }

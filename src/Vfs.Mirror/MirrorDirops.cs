@@ -172,6 +172,11 @@ internal static partial class MirrorVnops
         // after a write, even when the file is opened read-only and never written.
         if (err == Errno.OK)
             SyncTimes(MirrorSubr.Mn(vp!));
+        if (err == Errno.OK && (vap.Mask & AttrMask.AT_SIZE) != 0 && m.Mfs.Checksum is { } sums && vp!.Type == VType.VREG)
+        {
+            sums.Truncated(MirrorSubr.Mn(vp), vap.Size);   // an existing file truncated (an NFS CREATE)
+            sums.Flush(MirrorSubr.Mn(vp));
+        }
         return err;
     }
 

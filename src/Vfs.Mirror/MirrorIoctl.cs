@@ -30,7 +30,7 @@ public static class MfsIoctl
 /// <summary>A copy's state as MFS_IOC_STATUS reports it.</summary>
 public sealed record CopyStatus(string Name, string Path, string Fstype, CopyState State, string Reason, Timespec Since,
     int LogEntries, bool LogOverflowed, long BytesChanged, long Reads, long Writes, long BytesRead, long BytesWritten, long Failures,
-    ResyncProgress? Progress = null);
+    ResyncProgress? Progress = null, long ChecksumErrors = 0, long ChecksumRepairs = 0);
 
 /// <summary>The argument of MFS_IOC_STATUS, filled in by the mirror.</summary>
 public sealed class MfsStatus
@@ -41,6 +41,8 @@ public sealed class MfsStatus
     public string ReadPolicy = "";
     public string Active = "";
     public int Mnodes;
+    /// <summary>-o checksum is on (CopyStatus.ChecksumErrors and ChecksumRepairs count).</summary>
+    public bool Checksum;
     public List<CopyStatus> Copies { get; } = new();
     public MergeReport? MountMerge;
     public ResyncReport? LastResync;
@@ -259,6 +261,7 @@ internal static class MirrorIoctl
         st.ReadPolicy = mi.Options.Read == ReadPolicy.Balance ? "balance" : MfsOptions.CopyName(mi.Options.ReadCopy).ToLowerInvariant();
         st.Active = mi.Active.Name;
         st.Mnodes = mi.Mnodes.Count;
+        st.Checksum = mi.Options.Checksum;
         st.MountMerge = mi.MountMerge;
         st.LastResync = mi.LastResync;
         st.Events.AddRange(mi.Events);
@@ -276,6 +279,7 @@ internal static class MirrorIoctl
             st.Witness = $"{witness.Path}: {witness.Describe(mi)}";
         foreach (var c in mi.Copies)
             st.Copies.Add(new CopyStatus(c.Name, c.Path, c.Vfs.FstypeName, c.State, c.Reason, c.Since, c.Log.Count, c.Log.Overflowed,
-                c.Log.BytesChanged, c.Reads, c.Writes, c.BytesRead, c.BytesWritten, c.Failures, c.Progress));
+                c.Log.BytesChanged, c.Reads, c.Writes, c.BytesRead, c.BytesWritten, c.Failures, c.Progress,
+                c.ChecksumErrors, c.ChecksumRepairs));
     }
 }

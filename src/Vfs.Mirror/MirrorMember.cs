@@ -91,6 +91,17 @@ public sealed class MirrorMember
 
     internal void CountFailure() => Interlocked.Increment(ref _failures);
 
+    private long _checksumErrors, _checksumRepairs;
+
+    /// <summary>-o checksum: extents this copy returned that failed their checksums (MirrorChecksum.cs).</summary>
+    public long ChecksumErrors => Interlocked.Read(ref _checksumErrors);
+
+    /// <summary>-o checksum: those rewritten from another copy.</summary>
+    public long ChecksumRepairs => Interlocked.Read(ref _checksumRepairs);
+
+    internal void CountChecksumError() => Interlocked.Increment(ref _checksumErrors);
+    internal void CountChecksumRepair() => Interlocked.Increment(ref _checksumRepairs);
+
     /// <summary>
     /// Counts one call of <paramref name="op"/> on this copy, the one place it is counted: the copy's read and write
     /// counters (mfsadm status), the moving average of update times (MirrorSubr's parallel decision) and the

@@ -7,6 +7,9 @@
 //     mfs.copy.duration  histogram  microseconds per operation on the copy
 //     mfs.resync.done / mfs.resync.total  gauges  bytes a resync has copied / is to copy (0: not known), by copy
 //     mfs.resync.rate    gauge      bytes per second of the host's clock;  mfs.resync.eta  gauge  seconds left (-1: not known)
+//     mfs.checksum.errors / mfs.checksum.repairs  counters  extents a copy returned that failed their checksums /
+//                        those rewritten from another copy (-o checksum), by copy
+//     mfs.checksum.unrecoverable  counter  extents that failed on every copy (the read got EIO), by mirror
 //     mfs.splitbrain.discarded  counter  versions of a name a split-brain decision or `mfsadm resolve` discarded,
 //                                        tagged with the host, the mirror and the copy whose version it was
 // `mfsadm stats` shows them (through a MetricsCollector); nothing is recorded while no one listens.
@@ -25,6 +28,13 @@ internal static class MirrorMetrics
 
     private static readonly Counter<long> DiscardedVersions = Meter.CreateCounter<long>("mfs.splitbrain.discarded", "{version}",
         "versions of a name discarded by a split-brain decision");
+
+    private static readonly Counter<long> ChecksumErrors = Meter.CreateCounter<long>("mfs.checksum.errors", "{extent}",
+        "extents a copy returned that failed their checksums");
+    private static readonly Counter<long> ChecksumRepairs = Meter.CreateCounter<long>("mfs.checksum.repairs", "{extent}",
+        "extents rewritten from another copy after failing their checksums");
+    private static readonly Counter<long> ChecksumLost = Meter.CreateCounter<long>("mfs.checksum.unrecoverable", "{extent}",
+        "extents that failed their checksums on every copy");
 
     private static readonly Gauge<long> ResyncDone = Meter.CreateGauge<long>("mfs.resync.done", "By", "bytes a resync has copied");
     private static readonly Gauge<long> ResyncTotal = Meter.CreateGauge<long>("mfs.resync.total", "By", "bytes a resync is to copy (0: not known)");
@@ -46,6 +56,19 @@ internal static class MirrorMetrics
     /// <summary>A split-brain decision discarded copy <paramref name="copy"/>'s version of a name (MirrorSplitBrain.cs).</summary>
     public static void Discarded(string host, string mirror, string copy) =>
         DiscardedVersions.Add(1, new TagList { { "host", host }, { "mirror", mirror }, { "copy", copy } });
+
+    /// <summary>Copy <paramref name="c"/> returned an extent that failed its checksum.</summary>
+    public static void ChecksumError(MirrorMember c) => ChecksumErrors.Add(1, CopyTags(c));
+
+    /// <summary>Copy <paramref name="c"/>'s extent was rewritten from another copy.</summary>
+    public static void ChecksumRepair(MirrorMember c) => ChecksumRepairs.Add(1, CopyTags(c));
+
+    /// <summary>An extent failed its checksum on every copy of mirror <paramref name="mi"/>.</summary>
+    public static void ChecksumUnrecoverable(MfsVfs mi) =>
+        ChecksumLost.Add(1, new TagList { { "host", mi.Vfs.Kernel.Hostname }, { "mirror", mi.Vfs.MntPt } });
+
+    private static TagList CopyTags(MirrorMember c) =>
+        new() { { "host", c.Mirror.Vfs.Kernel.Hostname }, { "mirror", c.Mirror.Vfs.MntPt }, { "copy", c.Name } };
 
     /// <summary>True while someone listens to the per-call instruments (so a call's time is worth measuring).</summary>
     public static bool Listened => Calls.Enabled;

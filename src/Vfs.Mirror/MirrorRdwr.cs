@@ -48,6 +48,8 @@ internal static partial class MirrorVnops
     private static Errno MfsRead(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
+        if (m.Mfs.Checksum is { } sums && vp.Type == VType.VREG)
+            return sums.Read(m, uio, ioflag, cr, ct);   // -o checksum: checked extent by extent (MirrorChecksum.cs)
         var args = new ReadArgs(uio, ioflag, cr, ct);
         var err = MirrorSubr.ReadOp(MirrorOp.Read(m), ref args, static (ref ReadArgs a, MirrorMember c, Vnode lv, out long moved) =>
         {
@@ -115,6 +117,7 @@ internal static partial class MirrorVnops
         MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
         try
         {
+            var sums = vp.Type == VType.VREG ? mi.Checksum : null;
             long offset = uio.Offset;
             if ((ioflag & FileFlags.FAPPEND) != 0)
             {
@@ -125,6 +128,7 @@ internal static partial class MirrorVnops
                 offset = va.Size;
             }
             long resid = uio.Resid;
+            sums?.BeforeUpdate(m, offset, offset + resid);
             var asked = mi.UpdateCopies();
             var args = new WriteArgs(uio, offset, resid, ioflag & ~FileFlags.FAPPEND, cr, ct, new long[mi.Copies.Count]);
             var err = MirrorSubr.Apply(MirrorOp.Write(m, offset, resid), ref args, static (ref WriteArgs a, MirrorMember c, Vnode lv, out long written) =>
@@ -138,6 +142,7 @@ internal static partial class MirrorVnops
             });
             // On failure, report what every copy asked holds: a short count, or none.
             long done = err == Errno.OK ? resid : asked.Select(c => args.Moved[c.Index]).DefaultIfEmpty(0).Min();
+            sums?.Written(m, uio, offset, resid, done, err);
             uio.Offset = offset;
             uio.Skip(done);
             return err;

@@ -9,6 +9,9 @@
 // PASS 2, each candidate with the mirror quiesced (MfsVfs.Quiesce as writer): compared again; what still differs is
 // reported, and with --repair settled from the right copy. Modification times alone are not compared: a file being
 // written has each copy's own until its last close brings them together (docs/mirror.md, Known limits).
+//   - first, with -o checksum, the checksums (MirrorChecksum.Check): a copy whose extent fails its checksum is wrong
+//     there, even with two copies; --repair rewrites each such extent from a copy where it passes (an extent that
+//     passes nowhere is refused). What still differs after that goes on to the rules below;
 //   - the majority: with three or more copies, a version more than half of them hold;
 //   - else the copies whose generation is the mirror's current one, where the others' is not;
 //   - else no copy can be called right (two copies, both current, that disagree): the file is listed, refused, for
@@ -115,10 +118,24 @@ internal static class MirrorScrub
             return err;
         foreach (var d in diffs.Where(d => !d.TimesOnly))
         {
+            bool healed = false;
+            if (mi.Checksum is { } sums && sums.Check(copies, d.Path, repair, out int bad, out int fixedExtents, out int lost) && bad > 0)
+            {
+                healed = fixedExtents > 0;
+                string outcome = !repair ? "the copies whose extents pass their checksums are right"
+                    : lost > 0 ? $"refused: {lost} extents fail their checksums on every copy" : $"repaired {fixedExtents} extents from the copies where they pass";
+                report.Differences.Add(new ScrubDifference(d.Path, $"{bad} extents fail their checksums", outcome));
+                if (repair && lost > 0)
+                    report.Refused++;
+                else if (repair)
+                    report.Repaired++;
+            }
             var keys = new string[copies.Length];
             for (int i = 0; i < copies.Length; i++)
                 if ((err = VersionKey(roots[i], d.Path, out keys[i])) != Errno.OK)
                     return err;
+            if (healed && keys.Distinct().Count() == 1)
+                continue;   // the checksums' repair made the copies alike
             int winner = Right(mi, copies, keys, out string why);
             if (!repair || winner < 0)
             {

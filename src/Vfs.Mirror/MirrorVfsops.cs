@@ -299,6 +299,7 @@ public static class MirrorVfsops
         }
         if (!force && (mi.Mnodes.Count > 1 || mi.Root.Vnode.Count > 1))
             return Errno.EBUSY;
+        mi.Checksum?.FlushAll();   // a forced unmount leaves mnodes behind that never go inactive
         if (mi.SplitBrain is null && mi.Copies.All(c => c.Log.Count == 0 && !c.Log.Overflowed))
             mi.Generations.Close(mi); // nothing is owed to any copy: the copies are marked clean
         foreach (var c in mi.Copies)
@@ -360,7 +361,12 @@ public static class MirrorVfsops
         return Errno.OK;
     }
 
-    private static Errno MfsSync(Vfs vfsp, SyncFlags flag, Cred cr) => Errno.OK;
+    /// <summary>VFS_SYNC: the mirror keeps no data of its own, only the checksums of -o checksum (MirrorChecksum.cs).</summary>
+    private static Errno MfsSync(Vfs vfsp, SyncFlags flag, Cred cr)
+    {
+        ((MfsVfs)vfsp.Data!).Checksum?.FlushAll();
+        return Errno.OK;
+    }
 
     private static Errno MfsVget(Vfs vfsp, out Vnode? vp, Fid fid) => MirrorFid.Vget((MfsVfs)vfsp.Data!, fid, out vp);
 }

@@ -46,7 +46,10 @@ internal static partial class MirrorVnops
         using var _ = m.Mfs.EnterOp();
         var err = MirrorSubr.Apply(MirrorOp.Everywhere("close", m), MirrorSubr.NoData((c, lv) => Vop.Close(lv, flag, count, offset, cr, ct)));
         if (count == 1 && (flag & FileFlags.FWRITE) != 0)
+        {
             SyncTimes(m);
+            m.Mfs.Checksum?.Flush(m);
+        }
         return err;
     }
 
@@ -77,9 +80,16 @@ internal static partial class MirrorVnops
                 length = Math.Abs(old.Size - vap.Size);
             }
         }
-        var err = MirrorSubr.Apply(MirrorOp.Setattr(m, kind, from, length), MirrorSubr.NoData((c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct)));
+        var sums = vp.Type == VType.VREG && (vap.Mask & (AttrMask.AT_SIZE | AttrMask.AT_MTIME)) != 0 ? m.Mfs.Checksum : null;
+        Errno Setattr() => MirrorSubr.Apply(MirrorOp.Setattr(m, kind, from, length), MirrorSubr.NoData((c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct)));
+        var err = sums is not null && (kind & DirtyKind.Data) != 0 ? sums.Resize(m, from, length, vap.Size, Setattr) : Setattr();
         if (err == Errno.OK && (vap.Mask & (AttrMask.AT_SIZE | AttrMask.AT_MTIME)) != 0)
             SyncTimes(m);
+        if (sums is not null)
+        {
+            sums.Changed(m);
+            sums.Flush(m);   // the new size, or the copies' new times, which the sum files record
+        }
         return err;
     }
 
@@ -93,12 +103,14 @@ internal static partial class MirrorVnops
         var err = MirrorSubr.Apply(MirrorOp.Fsync(m), MirrorSubr.NoData((c, lv) => Vop.Fsync(lv, syncflag, cr, ct)));
         if (err == Errno.OK)
             SyncTimes(m);
+        m.Mfs.Checksum?.Flush(m);
         return err;
     }
 
     private static void MfsInactive(Vnode vp, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
+        m.Mfs.Checksum?.Flush(m, lockCopies: false);   // nothing reaches the file through the mirror any more
         m.Mfs.Mnodes.Inactive(m);
     }
 

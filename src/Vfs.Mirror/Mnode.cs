@@ -87,6 +87,9 @@ public sealed class Mnode
         Aliases.Add((parent, name));
     }
 
+    /// <summary>-o checksum: the file's extent checksums once loaded (MirrorChecksum.Sums), or null.</summary>
+    internal ExtentSums? Sums;
+
     /// <summary>The mnode's own lock (LockRank.Mnode): Copies, Parent, Name, State. Nothing is called under it.</summary>
     internal KMutex Lock { get; }
 

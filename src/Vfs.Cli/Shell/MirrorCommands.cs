@@ -85,6 +85,8 @@ internal static class MirrorCommands
         foreach (var cp in st.Copies)
             c.Out.WriteLine($"  {cp.Name,-4} {cp.State,-11} {cp.Fstype,-6} {cp.Path,-16} {(cp.LogOverflowed ? "full" : cp.LogEntries.ToString()),6} " +
                 $"{cp.Reads,8} {cp.Writes,8} {cp.Failures,5}  {cp.Reason}");
+        if (st.Checksum)
+            c.Out.WriteLine("  checksum: " + string.Join(", ", st.Copies.Select(cp => $"{cp.Name} {cp.ChecksumErrors} extents failed, {cp.ChecksumRepairs} repaired")));
         if (st.LastResync is { } r)
             c.Out.WriteLine("  last resync: " + r);
         foreach (var p in st.Copies.Select(cp => cp.Progress).OfType<ResyncProgress>())
