@@ -6,6 +6,14 @@
 // readers cannot starve a writer. TryEnter never waits: the mirror's write path uses it to take
 // the second copy's lock and back off when it is held (patent section B.6).
 //
+// One word says who holds it, as illumos's rw_wwwh does: bit 0 is the writer, bit 1 says that
+// threads wait (or a writer waits to enter), and the rest count the readers. Taking and releasing a
+// lock no one waits for is one compare-and-swap on that word; everything else -- waiting, waking,
+// the counts of waiters -- happens under the monitor (lock (this)). The waiters bit is what keeps the
+// two apart: it is set under the monitor before a waiter looks at the word for the last time, and
+// while it is set no release takes the fast path, so every release that could let a waiter in goes
+// through the monitor and wakes it.
+//
 // A lock made with a LockClass is ranked: Enter checks the order with the Witness before it waits, and
 // Enter, TryEnter and Exit keep the thread's list of held locks (Debug builds; see Witness/Witness.cs).
 // LOCK ORDER: the monitor inside (lock (this)) is a leaf, held only within each method, never on return;
@@ -15,10 +23,11 @@ namespace UnixVfs.Core;
 /// <summary>A reader/writer lock without thread affinity (<c>krwlock_t</c>).</summary>
 public sealed class RwLock
 {
-    private int _readers;
-    private bool _writer;
-    private int _writersWaiting;
-    private int _waiters;
+    private const int WriteLocked = 1, HasWaiters = 2, OneReader = 4;
+
+    private int _state;            // WriteLocked | HasWaiters | readers * OneReader; changed only by compare-and-swap
+    private int _waiters;          // under the monitor: threads in Monitor.Wait (HasWaiters is set while non-zero)
+    private int _writersWaiting;   // under the monitor: writers waiting to enter (new readers wait behind them)
     private readonly LockClass? _class;
     private readonly object? _owner;
 
@@ -34,37 +43,64 @@ public sealed class RwLock
     {
         if (_class is not null)
             Witness.Check(this, _class, _owner);
-        EnterUnchecked(type);
+        if (!TryFast(type))
+            EnterSlow(type);
         if (_class is not null)
             Witness.Acquired(this, _class, _owner);
     }
 
-    private void EnterUnchecked(RwLockType type)
+    /// <summary>Takes a lock that no one holds against <paramref name="type"/> and no one waits for: one compare-and-swap.</summary>
+    private bool TryFast(RwLockType type)
+    {
+        int s = Volatile.Read(ref _state);
+        if (type == RwLockType.Writer)
+            return s == 0 && Interlocked.CompareExchange(ref _state, WriteLocked, 0) == 0;
+        return (s & (WriteLocked | HasWaiters)) == 0 && Interlocked.CompareExchange(ref _state, s + OneReader, s) == s;
+    }
+
+    private void EnterSlow(RwLockType type)
     {
         lock (this)
         {
             if (type == RwLockType.Writer)
                 _writersWaiting++;
-            while (!CanEnter(type))
-            {
-                _waiters++;
+            _waiters++;
+            Interlocked.Or(ref _state, HasWaiters);
+            while (!TryTake(type))
                 Monitor.Wait(this);
-                _waiters--;
-            }
+            _waiters--;
             if (type == RwLockType.Writer)
                 _writersWaiting--;
-            Take(type);
+            if (_waiters == 0)
+                Interlocked.And(ref _state, ~HasWaiters);
+        }
+    }
+
+    /// <summary>Takes the lock if it can be taken as <paramref name="type"/> now. Called under the monitor.</summary>
+    private bool TryTake(RwLockType type)
+    {
+        while (true)
+        {
+            int s = Volatile.Read(ref _state);
+            bool can = type == RwLockType.Writer
+                ? (s & WriteLocked) == 0 && s >> 2 == 0
+                : (s & WriteLocked) == 0 && _writersWaiting == 0;
+            if (!can)
+                return false;
+            int next = type == RwLockType.Writer ? s | WriteLocked : s + OneReader;
+            if (Interlocked.CompareExchange(ref _state, next, s) == s)
+                return true;
         }
     }
 
     /// <summary>rw_tryenter: takes the lock only if that needs no wait.</summary>
     public bool TryEnter(RwLockType type)
     {
-        lock (this)
+        if (!TryFast(type))
         {
-            if (!CanEnter(type))
-                return false;
-            Take(type);
+            lock (this)
+                if (!TryTake(type))
+                    return false;
         }
         if (_class is not null)
             Witness.Acquired(this, _class, _owner, tried: true);
@@ -74,43 +110,41 @@ public sealed class RwLock
     /// <summary>rw_exit.</summary>
     public void Exit(RwLockType type)
     {
-        lock (this)
-        {
-            if (type == RwLockType.Writer)
-            {
-                if (!_writer)
-                    throw new VfsPanicException("rw_exit: writer lock not held");
-                _writer = false;
-            }
-            else
-            {
-                if (_readers <= 0)
-                    throw new VfsPanicException("rw_exit: reader lock not held");
-                _readers--;
-            }
-            if (_waiters > 0)
-                Monitor.PulseAll(this);
-        }
+        int s = Volatile.Read(ref _state);
+        bool fast = type == RwLockType.Writer
+            ? s == WriteLocked && Interlocked.CompareExchange(ref _state, 0, WriteLocked) == WriteLocked
+            : (s & (WriteLocked | HasWaiters)) == 0 && s >= OneReader && Interlocked.CompareExchange(ref _state, s - OneReader, s) == s;
+        if (!fast)
+            ExitSlow(type);
         if (_class is not null)
             Witness.Released(this);
     }
 
+    private void ExitSlow(RwLockType type)
+    {
+        lock (this)
+        {
+            while (true)
+            {
+                int s = Volatile.Read(ref _state);
+                if (type == RwLockType.Writer && (s & WriteLocked) == 0)
+                    throw new VfsPanicException("rw_exit: writer lock not held");
+                if (type == RwLockType.Reader && ((s & WriteLocked) != 0 || s >> 2 == 0))
+                    throw new VfsPanicException("rw_exit: reader lock not held");
+                int next = type == RwLockType.Writer ? s & ~WriteLocked : s - OneReader;
+                if (Interlocked.CompareExchange(ref _state, next, s) == s)
+                    break;
+            }
+            if (_waiters > 0)
+                Monitor.PulseAll(this);
+        }
+    }
+
     /// <summary>True while some thread holds the lock as a writer (RW_WRITE_HELD).</summary>
-    public bool WriteHeld { get { lock (this) return _writer; } }
+    public bool WriteHeld => (Volatile.Read(ref _state) & WriteLocked) != 0;
 
     /// <summary>The number of readers holding the lock (RW_READ_HELD when non-zero).</summary>
-    public int Readers { get { lock (this) return _readers; } }
+    public int Readers => Volatile.Read(ref _state) >> 2;
 
     public override string ToString() => _owner is null ? _class?.Name ?? "rwlock" : $"{_class?.Name} of {_owner}";
-
-    private bool CanEnter(RwLockType type) =>
-        type == RwLockType.Writer ? !_writer && _readers == 0 : !_writer && _writersWaiting == 0;
-
-    private void Take(RwLockType type)
-    {
-        if (type == RwLockType.Writer)
-            _writer = true;
-        else
-            _readers++;
-    }
 }

@@ -244,8 +244,9 @@ internal sealed class BufCache
     }
 
     /// <summary>
-    /// Forgets the block at <paramref name="blkno"/> (it was freed): a delayed write of it is dropped. A buffer
-    /// someone holds is only marked clean and empty.
+    /// Forgets the block at <paramref name="blkno"/> (it is being freed): a delayed write of it is dropped. A buffer
+    /// someone holds is only marked clean. The caller holds AllocLock and has not yet marked the block free, so the
+    /// buffer cannot already belong to the block's next owner (UfsAlloc.Blkfree).
     /// </summary>
     public void Invalidate(long blkno)
     {

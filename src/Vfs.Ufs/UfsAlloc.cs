@@ -368,7 +368,10 @@ internal static class UfsAlloc
     /// <summary>
     /// ffs_blkfree: returns <paramref name="size"/> bytes at <paramref name="bno"/> to their group. Freeing what is
     /// already free, or an address outside the file system, is logged (fsck will sort it out) and otherwise ignored.
-    /// A whole block's cached buffer is dropped: nothing it held need reach the disk.
+    /// A whole block's cached buffer is dropped: nothing it held need reach the disk. It is dropped under AllocLock
+    /// and before the block is marked free, while no other file can be given the block: dropped after, it could be
+    /// the next owner's freshly written buffer, whose data would then never reach the disk (ConcurrencyTests found
+    /// whole blocks of a file reading back as an older file's bytes).
     /// </summary>
     public static void Blkfree(UfsMount ump, long bno, int size)
     {
@@ -380,9 +383,11 @@ internal static class UfsAlloc
             return;
         }
         using (ump.AllocLock.Enter())
+        {
+            if (size == fs.Bsize)
+                ump.Bc.Invalidate(bno);
             BlkfreeLocked(ump, bno, size);
-        if (size == fs.Bsize)
-            ump.Bc.Invalidate(bno);
+        }
     }
 
     /// <summary>Blkfree's work in the group; when the group's header cannot be read the free is deferred. Caller holds AllocLock.</summary>
