@@ -1,5 +1,8 @@
 // benchmarks/Vfs.FuseBench: fio through the FUSE bridge against bindfs, the ratios of issue 15, measured
-// side by side in one run; each ratio is the median of the ratios of several rounds.
+// side by side in one run; each ratio is the median of the ratios of several rounds. Beside each figure
+// the harness reports the CPU time the file system's process (bindfs, or `vfs mount-host`) spent per
+// operation (/proc/PID/stat utime+stime across the job): on a loaded machine throughput follows the
+// scheduler, while the CPU an operation costs the server changes much less.
 //
 //   targets  bindfs    Debian's bindfs (C, libfuse) over a host directory: the reference
 //            ufs       `vfs mount-host --image` of one UFS image
@@ -35,10 +38,12 @@ for (int i = 0; i + 1 < args.Length; i += 2)
     }
 }
 string vfsDll = Path.Combine(AppContext.BaseDirectory, "vfs.dll");
+const double TicksPerSecond = 100; // USER_HZ, what /proc/PID/stat counts in on Linux
 string[] targets = ["bindfs", "ufs", "mfs"];
 string[] jobs = ["seq-write", "seq-read", "rand-read", "rand-write"];
 Directory.CreateDirectory(dir);
 var results = targets.ToDictionary(t => t, _ => jobs.ToDictionary(j => j, _ => new List<double>()));
+var cpuPerOp = targets.ToDictionary(t => t, _ => jobs.ToDictionary(j => j, _ => new List<double>()));
 
 for (int round = 1; round <= rounds; round++)
 {
@@ -46,12 +51,15 @@ for (int round = 1; round <= rounds; round++)
     {
         var mnt = Path.Combine(dir, $"mnt-{target}");
         Directory.CreateDirectory(mnt);
-        using var mount = Mount(target, mnt);
+        using var mount = Mount(target, mnt, out int serverPid);
         foreach (var job in jobs)
         {
-            double v = Fio(job, mnt);
+            long before = CpuTicks(serverPid);
+            var (v, ios) = Fio(job, mnt);
+            double us = (CpuTicks(serverPid) - before) * 1e6 / TicksPerSecond / Math.Max(ios, 1);
             results[target][job].Add(v);
-            Console.WriteLine($"round {round} {target,-6} {job,-10} {v,10:F0} {(job.StartsWith("seq") ? "MiB/s" : "IOPS")}");
+            cpuPerOp[target][job].Add(us);
+            Console.WriteLine($"round {round} {target,-6} {job,-10} {v,10:F0} {(job.StartsWith("seq") ? "MiB/s" : "IOPS "),-5}  server CPU {us,8:F1} us/op");
         }
     }
 }
@@ -60,6 +68,9 @@ Console.WriteLine();
 Console.WriteLine($"fio, {sizeMib} MiB file, {seconds} s random jobs, {rounds} rounds, UFS cachesize={cachesize}: median (range)");
 foreach (var target in targets)
     Console.WriteLine($"  {target,-6} " + string.Join("  ", jobs.Select(j => $"{j} {Median(results[target][j]):F0} ({results[target][j].Min():F0}-{results[target][j].Max():F0})")));
+Console.WriteLine("server CPU per operation (one 1 MiB or 4 KiB fio I/O, fsync included), median us (range):");
+foreach (var target in targets)
+    Console.WriteLine($"  {target,-6} " + string.Join("  ", jobs.Select(j => $"{j} {Median(cpuPerOp[target][j]):F1} ({cpuPerOp[target][j].Min():F1}-{cpuPerOp[target][j].Max():F1})")));
 Console.WriteLine("same-run ratios, median of the rounds' ratios (range):");
 foreach (var (num, den, target) in new[] { ("ufs", "bindfs", "0.7 seq, 0.5 IOPS"), ("mfs", "ufs", "0.8") })
 {
@@ -77,8 +88,16 @@ static double Median(List<double> xs)
     return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
 }
 
+// utime + stime of a process and all its threads, in clock ticks (proc(5): fields 14 and 15 of /proc/PID/stat).
+static long CpuTicks(int pid)
+{
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // after "pid (comm) ", the third field is f[0]
+    return long.Parse(f[11]) + long.Parse(f[12]);
+}
+
 // Mounts one target on mnt; disposing it unmounts (and for the bridge waits for `vfs mount-host` to exit).
-IDisposable Mount(string target, string mnt)
+IDisposable Mount(string target, string mnt, out int serverPid)
 {
     if (target == "bindfs")
     {
@@ -86,8 +105,14 @@ IDisposable Mount(string target, string mnt)
         if (Directory.Exists(src))
             Directory.Delete(src, true);
         Directory.CreateDirectory(src);
-        Run("bindfs", src, mnt);
-        return new Unmounter(() => Run("umount", mnt));
+        var b = Process.Start(new ProcessStartInfo("bindfs") { ArgumentList = { "-f", src, mnt }, UseShellExecute = false })!;
+        WaitMounted(mnt);
+        serverPid = b.Id;
+        return new Unmounter(() =>
+        {
+            Run("umount", mnt);
+            b.WaitForExit();
+        });
     }
     var images = target == "ufs" ? new[] { "ufs.img" } : ["mfs-a.img", "mfs-b.img"];
     foreach (var img in images)
@@ -110,6 +135,7 @@ IDisposable Mount(string target, string mnt)
     var first = p.StandardOutput.ReadLine();
     if (first is null || !first.StartsWith("mounted", StringComparison.Ordinal))
         throw new InvalidOperationException($"vfs mount-host: {first}");
+    serverPid = p.Id;
     return new Unmounter(() =>
     {
         Run("kill", "-TERM", p.Id.ToString());
@@ -117,7 +143,15 @@ IDisposable Mount(string target, string mnt)
     });
 }
 
-double Fio(string job, string mnt)
+// bindfs -f stays in the foreground: wait until its mount shows in /proc/self/mounts.
+static void WaitMounted(string mnt)
+{
+    for (int i = 0; i < 600 && !File.ReadAllLines("/proc/self/mounts").Any(l => l.Split(' ')[1] == mnt); i++)
+        Thread.Sleep(50);
+}
+
+// One fio job: MiB/s or IOPS, and how many I/Os it made.
+(double Value, long Ios) Fio(string job, string mnt)
 {
     var common = new List<string> { "--name=" + job, "--directory=" + mnt, "--filename=bench", "--ioengine=psync", "--output-format=json", $"--size={sizeMib}M" };
     common.AddRange(job switch
@@ -130,7 +164,8 @@ double Fio(string job, string mnt)
     var json = Run("fio", [.. common]);
     var j = JsonDocument.Parse(json).RootElement.GetProperty("jobs")[0];
     var side = j.GetProperty(job.Contains("read") ? "read" : "write");
-    return job.StartsWith("seq") ? side.GetProperty("bw").GetDouble() / 1024.0 : side.GetProperty("iops").GetDouble();
+    double v = job.StartsWith("seq") ? side.GetProperty("bw").GetDouble() / 1024.0 : side.GetProperty("iops").GetDouble();
+    return (v, side.GetProperty("total_ios").GetInt64());
 }
 
 static string Run(string program, params string[] args)

@@ -61,6 +61,7 @@ internal static class FuseProto
     public const uint FUSE_READDIRPLUS_AUTO = 1 << 14;
     public const uint FUSE_HANDLE_KILLPRIV = 1 << 19;
     public const uint FUSE_MAX_PAGES = 1 << 22;
+    public const uint FUSE_HANDLE_KILLPRIV_V2 = 1 << 28;
 
     // fuse_setattr_in.valid.
     public const uint FATTR_MODE = 1 << 0;

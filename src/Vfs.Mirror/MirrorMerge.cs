@@ -47,6 +47,7 @@ internal sealed class MirrorMerge
     private readonly Action<int, Vnode>? _replaced;
     private readonly HardLinks[] _links;
     private readonly bool _ownsLinks;
+    private Func<Vnode, Vnode, bool>? _otherFile; // OneWayEntries' otherFile, for the trees it compares whole too
 
     /// <param name="copyNames">X, Y, ... for messages and conflict names.</param>
     /// <param name="progress">Called after each name is merged.</param>
@@ -106,13 +107,15 @@ internal sealed class MirrorMerge
     /// is replaced (a directory in both under a changed name is compared whole, since it may be another directory
     /// now), what the source no longer has is removed.
     /// Subdirectories present on both sides are not entered (their own log entries cover them).
-    /// <paramref name="copiedWhole"/> is told the source vnode of everything copied whole. <paramref name="otherFile"/>
+    /// <paramref name="copiedWhole"/> is told the source vnode and the name of everything copied whole. <paramref name="otherFile"/>
     /// (source vnode, target vnode) says the target's file under a name is known to be another file than the source's
-    /// (removed or renamed, and the name made again, while the copy was away): it is replaced, never rewritten in place.
+    /// (removed or renamed, and the name made again, while the copy was away): it is replaced, never rewritten in place;
+    /// a directory known as another is kept, its entries made the source's, and the mnode that had it forgets it.
     /// </summary>
-    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode> copiedWhole, bool top,
+    public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode, string> copiedWhole, bool top,
         Func<Vnode, Vnode, bool>? otherFile = null)
     {
+        _otherFile = otherFile;
         try
         {
             var err = Errno.OK;
@@ -150,6 +153,10 @@ internal sealed class MirrorMerge
                     {
                         // A directory in both under a changed name may be another directory now: its whole tree is
                         // compared one way, which keeps what is the same (a file in it with a link outside it, too).
+                        // Kept as the source's directory, it is no longer the one another mnode knew it as (a cycle
+                        // of renames): that mnode forgets it and finds its own directory by name again.
+                        if (otherFile?.Invoke(vps[0]!, vps[1]!) == true)
+                            _replaced?.Invoke(1, vps[1]!);
                         if ((err = MergeDir([vps[0]!, vps[1]!], "/" + name, 0, [1])) != Errno.OK)
                             return err;
                     }
@@ -162,7 +169,7 @@ internal sealed class MirrorMerge
                         if ((err = Replace(dirs, name, vps, vas, 0, 1, other)) != Errno.OK)
                             return err;
                         if (Report.Stats.Linked == linked)
-                            copiedWhole(vps[0]!);
+                            copiedWhole(vps[0]!, name);
                     }
                 }
                 finally
@@ -364,8 +371,13 @@ internal sealed class MirrorMerge
                     }
                     continue;
                 }
+                bool other = vps[t] is not null && _otherFile?.Invoke(vps[source]!, vps[t]!) == true;
                 if (sva.Type == VType.VDIR && vas[t]?.Type == VType.VDIR)
+                {
+                    if (other)
+                        _replaced?.Invoke(t, vps[t]!); // as in OneWayEntries: kept as the source's directory
                     continue;
+                }
                 if (sva.Type == VType.VDIR && vps[t] is null)
                 {
                     err = Vop.Mkdir(dirs[t], name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = sva.Mode }, out vps[t], Cr);
@@ -375,8 +387,8 @@ internal sealed class MirrorMerge
                     vas[t] = sva;
                     continue;
                 }
-                if (Differs(vps[source]!, sva, vps[t], vas[t]))
-                    if ((err = Replace(dirs, name, vps, vas, source, t)) != Errno.OK)
+                if (other || Differs(vps[source]!, sva, vps[t], vas[t]))
+                    if ((err = Replace(dirs, name, vps, vas, source, t, other)) != Errno.OK)
                         return (err, null);
             }
             if (sva?.Type != VType.VDIR)

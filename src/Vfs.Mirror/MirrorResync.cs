@@ -204,10 +204,13 @@ internal static class MirrorResync
         {
             using var sourceLinks = new HardLinks();
             var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => ForgetNamed(mi, c, vp), links: [sourceLinks, links]);
-            err = merge.OneWayEntries([sdir!, tdir!], names, svp =>
+            err = merge.OneWayEntries([sdir!, tdir!], names, (svp, name) =>
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
+                {
                     copiedWhole.Add(child);
+                    Adopt(mi, c, child, tdir!, name);
+                }
             }, top: ReferenceEquals(dm, mi.Root), otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv));
             stats.Add(merge.Report.Stats);
             return err;
@@ -216,6 +219,21 @@ internal static class MirrorResync
         {
             dm.DirLock.Exit(RwLockType.Writer);
         }
+    }
+
+    /// <summary>
+    /// The file of mnode <paramref name="m"/> was just copied whole into copy <paramref name="c"/> under
+    /// <paramref name="name"/>: if the mnode has no file in that copy (it forgot one the replay removed), this is its file
+    /// now. Looking it up again by its own name would fail where that name is gone and the file lives on under another
+    /// (a hard link), and its updates would miss the copy.
+    /// </summary>
+    private static void Adopt(MfsVfs mi, MirrorMember c, Mnode m, Vnode tdir, string name)
+    {
+        using (m.Lock.Enter())
+            if (m.Copies[c.Index] is not null)
+                return;
+        if (Vop.Lookup(tdir, name, out var tv, LookupFlags.None, null, Cred.Kcred) == Errno.OK)
+            mi.Mnodes.SetCopy(m, c.Index, tv);
     }
 
     /// <summary>

@@ -7,11 +7,13 @@
 // that everything is whole again.
 //
 //   disk     EIO on a disk after N more operations (FailAfter), then Heal
-//            (disk and copy faults leave a copy whole: with all broken, EIO is right but not the model's answer)
 //   copy     a mirror copy taken offline (mfsadm offline), then online (mfsadm online: resync)
 //   net      loss on the links of a host, or a partition of a host from the others, then heal
 //   host     a host stops answering (cut off the network), then comes back
 //   clock    a host's clock set ahead or behind the others (skew), then set right
+// A generated plan leaves the mirror under test a whole copy: with all broken at once EIO is right, but not the model's
+// answer. A disk fault breaks its copy, a copy fault that copy, a network or host fault the copies imported from that
+// host; a fault that would break the last whole copy goes to a copy already broken then, or is left out.
 using System.Globalization;
 using System.Text;
 
@@ -100,7 +102,7 @@ public sealed class FaultPlan
         if (choices.Count == 0 || calls < 4)
             return Empty;
         int n = 1 + r.Next(2);
-        (int Copy, int Start, int End)? broken = null; // the copy the first disk or copy fault breaks, and when
+        var broken = new List<(int[] Copies, int Start, int End)>(); // the copies each fault breaks, and when
         for (int i = 0; i < n; i++)
         {
             int start = r.Next(calls / 2), end = start + 1 + r.Next(calls - start - 1);
@@ -110,9 +112,10 @@ public sealed class FaultPlan
                 {
                     var disks = MirroredDisks(world);
                     var d = disks[r.Next(disks.Count)];
-                    if (DiskOfCopy(world, OneCopyAtATime(world, ref broken, CopyOfDisk(world, d), start, end)) is not { } same)
+                    if (OneCopyAtATime(world, broken, CopyOfDisk(world, d), start, end) is not { } copy || DiskOfCopy(world, copy) is not { } same)
                         break; // the copy broken then has no disk to fail
                     d = same;
+                    broken.Add(([copy], start, end));
                     list.Add(new Fault(start, "disk-fail", d, r.Next(0, 20)));
                     list.Add(new Fault(end, "disk-heal", d, 0));
                     break;
@@ -120,7 +123,10 @@ public sealed class FaultPlan
                 case FaultKinds.Copy:
                 {
                     var copies = world.Mirror!.Mfs.Copies;
-                    string c = copies[OneCopyAtATime(world, ref broken, r.Next(copies.Count), start, end)].Name.ToLowerInvariant();
+                    if (OneCopyAtATime(world, broken, r.Next(copies.Count), start, end) is not { } copy)
+                        break;
+                    broken.Add(([copy], start, end));
+                    string c = copies[copy].Name.ToLowerInvariant();
                     list.Add(new Fault(start, "offline", c, 0));
                     list.Add(new Fault(end, "online", c, 0));
                     break;
@@ -128,16 +134,20 @@ public sealed class FaultPlan
                 case FaultKinds.Net:
                 {
                     var h = Remote(world, r);
-                    if (r.Next(2) == 0)
-                        list.Add(new Fault(start, "loss", h, r.Next(5, 30)));
-                    else
-                        list.Add(new Fault(start, "partition", h, 0));
+                    var cut = r.Next(2) == 0 ? new Fault(start, "loss", h, r.Next(5, 30)) : new Fault(start, "partition", h, 0);
+                    if (!LeavesACopy(world, broken, CopiesOn(world, h), start, end))
+                        break;
+                    broken.Add((CopiesOn(world, h), start, end));
+                    list.Add(cut);
                     list.Add(new Fault(end, "net-heal", h, 0));
                     break;
                 }
                 case FaultKinds.Host:
                 {
                     var h = Remote(world, r);
+                    if (!LeavesACopy(world, broken, CopiesOn(world, h), start, end))
+                        break;
+                    broken.Add((CopiesOn(world, h), start, end));
                     list.Add(new Fault(start, "host-down", h, 0));
                     list.Add(new Fault(end, "host-up", h, 0));
                     break;
@@ -155,17 +165,35 @@ public sealed class FaultPlan
     }
 
     /// <summary>
-    /// Disk and copy faults leave a copy whole: with every copy broken at once, EIO is the right answer, but the model
-    /// does not know it. Returns the copy a fault meant for <paramref name="copy"/> from <paramref name="start"/> to
-    /// <paramref name="end"/> breaks: of two copies, the one already broken then, if the other is.
+    /// The copy a disk or copy fault meant for <paramref name="copy"/> from <paramref name="start"/> to
+    /// <paramref name="end"/> breaks: that one if the mirror keeps a whole copy, else one already broken then that does,
+    /// else null (the fault is left out).
     /// </summary>
-    private static int OneCopyAtATime(World w, ref (int Copy, int Start, int End)? broken, int copy, int start, int end)
+    private static int? OneCopyAtATime(World w, List<(int[] Copies, int Start, int End)> broken, int copy, int start, int end)
     {
-        if (broken is { } b && w.Mirror!.Mfs.Copies.Count == 2 && start <= b.End && b.Start <= end)
-            return b.Copy;
-        broken ??= (copy, start, end);
-        return copy;
+        if (LeavesACopy(w, broken, [copy], start, end))
+            return copy;
+        foreach (var b in broken.Where(b => start <= b.End && b.Start <= end))
+            foreach (int other in b.Copies)
+                if (LeavesACopy(w, broken, [other], start, end))
+                    return other;
+        return null;
     }
+
+    /// <summary>True when breaking <paramref name="copies"/> from <paramref name="start"/> to <paramref name="end"/>, with
+    /// the faults already planned, leaves the mirror at least one whole copy all along.</summary>
+    private static bool LeavesACopy(World w, List<(int[] Copies, int Start, int End)> broken, int[] copies, int start, int end)
+    {
+        var down = new HashSet<int>(copies);
+        foreach (var b in broken.Where(b => start <= b.End && b.Start <= end))
+            down.UnionWith(b.Copies);
+        return down.Count < w.Mirror!.Mfs.Copies.Count;
+    }
+
+    /// <summary>The mirror copies a network or host fault of <paramref name="host"/> breaks: those imported from it over NFS.</summary>
+    private static int[] CopiesOn(World w, string host) =>
+        w.Mirror!.Mfs.Copies.Select((c, i) => (c, i)).Where(x => x.c.Vfs.FstypeName == "nfs" && x.c.Vfs.Resource.StartsWith(host + ":", StringComparison.Ordinal))
+            .Select(x => x.i).ToArray();
 
     /// <summary>The index of the mirror copy on disk "host:path".</summary>
     private static int CopyOfDisk(World w, string disk) =>

@@ -118,6 +118,67 @@ public class SimFindingsTests
         f.Dispose();
     }
 
+    /// <summary>
+    /// Directories renamed in a cycle while a copy was away (d into a new a, then a to d): the resync kept the copy's old
+    /// d as the new d and made its entries the source's, but the mnode of the old directory still held it, so the old
+    /// directory's logged chmod went to the copy's new d.
+    /// </summary>
+    [Fact]
+    public void Directories_renamed_in_a_cycle_while_a_copy_was_away_keep_their_own_modes()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1FF));
+        MirrorFixture.Ok(f.P.Open("/X/y/d/f", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd)); // keeps d's mnode
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1FF));
+        MirrorFixture.Ok(f.P.Rename("/X/y/d", "/X/y/a/d"));
+        MirrorFixture.Ok(f.P.Chmod("/X/y/a/d", 0x1C0));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/d"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        MirrorFixture.Ok(f.P.Close(fd));
+
+        Assert.Equal(LowerMode(f, 0, "d"), LowerMode(f, 1, "d"));
+        Assert.Equal(0x1C0u, LowerMode(f, 1, "d/d"));
+        Assert.True(f.Verify().Identical);
+    }
+
+    /// <summary>
+    /// An open file linked to a second name and unlinked from its first while a copy was away: the resync copied it
+    /// whole under the new name and removed the old one, and the mnode, which forgot the removed file, looked its own
+    /// gone name up again. Its later writes missed the copy (Fig. 10: /m/c read back size 0).
+    /// </summary>
+    [Fact]
+    public void A_write_to_an_open_file_that_lives_on_under_a_link_made_while_a_copy_was_away_reaches_that_copy()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Open("/X/y/a", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Link("/X/y/a", "/X/y/c"));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/a"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+
+        MirrorFixture.Ok(f.P.Pwrite(fd, Encoding.ASCII.GetBytes("hi"), 0, out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal("hi", f.Lower(0, "c"));
+        Assert.True(f.Verify().Identical);
+    }
+
+    /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
+    private static uint LowerMode(MirrorFixture f, int copy, string path)
+    {
+        var vp = f.LowerVnode(copy, path);
+        Assert.NotNull(vp);
+        var va = new Vattr(AttrMask.AT_MODE);
+        var err = Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred);
+        vp.Rele();
+        MirrorFixture.Ok(err);
+        return va.Mode & 0xFFF;
+    }
+
     /// <summary>The handle of <paramref name="path"/> with room for its primary copy's fid only.</summary>
     private static Fid OneCopyHandle(MirrorFixture f, MfsVfs mi, string path)
     {
