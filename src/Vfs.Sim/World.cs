@@ -4,7 +4,7 @@
 // directive per line, '#' starting a comment:
 //
 //   host NAME                          a host: a Kernel on the world's virtual clock, seeded from the world's seed
-//   disk HOST PATH ufs|tmpfs [MB]      newfs (on a memory device behind a FaultyBlockDevice) and mount, or a tmpfs
+//   disk HOST PATH ufs|tmpfs [MB]      newfs (on a memory device behind a FaultyBlockDevice; DiskImages) and mount, or a tmpfs
 //   export HOST PATH                   share PATH of HOST over NFSv3 (one NFS server per host, on the simulated network)
 //   import HOST SERVER:PATH AT [OPTS]  mount -F nfs SERVER:PATH AT on HOST
 //   mirror HOST SPEC AT [OPTS]         mount -F mfs SPEC AT on HOST (SPEC: the other copies' directories, comma-separated)
@@ -17,9 +17,9 @@
 //
 // Every host's Kernel is Simulated (the mirror writes its copies on the calling thread) and runs on one
 // VirtualClock with auto-advance, so RPC timeouts and latencies pass in virtual time; every random choice (the
-// network's fates, each kernel's Random, newfs ids) comes from the world's seed. Everything the world does is
-// written to its Trace: every VOP through every host's tracer, every disk read/write/flush, every RPC record's
-// fate, every fault.
+// network's fates, each kernel's Random) comes from the world's seed, a disk's newfs id from its name. Everything
+// the world does is written to its Trace: every VOP through every host's tracer, every disk read/write/flush after
+// newfs (whose image DiskImages copies in below the trace), every RPC record's fate, every fault.
 using System.Globalization;
 using UnixVfs.Mirror;
 using UnixVfs.Nfs.Client;
@@ -240,11 +240,12 @@ public sealed class World : IDisposable
             return Errno.EINVAL;
         }
         string name = $"{h.Name}:{path}";
-        var traced = new TracedBlockDevice(new MemoryBlockDevice((long)mb << 20), name, Trace);
-        var dev = new FaultyBlockDevice(traced);
-        err = Newfs.Make(dev, new NewfsOptions { Size = (long)mb << 20, Id = StableHash(name) ^ Seed }, h.Kernel.Now(), out _, out var why);
+        var memory = new MemoryBlockDevice((long)mb << 20);
+        err = DiskImages.Newfs(memory, (long)mb << 20, StableHash(name), h.Kernel.Now(), out var why);
         if (err != Errno.OK)
             return Fail(err, "newfs: " + why, out error);
+        var traced = new TracedBlockDevice(memory, name, Trace);
+        var dev = new FaultyBlockDevice(traced);
         err = h.Admin.Mount(name, path, "ufs", MountFlags.None, "", dev);
         if (err != Errno.OK)
             return Fail(err, "mount ufs", out error);

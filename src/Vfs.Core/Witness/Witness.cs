@@ -15,7 +15,8 @@
 // COST. The hooks (Check, Acquired, Released) are [Conditional("DEBUG")]: in a Release build the compiler
 // drops every call, so the benchmarks and the CLI pay nothing. Debug builds, which every test run uses,
 // check every acquisition of a ranked lock. The stack of every acquisition is kept (new StackTrace, without
-// file names, turned into text only when a report needs it).
+// file names, turned into text only when a report needs it) unless KeepStacks is off: capturing it is most of a
+// checked acquisition's cost (the simulator's long runs turn it off; their failures replay from a seed, with stacks).
 //
 // A lock may be released by another thread than the one that took it (RwLock has no owner, as krwlock_t):
 // Released then finds it on the taker's list.
@@ -28,13 +29,13 @@ namespace UnixVfs.Core;
 /// <summary>The lock-order checker (FreeBSD <c>witness(4)</c>). Active in Debug builds only.</summary>
 public static class Witness
 {
-    private sealed class Held(object lk, LockClass cls, object? owner, bool tried, StackTrace stack)
+    private sealed class Held(object lk, LockClass cls, object? owner, bool tried, StackTrace? stack)
     {
         public readonly object Lock = lk;
         public readonly LockClass Class = cls;
         public readonly object? Owner = owner;
         public readonly bool Tried = tried;
-        public readonly StackTrace Stack = stack;
+        public readonly StackTrace? Stack = stack;
     }
 
     private sealed class ThreadLocks
@@ -53,6 +54,13 @@ public static class Witness
 #else
         false;
 #endif
+
+    /// <summary>
+    /// True (the default) to keep the stack of every acquisition for a report's "1st taken at". Off, every order is
+    /// still checked and a violation still names both locks and the stack taking the second; only the first one's
+    /// stack reads "not kept". Process-wide.
+    /// </summary>
+    public static bool KeepStacks { get; set; } = true;
 
     /// <summary>
     /// Before waiting for <paramref name="lk"/> of class <paramref name="cls"/> (made for <paramref name="owner"/>):
@@ -75,7 +83,7 @@ public static class Witness
     public static void Acquired(object lk, LockClass cls, object? owner = null, bool tried = false)
     {
         var mine = t_locks ??= Register();
-        var held = new Held(lk, cls, owner, tried, new StackTrace(1, false));
+        var held = new Held(lk, cls, owner, tried, KeepStacks ? new StackTrace(1, false) : null);
         lock (mine)
             mine.List.Add(held);
     }
@@ -134,7 +142,7 @@ public static class Witness
         sb.Append($"witness: {why}: taking {cls} {lk} while holding {h.Class} {h.Lock}");
         if (h.Tried)
             sb.Append(" (taken by try)");
-        sb.Append($"\n 1st {h.Class.Name} taken at:\n{h.Stack}");
+        sb.Append($"\n 1st {h.Class.Name} taken at:\n{h.Stack?.ToString() ?? "   (not kept: Witness.KeepStacks is off)"}");
         sb.Append($"\n 2nd {cls.Name} being taken at:\n{new StackTrace(2, false)}");
         return sb.ToString();
     }

@@ -7,6 +7,8 @@
 // few documented choices of this kernel: O_NOFOLLOW's ELOOP before O_DIRECTORY's ENOTDIR, pwrite at
 // its offset even with O_APPEND, unlink of a directory EISDIR). Several processes share the tree, each with
 // its own descriptors (Use selects whose); modes are tracked for chmod.
+using System.Runtime.InteropServices;
+
 namespace UnixVfs.Sim.Model;
 
 /// <summary>A node of the model: a file, a directory or a symbolic link.</summary>
@@ -200,10 +202,9 @@ public sealed class FsModel
         long at = pos ?? (of.Append ? f.Data.Count : of.Offset);
         if (data.Length == 0)
             return Errno.OK;
-        while (f.Data.Count < at + data.Length)
-            f.Data.Add(0);
-        for (int i = 0; i < data.Length; i++)
-            f.Data[(int)at + i] = data[i];
+        if (f.Data.Count < at + data.Length)
+            Resize(f, at + data.Length);
+        data.CopyTo(CollectionsMarshal.AsSpan(f.Data)[(int)at..]);
         n = data.Length;
         if (pos is null)
             of.Offset = at + n;
@@ -226,7 +227,7 @@ public sealed class FsModel
         var f = (MFile)of.Node;
         long at = pos ?? of.Offset;
         int n = (int)Math.Max(0, Math.Min(len, f.Data.Count - at));
-        data = n == 0 ? [] : f.Data.GetRange((int)at, n).ToArray();
+        data = n == 0 ? [] : CollectionsMarshal.AsSpan(f.Data).Slice((int)at, n).ToArray();
         if (pos is null)
             of.Offset = at + n;
         return Errno.OK;
@@ -269,12 +270,13 @@ public sealed class FsModel
         return Errno.OK;
     }
 
+    /// <summary>Cuts or extends (with zeros) a file's data to <paramref name="len"/> bytes.</summary>
     private static void Resize(MFile f, long len)
     {
-        if (len < f.Data.Count)
-            f.Data.RemoveRange((int)len, f.Data.Count - (int)len);
-        while (f.Data.Count < len)
-            f.Data.Add(0);
+        int old = f.Data.Count;
+        CollectionsMarshal.SetCount(f.Data, (int)len);
+        if (len > old)
+            CollectionsMarshal.AsSpan(f.Data)[old..].Clear(); // SetCount may show bytes an earlier cut left behind
     }
 
     public Errno Mkdir(string path)

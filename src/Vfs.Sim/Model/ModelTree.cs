@@ -5,6 +5,7 @@
 // a link's text, and which names are one file (hard links: the model's node ids and the file system's node ids
 // must pair up one to one). A lost+found (UFS has one) and a .mfs (the mirror's own records in each copy) in the top
 // directory are not compared: the model has neither.
+using System.Runtime.InteropServices;
 using UnixVfs.Sim.Model;
 
 namespace UnixVfs.Sim;
@@ -107,7 +108,7 @@ public static class ModelTree
                 int n = (int)(buf.Length - uio.Resid);
                 if (err != Errno.OK)
                     return $"{p}: read returned {err}";
-                if (n != f.Data.Count || !buf.AsSpan(0, n).SequenceEqual(f.Data.ToArray()))
+                if (n != f.Data.Count || !buf.AsSpan(0, n).SequenceEqual(CollectionsMarshal.AsSpan(f.Data)))
                     return $"{p}: {n} bytes that differ from the model's {f.Data.Count}";
                 return null;
             }

@@ -1,8 +1,8 @@
 // Tests of Vfs.Core's lock-order checker (Witness): an acquisition against the ranks fails before it waits,
-// naming both locks with the stack where each was taken; the rules for two locks of one class; recursion;
-// and a lock released by another thread than the one that took it. The whole test suite runs with the
-// checker on (Debug builds), which is what shows that the order written in docs/architecture.md is the
-// order the code keeps.
+// naming both locks with the stack where each was taken (the first one's while KeepStacks is on); the rules for
+// two locks of one class; recursion; and a lock released by another thread than the one that took it. The whole
+// test suite runs with the checker on (Debug builds), which is what shows that the order written in
+// docs/architecture.md is the order the code keeps.
 using System.Runtime.CompilerServices;
 
 namespace UnixVfs.Core.Tests.KernelTests;
@@ -51,6 +51,39 @@ public class WitnessTests
             int taking = e.Message.IndexOf(nameof(ThenTakeOuter), StringComparison.Ordinal);
             Assert.True(held > 0 && taking > held, e.Message);
             Assert.False(a.IsHeld); // it failed before waiting: nothing was taken
+        }
+        finally
+        {
+            scope.Dispose();
+        }
+        Assert.Empty(Witness.HeldByThisThread());
+    }
+
+    [Fact]
+    public void Without_kept_stacks_the_order_is_still_checked_and_the_report_names_both_locks()
+    {
+        // (in this class, whose tests run one at a time: KeepStacks is process-wide)
+        var a = new KMutex(Outer);
+        var b = new KMutex(Inner);
+        Witness.KeepStacks = false;
+        KMutex.Scope scope;
+        try
+        {
+            scope = TakeInnerFirst(b);
+        }
+        finally
+        {
+            Witness.KeepStacks = true;
+        }
+        try
+        {
+            var e = Assert.Throws<VfsPanicException>(() => ThenTakeOuter(a));
+            Assert.Contains("lock order reversal", e.Message);
+            Assert.Contains("\"test outer\"", e.Message);
+            Assert.Contains("\"test inner\"", e.Message);
+            Assert.Contains("not kept", e.Message);
+            Assert.DoesNotContain(nameof(TakeInnerFirst), e.Message);
+            Assert.Contains(nameof(ThenTakeOuter), e.Message);
         }
         finally
         {
