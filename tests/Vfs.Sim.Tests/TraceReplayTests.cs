@@ -19,7 +19,8 @@ public class TraceReplayTests
         try
         {
             for (int i = 0; i < 2; i++)
-                load.Add(System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", "-c \"exec yes > /dev/null\"") { UseShellExecute = false })!);
+                // timeout: a test host killed before the finally below must not leave two cores busy for good.
+                load.Add(System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", "-c \"exec timeout 600 yes > /dev/null\"") { UseShellExecute = false })!);
             var second = Simulator.Run(c);
             Assert.True(first.Failure is null, Simulator.Report(first));
             Assert.True(first.Events > 1000, $"only {first.Events} events");

@@ -77,7 +77,7 @@ internal static partial class TmpVnops
         {
             if ((ioflag & FileFlags.FAPPEND) != 0)
                 uio.Offset = n.Size;
-            if (uio.Offset < 0 || uio.Rw != UioRw.UIO_WRITE) // MoveIn below then copies all it is asked to
+            if (uio.Offset < 0)
                 return Errno.EINVAL;
             if (uio.Resid == 0)
                 return Errno.OK;
@@ -99,7 +99,7 @@ internal static partial class TmpVnops
                         err = Errno.ENOSPC;
                         break;
                     }
-                    page = NewPage(whole: po == 0 && len == TmpNode.PageSize);
+                    page = new byte[TmpNode.PageSize];
                     n.Pages.Add(pi, page);
                     n.PagesAllocated++;
                 }
@@ -114,19 +114,6 @@ internal static partial class TmpVnops
                 n.Mode &= ~(ModeBits.S_ISUID | ModeBits.S_ISGID);
             return err;
         }
-    }
-
-    /// <summary>
-    /// A new page, on the pinned heap: pages live as long as their file, and on the ordinary heap each would be
-    /// copied twice by the collector on its way to the oldest generation (a 256 MiB file written over NFS spent
-    /// more time there than in the copy itself). A page the write covers <paramref name="whole"/> is not zeroed first.
-    /// </summary>
-    private static byte[] NewPage(bool whole)
-    {
-        var page = GC.AllocateUninitializedArray<byte>(TmpNode.PageSize, pinned: true);
-        if (!whole)
-            page.AsSpan().Clear();
-        return page;
     }
 
     /// <summary>tmpnode_trunc: sets the size, freeing or zeroing what lies past it. Caller holds n.Lock.</summary>
