@@ -32,7 +32,7 @@ public class TraceReplayTests
         {
             foreach (var p in load)
             {
-                p.Kill();
+                p.Kill(entireProcessTree: true); // timeout and the yes it runs
                 p.WaitForExit();
             }
         }
