@@ -80,23 +80,8 @@ public sealed record MirrorMeta
     /// <summary>Parses a record. Returns null with a one-line reason when it is not a version-1 record.</summary>
     public static MirrorMeta? Parse(string text, out string reason)
     {
-        reason = "";
-        var kv = new Dictionary<string, string>();
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int sp = line.IndexOf(' ');
-            if (sp <= 0)
-            {
-                reason = $"malformed line \"{line}\"";
-                return null;
-            }
-            kv[line[..sp]] = line[(sp + 1)..];
-        }
-        if (!kv.TryGetValue("mfs-meta", out var v) || v != Version.ToString(CultureInfo.InvariantCulture))
-        {
-            reason = kv.ContainsKey("mfs-meta") ? $"version {kv["mfs-meta"]} is not one this mirror knows ({Version})" : "not a mirror metadata record";
+        if (Fields(text, "mfs-meta", Version, "a mirror metadata record", out reason) is not { } kv)
             return null;
-        }
         try
         {
             return new MirrorMeta
@@ -125,14 +110,40 @@ public sealed record MirrorMeta
         }
     }
 
-    private static string FormatTime(Timespec t) =>
+    /// <summary>
+    /// The "key value" lines of a record whose first key is <paramref name="magic"/> with value <paramref name="version"/>
+    /// (this record and the witness's, MirrorWitness.cs); null with a one-line reason otherwise.
+    /// </summary>
+    internal static Dictionary<string, string>? Fields(string text, string magic, int version, string what, out string reason)
+    {
+        reason = "";
+        var kv = new Dictionary<string, string>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int sp = line.IndexOf(' ');
+            if (sp <= 0)
+            {
+                reason = $"malformed line \"{line}\"";
+                return null;
+            }
+            kv[line[..sp]] = line[(sp + 1)..];
+        }
+        if (!kv.TryGetValue(magic, out var v) || v != version.ToString(CultureInfo.InvariantCulture))
+        {
+            reason = v is null ? $"not {what}" : $"version {v} is not one this mirror knows ({version})";
+            return null;
+        }
+        return kv;
+    }
+
+    internal static string FormatTime(Timespec t) =>
         t.Sec.ToString(CultureInfo.InvariantCulture) + "." + t.Nsec.ToString("D9", CultureInfo.InvariantCulture);
 
-    private static Timespec ParseTime(string s)
+    internal static Timespec ParseTime(string s)
     {
         int dot = s.IndexOf('.');
         if (dot <= 0)
-            throw new FormatException($"synced {s}");
+            throw new FormatException($"time {s}");
         return new Timespec(long.Parse(s[..dot], CultureInfo.InvariantCulture), long.Parse(s[(dot + 1)..], CultureInfo.InvariantCulture));
     }
 

@@ -70,8 +70,7 @@ public sealed record WitnessRecord(Guid Mirror, long Epoch, bool Alone, Guid Hol
         if (Alone)
             sb.Append("holder ").Append(Holder).Append('\n');
         sb.Append("current ").Append(Current.ToString("x16")).Append('\n');
-        sb.Append("since ").Append(Since.Sec.ToString(CultureInfo.InvariantCulture)).Append('.')
-            .Append(Since.Nsec.ToString("D9", CultureInfo.InvariantCulture)).Append('\n');
+        sb.Append("since ").Append(MirrorMeta.FormatTime(Since)).Append('\n');
         sb.Append("nonce ").Append(Nonce.ToString("x16")).Append('\n');
         if (Host.Length > 0)
             sb.Append("host ").Append(Host).Append('\n');
@@ -81,23 +80,8 @@ public sealed record WitnessRecord(Guid Mirror, long Epoch, bool Alone, Guid Hol
     /// <summary>Parses a record; null with a one-line reason when it is not a version-1 witness record.</summary>
     public static WitnessRecord? Parse(string text, out string reason)
     {
-        reason = "";
-        var kv = new Dictionary<string, string>();
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int sp = line.IndexOf(' ');
-            if (sp <= 0)
-            {
-                reason = $"malformed line \"{line}\"";
-                return null;
-            }
-            kv[line[..sp]] = line[(sp + 1)..];
-        }
-        if (!kv.TryGetValue("mfs-witness", out var v) || v != Version.ToString(CultureInfo.InvariantCulture))
-        {
-            reason = v is null ? "not a mirror witness record" : $"version {v} is not one this mirror knows ({Version})";
+        if (MirrorMeta.Fields(text, "mfs-witness", Version, "a mirror witness record", out reason) is not { } kv)
             return null;
-        }
         try
         {
             bool alone = kv["state"] switch
@@ -106,13 +90,12 @@ public sealed record WitnessRecord(Guid Mirror, long Epoch, bool Alone, Guid Hol
                 "sync" => false,
                 var s => throw new FormatException($"state {s}"),
             };
-            var since = kv["since"].Split('.');
             return new WitnessRecord(Guid.Parse(kv["mirror"]), long.Parse(kv["epoch"], CultureInfo.InvariantCulture), alone,
                 alone ? Guid.Parse(kv["holder"]) : Guid.Empty, ulong.Parse(kv["current"], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
-                new Timespec(long.Parse(since[0], CultureInfo.InvariantCulture), long.Parse(since[1], CultureInfo.InvariantCulture)),
+                MirrorMeta.ParseTime(kv["since"]),
                 ulong.Parse(kv["nonce"], NumberStyles.HexNumber, CultureInfo.InvariantCulture), kv.GetValueOrDefault("host", ""));
         }
-        catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException or IndexOutOfRangeException)
+        catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException)
         {
             reason = $"malformed record: {e.Message}";
             return null;
