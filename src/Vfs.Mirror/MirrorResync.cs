@@ -239,11 +239,13 @@ internal static class MirrorResync
     /// <summary>
     /// A name's file in copy <paramref name="c"/> was removed or replaced by the replay: the mnode that had it looks it up
     /// again by name -- unless it is a removed file still open through the mirror, which keeps it (unlinked now in this
-    /// copy too, as in the source), so that its updates still reach this copy.
+    /// copy too, as in the source), so that its updates still reach this copy. A removed directory keeps nothing: the
+    /// replay may have kept the copy's directory as the one now under its old name (a directory renamed over it), and
+    /// the names logged for the removed one, replayed there from its empty source, would remove that one's entries.
     /// </summary>
     private static void ForgetNamed(MfsVfs mi, MirrorMember c, Vnode vp)
     {
-        if (mi.Mnodes.FindByLower(c.Index, vp) is { } m && (m.State & MnodeState.Removed) == 0)
+        if (mi.Mnodes.FindByLower(c.Index, vp) is { } m && ((m.State & MnodeState.Removed) == 0 || vp.Type == VType.VDIR))
             mi.Mnodes.ForgetLower(c.Index, vp);
     }
 
