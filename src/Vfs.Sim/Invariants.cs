@@ -145,6 +145,8 @@ public static class Invariants
                 LinkOp l => [l.Existing, l.New],
                 SymlinkOp s => [s.LinkPath],
                 ChmodOp ch => [ch.Path],
+                ChownOp ch => [ch.Path],
+                UtimesOp u => [u.Path],
                 _ => new List<string>(),
             };
             var dirs = new List<string> { "" };

@@ -8,7 +8,8 @@
 //   export HOST PATH                   share PATH of HOST over NFSv3 (one NFS server per host, on the simulated network)
 //   import HOST SERVER:PATH AT [OPTS]  mount -F nfs SERVER:PATH AT on HOST
 //   mirror HOST SPEC AT [OPTS]         mount -F mfs SPEC AT on HOST (SPEC: the other copies' directories, comma-separated)
-//   procs HOST N                       the history's N processes run on HOST, under /m (the model's root)
+//   procs HOST N [guests G]            the history's N processes run on HOST, under /m (the model's root); the last G
+//                                      of them are not root (OpGen.CredOf) and make attribute calls only
 //   link A B MIN-US MAX-US LOSS        the profile of the network link between A and B
 //   subject HOST PATH                  the mirror whose copies the invariants compare with the model (by default the
 //                                      mirror on /m of the process host, if /m is one)
@@ -109,6 +110,11 @@ public sealed class World : IDisposable
         ? _mirrors.FirstOrDefault(m => m.Host.Name == s.Host && m.At == s.Path)
         : _mirrors.FirstOrDefault(m => m.Host == ProcessHost && m.At == Top);
 
+    /// <summary>How many of the processes (the last ones) are not root: OpGen.Generate's guests.</summary>
+    public int Guests { get; private set; }
+
+    private int _procCount;
+
     /// <summary>The history rule of the world: never remove the last name of an open file.</summary>
     public bool KeepOpenFilesLinked { get; private set; }
 
@@ -167,8 +173,8 @@ public sealed class World : IDisposable
                 return Import(a, out error);
             case "mirror" when a.Length is 4 or 5:
                 return AddMirror(a, out error);
-            case "procs" when a.Length == 3:
-                return AddProcs(a[1], a[2], out error);
+            case "procs" when a.Length == 3 || (a.Length == 5 && a[3] == "guests"):
+                return AddProcs(a[1], a[2], a.Length == 5 ? a[4] : "0", out error);
             case "link" when a.Length == 6:
                 return Link(a, out error);
             case "subject" when a.Length == 3:
@@ -299,7 +305,7 @@ public sealed class World : IDisposable
         return Errno.OK;
     }
 
-    private Errno AddProcs(string host, string count, out string error)
+    private Errno AddProcs(string host, string count, string guests, out string error)
     {
         var err = Host(host, out var h, out error);
         if (err != Errno.OK)
@@ -309,18 +315,41 @@ public sealed class World : IDisposable
             error = "procs: a number from 1 to 16";
             return Errno.EINVAL;
         }
+        if (!int.TryParse(guests, NumberStyles.None, CultureInfo.InvariantCulture, out int g) || g >= n)
+        {
+            error = "guests: fewer than the processes";
+            return Errno.EINVAL;
+        }
+        Guests = g;
         err = h!.Admin.Stat(Top, out var st);
         if (err != Errno.OK || st!.Type != VType.VDIR)
             return Fail(err == Errno.OK ? Errno.ENOTDIR : err, $"{h.Name}:{Top} must be a directory", out error);
         ProcessHost = h;
+        _procCount = n;
+        StartProcesses();
+        return Errno.OK;
+    }
+
+    /// <summary>The history's processes, 1..N, on the process host, with their credentials.</summary>
+    private void StartProcesses()
+    {
+        int n = _procCount;
         _procs.Clear();
         for (int pid = 1; pid <= n; pid++)
         {
-            var p = h.Kernel.CreateProcess();
+            var p = ProcessHost.Kernel.CreateProcess(History.OpGen.CredOf(pid, n, Guests));
             p.Umask = 0;
             _procs[pid] = p;
         }
-        return Errno.OK;
+    }
+
+    /// <summary>A model for this world's processes: each with the credentials its real process has.</summary>
+    public Model.FsModel NewModel()
+    {
+        var m = new Model.FsModel();
+        for (int pid = _procs.Count; pid >= 1; pid--)
+            m.SetCred(pid, _procs[pid].Cred);
+        return m;
     }
 
     private Errno Link(string[] a, out string error)

@@ -1,8 +1,8 @@
 // Vfs.Sim: comparing a real directory tree with the model -- through VOP_* calls from any vnode (a mirror's
 // copy, a file system's root, an NFS import), so the same check serves every file system and every copy.
 //
-// Compared: the names in each directory, each name's type, permission bits, link count, size, a file's bytes,
-// a link's text, and which names are one file (hard links: the model's node ids and the file system's node ids
+// Compared: the names in each directory, each name's type, permission bits, owner and group, link count, size, the
+// modification time where the model knows it (an explicit utimes since the last change), a file's bytes, a link's text, and which names are one file (hard links: the model's node ids and the file system's node ids
 // must pair up one to one). A lost+found (UFS has one) and a .mfs (the mirror's own records in each copy) in the top
 // directory are not compared: the model has neither.
 using System.Runtime.InteropServices;
@@ -94,6 +94,10 @@ public static class ModelTree
             return $"{p}: {va.Type} size={va.Size} nlink={va.Nlink}, the model {type} size={size} nlink={nlink}";
         if (type != VType.VLNK && (va.Mode & 0xFFF) != node.Mode)
             return $"{p}: mode {Convert.ToString(va.Mode & 0xFFF, 8)}, the model {Convert.ToString(node.Mode, 8)}";
+        if (va.Uid != node.Uid || va.Gid != node.Gid)
+            return $"{p}: owner {va.Uid}:{va.Gid}, the model {node.Uid}:{node.Gid}";
+        if (node.Mtime is { } mtime && va.Mtime != mtime)
+            return $"{p}: mtime {va.Mtime}, the model {mtime} (set by utimes)";
         if (ids.TryGetValue(node.Id, out ulong nid) ? nid != va.NodeId : nodes.TryGetValue(va.NodeId, out int id) && id != node.Id)
             return $"{p}: the model and the file system disagree about which names are the same file";
         ids[node.Id] = va.NodeId;
