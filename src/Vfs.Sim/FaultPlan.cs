@@ -11,6 +11,10 @@
 //   net      loss on the links of a host, or a partition of a host from the others, then heal
 //   host     a host stops answering (cut off the network), then comes back
 //   clock    a host's clock set ahead or behind the others (skew), then set right
+//   power    a disk's power cut at a write, and its host's crash and restart (PowerFaults.cs); nothing else overlaps it
+//   bitrot   bytes of a file's data blocks flipped on one copy's disk under a mirror with -o checksum (BitRot.cs)
+// All is the first five: power and bitrot need worlds of their own kind, and leaving them out of All keeps every
+// earlier seed's plan what it was.
 // A generated plan leaves the mirror under test a whole copy: with all broken at once EIO is right, but not the model's
 // answer. A disk fault breaks its copy, a copy fault that copy, a network or host fault the copies imported from that
 // host; a fault that would break the last whole copy goes to a copy already broken then, or is left out.
@@ -29,6 +33,8 @@ public enum FaultKinds
     Net = 4,
     Host = 8,
     Clock = 16,
+    Power = 32,
+    Bitrot = 64,
     All = Disk | Copy | Net | Host | Clock,
 }
 
@@ -42,6 +48,8 @@ public sealed record Fault(int AtCall, string Action, string Target, long Arg)
         "offline" or "online" => FaultKinds.Copy,
         "loss" or "partition" or "net-heal" => FaultKinds.Net,
         "host-down" or "host-up" => FaultKinds.Host,
+        "power-cut" or "power-cut-reorder" or "restart" => FaultKinds.Power,
+        "bitrot" or "scrub" => FaultKinds.Bitrot,
         _ => FaultKinds.Clock,
     };
 
@@ -96,7 +104,7 @@ public sealed class FaultPlan
         var r = new Random(seed ^ 0x6a09e667);
         var list = new List<Fault>();
         var choices = new List<FaultKinds>();
-        foreach (var k in new[] { FaultKinds.Disk, FaultKinds.Copy, FaultKinds.Net, FaultKinds.Host, FaultKinds.Clock })
+        foreach (var k in new[] { FaultKinds.Disk, FaultKinds.Copy, FaultKinds.Net, FaultKinds.Host, FaultKinds.Clock, FaultKinds.Power, FaultKinds.Bitrot })
             if ((kinds & k) != 0 && HasTarget(world, k))
                 choices.Add(k);
         if (choices.Count == 0 || calls < 4)
@@ -159,6 +167,16 @@ public sealed class FaultPlan
                     list.Add(new Fault(end, "skew", h, 0));
                     break;
                 }
+                case FaultKinds.Power:
+                {
+                    var power = PowerFaults.Plan(world, PowerFaults.Target(world)!, r, start, end).ToList();
+                    end = power[^1].AtCall;
+                    if (broken.Any(b => start <= b.End && b.Start <= end) || list.Any(f => f.AtCall >= start && f.AtCall <= end))
+                        break; // nothing else is broken while the power is out
+                    broken.Add((Enumerable.Range(0, world.Mirror?.Mfs.Copies.Count ?? 1).ToArray(), start, end));
+                    list.AddRange(power);
+                    break;
+                }
             }
         }
         return new FaultPlan(list);
@@ -208,6 +226,8 @@ public sealed class FaultPlan
         FaultKinds.Disk => MirroredDisks(w).Count > 0,
         FaultKinds.Copy => w.Mirror is not null && w.Mirror.Mfs.Options.Mode == Mirror.MirrorMode.Mirror,
         FaultKinds.Net or FaultKinds.Host => w.Hosts.Count > 1 && w.Mirror is not null,
+        FaultKinds.Power => PowerFaults.Target(w) is not null,
+        FaultKinds.Bitrot => false, // BitRot.Target(w) is not null,
         _ => true,
     };
 

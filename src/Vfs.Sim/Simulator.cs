@@ -271,6 +271,10 @@ public static class Simulator
             case "skew":
                 (w.HostNamed(f.Target) ?? throw new ArgumentException("no host " + f.Target)).Clock.Skew = TimeSpan.FromMilliseconds(f.Arg);
                 break;
+            case var power when PowerFaults.Handles(power):
+                if (PowerFaults.Apply(w, f, out var why) != Errno.OK)
+                    throw new ArgumentException(why);
+                break;
             default:
                 throw new ArgumentException($"unknown fault action '{f.Action}'");
         }

@@ -76,6 +76,7 @@ public sealed class World : IDisposable
     private readonly List<SimDisk> _disks = new();
     private readonly List<SimMirror> _mirrors = new();
     private readonly Dictionary<int, Process> _procs = new();
+    private readonly List<string[]> _directives = new();
 
     private World(int seed, string text)
     {
@@ -132,7 +133,9 @@ public sealed class World : IDisposable
             var line = raw.Split('#')[0].Trim();
             if (line.Length == 0)
                 continue;
-            var err = w.Directive(line.Split(' ', StringSplitOptions.RemoveEmptyEntries), out error);
+            var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            w._directives.Add(words);
+            var err = w.Directive(words, out error);
             if (err != Errno.OK)
             {
                 error = $"line {lineNo} ({line}): {error}";
@@ -258,6 +261,81 @@ public sealed class World : IDisposable
         _disks.Add(new SimDisk(h, path, fstype, dev, traced));
         return Errno.OK;
     }
+
+    /// <summary>
+    /// A host's kernel reboots after its power went out (PowerFaults.cs): every disk of the host not yet crashed loses
+    /// its unflushed writes (<paramref name="mode"/>), the history's processes on it die, every mount is dropped
+    /// (umount -f), and the host's world lines run again -- each UFS disk fsck -y'd, then fsck -n'd (whatever the
+    /// second finds is added to FsckProblems) and mounted; a tmpfs comes back empty; each mirror is
+    /// mounted again. Returns OK, or EINVAL for a host with NFS exports or imports (not supported yet).
+    /// </summary>
+    internal Errno Reboot(SimHostNode h, CrashMode mode, Random rng, out string error)
+    {
+        error = "";
+        if (_directives.Any(d => d[0] is "export" or "import" && (d[1] == h.Name || (d.Length > 2 && d[2].StartsWith(h.Name + ":", StringComparison.Ordinal)))))
+        {
+            error = $"restart {h.Name}: a host with NFS exports or imports cannot restart yet";
+            return Errno.EINVAL;
+        }
+        foreach (var d in _disks.Where(d => d.Host == h))
+            d.Device?.Crash(mode, rng);
+        if (h == ProcessHost)
+            foreach (var p in _procs.Values)
+                p.Exit();
+        h.Kernel.UnmountAll(UnmountFlags.MS_FORCE);
+        _mirrors.RemoveAll(m => m.Host == h);
+        foreach (var words in _directives.Where(d => d.Length > 1 && d[1] == h.Name))
+        {
+            var err = words[0] switch
+            {
+                "disk" => Remount(h, words[2], _fsckProblems, out error),
+                "mirror" => AddMirror(words, out error),
+                _ => Errno.OK,
+            };
+            if (err != Errno.OK)
+            {
+                error = $"restart {h.Name}: {string.Join(' ', words)}: {error}";
+                return err;
+            }
+        }
+        if (h == ProcessHost)
+            StartProcesses();
+        Trace.Add("restart", $"{h.Name} up: {_fsckProblems.Count} problems after fsck -y so far");
+        Restarted?.Invoke(h);
+        return Errno.OK;
+    }
+
+    /// <summary>A disk after a reboot: a UFS fsck -y'd, checked again with fsck -n, and mounted; a tmpfs mounted empty.</summary>
+    private Errno Remount(SimHostNode h, string path, List<string> problems, out string error)
+    {
+        error = "";
+        int i = _disks.FindIndex(d => d.Host == h && d.Path == path);
+        var old = _disks[i];
+        if (old.Traced is null)
+            return h.Admin.Mount("swap", path, "tmpfs") is var terr && terr == Errno.OK ? Errno.OK : Fail(terr, "mount tmpfs", out error);
+        string name = $"{h.Name}:{path}";
+        var dev = new FaultyBlockDevice(old.Traced);
+        var err = Ufs.Fsck.Run(dev, repair: true, out var fixedReport, h.Clock);
+        if (err != Errno.OK)
+            return Fail(err, $"fsck -y {name}: {fixedReport.Summary}", out error);
+        Trace.Add("fsck", $"{name} -y: {fixedReport.Problems.Count} problems, {fixedReport.Unfixed} unfixed");
+        err = Ufs.Fsck.Run(dev, repair: false, out var check, h.Clock);
+        if (err != Errno.OK || !check.Clean)
+            problems.Add($"fsck -n {name} after fsck -y: {(err != Errno.OK ? err.ToString() : string.Join("; ", check.Problems.Take(5)))}");
+        err = h.Admin.Mount(name, path, "ufs", MountFlags.None, "", dev);
+        if (err != Errno.OK)
+            return Fail(err, "mount ufs", out error);
+        _disks[i] = old with { Device = dev };
+        return Errno.OK;
+    }
+
+    /// <summary>What fsck -n found after a reboot's fsck -y, on any disk, so far (Invariants.PowerCutKeepsSynced reports them).</summary>
+    public IReadOnlyList<string> FsckProblems => _fsckProblems;
+
+    private readonly List<string> _fsckProblems = new();
+
+    /// <summary>Raised when a host has rebooted (Reboot), its file systems mounted again.</summary>
+    public event Action<SimHostNode>? Restarted;
 
     private Errno Export(string host, string path, out string error)
     {

@@ -49,8 +49,8 @@ public sealed class SyncRecord
     public required byte[] Data;
     public required string? Path;
 
-    /// <summary>The model's count of calls that removed or renamed names when the fsync returned (FsModel.NameChanges).</summary>
-    public required long NameChangesAtSync;
+    /// <summary>How many names had been removed (FsModel.RemovedNames) when the fsync returned.</summary>
+    public required int RemovedAtSync;
 
     /// <summary>Every size the file had since the fsync.</summary>
     public readonly HashSet<long> Sizes = new();
@@ -127,8 +127,18 @@ public sealed class FsModel
     /// <summary>The credentials of the current process (Use): root unless SetCred said otherwise.</summary>
     public Cred Cred { get; private set; } = Cred.Kcred;
 
-    /// <summary>How many calls so far removed or renamed a name (unlink, rmdir, rename): a power cut may lose them.</summary>
-    public long NameChanges { get; private set; }
+    /// <summary>
+    /// Every name a call removed or replaced (unlink, rmdir, rename's source and a target it replaced), as the path of
+    /// real directories it had then ("/m/a/b"), in order: a power cut may or may not have lost each such change.
+    /// </summary>
+    public IReadOnlyList<string> RemovedNames => _removed;
+
+    private readonly List<string> _removed = new();
+
+    private void Removed(MDir dir, string name) => _removed.Add((ReferenceEquals(dir, Root) ? Mnt : PathOf(dir) ?? Mnt + "/?") + "/" + name);
+
+    /// <summary>The nodes the processes have open.</summary>
+    public IEnumerable<MNode> OpenNodes() => _fdsByPid.Values.SelectMany(fds => fds.Values.Select(of => of.Node));
 
     public MDir Root { get; }
 
@@ -427,10 +437,10 @@ public sealed class FsModel
             return Errno.EBUSY;
         if (d.Entries.Count > 0)
             return Errno.ENOTEMPTY;
+        Removed(w.Dir!, w.Name);
         w.Dir!.Entries.Remove(w.Name);
         w.Dir.Mtime = null;
         d.Removed = true;
-        NameChanges++;
         return Errno.OK;
     }
 
@@ -441,10 +451,10 @@ public sealed class FsModel
             return err;
         if (w.Node is MDir)
             return Errno.EISDIR;
+        Removed(w.Dir!, w.Name);
         w.Dir!.Entries.Remove(w.Name);
         w.Dir.Mtime = null;
         Unref(w.Node!);
-        NameChanges++;
         return Errno.OK;
     }
 
@@ -492,13 +502,14 @@ public sealed class FsModel
             else if (t.Node is MDir)
                 return Errno.EISDIR;
             Unref(t.Node);
+            Removed(t.Dir!, t.Name);
         }
+        Removed(s.Dir!, s.Name);
         s.Dir!.Entries.Remove(s.Name);
         t.Dir!.Entries[t.Name] = s.Node!;
         if (s.Node is MDir moved)
             moved.Parent = t.Dir;
         s.Dir.Mtime = t.Dir.Mtime = s.Node!.Mtime = null;
-        NameChanges++;
         return Errno.OK;
     }
 
@@ -617,7 +628,7 @@ public sealed class FsModel
         if (!Fds.TryGetValue(fd, out var of))
             return Errno.EBADF;
         if (of.Node is MFile f)
-            f.Synced = new SyncRecord { Data = f.Data.ToArray(), Path = PathOf(f), NameChangesAtSync = NameChanges };
+            f.Synced = new SyncRecord { Data = f.Data.ToArray(), Path = PathOf(f), RemovedAtSync = _removed.Count };
         return Errno.OK;
     }
 
