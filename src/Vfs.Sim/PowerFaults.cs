@@ -10,8 +10,8 @@
 //                                    again (World.Reboot). The model then takes what survived (SimContext.Restart),
 //                                    after Invariants.PowerCutKeepsSynced has checked it.
 // A generated plan cuts the power of a host whose file systems are all its own (no NFS: Figs. 5, the 3-way mirror,
-// a single UFS): where the host has a mirror of UFS copies, a cut at a write of one copy's disk, then a restart 1-10
-// calls later; else a restart alone. Nothing else is broken while the power is out.
+// a single UFS). Kind power: a cut at a write of one of its mirror's UFS copies' disks, then a restart any number of
+// calls later (the copy is out of use meanwhile). Kind crash: a restart alone. Nothing else is broken meanwhile.
 using UnixVfs.Ufs;
 
 namespace UnixVfs.Sim;
@@ -55,6 +55,24 @@ public static class PowerFaults
         }
     }
 
+    /// <summary>
+    /// The end of a run: a host with a disk whose power was cut, and no restart after it (a plan written so, or shrunk),
+    /// restarts now (LoseAll), so that every copy can come back.
+    /// </summary>
+    public static void Repair(World w)
+    {
+        foreach (var h in w.Hosts.Where(h => w.Disks.Any(d => d.Host == h && d.Device is { Crashed: true })).ToList())
+            if (w.Reboot(h, CrashMode.LoseAll, new Random(World.StableHash($"{w.Seed} repair {h.Name}")), out var error) != Errno.OK)
+                w.Trace.Add("repair", error);
+    }
+
+    /// <summary>The UFS disks of the process host's mirror, when it is on the process host: where a cut at a write leaves a copy.</summary>
+    internal static List<SimDisk> CutDisks(World w) =>
+        w.Mirror is { } m && m.Host == w.ProcessHost
+            ? w.Disks.Where(d => d.Host == m.Host && d.Device is not null
+                && m.Mfs.Copies.Any(c => c.Vfs.FstypeName == "ufs" && c.Vfs.MntPt == d.Path)).ToList()
+            : [];
+
     /// <summary>The host a power fault can restart: the process host, when every file system it has is its own.</summary>
     internal static SimHostNode? Target(World w)
     {
@@ -67,18 +85,15 @@ public static class PowerFaults
     /// The faults of one power cut of <paramref name="h"/> from <paramref name="start"/> to <paramref name="end"/>: a cut
     /// at a write of a disk under the host's mirror (if it has one), and the restart.
     /// </summary>
-    internal static IEnumerable<Fault> Plan(World w, SimHostNode h, Random r, int start, int end)
+    internal static IEnumerable<Fault> Plan(World w, SimHostNode h, Random r, int start, int end, bool cut)
     {
         int mode = r.Next(2);
-        var disks = w.Mirror is { } m && m.Host == h
-            ? w.Disks.Where(d => d.Host == h && d.Device is not null
-                && m.Mfs.Copies.Any(c => c.Vfs.FstypeName == "ufs" && c.Vfs.MntPt == d.Path)).ToList()
-            : [];
-        if (disks.Count > 0)
+        var disks = CutDisks(w);
+        if (cut)
         {
             var d = disks[r.Next(disks.Count)];
             yield return new Fault(start, mode == 0 ? "power-cut" : "power-cut-reorder", $"{h.Name}:{d.Path}", r.Next(1, 60));
-            yield return new Fault(Math.Min(end, start + 1 + r.Next(10)), "restart", h.Name, mode);
+            yield return new Fault(end, "restart", h.Name, mode);
         }
         else
             yield return new Fault(start, "restart", h.Name, mode);

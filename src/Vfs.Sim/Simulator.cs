@@ -287,6 +287,7 @@ public static class Simulator
     private static void Repair(World w, List<Fault> applied)
     {
         w.Trace.Add("repair", "heal everything, bring every copy online");
+        PowerFaults.Repair(w);
         foreach (var d in w.Disks)
             d.Device?.Heal();
         w.Network.Heal();

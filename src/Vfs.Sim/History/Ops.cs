@@ -300,18 +300,19 @@ public static class OpGen
             < 93 => new ReadlinkOp(PathFor(m, r, 70, n => n is MLink)),
             < 94 => new ChmodOp(PathFor(m, r, 80), (uint)(0x180 | r.Next(0x80))),
             < 95 => new FsyncOp(Slot(m, r)),
-            _ => StatOrAttr(new StatOp(PathFor(m, r, 60), r.Next(2) == 0), r),
+            _ => StatOrAttr(new StatOp(PathFor(m, r, 60), r.Next(2) == 0), m, r),
         };
     }
 
     /// <summary>
-    /// Half the stat calls become chown or utimes of the same path (drawn after the stat's own arguments, so every seed's
-    /// other calls stay what they were before chown and utimes were generated).
+    /// Most stat calls become chown or utimes of the same path, or an fsync (what a power cut must keep: a quarter of
+    /// them), drawn after the stat's own arguments, so that every seed's other calls stay what they were before.
     /// </summary>
-    private static Op StatOrAttr(StatOp st, Random r) => r.Next(4) switch
+    private static Op StatOrAttr(StatOp st, FsModel m, Random r) => r.Next(8) switch
     {
-        0 => new ChownOp(st.Path, Ids[r.Next(Ids.Length)], Gids[r.Next(Gids.Length)]),
-        1 => new UtimesOp(st.Path, r.Next(3) == 0 ? null : 1_600_000_000L + r.Next(100_000_000)),
+        < 2 => new ChownOp(st.Path, Ids[r.Next(Ids.Length)], Gids[r.Next(Gids.Length)]),
+        < 4 => new UtimesOp(st.Path, r.Next(3) == 0 ? null : 1_600_000_000L + r.Next(100_000_000)),
+        < 7 => new FsyncOp(Slot(m, r)),
         _ => st,
     };
 
