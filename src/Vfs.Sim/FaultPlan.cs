@@ -13,7 +13,6 @@
 //   clock    a host's clock set ahead or behind the others (skew), then set right
 //   power    the power of one mirror copy's disk cut at a write, then its host's crash and restart (PowerFaults.cs)
 //   crash    a host's crash and restart: its disks lose their unflushed writes, fsck -y, mount again (PowerFaults.cs)
-//   bitrot   bytes of a file's data blocks flipped on one copy's disk under a mirror with -o checksum (BitRot.cs)
 // Nothing else is broken while a host's power is out. All is the first five: the others need worlds of their own
 // kind, and leaving them out of All keeps every earlier seed's plan what it was.
 // A generated plan leaves the mirror under test a whole copy: with all broken at once EIO is right, but not the model's
@@ -36,7 +35,6 @@ public enum FaultKinds
     Clock = 16,
     Power = 32,
     Crash = 64,
-    Bitrot = 128,
     All = Disk | Copy | Net | Host | Clock,
 }
 
@@ -52,7 +50,6 @@ public sealed record Fault(int AtCall, string Action, string Target, long Arg)
         "host-down" or "host-up" => FaultKinds.Host,
         "power-cut" or "power-cut-reorder" => FaultKinds.Power,
         "restart" => FaultKinds.Crash,
-        "bitrot" or "scrub" => FaultKinds.Bitrot,
         _ => FaultKinds.Clock,
     };
 
@@ -107,7 +104,7 @@ public sealed class FaultPlan
         var r = new Random(seed ^ 0x6a09e667);
         var list = new List<Fault>();
         var choices = new List<FaultKinds>();
-        foreach (var k in new[] { FaultKinds.Disk, FaultKinds.Copy, FaultKinds.Net, FaultKinds.Host, FaultKinds.Clock, FaultKinds.Power, FaultKinds.Crash, FaultKinds.Bitrot })
+        foreach (var k in new[] { FaultKinds.Disk, FaultKinds.Copy, FaultKinds.Net, FaultKinds.Host, FaultKinds.Clock, FaultKinds.Power, FaultKinds.Crash })
             if ((kinds & k) != 0 && HasTarget(world, k))
                 choices.Add(k);
         if (choices.Count == 0 || calls < 4)
@@ -232,7 +229,6 @@ public sealed class FaultPlan
         FaultKinds.Net or FaultKinds.Host => w.Hosts.Count > 1 && w.Mirror is not null,
         FaultKinds.Power => PowerFaults.Target(w) is not null && PowerFaults.CutDisks(w).Count > 0,
         FaultKinds.Crash => PowerFaults.Target(w) is not null,
-        FaultKinds.Bitrot => false, // BitRot.Target(w) is not null,
         _ => true,
     };
 
