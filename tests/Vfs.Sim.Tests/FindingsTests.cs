@@ -42,6 +42,10 @@ public class FindingsTests(ITestOutputHelper output)
     public void An_open_file_linked_and_unlinked_while_a_copy_was_away_keeps_its_writes_on_that_copy() =>
         Holds(new SimCase("fig8", 20263205, 94, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock, [33, 34, 35, 74, 77, 89]));
 
+    [Fact]
+    public void A_directory_renamed_into_its_own_old_place_while_a_disk_fault_kept_a_copy_away_keeps_its_entries() =>
+        Holds(new SimCase("mirror3", 20261399, 154, FaultKinds.Disk, [3, 13, 15, 47, 61, 92, 111, 125, 131, 135]));
+
     /// <summary>
     /// Findings 3: a generated plan broke both copies at once (Fig. 8, seed 20261235: host a down at call 25, b
     /// partitioned at call 40), where EIO is right but the model expects OK. At every call of every plan, some copy of
