@@ -170,6 +170,7 @@ public sealed class MfsVfs
         }
         Announce(c, "unavailable: " + reason);
         IntentLog.Start(c);
+        c.Unflushed.Left(this, c); // what the copy's file system may still hold unsent goes to its log
         if (Witness is null || Witness.Claim(this, c))
             Generations.Left(this, c); // a side the witness refused does not go on: it keeps its generation, read-only
         return true;

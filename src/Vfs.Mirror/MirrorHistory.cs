@@ -63,14 +63,18 @@ internal static class MirrorHistory
 {
     private static Cred Cr => Cred.Kcred;
 
-    /// <summary>True in <paramref name="changed"/> when anything under <paramref name="root"/> changed after <paramref name="since"/> (stops at the first).</summary>
-    public static Errno ChangedSince(Vnode root, Timespec since, out bool changed)
+    /// <summary>
+    /// True in <paramref name="changed"/> when anything under <paramref name="root"/> changed after <paramref name="since"/>
+    /// (stops at the first). A file in <paramref name="late"/> (by node id) changed only if stamped after its time there:
+    /// the mirror's own writes, sent late (CopyUnflushed.cs).
+    /// </summary>
+    public static Errno ChangedSince(Vnode root, Timespec since, out bool changed, IReadOnlyDictionary<ulong, Timespec>? late = null)
     {
         changed = false;
-        return Scan(root, since, top: true, ref changed);
+        return Scan(root, since, late, top: true, ref changed);
     }
 
-    private static Errno Scan(Vnode dir, Timespec since, bool top, ref bool changed)
+    private static Errno Scan(Vnode dir, Timespec since, IReadOnlyDictionary<ulong, Timespec>? late, bool top, ref bool changed)
     {
         var va = new Vattr(AttrMask.AT_ALL);
         var err = Vop.Getattr(dir, va, AttrFlags.None, Cr);
@@ -95,9 +99,9 @@ internal static class MirrorHistory
             try
             {
                 if (vp!.Type == VType.VDIR)
-                    err = Scan(vp, since, top: false, ref changed);
+                    err = Scan(vp, since, late, top: false, ref changed);
                 else if ((err = Vop.Getattr(vp, va, AttrFlags.None, Cr)) == Errno.OK && va.Ctime > since)
-                    changed = true;
+                    changed = late is null || !late.TryGetValue(va.NodeId, out var sent) || va.Ctime > sent;
             }
             finally
             {

@@ -63,6 +63,9 @@ public sealed class MirrorMember
     /// <summary>What the mirror knows of the copy's clock, which stamps its file times (CopyClock.cs).</summary>
     internal CopyClock Clock { get; } = new();
 
+    /// <summary>What the mirror wrote to the copy that it may not hold yet (CopyUnflushed.cs).</summary>
+    internal CopyUnflushed Unflushed { get; } = new();
+
     private ResyncProgress? _progress;
 
     /// <summary>How far the copy's resync has got while one runs (MirrorProgress.cs), or null.</summary>

@@ -184,7 +184,9 @@ internal sealed class MirrorSplitBrain
         bool taken = authority == c.Index; // this side was refused by the witness: the copy back has the versions to keep
         if (mi.SplitBrain is null && !taken)
         {
-            var err = MirrorHistory.ChangedSince(c.Root, c.Clock.Leaving(c.Since), out bool changed);
+            // the mirror's own writes the copy's file system held when it left are sent now, and are no change
+            var late = c.Unflushed.FlushLate(c);
+            var err = MirrorHistory.ChangedSince(c.Root, c.Clock.Leaving(c.Since), out bool changed, late);
             if (err != Errno.OK)
             {
                 req.Error = $"copy {c.Name}: cannot look for changes made while it was away: {err}";

@@ -256,13 +256,15 @@ internal static class MirrorSubr
         if (err == Errno.OK)
         {
             err = Counted(op, c, ref args, fn, vp!);
-            for (int attempt = 0; attempt < op.Node.Mfs.Options.Retries && IsTransientCopyFailure(err); attempt++)
+            for (int attempt = 0; attempt < op.Node.Mfs.Options.Retries && IsTransientCopyFailure(err) && !c.Unflushed.Holds(op.Node); attempt++)
             {
                 c.CountFailure();
                 err = Counted(op, c, ref args, fn, vp!);
             }
             if (err == Errno.OK && op.Dirties == DirtyKind.Names)
                 c.Clock.Saw(vp!); // the directory's new ctime: a time on the copy's clock (CopyClock.cs)
+            else if (err == Errno.OK && op.Io == OpIo.Write)
+                c.Unflushed.Written(op.Node, op.Offset, op.Length); // done when the copy closes or fsyncs the file
         }
         return new CopyResult(c, err);
     }

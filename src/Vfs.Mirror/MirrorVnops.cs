@@ -45,6 +45,8 @@ internal static partial class MirrorVnops
         var m = MirrorSubr.Mn(vp);
         using var _ = m.Mfs.EnterOp();
         var err = MirrorSubr.Apply(MirrorOp.Everywhere("close", m), MirrorSubr.NoData((c, lv) => Vop.Close(lv, flag, count, offset, cr, ct)));
+        if (err == Errno.OK)
+            Flushed(m);
         if (count == 1 && (flag & FileFlags.FWRITE) != 0)
         {
             SyncTimes(m);
@@ -102,7 +104,10 @@ internal static partial class MirrorVnops
         using var _ = m.Mfs.EnterOp();
         var err = MirrorSubr.Apply(MirrorOp.Fsync(m), MirrorSubr.NoData((c, lv) => Vop.Fsync(lv, syncflag, cr, ct)));
         if (err == Errno.OK)
+        {
+            Flushed(m);
             SyncTimes(m);
+        }
         m.Mfs.Checksum?.Flush(m);
         return err;
     }
@@ -111,7 +116,18 @@ internal static partial class MirrorVnops
     {
         var m = MirrorSubr.Mn(vp);
         m.Mfs.Checksum?.Flush(m, lockCopies: false);   // nothing reaches the file through the mirror any more
+        CopyUnflushed.Inactive(m);                      // what a copy's file system still holds of it is sent now
         m.Mfs.Mnodes.Inactive(m);
+    }
+
+    /// <summary>
+    /// A close or fsync of <paramref name="m"/> succeeded: every copy still in use holds what was written (a copy whose
+    /// flush failed was taken out of use, with what it may lack in its log: CopyUnflushed.cs).
+    /// </summary>
+    private static void Flushed(Mnode m)
+    {
+        foreach (var c in m.Mfs.UpdateCopies())
+            c.Unflushed.Flushed(m);
     }
 
     private static Errno MfsRealvp(Vnode vp, out Vnode? realvp, CallerContext? ct)

@@ -11,6 +11,9 @@ internal sealed class MirrorFixture : IDisposable
     private readonly int _disks;
 
     public Kernel K { get; }
+
+    /// <summary>With fstype "nfs": the host that exports /X (its /export is a tmpfs), or null.</summary>
+    public Kernel? Server { get; private set; }
     public Process P { get; }
 
     /// <summary>With fstype "ufs": each disk's block device ("A", "X", "Z"), to be looked at or damaged under UFS.</summary>
@@ -58,7 +61,7 @@ internal sealed class MirrorFixture : IDisposable
     private void ImportX(TimeProvider? serverClock)
     {
         var net = new UnixVfs.Nfs.Net.SimNetwork(seed: 1, profile: new UnixVfs.Nfs.Net.SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), 0));
-        var server = new Kernel("srv", serverClock);
+        var server = Server = new Kernel("srv", serverClock);
         var sp = server.CreateProcess();
         Ok(sp.Mkdir("/export", 0x1ED));
         Ok(sp.Mount("swap", "/export", "tmpfs"));

@@ -46,6 +46,63 @@ public class NfsCopyFindingsTests
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
+    /// <summary>
+    /// Finding 4, second cause (`vfs sim --world fig9 --seed 20265214 --steps 118 --faults copy,net,host,clock --keep
+    /// 2,27,57`): the NFS client of Y held the write until close, whose WRITE failed; the client dropped the bytes and
+    /// reported the error, and the mirror's retry of the close found nothing left to send and succeeded. Y stayed in
+    /// use without the bytes. A write to a copy is now done when the copy closes or fsyncs the file: an op on a file
+    /// with writes the copy may lack is not tried again, and the copy taken out of use gets their ranges in its log.
+    /// </summary>
+    [Fact]
+    public void A_write_whose_flush_to_an_NFS_copy_fails_at_close_reaches_that_copy_by_its_resync()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        var export = f.Server!.Mounts.Single(v => v.MntPt == "/export");
+        var faults = new VopFaults();
+        export.Faults = faults;
+        faults.Fail(VopName.Write, Errno.EIO);
+        f.WriteFile("/A/b/c", "written while the server fails its writes");
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        export.Faults = null;
+        _world.Advance(TimeSpan.FromMilliseconds(1));
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Equal("written while the server fails its writes", f.Lower(1, "c"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
+    /// Finding 4, second cause (`vfs sim --world fig9 --seed 20262210 --steps 123 --faults net,host,clock --keep
+    /// 9,16,19`): a write the NFS client of Y held when a link took Y out of use was sent when Y came back, by the
+    /// GETATTR of online's search for changes made behind the mirror's back; stamped after Y left, it counted as one,
+    /// the copies were brought together by their times, and Y's file (one link) replaced X's (two): the link was lost.
+    /// The held writes are now in Y's log, and online sends them before it searches, excusing what they stamp.
+    /// </summary>
+    [Fact]
+    public void A_write_an_NFS_copy_still_held_when_it_left_is_not_taken_for_a_change_behind_the_mirrors_back()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Open("/A/b/a", OFlags.O_WRONLY | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Write(fd, new byte[7111], out _));
+        f.Faults(1).Fail(VopName.Link, Errno.EIO);
+        MirrorFixture.Ok(f.P.Link("/A/b/a", "/A/b/b"));
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        f.Mfs.Copies[1].Vfs.Faults = null;
+        _world.Advance(TimeSpan.FromMilliseconds(1));
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var st));
+        Assert.Equal(2u, st!.Nlink);
+        Assert.Equal(["a", "b"], f.LowerNames(0, "/"));
+        Assert.Equal(["a", "b"], f.LowerNames(1, "/"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
     /// <summary>One world's virtual time as a host with its own clock sees it (a clock fault moves Skew).</summary>
     private sealed class Skewed(VirtualClock world) : TimeProvider
     {

@@ -1,0 +1,138 @@
+// Vfs.Mirror: what the mirror wrote to a copy that the copy may not hold yet (beyond the patent).
+//
+// WHY. A write to a copy over NFS returns when the NFS client has the data: its write-behind sends it later, at the
+// latest when the file is closed or fsynced (close-to-open). So a write to such a copy is done when the copy's close or
+// fsync of the file succeeds, not when its write returns. Two losses came of counting it done at once (finding 4 of
+// docs/verification.md, Figs. 9): a close whose flush failed took the copy out of use with only the file's attributes
+// in its log (its bytes, dropped by the client, never reached it: `c` came back size 0); and a write the client still
+// held when another operation took the copy out of use was sent when the copy came back -- by the scan of
+// `mfsadm online`, whose GETATTR flushed it -- stamping the file after the copy's leaving time, so that the scan took
+// the mirror's own late write for a change made behind its back and brought the copies together by their times
+// (MirrorSplitBrain.Online), which replaced X's file, two links, by Y's with one.
+//
+// WHAT IS KEPT, per copy: the byte ranges of every file written through the mirror since the copy last closed or
+// fsynced it (Written, Flushed; a file the mirror lets go of is fsynced on such copies first: Inactive). When the copy
+// is taken out of use (MfsVfs.MarkUnavailable), the ranges go to its dirty log, so that its resync rewrites them
+// whatever the client did with them, and the files are remembered as late: at online their pending writes are sent
+// first (FlushLate) and each file's ctime after that is excused from the scan (MirrorHistory.ChangedSince).
+//
+// COST: a lock and a dictionary entry per file being written, merged ranges (a sequential writer keeps one).
+//
+// LOCK ORDER: _lock is a leaf; no VOP is called and no log written while it is held.
+namespace UnixVfs.Mirror;
+
+/// <summary>The writes a copy may not hold yet (MirrorMember.Unflushed).</summary>
+internal sealed class CopyUnflushed
+{
+    private const int MaxRanges = 64;
+    private readonly object _lock = new();
+    private readonly Dictionary<Mnode, RangeSet> _files = new();
+    private readonly HashSet<Mnode> _late = new();
+
+    /// <summary>The mirror wrote [<paramref name="offset"/>, +<paramref name="length"/>) of <paramref name="m"/> to the copy.</summary>
+    public void Written(Mnode m, long offset, long length)
+    {
+        lock (_lock)
+        {
+            if (!_files.TryGetValue(m, out var ranges))
+                _files.Add(m, ranges = new RangeSet(MaxRanges));
+            ranges.Add(offset, length);
+        }
+    }
+
+    /// <summary>
+    /// True while the copy may not hold all the mirror wrote to <paramref name="m"/>: an op on it that fails is not
+    /// tried again, since the failure may have cost the copy those writes (an NFS client drops what it failed to send,
+    /// and a close tried again finds nothing left to send and succeeds).
+    /// </summary>
+    public bool Holds(Mnode m)
+    {
+        lock (_lock)
+            return _files.ContainsKey(m);
+    }
+
+    /// <summary>The copy closed or fsynced <paramref name="m"/>: what was written is there.</summary>
+    public void Flushed(Mnode m)
+    {
+        lock (_lock)
+            _files.Remove(m);
+    }
+
+    /// <summary>
+    /// The mirror lets go of <paramref name="m"/> (VOP_INACTIVE): each copy that may not hold all that was written to
+    /// it is asked to fsync it now; one that fails is taken out of use, with the ranges in its log (which holds
+    /// <paramref name="m"/> on, so that the resync finds it).
+    /// </summary>
+    public static void Inactive(Mnode m)
+    {
+        var mi = m.Mfs;
+        foreach (var c in mi.UpdateCopies())
+        {
+            if (!c.Unflushed.Holds(m) || MirrorSubr.Resolve(m, c, out var lv) != Errno.OK)
+                continue;
+            var err = Vop.Fsync(lv!, FileFlags.FSYNC, Cred.Kcred);
+            if (err != Errno.OK)
+            {
+                c.CountFailure();
+                if (mi.MarkUnavailable(c, $"{err} on fsync {m.PathFromRoot} as the mirror let go of it"))
+                    continue;
+            }
+            c.Unflushed.Flushed(m); // flushed; or lost on the mirror's last copy, which it cannot take out of use
+        }
+    }
+
+    /// <summary>
+    /// The copy was taken out of use: every range it may not hold goes to its dirty log (the log holds the files), and
+    /// the files are remembered for FlushLate.
+    /// </summary>
+    public void Left(MfsVfs mi, MirrorMember c)
+    {
+        KeyValuePair<Mnode, RangeSet>[] files;
+        lock (_lock)
+        {
+            files = _files.ToArray();
+            _files.Clear();
+        }
+        foreach (var (m, ranges) in files)
+        {
+            if (ranges.Whole)
+                mi.LogMissed(c, m, DirtyKind.Data, 0, long.MaxValue);
+            foreach (var (start, end) in ranges.Ranges)
+                mi.LogMissed(c, m, DirtyKind.Data, start, end - start);
+            lock (_lock)
+                _late.Add(m); // held by the log until the resync, which runs after FlushLate
+        }
+    }
+
+    /// <summary>
+    /// At online, before the copy is searched for changes: sends what the copy's file system still holds of the files
+    /// written before it left, and returns each one's ctime after that by file (node id), to be excused from the search.
+    /// </summary>
+    public Dictionary<ulong, Timespec> FlushLate(MirrorMember c)
+    {
+        Mnode[] late;
+        lock (_lock)
+        {
+            late = _late.ToArray();
+            _late.Clear();
+        }
+        var stamped = new Dictionary<ulong, Timespec>();
+        foreach (var m in late)
+        {
+            Vnode? lv;
+            using (m.Lock.Enter())
+            {
+                lv = m.Copies[c.Index];
+                lv?.Hold();
+            }
+            if (lv is null)
+                continue;
+            Vop.Fsync(lv, FileFlags.FSYNC, Cred.Kcred); // its outcome does not matter: the log rewrites the ranges
+            var va = new Vattr(AttrMask.AT_CTIME | AttrMask.AT_NODEID);
+            if (Vop.Getattr(lv, va, AttrFlags.None, Cred.Kcred) == Errno.OK)
+                stamped[va.NodeId] = va.Ctime;
+            lv.Rele();
+        }
+        return stamped;
+    }
+}
