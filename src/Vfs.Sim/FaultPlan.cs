@@ -11,6 +11,10 @@
 //   net      loss on the links of a host, or a partition of a host from the others, then heal
 //   host     a host stops answering (cut off the network), then comes back
 //   clock    a host's clock set ahead or behind the others (skew), then set right
+//   power    the power of one mirror copy's disk cut at a write, then its host's crash and restart (PowerFaults.cs)
+//   crash    a host's crash and restart: its disks lose their unflushed writes, fsck -y, mount again (PowerFaults.cs)
+// Nothing else is broken while a host's power is out. All is the first five: the others need worlds of their own
+// kind, and leaving them out of All keeps every earlier seed's plan what it was.
 // A generated plan leaves the mirror under test a whole copy: with all broken at once EIO is right, but not the model's
 // answer. A disk fault breaks its copy, a copy fault that copy, a network or host fault the copies imported from that
 // host; a fault that would break the last whole copy goes to a copy already broken then, or is left out. Only a copy
@@ -31,6 +35,8 @@ public enum FaultKinds
     Net = 4,
     Host = 8,
     Clock = 16,
+    Power = 32,
+    Crash = 64,
     All = Disk | Copy | Net | Host | Clock,
 }
 
@@ -44,6 +50,8 @@ public sealed record Fault(int AtCall, string Action, string Target, long Arg)
         "offline" or "online" => FaultKinds.Copy,
         "loss" or "partition" or "net-heal" => FaultKinds.Net,
         "host-down" or "host-up" => FaultKinds.Host,
+        "power-cut" or "power-cut-reorder" => FaultKinds.Power,
+        "restart" => FaultKinds.Crash,
         _ => FaultKinds.Clock,
     };
 
@@ -98,7 +106,7 @@ public sealed class FaultPlan
         var r = new Random(seed ^ 0x6a09e667);
         var list = new List<Fault>();
         var choices = new List<FaultKinds>();
-        foreach (var k in new[] { FaultKinds.Disk, FaultKinds.Copy, FaultKinds.Net, FaultKinds.Host, FaultKinds.Clock })
+        foreach (var k in new[] { FaultKinds.Disk, FaultKinds.Copy, FaultKinds.Net, FaultKinds.Host, FaultKinds.Clock, FaultKinds.Power, FaultKinds.Crash })
             if ((kinds & k) != 0 && HasTarget(world, k))
                 choices.Add(k);
         if (choices.Count == 0 || calls < 4)
@@ -108,7 +116,8 @@ public sealed class FaultPlan
         for (int i = 0; i < n; i++)
         {
             int start = r.Next(calls / 2), end = start + 1 + r.Next(calls - start - 1);
-            switch (choices[r.Next(choices.Count)])
+            int pick = r.Next(choices.Count);
+            switch (choices[pick])
             {
                 case FaultKinds.Disk:
                 {
@@ -161,6 +170,16 @@ public sealed class FaultPlan
                     list.Add(new Fault(end, "skew", h, 0));
                     break;
                 }
+                case FaultKinds.Power or FaultKinds.Crash:
+                {
+                    var power = PowerFaults.Plan(world, PowerFaults.Target(world)!, r, start, end, cut: choices[pick] == FaultKinds.Power).ToList();
+                    end = power[^1].AtCall;
+                    if (broken.Any(b => start <= b.End && b.Start <= end) || list.Any(f => f.AtCall >= start && f.AtCall <= end))
+                        break; // nothing else is broken while the power is out
+                    broken.Add((Enumerable.Range(0, world.Mirror?.Mfs.Copies.Count ?? 1).ToArray(), start, end));
+                    list.AddRange(power);
+                    break;
+                }
             }
         }
         return new FaultPlan(list);
@@ -210,6 +229,8 @@ public sealed class FaultPlan
         FaultKinds.Disk => MirroredDisks(w).Count > 0,
         FaultKinds.Copy => w.Mirror is not null && w.Mirror.Mfs.Options.Mode == Mirror.MirrorMode.Mirror,
         FaultKinds.Net or FaultKinds.Host => w.Hosts.Count > 1 && w.Mirror is not null,
+        FaultKinds.Power => PowerFaults.Target(w) is not null && PowerFaults.CutDisks(w).Count > 0,
+        FaultKinds.Crash => PowerFaults.Target(w) is not null,
         _ => true,
     };
 
