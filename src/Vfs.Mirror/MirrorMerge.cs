@@ -217,8 +217,9 @@ internal sealed class MirrorMerge
     }
 
     /// <summary>
-    /// For a file with several links about to be copied to dirs[1]: if another of its names in the same directory is
-    /// unchanged and held by the target, that is the same file there, and the new name becomes a link to it.
+    /// For a file with several links about to be copied to dirs[1]: if another of its names in the same directory is held
+    /// by the target as the same file -- an unchanged name, or a changed one (a rename refused, a name made again) whose
+    /// file there is alike and not known as another -- that is the file there, and the new name becomes a link to it.
     /// </summary>
     private void FindTargetLink(Vnode[] dirs, string name, Vattr va, IReadOnlyCollection<string>? changed)
     {
@@ -226,17 +227,28 @@ internal sealed class MirrorMerge
             return;
         foreach (var d in entries)
         {
-            if (d.Ino != va.NodeId || d.Name == name || changed is null || changed.Contains(d.Name))
+            if (d.Ino != va.NodeId || d.Name == name)
                 continue;
-            if (Vop.Lookup(dirs[1], d.Name, out var tv, LookupFlags.None, null, Cr) != Errno.OK)
-                continue;
-            if (tv!.Type == va.Type)
+            var vps = new Vnode?[2];
+            var vas = new Vattr?[2];
+            try
             {
-                _links[1].Add(va, tv);
-                tv.Rele();
-                return;
+                if (LookupAll(dirs, d.Name, vps, vas) != Errno.OK || vas[0] is null || vas[1]?.Type != va.Type)
+                    continue;
+                // Its link count may differ: the link being made is what the target lacks.
+                bool same = (changed is not null && !changed.Contains(d.Name))
+                    || (_otherFile?.Invoke(vps[0]!, vps[1]!) != true && !Differs(vps[0]!, vas[0]!, vps[1], vas[1], links: false));
+                if (same)
+                {
+                    _links[1].Add(va, vps[1]!);
+                    return;
+                }
             }
-            tv.Rele();
+            finally
+            {
+                foreach (var v in vps)
+                    v?.Rele();
+            }
         }
     }
 
@@ -451,12 +463,12 @@ internal sealed class MirrorMerge
 
     /// <summary>
     /// True when copy i's version of a non-directory is missing or is not the same as the winner's -- including when
-    /// it has another number of links: a name that is a hard link in one copy must be one in the other -- or other
-    /// extended attributes.
+    /// it has another number of links (unless <paramref name="links"/> is false): a name that is a hard link in one copy
+    /// must be one in the other -- or other extended attributes.
     /// </summary>
-    private static bool Differs(Vnode wv, Vattr wa, Vnode? vp, Vattr? va)
+    private static bool Differs(Vnode wv, Vattr wa, Vnode? vp, Vattr? va, bool links = true)
     {
-        if (vp is null || va is null || va.Type != wa.Type || va.Nlink != wa.Nlink)
+        if (vp is null || va is null || va.Type != wa.Type || (links && va.Nlink != wa.Nlink))
             return true;
         if (wa.Type == VType.VLNK)
             return MirrorDataCopy.ReadLink(wv, out var a) != Errno.OK || MirrorDataCopy.ReadLink(vp, out var b) != Errno.OK || a != b;

@@ -218,6 +218,34 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// A hard link renamed while a copy was away, after a rename of its other name was refused (EISDIR, which still logs
+    /// the name): the resync copied the renamed link as a new file, since the file's other name counted as changed, and
+    /// removed the old link, so the copy was left two files where the source has one with two names.
+    /// </summary>
+    [Fact]
+    public void A_link_renamed_after_a_refused_rename_of_its_other_name_stays_a_link_on_the_copy_that_was_away()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        f.WriteFile("/X/y/a", "a");
+        MirrorFixture.Ok(f.P.Link("/X/y/a", "/X/y/b/a"));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        Assert.Equal(Errno.EISDIR, f.P.Rename("/X/y/a", "/X/y/b"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b/a", "/X/y/c"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+
+        var a = f.LowerVnode(0, "a")!;
+        var c = f.LowerVnode(0, "c")!;
+        bool same = Vop.Cmp(a, c);
+        a.Rele();
+        c.Rele();
+        Assert.True(same, "a and c are one file on X");
+        Assert.True(f.Verify().Identical);
+    }
+
     /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
     private static uint LowerMode(MirrorFixture f, int copy, string path)
     {

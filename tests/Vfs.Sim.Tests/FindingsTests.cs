@@ -54,6 +54,10 @@ public class FindingsTests(ITestOutputHelper output)
     public void A_disk_fault_healed_keeps_its_copy_out_until_online_and_a_later_one_leaves_the_mirror_a_copy() =>
         Holds(new SimCase("fig5", 20261405, 134, FaultKinds.All, [7, 109, 113, 114]));
 
+    [Fact]
+    public void A_link_renamed_after_a_refused_rename_of_its_other_name_stays_a_link_after_the_resync() =>
+        Holds(new SimCase("mirror3", 20261641, 32, FaultKinds.All, [3, 7, 10, 16, 17, 21]));
+
     /// <summary>
     /// Findings 3: a generated plan broke both copies at once (Fig. 8, seed 20261235: host a down at call 25, b
     /// partitioned at call 40), where EIO is right but the model expects OK. At every call of every plan, some copy of
