@@ -5,7 +5,9 @@
 // end of a mount's merge, a resync that brought the last copy back, a clean unmount. For a copy taken out of use
 // during a mount, the time it left (MirrorMember.Since). Everything a copy holds that changed after that time --
 // through the mirror while another copy was away, or behind the mirror's back while it was unmounted or offline --
-// has a ctime after it; what was removed from a directory left that directory's mtime after it.
+// has a ctime after it; what was removed from a directory left that directory's ctime after it. Never an mtime:
+// utimes(2) sets a file's or a directory's mtime to any time, and a directory whose mtime a user set ahead made its
+// copy look as if it had removed every name another copy made there since (Fixed 20 in docs/verification.md).
 //
 // DIFF walks the copies side by side from their tops (attributes only, except where noted) and lists every name the
 // copies hold differently:
@@ -18,7 +20,7 @@
 //   - a file whose bytes agree but whose mtime does not (TimesOnly: nothing to lose, the newest time is taken).
 // Directories present as directories everywhere are not a difference themselves; their entries are compared. For
 // each difference, a copy changed the name since if its version's ctime is later, or -- where it has no such name --
-// if its directory's mtime is (it removed it) and no copy that has the name changed it since. A name changed by one
+// if its directory's ctime is (it removed it) and no copy that has the name changed it since. A name changed by one
 // copy is that copy's update; by several, a split brain. A name changed by none differed before the copies last agreed.
 // The one case the times cannot tell apart: a name one copy changed (ctime later) that another lacks in a directory
 // it also changed -- made new by the first, or removed by the second after the first changed it? No file time says
@@ -37,7 +39,7 @@ namespace UnixVfs.Mirror;
 /// <summary>One name the copies hold differently, and which of them changed it since they last agreed.</summary>
 /// <param name="Path">From the mirror's top.</param>
 /// <param name="Present">By copy (of those compared): whether it has the name.</param>
-/// <param name="When">By copy: the mtime of its version, or of its directory where it removed the name.</param>
+/// <param name="When">By copy: the mtime of its version, or its directory's ctime where it removed the name.</param>
 /// <param name="ChangedMask">Bit i: copy i changed the name since the copies last agreed.</param>
 /// <param name="TimesOnly">The versions differ only in their modification times.</param>
 /// <param name="What">How they differ, for the report.</param>
@@ -48,7 +50,7 @@ internal sealed record HistoryDiff(string Path, bool[] Present, Timespec[] When,
 
     public bool ChangedBy(int copy) => (ChangedMask & (1 << copy)) != 0;
 
-    /// <summary>The copy with the newest version (mtime; a removal counts at its directory's mtime); the first on ties.</summary>
+    /// <summary>The copy with the newest version (mtime; a removal counts at its directory's ctime); the first on ties.</summary>
     public int Newest(int mask)
     {
         int w = -1;
@@ -80,7 +82,7 @@ internal static class MirrorHistory
         var err = Vop.Getattr(dir, va, AttrFlags.None, Cr);
         if (err != Errno.OK)
             return err;
-        if (!top && (va.Ctime > since || va.Mtime > since))
+        if (!top && va.Ctime > since)
         {
             changed = true;
             return Errno.OK;
@@ -138,7 +140,7 @@ internal static class MirrorHistory
                 var va = new Vattr(AttrMask.AT_ALL);
                 if ((err = Vop.Getattr(dirs[i]!, va, AttrFlags.None, Cr)) != Errno.OK)
                     return err;
-                changedDir[i] = va.Mtime > since[i];
+                changedDir[i] = va.Ctime > since[i];
             }
             return Walk(dirs, parent, changedDir, parts.Length == 0 ? null : parts[^1], since, diffs, read);
         }
@@ -158,11 +160,11 @@ internal static class MirrorHistory
         {
             if (dirs[i] is null)
                 continue;
-            var va = new Vattr(AttrMask.AT_MTIME);
+            var va = new Vattr(AttrMask.AT_CTIME);
             var err = Vop.Getattr(dirs[i]!, va, AttrFlags.None, Cr);
             if (err != Errno.OK || (err = MirrorDataCopy.ReadDir(dirs[i]!, out var entries, top: path == "/")) != Errno.OK)
                 return err;
-            dirTimes[i] = va.Mtime;
+            dirTimes[i] = va.Ctime;
             foreach (var d in entries)
                 if (only is null || d.Name == only)
                     names.Add(d.Name);
@@ -188,7 +190,7 @@ internal static class MirrorHistory
                 }
                 if (vas.All(v => v?.Type == VType.VDIR))
                 {
-                    var err = Walk(vps, p, vas.Select((v, i) => v!.Mtime > since[i]).ToArray(), null, since, diffs, read);
+                    var err = Walk(vps, p, vas.Select((v, i) => v!.Ctime > since[i]).ToArray(), null, since, diffs, read);
                     if (err != Errno.OK)
                         return err;
                     continue;
