@@ -24,6 +24,8 @@ public sealed class CopyStats
     /// <summary>Files made again because the target's could not be rewritten in place (a bad block under it).</summary>
     public long Recreated;
     public long BytesCopied;
+    /// <summary>Bytes read from both copies and compared, to copy only those that differ (CopyDiffering).</summary>
+    public long BytesCompared;
 
     public void Add(CopyStats o)
     {
@@ -34,6 +36,7 @@ public sealed class CopyStats
         Linked += o.Linked;
         Recreated += o.Recreated;
         BytesCopied += o.BytesCopied;
+        BytesCompared += o.BytesCompared;
     }
 }
 
@@ -58,6 +61,9 @@ internal sealed class HardLinks : IDisposable
 internal static class MirrorDataCopy
 {
     private const int Chunk = 1 << 20;
+
+    /// <summary>Equal bytes that end a run of differing ones in CopyDiffering: closer runs are written as one.</summary>
+    private const int Gap = 512;
     private static Cred Cr => Cred.Kcred;
 
     /// <summary>Copies <paramref name="src"/> (named <paramref name="nm"/>) into directory <paramref name="dstDir"/> under the same name.</summary>
@@ -201,6 +207,78 @@ internal static class MirrorDataCopy
             }
         }
         return Errno.OK;
+    }
+
+    /// <summary>
+    /// Makes bytes [start, end) of <paramref name="dst"/> those of <paramref name="src"/> by comparing before copying, as
+    /// DRBD's checksum-based resync does: both are read a chunk at a time, and only the runs of bytes that differ are
+    /// written (runs less than Gap bytes apart as one), so a range known only to be wider than what changed (a crash's
+    /// intent log records whole extents, MirrorIntentLog.cs) costs reads, not writes. Where dst ends first, the rest is
+    /// a difference; holes read as zeros on both sides. The caller holds both files' rwlocks.
+    /// </summary>
+    public static Errno CopyDiffering(Vnode src, Vnode dst, long start, long end, CopyStats st)
+    {
+        var sbuf = new byte[(int)Math.Min(Chunk, Math.Max(0, end - start))];
+        var dbuf = new byte[sbuf.Length];
+        for (long off = start; off < end;)
+        {
+            int n = (int)Math.Min(sbuf.Length, end - off);
+            var ru = new Uio(sbuf.AsMemory(0, n), off, UioRw.UIO_READ);
+            var err = Vop.Read(src, ru, FileFlags.None, Cr);
+            if (err != Errno.OK)
+                return err;
+            int got = (int)(n - ru.Resid);
+            if (got == 0)
+                return Errno.OK; // the source ended early (it shrank)
+            var du = new Uio(dbuf.AsMemory(0, got), off, UioRw.UIO_READ);
+            if ((err = Vop.Read(dst, du, FileFlags.None, Cr)) != Errno.OK)
+                return err;
+            st.BytesCompared += got;
+            foreach (var (s, e) in Differing(sbuf.AsSpan(0, got), dbuf.AsSpan(0, (int)(got - du.Resid))))
+            {
+                var wu = new Uio(sbuf.AsMemory(s, e - s), off + s, UioRw.UIO_WRITE);
+                if ((err = Vop.Write(dst, wu, FileFlags.None, Cr)) != Errno.OK)
+                    return err;
+                st.BytesCopied += e - s;
+            }
+            off += got;
+        }
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// The runs [s, e) where <paramref name="want"/> and <paramref name="have"/> differ (past the end of a shorter
+    /// <paramref name="have"/>, all of want differs), runs less than Gap equal bytes apart taken as one.
+    /// </summary>
+    internal static List<(int Start, int End)> Differing(ReadOnlySpan<byte> want, ReadOnlySpan<byte> have)
+    {
+        var runs = new List<(int Start, int End)>();
+        int n = Math.Min(want.Length, have.Length);
+        for (int i = 0; (i += want[i..n].CommonPrefixLength(have[i..n])) < n;)
+        {
+            int s = i;
+            while (i < n)
+            {
+                if (want[i] != have[i])
+                {
+                    i++;
+                    continue;
+                }
+                int same = want[i..n].CommonPrefixLength(have[i..n]);
+                if (same >= Gap || i + same == n)
+                    break;
+                i += same;
+            }
+            runs.Add((s, i));
+        }
+        if (n < want.Length)
+        {
+            if (runs.Count > 0 && runs[^1].End == n)
+                runs[^1] = (runs[^1].Start, want.Length);
+            else
+                runs.Add((n, want.Length));
+        }
+        return runs;
     }
 
     /// <summary>

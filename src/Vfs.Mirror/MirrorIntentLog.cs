@@ -19,7 +19,9 @@
 // is not written again: the writes that follow into an extent already logged cost no I/O at all, as writes into
 // DRBD's hot activity-log extents do. Without it every write of a mirror with a copy away waited for a record's
 // fsync (a 4 KiB pwrite took milliseconds). A crash's resync then copies whole extents of the files written: at
-// most 4 MiB more per extent than was changed, and never past a file's end.
+// most 4 MiB more per extent than was changed, and never past a file's end -- and it compares before it copies
+// (Rebuilt, MirrorDataCopy.CopyDiffering): of those extents, only the bytes that differ between the copies are
+// written, so ten 7-byte writes into ten small files copy 70 bytes, not the ten files.
 //
 // BOUND. After LogSize records the file takes one "overflow" record and no more, as the DirtyLog degrades. The
 // records already written are remembered per copy away (_written) up to the same bound.
@@ -38,6 +40,7 @@ internal sealed class MirrorIntentLog
     private readonly MfsVfs _mi;
     private readonly Dictionary<int, int> _counts = new();
     private readonly HashSet<(int Copy, string Record)> _written = new();   // records in each away copy's file
+    private readonly HashSet<int> _rebuilt = new();                          // copies whose DirtyLog came from a file
 
     /// <summary>The extent a data record's range is rounded out to.</summary>
     public const long Extent = 4L << 20;
@@ -53,16 +56,34 @@ internal sealed class MirrorIntentLog
         {
             _counts[away.Index] = 0;
             _written.RemoveWhere(w => w.Copy == away.Index);
+            _rebuilt.Remove(away.Index);
             foreach (var c in _mi.UpdateCopies())
                 Report(c, WithFile(c, away, truncate: true, (vp, size) => Vop.Fsync(vp, FileFlags.FSYNC, Cred.Kcred)));
         }
     }
 
-    /// <summary>After a remount: copy <paramref name="away"/>'s log files already hold <paramref name="records"/> records.</summary>
+    /// <summary>
+    /// After a remount: copy <paramref name="away"/>'s log files already hold <paramref name="records"/> records, and
+    /// its DirtyLog is rebuilt from them (MirrorRecovery.LoadLogs).
+    /// </summary>
     public void Resume(MirrorMember away, int records)
     {
         lock (_lock)
+        {
             _counts[away.Index] = records;
+            _rebuilt.Add(away.Index);
+        }
+    }
+
+    /// <summary>
+    /// True when copy <paramref name="away"/>'s DirtyLog was rebuilt from its log file after a crash, until its resync
+    /// completes: its data ranges are whole extents, wider than what was written, and the resync compares before it
+    /// copies them.
+    /// </summary>
+    public bool Rebuilt(MirrorMember away)
+    {
+        lock (_lock)
+            return _rebuilt.Contains(away.Index);
     }
 
     /// <summary>Appends a record for copy <paramref name="away"/> to every copy that takes updates, and fsyncs it.</summary>
@@ -111,6 +132,7 @@ internal sealed class MirrorIntentLog
         {
             _counts.Remove(back.Index);
             _written.RemoveWhere(w => w.Copy == back.Index);
+            _rebuilt.Remove(back.Index);
             string file = FileName(_mi.Generations.Metas[back.Index].Copy);
             foreach (var c in _mi.Copies.Where(c => c.TakesUpdates))
                 if (Vop.Lookup(c.Root, MirrorMeta.DirName, out var dir, LookupFlags.None, null, Cred.Kcred) == Errno.OK)

@@ -13,7 +13,9 @@
 // quiesced, and the copy becomes Available in the same instant, so no update can fall in between.
 //
 // The report counts bytes copied against bytes that applications changed while the copy was away: the
-// resync amplification. A copy that missed one 4 KiB write gets 4 KiB back, not the file.
+// resync amplification. A copy that missed one 4 KiB write gets 4 KiB back, not the file. After a crash, when the
+// log was rebuilt from the intent log's whole extents, each range is compared before it is copied
+// (MirrorDataCopy.CopyDiffering), so what is written is still only what differs.
 
 namespace UnixVfs.Mirror;
 
@@ -25,7 +27,7 @@ public sealed record ResyncReport(string Copy, bool Full, long Entries, CopyStat
 
     public override string ToString() =>
         $"copy {Copy}: {(Full ? "full resync" : $"{Entries} logged vnodes")}, {Stats.BytesCopied} bytes copied for {BytesChanged} changed " +
-        $"(amplification {Amplification:F2}), {Stats.Files} files, {Stats.Directories} dirs, {Stats.Removed} removed, {Stats.Recreated} made again, {LowerOps} lower vnode ops, {Elapsed.TotalMilliseconds:F0} ms";
+        $"(amplification {Amplification:F2}{(Stats.BytesCompared > 0 ? $", {Stats.BytesCompared} compared first" : "")}), {Stats.Files} files, {Stats.Directories} dirs, {Stats.Removed} removed, {Stats.Recreated} made again, {LowerOps} lower vnode ops, {Elapsed.TotalMilliseconds:F0} ms";
 }
 
 internal static class MirrorResync
@@ -239,12 +241,25 @@ internal static class MirrorResync
     /// <summary>
     /// A name's file in copy <paramref name="c"/> was removed or replaced by the replay: the mnode that had it looks it up
     /// again by name -- unless it is a removed file still open through the mirror, which keeps it (unlinked now in this
-    /// copy too, as in the source), so that its updates still reach this copy.
+    /// copy too, as in the source), so that its updates still reach this copy. A removed directory keeps nothing: the
+    /// replay may have kept the copy's directory as the one now under its old name (a directory renamed over it), and
+    /// the names logged for the removed one, replayed there from its empty source, would remove that one's entries.
+    /// A directory's whole tree is forgotten so: a file in a directory renamed while the copy was away was removed with
+    /// the old name's tree and copied whole under the new, and its mnode must find it there.
     /// </summary>
     private static void ForgetNamed(MfsVfs mi, MirrorMember c, Vnode vp)
     {
-        if (mi.Mnodes.FindByLower(c.Index, vp) is { } m && (m.State & MnodeState.Removed) == 0)
+        if (mi.Mnodes.FindByLower(c.Index, vp) is { } m && ((m.State & MnodeState.Removed) == 0 || vp.Type == VType.VDIR))
             mi.Mnodes.ForgetLower(c.Index, vp);
+        if (vp.Type != VType.VDIR || MirrorDataCopy.ReadDir(vp, out var entries) != Errno.OK)
+            return;
+        foreach (var d in entries)
+        {
+            if (Vop.Lookup(vp, d.Name, out var child, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                continue;
+            ForgetNamed(mi, c, child!);
+            child!.Rele();
+        }
     }
 
     /// <summary>
@@ -298,11 +313,16 @@ internal static class MirrorResync
                 return err == Errno.ESTALE && (m.State & MnodeState.Removed) != 0 ? Errno.OK : err; // gone from an NFS source: nothing to copy
             if (va.Type == VType.VREG && (e.Kind & DirtyKind.Data) != 0)
             {
+                // Ranges rebuilt from a crash's intent log are whole extents: compare them, copy what differs.
+                bool compare = mi.IntentLog.Rebuilt(c);
+                Errno Copy(long s, long end) => compare
+                    ? MirrorDataCopy.CopyDiffering(sv!, tv!, s, end, stats)
+                    : MirrorDataCopy.CopyData(sv!, tv!, s, end, stats, locked: true);
                 if (e.Ranges.Whole)
-                    err = MirrorDataCopy.CopyData(sv!, tv!, 0, va.Size, stats, locked: true);
+                    err = Copy(0, va.Size);
                 else
                     foreach (var (s, end) in e.Ranges.Ranges)
-                        if (s < va.Size && (err = MirrorDataCopy.CopyData(sv!, tv!, s, Math.Min(end, va.Size), stats, locked: true)) != Errno.OK)
+                        if (s < va.Size && (err = Copy(s, Math.Min(end, va.Size))) != Errno.OK)
                             break;
             }
             if (err == Errno.OK && (err = MirrorDataCopy.CopyAttrs(va, tv!, size: va.Type == VType.VREG, src: sv)) == Errno.OK)

@@ -13,14 +13,14 @@ public class ChecksumTests
 {
     private const int Ext = ExtentSums.ExtentSize;
 
-    private static byte[] Data(int n, int seed)
+    internal static byte[] Data(int n, int seed)
     {
         var b = new byte[n];
         new Random(seed).NextBytes(b);
         return b;
     }
 
-    private static void WriteAll(Process p, string path, byte[] data)
+    internal static void WriteAll(Process p, string path, byte[] data)
     {
         MirrorFixture.Ok(p.Open(path, OFlags.O_CREAT | OFlags.O_WRONLY | OFlags.O_TRUNC, 0x1A4, out int fd), "open " + path);
         MirrorFixture.Ok(p.Write(fd, data, out int n), "write");
@@ -28,7 +28,7 @@ public class ChecksumTests
         MirrorFixture.Ok(p.Close(fd));
     }
 
-    private static Errno ReadAll(Process p, string path, out byte[] data)
+    internal static Errno ReadAll(Process p, string path, out byte[] data)
     {
         data = [];
         var err = p.Open(path, OFlags.O_RDONLY, 0, out int fd);
@@ -56,7 +56,7 @@ public class ChecksumTests
     }
 
     /// <summary>Flips one byte of <paramref name="dev"/> where <paramref name="pattern"/> (found exactly once) starts.</summary>
-    private static void RotDevice(MemoryBlockDevice dev, ReadOnlySpan<byte> pattern)
+    internal static void RotDevice(MemoryBlockDevice dev, ReadOnlySpan<byte> pattern)
     {
         var image = new byte[dev.Size];
         MirrorFixture.Ok(dev.Read(0, image));
@@ -70,7 +70,7 @@ public class ChecksumTests
     }
 
     /// <summary>Unmounts the mirror and the UFS of <paramref name="disks"/>, runs <paramref name="damage"/> on their devices, mounts all again.</summary>
-    private static MfsVfs Remount(MirrorFixture f, string options, Action? damage = null, params string[] disks)
+    internal static MfsVfs Remount(MirrorFixture f, string options, Action? damage = null, params string[] disks)
     {
         MirrorFixture.Ok(f.P.Umount("/X/y"), "umount mfs");
         foreach (var d in disks)
@@ -102,7 +102,7 @@ public class ChecksumTests
     }
 
     /// <summary>The bytes of <paramref name="name"/> in copy <paramref name="copy"/>, read under the mirror.</summary>
-    private static byte[] LowerBytes(MirrorFixture f, int copy, string name)
+    internal static byte[] LowerBytes(MirrorFixture f, int copy, string name)
     {
         var vp = f.LowerVnode(copy, name)!;
         try

@@ -167,6 +167,57 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// A directory renamed out of its parent and back over it (its old place) while a copy was away: the resync kept the
+    /// copy's old directory under that name and gave it the new one's entries, but the mnode of the removed old
+    /// directory (held open here, as the simulator's DNLC held it) still had it, and the name logged for the old one,
+    /// replayed from its empty source, removed the new one's entry of that name: the copy's /b/c held [c], not [b c].
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_over_its_old_parent_while_a_copy_was_away_keeps_its_entries_there()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b/c/b", 0x1ED));
+        f.WriteFile("/X/y/b/c/b/c", "c");
+        MirrorFixture.Ok(f.P.Open("/X/y/b/c", OFlags.O_RDONLY | OFlags.O_DIRECTORY, 0, out int fd)); // its mnode keeps X's /b/c
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Symlink("b", "/X/y/b/c/b/b"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b/c/b", "/X/y/c"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/c", "/X/y/b/c")); // over the old, now empty, /b/c
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+        MirrorFixture.Ok(f.P.Close(fd));
+
+        Assert.Equal(["b", "c"], f.LowerNames(0, "b/c"));
+        Assert.True(f.Verify().Identical);
+    }
+
+    /// <summary>
+    /// A directory renamed while a copy was away, with a file in it open: the resync removed the copy's directory under
+    /// the old name and copied the source's whole under the new, but the open file's mnode still held the removed file
+    /// in that copy, so a write after the resync went there and the copy's new file stayed empty.
+    /// </summary>
+    [Fact]
+    public void A_write_to_an_open_file_in_a_directory_renamed_while_a_copy_was_away_reaches_that_copy()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
+        MirrorFixture.Ok(f.P.Open("/X/y/d/f", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/d", "/X/y/e"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+
+        MirrorFixture.Ok(f.P.Pwrite(fd, Encoding.ASCII.GetBytes("hi"), 0, out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal("hi", f.Lower(0, "e/f"));
+        Assert.True(f.Verify().Identical);
+    }
+
     /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
     private static uint LowerMode(MirrorFixture f, int copy, string path)
     {

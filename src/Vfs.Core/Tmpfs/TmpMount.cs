@@ -33,6 +33,9 @@ internal sealed class TmpMount
     /// <summary>Pages in use across all files.</summary>
     public long PagesUsed;
 
+    /// <summary>Where the files' pages come from (TmpPages.cs).</summary>
+    public readonly TmpPages Pages = new();
+
     /// <summary>The class of rename locks (see TmpNode.cs for the lock order).</summary>
     public static readonly LockClass RenameClass = new("tmpfs rename", LockRank.Rename);
 
@@ -100,7 +103,8 @@ internal sealed class TmpMount
     {
         foreach (long pi in n.Pages.Keys.Where(pi => pi >= firstPage).ToList())
         {
-            n.Pages.Remove(pi);
+            n.Pages.Remove(pi, out var page);
+            Pages.Free(page);
             n.PagesAllocated--;
             Interlocked.Decrement(ref PagesUsed);
         }

@@ -69,7 +69,7 @@ internal sealed class TmpNode
     public uint Seq;
 
     /// <summary>Regular file: the pages written so far, by page index; a missing index is a hole.</summary>
-    public readonly Dictionary<long, byte[]> Pages = new();
+    public readonly Dictionary<long, TmpPage> Pages = new();
     public long PagesAllocated;
 
     /// <summary>Directory: entries by name, entries by cookie, the parent, the next cookie to hand out.</summary>

@@ -27,7 +27,7 @@ internal static partial class TmpVnops
                     int po = (int)(off % TmpNode.PageSize);
                     int len = (int)Math.Min(todo, TmpNode.PageSize - po);
                     if (n.Pages.TryGetValue(pi, out var page))
-                        uio.MoveOut(page.AsSpan(po, len));
+                        uio.MoveOut(page.Span.Slice(po, len));
                     else
                         uio.MoveZeros(len);
                     off += len;
@@ -99,11 +99,13 @@ internal static partial class TmpVnops
                         err = Errno.ENOSPC;
                         break;
                     }
-                    page = new byte[TmpNode.PageSize];
+                    page = n.Mount.Pages.Alloc();
+                    if (len != TmpNode.PageSize)
+                        page.Span.Clear();
                     n.Pages.Add(pi, page);
                     n.PagesAllocated++;
                 }
-                uio.MoveIn(page.AsSpan(po, len));
+                uio.MoveIn(page.Span.Slice(po, len));
                 if (uio.Offset > n.Size)
                     n.Size = uio.Offset;
             }
@@ -129,7 +131,7 @@ internal static partial class TmpVnops
             n.Mount.FreePages(n, keep);
             int tail = (int)(size % TmpNode.PageSize);
             if (tail != 0 && n.Pages.TryGetValue(keep - 1, out var last))
-                last.AsSpan(tail).Clear();
+                last.Span[tail..].Clear();
         }
         n.Size = size;
         return Errno.OK;

@@ -36,6 +36,34 @@ public class ReadWriteTests
     }
 
     [Fact]
+    public void A_page_freed_by_one_file_and_given_to_another_reads_as_zeros_where_the_new_file_did_not_write()
+    {
+        // tmpfs hands a freed page out again (TmpPages): the old file's bytes must never show through.
+        int fd = OpenRw("/m/old");
+        var full = new byte[64 * 1024];
+        Array.Fill(full, (byte)0xEE);
+        Ok(P.Write(fd, full, out _));
+        Ok(P.Ftruncate(fd, 5000));
+        Ok(P.Pwrite(fd, "x"u8.ToArray(), 9000, out _));
+        var tail = new byte[4000];
+        Ok(P.Pread(fd, tail, 5000, out int n));
+        Assert.Equal(4000, n);
+        Assert.All(tail, b => Assert.Equal(0, b));
+        Ok(P.Close(fd));
+        Ok(P.Unlink("/m/old"));
+
+        fd = OpenRw("/m/new");
+        for (int page = 0; page < 16; page++)
+            Ok(P.Pwrite(fd, "ab"u8.ToArray(), page * 4096 + 100, out _));
+        var back = new byte[16 * 4096];
+        Ok(P.Pread(fd, back, 0, out n));
+        Assert.Equal(15 * 4096 + 102, n);
+        for (int i = 0; i < n; i++)
+            Assert.Equal(i % 4096 == 100 ? (byte)'a' : i % 4096 == 101 ? (byte)'b' : (byte)0, back[i]);
+        Ok(P.Close(fd));
+    }
+
+    [Fact]
     public void A_read_of_zero_bytes_and_a_write_of_zero_bytes_are_OK_and_change_nothing()
     {
         int fd = OpenRw();
