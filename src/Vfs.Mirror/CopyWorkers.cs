@@ -6,9 +6,11 @@
 // to be scheduled could wait for a thread the pool has not made yet -- with every pool thread doing the same.
 // These workers never wait for each other, so they cannot starve. On a simulated host (Kernel.Simulated) there
 // are none: every copy is written on the calling thread, one after the other, so a run's events keep one order.
-// They wait without spinning (a monitor, not BlockingCollection and CountdownEvent, whose waits spin and yield
-// before they block): a copy is given to a worker only when it takes tens of microseconds or more (MirrorSubr.
-// ParallelMicros), so a spin cannot see it finish, and on a busy host its yields take the CPU the copies need.
+//
+// The workers and the caller wait without spinning (a monitor, not BlockingCollection and CountdownEvent,
+// whose waits spin and yield before they block): a copy is given to a worker only when it takes tens of
+// microseconds or more (MirrorSubr.ParallelMicros), so a spin cannot see it finish, and on a busy host its
+// yields take the CPU the copies need.
 //
 // LOCK ORDER: _lock and each Batch's monitor are leaves, held only inside this file and never across a copy's work.
 using System.Runtime.ExceptionServices;
