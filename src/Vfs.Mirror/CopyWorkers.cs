@@ -6,14 +6,22 @@
 // to be scheduled could wait for a thread the pool has not made yet -- with every pool thread doing the same.
 // These workers never wait for each other, so they cannot starve. On a simulated host (Kernel.Simulated) there
 // are none: every copy is written on the calling thread, one after the other, so a run's events keep one order.
-using System.Collections.Concurrent;
+//
+// The workers and the caller wait without spinning (a monitor, not BlockingCollection and CountdownEvent,
+// whose waits spin and yield before they block): a copy is given to a worker only when it takes tens of
+// microseconds or more (MirrorSubr.ParallelMicros), so a spin cannot see it finish, and on a busy host its
+// yields take the CPU the copies need.
+//
+// LOCK ORDER: _lock and each Batch's monitor are leaves, held only inside this file and never across a copy's work.
 using System.Runtime.ExceptionServices;
 
 namespace UnixVfs.Mirror;
 
 internal sealed class CopyWorkers : IDisposable
 {
-    private readonly BlockingCollection<Action> _queue = new();
+    private readonly object _lock = new();
+    private readonly Queue<Action> _queue = new();   // under _lock
+    private bool _closing;                           // set under _lock by Dispose: workers end once _queue is empty
     private readonly bool _inline;
     private readonly List<Thread> _threads = new();
 
@@ -35,8 +43,39 @@ internal sealed class CopyWorkers : IDisposable
 
     private void Work()
     {
-        foreach (var work in _queue.GetConsumingEnumerable())
+        while (true)
+        {
+            Action work;
+            lock (_lock)
+            {
+                while (_queue.Count == 0 && !_closing)
+                    Monitor.Wait(_lock);
+                if (_queue.Count == 0)
+                    return;
+                work = _queue.Dequeue();
+            }
             work();
+        }
+    }
+
+    /// <summary>The works of one RunAll still running; the caller waits on it until none is left.</summary>
+    private sealed class Batch(int works)
+    {
+        private int _left = works;   // under the monitor
+
+        public void Done()
+        {
+            lock (this)
+                if (--_left == 0)
+                    Monitor.Pulse(this);
+        }
+
+        public void Wait()
+        {
+            lock (this)
+                while (_left > 0)
+                    Monitor.Wait(this);
+        }
     }
 
     /// <summary>Runs <paramref name="first"/> here and each of <paramref name="others"/> on a worker; returns when all are done.</summary>
@@ -44,37 +83,63 @@ internal sealed class CopyWorkers : IDisposable
     {
         if (others.Count == 0 || _inline)
         {
-            first();
-            foreach (var work in others)
-                work();
+            RunHere(first, others);
             return;
         }
-        using var done = new CountdownEvent(others.Count);
+        var done = new Batch(others.Count);
         ExceptionDispatchInfo? failure = null;
         // The caller's execution context goes along, so that what it carries (a tracer's nesting depth) holds on the worker too.
         var context = ExecutionContext.Capture();
-        foreach (var work in others)
-            _queue.Add(() =>
+        bool queued;
+        lock (_lock)
+        {
+            queued = !_closing;   // after Dispose no worker would take them
+            if (queued)
             {
-                try
-                {
-                    if (context is null)
-                        work();
-                    else
-                        ExecutionContext.Run(context, static w => ((Action)w!)(), work);
-                }
-                catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
-                finally { done.Signal(); }
-            });
+                foreach (var work in others)
+                    _queue.Enqueue(() =>
+                    {
+                        try
+                        {
+                            if (context is null)
+                                work();
+                            else
+                                ExecutionContext.Run(context, static w => ((Action)w!)(), work);
+                        }
+                        catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
+                        finally { done.Done(); }
+                    });
+                if (others.Count == 1)
+                    Monitor.Pulse(_lock);
+                else
+                    Monitor.PulseAll(_lock);
+            }
+        }
+        if (!queued)
+        {
+            RunHere(first, others);
+            return;
+        }
         first();
         done.Wait();
         failure?.Throw();
     }
 
+    private static void RunHere(Action first, IReadOnlyList<Action> others)
+    {
+        first();
+        foreach (var work in others)
+            work();
+    }
+
     /// <summary>Lets the workers finish what is queued and waits for every one of them to end.</summary>
     public void Dispose()
     {
-        _queue.CompleteAdding();
+        lock (_lock)
+        {
+            _closing = true;
+            Monitor.PulseAll(_lock);
+        }
         foreach (var t in _threads)
             if (t != Thread.CurrentThread)
                 t.Join();

@@ -5,6 +5,8 @@
 //   Available    reads may come from it, every update goes to it;
 //   Unavailable  it failed (after retries) or was taken offline (ioctl); updates are logged instead;
 //   Resyncing    it is back and being caught up from the log: updates go to it, reads do not.
+using System.Runtime.CompilerServices;
+
 namespace UnixVfs.Mirror;
 
 /// <summary>The state of a copy (<c>X_vfs_state</c>).</summary>
@@ -91,9 +93,21 @@ public sealed class MirrorMember
     public long Failures => Interlocked.Read(ref _failures);
     internal long InflightReads => Interlocked.Read(ref _inflightReads);
 
-    /// <summary>A read is in progress on this copy (read=balance picks the copy with the fewest).</summary>
-    internal void BeginRead() => Interlocked.Increment(ref _inflightReads);
-    internal void EndRead() => Interlocked.Decrement(ref _inflightReads);
+    /// <summary>
+    /// A read is in progress on this copy (read=balance picks the copy with the fewest). Counted only with read=balance,
+    /// the one policy that asks (a mirror's options do not change while it is mounted).
+    /// </summary>
+    internal void BeginRead()
+    {
+        if (Mirror.Options.Read == ReadPolicy.Balance)
+            Interlocked.Increment(ref _inflightReads);
+    }
+
+    internal void EndRead()
+    {
+        if (Mirror.Options.Read == ReadPolicy.Balance)
+            Interlocked.Decrement(ref _inflightReads);
+    }
 
     internal void CountFailure() => Interlocked.Increment(ref _failures);
 
@@ -114,6 +128,7 @@ public sealed class MirrorMember
     /// metrics (mfsadm stats) all come from here. <paramref name="moved"/> is the bytes of file data it moved,
     /// <paramref name="micros"/> the time it took, or -1 when it was not measured.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Count(in MirrorOp op, Errno err, long moved, double micros)
     {
         switch (op.Io)
@@ -141,9 +156,10 @@ public sealed class MirrorMember
 
     /// <summary>
     /// True for the updates whose time is measured: one in eight, the first included. Reading the clock twice costs
-    /// more than a 4 KiB write to memory, and the moving average below only decides whether workers pay.
+    /// more than a 4 KiB write to memory, and the moving average below only decides whether workers pay. The count is
+    /// not atomic: two writers at once may sample one update more or less, which the average does not notice.
     /// </summary>
-    internal bool SampleThisUpdate() => (Interlocked.Increment(ref _updates) & 7) == 1;
+    internal bool SampleThisUpdate() => (++_updates & 7) == 1;
 
     /// <summary>How long an update (write, fsync) on this copy has lately taken, in microseconds (a moving average).</summary>
     public double UpdateMicros => Volatile.Read(ref _updateMicros);

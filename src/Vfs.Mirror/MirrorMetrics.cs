@@ -15,6 +15,7 @@
 // `mfsadm stats` shows them (through a MetricsCollector); nothing is recorded while no one listens.
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace UnixVfs.Mirror;
 
@@ -74,10 +75,15 @@ internal static class MirrorMetrics
     public static bool Listened => Calls.Enabled;
 
     /// <summary>One call of an op on copy <paramref name="c"/> (MirrorMember.Count is the only caller).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Record(MirrorMember c, string op, Errno err, long bytes, double micros)
     {
-        if (!Calls.Enabled)
-            return;
+        if (Calls.Enabled)
+            RecordListened(c, op, err, bytes, micros);
+    }
+
+    private static void RecordListened(MirrorMember c, string op, Errno err, long bytes, double micros)
+    {
         var tags = Tags(c.Mirror, c, op);
         Calls.Add(1, tags);
         if (err != Errno.OK)

@@ -35,7 +35,15 @@ internal static partial class MirrorVnops
     {
         var u = t_spare ?? new Uio(Memory<byte>.Empty, 0, UioRw.UIO_READ);
         t_spare = null;
-        u.CopyFrom(of);
+        var iov = of.Iov;
+        if (iov.Length == 1 && iov[0].Length == of.Resid)
+        {
+            // One buffer (every read and write but readv/writev): set up as its duplicate without copying the segment array.
+            u.Reset(iov[0].Base, of.Offset, of.Rw);
+            u.Limit = of.Limit;
+        }
+        else
+            u.CopyFrom(of);
         return u;
     }
 
@@ -108,29 +116,29 @@ internal static partial class MirrorVnops
         var mi = m.Mfs;
         using var _ = mi.EnterOp();
         var copies = mi.UpdateCopies();
-        var found = new Vnode[copies.Length];
+        var slots = new CopySlots<Vnode>();
+        var found = MirrorSubr.Slots(ref slots, copies.Length);
         int n = 0;
         foreach (var c in copies)
             if (MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
                 found[n++] = lv!;
-        var lowers = found.AsSpan(0, n);
+        var lowers = found[..n];
         MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
+        var moved = TakeMoved(mi.Copies.Count);
         try
         {
             var sums = vp.Type == VType.VREG ? mi.Checksum : null;
             long offset = uio.Offset;
             if ((ioflag & FileFlags.FAPPEND) != 0)
             {
-                var va = new Vattr(AttrMask.AT_SIZE);
-                var gerr = MirrorSubr.ReadOp(MirrorOp.Query("getattr", m), MirrorSubr.NoData((c, lv) => Vop.Getattr(lv, va, AttrFlags.None, cr, ct)));
+                var gerr = PrimarySize(m, cr, ct, out offset);
                 if (gerr != Errno.OK)
                     return gerr;
-                offset = va.Size;
             }
             long resid = uio.Resid;
             sums?.BeforeUpdate(m, offset, offset + resid);
             var asked = mi.UpdateCopies();
-            var args = new WriteArgs(uio, offset, resid, ioflag & ~FileFlags.FAPPEND, cr, ct, new long[mi.Copies.Count]);
+            var args = new WriteArgs(uio, offset, resid, ioflag & ~FileFlags.FAPPEND, cr, ct, moved);
             var err = MirrorSubr.Apply(MirrorOp.Write(m, offset, resid), ref args, static (ref WriteArgs a, MirrorMember c, Vnode lv, out long written) =>
             {
                 var u = TakeSpare(a.Uio);
@@ -141,7 +149,7 @@ internal static partial class MirrorVnops
                 return e == Errno.OK && written != a.Resid ? Errno.EIO : e;
             });
             // On failure, report what every copy asked holds: a short count, or none.
-            long done = err == Errno.OK ? resid : asked.Select(c => args.Moved[c.Index]).DefaultIfEmpty(0).Min();
+            long done = err == Errno.OK ? resid : Least(moved, asked);
             sums?.Written(m, uio, offset, resid, done, err);
             uio.Offset = offset;
             uio.Skip(done);
@@ -150,6 +158,46 @@ internal static partial class MirrorVnops
         finally
         {
             MirrorLock.UnlockAll(lowers, RwLockType.Writer);
+            GiveMoved(moved);
         }
     }
+
+    /// <summary>
+    /// The file's size on the primary copy, where an appending write goes. (A method of its own: its closure would
+    /// otherwise be made on every write, appending or not.)
+    /// </summary>
+    private static Errno PrimarySize(Mnode m, Cred cr, CallerContext? ct, out long size)
+    {
+        var va = new Vattr(AttrMask.AT_SIZE);
+        var err = MirrorSubr.ReadOp(MirrorOp.Query("getattr", m), MirrorSubr.NoData((c, lv) => Vop.Getattr(lv, va, AttrFlags.None, cr, ct)));
+        size = va.Size;
+        return err;
+    }
+
+    /// <summary>The least of what the copies <paramref name="asked"/> took (none asked: 0).</summary>
+    private static long Least(long[] moved, MirrorMember[] asked)
+    {
+        if (asked.Length == 0)
+            return 0;
+        long least = long.MaxValue;
+        foreach (var c in asked)
+            least = Math.Min(least, moved[c.Index]);
+        return least;
+    }
+
+    /// <summary>
+    /// This thread's spare array of what each copy took, for one write (taken while in use, as the spare Uio is, so that
+    /// the write of a mirror stacked under this one makes its own; the copy workers fill it while this thread waits).
+    /// </summary>
+    [ThreadStatic] private static long[]? t_moved;
+
+    private static long[] TakeMoved(int copies)
+    {
+        var a = t_moved is { } spare && spare.Length == copies ? spare : new long[copies];
+        t_moved = null;
+        Array.Clear(a);
+        return a;
+    }
+
+    private static void GiveMoved(long[] a) => t_moved = a;
 }

@@ -26,7 +26,19 @@
 //   5. A copy that is unavailable is not asked; the update goes to its dirty log instead -- before the other
 //      copies get it, so that the record is on disk first (MirrorIntentLog.cs). An update refused everywhere
 //      leaves a record behind all the same, which costs its resync one comparison.
+using System.Runtime.CompilerServices;
+
 namespace UnixVfs.Mirror;
+
+/// <summary>
+/// One slot per copy, on the caller's stack (a span of it: <c>slots[..n]</c>), so that a call on a mirror of up to
+/// four copies needs no array; a mirror of more copies takes one (MirrorSubr.Slots).
+/// </summary>
+[InlineArray(4)]
+internal struct CopySlots<T>
+{
+    private T _first;
+}
 
 internal static class MirrorSubr
 {
@@ -58,8 +70,9 @@ internal static class MirrorSubr
     /// </summary>
     public static Errno Resolve(Mnode m, MirrorMember c, out Vnode? vp)
     {
-        using (m.Lock.Enter())
-            vp = m.Copies[c.Index];
+        // Read without the mnode's Lock, which SetCopy holds while it changes the slot: a reference is read whole, and
+        // the lock would promise no more than this read does (the vnode stays valid while m does, not while the lock is held).
+        vp = Volatile.Read(ref m.Copies[c.Index]);
         if (vp is not null)
             return Errno.OK;
         if ((m.State & MnodeState.Removed) != 0)
@@ -193,7 +206,8 @@ internal static class MirrorSubr
         if (op.Dirties != DirtyKind.None && mi.Vfs.IsReadOnly)
             return Errno.EROFS; // a split brain waits for mfsadm resolve (MirrorSplitBrain.cs)
         var targets = mi.UpdateCopies();
-        var results = new CopyResult[targets.Length];
+        var slots = new CopySlots<CopyResult>();
+        var results = Slots(ref slots, targets.Length);
         LogMissed(mi, targets, op); // write-ahead: the copies away have the record before any copy has the update
         if (op.Parallel && targets.Length > 1 && SlowCopies(targets))
             RunAtOnce(op, ref args, fn, targets, results);
@@ -218,6 +232,9 @@ internal static class MirrorSubr
         return err;
     }
 
+    /// <summary>The first <paramref name="n"/> of <paramref name="slots"/>, or an array when a mirror has more copies than it holds.</summary>
+    public static Span<T> Slots<T>(ref CopySlots<T> slots, int n) => n <= 4 ? ((Span<T>)slots)[..n] : new T[n];
+
     /// <summary>True when a copy after the first is slow enough for a worker thread to pay (ParallelMicros).</summary>
     private static bool SlowCopies(MirrorMember[] targets)
     {
@@ -232,9 +249,10 @@ internal static class MirrorSubr
     /// share the caller's ref, so the arguments travel in a box and come back from it (a copy function that records
     /// something per copy keeps it in an array the arguments point to).
     /// </summary>
-    private static void RunAtOnce<TArgs>(MirrorOp op, ref TArgs args, CopyFn<TArgs> fn, MirrorMember[] targets, CopyResult[] results)
+    private static void RunAtOnce<TArgs>(MirrorOp op, ref TArgs args, CopyFn<TArgs> fn, MirrorMember[] targets, Span<CopyResult> answers)
     {
         var box = new ArgsBox<TArgs> { Value = args };
+        var results = new CopyResult[targets.Length];
         var others = new Action[targets.Length - 1];
         for (int i = 1; i < targets.Length; i++)
         {
@@ -243,6 +261,7 @@ internal static class MirrorSubr
         }
         op.Node.Mfs.Workers.RunAll(() => results[0] = RunOnCopy(op, targets[0], ref box.Value, fn), others);
         args = box.Value;
+        results.CopyTo(answers);
     }
 
     private sealed class ArgsBox<TArgs>
@@ -287,11 +306,12 @@ internal static class MirrorSubr
     /// <summary>Records the update in the log of every copy that was not asked (unavailable, or passive).</summary>
     private static void LogMissed(MfsVfs mi, MirrorMember[] asked, in MirrorOp op)
     {
-        if (op.Dirties == DirtyKind.None || mi.Options.Mode == MirrorMode.ActivePassive)
-            return;
-        foreach (var c in mi.Copies)
-            if (Array.IndexOf(asked, c) < 0)
-                op.RecordMissed(c, op.Dirties);
+        var copies = mi.Copies;
+        if (op.Dirties == DirtyKind.None || asked.Length == copies.Count || mi.Options.Mode == MirrorMode.ActivePassive)
+            return; // nothing to record, or every copy is asked
+        for (int i = 0; i < copies.Count; i++)
+            if (Array.IndexOf(asked, copies[i]) < 0)
+                op.RecordMissed(copies[i], op.Dirties);
     }
 
     /// <summary>Takes a copy that failed the op out of use, with the op in its log for its resync.</summary>
@@ -303,7 +323,7 @@ internal static class MirrorSubr
     }
 
     /// <summary>Rules 2-4 of the error policy.</summary>
-    public static Errno Combine(MfsVfs mi, in MirrorOp op, CopyResult[] results)
+    public static Errno Combine(MfsVfs mi, in MirrorOp op, ReadOnlySpan<CopyResult> results)
     {
         if (results.Length == 0)
             return Errno.EIO;
@@ -319,7 +339,7 @@ internal static class MirrorSubr
         if (!anyOk)
         {
             var primary = mi.PrimaryCopy();
-            var answers = results.OrderBy(r => ReferenceEquals(r.Copy, primary) ? 0 : 1).ToList();
+            var answers = results.ToArray().OrderBy(r => ReferenceEquals(r.Copy, primary) ? 0 : 1).ToList();
             if (answers.All(r => IsCopyFailure(r.Err)))
                 return answers[0].Err;
             foreach (var r in results)
