@@ -1,17 +1,20 @@
 #!/bin/bash
-# The simulator's speed, before and after a change: alternated rounds of two `vfs` builds (Debug, as the tests
-# run), each running Fig. 5's 50 histories on one thread; prints each round's wall and CPU seconds and the load.
-# docs/benchmarks.md ("The simulator") quotes it. Usage: benchmarks/sim-speed.sh BEFORE-VFS AFTER-VFS
+# The simulator's speed, before and after a change: alternated rounds of two `vfs` builds, each running Fig. 5 (two
+# UFS copies on memory devices) on one thread, 50 histories of up to 200 calls with every kind of fault the world
+# takes (disk, copy, clock: Fig. 5 has no network); prints each round's wall and CPU seconds, the calls per
+# CPU-second `vfs sim` reports, and the load. docs/benchmarks.md ("The simulator") quotes it, for Release builds
+# (`dotnet build src/Vfs.Cli -c Release -o DIR`). Usage: benchmarks/sim-speed.sh BEFORE-VFS AFTER-VFS [ROUNDS]
 set -eu
 A=${1:?the vfs binary before}
 B=${2:?the vfs binary after}
+ROUNDS=${3:-3}
 ARGS="sim --world fig5 --histories 50 --parallel 1 --seed 20261202 --faults all"
-for r in 1 2 3; do
+for r in $(seq 1 "$ROUNDS"); do
   for w in before after; do
     bin=$A; [ $w = after ] && bin=$B
     out=$(mktemp)
     /usr/bin/time -f "$w round $r: wall %e cpu %U+%S" $bin $ARGS 2>&1 >"$out" | grep round
-    grep -E "^[0-9]+ histories" "$out"
+    grep -E "^[0-9]+ histories|^speed" "$out"
     rm -f "$out"
   done
   uptime

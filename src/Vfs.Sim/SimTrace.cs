@@ -1,6 +1,12 @@
 // Vfs.Sim: the event trace of a run -- every VOP, disk I/O, RPC record and fault, in the order they happened,
 // each stamped with the virtual time. The contract of the simulator is that the same seed gives the same trace,
 // byte for byte; the trace is hashed as it grows (SHA-256), and its last lines are kept for a failure's report.
+//
+// An event is one line, "TIME KIND TEXT\n" in UTF-8. Add is on every VOP and disk I/O, so it makes no string of the
+// line: it encodes the parts into one reused buffer for the hash, and keeps the parts of the last events, making
+// their lines only when Tail is asked for (a deadlock's report).
+using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -12,7 +18,8 @@ public sealed class SimTrace
     private readonly object _lock = new();
     private readonly VirtualClock _clock;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly Queue<string> _tail = new();
+    private readonly Queue<(long Time, string Kind, string Text)> _tail = new();
+    private byte[] _line = new byte[256];
     private readonly Dictionary<string, long> _byKind = new(StringComparer.Ordinal);
 
     public SimTrace(VirtualClock clock) => _clock = clock;
@@ -37,17 +44,36 @@ public sealed class SimTrace
     {
         if (Paused)
             return;
-        string line = $"{_clock.GetTimestamp()} {kind} {text}\n";
+        long time = _clock.GetTimestamp();
         lock (_lock)
         {
-            _hash.AppendData(Encoding.UTF8.GetBytes(line));
+            _hash.AppendData(Encode(time, kind, text));
             Count++;
-            _byKind[kind] = _byKind.GetValueOrDefault(kind) + 1;
-            _tail.Enqueue(line);
+            ref long byKind = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKind, kind, out _);
+            byKind++;
+            _tail.Enqueue((time, kind, text));
             while (_tail.Count > TailLength)
                 _tail.Dequeue();
-            Sink?.Write(line);
+            Sink?.Write(Line(time, kind, text));
         }
+    }
+
+    private static string Line(long time, string kind, string text) => $"{time} {kind} {text}\n";
+
+    /// <summary>The UTF-8 of Line(time, kind, text), in _line (grown as needed). Caller holds _lock.</summary>
+    private ReadOnlySpan<byte> Encode(long time, string kind, string text)
+    {
+        int most = 24 + Encoding.UTF8.GetMaxByteCount(kind.Length + text.Length);
+        if (_line.Length < most)
+            _line = new byte[Math.Max(most, 2 * _line.Length)];
+        var span = _line.AsSpan();
+        time.TryFormat(span, out int n, provider: CultureInfo.InvariantCulture);
+        span[n++] = (byte)' ';
+        n += Encoding.UTF8.GetBytes(kind, span[n..]);
+        span[n++] = (byte)' ';
+        n += Encoding.UTF8.GetBytes(text, span[n..]);
+        span[n++] = (byte)'\n';
+        return span[..n];
     }
 
     /// <summary>Events recorded, by kind.</summary>
@@ -67,6 +93,6 @@ public sealed class SimTrace
     public string Tail()
     {
         lock (_lock)
-            return string.Concat(_tail);
+            return string.Concat(_tail.Select(e => Line(e.Time, e.Kind, e.Text)));
     }
 }

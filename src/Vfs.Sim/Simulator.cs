@@ -144,6 +144,8 @@ public static class Simulator
         var keep = c.Keep ?? Enumerable.Range(0, full.Calls.Count).ToList();
         var history = new Script(keep.Select(i => full.Calls[i]));
         var checks = invariants.ToDictionary(i => i.Name, _ => 0L);
+        var perCall = invariants.Where(i => i.PerCall).Select(i => (i, i.Name)).ToList();
+        var atEnd = invariants.Where(i => i.AtTheEnd).Select(i => (i, i.Name)).ToList();
         var transcript = new List<string>();
         var applied = new List<Fault>();
         var model = new FsModel();
@@ -154,6 +156,7 @@ public static class Simulator
             throw new InvalidOperationException($"{World.Top} on {w.ProcessHost}: {err}");
         ctx.Top = top!;
         int nextFault = 0;
+        Func<Invariant, string?> afterCall = inv => inv.AfterCall(ctx);
         try
         {
             foreach (int i in keep)
@@ -181,7 +184,7 @@ public static class Simulator
                 ctx.FaultJustApplied = false;
                 ctx.Index++;
                 w.Trace.Paused = true;
-                failure = Check(invariants, checks, inv => inv.PerCall ? inv.AfterCall(ctx) : null, inv => inv.PerCall);
+                failure = Check(perCall, checks, afterCall);
                 w.Trace.Paused = false;
                 if (ctx.Due)
                     ctx.RecentCalls.Clear();
@@ -203,7 +206,7 @@ public static class Simulator
                 ctx.Full = true;
                 ctx.Due = true;
                 w.Trace.Paused = true;
-                failure = Check(invariants, checks, inv => inv.AtTheEnd ? inv.AtEnd(ctx) : null, inv => inv.AtTheEnd);
+                failure = Check(atEnd, checks, inv => inv.AtEnd(ctx));
                 if (failure is not null)
                     failure = "at the end: " + failure;
             }
@@ -223,15 +226,15 @@ public static class Simulator
         };
     }
 
-    private static string? Check(IReadOnlyList<Invariant> invariants, Dictionary<string, long> checks, Func<Invariant, string?> check, Func<Invariant, bool> counts)
+    /// <summary>Checks each of <paramref name="invariants"/> (with their names) in order, counting each; the first problem, named.</summary>
+    private static string? Check(List<(Invariant Inv, string Name)> invariants, Dictionary<string, long> checks, Func<Invariant, string?> check)
     {
-        foreach (var inv in invariants)
+        foreach (var (inv, name) in invariants)
         {
             var problem = check(inv);
-            if (counts(inv))
-                checks[inv.Name]++;
+            checks[name]++;
             if (problem is not null)
-                return $"{inv.Name}: {problem}";
+                return $"{name}: {problem}";
         }
         return null;
     }

@@ -15,28 +15,32 @@ public sealed class TracedBlockDevice(IBlockDevice inner, string name, SimTrace 
     public Errno Read(long offset, Span<byte> buffer)
     {
         var err = inner.Read(offset, buffer);
-        Note($"read {offset} {buffer.Length} = {err}");
+        if (Note())
+            trace.Add("disk", $"{name} read {offset} {buffer.Length} = {err}");
         return err;
     }
 
     public Errno Write(long offset, ReadOnlySpan<byte> buffer)
     {
         var err = inner.Write(offset, buffer);
-        Note($"write {offset} {buffer.Length} = {err}");
+        if (Note())
+            trace.Add("disk", $"{name} write {offset} {buffer.Length} = {err}");
         return err;
     }
 
     public Errno Flush()
     {
         var err = inner.Flush();
-        Note($"flush = {err}");
+        if (Note())
+            trace.Add("disk", $"{name} flush = {err}");
         return err;
     }
 
-    private void Note(string what)
+    /// <summary>Counts one I/O; true when the trace records it (its line is made only then: not while an invariant looks).</summary>
+    private bool Note()
     {
         Operations++;
-        trace.Add("disk", name + " " + what);
+        return !trace.Paused;
     }
 
     public void Dispose() => inner.Dispose();

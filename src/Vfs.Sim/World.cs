@@ -4,7 +4,7 @@
 // directive per line, '#' starting a comment:
 //
 //   host NAME                          a host: a Kernel on the world's virtual clock, seeded from the world's seed
-//   disk HOST PATH ufs|tmpfs [MB]      newfs (on a memory device behind a FaultyBlockDevice; DiskImages) and mount, or a tmpfs
+//   disk HOST PATH ufs|tmpfs [MB]      newfs (a copy-on-write memory device behind a FaultyBlockDevice; DiskImages) and mount, or a tmpfs
 //   export HOST PATH                   share PATH of HOST over NFSv3 (one NFS server per host, on the simulated network)
 //   import HOST SERVER:PATH AT [OPTS]  mount -F nfs SERVER:PATH AT on HOST
 //   mirror HOST SPEC AT [OPTS]         mount -F mfs SPEC AT on HOST (SPEC: the other copies' directories, comma-separated)
@@ -20,7 +20,7 @@
 // VirtualClock with auto-advance, so RPC timeouts and latencies pass in virtual time; every random choice (the
 // network's fates, each kernel's Random) comes from the world's seed, a disk's newfs id from its name. Everything
 // the world does is written to its Trace: every VOP through every host's tracer, every disk read/write/flush after
-// newfs (whose image DiskImages copies in below the trace), every RPC record's fate, every fault.
+// newfs (whose image the disk shares, below the trace: DiskImages), every RPC record's fate, every fault.
 using System.Globalization;
 using UnixVfs.Mirror;
 using UnixVfs.Nfs.Client;
@@ -215,9 +215,16 @@ public sealed class World : IDisposable
         var err = NfsClient.Install(k, net);
         if (err != Errno.OK)
             return err;
-        k.Trace(new VopTracer(capacity: 1, live: ev => Trace.Add("vop", $"{name} {new string(' ', 2 * ev.Depth)}{ev.Layer}.{ev.Op}({ev.Vnode}{(ev.Detail.Length > 0 ? ", " + ev.Detail : "")}) = {ev.Result}")));
+        k.Trace(new VopTracer(capacity: 1, live: ev => TraceVop(name, ev)));
         _hosts.Add(new SimHostNode(name, k, clock, net));
         return Errno.OK;
+    }
+
+    /// <summary>Writes a host's VOP to the trace (its line is made only when the trace records: not while an invariant looks).</summary>
+    private void TraceVop(string host, VopTraceEvent ev)
+    {
+        if (!Trace.Paused)
+            Trace.Add("vop", $"{host} {new string(' ', 2 * ev.Depth)}{ev.Layer}.{ev.Op}({ev.Vnode}{(ev.Detail.Length > 0 ? ", " + ev.Detail : "")}) = {ev.Result}");
     }
 
     private Errno AddDisk(string[] a, out string error)
@@ -249,11 +256,10 @@ public sealed class World : IDisposable
             return Errno.EINVAL;
         }
         string name = $"{h.Name}:{path}";
-        var memory = new MemoryBlockDevice((long)mb << 20);
-        err = DiskImages.Newfs(memory, (long)mb << 20, StableHash(name), h.Kernel.Now(), out var why);
+        err = DiskImages.Newfs((long)mb << 20, StableHash(name), h.Kernel.Now(), out var memory, out var why);
         if (err != Errno.OK)
             return Fail(err, "newfs: " + why, out error);
-        var traced = new TracedBlockDevice(memory, name, Trace);
+        var traced = new TracedBlockDevice(memory!, name, Trace);
         var dev = new FaultyBlockDevice(traced);
         err = h.Admin.Mount(name, path, "ufs", MountFlags.None, "", dev);
         if (err != Errno.OK)

@@ -26,7 +26,7 @@ public sealed class FaultyBlockDevice : IBlockDevice
     private readonly IBlockDevice _inner;
     private readonly object _lock = new();
     private readonly List<(long Offset, byte[] Data)> _pending = new();
-    private readonly Dictionary<long, byte[]> _cache = new(); // sector -> newest unflushed content
+    private readonly Dictionary<long, (byte[] Data, int At)> _cache = new(); // sector -> where in _pending its newest unflushed content is
     private readonly List<(long Start, long End)> _badReads = new();
     private readonly List<(long Start, long End)> _badWrites = new();
     private long _opsUntilFailure = -1;
@@ -94,7 +94,7 @@ public sealed class FaultyBlockDevice : IBlockDevice
             int ss = SectorSize;
             for (int i = 0; i < buffer.Length; i += ss)
                 if (_cache.TryGetValue((offset + i) / ss, out var sector))
-                    sector.CopyTo(buffer.Slice(i, ss));
+                    sector.Data.AsSpan(sector.At, ss).CopyTo(buffer.Slice(i, ss));
             return Errno.OK;
         }
     }
@@ -112,7 +112,7 @@ public sealed class FaultyBlockDevice : IBlockDevice
             _pending.Add((offset, data));
             int ss = SectorSize;
             for (int i = 0; i < data.Length; i += ss)
-                _cache[(offset + i) / ss] = data.AsSpan(i, ss).ToArray();
+                _cache[(offset + i) / ss] = (data, i);
             if (_writesUntilCrash > 0 && --_writesUntilCrash == 0)
             {
                 CrashLocked(_autoCrashMode, _autoCrashRng);

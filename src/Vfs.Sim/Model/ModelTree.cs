@@ -5,6 +5,7 @@
 // modification time where the model knows it (an explicit utimes since the last change), a file's bytes, a link's text, and which names are one file (hard links: the model's node ids and the file system's node ids
 // must pair up one to one). A lost+found (UFS has one) and a .mfs (the mirror's own records in each copy) in the top
 // directory are not compared: the model has neither.
+using System.Buffers;
 using System.Runtime.InteropServices;
 using UnixVfs.Sim.Model;
 
@@ -106,15 +107,23 @@ public static class ModelTree
         {
             case MFile f:
             {
-                var buf = new byte[f.Data.Count + 1];
-                var uio = new Uio(buf, 0, UioRw.UIO_READ);
-                err = Vop.Read(vp, uio, FileFlags.None, Cred.Kcred);
-                int n = (int)(buf.Length - uio.Resid);
-                if (err != Errno.OK)
-                    return $"{p}: read returned {err}";
-                if (n != f.Data.Count || !buf.AsSpan(0, n).SequenceEqual(CollectionsMarshal.AsSpan(f.Data)))
-                    return $"{p}: {n} bytes that differ from the model's {f.Data.Count}";
-                return null;
+                int want = f.Data.Count + 1;
+                var buf = ArrayPool<byte>.Shared.Rent(want);
+                try
+                {
+                    var uio = new Uio(buf.AsMemory(0, want), 0, UioRw.UIO_READ);
+                    err = Vop.Read(vp, uio, FileFlags.None, Cred.Kcred);
+                    int n = (int)(want - uio.Resid);
+                    if (err != Errno.OK)
+                        return $"{p}: read returned {err}";
+                    if (n != f.Data.Count || !buf.AsSpan(0, n).SequenceEqual(CollectionsMarshal.AsSpan(f.Data)))
+                        return $"{p}: {n} bytes that differ from the model's {f.Data.Count}";
+                    return null;
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buf);
+                }
             }
             case MLink l:
             {
@@ -237,20 +246,28 @@ public static class ModelTree
     {
         names = new List<string>();
         long off = 0;
-        var buf = new byte[8192];
-        while (true)
+        const int size = 8192;
+        var buf = ArrayPool<byte>.Shared.Rent(size);
+        try
         {
-            var uio = new Uio(buf, off, UioRw.UIO_READ);
-            var err = Vop.Readdir(dir, uio, Cred.Kcred, out bool eof);
-            if (err != Errno.OK)
-                return err;
-            int n = (int)(buf.Length - uio.Resid);
-            foreach (var d in Dirent64.Parse(buf.AsSpan(0, n)))
-                if (d.Name is not ("." or ".."))
-                    names.Add(d.Name);
-            if (eof || n == 0)
-                break;
-            off = uio.Offset;
+            while (true)
+            {
+                var uio = new Uio(buf.AsMemory(0, size), off, UioRw.UIO_READ);
+                var err = Vop.Readdir(dir, uio, Cred.Kcred, out bool eof);
+                if (err != Errno.OK)
+                    return err;
+                int n = (int)(size - uio.Resid);
+                foreach (var d in Dirent64.Parse(buf.AsSpan(0, n)))
+                    if (d.Name is not ("." or ".."))
+                        names.Add(d.Name);
+                if (eof || n == 0)
+                    break;
+                off = uio.Offset;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
         }
         names.Sort(StringComparer.Ordinal);
         return Errno.OK;
