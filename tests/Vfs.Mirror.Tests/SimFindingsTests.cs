@@ -267,4 +267,30 @@ public class SimFindingsTests
         vp!.Rele();
         return fid!;
     }
+
+    /// <summary>
+    /// Fixed 20 (mirror3, seed 20261263): a directory whose mtime utimes set ahead of the host's clock, before a copy
+    /// left, looked like a directory that copy changed while away -- its mtime after the leaving time -- so the name
+    /// made on the copy that stayed counted as removed by the one that came back, at that "newer" time, and the
+    /// bring-together removed it. A copy's changes are told by ctimes, which utimes cannot set.
+    /// </summary>
+    [Fact]
+    public void A_name_made_while_copies_were_away_survives_a_directory_mtime_set_ahead_before_they_left()
+    {
+        using var f = new MirrorFixture(copies: 3);
+        var mi = f.Mount(copies: 3);
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "z", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/b/b", 0x1ED));
+        var ahead = new Timespec(f.K.Now().Sec + 10L * 365 * 86400, 0);
+        MirrorFixture.Ok(f.P.Utimens("/A/b/b/b", [ahead, ahead]));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        f.WriteFile("/A/b/b/b/c", "");
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "z", out var error, out _), error);
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out error, out _), error);
+        Assert.All(mi.Copies, c => Assert.Equal(CopyState.Available, c.State));
+        for (int c = 0; c < 3; c++)
+            Assert.Equal(["c"], f.LowerNames(c, "b/b"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
 }
