@@ -1,7 +1,7 @@
 // Vfs.Cli: `vfs sim` -- the deterministic simulator (Vfs.Sim) from the command line.
 //
 //   vfs sim [--figure N | --world NAME|FILE] [--seed S] [--histories K] [--steps N]
-//           [--faults disk,copy,net,host,clock|all|none] [--soak MINUTES] [--keep LIST] [--parallel P]
+//           [--faults disk,copy,net,host,clock,power,crash|all|none] [--soak MINUTES] [--keep LIST] [--parallel P]
 //
 // Runs K histories of up to N calls (history i from seed S+i) on the world, with faults of the kinds given, checking
 // every built-in invariant; --soak keeps going, batch after batch, for that many minutes of host time. With --keep
@@ -23,7 +23,7 @@ internal static class SimCommand
         var seed = new Option<int>("--seed") { Description = "The first history's seed", DefaultValueFactory = _ => 1 };
         var histories = new Option<int>("--histories") { Description = "How many histories", DefaultValueFactory = _ => 100 };
         var steps = new Option<int>("--steps") { Description = "The most calls in a history", DefaultValueFactory = _ => 200 };
-        var faults = new Option<string>("--faults") { Description = "Fault kinds: disk,copy,net,host,clock, all or none", DefaultValueFactory = _ => "copy,net,host,clock" };
+        var faults = new Option<string>("--faults") { Description = "Fault kinds: disk,copy,net,host,clock,power,crash; all (the first five) or none", DefaultValueFactory = _ => "copy,net,host,clock" };
         var soak = new Option<double?>("--soak") { Description = "Keep running histories for this many minutes" };
         var keep = new Option<string?>("--keep") { Description = "Replay one history: the calls to keep (from a failure's replay command)" };
         var parallel = new Option<int>("--parallel") { Description = "Histories run side by side", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -48,7 +48,7 @@ internal static class SimCommand
         if (histories < 1 || steps < 1 || steps > 100_000 || parallel < 1)
             return Usage("--histories, --steps and --parallel must be positive (--steps at most 100000)");
         if (!SimCase.TryParseFaults(faultText, out var kinds))
-            return Usage($"--faults {faultText}: expected disk, copy, net, host, clock, all or none, comma-separated");
+            return Usage($"--faults {faultText}: expected disk, copy, net, host, clock, power, crash, all or none, comma-separated");
         if (soak is <= 0)
             return Usage("--soak: a positive number of minutes");
         // Keeping the lock-order checker's stack of every acquisition (Debug builds) is most of a checked lock's cost:

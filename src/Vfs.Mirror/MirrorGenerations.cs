@@ -199,9 +199,12 @@ internal sealed class MirrorGenerations
             MirrorMeta m;
             lock (_lock)
                 m = _metas[c.Index];
-            var err = m.Write(c.Root);
+            var before = _k.Now();
+            var err = m.Write(c.Root, out var stamped);
             if (err != Errno.OK)
                 mi.Announce(c, $"could not write {MirrorMeta.DirName}/{MirrorMeta.FileName}: {err}");
+            else
+                c.Clock.Measured(stamped, before);
         }
     }
 

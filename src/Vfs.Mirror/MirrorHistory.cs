@@ -27,8 +27,9 @@
 //
 // SETTLE makes chosen copies hold one copy's version of a path, through MirrorMerge.ForceName on the lower vnodes.
 //
-// LIMIT: times are compared with the mirroring host's clock; a copy on another host (NFS) whose clock runs behind can
-// hide a change it made directly.
+// CLOCKS. Each copy's times are compared with the since of its own clock (CopyClock.cs): a copy over NFS stamps its
+// files with its server's clock, which may run ahead of or behind the mirroring host's. LIMIT: a clock that moved
+// after the mirror last measured it can still hide a change made directly (CopyClock.cs).
 using System.Numerics;
 
 namespace UnixVfs.Mirror;
@@ -109,11 +110,12 @@ internal static class MirrorHistory
     }
 
     /// <summary>
-    /// Every name the copies under <paramref name="roots"/> hold differently, parents before children. With
-    /// <paramref name="path"/>, only that name and what is under it. <paramref name="read"/> is told the bytes of every
-    /// chunk of file data read to compare contents (scrub's rate limit).
+    /// Every name the copies under <paramref name="roots"/> hold differently, parents before children; copy i changed
+    /// what it stamped after <paramref name="since"/>[i] (a time on its own clock). With <paramref name="path"/>, only
+    /// that name and what is under it. <paramref name="read"/> is told the bytes of every chunk of file data read to
+    /// compare contents (scrub's rate limit).
     /// </summary>
-    public static Errno Diff(Vnode[] roots, Timespec since, out List<HistoryDiff> diffs, string path = "/", Action<long>? read = null)
+    public static Errno Diff(Vnode[] roots, Timespec[] since, out List<HistoryDiff> diffs, string path = "/", Action<long>? read = null)
     {
         diffs = new List<HistoryDiff>();
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -132,7 +134,7 @@ internal static class MirrorHistory
                 var va = new Vattr(AttrMask.AT_ALL);
                 if ((err = Vop.Getattr(dirs[i]!, va, AttrFlags.None, Cr)) != Errno.OK)
                     return err;
-                changedDir[i] = va.Mtime > since;
+                changedDir[i] = va.Mtime > since[i];
             }
             return Walk(dirs, parent, changedDir, parts.Length == 0 ? null : parts[^1], since, diffs, read);
         }
@@ -144,7 +146,7 @@ internal static class MirrorHistory
     }
 
     /// <summary>Compares the entries of one directory in every copy (null: the copy has no such directory).</summary>
-    private static Errno Walk(Vnode?[] dirs, string path, bool[] dirChanged, string? only, Timespec since, List<HistoryDiff> diffs, Action<long>? read)
+    private static Errno Walk(Vnode?[] dirs, string path, bool[] dirChanged, string? only, Timespec[] since, List<HistoryDiff> diffs, Action<long>? read)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         var dirTimes = new Timespec[dirs.Length];
@@ -182,7 +184,7 @@ internal static class MirrorHistory
                 }
                 if (vas.All(v => v?.Type == VType.VDIR))
                 {
-                    var err = Walk(vps, p, vas.Select(v => v!.Mtime > since).ToArray(), null, since, diffs, read);
+                    var err = Walk(vps, p, vas.Select((v, i) => v!.Mtime > since[i]).ToArray(), null, since, diffs, read);
                     if (err != Errno.OK)
                         return err;
                     continue;
@@ -192,11 +194,11 @@ internal static class MirrorHistory
                     continue;
                 int mask = 0, maybeRemoved = 0;
                 var when = new Timespec[dirs.Length];
-                bool presentChanged = vas.Any(v => v is not null && v.Ctime > since);
+                bool presentChanged = vas.Where((v, i) => v is not null && v.Ctime > since[i]).Any();
                 for (int i = 0; i < dirs.Length; i++)
                 {
                     when[i] = vas[i]?.Mtime ?? dirTimes[i];
-                    if (vas[i] is { } va ? va.Ctime > since : dirChanged[i] && dirs[i] is not null && !presentChanged)
+                    if (vas[i] is { } va ? va.Ctime > since[i] : dirChanged[i] && dirs[i] is not null && !presentChanged)
                         mask |= 1 << i;
                     else if (vas[i] is null && dirChanged[i] && dirs[i] is not null)
                         maybeRemoved |= 1 << i;
@@ -213,7 +215,7 @@ internal static class MirrorHistory
     }
 
     /// <summary>How the copies' versions of one name differ, or null when they do not.</summary>
-    private static string? Compare(Vnode?[] vps, Vattr?[] vas, Timespec since, Action<long>? read, out bool timesOnly)
+    private static string? Compare(Vnode?[] vps, Vattr?[] vas, Timespec[] since, Action<long>? read, out bool timesOnly)
     {
         timesOnly = false;
         int r = Array.FindIndex(vas, v => v is not null);
@@ -232,7 +234,7 @@ internal static class MirrorHistory
                 || MirrorDataCopy.ReadLink(vps[i]!, out var tb) != Errno.OK || ta != tb))
                 return "link targets differ";
         }
-        bool changed = vas.Any(v => v!.Ctime > since);
+        bool changed = vas.Where((v, i) => v!.Ctime > since[i]).Any();
         if (a.Type == VType.VREG && changed)
         {
             var first = MirrorVerify.Hash(vps[r]!, out _, read);

@@ -60,6 +60,9 @@ public sealed class MirrorMember
     /// </summary>
     public Timespec Since { get; internal set; }
 
+    /// <summary>What the mirror knows of the copy's clock, which stamps its file times (CopyClock.cs).</summary>
+    internal CopyClock Clock { get; } = new();
+
     private ResyncProgress? _progress;
 
     /// <summary>How far the copy's resync has got while one runs (MirrorProgress.cs), or null.</summary>

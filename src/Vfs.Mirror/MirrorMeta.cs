@@ -184,9 +184,13 @@ public sealed record MirrorMeta
         }
     }
 
-    /// <summary>Replaces copy <paramref name="root"/>'s record: write meta.tmp, fsync it, rename it over meta, fsync the directory.</summary>
-    public Errno Write(Vnode root)
+    /// <summary>
+    /// Replaces copy <paramref name="root"/>'s record: write meta.tmp, fsync it, rename it over meta, fsync the directory.
+    /// <paramref name="stamped"/> is the directory's ctime after the rename: a time on the copy's own clock (CopyClock.cs).
+    /// </summary>
+    public Errno Write(Vnode root, out Timespec stamped)
     {
+        stamped = default;
         var cr = Cred.Kcred;
         var err = Vop.Mkdir(root, DirName, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1C0 }, out var dir, cr);
         if (err == Errno.EEXIST)
@@ -214,7 +218,12 @@ public sealed record MirrorMeta
             }
             if ((err = Vop.Rename(dir!, TempName, dir!, FileName, cr)) != Errno.OK)
                 return err;
-            return Vop.Fsync(dir!, FileFlags.FSYNC, cr);
+            if ((err = Vop.Fsync(dir!, FileFlags.FSYNC, cr)) != Errno.OK)
+                return err;
+            var stamp = new Vattr(AttrMask.AT_CTIME);
+            err = Vop.Getattr(dir!, stamp, AttrFlags.None, cr);
+            stamped = stamp.Ctime;
+            return err;
         }
         finally
         {

@@ -244,11 +244,22 @@ internal static class MirrorResync
     /// copy too, as in the source), so that its updates still reach this copy. A removed directory keeps nothing: the
     /// replay may have kept the copy's directory as the one now under its old name (a directory renamed over it), and
     /// the names logged for the removed one, replayed there from its empty source, would remove that one's entries.
+    /// A directory's whole tree is forgotten so: a file in a directory renamed while the copy was away was removed with
+    /// the old name's tree and copied whole under the new, and its mnode must find it there.
     /// </summary>
     private static void ForgetNamed(MfsVfs mi, MirrorMember c, Vnode vp)
     {
         if (mi.Mnodes.FindByLower(c.Index, vp) is { } m && ((m.State & MnodeState.Removed) == 0 || vp.Type == VType.VDIR))
             mi.Mnodes.ForgetLower(c.Index, vp);
+        if (vp.Type != VType.VDIR || MirrorDataCopy.ReadDir(vp, out var entries) != Errno.OK)
+            return;
+        foreach (var d in entries)
+        {
+            if (Vop.Lookup(vp, d.Name, out var child, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                continue;
+            ForgetNamed(mi, c, child!);
+            child!.Rele();
+        }
     }
 
     /// <summary>

@@ -81,7 +81,7 @@ internal static class MirrorScrub
         }
 
         var roots = copies.Select(c => c.Root).ToArray();
-        var err = MirrorHistory.Diff(roots, default, out var candidates, read: Read);
+        var err = MirrorHistory.Diff(roots, new Timespec[roots.Length], out var candidates, read: Read);
         if (err != Errno.OK)
         {
             req.Error = $"reading the copies failed: {err} ({err.Message()})";
@@ -113,7 +113,7 @@ internal static class MirrorScrub
     {
         var roots = copies.Select(c => c.Root).ToArray();
         var names = copies.Select(c => c.Name).ToArray();
-        var err = MirrorHistory.Diff(roots, default, out var diffs, path);
+        var err = MirrorHistory.Diff(roots, new Timespec[roots.Length], out var diffs, path);
         if (err != Errno.OK)
             return err;
         foreach (var d in diffs.Where(d => !d.TimesOnly))

@@ -38,8 +38,8 @@ public enum SplitBrainPolicy
 /// <summary>A split brain waiting for `mfsadm resolve` (MfsVfs.SplitBrain).</summary>
 internal sealed class MirrorSplitBrain
 {
-    /// <summary>When the compared copies last agreed.</summary>
-    public required Timespec Since { get; init; }
+    /// <summary>When the compared copies last agreed: by position in Copies, a time on that copy's clock (CopyClock.cs).</summary>
+    public required Timespec[] Since { get; init; }
 
     /// <summary>The copies compared (indices of MfsVfs.Copies), X first.</summary>
     public required int[] Copies { get; init; }
@@ -57,13 +57,14 @@ internal sealed class MirrorSplitBrain
 
     /// <summary>
     /// Compares the copies under <paramref name="roots"/> (named <paramref name="names"/>, mirror copy indices
-    /// <paramref name="copies"/>) since <paramref name="since"/> and brings them together by <paramref name="o"/>'s policy.
+    /// <paramref name="copies"/>) since <paramref name="since"/> (by root, on each copy's clock) and brings them
+    /// together by <paramref name="o"/>'s policy.
     /// With splitbrain=refuse and a name changed by several copies, changes nothing and returns those names in
     /// <paramref name="pending"/>. Every line of <paramref name="report"/> also goes to <paramref name="say"/>. With an
     /// <paramref name="authority"/> (an index of <paramref name="roots"/>: the copy a witness says went on alone), that
     /// copy's version of every name that differs is taken, and every other version discarded is reported.
     /// </summary>
-    public static Errno Run(Vnode[] roots, string[] names, int[] copies, Timespec since, MfsOptions o, bool crashed,
+    public static Errno Run(Vnode[] roots, string[] names, int[] copies, Timespec[] since, MfsOptions o, bool crashed,
         Action<string, int?> say, Action<int, Vnode>? replaced, MergeReport report, out List<string> pending, int authority = -1)
     {
         pending = new List<string>();
@@ -183,7 +184,7 @@ internal sealed class MirrorSplitBrain
         bool taken = authority == c.Index; // this side was refused by the witness: the copy back has the versions to keep
         if (mi.SplitBrain is null && !taken)
         {
-            var err = MirrorHistory.ChangedSince(c.Root, c.Since, out bool changed);
+            var err = MirrorHistory.ChangedSince(c.Root, c.Clock.Leaving(c.Since), out bool changed);
             if (err != Errno.OK)
             {
                 req.Error = $"copy {c.Name}: cannot look for changes made while it was away: {err}";
@@ -198,8 +199,10 @@ internal sealed class MirrorSplitBrain
         mi.Quiesce.Enter(RwLockType.Writer);
         try
         {
-            var since = mi.SplitBrain?.Since ?? c.Since;
             var copies = mi.SplitBrain?.Copies ?? mi.Copies.Where(x => x.TakesUpdates || ReferenceEquals(x, c)).Select(x => x.Index).ToArray();
+            // the time c left, on each copy's own clock: for c, no later than a time it stamped before it left
+            var since = mi.SplitBrain?.Since
+                ?? Array.ConvertAll(copies, i => i == c.Index ? c.Clock.Leaving(c.Since) : mi.Copies[i].Clock.At(c.Since));
             return Reconcile(mi, since, copies, req.Lines, out req.Error, Array.IndexOf(copies, authority));
         }
         finally
@@ -212,7 +215,7 @@ internal sealed class MirrorSplitBrain
     /// Brings copies <paramref name="copies"/> together since <paramref name="since"/> (with the mirror quiesced): either
     /// every one of them is in use again, or a split brain is left waiting (EBUSY with the names).
     /// </summary>
-    private static Errno Reconcile(MfsVfs mi, Timespec since, int[] copies, List<string> lines, out string error, int authority = -1)
+    private static Errno Reconcile(MfsVfs mi, Timespec[] since, int[] copies, List<string> lines, out string error, int authority = -1)
     {
         error = "";
         var roots = copies.Select(i => mi.Copies[i].Root).ToArray();
@@ -289,7 +292,7 @@ internal sealed class MirrorSplitBrain
             }
             var roots = copies.Select(i => mi.Copies[i].Root).ToArray();
             var names = copies.Select(i => mi.Copies[i].Name).ToArray();
-            var err = MirrorHistory.Diff(roots, sb?.Since ?? default, out var diffs, path);
+            var err = MirrorHistory.Diff(roots, sb?.Since ?? new Timespec[roots.Length], out var diffs, path);
             if (err != Errno.OK)
             {
                 req.Error = $"{path}: cannot compare the copies: {err} ({err.Message()})";

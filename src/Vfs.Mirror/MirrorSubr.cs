@@ -261,6 +261,8 @@ internal static class MirrorSubr
                 c.CountFailure();
                 err = Counted(op, c, ref args, fn, vp!);
             }
+            if (err == Errno.OK && op.Dirties == DirtyKind.Names)
+                c.Clock.Saw(vp!); // the directory's new ctime: a time on the copy's clock (CopyClock.cs)
         }
         return new CopyResult(c, err);
     }

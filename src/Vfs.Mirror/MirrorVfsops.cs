@@ -232,7 +232,8 @@ public static class MirrorVfsops
         var names = paths.Select((_, i) => MfsOptions.CopyName(i)).ToArray();
         var copies = Enumerable.Range(0, paths.Length).ToArray();
         var report = new MergeReport();
-        var err = MirrorSplitBrain.Run(roots, names, copies, gens.Synced!.Value, o, gens.Crashed,
+        var since = Array.ConvertAll(copies, _ => gens.Synced!.Value);
+        var err = MirrorSplitBrain.Run(roots, names, copies, since, o, gens.Crashed,
             (line, discarded) =>
             {
                 k.Log($"mfs {dir}: split brain: {line}");
@@ -246,7 +247,7 @@ public static class MirrorVfsops
         }
         data.Merge = report;
         if (pending.Count > 0)
-            split = new MirrorSplitBrain { Since = gens.Synced!.Value, Copies = copies, Pending = pending };
+            split = new MirrorSplitBrain { Since = since, Copies = copies, Pending = pending };
         else
             gens.AllInSync();
         return Errno.OK;

@@ -143,13 +143,15 @@ internal static partial class MirrorVnops
         var primary = mi.PrimaryCopy();
         if (MirrorSubr.Resolve(m, primary, out var pv) != Errno.OK)
             return;
-        var va = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME);
+        var va = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME | AttrMask.AT_CTIME);
         if (Vop.Getattr(pv!, va, AttrFlags.None, Cred.Kcred) != Errno.OK)
             return;
+        primary.Clock.Stamped(va.Ctime);
         var set = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME) { Atime = va.Atime, Mtime = va.Mtime };
         foreach (var c in mi.UpdateCopies())
-            if (!ReferenceEquals(c, primary) && MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
-                Vop.Setattr(lv!, set.Clone(), AttrFlags.ATTR_UTIME, Cred.Kcred);
+            if (!ReferenceEquals(c, primary) && MirrorSubr.Resolve(m, c, out var lv) == Errno.OK
+                && Vop.Setattr(lv!, set.Clone(), AttrFlags.ATTR_UTIME, Cred.Kcred) == Errno.OK)
+                c.Clock.Saw(lv!); // its new ctime, on the copy's clock (CopyClock.cs)
     }
 
     /// <summary>The mirror's vnode operations (one table: the lower file systems decide what each type allows).</summary>

@@ -11,9 +11,15 @@
 //   net      loss on the links of a host, or a partition of a host from the others, then heal
 //   host     a host stops answering (cut off the network), then comes back
 //   clock    a host's clock set ahead or behind the others (skew), then set right
+//   power    the power of one mirror copy's disk cut at a write, then its host's crash and restart (PowerFaults.cs)
+//   crash    a host's crash and restart: its disks lose their unflushed writes, fsck -y, mount again (PowerFaults.cs)
+// Nothing else is broken while a host's power is out. All is the first five: the others need worlds of their own
+// kind, and leaving them out of All keeps every earlier seed's plan what it was.
 // A generated plan leaves the mirror under test a whole copy: with all broken at once EIO is right, but not the model's
 // answer. A disk fault breaks its copy, a copy fault that copy, a network or host fault the copies imported from that
-// host; a fault that would break the last whole copy goes to a copy already broken then, or is left out.
+// host; a fault that would break the last whole copy goes to a copy already broken then, or is left out. Only a copy
+// fault ends with its heal (mfsadm online): a copy that a disk, network or host fault took out of use stays out after
+// the heal, until the repair at the end of the run brings it online.
 using System.Globalization;
 using System.Text;
 
@@ -29,6 +35,8 @@ public enum FaultKinds
     Net = 4,
     Host = 8,
     Clock = 16,
+    Power = 32,
+    Crash = 64,
     All = Disk | Copy | Net | Host | Clock,
 }
 
@@ -42,6 +50,8 @@ public sealed record Fault(int AtCall, string Action, string Target, long Arg)
         "offline" or "online" => FaultKinds.Copy,
         "loss" or "partition" or "net-heal" => FaultKinds.Net,
         "host-down" or "host-up" => FaultKinds.Host,
+        "power-cut" or "power-cut-reorder" => FaultKinds.Power,
+        "restart" => FaultKinds.Crash,
         _ => FaultKinds.Clock,
     };
 
@@ -96,7 +106,7 @@ public sealed class FaultPlan
         var r = new Random(seed ^ 0x6a09e667);
         var list = new List<Fault>();
         var choices = new List<FaultKinds>();
-        foreach (var k in new[] { FaultKinds.Disk, FaultKinds.Copy, FaultKinds.Net, FaultKinds.Host, FaultKinds.Clock })
+        foreach (var k in new[] { FaultKinds.Disk, FaultKinds.Copy, FaultKinds.Net, FaultKinds.Host, FaultKinds.Clock, FaultKinds.Power, FaultKinds.Crash })
             if ((kinds & k) != 0 && HasTarget(world, k))
                 choices.Add(k);
         if (choices.Count == 0 || calls < 4)
@@ -106,16 +116,17 @@ public sealed class FaultPlan
         for (int i = 0; i < n; i++)
         {
             int start = r.Next(calls / 2), end = start + 1 + r.Next(calls - start - 1);
-            switch (choices[r.Next(choices.Count)])
+            int pick = r.Next(choices.Count);
+            switch (choices[pick])
             {
                 case FaultKinds.Disk:
                 {
                     var disks = MirroredDisks(world);
                     var d = disks[r.Next(disks.Count)];
-                    if (OneCopyAtATime(world, broken, CopyOfDisk(world, d), start, end) is not { } copy || DiskOfCopy(world, copy) is not { } same)
+                    if (OneCopyAtATime(world, broken, CopyOfDisk(world, d), start, calls) is not { } copy || DiskOfCopy(world, copy) is not { } same)
                         break; // the copy broken then has no disk to fail
                     d = same;
-                    broken.Add(([copy], start, end));
+                    broken.Add(([copy], start, calls));
                     list.Add(new Fault(start, "disk-fail", d, r.Next(0, 20)));
                     list.Add(new Fault(end, "disk-heal", d, 0));
                     break;
@@ -135,9 +146,9 @@ public sealed class FaultPlan
                 {
                     var h = Remote(world, r);
                     var cut = r.Next(2) == 0 ? new Fault(start, "loss", h, r.Next(5, 30)) : new Fault(start, "partition", h, 0);
-                    if (!LeavesACopy(world, broken, CopiesOn(world, h), start, end))
+                    if (!LeavesACopy(world, broken, CopiesOn(world, h), start, calls))
                         break;
-                    broken.Add((CopiesOn(world, h), start, end));
+                    broken.Add((CopiesOn(world, h), start, calls));
                     list.Add(cut);
                     list.Add(new Fault(end, "net-heal", h, 0));
                     break;
@@ -145,9 +156,9 @@ public sealed class FaultPlan
                 case FaultKinds.Host:
                 {
                     var h = Remote(world, r);
-                    if (!LeavesACopy(world, broken, CopiesOn(world, h), start, end))
+                    if (!LeavesACopy(world, broken, CopiesOn(world, h), start, calls))
                         break;
-                    broken.Add((CopiesOn(world, h), start, end));
+                    broken.Add((CopiesOn(world, h), start, calls));
                     list.Add(new Fault(start, "host-down", h, 0));
                     list.Add(new Fault(end, "host-up", h, 0));
                     break;
@@ -157,6 +168,16 @@ public sealed class FaultPlan
                     var h = world.Hosts[r.Next(world.Hosts.Count)].Name;
                     list.Add(new Fault(start, "skew", h, r.Next(-3600, 3600) * 1000L));
                     list.Add(new Fault(end, "skew", h, 0));
+                    break;
+                }
+                case FaultKinds.Power or FaultKinds.Crash:
+                {
+                    var power = PowerFaults.Plan(world, PowerFaults.Target(world)!, r, start, end, cut: choices[pick] == FaultKinds.Power).ToList();
+                    end = power[^1].AtCall;
+                    if (broken.Any(b => start <= b.End && b.Start <= end) || list.Any(f => f.AtCall >= start && f.AtCall <= end))
+                        break; // nothing else is broken while the power is out
+                    broken.Add((Enumerable.Range(0, world.Mirror?.Mfs.Copies.Count ?? 1).ToArray(), start, end));
+                    list.AddRange(power);
                     break;
                 }
             }
@@ -208,6 +229,8 @@ public sealed class FaultPlan
         FaultKinds.Disk => MirroredDisks(w).Count > 0,
         FaultKinds.Copy => w.Mirror is not null && w.Mirror.Mfs.Options.Mode == Mirror.MirrorMode.Mirror,
         FaultKinds.Net or FaultKinds.Host => w.Hosts.Count > 1 && w.Mirror is not null,
+        FaultKinds.Power => PowerFaults.Target(w) is not null && PowerFaults.CutDisks(w).Count > 0,
+        FaultKinds.Crash => PowerFaults.Target(w) is not null,
         _ => true,
     };
 

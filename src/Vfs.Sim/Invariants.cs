@@ -18,6 +18,43 @@ public sealed class SimContext
     {
         World = world;
         Model = model;
+        world.Restarted += Restart;
+    }
+
+    /// <summary>
+    /// What went wrong at a restart of the process host: an fsync'd byte that did not survive
+    /// (Invariants.PowerCutKeepsSynced.Check), or a tree that could not be read back.
+    /// </summary>
+    public IReadOnlyList<string> PowerProblems => _powerProblems;
+
+    private readonly List<string> _powerProblems = new();
+
+    /// <summary>
+    /// After the process host rebooted: /m is a new mount, what survived is checked against what was fsync'd, and the
+    /// model takes it (every descriptor closed, the tree read back) -- the model cannot say which unsynced change a power
+    /// cut keeps, only that the fsync'd ones are kept.
+    /// </summary>
+    private void Restart(SimHostNode h)
+    {
+        if (h != World.ProcessHost)
+            return;
+        FaultJustApplied = true;
+        var err = h.Admin.Lookupname(World.Top, true, out var top);
+        if (err != Errno.OK)
+        {
+            _powerProblems.Add($"after the restart of {h.Name}, {World.Top}: {err}");
+            return;
+        }
+        top!.Rele(); // the mount holds its root
+        Top = top;
+        if (Invariants.PowerCutKeepsSynced.Check(top, Model) is { } lost)
+            _powerProblems.Add(lost);
+        Model.Reboot();
+        err = ModelTree.Load(top, Model, out var tree);
+        if (err != Errno.OK)
+            _powerProblems.Add($"after the restart of {h.Name}, reading {World.Top} back: {err}");
+        else
+            Model.Replace(tree);
     }
 
     public World World { get; }
@@ -145,6 +182,8 @@ public static class Invariants
                 LinkOp l => [l.Existing, l.New],
                 SymlinkOp s => [s.LinkPath],
                 ChmodOp ch => [ch.Path],
+                ChownOp ch => [ch.Path],
+                UtimesOp u => [u.Path],
                 _ => new List<string>(),
             };
             var dirs = new List<string> { "" };
@@ -211,9 +250,126 @@ public static class Invariants
         }
     }
 
+    /// <summary>
+    /// After a power cut, every byte that was fsync'd survives, and fsck -y then fsck -n is clean. Precisely, at each
+    /// restart of the process host (PowerFaults.cs), for every file whose last fsync returned OK (FsModel.Fsync):
+    /// when no name on the path it was fsync'd under has been removed or renamed since (FsModel.RemovedNames), that path
+    /// names a regular file whose size is its size at the fsync or one a later call gave it, and each of whose bytes is
+    /// the fsync'd byte, a byte a later write put there, or a zero where the fsync'd file ended or a later truncate cut
+    /// (SyncRecord.Allows). A change made after the fsync may or may not have survived, so either is accepted; what did
+    /// survive becomes the model's state (SimContext.Restart). And fsck -n finds nothing after fsck -y on any disk.
+    /// </summary>
+    public sealed class PowerCutKeepsSynced : Invariant
+    {
+        public override string Name => "after a power cut every fsync'd byte survives and fsck -y then fsck -n is clean";
+
+        public override string? AfterCall(SimContext c) => c.World.FsckProblems.FirstOrDefault() ?? c.PowerProblems.FirstOrDefault();
+
+        /// <summary>Null when every fsync'd file under <paramref name="top"/> holds what the rule above allows, else the first that does not.</summary>
+        public static string? Check(Vnode top, FsModel m)
+        {
+            foreach (var f in Files(m.Root).Concat(m.OpenNodes().OfType<MFile>()).Distinct())
+            {
+                if (f.Synced is not { Path: { } path } rec
+                    || m.RemovedNames.Skip(rec.RemovedAtSync).Any(r => r == path || path.StartsWith(r + "/", StringComparison.Ordinal)))
+                    continue;
+                var err = Lookup(top, path, out var vp);
+                if (err != Errno.OK)
+                    return $"{path}, fsync'd with {rec.Data.Length} bytes, is gone after the power cut: {err}";
+                try
+                {
+                    var va = new Vattr(AttrMask.AT_ALL);
+                    err = Vop.Getattr(vp!, va, AttrFlags.None, Cred.Kcred);
+                    if (err != Errno.OK || va.Type != VType.VREG)
+                        return $"{path}, fsync'd, is {(err != Errno.OK ? err.ToString() : va.Type.ToString())} after the power cut";
+                    if (va.Size != rec.Data.Length && !rec.Sizes.Contains(va.Size))
+                        return $"{path}: {va.Size} bytes after the power cut; fsync'd with {rec.Data.Length}, later sizes [{string.Join(' ', rec.Sizes)}]";
+                    var buf = new byte[va.Size];
+                    var uio = new Uio(buf, 0, UioRw.UIO_READ);
+                    err = Vop.Read(vp!, uio, FileFlags.None, Cred.Kcred);
+                    if (err != Errno.OK || uio.Resid != 0)
+                        return $"{path}: read after the power cut returned {err} with {uio.Resid} bytes short";
+                    for (long i = 0; i < buf.Length; i++)
+                        if (!rec.Allows(i, buf[i]))
+                            return $"{path}: byte {i} is 0x{buf[i]:X2} after the power cut; fsync'd {(i < rec.Data.Length ? $"0x{rec.Data[i]:X2}" : "past the end")}, and no later call put it there";
+                }
+                finally
+                {
+                    vp!.Rele();
+                }
+            }
+            return null;
+        }
+
+        private static IEnumerable<MFile> Files(MDir d) =>
+            d.Entries.Values.SelectMany(n => n switch { MFile f => [f], MDir sub => Files(sub), _ => Enumerable.Empty<MFile>() });
+    }
+
+    /// <summary>
+    /// Readers never see the copies disagree after a write returns: after every write or pwrite that returned OK through
+    /// a mirror on the process host, each copy of it in use that is on that host (not over NFS: a reader there goes
+    /// through the client that took the write) holds, at the range the write wrote, the model's bytes -- the file is
+    /// reached by its name in the model (a file with none is not checked). One lookup per path component and one read of
+    /// the written bytes per copy: cheap enough for every write.
+    /// </summary>
+    public sealed class CopiesAgreeAfterWrite : Invariant
+    {
+        public override string Name => "readers never see the copies disagree after a write returns";
+
+        public override string? AfterCall(SimContext c)
+        {
+            var (slot, length, offset) = c.Call?.Op switch
+            {
+                WriteOp w => (w.Slot, w.Length, (long?)null),
+                PwriteOp w => (w.Slot, w.Length, w.Offset),
+                _ => (0, 0, null),
+            };
+            if (length == 0 || c.Outcome!.Got != Errno.OK || c.World.Mirror is not { } m || m.Host != c.World.ProcessHost
+                || !c.Model.Fds.TryGetValue(OpGen.Fd(c.Model, slot), out var of) || of.Node is not MFile f
+                || c.Model.PathOf(f) is not { } path)
+                return null;
+            long at = offset ?? of.Offset - length;
+            var want = f.Data.GetRange((int)at, length).ToArray();
+            foreach (var copy in Available(c.World).Where(x => x.Vfs.FstypeName != "nfs"))
+            {
+                var err = Lookup(copy.Root, path, out var vp);
+                if (err != Errno.OK)
+                    return $"copy {copy.Name}: {path}: lookup returned {err} after {c.Call}";
+                var buf = new byte[length];
+                var uio = new Uio(buf, at, UioRw.UIO_READ);
+                err = Vop.Read(vp!, uio, FileFlags.None, Cred.Kcred);
+                vp!.Rele();
+                if (err != Errno.OK || uio.Resid != 0 || !buf.AsSpan().SequenceEqual(want))
+                    return $"copy {copy.Name}: {path}: reading the {length} bytes at {at} just written returned {err}, {length - uio.Resid} bytes, {(buf.AsSpan().SequenceEqual(want) ? "the same" : "not the written ones")} ({c.Call})";
+            }
+            return null;
+        }
+    }
+
+    /// <summary>The vnode <paramref name="path"/> ("/m/a/b", real directories only) names under <paramref name="top"/>, held.</summary>
+    private static Errno Lookup(Vnode top, string path, out Vnode? vp)
+    {
+        var cur = top;
+        cur.Hold();
+        foreach (var part in path[FsModel.Mnt.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var err = Vop.Lookup(cur, part, out var next, LookupFlags.None, null, Cred.Kcred);
+            cur.Rele();
+            if (err != Errno.OK)
+            {
+                vp = null;
+                return err;
+            }
+            cur = next!;
+        }
+        vp = cur;
+        return Errno.OK;
+    }
+
     /// <summary>The built-in invariants, in the order they are checked (HoldsBalance last: it unmounts /m).</summary>
     public static IReadOnlyList<Invariant> Default() =>
-        [new ModelResults(), new CallsFinish(), new CopiesMatchModel(), new ResyncRestoresCopies(), new HoldsBalance()];
+        [new ModelResults(), new CallsFinish(), new CopiesMatchModel(), new CopiesAgreeAfterWrite(), new PowerCutKeepsSynced(),
+            new ResyncRestoresCopies(), new HoldsBalance()];
 
     internal static IEnumerable<MirrorMember> Available(World w) =>
         w.Mirror is null ? [] : w.Mirror.Mfs.Copies.Where(x => x.State == CopyState.Available);

@@ -274,6 +274,10 @@ public static class Simulator
             case "skew":
                 (w.HostNamed(f.Target) ?? throw new ArgumentException("no host " + f.Target)).Clock.Skew = TimeSpan.FromMilliseconds(f.Arg);
                 break;
+            case var power when PowerFaults.Handles(power):
+                if (PowerFaults.Apply(w, f, out var why) != Errno.OK)
+                    throw new ArgumentException(why);
+                break;
             default:
                 throw new ArgumentException($"unknown fault action '{f.Action}'");
         }
@@ -286,6 +290,7 @@ public static class Simulator
     private static void Repair(World w, List<Fault> applied)
     {
         w.Trace.Add("repair", "heal everything, bring every copy online");
+        PowerFaults.Repair(w);
         foreach (var d in w.Disks)
             d.Device?.Heal();
         w.Network.Heal();

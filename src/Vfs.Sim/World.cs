@@ -8,7 +8,8 @@
 //   export HOST PATH                   share PATH of HOST over NFSv3 (one NFS server per host, on the simulated network)
 //   import HOST SERVER:PATH AT [OPTS]  mount -F nfs SERVER:PATH AT on HOST
 //   mirror HOST SPEC AT [OPTS]         mount -F mfs SPEC AT on HOST (SPEC: the other copies' directories, comma-separated)
-//   procs HOST N                       the history's N processes run on HOST, under /m (the model's root)
+//   procs HOST N [guests G]            the history's N processes run on HOST, under /m (the model's root); the last G
+//                                      of them are not root (OpGen.CredOf) and make attribute calls only
 //   link A B MIN-US MAX-US LOSS        the profile of the network link between A and B
 //   subject HOST PATH                  the mirror whose copies the invariants compare with the model (by default the
 //                                      mirror on /m of the process host, if /m is one)
@@ -75,6 +76,7 @@ public sealed class World : IDisposable
     private readonly List<SimDisk> _disks = new();
     private readonly List<SimMirror> _mirrors = new();
     private readonly Dictionary<int, Process> _procs = new();
+    private readonly List<string[]> _directives = new();
 
     private World(int seed, string text)
     {
@@ -109,6 +111,11 @@ public sealed class World : IDisposable
         ? _mirrors.FirstOrDefault(m => m.Host.Name == s.Host && m.At == s.Path)
         : _mirrors.FirstOrDefault(m => m.Host == ProcessHost && m.At == Top);
 
+    /// <summary>How many of the processes (the last ones) are not root: OpGen.Generate's guests.</summary>
+    public int Guests { get; private set; }
+
+    private int _procCount;
+
     /// <summary>The history rule of the world: never remove the last name of an open file.</summary>
     public bool KeepOpenFilesLinked { get; private set; }
 
@@ -126,7 +133,9 @@ public sealed class World : IDisposable
             var line = raw.Split('#')[0].Trim();
             if (line.Length == 0)
                 continue;
-            var err = w.Directive(line.Split(' ', StringSplitOptions.RemoveEmptyEntries), out error);
+            var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            w._directives.Add(words);
+            var err = w.Directive(words, out error);
             if (err != Errno.OK)
             {
                 error = $"line {lineNo} ({line}): {error}";
@@ -167,8 +176,8 @@ public sealed class World : IDisposable
                 return Import(a, out error);
             case "mirror" when a.Length is 4 or 5:
                 return AddMirror(a, out error);
-            case "procs" when a.Length == 3:
-                return AddProcs(a[1], a[2], out error);
+            case "procs" when a.Length == 3 || (a.Length == 5 && a[3] == "guests"):
+                return AddProcs(a[1], a[2], a.Length == 5 ? a[4] : "0", out error);
             case "link" when a.Length == 6:
                 return Link(a, out error);
             case "subject" when a.Length == 3:
@@ -259,6 +268,81 @@ public sealed class World : IDisposable
         return Errno.OK;
     }
 
+    /// <summary>
+    /// A host's kernel reboots after its power went out (PowerFaults.cs): every disk of the host not yet crashed loses
+    /// its unflushed writes (<paramref name="mode"/>), the history's processes on it die, every mount is dropped
+    /// (umount -f), and the host's world lines run again -- each UFS disk fsck -y'd, then fsck -n'd (whatever the
+    /// second finds is added to FsckProblems) and mounted; a tmpfs comes back empty; each mirror is
+    /// mounted again. Returns OK, or EINVAL for a host with NFS exports or imports (not supported yet).
+    /// </summary>
+    internal Errno Reboot(SimHostNode h, CrashMode mode, Random rng, out string error)
+    {
+        error = "";
+        if (_directives.Any(d => d[0] is "export" or "import" && (d[1] == h.Name || (d.Length > 2 && d[2].StartsWith(h.Name + ":", StringComparison.Ordinal)))))
+        {
+            error = $"restart {h.Name}: a host with NFS exports or imports cannot restart yet";
+            return Errno.EINVAL;
+        }
+        foreach (var d in _disks.Where(d => d.Host == h))
+            d.Device?.Crash(mode, rng);
+        if (h == ProcessHost)
+            foreach (var p in _procs.Values)
+                p.Exit();
+        h.Kernel.UnmountAll(UnmountFlags.MS_FORCE);
+        _mirrors.RemoveAll(m => m.Host == h);
+        foreach (var words in _directives.Where(d => d.Length > 1 && d[1] == h.Name))
+        {
+            var err = words[0] switch
+            {
+                "disk" => Remount(h, words[2], _fsckProblems, out error),
+                "mirror" => AddMirror(words, out error),
+                _ => Errno.OK,
+            };
+            if (err != Errno.OK)
+            {
+                error = $"restart {h.Name}: {string.Join(' ', words)}: {error}";
+                return err;
+            }
+        }
+        if (h == ProcessHost)
+            StartProcesses();
+        Trace.Add("restart", $"{h.Name} up: {_fsckProblems.Count} problems after fsck -y so far");
+        Restarted?.Invoke(h);
+        return Errno.OK;
+    }
+
+    /// <summary>A disk after a reboot: a UFS fsck -y'd, checked again with fsck -n, and mounted; a tmpfs mounted empty.</summary>
+    private Errno Remount(SimHostNode h, string path, List<string> problems, out string error)
+    {
+        error = "";
+        int i = _disks.FindIndex(d => d.Host == h && d.Path == path);
+        var old = _disks[i];
+        if (old.Traced is null)
+            return h.Admin.Mount("swap", path, "tmpfs") is var terr && terr == Errno.OK ? Errno.OK : Fail(terr, "mount tmpfs", out error);
+        string name = $"{h.Name}:{path}";
+        var dev = new FaultyBlockDevice(old.Traced);
+        var err = Ufs.Fsck.Run(dev, repair: true, out var fixedReport, h.Clock);
+        if (err != Errno.OK)
+            return Fail(err, $"fsck -y {name}: {fixedReport.Summary}", out error);
+        Trace.Add("fsck", $"{name} -y: {fixedReport.Problems.Count} problems, {fixedReport.Unfixed} unfixed");
+        err = Ufs.Fsck.Run(dev, repair: false, out var check, h.Clock);
+        if (err != Errno.OK || !check.Clean)
+            problems.Add($"fsck -n {name} after fsck -y: {(err != Errno.OK ? err.ToString() : string.Join("; ", check.Problems.Take(5)))}");
+        err = h.Admin.Mount(name, path, "ufs", MountFlags.None, "", dev);
+        if (err != Errno.OK)
+            return Fail(err, "mount ufs", out error);
+        _disks[i] = old with { Device = dev };
+        return Errno.OK;
+    }
+
+    /// <summary>What fsck -n found after a reboot's fsck -y, on any disk, so far (Invariants.PowerCutKeepsSynced reports them).</summary>
+    public IReadOnlyList<string> FsckProblems => _fsckProblems;
+
+    private readonly List<string> _fsckProblems = new();
+
+    /// <summary>Raised when a host has rebooted (Reboot), its file systems mounted again.</summary>
+    public event Action<SimHostNode>? Restarted;
+
     private Errno Export(string host, string path, out string error)
     {
         var err = Host(host, out var h, out error);
@@ -305,7 +389,7 @@ public sealed class World : IDisposable
         return Errno.OK;
     }
 
-    private Errno AddProcs(string host, string count, out string error)
+    private Errno AddProcs(string host, string count, string guests, out string error)
     {
         var err = Host(host, out var h, out error);
         if (err != Errno.OK)
@@ -315,18 +399,41 @@ public sealed class World : IDisposable
             error = "procs: a number from 1 to 16";
             return Errno.EINVAL;
         }
+        if (!int.TryParse(guests, NumberStyles.None, CultureInfo.InvariantCulture, out int g) || g >= n)
+        {
+            error = "guests: fewer than the processes";
+            return Errno.EINVAL;
+        }
+        Guests = g;
         err = h!.Admin.Stat(Top, out var st);
         if (err != Errno.OK || st!.Type != VType.VDIR)
             return Fail(err == Errno.OK ? Errno.ENOTDIR : err, $"{h.Name}:{Top} must be a directory", out error);
         ProcessHost = h;
+        _procCount = n;
+        StartProcesses();
+        return Errno.OK;
+    }
+
+    /// <summary>The history's processes, 1..N, on the process host, with their credentials.</summary>
+    private void StartProcesses()
+    {
+        int n = _procCount;
         _procs.Clear();
         for (int pid = 1; pid <= n; pid++)
         {
-            var p = h.Kernel.CreateProcess();
+            var p = ProcessHost.Kernel.CreateProcess(History.OpGen.CredOf(pid, n, Guests));
             p.Umask = 0;
             _procs[pid] = p;
         }
-        return Errno.OK;
+    }
+
+    /// <summary>A model for this world's processes: each with the credentials its real process has.</summary>
+    public Model.FsModel NewModel()
+    {
+        var m = new Model.FsModel();
+        for (int pid = _procs.Count; pid >= 1; pid--)
+            m.SetCred(pid, _procs[pid].Cred);
+        return m;
     }
 
     private Errno Link(string[] a, out string error)

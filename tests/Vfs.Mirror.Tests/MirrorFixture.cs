@@ -22,7 +22,8 @@ internal sealed class MirrorFixture : IDisposable
     /// network from a tmpfs on another host (/A stays a tmpfs).
     /// </param>
     /// <param name="clock">The host's clock (a VirtualClock for tests that compare file times), or the system's.</param>
-    public MirrorFixture(int copies = 2, string fstype = "tmpfs", TimeProvider? clock = null)
+    /// <param name="serverClock">With "nfs": the clock of the host that exports /X (its file times), or the system's.</param>
+    public MirrorFixture(int copies = 2, string fstype = "tmpfs", TimeProvider? clock = null, TimeProvider? serverClock = null)
     {
         K = new Kernel("mirror-host", clock);
         K.Vfssw.Install(MirrorVfsops.Def);
@@ -33,7 +34,7 @@ internal sealed class MirrorFixture : IDisposable
         {
             Ok(P.Mkdir("/" + d, 0x1ED));
             if (fstype == "nfs" && d == "X")
-                ImportX();
+                ImportX(serverClock);
             else if (fstype == "ufs")
             {
                 var dev = new MemoryBlockDevice(32L << 20);
@@ -54,10 +55,10 @@ internal sealed class MirrorFixture : IDisposable
     /// Mounts srv:/export on /X: a tmpfs exported by another host over the simulated network, whose records take
     /// 0-1 ms each, so that the calls the client has in flight are answered in any order.
     /// </summary>
-    private void ImportX()
+    private void ImportX(TimeProvider? serverClock)
     {
         var net = new UnixVfs.Nfs.Net.SimNetwork(seed: 1, profile: new UnixVfs.Nfs.Net.SimLinkProfile(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), 0));
-        var server = new Kernel("srv");
+        var server = new Kernel("srv", serverClock);
         var sp = server.CreateProcess();
         Ok(sp.Mkdir("/export", 0x1ED));
         Ok(sp.Mount("swap", "/export", "tmpfs"));

@@ -195,6 +195,29 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// A directory renamed while a copy was away, with a file in it open: the resync removed the copy's directory under
+    /// the old name and copied the source's whole under the new, but the open file's mnode still held the removed file
+    /// in that copy, so a write after the resync went there and the copy's new file stayed empty.
+    /// </summary>
+    [Fact]
+    public void A_write_to_an_open_file_in_a_directory_renamed_while_a_copy_was_away_reaches_that_copy()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
+        MirrorFixture.Ok(f.P.Open("/X/y/d/f", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/d", "/X/y/e"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+
+        MirrorFixture.Ok(f.P.Pwrite(fd, Encoding.ASCII.GetBytes("hi"), 0, out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal("hi", f.Lower(0, "e/f"));
+        Assert.True(f.Verify().Identical);
+    }
+
     /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
     private static uint LowerMode(MirrorFixture f, int copy, string path)
     {

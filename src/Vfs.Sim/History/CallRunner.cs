@@ -111,6 +111,10 @@ public static class CallRunner
                 return Result(s.ToString(), m.Symlink(s.Target, s.LinkPath), p.Symlink(s.Target, s.LinkPath), null);
             case ChmodOp c:
                 return Result(c.ToString(), m.Chmod(c.Path, c.Mode), p.Chmod(c.Path, c.Mode), null);
+            case ChownOp c:
+                return Result(c.ToString(), m.Chown(c.Path, c.Uid, c.Gid), p.Chown(c.Path, c.Uid, c.Gid), null);
+            case UtimesOp u:
+                return Result(u.ToString(), m.Utimes(u.Path, u.Times?[1]), p.Utimens(u.Path, u.Times), null);
             case ReadlinkOp r:
             {
                 var want = m.Readlink(r.Path, out string wt);
@@ -153,6 +157,8 @@ public static class CallRunner
         var (type, size, nlink) = FsModel.Describe(node);
         if (st.Type != type || st.Nlink != nlink || (size >= 0 && st.Size != size))
             return $"stat says {st.Type} size={st.Size} nlink={st.Nlink}, the model {type} size={size} nlink={nlink}";
+        if (st.Uid != node.Uid || st.Gid != node.Gid)
+            return $"stat says owner {st.Uid}:{st.Gid}, the model {node.Uid}:{node.Gid}";
         return null;
     }
 }

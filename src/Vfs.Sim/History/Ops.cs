@@ -158,6 +158,24 @@ public sealed record ChmodOp(string Path, uint Mode) : Op
     public override IEnumerable<Op> Shrink() => OpGen.ShorterPaths(Path).Select(p => this with { Path = p });
 }
 
+/// <summary>chown(2); uint.MaxValue ((uid_t)-1) keeps that id.</summary>
+public sealed record ChownOp(string Path, uint Uid, uint Gid) : Op
+{
+    public override string ToString() => $"chown(\"{Path}\", {Id(Uid)}, {Id(Gid)})";
+    public override IEnumerable<Op> Shrink() => OpGen.ShorterPaths(Path).Select(p => this with { Path = p });
+    private static string Id(uint id) => id == uint.MaxValue ? "-1" : id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>utimes(2): both times set to <paramref name="Mtime"/> seconds, or, when null, utimes(path, NULL): both "now".</summary>
+public sealed record UtimesOp(string Path, long? Mtime) : Op
+{
+    public override string ToString() => $"utimes(\"{Path}\", {(Mtime is { } t ? t.ToString(System.Globalization.CultureInfo.InvariantCulture) : "NULL")})";
+    public override IEnumerable<Op> Shrink() => OpGen.ShorterPaths(Path).Select(p => this with { Path = p });
+
+    /// <summary>The times the call passes (null for NULL).</summary>
+    public Timespec[]? Times => Mtime is { } t ? [new Timespec(t, 0), new Timespec(t, 0)] : null;
+}
+
 public sealed record FsyncOp(int Slot) : Op
 {
     public override string ToString() => $"fsync(fd#{Slot})";
@@ -213,24 +231,34 @@ public static class OpGen
     /// <param name="calls">How many calls.</param>
     /// <param name="processes">How many processes make them.</param>
     /// <param name="keepOpenFilesLinked">Never remove the last name of a file or directory some process has open (a call that would is drawn again).</param>
-    public static Script Generate(int seed, int calls, int processes, bool keepOpenFilesLinked = false)
+    /// <param name="guests">How many of the processes (the last ones) are not root (CredOf): they make attribute calls only.</param>
+    public static Script Generate(int seed, int calls, int processes, bool keepOpenFilesLinked = false, int guests = 0)
     {
         var r = new Random(seed);
         var seeds = new int[calls];
         for (int i = 0; i < calls; i++)
             seeds[i] = r.Next();
-        return Build(seeds, processes, keepOpenFilesLinked);
+        return Build(seeds, processes, keepOpenFilesLinked, guests);
     }
 
-    private static Script Build(int[] seeds, int processes, bool keepOpenFilesLinked = false)
+    private static Script Build(int[] seeds, int processes, bool keepOpenFilesLinked = false, int guests = 0)
     {
         var m = new FsModel();
+        for (int pid = processes - guests + 1; pid <= processes; pid++)
+            m.SetCred(pid, CredOf(pid, processes, guests));
         var calls = new List<Call>();
         foreach (int seed in seeds)
         {
             var r = new Random(seed);
             int pid = 1 + r.Next(processes);
             m.Use(pid);
+            if (!m.Cred.IsSuperUser)
+            {
+                var gop = GuestNext(m, r, m.Cred.Uid);
+                calls.Add(new Call(pid, gop));
+                ApplyToModel(m, gop);
+                continue;
+            }
             var op = Next(m, r);
             while (keepOpenFilesLinked && m.WouldOrphanOpenFile(op switch { UnlinkOp u => u.Path, RmdirOp d => d.Path, RenameOp rn => rn.To, _ => null }))
                 op = Next(m, r);
@@ -272,9 +300,40 @@ public static class OpGen
             < 93 => new ReadlinkOp(PathFor(m, r, 70, n => n is MLink)),
             < 94 => new ChmodOp(PathFor(m, r, 80), (uint)(0x180 | r.Next(0x80))),
             < 95 => new FsyncOp(Slot(m, r)),
-            _ => new StatOp(PathFor(m, r, 60), r.Next(2) == 0),
+            _ => StatOrAttr(new StatOp(PathFor(m, r, 60), r.Next(2) == 0), m, r),
         };
     }
+
+    /// <summary>
+    /// Most stat calls become chown or utimes of the same path, or an fsync (what a power cut must keep: a quarter of
+    /// them), drawn after the stat's own arguments, so that every seed's other calls stay what they were before.
+    /// </summary>
+    private static Op StatOrAttr(StatOp st, FsModel m, Random r) => r.Next(8) switch
+    {
+        < 2 => new ChownOp(st.Path, Ids[r.Next(Ids.Length)], Gids[r.Next(Gids.Length)]),
+        < 4 => new UtimesOp(st.Path, r.Next(3) == 0 ? null : 1_600_000_000L + r.Next(100_000_000)),
+        < 7 => new FsyncOp(Slot(m, r)),
+        _ => st,
+    };
+
+    private static readonly uint[] Ids = [0, 1000, 1001, uint.MaxValue];
+    private static readonly uint[] Gids = [0, 100, 101, uint.MaxValue];
+
+    /// <summary>The calls of a guest (a process that is not root): attributes only (FsModel's rules for users).</summary>
+    private static Op GuestNext(FsModel m, Random r, uint uid) => r.Next(4) switch
+    {
+        0 => new ChownOp(PathFor(m, r, 90), r.Next(2) == 0 ? uid : Ids[r.Next(Ids.Length)], Gids[r.Next(Gids.Length)]),
+        1 => new UtimesOp(PathFor(m, r, 90), r.Next(2) == 0 ? null : 1_600_000_000L + r.Next(100_000_000)),
+        2 => new ChmodOp(PathFor(m, r, 90), (uint)(0x180 | r.Next(0x80))),
+        _ => new StatOp(PathFor(m, r, 60), r.Next(2) == 0),
+    };
+
+    /// <summary>
+    /// The credentials of process <paramref name="pid"/> of <paramref name="processes"/> when the last
+    /// <paramref name="guests"/> are guests: uid 1000 + pid, gid 100, also in group 101; else root.
+    /// </summary>
+    public static Cred CredOf(int pid, int processes, int guests) =>
+        pid > processes - guests ? new Cred((uint)(1000 + pid), 100, 101) : Cred.Kcred;
 
     /// <summary>
     /// A path that exists with probability <paramref name="existingPercent"/> (mostly one of the kind
@@ -374,6 +433,9 @@ public static class OpGen
             case LinkOp l: m.Link(l.Existing, l.New); break;
             case SymlinkOp s: m.Symlink(s.Target, s.LinkPath); break;
             case ChmodOp c: m.Chmod(c.Path, c.Mode); break;
+            case ChownOp c: m.Chown(c.Path, c.Uid, c.Gid); break;
+            case UtimesOp u: m.Utimes(u.Path, u.Times?[1]); break;
+            case FsyncOp f: m.Fsync(Fd(m, f.Slot)); break;
         }
     }
 

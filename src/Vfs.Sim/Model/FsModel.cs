@@ -6,7 +6,19 @@
 // returns the errno Linux would give a root process, checked in the order Linux checks it (with the
 // few documented choices of this kernel: O_NOFOLLOW's ELOOP before O_DIRECTORY's ENOTDIR, pwrite at
 // its offset even with O_APPEND, unlink of a directory EISDIR). Several processes share the tree, each with
-// its own descriptors (Use selects whose); modes are tracked for chmod.
+// its own descriptors and credentials (Use selects whose); modes, owners and groups are tracked for chmod and chown.
+//
+// Credentials: a process is root unless SetCred made it another user. For a user the model knows the rules of
+// lookup (search permission on every directory walked: EACCES), chmod (owner only: EPERM), chown (owner only, to
+// their own uid and one of their groups: EPERM) and utimes (explicit times: owner only, EPERM; NULL times: owner or
+// write permission, EACCES); histories give such a process no other calls (OpGen's guests).
+//
+// Times: the model knows a node's mtime only when an explicit utimes set it (MtimeKnown), until a call that may
+// stamp it again (any write or truncate of the file, any change of a directory's entries, a rename of the node).
+//
+// Durability (Synced): at each fsync that returns OK the file's bytes are recorded with the names of its path, and
+// every later change of its bytes or size is kept as what a byte or the size may also be after a power cut
+// (MFile.Synced; Invariants.PowerCutKeepsSynced says precisely what it demands).
 using System.Runtime.InteropServices;
 
 namespace UnixVfs.Sim.Model;
@@ -19,12 +31,61 @@ public abstract class MNode
 
     /// <summary>The permission bits (chmod).</summary>
     public uint Mode { get; set; }
+
+    /// <summary>The owner and group (chown); new nodes get their creator's.</summary>
+    public uint Uid { get; set; }
+    public uint Gid { get; set; }
+
+    /// <summary>The modification time an explicit utimes set, while no later call may have stamped it; else null.</summary>
+    public Timespec? Mtime { get; set; }
+}
+
+/// <summary>
+/// What a file's last fsync made durable: its bytes then and the path it was fsync'd under (null when it had no
+/// name), and what each byte and the size may also be after a power cut: the values later calls gave them.
+/// </summary>
+public sealed class SyncRecord
+{
+    public required byte[] Data;
+    public required string? Path;
+
+    /// <summary>How many names had been removed (FsModel.RemovedNames) when the fsync returned.</summary>
+    public required int RemovedAtSync;
+
+    /// <summary>Every size the file had since the fsync.</summary>
+    public readonly HashSet<long> Sizes = new();
+
+    /// <summary>The bytes written since the fsync, at their offsets.</summary>
+    public readonly List<(long Offset, byte[] Data)> Writes = new();
+
+    /// <summary>
+    /// True when <paramref name="b"/> may be byte <paramref name="i"/> of the file after a power cut: the fsync'd byte;
+    /// a zero where the fsync'd file ended or a later truncate cut; or a byte a later write put there.
+    /// </summary>
+    public bool Allows(long i, byte b) =>
+        (i < Data.Length && Data[i] == b)
+        || (b == 0 && (i >= Data.Length || Sizes.Any(s => s <= i)))
+        || Writes.Any(w => i >= w.Offset && i < w.Offset + w.Data.Length && w.Data[i - w.Offset] == b);
 }
 
 public sealed class MFile : MNode
 {
     public List<byte> Data = new();
     public int Nlink = 1;
+
+    /// <summary>What the file's last fsync made durable, or null when it was never fsync'd.</summary>
+    public SyncRecord? Synced;
+
+    /// <summary>Records a change: <paramref name="written"/> at <paramref name="offset"/> (none for a truncate) and the new size.</summary>
+    internal void Changed(long offset, byte[]? written)
+    {
+        Mtime = null;
+        if (Synced is null)
+            return;
+        Synced.Sizes.Add(Data.Count);
+        if (written is { Length: > 0 })
+            Synced.Writes.Add((offset, written));
+    }
 }
 
 public sealed class MDir : MNode
@@ -60,7 +121,24 @@ public sealed class FsModel
     public const uint FileMode = 0x1B6, DirMode = 0x1FF, LinkMode = 0x1FF;
 
     private readonly Dictionary<int, SortedDictionary<int, MOpenFile>> _fdsByPid = new();
+    private readonly Dictionary<int, Cred> _creds = new();
     private int _nextId;
+
+    /// <summary>The credentials of the current process (Use): root unless SetCred said otherwise.</summary>
+    public Cred Cred { get; private set; } = Cred.Kcred;
+
+    /// <summary>
+    /// Every name a call removed or replaced (unlink, rmdir, rename's source and a target it replaced), as the path of
+    /// real directories it had then ("/m/a/b"), in order: a power cut may or may not have lost each such change.
+    /// </summary>
+    public IReadOnlyList<string> RemovedNames => _removed;
+
+    private readonly List<string> _removed = new();
+
+    private void Removed(MDir dir, string name) => _removed.Add((ReferenceEquals(dir, Root) ? Mnt : PathOf(dir) ?? Mnt + "/?") + "/" + name);
+
+    /// <summary>The nodes the processes have open.</summary>
+    public IEnumerable<MNode> OpenNodes() => _fdsByPid.Values.SelectMany(fds => fds.Values.Select(of => of.Node));
 
     public MDir Root { get; }
 
@@ -80,13 +158,48 @@ public sealed class FsModel
         if (!_fdsByPid.TryGetValue(pid, out var fds))
             _fdsByPid[pid] = fds = new SortedDictionary<int, MOpenFile>();
         Fds = fds;
+        Cred = _creds.GetValueOrDefault(pid, Cred.Kcred);
     }
+
+    /// <summary>Makes process <paramref name="pid"/> run as <paramref name="cred"/> (as the real process does).</summary>
+    public void SetCred(int pid, Cred cred)
+    {
+        _creds[pid] = cred;
+        Use(pid);
+    }
+
+    /// <summary>A host restart: every process's descriptors are gone, and the tree is what survived (Replace).</summary>
+    public void Reboot()
+    {
+        foreach (var fds in _fdsByPid.Values)
+            fds.Clear();
+    }
+
+    /// <summary>
+    /// Makes the model's tree <paramref name="root"/>'s entries (a tree read back from a file system after a power
+    /// cut: ModelTree.Load), with fresh node ids.
+    /// </summary>
+    public void Replace(MDir root)
+    {
+        Root.Entries.Clear();
+        foreach (var (name, node) in root.Entries)
+            Root.Entries[name] = node;
+        foreach (var d in Root.Entries.Values.OfType<MDir>())
+            d.Parent = Root;
+        Root.Mode = root.Mode;
+        Root.Uid = root.Uid;
+        Root.Gid = root.Gid;
+        Root.Mtime = null;
+    }
+
+    /// <summary>A new node id.</summary>
+    internal int NextId() => ++_nextId;
 
     /// <summary>Every process's open files.</summary>
     public IEnumerable<(int Pid, int Fd)> AllFds() =>
         _fdsByPid.OrderBy(kv => kv.Key).SelectMany(kv => kv.Value.Keys.Select(fd => (kv.Key, fd)));
 
-    private MFile NewFile() => new() { Id = ++_nextId, Mode = FileMode };
+    private MFile NewFile() => new() { Id = ++_nextId, Mode = FileMode, Uid = Cred.Uid, Gid = Cred.Gid };
 
     /// <summary>The result of resolving a path: the directory holding the last component, its name, and what it names (null if nothing).</summary>
     public readonly record struct Where(Errno Err, MDir? Dir, string Name, MNode? Node);
@@ -119,6 +232,8 @@ public sealed class FsModel
         {
             if (cur is not MDir d)
                 return new Where(Errno.ENOTDIR, null, "", null);
+            if (!May(d, 1))
+                return new Where(Errno.EACCES, null, "", null);
             dir = d;
             string comp = comps[i];
             bool last = i == comps.Count - 1;
@@ -138,6 +253,17 @@ public sealed class FsModel
         }
         throw new InvalidOperationException("unreachable");
     }
+
+    /// <summary>True when the current process has permission <paramref name="bit"/> (4 read, 2 write, 1 search) on <paramref name="n"/>.</summary>
+    private bool May(MNode n, uint bit)
+    {
+        if (Cred.IsSuperUser)
+            return true;
+        uint shift = Cred.Uid == n.Uid ? 6u : Cred.GroupMember(n.Gid) ? 3u : 0u;
+        return ((n.Mode >> (int)shift) & bit) != 0;
+    }
+
+    private bool Owns(MNode n) => Cred.IsSuperUser || Cred.Uid == n.Uid;
 
     /// <summary>Resolves a path that must name something: a missing last component is ENOENT.</summary>
     private Errno Find(string path, bool followLast, out Where w)
@@ -165,6 +291,7 @@ public sealed class FsModel
                 return Errno.ENOENT;
             node = NewFile();
             w.Dir!.Entries[w.Name] = node;
+            w.Dir.Mtime = null;
         }
         else
         {
@@ -179,7 +306,10 @@ public sealed class FsModel
             if (node is MDir && (wr || trunc))
                 return Errno.EISDIR;
             if (trunc && node is MFile f)
+            {
                 f.Data.Clear();
+                f.Changed(0, null);
+            }
         }
         Fds[fd] = new MOpenFile { Node = node, Read = rd, Write = wr, Append = (flags & OFlags.O_APPEND) != 0 };
         return Errno.OK;
@@ -200,11 +330,13 @@ public sealed class FsModel
             return Errno.EINVAL;
         var f = (MFile)of.Node;
         long at = pos ?? (of.Append ? f.Data.Count : of.Offset);
+        f.Mtime = null;
         if (data.Length == 0)
             return Errno.OK;
         if (f.Data.Count < at + data.Length)
             Resize(f, at + data.Length);
         data.CopyTo(CollectionsMarshal.AsSpan(f.Data)[(int)at..]);
+        f.Changed(at, data);
         n = data.Length;
         if (pos is null)
             of.Offset = at + n;
@@ -277,6 +409,7 @@ public sealed class FsModel
         CollectionsMarshal.SetCount(f.Data, (int)len);
         if (len > old)
             CollectionsMarshal.AsSpan(f.Data)[old..].Clear(); // SetCount may show bytes an earlier cut left behind
+        f.Changed(old, null);
     }
 
     public Errno Mkdir(string path)
@@ -286,7 +419,8 @@ public sealed class FsModel
             return w.Err;
         if (w.Node is not null)
             return Errno.EEXIST;
-        w.Dir!.Entries[w.Name] = new MDir { Id = ++_nextId, Mode = DirMode, Parent = w.Dir };
+        w.Dir!.Entries[w.Name] = new MDir { Id = ++_nextId, Mode = DirMode, Parent = w.Dir, Uid = Cred.Uid, Gid = Cred.Gid };
+        w.Dir.Mtime = null;
         return Errno.OK;
     }
 
@@ -303,7 +437,9 @@ public sealed class FsModel
             return Errno.EBUSY;
         if (d.Entries.Count > 0)
             return Errno.ENOTEMPTY;
+        Removed(w.Dir!, w.Name);
         w.Dir!.Entries.Remove(w.Name);
+        w.Dir.Mtime = null;
         d.Removed = true;
         return Errno.OK;
     }
@@ -315,7 +451,9 @@ public sealed class FsModel
             return err;
         if (w.Node is MDir)
             return Errno.EISDIR;
+        Removed(w.Dir!, w.Name);
         w.Dir!.Entries.Remove(w.Name);
+        w.Dir.Mtime = null;
         Unref(w.Node!);
         return Errno.OK;
     }
@@ -364,11 +502,14 @@ public sealed class FsModel
             else if (t.Node is MDir)
                 return Errno.EISDIR;
             Unref(t.Node);
+            Removed(t.Dir!, t.Name);
         }
+        Removed(s.Dir!, s.Name);
         s.Dir!.Entries.Remove(s.Name);
         t.Dir!.Entries[t.Name] = s.Node!;
         if (s.Node is MDir moved)
             moved.Parent = t.Dir;
+        s.Dir.Mtime = t.Dir.Mtime = s.Node!.Mtime = null;
         return Errno.OK;
     }
 
@@ -389,6 +530,7 @@ public sealed class FsModel
             case MLink l: l.Nlink++; break;
         }
         t.Dir!.Entries[t.Name] = s.Node!;
+        t.Dir.Mtime = null;
         return Errno.OK;
     }
 
@@ -399,7 +541,8 @@ public sealed class FsModel
             return w.Err;
         if (w.Node is not null)
             return Errno.EEXIST;
-        w.Dir!.Entries[w.Name] = new MLink { Id = ++_nextId, Mode = LinkMode, Target = target };
+        w.Dir!.Entries[w.Name] = new MLink { Id = ++_nextId, Mode = LinkMode, Target = target, Uid = Cred.Uid, Gid = Cred.Gid };
+        w.Dir.Mtime = null;
         return Errno.OK;
     }
 
@@ -430,12 +573,81 @@ public sealed class FsModel
         var err = Find(path, true, out var w);
         if (err != Errno.OK)
             return err;
+        if (!Owns(w.Node!))
+            return Errno.EPERM;
         w.Node!.Mode = mode & 0xFFF;
         return Errno.OK;
     }
 
-    /// <summary>fsync(2): the model keeps everything; only the descriptor is checked.</summary>
-    public Errno Fsync(int fd) => Fds.ContainsKey(fd) ? Errno.OK : Errno.EBADF;
+    /// <summary>
+    /// chown(2) (uint.MaxValue keeps an id): root may give any ids; a user only owns to themselves, and may change the
+    /// group only to one of their own. Returns OK, ENOENT, ENOTDIR, EACCES, ELOOP, EPERM.
+    /// </summary>
+    public Errno Chown(string path, uint uid, uint gid)
+    {
+        var err = Find(path, true, out var w);
+        if (err != Errno.OK)
+            return err;
+        var n = w.Node!;
+        if (uid == uint.MaxValue && gid == uint.MaxValue)
+            return Errno.OK;
+        if (!Cred.IsSuperUser && (Cred.Uid != n.Uid || (uid != uint.MaxValue && uid != n.Uid)
+                || (gid != uint.MaxValue && gid != n.Gid && !Cred.GroupMember(gid))))
+            return Errno.EPERM;
+        if (uid != uint.MaxValue)
+            n.Uid = uid;
+        if (gid != uint.MaxValue)
+            n.Gid = gid;
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// utimes(2): <paramref name="mtime"/> null is utimes(path, NULL), both times "now" (the owner, root, or a process
+    /// with write permission: else EACCES); explicit times (atime and mtime alike) are for the owner or root (EPERM).
+    /// </summary>
+    public Errno Utimes(string path, Timespec? mtime)
+    {
+        var err = Find(path, true, out var w);
+        if (err != Errno.OK)
+            return err;
+        var n = w.Node!;
+        if (!Owns(n))
+        {
+            if (mtime is not null)
+                return Errno.EPERM;
+            if (!May(n, 2))
+                return Errno.EACCES;
+        }
+        n.Mtime = mtime;
+        return Errno.OK;
+    }
+
+    /// <summary>fsync(2): only the descriptor is checked; a file's bytes now are what a power cut must keep (SyncRecord).</summary>
+    public Errno Fsync(int fd)
+    {
+        if (!Fds.TryGetValue(fd, out var of))
+            return Errno.EBADF;
+        if (of.Node is MFile f)
+            f.Synced = new SyncRecord { Data = f.Data.ToArray(), Path = PathOf(f), RemovedAtSync = _removed.Count };
+        return Errno.OK;
+    }
+
+    /// <summary>A path (under Mnt) that names <paramref name="n"/> now, the first in name order, or null.</summary>
+    public string? PathOf(MNode n)
+    {
+        string? Search(MDir d, string path)
+        {
+            foreach (var (name, child) in d.Entries)
+            {
+                if (ReferenceEquals(child, n))
+                    return path + "/" + name;
+                if (child is MDir cd && Search(cd, path + "/" + name) is { } found)
+                    return found;
+            }
+            return null;
+        }
+        return Search(Root, Mnt);
+    }
 
     /// <summary>True when removing the name <paramref name="path"/> (unlink, rmdir, or rename over it) would drop the last link of a file, or a directory, some process has open.</summary>
     public bool WouldOrphanOpenFile(string? path)

@@ -1,8 +1,8 @@
 // Vfs.Sim: comparing a real directory tree with the model -- through VOP_* calls from any vnode (a mirror's
 // copy, a file system's root, an NFS import), so the same check serves every file system and every copy.
 //
-// Compared: the names in each directory, each name's type, permission bits, link count, size, a file's bytes,
-// a link's text, and which names are one file (hard links: the model's node ids and the file system's node ids
+// Compared: the names in each directory, each name's type, permission bits, owner and group, link count, size, the
+// modification time where the model knows it (an explicit utimes since the last change), a file's bytes, a link's text, and which names are one file (hard links: the model's node ids and the file system's node ids
 // must pair up one to one). A lost+found (UFS has one) and a .mfs (the mirror's own records in each copy) in the top
 // directory are not compared: the model has neither.
 using System.Buffers;
@@ -95,6 +95,10 @@ public static class ModelTree
             return $"{p}: {va.Type} size={va.Size} nlink={va.Nlink}, the model {type} size={size} nlink={nlink}";
         if (type != VType.VLNK && (va.Mode & 0xFFF) != node.Mode)
             return $"{p}: mode {Convert.ToString(va.Mode & 0xFFF, 8)}, the model {Convert.ToString(node.Mode, 8)}";
+        if (va.Uid != node.Uid || va.Gid != node.Gid)
+            return $"{p}: owner {va.Uid}:{va.Gid}, the model {node.Uid}:{node.Gid}";
+        if (node.Mtime is { } mtime && va.Mtime != mtime)
+            return $"{p}: mtime {va.Mtime}, the model {mtime} (set by utimes)";
         if (ids.TryGetValue(node.Id, out ulong nid) ? nid != va.NodeId : nodes.TryGetValue(va.NodeId, out int id) && id != node.Id)
             return $"{p}: the model and the file system disagree about which names are the same file";
         ids[node.Id] = va.NodeId;
@@ -133,6 +137,108 @@ public static class ModelTree
                 return deep ? CompareDir(vp, p, d, ids, nodes) : null;
         }
         return null;
+    }
+
+    /// <summary>
+    /// Reads the tree under <paramref name="root"/> into a model tree (new ids from <paramref name="model"/>): what a file
+    /// system holds after a power cut becomes what the model expects from then on (FsModel.Replace). Hard links are
+    /// one node (by node id), a link count is the names found, and mtimes are not known. Returns OK or the first errno.
+    /// </summary>
+    public static Errno Load(Vnode root, FsModel model, out MDir tree)
+    {
+        tree = new MDir { Id = model.NextId() };
+        var byNode = new Dictionary<ulong, MNode>();
+        var err = LoadDir(root, tree, top: true, model, byNode);
+        if (err == Errno.OK)
+            err = Attrs(root, tree, out _);
+        return err;
+    }
+
+    private static Errno LoadDir(Vnode dir, MDir into, bool top, FsModel model, Dictionary<ulong, MNode> byNode)
+    {
+        var err = Names(dir, out var names);
+        if (err != Errno.OK)
+            return err;
+        foreach (var name in names)
+        {
+            if (top && name is "lost+found" or ".mfs")
+                continue;
+            err = Vop.Lookup(dir, name, out var vp, LookupFlags.None, null, Cred.Kcred);
+            if (err != Errno.OK)
+                return err;
+            try
+            {
+                err = LoadNode(vp!, into, model, byNode, out var node);
+                if (err != Errno.OK)
+                    return err;
+                into.Entries[name] = node!;
+            }
+            finally
+            {
+                vp!.Rele();
+            }
+        }
+        return Errno.OK;
+    }
+
+    private static Errno LoadNode(Vnode vp, MDir parent, FsModel model, Dictionary<ulong, MNode> byNode, out MNode? node)
+    {
+        var va = new Vattr(AttrMask.AT_ALL);
+        var err = Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred);
+        node = null;
+        if (err != Errno.OK)
+            return err;
+        if (byNode.TryGetValue(va.NodeId, out node))
+        {
+            switch (node)
+            {
+                case MFile f: f.Nlink++; break;
+                case MLink l: l.Nlink++; break;
+            }
+            return Errno.OK;
+        }
+        switch (va.Type)
+        {
+            case VType.VDIR:
+            {
+                var d = new MDir { Id = model.NextId(), Parent = parent };
+                err = LoadDir(vp, d, top: false, model, byNode);
+                node = d;
+                break;
+            }
+            case VType.VLNK:
+            {
+                var buf = new byte[4096];
+                var uio = new Uio(buf, 0, UioRw.UIO_READ);
+                err = Vop.Readlink(vp, uio, Cred.Kcred);
+                node = new MLink { Id = model.NextId(), Target = FsName.Decode(buf.AsSpan(0, (int)(buf.Length - uio.Resid))) };
+                break;
+            }
+            default:
+            {
+                var buf = new byte[va.Size];
+                var uio = new Uio(buf, 0, UioRw.UIO_READ);
+                err = Vop.Read(vp, uio, FileFlags.None, Cred.Kcred);
+                var f = new MFile { Id = model.NextId() };
+                f.Data.AddRange(buf.AsSpan(0, (int)(buf.Length - uio.Resid)));
+                node = f;
+                break;
+            }
+        }
+        if (err == Errno.OK)
+            err = Attrs(vp, node, out _);
+        byNode[va.NodeId] = node;
+        return err;
+    }
+
+    private static Errno Attrs(Vnode vp, MNode n, out Vattr va)
+    {
+        va = new Vattr(AttrMask.AT_ALL);
+        var err = Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred);
+        n.Mode = va.Mode & 0xFFF;
+        n.Uid = va.Uid;
+        n.Gid = va.Gid;
+        return err;
     }
 
     /// <summary>The names in a directory, without . and .., in ordinal order.</summary>

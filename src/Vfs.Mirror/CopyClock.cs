@@ -1,0 +1,93 @@
+// Vfs.Mirror: a copy's clock as the mirror knows it (beyond the patent) -- so that the time a copy left is a time on
+// the copy's own clock, the clock its file times are stamped with.
+//
+// WHY. At `mfsadm online` the mirror asks whether a copy was changed behind its back while away: does it hold a
+// ctime after the time it left (MirrorHistory.ChangedSince)? A copy over NFS stamps its files with its server's clock.
+// Taken on the mirroring host's clock, the leaving time made every file a copy made before it left look changed after
+// it when the server's clock ran ahead (finding 4 of docs/verification.md: y 1,582 s ahead, so online brought the
+// copies together by their times and removed a name made on X while Y was away), and hid changes made behind the
+// mirror's back when it ran behind.
+//
+// WHAT IS KNOWN of a copy's clock:
+//   Skew     its time minus the host's, measured when the mirror writes the copy's record (.mfs/meta, at mount and
+//            whenever a copy leaves or joins): the host's time is read before the write and the record directory's
+//            ctime after it, so the skew is never less than the true one (a change that follows is never taken for
+//            one that preceded).
+//   Newest   the newest ctime the copy is known to have stamped: after every name operation the mirror reads the
+//            directory's attributes in the copy (an NFS client has them cached from the reply), and after it gives the
+//            copies one time (close, fsync, create) the file's. A clock set forward between two records shows here.
+// The copy's leaving time on its own clock is the later of the host's leaving time moved by Skew, and Newest.
+//
+// LIMIT: a copy's clock set back after the mirror last heard from it (before it left) hides changes made behind the
+// mirror's back until its clock has passed the times it stamped before; so does a write the copy stamped after the
+// mirror last saw a time of it (the mirror reads no attributes between writes, which would flush an NFS client's
+// write-behind).
+//
+// LOCK ORDER: _lock is a leaf; no VOP is called while it is held.
+namespace UnixVfs.Mirror;
+
+/// <summary>What the mirror knows of one copy's clock (MirrorMember.Clock).</summary>
+internal sealed class CopyClock
+{
+    private readonly object _lock = new();
+    private long _skewNs;
+    private Timespec _newest;
+
+    /// <summary>The copy's clock minus the host's, in nanoseconds, as last measured (0 before the first measure).</summary>
+    public long SkewNs
+    {
+        get { lock (_lock) return _skewNs; }
+    }
+
+    /// <summary>The newest time the copy is known to have stamped.</summary>
+    public Timespec Newest
+    {
+        get { lock (_lock) return _newest; }
+    }
+
+    /// <summary>The copy stamped <paramref name="stamped"/> after the host read <paramref name="before"/>: its skew is measured.</summary>
+    public void Measured(Timespec stamped, Timespec before)
+    {
+        lock (_lock)
+        {
+            _skewNs = Ns(stamped) - Ns(before);
+            if (stamped > _newest)
+                _newest = stamped;
+        }
+    }
+
+    /// <summary>Reads <paramref name="lv"/>'s ctime in the copy, a time the copy stamped (nothing when it cannot be read).</summary>
+    public void Saw(Vnode lv)
+    {
+        var va = new Vattr(AttrMask.AT_CTIME);
+        if (Vop.Getattr(lv, va, AttrFlags.None, Cred.Kcred) == Errno.OK)
+            Stamped(va.Ctime);
+    }
+
+    /// <summary>The copy holds a file stamped <paramref name="ctime"/>.</summary>
+    public void Stamped(Timespec ctime)
+    {
+        lock (_lock)
+            if (ctime > _newest)
+                _newest = ctime;
+    }
+
+    /// <summary>Host time <paramref name="host"/> on the copy's clock, as the skew last measured says.</summary>
+    public Timespec At(Timespec host)
+    {
+        lock (_lock)
+            return FromNs(Ns(host) + _skewNs);
+    }
+
+    /// <summary>When a copy that left at host time <paramref name="left"/> left, on its own clock: no time it held then is later.</summary>
+    public Timespec Leaving(Timespec left)
+    {
+        var at = At(left);
+        lock (_lock)
+            return _newest > at ? _newest : at;
+    }
+
+    private static long Ns(Timespec t) => t.Sec * 1_000_000_000 + t.Nsec;
+
+    private static Timespec FromNs(long ns) => new(Math.DivRem(ns, 1_000_000_000, out long rem) - (rem < 0 ? 1 : 0), rem < 0 ? rem + 1_000_000_000 : rem);
+}

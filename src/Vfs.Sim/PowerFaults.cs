@@ -1,0 +1,101 @@
+// Vfs.Sim: power faults -- a disk's power cut at any write, and a host's crash and restart (its kernel rebooting).
+//
+//   power-cut HOST:/PATH N           the disk loses power as its N-th write from now is issued (FaultyBlockDevice.
+//   power-cut-reorder HOST:/PATH N   CrashAfterWrites): that write and every unflushed one are lost (LoseAll), or a
+//                                    random subset of them reaches the disk, in any order, one torn (Reorder). From
+//                                    then on the disk answers EIO: a mirror takes its copy out of use.
+//   restart HOST MODE                the host's power goes out and comes back: every disk not yet cut loses its
+//                                    unflushed writes (MODE 0 LoseAll, 1 Reorder), the processes die, every mount is
+//                                    dropped, each UFS is fsck -y'd, fsck -n'd and mounted again, each mirror mounted
+//                                    again (World.Reboot). The model then takes what survived (SimContext.Restart),
+//                                    after Invariants.PowerCutKeepsSynced has checked it.
+// A generated plan cuts the power of a host whose file systems are all its own (no NFS: Figs. 5, the 3-way mirror,
+// a single UFS). Kind power: a cut at a write of one of its mirror's UFS copies' disks, then a restart any number of
+// calls later (the copy is out of use meanwhile). Kind crash: a restart alone. Nothing else is broken meanwhile.
+using UnixVfs.Ufs;
+
+namespace UnixVfs.Sim;
+
+/// <summary>Power faults: planning them and doing them to a world.</summary>
+public static class PowerFaults
+{
+    /// <summary>True when <paramref name="action"/> is a power fault's.</summary>
+    public static bool Handles(string action) => action is "power-cut" or "power-cut-reorder" or "restart";
+
+    /// <summary>Does power fault <paramref name="f"/> to <paramref name="w"/>. Returns OK, or EINVAL with <paramref name="error"/>.</summary>
+    public static Errno Apply(World w, Fault f, out string error)
+    {
+        error = "";
+        var rng = new Random(World.StableHash($"{w.Seed} {f}"));
+        switch (f.Action)
+        {
+            case "power-cut" or "power-cut-reorder":
+            {
+                var disk = w.Disks.FirstOrDefault(d => $"{d.Host.Name}:{d.Path}" == f.Target && d.Device is not null);
+                if (disk is null || f.Arg < 1)
+                {
+                    error = $"{f}: expected a UFS disk HOST:/PATH and a write count of 1 or more";
+                    return Errno.EINVAL;
+                }
+                disk.Device!.CrashAfterWrites(f.Arg, f.Action == "power-cut" ? CrashMode.LoseAll : CrashMode.Reorder, rng);
+                return Errno.OK;
+            }
+            case "restart":
+            {
+                if (w.HostNamed(f.Target) is not { } h || f.Arg is not (0 or 1))
+                {
+                    error = $"{f}: expected a host and a mode (0 LoseAll, 1 Reorder)";
+                    return Errno.EINVAL;
+                }
+                return w.Reboot(h, f.Arg == 0 ? CrashMode.LoseAll : CrashMode.Reorder, rng, out error);
+            }
+            default:
+                error = $"{f}: not a power fault";
+                return Errno.EINVAL;
+        }
+    }
+
+    /// <summary>
+    /// The end of a run: a host with a disk whose power was cut, and no restart after it (a plan written so, or shrunk),
+    /// restarts now (LoseAll), so that every copy can come back.
+    /// </summary>
+    public static void Repair(World w)
+    {
+        foreach (var h in w.Hosts.Where(h => w.Disks.Any(d => d.Host == h && d.Device is { Crashed: true })).ToList())
+            if (w.Reboot(h, CrashMode.LoseAll, new Random(World.StableHash($"{w.Seed} repair {h.Name}")), out var error) != Errno.OK)
+                w.Trace.Add("repair", error);
+    }
+
+    /// <summary>The UFS disks of the process host's mirror, when it is on the process host: where a cut at a write leaves a copy.</summary>
+    internal static List<SimDisk> CutDisks(World w) =>
+        w.Mirror is { } m && m.Host == w.ProcessHost
+            ? w.Disks.Where(d => d.Host == m.Host && d.Device is not null
+                && m.Mfs.Copies.Any(c => c.Vfs.FstypeName == "ufs" && c.Vfs.MntPt == d.Path)).ToList()
+            : [];
+
+    /// <summary>The host a power fault can restart: the process host, when every file system it has is its own.</summary>
+    internal static SimHostNode? Target(World w)
+    {
+        var h = w.ProcessHost;
+        bool nfs = h.Kernel.Mounts.Any(v => v.FstypeName == "nfs") || h.Nfsd is not null;
+        return !nfs && w.Disks.Any(d => d.Host == h && d.Device is not null) ? h : null;
+    }
+
+    /// <summary>
+    /// The faults of one power cut of <paramref name="h"/> from <paramref name="start"/> to <paramref name="end"/>: a cut
+    /// at a write of a disk under the host's mirror (if it has one), and the restart.
+    /// </summary>
+    internal static IEnumerable<Fault> Plan(World w, SimHostNode h, Random r, int start, int end, bool cut)
+    {
+        int mode = r.Next(2);
+        var disks = CutDisks(w);
+        if (cut)
+        {
+            var d = disks[r.Next(disks.Count)];
+            yield return new Fault(start, mode == 0 ? "power-cut" : "power-cut-reorder", $"{h.Name}:{d.Path}", r.Next(1, 60));
+            yield return new Fault(end, "restart", h.Name, mode);
+        }
+        else
+            yield return new Fault(start, "restart", h.Name, mode);
+    }
+}
