@@ -139,7 +139,7 @@ public static class Simulator
         using var w = world!;
         w.Trace.Sink = trace;
         started(w);
-        var full = OpGen.Generate(c.Seed, c.Steps, w.Processes.Count, w.KeepOpenFilesLinked);
+        var full = OpGen.Generate(c.Seed, c.Steps, w.Processes.Count, w.KeepOpenFilesLinked, w.Guests);
         var plan = FaultPlan.Generate(c.Seed, c.Steps, c.Faults, w);
         var keep = c.Keep ?? Enumerable.Range(0, full.Calls.Count).ToList();
         var history = new Script(keep.Select(i => full.Calls[i]));
@@ -148,7 +148,7 @@ public static class Simulator
         var atEnd = invariants.Where(i => i.AtTheEnd).Select(i => (i, i.Name)).ToList();
         var transcript = new List<string>();
         var applied = new List<Fault>();
-        var model = new FsModel();
+        var model = w.NewModel();
         var ctx = new SimContext(w, model);
         string? failure = null;
         err = w.ProcessHost.Admin.Lookupname(World.Top, true, out var top);
