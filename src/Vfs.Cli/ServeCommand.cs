@@ -153,7 +153,7 @@ internal static class ServeCommand
         Console.Out.Flush();
 
         stop.Wait();
-        server.Stop();
+        server.Stop(drain: TimeSpan.FromSeconds(30)); // the calls in service let go of their vnodes before the unmount
         server.Unshare(a.Export);
         kernel.Sync();
         string unmountWhy;

@@ -85,7 +85,7 @@ internal static class WorldFile
         foreach (var h in hosts)
         {
             if (h.Server.IsRunning)
-                h.Server.Stop();
+                h.Server.Stop(drain: TimeSpan.FromSeconds(30));
             foreach (var path in h.Server.Exports.Select(e => e.Options.Path).ToList())
                 h.Server.Unshare(path);
             var err = UnmountAll(h.Kernel, out var why);

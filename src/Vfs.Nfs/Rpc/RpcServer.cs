@@ -61,6 +61,10 @@ public sealed class RpcServer
     private readonly HashSet<(string Client, int Port, uint Xid)> _running = new(); // idempotent calls in service
     [ThreadStatic] private static XdrWriter? t_writer;
     private long _calls, _dropped, _drcHits, _refused, _idleClosed, _datagramCalls, _faults;
+    private int _inService;                     // calls between decode and reply, on any thread
+    private bool _draining;                     // WaitForCalls is waiting: the last call to return pulses _serving
+    private readonly object _serving = new();
+    private TimeProvider _clock = TimeProvider.System;
     private ITimer? _idleTimer;
 
     /// <summary>A connection's state for the idle check: when it last completed a record, and its calls running.</summary>
@@ -130,6 +134,7 @@ public sealed class RpcServer
             return err;
         lock (_lock)
         {
+            _clock = network.Clock;
             _listeners.Add(l!);
             if (_idleTimer is null && IdleTimeout > TimeSpan.Zero && IdleTimeout != Timeout.InfiniteTimeSpan)
             {
@@ -222,6 +227,28 @@ public sealed class RpcServer
                 c.Abort();
             else
                 c.Close();
+    }
+
+    /// <summary>
+    /// After Shutdown: waits until no call is in service any more, or <paramref name="bound"/> has passed on the
+    /// server's clock. True when none is.
+    /// </summary>
+    public bool WaitForCalls(TimeSpan bound)
+    {
+        Volatile.Write(ref _draining, true);
+        var clock = _clock;
+        long start = clock.GetTimestamp();
+        lock (_serving)
+        {
+            while (Volatile.Read(ref _inService) > 0)
+            {
+                var left = bound - clock.GetElapsedTime(start);
+                if (left <= TimeSpan.Zero)
+                    return false;
+                ClockWait.Wait(_serving, clock, left);
+            }
+        }
+        return true;
     }
 
     /// <summary>Connections open now.</summary>
@@ -367,8 +394,18 @@ public sealed class RpcServer
         }
         Interlocked.Increment(ref _calls);
         bool answer;
-        using (VirtualClock.Serving(c.Work))
-            answer = Dispatch(c, rec, h, ref r, w);
+        Interlocked.Increment(ref _inService);
+        try
+        {
+            using (VirtualClock.Serving(c.Work))
+                answer = Dispatch(c, rec, h, ref r, w);
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _inService) == 0 && Volatile.Read(ref _draining))
+                lock (_serving)
+                    Monitor.PulseAll(_serving);
+        }
         if (!answer)
         {
             c.Unanswered();

@@ -232,11 +232,21 @@ public sealed class NfsServer
         }
     }
 
-    /// <summary>Stops serving: closes listeners and connections; exports stay shared.</summary>
-    public void Stop()
+    /// <summary>
+    /// Stops serving: closes listeners and connections; exports stay shared. With <paramref name="drain"/>, then waits
+    /// up to that long for the calls still in service to return, so that an unmount after it does not find their
+    /// vnodes held (outside _lock: a call in service may take it).
+    /// </summary>
+    public void Stop(TimeSpan drain = default)
     {
+        RpcServer? rpc;
         lock (_lock)
+        {
+            rpc = _rpc;
             Shutdown(abort: false);
+        }
+        if (drain > TimeSpan.Zero)
+            rpc?.WaitForCalls(drain);
     }
 
     /// <summary>Stops as a crash would: every connection is dropped at once and nothing more is answered.</summary>
