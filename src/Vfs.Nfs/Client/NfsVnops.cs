@@ -166,6 +166,14 @@ internal static partial class NfsVnops
             if (ferr != Errno.OK)
                 return ferr;
         }
+        else if (vp.Type == VType.VREG && (sattr.Mask & (AttrMask.AT_ATIME | AttrMask.AT_MTIME)) != 0)
+        {
+            // Written data still in the cache goes first, as Linux's nfs_setattr sends it: a WRITE after the SETATTR
+            // would have the server stamp its own time over the one set here.
+            var ferr = FlushIfDirty(rn, commit: false);
+            if (ferr != Errno.OK)
+                return ferr;
+        }
         long sent = rn.Mi.AttrGen();
         var err = rn.Mi.Nfs.Setattr(cr, rn.Fh, sattr, null, out var after, serverTime: (flags & AttrFlags.ATTR_UTIME) == 0);
         if (size)
