@@ -24,7 +24,9 @@
 // written, so ten 7-byte writes into ten small files copy 70 bytes, not the ten files.
 //
 // BOUND. After LogSize records the file takes one "overflow" record and no more, as the DirtyLog degrades. The
-// records already written are remembered per copy away (_written) up to the same bound.
+// records already written are remembered per copy away (_written) up to the same bound. A copy whose file system
+// could not be synced as it left takes one at once (MfsVfs.MarkUnavailable): its cache may have held updates it had
+// acknowledged, that no record covers and its disk never got.
 //
 // LOCK ORDER: _lock is a leaf, held across the append and fsync of one record so that records do not interleave.
 using System.Globalization;

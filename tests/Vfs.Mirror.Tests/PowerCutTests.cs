@@ -52,7 +52,7 @@ public class PowerCutTests
         public void Dispose() => K.UnmountAll(UnmountFlags.MS_FORCE);
     }
 
-    private static Dictionary<string, MemoryBlockDevice> Media() => new() { ["A"] = new(32L << 20), ["X"] = new(32L << 20) };
+    private static Dictionary<string, MemoryBlockDevice> Media() => new() { ["A"] = new(8L << 20), ["X"] = new(8L << 20) };
 
     [Fact]
     public void A_name_a_copy_took_into_its_cache_before_its_disk_failed_reaches_it_after_the_host_crashes()
