@@ -253,6 +253,30 @@ internal static class MirrorDataCopy
     }
 
     /// <summary>
+    /// Makes the whole of regular file <paramref name="dst"/>, whose attributes are already <paramref name="src"/>'s, the
+    /// same as it by comparing every byte (a full resync after a crash: a copy's disk may have lost data blocks whose
+    /// inode reached it), under both files' rwlocks. The times are set back to the source's where a byte was written.
+    /// </summary>
+    public static Errno RewriteDiffering(Vnode src, Vnode dst, CopyStats st)
+    {
+        var pair = new[] { src, dst };
+        MirrorLock.LockAll(pair, RwLockType.Writer);
+        try
+        {
+            var va = new Vattr(AttrMask.AT_ALL);
+            long copied = st.BytesCopied;
+            var err = Vop.Getattr(src, va, AttrFlags.None, Cr);
+            if (err == Errno.OK)
+                err = CopyDiffering(src, dst, 0, va.Size, st);
+            return err != Errno.OK || st.BytesCopied == copied ? err : CopyAttrs(va, dst, size: true, src: src);
+        }
+        finally
+        {
+            MirrorLock.UnlockAll(pair, RwLockType.Writer);
+        }
+    }
+
+    /// <summary>
     /// The runs [s, e) where <paramref name="want"/> and <paramref name="have"/> differ (past the end of a shorter
     /// <paramref name="have"/>, all of want differs), runs less than Gap equal bytes apart taken as one.
     /// </summary>

@@ -74,6 +74,9 @@ internal sealed class MirrorMerge
 
     public MergeReport Report { get; } = new();
 
+    /// <summary>OneWay: a regular file alike in every attribute is compared byte by byte too (a full resync after a crash).</summary>
+    public bool CompareData { get; init; }
+
     /// <summary>Merges the trees under <paramref name="roots"/> both ways. Returns OK or the first error.</summary>
     public Errno TwoWay(Vnode[] roots)
     {
@@ -400,8 +403,12 @@ internal sealed class MirrorMerge
                     continue;
                 }
                 if (other || Differs(vps[source]!, sva, vps[t], vas[t]))
+                {
                     if ((err = Replace(dirs, name, vps, vas, source, t, other)) != Errno.OK)
                         return (err, null);
+                }
+                else if (CompareData && sva.Type == VType.VREG && (err = MirrorDataCopy.RewriteDiffering(vps[source]!, vps[t]!, Report.Stats)) != Errno.OK)
+                    return (err, null);
             }
             if (sva?.Type != VType.VDIR)
                 return (Errno.OK, null);

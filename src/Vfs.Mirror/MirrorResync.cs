@@ -391,7 +391,7 @@ internal static class MirrorResync
             return Errno.EIO;
         var merge = new MirrorMerge(mi.Copies.Select(x => x.Name).ToArray(), p => meter.Update(p.BytesCopied),
             lockDir: path => LockMirrorDir(mi, path),
-            replaced: (copy, vp) => mi.Mnodes.ForgetLower(copy, vp));
+            replaced: (copy, vp) => mi.Mnodes.ForgetLower(copy, vp)) { CompareData = mi.IntentLog.Rebuilt(c) };
         var roots = mi.Copies.Select(x => x.Root).ToArray();
         var err = merge.OneWay(roots, src.Index, [c.Index]);
         stats.Add(merge.Report.Stats);

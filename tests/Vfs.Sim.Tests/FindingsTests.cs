@@ -59,6 +59,11 @@ public class FindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig5", 20265112, 131, FaultKinds.Power, [35, 45, 46, 50, 52, 59, 105, 130]));
 
     [Fact]
+    public void A_file_whose_data_block_a_copy_lost_with_its_disk_is_rewritten_after_the_host_restarts() =>
+        Holds(new SimCase("mirror3", 20265007, 152, FaultKinds.Power | FaultKinds.Crash,
+            [5, 9, 23, 26, 27, 30, 59, 72, 75, 76, 79, 80, 81, 106, 107, 108, 109, 110]));
+
+    [Fact]
     public void A_link_renamed_after_a_refused_rename_of_its_other_name_stays_a_link_after_the_resync() =>
         Holds(new SimCase("mirror3", 20261641, 32, FaultKinds.All, [3, 7, 10, 16, 17, 21]));
 
