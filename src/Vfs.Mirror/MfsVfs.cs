@@ -170,6 +170,13 @@ public sealed class MfsVfs
         }
         Announce(c, "unavailable: " + reason);
         IntentLog.Start(c);
+        if (c.Vfs.Dev != 0 && VfsOp.Sync(c.Vfs, SyncFlags.None, Cred.Kcred) is var serr && serr != Errno.OK)
+        {
+            // Updates its file system took into its cache may never reach its disk: after a crash only a full resync
+            // is sure to bring them back (the log in memory is enough while the cache lives).
+            Announce(c, $"its file system's cache could not be written out ({serr}): after a crash it needs a full resync");
+            IntentLog.Overflow(c);
+        }
         c.Unflushed.Left(this, c); // what the copy's file system may still hold unsent goes to its log
         if (Witness is null || Witness.Claim(this, c))
             Generations.Left(this, c); // a side the witness refused does not go on: it keeps its generation, read-only

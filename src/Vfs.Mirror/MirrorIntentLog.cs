@@ -117,7 +117,10 @@ internal sealed class MirrorIntentLog
         }
     }
 
-    /// <summary>The copy needs a full resync (its replay failed): one overflow record.</summary>
+    /// <summary>
+    /// One overflow record, and no more records: a remount after a crash gives the copy a full resync (its replay
+    /// failed; or its file system's cache could not be written out as it left, MfsVfs.MarkUnavailable).
+    /// </summary>
     public void Overflow(MirrorMember away)
     {
         lock (_lock)

@@ -55,6 +55,10 @@ public class FindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig5", 20261405, 134, FaultKinds.All, [7, 109, 113, 114]));
 
     [Fact]
+    public void A_name_a_copy_took_into_its_cache_before_its_disk_lost_power_reaches_it_after_the_host_restarts() =>
+        Holds(new SimCase("fig5", 20265112, 131, FaultKinds.Power, [35, 45, 46, 50, 52, 59, 105, 130]));
+
+    [Fact]
     public void A_link_renamed_after_a_refused_rename_of_its_other_name_stays_a_link_after_the_resync() =>
         Holds(new SimCase("mirror3", 20261641, 32, FaultKinds.All, [3, 7, 10, 16, 17, 21]));
 
