@@ -12,8 +12,15 @@ namespace UnixVfs.NfsBench;
 
 internal static class CallLoads
 {
-    /// <summary>GETATTR and READ calls per second from <paramref name="clients"/> clients, and the calls that failed.</summary>
-    public static (double OpsPerSec, long Errors) GetattrRead(NfsExport e, int clients, int seconds, long fileSize)
+    /// <summary>What a call load measured: calls per second, calls that failed, and this process's CPU time and bytes allocated per call.</summary>
+    public readonly record struct Rate(double OpsPerSec, long Errors, double CpuUsPerCall, double BytesPerCall);
+
+    /// <summary>
+    /// GETATTR and READ calls per second from <paramref name="clients"/> clients, and the calls that failed; with this
+    /// process's CPU time and allocations per call (the client's alone, or the client's and the server's when the
+    /// server runs in this process).
+    /// </summary>
+    public static Rate GetattrRead(NfsExport e, int clients, int seconds, long fileSize)
     {
         var fh = e.Lookup("file.bin");
         long ops = 0, errors = 0;
@@ -40,10 +47,15 @@ internal static class CallLoads
             Interlocked.Add(ref ops, mine);
             Interlocked.Add(ref errors, bad);
         })).ToList();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
         var sw = Stopwatch.StartNew();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
-        return (ops / sw.Elapsed.TotalSeconds, errors);
+        double secs = sw.Elapsed.TotalSeconds;
+        var used = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        long calls = Math.Max(1, ops);
+        return new Rate(ops / secs, errors, used.TotalMicroseconds / calls, (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated) / calls);
     }
 
     private static bool Ok(Errno err, RpcResult res)

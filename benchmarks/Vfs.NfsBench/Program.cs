@@ -10,10 +10,12 @@
 //   commit  the median time of a COMMIT after an UNSTABLE 1 MiB WRITE: our server (image) / ganesha
 //   rss     peak resident memory (VmHWM) under 8 clients doing GETATTR + 64 KiB READ: our server (image) / ganesha
 //   calls   CLIENTS concurrent clients doing GETATTR and READ against our server (tmpfs) for SECONDS s, against
-//           one client doing the same: operations per second, and errors
+//           one client doing the same: operations per second, and errors. With --in-process the server is a
+//           tmpfs in the harness's own process, as c0e914a's harness had it (issue 16's A/B against that tree,
+//           benchmarks/nfs-calls-ab.sh), and the rows also give the process's CPU time and bytes allocated per call
 //
 //   dotnet run -c Release --project benchmarks/Vfs.NfsBench -- [--size-mib 256] [--rounds 3] [--seconds 10]
-//       [--clients 64] [--files 500] [--only tmpfs,image,client,small,commit,rss,calls] [--calls-only]
+//       [--clients 64] [--files 500] [--only tmpfs,image,client,small,commit,rss,calls] [--calls-only] [--in-process]
 //
 // The small-file, COMMIT and RSS loads are our RpcClient (CallLoads.cs), the same code against every server.
 // Needs root, nfs-ganesha, rpcbind and libnfs-utils (test.sh installs them). Local files live in /dev/shm so
@@ -28,11 +30,17 @@ using UnixVfs.NfsBench;
 int sizeMib = 256, rounds = 3, seconds = 10, clients = 64, files = 500;
 string[] groups = ["tmpfs", "image", "client", "small", "commit", "rss", "calls"];
 var only = groups.ToHashSet();
+bool inProcess = false;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--calls-only")
     {
         only = ["calls"];
+        continue;
+    }
+    if (args[i] == "--in-process")
+    {
+        inProcess = true;
         continue;
     }
     if (i + 1 == args.Length)
@@ -92,16 +100,18 @@ return callErrors == 0 ? 0 : 1;
 void Measure()
 {
     // Our two servers, each its own process, and ganesha; each with file.bin (SIZE MiB) in its export.
-    using var tmpfsServe = Wants("tmpfs", "small", "calls") ? VfsServe.Start("--tmpfs") : null;
+    using var tmpfsServe = Wants("tmpfs", "small") || (Wants("calls") && !inProcess) ? VfsServe.Start("--tmpfs") : null;
+    using var inProcessServer = Wants("calls") && inProcess ? new InProcessServer(data, sizeMib) : null;
     var img = Path.Combine(shm, "ufs.img");
     if (Wants("image", "small", "commit", "rss"))
         VfsServe.Run("newfs", img, "--size", $"{2 * sizeMib + 256}M");
     using var imageServe = Wants("image", "small", "commit", "rss") ? VfsServe.Start("--image", img) : null;
     using var ganesha = Wants("tmpfs", "image", "client", "small", "commit", "rss") ? GaneshaServer.Start() : null;
     using var onTmpfs = tmpfsServe is null ? null : new NfsExport(tmpfsServe.NfsPort, tmpfsServe.MountPort, "/export");
+    using var onCalls = inProcessServer is null ? onTmpfs : new NfsExport(inProcessServer.NfsPort, inProcessServer.MountPort, "/export");
     using var onImage = imageServe is null ? null : new NfsExport(imageServe.NfsPort, imageServe.MountPort, "/export");
     using var onGanesha = ganesha is null ? null : new NfsExport(ganesha.NfsPort, ganesha.MountPort, ganesha.ExportDir);
-    onTmpfs?.Put("file.bin", data);
+    onTmpfs?.Put("file.bin", data);   // (the in-process server was made with it)
     onImage?.Put("file.bin", data);
     if (ganesha is not null)
         File.Copy(src, Path.Combine(ganesha.ExportDir, "file.bin"));
@@ -136,8 +146,7 @@ void Measure()
     double PeakRssMib(NfsExport e, int serverPid)
     {
         ProcStatus.ResetPeak(serverPid);
-        var (_, errors) = CallLoads.GetattrRead(e, 8, Math.Max(1, seconds / 2), size);
-        Interlocked.Add(ref callErrors, errors);
+        Interlocked.Add(ref callErrors, CallLoads.GetattrRead(e, 8, Math.Max(1, seconds / 2), size).Errors);
         return ProcStatus.Kib(serverPid, "VmHWM") / 1024.0;
     }
     int ganeshaPid = ganesha is null ? 0 : int.Parse(File.ReadAllText(Path.Combine(Path.GetDirectoryName(ganesha.ExportDir)!, "ganesha.pid")).Trim());
@@ -224,15 +233,18 @@ void Measure()
     }
     if (Wants("calls"))
     {
-        var (one, oneErr) = CallLoads.GetattrRead(onTmpfs!, 1, seconds, size);
-        var (many, manyErr) = CallLoads.GetattrRead(onTmpfs!, clients, seconds, size);
-        callErrors += oneErr + manyErr;
+        var one = CallLoads.GetattrRead(onCalls!, 1, seconds, size);
+        var many = CallLoads.GetattrRead(onCalls!, clients, seconds, size);
+        callErrors += one.Errors + many.Errors;
+        string where = inProcess ? "in this process" : "vfs serve --tmpfs";
         lines.Add("");
-        lines.Add($"| GETATTR + 64 KiB READ against our server (tmpfs), {seconds} s | ops/s | errors |");
-        lines.Add("|---|---:|---:|");
-        lines.Add($"| 1 client | {one:F0} | {oneErr} |");
-        lines.Add($"| {clients} clients ({clients} connections) | {many:F0} | {manyErr} |");
-        lines.Add($"| scaling ({clients} / 1) | {many / one:F2} | target >= 1.5 |");
+        lines.Add($"| GETATTR + 64 KiB READ against our server ({where}), {seconds} s | ops/s | errors | CPU µs per call | bytes allocated per call |");
+        lines.Add("|---|---:|---:|---:|---:|");
+        lines.Add($"| 1 client | {one.OpsPerSec:F0} | {one.Errors} | {one.CpuUsPerCall:F1} | {one.BytesPerCall:F0} |");
+        lines.Add($"| {clients} clients ({clients} connections) | {many.OpsPerSec:F0} | {many.Errors} | {many.CpuUsPerCall:F1} | {many.BytesPerCall:F0} |");
+        lines.Add($"| scaling ({clients} / 1) | {many.OpsPerSec / one.OpsPerSec:F2} | target >= 1.5 | | |");
+        if (!inProcess)
+            lines.Add("(CPU and bytes per call: the harness's, the client side alone)");
     }
     lines.Add("");
     lines.Add($"load average at the end (other work on the machine): {LoadAverage()}; errors of the call loads: {callErrors}");

@@ -50,6 +50,12 @@ internal sealed class HardLinks : IDisposable
         vp.Hold();
         _seen[(va.Fsid, va.NodeId)] = vp;
     }
+    /// <summary>Forgets the target file of the source file <paramref name="va"/> (it is being removed).</summary>
+    public void Forget(Vattr va)
+    {
+        if (_seen.Remove((va.Fsid, va.NodeId), out var vp))
+            vp.Rele();
+    }
     public void Dispose()
     {
         foreach (var v in _seen.Values)

@@ -34,7 +34,10 @@ internal static class MirrorFid
         foreach (var c in mi.Copies)
         {
             if (maxlen - len - 2 <= 0 || Known(m, c, out var lv) != Errno.OK
-                || Vop.Fid(lv!, maxlen - len - 2, out var lf, ct) != Errno.OK)
+                || Vop.Fid(lv!, maxlen - len - 2, out var now, ct) != Errno.OK)
+                continue;
+            var lf = c.Fids.First(c, now!); // a file made again in the copy is named by the fid it had first
+            if (lf.Length > maxlen - len - 2)
                 continue;
             buf[len] = (byte)c.Index;
             buf[len + 1] = (byte)lf!.Length;
@@ -79,8 +82,7 @@ internal static class MirrorFid
         }
         var lowers = new Vnode?[mi.Copies.Count];
         foreach (var c in mi.Copies)
-            if (c.TakesUpdates && listed[c.Index] is var (p, l)
-                && VfsOp.Vget(c.Vfs, out var lv, new Fid(d.Slice(p, l))) == Errno.OK)
+            if (c.TakesUpdates && listed[c.Index] is var (p, l) && VgetCopy(c, new Fid(d.Slice(p, l)), out var lv) == Errno.OK)
                 lowers[c.Index] = lv;
         if (lowers.Any(v => v is not null))
         {
@@ -90,13 +92,53 @@ internal static class MirrorFid
         // Only copies out of use are listed: one of them still says which file is meant.
         foreach (var c in mi.Copies)
         {
-            if (listed[c.Index] is not var (p, l) || VfsOp.Vget(c.Vfs, out var lv, new Fid(d.Slice(p, l))) != Errno.OK)
+            if (listed[c.Index] is not var (p, l) || VgetCopy(c, new Fid(d.Slice(p, l)), out var lv) != Errno.OK)
                 continue;
             var err = MirrorLocate.Lookup(mi, c, lv!, out vp);
+            if (err == Errno.OK && MirrorSubr.Mn(vp!) is var m && Volatile.Read(ref m.Copies[c.Index]) is null)
+            {
+                // The lookup made the mnode from the copies in use; the handle says which file it is in this copy.
+                // Known there, it gives the same fid again, and a resync that makes the file again records it.
+                mi.Mnodes.SetCopy(m, c.Index, lv);
+                return Errno.OK;
+            }
             lv!.Rele();
             if (err == Errno.OK)
                 return Errno.OK;
         }
         return Errno.ESTALE;
+    }
+
+    /// <summary>The file copy <paramref name="c"/> first gave <paramref name="first"/> for: the file made in its place if it was made again.</summary>
+    private static Errno VgetCopy(MirrorMember c, Fid first, out Vnode? lv) =>
+        VfsOp.Vget(c.Vfs, out lv, c.Fids.Now(c, first) ?? first);
+
+    /// <summary>
+    /// Mnode <paramref name="m"/>'s file in copy <paramref name="copy"/> went from <paramref name="old"/> to
+    /// <paramref name="now"/> (both held by the caller). A file forgotten (a resync removed or replaced it) is
+    /// remembered by its fid; when the mnode has a file there again and it is another file (the resync made it
+    /// again), the copy records it, so that a fid given out with the old file still names this one.
+    /// </summary>
+    internal static void CopyChanged(Mnode m, int copy, Vnode? old, Vnode? now)
+    {
+        var c = m.Mfs.Copies[copy];
+        if (now is null)
+        {
+            if (old is not null && Vop.Fid(old, Fid.MaxFidSize, out var of) == Errno.OK)
+                using (m.Lock.Enter())
+                    m.Forgotten[copy] ??= of;
+            return;
+        }
+        Fid? forgotten;
+        using (m.Lock.Enter())
+        {
+            forgotten = m.Forgotten[copy];
+            m.Forgotten[copy] = null;
+        }
+        if (forgotten is null || Vop.Fid(now, Fid.MaxFidSize, out var nf) != Errno.OK || nf!.Equals(forgotten))
+            return;
+        var err = c.Fids.Remade(c, forgotten, nf);
+        if (err != Errno.OK)
+            m.Mfs.Announce(c, $"{m.Name}: made again, and its record not kept ({err}): a handle of its old file is stale");
     }
 }

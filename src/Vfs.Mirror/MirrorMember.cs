@@ -68,6 +68,9 @@ public sealed class MirrorMember
     /// <summary>What the mirror wrote to the copy that it may not hold yet (CopyUnflushed.cs).</summary>
     internal CopyUnflushed Unflushed { get; } = new();
 
+    /// <summary>Files made again in this copy: their first fids and their fids now (CopyFids.cs).</summary>
+    internal CopyFids Fids { get; } = new();
+
     private ResyncProgress? _progress;
 
     /// <summary>How far the copy's resync has got while one runs (MirrorProgress.cs), or null.</summary>

@@ -493,7 +493,11 @@ internal sealed class MirrorMerge
     private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to, bool otherFile = false)
     {
         var fa = vas[from]!;
-        if (!otherFile && vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && vas[to]!.Nlink == 1 && fa.Nlink == 1)
+        // The target's file under this name may already be the source's file's twin (HardLinks: primed, or linked
+        // earlier in this merge), short of links the source gained: it stays, and is rewritten in place. Removed, it
+        // would be linked back from the twin the table still holds: a removed file (ESTALE from an NFS copy).
+        bool twin = !otherFile && vps[to] is not null && fa.Nlink > 1 && _links[to].TryGet(fa, out var tw) && Vop.Cmp(tw!, vps[to]!);
+        if (!otherFile && vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && (twin || vas[to]!.Nlink == 1 && fa.Nlink == 1))
         {
             var err = MirrorDataCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
             if (err == Errno.OK && (err = MirrorDataCopy.CopyAttrs(fa, vps[to]!, size: true, src: vps[from])) == Errno.OK)
@@ -507,6 +511,8 @@ internal sealed class MirrorMerge
         }
         if (vps[to] is not null)
         {
+            if (twin)
+                _links[to].Forget(fa);
             _replaced?.Invoke(to, vps[to]!);
             var err = MirrorDataCopy.RemoveEntry(dirs[to], name, Report.Stats);
             if (err != Errno.OK)

@@ -191,31 +191,40 @@ internal static class MirrorSumFile
     {
         vp = null;
         var cr = Cred.Kcred;
+        var err = MetaDir(root, DirName, create, out var dir);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            if (!create)
+                return Vop.Lookup(dir!, key, out vp, LookupFlags.None, null, cr);
+            var va = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 };
+            return Vop.Create(dir!, key, va, VcExcl.NONEXCL, AccessMode.VWRITE, out vp, cr, FileFlags.None);
+        }
+        finally
+        {
+            dir!.Rele();
+        }
+    }
+
+    /// <summary>Opens (or, with <paramref name="create"/>, makes: mode 0700) directory .mfs/<paramref name="name"/> in copy <paramref name="root"/>, held.</summary>
+    internal static Errno MetaDir(Vnode root, string name, bool create, out Vnode? dir)
+    {
+        dir = null;
+        var cr = Cred.Kcred;
         var err = Vop.Lookup(root, MirrorMeta.DirName, out var meta, LookupFlags.None, null, cr);
         if (err != Errno.OK)
             return err;
         try
         {
-            err = Vop.Lookup(meta!, DirName, out var dir, LookupFlags.None, null, cr);
+            err = Vop.Lookup(meta!, name, out dir, LookupFlags.None, null, cr);
             if (err == Errno.ENOENT && create)
             {
-                err = Vop.Mkdir(meta!, DirName, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1C0 }, out dir, cr);
+                err = Vop.Mkdir(meta!, name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1C0 }, out dir, cr);
                 if (err == Errno.EEXIST)
-                    err = Vop.Lookup(meta!, DirName, out dir, LookupFlags.None, null, cr);
+                    err = Vop.Lookup(meta!, name, out dir, LookupFlags.None, null, cr);
             }
-            if (err != Errno.OK)
-                return err;
-            try
-            {
-                if (!create)
-                    return Vop.Lookup(dir!, key, out vp, LookupFlags.None, null, cr);
-                var va = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 };
-                return Vop.Create(dir!, key, va, VcExcl.NONEXCL, AccessMode.VWRITE, out vp, cr, FileFlags.None);
-            }
-            finally
-            {
-                dir!.Rele();
-            }
+            return err;
         }
         finally
         {

@@ -39,6 +39,7 @@ public sealed class Mnode
         Mfs = mi;
         Copies = copies;
         Next = new Mnode?[copies.Length];
+        Forgotten = new Fid?[copies.Length];
         Parent = parent;
         Name = name;
         Lock = new KMutex(MirrorLock.MnodeClass, this);
@@ -56,6 +57,12 @@ public sealed class Mnode
 
     /// <summary><c>m_next</c>: the next mnode on copy i's hash chain.</summary>
     internal Mnode?[] Next { get; }
+
+    /// <summary>
+    /// Per copy, the fid of the file this mnode forgot there (a resync removed or replaced it) until it has a file
+    /// there again: if that is another file, the copy records it as made again (MirrorFid.CopyChanged). Under Lock.
+    /// </summary>
+    internal Fid?[] Forgotten { get; }
 
     /// <summary><c>m_Xvp</c>.</summary>
     public Vnode? Xvp => Copies[0];

@@ -155,11 +155,13 @@ public sealed class MnodeHash
     internal void SetCopy(Mnode m, int copy, Vnode? vp)
     {
         Vnode? old;
+        bool changed;
         using (_lock.Enter())
         using (m.Lock.Enter())
         {
             old = m.Copies[copy];
-            if (ReferenceEquals(old, vp))
+            changed = !ReferenceEquals(old, vp);
+            if (!changed)
             {
                 old = vp; // the caller's hold is surplus
             }
@@ -170,7 +172,13 @@ public sealed class MnodeHash
                 m.Copies[copy] = vp;
                 if (vp is not null)
                     LinkLocked(m, copy);
+                vp?.Hold(); // for CopyChanged, after the locks
             }
+        }
+        if (changed)
+        {
+            MirrorFid.CopyChanged(m, copy, old, vp);
+            vp?.Rele();
         }
         old?.Rele();
     }

@@ -14,8 +14,9 @@
 // CLUSTERING. Writes gather runs of adjacent dirty buffers (up to MaxCluster bytes) into one device
 // write (IBlockDevice.WriteGather: pwritev, no copying), both when evicting and when flushing.
 // Readahead reads a run of blocks a file maps contiguously with one device read; ReadDirect reads such
-// a run straight into the caller's memory when none of it is cached. Large sequential I/O therefore
-// reaches the device in large requests.
+// a run straight into the caller's memory when none of it is cached, and WriteDirect writes a whole
+// block from the caller's memory the same way. Large sequential I/O therefore reaches the device in
+// large requests, or without a second copy.
 //
 // ORDER ON SYNC. Flush(data first) then the device's flush, then metadata and a second flush: a file's
 // data is stable before the inode and indirect blocks that point to it (fsync and sync, UfsVfsops.cs).
@@ -189,6 +190,29 @@ internal sealed class BufCache
         }
         Interlocked.Increment(ref DeviceReads);
         Interlocked.Add(ref BytesRead, (long)got * _bsize);
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// Writes the whole block at <paramref name="blkno"/> straight from <paramref name="src"/> to the device, past the
+    /// cache, unless the cache holds the block (its buffer would go stale): then nothing is written and
+    /// <paramref name="put"/> is false. The caller must keep the block from being read or written meanwhile (it holds
+    /// its file's lock). Returns OK or EIO.
+    /// </summary>
+    public Errno WriteDirect(long blkno, ReadOnlySpan<byte> src, out bool put)
+    {
+        put = false;
+        using (_lock.Enter())
+        {
+            if (_hash.ContainsKey(blkno))
+                return Errno.OK;
+        }
+        var err = _dev.Write(blkno << _fshift, src);
+        if (err != Errno.OK)
+            return err;
+        Interlocked.Increment(ref DeviceWrites);
+        Interlocked.Add(ref BytesWritten, src.Length);
+        put = true;
         return Errno.OK;
     }
 

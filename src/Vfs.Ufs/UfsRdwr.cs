@@ -5,8 +5,11 @@
 // is sequential: on a cache miss it reads the run of blocks that follow contiguously on disk (Bmap
 // reports the run) with one device request -- straight into the caller's buffer when the caller wants
 // whole blocks none of which is cached (one copy, as a read of a host file makes), else into the
-// cache as read-ahead. A write that
-// covers a whole new block never reads it; a write that covers part of a block reads it first (the
+// cache as read-ahead. A write that covers a whole block the cache does not hold goes straight from the
+// caller's memory to the device (one copy, into the host's page cache for an image, where the cache would
+// make two and leave the second for fsync; FreeBSD's cluster_write likewise sends a sequential writer's
+// full clusters out at once); fsync still flushes the device. A write that covers a whole cached block
+// never reads it; a write that covers part of a block reads it first (the
 // rest of the block is the file's, or, for a fragment run, another file's). Newly allocated space is
 // zeroed before data lands in it, so a file never shows what a freed block held.
 using UnixVfs.Core;
@@ -168,6 +171,24 @@ internal static partial class UfsVnops
             long blk = fs.Blknum(r.Bno);
             int boff = fs.Fragnum(r.Bno) * fs.Fsize;
             bool whole = on == 0 && n == fs.Bsize;
+            if (whole && uio.CurrentSegment(n).Length == n)
+            {
+                // A whole block: straight from the caller's memory to the device unless the cache holds the block.
+                if ((err = bc.WriteDirect(blk, uio.CurrentSegment(n).Span, out bool put)) != Errno.OK)
+                {
+                    if (r.WholeFresh)
+                        UfsBmap.Unmap(ip, lbn);
+                    UfsBmap.Unalloc(ip, fs.Lblktosize(lbn) + n);
+                    return err;
+                }
+                if (put)
+                {
+                    uio.Skip(n);
+                    if (uio.Offset > ip.Size)
+                        ip.Size = uio.Offset;
+                    continue;
+                }
+            }
             Buf? bp;
             if (r.WholeFresh || whole)
             {

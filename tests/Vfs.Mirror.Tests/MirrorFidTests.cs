@@ -35,6 +35,65 @@ public class MirrorFidTests
         }
     }
 
+    /// <summary>
+    /// Finding 1 (`vfs sim --world fig10 --seed 20261309 --steps 80 --faults copy --keep 16,38,60,70`): a handle with
+    /// room for copy X's fid alone (an NFS server's handle of a mirror whose other copy is over NFS) is resolved while
+    /// x is offline, the file is linked to c and unlinked from a, and x's resync makes it again as c in X. The handle
+    /// went stale and c got another one: an NFS client held two vnodes for one file. The copy records the file made
+    /// again (CopyFids.cs), so the handle names c, and c's fid is the handle, also after a remount.
+    /// </summary>
+    [Fact]
+    public void A_handle_outlives_its_file_being_made_again_in_a_copy_and_a_remount()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/a", "a");
+        var fid = FidOf(f, "/X/y/a", XAlone);
+        var before = LowerFid(f, "a");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid)); // as the NFS server does for the client's LINK
+        MirrorFixture.Ok(f.P.Link("/X/y/a", "/X/y/c"));
+        vp!.Rele();
+        MirrorFixture.Ok(f.P.Unlink("/X/y/a"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.NotEqual(before, LowerFid(f, "c")); // made again in X
+        NamesTheFile(f, mi, fid, "/X/y/c");
+
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(f.P.Umount("/X/y"));
+        mi = f.Mount();
+        NamesTheFile(f, mi, fid, "/X/y/c");
+    }
+
+    private static Fid LowerFid(MirrorFixture f, string name)
+    {
+        var lv = f.LowerVnode(0, name);
+        Assert.NotNull(lv);
+        MirrorFixture.Ok(Vop.Fid(lv!, Fid.MaxFidSize, out var fid));
+        lv!.Rele();
+        return fid!;
+    }
+
+    /// <summary>Room for copy X's fid alone: the mirror's 2 bytes, and X's index, length and fid.</summary>
+    private const int XAlone = 2 + 2 + 12;
+
+    private static void NamesTheFile(MirrorFixture f, MfsVfs mi, Fid fid, string path)
+    {
+        Assert.Equal(fid, FidOf(f, path, XAlone));
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
+        MirrorFixture.Ok(f.P.Lookupname(path, true, out var named));
+        try
+        {
+            Assert.Same(named, vp);
+        }
+        finally
+        {
+            vp!.Rele();
+            named!.Rele();
+        }
+    }
+
     private static Fid FidOf(MirrorFixture f, string path, int room)
     {
         MirrorFixture.Ok(f.P.Lookupname(path, true, out var vp));

@@ -104,6 +104,31 @@ public class NfsCopyFindingsTests
     }
 
     /// <summary>One world's virtual time as a host with its own clock sees it (a clock fault moves Skew).</summary>
+    /// <summary>
+    /// Finding 4, a resync failing with ESTALE (`vfs sim --world fig6 --seed 4 --steps 180 --faults host,clock --keep
+    /// 4,5,14,96,97`): b/c linked to b/a/a while the NFS copy was away, and a failed rmdir of b logged b's name, so the
+    /// resync compared b's tree whole. It kept the copy's c as the twin of the source's (two links now), then found c
+    /// differing (one link) and replaced it: removed it, and linked the name back to the twin, the removed file --
+    /// ESTALE from the server. The twin now stays under its name.
+    /// </summary>
+    [Fact]
+    public void A_file_linked_into_a_subdirectory_while_an_NFS_copy_was_away_stays_one_file_there()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/b/a", 0x1ED));
+        f.WriteFile("/A/b/b/c", "c");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Link("/A/b/b/c", "/A/b/b/a/a"));
+        Assert.Equal(Errno.ENOTEMPTY, f.P.Rmdir("/A/b/b")); // logs b: its tree is compared whole at the resync
+        _world.Advance(TimeSpan.FromMilliseconds(1));
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
     private sealed class Skewed(VirtualClock world) : TimeProvider
     {
         public TimeSpan Skew { get; set; }

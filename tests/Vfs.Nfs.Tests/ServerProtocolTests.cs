@@ -133,6 +133,52 @@ public class ServerProtocolTests : IDisposable
     }
 
     [Fact]
+    public void Each_call_acts_with_its_own_credential_when_one_connection_changes_it()
+    {
+        // What if a client alternates credentials on one connection? The server keeps the last credential it decoded
+        // on each thread (RpcServer.DecodeAuthSys); a call must never act with the one before it.
+        AuthSys[] creds =
+        [
+            new(0, "raw", 1000, 1000, []),
+            new(0, "raw", 2000, 2001, [7]),
+            new(0, "raw", 2000, 2001, [8]),
+            new(0, "other", 1000, 1000, []),
+            new(1, "raw", 3000, 1000, []),
+            new(0, "raw", 1000, 1000, []),
+        ];
+        for (int i = 0; i < creds.Length; i++)
+        {
+            _nfs.Cred = creds[i].ToOpaqueAuth();
+            var (st, fh) = _nfs.Create(_root, $"by{i}");
+            Assert.Equal(NfsStat3.NFS3_OK, st);
+            var (_, va) = _nfs.Getattr(fh);
+            Assert.Equal((creds[i].Uid, creds[i].Gid), (va!.Uid, va.Gid));
+        }
+        // And a group the caller is in counts only while the caller says so: 0070 group 7 is writable with [7] alone.
+        _nfs.Cred = creds[1].ToOpaqueAuth();
+        var (_, f) = _nfs.Create(_root, "group7", mode: 0x38);
+        var chgrp = _nfs.Call(Nfs3.SETATTR, w =>
+        {
+            w.WriteOpaque(f);
+            Nfs3Attr.WriteSattr(w, new Vattr(AttrMask.AT_GID) { Gid = 7 });
+            w.WriteBool(false);
+        });
+        Assert.Equal(NfsStat3.NFS3_OK, chgrp.Nfs);
+        uint Granted(AuthSys who)
+        {
+            _nfs.Cred = who.ToOpaqueAuth();
+            var rep = _nfs.Call(Nfs3.ACCESS, w => { w.WriteOpaque(f); w.WriteUInt32(Nfs3.ACCESS3_MODIFY); });
+            var r = rep.Reader();
+            SkipPostOp(ref r);
+            return r.ReadUInt32();
+        }
+        var stranger = new AuthSys(0, "raw", 4000, 4000, [7]);
+        Assert.Equal(Nfs3.ACCESS3_MODIFY, Granted(stranger));
+        Assert.Equal(0u, Granted(stranger with { Gids = [8] }));
+        Assert.Equal(Nfs3.ACCESS3_MODIFY, Granted(stranger));
+    }
+
+    [Fact]
     public void Access_grants_what_the_mode_allows_the_caller()
     {
         _nfs.Cred = new AuthSys(0, "raw", 0, 0, []).ToOpaqueAuth();

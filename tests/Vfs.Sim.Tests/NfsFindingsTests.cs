@@ -38,4 +38,27 @@ public class NfsFindingsTests(ITestOutputHelper output)
     [Fact]
     public void A_write_whose_flush_to_an_NFS_copy_fails_reaches_it_by_the_resync() =>
         Holds(new SimCase("fig9", 20265214, 118, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock, [2, 27, 57]));
+
+    /// <summary>
+    /// Finding 1: a file of x's exported mirror linked to c and unlinked from a while copy X was offline; the resync
+    /// made it again as c in X, and its handle (X's fid alone fits beside the NFS copy's) went stale: the client's
+    /// write through a's handle failed with ESTALE, and c's new handle was a second vnode. The copy now records the
+    /// file made again (CopyFids.cs), and the handle names it still.
+    /// </summary>
+    [Fact]
+    public void A_file_made_again_in_a_copy_of_an_exported_mirror_keeps_its_handle() =>
+        Holds(new SimCase("fig10", 20261309, 80, FaultKinds.Copy, [16, 38, 60, 70]));
+
+    /// <summary>
+    /// Finding 4, ESTALE: b/c linked to b/a/a while the slave was down; the resync kept the NFS copy's c as the twin of
+    /// the source's, then replaced it for its one link and linked the name back to the removed twin.
+    /// </summary>
+    [Fact]
+    public void A_file_linked_while_an_NFS_copys_host_was_down_is_resynced_without_ESTALE() =>
+        Holds(new SimCase("fig6", 4, 180, FaultKinds.Host | FaultKinds.Clock, [4, 5, 14, 96, 97]));
+
+    /// <summary>Finding 4, ESTALE on Fig. 7 (a directory holding an open file renamed into another while y was down).</summary>
+    [Fact]
+    public void A_directory_renamed_while_an_NFS_copys_host_was_down_is_resynced_without_ESTALE() =>
+        Holds(new SimCase("fig7", 4, 180, FaultKinds.Host | FaultKinds.Clock, [4, 5, 8, 15, 39, 100, 101]));
 }

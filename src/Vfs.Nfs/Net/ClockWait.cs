@@ -35,12 +35,13 @@ public static class ClockWait
 
     /// <summary>
     /// As Wait, for a caller that waits for a reply or for time to pass: on a <see cref="VirtualClock"/> it counts as an
-    /// idle participant while <paramref name="ready"/> is false, so auto-advance may move time to its timeout.
+    /// idle participant while <paramref name="ready"/>(<paramref name="state"/>) is false, so auto-advance may move time
+    /// to its timeout. (The condition comes with its state, so that a wait on the system clock allocates nothing.)
     /// </summary>
-    public static void Wait(object gate, TimeProvider clock, TimeSpan timeout, Func<bool> ready)
+    public static void Wait<T>(object gate, TimeProvider clock, TimeSpan timeout, Func<T, bool> ready, T state)
     {
         if (clock is VirtualClock vc && timeout > TimeSpan.Zero)
-            vc.WaitIdle(gate, timeout, ready);
+            vc.WaitIdle(gate, timeout, () => ready(state));
         else
             Wait(gate, clock, timeout);
     }

@@ -9,10 +9,12 @@
 // RecordReader keeps a small buffer for marks and short records and reads large fragment bodies
 // straight into the record's buffer, so a 1 MiB WRITE is copied once, from the socket.
 //
-// Bounds, for a peer that means harm. A record's buffer is 64 KiB until that much has arrived, and
-// only then the length the marks announce: 200 connections that each announce 2 MiB and send a few
-// bytes hold 64 KiB each. A server's connections charge their record buffers to a
-// BufferBudget, and wait for room when it is spent. A zero-length fragment that is not the last one
+// Bounds, for a peer that means harm. On a server's connection a record's buffer is 64 KiB until
+// that much has arrived, and only then the length the marks announce: 200 connections that each
+// announce 2 MiB and send a few bytes hold 64 KiB each. A server's connections charge their record
+// buffers to a BufferBudget, and wait for room when it is spent. A client's connection (no budget: one
+// per server it chose to call) takes the announced length at once, so that a 64 KiB READ's reply is
+// not received into 64 KiB and then copied into a buffer of its whole length. A zero-length fragment that is not the last one
 // carries nothing and could go on for ever; it ends the connection (EPROTO). The small buffer is
 // pooled and given back whenever it is empty between records, so an idle connection holds none.
 using System.Buffers;
@@ -96,8 +98,9 @@ public sealed class RecordReader
                 {
                     if (rec is null || rec.Length == len)
                     {
-                        // 64 KiB first; once those bytes have come, the whole record (one copy, not a doubling series).
-                        int want = rec is null ? Math.Min(end, FirstGrowth) : end;
+                        // On a server's connection 64 KiB first; once those bytes have come, the whole record (one
+                        // copy, not a doubling series). On a client's, the whole record.
+                        int want = rec is null && _budget is not null ? Math.Min(end, FirstGrowth) : end;
                         if ((err = Grow(ref rec, len, want)) != Errno.OK)
                             return err;
                     }

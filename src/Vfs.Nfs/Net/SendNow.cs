@@ -8,7 +8,8 @@
 // runtime's epoll thread, one more wake-up per call. That halved one client's small-call rate
 // (docs/benchmarks.md, "The NFS server's small calls"). So the call goes to the C library directly, with
 // the descriptor's own flags untouched. Elsewhere than Linux it sends nothing, and every reply takes the
-// sender thread's path.
+// sender thread's path. A blocking Send (a client's call) starts with the same gathered sendmsg and sends
+// what the socket did not take with blocking sends: Socket.Send of a buffer list pins and allocates per call.
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using UnixVfs.Core;

@@ -15,7 +15,6 @@
 // process out of file descriptors says EMFILE, and the listener stays open.
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using UnixVfs.Core;
 using UnixVfs.Nfs.Xdr;
 
@@ -92,20 +91,11 @@ public sealed class TcpNetwork : IRpcNetwork
         if (!TryParseAddress(address, out var ip) || port <= 0 || port > 65535)
             return Errno.EINVAL;
         var s = new Socket(ip!.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            using var cts = new CancellationTokenSource(timeout);
-            s.ConnectAsync(new IPEndPoint(ip, port), cts.Token).AsTask().GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
+        var err = ConnectWithin(s, new IPEndPoint(ip, port), timeout);
+        if (err != SocketError.Success)
         {
             s.Dispose();
-            return Errno.ETIMEDOUT;
-        }
-        catch (SocketException e)
-        {
-            s.Dispose();
-            return e.SocketErrorCode switch
+            return err switch
             {
                 SocketError.ConnectionRefused => Errno.ECONNREFUSED,
                 SocketError.TimedOut => Errno.ETIMEDOUT,
@@ -115,6 +105,41 @@ public sealed class TcpNetwork : IRpcNetwork
         }
         connection = new TcpConnection(s, MaxRecord);
         return Errno.OK;
+    }
+
+    /// <summary>
+    /// connect(2) with a timeout, and no asynchronous operation on the socket: .NET puts a socket's descriptor in its
+    /// asynchronous mode for good at the first one (ConnectAsync included), after which every blocking Receive waits
+    /// through the runtime's epoll thread, a wake-up more per reply (SendNow.cs says the same of sends). So the
+    /// connect is started non-blocking, waited for with poll(2), and the socket is made blocking again.
+    /// </summary>
+    private static SocketError ConnectWithin(Socket s, IPEndPoint ep, TimeSpan timeout)
+    {
+        try
+        {
+            s.Blocking = false;
+            try
+            {
+                s.Connect(ep);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                // Under way: done when the socket is writable (connected) or in error (refused, unreachable).
+                List<Socket> writable = [s], failed = [s];
+                Socket.Select(null, writable, failed, timeout < TimeSpan.Zero ? Timeout.InfiniteTimeSpan : timeout);
+                if (writable.Count == 0 && failed.Count == 0)
+                    return SocketError.TimedOut;
+                var err = (SocketError)(int)s.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+                if (err != SocketError.Success)
+                    return err;
+            }
+            s.Blocking = true;
+            return SocketError.Success;
+        }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode;
+        }
     }
 
     private sealed class TcpListenerEndpoint(Socket sock, int maxRecord, BufferBudget budget) : IRpcListener
@@ -156,7 +181,6 @@ public sealed class TcpConnection : IRpcConnection
     private readonly Socket _sock;
     private readonly RecordReader _reader;
     private readonly byte[] _mark = new byte[4];
-    private readonly ArraySegment<byte>[] _gather = new ArraySegment<byte>[2];
     private readonly int _max;
     private volatile bool _closed;
 
@@ -220,23 +244,15 @@ public sealed class TcpConnection : IRpcConnection
                 return Errno.ENOTCONN;
             try
             {
+                // Mark and body gathered into one sendmsg: one segment train on the wire, and the peer is woken once
+                // per record rather than first for a lone four-byte mark. What the socket does not take at once
+                // follows with blocking sends.
                 RecordMarking.WriteMark(_mark, record.Length);
-                if (MemoryMarshal.TryGetArray(record, out var body))
-                {
-                    // Mark and body gathered into one sendmsg: one segment train on the wire, and the peer is
-                    // woken once per record rather than first for a lone four-byte mark.
-                    _gather[0] = new ArraySegment<byte>(_mark);
-                    _gather[1] = body;
-                    int sent = _sock.Send(_gather);
-                    if (sent < 4)
-                        SendAll(_mark.AsSpan(sent));
-                    SendAll(body.AsSpan(Math.Max(0, sent - 4)));
-                }
-                else
-                {
-                    SendAll(_mark);
-                    SendAll(record.Span);
-                }
+                if (SendNow.Try(_sock, _mark, record.Span, out int sent) != Errno.OK)
+                    return Errno.ECONNRESET;
+                if (sent < 4)
+                    SendAll(_mark.AsSpan(sent));
+                SendAll(record.Span[Math.Max(0, sent - 4)..]);
                 return Errno.OK;
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)

@@ -185,7 +185,7 @@ public sealed class RpcClient
                         var left = ClockWait.Until(_net.Clock, p.Deadline);
                         if (left == TimeSpan.Zero)
                             break;
-                        ClockWait.Wait(p, _net.Clock, left, () => p.Done || p.Resend || _closed);
+                        ClockWait.Wait(p, _net.Clock, left, static s => s.P.Done || s.P.Resend || s.C._closed, (P: p, C: this));
                     }
                     if (p.Collected)
                         return Errno.ECANCELED;

@@ -60,6 +60,12 @@ public sealed class RpcServer
     private readonly DuplicateRequestCache _drc = new();
     private readonly HashSet<(string Client, int Port, uint Xid)> _running = new(); // idempotent calls in service
     [ThreadStatic] private static XdrWriter? t_writer;
+    // The last AUTH_SYS credential this thread decoded, and its body's bytes: a client sends the same credential
+    // call after call, and a connection's lone calls run on its own reader thread, so the body is decoded (a record,
+    // a string, an array) once per client rather than once per call. An AuthSys is never changed once made.
+    [ThreadStatic] private static byte[]? t_credBody;
+    [ThreadStatic] private static int t_credLength;
+    [ThreadStatic] private static AuthSys? t_cred;
     private long _calls, _dropped, _drcHits, _refused, _idleClosed, _datagramCalls, _faults;
     private int _inService;                     // calls between decode and reply, on any thread
     private bool _draining;                     // WaitForCalls is waiting: the last call to return pulses _serving
@@ -342,25 +348,21 @@ public sealed class RpcServer
                     break;
                 }
                 Interlocked.Exchange(ref conn.LastRecord, conn.Clock.GetTimestamp());
-                void Call()
-                {
-                    try { Serve(c, rec); }
-                    finally
-                    {
-                        rec.Release();
-                        Interlocked.Decrement(ref conn.Running);
-                        slots.Release();
-                    }
-                }
                 // A lone call with nothing behind it is served here, saving the hand-off to another thread
                 // (a client that waits for each reply -- libnfs's nfs-cp -- gains a wake-up per call); so is
                 // any call when no service thread can be made, rather than not at all. Not on a virtual clock's network
                 // (c.Work): a call that waits there for time (a copy across a partition) would leave the records
                 // behind it unread, counted as work to do, and time would never move.
                 if (Interlocked.Increment(ref conn.Running) == 1 && !c.HasPending && c.Work is null)
-                    Call();
-                else if (!Service.TryRun(Call))
-                    Call();
+                {
+                    ServeOne(conn, slots, rec);
+                }
+                else
+                {
+                    var queued = rec;   // a closure only for a call handed off, none for a lone one
+                    if (!Service.TryRun(() => ServeOne(conn, slots, queued)))
+                        ServeOne(conn, slots, queued);
+                }
             }
         }
         finally
@@ -377,6 +379,18 @@ public sealed class RpcServer
             c.Close();
             lock (_lock)
                 _connections.Remove(c);
+        }
+    }
+
+    /// <summary>Serves a call of <paramref name="conn"/> and gives back what it held: its record, its running count, its slot.</summary>
+    private void ServeOne(Conn conn, SemaphoreSlim slots, RpcRecord rec)
+    {
+        try { Serve(conn.C, rec); }
+        finally
+        {
+            rec.Release();
+            Interlocked.Decrement(ref conn.Running);
+            slots.Release();
         }
     }
 
@@ -419,6 +433,26 @@ public sealed class RpcServer
             t_writer = null;
     }
 
+    /// <summary>AuthSys.TryDecode, answered from this thread's last credential when the bytes are the same.</summary>
+    private static bool DecodeAuthSys(ReadOnlySpan<byte> body, out AuthSys? auth)
+    {
+        if (t_cred is not null && body.SequenceEqual(t_credBody.AsSpan(0, t_credLength)))
+        {
+            auth = t_cred;
+            return true;
+        }
+        if (!AuthSys.TryDecode(body, out auth))
+            return false;
+        if (body.Length <= OpaqueAuth.MaxBody)
+        {
+            t_credBody ??= new byte[OpaqueAuth.MaxBody];
+            body.CopyTo(t_credBody);
+            t_credLength = body.Length;
+            t_cred = auth;
+        }
+        return true;
+    }
+
     /// <summary>
     /// Writes the reply to call <paramref name="h"/> into <paramref name="w"/>. Returns false when there is nothing to
     /// send (a retransmission of a call still running).
@@ -436,7 +470,7 @@ public sealed class RpcServer
             case AuthFlavor.AUTH_NONE:
                 break;
             case AuthFlavor.AUTH_SYS:
-                if (!AuthSys.TryDecode(h.Cred.Body.Span, out auth))
+                if (!DecodeAuthSys(h.Cred.Body.Span, out auth))
                 {
                     RpcReplyEncoder.AuthError(w, h.Xid, AuthStat.AUTH_BADCRED);
                     return true;

@@ -82,10 +82,22 @@ public sealed class FileHandles
         return NfsStat3.NFS3_OK;
     }
 
+    // Each thread keeps the HMAC of the last FileHandles it served, keyed: resolving a handle is the first step of
+    // almost every call, and the one-shot HMACSHA256.HashData sets up and frees a keyed context each time.
+    [ThreadStatic] private static FileHandles? t_macOwner;
+    [ThreadStatic] private static IncrementalHash? t_mac;
+
     private void Mac(ReadOnlySpan<byte> data, Span<byte> dst)
     {
+        if (!ReferenceEquals(t_macOwner, this))
+        {
+            t_mac?.Dispose();
+            t_mac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+            t_macOwner = this;
+        }
         Span<byte> full = stackalloc byte[32];
-        HMACSHA256.HashData(_key, data, full);
+        t_mac!.AppendData(data);
+        t_mac.GetHashAndReset(full);
         full[..MacSize].CopyTo(dst);
     }
 

@@ -62,8 +62,11 @@ public sealed partial class Nfs3Service
                 Nfs3Attr.WritePostOp(res, va);
                 return AcceptStat.SUCCESS;
             }
-            var after = new Vattr(AttrMask.AT_SIZE);
-            long size = Vop.Getattr(o.Vp, after, AttrFlags.None, o.Cred) == Errno.OK ? after.Size : va?.Size ?? 0;
+            // The size after the read decides eof. va's attributes are in the reply already, so its object takes them.
+            long size = va?.Size ?? 0;
+            var after = va ?? new Vattr(AttrMask.AT_SIZE);
+            if (Vop.Getattr(o.Vp, after, AttrFlags.None, o.Cred) == Errno.OK)
+                size = after.Size;
             res.Patch(countAt, (uint)got);
             res.Patch(eofAt, (long)offset + got >= size ? 1u : 0u);
             Interlocked.Add(ref _readBytes, got);

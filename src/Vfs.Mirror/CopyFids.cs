@@ -1,0 +1,156 @@
+// Vfs.Mirror: one copy's record of its files made again -- the fid a file had in this copy when the mirror
+// first knew it, and the fid of the file that is that file in this copy now -- so that a mirror fid, which is
+// made of copies' fids (MirrorFid.cs), names its file for as long as the file lives, however often a resync
+// makes it again in one copy (docs/mirror.md, "File handles").
+//
+// WHERE. ".mfs/fids/<hex of the first fid>" in the copy (MirrorMeta.cs: the .mfs directory the mirror hides),
+// holding the bytes of the current fid. One record per file made again in this copy while an mnode knew its
+// old file; a file made again twice keeps one record, rewritten (the fid in between is nobody's key). Loaded
+// whole at the mirror's first use of it after a mount, so a record survives the mirror's host and a remount.
+//
+// INVARIANT. Forward and Back are inverses: Forward[first] = now exactly when Back[now] = first. A record only
+// ever maps a fid this copy gave the mirror for a file to the fid of the file the mirror made in its place for
+// the same mnode; the file system's generation numbers keep a key from meeting another file on a reused inode.
+//
+// LOCK ORDER. _lock is a leaf: no vnode op is called while it is held (loading and writing the records happen
+// outside it; two loads at once read the same records, and the second finds the table already loaded).
+namespace UnixVfs.Mirror;
+
+internal sealed class CopyFids
+{
+    public const string DirName = "fids";
+
+    private readonly object _lock = new();
+    private readonly Dictionary<Fid, Fid> _forward = new(), _back = new();
+    private bool _loaded;
+
+    /// <summary>The fid of the file that is now, in this copy, the file a mirror fid named as <paramref name="first"/>; null when it was never made again.</summary>
+    public Fid? Now(MirrorMember c, Fid first)
+    {
+        Load(c);
+        lock (_lock)
+            return _forward.GetValueOrDefault(first);
+    }
+
+    /// <summary>The fid this copy first gave for the file whose fid is <paramref name="now"/>: itself unless the file was made again.</summary>
+    public Fid First(MirrorMember c, Fid now)
+    {
+        Load(c);
+        lock (_lock)
+            return _back.GetValueOrDefault(now) ?? now;
+    }
+
+    /// <summary>
+    /// The file this copy held as <paramref name="old"/> was made again as <paramref name="now"/> (the same mnode's
+    /// file): records it in the table and in the copy, fsynced.
+    /// </summary>
+    public Errno Remade(MirrorMember c, Fid old, Fid now)
+    {
+        Load(c);
+        Fid first;
+        lock (_lock)
+        {
+            first = _back.Remove(old, out var f) ? f : old;
+            if (first.Equals(now))
+            {
+                _forward.Remove(first);
+                return Errno.OK; // back to the first file: nothing to forward
+            }
+            _forward[first] = now;
+            _back[now] = first;
+        }
+        var err = MirrorSumFile.MetaDir(c.Root, DirName, create: true, out var dir);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            var va = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 };
+            err = Vop.Create(dir!, Convert.ToHexStringLower(first.Data), va, VcExcl.NONEXCL, AccessMode.VWRITE, out var vp, Cred.Kcred, FileFlags.None);
+            if (err != Errno.OK)
+                return err;
+            try
+            {
+                var buf = now.Data.ToArray();
+                if ((err = Vop.Setattr(vp!, new Vattr(AttrMask.AT_SIZE) { Size = 0 }, AttrFlags.None, Cred.Kcred)) != Errno.OK
+                    || (err = Vop.Write(vp!, new Uio(buf, 0, UioRw.UIO_WRITE), FileFlags.None, Cred.Kcred)) != Errno.OK)
+                    return err;
+                return Vop.Fsync(vp!, FileFlags.FSYNC, Cred.Kcred);
+            }
+            finally
+            {
+                vp!.Rele();
+            }
+        }
+        finally
+        {
+            dir!.Rele();
+        }
+    }
+
+    /// <summary>Reads the copy's records once, while the copy takes updates (a copy away is read when it is back).</summary>
+    private void Load(MirrorMember c)
+    {
+        lock (_lock)
+            if (_loaded)
+                return;
+        if (!c.TakesUpdates)
+            return;
+        var err = MirrorSumFile.MetaDir(c.Root, DirName, create: false, out var dir);
+        var found = new List<(Fid First, Fid Now)>();
+        if (err == Errno.OK)
+        {
+            try
+            {
+                if ((err = MirrorDataCopy.ReadDir(dir!, out var entries)) == Errno.OK)
+                    foreach (var d in entries)
+                        if (ReadRecord(dir!, d.Name, out var rec))
+                            found.Add(rec);
+            }
+            finally
+            {
+                dir!.Rele();
+            }
+        }
+        if (err != Errno.OK && err != Errno.ENOENT)
+            return; // not readable now: asked again at the next use
+        lock (_lock)
+        {
+            if (_loaded)
+                return;
+            foreach (var (first, now) in found)
+                if (!_forward.ContainsKey(first))
+                {
+                    _forward[first] = now;
+                    _back[now] = first;
+                }
+            _loaded = true;
+        }
+    }
+
+    /// <summary>One record: its name is the hex of the first fid, its bytes the current fid. False for anything else.</summary>
+    private static bool ReadRecord(Vnode dir, string name, out (Fid First, Fid Now) rec)
+    {
+        rec = default;
+        Span<byte> first = stackalloc byte[Fid.MaxFidSize];
+        if (name.Length == 0 || name.Length > 2 * Fid.MaxFidSize
+            || Convert.FromHexString(name, first, out _, out int len) != System.Buffers.OperationStatus.Done
+            || Vop.Lookup(dir, name, out var vp, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return false;
+        try
+        {
+            var buf = new byte[Fid.MaxFidSize + 1];
+            var uio = new Uio(buf, 0, UioRw.UIO_READ);
+            if (Vop.Read(vp!, uio, FileFlags.None, Cred.Kcred) != Errno.OK)
+                return false;
+            long n = buf.Length - uio.Resid;
+            if (n == 0 || n > Fid.MaxFidSize)
+                return false;
+            rec = (new Fid(first[..len]), new Fid(buf.AsSpan(0, (int)n)));
+            return true;
+        }
+        finally
+        {
+            vp!.Rele();
+        }
+    }
+}
