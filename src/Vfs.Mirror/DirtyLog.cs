@@ -3,7 +3,9 @@
 // While a copy is unavailable, every update the mirror makes without it is recorded here: the mnode
 // it touched (held, so that renames keep its path current) and what changed -- its data (as a set
 // of byte ranges), its attributes, or its names (for a directory). When the copy comes back, the
-// resync replays the log: it copies just those ranges, those attributes, those directory entries.
+// resync replays the log: it copies just those ranges, those attributes, those directory entries. A
+// directory renamed is logged with the place it had (MovedFrom), so that the copy's directory is renamed
+// too rather than removed and copied whole.
 // The log is bounded. Beyond LogRanges ranges a vnode degrades to "the whole file"; beyond
 // LogSize vnodes the log overflows and the copy needs a full resync (the mount merge, one way).
 namespace UnixVfs.Mirror;
@@ -96,6 +98,27 @@ public sealed class DirtyEntry
     /// <summary>The mnode that changed (its vnode is held by the log).</summary>
     public Mnode Mnode { get; }
 
+    /// <summary>
+    /// For a directory renamed while the copy was away: the directory and name it had before its first such rename
+    /// (the directory held by the log), where the copy still has it; null otherwise.
+    /// </summary>
+    public (Mnode Parent, string Name)? MovedFrom { get; private set; }
+
+    internal void AddMove(Mnode parent, string name)
+    {
+        if (MovedFrom is not null)
+            return;
+        parent.Vnode.Hold();
+        MovedFrom = (parent, name);
+    }
+
+    /// <summary>Lets go of what the entry holds (outside the log's lock: a release may run VOP_INACTIVE).</summary>
+    internal void Release()
+    {
+        Mnode.Vnode.Rele();
+        MovedFrom?.Parent.Vnode.Rele();
+    }
+
     /// <summary>What changed.</summary>
     public DirtyKind Kind { get; internal set; }
 
@@ -132,7 +155,16 @@ public sealed class DirtyLog
     /// Records that <paramref name="m"/> changed in the way <paramref name="kind"/> says: for data, which bytes; for
     /// names, which name (null: names that cannot be told).
     /// </summary>
-    public void Record(Mnode m, DirtyKind kind, long offset = 0, long length = 0, string? name = null)
+    public void Record(Mnode m, DirtyKind kind, long offset = 0, long length = 0, string? name = null) =>
+        Record(m, kind, offset, length, name, movedFrom: null);
+
+    /// <summary>
+    /// Records that directory <paramref name="m"/> was renamed from <paramref name="name"/> in <paramref name="parent"/>
+    /// (its attributes, and where the copy has it until the resync renames it there too).
+    /// </summary>
+    public void RecordMove(Mnode m, Mnode parent, string name) => Record(m, DirtyKind.Attr, 0, 0, null, (parent, name));
+
+    private void Record(Mnode m, DirtyKind kind, long offset, long length, string? name, (Mnode Parent, string Name)? movedFrom)
     {
         if ((kind & DirtyKind.Data) != 0)
             Interlocked.Add(ref _bytesChanged, length);
@@ -163,12 +195,14 @@ public sealed class DirtyLog
                     e.Ranges.Add(offset, length);
                 if ((kind & DirtyKind.Names) != 0)
                     e.AddName(name);
+                if (movedFrom is { } from)
+                    e.AddMove(from.Parent, from.Name);
             }
         }
         Release(dropped);
     }
 
-    /// <summary>Removes and returns the oldest entries (up to <paramref name="max"/>); the caller releases their mnodes' holds.</summary>
+    /// <summary>Removes and returns the oldest entries (up to <paramref name="max"/>); the caller releases them (DirtyEntry.Release).</summary>
     public List<DirtyEntry> Take(int max)
     {
         lock (_lock)
@@ -236,6 +270,6 @@ public sealed class DirtyLog
         if (dropped is null)
             return;
         foreach (var e in dropped)
-            e.Mnode.Vnode.Rele();
+            e.Release();
     }
 }

@@ -352,6 +352,10 @@ internal static partial class MirrorVnops
                         var mm = MirrorSubr.Mn(moving!);
                         if (!ReferenceEquals(victim, mm))
                             MarkIfGone(victim, err);
+                        // A copy that missed the rename of a directory renames its own at the resync: log where it is.
+                        if (mm.Vnode.Type == VType.VDIR && mi.Options.Mode == MirrorMode.Mirror)
+                            foreach (var c in mi.Copies.Where(c => !c.TakesUpdates))
+                                mi.LogMoved(c, mm, sm, snm);
                         mi.Mnodes.Reparent(mm, tm, tnm);
                     }
                     return err;

@@ -110,7 +110,13 @@ internal static class MirrorResync
         var err = Errno.OK;
         try
         {
-            PrimeLinks(mi, c, batch, links);
+            var changedIn = new Dictionary<Mnode, IReadOnlyCollection<string>?>(ReferenceEqualityComparer.Instance);
+            foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0))
+                changedIn[e.Mnode] = e.Names;
+            foreach (var e in batch)
+                if (e.MovedFrom is { } from)
+                    Move(mi, c, e.Mnode, from.Parent, from.Name, changedIn);
+            PrimeLinks(mi, c, batch, changedIn, links);
             foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0).OrderBy(e => Depth(e.Mnode)))
                 if ((err = SyncNames(mi, c, e.Mnode, e.Names, stats, copiedWhole, links)) != Errno.OK)
                     return err;
@@ -127,7 +133,36 @@ internal static class MirrorResync
         finally
         {
             foreach (var e in batch)
-                e.Mnode.Vnode.Rele();
+                e.Release();
+        }
+    }
+
+    /// <summary>
+    /// Directory <paramref name="m"/>, renamed while copy <paramref name="c"/> was away from <paramref name="name"/> in
+    /// <paramref name="from"/>, is renamed in the copy too, to where the source has it now -- where the copy still has a
+    /// directory under the old name and nothing under the new. The replay of the two directories' names then finds a
+    /// directory in both under a changed name and compares it whole, keeping what is the same; removed and copied whole,
+    /// a file in it with a link outside it would come back as a second file. Where it cannot be renamed (the new parent
+    /// is new too, or under it), the replay removes and copies as before. Both directories are found in the copy by the
+    /// mnodes' vnodes there or by names the copy still shares with the source (<paramref name="changedIn"/>: the names
+    /// logged as changed, by directory).
+    /// </summary>
+    private static void Move(MfsVfs mi, MirrorMember c, Mnode m, Mnode from, string name, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn)
+    {
+        var src = Source(mi, c);
+        if (src is null || m.Parent is not { } parent || !StillNamed(m, src) || !SamePath(c, from, changedIn) || !SamePath(c, parent, changedIn))
+            return; // removed, moved again behind the log, or not to be found by name: the names' replay sees to it
+        using (mi.RenameLock.Enter())
+        {
+            if (MirrorSubr.Resolve(from, c, out var fdir) != Errno.OK || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK
+                || Vop.Lookup(fdir!, name, out var vp, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                return;
+            bool dir = vp!.Type == VType.VDIR;
+            vp.Rele();
+            var err = Vop.Lookup(tdir!, m.Name, out var there, LookupFlags.None, null, Cred.Kcred);
+            there?.Rele();
+            if (dir && err == Errno.ENOENT)
+                Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred); // EINVAL where its new parent is under it
         }
     }
 
@@ -136,14 +171,12 @@ internal static class MirrorResync
     /// under an unchanged name, remember its vnode there, so a name linked to it while the copy was away becomes a
     /// link to that vnode again rather than a second file.
     /// </summary>
-    private static void PrimeLinks(MfsVfs mi, MirrorMember c, List<DirtyEntry> batch, HardLinks links)
+    private static void PrimeLinks(MfsVfs mi, MirrorMember c, List<DirtyEntry> batch, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn,
+        HardLinks links)
     {
         var src = Source(mi, c);
         if (src is null)
             return;
-        var changedIn = new Dictionary<Mnode, IReadOnlyCollection<string>?>(ReferenceEqualityComparer.Instance);
-        foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0))
-            changedIn[e.Mnode] = e.Names;
         foreach (var e in batch)
         {
             var m = e.Mnode;
@@ -159,7 +192,7 @@ internal static class MirrorResync
                 candidates = [(m.Parent, m.Name), .. m.Aliases];
             foreach (var (parent, name) in candidates)
             {
-                if (changedIn.TryGetValue(parent, out var changed) && (changed is null || changed.Contains(name)))
+                if (Changed(changedIn, parent, name))
                     continue;
                 if (MirrorSubr.Resolve(parent, src, out var sdir) != Errno.OK || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK)
                     continue;
@@ -174,6 +207,23 @@ internal static class MirrorResync
                 break;
             }
         }
+    }
+
+    /// <summary>True when name <paramref name="name"/> in <paramref name="dir"/> is logged as changed (all its names, where the log lost count).</summary>
+    private static bool Changed(Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn, Mnode dir, string name) =>
+        changedIn.TryGetValue(dir, out var changed) && (changed is null || changed.Contains(name));
+
+    /// <summary>
+    /// True when directory <paramref name="d"/> is found in copy <paramref name="c"/> as it is in the mirror: its
+    /// mnode, or the nearest one above it, knows its vnode there, and no name on the way down from it is logged as
+    /// changed. Looked up by a changed name, it could be another directory (a rename cycle), and Resolve would keep that.
+    /// </summary>
+    private static bool SamePath(MirrorMember c, Mnode d, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn)
+    {
+        for (var x = d; Volatile.Read(ref x.Copies[c.Index]) is null; x = x.Parent)
+            if (x.Parent is null || Changed(changedIn, x.Parent, x.Name))
+                return false;
+        return true;
     }
 
     private static int Depth(Mnode m)

@@ -81,16 +81,26 @@ public sealed class Mnode
 
     /// <summary>
     /// Other (directory, name) pairs this file was found by -- its other hard links -- so that a copy that was away
-    /// can be given a new link to the file it already holds rather than a second file. Not held; at most eight.
+    /// can be given a new link to the file it already holds rather than a second file. At most eight, each directory
+    /// held (as Parent is) until the mnode goes inactive: a directory let go of would leave its mnode without a parent or
+    /// copies, and the name could no longer be looked up (a link made into another directory while a copy was away then
+    /// came back there as a second file: docs/verification.md, Fixed). A directory has none: it has
+    /// no other links, and a directory holding its old parent could make a cycle of holds once that parent moved under it.
+    /// Protected by Lock.
     /// </summary>
     internal List<(Mnode Parent, string Name)> Aliases { get; } = new();
 
-    internal void RememberAlias(Mnode parent, string name)
+    /// <summary>Remembers (parent, name) as another name of this file, holding parent; what it lets go of goes to <paramref name="release"/>.</summary>
+    internal void RememberAlias(Mnode parent, string name, List<Vnode> release)
     {
-        if (Aliases.Any(a => ReferenceEquals(a.Parent, parent) && a.Name == name))
+        if (Vnode.Type == VType.VDIR || Aliases.Any(a => ReferenceEquals(a.Parent, parent) && a.Name == name))
             return;
         if (Aliases.Count == 8)
+        {
+            release.Add(Aliases[0].Parent.Vnode);
             Aliases.RemoveAt(0);
+        }
+        parent.Vnode.Hold();
         Aliases.Add((parent, name));
     }
 

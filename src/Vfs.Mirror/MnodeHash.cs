@@ -94,7 +94,7 @@ public sealed class MnodeHash
                     if (parent is not null)
                     {
                         if (m.Parent is not null && (!ReferenceEquals(parent, m.Parent) || name != m.Name))
-                            m.RememberAlias(m.Parent, m.Name);
+                            m.RememberAlias(m.Parent, m.Name, surplus);
                         if (!ReferenceEquals(parent, m.Parent))
                         {
                             parent.Vnode.Hold();
@@ -200,16 +200,21 @@ public sealed class MnodeHash
         }
         Vnode?[] lowers;
         Mnode? parent;
+        Mnode[] aliases;
         using (m.Lock.Enter())
         {
             lowers = (Vnode?[])m.Copies.Clone();
             Array.Clear(m.Copies);
             parent = m.Parent;
             m.Parent = null;
+            aliases = [.. m.Aliases.Select(a => a.Parent)];
+            m.Aliases.Clear();
         }
         foreach (var v in lowers)
             v?.Rele();
         parent?.Vnode.Rele();
+        foreach (var a in aliases)
+            a.Vnode.Rele();
     }
 
     private Mnode? FindLocked(Vnode?[] lowers)

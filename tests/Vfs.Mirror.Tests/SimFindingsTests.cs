@@ -246,6 +246,68 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// A hard link made into another directory while a copy was away (Fig. 7, seed 20264435): the file's mnode, found
+    /// under the new name, kept its old one as an alias, but not its old directory, which went inactive (its parent and
+    /// copies let go), so the resync could no longer look the old name up in the copy and copied the new one whole as a
+    /// second file: the copy's /a/b had one link, the source's two.
+    /// </summary>
+    [Fact]
+    public void A_link_made_into_another_directory_while_a_copy_was_away_stays_a_link_after_the_old_directory_is_let_go()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Open("/X/y/a/b", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd)); // keeps b's mnode
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Link("/X/y/a/b", "/X/y/c/b"));
+        MirrorFixture.Ok(f.P.Stat("/X/y/c/b", out _)); // b's mnode now lives in c, with a/b an alias
+        f.K.Dnlc.Purge(); // and nothing else holds a's mnode
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+        MirrorFixture.Ok(f.P.Close(fd));
+
+        var ab = f.LowerVnode(0, "a/b")!;
+        var cb = f.LowerVnode(0, "c/b")!;
+        bool same = Vop.Cmp(ab, cb);
+        ab.Rele();
+        cb.Rele();
+        Assert.True(same, "a/b and c/b are one file on X");
+        Assert.True(f.Verify().Identical);
+    }
+
+    /// <summary>
+    /// A directory renamed while a copy was away, holding a hard link of a file outside it (Fig. 5, seed 20261484): the
+    /// resync removed the copy's directory under the old name and copied the source's whole under the new one, so the
+    /// link came back as a second file: the copy's b/a had one link, the source's two. The copy's directory is now
+    /// renamed too.
+    /// </summary>
+    [Fact]
+    public void A_hard_link_in_a_directory_renamed_while_a_copy_was_away_stays_a_link()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Symlink("a", "/X/y/b/a"));
+        MirrorFixture.Ok(f.P.Link("/X/y/b/a", "/X/y/a/c"));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        f.K.Dnlc.Purge(); // a's mnode goes, and with it what it knew of y's a
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/b/c"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+
+        var ba = f.LowerVnode(1, "b/a")!;
+        var bcc = f.LowerVnode(1, "b/c/c")!;
+        bool same = Vop.Cmp(ba, bcc);
+        ba.Rele();
+        bcc.Rele();
+        Assert.True(same, "b/a and b/c/c are one file on Y");
+        Assert.Null(f.LowerVnode(1, "a"));
+        Assert.True(f.Verify().Identical);
+    }
+
     /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
     private static uint LowerMode(MirrorFixture f, int copy, string path)
     {

@@ -67,6 +67,19 @@ public class FindingsTests(ITestOutputHelper output)
     public void A_link_renamed_after_a_refused_rename_of_its_other_name_stays_a_link_after_the_resync() =>
         Holds(new SimCase("mirror3", 20261641, 32, FaultKinds.All, [3, 7, 10, 16, 17, 21]));
 
+    [Fact]
+    public void A_hard_link_in_a_directory_renamed_while_a_copy_was_away_stays_a_link() =>
+        Holds(new SimCase("fig5", 20261484, 147, FaultKinds.Disk | FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock,
+            [3, 7, 9, 11, 22, 47, 52, 71, 79]));
+
+    [Fact]
+    public void A_file_truncated_while_a_copy_was_away_on_a_host_whose_clock_is_behind_is_no_split_brain() =>
+        Holds(new SimCase("fig8", 20263279, 63, FaultKinds.Copy | FaultKinds.Clock, [10, 13, 28]));
+
+    [Fact]
+    public void A_link_made_into_another_directory_while_a_disk_fault_kept_a_copy_away_stays_a_link() =>
+        Holds(new SimCase("fig7", 20264435, 144, FaultKinds.Disk | FaultKinds.Clock, [1, 2, 6, 24, 51, 134]));
+
     /// <summary>
     /// Findings 3: a generated plan broke both copies at once (Fig. 8, seed 20261235: host a down at call 25, b
     /// partitioned at call 40), where EIO is right but the model expects OK. At every call of every plan, some copy of
