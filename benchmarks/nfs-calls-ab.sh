@@ -23,6 +23,7 @@ for b in "$ours" "$theirs"; do
   [ -x "$b" ] || { echo "nfs-calls-ab: no Release build at $b" >&2; exit 2; }
 done
 COMMON="--seconds $SECONDS_EACH --clients $CLIENTS --size-mib 16"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 rate() { grep -E "^\| $1 client" "$2" | head -1 | awk -F'|' '{gsub(/ /, "", $3); print $3}'; }
 for i in $(seq 1 "$PAIRS"); do
   load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -37,13 +38,13 @@ for i in $(seq 1 "$PAIRS"); do
   done
   o1=$(rate 1 "$OUT/ours"); t1=$(rate 1 "$OUT/theirs")
   on=$(rate "$CLIENTS" "$OUT/ours"); tn=$(rate "$CLIENTS" "$OUT/theirs")
-  echo "pair $i (load $load): 1 client $o1 / $t1 = $(echo "scale=2; $o1 / $t1" | bc), $CLIENTS clients $on / $tn = $(echo "scale=2; $on / $tn" | bc)"
+  echo "pair $i (load $load): 1 client $o1 / $t1 = $(ratio "$o1" "$t1"), $CLIENTS clients $on / $tn = $(ratio "$on" "$tn")"
   echo "$o1 $t1" >> "$OUT/one"
   echo "$on $tn" >> "$OUT/many"
 done
 summary() {
   awk '{print $1 / $2}' "$1" | sort -g | awk -v what="$2" '{r[NR] = $1} END {
-    printf "%s: median of %d pairs' ratios %.2f (%.2f-%.2f)\n", what, NR, r[int(NR / 2) + 1], r[1], r[NR] }'
+    printf "%s: median of %d pair ratios %.2f (%.2f-%.2f)\n", what, NR, r[int(NR / 2) + 1], r[1], r[NR] }'
 }
 summary "$OUT/one" "1 client, this tree / base"
 summary "$OUT/many" "$CLIENTS clients, this tree / base"

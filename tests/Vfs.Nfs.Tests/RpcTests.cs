@@ -219,4 +219,27 @@ public class RpcTests
         c.Close();
         s2.Shutdown(abort: false);
     }
+
+    [Fact]
+    public void A_tcp_connect_to_a_port_nobody_listens_on_is_refused_and_one_that_listens_carries_calls()
+    {
+        // What if nothing listens? ECONNREFUSED at once, not the timeout (the connect is non-blocking, then polled).
+        var (s, _, port) = TcpPortmapper();
+        s.Shutdown(abort: false);
+        Assert.Equal(Errno.ECONNREFUSED, TcpNetwork.Default.Connect("127.0.0.1", port, TimeSpan.FromSeconds(30), out var none));
+        Assert.Null(none);
+        // And a connection made that way is an ordinary blocking one: a record out, the reply back.
+        var (s2, _, port2) = TcpPortmapper();
+        Assert.Equal(Errno.OK, TcpNetwork.Default.Connect("127.0.0.1", port2, TimeSpan.FromSeconds(30), out var c));
+        Assert.Equal(("127.0.0.1", port2), (c!.RemoteAddress, c.RemotePort));
+        var w = new XdrWriter();
+        RpcCallHeader.Encode(w, 7, Portmapper.Program, 2, 0, OpaqueAuth.None);
+        Assert.Equal(Errno.OK, c.Send(w.Written));
+        Assert.Equal(Errno.OK, c.Receive(out var rec));
+        Assert.True(RpcReplyHeader.TryPeekXid(rec.Span, out uint xid));
+        Assert.Equal(7u, xid);
+        rec.Release();
+        c.Close();
+        s2.Shutdown(abort: false);
+    }
 }
