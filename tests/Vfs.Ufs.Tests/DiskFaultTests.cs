@@ -21,7 +21,13 @@ public class DiskFaultTests
         Ok(h.Mount("mem", "cachesize=128k", dev: dev));
         Ok(h.P.Open("/mnt/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
         Ok(h.P.Sync());
-        WriteFile(h.P, "/mnt/filler", Bytes(300_000, 2));    // the cache is full of delayed writes
+        // The cache is full of delayed writes: the filler goes in pieces smaller than a block, since a whole block
+        // that the cache does not hold is written straight to the device (BufCache.WriteDirect).
+        Ok(h.P.Open("/mnt/filler", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int filler));
+        var piece = Bytes(3000, 2);
+        for (int off = 0; off < 300_000; off += piece.Length)
+            Ok(h.P.Pwrite(filler, piece, off, out _));
+        Ok(h.P.Close(filler));
         dev.FailAfter(0);
         var data = Bytes(3000, 1);
         for (int i = 0; i < 3; i++)
