@@ -350,7 +350,10 @@ public sealed class World : IDisposable
             return err;
         if (h!.Nfsd is null)
         {
-            h.Nfsd = new NfsServer(h.Kernel, h.Net, new NfsServerOptions { Address = h.Name, PortmapPort = -1, MountPort = 635 });
+            // The handle key comes from the seed and the host's name, not from the system's random source: handles
+            // (and so the trace) are the same on every run, and the same after a reboot, as with `vfs serve`'s key file.
+            var key = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{Seed} nfsd {h.Name}"));
+            h.Nfsd = new NfsServer(h.Kernel, h.Net, new NfsServerOptions { Address = h.Name, PortmapPort = -1, MountPort = 635, HandleKey = key });
             err = h.Nfsd.Start();
             if (err != Errno.OK)
                 return Fail(err, "start the NFS server", out error);

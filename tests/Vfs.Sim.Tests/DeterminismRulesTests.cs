@@ -7,7 +7,7 @@ namespace UnixVfs.Sim.Tests;
 public class DeterminismRulesTests
 {
     private static readonly Regex Banned = new(
-        @"Random\.Shared|new\s+Random\s*\(\s*\)|DateTime(Offset)?\.(UtcNow|Now|Today)|\bStopwatch\b|Environment\.TickCount|Thread\.Sleep|Task\.Delay|\bHashCode\.(Combine|Add)\b",
+        @"Random\.Shared|new\s+Random\s*\(\s*\)|DateTime(Offset)?\.(UtcNow|Now|Today)|\bStopwatch\b|Environment\.TickCount|Thread\.Sleep|Task\.Delay|\bHashCode\.(Combine|Add)\b|RandomNumberGenerator|Guid\.NewGuid",
         RegexOptions.Compiled);
 
     /// <summary>Files allowed to use the banned calls, and why. Anything else in src/ fails the test.</summary>
@@ -16,6 +16,7 @@ public class DeterminismRulesTests
         ["src/Vfs.Core.Generators/"] = "emits the wall-clock start stamp of the tracer's durations (shown to people, never in the simulator's trace)",
         ["src/Vfs.Core/Observability/VopTrace.cs"] = "the wall-clock duration shown by `trace on`; the simulator's trace leaves it out",
         ["src/Vfs.Core/Observability/VopMetrics.cs"] = "System.Diagnostics.Metrics durations, recorded only while a listener asks",
+        ["src/Vfs.Nfs/Server/FileHandle.cs"] = "NewKey, the fresh handle key of a server given none (`vfs serve` keeps it in a key file); a simulated world derives its servers' keys from its seed",
         ["src/Vfs.Cli/"] = "the command-line tool runs on the host's clock (progress, soak length); it is not library code",
     };
 
@@ -46,7 +47,8 @@ public class DeterminismRulesTests
     {
         foreach (var line in new[] { "int x = Random.Shared.Next();", "var t = DateTime.UtcNow;", "long t = Stopwatch.GetTimestamp();",
                      "Thread.Sleep(5);", "int t = Environment.TickCount;", "var r = new Random();", "await Task.Delay(1);",
-                     "int seed = HashCode.Combine(a, b);" })
+                     "int seed = HashCode.Combine(a, b);",
+                     "var key = RandomNumberGenerator.GetBytes(32);", "var id = Guid.NewGuid();" })
             Assert.Matches(Banned, line);
         Assert.DoesNotMatch(Banned, "var r = new Random(seed);");
     }
