@@ -13,6 +13,7 @@ using UnixVfs.Nfs.Protocol;
 using UnixVfs.Nfs.Rpc;
 using UnixVfs.Nfs.Tests;
 using UnixVfs.Nfs.Xdr;
+using UnixVfs.Testing;
 using Xunit.Abstractions;
 
 namespace UnixVfs.Cli.Tests;
@@ -104,7 +105,9 @@ public class ServeLimitTests(ITestOutputHelper output)
     [Fact]
     public void Rpcinfo_p_and_showmount_e_work_over_UDP_with_the_portmapper_on_port_111()
     {
-        // rpcinfo asks port 111 whatever it is told, so this server takes 111 (free unless an rpcbind runs here).
+        // rpcinfo asks port 111 whatever it is told, so this server takes 111 (free unless an rpcbind runs here; the
+        // lock waits for the NFS tests' ganesha and its rpcbind, which run beside these tests).
+        using var port111 = PortmapPortLock.Take();
         using var s = ServeProcess.Start(["--tmpfs", "--nfs-port", "0", "--mount-port", "0", "--portmap-port", "111"]);
         (int Exit, string Said) Run(string program, params string[] args)
         {

@@ -17,10 +17,13 @@ public sealed class GaneshaServer : IDisposable
 {
     private readonly System.Diagnostics.Process _ganesha;
     private readonly System.Diagnostics.Process? _rpcbind;
+    private readonly UnixVfs.Testing.PortmapPortLock _port111;
     private readonly string _dir;
 
-    private GaneshaServer(System.Diagnostics.Process ganesha, System.Diagnostics.Process? rpcbind, string dir, string export, int nfsPort, int mountPort)
+    private GaneshaServer(System.Diagnostics.Process ganesha, System.Diagnostics.Process? rpcbind, UnixVfs.Testing.PortmapPortLock port111,
+        string dir, string export, int nfsPort, int mountPort)
     {
+        _port111 = port111;
         _ganesha = ganesha;
         _rpcbind = rpcbind;
         _dir = dir;
@@ -52,6 +55,8 @@ public sealed class GaneshaServer : IDisposable
     {
         if (CannotRun() is { } why)
             throw new InvalidOperationException("nfs-ganesha cannot run: " + why);
+        // Ganesha registers with the portmapper on port 111 and keeps using it: no other test may take the port meanwhile.
+        var port111 = UnixVfs.Testing.PortmapPortLock.Take();
         System.Diagnostics.Process? rpcbind = null;
         if (!PortOpen(111))
         {
@@ -59,7 +64,10 @@ public sealed class GaneshaServer : IDisposable
             for (int i = 0; i < 50 && !PortOpen(111); i++)
                 Thread.Sleep(100);
             if (!PortOpen(111))
+            {
+                port111.Dispose();
                 throw new InvalidOperationException("rpcbind did not start listening on port 111");
+            }
         }
         var dir = Path.Combine(Path.GetTempPath(), "vfs-ganesha-" + Guid.NewGuid().ToString("N")[..12]);
         var export = Path.Combine(dir, "export");
@@ -101,7 +109,7 @@ public sealed class GaneshaServer : IDisposable
         })!;
         g.StandardOutput.ReadToEndAsync();
         g.StandardError.ReadToEndAsync();
-        var server = new GaneshaServer(g, rpcbind, dir, export, nfsPort, mountPort);
+        var server = new GaneshaServer(g, rpcbind, port111, dir, export, nfsPort, mountPort);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!Answers(nfsPort) && DateTime.UtcNow < deadline && !g.HasExited)
             Thread.Sleep(200);
@@ -155,6 +163,7 @@ public sealed class GaneshaServer : IDisposable
             p.Kill();
             p.WaitForExit(10_000);
         }
+        _port111.Dispose();
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 }
