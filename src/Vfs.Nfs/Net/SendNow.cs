@@ -45,22 +45,6 @@ internal static unsafe partial class SendNow
     private static partial nint sendmsg(SafeSocketHandle fd, MsgHdr* msg, int flags);
 
     /// <summary>
-    /// Sends as much as <paramref name="sock"/> takes without waiting of a record of <paramref name="recordLength"/>
-    /// bytes whose first <paramref name="body"/>.Length bytes are given, from byte <paramref name="sent"/> of the
-    /// record mark and body on: the mark (made in <paramref name="markBuf"/>) and the body gathered into one sendmsg.
-    /// Advances <paramref name="sent"/>; false when the connection is broken.
-    /// </summary>
-    public static bool TryRecord(Socket sock, byte[] markBuf, ReadOnlySpan<byte> body, int recordLength, ref int sent)
-    {
-        RecordMarking.WriteMark(markBuf, recordLength);
-        var mark = sent < 4 ? markBuf.AsSpan(sent) : default;
-        if (Try(sock, mark, body[Math.Max(0, sent - 4)..], out int n) != Errno.OK)
-            return false;
-        sent += n;
-        return true;
-    }
-
-    /// <summary>
     /// Sends as much of <paramref name="mark"/> followed by <paramref name="body"/> as <paramref name="sock"/> takes
     /// without waiting, gathered into one sendmsg. Returns OK with the bytes taken in <paramref name="sent"/> (0 when
     /// the send buffer is full), or ECONNRESET when the connection is broken.

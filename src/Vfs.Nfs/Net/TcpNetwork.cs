@@ -176,7 +176,7 @@ public sealed class TcpNetwork : IRpcNetwork
 }
 
 /// <summary>One TCP connection carrying marked records.</summary>
-public sealed class TcpConnection : IRpcConnection, IStreamingConnection
+public sealed class TcpConnection : IRpcConnection
 {
     private readonly Socket _sock;
     private readonly RecordReader _reader;
@@ -262,9 +262,7 @@ public sealed class TcpConnection : IRpcConnection, IStreamingConnection
         }
     }
 
-    public Errno Post(XdrWriter w, out bool kept) => Post(w, 0, out kept);
-
-    public Errno Post(XdrWriter w, int sent, out bool kept)
+    public Errno Post(XdrWriter w, out bool kept)
     {
         kept = false;
         if (w.Length > _max)
@@ -276,7 +274,8 @@ public sealed class TcpConnection : IRpcConnection, IStreamingConnection
             if (_sending is null)
             {
                 // Nothing ahead of it: what the socket takes now goes from this thread, the rest from the sender's.
-                if (!SendNow.TryRecord(_sock, _mark, w.WrittenSpan, w.Length, ref sent))
+                RecordMarking.WriteMark(_mark, w.Length);
+                if (SendNow.Try(_sock, _mark, w.WrittenSpan, out int sent) != Errno.OK)
                     return Errno.ECONNRESET;
                 if (sent == 4 + w.Length)
                     return Errno.OK;
@@ -285,9 +284,6 @@ public sealed class TcpConnection : IRpcConnection, IStreamingConnection
             }
             else
             {
-                // A streamed reply's start went out only while nothing was unsent, and nothing posts during a stream.
-                if (sent != 0)
-                    throw new InvalidOperationException("a streamed reply behind another one");
                 _queue.Enqueue(w);
             }
             kept = true;
@@ -295,16 +291,6 @@ public sealed class TcpConnection : IRpcConnection, IStreamingConnection
             if (!_senderRunning)
                 StartSender();
             return Errno.OK;
-        }
-    }
-
-    public bool TrySendPart(ReadOnlySpan<byte> body, int recordLength, ref int sent)
-    {
-        lock (_sendLock)
-        {
-            if (_closed || _sending is not null)
-                return false;
-            return SendNow.TryRecord(_sock, _mark, body, recordLength, ref sent) && sent == 4 + body.Length;
         }
     }
 

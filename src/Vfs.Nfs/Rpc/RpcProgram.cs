@@ -38,41 +38,6 @@ public sealed class RpcCall
     public string ClientAddress => Connection.RemoteAddress;
 
     /// <summary>
-    /// The call is its connection's lone one, served on the thread that reads the connection: until it returns,
-    /// nothing else is posted to the connection (IStreamingConnection.cs).
-    /// </summary>
-    internal bool Lone { get; init; }
-
-    /// <summary>Bytes of the reply's record (mark included) sent by StreamReply so far; -1 once BreakOff was called.</summary>
-    internal int Streamed { get; private set; }
-
-    /// <summary>The procedure may send its reply's start before it returns (StreamReply).</summary>
-    internal bool CanStream => Lone && Streamed >= 0 && Connection is IStreamingConnection;
-
-    /// <summary>
-    /// Sends, without waiting, the reply's first <paramref name="made"/> bytes of <paramref name="res"/>, in a
-    /// record of <paramref name="recordLength"/> bytes (res's length once the procedure returns), and returns true
-    /// when they all went. After the first piece went out, the record's length is fixed: the procedure returns
-    /// SUCCESS with exactly that many bytes in <paramref name="res"/>, or calls BreakOff.
-    /// </summary>
-    internal bool StreamReply(XdrWriter res, int made, int recordLength)
-    {
-        if (!CanStream)
-            return false;
-        int sent = Streamed;
-        bool all = ((IStreamingConnection)Connection).TrySendPart(res.Filled(made), recordLength, ref sent);
-        Streamed = sent;
-        return all;
-    }
-
-    /// <summary>The rest of a streamed reply cannot be made: the connection is broken off and nothing more is sent.</summary>
-    internal void BreakOff()
-    {
-        Streamed = -1;
-        Connection.Abort();
-    }
-
-    /// <summary>
     /// The most bytes of results the reply can carry: the transport's record limit (a datagram over UDP) less room
     /// for the reply header. Procedures that return data as asked (READ, READDIR) return no more than this.
     /// </summary>

@@ -197,7 +197,7 @@ public sealed class RpcServer
             Interlocked.Increment(ref _datagramCalls);
             void Run()
             {
-                try { Serve(peer!, rec, lone: false); }
+                try { Serve(peer!, rec); }
                 finally
                 {
                     rec.Release();
@@ -355,13 +355,13 @@ public sealed class RpcServer
                 // behind it unread, counted as work to do, and time would never move.
                 if (Interlocked.Increment(ref conn.Running) == 1 && !c.HasPending && c.Work is null)
                 {
-                    ServeOne(conn, slots, rec, lone: true);
+                    ServeOne(conn, slots, rec);
                 }
                 else
                 {
                     var queued = rec;   // a closure only for a call handed off, none for a lone one
-                    if (!Service.TryRun(() => ServeOne(conn, slots, queued, lone: false)))
-                        ServeOne(conn, slots, queued, lone: false);
+                    if (!Service.TryRun(() => ServeOne(conn, slots, queued)))
+                        ServeOne(conn, slots, queued);
                 }
             }
         }
@@ -383,9 +383,9 @@ public sealed class RpcServer
     }
 
     /// <summary>Serves a call of <paramref name="conn"/> and gives back what it held: its record, its running count, its slot.</summary>
-    private void ServeOne(Conn conn, SemaphoreSlim slots, RpcRecord rec, bool lone)
+    private void ServeOne(Conn conn, SemaphoreSlim slots, RpcRecord rec)
     {
-        try { Serve(conn.C, rec, lone); }
+        try { Serve(conn.C, rec); }
         finally
         {
             rec.Release();
@@ -394,11 +394,8 @@ public sealed class RpcServer
         }
     }
 
-    /// <summary>
-    /// Serves one record from connection <paramref name="c"/>: decodes, dispatches, posts the reply. A
-    /// <paramref name="lone"/> call is its connection's only one, on the connection's reading thread (RpcCall.Lone).
-    /// </summary>
-    private void Serve(IRpcConnection c, RpcRecord rec, bool lone)
+    /// <summary>Serves one record from connection <paramref name="c"/>: decodes, dispatches, posts the reply.</summary>
+    private void Serve(IRpcConnection c, RpcRecord rec)
     {
         var w = t_writer ??= new XdrWriter(64 * 1024);
         w.Reset();
@@ -411,12 +408,11 @@ public sealed class RpcServer
         }
         Interlocked.Increment(ref _calls);
         bool answer;
-        int streamed;
         Interlocked.Increment(ref _inService);
         try
         {
             using (VirtualClock.Serving(c.Work))
-                answer = Dispatch(c, rec, h, ref r, w, lone, out streamed);
+                answer = Dispatch(c, rec, h, ref r, w);
         }
         finally
         {
@@ -429,11 +425,7 @@ public sealed class RpcServer
             c.Unanswered();
             return;
         }
-        bool kept;
-        if (streamed > 0)
-            ((IStreamingConnection)c).Post(w, streamed, out kept);
-        else
-            c.Post(w, out kept);
+        c.Post(w, out bool kept);
         // A writer the connection kept (its reply waits for a slow client) is the connection's now. Otherwise the
         // thread keeps it: a connection's reader thread holds at most its largest reply, freed when the thread ends
         // with the connection.
@@ -463,12 +455,10 @@ public sealed class RpcServer
 
     /// <summary>
     /// Writes the reply to call <paramref name="h"/> into <paramref name="w"/>. Returns false when there is nothing to
-    /// send (a retransmission of a call still running, or a streamed reply broken off). <paramref name="streamed"/>:
-    /// the bytes of the reply's record, mark included, its procedure sent already (RpcCall.StreamReply).
+    /// send (a retransmission of a call still running).
     /// </summary>
-    private bool Dispatch(IRpcConnection c, RpcRecord rec, RpcCallHeader h, ref XdrReader r, XdrWriter w, bool lone, out int streamed)
+    private bool Dispatch(IRpcConnection c, RpcRecord rec, RpcCallHeader h, ref XdrReader r, XdrWriter w)
     {
-        streamed = 0;
         if (h.RpcVers != RpcCallHeader.RpcVersion)
         {
             RpcReplyEncoder.RpcMismatch(w, h.Xid);
@@ -545,10 +535,9 @@ public sealed class RpcServer
         RpcReplyEncoder.Accepted(w, h.Xid, AcceptStat.SUCCESS);
         int resultsAt = w.Length;
         AcceptStat stat;
-        var call = new RpcCall(h, c, rec, auth) { Lone = lone };
         try
         {
-            stat = proc.Handler(call, ref r, w);
+            stat = proc.Handler(new RpcCall(h, c, rec, auth), ref r, w);
         }
         catch (Exception e)
         {
@@ -563,11 +552,6 @@ public sealed class RpcServer
                 lock (_running)
                     _running.Remove(running);
         }
-        if (stat != AcceptStat.SUCCESS && call.Streamed > 0)
-            call.BreakOff();   // a procedure that streamed must succeed; its record cannot become the error's
-        streamed = call.Streamed;
-        if (streamed < 0)
-            return false;
         if (stat != AcceptStat.SUCCESS)
         {
             // Rewrite the reply as the error: the header up to accept_stat, nothing after it.

@@ -2,10 +2,7 @@
 //
 // READ reads straight into the reply: the opaque data item is opened in the reply buffer and
 // VOP_READ's Uio points at it, so the bytes are copied once, from the file system to the buffer
-// the socket sends. A READ of more than a piece (StreamPiece) that is its connection's lone call is
-// streamed: its count is fixed from the size, and each piece goes out as soon as it is read, so the
-// client copies one piece while the next is read (Net/IStreamingConnection.cs). WRITE hands
-// VOP_WRITE a Uio over the data as it lies in the received record.
+// the socket sends. WRITE hands VOP_WRITE a Uio over the data as it lies in the received record.
 //
 // Stability: an UNSTABLE write is done without FSYNC/FDSYNC and answered UNSTABLE; DATA_SYNC and
 // FILE_SYNC pass FDSYNC or FSYNC to VOP_WRITE and are answered as asked. COMMIT is VOP_FSYNC. Every
@@ -52,37 +49,11 @@ public sealed partial class Nfs3Service
             int eofAt = res.Reserve();
             var data = res.BeginOpaque(n);
             var uio = new Uio(data, (long)offset, UioRw.UIO_READ);
-            // Several pieces' worth of data, to a client that waits for it (a lone call), are streamed.
-            int want = va is null ? 0 : (int)Math.Clamp(va.Size - (long)offset, 0, n);
-            bool stream = want > StreamPiece && call.CanStream && !BrokenOffAt(va!, (long)offset);
             Vop.Rwlock(o.Vp, RwLockType.Reader);
-            int got;
-            Errno err;
-            if (stream)
-            {
-                err = ReadStreamed(call, o.Vp, o.Cred, uio, data[..want], res, countAt, eofAt, va!.Size, out got);
-            }
-            else
-            {
-                err = Vop.Read(o.Vp, uio, FileFlags.None, o.Cred);
-                got = (int)(n - uio.Resid);
-            }
+            var err = Vop.Read(o.Vp, uio, FileFlags.None, o.Cred);
             Vop.Rwunlock(o.Vp, RwLockType.Reader);
-            if (call.Streamed < 0)
-            {
-                // Broken off part way: no reply. The client's retransmission of this READ is not streamed.
-                Volatile.Write(ref _brokenOff, new BrokenOffRead(va!.Fsid, va.NodeId, (long)offset));
-                Interlocked.Increment(ref _brokenOffReads);
-                return AcceptStat.SUCCESS;
-            }
+            int got = (int)(n - uio.Resid);
             res.EndOpaque(got);
-            if (call.Streamed > 0)
-            {
-                // Its count and eof went out with its start (ReadStreamed).
-                Interlocked.Increment(ref _streamedReads);
-                Interlocked.Add(ref _readBytes, got);
-                return AcceptStat.SUCCESS;
-            }
             if (err != Errno.OK && got == 0)
             {
                 // Rewrite as a failure: status and the attributes only.
@@ -105,57 +76,6 @@ public sealed partial class Nfs3Service
         {
             o.Rele();
         }
-    }
-
-    /// <summary>The data a streamed READ reads and sends at a time.</summary>
-    public const int StreamPiece = 256 * 1024;
-
-    /// <summary>A READ whose streamed reply was broken off (fsid, fileid, offset): its retransmission is not streamed.</summary>
-    private sealed record BrokenOffRead(ulong Fsid, ulong NodeId, long Offset);
-
-    private BrokenOffRead? _brokenOff;
-
-    private bool BrokenOffAt(Vattr va, long offset) =>
-        Volatile.Read(ref _brokenOff) is { } b && b.Fsid == va.Fsid && b.NodeId == va.NodeId && b.Offset == offset;
-
-    /// <summary>
-    /// Reads the <paramref name="data"/>.Length bytes the attributes promise at uio.Offset into the open opaque item
-    /// of <paramref name="res"/>, a piece at a time, sending the reply up to each piece as it is read (RpcCall.StreamReply;
-    /// Net/IStreamingConnection.cs): the count, eof and the opaque's length are fixed before the first piece goes.
-    /// When the file gives fewer bytes (an error, or a truncate that came between pieces) after a piece went out,
-    /// the call is broken off. Returns the first error, with the bytes read in <paramref name="got"/>. Caller holds
-    /// the vnode's rwlock as a reader.
-    /// </summary>
-    private static Errno ReadStreamed(RpcCall call, Vnode vp, Cred cr, Uio uio, Memory<byte> data, XdrWriter res,
-        int countAt, int eofAt, long size, out int got)
-    {
-        int want = data.Length;
-        long offset = uio.Offset;
-        int dataAt = res.Length;   // the opaque's bytes; its length word is the one before
-        int recordLength = dataAt + XdrWriter.Pad(want);
-        res.Patch(countAt, (uint)want);
-        res.Patch(eofAt, offset + want >= size ? 1u : 0u);
-        res.Patch(dataAt - 4, (uint)want);
-        bool streaming = true;
-        got = 0;
-        while (got < want)
-        {
-            int piece = Math.Min(StreamPiece, want - got);
-            uio.Reset(data.Slice(got, piece), offset + got, UioRw.UIO_READ);
-            var err = Vop.Read(vp, uio, FileFlags.None, cr);
-            int read = piece - (int)uio.Resid;
-            got += read;
-            if (err != Errno.OK || read < piece)
-            {
-                if (call.Streamed > 0)
-                    call.BreakOff();
-                return err;
-            }
-            // The last piece goes with the reply's end (Post); a piece the socket did not take all of ends the stream.
-            if (streaming && got < want)
-                streaming = call.StreamReply(res, dataAt + got, recordLength);
-        }
-        return Errno.OK;
     }
 
     /// <summary>WRITE: fh, offset, count, stable_how, data -> status, wcc_data, count, committed, verifier.</summary>

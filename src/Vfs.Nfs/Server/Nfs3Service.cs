@@ -33,18 +33,12 @@ namespace UnixVfs.Nfs.Server;
 public sealed partial class Nfs3Service
 {
     private readonly NfsServer _server;
-    private long _readBytes, _writeBytes, _streamedReads, _brokenOffReads;
+    private long _readBytes, _writeBytes;
 
     internal Nfs3Service(NfsServer server) => _server = server;
 
     /// <summary>Bytes returned by READ since the server was made.</summary>
     public long ReadBytes => Interlocked.Read(ref _readBytes);
-
-    /// <summary>READs whose replies were sent as they were read (Nfs3ProcIo.cs), whole or in part.</summary>
-    public long StreamedReads => Interlocked.Read(ref _streamedReads);
-
-    /// <summary>Streamed READs broken off part way (the file gave less than its size promised): no reply, the connection reset.</summary>
-    public long BrokenOffReads => Interlocked.Read(ref _brokenOffReads);
 
     /// <summary>Bytes accepted by WRITE since the server was made.</summary>
     public long WriteBytes => Interlocked.Read(ref _writeBytes);

@@ -23,7 +23,6 @@ public sealed class XdrWriter
     private byte[] _buf;
     private int _len;
     private int _opaqueStart = -1;
-    private int _opaqueEnd;      // the end of the room BeginOpaque gave
 
     /// <param name="capacity">The initial buffer size; the buffer grows as needed.</param>
     public XdrWriter(int capacity = 512) => _buf = new byte[Math.Max(16, capacity)];
@@ -121,7 +120,6 @@ public sealed class XdrWriter
         _opaqueStart = _len;
         Grow(Pad(maxLength));
         _len = _opaqueStart;
-        _opaqueEnd = _opaqueStart + maxLength;
         return _buf.AsMemory(_opaqueStart, maxLength);
     }
 
@@ -138,17 +136,6 @@ public sealed class XdrWriter
             throw new ArgumentOutOfRangeException(nameof(length));
         _buf.AsSpan(start + length, padded - length).Clear();
         _len = start + padded;
-    }
-
-    /// <summary>
-    /// The buffer's first <paramref name="length"/> bytes: those written and, while an opaque item is open, those
-    /// of its room (what its caller filled so far: a streamed reply sends them before EndOpaque).
-    /// </summary>
-    public ReadOnlySpan<byte> Filled(int length)
-    {
-        if ((uint)length > (uint)(_opaqueStart >= 0 ? _opaqueEnd : _len))
-            throw new ArgumentOutOfRangeException(nameof(length));
-        return _buf.AsSpan(0, length);
     }
 
     /// <summary>Leaves a word to be filled in later by <see cref="Patch"/>; returns its position.</summary>
