@@ -14,11 +14,33 @@ public class CrashTests
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void After_a_crash_fsck_repairs_everything_and_fsynced_files_keep_their_data(int seed)
+    public void After_a_crash_fsck_repairs_everything_and_fsynced_files_keep_their_data(int seed) =>
+        CrashAndCheck(seed, NewMemoryImage(24L << 20, bsize: 8192, fsize: 1024));
+
+    public static IEnumerable<object[]> FileSeeds => Enumerable.Range(1, 8).Select(i => new object[] { i });
+
+    /// <summary>
+    /// The same on an image file whose device hints the host's writeback every 16 KiB (FileBlockDevice.WritebackInterval):
+    /// what survives, and what fsck and the next mount see, is what the fault injector let through, in its order.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FileSeeds))]
+    public void After_a_crash_on_an_image_file_with_writeback_hints_fsynced_files_keep_their_data(int seed)
+    {
+        using var s = new Scratch();
+        Ok(FileBlockDevice.Open(NewImage(s, 24L << 20, bsize: 8192, fsize: 1024), readOnly: false, out var file));
+        using (file)
+        {
+            file!.WritebackInterval = 16 << 10;
+            CrashAndCheck(seed, file);
+            Assert.True(file.WritebackHints > 0 || !OperatingSystem.IsLinux(), "no writeback hint was given");
+        }
+    }
+
+    private static void CrashAndCheck(int seed, IBlockDevice disk)
     {
         var rng = new Random(seed);
-        var mem = NewMemoryImage(24L << 20, bsize: 8192, fsize: 1024);
-        var dev = new FaultyBlockDevice(mem);
+        var dev = new FaultyBlockDevice(disk);
         var h = new Host("before");
         Ok(h.Mount("mem", "cachesize=256k", dev: dev));
         Ok(h.P.Mkdir("/mnt/keep", 0x1ED));
@@ -29,19 +51,19 @@ public class CrashTests
         if (!dev.Crashed)
             dev.Crash(CrashMode.Reorder, new Random(seed));
 
-        var repair = Kit.Fsck(mem, repair: true);
+        var repair = Kit.Fsck(disk, repair: true);
         Assert.True(repair.Unfixed == 0, $"seed {seed}: fsck -y left problems:\n{string.Join("\n", repair.Lines)}");
-        var again = Kit.Fsck(mem);
+        var again = Kit.Fsck(disk);
         Assert.True(again.Clean, $"seed {seed}: after fsck -y, fsck -n still finds:\n{string.Join("\n", again.Problems)}\n(first run:\n{string.Join("\n", repair.Lines)})");
 
         var after = new Host("after");
-        Ok(after.Mount("mem", dev: mem), after.Log);
+        Ok(after.Mount("mem", dev: disk), after.Log);
         foreach (var (path, data) in synced)
             Assert.True(data.AsSpan().SequenceEqual(ReadFile(after.P, path)), $"seed {seed}: {path} lost its fsync'd data");
         ReadEverything(after.P, "/mnt");
         WriteFile(after.P, "/mnt/work/afterwards", Bytes(20_000, seed));
         Ok(after.Umount());
-        AssertClean(Kit.Fsck(mem));
+        AssertClean(Kit.Fsck(disk));
     }
 
     [Fact]
