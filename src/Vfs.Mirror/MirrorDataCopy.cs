@@ -64,9 +64,12 @@ internal sealed class HardLinks : IDisposable
         return false;
     }
 
+    /// <summary>Makes <paramref name="vp"/> the twin of the source's file <paramref name="va"/>, letting go of any twin it replaces.</summary>
     public void Add(Vattr va, Vnode vp)
     {
         vp.Hold();
+        if (_seen.Remove((va.Fsid, va.NodeId), out var old))
+            old.Rele();
         _seen[(va.Fsid, va.NodeId)] = vp;
     }
     /// <summary>Forgets the target file of the source file <paramref name="va"/> (it is being removed).</summary>
