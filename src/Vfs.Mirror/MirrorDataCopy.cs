@@ -40,14 +40,36 @@ public sealed class CopyStats
     }
 }
 
-/// <summary>Files with several links already copied: (fsid, ino) in the source -> the copy's vnode (held).</summary>
+/// <summary>
+/// Files with several links already copied: (fsid, ino) in the source -> the copy's vnode (held), for a further name of
+/// the source's file to become a link to it. A merge or a resync removes names after it fills the table (a directory
+/// gone from the source is removed with every file in it), so an entry's file may have lost its last name in the copy
+/// since: such a twin is forgotten when it is looked for, since a link to it would fail (ENOENT) and the copy would stay
+/// out of use; the source's file is then copied again, and that copy becomes the twin.
+/// </summary>
 internal sealed class HardLinks : IDisposable
 {
     private readonly Dictionary<(ulong, ulong), Vnode> _seen = new();
-    public bool TryGet(Vattr va, out Vnode? vp) => _seen.TryGetValue((va.Fsid, va.NodeId), out vp);
+
+    /// <summary>The copy's file for the source's file <paramref name="va"/>, if one was copied and still has a name there.</summary>
+    public bool TryGet(Vattr va, out Vnode? vp)
+    {
+        if (!_seen.TryGetValue((va.Fsid, va.NodeId), out vp))
+            return false;
+        var tva = new Vattr(AttrMask.AT_NLINK);
+        if (Vop.Getattr(vp, tva, AttrFlags.None, Cred.Kcred) == Errno.OK && tva.Nlink > 0)
+            return true;
+        Forget(va); // removed from the copy (ESTALE from an NFS copy)
+        vp = null;
+        return false;
+    }
+
+    /// <summary>Makes <paramref name="vp"/> the twin of the source's file <paramref name="va"/>, letting go of any twin it replaces.</summary>
     public void Add(Vattr va, Vnode vp)
     {
         vp.Hold();
+        if (_seen.Remove((va.Fsid, va.NodeId), out var old))
+            old.Rele();
         _seen[(va.Fsid, va.NodeId)] = vp;
     }
     /// <summary>Forgets the target file of the source file <paramref name="va"/> (it is being removed).</summary>

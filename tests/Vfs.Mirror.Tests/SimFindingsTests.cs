@@ -308,6 +308,41 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// A file linked into another directory while a copy was away, its first directory then renamed into a directory the
+    /// copy also lacks (3-way mirror, seed 20261809: a disk fault kept the copy from making b). The resync primed its
+    /// link table with the copy's a/c, then removed the copy's a (gone from the root) and copied b whole: b/c/c, the same
+    /// file, was to be linked to the table's a/c, a file no name held any more, and the link failed with ENOENT, so the
+    /// copy stayed Unavailable. A twin the copy no longer names is now forgotten, and the file copied again.
+    /// </summary>
+    [Fact]
+    public void A_link_whose_first_directory_was_renamed_into_a_new_one_while_a_copy_was_away_survives_the_resync()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Open("/X/y/a/c", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd)); // keeps c's mnode
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Link("/X/y/a/c", "/X/y/c/b"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/b/c"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        MirrorFixture.Ok(f.P.Pwrite(fd, Encoding.ASCII.GetBytes("both"), 0, out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+
+        var bcc = f.LowerVnode(1, "b/c/c")!;
+        var cb = f.LowerVnode(1, "c/b")!;
+        bool same = Vop.Cmp(bcc, cb);
+        bcc.Rele();
+        cb.Rele();
+        Assert.True(same, "b/c/c and c/b are one file on Y");
+        Assert.Null(f.LowerVnode(1, "a"));
+        Assert.Equal("both", f.Lower(1, "c/b"));
+        Assert.True(f.Verify().Identical);
+    }
+
     /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
     private static uint LowerMode(MirrorFixture f, int copy, string path)
     {

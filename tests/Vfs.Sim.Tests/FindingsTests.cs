@@ -80,6 +80,12 @@ public class FindingsTests(ITestOutputHelper output)
     public void A_link_made_into_another_directory_while_a_disk_fault_kept_a_copy_away_stays_a_link() =>
         Holds(new SimCase("fig7", 20264435, 144, FaultKinds.Disk | FaultKinds.Clock, [1, 2, 6, 24, 51, 134]));
 
+    /// <summary>History 607 of the main run's first group at 800 (docs/verification.md, Fixed): the resync of the copy a
+    /// disk fault took out failed with ENOENT, linking a name to a file its link table kept after removing it.</summary>
+    [Fact]
+    public void A_link_whose_first_directory_was_renamed_into_a_new_one_while_a_disk_fault_kept_a_copy_away_survives_the_resync() =>
+        Holds(new SimCase("mirror3", 20261809, 126, FaultKinds.All | FaultKinds.Power | FaultKinds.Crash, [5, 11, 32, 33, 69, 90, 92, 99, 102]));
+
     /// <summary>
     /// Findings 3: a generated plan broke both copies at once (Fig. 8, seed 20261235: host a down at call 25, b
     /// partitioned at call 40), where EIO is right but the model expects OK. At every call of every plan, some copy of
