@@ -82,7 +82,7 @@ public sealed class World : IDisposable
     {
         Seed = seed;
         Text = text;
-        Clock = new VirtualClock { AutoAdvance = true };
+        Clock = new VirtualClock { Driven = true, AutoAdvance = true };
         Trace = new SimTrace(Clock);
         Network = new SimNetwork(seed, Clock);
         Network.RecordSent += e => Trace.Add("rpc", $"{e.From}->{e.To} #{e.Seq} {e.Length}B {e.Fate} {e.Latency.Ticks}");
