@@ -11,6 +11,12 @@ public class TraceReplayTests
     private const int Steps = 100;
 
     /// <summary>
+    /// The seed of every world's history. Before the worlds ran one thread at a time, Figs. 6, 8, 9, 9-witness and 10 and
+    /// the nfs world gave two traces with it (Fig. 6 the finding's seed); Seed 777 showed none of it.
+    /// </summary>
+    private const int Seed = 20261209;
+
+    /// <summary>
     /// Every built-in world with the faults of its main-run group; the worlds the main run leaves out with those of the
     /// world they extend (the witness figures), or clock faults (tmpfs, ufs, nfs, mirror-tmpfs: copy faults too where
     /// there is a mirror). Fig. 6 with network faults and Fig. 8 with host and network faults stay, as before.
@@ -33,7 +39,7 @@ public class TraceReplayTests
     [MemberData(nameof(Worlds))]
     public void The_same_seed_gives_the_same_trace_twice_while_both_cores_are_busy(string world, FaultKinds faults)
     {
-        var c = new SimCase(world, 777, Steps, faults);
+        var c = new SimCase(world, Seed, Steps, faults);
         var first = Simulator.Run(c);
         List<System.Diagnostics.Process> load = [];
         try
