@@ -1,12 +1,13 @@
 // Vfs.Cli: `vfs sim` -- the deterministic simulator (Vfs.Sim) from the command line.
 //
 //   vfs sim [--figure N | --world NAME|FILE] [--seed S] [--histories K] [--steps N]
-//           [--faults disk,copy,net,host,clock,power,crash|all|none] [--soak MINUTES] [--keep LIST] [--parallel P]
+//           [--faults disk,copy,net,host,clock,power,crash|all|none] [--soak MINUTES] [--keep LIST [--trace FILE]]
+//           [--parallel P]
 //
 // Runs K histories of up to N calls (history i from seed S+i) on the world, with faults of the kinds given, checking
 // every built-in invariant; --soak keeps going, batch after batch, for that many minutes of host time. With --keep
 // (as a failure's replay command prints it) it replays one history exactly: the first N calls seed S generates,
-// less the ones a shrink dropped. Prints a progress bar, then the histories run, the faults injected by kind, the
+// less the ones a shrink dropped, and --trace writes that replay's event trace (the lines whose hash it prints). Prints a progress bar, then the histories run, the faults injected by kind, the
 // checks per invariant and the speed (calls per second of host time and of CPU). Exit status 0 when every invariant held; 1 on a failure, after printing the seed, the
 // shrunk history, the fault plan, the replay command and an xunit regression test; 2 on bad arguments.
 using System.CommandLine;
@@ -27,16 +28,17 @@ internal static class SimCommand
         var soak = new Option<double?>("--soak") { Description = "Keep running histories for this many minutes" };
         var keep = new Option<string?>("--keep") { Description = "Replay one history: the calls to keep (from a failure's replay command)" };
         var parallel = new Option<int>("--parallel") { Description = "Histories run side by side", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var traceFile = new Option<string?>("--trace") { Description = "With --keep: write the replay's event trace, one event a line, to this file" };
         var cmd = new Command("sim", "Run random histories of system calls, with faults, on a simulated world and check every invariant")
         {
-            figure, world, seed, histories, steps, faults, soak, keep, parallel,
+            figure, world, seed, histories, steps, faults, soak, keep, parallel, traceFile,
         };
         cmd.SetAction(r => Run(r.GetValue(figure), r.GetValue(world), r.GetValue(seed), r.GetValue(histories), r.GetValue(steps),
-            r.GetValue(faults)!, r.GetValue(soak), r.GetValue(keep), r.GetValue(parallel)));
+            r.GetValue(faults)!, r.GetValue(soak), r.GetValue(keep), r.GetValue(parallel), r.GetValue(traceFile)));
         return cmd;
     }
 
-    private static int Run(int? figure, string? worldArg, int seed, int histories, int steps, string faultText, double? soak, string? keepText, int parallel)
+    private static int Run(int? figure, string? worldArg, int seed, int histories, int steps, string faultText, double? soak, string? keepText, int parallel, string? traceFile)
     {
         if (figure is not null && worldArg is not null)
             return Usage("give --figure or --world, not both");
@@ -51,13 +53,15 @@ internal static class SimCommand
             return Usage($"--faults {faultText}: expected disk, copy, net, host, clock, power, crash, all or none, comma-separated");
         if (soak is <= 0)
             return Usage("--soak: a positive number of minutes");
+        if (traceFile is not null && keepText is null)
+            return Usage("--trace: only with --keep (one history's replay)");
         // Keeping the lock-order checker's stack of every acquisition (Debug builds) is most of a checked lock's cost:
         // a replay of one history keeps them for its report, many histories do not (their failures replay).
         UnixVfs.Core.Witness.KeepStacks = keepText is not null;
         try
         {
             if (keepText is not null)
-                return Replay(worldName, seed, steps, kinds, keepText);
+                return Replay(worldName, seed, steps, kinds, keepText, traceFile);
             return Explore(worldName, seed, histories, steps, kinds, soak, parallel);
         }
         catch (ArgumentException e)
@@ -67,7 +71,7 @@ internal static class SimCommand
         }
     }
 
-    private static int Replay(string world, int seed, int steps, FaultKinds kinds, string keepText)
+    private static int Replay(string world, int seed, int steps, FaultKinds kinds, string keepText, string? traceFile)
     {
         var keep = new List<int>();
         foreach (var w in keepText.Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -75,7 +79,8 @@ internal static class SimCommand
                 return Usage($"--keep: call numbers from 0 to {steps - 1}, comma-separated");
             else
                 keep.Add(i);
-        var o = Simulator.Run(new SimCase(world, seed, steps, kinds, keep));
+        using var trace = traceFile is null ? null : new StreamWriter(traceFile);
+        var o = Simulator.Run(new SimCase(world, seed, steps, kinds, keep), trace: trace);
         if (o.Failure is not null)
         {
             Console.WriteLine(Simulator.Report(o));

@@ -19,6 +19,16 @@
 // Timers due at the same time fire in the order they were made, one after another on the thread that moves time,
 // outside the clock's lock.
 //
+// ONE THREAD AT A TIME (Driven, a simulated world). Quiescence alone orders a run's events only when every thread
+// of the world that can run is counted: the world's driving thread counts as busy work while it runs (Drive: it
+// lends its unit whenever it waits idle, as a serving thread does), the simulated network hands a record to its
+// receiver only when the record's delivery timer fires (SimHost.cs), and the timekeeper fires one timer per
+// quiescent moment, then waits for quiescence again. So a timer's firing wakes one thread (or none), which runs
+// until it waits idle or ends its work, and only then does the next timer fire: the world's threads take turns in
+// the order of their timers -- due time, then creation -- which the seed and virtual time decide, not the machine.
+// Sleep on a Driven clock is a wait for the timekeeper, except when the sleeper is the only work counted and no
+// timer is due on the way: then time simply moves (the common case of a world's 1 ms between calls).
+//
 // INVARIANT: _busy counts work that will make progress without time passing; every increment is matched by one
 // decrement, or auto-advance stops for good (a leak shows as a hang, never as a wrong history).
 namespace UnixVfs.Core;
@@ -55,6 +65,12 @@ public sealed class VirtualClock : TimeProvider
 
     /// <summary>How many threads must wait idle on this clock (WaitIdle) before auto-advance moves time. Default 1.</summary>
     public int Participants { get; set; } = 1;
+
+    /// <summary>
+    /// The world's threads run one at a time (file comment): the timekeeper fires one timer per quiescent moment, and
+    /// the simulated network delivers by timer. Set before anything uses the clock.
+    /// </summary>
+    public bool Driven { get; init; }
 
     /// <summary>Moves time to the next timer whenever the clock is quiescent (see the file comment).</summary>
     public bool AutoAdvance
@@ -104,6 +120,23 @@ public sealed class VirtualClock : TimeProvider
             }
             t.Fire();
         }
+    }
+
+    /// <summary>Fires the first timer, moving time to it (a Driven clock's timekeeper: one timer per quiescent moment).</summary>
+    private void FireNext()
+    {
+        VirtualTimer t;
+        lock (_lock)
+        {
+            if (_timers.Count == 0)
+                return;
+            t = _timers.Min!;
+            _timers.Remove(t);
+            _now = Math.Max(_now, t.Due);
+            t.Rearm();
+            Monitor.PulseAll(_lock);
+        }
+        t.Fire();
     }
 
     /// <summary>Work that proceeds without time passing began (+1) or ended (-1); auto-advance waits while any is outstanding.</summary>
@@ -183,15 +216,100 @@ public sealed class VirtualClock : TimeProvider
         }
     }
 
+    /// <summary>
+    /// Counts the calling thread as busy work until the scope is disposed: the thread that drives a Driven world (its
+    /// system calls), so that nothing else runs while it does. It lends its unit while it waits idle (Serving).
+    /// </summary>
+    public DrivingScope Drive()
+    {
+        var work = new ThreadWork(this);
+        Busy(+1);
+        return new DrivingScope(work, Serving(work));
+    }
+
+    /// <summary>Ends a Drive: the thread's unit of busy work is given up.</summary>
+    public readonly struct DrivingScope : IDisposable
+    {
+        private readonly ThreadWork _work;
+        private readonly ServingScope _serving;
+
+        internal DrivingScope(ThreadWork work, ServingScope serving)
+        {
+            _work = work;
+            _serving = serving;
+        }
+
+        public void Dispose()
+        {
+            _serving.Dispose();
+            _work.End();
+        }
+    }
+
+    /// <summary>A driving thread's one unit of busy work: counted while the thread runs, lent while it waits idle.</summary>
+    internal sealed class ThreadWork(VirtualClock clock) : IBusyWork
+    {
+        public readonly VirtualClock Clock = clock;
+        public bool Counted = true; // guarded by Clock._lock
+
+        public bool Lend()
+        {
+            lock (Clock._lock)
+            {
+                if (!Counted)
+                    return false;
+                Counted = false;
+                Clock.Busy(-1);
+                return true;
+            }
+        }
+
+        public void Reclaim()
+        {
+            lock (Clock._lock)
+            {
+                Counted = true;
+                Clock.Busy(+1);
+            }
+        }
+
+        /// <summary>The thread stops driving: its unit, if counted, is given up for good.</summary>
+        public void End() => Lend();
+    }
+
     /// <summary>Sleeps <paramref name="span"/> of this clock's time as an idle participant.</summary>
     public void Sleep(TimeSpan span)
     {
+        if (Driven && TryPass(span))
+            return;
         var gate = new object();
         lock (gate)
         {
             long until = GetTimestamp() + span.Ticks;
             while (GetTimestamp() < until)
                 WaitIdle(gate, TimeSpan.FromTicks(until - GetTimestamp()), static () => false);
+        }
+    }
+
+    /// <summary>
+    /// Sleep's fast path on a Driven clock: when the caller's own unit is the only busy work, no waiter is about to wake
+    /// and no timer is due by the end of the sleep, nothing can happen meanwhile, so time just moves. False otherwise.
+    /// </summary>
+    private bool TryPass(TimeSpan span)
+    {
+        if (t_serving is not ThreadWork own || !ReferenceEquals(own.Clock, this))
+            return false;
+        lock (_lock)
+        {
+            long target = _now + Math.Max(0, span.Ticks);
+            if (!own.Counted || _busy != 1 || (_timers.Count > 0 && _timers.Min!.Due <= target))
+                return false;
+            foreach (var w in _idle)
+                if (w.Fired || w.Ready())
+                    return false;
+            _now = target;
+            Monitor.PulseAll(_lock);
+            return true;
         }
     }
 
@@ -220,7 +338,10 @@ public sealed class VirtualClock : TimeProvider
                 }
                 target = _timers.Min!.Due;
             }
-            AdvanceTo(target);
+            if (Driven)
+                FireNext();
+            else
+                AdvanceTo(target);
         }
     }
 

@@ -16,8 +16,9 @@
 //   history keep-open-files-linked     histories never remove the last name of a file (or a directory) a process has open
 //                                      (for file systems without silly rename: the NFS client)
 //
-// Every host's Kernel is Simulated (the mirror writes its copies on the calling thread) and runs on one
-// VirtualClock with auto-advance, so RPC timeouts and latencies pass in virtual time; every random choice (the
+// Every host's Kernel is Simulated (the mirror writes its copies on the calling thread, NFS calls are serial) and runs
+// on one Driven VirtualClock with auto-advance, so RPC timeouts and latencies pass in virtual time and the world's
+// threads run one at a time, in the order of the clock's timers (VirtualClock.cs); every random choice (the
 // network's fates, each kernel's Random) comes from the world's seed, a disk's newfs id from its name. Everything
 // the world does is written to its Trace: every VOP through every host's tracer, every disk read/write/flush after
 // newfs (whose image the disk shares, below the trace: DiskImages), every RPC record's fate, every fault.
@@ -82,7 +83,7 @@ public sealed class World : IDisposable
     {
         Seed = seed;
         Text = text;
-        Clock = new VirtualClock { AutoAdvance = true };
+        Clock = new VirtualClock { Driven = true, AutoAdvance = true };
         Trace = new SimTrace(Clock);
         Network = new SimNetwork(seed, Clock);
         Network.RecordSent += e => Trace.Add("rpc", $"{e.From}->{e.To} #{e.Seq} {e.Length}B {e.Fate} {e.Latency.Ticks}");

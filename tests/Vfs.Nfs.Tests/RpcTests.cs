@@ -119,7 +119,9 @@ public class RpcTests
     [Fact]
     public void A_soft_client_gives_up_with_etimedout_when_nothing_answers()
     {
-        var net = new SimNetwork(1);
+        // Virtual time: the timeouts pass only while the caller waits, however busy the machine is.
+        var clock = new VirtualClock { AutoAdvance = true };
+        var net = new SimNetwork(1, clock);
         var a = net.AddHost("a");
         var b = net.AddHost("b");
         var s = new RpcServer();
@@ -129,14 +131,16 @@ public class RpcTests
         Assert.Equal(Errno.OK, c.Call(c.NewCall(0, OpaqueAuth.None), out var warm));
         warm.Release();
         net.Partition(["a"], ["b"]);
-        var start = DateTime.UtcNow;
+        long start = clock.GetTimestamp();
         Assert.Equal(Errno.ETIMEDOUT, c.Call(c.NewCall(0, OpaqueAuth.None), out _));
-        Assert.True(DateTime.UtcNow - start >= TimeSpan.FromMilliseconds(50 + 100 + 200 + 400 - 5));
+        // The first try and three retransmissions, each timeout twice the one before.
+        Assert.Equal(TimeSpan.FromMilliseconds(50 + 100 + 200 + 400), clock.GetElapsedTime(start));
         net.Heal();
         Assert.Equal(Errno.OK, c.Call(c.NewCall(0, OpaqueAuth.None), out var res));
         res.Release();
         c.Close();
         s.Shutdown(abort: true);
+        clock.AutoAdvance = false;
     }
 
     [Fact]
@@ -177,7 +181,10 @@ public class RpcTests
     [Fact]
     public void A_client_reconnects_after_the_server_host_crashes_and_restarts()
     {
-        var net = new SimNetwork(7);
+        // Virtual time: a 50 ms timeout fires only when no reply can come any more (the host is down), never because
+        // a loaded machine was slow to run the server (it did on the wall clock, where the first call timed out).
+        var clock = new VirtualClock { AutoAdvance = true };
+        var net = new SimNetwork(7, clock);
         var a = net.AddHost("a");
         var b = net.AddHost("b");
         RpcServer Start()
@@ -192,7 +199,9 @@ public class RpcTests
         Assert.Equal(Errno.OK, c.Call(c.NewCall(0, OpaqueAuth.None), out var r1));
         r1.Release();
         b.Crash();
+        long crashed = clock.GetTimestamp();
         Assert.Equal(Errno.ETIMEDOUT, c.Call(c.NewCall(0, OpaqueAuth.None), out _));
+        Assert.Equal(TimeSpan.FromMilliseconds(50 + 100 + 200 + 400), clock.GetElapsedTime(crashed));
         b.Restart();
         var s2 = Start();
         Assert.Equal(Errno.OK, c.Call(c.NewCall(0, OpaqueAuth.None), out var r2));
@@ -201,6 +210,7 @@ public class RpcTests
         c.Close();
         s1.Shutdown(true);
         s2.Shutdown(true);
+        clock.AutoAdvance = false;
     }
 
     [Fact]

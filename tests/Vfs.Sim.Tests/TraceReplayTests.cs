@@ -1,19 +1,45 @@
 // Tests of Vfs.Sim: the simulator's contract -- the same seed gives a byte-identical event trace (every VOP, disk
-// I/O, RPC record and fault), also while other processes keep both cores busy.
+// I/O, RPC record and fault), also while other processes keep both cores busy. Every built-in world runs twice,
+// with the faults the main run (HistoriesTests.Groups) gives it, the second time beside two busy loops.
 
 
 namespace UnixVfs.Sim.Tests;
 
 public class TraceReplayTests
 {
+    /// <summary>How many calls each world's history has: enough for a few faults, few enough that all worlds take seconds.</summary>
+    private const int Steps = 100;
+
+    /// <summary>
+    /// The seed of every world's history. Before the worlds ran one thread at a time, Figs. 6, 8, 9, 9-witness and 10 and
+    /// the nfs world gave two traces with it (Fig. 6 the finding's seed); Seed 777 showed none of it.
+    /// </summary>
+    private const int Seed = 20261209;
+
+    /// <summary>
+    /// Every built-in world with the faults of its main-run group; the worlds the main run leaves out with those of the
+    /// world they extend (the witness figures), or clock faults (tmpfs, ufs, nfs, mirror-tmpfs: copy faults too where
+    /// there is a mirror). Fig. 6 with network faults and Fig. 8 with host and network faults stay, as before.
+    /// </summary>
+    public static TheoryData<string, FaultKinds> Worlds()
+    {
+        var data = new TheoryData<string, FaultKinds>();
+        foreach (var name in Figures.Names)
+        {
+            var like = name.Replace("-witness", "");
+            var group = HistoriesTests.Groups.Where(g => g.Worlds.Contains(like)).Select(g => (FaultKinds?)g.Faults).FirstOrDefault();
+            data.Add(name, group ?? (name.StartsWith("mirror", StringComparison.Ordinal) ? FaultKinds.Copy | FaultKinds.Clock : FaultKinds.Clock));
+        }
+        data.Add("fig6", FaultKinds.Net | FaultKinds.Copy);
+        data.Add("fig8", FaultKinds.Host | FaultKinds.Net);
+        return data;
+    }
+
     [Theory]
-    [InlineData("fig5", FaultKinds.Copy | FaultKinds.Clock)]
-    [InlineData("mirror3", FaultKinds.Copy)]
-    [InlineData("fig6", FaultKinds.Net | FaultKinds.Copy)]
-    [InlineData("fig8", FaultKinds.Host | FaultKinds.Net)]
+    [MemberData(nameof(Worlds))]
     public void The_same_seed_gives_the_same_trace_twice_while_both_cores_are_busy(string world, FaultKinds faults)
     {
-        var c = new SimCase(world, 777, 150, faults);
+        var c = new SimCase(world, Seed, Steps, faults);
         var first = Simulator.Run(c);
         List<System.Diagnostics.Process> load = [];
         try
@@ -23,7 +49,7 @@ public class TraceReplayTests
                 load.Add(System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", "-c \"exec timeout 600 yes > /dev/null\"") { UseShellExecute = false })!);
             var second = Simulator.Run(c);
             Assert.True(first.Failure is null, Simulator.Report(first));
-            Assert.True(first.Events > 1000, $"only {first.Events} events");
+            Assert.True(first.Events > 500, $"only {first.Events} events");
             Assert.Contains(first.FaultsApplied, _ => true);
             Assert.Equal(first.Events, second.Events);
             Assert.Equal(first.TraceHash, second.TraceHash);

@@ -54,7 +54,8 @@ public sealed partial class Kernel
 
     /// <summary>
     /// A simulated host (set by Vfs.Sim): layers run on the calling thread what they would hand to threads of their
-    /// own (the mirror's copy workers), so the same calls give the same events in the same order.
+    /// own (the mirror's copy workers), and its NFS mounts make one call at a time (RpcClientOptions.Serial), so the
+    /// same calls give the same events in the same order.
     /// </summary>
     public bool Simulated { get; init; }
 

@@ -65,7 +65,12 @@ internal static class NfsVfsops
             return Errno.EPROTONOSUPPORT; // proto=udp on the simulated network, which has no datagrams
         if (uap.ParsedOptions.Has("ro"))
             vfsp.Flag |= VfsFlags.VFS_RDONLY;
-        var ro = new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(100.0 * o.Timeo), Retrans = o.Retrans, Hard = o.Hard, Datagram = o.Udp };
+        // A simulated host's calls are serial: write-behind and read-ahead put no second call into its world (RpcClient.cs).
+        var ro = new RpcClientOptions
+        {
+            Timeout = TimeSpan.FromMilliseconds(100.0 * o.Timeo), Retrans = o.Retrans, Hard = o.Hard, Datagram = o.Udp,
+            Serial = vfsp.Kernel.Simulated,
+        };
         var mi = new MountInfo(vfsp, o, net);
         var mountRpc = new RpcClient(net, o.Host, PortOf(net, o, o.MountPort, Mount3.Program, Mount3.Version, ro), Mount3.Program, Mount3.Version, ro);
         var nfsRpc = new RpcClient(net, o.Host, PortOf(net, o, o.Port, Nfs3.Program, Nfs3.Version, ro), Nfs3.Program, Nfs3.Version, ro);

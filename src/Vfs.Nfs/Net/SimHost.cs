@@ -308,13 +308,15 @@ internal sealed class SimEndpoint : IRpcConnection, VirtualClock.IBusyWork
             if (_vc is not null)
             {
                 long now = _vc.GetTimestamp();
-                if (due <= now)
+                // On a Driven clock even a record due now arrives by its timer, so that it reaches its receiver only
+                // when every thread of the world waits (VirtualClock.cs, one thread at a time).
+                if (due <= now && !_vc.Driven)
                 {
                     a.Counted = true;
                     _vc.Busy(+1);
                 }
                 else
-                    a.Timer = _vc.CreateTimer(static s => { var (e, x) = ((SimEndpoint, Arrival))s!; e.Due(x); }, (this, a), TimeSpan.FromTicks(due - now), Timeout.InfiniteTimeSpan);
+                    a.Timer = _vc.CreateTimer(static s => { var (e, x) = ((SimEndpoint, Arrival))s!; e.Due(x); }, (this, a), TimeSpan.FromTicks(Math.Max(0, due - now)), Timeout.InfiniteTimeSpan);
             }
             Monitor.PulseAll(Gate);
             return Errno.OK;
@@ -379,7 +381,10 @@ internal sealed class SimEndpoint : IRpcConnection, VirtualClock.IBusyWork
                     return Errno.ECONNRESET;
                 if (_inbox.TryPeek(out var head))
                 {
-                    var wait = ClockWait.Until(_net.Clock, head.Due);
+                    // On a Driven clock a record is handed out once its delivery timer fired (Due), whatever the time.
+                    var wait = _vc is { Driven: true }
+                        ? (head.Counted ? TimeSpan.Zero : Timeout.InfiniteTimeSpan)
+                        : ClockWait.Until(_net.Clock, head.Due);
                     if (wait == TimeSpan.Zero)
                     {
                         record = _inbox.Dequeue().Record;

@@ -31,7 +31,10 @@
 // every fate, so a test can compare two runs record by record.
 //
 // Nothing here needs the whole system to be single-threaded: hosts, servers and clients run on
-// ordinary threads; only the order of records on each link has to be reproducible.
+// ordinary threads; only the order of records on each link has to be reproducible. On a Driven
+// VirtualClock (a simulated world) a record reaches its receiver only when its delivery timer
+// fires, at a moment when every other thread of the world waits, so the world's threads take turns
+// (VirtualClock.cs) and the order of everything they do replays, not only each link's records.
 using System.Text;
 using UnixVfs.Core;
 

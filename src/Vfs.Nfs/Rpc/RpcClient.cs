@@ -3,7 +3,8 @@
 // A call is sent with a fresh xid and the caller waits for the reply with that xid; a thread per
 // connection reads replies and hands each to the call waiting for it (late or duplicate replies
 // are dropped). Calls may overlap: Begin sends without waiting, so a reader can have several READs
-// in flight and collect them in order with End.
+// in flight and collect them in order with End. A Serial client (a simulated host's) does not: its Begin waits for
+// the reply, so a thread never has a call in flight while it runs (VirtualClock.cs, one thread at a time).
 //
 // Timeouts and retransmission (the timeo/retrans/hard/soft of NFS mounts). A call that hears
 // nothing within Timeout is sent again, with the same xid (so the server's duplicate request cache
@@ -40,6 +41,13 @@ public sealed record RpcClientOptions
 
     /// <summary>Over UDP (proto=udp) instead of a stream: each call and each reply one datagram.</summary>
     public bool Datagram { get; init; }
+
+    /// <summary>
+    /// One call at a time: Begin waits for the reply (retransmitting as End would) and End hands it over, so the
+    /// caller never has a call in flight while it runs. A simulated host's NFS client (Kernel.Simulated) is serial,
+    /// so that its write-behind and read-ahead do not put two calls into the world at once (VirtualClock, Driven).
+    /// </summary>
+    public bool Serial { get; init; }
 }
 
 /// <summary>A reply's results: a slice of the received record, released by the caller.</summary>
@@ -89,6 +97,10 @@ public sealed class RpcPending
     internal bool Collected;
     /// <summary>The request's writer went back to the client's pool.</summary>
     internal bool Finished;
+    /// <summary>A serial client's call, awaited by Begin: its outcome waits here for End.</summary>
+    internal bool Awaited;
+    internal Errno Outcome;
+    internal RpcResult Result;
 }
 
 /// <summary>A client of one RPC program at one server.</summary>
@@ -163,6 +175,11 @@ public sealed class RpcClient
         _pending[xid] = p;
         p.Deadline = ClockWait.After(_net.Clock, p.Timeout);
         Transmit(p);
+        if (Options.Serial)
+        {
+            p.Outcome = Await(p, out p.Result);
+            p.Awaited = true;
+        }
         return p;
     }
 
@@ -172,50 +189,60 @@ public sealed class RpcClient
     /// </summary>
     public Errno End(RpcPending p, out RpcResult result)
     {
-        result = default;
         try
         {
-            while (true)
-            {
-                bool resend;
-                lock (p)
-                {
-                    while (!p.Done && !p.Resend && !_closed)
-                    {
-                        var left = ClockWait.Until(_net.Clock, p.Deadline);
-                        if (left == TimeSpan.Zero)
-                            break;
-                        ClockWait.Wait(p, _net.Clock, left, static s => s.P.Done || s.P.Resend || s.C._closed, (P: p, C: this));
-                    }
-                    if (p.Collected)
-                        return Errno.ECANCELED;
-                    if (p.Done)
-                    {
-                        p.Collected = true;
-                        return Decode(p, out result);
-                    }
-                    resend = p.Resend;
-                    p.Resend = false;
-                }
-                if (_closed)
-                    return Errno.EIO;
-                if (!resend)
-                {
-                    // The timeout passed with no reply.
-                    p.Tries++;
-                    if (!Options.Hard && p.Tries > Options.Retrans)
-                        return Errno.ETIMEDOUT;
-                    var next = p.Timeout * 2;
-                    p.Timeout = next > Options.MaxTimeout ? Options.MaxTimeout : next;
-                    p.Deadline = ClockWait.After(_net.Clock, p.Timeout);
-                }
-                Interlocked.Increment(ref _retransmits);
-                Transmit(p);
-            }
+            if (!p.Awaited)
+                return Await(p, out result);
+            result = p.Result;
+            p.Awaited = false; // the result is the caller's now
+            return p.Outcome;
         }
         finally
         {
             Finish(p);
+        }
+    }
+
+    /// <summary>Waits for the reply to <paramref name="p"/>, retransmitting as the options say (End's work).</summary>
+    private Errno Await(RpcPending p, out RpcResult result)
+    {
+        result = default;
+        while (true)
+        {
+            bool resend;
+            lock (p)
+            {
+                while (!p.Done && !p.Resend && !_closed)
+                {
+                    var left = ClockWait.Until(_net.Clock, p.Deadline);
+                    if (left == TimeSpan.Zero)
+                        break;
+                    ClockWait.Wait(p, _net.Clock, left, static s => s.P.Done || s.P.Resend || s.C._closed, (P: p, C: this));
+                }
+                if (p.Collected)
+                    return Errno.ECANCELED;
+                if (p.Done)
+                {
+                    p.Collected = true;
+                    return Decode(p, out result);
+                }
+                resend = p.Resend;
+                p.Resend = false;
+            }
+            if (_closed)
+                return Errno.EIO;
+            if (!resend)
+            {
+                // The timeout passed with no reply.
+                p.Tries++;
+                if (!Options.Hard && p.Tries > Options.Retrans)
+                    return Errno.ETIMEDOUT;
+                var next = p.Timeout * 2;
+                p.Timeout = next > Options.MaxTimeout ? Options.MaxTimeout : next;
+                p.Deadline = ClockWait.After(_net.Clock, p.Timeout);
+            }
+            Interlocked.Increment(ref _retransmits);
+            Transmit(p);
         }
     }
 
@@ -226,6 +253,9 @@ public sealed class RpcClient
     private void Finish(RpcPending p)
     {
         _pending.TryRemove(p.Xid, out _);
+        if (p.Awaited && p.Outcome == Errno.OK)
+            p.Result.Release(); // a serial call abandoned: its reply is nobody's
+        p.Awaited = false;
         lock (p)
         {
             // A reply that raced in after we gave up is nobody's: return its buffer.
