@@ -139,6 +139,29 @@ public sealed class MfsVfs
 
     internal void CountBackoff() => Interlocked.Increment(ref _backoffs);
 
+    private long _writesSent, _bytesSent;
+
+    /// <summary>Writes sent to the copies, each mirror write counted once for every copy (MirrorMember.Writes).</summary>
+    internal long WritesSent => Interlocked.Read(ref _writesSent);
+
+    /// <summary>Their bytes, as asked (MirrorMember.BytesWritten).</summary>
+    internal long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>
+    /// A write of <paramref name="length"/> bytes goes to the copies <paramref name="asked"/>: counted once for every copy,
+    /// and as not sent for each copy not asked (rare: a copy away), so that every copy's count stays its own.
+    /// </summary>
+    internal void CountWrite(MirrorMember[] asked, long length)
+    {
+        Interlocked.Increment(ref _writesSent);
+        Interlocked.Add(ref _bytesSent, length);
+        if (asked.Length == Copies.Count)
+            return;
+        foreach (var c in Copies)
+            if (Array.IndexOf(asked, c) < 0)
+                c.NotSent(length);
+    }
+
     /// <summary>Active/passive mode: the copy in use.</summary>
     public MirrorMember Active => Copies[Volatile.Read(ref _active)];
 
