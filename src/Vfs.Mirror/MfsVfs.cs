@@ -110,8 +110,8 @@ public sealed class MfsVfs
     /// <summary>A resync started without waiting (mfsadm online without wait), or null.</summary>
     internal Task<Errno>? ResyncTask { get; set; }
 
-    /// <summary>Taken shared by every operation, exclusively while a copy rejoins.</summary>
-    internal RwLock Quiesce { get; } = new(MirrorLock.QuiesceClass);
+    /// <summary>Taken shared by every operation, exclusively while a copy rejoins (readers take no interlocked instruction: QuiesceLock.cs).</summary>
+    internal QuiesceLock Quiesce { get; } = new(MirrorLock.QuiesceClass);
 
     /// <summary>Enters an updating operation (Quiesce shared); dispose to leave it.</summary>
     internal OpScope EnterOp()
@@ -120,7 +120,7 @@ public sealed class MfsVfs
         return new OpScope(Quiesce);
     }
 
-    internal readonly struct OpScope(RwLock quiesce) : IDisposable
+    internal readonly struct OpScope(QuiesceLock quiesce) : IDisposable
     {
         public void Dispose() => quiesce.Exit(RwLockType.Reader);
     }
