@@ -16,7 +16,13 @@
 // whatever the client did with them, and the files are remembered as late: at online their pending writes are sent
 // first (FlushLate) and each file's ctime after that is excused from the scan (MirrorHistory.ChangedSince).
 //
-// COST: a lock and a dictionary entry per file being written, merged ranges (a sequential writer keeps one).
+// COST: a dictionary entry per file being written, merged ranges (a sequential writer keeps one), and a lock per
+// write -- except for a write into a range already kept, the common rewrite of a page or a block: the range kept last
+// is published as a hint (node, start, end), which Written reads without the lock. The hint is a seqlock: _hintSeq is
+// odd while the hint changes, and changes only under _lock; a reader that sees the same even count before and after
+// reading the fields has read one hint whole. A hint is true of the ranges while it stands: it is published after its
+// range is added, and withdrawn under _lock before ranges are removed (Flushed, Left: the only ways ranges go), so a
+// write that finds itself covered is one whose range is kept at that moment, as it would be after taking the lock.
 //
 // LOCK ORDER: _lock is a leaf; no VOP is called and no log written while it is held.
 namespace UnixVfs.Mirror;
@@ -29,15 +35,42 @@ internal sealed class CopyUnflushed
     private readonly Dictionary<Mnode, RangeSet> _files = new();
     private readonly HashSet<Mnode> _late = new();
 
+    private int _hintSeq;          // the hint's sequence count: odd while it changes; changed only under _lock
+    private Mnode? _hintNode;      // the hint: _hintNode's ranges hold [_hintStart, _hintEnd); null: no hint
+    private long _hintStart, _hintEnd;
+
     /// <summary>The mirror wrote [<paramref name="offset"/>, +<paramref name="length"/>) of <paramref name="m"/> to the copy.</summary>
     public void Written(Mnode m, long offset, long length)
     {
+        if (HintCovers(m, offset, offset + length))
+            return;
         lock (_lock)
         {
             if (!_files.TryGetValue(m, out var ranges))
                 _files.Add(m, ranges = new RangeSet(MaxRanges));
-            ranges.Add(offset, length);
+            var (start, end) = ranges.Add(offset, length);
+            SetHint(m, start, end);
         }
+    }
+
+    /// <summary>True when the hint says that <paramref name="m"/>'s ranges hold [<paramref name="start"/>, <paramref name="end"/>). No lock.</summary>
+    private bool HintCovers(Mnode m, long start, long end)
+    {
+        int seq = Volatile.Read(ref _hintSeq);
+        if ((seq & 1) != 0)
+            return false;
+        bool covers = ReferenceEquals(Volatile.Read(ref _hintNode), m) && Volatile.Read(ref _hintStart) <= start && end <= Volatile.Read(ref _hintEnd);
+        return covers && Volatile.Read(ref _hintSeq) == seq;
+    }
+
+    /// <summary>Publishes a hint (<paramref name="m"/> null: withdraws it). Called under _lock.</summary>
+    private void SetHint(Mnode? m, long start, long end)
+    {
+        Interlocked.Increment(ref _hintSeq); // odd, and a full fence: no field below is seen changed before it
+        Volatile.Write(ref _hintNode, m);
+        Volatile.Write(ref _hintStart, start);
+        Volatile.Write(ref _hintEnd, end);
+        Interlocked.Increment(ref _hintSeq);
     }
 
     /// <summary>
@@ -55,7 +88,11 @@ internal sealed class CopyUnflushed
     public void Flushed(Mnode m)
     {
         lock (_lock)
+        {
+            if (ReferenceEquals(_hintNode, m))
+                SetHint(null, 0, 0);
             _files.Remove(m);
+        }
     }
 
     /// <summary>
@@ -90,6 +127,7 @@ internal sealed class CopyUnflushed
         KeyValuePair<Mnode, RangeSet>[] files;
         lock (_lock)
         {
+            SetHint(null, 0, 0);
             files = _files.ToArray();
             _files.Clear();
         }

@@ -37,11 +37,16 @@ public sealed class RangeSet
     /// <summary>The ranges, sorted and disjoint (empty when Whole).</summary>
     public IReadOnlyList<(long Start, long End)> Ranges => _ranges;
 
-    /// <summary>Adds [start, start+length), merging with neighbours.</summary>
-    public void Add(long start, long length)
+    /// <summary>
+    /// Adds [start, start+length), merging with neighbours, and returns the range of the set that now holds it
+    /// ([0, long.MaxValue) once Whole; [start, start) for an empty range).
+    /// </summary>
+    public (long Start, long End) Add(long start, long length)
     {
-        if (Whole || length <= 0)
-            return;
+        if (Whole)
+            return (0, long.MaxValue);
+        if (length <= 0)
+            return (start, start);
         long end = start + length;
         int i = 0;
         while (i < _ranges.Count && _ranges[i].End < start)
@@ -59,7 +64,9 @@ public sealed class RangeSet
         {
             Whole = true;
             _ranges.Clear();
+            return (0, long.MaxValue);
         }
+        return (start, end);
     }
 
     /// <summary>Bytes covered by the ranges.</summary>

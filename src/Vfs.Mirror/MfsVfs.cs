@@ -110,8 +110,8 @@ public sealed class MfsVfs
     /// <summary>A resync started without waiting (mfsadm online without wait), or null.</summary>
     internal Task<Errno>? ResyncTask { get; set; }
 
-    /// <summary>Taken shared by every operation, exclusively while a copy rejoins.</summary>
-    internal RwLock Quiesce { get; } = new(MirrorLock.QuiesceClass);
+    /// <summary>Taken shared by every operation, exclusively while a copy rejoins (readers take no interlocked instruction: QuiesceLock.cs).</summary>
+    internal QuiesceLock Quiesce { get; } = new(MirrorLock.QuiesceClass);
 
     /// <summary>Enters an updating operation (Quiesce shared); dispose to leave it.</summary>
     internal OpScope EnterOp()
@@ -120,7 +120,7 @@ public sealed class MfsVfs
         return new OpScope(Quiesce);
     }
 
-    internal readonly struct OpScope(RwLock quiesce) : IDisposable
+    internal readonly struct OpScope(QuiesceLock quiesce) : IDisposable
     {
         public void Dispose() => quiesce.Exit(RwLockType.Reader);
     }
@@ -138,6 +138,29 @@ public sealed class MfsVfs
     public long Backoffs => Interlocked.Read(ref _backoffs);
 
     internal void CountBackoff() => Interlocked.Increment(ref _backoffs);
+
+    private long _writesSent, _bytesSent;
+
+    /// <summary>Writes sent to the copies, each mirror write counted once for every copy (MirrorMember.Writes).</summary>
+    internal long WritesSent => Interlocked.Read(ref _writesSent);
+
+    /// <summary>Their bytes, as asked (MirrorMember.BytesWritten).</summary>
+    internal long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>
+    /// A write of <paramref name="length"/> bytes goes to the copies <paramref name="asked"/>: counted once for every copy,
+    /// and as not sent for each copy not asked (rare: a copy away), so that every copy's count stays its own.
+    /// </summary>
+    internal void CountWrite(MirrorMember[] asked, long length)
+    {
+        Interlocked.Increment(ref _writesSent);
+        Interlocked.Add(ref _bytesSent, length);
+        if (asked.Length == Copies.Count)
+            return;
+        foreach (var c in Copies)
+            if (Array.IndexOf(asked, c) < 0)
+                c.NotSent(length);
+    }
 
     /// <summary>Active/passive mode: the copy in use.</summary>
     public MirrorMember Active => Copies[Volatile.Read(ref _active)];

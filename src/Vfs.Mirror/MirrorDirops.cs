@@ -91,7 +91,7 @@ internal static partial class MirrorVnops
                 {
                     long t0 = m.Mfs.Clock.GetTimestamp();
                     err = Vop.Lookup(ld!, nm, out lowers[c.Index], flags, null, cr, ct);
-                    c.Count(lookup, err, 0, m.Mfs.Clock.GetElapsedTime(t0).TotalMicroseconds); // mfsadm stats: a lookup row per copy
+                    c.Count(lookup, err, 0, m.Mfs.Clock.GetElapsedTime(t0).TotalMicroseconds, retry: false); // mfsadm stats: a lookup row per copy
                 }
                 errs[c.Index] = err;
             }

@@ -21,7 +21,8 @@ public enum CopyState
 public sealed class MirrorMember
 {
     private long _inflightReads;
-    private long _reads, _writes, _bytesRead, _bytesWritten, _failures;
+    private long _reads, _bytesRead, _failures;
+    private long _writesOff, _bytesWrittenOff;   // how this copy's writes differ from the mirror's (Writes below)
 
     internal MirrorMember(int index, string path, Vnode root, DirtyLog log)
     {
@@ -89,10 +90,16 @@ public sealed class MirrorMember
     /// <summary>True when reads may be served by this copy.</summary>
     public bool ServesReads => State == CopyState.Available;
 
+    // THE WRITE COUNTERS are counted once per mirror write, not once per copy: each write goes to every copy that takes
+    // updates, so the mirror counts it, with its bytes, for all of them (MfsVfs.CountWrite), and a copy keeps only how
+    // its own calls differ from that -- a write it was not sent (away, or its file not found in it: NotSent), a call
+    // beyond the first (a retry), bytes other than asked (a short or failed write). Two interlocked adds per mirror
+    // write instead of two per copy. A reader may see the mirror's count and a copy's difference at slightly different
+    // moments (as with VopStats); once the calls are over, they add up exactly.
     public long Reads => Interlocked.Read(ref _reads);
-    public long Writes => Interlocked.Read(ref _writes);
+    public long Writes => Mirror.WritesSent + Interlocked.Read(ref _writesOff);
     public long BytesRead => Interlocked.Read(ref _bytesRead);
-    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
+    public long BytesWritten => Mirror.BytesSent + Interlocked.Read(ref _bytesWrittenOff);
     public long Failures => Interlocked.Read(ref _failures);
     internal long InflightReads => Interlocked.Read(ref _inflightReads);
 
@@ -127,12 +134,13 @@ public sealed class MirrorMember
 
     /// <summary>
     /// Counts one call of <paramref name="op"/> on this copy, the one place it is counted: the copy's read and write
-    /// counters (mfsadm status), the moving average of update times (MirrorSubr's parallel decision) and the
-    /// metrics (mfsadm stats) all come from here. <paramref name="moved"/> is the bytes of file data it moved,
-    /// <paramref name="micros"/> the time it took, or -1 when it was not measured.
+    /// counters (mfsadm status; a write's first call as how it differs from the mirror's count, above), the moving
+    /// average of update times (MirrorSubr's parallel decision) and the metrics (mfsadm stats) all come from here.
+    /// <paramref name="moved"/> is the bytes of file data it moved, <paramref name="micros"/> the time it took, or -1
+    /// when it was not measured; <paramref name="retry"/> says that the call is not the op's first on this copy.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void Count(in MirrorOp op, Errno err, long moved, double micros)
+    internal void Count(in MirrorOp op, Errno err, long moved, double micros, bool retry)
     {
         switch (op.Io)
         {
@@ -141,8 +149,13 @@ public sealed class MirrorMember
                 Interlocked.Add(ref _bytesRead, moved);
                 break;
             case OpIo.Write:
-                Interlocked.Increment(ref _writes);
-                Interlocked.Add(ref _bytesWritten, moved);
+                if (retry)
+                {
+                    Interlocked.Increment(ref _writesOff);
+                    Interlocked.Add(ref _bytesWrittenOff, moved);
+                }
+                else if (moved != op.Length)
+                    Interlocked.Add(ref _bytesWrittenOff, moved - op.Length);
                 if (micros >= 0)
                     SampleUpdate(micros);
                 break;
@@ -152,6 +165,13 @@ public sealed class MirrorMember
                 break;
         }
         MirrorMetrics.Record(this, op.Name, err, moved, micros);
+    }
+
+    /// <summary>A write the mirror counted for this copy (MfsVfs.CountWrite) was not sent to it.</summary>
+    internal void NotSent(long length)
+    {
+        Interlocked.Decrement(ref _writesOff);
+        Interlocked.Add(ref _bytesWrittenOff, -length);
     }
 
     private double _updateMicros;

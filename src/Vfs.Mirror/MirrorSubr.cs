@@ -209,6 +209,8 @@ internal static class MirrorSubr
         var slots = new CopySlots<CopyResult>();
         var results = Slots(ref slots, targets.Length);
         LogMissed(mi, targets, op); // write-ahead: the copies away have the record before any copy has the update
+        if (op.Io == OpIo.Write)
+            mi.CountWrite(targets, op.Length); // once for all the copies (MirrorMember.Writes)
         if (op.Parallel && targets.Length > 1 && SlowCopies(targets))
             RunAtOnce(op, ref args, fn, targets, results);
         else
@@ -272,13 +274,15 @@ internal static class MirrorSubr
     private static CopyResult RunOnCopy<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn)
     {
         var err = Resolve(op.Node, c, out var vp);
+        if (err != Errno.OK && op.Io == OpIo.Write)
+            c.NotSent(op.Length);
         if (err == Errno.OK)
         {
-            err = Counted(op, c, ref args, fn, vp!);
+            err = Counted(op, c, ref args, fn, vp!, retry: false);
             for (int attempt = 0; attempt < op.Node.Mfs.Options.Retries && IsTransientCopyFailure(err) && !c.Unflushed.Holds(op.Node); attempt++)
             {
                 c.CountFailure();
-                err = Counted(op, c, ref args, fn, vp!);
+                err = Counted(op, c, ref args, fn, vp!, retry: true);
             }
             if (err == Errno.OK && op.Dirties == DirtyKind.Names)
                 c.Clock.Saw(vp!); // the directory's new ctime: a time on the copy's clock (CopyClock.cs)
@@ -293,13 +297,13 @@ internal static class MirrorSubr
     /// only when the time is used: while the metrics are listened to, and for a sample of the updates (the copy's moving
     /// average: MirrorMember.SampleThisUpdate); otherwise its time is given as -1.
     /// </summary>
-    private static Errno Counted<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn, Vnode vp)
+    private static Errno Counted<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn, Vnode vp, bool retry)
     {
         var clock = op.Node.Mfs.Clock;
         bool timed = MirrorMetrics.Listened || (op.Io is OpIo.Write or OpIo.Flush && c.SampleThisUpdate());
         long t0 = timed ? clock.GetTimestamp() : 0;
         var err = fn(ref args, c, vp, out long moved);
-        c.Count(op, err, moved, timed ? clock.GetElapsedTime(t0).TotalMicroseconds : -1);
+        c.Count(op, err, moved, timed ? clock.GetElapsedTime(t0).TotalMicroseconds : -1, retry);
         return err;
     }
 

@@ -1,0 +1,168 @@
+// Vfs.Mirror: the quiesce lock (MfsVfs.Quiesce) -- shared by every updating operation, taken exclusively while a copy
+// rejoins, a split brain is decided or a scrub repairs. Readers come on every write; a writer comes a few times an hour.
+//
+// So the reader pays almost nothing and the writer pays for both (an asymmetric lock, as RCU or the JIT's own
+// suspension do it). Each thread that enters has its own Slot per lock, which only it writes: entering is storing 1 in
+// it and then reading Writer; leaving is storing 0. No interlocked instruction, and no cache line shared with the other
+// readers. The writer sets Writer, then makes every thread's earlier stores visible
+// (Interlocked.MemoryBarrierProcessWide: each processor drains its store buffer) and waits until no slot is in use.
+// That barrier is what makes the plain stores enough: a reader that read Writer unset read it before the barrier, so
+// its slot's 1 (stored before that read) is visible to the writer's scan; a reader that reads it after the barrier sees
+// it set, gives its slot back and waits for the writer to leave. A reader leaving while Writer is set wakes the writer.
+//
+// Slots: a thread remembers its slots for the last few locks it entered (ThreadSlots), and gives the oldest unused one
+// back when it needs room (it holds one quiesce lock at most: the witness refuses a second, as it refuses a reader
+// entering again); a lock reuses a slot given back or one whose thread ended, so its list is about as long as the
+// threads that entered it at once, and a thread keeps only a few locks (and their mirrors) alive.
+//
+// LOCK ORDER: ranked as MirrorLock.QuiesceClass (the witness checks it, as for an RwLock); the monitor inside (lock
+// (_slots)) is a leaf, held only within each method, never on return.
+namespace UnixVfs.Mirror;
+
+/// <summary>A reader/writer lock whose readers take no interlocked instruction (MfsVfs.Quiesce).</summary>
+internal sealed class QuiesceLock(LockClass cls)
+{
+    /// <summary>One thread's use of one lock: written only by that thread (In), or under the lock's monitor (Owner).</summary>
+    private sealed class Slot
+    {
+        public int In;              // 1 while the owning thread is in as a reader
+        public Thread? Owner;       // the thread whose slot it is; null: given back, free for another thread
+    }
+
+    private const int ThreadSlots = 4;
+
+    [ThreadStatic] private static (QuiesceLock? Lock, Slot? Slot)[]? t_slots;
+
+    private readonly List<Slot> _slots = new();   // every slot of this lock; under lock (_slots)
+    private int _writer;                          // 1 while a writer holds the lock or waits for its readers; under lock (_slots) for writers
+    private bool _writerHeld;                     // a writer is in or on its way (serialises writers); under lock (_slots)
+
+    /// <summary>True while a writer holds the lock or waits for its readers to leave.</summary>
+    public bool Writing => Volatile.Read(ref _writer) != 0;
+
+    /// <summary>rw_enter.</summary>
+    public void Enter(RwLockType type)
+    {
+        Witness.Check(this, cls);
+        if (type == RwLockType.Reader)
+            EnterReader();
+        else
+            EnterWriter();
+        Witness.Acquired(this, cls);
+    }
+
+    /// <summary>rw_exit.</summary>
+    public void Exit(RwLockType type)
+    {
+        if (type == RwLockType.Reader)
+            ExitReader();
+        else
+            ExitWriter();
+        Witness.Released(this);
+    }
+
+    private void EnterReader()
+    {
+        var s = MySlot();
+        while (true)
+        {
+            Volatile.Write(ref s.In, 1);
+            if (Volatile.Read(ref _writer) == 0)
+                return;
+            Volatile.Write(ref s.In, 0);
+            lock (_slots)
+            {
+                Monitor.PulseAll(_slots); // the writer may be waiting for this slot
+                while (_writerHeld)
+                    Monitor.Wait(_slots);
+            }
+        }
+    }
+
+    private void ExitReader()
+    {
+        var s = MySlot();
+        if (s.In == 0)
+            throw new VfsPanicException("quiesce: reader lock not held");
+        Volatile.Write(ref s.In, 0);
+        if (Volatile.Read(ref _writer) != 0)
+            lock (_slots)
+                Monitor.PulseAll(_slots);
+    }
+
+    private void EnterWriter()
+    {
+        lock (_slots)
+        {
+            while (_writerHeld)
+                Monitor.Wait(_slots);
+            _writerHeld = true;
+            Volatile.Write(ref _writer, 1);
+        }
+        Interlocked.MemoryBarrierProcessWide(); // every reader's slot stored before it read _writer unset is visible now
+        lock (_slots)
+        {
+            while (AnyReader())
+                Monitor.Wait(_slots);
+        }
+    }
+
+    private void ExitWriter()
+    {
+        lock (_slots)
+        {
+            if (!_writerHeld)
+                throw new VfsPanicException("quiesce: writer lock not held");
+            _writerHeld = false;
+            Volatile.Write(ref _writer, 0);
+            Monitor.PulseAll(_slots);
+        }
+    }
+
+    /// <summary>True while some thread is in as a reader. Called under lock (_slots).</summary>
+    private bool AnyReader()
+    {
+        foreach (var s in _slots)
+            if (Volatile.Read(ref s.In) != 0)
+                return true;
+        return false;
+    }
+
+    /// <summary>This thread's slot of this lock, found among the thread's last few, or taken (given back, or new).</summary>
+    private Slot MySlot()
+    {
+        var mine = t_slots ??= new (QuiesceLock?, Slot?)[ThreadSlots];
+        for (int i = 0; i < mine.Length; i++)
+            if (ReferenceEquals(mine[i].Lock, this))
+                return mine[i].Slot!;
+        return TakeSlot(mine);
+    }
+
+    private Slot TakeSlot((QuiesceLock? Lock, Slot? Slot)[] mine)
+    {
+        // Room: an empty entry, or the last one not in use (entries move down, so the first is the newest).
+        int room = Array.FindIndex(mine, e => e.Lock is null);
+        if (room < 0)
+            room = Array.FindLastIndex(mine, e => e.Slot!.In == 0);
+        if (room < 0)
+            throw new VfsPanicException($"quiesce: a thread in {ThreadSlots} quiesce locks at once");
+        if (mine[room].Lock is { } old)
+        {
+            lock (old._slots)
+                mine[room].Slot!.Owner = null;
+        }
+        Array.Copy(mine, 0, mine, 1, room);
+        Slot? s;
+        lock (_slots)
+        {
+            s = _slots.Find(x => x.Owner is null || (!x.Owner.IsAlive && x.In == 0)); // given back, or its thread ended
+            if (s is null)
+                _slots.Add(s = new Slot());
+            s.Owner = Thread.CurrentThread;
+        }
+        mine[0] = (this, s);
+        return s;
+    }
+
+    public override string ToString() => cls.Name;
+}
