@@ -4,7 +4,8 @@
 # takes (disk, copy, clock: Fig. 5 has no network); prints each round's wall and CPU seconds, the calls per
 # CPU-second `vfs sim` reports, and the load. docs/benchmarks.md ("The simulator") quotes it, for Release builds
 # (`dotnet build src/Vfs.Cli -c Release -o DIR`). HISTORIES (50 by default) longer spreads the JIT's start-up over more
-# calls. Usage: benchmarks/sim-speed.sh BEFORE-VFS AFTER-VFS [ROUNDS [HISTORIES]]
+# calls; `dotnet publish src/Vfs.Cli -c Release -r linux-x64 -o DIR` gives the precompiled (ReadyToRun) `vfs`.
+# Usage: benchmarks/sim-speed.sh BEFORE-VFS AFTER-VFS [ROUNDS [HISTORIES]]
 set -eu
 A=${1:?the vfs binary before}
 B=${2:?the vfs binary after}
