@@ -6,7 +6,7 @@
 // Writeback hint: after every WritebackInterval bytes written (4 MiB unless set; 0 turns it off), the device
 // asks the host to start writing the file's dirty pages back (HostWriteback: sync_file_range with
 // SYNC_FILE_RANGE_WRITE), so that the host's disk works while the writes go on and the fsync at the end finds
-// little left (docs/benchmarks.md, "Stop 24": what it changed, and what it did not). The hint reorders and drops
+// little left (docs/benchmarks.md, "Stop 23": what it changed, and what it did not). The hint reorders and drops
 // nothing: it runs after the write it follows has returned, durability is still Flush's alone, and a file
 // that refuses it (ENOSYS, EINVAL) is never asked again.
 using Microsoft.Win32.SafeHandles;
