@@ -16,7 +16,9 @@
 // Readahead reads a run of blocks a file maps contiguously with one device read; ReadDirect reads such
 // a run straight into the caller's memory when none of it is cached, and WriteDirect writes a whole
 // block from the caller's memory the same way. Large sequential I/O therefore reaches the device in
-// large requests, or without a second copy.
+// large requests, or without a second copy. ReadPart serves a random reader's miss with just the
+// sectors it asked for, straight into its memory, so a cold small read neither reads a whole block
+// nor takes (and page-faults) a buffer for bytes nobody asked for.
 //
 // ORDER ON SYNC. Flush(data first) then the device's flush, then metadata and a second flush: a file's
 // data is stable before the inode and indirect blocks that point to it (fsync and sync, UfsVfsops.cs).
@@ -190,6 +192,44 @@ internal sealed class BufCache
         }
         Interlocked.Increment(ref DeviceReads);
         Interlocked.Add(ref BytesRead, (long)got * _bsize);
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="dst"/>.Length bytes from byte <paramref name="on"/> of the block at <paramref name="blkno"/>
+    /// straight into <paramref name="dst"/>, past the cache, unless the cache holds the block (its copy may be newer):
+    /// then nothing is read and <paramref name="got"/> is false. Only the sectors the bytes lie in are read -- into
+    /// dst itself when the bytes are sector-aligned, else into pooled staging. The caller must keep the bytes from
+    /// being written meanwhile (it holds their file's lock) and must own them (the sectors around may hold another
+    /// file's fragments, which are read but never shown). Returns OK or EIO.
+    /// </summary>
+    public Errno ReadPart(long blkno, int on, Span<byte> dst, out bool got)
+    {
+        got = false;
+        using (_lock.Enter())
+        {
+            if (_hash.ContainsKey(blkno))
+                return Errno.OK;
+        }
+        int sector = _dev.SectorSize;
+        long off = (blkno << _fshift) + on;
+        long lo = off / sector * sector, hi = (off + dst.Length + sector - 1) / sector * sector;
+        Errno err;
+        if (lo == off && hi == off + dst.Length)
+            err = _dev.Read(off, dst);
+        else
+        {
+            var staging = ArrayPool<byte>.Shared.Rent((int)(hi - lo));
+            err = _dev.Read(lo, staging.AsSpan(0, (int)(hi - lo)));
+            if (err == Errno.OK)
+                staging.AsSpan((int)(off - lo), dst.Length).CopyTo(dst);
+            ArrayPool<byte>.Shared.Return(staging);
+        }
+        if (err != Errno.OK)
+            return err;
+        Interlocked.Increment(ref DeviceReads);
+        Interlocked.Add(ref BytesRead, hi - lo);
+        got = true;
         return Errno.OK;
     }
 

@@ -5,13 +5,16 @@
 // is sequential: on a cache miss it reads the run of blocks that follow contiguously on disk (Bmap
 // reports the run) with one device request -- straight into the caller's buffer when the caller wants
 // whole blocks none of which is cached (one copy, as a read of a host file makes), else into the
-// cache as read-ahead. A write that covers a whole block the cache does not hold goes straight from the
-// caller's memory to the device (one copy, into the host's page cache for an image, where the cache would
-// make two and leave the second for fsync; FreeBSD's cluster_write likewise sends a sequential writer's
-// full clusters out at once); fsync still flushes the device. A write that covers a whole cached block
-// never reads it; a write that covers part of a block reads it first (the
-// rest of the block is the file's, or, for a fragment run, another file's). Newly allocated space is
-// zeroed before data lands in it, so a file never shows what a freed block held.
+// cache as read-ahead. A read that does not continue the last one is random: on a miss it reads just
+// the sectors it wants straight into the caller's buffer and leaves the cache alone (FreeBSD's
+// ffs_read likewise stops clustering for a reader whose seqcount is 0). A write that covers a whole
+// block the cache does not hold goes straight from the caller's memory to the device (one copy, into
+// the host's page cache for an image, where the cache would make two and leave the second for fsync;
+// FreeBSD's cluster_write likewise sends a sequential writer's full clusters out at once); fsync
+// still flushes the device. A write that covers a whole cached block never reads it; a write that
+// covers part of a block reads it first (the rest of the block is the file's, or, for a fragment
+// run, another file's). Newly allocated space is zeroed before data lands in it, so a file never
+// shows what a freed block held.
 using UnixVfs.Core;
 
 namespace UnixVfs.Ufs;
@@ -63,7 +66,23 @@ internal static partial class UfsVnops
                 continue;
             }
             long blk = fs.Blknum(bno);
-            if (sequential && !bc.IsCached(blk))
+            if (!sequential)
+            {
+                // A random reader that misses the cache reads just the sectors it asked for, straight into its
+                // buffer: caching the block would read all of it and take a buffer for bytes it may never want.
+                var seg = uio.CurrentSegment(n);
+                if (seg.Length == n)
+                {
+                    if ((err = bc.ReadPart(blk, fs.Fragnum(bno) * fs.Fsize + on, seg.Span, out bool got)) != Errno.OK)
+                        return err;
+                    if (got)
+                    {
+                        uio.Skip(n);
+                        continue;
+                    }
+                }
+            }
+            else if (!bc.IsCached(blk))
             {
                 // A sequential reader missed the cache: the run that follows on disk is read in one request,
                 // straight into the caller's buffer when it wants whole blocks, else into the cache.
