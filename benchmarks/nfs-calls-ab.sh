@@ -2,8 +2,9 @@
 # Issue 16's last row: one client's GETATTR + 64 KiB READ rate against our NFS server, this tree against the tree
 # before issue 16's refactor (c0e914a), in alternated pairs. Each run is Vfs.NfsBench's in-process small-call load:
 # a tmpfs exported by an NfsServer in the harness's own process, 1 client then CLIENTS clients for SECONDS s each.
-# The base tree must have a Release build of its harness with `--calls-only` (c0e914a's harness has it; build it
-# with `dotnet build -c Release benchmarks/Vfs.NfsBench` there). Prints each pair's two rates and their ratio, then the
+# The base tree must have a Release build of its harness with `--calls-only`. c0e914a's harness lacks it: apply
+# benchmarks/nfs-calls-ab-base.patch there (the flag sets the rounds to none and prints no ratio table), then build it
+# with `dotnet build -c Release benchmarks/Vfs.NfsBench` there. Prints each pair's two rates and their ratio, then the
 # median and range of the pairs' ratios, one client and CLIENTS clients, and the load average before each pair.
 #
 #   benchmarks/nfs-calls-ab.sh [BASE-TREE [PAIRS [SECONDS [CLIENTS]]]]      (defaults: /work/wt-base 8 5 16)
