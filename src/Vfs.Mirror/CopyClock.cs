@@ -14,8 +14,10 @@
 //            ctime after it, so the skew is never less than the true one (a change that follows is never taken for
 //            one that preceded).
 //   Newest   the newest ctime the copy is known to have stamped: after every name operation the mirror reads the
-//            directory's attributes in the copy (an NFS client has them cached from the reply), and after it gives the
-//            copies one time (close, fsync, create) the file's. A clock set forward between two records shows here.
+//            directory's attributes in the copy, after every attribute change (chmod, chown, utimes) the file's (an
+//            NFS client has them cached from the reply), and after it gives the copies one time (close, fsync,
+//            create) the file's. A clock set forward between two records shows here, and so does a change stamped
+//            while the mirroring host's clock was behind (Fixed 30 of docs/verification.md).
 // The copy's leaving time on its own clock is the later of the host's leaving time moved by Skew, and Newest.
 //
 // LIMIT: a copy's clock set back after the mirror last heard from it (before it left) hides changes made behind the

@@ -284,8 +284,8 @@ internal static class MirrorSubr
                 c.CountFailure();
                 err = Counted(op, c, ref args, fn, vp!, retry: true);
             }
-            if (err == Errno.OK && op.Dirties == DirtyKind.Names)
-                c.Clock.Saw(vp!); // the directory's new ctime: a time on the copy's clock (CopyClock.cs)
+            if (err == Errno.OK && op.Dirties is DirtyKind.Names or DirtyKind.Attr)
+                c.Clock.Saw(vp!); // the directory's or the file's new ctime: a time on the copy's clock (CopyClock.cs)
             else if (err == Errno.OK && op.Io == OpIo.Write)
                 c.Unflushed.Written(op.Node, op.Offset, op.Length); // done when the copy closes or fsyncs the file
         }

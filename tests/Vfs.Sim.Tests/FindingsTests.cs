@@ -87,6 +87,15 @@ public class FindingsTests(ITestOutputHelper output)
         Holds(new SimCase("mirror3", 20261809, 126, FaultKinds.All | FaultKinds.Power | FaultKinds.Crash, [5, 11, 32, 33, 69, 90, 92, 99, 102]));
 
     /// <summary>
+    /// Fixed 30: the mirroring host's clock 2,098 s behind, then /m/b made and chmod'ed; x offline, the clock set
+    /// right, b removed; online x compared the trees whole (b's ctime from the chmod, which the mirror had not seen,
+    /// was after X's leaving time on X's clock) and made b again in Y. An attribute change now shows the copy's clock.
+    /// </summary>
+    [Fact]
+    public void A_directory_removed_while_a_copy_was_away_stays_removed_after_a_clock_skew() =>
+        Holds(new SimCase("fig8", 20263409, 32, FaultKinds.Copy | FaultKinds.Clock, [1, 6, 21, 27]));
+
+    /// <summary>
     /// Findings 3: a generated plan broke both copies at once (Fig. 8, seed 20261235: host a down at call 25, b
     /// partitioned at call 40), where EIO is right but the model expects OK. At every call of every plan, some copy of
     /// the mirror is whole: not failed by a disk fault, offline, or imported from a host cut off or losing records --
