@@ -7,21 +7,25 @@
 // piece. When everything is read, the reader hashes what the worker has not claimed and joins the job. A read then
 // costs about the copy's read plus the hash of its last piece, where one thread pays the read and then the whole hash.
 //
-// The reader never waits for work that has not begun: a worker that wakes after the reader has finished finds the
-// job done and leaves at once; a worker that waits too long for the next piece (the reader descheduled on a busy
-// host) gives up and leaves the rest to the reader. At worst the job costs the pieces' extra lower reads.
+// The reader waits only for an extent the worker is hashing, never for a worker that has not come or is between
+// extents: a worker that wakes after the reader has claimed everything finds nothing to claim and leaves; a worker
+// that waits too long for the next piece (the reader descheduled on a busy host) leaves the rest to the reader.
+// At worst the job costs the pieces' extra lower reads.
 //
 // Nothing is checked less: every extent with a known sum is hashed, by one thread or the other, from the very bytes
 // the caller is given, and the reader compares the hashes after the join.
 //
-// STATE (no lock but for the join; Volatile and Interlocked):
+// STATE (Volatile and Interlocked; the job's monitor only for the reader's wait):
 //   _published   extents the buffer holds whole; raised only by the reader, after its lower read returned
-//   _claimed     extents taken for hashing by either thread (Interlocked); never more than _published
+//   _claimed     extents taken by either thread (Interlocked); never more than _published, nor than _end
+//   _hashed      claimed extents whose hash is made (Interlocked, after the hash is written)
 //   _end         extents to hash: int.MaxValue until the reader has read everything, then _published
-//   _state       Waiting -> Helping -> Done (the worker came and left), or Waiting -> Done (the reader was first)
-//   _hashes[i]   written by the thread that claimed extent i; read by the reader after the join (a worker's writes
-//                come before its Done, written under the job's monitor, which the reader reads or waits on)
-// The buffer is the caller's: the reader returns only after the join, so no worker touches it after the read returns.
+//   _hashes[i]   written by the thread that claimed extent i, before it counts it in _hashed; the reader reads
+//                them once _hashed reaches _end
+// A worker touches the buffer only for an extent it claimed, and the reader returns only once every claimed extent
+// is hashed: no worker touches the caller's buffer after the read returns. The last hash (_hashed reaching _end)
+// wakes the reader if it waits; _end is set with a full fence and _hashed raised with one, so either the last
+// hasher sees the final _end and wakes the reader, or the reader sees the last hash and does not wait.
 namespace UnixVfs.Mirror;
 
 internal sealed class ReadHashJob
@@ -32,8 +36,6 @@ internal sealed class ReadHashJob
     /// </summary>
     public const int Piece = 4 * ExtentSums.ExtentSize;
 
-    private const int Waiting = 0, Helping = 1, Done = 2;
-
     /// <summary>How long the worker waits for the next piece (SpinWait rounds, spinning then yielding) before it leaves the rest to the reader.</summary>
     private const int Patience = 40;
 
@@ -41,7 +43,7 @@ internal sealed class ReadHashJob
     private readonly ulong[] _want;
     private readonly int[] _length;
     private readonly ulong[] _hashes;
-    private int _published, _claimed, _end = int.MaxValue, _state;
+    private int _published, _claimed, _hashed, _end = int.MaxValue;
 
     /// <summary>A job for <paramref name="buf"/>, the caller's buffer: whole extents, from extent <paramref name="first"/> of the file on, whose sums are in <paramref name="sums"/>.</summary>
     private ReadHashJob(Memory<byte> buf, ExtentSums sums, long first)
@@ -81,44 +83,35 @@ internal sealed class ReadHashJob
 
     /// <summary>
     /// The reader, after its last piece (or a failed one) read <paramref name="got"/> bytes in all: hashes what is
-    /// left and waits for the extent the worker is in, if any. After it no worker touches the buffer.
+    /// left and waits for the extent the worker is hashing, if any. After it no worker touches the buffer.
     /// </summary>
     public void Finish(int got)
     {
         Published(got);
-        Volatile.Write(ref _end, _published);
+        Interlocked.Exchange(ref _end, _published);
         while (HashNext())
         {
         }
-        if (Interlocked.CompareExchange(ref _state, Done, Waiting) == Waiting)
-            return;   // the worker has not come: it will find the job done
         var spin = new SpinWait();
-        while (Volatile.Read(ref _state) != Done && !spin.NextSpinWillYield)
-            spin.SpinOnce();   // the worker is at most one extent's hash from done
+        while (Volatile.Read(ref _hashed) != _end && !spin.NextSpinWillYield)
+            spin.SpinOnce();   // the worker is in its last extent's hash: a microsecond or two
         lock (this)
-            while (_state != Done)
+            while (Volatile.Read(ref _hashed) != _end)
                 Monitor.Wait(this);
     }
 
     /// <summary>The worker: hashes published extents until all are claimed, or the next piece is too long in coming.</summary>
     private void Help()
     {
-        if (Interlocked.CompareExchange(ref _state, Helping, Waiting) != Waiting)
-            return;
         var spin = new SpinWait();
         while (Volatile.Read(ref _claimed) < Volatile.Read(ref _end))
         {
             if (HashNext())
                 spin.Reset();
             else if (spin.Count >= Patience)
-                break;
+                return;
             else
                 spin.SpinOnce(sleep1Threshold: -1);
-        }
-        lock (this)
-        {
-            _state = Done;
-            Monitor.PulseAll(this);
         }
     }
 
@@ -133,6 +126,9 @@ internal sealed class ReadHashJob
             {
                 if (_want[c] != 0)
                     _hashes[c] = ExtentSums.Hash(_buf.Span.Slice(c << ExtentSums.Shift, _length[c]));
+                if (Interlocked.Increment(ref _hashed) == Volatile.Read(ref _end))
+                    lock (this)
+                        Monitor.PulseAll(this);
                 return true;
             }
             c = seen;
