@@ -10,8 +10,7 @@
 // The workers and the caller wait without spinning (a monitor, not BlockingCollection and CountdownEvent,
 // whose waits spin and yield before they block): a copy is given to a worker only when it takes tens of
 // microseconds or more (MirrorSubr.ParallelMicros), so a spin cannot see it finish, and on a busy host its
-// yields take the CPU the copies need. One kind of work does spin, briefly: a checksummed read's hash job
-// (ReadHashJob.cs, queued with Offer) waits for the reader's next piece, which comes within one lower read.
+// yields take the CPU the copies need.
 //
 // LOCK ORDER: _lock and each Batch's monitor are leaves, held only inside this file and never across a copy's work.
 using System.Runtime.ExceptionServices;
@@ -124,25 +123,6 @@ internal sealed class CopyWorkers : IDisposable
         first();
         done.Wait();
         failure?.Throw();
-    }
-
-    /// <summary>
-    /// Queues <paramref name="work"/> for a worker and returns at once; false (nothing queued) when there are no workers
-    /// or they are closing. The caller never waits for it: <paramref name="work"/> must be safe to run late, or to find
-    /// nothing left to do (ReadHashJob.Help).
-    /// </summary>
-    public bool Offer(Action work)
-    {
-        if (_inline)
-            return false;
-        lock (_lock)
-        {
-            if (_closing)
-                return false;
-            _queue.Enqueue(work);
-            Monitor.Pulse(_lock);
-        }
-        return true;
     }
 
     private static void RunHere(Action first, IReadOnlyList<Action> others)

@@ -76,17 +76,6 @@ internal sealed class ExtentSums
         }
     }
 
-    /// <summary>As Get for the extents from <paramref name="e"/> on, as many as <paramref name="sums"/> holds, in one hold of the lock.</summary>
-    public void GetRange(long e, Span<ulong> sums, Span<int> lengths)
-    {
-        lock (this)
-            for (int i = 0; i < sums.Length; i++)
-            {
-                lengths[i] = LengthIn(e + i, Size);
-                sums[i] = e + i < _sums.Length && !_dirty.Contains(e + i) ? _sums[e + i] : 0;
-            }
-    }
-
     /// <summary>The table as it is now: the size and a copy of the sums (dirty ones 0).</summary>
     public ulong[] Snapshot(out long size, out long[] dirty)
     {

@@ -293,14 +293,13 @@ internal sealed class MirrorChecksum
     }
 
     /// <summary>What a read through the mirror passes to the copy it is tried on.</summary>
-    private struct ReadArgs(Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct, ExtentSums sums, CopyWorkers workers)
+    private struct ReadArgs(Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct, ExtentSums sums)
     {
         public readonly Uio Uio = uio;
         public readonly FileFlags Ioflag = ioflag;
         public readonly Cred Cr = cr;
         public readonly CallerContext? Ct = ct;
         public readonly ExtentSums Sums = sums;
-        public readonly CopyWorkers Workers = workers;   // a read of at least two pieces hashes on one of them too (ReadHashJob)
         public long Bad;          // the extent that failed its checksum on Copy, or -1
         public MirrorMember? Copy;
     }
@@ -311,7 +310,7 @@ internal sealed class MirrorChecksum
     /// </summary>
     public Errno Read(Mnode m, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
-        var args = new ReadArgs(uio, ioflag, cr, ct, Sums(m), _mi.Workers);
+        var args = new ReadArgs(uio, ioflag, cr, ct, Sums(m));
         for (int heals = 0; ; heals++)
         {
             args.Bad = -1;
@@ -339,9 +338,8 @@ internal sealed class MirrorChecksum
 
     /// <summary>
     /// Reads from copy file <paramref name="lv"/> (its rwlock held) into the caller's Uio, extent by extent: into the
-    /// caller's buffer when it takes whole extents (in pieces, hashed on a copy worker as they come, when there are at
-    /// least two: ReadHashJob), else through a scratch extent. Stops at the first extent that fails its checksum (a.Bad)
-    /// with the caller's Uio advanced over what passed.
+    /// caller's buffer when it takes whole extents, else through a scratch extent. Stops at the first extent that fails
+    /// its checksum (a.Bad) with the caller's Uio advanced over what passed.
     /// </summary>
     private static Errno ReadChecked(ref ReadArgs a, Vnode lv)
     {
@@ -358,22 +356,15 @@ internal sealed class MirrorChecksum
                 var seg = off == lo ? uio.CurrentSegment((int)Math.Min(uio.Resid, int.MaxValue)) : Memory<byte>.Empty;
                 int whole = seg.Length & ~(ExtentSums.ExtentSize - 1);
                 var buf = whole > 0 ? seg[..whole] : scratch;
-                var job = whole >= 2 * ReadHashJob.Piece ? ReadHashJob.Offer(buf, a.Sums, e, a.Workers) : null;
-                int got;
-                Errno err;
-                if (job is not null)
-                    err = ReadPieces(ref a, lv, u, buf, lo, job, out got);
-                else
-                {
-                    u.Reset(buf, lo, UioRw.UIO_READ);
-                    err = Vop.Read(lv, u, a.Ioflag, a.Cr, a.Ct);
-                    got = (int)(buf.Length - u.Resid);
-                }
+                u.Reset(buf, lo, UioRw.UIO_READ);
+                var err = Vop.Read(lv, u, a.Ioflag, a.Cr, a.Ct);
                 if (err != Errno.OK)
                     return err;
+                int got = (int)(buf.Length - u.Resid);
                 for (int at = 0; at < got || at == 0; at += ExtentSums.ExtentSize)
                 {
-                    if (Fails(a.Sums, job, buf.Span, e, at, got))
+                    ulong want = a.Sums.Get(e + (at >> ExtentSums.Shift), out int len);
+                    if (want != 0 && (got - at < len || ExtentSums.Hash(buf.Span.Slice(at, len)) != want))
                     {
                         a.Bad = e + (at >> ExtentSums.Shift);
                         // Give what passed before it: whole extents read straight into the caller's buffer.
@@ -398,51 +389,6 @@ internal sealed class MirrorChecksum
             u.Reset(Memory<byte>.Empty, 0, UioRw.UIO_READ);
             t_extent = scratch;
             t_uio = u;
-        }
-    }
-
-    /// <summary>
-    /// True when the extent at <paramref name="at"/> of <paramref name="buf"/> (extent <paramref name="e"/> + at / 64 KiB
-    /// of the file; <paramref name="got"/> bytes read) has a known sum that its bytes fail, or is not there whole. The
-    /// hash is <paramref name="job"/>'s when the buffer was read in pieces, else made here.
-    /// </summary>
-    private static bool Fails(ExtentSums sums, ReadHashJob? job, ReadOnlySpan<byte> buf, long e, int at, int got)
-    {
-        int i = at >> ExtentSums.Shift;
-        if (job is not null)
-            return job.Want(i) != 0 && (got - at < job.Length(i) || job.Hash(i) != job.Want(i));
-        ulong want = sums.Get(e + i, out int len);
-        return want != 0 && (got - at < len || ExtentSums.Hash(buf.Slice(at, len)) != want);
-    }
-
-    /// <summary>
-    /// Reads <paramref name="buf"/> (whole extents, from file offset <paramref name="lo"/>) from copy file
-    /// <paramref name="lv"/> in pieces of ReadHashJob.Piece, publishing each to <paramref name="job"/>, and joins the
-    /// job before it returns, with <paramref name="got"/> the bytes read (fewer at the end of the file).
-    /// </summary>
-    private static Errno ReadPieces(ref ReadArgs a, Vnode lv, Uio u, Memory<byte> buf, long lo, ReadHashJob job, out int got)
-    {
-        got = 0;
-        try
-        {
-            while (got < buf.Length)
-            {
-                int n = Math.Min(ReadHashJob.Piece, buf.Length - got);
-                u.Reset(buf.Slice(got, n), lo + got, UioRw.UIO_READ);
-                var err = Vop.Read(lv, u, a.Ioflag, a.Cr, a.Ct);
-                if (err != Errno.OK)
-                    return err;
-                int k = n - (int)u.Resid;
-                got += k;
-                job.Published(got);
-                if (k < n)
-                    break;   // the end of the file
-            }
-            return Errno.OK;
-        }
-        finally
-        {
-            job.Finish(got);
         }
     }
 
