@@ -12,7 +12,9 @@
 //            the slower copy's own latency, round by round; and each copy's time inside the mirror
 //   checksum the same mirror of two UFS images with -o checksum and without it: sequential write (1 MiB writes, then
 //            fsync) and sequential read after a remount (targets: read >= 0.9, write >= 0.75 of the mirror without);
-//            beside the read, the most any read that hashes every byte can reach here (XxHash3's rate against the read's)
+//            beside the read, the most any read that hashes every byte can reach here (XxHash3's rate against the
+//            read's), and the ratios of the two sides' fastest read passes and of the 5th percentiles of their 1 MiB
+//            read(2)s' own times (a read's undisturbed cost: on a host others load, the pass ratios swing 0.4-1.8)
 //   resync   10 files changed in a 100,000-file tree while a copy was away: what the resync touches
 //   host     no Vfs code at all: a 32 KiB pwrite + fsync of a host file back to back, after 1 ms idle, and while
 //            another thread is busy (as one copy's work runs beside the other's flush), to show what the host charges
@@ -135,7 +137,7 @@ static double WriteFile(Process p, string path, long bytes)
 }
 
 // Seconds reading the path to its end in 1 MiB reads.
-static double ReadSeconds(Process p, string path)
+static double ReadSeconds(Process p, string path, List<double>? perRead = null)
 {
     var buf = new byte[1 << 20];
     Ok(p.Open(path, OFlags.O_RDONLY, 0, out int fd), "open " + path);
@@ -143,9 +145,11 @@ static double ReadSeconds(Process p, string path)
     var sw = Stopwatch.StartNew();
     while (true)
     {
+        long t0 = Stopwatch.GetTimestamp();
         Ok(p.Read(fd, buf, out int n), "read");
         if (n == 0)
             break;
+        perRead?.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
         total += n;
     }
     sw.Stop();
@@ -258,22 +262,34 @@ static void Checksum(string dir, int rounds, int mib)
     // Seconds per side over the passes, the sides taking turns (the order flips every pass, so neither always runs
     // right after the other), after a pass each that is not counted (it brings the hash and both paths to their final
     // code: a first write hashed with tier-0 code of System.IO.Hashing).
+    // Also the fastest pass of each side: on a host others load, the pass that ran least disturbed.
+    double fastestPlain = 0, fastestSums = 0;
     (double Plain, double Sums) Alternate(int passes, Func<bool, double> seconds)
     {
         double tp = 0, tc = 0;
+        (fastestPlain, fastestSums) = (double.MaxValue, double.MaxValue);
         for (int pass = -1; pass < passes; pass++)
             foreach (bool sums in (pass & 1) == 0 ? [false, true] : new[] { true, false })
             {
                 double s = seconds(sums);
-                if (pass >= 0)
-                    (tc, tp) = sums ? (tc + s, tp) : (tc, tp + s);
+                if (pass < 0)
+                    continue;
+                if (sums)
+                    (tc, fastestSums) = (tc + s, Math.Min(fastestSums, s));
+                else
+                    (tp, fastestPlain) = (tp + s, Math.Min(fastestPlain, s));
             }
         return (tp, tc);
     }
     double MiB(int passes, double seconds) => passes * bytes / (1024.0 * 1024) / seconds;
-    List<double> wRatio = [], rRatio = [], bound = [];
+    List<double> wRatio = [], rRatio = [], bound = [], rFastest = [], rCalls = [];
+    // Each 1 MiB read(2)'s own time, per side: the 5th percentile is what a read costs when nothing disturbs it.
+    List<double> callsPlain = [], callsSums = [];
+    static double P5(List<double> xs) => xs.Order().ElementAt(xs.Count / 20);
     for (int r = 0; r < rounds; r++)
     {
+        callsPlain.Clear();
+        callsSums.Clear();
         var (wtp, wtc) = Alternate(WritePasses, sums => bytes / (1024.0 * 1024) /
             (sums ? Through("nomerge,checksum", () => WriteFile(p, "/x/sums", bytes)) : Through("nomerge", () => WriteFile(p, "/x/plain", bytes))));
         // Reads: each pass after a remount of both images (nothing cached in the UFS).
@@ -281,9 +297,11 @@ static void Checksum(string dir, int rounds, int mib)
         {
             Remount(p, x, "/x");
             Remount(p, y, "/y");
-            return sums ? Through("nomerge,checksum", () => ReadSeconds(p, "/x/sums")) : Through("nomerge", () => ReadSeconds(p, "/x/plain"));
+            return sums ? Through("nomerge,checksum", () => ReadSeconds(p, "/x/sums", callsSums)) : Through("nomerge", () => ReadSeconds(p, "/x/plain", callsPlain));
         });
         double wp = MiB(WritePasses, wtp), wc = MiB(WritePasses, wtc), rp = MiB(Passes, rtp), rc = MiB(Passes, rtc);
+        rFastest.Add(fastestPlain / fastestSums);
+        rCalls.Add(P5(callsPlain) / P5(callsSums));
         // The most a read that hashes every byte it returns can reach on one thread: its time is the plain read's plus
         // the hash's, 1 / (1 + read rate / hash rate).
         double hash = HashRate(bytes);
@@ -291,11 +309,14 @@ static void Checksum(string dir, int rounds, int mib)
         rRatio.Add(rc / rp);
         bound.Add(1 / (1 + rp / hash));
         Console.WriteLine($"round {r + 1}: write mirror {wp:F0} MiB/s, with checksum {wc:F0} MiB/s ({wc / wp:F2}); read after remount mirror {rp:F0} MiB/s, " +
-            $"with checksum {rc:F0} MiB/s ({rc / rp:F2}); XxHash3 of 64 KiB extents {hash:F0} MiB/s, bound for the read {bound[^1]:F2}");
+            $"with checksum {rc:F0} MiB/s ({rc / rp:F2}), fastest passes {MiB(1, fastestPlain):F0} and {MiB(1, fastestSums):F0} MiB/s ({rFastest[^1]:F2}), " +
+            $"1 MiB read(2)s' 5th percentile {P5(callsPlain) * 1e6:F0} and {P5(callsSums) * 1e6:F0} us ({rCalls[^1]:F2}); " +
+            $"XxHash3 of 64 KiB extents {hash:F0} MiB/s, bound for the read {bound[^1]:F2}");
     }
     Console.WriteLine($"write {mib} MiB + fsync, mirror -o checksum / mirror: {Ratio(wRatio)} (target >= 0.75)");
     Console.WriteLine($"read {mib} MiB after remount, mirror -o checksum / mirror: {Ratio(rRatio)} (target >= 0.90); " +
-        $"bound for any read that hashes every byte on its thread, 1 / (1 + read rate / hash rate): {Ratio(bound)}");
+        $"bound for any read that hashes every byte on its thread, 1 / (1 + read rate / hash rate): {Ratio(bound)}; " +
+        $"the fastest read passes' ratio: {Ratio(rFastest)}; the 1 MiB read(2)s' 5th percentiles' ratio: {Ratio(rCalls)}");
     k.UnmountAll(UnmountFlags.MS_FORCE);
 }
 

@@ -82,7 +82,7 @@ public class ChecksumTests
     }
 
     /// <summary>Flips one byte of a copy's file straight through its vnode, then gives it back its mtime (rot that no inode shows).</summary>
-    private static void RotFile(MirrorFixture f, int copy, string name, long offset)
+    internal static void RotFile(MirrorFixture f, int copy, string name, long offset)
     {
         var vp = f.LowerVnode(copy, name)!;
         try
