@@ -307,8 +307,8 @@ public sealed class VirtualClock : TimeProvider
             foreach (var w in _idle)
                 if (w.Fired || w.Ready())
                     return false;
+            // No pulse: only the timekeeper waits on _lock, for quiescence, and the caller's unit stays counted.
             _now = target;
-            Monitor.PulseAll(_lock);
             return true;
         }
     }

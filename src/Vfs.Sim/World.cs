@@ -216,12 +216,12 @@ public sealed class World : IDisposable
         var err = NfsClient.Install(k, net);
         if (err != Errno.OK)
             return err;
-        k.Trace(new VopTracer(capacity: 1, live: ev => TraceVop(name, ev)));
+        k.Trace(new VopTracer(capacity: 1, live: ev => TraceVop(name, ev)) { Recording = () => !Trace.Paused });
         _hosts.Add(new SimHostNode(name, k, clock, net));
         return Errno.OK;
     }
 
-    /// <summary>Writes a host's VOP to the trace (its line is made only when the trace records: not while an invariant looks).</summary>
+    /// <summary>Writes a host's VOP to the trace (the tracer makes no event while the trace is paused: while an invariant looks).</summary>
     private void TraceVop(string host, VopTraceEvent ev)
     {
         if (!Trace.Paused)

@@ -9,6 +9,12 @@
 //                                part-way at a sector boundary (Reorder); after a crash every call is EIO;
 //   CrashAfterWrites(n)          crash as the n-th write from now is issued (that write is torn or lost).
 // The inner device then holds exactly what survived, ready to be mounted (or fsck'd) again.
+//
+// The cache holds a copy of each unflushed write in an array rented from ArrayPool<byte>.Shared (as long as the
+// write or longer), given back when the flush has passed it down or the crash has dropped it: a simulator flushes
+// its disks every few calls, and fresh copies were most of what a write cost it (docs/benchmarks.md, stop 24).
+using System.Buffers;
+
 namespace UnixVfs.Core;
 
 /// <summary>What survives a <see cref="FaultyBlockDevice.Crash"/>.</summary>
@@ -25,7 +31,7 @@ public sealed class FaultyBlockDevice : IBlockDevice
 {
     private readonly IBlockDevice _inner;
     private readonly object _lock = new();
-    private readonly List<(long Offset, byte[] Data)> _pending = new();
+    private readonly List<(long Offset, byte[] Data, int Length)> _pending = new(); // Data[..Length] is the write; Data is rented
     private readonly Dictionary<long, (byte[] Data, int At)> _cache = new(); // sector -> where in _pending its newest unflushed content is
     private readonly List<(long Start, long End)> _badReads = new();
     private readonly List<(long Start, long End)> _badWrites = new();
@@ -108,10 +114,11 @@ public sealed class FaultyBlockDevice : IBlockDevice
                 return err;
             if (_inner.IsReadOnly)
                 return Errno.EROFS;
-            var data = buffer.ToArray();
-            _pending.Add((offset, data));
+            var data = ArrayPool<byte>.Shared.Rent(buffer.Length);
+            buffer.CopyTo(data);
+            _pending.Add((offset, data, buffer.Length));
             int ss = SectorSize;
-            for (int i = 0; i < data.Length; i += ss)
+            for (int i = 0; i < buffer.Length; i += ss)
                 _cache[(offset + i) / ss] = (data, i);
             if (_writesUntilCrash > 0 && --_writesUntilCrash == 0)
             {
@@ -129,14 +136,13 @@ public sealed class FaultyBlockDevice : IBlockDevice
             var err = Admit(0, 0, null);
             if (err != Errno.OK)
                 return err;
-            foreach (var (off, data) in _pending)
+            foreach (var (off, data, length) in _pending)
             {
-                err = _inner.Write(off, data);
+                err = _inner.Write(off, data.AsSpan(0, length));
                 if (err != Errno.OK)
                     return err;
             }
-            _pending.Clear();
-            _cache.Clear();
+            DropPending();
             return _inner.Flush();
         }
     }
@@ -162,16 +168,23 @@ public sealed class FaultyBlockDevice : IBlockDevice
             {
                 if (rng.Next(2) == 0)
                     continue;
-                var (off, data) = order[i];
-                int len = data.Length;
+                var (off, data, len) = order[i];
                 if (i == torn && len > SectorSize)
                     len = SectorSize * rng.Next(1, len / SectorSize);
                 _inner.Write(off, data.AsSpan(0, len));
             }
         }
         _inner.Flush();
-        _pending.Clear();
+        DropPending();
+    }
+
+    /// <summary>Forgets every unflushed write and gives its copy back to the pool. Caller holds the lock.</summary>
+    private void DropPending()
+    {
         _cache.Clear();
+        foreach (var (_, data, _) in _pending)
+            ArrayPool<byte>.Shared.Return(data);
+        _pending.Clear();
     }
 
     private Errno Admit(long offset, int length, List<(long Start, long End)>? bad)

@@ -54,6 +54,16 @@ public sealed class VopTracer : VopInterposer
     /// <summary>Called with each event as it completes.</summary>
     public Action<VopTraceEvent>? Live { get; set; }
 
+    /// <summary>
+    /// While this returns false a call passes through unrecorded: no event, and its nesting is not counted (a call it
+    /// makes that is recorded nests as if it had been made by the unrecorded call's caller). A simulated world's tracer
+    /// stops recording while the invariants look at the world, whose calls its trace leaves out anyway. Null: always.
+    /// </summary>
+    public Func<bool>? Recording { get; init; }
+
+    // Enter's state for a call made while Recording said no: Exit then does nothing either.
+    private static readonly object s_unrecorded = new();
+
     /// <summary>The events recorded so far, in call order.</summary>
     public IReadOnlyList<VopTraceEvent> Events
     {
@@ -69,6 +79,8 @@ public sealed class VopTracer : VopInterposer
     protected override object? Enter(string layer, string op, Vnode vp, object? arg, out Errno refuse)
     {
         refuse = Errno.OK;
+        if (Recording is { } recording && !recording())
+            return s_unrecorded;
         int depth = s_depth.Value;
         s_depth.Value = depth + 1;
         var ev = new VopTraceEvent { Depth = depth, Op = op, Layer = layer, Vnode = vp.Path is { } path ? FsName.Visible(path) : vp.Data?.ToString() ?? "?", Detail = Describe(arg) };
@@ -83,6 +95,8 @@ public sealed class VopTracer : VopInterposer
 
     protected override void Exit(object? state, Errno result, long startTicks)
     {
+        if (ReferenceEquals(state, s_unrecorded))
+            return;
         var ev = (VopTraceEvent)state!;
         s_depth.Value = ev.Depth;
         ev.Result = result;

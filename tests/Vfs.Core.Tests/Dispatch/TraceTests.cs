@@ -123,4 +123,33 @@ public class TraceTests
         Assert.Equal("t", tracer.Wrap(t).Name);
         Assert.NotSame(t, tracer.Wrap(t));
     }
+
+    [Fact]
+    public void A_call_made_while_the_tracer_is_not_recording_leaves_no_event_and_adds_no_depth()
+    {
+        var h = new TestHost();
+        WriteFile(h.Root, "/m/lower", "data");
+        Ok(h.Root.Lookupname("/m/lower", false, out var lower));
+        bool recording = false;
+        // The upper read starts unrecorded and turns recording on before its own calls to the layer below.
+        Errno UpperRead(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+        {
+            recording = true;
+            var lvp = (Vnode)vp.Data!;
+            var err = Vop.Getattr(lvp, new Vattr(AttrMask.AT_SIZE), 0, cr, ct);
+            return err != Errno.OK ? err : Vop.Read(lvp, uio, ioflag, cr, ct);
+        }
+        var upper = Vnode.Alloc(VnodeOps.MakeOrPanic("upper", [new(VopName.Read, (VopRead)UpperRead)]), h.Tmp, VType.VREG, lower);
+        var tracer = new VopTracer { Recording = () => recording };
+        h.Kernel.Trace(tracer);
+        Ok(h.Root.Stat("/m/lower", out _));
+        Assert.Empty(tracer.Events);
+        Ok(Vop.Read(upper, new Uio(new byte[4], 0, UioRw.UIO_READ), 0, Cred.Kcred));
+        Ok(h.Root.Stat("/m", out _));
+        h.Kernel.Trace(null);
+        Assert.Equal(["0 tmpfs.getattr", "0 tmpfs.read"], tracer.Events.Where(e => e.Layer == "tmpfs").Take(2).Select(e => $"{e.Depth} {e.Layer}.{e.Op}"));
+        Assert.DoesNotContain(tracer.Events, e => e.Layer == "upper");
+        Assert.All(tracer.Events, e => Assert.Equal(0, e.Depth));
+        lower!.Rele();
+    }
 }
