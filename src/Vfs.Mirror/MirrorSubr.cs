@@ -166,7 +166,7 @@ internal static class MirrorSubr
 
     /// <summary>
     /// Below this many microseconds per small write on the other copies (MirrorMember.UpdateMicros), handing their share
-    /// to a worker thread costs more than it saves (a wake-up is several microseconds, tens on a busy virtual machine),
+    /// to a worker thread costs more than it saves (a wake-up is several microseconds, more on a busy host),
     /// and the copies are written one after the other instead.
     /// </summary>
     private const double ParallelMicros = 40;
