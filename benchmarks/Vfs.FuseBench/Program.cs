@@ -14,6 +14,11 @@
 //
 //   dotnet run -c Release --project benchmarks/Vfs.FuseBench -- [--dir /work/shared/data/fusebench]
 //       [--size-mib 256] [--seconds 10] [--rounds 3] [--cachesize 64m]
+//       [--targets bindfs,ufs,mfs] [--jobs seq-write,seq-read,rand-read,rand-write] [--base BASE/vfs.dll]
+//
+// --targets and --jobs run a subset (a random job alone runs on the file fio lays out first, whose writing the
+// server's CPU then includes: keep seq-write in). --base adds, for each bridge target T, a target T@base served by
+// another build's vfs.dll, run right after T in every round, for same-run A/B of two builds.
 //
 // The bridge serves a world file written here: each image mounted with `-o cachesize=CACHESIZE` (UFS's
 // buffer cache budget; the default 64m is a quarter of the file), the mirror with `-o hide` on /data.
@@ -25,6 +30,9 @@ using System.Text.Json;
 string dir = "/work/shared/data/fusebench";
 int sizeMib = 256, seconds = 10, rounds = 3;
 string cachesize = "64m";
+string? baseDll = null;
+string[] targets = ["bindfs", "ufs", "mfs"];
+string[] jobs = ["seq-write", "seq-read", "rand-read", "rand-write"];
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     switch (args[i])
@@ -34,13 +42,16 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--seconds": seconds = int.Parse(args[i + 1]); break;
         case "--rounds": rounds = int.Parse(args[i + 1]); break;
         case "--cachesize": cachesize = args[i + 1]; break;
+        case "--targets": targets = args[i + 1].Split(','); break;
+        case "--jobs": jobs = args[i + 1].Split(','); break;
+        case "--base": baseDll = Path.GetFullPath(args[i + 1]); break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
 string vfsDll = Path.Combine(AppContext.BaseDirectory, "vfs.dll");
 const double TicksPerSecond = 100; // USER_HZ, what /proc/PID/stat counts in on Linux
-string[] targets = ["bindfs", "ufs", "mfs"];
-string[] jobs = ["seq-write", "seq-read", "rand-read", "rand-write"];
+if (baseDll is not null)
+    targets = [.. targets.SelectMany(t => t == "bindfs" ? new[] { t } : [t, t + "@base"])];
 Directory.CreateDirectory(dir);
 var results = targets.ToDictionary(t => t, _ => jobs.ToDictionary(j => j, _ => new List<double>()));
 var cpuPerOp = targets.ToDictionary(t => t, _ => jobs.ToDictionary(j => j, _ => new List<double>()));
@@ -49,7 +60,7 @@ for (int round = 1; round <= rounds; round++)
 {
     foreach (var target in targets)
     {
-        var mnt = Path.Combine(dir, $"mnt-{target}");
+        var mnt = Path.Combine(dir, $"mnt-{target.Replace('@', '-')}");
         Directory.CreateDirectory(mnt);
         using var mount = Mount(target, mnt, out int serverPid);
         foreach (var job in jobs)
@@ -72,7 +83,8 @@ Console.WriteLine("server CPU per operation (one 1 MiB or 4 KiB fio I/O, fsync i
 foreach (var target in targets)
     Console.WriteLine($"  {target,-6} " + string.Join("  ", jobs.Select(j => $"{j} {Median(cpuPerOp[target][j]):F1} ({cpuPerOp[target][j].Min():F1}-{cpuPerOp[target][j].Max():F1})")));
 Console.WriteLine("same-run ratios, median of the rounds' ratios (range):");
-foreach (var (num, den, target) in new[] { ("ufs", "bindfs", "0.7 seq, 0.5 IOPS"), ("mfs", "ufs", "0.8") })
+var pairs = new[] { ("ufs", "bindfs", "0.7 seq, 0.5 IOPS"), ("mfs", "ufs", "0.8"), ("ufs@base", "bindfs", "0.7 seq, 0.5 IOPS"), ("mfs@base", "ufs@base", "0.8") };
+foreach (var (num, den, target) in pairs.Where(p => targets.Contains(p.Item1) && targets.Contains(p.Item2)))
 {
     foreach (var job in jobs)
     {
@@ -114,11 +126,13 @@ IDisposable Mount(string target, string mnt, out int serverPid)
             b.WaitForExit();
         });
     }
-    var images = target == "ufs" ? new[] { "ufs.img" } : ["mfs-a.img", "mfs-b.img"];
+    var dll = target.EndsWith("@base", StringComparison.Ordinal) ? baseDll! : vfsDll;
+    bool ufs = target.StartsWith("ufs", StringComparison.Ordinal);
+    var images = ufs ? new[] { "ufs.img" } : ["mfs-a.img", "mfs-b.img"];
     foreach (var img in images)
-        Run("dotnet", vfsDll, "newfs", Path.Combine(dir, img), "-s", $"{sizeMib * 2 + 256}M");
+        Run("dotnet", dll, "newfs", Path.Combine(dir, img), "-s", $"{sizeMib * 2 + 256}M");
     var world = new List<string> { "mkdir -p /data" };
-    if (target == "ufs")
+    if (ufs)
         world.Add($"mount -F ufs -o cachesize={cachesize} {Path.Combine(dir, images[0])} /data");
     else
     {
@@ -126,10 +140,10 @@ IDisposable Mount(string target, string mnt, out int serverPid)
             world.AddRange([$"mkdir -p /copies/{i}", $"mount -F ufs -o cachesize={cachesize} {Path.Combine(dir, images[i])} /copies/{i}"]);
         world.Add("mount -F mfs -o hide /copies/0,/copies/1 /data");
     }
-    var worldFile = Path.Combine(dir, $"{target}.vfs");
+    var worldFile = Path.Combine(dir, $"{target.Replace('@', '-')}.vfs");
     File.WriteAllLines(worldFile, world);
     var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
-    foreach (var a in new[] { vfsDll, "mount-host", "--world", worldFile, "--path", "/data", mnt })
+    foreach (var a in new[] { dll, "mount-host", "--world", worldFile, "--path", "/data", mnt })
         psi.ArgumentList.Add(a);
     var p = Process.Start(psi)!;
     var first = p.StandardOutput.ReadLine();

@@ -15,11 +15,15 @@
 //            beside the read, the most any read that hashes every byte can reach here (XxHash3's rate against the
 //            read's), and the ratios of the two sides' fastest read passes and of the 5th percentiles of their 1 MiB
 //            read(2)s' own times (a read's undisturbed cost: on a host others load, the pass ratios swing 0.4-1.8)
+//   randwrite 4 KiB pwrites at random offsets of a 256 MiB file, each image with a 640 MiB buffer cache, after a
+//            sequential write and one uncounted random pass: a mirror of two UFS images against one UFS alone, in
+//            process (no FUSE), time and process CPU per write, the two sides taking turns; run only when named, and
+//            the first (cold) pass, which fills both buffer caches, is printed apart
 //   resync   10 files changed in a 100,000-file tree while a copy was away: what the resync touches
 //   host     no Vfs code at all: a 32 KiB pwrite + fsync of a host file back to back, after 1 ms idle, and while
 //            another thread is busy (as one copy's work runs beside the other's flush), to show what the host charges
 //
-//     dotnet run -c Release --project benchmarks/Vfs.Mirror.Bench [-- read|write|log|checksum|sync|resync|host ...] [--rounds N] [--mib N]
+//     dotnet run -c Release --project benchmarks/Vfs.Mirror.Bench [-- read|write|log|checksum|sync|randwrite|resync|host ...] [--rounds N] [--mib N]
 //         [--no-verify]   (resync: skip the verify of the 100,100 names after each resync, minutes on a loaded host)
 //
 // Every ratio is the median of the rounds' own ratios (each round measures both sides back to back), with their range.
@@ -50,6 +54,8 @@ try
         SyncWrite(dir, rounds, remoteOnSameDisk: false);
         SyncWrite(dir, rounds, remoteOnSameDisk: true);
     }
+    if (which.Contains("randwrite"))
+        RandWrite(dir, rounds, mib);
     if (All("resync"))
         Resync(verify: !args.Contains("--no-verify"));
     if (All("host"))
@@ -353,6 +359,53 @@ static double RandomWrites(Process p, string path, long bytes)
     sw.Stop();
     Ok(p.Close(fd), "close");
     return sw.Elapsed.TotalMicroseconds / n;
+}
+
+static void RandWrite(string dir, int rounds, int mib)
+{
+    long bytes = (long)mib << 20, size = Math.Max(1L << 30, 3 * bytes);
+    var k = NewKernel("bench");
+    var p = k.CreateProcess();
+    foreach (var (img, mnt) in new[] { ("alone.img", "/alone"), ("x.img", "/x"), ("y.img", "/y") })
+    {
+        Ok(FileBlockDevice.Create(Path.Combine(dir, img), size, out var dev), "create " + img);
+        using (dev)
+            Ok(Newfs.Make(dev!, new NewfsOptions { Size = size }, k.Now(), out _, out _), "newfs " + img);
+        Ok(p.Mkdir(mnt, 0x1ED), "mkdir " + mnt);
+        Ok(p.Mount(Path.Combine(dir, img), mnt, "ufs", MountFlags.None, "cachesize=640m"), "mount " + img);
+    }
+    Ok(p.Mount("/x", "/y", "mfs", MountFlags.None, "nomerge"), "mount mfs");
+    WriteFile(p, "/alone/f", bytes);
+    WriteFile(p, "/x/f", bytes);
+    const int n = 200_000;
+    (double Us, double CpuUs) Pass(string path, int seed)
+    {
+        var buf = new byte[4096];
+        var rng = new Random(seed);
+        Ok(p.Open(path, OFlags.O_WRONLY, 0, out int fd), "open " + path);
+        var cpu0 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < n; i++)
+            Ok(p.Pwrite(fd, buf, rng.NextInt64(bytes / 4096) * 4096, out _), "pwrite");
+        sw.Stop();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        Ok(p.Close(fd), "close");
+        return (sw.Elapsed.TotalMicroseconds / n, cpu.TotalMicroseconds / n);
+    }
+    var ca = Pass("/alone/f", 1);
+    var cm = Pass("/x/f", 1);
+    Console.WriteLine($"cold pass: alone {ca.Us:F2} us ({ca.CpuUs:F2} us CPU), mirror {cm.Us:F2} us ({cm.CpuUs:F2} us CPU)");
+    List<double> time = [], cpu = [];
+    for (int r = 0; r < rounds; r++)
+    {
+        var a = Pass("/alone/f", r + 2);
+        var m = Pass("/x/f", r + 2);
+        time.Add(m.Us / a.Us);
+        cpu.Add(m.CpuUs / a.CpuUs);
+        Console.WriteLine($"round {r + 1}: 4 KiB random pwrite alone {a.Us:F2} us ({a.CpuUs:F2} us CPU), mirror {m.Us:F2} us ({m.CpuUs:F2} us CPU): {m.Us / a.Us:F2}");
+    }
+    Console.WriteLine($"4 KiB random pwrite, warm, mirror / UFS alone: time {Ratio(time)}, CPU {Ratio(cpu)}");
+    k.UnmountAll(UnmountFlags.MS_FORCE);
 }
 
 // The NFS server's disk is either a device of its own (as a server elsewhere on the network has), or an image on

@@ -9,7 +9,7 @@
 //
 // The workers and the caller wait without spinning (a monitor, not BlockingCollection and CountdownEvent,
 // whose waits spin and yield before they block): a copy is given to a worker only when it takes tens of
-// microseconds or more (MirrorSubr.ParallelMicros), so a spin cannot see it finish, and on a busy host its
+// microseconds or more (MirrorSubr.PaysAtOnce), so a spin cannot see it finish, and on a busy host its
 // yields take the CPU the copies need.
 //
 // LOCK ORDER: _lock and each Batch's monitor are leaves, held only inside this file and never across a copy's work.

@@ -134,8 +134,8 @@ public sealed class MirrorMember
 
     /// <summary>
     /// Counts one call of <paramref name="op"/> on this copy, the one place it is counted: the copy's read and write
-    /// counters (mfsadm status; a write's first call as how it differs from the mirror's count, above), the moving
-    /// average of update times (MirrorSubr's parallel decision) and the metrics (mfsadm stats) all come from here.
+    /// counters (mfsadm status; a write's first call as how it differs from the mirror's count, above), the small
+    /// writes' times (MirrorSubr's parallel decision) and the metrics (mfsadm stats) all come from here.
     /// <paramref name="moved"/> is the bytes of file data it moved, <paramref name="micros"/> the time it took, or -1
     /// when it was not measured; <paramref name="retry"/> says that the call is not the op's first on this copy.
     /// </summary>
@@ -156,12 +156,8 @@ public sealed class MirrorMember
                 }
                 else if (moved != op.Length)
                     Interlocked.Add(ref _bytesWrittenOff, moved - op.Length);
-                if (micros >= 0)
-                    SampleUpdate(micros);
-                break;
-            case OpIo.Flush:
-                if (micros >= 0)
-                    SampleUpdate(micros);
+                if (micros >= 0 && op.Length < MirrorSubr.LargeWrite)
+                    SampleSmallWrite(micros);
                 break;
         }
         MirrorMetrics.Record(this, op.Name, err, moved, micros);
@@ -174,20 +170,42 @@ public sealed class MirrorMember
         Interlocked.Add(ref _bytesWrittenOff, -length);
     }
 
+    /// <summary>How many sampled small writes UpdateMicros looks back over.</summary>
+    internal const int RecentWrites = 8;
+
+    // The times of the last RecentWrites sampled small writes (a ring; _recentNext is the slot the next one takes) and
+    // the least of them. Written by whichever thread sampled, without a lock: two samplers at once may both take one
+    // slot, so that one sample is lost, which the least does not notice; each double is stored whole.
+    private readonly double[] _recentWrites = new double[RecentWrites];
+    private int _recentNext;
     private double _updateMicros;
     private int _updates;
 
     /// <summary>
-    /// True for the updates whose time is measured: one in eight, the first included. Reading the clock twice costs
-    /// more than a 4 KiB write to memory, and the moving average below only decides whether workers pay. The count is
-    /// not atomic: two writers at once may sample one update more or less, which the average does not notice.
+    /// True for the small writes whose time is measured: one in eight, the first included. Reading the clock twice costs
+    /// more than a 4 KiB write to memory, and the time below only decides whether workers pay. The count is not atomic:
+    /// two writers at once may sample one write more or less, which the least below does not notice.
     /// </summary>
     internal bool SampleThisUpdate() => (++_updates & 7) == 1;
 
-    /// <summary>How long an update (write, fsync) on this copy has lately taken, in microseconds (a moving average).</summary>
+    /// <summary>
+    /// How long a small write (under MirrorSubr.LargeWrite) to this copy takes when nothing gets in its way, in
+    /// microseconds: the least of the last RecentWrites sampled (0 until there are that many). A copy that is slow on
+    /// every write (over a network, or synchronous) shows it here; a copy in memory does not for the few writes that miss
+    /// its buffer cache or that the scheduler interrupts, which a worker thread would not have made faster.
+    /// </summary>
     public double UpdateMicros => Volatile.Read(ref _updateMicros);
 
-    private void SampleUpdate(double micros) => Volatile.Write(ref _updateMicros, 0.8 * Volatile.Read(ref _updateMicros) + 0.2 * micros);
+    private void SampleSmallWrite(double micros)
+    {
+        int slot = _recentNext;
+        _recentWrites[slot] = micros;
+        _recentNext = (slot + 1) % RecentWrites;
+        double least = micros;
+        foreach (var t in _recentWrites)
+            least = Math.Min(least, t);
+        Volatile.Write(ref _updateMicros, least);
+    }
 
     public override string ToString() => $"{Name} ({Path}): {State}{(Reason.Length > 0 ? " - " + Reason : "")}";
 }

@@ -52,7 +52,7 @@ internal readonly record struct MirrorOp(
     Errno Consistent = Errno.OK,
     OpIo Io = OpIo.None)
 {
-    /// <summary>True when the copies are asked at the same time (when that pays: MirrorSubr.ParallelMicros).</summary>
+    /// <summary>True when the copies are asked at the same time (when that pays: MirrorSubr.PaysAtOnce).</summary>
     public bool Parallel => Io is OpIo.Write or OpIo.Flush;
 
     /// <summary>A read-only op on the primary copy (getattr, access, readdir, lookup's access check, ...).</summary>

@@ -8,7 +8,7 @@
 // the same time, each from its own duplicate of the caller's Uio, and only then lets the locks go. So a
 // reader, which takes a copy's lock, sees either none or all of a write, and when write returns every
 // available copy holds it. ("At the same time" when the copies are slow enough for it to pay: a 4 KiB write to
-// two in-memory copies is done faster one after the other than by waking a worker; see MirrorSubr.ParallelMicros.) An appending write fixes its offset once, from the primary copy's size, and
+// two in-memory copies is done faster one after the other than by waking a worker; a large write and an fsync are not: see MirrorSubr.PaysAtOnce.) An appending write fixes its offset once, from the primary copy's size, and
 // writes every copy at that offset, so the copies cannot drift apart even if one's size were off.
 namespace UnixVfs.Mirror;
 

@@ -165,10 +165,17 @@ internal static class MirrorSubr
     }
 
     /// <summary>
-    /// Below this many microseconds per update on the other copies, handing their share to a worker thread costs more
-    /// than it saves (a wake-up is several microseconds), and the copies are updated one after the other instead.
+    /// Below this many microseconds per small write on the other copies (MirrorMember.UpdateMicros), handing their share
+    /// to a worker thread costs more than it saves (a wake-up is several microseconds, more on a busy host),
+    /// and the copies are written one after the other instead.
     /// </summary>
     private const double ParallelMicros = 40;
+
+    /// <summary>
+    /// A write of this many bytes or more goes to the copies at once, as an fsync does, whatever their small writes
+    /// take: copying 256 KiB alone takes a copy tens of microseconds, and into a cold cache or a host file far more.
+    /// </summary>
+    internal const long LargeWrite = 256 << 10;
 
     /// <summary>The outcome of an operation on each copy.</summary>
     public readonly record struct CopyResult(MirrorMember Copy, Errno Err);
@@ -211,7 +218,7 @@ internal static class MirrorSubr
         LogMissed(mi, targets, op); // write-ahead: the copies away have the record before any copy has the update
         if (op.Io == OpIo.Write)
             mi.CountWrite(targets, op.Length); // once for all the copies (MirrorMember.Writes)
-        if (op.Parallel && targets.Length > 1 && SlowCopies(targets))
+        if (op.Parallel && targets.Length > 1 && PaysAtOnce(op, targets))
             RunAtOnce(op, ref args, fn, targets, results);
         else
         {
@@ -237,9 +244,14 @@ internal static class MirrorSubr
     /// <summary>The first <paramref name="n"/> of <paramref name="slots"/>, or an array when a mirror has more copies than it holds.</summary>
     public static Span<T> Slots<T>(ref CopySlots<T> slots, int n) => n <= 4 ? ((Span<T>)slots)[..n] : new T[n];
 
-    /// <summary>True when a copy after the first is slow enough for a worker thread to pay (ParallelMicros).</summary>
-    private static bool SlowCopies(MirrorMember[] targets)
+    /// <summary>
+    /// True when giving the copies after the first to worker threads pays: for an fsync and a large write (LargeWrite),
+    /// and for a small write when a copy after the first takes ParallelMicros or more even when nothing gets in its way.
+    /// </summary>
+    internal static bool PaysAtOnce(in MirrorOp op, MirrorMember[] targets)
     {
+        if (op.Io == OpIo.Flush || op.Length >= LargeWrite)
+            return true;
         for (int i = 1; i < targets.Length; i++)
             if (targets[i].UpdateMicros >= ParallelMicros)
                 return true;
@@ -294,13 +306,13 @@ internal static class MirrorSubr
 
     /// <summary>
     /// One call of the op on one copy, counted once (MirrorMember.Count: the copy's counters and the metrics). It is timed
-    /// only when the time is used: while the metrics are listened to, and for a sample of the updates (the copy's moving
-    /// average: MirrorMember.SampleThisUpdate); otherwise its time is given as -1.
+    /// only when the time is used: while the metrics are listened to, and for a sample of the small writes (the copy's
+    /// UpdateMicros: MirrorMember.SampleThisUpdate); otherwise its time is given as -1.
     /// </summary>
     private static Errno Counted<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn, Vnode vp, bool retry)
     {
         var clock = op.Node.Mfs.Clock;
-        bool timed = MirrorMetrics.Listened || (op.Io is OpIo.Write or OpIo.Flush && c.SampleThisUpdate());
+        bool timed = MirrorMetrics.Listened || (op.Io == OpIo.Write && op.Length < LargeWrite && c.SampleThisUpdate());
         long t0 = timed ? clock.GetTimestamp() : 0;
         var err = fn(ref args, c, vp, out long moved);
         c.Count(op, err, moved, timed ? clock.GetElapsedTime(t0).TotalMicroseconds : -1, retry);

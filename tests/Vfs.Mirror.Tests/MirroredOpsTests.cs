@@ -103,8 +103,8 @@ public class MirroredOpsTests
 
         // Copies that take milliseconds are written at once, each on its own thread.
         slowMicros = 3000;
-        for (int i = 0; i < 8; i++)
-            Write("slow");   // the copies' update times catch up with their new speed
+        for (int i = 0; i < 8 * MirrorMember.RecentWrites; i++)
+            Write("slow");   // one write in eight is timed; the copies are slow once their last RecentWrites timed ones were
         meet = true;
         Write("both");
         Assert.Equal([true, true], metOther);
