@@ -343,6 +343,34 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// Finding 4's Fig. 8 case (seed 20263205): a file made while a copy was away, linked into a directory the copy
+    /// lacked too and unlinked from its own name while open. The resync copied the new directory whole, with the file in
+    /// it; the mnode, which never had a file in that copy, looked its gone name up at close (ENOENT), and the copy was
+    /// taken out of use again. The mnode now learns the names a link gives it, and takes one when its own is removed.
+    /// </summary>
+    [Fact]
+    public void An_open_file_made_and_linked_into_a_new_directory_while_a_copy_was_away_keeps_that_copy_after_its_own_name_goes()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
+        MirrorFixture.Ok(f.P.Open("/X/y/c", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/d/c"));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/c"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+
+        var werr = f.P.Pwrite(fd, Encoding.ASCII.GetBytes("hi"), 0, out _);
+        var cerr = f.P.Close(fd);
+        MirrorFixture.Ok(werr);
+        MirrorFixture.Ok(cerr);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+        Assert.Equal("hi", f.Lower(0, "d/c"));
+        Assert.True(f.Verify().Identical);
+    }
+
     /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
     private static uint LowerMode(MirrorFixture f, int copy, string path)
     {

@@ -96,6 +96,16 @@ public class FindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig8", 20263409, 32, FaultKinds.Copy | FaultKinds.Clock, [1, 6, 21, 27]));
 
     /// <summary>
+    /// Fixed 31 (Finding 4's Fig. 8 case): while a host fault kept x away, /m/c was made, linked to /m/b/a/b/c (a
+    /// directory x lacked too) and unlinked from /m/c while open; the resync copied the new directory whole, and at close
+    /// the mnode, which never had a file in X, looked its gone name c up: ENOENT, and X was out again. A link now gives
+    /// the mnode a name to go by.
+    /// </summary>
+    [Fact]
+    public void An_open_file_made_and_linked_into_a_new_directory_while_a_host_fault_kept_a_copy_away_keeps_that_copy() =>
+        Holds(new SimCase("fig8", 20263205, 94, FaultKinds.Copy | FaultKinds.Host | FaultKinds.Clock, [1, 8, 19, 22, 33, 50, 57, 86, 89]));
+
+    /// <summary>
     /// Findings 3: a generated plan broke both copies at once (Fig. 8, seed 20261235: host a down at call 25, b
     /// partitioned at call 40), where EIO is right but the model expects OK. At every call of every plan, some copy of
     /// the mirror is whole: not failed by a disk fault, offline, or imported from a host cut off or losing records --
