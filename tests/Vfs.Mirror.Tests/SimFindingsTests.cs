@@ -371,6 +371,39 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// Finding 5 (the conformance suite, shrunk): an open file made while copy y was away lost its last name to a rename
+    /// before y came back, so y never had it; once x went offline nothing held the file and close returned ENOENT, its
+    /// bytes gone with x. The resync now gives the copy such a file too, unlinked as in the copy it comes from.
+    /// </summary>
+    [Theory]
+    [InlineData("tmpfs")]
+    [InlineData("ufs")]
+    public void An_open_file_whose_last_name_a_rename_removed_while_a_copy_was_away_lives_on_that_copy(string fstype)
+    {
+        using var f = new MirrorFixture(fstype: fstype);
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Symlink("a/c", "/X/y/b"));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Open("/X/y/a", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Pwrite(fd, Encoding.ASCII.GetBytes("kept"), 0, out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b", "/X/y/a"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+
+        var werr = f.P.Pwrite(fd, Encoding.ASCII.GetBytes("!"), 4, out _);
+        var buf = new byte[16];
+        var rerr = f.P.Pread(fd, buf, 0, out int n);
+        var cerr = f.P.Close(fd);
+        MirrorFixture.Ok(werr);
+        MirrorFixture.Ok(rerr);
+        MirrorFixture.Ok(cerr);
+        Assert.Equal("kept!", Encoding.ASCII.GetString(buf, 0, n));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out error, out _), error);
+        Assert.True(f.Verify().Identical);
+    }
+
     /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
     private static uint LowerMode(MirrorFixture f, int copy, string path)
     {
