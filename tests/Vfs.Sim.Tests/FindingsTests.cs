@@ -106,6 +106,19 @@ public class FindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig8", 20263205, 94, FaultKinds.Copy | FaultKinds.Host | FaultKinds.Clock, [1, 8, 19, 22, 33, 50, 57, 86, 89]));
 
     /// <summary>
+    /// The long history of "Found by 2,000-history runs" (Fig. 5, seed 20261203, 1,606 calls; 66 kept): the same cause
+    /// as the Fig. 8 case above. While a disk fault kept y away, /m/c/c/b was made and written, linked to /m/a/a in a new
+    /// directory and unlinked from its own name while open: ENOENT on close /c/c/b after y's resync.
+    /// </summary>
+    [Fact]
+    public void A_file_made_linked_and_unlinked_while_a_disk_fault_kept_a_copy_away_keeps_that_copy_in_a_long_history() =>
+        Holds(new SimCase("fig5", 20261203, 1606, FaultKinds.Disk | FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock,
+            [248, 249, 250, 251, 252, 387, 388, 389, 390, 391, 392, 393, 394, 395, 396, 397, 398, 399, 400, 401, 402,
+             403, 404, 405, 406, 407, 1069, 1070, 1071, 1072, 1073, 1074, 1075, 1076, 1077, 1078, 1079, 1080, 1081,
+             1082, 1083, 1084, 1146, 1147, 1148, 1149, 1150, 1151, 1152, 1153, 1154, 1155, 1156, 1233, 1234, 1250,
+             1251, 1252, 1253, 1254, 1255, 1264, 1265, 1266, 1267, 1268]));
+
+    /// <summary>
     /// Findings 3: a generated plan broke both copies at once (Fig. 8, seed 20261235: host a down at call 25, b
     /// partitioned at call 40), where EIO is right but the model expects OK. At every call of every plan, some copy of
     /// the mirror is whole: not failed by a disk fault, offline, or imported from a host cut off or losing records --
