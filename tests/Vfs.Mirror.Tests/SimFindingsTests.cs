@@ -404,6 +404,36 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// Found at stop 24 trying Fig. 7 with copy faults (seed 20264629; Fig. 5 and the 3-way mirror too): a symlink with
+    /// three names a, b, c; while x was away a renamed onto b (the same file: nothing changes) and b removed. After
+    /// the resync X's a was a new symlink with one link, the model's two (a, c): X's a was found to be the source's
+    /// twin (through c), yet removed and copied, as only a regular twin was kept.
+    /// </summary>
+    [Fact]
+    public void A_link_renamed_onto_another_link_of_its_file_while_a_copy_was_away_stays_a_link()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Symlink("c", "/X/y/c"));
+        MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/a"));
+        MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/b"));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/b"));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/b"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+
+        var a = f.LowerVnode(0, "a")!;
+        var c = f.LowerVnode(0, "c")!;
+        bool same = Vop.Cmp(a, c);
+        a.Rele();
+        c.Rele();
+        Assert.True(same, "a and c are one file on X");
+        Assert.Null(f.LowerVnode(0, "b"));
+        Assert.True(f.Verify().Identical);
+    }
+
     /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
     private static uint LowerMode(MirrorFixture f, int copy, string path)
     {

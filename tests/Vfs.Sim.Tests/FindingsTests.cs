@@ -128,6 +128,15 @@ public class FindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig8", 20263212, 30, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock, [5, 10, 13, 21]));
 
     /// <summary>
+    /// Fixed 34: a symbolic link with three names; while x was away one name renamed onto another (the same file) and
+    /// that one removed. The resync took X's file for the source's twin, then removed and copied it all the same: X's
+    /// /a came back with one link, the model's two.
+    /// </summary>
+    [Fact]
+    public void A_link_renamed_onto_another_link_of_its_file_while_a_copy_was_away_stays_a_link() =>
+        Holds(new SimCase("fig7", 20264629, 97, FaultKinds.Disk | FaultKinds.Copy | FaultKinds.Clock, [5, 13, 14, 35, 36, 38]));
+
+    /// <summary>
     /// Findings 3: a generated plan broke both copies at once (Fig. 8, seed 20261235: host a down at call 25, b
     /// partitioned at call 40), where EIO is right but the model expects OK. At every call of every plan, some copy of
     /// the mirror is whole: not failed by a disk fault, offline, or imported from a host cut off or losing records --
