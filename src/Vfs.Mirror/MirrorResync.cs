@@ -343,38 +343,46 @@ internal static class MirrorResync
         var err = Errno.OK;
         try
         {
+            // Each from the first available copy that holds it, in the order of its node ids there: the mnode table's
+            // order is that of the vnodes' identity hashes, which a replay does not repeat.
+            var files = new List<(Mnode M, int From, Vnode Sv, Vattr Va)>();
             foreach (var m in removed)
-                if (m.Vnode.Type == VType.VREG && (err = MakeUnlinked(mi, c, m, stats)) != Errno.OK)
-                    break;
+            {
+                if (m.Vnode.Type != VType.VREG)
+                    continue;
+                var from = mi.Copies.FirstOrDefault(x => x.State == CopyState.Available && Volatile.Read(ref m.Copies[x.Index]) is not null);
+                if (from is null || Volatile.Read(ref m.Copies[from.Index]) is not { } sv)
+                    continue; // no copy in use holds it: nothing to give
+                var va = new Vattr(AttrMask.AT_ALL);
+                if ((err = Vop.Getattr(sv, va, AttrFlags.None, Cred.Kcred)) == Errno.ESTALE)
+                    continue; // gone from an NFS source: nothing to give
+                if (err != Errno.OK)
+                    return err;
+                files.Add((m, from.Index, sv, va));
+            }
+            foreach (var (m, _, sv, va) in files.OrderBy(f => f.From).ThenBy(f => f.Va.NodeId))
+                if ((err = MakeUnlinked(mi, c, m, sv, va, stats)) != Errno.OK)
+                    return err;
+            return Errno.OK;
         }
         finally
         {
             foreach (var m in removed)
                 m.Vnode.Rele();
         }
-        return err;
     }
 
     /// <summary>The passing name in .mfs under which KeepRemoved makes an unlinked file.</summary>
     private const string UnlinkedName = "unlinked";
 
-    /// <summary>Makes mnode <paramref name="m"/>'s removed file in copy <paramref name="c"/>, unlinked (KeepRemoved).</summary>
-    private static Errno MakeUnlinked(MfsVfs mi, MirrorMember c, Mnode m, CopyStats stats)
+    /// <summary>Makes mnode <paramref name="m"/>'s removed file <paramref name="sv"/> (attributes <paramref name="va"/>) in copy <paramref name="c"/>, unlinked (KeepRemoved).</summary>
+    private static Errno MakeUnlinked(MfsVfs mi, MirrorMember c, Mnode m, Vnode sv, Vattr va, CopyStats stats)
     {
-        Vnode? sv = null;
-        foreach (var x in mi.Copies)
-            if (x.State == CopyState.Available && (sv = Volatile.Read(ref m.Copies[x.Index])) is not null)
-                break;
-        if (sv is null)
-            return Errno.OK; // no copy in use holds it: nothing to give
         var err = Vop.Lookup(c.Root, MirrorMeta.DirName, out var dir, LookupFlags.None, null, Cred.Kcred);
         if (err != Errno.OK)
             return err;
         try
         {
-            var va = new Vattr(AttrMask.AT_ALL);
-            if ((err = Vop.Getattr(sv, va, AttrFlags.None, Cred.Kcred)) != Errno.OK)
-                return err == Errno.ESTALE ? Errno.OK : err; // gone from an NFS source: nothing to give
             if ((err = MirrorDataCopy.RemoveEntry(dir!, UnlinkedName, new CopyStats())) != Errno.OK)
                 return err; // one left by a crash
             var cva = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE | AttrMask.AT_SIZE) { Type = VType.VREG, Mode = va.Mode, Size = 0 };
