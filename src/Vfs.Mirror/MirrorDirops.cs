@@ -252,6 +252,14 @@ internal static partial class MirrorVnops
         if (err == Errno.OK && m.Mfs.Options.Mode == MirrorMode.Mirror)
             foreach (var c in m.Mfs.Copies.Where(c => !c.TakesUpdates))
                 m.Mfs.LogMissed(c, sm, DirtyKind.Attr);
+        if (err == Errno.OK)
+        {
+            var release = new List<Vnode>();
+            using (sm.Lock.Enter())
+                sm.RememberAlias(m, tnm, release); // a name to go by if its own is removed (MarkIfGone)
+            foreach (var v in release)
+                v.Rele();
+        }
         return err;
     }
 
@@ -266,23 +274,54 @@ internal static partial class MirrorVnops
             var victim = Named(m, nm);
             var err = MirrorSubr.Apply(MirrorOp.OnName("remove", m, nm, Errno.ENOENT),
                 MirrorSubr.NoData((c, ld) => Vop.Remove(ld, nm, cr, ct)));
-            MarkIfGone(victim, err);
+            MarkIfGone(victim, err, m, nm);
             return err;
         });
     }
 
     /// <summary>
-    /// After a remove, rmdir or rename over it succeeded: if the victim file has no links left (in its primary copy),
-    /// its mnode may never be found again by name -- that name may belong to another file now.
+    /// After a remove, rmdir or rename over it of name <paramref name="nm"/> in <paramref name="dir"/> succeeded: if the
+    /// victim file has no links left (in its primary copy), its mnode may never be found again by name -- that name may
+    /// belong to another file now. If it has, and that was the name it went by, it takes another of its names that still
+    /// leads to it (Mnode.NameRemoved): a copy where the mnode has no file yet must find it by a name it still has.
     /// </summary>
-    private static void MarkIfGone(Mnode? victim, Errno err)
+    private static void MarkIfGone(Mnode? victim, Errno err, Mnode dir, string nm)
     {
         if (err != Errno.OK || victim is null)
             return;
         var va = new Vattr(AttrMask.AT_NLINK);
-        if (MirrorSubr.Resolve(victim, victim.Mfs.PrimaryCopy(), out var lv) != Errno.OK
+        var primary = victim.Mfs.PrimaryCopy();
+        if (MirrorSubr.Resolve(victim, primary, out var lv) != Errno.OK
             || Vop.Getattr(lv!, va, AttrFlags.None, Cred.Kcred) != Errno.OK || va.Nlink == 0)
+        {
             victim.State |= MnodeState.Removed;
+            return;
+        }
+        List<(Mnode Parent, string Name)> aliases;
+        using (victim.Lock.Enter())
+            aliases = [.. victim.Aliases];
+        (Mnode Parent, string Name)? next = null;
+        foreach (var a in aliases)
+            if (!(ReferenceEquals(a.Parent, dir) && a.Name == nm) && Leads(a.Parent, a.Name, primary, lv!))
+            {
+                next = a;
+                break;
+            }
+        var release = new List<Vnode>();
+        using (victim.Lock.Enter())
+            victim.NameRemoved(dir, nm, next, release);
+        foreach (var v in release)
+            v.Rele();
+    }
+
+    /// <summary>True when name <paramref name="nm"/> of directory <paramref name="dir"/> in copy <paramref name="c"/> is the file <paramref name="lv"/>.</summary>
+    private static bool Leads(Mnode dir, string nm, MirrorMember c, Vnode lv)
+    {
+        if (MirrorSubr.Resolve(dir, c, out var ld) != Errno.OK || Vop.Lookup(ld!, nm, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return false;
+        bool same = Vop.Cmp(named!, lv);
+        named!.Rele();
+        return same;
     }
 
     /// <summary>The live mnode of the file <paramref name="nm"/> of directory m names now (in its primary copy), or null. Caller holds m.DirLock.</summary>
@@ -314,7 +353,7 @@ internal static partial class MirrorVnops
                     MirrorSubr.Resolve(cm, c, out lcdir);
                 return Vop.Rmdir(ld, nm, lcdir, cr, ct);
             }));
-            MarkIfGone(victim, err);
+            MarkIfGone(victim, err, m, nm);
             return err;
         });
     }
@@ -351,7 +390,7 @@ internal static partial class MirrorVnops
                     {
                         var mm = MirrorSubr.Mn(moving!);
                         if (!ReferenceEquals(victim, mm))
-                            MarkIfGone(victim, err);
+                            MarkIfGone(victim, err, tm, tnm);
                         // A copy that missed the rename of a directory renames its own at the resync: log where it is.
                         if (mm.Vnode.Type == VType.VDIR && mi.Options.Mode == MirrorMode.Mirror)
                             foreach (var c in mi.Copies.Where(c => !c.TakesUpdates))

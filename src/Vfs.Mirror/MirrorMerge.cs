@@ -509,6 +509,10 @@ internal sealed class MirrorMerge
                 return err; // a copy away (ETIMEDOUT), a full disk: making the file again would not help
             Report.Stats.Recreated++; // and made again below
         }
+        // A twin that is no regular file (a symbolic link) and alike but for its links is the source's file already:
+        // removed and copied, it would come back with one link (Fig. 7 with copy faults, seed 20264629).
+        if (twin && fa.Type != VType.VREG && vas[to]!.Type == fa.Type && !Differs(vps[from]!, fa, vps[to], vas[to], links: false))
+            return Errno.OK;
         if (vps[to] is not null)
         {
             if (twin)

@@ -73,6 +73,8 @@ internal static class MirrorResync
                         meter.Update(stats.BytesCopied);
                     }
                     if (err == Errno.OK && c.State == CopyState.Resyncing)
+                        err = KeepRemoved(mi, c, stats);
+                    if (err == Errno.OK && c.State == CopyState.Resyncing)
                     {
                         changed = Math.Max(changed, c.Log.BytesChanged);
                         c.Log.Clear(); // caught up: the next absence starts a fresh log
@@ -325,6 +327,83 @@ internal static class MirrorResync
         using (m.Lock.Enter())
             known = m.Copies[src.Index];
         return known is not null && !Vop.Cmp(known, sv);
+    }
+
+    /// <summary>
+    /// Open files removed through the mirror that copy <paramref name="c"/> never had -- made while it was away, or
+    /// their last name removed before the replay could reach them there -- are given to it too, unlinked as in the copy
+    /// that holds them: each is made under a passing name in the copy's .mfs, copied whole, and that name removed, the
+    /// file staying the mnode's. Otherwise such a file lives on one copy only, and is lost (close and read answer ENOENT)
+    /// when that copy goes away (docs/verification.md, Fixed 32). Run in the last round, with the mirror quiesced: no
+    /// write can reach the file between the copy and the copy's becoming Available.
+    /// </summary>
+    private static Errno KeepRemoved(MfsVfs mi, MirrorMember c, CopyStats stats)
+    {
+        var removed = mi.Mnodes.RemovedWithout(c.Index);
+        var err = Errno.OK;
+        try
+        {
+            // Each from the first available copy that holds it, in the order of its node ids there: the mnode table's
+            // order is that of the vnodes' identity hashes, which a replay does not repeat.
+            var files = new List<(Mnode M, int From, Vnode Sv, Vattr Va)>();
+            foreach (var m in removed)
+            {
+                if (m.Vnode.Type != VType.VREG)
+                    continue;
+                var from = mi.Copies.FirstOrDefault(x => x.State == CopyState.Available && Volatile.Read(ref m.Copies[x.Index]) is not null);
+                if (from is null || Volatile.Read(ref m.Copies[from.Index]) is not { } sv)
+                    continue; // no copy in use holds it: nothing to give
+                var va = new Vattr(AttrMask.AT_ALL);
+                if ((err = Vop.Getattr(sv, va, AttrFlags.None, Cred.Kcred)) == Errno.ESTALE)
+                    continue; // gone from an NFS source: nothing to give
+                if (err != Errno.OK)
+                    return err;
+                files.Add((m, from.Index, sv, va));
+            }
+            foreach (var (m, _, sv, va) in files.OrderBy(f => f.From).ThenBy(f => f.Va.NodeId))
+                if ((err = MakeUnlinked(mi, c, m, sv, va, stats)) != Errno.OK)
+                    return err;
+            return Errno.OK;
+        }
+        finally
+        {
+            foreach (var m in removed)
+                m.Vnode.Rele();
+        }
+    }
+
+    /// <summary>The passing name in .mfs under which KeepRemoved makes an unlinked file.</summary>
+    private const string UnlinkedName = "unlinked";
+
+    /// <summary>Makes mnode <paramref name="m"/>'s removed file <paramref name="sv"/> (attributes <paramref name="va"/>) in copy <paramref name="c"/>, unlinked (KeepRemoved).</summary>
+    private static Errno MakeUnlinked(MfsVfs mi, MirrorMember c, Mnode m, Vnode sv, Vattr va, CopyStats stats)
+    {
+        var err = Vop.Lookup(c.Root, MirrorMeta.DirName, out var dir, LookupFlags.None, null, Cred.Kcred);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            if ((err = MirrorDataCopy.RemoveEntry(dir!, UnlinkedName, new CopyStats())) != Errno.OK)
+                return err; // one left by a crash
+            var cva = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE | AttrMask.AT_SIZE) { Type = VType.VREG, Mode = va.Mode, Size = 0 };
+            if ((err = Vop.Create(dir!, UnlinkedName, cva, VcExcl.EXCL, AccessMode.VWRITE, out var tv, Cred.Kcred, FileFlags.FWRITE)) != Errno.OK)
+                return err;
+            stats.Files++;
+            if ((err = MirrorDataCopy.CopyData(sv, tv!, 0, va.Size, stats, fresh: true)) == Errno.OK
+                && (err = MirrorDataCopy.CopyAttrs(va, tv!, size: true, src: sv)) == Errno.OK)
+                err = Vop.Remove(dir!, UnlinkedName, Cred.Kcred);
+            if (err != Errno.OK)
+            {
+                tv!.Rele();
+                return err;
+            }
+            mi.Mnodes.SetCopy(m, c.Index, tv); // the hold passes to the mnode
+            return Errno.OK;
+        }
+        finally
+        {
+            dir!.Rele();
+        }
     }
 
     /// <summary>

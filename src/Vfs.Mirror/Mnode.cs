@@ -80,8 +80,9 @@ public sealed class Mnode
     public string Name { get; internal set; }
 
     /// <summary>
-    /// Other (directory, name) pairs this file was found by -- its other hard links -- so that a copy that was away
-    /// can be given a new link to the file it already holds rather than a second file. At most eight, each directory
+    /// Other (directory, name) pairs this file was found by or linked to through the mirror -- its other hard links -- so
+    /// that a copy that was away can be given a new link to the file it already holds rather than a second file, and so
+    /// that the file has a name to go by when its own is removed (NameRemoved). At most eight, each directory
     /// held (as Parent is) until the mnode goes inactive: a directory let go of would leave its mnode without a parent or
     /// copies, and the name could no longer be looked up (a link made into another directory while a copy was away then
     /// came back there as a second file: docs/verification.md, Fixed). A directory has none: it has
@@ -102,6 +103,32 @@ public sealed class Mnode
         }
         parent.Vnode.Hold();
         Aliases.Add((parent, name));
+    }
+
+    /// <summary>
+    /// Name <paramref name="name"/> of <paramref name="parent"/> no longer leads to this file, which has links left: it is
+    /// forgotten as an alias, and where it is the name the file goes by, <paramref name="next"/> (one of the aliases, a
+    /// name that still leads to the file) becomes that name, its directory's hold passing to Parent. A copy the mnode has
+    /// no file in yet finds it by that name (a file made, linked and unlinked from its first name while the copy was
+    /// away: docs/verification.md, Fixed 31). Caller holds Lock; what it lets go of goes to <paramref name="release"/>.
+    /// </summary>
+    internal void NameRemoved(Mnode parent, string name, (Mnode Parent, string Name)? next, List<Vnode> release)
+    {
+        int gone = Aliases.FindIndex(a => ReferenceEquals(a.Parent, parent) && a.Name == name);
+        if (gone >= 0)
+        {
+            release.Add(Aliases[gone].Parent.Vnode);
+            Aliases.RemoveAt(gone);
+        }
+        if (next is not { } n || !ReferenceEquals(Parent, parent) || Name != name)
+            return;
+        int taken = Aliases.FindIndex(a => ReferenceEquals(a.Parent, n.Parent) && a.Name == n.Name);
+        if (taken < 0)
+            return;
+        Aliases.RemoveAt(taken);
+        release.Add(parent.Vnode);
+        Parent = n.Parent;
+        Name = n.Name;
     }
 
     /// <summary>-o checksum: the file's extent checksums once loaded (MirrorChecksum.Sums), or null.</summary>

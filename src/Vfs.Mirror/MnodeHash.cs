@@ -125,6 +125,22 @@ public sealed class MnodeHash
         }
     }
 
+    /// <summary>
+    /// The mnodes of files removed through the mirror (still open) that have no file in copy <paramref name="copy"/>,
+    /// each held once: the caller releases them.
+    /// </summary>
+    internal List<Mnode> RemovedWithout(int copy)
+    {
+        var found = new HashSet<Mnode>(ReferenceEqualityComparer.Instance);
+        using (_lock.Enter())
+            for (int i = 0; i < _copies; i++)
+                foreach (var head in _chains[i])
+                    for (var m = head; m is not null; m = m.Next[i])
+                        if ((m.State & MnodeState.Removed) != 0 && m.Copies[copy] is null && found.Add(m))
+                            m.Vnode.Hold();
+        return [.. found];
+    }
+
     /// <summary>A copy's file was removed or replaced behind the mnodes (by a resync): the mnode forgets it, to look it up again.</summary>
     internal void ForgetLower(int copy, Vnode vp)
     {

@@ -18,4 +18,22 @@ public class MirrorHistoryTests
         var problem = HistoryCheck.Run(Targets.MirrorTmpfs, history);
         Assert.True(problem is null, problem);
     }
+
+    /// <summary>
+    /// Findings 5 of docs/verification.md (Fixed 32): an open file whose last name a rename removed while y was offline
+    /// lived on x alone after y's resync, and was lost when x went offline: close returned ENOENT.
+    /// </summary>
+    [Theory]
+    [InlineData("mirror-tmpfs")]
+    [InlineData("mirror-ufs")]
+    public void An_open_file_whose_last_name_a_rename_removed_while_a_copy_was_away_survives_the_copies_swapping(string target)
+    {
+        var history = new Script([
+            new SymlinkOp("a/c", "/m/b"), new DisturbOp(1), new OpenOp("/m/a", OFlags.O_RDWR | OFlags.O_CREAT),
+            new PwriteOp(0, 5, 0x41, 0), new RenameOp("/m/b", "/m/a"), new DisturbOp(3), new DisturbOp(0),
+            new PreadOp(0, 8, 0), new CloseOp(0),
+        ]);
+        var problem = HistoryCheck.Run(target == "mirror-ufs" ? Targets.MirrorUfs : Targets.MirrorTmpfs, history);
+        Assert.True(problem is null, problem);
+    }
 }

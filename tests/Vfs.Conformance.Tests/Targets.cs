@@ -161,12 +161,6 @@ public static class Targets
         DisturbanceKinds = 4,
         CountsInodes = false,
         HiddenTopDirectories = 1, // .mfs
-        // Finding (issue 11): an open file whose last name a rename removed while copy y was offline is lost once y is
-        // back and x goes offline: close returns ENOENT (after the resync, y no longer holds the open file). Shrunk:
-        // symlink("a/c", b); offline y; open(a, O_RDWR|O_CREAT); rename(b, a); online y; offline x; close = ENOENT.
-        // Until the mirror keeps such a file in every copy, the histories never orphan an open file here (the
-        // open-unlinked check still runs).
-        KeepOpenFilesLinked = true,
     };
 
     private static MemoryBlockDevice NewUfs(Kernel k)

@@ -343,6 +343,97 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// Finding 4's Fig. 8 case (seed 20263205): a file made while a copy was away, linked into a directory the copy
+    /// lacked too and unlinked from its own name while open. The resync copied the new directory whole, with the file in
+    /// it; the mnode, which never had a file in that copy, looked its gone name up at close (ENOENT), and the copy was
+    /// taken out of use again. The mnode now learns the names a link gives it, and takes one when its own is removed.
+    /// </summary>
+    [Fact]
+    public void An_open_file_made_and_linked_into_a_new_directory_while_a_copy_was_away_keeps_that_copy_after_its_own_name_goes()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
+        MirrorFixture.Ok(f.P.Open("/X/y/c", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/d/c"));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/c"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+
+        var werr = f.P.Pwrite(fd, Encoding.ASCII.GetBytes("hi"), 0, out _);
+        var cerr = f.P.Close(fd);
+        MirrorFixture.Ok(werr);
+        MirrorFixture.Ok(cerr);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+        Assert.Equal("hi", f.Lower(0, "d/c"));
+        Assert.True(f.Verify().Identical);
+    }
+
+    /// <summary>
+    /// Finding 5 (the conformance suite, shrunk): an open file made while copy y was away lost its last name to a rename
+    /// before y came back, so y never had it; once x went offline nothing held the file and close returned ENOENT, its
+    /// bytes gone with x. The resync now gives the copy such a file too, unlinked as in the copy it comes from.
+    /// </summary>
+    [Theory]
+    [InlineData("tmpfs")]
+    [InlineData("ufs")]
+    public void An_open_file_whose_last_name_a_rename_removed_while_a_copy_was_away_lives_on_that_copy(string fstype)
+    {
+        using var f = new MirrorFixture(fstype: fstype);
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Symlink("a/c", "/X/y/b"));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Open("/X/y/a", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Pwrite(fd, Encoding.ASCII.GetBytes("kept"), 0, out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b", "/X/y/a"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+
+        var werr = f.P.Pwrite(fd, Encoding.ASCII.GetBytes("!"), 4, out _);
+        var buf = new byte[16];
+        var rerr = f.P.Pread(fd, buf, 0, out int n);
+        var cerr = f.P.Close(fd);
+        MirrorFixture.Ok(werr);
+        MirrorFixture.Ok(rerr);
+        MirrorFixture.Ok(cerr);
+        Assert.Equal("kept!", Encoding.ASCII.GetString(buf, 0, n));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out error, out _), error);
+        Assert.True(f.Verify().Identical);
+    }
+
+    /// <summary>
+    /// Found at stop 24 trying Fig. 7 with copy faults (seed 20264629; Fig. 5 and the 3-way mirror too): a symlink with
+    /// three names a, b, c; while x was away a renamed onto b (the same file: nothing changes) and b removed. After
+    /// the resync X's a was a new symlink with one link, the model's two (a, c): X's a was found to be the source's
+    /// twin (through c), yet removed and copied, as only a regular twin was kept.
+    /// </summary>
+    [Fact]
+    public void A_link_renamed_onto_another_link_of_its_file_while_a_copy_was_away_stays_a_link()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Symlink("c", "/X/y/c"));
+        MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/a"));
+        MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/b"));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/b"));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/b"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+
+        var a = f.LowerVnode(0, "a")!;
+        var c = f.LowerVnode(0, "c")!;
+        bool same = Vop.Cmp(a, c);
+        a.Rele();
+        c.Rele();
+        Assert.True(same, "a and c are one file on X");
+        Assert.Null(f.LowerVnode(0, "b"));
+        Assert.True(f.Verify().Identical);
+    }
+
     /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
     private static uint LowerMode(MirrorFixture f, int copy, string path)
     {
