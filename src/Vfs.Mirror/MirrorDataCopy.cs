@@ -10,6 +10,8 @@
 // VOP to punch a hole). A file system that cannot tell (NFSv3) says "all data", and then chunks of zeros
 // are still skipped when copying into a new file. Hard links inside one copy stay hard links in the
 // other when a HardLinks map is given. What was copied is counted in CopyStats.
+using System.Buffers;
+
 namespace UnixVfs.Mirror;
 
 /// <summary>What a copy moved.</summary>
@@ -207,7 +209,20 @@ internal static class MirrorDataCopy
     /// </summary>
     public static Errno CopyData(Vnode src, Vnode dst, long start, long end, CopyStats st, bool fresh = false, bool locked = false)
     {
-        var buf = new byte[Chunk];
+        var buf = ArrayPool<byte>.Shared.Rent(Chunk); // pooled: a fresh 1 MiB per file would fill the large-object heap
+        try
+        {
+            return CopyData(src, dst, start, end, st, fresh, locked, buf);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
+        }
+    }
+
+    /// <summary>CopyData with its chunk buffer (Chunk bytes or more).</summary>
+    private static Errno CopyData(Vnode src, Vnode dst, long start, long end, CopyStats st, bool fresh, bool locked, byte[] buf)
+    {
         var pair = locked ? Array.Empty<Vnode>() : new[] { src, dst };
         for (long off = start; off < end;)
         {

@@ -5,6 +5,7 @@
 // modification time and a SHA-256 of the contents; for symbolic links, the target. Directory times are
 // not compared: each copy's directories change as their own file system sees fit. Every difference is
 // listed; an empty list means the copies are identical.
+using System.Buffers;
 using System.Security.Cryptography;
 
 namespace UnixVfs.Mirror;
@@ -156,21 +157,29 @@ internal static class MirrorVerify
     /// <summary>The SHA-256 of a file's contents, or null with the read's errno. <paramref name="read"/> is told each chunk's bytes.</summary>
     internal static string? Hash(Vnode vp, out Errno err, Action<long>? read = null)
     {
+        const int Chunk = 1 << 20;
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buf = new byte[1 << 20];
-        long off = 0;
-        while (true)
+        var buf = ArrayPool<byte>.Shared.Rent(Chunk); // pooled: a fresh 1 MiB per file would fill the large-object heap
+        try
         {
-            var uio = new Uio(buf, off, UioRw.UIO_READ);
-            err = Vop.Read(vp, uio, FileFlags.None, Cr);
-            if (err != Errno.OK)
-                return null;
-            int n = (int)(buf.Length - uio.Resid);
-            if (n == 0)
-                return Convert.ToHexString(sha.GetHashAndReset());
-            sha.AppendData(buf, 0, n);
-            off += n;
-            read?.Invoke(n);
+            long off = 0;
+            while (true)
+            {
+                var uio = new Uio(buf.AsMemory(0, Chunk), off, UioRw.UIO_READ);
+                err = Vop.Read(vp, uio, FileFlags.None, Cr);
+                if (err != Errno.OK)
+                    return null;
+                int n = (int)(Chunk - uio.Resid);
+                if (n == 0)
+                    return Convert.ToHexString(sha.GetHashAndReset());
+                sha.AppendData(buf, 0, n);
+                off += n;
+                read?.Invoke(n);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buf);
         }
     }
 }
