@@ -237,12 +237,7 @@ public class SimFindingsTests
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
         Assert.Equal(CopyState.Available, mi.Copies[0].State);
 
-        var a = f.LowerVnode(0, "a")!;
-        var c = f.LowerVnode(0, "c")!;
-        bool same = Vop.Cmp(a, c);
-        a.Rele();
-        c.Rele();
-        Assert.True(same, "a and c are one file on X");
+        AssertOneFile(f, 0, "a", "c");
         Assert.True(f.Verify().Identical);
     }
 
@@ -268,12 +263,7 @@ public class SimFindingsTests
         Assert.Equal(CopyState.Available, mi.Copies[0].State);
         MirrorFixture.Ok(f.P.Close(fd));
 
-        var ab = f.LowerVnode(0, "a/b")!;
-        var cb = f.LowerVnode(0, "c/b")!;
-        bool same = Vop.Cmp(ab, cb);
-        ab.Rele();
-        cb.Rele();
-        Assert.True(same, "a/b and c/b are one file on X");
+        AssertOneFile(f, 0, "a/b", "c/b");
         Assert.True(f.Verify().Identical);
     }
 
@@ -298,12 +288,7 @@ public class SimFindingsTests
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
         Assert.Equal(CopyState.Available, mi.Copies[1].State);
 
-        var ba = f.LowerVnode(1, "b/a")!;
-        var bcc = f.LowerVnode(1, "b/c/c")!;
-        bool same = Vop.Cmp(ba, bcc);
-        ba.Rele();
-        bcc.Rele();
-        Assert.True(same, "b/a and b/c/c are one file on Y");
+        AssertOneFile(f, 1, "b/a", "b/c/c");
         Assert.Null(f.LowerVnode(1, "a"));
         Assert.True(f.Verify().Identical);
     }
@@ -332,12 +317,7 @@ public class SimFindingsTests
         MirrorFixture.Ok(f.P.Pwrite(fd, Encoding.ASCII.GetBytes("both"), 0, out _));
         MirrorFixture.Ok(f.P.Close(fd));
 
-        var bcc = f.LowerVnode(1, "b/c/c")!;
-        var cb = f.LowerVnode(1, "c/b")!;
-        bool same = Vop.Cmp(bcc, cb);
-        bcc.Rele();
-        cb.Rele();
-        Assert.True(same, "b/c/c and c/b are one file on Y");
+        AssertOneFile(f, 1, "b/c/c", "c/b");
         Assert.Null(f.LowerVnode(1, "a"));
         Assert.Equal("both", f.Lower(1, "c/b"));
         Assert.True(f.Verify().Identical);
@@ -424,14 +404,20 @@ public class SimFindingsTests
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
         Assert.Equal(CopyState.Available, mi.Copies[0].State);
 
-        var a = f.LowerVnode(0, "a")!;
-        var c = f.LowerVnode(0, "c")!;
-        bool same = Vop.Cmp(a, c);
-        a.Rele();
-        c.Rele();
-        Assert.True(same, "a and c are one file on X");
+        AssertOneFile(f, 0, "a", "c");
         Assert.Null(f.LowerVnode(0, "b"));
         Assert.True(f.Verify().Identical);
+    }
+
+    /// <summary>Asserts that <paramref name="a"/> and <paramref name="b"/> name one file in copy <paramref name="copy"/> (0: X, 1: Y).</summary>
+    private static void AssertOneFile(MirrorFixture f, int copy, string a, string b)
+    {
+        var av = f.LowerVnode(copy, a)!;
+        var bv = f.LowerVnode(copy, b)!;
+        bool same = Vop.Cmp(av, bv);
+        av.Rele(); // before asserting: a hold left behind would fail the fixture's Dispose and hide the assertion
+        bv.Rele();
+        Assert.True(same, $"{a} and {b} are one file on {(copy == 0 ? "X" : "Y")}");
     }
 
     /// <summary>The permission bits of <paramref name="path"/> in copy <paramref name="copy"/>.</summary>
