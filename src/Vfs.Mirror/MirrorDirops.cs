@@ -297,9 +297,11 @@ internal static partial class MirrorVnops
             victim.State |= MnodeState.Removed;
             return;
         }
+        // Another name to go by is looked for only when the removed one is the name the file goes by (else it is only
+        // forgotten as an alias); NameRemoved checks that again under the lock, since a rename may change it meanwhile.
         List<(Mnode Parent, string Name)> aliases;
         using (victim.Lock.Enter())
-            aliases = [.. victim.Aliases];
+            aliases = ReferenceEquals(victim.Parent, dir) && victim.Name == nm ? [.. victim.Aliases] : [];
         (Mnode Parent, string Name)? next = null;
         foreach (var a in aliases)
             if (!(ReferenceEquals(a.Parent, dir) && a.Name == nm) && Leads(a.Parent, a.Name, primary, lv!))
