@@ -5,7 +5,8 @@
 // and home (HOME; with a small git repository `src` when an example copies ~/src). A line runs under bash
 // (`bash -e`) and must exit 0, except a line ending in `vfs mount-host ...`: that command is started on its own
 // and waited for until it prints "mounted"; with `&` it is left to the block (whose `umount` ends it, and which
-// must then have exited 0 at EndBlock), without, it is stopped with SIGINT (^C) and must exit 0. Nothing here
+// must then have exited 0 at EndBlock, or at a line ending in `wait`, which waits for it as bash's `wait` does),
+// without, it is stopped with SIGINT (^C) and must exit 0. Nothing here
 // is timed: the bounds below only turn a hang into a failure, and Dispose stops and unmounts whatever is left.
 using System.Diagnostics;
 using System.Text.RegularExpressions;
@@ -69,6 +70,17 @@ internal sealed partial class HostShell : IDisposable
             line = line[..^1].TrimEnd();
         int last = line.LastIndexOf("&&", StringComparison.Ordinal);
         string final = (last >= 0 ? line[(last + 2)..] : line).Trim();
+        if (final == "wait")
+        {
+            // Each line runs in a shell of its own, so the background vfs is not that shell's child: wait for it here.
+            if (last >= 0)
+            {
+                var r = Bash(line[..last]);
+                Assert.True(r.Exit == 0, $"{where}\n{r.Output}");
+            }
+            EndBlock(where);
+            return;
+        }
         if (!final.StartsWith("vfs mount-host ", StringComparison.Ordinal))
         {
             Assert.False(background, $"{where}: only vfs mount-host is run in the background here");
