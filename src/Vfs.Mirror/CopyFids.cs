@@ -3,25 +3,38 @@
 // made of copies' fids (MirrorFid.cs), names its file for as long as the file lives, however often a resync
 // makes it again in one copy (docs/mirror.md, "File handles").
 //
+// While the copy is away it keeps, in memory, the fids it gave for the files whose mnodes let go of them meanwhile,
+// keyed by the files' fids in a copy in use: the next mnode of such a file finds its fid here (MirrorFid.LetGo).
+// It also keeps the copy's files made late: files, directories and links the mirror made in this copy after the
+// others had them (a resync or lookup's repair copied them in). A mirror fid leaves such a copy out, since the
+// handles given out before named the file by the others alone (docs/mirror.md, "File handles").
+//
 // WHERE. ".mfs/fids/<hex of the first fid>" in the copy (MirrorMeta.cs: the .mfs directory the mirror hides),
 // holding the bytes of the current fid. One record per file made again in this copy while an mnode knew its
-// old file; a file made again twice keeps one record, rewritten (the fid in between is nobody's key). Loaded
-// whole at the mirror's first use of it after a mount, so a record survives the mirror's host and a remount.
+// old file; a file made again twice keeps one record, rewritten (the fid in between is nobody's key). The files
+// made late are ".mfs/fids/late", appended to: per file a length byte and its fid, not fsynced (the resync's own
+// fsyncs take it; one lost in a crash gives its file a second handle, the first still valid). Loaded whole at the
+// mirror's first use of them after a mount, so the records survive the mirror's host and a remount.
 //
 // INVARIANT. Forward and Back are inverses: Forward[first] = now exactly when Back[now] = first. A record only
 // ever maps a fid this copy gave the mirror for a file to the fid of the file the mirror made in its place for
 // the same mnode; the file system's generation numbers keep a key from meeting another file on a reused inode.
 //
 // LOCK ORDER. _lock is a leaf: no vnode op is called while it is held (loading and writing the records happen
-// outside it; two loads at once read the same records, and the second finds the table already loaded).
+// outside it; two loads at once read the same records, and the second finds the table already loaded). _append
+// is taken before the late file's own vnode locks and serialises its appends; nothing else is taken under it.
 namespace UnixVfs.Mirror;
 
 internal sealed class CopyFids
 {
     public const string DirName = "fids";
+    private const string LateName = "late";
 
-    private readonly object _lock = new();
+    private readonly object _lock = new(), _append = new();
     private readonly Dictionary<Fid, Fid> _forward = new(), _back = new();
+    private readonly HashSet<Fid> _late = new();
+    private readonly Dictionary<(int Copy, Fid Fid), Fid> _away = new();
+    private readonly Dictionary<Fid, (int Copy, Fid Fid)> _awayBack = new();
     private bool _loaded;
 
     /// <summary>The fid of the file that is now, in this copy, the file a mirror fid named as <paramref name="first"/>; null when it was never made again.</summary>
@@ -38,6 +51,89 @@ internal sealed class CopyFids
         Load(c);
         lock (_lock)
             return _back.GetValueOrDefault(now) ?? now;
+    }
+
+    /// <summary>
+    /// While this copy is out of use, an mnode let go of its file here, which this copy first gave <paramref name="here"/>
+    /// for and copy <paramref name="copy"/> (in use) <paramref name="there"/>: kept in memory until the copy leaves again.
+    /// </summary>
+    public void RememberAway(int copy, Fid there, Fid here)
+    {
+        lock (_lock)
+        {
+            _away[(copy, there)] = here;
+            _awayBack[here] = (copy, there);
+        }
+    }
+
+    /// <summary>The other way: a copy in use and the fid it first gave for the file this copy first gave <paramref name="here"/> for, or null.</summary>
+    public (int Copy, Fid Fid)? AwayThere(Fid here)
+    {
+        lock (_lock)
+            return _awayBack.TryGetValue(here, out var t) ? t : null;
+    }
+
+    /// <summary>What RememberAway kept for the file copy <paramref name="copy"/> first gave <paramref name="there"/> for, or null.</summary>
+    public Fid? Away(int copy, Fid there)
+    {
+        lock (_lock)
+            return _away.GetValueOrDefault((copy, there));
+    }
+
+    /// <summary>The copy leaves: what was remembered while it was away the last time is forgotten.</summary>
+    public void Left()
+    {
+        lock (_lock)
+        {
+            _away.Clear();
+            _awayBack.Clear();
+        }
+    }
+
+    /// <summary>True when the file this copy first gave <paramref name="first"/> for was made in it late (MadeLate).</summary>
+    public bool IsLate(MirrorMember c, Fid first)
+    {
+        Load(c);
+        lock (_lock)
+            return _late.Contains(first);
+    }
+
+    /// <summary>
+    /// The mirror made the file <paramref name="made"/> in this copy after the other copies had it: records it (in the
+    /// table and appended to the late file), so that a mirror fid goes on naming the file by the others.
+    /// </summary>
+    public Errno MadeLate(MirrorMember c, Fid made)
+    {
+        Load(c);
+        lock (_lock)
+            if (!_late.Add(made))
+                return Errno.OK;
+        var err = MirrorSumFile.MetaDir(c.Root, DirName, create: true, out var dir);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            var va = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 };
+            err = Vop.Create(dir!, LateName, va, VcExcl.NONEXCL, AccessMode.VWRITE, out var vp, Cred.Kcred, FileFlags.None);
+            if (err != Errno.OK)
+                return err;
+            try
+            {
+                var rec = new byte[1 + made.Length];
+                rec[0] = (byte)made.Length;
+                made.Data.CopyTo(rec.AsSpan(1));
+                lock (_append)
+                    return Vop.Write(vp!, new Uio(rec, 0, UioRw.UIO_WRITE), FileFlags.FAPPEND, Cred.Kcred);
+            }
+            finally
+            {
+                vp!.Rele();
+            }
+        }
+        finally
+        {
+            dir!.Rele();
+        }
     }
 
     /// <summary>
@@ -97,13 +193,16 @@ internal sealed class CopyFids
             return;
         var err = MirrorSumFile.MetaDir(c.Root, DirName, create: false, out var dir);
         var found = new List<(Fid First, Fid Now)>();
+        var late = new List<Fid>();
         if (err == Errno.OK)
         {
             try
             {
                 if ((err = MirrorDataCopy.ReadDir(dir!, out var entries)) == Errno.OK)
                     foreach (var d in entries)
-                        if (ReadRecord(dir!, d.Name, out var rec))
+                        if (d.Name == LateName)
+                            err = ReadLate(dir!, late);
+                        else if (ReadRecord(dir!, d.Name, out var rec))
                             found.Add(rec);
             }
             finally
@@ -123,7 +222,34 @@ internal sealed class CopyFids
                     _forward[first] = now;
                     _back[now] = first;
                 }
+            _late.UnionWith(late);
             _loaded = true;
+        }
+    }
+
+    /// <summary>The late file's fids, each after its length byte; a torn last record (a crash while appending) is left out.</summary>
+    private static Errno ReadLate(Vnode dir, List<Fid> late)
+    {
+        var err = Vop.Lookup(dir, LateName, out var vp, LookupFlags.None, null, Cred.Kcred);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            var va = new Vattr(AttrMask.AT_SIZE);
+            if ((err = Vop.Getattr(vp!, va, AttrFlags.None, Cred.Kcred)) != Errno.OK)
+                return err;
+            var buf = new byte[va.Size];
+            var uio = new Uio(buf, 0, UioRw.UIO_READ);
+            if ((err = Vop.Read(vp!, uio, FileFlags.None, Cred.Kcred)) != Errno.OK)
+                return err;
+            var data = buf.AsSpan(0, (int)(buf.Length - uio.Resid));
+            for (int pos = 0; pos < data.Length && data[pos] is > 0 and <= Fid.MaxFidSize && pos + 1 + data[pos] <= data.Length; pos += 1 + data[pos])
+                late.Add(new Fid(data.Slice(pos + 1, data[pos])));
+            return Errno.OK;
+        }
+        finally
+        {
+            vp!.Rele();
         }
     }
 

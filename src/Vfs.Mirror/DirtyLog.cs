@@ -243,6 +243,17 @@ public sealed class DirtyLog
         Release(dropped);
     }
 
+    /// <summary>
+    /// True when the log says the copy still has directory <paramref name="dir"/>'s entry <paramref name="name"/> as it
+    /// was when the copy left: nothing created, removed or renamed that name since (false once the log overflowed).
+    /// </summary>
+    public bool NameUnchanged(Mnode dir, string name)
+    {
+        lock (_lock)
+            return !Overflowed && (!_entries.TryGetValue(dir, out var e) || (e.Kind & DirtyKind.Names) == 0
+                || e.Names is { } names && !names.Contains(name));
+    }
+
     /// <summary>True when <paramref name="m"/> has an entry still waiting in the log.</summary>
     public bool Contains(Mnode m)
     {

@@ -96,8 +96,12 @@ internal static class MirrorDataCopy
     private const int Gap = 512;
     private static Cred Cr => Cred.Kcred;
 
-    /// <summary>Copies <paramref name="src"/> (named <paramref name="nm"/>) into directory <paramref name="dstDir"/> under the same name.</summary>
-    public static Errno CopyEntry(Vnode srcDir, string nm, Vnode src, Vnode dstDir, CopyStats st, HardLinks? links = null)
+    /// <summary>
+    /// Copies <paramref name="src"/> (named <paramref name="nm"/>) into directory <paramref name="dstDir"/> under the same
+    /// name. <paramref name="made"/> is called with each file, directory and link made in the target (not the names
+    /// linked to one made before).
+    /// </summary>
+    public static Errno CopyEntry(Vnode srcDir, string nm, Vnode src, Vnode dstDir, CopyStats st, HardLinks? links = null, Action<Vnode>? made = null)
     {
         var va = new Vattr(AttrMask.AT_ALL);
         var err = Vop.Getattr(src, va, AttrFlags.None, Cr);
@@ -108,14 +112,16 @@ internal static class MirrorDataCopy
             case VType.VDIR:
             {
                 err = Vop.Mkdir(dstDir, nm, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = va.Mode }, out var dd, Cr);
-                if (err == Errno.EEXIST)
+                if (err == Errno.OK)
+                    made?.Invoke(dd!);
+                else if (err == Errno.EEXIST)
                     err = Vop.Lookup(dstDir, nm, out dd, LookupFlags.None, null, Cr);
                 if (err != Errno.OK)
                     return err;
                 try
                 {
                     st.Directories++;
-                    err = CopyTree(src, dd!, st, links);
+                    err = CopyTree(src, dd!, st, links, made);
                     return err != Errno.OK ? err : CopyAttrs(va, dd!, false, src);
                 }
                 finally
@@ -136,6 +142,7 @@ internal static class MirrorDataCopy
                 st.Symlinks++;
                 if (Vop.Lookup(dstDir, nm, out var lv, LookupFlags.None, null, Cr) == Errno.OK)
                 {
+                    made?.Invoke(lv!);
                     SetOwner(va, lv!);
                     if (va.Nlink > 1)
                         links?.Add(va, lv!);
@@ -154,6 +161,7 @@ internal static class MirrorDataCopy
                 try
                 {
                     st.Files++;
+                    made?.Invoke(dv!);
                     if (va.Type == VType.VREG)
                     {
                         err = CopyData(src, dv!, 0, va.Size, st, fresh: true);
@@ -179,8 +187,8 @@ internal static class MirrorDataCopy
         return err;
     }
 
-    /// <summary>Copies every entry of directory <paramref name="srcDir"/> into <paramref name="dstDir"/>.</summary>
-    public static Errno CopyTree(Vnode srcDir, Vnode dstDir, CopyStats st, HardLinks? links)
+    /// <summary>Copies every entry of directory <paramref name="srcDir"/> into <paramref name="dstDir"/> (<paramref name="made"/> as in CopyEntry).</summary>
+    public static Errno CopyTree(Vnode srcDir, Vnode dstDir, CopyStats st, HardLinks? links, Action<Vnode>? made = null)
     {
         var err = ReadDir(srcDir, out var entries);
         if (err != Errno.OK)
@@ -192,7 +200,7 @@ internal static class MirrorDataCopy
                 continue;
             if (err != Errno.OK)
                 return err;
-            err = CopyEntry(srcDir, d.Name, sv!, dstDir, st, links);
+            err = CopyEntry(srcDir, d.Name, sv!, dstDir, st, links, made);
             sv!.Rele();
             if (err != Errno.OK)
                 return err;

@@ -6,8 +6,9 @@
 // keeps some of a 64-byte handle for itself) -- [0x4D][n] then, per copy, [index][length][bytes] -- in copy
 // order, never primary first: which copy is primary changes, and the fid must not change with it (a client's
 // handle of the exported root went stale when the primary went offline). A copy out of use is listed when the
-// mnode still knows its vnode. A file made while a copy was away is named by the others only, and once the copy has
-// it back a new fid may lead with it: the old fid stays valid all the same, since VFS_VGET takes any listed copy.
+// mnode still knows its vnode. A file made while a copy was away is named by the others only, also once the copy
+// has it back: the copy records the file the mirror made in it late (CopyFids.MadeLate), and the fid leaves it out,
+// so that the file keeps the handle the clients hold (an NFS client keeps one vnode per handle).
 //
 // VFS_VGET asks each listed copy that takes updates for its vnode and wraps them in the file's mnode
 // (MnodeHash.MakeMnode finds the existing one if the file is in use). A copy that did not fit is found later by
@@ -31,19 +32,19 @@ internal static class MirrorFid
         Span<byte> buf = stackalloc byte[Fid.MaxFidSize];
         buf[0] = Magic;
         int len = 2, n = 0;
-        foreach (var c in mi.Copies)
+        for (int pass = 0; pass < 2 && n == 0; pass++) // the copies made late too when nothing else names the file
         {
-            if (maxlen - len - 2 <= 0 || Known(m, c, out var lv) != Errno.OK
-                || Vop.Fid(lv!, maxlen - len - 2, out var now, ct) != Errno.OK)
-                continue;
-            var lf = c.Fids.First(c, now!); // a file made again in the copy is named by the fid it had first
-            if (lf.Length > maxlen - len - 2)
-                continue;
-            buf[len] = (byte)c.Index;
-            buf[len + 1] = (byte)lf!.Length;
-            lf.Data.CopyTo(buf[(len + 2)..]);
-            len += 2 + lf.Length;
-            n++;
+            foreach (var c in mi.Copies)
+            {
+                if (maxlen - len - 2 <= 0 || FirstFid(m, c, maxlen - len - 2, ct) is not { } lf
+                    || lf.Length > maxlen - len - 2 || pass == 0 && c.Fids.IsLate(c, lf))
+                    continue;
+                buf[len] = (byte)c.Index;
+                buf[len + 1] = (byte)lf!.Length;
+                lf.Data.CopyTo(buf[(len + 2)..]);
+                len += 2 + lf.Length;
+                n++;
+            }
         }
         if (n == 0)
             return Errno.ENOSPC;
@@ -52,14 +53,108 @@ internal static class MirrorFid
         return Errno.OK;
     }
 
-    /// <summary>The vnode of <paramref name="m"/> in copy <paramref name="c"/>: looked up in a copy that takes updates, the one known in another.</summary>
-    private static Errno Known(Mnode m, MirrorMember c, out Vnode? lv)
+    /// <summary>
+    /// The mirror made <paramref name="made"/> in copy <paramref name="c"/> after the other copies had it (a resync, or
+    /// lookup's repair, copied it in): the copy records it, and the file's fid goes on leaving that copy out.
+    /// </summary>
+    internal static void MadeLate(MirrorMember c, Vnode made)
     {
+        var err = Vop.Fid(made, Fid.MaxFidSize, out var fid);
+        if (err == Errno.OK)
+            err = c.Fids.MadeLate(c, fid!);
+        if (err != Errno.OK)
+            c.Mirror.Announce(c, $"a file made in this copy late, and its record not kept ({err}): it may get a second handle");
+    }
+
+    /// <summary>
+    /// The fid copy <paramref name="c"/> first gave for <paramref name="m"/>'s file (a file made again in it is named by
+    /// the fid it had first), or null: its vnode looked up in a copy that takes updates, the one known in another, else
+    /// what the copy gave for it before an mnode of the file let go of it while the copy was away (RememberAway).
+    /// </summary>
+    private static Fid? FirstFid(Mnode m, MirrorMember c, int room, CallerContext? ct)
+    {
+        Vnode? lv;
         if (c.TakesUpdates)
-            return MirrorSubr.Resolve(m, c, out lv);
-        using (m.Lock.Enter())
-            lv = m.Copies[c.Index];
-        return lv is null ? Errno.ENOENT : Errno.OK;
+        {
+            if (MirrorSubr.Resolve(m, c, out lv) != Errno.OK)
+                return null;
+        }
+        else
+        {
+            using (m.Lock.Enter())
+                lv = m.Copies[c.Index];
+            if (lv is null)
+                return AwayFid(m, c, ct);
+        }
+        return Vop.Fid(lv!, room, out var now, ct) == Errno.OK ? c.Fids.First(c, now!) : null;
+    }
+
+    /// <summary>
+    /// The fid copy <paramref name="away"/> (out of use) gave for <paramref name="m"/>'s file, which the mnode does not
+    /// know there: remembered when an earlier mnode of the file let go of it, or else the file at the same path in the
+    /// copy when its log says that no name on the way changed since the copy left (the file the copy had then). Only a
+    /// copy taken offline for maintenance is asked: one that failed may not answer, and a handle must not wait for it.
+    /// </summary>
+    private static Fid? AwayFid(Mnode m, MirrorMember away, CallerContext? ct)
+    {
+        foreach (var k in m.Mfs.UpdateCopies())
+            if (MirrorSubr.Resolve(m, k, out var kv) == Errno.OK && Vop.Fid(kv!, Fid.MaxFidSize, out var there, ct) == Errno.OK
+                && away.Fids.Away(k.Index, k.Fids.First(k, there!)) is { } fid)
+                return fid;
+        if (away.Reason != MirrorIoctl.Maintenance)
+            return null;
+        var names = new List<string>();
+        Mnode x = m;
+        while (true)
+        {
+            Mnode? p;
+            string name;
+            using (x.Lock.Enter())
+                (p, name) = (x.Parent, x.Name);
+            if (p is null)
+                break;
+            if (!away.Log.NameUnchanged(p, name))
+                return null;
+            names.Add(name);
+            x = p;
+        }
+        if (!ReferenceEquals(x, m.Mfs.Root))
+            return null; // an mnode made from a handle alone: its path is not known
+        var lv = away.Root;
+        lv.Hold();
+        for (int i = names.Count - 1; i >= 0; i--)
+        {
+            var err = Vop.Lookup(lv, names[i], out var next, LookupFlags.None, null, Cred.Kcred, ct);
+            lv.Rele();
+            if (err != Errno.OK)
+                return null;
+            lv = next!;
+        }
+        try
+        {
+            return lv.Type == m.Vnode.Type && Vop.Fid(lv, Fid.MaxFidSize, out var fid, ct) == Errno.OK ? away.Fids.First(away, fid!) : null;
+        }
+        finally
+        {
+            lv.Rele();
+        }
+    }
+
+    /// <summary>
+    /// An mnode lets go of its lower vnodes <paramref name="lowers"/>: for each copy out of use among them, the copy
+    /// remembers the fid it gave for the file by the file's fids in the copies in use, so that a later mnode of the file
+    /// names it by the same fid (a client's handle names the file by it) until the copy is back.
+    /// </summary>
+    internal static void LetGo(MfsVfs mi, Vnode?[] lowers)
+    {
+        foreach (var c in mi.Copies)
+        {
+            if (c.TakesUpdates || lowers[c.Index] is not { } lv || Vop.Fid(lv, Fid.MaxFidSize, out var here) != Errno.OK)
+                continue;
+            foreach (var k in mi.Copies)
+                if (k.TakesUpdates && lowers[k.Index] is { } kv && Vop.Fid(kv, Fid.MaxFidSize, out var there) == Errno.OK)
+                    c.Fids.RememberAway(k.Index, k.Fids.First(k, there!), c.Fids.First(c, here!));
+        }
     }
 
     public static Errno Vget(MfsVfs mi, Fid fid, out Vnode? vp)
@@ -89,16 +184,36 @@ internal static class MirrorFid
             vp = mi.Mnodes.MakeMnode(mi, lowers, null, "");
             return Errno.OK;
         }
-        // Only copies out of use are listed: one of them still says which file is meant.
+        // Only copies out of use are listed: one of them still says which file is meant -- the mnode that knows that
+        // file there, or the file whose mnode let go of it after the copy left (RememberAway), or else its path there.
         foreach (var c in mi.Copies)
         {
             if (listed[c.Index] is not var (p, l) || VgetCopy(c, new Fid(d.Slice(p, l)), out var lv) != Errno.OK)
                 continue;
-            var err = MirrorLocate.Lookup(mi, c, lv!, out vp);
-            if (err == Errno.OK && MirrorSubr.Mn(vp!) is var m && Volatile.Read(ref m.Copies[c.Index]) is null)
+            if (mi.Mnodes.HoldByLower(c.Index, lv!) is { } known)
+            {
+                lv!.Rele();
+                vp = known;
+                return Errno.OK;
+            }
+            if (c.Fids.AwayThere(c.Fids.First(c, new Fid(d.Slice(p, l)))) is var (k, kfid) && mi.Copies[k].TakesUpdates
+                && VgetCopy(mi.Copies[k], kfid, out var kv) == Errno.OK)
+            {
+                var klowers = new Vnode?[mi.Copies.Count];
+                klowers[k] = kv;
+                vp = mi.Mnodes.MakeMnode(mi, klowers, null, "");
+                if (Volatile.Read(ref MirrorSubr.Mn(vp).Copies[c.Index]) is null)
+                    mi.Mnodes.SetCopy(MirrorSubr.Mn(vp), c.Index, lv);
+                else
+                    lv!.Rele();
+                return Errno.OK;
+            }
+            var err = MirrorLocate.Lookup(mi, c, lv!, out vp, out bool sure);
+            if (err == Errno.OK && sure && MirrorSubr.Mn(vp!) is var m && Volatile.Read(ref m.Copies[c.Index]) is null)
             {
                 // The lookup made the mnode from the copies in use; the handle says which file it is in this copy.
-                // Known there, it gives the same fid again, and a resync that makes the file again records it.
+                // Known there, it gives the same fid again, and a resync that makes the file again records it. Only
+                // when the path is sure to be the file's: a file renamed over meanwhile must not be bound to another.
                 mi.Mnodes.SetCopy(m, c.Index, lv);
                 return Errno.OK;
             }

@@ -31,7 +31,7 @@ internal static class MirrorLocate
                 }
         if (known is null)
             return Errno.ENOENT;
-        var err = Lookup(mi, known, lv!, out var vp);
+        var err = Lookup(mi, known, lv!, out var vp, out _);
         if (err != Errno.OK)
             return err;
         bool same = ReferenceEquals(vp!.Data, m);
@@ -42,25 +42,37 @@ internal static class MirrorLocate
     /// <summary>
     /// The mirror's vnode (held) for the file that is <paramref name="lv"/> in copy <paramref name="c"/>: its path in
     /// that copy, looked up through the mirror. For a copy out of use (VFS_VGET of a handle that names only it), the
-    /// path is the one the file had when the copy left. Returns OK, ENOENT, or a lookup error.
+    /// path is the one the file had when the copy left; when the copy's log says that a name on it may have changed
+    /// since (<paramref name="sure"/> false), another file may have the path in the mirror now, and one of another type
+    /// is not taken for it (Fig. 10, seed 20264226: a symbolic link renamed over while the copy was away). Returns OK,
+    /// ENOENT, or a lookup error.
     /// </summary>
-    public static Errno Lookup(MfsVfs mi, MirrorMember c, Vnode lv, out Vnode? vp)
+    public static Errno Lookup(MfsVfs mi, MirrorMember c, Vnode lv, out Vnode? vp, out bool sure)
     {
         vp = null;
+        sure = false;
         var err = lv.Type == VType.VDIR ? PathOfDir(c.Root, lv, out var path) : PathOfFile(c.Root, lv, out path);
         if (err != Errno.OK)
             return err;
         var cur = mi.Root.Vnode;
         cur.Hold();
+        bool changed = false;
         foreach (var name in path!)
         {
+            changed |= !c.TakesUpdates && !c.Log.NameUnchanged(MirrorSubr.Mn(cur), name);
             err = Vop.Lookup(cur, name, out var next, LookupFlags.None, null, Cr);
             cur.Rele();
             if (err != Errno.OK)
                 return err;
             cur = next!;
         }
+        if (changed && cur.Type != lv.Type)
+        {
+            cur.Rele();
+            return Errno.ENOENT;
+        }
         vp = cur;
+        sure = !changed;
         return Errno.OK;
     }
 

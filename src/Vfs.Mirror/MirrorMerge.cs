@@ -44,7 +44,7 @@ internal sealed class MirrorMerge
     private readonly string[] _names;
     private readonly Action<MergeProgress>? _progress;
     private readonly Func<string, IDisposable?>? _lockDir;
-    private readonly Action<int, Vnode>? _replaced;
+    private readonly Action<int, Vnode>? _replaced, _made;
     private readonly HardLinks[] _links;
     private readonly bool _ownsLinks;
     private Func<Vnode, Vnode, bool>? _otherFile; // OneWayEntries' otherFile, for the trees it compares whole too
@@ -54,9 +54,11 @@ internal sealed class MirrorMerge
     /// <param name="lockDir">Called with a directory's path before its entries are changed; the result is disposed after.</param>
     /// <param name="replaced">Called with (copy, vnode) for every vnode of a target that was removed or replaced.</param>
     /// <param name="links">Per copy, the hard links already made in it; shared by several merges of one resync. Owned by the caller.</param>
+    /// <param name="made">Called with (copy, vnode) for every file, directory and link made in a target.</param>
     public MirrorMerge(string[] copyNames, Action<MergeProgress>? progress, Func<string, IDisposable?>? lockDir = null,
-        Action<int, Vnode>? replaced = null, HardLinks[]? links = null)
+        Action<int, Vnode>? replaced = null, HardLinks[]? links = null, Action<int, Vnode>? made = null)
     {
+        _made = made;
         _names = copyNames;
         _progress = progress;
         _lockDir = lockDir;
@@ -343,6 +345,7 @@ internal sealed class MirrorMerge
                         err = Vop.Mkdir(dirs[i], name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = vas[winner]!.Mode }, out vps[i], Cr);
                         if (err != Errno.OK)
                             return (err, null);
+                        _made?.Invoke(i, vps[i]!);
                         Report.Stats.Directories++;
                     }
                 var sub = (Vnode[])vps.Clone()!;
@@ -398,6 +401,7 @@ internal sealed class MirrorMerge
                     err = Vop.Mkdir(dirs[t], name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = sva.Mode }, out vps[t], Cr);
                     if (err != Errno.OK)
                         return (err, null);
+                    _made?.Invoke(t, vps[t]!);
                     Report.Stats.Directories++;
                     vas[t] = sva;
                     continue;
@@ -522,15 +526,17 @@ internal sealed class MirrorMerge
             if (err != Errno.OK)
                 return err;
         }
-        return MirrorDataCopy.CopyEntry(dirs[from], name, vps[from]!, dirs[to], Report.Stats, _links[to]);
+        return MirrorDataCopy.CopyEntry(dirs[from], name, vps[from]!, dirs[to], Report.Stats, _links[to], MadeIn(to));
     }
+
+    private Action<Vnode>? MadeIn(int copy) => _made is { } made ? vp => made(copy, vp) : null;
 
     private Errno CopyFromTo(Vnode[] dirs, string name, int from, int to)
     {
         var err = Vop.Lookup(dirs[from], name, out var sv, LookupFlags.None, null, Cr);
         if (err != Errno.OK)
             return err;
-        err = MirrorDataCopy.CopyEntry(dirs[from], name, sv!, dirs[to], Report.Stats, _links[to]);
+        err = MirrorDataCopy.CopyEntry(dirs[from], name, sv!, dirs[to], Report.Stats, _links[to], MadeIn(to));
         sv!.Rele();
         return err;
     }

@@ -257,7 +257,8 @@ internal static class MirrorResync
         try
         {
             using var sourceLinks = new HardLinks();
-            var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => ForgetNamed(mi, c, vp), links: [sourceLinks, links]);
+            var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => ForgetNamed(mi, c, vp), links: [sourceLinks, links],
+                made: (_, vp) => MirrorFid.MadeLate(c, vp));
             err = merge.OneWayEntries([sdir!, tdir!], names, (svp, name) =>
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
@@ -389,6 +390,7 @@ internal static class MirrorResync
             if ((err = Vop.Create(dir!, UnlinkedName, cva, VcExcl.EXCL, AccessMode.VWRITE, out var tv, Cred.Kcred, FileFlags.FWRITE)) != Errno.OK)
                 return err;
             stats.Files++;
+            MirrorFid.MadeLate(c, tv!);
             if ((err = MirrorDataCopy.CopyData(sv, tv!, 0, va.Size, stats, fresh: true)) == Errno.OK
                 && (err = MirrorDataCopy.CopyAttrs(va, tv!, size: true, src: sv)) == Errno.OK)
                 err = Vop.Remove(dir!, UnlinkedName, Cred.Kcred);
@@ -476,7 +478,8 @@ internal static class MirrorResync
     {
         if (MirrorSubr.Resolve(dm, src, out var sdir) != Errno.OK || MirrorSubr.Resolve(dm, c, out var tdir) != Errno.OK)
             return failed;
-        var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp));
+        var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp),
+            made: (_, vp) => MirrorFid.MadeLate(c, vp));
         Errno err;
         dm.DirLock.Enter(RwLockType.Writer);
         try
@@ -520,7 +523,8 @@ internal static class MirrorResync
             return Errno.EIO;
         var merge = new MirrorMerge(mi.Copies.Select(x => x.Name).ToArray(), p => meter.Update(p.BytesCopied),
             lockDir: path => LockMirrorDir(mi, path),
-            replaced: (copy, vp) => mi.Mnodes.ForgetLower(copy, vp)) { CompareData = mi.IntentLog.Rebuilt(c) };
+            replaced: (copy, vp) => mi.Mnodes.ForgetLower(copy, vp), made: (copy, vp) => MirrorFid.MadeLate(mi.Copies[copy], vp))
+            { CompareData = mi.IntentLog.Rebuilt(c) };
         var roots = mi.Copies.Select(x => x.Root).ToArray();
         var err = merge.OneWay(roots, src.Index, [c.Index]);
         stats.Add(merge.Report.Stats);

@@ -113,6 +113,21 @@ public sealed class MnodeHash
         return result;
     }
 
+    /// <summary>The vnode of the mnode whose vnode in copy <paramref name="copy"/> is <paramref name="vp"/>, held, or null.</summary>
+    internal Vnode? HoldByLower(int copy, Vnode vp)
+    {
+        using (_lock.Enter())
+        {
+            for (var m = _chains[copy][Bucket(vp, _chains[copy].Length)]; m is not null; m = m.Next[copy])
+                if (ReferenceEquals(m.Copies[copy], vp))
+                {
+                    m.Vnode.Hold();
+                    return m.Vnode;
+                }
+            return null;
+        }
+    }
+
     /// <summary>The mnode whose vnode in copy <paramref name="copy"/> is <paramref name="vp"/>, or null (not held).</summary>
     internal Mnode? FindByLower(int copy, Vnode vp)
     {
@@ -226,6 +241,7 @@ public sealed class MnodeHash
             aliases = [.. m.Aliases.Select(a => a.Parent)];
             m.Aliases.Clear();
         }
+        MirrorFid.LetGo(m.Mfs, lowers);
         foreach (var v in lowers)
             v?.Rele();
         parent?.Vnode.Rele();

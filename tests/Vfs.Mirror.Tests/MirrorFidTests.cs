@@ -1,6 +1,7 @@
 // Tests of Vfs.Mirror: a mirror file's fid (VOP_FID) names the file whichever copy is primary, and VFS_VGET finds the
 // file by a fid that lists only a copy now out of use (docs/verification.md, Fixed: the NFS clients' handle of an
-// exported mirror's root went stale when its primary copy went offline).
+// exported mirror's root went stale when its primary copy went offline); the fid stays the same while a copy is away
+// and when it returns (Fixed 40).
 namespace UnixVfs.Mirror.Tests;
 
 public class MirrorFidTests
@@ -66,6 +67,63 @@ public class MirrorFidTests
         NamesTheFile(f, mi, fid, "/X/y/c");
     }
 
+    /// <summary>
+    /// Finding 8 (`vfs sim --world fig9 --seed 20264206 --faults copy,clock`): a file made while copy X was offline has a
+    /// handle naming Y alone; x's resync made it in X, and the next lookup gave a handle naming X too. The NFS client took
+    /// it for another file, and a write it held under the old handle was missing from the new one. The copy now records
+    /// the file made late (CopyFids.MadeLate), and the fid leaves X out, also after a remount.
+    /// </summary>
+    [Fact]
+    public void A_file_made_while_a_copy_was_away_keeps_its_handle_when_the_copy_returns_and_after_a_remount()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
+        f.WriteFile("/X/y/d/n", "n");
+        var dir = FidOf(f, "/X/y/d", Fid.MaxFidSize);
+        var file = FidOf(f, "/X/y/d/n", Fid.MaxFidSize);
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        var inX = f.LowerVnode(0, "d/n"); // the resync made both in X
+        Assert.NotNull(inX);
+        inX!.Rele();
+        f.K.Dnlc.Purge();
+        Assert.Equal(dir, FidOf(f, "/X/y/d", Fid.MaxFidSize));
+        Assert.Equal(file, FidOf(f, "/X/y/d/n", Fid.MaxFidSize));
+
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(f.P.Umount("/X/y"));
+        mi = f.Mount();
+        Assert.Equal(file, FidOf(f, "/X/y/d/n", Fid.MaxFidSize));
+        NamesTheFile(f, mi, file, "/X/y/d/n", Fid.MaxFidSize);
+    }
+
+    /// <summary>
+    /// Finding 8 (`vfs sim --world fig10 --seed 20264228 --faults copy,clock --keep 41,47`): a file's mnode let go of it,
+    /// copy X was taken offline, and the next lookup's handle named Y alone: the client's write under the old handle was
+    /// not seen through the new one. While X is away the fid still names X: the file at the same path in X when no name on
+    /// the way changed, else the fid X gave when an mnode of the file let go of it after X left (a file renamed since).
+    /// </summary>
+    [Fact]
+    public void A_files_handle_stays_the_same_while_a_copy_is_away()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/a", "a");
+        f.WriteFile("/X/y/b", "b");
+        var a = FidOf(f, "/X/y/a", Fid.MaxFidSize);
+        var b = FidOf(f, "/X/y/b", Fid.MaxFidSize);
+        MirrorFixture.Ok(f.P.Lookupname("/X/y/b", true, out var held)); // b's mnode knows its file in X when X leaves
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b", "/X/y/c"));
+        held!.Rele();
+        f.K.Dnlc.Purge();
+        Assert.Equal(a, FidOf(f, "/X/y/a", Fid.MaxFidSize)); // by its unchanged path in X
+        Assert.Equal(b, FidOf(f, "/X/y/c", Fid.MaxFidSize)); // as remembered when the mnode let go of it
+        NamesTheFile(f, mi, a, "/X/y/a", Fid.MaxFidSize);
+    }
+
     private static Fid LowerFid(MirrorFixture f, string name)
     {
         var lv = f.LowerVnode(0, name);
@@ -78,9 +136,9 @@ public class MirrorFidTests
     /// <summary>Room for copy X's fid alone: the mirror's 2 bytes, and X's index, length and fid.</summary>
     private const int XAlone = 2 + 2 + 12;
 
-    private static void NamesTheFile(MirrorFixture f, MfsVfs mi, Fid fid, string path)
+    private static void NamesTheFile(MirrorFixture f, MfsVfs mi, Fid fid, string path, int room = XAlone)
     {
-        Assert.Equal(fid, FidOf(f, path, XAlone));
+        Assert.Equal(fid, FidOf(f, path, room));
         MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
         MirrorFixture.Ok(f.P.Lookupname(path, true, out var named));
         try

@@ -57,6 +57,32 @@ public class NfsFindingsTests(ITestOutputHelper output)
     public void A_file_linked_while_an_NFS_copys_host_was_down_is_resynced_without_ESTALE() =>
         Holds(new SimCase("fig6", 4, 180, FaultKinds.Host | FaultKinds.Clock, [4, 5, 14, 96, 97]));
 
+    /// <summary>
+    /// Finding 8, Figs. 9 and 10 with copy faults: a file of x's exported mirror got another handle when copy X came
+    /// back (made there by the resync: Fig. 9) or while it was away (its mnode let go of it: Fig. 10, and Fig. 9's /c/c),
+    /// and the client's write under the old handle was missing from the file it reached by the new one. A mirror fid
+    /// now leaves out a copy that got the file late, and names a copy away by the fid it had.
+    /// </summary>
+    [Theory]
+    [InlineData("fig10", 20264228, 96, new[] { 41, 47 })]
+    [InlineData("fig9", 20264233, 116, new[] { 43, 45, 70, 88 })]
+    public void A_file_of_an_exported_mirror_keeps_its_handle_while_a_copy_is_away_and_when_it_returns(string world, int seed, int steps, int[] keep) =>
+        Holds(new SimCase(world, seed, steps, FaultKinds.Copy | FaultKinds.Clock, keep));
+
+    /// <summary>The same, Fig. 9 seed 20264206: the file made late in X (its 61 calls up to the failure; no shorter history failed).</summary>
+    [Fact]
+    public void A_file_made_while_a_copy_of_an_exported_mirror_was_away_keeps_its_handle_when_it_returns() =>
+        Holds(new SimCase("fig9", 20264206, 84, FaultKinds.Copy | FaultKinds.Clock, Enumerable.Range(0, 61).ToArray()));
+
+    /// <summary>
+    /// Found while fixing the above (Fig. 10, seed 20264226): a handle naming only X's symbolic link b, renamed over
+    /// in the mirror while X was away, was resolved by b's path to the file renamed there; the fid X gave for the link
+    /// then named that file. A path whose names the away copy's log says changed is not taken for a file of another type.
+    /// </summary>
+    [Fact]
+    public void A_handle_of_a_link_renamed_over_while_its_copy_was_away_does_not_name_the_file_renamed_there() =>
+        Holds(new SimCase("fig10", 20264226, 106, FaultKinds.Copy | FaultKinds.Clock, [13, 30, 31, 32, 38, 53, 55, 58, 70, 72, 96]));
+
     /// <summary>Finding 4, ESTALE on Fig. 7 (a directory holding an open file renamed into another while y was down).</summary>
     [Fact]
     public void A_directory_renamed_while_an_NFS_copys_host_was_down_is_resynced_without_ESTALE() =>
