@@ -75,6 +75,17 @@ public class NfsFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig9", 20264206, 84, FaultKinds.Copy | FaultKinds.Clock, Enumerable.Range(0, 61).ToArray()));
 
     /// <summary>
+    /// Finding 7 (Fig. 9, copy faults): x offline, the directory /m/c renamed over the empty directory /m/b, and the
+    /// client's readdir of b got ESTALE. The client's handles name X's directories alone, and VFS_VGET resolved them by
+    /// their paths in X while X was away. Held since the fixes above: VFS_VGET first finds the mnode that knows the
+    /// copy's directory, and binds a path only when no name on it changed.
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_over_while_a_copy_of_an_exported_mirror_was_offline_is_read_without_ESTALE() =>
+        Holds(new SimCase("fig9", 20262230, 73, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock,
+            [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32]));
+
+    /// <summary>
     /// Found while fixing the above (Fig. 10, seed 20264226): a handle naming only X's symbolic link b, renamed over
     /// in the mirror while X was away, was resolved by b's path to the file renamed there; the fid X gave for the link
     /// then named that file. A path whose names the away copy's log says changed is not taken for a file of another type.
