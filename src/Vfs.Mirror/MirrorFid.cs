@@ -101,30 +101,13 @@ internal static class MirrorFid
             if (MirrorSubr.Resolve(m, k, out var kv) == Errno.OK && Vop.Fid(kv!, Fid.MaxFidSize, out var there, ct) == Errno.OK
                 && away.Fids.Away(k.Index, k.Fids.First(k, there!)) is { } fid)
                 return fid;
-        if (away.Reason != MirrorIoctl.Maintenance)
+        if (away.Reason != MirrorIoctl.Maintenance || UnchangedPath(m, away) is not { } names)
             return null;
-        var names = new List<string>();
-        Mnode x = m;
-        while (true)
-        {
-            Mnode? p;
-            string name;
-            using (x.Lock.Enter())
-                (p, name) = (x.Parent, x.Name);
-            if (p is null)
-                break;
-            if (!away.Log.NameUnchanged(p, name))
-                return null;
-            names.Add(name);
-            x = p;
-        }
-        if (!ReferenceEquals(x, m.Mfs.Root))
-            return null; // an mnode made from a handle alone: its path is not known
         var lv = away.Root;
         lv.Hold();
-        for (int i = names.Count - 1; i >= 0; i--)
+        foreach (var name in names)
         {
-            var err = Vop.Lookup(lv, names[i], out var next, LookupFlags.None, null, Cred.Kcred, ct);
+            var err = Vop.Lookup(lv, name, out var next, LookupFlags.None, null, Cred.Kcred, ct);
             lv.Rele();
             if (err != Errno.OK)
                 return null;
@@ -138,6 +121,35 @@ internal static class MirrorFid
         {
             lv.Rele();
         }
+    }
+
+    /// <summary>
+    /// The names from the mirror's root down to <paramref name="m"/>, when copy <paramref name="away"/>'s log says none
+    /// of them changed since it left; else null. An mnode on the way made from a handle alone (no parent) is given its
+    /// place first (MirrorLocate.Locate).
+    /// </summary>
+    private static List<string>? UnchangedPath(Mnode m, MirrorMember away)
+    {
+        var names = new List<string>();
+        for (var x = m; !ReferenceEquals(x, m.Mfs.Root);)
+        {
+            Mnode? p;
+            string name;
+            using (x.Lock.Enter())
+                (p, name) = (x.Parent, x.Name);
+            if (p is null)
+            {
+                if (MirrorLocate.Locate(x) != Errno.OK)
+                    return null;
+                continue;
+            }
+            if (!away.Log.NameUnchanged(p, name))
+                return null;
+            names.Add(name);
+            x = p;
+        }
+        names.Reverse();
+        return names;
     }
 
     /// <summary>

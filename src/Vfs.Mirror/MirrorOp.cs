@@ -90,4 +90,20 @@ internal readonly record struct MirrorOp(
         if (Node2 is not null)
             Node.Mfs.LogMissed(c, Node2, kind, Offset, Length, Name2);
     }
+
+    /// <summary>RecordMissed in the intent log on the copies alone (ahead of a name op's outcome).</summary>
+    public void LogAhead(MirrorMember c, DirtyKind kind)
+    {
+        Node.Mfs.IntentLog.Append(c, Node, kind, Offset, Length, Name1);
+        if (Node2 is not null)
+            Node.Mfs.IntentLog.Append(c, Node2, kind, Offset, Length, Name2);
+    }
+
+    /// <summary>RecordMissed in the dirty log in memory alone (after a name op that some copy did).</summary>
+    public void RecordInMemory(MirrorMember c, DirtyKind kind)
+    {
+        c.Log.Record(Node, kind, Offset, Length, Name1);
+        if (Node2 is not null)
+            c.Log.Record(Node2, kind, Offset, Length, Name2);
+    }
 }

@@ -215,7 +215,7 @@ internal static class MirrorSubr
         var targets = mi.UpdateCopies();
         var slots = new CopySlots<CopyResult>();
         var results = Slots(ref slots, targets.Length);
-        LogMissed(mi, targets, op); // write-ahead: the copies away have the record before any copy has the update
+        LogMissed(mi, targets, op, ahead: true); // the copies away have the record before any copy has the update
         if (op.Io == OpIo.Write)
             mi.CountWrite(targets, op.Length); // once for all the copies (MirrorMember.Writes)
         if (op.Parallel && targets.Length > 1 && PaysAtOnce(op, targets))
@@ -226,6 +226,8 @@ internal static class MirrorSubr
                 results[i] = RunOnCopy(op, targets[i], ref args, fn);
         }
         var err = Combine(mi, op, results);
+        if ((op.Dirties & DirtyKind.Names) != 0 && !Refused(results))
+            LogMissed(mi, targets, op, ahead: false);
         if (op.Dirties != DirtyKind.None && mi.Witness is { } witness)
             witness.Settle();
         if (op.Dirties != DirtyKind.None && err == Errno.OK && mi.Vfs.IsReadOnly)
@@ -319,15 +321,46 @@ internal static class MirrorSubr
         return err;
     }
 
-    /// <summary>Records the update in the log of every copy that was not asked (unavailable, or passive).</summary>
-    private static void LogMissed(MfsVfs mi, MirrorMember[] asked, in MirrorOp op)
+    /// <summary>
+    /// Records the update in the log of every copy that was not asked (unavailable, or passive). Ahead of the update,
+    /// in the intent log on the copies, so that a crash cannot lose it; in the dirty log in memory, ahead too, except
+    /// for an op on names, which is recorded there after it (<paramref name="ahead"/> false) unless every copy refused
+    /// it: a name the log holds is one the copy may lack, and a copy away is named by its unchanged paths (MirrorFid).
+    /// </summary>
+    private static void LogMissed(MfsVfs mi, MirrorMember[] asked, in MirrorOp op, bool ahead)
     {
         var copies = mi.Copies;
         if (op.Dirties == DirtyKind.None || asked.Length == copies.Count || mi.Options.Mode == MirrorMode.ActivePassive)
             return; // nothing to record, or every copy is asked
+        bool names = (op.Dirties & DirtyKind.Names) != 0;
         for (int i = 0; i < copies.Count; i++)
             if (Array.IndexOf(asked, copies[i]) < 0)
-                op.RecordMissed(copies[i], op.Dirties);
+            {
+                if (!ahead)
+                    op.RecordInMemory(copies[i], op.Dirties);
+                else if (names)
+                    op.LogAhead(copies[i], op.Dirties);
+                else
+                    op.RecordMissed(copies[i], op.Dirties);
+            }
+    }
+
+    /// <summary>
+    /// True when every copy refused the op with one errno that says nothing was changed (the checks a file system makes
+    /// before it touches a name): no copy took it, so no copy away missed it.
+    /// </summary>
+    private static bool Refused(ReadOnlySpan<CopyResult> results)
+    {
+        if (results.Length == 0)
+            return false;
+        var e = results[0].Err;
+        if (e is not (Errno.EINVAL or Errno.EEXIST or Errno.ENOENT or Errno.ENOTDIR or Errno.EISDIR or Errno.ENOTEMPTY
+            or Errno.EACCES or Errno.EPERM or Errno.EXDEV or Errno.ENAMETOOLONG or Errno.ELOOP or Errno.EROFS))
+            return false;
+        foreach (var r in results)
+            if (r.Err != e)
+                return false;
+        return true;
     }
 
     /// <summary>Takes a copy that failed the op out of use, with the op in its log for its resync.</summary>

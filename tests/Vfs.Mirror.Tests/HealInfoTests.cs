@@ -42,6 +42,32 @@ public class HealInfoTests
         Assert.True(info!.Healthy);
     }
 
+    /// <summary>
+    /// An op on names that every copy refused changed nothing, so the copy away is owed nothing: a name in its log makes a
+    /// handle of a file under it unable to name the copy by its path (Fig. 9, seed 20264218: a rename that failed with
+    /// ENOENT cost a file its handle). A refused op is still written ahead to the intent log on the copies.
+    /// </summary>
+    [Fact]
+    public void Ops_on_names_that_every_copy_refuses_leave_nothing_pending_for_the_copy_away()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/d", 0x1ED));
+        f.WriteFile("/A/b/d/f", "f");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        Assert.Equal(Errno.ENOENT, f.P.Rename("/A/b/d/nothing", "/A/b/e"));
+        Assert.Equal(Errno.EEXIST, f.P.Mkdir("/A/b/d", 0x1ED));
+        Assert.Equal(Errno.EINVAL, f.P.Rename("/A/b/d", "/A/b/d/x"));
+        Assert.Equal(Errno.ENOTEMPTY, f.P.Rmdir("/A/b/d"));
+        MirrorFixture.Ok(MfsAdm.HealInfo(f.P, "/A/b", out var info));
+        Assert.Empty(info!.Copies[1].Entries);
+
+        Assert.Equal(Errno.ENOENT, f.P.Unlink("/A/b/d/nothing"));
+        MirrorFixture.Ok(f.P.Rename("/A/b/d/f", "/A/b/d/g")); // done: owed
+        MirrorFixture.Ok(MfsAdm.HealInfo(f.P, "/A/b", out info));
+        Assert.Contains("/d  names: f, g", info!.Copies[1].Entries.Select(e => e.ToString()));
+    }
+
     [Fact]
     public void A_resync_reports_bytes_done_of_total_with_a_rate_and_an_eta_on_the_hosts_clock()
     {

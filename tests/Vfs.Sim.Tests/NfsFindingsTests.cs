@@ -66,6 +66,7 @@ public class NfsFindingsTests(ITestOutputHelper output)
     [Theory]
     [InlineData("fig10", 20264228, 96, new[] { 41, 47 })]
     [InlineData("fig9", 20264233, 116, new[] { 43, 45, 70, 88 })]
+    [InlineData("fig9", 20264218, 57, new[] { 12, 20, 28, 37, 38, 43 })]
     public void A_file_of_an_exported_mirror_keeps_its_handle_while_a_copy_is_away_and_when_it_returns(string world, int seed, int steps, int[] keep) =>
         Holds(new SimCase(world, seed, steps, FaultKinds.Copy | FaultKinds.Clock, keep));
 
