@@ -394,7 +394,7 @@ internal static partial class MirrorVnops
                         if (!ReferenceEquals(victim, mm))
                             MarkIfGone(victim, err, tm, tnm);
                         // A copy that missed the rename of a directory renames its own at the resync: log where it is.
-                        if (mm.Vnode.Type == VType.VDIR && mi.Options.Mode == MirrorMode.Mirror)
+                        if (mm.Vnode.Type == VType.VDIR && mi.Options.Mode == MirrorMode.Mirror && !(ReferenceEquals(sm, tm) && snm == tnm))
                             foreach (var c in mi.Copies.Where(c => !c.TakesUpdates))
                                 mi.LogMoved(c, mm, sm, snm);
                         mi.Mnodes.Reparent(mm, tm, tnm);

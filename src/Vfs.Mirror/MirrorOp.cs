@@ -79,9 +79,10 @@ internal readonly record struct MirrorOp(
     public static MirrorOp OnName(string op, Mnode dir, string name, Errno consistent = Errno.OK) =>
         new(op, OpTarget.Updates, dir, DirtyKind.Names, Name1: name, Consistent: consistent);
 
-    /// <summary>rename: names change in both directories.</summary>
+    /// <summary>rename: names change in both directories (none when a name is renamed onto itself: rename(2) does nothing).</summary>
     public static MirrorOp Rename(Mnode sdir, string snm, Mnode tdir, string tnm) =>
-        new("rename", OpTarget.Updates, sdir, DirtyKind.Names, Name1: snm, Node2: tdir, Name2: tnm);
+        new("rename", OpTarget.Updates, sdir, ReferenceEquals(sdir, tdir) && snm == tnm ? DirtyKind.None : DirtyKind.Names,
+            Name1: snm, Node2: tdir, Name2: tnm);
 
     /// <summary>Records in copy <paramref name="c"/>'s dirty log that it missed this op, as <paramref name="kind"/>.</summary>
     public void RecordMissed(MirrorMember c, DirtyKind kind)

@@ -43,7 +43,8 @@ public class HealInfoTests
     }
 
     /// <summary>
-    /// An op on names that every copy refused changed nothing, so the copy away is owed nothing: a name in its log makes a
+    /// An op on names that every copy refused changed nothing, and neither does a rename onto itself, so the copy away is
+    /// owed nothing: a name in its log makes a
     /// handle of a file under it unable to name the copy by its path (Fig. 9, seed 20264218: a rename that failed with
     /// ENOENT cost a file its handle). A refused op is still written ahead to the intent log on the copies.
     /// </summary>
@@ -59,6 +60,7 @@ public class HealInfoTests
         Assert.Equal(Errno.EEXIST, f.P.Mkdir("/A/b/d", 0x1ED));
         Assert.Equal(Errno.EINVAL, f.P.Rename("/A/b/d", "/A/b/d/x"));
         Assert.Equal(Errno.ENOTEMPTY, f.P.Rmdir("/A/b/d"));
+        MirrorFixture.Ok(f.P.Rename("/A/b/d", "/A/b/d")); // rename(2) onto itself does nothing (Fig. 9, seed 20264232)
         MirrorFixture.Ok(MfsAdm.HealInfo(f.P, "/A/b", out var info));
         Assert.Empty(info!.Copies[1].Entries);
 

@@ -76,6 +76,15 @@ public class NfsFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig9", 20264206, 84, FaultKinds.Copy | FaultKinds.Clock, Enumerable.Range(0, 61).ToArray()));
 
     /// <summary>
+    /// The same, Fig. 9 seed 20264232: `rename("/m/b", "/m/b")` while X was offline was owed to X as a change of the
+    /// name b, so the path of /m/b/a no longer named X's file, and a second process's open got a second handle; a write
+    /// through the first was missing from what the second read. A rename onto itself does nothing and is owed nothing.
+    /// </summary>
+    [Fact]
+    public void A_rename_onto_itself_while_a_copy_of_an_exported_mirror_is_away_leaves_the_files_under_it_one_handle() =>
+        Holds(new SimCase("fig9", 20264232, 97, FaultKinds.Copy | FaultKinds.Clock, Enumerable.Range(12, 53).ToArray()));
+
+    /// <summary>
     /// Finding 7 (Fig. 9, copy faults): x offline, the directory /m/c renamed over the empty directory /m/b, and the
     /// client's readdir of b got ESTALE. The client's handles name X's directories alone, and VFS_VGET resolved them by
     /// their paths in X while X was away. Held since the fixes above: VFS_VGET first finds the mnode that knows the
