@@ -114,15 +114,11 @@ public sealed class MfsVfs
     internal QuiesceLock Quiesce { get; } = new(MirrorLock.QuiesceClass);
 
     /// <summary>Enters an updating operation (Quiesce shared); dispose to leave it.</summary>
-    internal OpScope EnterOp()
-    {
-        Quiesce.Enter(RwLockType.Reader);
-        return new OpScope(Quiesce);
-    }
+    internal OpScope EnterOp() => new(Quiesce.EnterShared());
 
-    internal readonly struct OpScope(QuiesceLock quiesce) : IDisposable
+    internal readonly struct OpScope(QuiesceLock.Hold hold) : IDisposable
     {
-        public void Dispose() => quiesce.Exit(RwLockType.Reader);
+        public void Dispose() => hold.Exit();
     }
 
     /// <summary>Raised after every event (copy state change, conflict, resync), on the thread that caused it.</summary>

@@ -185,14 +185,17 @@ public sealed class MirrorMember
     /// True for the small writes whose time is measured: one in eight, the first included. Reading the clock twice costs
     /// more than a 4 KiB write to memory, and the time below only decides whether workers pay. The count is not atomic:
     /// two writers at once may sample one write more or less, which the least below does not notice.
+    /// The first copy (X) is never sampled: the copies are written in copy order, so X, when it takes the write, is
+    /// always the first, the one the caller's thread writes, and MirrorSubr.PaysAtOnce asks only the copies after it.
     /// </summary>
-    internal bool SampleThisUpdate() => (++_updates & 7) == 1;
+    internal bool SampleThisUpdate() => Index > 0 && (++_updates & 7) == 1;
 
     /// <summary>
     /// How long a small write (under MirrorSubr.LargeWrite) to this copy takes when nothing gets in its way, in
     /// microseconds: the least of the last RecentWrites sampled (0 until there are that many). A copy that is slow on
     /// every write (over a network, or synchronous) shows it here; a copy in memory does not for the few writes that miss
-    /// its buffer cache or that the scheduler interrupts, which a worker thread would not have made faster.
+    /// its buffer cache or that the scheduler interrupts, which a worker thread would not have made faster. The first copy's
+    /// stays 0: no one asks for it (SampleThisUpdate).
     /// </summary>
     public double UpdateMicros => Volatile.Read(ref _updateMicros);
 

@@ -193,10 +193,12 @@ internal static partial class MirrorVnops
 
     private static long[] TakeMoved(int copies)
     {
-        var a = t_moved is { } spare && spare.Length == copies ? spare : new long[copies];
+        if (t_moved is not { } spare || spare.Length != copies)
+            return new long[copies];
         t_moved = null;
-        Array.Clear(a);
-        return a;
+        for (int i = 0; i < spare.Length; i++)
+            spare[i] = 0;
+        return spare;
     }
 
     private static void GiveMoved(long[] a) => t_moved = a;

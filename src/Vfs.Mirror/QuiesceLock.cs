@@ -14,6 +14,8 @@
 // back when it needs room (it holds one quiesce lock at most: the witness refuses a second, as it refuses a reader
 // entering again); a lock reuses a slot given back or one whose thread ended, so its list is about as long as the
 // threads that entered it at once, and a thread keeps only a few locks (and their mirrors) alive.
+// A reader that enters by EnterShared keeps its slot in the Hold it is given and leaves through it, without looking the
+// slot up again: a slot in use is never given back, so it is still the thread's when the reader leaves.
 //
 // LOCK ORDER: ranked as MirrorLock.QuiesceClass (the witness checks it, as for an RwLock); the monitor inside (lock
 // (_slots)) is a leaf, held only within each method, never on return.
@@ -23,7 +25,7 @@ namespace UnixVfs.Mirror;
 internal sealed class QuiesceLock(LockClass cls)
 {
     /// <summary>One thread's use of one lock: written only by that thread (In), or under the lock's monitor (Owner).</summary>
-    private sealed class Slot
+    internal sealed class Slot
     {
         public int In;              // 1 while the owning thread is in as a reader
         public Thread? Owner;       // the thread whose slot it is; null: given back, free for another thread
@@ -45,7 +47,7 @@ internal sealed class QuiesceLock(LockClass cls)
     {
         Witness.Check(this, cls);
         if (type == RwLockType.Reader)
-            EnterReader();
+            EnterReader(MySlot());
         else
             EnterWriter();
         Witness.Acquired(this, cls);
@@ -55,15 +57,44 @@ internal sealed class QuiesceLock(LockClass cls)
     public void Exit(RwLockType type)
     {
         if (type == RwLockType.Reader)
-            ExitReader();
+            ExitReader(MySlot());
         else
             ExitWriter();
         Witness.Released(this);
     }
 
-    private void EnterReader()
+    /// <summary>A reader's hold on the lock: the slot it entered by, so that leaving does not look the slot up again.</summary>
+    internal readonly struct Hold
     {
+        private readonly QuiesceLock _lock;
+        private readonly Slot _slot;
+
+        internal Hold(QuiesceLock l, Slot s)
+        {
+            _lock = l;
+            _slot = s;
+        }
+
+        /// <summary>rw_exit of the reader that took this hold.</summary>
+        public void Exit()
+        {
+            _lock.ExitReader(_slot);
+            Witness.Released(_lock);
+        }
+    }
+
+    /// <summary>rw_enter as a reader, for a caller that leaves by the Hold (every updating operation: MfsVfs.EnterOp).</summary>
+    public Hold EnterShared()
+    {
+        Witness.Check(this, cls);
         var s = MySlot();
+        EnterReader(s);
+        Witness.Acquired(this, cls);
+        return new Hold(this, s);
+    }
+
+    private void EnterReader(Slot s)
+    {
         while (true)
         {
             Volatile.Write(ref s.In, 1);
@@ -79,9 +110,8 @@ internal sealed class QuiesceLock(LockClass cls)
         }
     }
 
-    private void ExitReader()
+    private void ExitReader(Slot s)
     {
-        var s = MySlot();
         if (s.In == 0)
             throw new VfsPanicException("quiesce: reader lock not held");
         Volatile.Write(ref s.In, 0);

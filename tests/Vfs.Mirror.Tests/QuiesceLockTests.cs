@@ -68,6 +68,19 @@ public class QuiesceLockTests
         Assert.False(q.Writing);
     }
 
+    /// <summary>Every update enters by EnterShared and leaves by the Hold it was given (MfsVfs.EnterOp), not by Exit.</summary>
+    [Fact]
+    public void A_reader_that_leaves_by_its_hold_is_waited_for_and_then_lets_the_writer_in()
+    {
+        var q = NewLock();
+        var hold = q.EnterShared();
+        var w = new Writer(q);
+        Assert.False(w.In.IsSet, "the writer got in past a reader that entered by EnterShared");
+        hold.Exit();
+        Assert.True(w.In.Wait(Hang), "the writer never got in after the reader left by its hold");
+        w.Finish();
+    }
+
     [Fact]
     public void A_thread_that_used_more_locks_than_it_remembers_is_still_seen_as_a_reader()
     {
