@@ -132,13 +132,19 @@ public static class Invariants
 
         /// <summary>
         /// When c.Due: the whole tree when c.Full, else the directories holding the names the recent calls mention
-        /// (each compared with its entries, one level deep): a call changes nothing else.
+        /// (each compared with its entries, one level deep, in one walk down each tree): a call changes nothing else.
         /// </summary>
         public override string? AfterCall(SimContext c)
         {
             if (!c.Due)
                 return null;
-            var dirs = c.Full ? null : c.Recent.SelectMany(call => Touched(call.Op)).Distinct().ToList();
+            List<string>? dirs = null;
+            if (!c.Full)
+            {
+                dirs = [""];
+                foreach (var call in c.Recent)
+                    Touched(call.Op, dirs);
+            }
             if (Compare(c.Top, c.Model, dirs) is { } view)
                 return $"/m: {view}";
             foreach (var copy in Available(c.World))
@@ -160,16 +166,11 @@ public static class Invariants
 
         private static string? Compare(Vnode root, FsModel m, List<string>? dirs)
         {
-            if (dirs is null)
-                return ModelTree.Compare(root, m);
-            foreach (var d in dirs)
-                if (ModelTree.CompareDirectory(root, d, m) is { } p)
-                    return p;
-            return null;
+            return dirs is null ? ModelTree.Compare(root, m) : ModelTree.CompareDirectories(root, dirs, m);
         }
 
-        /// <summary>The parent directories (under /m, as "a/b") of every path an op names.</summary>
-        private static List<string> Touched(Op op)
+        /// <summary>Adds to <paramref name="dirs"/> (once each) every path an op names and its parent (under /m, as "a/b"; the top is "").</summary>
+        private static void Touched(Op op, List<string> dirs)
         {
             var paths = op switch
             {
@@ -186,15 +187,19 @@ public static class Invariants
                 UtimesOp u => [u.Path],
                 _ => new List<string>(),
             };
-            var dirs = new List<string> { "" };
             foreach (var p in paths)
             {
                 var rel = p.Length > FsModel.Mnt.Length ? p[(FsModel.Mnt.Length + 1)..] : "";
                 int slash = rel.LastIndexOf('/');
-                dirs.Add(slash < 0 ? "" : rel[..slash]);
-                dirs.Add(rel);
+                AddOnce(dirs, slash < 0 ? "" : rel[..slash]);
+                AddOnce(dirs, rel);
             }
-            return dirs.Distinct().ToList();
+        }
+
+        private static void AddOnce(List<string> dirs, string dir)
+        {
+            if (!dirs.Contains(dir))
+                dirs.Add(dir);
         }
     }
 

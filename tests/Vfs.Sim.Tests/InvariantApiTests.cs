@@ -74,4 +74,36 @@ public class InvariantApiTests
             Assert.Contains("stray", ModelTree.Compare(copy.Root, model));
         }
     }
+
+    [Fact]
+    public void The_partial_comparison_sees_a_difference_in_a_listed_directory_however_deep_and_only_there()
+    {
+        // a/b on a copy and in the model; then a file the model has not, in a/b: only a comparison of a/b shows it.
+        var err = World.Build(Figures.Text("mirror-tmpfs")!, 1, out var w, out var why);
+        Assert.True(err == Errno.OK, why);
+        using (w)
+        {
+            var model = new Model.FsModel();
+            var copy = w!.Mirror!.Mfs.Copies[1];
+            var dir = copy.Root;
+            dir.Hold();
+            foreach (var name in new[] { "a", "b" })
+            {
+                Assert.Equal(Errno.OK, Vop.Mkdir(dir, name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = Model.FsModel.DirMode }, out var sub, Cred.Kcred));
+                dir.Rele();
+                dir = sub!;
+            }
+            Assert.Equal(Errno.OK, model.Mkdir("/m/a"));
+            Assert.Equal(Errno.OK, model.Mkdir("/m/a/b"));
+            Assert.Null(ModelTree.CompareDirectories(copy.Root, ["", "a", "a/b", "c"], model));
+            Assert.Equal(Errno.OK, Vop.Create(dir, "stray", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = Model.FsModel.FileMode },
+                VcExcl.NONEXCL, AccessMode.VWRITE, out var file, Cred.Kcred, FileFlags.FWRITE));
+            file!.Rele();
+            dir.Rele();
+            Assert.Contains("/a/b/ holds [stray]", ModelTree.CompareDirectories(copy.Root, ["a/b"], model));
+            Assert.Contains("stray", ModelTree.CompareDirectories(copy.Root, ["c", "", "a/b", "a"], model));
+            Assert.Null(ModelTree.CompareDirectories(copy.Root, ["", "a"], model));
+            Assert.Contains("stray", ModelTree.Compare(copy.Root, model));
+        }
+    }
 }

@@ -254,29 +254,31 @@ public static class OpGen
             m.Use(pid);
             if (!m.Cred.IsSuperUser)
             {
-                var gop = GuestNext(m, r, m.Cred.Uid);
+                var gop = GuestNext(new Drawing(m), r, m.Cred.Uid);
                 calls.Add(new Call(pid, gop));
                 ApplyToModel(m, gop);
                 continue;
             }
-            var op = Next(m, r);
+            var drawing = new Drawing(m);
+            var op = Next(drawing, r);
             while (keepOpenFilesLinked && m.WouldOrphanOpenFile(op switch { UnlinkOp u => u.Path, RmdirOp d => d.Path, RenameOp rn => rn.To, _ => null }))
-                op = Next(m, r);
+                op = Next(drawing, r);
             calls.Add(new Call(pid, op));
             ApplyToModel(m, op);
         }
         return new Script(calls);
     }
 
-    /// <summary>A call that is likely to be interesting in state <paramref name="m"/>.</summary>
-    private static Op Next(FsModel m, Random r)
+    /// <summary>A call that is likely to be interesting in the state <paramref name="d"/> draws from.</summary>
+    private static Op Next(Drawing d, Random r)
     {
+        var m = d.Model;
         int pick = r.Next(100);
         if (m.Fds.Count == 0 && pick < 45)
             pick = r.Next(2) == 0 ? 0 : r.Next(51, 100); // nothing open: open something, or change a name
         return pick switch
         {
-            < 18 => new OpenOp(PathFor(m, r, 50), Flags(r)),
+            < 18 => new OpenOp(PathFor(d, r, 50), Flags(r)),
             < 24 => new CloseOp(Slot(m, r)),
             < 33 => new WriteOp(Slot(m, r), Length(r), (byte)r.Next(1, 256)),
             < 37 => new PwriteOp(Slot(m, r), Length(r), (byte)r.Next(1, 256), Offset(r)),
@@ -290,17 +292,17 @@ public static class OpGen
             },
             < 49 => new FtruncateOp(Slot(m, r), Offset(r)),
             < 51 => new FstatOp(Slot(m, r)),
-            < 53 => new TruncateOp(PathFor(m, r, 70, n => n is MFile), Offset(r)),
-            < 62 => new MkdirOp(PathFor(m, r, 30)),
-            < 67 => new RmdirOp(PathFor(m, r, 75, n => n is MDir)),
-            < 73 => new UnlinkOp(PathFor(m, r, 75, n => n is not MDir)),
-            < 83 => new RenameOp(PathFor(m, r, 80), PathFor(m, r, 45)),
-            < 88 => new LinkOp(PathFor(m, r, 80, n => n is not MDir), PathFor(m, r, 30)),
-            < 92 => new SymlinkOp(LinkTarget(m, r), PathFor(m, r, 25)),
-            < 93 => new ReadlinkOp(PathFor(m, r, 70, n => n is MLink)),
-            < 94 => new ChmodOp(PathFor(m, r, 80), (uint)(0x180 | r.Next(0x80))),
+            < 53 => new TruncateOp(PathFor(d, r, 70, n => n is MFile), Offset(r)),
+            < 62 => new MkdirOp(PathFor(d, r, 30)),
+            < 67 => new RmdirOp(PathFor(d, r, 75, n => n is MDir)),
+            < 73 => new UnlinkOp(PathFor(d, r, 75, n => n is not MDir)),
+            < 83 => new RenameOp(PathFor(d, r, 80), PathFor(d, r, 45)),
+            < 88 => new LinkOp(PathFor(d, r, 80, n => n is not MDir), PathFor(d, r, 30)),
+            < 92 => new SymlinkOp(LinkTarget(d, r), PathFor(d, r, 25)),
+            < 93 => new ReadlinkOp(PathFor(d, r, 70, n => n is MLink)),
+            < 94 => new ChmodOp(PathFor(d, r, 80), (uint)(0x180 | r.Next(0x80))),
             < 95 => new FsyncOp(Slot(m, r)),
-            _ => StatOrAttr(new StatOp(PathFor(m, r, 60), r.Next(2) == 0), m, r),
+            _ => StatOrAttr(new StatOp(PathFor(d, r, 60), r.Next(2) == 0), m, r),
         };
     }
 
@@ -322,12 +324,12 @@ public static class OpGen
     private static readonly uint[] Gids = [0, 100, 101, uint.MaxValue];
 
     /// <summary>The calls of a guest (a process that is not root): attributes only (FsModel's rules for users).</summary>
-    private static Op GuestNext(FsModel m, Random r, uint uid) => r.Next(4) switch
+    private static Op GuestNext(Drawing d, Random r, uint uid) => r.Next(4) switch
     {
-        0 => new ChownOp(PathFor(m, r, 90), r.Next(2) == 0 ? uid : Ids[r.Next(Ids.Length)], Gids[r.Next(Gids.Length)]),
-        1 => new UtimesOp(PathFor(m, r, 90), r.Next(2) == 0 ? null : 1_600_000_000L + r.Next(100_000_000)),
-        2 => new ChmodOp(PathFor(m, r, 90), (uint)(0x180 | r.Next(0x80))),
-        _ => new StatOp(PathFor(m, r, 60), r.Next(2) == 0),
+        0 => new ChownOp(PathFor(d, r, 90), r.Next(2) == 0 ? uid : Ids[r.Next(Ids.Length)], Gids[r.Next(Gids.Length)]),
+        1 => new UtimesOp(PathFor(d, r, 90), r.Next(2) == 0 ? null : 1_600_000_000L + r.Next(100_000_000)),
+        2 => new ChmodOp(PathFor(d, r, 90), (uint)(0x180 | r.Next(0x80))),
+        _ => new StatOp(PathFor(d, r, 60), r.Next(2) == 0),
     };
 
     /// <summary>
@@ -341,36 +343,78 @@ public static class OpGen
     /// A path that exists with probability <paramref name="existingPercent"/> (mostly one of the kind
     /// <paramref name="prefer"/> likes), else a new name in an existing directory, or any path of the name space.
     /// </summary>
-    private static string PathFor(FsModel m, Random r, int existingPercent, Func<MNode, bool>? prefer = null)
+    private static string PathFor(Drawing d, Random r, int existingPercent, Func<MNode, bool>? prefer = null)
     {
-        var existing = Existing(m);
+        var existing = d.Existing;
         if (existing.Count > 0 && r.Next(100) < existingPercent)
         {
-            var liked = prefer is null ? existing : existing.Where(e => prefer(e.Node)).ToList();
+            var liked = existing;
+            if (prefer is not null)
+            {
+                liked = new List<(string, MNode)>(existing.Count);
+                foreach (var x in existing)
+                    if (prefer(x.Node))
+                        liked.Add(x);
+            }
             var from = liked.Count > 0 && r.Next(10) < 7 ? liked : existing;
             string e = from[r.Next(from.Count)].Path;
             // Sometimes a name inside what exists: a new name in a directory, or a path through a file or link.
-            return r.Next(6) == 0 && e.Count(c => c == '/') < 4 ? e + "/" + Names[r.Next(Names.Length)] : e;
+            return r.Next(6) == 0 && e.AsSpan().Count('/') < 4 ? e + "/" + Names[r.Next(Names.Length)] : e;
         }
         if (r.Next(10) < 6)
         {
-            var dirs = existing.Where(e => e.Node is MDir).Select(e => e.Path).Append(FsModel.Mnt).ToList();
+            var dirs = d.Dirs;
             return dirs[r.Next(dirs.Count)] + "/" + Names[r.Next(Names.Length)];
         }
         int depth = r.Next(10) switch { < 5 => 1, < 8 => 2, _ => 3 };
-        return FsModel.Mnt + "/" + string.Join('/', Enumerable.Range(0, depth).Select(_ => Names[r.Next(Names.Length)]));
+        var path = FsModel.Mnt;
+        for (int i = 0; i < depth; i++)
+            path += "/" + Names[r.Next(Names.Length)];
+        return path;
     }
 
-    private static List<(string Path, MNode Node)> Existing(FsModel m)
+    /// <summary>
+    /// The model as one call is drawn from it: what exists (every path down to three levels, in name order) and the
+    /// directories a new name may go in (those, then the top), each listed at most once per call -- drawing a call
+    /// does not change the model, and a call draws up to three paths.
+    /// </summary>
+    private sealed class Drawing(FsModel m)
+    {
+        private List<(string Path, MNode Node)>? _existing;
+        private List<string>? _dirs;
+
+        public FsModel Model => m;
+
+        public List<(string Path, MNode Node)> Existing => _existing ??= Paths(m);
+
+        public List<string> Dirs
+        {
+            get
+            {
+                if (_dirs is null)
+                {
+                    _dirs = new List<string>();
+                    foreach (var (path, node) in Existing)
+                        if (node is MDir)
+                            _dirs.Add(path);
+                    _dirs.Add(FsModel.Mnt);
+                }
+                return _dirs;
+            }
+        }
+    }
+
+    private static List<(string Path, MNode Node)> Paths(FsModel m)
     {
         var list = new List<(string, MNode)>();
         void Walk(MDir d, string path, int depth)
         {
             foreach (var (name, child) in d.Entries)
             {
-                list.Add((path + "/" + name, child));
+                string p = path + "/" + name;
+                list.Add((p, child));
                 if (child is MDir cd && depth < 3)
-                    Walk(cd, path + "/" + name, depth + 1);
+                    Walk(cd, p, depth + 1);
             }
         }
         Walk(m.Root, FsModel.Mnt, 1);
@@ -378,9 +422,9 @@ public static class OpGen
     }
 
     /// <summary>A link's text: absolute into the name space, or relative to the link's directory.</summary>
-    private static string LinkTarget(FsModel m, Random r) => r.Next(10) switch
+    private static string LinkTarget(Drawing d, Random r) => r.Next(10) switch
     {
-        < 5 => PathFor(m, r, 60),
+        < 5 => PathFor(d, r, 60),
         < 8 => Names[r.Next(Names.Length)],
         _ => Names[r.Next(Names.Length)] + "/" + Names[r.Next(Names.Length)],
     };

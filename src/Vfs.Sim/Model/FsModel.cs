@@ -94,7 +94,19 @@ public sealed class MDir : MNode
     public MDir? Parent;
     public bool Removed;
 
-    public int Nlink => Removed ? 0 : 2 + Entries.Values.Count(n => n is MDir);
+    public int Nlink
+    {
+        get
+        {
+            if (Removed)
+                return 0;
+            int n = 2;
+            foreach (var child in Entries.Values)
+                if (child is MDir)
+                    n++;
+            return n;
+        }
+    }
 }
 
 public sealed class MLink : MNode

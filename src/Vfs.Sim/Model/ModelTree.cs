@@ -23,34 +23,57 @@ public static class ModelTree
     }
 
     /// <summary>
-    /// Compares one directory, <paramref name="rel"/> ("a/b", "" for the top; no link followed), with the model's: its
-    /// names and each entry's attributes and contents, without descending into subdirectories. Null when they agree
-    /// or when the model has no directory there (nothing to compare).
+    /// Compares each of the directories <paramref name="dirs"/> ("a/b", "" for the top; no link followed) with the
+    /// model's: its names and each entry's attributes and contents, without descending into subdirectories. One walk
+    /// down from <paramref name="root"/> reaches them all, so a directory on the way to several is looked up once; a
+    /// directory the model does not have is not compared (nothing to compare). Null when they all agree.
     /// </summary>
-    public static string? CompareDirectory(Vnode root, string rel, FsModel model)
+    public static string? CompareDirectories(Vnode root, IReadOnlyList<string> dirs, FsModel model)
     {
-        MNode node = model.Root;
-        var vp = root;
-        vp.Hold();
+        root.Hold();
         try
         {
-            foreach (var part in rel.Split('/', StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (node is not MDir d || !d.Entries.TryGetValue(part, out var next) || next is not MDir)
-                    return null;
-                node = next;
-                var err = Vop.Lookup(vp, part, out var child, LookupFlags.None, null, Cred.Kcred);
-                if (err != Errno.OK)
-                    return $"/{rel}: lookup of {part} returned {err}";
-                vp.Rele();
-                vp = child!;
-            }
-            return CompareDir(vp, rel.Length == 0 ? "" : "/" + rel, (MDir)node, new(), new(), deep: false);
+            return Visit(root, "", model.Root, dirs);
         }
         finally
         {
-            vp.Rele();
+            root.Rele();
         }
+    }
+
+    /// <summary>Compares <paramref name="rel"/> if it is one of <paramref name="dirs"/>, then visits each subdirectory on the way to another.</summary>
+    private static string? Visit(Vnode vp, string rel, MDir m, IReadOnlyList<string> dirs)
+    {
+        bool wanted = false;
+        foreach (var d in dirs)
+            wanted |= d == rel;
+        if (wanted && CompareDir(vp, rel.Length == 0 ? "" : "/" + rel, m, new(), new(), deep: false) is { } problem)
+            return problem;
+        foreach (var (name, node) in m.Entries)
+        {
+            if (node is not MDir sub)
+                continue;
+            string childRel = rel.Length == 0 ? name : rel + "/" + name;
+            bool onTheWay = false;
+            foreach (var d in dirs)
+                onTheWay |= d.Length >= childRel.Length && d.StartsWith(childRel, StringComparison.Ordinal)
+                    && (d.Length == childRel.Length || d[childRel.Length] == '/');
+            if (!onTheWay)
+                continue;
+            var err = Vop.Lookup(vp, name, out var child, LookupFlags.None, null, Cred.Kcred);
+            if (err != Errno.OK)
+                return $"/{rel}: lookup of {name} returned {err}";
+            try
+            {
+                if (Visit(child!, childRel, sub, dirs) is { } p)
+                    return p;
+            }
+            finally
+            {
+                child!.Rele();
+            }
+        }
+        return null;
     }
 
     private static string? CompareDir(Vnode dir, string path, MDir m, Dictionary<int, ulong> ids, Dictionary<ulong, int> nodes, bool deep = true)
@@ -63,7 +86,7 @@ public static class ModelTree
             names.Remove("lost+found");
             names.Remove(".mfs");
         }
-        if (!names.SequenceEqual(m.Entries.Keys))
+        if (!SameNames(names, m.Entries))
             return $"{path}/ holds [{string.Join(' ', names)}], the model [{string.Join(' ', m.Entries.Keys)}]";
         foreach (var (name, node) in m.Entries)
         {
@@ -239,6 +262,18 @@ public static class ModelTree
         n.Uid = va.Uid;
         n.Gid = va.Gid;
         return err;
+    }
+
+    /// <summary>True when <paramref name="names"/> (in ordinal order) are the names of <paramref name="entries"/>.</summary>
+    private static bool SameNames(List<string> names, SortedDictionary<string, MNode> entries)
+    {
+        if (names.Count != entries.Count)
+            return false;
+        int i = 0;
+        foreach (var name in entries.Keys)
+            if (!string.Equals(names[i++], name, StringComparison.Ordinal))
+                return false;
+        return true;
     }
 
     /// <summary>The names in a directory, without . and .., in ordinal order.</summary>
