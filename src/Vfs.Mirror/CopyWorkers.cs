@@ -27,7 +27,7 @@ namespace UnixVfs.Mirror;
 internal sealed class CopyWorkers : IDisposable
 {
     private readonly object _lock = new();
-    private readonly Queue<CopyWork> _queue = new();     // under _lock
+    private readonly Queue<CopyWork> _queue = new(); // under _lock
     private bool _closing;                           // set under _lock by Dispose: workers end once _queue is empty
     private readonly bool _inline;
     private readonly List<Thread> _threads = new();
