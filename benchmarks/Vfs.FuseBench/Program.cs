@@ -15,10 +15,16 @@
 //   dotnet run -c Release --project benchmarks/Vfs.FuseBench -- [--dir /work/shared/data/fusebench]
 //       [--size-mib 256] [--seconds 10] [--rounds 3] [--cachesize 64m]
 //       [--targets bindfs,ufs,mfs] [--jobs seq-write,seq-read,rand-read,rand-write] [--base BASE/vfs.dll]
+//       [--warmup MIB]
 //
 // --targets and --jobs run a subset (a random job alone runs on the file fio lays out first, whose writing the
 // server's CPU then includes: keep seq-write in). --base adds, for each bridge target T, a target T@base served by
-// another build's vfs.dll, run right after T in every round, for same-run A/B of two builds.
+// another build's vfs.dll, run right after T in every round, for same-run A/B of two builds. --warmup writes three new
+// files of MIB MiB (1 MiB writes, fsync) on each new mount, half a second apart, before the jobs, and keeps them
+// (removed, their blocks and the image's host pages would be the ones the job's file is given, already touched):
+// a new `vfs mount-host` otherwise compiles its write path during seq-write (tier 0 at the first calls, then the
+// hot methods again at tier 1 on the runtime's background thread), which takes a 256 MiB job's CPU and, on two cores,
+// the core a mirror's second copy wants (docs/benchmarks.md, stop 25). The default, 0, measures a new server.
 //
 // The bridge serves a world file written here: each image mounted with `-o cachesize=CACHESIZE` (UFS's
 // buffer cache budget; the default 64m is a quarter of the file), the mirror with `-o hide` on /data.
@@ -28,7 +34,7 @@ using System.Diagnostics;
 using System.Text.Json;
 
 string dir = "/work/shared/data/fusebench";
-int sizeMib = 256, seconds = 10, rounds = 3;
+int sizeMib = 256, seconds = 10, rounds = 3, warmupMib = 0;
 string cachesize = "64m";
 string? baseDll = null;
 string[] targets = ["bindfs", "ufs", "mfs"];
@@ -45,6 +51,7 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--targets": targets = args[i + 1].Split(','); break;
         case "--jobs": jobs = args[i + 1].Split(','); break;
         case "--base": baseDll = Path.GetFullPath(args[i + 1]); break;
+        case "--warmup": warmupMib = int.Parse(args[i + 1]); break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -63,6 +70,8 @@ for (int round = 1; round <= rounds; round++)
         var mnt = Path.Combine(dir, $"mnt-{target.Replace('@', '-')}");
         Directory.CreateDirectory(mnt);
         using var mount = Mount(target, mnt, out int serverPid);
+        if (warmupMib > 0)
+            Warmup(mnt);
         foreach (var job in jobs)
         {
             long before = CpuTicks(serverPid);
@@ -76,7 +85,7 @@ for (int round = 1; round <= rounds; round++)
 }
 
 Console.WriteLine();
-Console.WriteLine($"fio, {sizeMib} MiB file, {seconds} s random jobs, {rounds} rounds, UFS cachesize={cachesize}: median (range)");
+Console.WriteLine($"fio, {sizeMib} MiB file, {seconds} s random jobs, {rounds} rounds, UFS cachesize={cachesize}, warm-up {warmupMib} MiB x 3: median (range)");
 foreach (var target in targets)
     Console.WriteLine($"  {target,-6} " + string.Join("  ", jobs.Select(j => $"{j} {Median(results[target][j]):F0} ({results[target][j].Min():F0}-{results[target][j].Max():F0})")));
 Console.WriteLine("server CPU per operation (one 1 MiB or 4 KiB fio I/O, fsync included), median us (range):");
@@ -162,6 +171,18 @@ static void WaitMounted(string mnt)
 {
     for (int i = 0; i < 600 && !File.ReadAllLines("/proc/self/mounts").Any(l => l.Split(' ')[1] == mnt); i++)
         Thread.Sleep(50);
+}
+
+// --warmup: three new files written sequentially, each fsync'd, half a second apart (time for the runtime's background
+// compiler to finish what the last one asked for); each is new so that block allocation is warmed as well. They stay.
+void Warmup(string mnt)
+{
+    for (int pass = 0; pass < 3; pass++)
+    {
+        Run("fio", "--name=warmup", "--directory=" + mnt, $"--filename=warmup{pass}", "--ioengine=psync", "--rw=write", "--bs=1M",
+            $"--size={warmupMib}M", "--end_fsync=1", "--output-format=json");
+        Thread.Sleep(500);
+    }
 }
 
 // One fio job: MiB/s or IOPS, and how many I/Os it made.

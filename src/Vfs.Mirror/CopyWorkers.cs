@@ -12,6 +12,13 @@
 // microseconds or more (MirrorSubr.PaysAtOnce), so a spin cannot see it finish, and on a busy host its
 // yields take the CPU the copies need.
 //
+// THE CALLER TAKES BACK WHAT NO WORKER HAS STARTED. When the caller is done with the first copy, it runs
+// itself each copy no worker has taken yet (CopyWork.Claim: whoever claims a work first runs it, the other passes
+// it by), and waits only for the copies a worker is already writing. Waiting for a worker that has not been
+// given a CPU yet (the host's other cores busy: fio, the kernel's writeback, the JIT, other processes) would
+// cost its wake-up and then the whole copy besides; so a mirrored write never takes longer than its copies
+// one after the other, and takes about one copy's time when a core is free.
+//
 // LOCK ORDER: _lock and each Batch's monitor are leaves, held only inside this file and never across a copy's work.
 using System.Runtime.ExceptionServices;
 
@@ -20,7 +27,7 @@ namespace UnixVfs.Mirror;
 internal sealed class CopyWorkers : IDisposable
 {
     private readonly object _lock = new();
-    private readonly Queue<Action> _queue = new();   // under _lock
+    private readonly Queue<CopyWork> _queue = new(); // under _lock
     private bool _closing;                           // set under _lock by Dispose: workers end once _queue is empty
     private readonly bool _inline;
     private readonly List<Thread> _threads = new();
@@ -45,7 +52,7 @@ internal sealed class CopyWorkers : IDisposable
     {
         while (true)
         {
-            Action work;
+            CopyWork work;
             lock (_lock)
             {
                 while (_queue.Count == 0 && !_closing)
@@ -54,7 +61,33 @@ internal sealed class CopyWorkers : IDisposable
                     return;
                 work = _queue.Dequeue();
             }
-            work();
+            if (work.Claim())
+                work.Run();
+        }
+    }
+
+    /// <summary>
+    /// One copy's work of a RunAll, run once: by the worker that dequeues it or by the caller taking it back, whichever
+    /// claims it first. It runs in the caller's execution context, records a failure for the caller to rethrow, and
+    /// counts itself done in the batch.
+    /// </summary>
+    private sealed class CopyWork(Action body, ExecutionContext? context, Batch batch, Action<Exception> failed)
+    {
+        private int _claimed;   // 0, then 1 for good (Interlocked)
+
+        public bool Claim() => Interlocked.Exchange(ref _claimed, 1) == 0;
+
+        public void Run()
+        {
+            try
+            {
+                if (context is null)
+                    body();
+                else
+                    ExecutionContext.Run(context, static w => ((Action)w!)(), body);
+            }
+            catch (Exception e) { failed(e); }
+            finally { batch.Done(); }
         }
     }
 
@@ -78,7 +111,10 @@ internal sealed class CopyWorkers : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="first"/> here and each of <paramref name="others"/> on a worker; returns when all are done.</summary>
+    /// <summary>
+    /// Runs <paramref name="first"/> here and each of <paramref name="others"/> on a worker, or here after
+    /// <paramref name="first"/> when no worker has started it yet (the file comment); returns when all are done.
+    /// </summary>
     public void RunAll(Action first, IReadOnlyList<Action> others)
     {
         if (others.Count == 0 || _inline)
@@ -90,26 +126,18 @@ internal sealed class CopyWorkers : IDisposable
         ExceptionDispatchInfo? failure = null;
         // The caller's execution context goes along, so that what it carries (a tracer's nesting depth) holds on the worker too.
         var context = ExecutionContext.Capture();
+        var works = new CopyWork[others.Count];
+        for (int i = 0; i < works.Length; i++)
+            works[i] = new CopyWork(others[i], context, done, e => failure = ExceptionDispatchInfo.Capture(e));
         bool queued;
         lock (_lock)
         {
             queued = !_closing;   // after Dispose no worker would take them
             if (queued)
             {
-                foreach (var work in others)
-                    _queue.Enqueue(() =>
-                    {
-                        try
-                        {
-                            if (context is null)
-                                work();
-                            else
-                                ExecutionContext.Run(context, static w => ((Action)w!)(), work);
-                        }
-                        catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
-                        finally { done.Done(); }
-                    });
-                if (others.Count == 1)
+                foreach (var work in works)
+                    _queue.Enqueue(work);
+                if (works.Length == 1)
                     Monitor.Pulse(_lock);
                 else
                     Monitor.PulseAll(_lock);
@@ -121,6 +149,9 @@ internal sealed class CopyWorkers : IDisposable
             return;
         }
         first();
+        foreach (var work in works)
+            if (work.Claim())
+                work.Run();
         done.Wait();
         failure?.Throw();
     }
