@@ -48,6 +48,7 @@ internal sealed class MirrorMerge
     private readonly HardLinks[] _links;
     private readonly bool _ownsLinks;
     private Func<Vnode, Vnode, bool>? _otherFile; // OneWayEntries' otherFile, for the trees it compares whole too
+    private Func<Vnode, Vnode?>? _knownTwin;      // OneWayEntries' knownTwin
 
     /// <param name="copyNames">X, Y, ... for messages and conflict names.</param>
     /// <param name="progress">Called after each name is merged.</param>
@@ -116,11 +117,14 @@ internal sealed class MirrorMerge
     /// (source vnode, target vnode) says the target's file under a name is known to be another file than the source's
     /// (removed or renamed, and the name made again, while the copy was away): it is replaced, never rewritten in place;
     /// a directory known as another is kept, its entries made the source's, and the mnode that had it forgets it.
+    /// <paramref name="knownTwin"/> (source vnode) gives, held, the target's file known to be the source's, wherever it is
+    /// named: a name the target lacks for a file with other links is made a link to it.
     /// </summary>
     public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode, string> copiedWhole, bool top,
-        Func<Vnode, Vnode, bool>? otherFile = null)
+        Func<Vnode, Vnode, bool>? otherFile = null, Func<Vnode, Vnode?>? knownTwin = null)
     {
         _otherFile = otherFile;
+        _knownTwin = knownTwin;
         try
         {
             var err = Errno.OK;
@@ -169,7 +173,7 @@ internal sealed class MirrorMerge
                         || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
                     {
                         if (vas[0]!.Type != VType.VDIR && vas[0]!.Nlink > 1)
-                            FindTargetLink(dirs, name, vas[0]!, changed);
+                            FindTargetLink(dirs, name, vps[0]!, vas[0]!, changed);
                         long linked = Report.Stats.Linked;
                         if ((err = Replace(dirs, name, vps, vas, 0, 1, other)) != Errno.OK)
                             return err;
@@ -226,9 +230,19 @@ internal sealed class MirrorMerge
     /// by the target as the same file -- an unchanged name, or a changed one (a rename refused, a name made again) whose
     /// file there is alike and not known as another -- that is the file there, and the new name becomes a link to it.
     /// </summary>
-    private void FindTargetLink(Vnode[] dirs, string name, Vattr va, IReadOnlyCollection<string>? changed)
+    private void FindTargetLink(Vnode[] dirs, string name, Vnode src, Vattr va, IReadOnlyCollection<string>? changed)
     {
-        if (_links[1].TryGet(va, out _) || MirrorDataCopy.ReadDir(dirs[0], out var entries) != Errno.OK)
+        if (_links[1].TryGet(va, out _))
+            return;
+        if (_knownTwin?.Invoke(src) is { } known)
+        {
+            if (known.Type == va.Type)
+                _links[1].Add(va, known); // another link of the file, in any directory (Fig. 5, seed 20261254)
+            known.Rele();
+            if (_links[1].TryGet(va, out _))
+                return;
+        }
+        if (MirrorDataCopy.ReadDir(dirs[0], out var entries) != Errno.OK)
             return;
         foreach (var d in entries)
         {

@@ -266,7 +266,7 @@ internal static class MirrorResync
                     copiedWhole.Add(child);
                     Adopt(mi, c, child, tdir!, name);
                 }
-            }, top: ReferenceEquals(dm, mi.Root), otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv));
+            }, top: ReferenceEquals(dm, mi.Root), otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv), knownTwin: sv => KnownTwin(mi, src, c, sv));
             stats.Add(merge.Report.Stats);
             return err;
         }
@@ -274,6 +274,25 @@ internal static class MirrorResync
         {
             dm.DirLock.Exit(RwLockType.Writer);
         }
+    }
+
+    /// <summary>
+    /// The file copy <paramref name="c"/> has, held, for the source's file <paramref name="sv"/>: the one its mnode knows
+    /// there, or null. A name made for the file while the copy was away is then a link to it, wherever its other names are.
+    /// </summary>
+    private static Vnode? KnownTwin(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv)
+    {
+        if (mi.Mnodes.HoldByLower(src.Index, sv) is not { } vp)
+            return null;
+        Vnode? tv;
+        var m = MirrorSubr.Mn(vp);
+        using (m.Lock.Enter())
+        {
+            tv = m.Copies[c.Index];
+            tv?.Hold();
+        }
+        vp.Rele();
+        return tv;
     }
 
     /// <summary>
