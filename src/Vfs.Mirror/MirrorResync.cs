@@ -464,6 +464,8 @@ internal static class MirrorResync
         {
             MirrorLock.UnlockAll(pair, RwLockType.Writer);
         }
+        if (err == Errno.ESTALE && (m.State & MnodeState.Removed) != 0)
+            return Errno.OK; // removed from an NFS copy by the names' replay (no silly rename: its handle is stale): nothing to copy to
         return err == Errno.EIO && (m.State & MnodeState.Removed) == 0 && m.Parent is { } parent ? Recreate(mi, src, c, parent, m.Name, err, stats) : err;
     }
 
