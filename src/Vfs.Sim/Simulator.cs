@@ -337,8 +337,9 @@ public static class Simulator
     }
 
     /// <summary>
-    /// Shrinks a failing case: drops runs of calls (halves, then single calls) while the same invariant still fails,
-    /// at most <paramref name="budget"/> reruns. Returns the smallest failing outcome found.
+    /// Shrinks a failing case: drops runs of calls (halves, then single calls) while the same invariant still fails and
+    /// the world's history rule still holds (SimOutcome.Keepable), at most <paramref name="budget"/> reruns. Returns the
+    /// smallest failing outcome found.
     /// </summary>
     public static SimOutcome Shrink(SimOutcome failing, IReadOnlyList<Invariant>? invariants = null, int budget = 300)
     {
