@@ -10,7 +10,8 @@ public class HistoriesTests(ITestOutputHelper output)
     /// The worlds of the main run, each group with the faults it holds under today. Every figure has faults; the kinds
     /// left out of Figs. 6-10 hit the open findings of docs/verification.md: a lossy link to an NFS copy can leave it
     /// with its own mtime after a write, or a write the NFS client's write-behind dropped (Fig. 7); a copy over NFS
-    /// back from a host fault can lose a name, a link or data (Figs. 9, 10: not probed since Fixed 35, 36); on Fig. 10 a copy fault gives
+    /// back from a host fault can lose a name, a link or data, and with network faults too Figs. 9 and 10 stop (seed
+    /// 20262372, reported as a deadlock); on Fig. 10 a copy fault gives
     /// a file a new handle, and the client's old one misses data; on Fig. 9 a copy fault can leave a client of the exported
     /// mirror a stale handle of a directory renamed over (seed 20262230 with copy, net, host and clock faults: readdir of
     /// /m/b returned ESTALE). Fig. 5 and the 3-way mirror run with every kind of fault; Fig. 8 with every kind it has
