@@ -209,6 +209,63 @@ internal static class MirrorResync
                 break;
             }
         }
+        PrimeMovedLinks(src, c, changedIn, links);
+    }
+
+    /// <summary>
+    /// PrimeLinks for a file with several links that is under a name logged as changed and has no log entry of its own
+    /// (renamed while the copy was away, its mnode let go since: an NFS client of an exported mirror holds no mnode
+    /// between calls): another of its names in a logged directory, unchanged itself, names that file in the copy too --
+    /// where the copy's directory is found by an unchanged path (SamePath): looked up by a changed name, a directory
+    /// made while the copy was away would take whatever the copy still holds under that name, a file even.
+    /// </summary>
+    private static void PrimeMovedLinks(MirrorMember src, MirrorMember c, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn, HardLinks links)
+    {
+        var wanted = new Dictionary<ulong, (Vnode Sv, Vattr Va)>();
+        try
+        {
+            foreach (var (dm, names) in changedIn)
+            {
+                if (names is null || MirrorSubr.Resolve(dm, src, out var sdir) != Errno.OK)
+                    continue;
+                foreach (var name in names)
+                {
+                    if (Vop.Lookup(sdir!, name, out var sv, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                        continue;
+                    var va = new Vattr(AttrMask.AT_ALL);
+                    if (Vop.Getattr(sv!, va, AttrFlags.None, Cred.Kcred) == Errno.OK && va.Type != VType.VDIR && va.Nlink > 1
+                        && !wanted.ContainsKey(va.NodeId) && !links.TryGet(va, out _))
+                        wanted[va.NodeId] = (sv!, va);
+                    else
+                        sv!.Rele();
+                }
+            }
+            foreach (var (dm, names) in changedIn)
+            {
+                if (wanted.Count == 0 || names is null || !SamePath(c, dm, changedIn) || MirrorSubr.Resolve(dm, src, out var sdir) != Errno.OK
+                    || MirrorSubr.Resolve(dm, c, out var tdir) != Errno.OK || MirrorDataCopy.ReadDir(sdir!, out var entries) != Errno.OK)
+                    continue;
+                foreach (var d in entries)
+                {
+                    if (names.Contains(d.Name) || !wanted.TryGetValue(d.Ino, out var w)
+                        || Vop.Lookup(sdir!, d.Name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                        continue;
+                    bool same = Vop.Cmp(named!, w.Sv);
+                    named!.Rele();
+                    if (!same || Vop.Lookup(tdir!, d.Name, out var tv, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                        continue;
+                    links.Add(w.Va, tv!);
+                    tv!.Rele();
+                    wanted.Remove(d.Ino);
+                    w.Sv.Rele();
+                }
+            }
+        }
+        finally
+        {
+            foreach (var (sv, _) in wanted.Values)
+                sv.Rele();
+        }
     }
 
     /// <summary>True when name <paramref name="name"/> in <paramref name="dir"/> is logged as changed (all its names, where the log lost count).</summary>
@@ -485,6 +542,8 @@ internal static class MirrorResync
         {
             MirrorLock.UnlockAll(pair, RwLockType.Writer);
         }
+        if (err == Errno.ESTALE && (m.State & MnodeState.Removed) != 0)
+            return Errno.OK; // removed from an NFS copy by the names' replay (no silly rename: its handle is stale): nothing to copy to
         return err == Errno.EIO && (m.State & MnodeState.Removed) == 0 && m.Parent is { } parent ? Recreate(mi, src, c, parent, m.Name, err, stats) : err;
     }
 

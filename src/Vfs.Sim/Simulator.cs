@@ -68,6 +68,12 @@ public sealed class SimOutcome
     public required IReadOnlyDictionary<string, long> Checks { get; init; }
     public required IReadOnlyList<Fault> FaultsApplied { get; init; }
     public int Calls => Transcript.Count;
+
+    /// <summary>
+    /// Whether a list of calls to keep makes a history the world's rules allow (a world that keeps open files linked:
+    /// no kept call removes the last name of an open file, as a shrink that drops a close could make one do).
+    /// </summary>
+    public Func<IReadOnlyList<int>, bool> Keepable { get; init; } = _ => true;
 }
 
 /// <summary>Runs worlds.</summary>
@@ -226,7 +232,16 @@ public static class Simulator
         {
             Case = c, History = history, Plan = plan, Failure = failure, Transcript = transcript, TraceHash = w.Trace.Hash(),
             Events = w.Trace.Count, Checks = checks, FaultsApplied = applied,
+            Keepable = KeepableIn(w, full),
         };
+    }
+
+    private static Func<IReadOnlyList<int>, bool> KeepableIn(World w, Script full)
+    {
+        if (!w.KeepOpenFilesLinked)
+            return _ => true;
+        int processes = w.Processes.Count, guests = w.Guests;
+        return keep => OpGen.KeepsOpenFilesLinked(new Script(keep.Select(i => full.Calls[i])), processes, guests);
     }
 
     /// <summary>Checks each of <paramref name="invariants"/> (with their names) in order, counting each; the first problem, named.</summary>
@@ -322,8 +337,9 @@ public static class Simulator
     }
 
     /// <summary>
-    /// Shrinks a failing case: drops runs of calls (halves, then single calls) while the same invariant still fails,
-    /// at most <paramref name="budget"/> reruns. Returns the smallest failing outcome found.
+    /// Shrinks a failing case: drops runs of calls (halves, then single calls) while the same invariant still fails and
+    /// the world's history rule still holds (SimOutcome.Keepable), at most <paramref name="budget"/> reruns. Returns the
+    /// smallest failing outcome found.
     /// </summary>
     public static SimOutcome Shrink(SimOutcome failing, IReadOnlyList<Invariant>? invariants = null, int budget = 300)
     {
@@ -341,6 +357,8 @@ public static class Simulator
                 for (int start = 0; start + chunk <= keep.Count && budget > 0; start += chunk)
                 {
                     var shorter = keep.Take(start).Concat(keep.Skip(start + chunk)).ToList();
+                    if (!best.Keepable(shorter))
+                        continue;
                     budget--;
                     var o = Run(best.Case with { Keep = shorter }, invariants);
                     if (o.Failure is not null && Key(o) == key)

@@ -1,7 +1,7 @@
 // Tests of Vfs.Mirror: a mirror file's fid (VOP_FID) names the file whichever copy is primary, and VFS_VGET finds the
 // file by a fid that lists only a copy now out of use (docs/verification.md, Fixed: the NFS clients' handle of an
 // exported mirror's root went stale when its primary copy went offline); the fid stays the same while a copy is away
-// and when it returns (Fixed 40).
+// and when it returns (Fixed 37).
 namespace UnixVfs.Mirror.Tests;
 
 public class MirrorFidTests

@@ -129,6 +129,67 @@ public class NfsCopyFindingsTests
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
+    /// <summary>
+    /// Finding 8, ESTALE on Figs. 6 and 7 (`vfs sim --world fig7 --seed 20264349 --steps 170 --faults net,clock --keep
+    /// 9,52,59,61,76,81,94`): a file open before the NFS copy left, renamed into a directory, written and closed, then
+    /// removed while the copy was away. The replay of the root's names removed the copy's file under its old name; an
+    /// NFS copy keeps no unlinked file (no silly rename), so the handle the mnode still held was stale, and copying the
+    /// file's logged ranges and times to it failed the resync with ESTALE. A removed file gone from the copy so is now
+    /// left alone there (MirrorResync.SyncFile).
+    /// </summary>
+    [Fact]
+    public void A_file_renamed_and_removed_while_an_NFS_copy_was_away_is_resynced_without_ESTALE()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Open("/A/b/a", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Rename("/A/b/a", "/A/b/c/a"));
+        MirrorFixture.Ok(f.P.Write(fd, new byte[7], out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        MirrorFixture.Ok(f.P.Unlink("/A/b/c/a"));
+        _world.Advance(TimeSpan.FromMilliseconds(1));
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Equal(["c"], f.LowerNames(1, "/"));
+        Assert.Empty(f.LowerNames(1, "/c"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
+    /// Finding 8, Fig. 9 with network faults (`vfs sim --world fig9 --seed 20264336 --steps 168 --faults net,clock --keep
+    /// 0,1,2,3,8,80,87,88`): a file with two names in b, one of them renamed into a while the NFS copy was away. The
+    /// resync looked for the file's other name in the copy only in the directory it copies into, or by the file's own
+    /// log entry and mnode; a rename logs its directories' names alone (and an NFS client of an exported mirror holds no
+    /// mnode between calls), so a/c was copied as a second file with one link. Another name of the file in a logged
+    /// directory, unchanged itself, now names it in the copy (MirrorResync.PrimeMovedLinks).
+    /// </summary>
+    [Fact]
+    public void A_link_renamed_into_another_directory_while_an_NFS_copy_was_away_stays_a_link()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/a", 0x1ED));
+        f.WriteFile("/A/b/b/a", "");
+        MirrorFixture.Ok(f.P.Link("/A/b/b/a", "/A/b/b/c"));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Rename("/A/b/b/c", "/A/b/a/c"));
+        _world.Advance(TimeSpan.FromMilliseconds(1));
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        var vp = f.LowerVnode(1, "/a/c");
+        Assert.NotNull(vp);
+        var va = new Vattr(AttrMask.AT_NLINK);
+        MirrorFixture.Ok(Vop.Getattr(vp!, va, AttrFlags.None, Cred.Kcred));
+        vp!.Rele();
+        Assert.Equal(2u, va.Nlink);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
     private sealed class Skewed(VirtualClock world) : TimeProvider
     {
         public TimeSpan Skew { get; set; }

@@ -58,6 +58,25 @@ public class InvariantApiTests
         Assert.StartsWith(shrunk.Failure!, Simulator.Run(shrunk.Case, [new NoDirectories()]).Failure);
     }
 
+    /// <summary>
+    /// A world whose histories keep open files linked (the NFS worlds: no silly rename) is never shrunk to a history that
+    /// removes an open file's last name: Finding 8's first shrink of fig6 20264330 dropped the close between
+    /// `open("/m/b")` and `unlink("/m/b")`, and replayed an ESTALE the world's histories cannot make.
+    /// </summary>
+    [Fact]
+    public void A_shrink_keeps_a_worlds_open_files_linked()
+    {
+        var open = new History.Call(2, new History.OpenOp("/m/b", OFlags.O_WRONLY | OFlags.O_CREAT));
+        var unlink = new History.Call(1, new History.UnlinkOp("/m/b"));
+        Assert.False(History.OpGen.KeepsOpenFilesLinked(new History.Script(new[] { open, unlink }), 2));
+        Assert.True(History.OpGen.KeepsOpenFilesLinked(new History.Script(new[] { open, new History.Call(2, new History.CloseOp(0)), unlink }), 2));
+
+        var o = Simulator.Run(new SimCase("fig6", 20264330, 130, FaultKinds.None, [19, 97]));
+        Assert.False(o.Keepable([19, 97, 113]));
+        Assert.True(o.Keepable(Enumerable.Range(0, 130).ToList()));
+        Assert.True(Simulator.Run(new SimCase("mirror-tmpfs", 3, 120, FaultKinds.None, [0])).Keepable([19, 97, 113]));
+    }
+
     [Fact]
     public void A_file_system_that_differs_from_the_model_is_caught()
     {

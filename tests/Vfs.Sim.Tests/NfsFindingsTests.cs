@@ -108,4 +108,46 @@ public class NfsFindingsTests(ITestOutputHelper output)
     [Fact]
     public void A_directory_renamed_while_an_NFS_copys_host_was_down_is_resynced_without_ESTALE() =>
         Holds(new SimCase("fig7", 4, 180, FaultKinds.Host | FaultKinds.Clock, [4, 5, 8, 15, 39, 100, 101]));
+
+    /// <summary>
+    /// Finding 8, ESTALE on Figs. 6 and 7 (Fixed 35): a file open before the NFS copy left, renamed into another
+    /// directory and closed while the copy was partitioned, then removed. The replay of the names removed the copy's file,
+    /// whose handle went stale (no silly rename), and the resync failed copying the file's logged times to it.
+    /// </summary>
+    [Fact]
+    public void A_file_renamed_and_removed_while_a_partition_kept_an_NFS_copy_away_is_resynced_without_ESTALE() =>
+        Holds(new SimCase("fig7", 20264349, 170, FaultKinds.Net | FaultKinds.Clock, [9, 52, 59, 61, 76, 81, 94]));
+
+    /// <summary>Finding 8, the same on Fig. 6 with the slave down: the file renamed into a new directory, truncated, closed, removed.</summary>
+    [Fact]
+    public void A_file_renamed_and_removed_while_an_NFS_copys_host_was_down_is_resynced_without_ESTALE() =>
+        Holds(new SimCase("fig6", 20264271, 158, FaultKinds.Host | FaultKinds.Clock, [1, 2, 3, 5, 8, 11, 13, 14, 29]));
+
+    /// <summary>
+    /// Finding 8, the same on Fig. 6 over a lossy link (`ESTALE on close /b` when the shrink kept a removal of an open
+    /// file, which this world's histories never make; the shrink now keeps the world's rule: OpGen.KeepsOpenFilesLinked).
+    /// </summary>
+    [Fact]
+    public void A_file_written_and_removed_while_a_lossy_link_kept_an_NFS_copy_away_is_resynced_without_ESTALE() =>
+        Holds(new SimCase("fig6", 20264330, 130, FaultKinds.Net | FaultKinds.Clock,
+            [0, 1, 4, 5, 9, 10, 12, 13, 15, 16, 17, 18, 19, 20, 21, 44, 45, 80, 81, 82, 83, 101, 102, 103, 104, 106, 107]));
+
+    /// <summary>
+    /// Finding 8, Fig. 9 with network faults (Fixed 36): b/a linked to c, c renamed to b/c and, once a lossy link had
+    /// taken y away, on to a/c. The resync copied a/c as a second file: the rename logged only the directories' names,
+    /// and the file's other name b/a was not looked for.
+    /// </summary>
+    [Fact]
+    public void A_link_renamed_into_another_directory_while_a_lossy_link_kept_an_NFS_copy_away_stays_a_link() =>
+        Holds(new SimCase("fig9", 20264336, 168, FaultKinds.Net | FaultKinds.Clock, [0, 1, 2, 3, 8, 80, 87, 88]));
+
+    /// <summary>
+    /// Found by the probe after Fixed 36, before its SamePath guard (Fig. 6, host faults): the open file b renamed to c
+    /// and linked to a while the slave was down, a directory b made, c removed, a renamed to c and linked to b/b. Looked
+    /// up in the copy by its changed name, the new directory b took the copy's old file b, which the replay then removed
+    /// and forgot for that mnode alone: the file's own mnode kept the stale handle, and the resync failed with ESTALE.
+    /// </summary>
+    [Fact]
+    public void A_directory_made_over_a_renamed_files_old_name_while_an_NFS_copys_host_was_down_is_resynced_without_ESTALE() =>
+        Holds(new SimCase("fig6", 20264380, 171, FaultKinds.Host | FaultKinds.Clock, [43, 65, 68, 69, 138, 150, 158]));
 }

@@ -261,13 +261,36 @@ public static class OpGen
             }
             var drawing = new Drawing(m);
             var op = Next(drawing, r);
-            while (keepOpenFilesLinked && m.WouldOrphanOpenFile(op switch { UnlinkOp u => u.Path, RmdirOp d => d.Path, RenameOp rn => rn.To, _ => null }))
+            while (keepOpenFilesLinked && m.WouldOrphanOpenFile(RemovedName(op)))
                 op = Next(drawing, r);
             calls.Add(new Call(pid, op));
             ApplyToModel(m, op);
         }
         return new Script(calls);
     }
+
+    /// <summary>
+    /// Whether <paramref name="history"/> keeps open files linked: no call in it removes the last name of a file or
+    /// directory some process holds open. Generate's histories with keepOpenFilesLinked do; a shrink that drops a close
+    /// may not, and then replays what the world's rule rules out (over NFS: docs/verification.md, Findings 6).
+    /// </summary>
+    public static bool KeepsOpenFilesLinked(Script history, int processes, int guests = 0)
+    {
+        var m = new FsModel();
+        for (int pid = processes - guests + 1; pid <= processes; pid++)
+            m.SetCred(pid, CredOf(pid, processes, guests));
+        foreach (var call in history.Calls)
+        {
+            m.Use(call.Pid);
+            if (m.WouldOrphanOpenFile(RemovedName(call.Op)))
+                return false;
+            ApplyToModel(m, call.Op);
+        }
+        return true;
+    }
+
+    /// <summary>The name <paramref name="op"/> removes or replaces, if it removes one.</summary>
+    private static string? RemovedName(Op op) => op switch { UnlinkOp u => u.Path, RmdirOp d => d.Path, RenameOp rn => rn.To, _ => null };
 
     /// <summary>A call that is likely to be interesting in the state <paramref name="d"/> draws from.</summary>
     private static Op Next(Drawing d, Random r)
