@@ -47,35 +47,25 @@ internal sealed class ServiceThreads(int max, string name)
 
     private void Loop()
     {
-        while (RunOne())
+        while (true)
         {
-        }
-    }
-
-    /// <summary>
-    /// Waits for a call and runs it; false once the thread has had no work for IdleLife (it then ends). The call is a
-    /// local of this frame alone, gone when it returns: a thread waiting for work holds no finished call's closure,
-    /// whose record (a 1 MiB WRITE's buffer) would otherwise stay reachable until the thread's next call.
-    /// </summary>
-    private bool RunOne()
-    {
-        Action call;
-        lock (_lock)
-        {
-            while (_queue.Count == 0)
+            Action call;
+            lock (_lock)
             {
-                _idle++;
-                bool woken = Monitor.Wait(_lock, IdleLife);
-                _idle--;
-                if (!woken && _queue.Count == 0)
+                while (_queue.Count == 0)
                 {
-                    _threads--;
-                    return false;
+                    _idle++;
+                    bool woken = Monitor.Wait(_lock, IdleLife);
+                    _idle--;
+                    if (!woken && _queue.Count == 0)
+                    {
+                        _threads--;
+                        return;
+                    }
                 }
+                call = _queue.Dequeue();
             }
-            call = _queue.Dequeue();
+            call();
         }
-        call();
-        return true;
     }
 }
