@@ -16,6 +16,11 @@
 //
 //   dotnet run -c Release --project benchmarks/Vfs.NfsBench -- [--size-mib 256] [--rounds 3] [--seconds 10]
 //       [--clients 64] [--files 500] [--only tmpfs,image,client,small,commit,rss,calls] [--calls-only] [--in-process]
+//       [--image-dir /dev/shm]
+//
+// --image-dir puts the image server's image in another directory: `--image-dir /tmp` on the root disk, the file
+// system of ganesha's export, so that both servers read their bytes from the same kind of host page cache (and a
+// COMMIT of either is an fsync on it). By default it is in /dev/shm with the other local files.
 //
 // The small-file, COMMIT and RSS loads are our RpcClient (CallLoads.cs), the same code against every server.
 // Needs root, nfs-ganesha, rpcbind and libnfs-utils (test.sh installs them). Local files live in /dev/shm so
@@ -31,6 +36,7 @@ int sizeMib = 256, rounds = 3, seconds = 10, clients = 64, files = 500;
 string[] groups = ["tmpfs", "image", "client", "small", "commit", "rss", "calls"];
 var only = groups.ToHashSet();
 bool inProcess = false;
+string? imageDir = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--calls-only")
@@ -45,6 +51,13 @@ for (int i = 0; i < args.Length; i++)
     }
     if (i + 1 == args.Length)
         return Usage($"{args[i]} needs a value");
+    if (args[i] == "--image-dir")
+    {
+        imageDir = args[++i];
+        if (!Directory.Exists(imageDir))
+            return Usage($"--image-dir: no directory '{imageDir}'");
+        continue;
+    }
     if (args[i] == "--only")
     {
         only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
@@ -94,6 +107,9 @@ try
 finally
 {
     Directory.Delete(shm, true);
+    if (imageDir is not null)
+        foreach (var f in Directory.EnumerateFiles(imageDir, $"vfs-nfsbench-{Environment.ProcessId}.img*"))
+            File.Delete(f);
 }
 return callErrors == 0 ? 0 : 1;
 
@@ -102,7 +118,7 @@ void Measure()
     // Our two servers, each its own process, and ganesha; each with file.bin (SIZE MiB) in its export.
     using var tmpfsServe = Wants("tmpfs", "small") || (Wants("calls") && !inProcess) ? VfsServe.Start("--tmpfs") : null;
     using var inProcessServer = Wants("calls") && inProcess ? new InProcessServer(data, sizeMib) : null;
-    var img = Path.Combine(shm, "ufs.img");
+    var img = imageDir is null ? Path.Combine(shm, "ufs.img") : Path.Combine(imageDir, $"vfs-nfsbench-{Environment.ProcessId}.img");
     if (Wants("image", "small", "commit", "rss"))
         VfsServe.Run("newfs", img, "--size", $"{2 * sizeMib + 256}M");
     using var imageServe = Wants("image", "small", "commit", "rss") ? VfsServe.Start("--image", img) : null;

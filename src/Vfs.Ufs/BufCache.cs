@@ -25,7 +25,9 @@
 //
 // LOCKING. One lock guards the hash, the LRU list, the dirty list and Refs; device writes of dirty
 // buffers happen under it (so two writes of one block can never be reordered). A reader fills a
-// buffer it holds without the lock. Lock order: a buffer's monitor, then the cache lock.
+// buffer it holds without the lock. Lock order: a buffer's monitor, then the cache lock. Readahead's staging
+// array has a lock of its own (a leaf, held across the device read, taken under buffer monitors and never
+// with the cache lock held).
 using System.Buffers;
 using UnixVfs.Core;
 
@@ -47,6 +49,12 @@ internal sealed class BufCache
     private readonly Comparison<Buf> _byBlkno = static (a, b) => a.Blkno.CompareTo(b.Blkno);
     private readonly IBlockDevice _dev;
     private readonly int _bsize, _frag, _fshift;
+    // Readahead reads a run into this one array (MaxCluster bytes, made at the first run) under _stagingLock, and copies
+    // it into the run's buffers. The shared array pool it used before keeps an array of every size it lent on every
+    // thread that gave one back: 8 NFS readers left some 60 MiB of them resident (docs/benchmarks.md, "Stop 25").
+    public static readonly LockClass StagingClass = new("ufs read-ahead staging", LockRank.Leaf);
+    private readonly KMutex _stagingLock = new(StagingClass);
+    private byte[]? _staging;
     private readonly long _devBytes;
     private long _allocated;
 
@@ -148,23 +156,24 @@ internal sealed class BufCache
         if (run.Count == 0)
             return Errno.OK;
         int bytes = run.Count * _bsize;
-        var staging = ArrayPool<byte>.Shared.Rent(bytes);
-        var err = _dev.Read(blkno << _fshift, staging.AsSpan(0, bytes));
-        if (err == Errno.OK)
+        Errno err;
+        using (_stagingLock.Enter())
         {
-            Interlocked.Increment(ref DeviceReads);
-            Interlocked.Add(ref BytesRead, bytes);
-        }
-        for (int i = 0; i < run.Count; i++)
-        {
+            _staging ??= GC.AllocateUninitializedArray<byte>(MaxCluster);
+            err = _dev.Read(blkno << _fshift, _staging.AsSpan(0, bytes));
             if (err == Errno.OK)
             {
-                staging.AsSpan(i * _bsize, _bsize).CopyTo(run[i].Data);
-                run[i].Flags |= BufFlags.B_DONE;
+                Interlocked.Increment(ref DeviceReads);
+                Interlocked.Add(ref BytesRead, bytes);
+                for (int i = 0; i < run.Count; i++)
+                {
+                    _staging.AsSpan(i * _bsize, _bsize).CopyTo(run[i].Data);
+                    run[i].Flags |= BufFlags.B_DONE;
+                }
             }
-            Brelse(run[i]);
         }
-        ArrayPool<byte>.Shared.Return(staging);
+        foreach (var bp in run)
+            Brelse(bp);
         return err;
     }
 

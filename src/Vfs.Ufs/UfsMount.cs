@@ -7,7 +7,8 @@
 //                       RenameLock, where rename walks up the tree and rmdir takes parent then child
 //     the inode cache   (Icache, UfsInode.cs; taken from VOP_INACTIVE, so under inode locks)
 //     AllocLock         the cylinder groups, Cs[] and the superblock's totals (UfsAlloc.cs)
-//     buffer monitors, then the buffer cache's own lock (BufCache.cs)
+//     buffer monitors, then the buffer cache's own lock (BufCache.cs); read-ahead's staging lock is a leaf taken
+//                       under buffer monitors only, never with the cache lock held (BufCache.StagingClass)
 // No code takes an outer lock while holding an inner one. All but the buffer monitors are ranked KMutexes
 // (the classes below), so the witness checks this order in every test run. A buffer's monitor is plain:
 // a holder may hold several buffers (an indirect chain) in an order only the code knows, and nothing but

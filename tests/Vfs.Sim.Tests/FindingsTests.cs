@@ -145,6 +145,12 @@ public class FindingsTests(ITestOutputHelper output)
     public void An_open_file_renamed_into_another_directory_while_a_disk_fault_kept_a_copy_away_stays_a_link() =>
         Holds(new SimCase("fig5", 20261254, 70, FaultKinds.Disk, [5, 36, 38, 39, 43, 50, 56]));
 
+    /// <summary>Finding 9: the same with the file closed before the fault (no mnode to ask); holds since Fixed 36.</summary>
+    [Fact]
+    public void A_closed_file_renamed_into_another_directory_while_a_disk_fault_kept_a_copy_away_stays_a_link() =>
+        Holds(new SimCase("fig5", 20261254, 70, FaultKinds.Disk | FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock,
+            [5, 36, 38, 39, 43, 47, 50, 56]));
+
     /// <summary>
     /// Findings 3: a generated plan broke both copies at once (Fig. 8, seed 20261235: host a down at call 25, b
     /// partitioned at call 40), where EIO is right but the model expects OK. At every call of every plan, some copy of

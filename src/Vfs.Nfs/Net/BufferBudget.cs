@@ -27,7 +27,11 @@ public sealed class BufferBudget
     {
         Limit = limit;
         _clock = clock ?? TimeProvider.System;
+        Buffers = new RecordBuffers(Math.Min(RecordBuffers.DefaultMaxIdle, limit / 8));
     }
+
+    /// <summary>Where the buffers charged here come from, and go back to (an eighth of the limit, at most 8 MiB, kept idle).</summary>
+    public RecordBuffers Buffers { get; }
 
     /// <summary>The most bytes held at once before receivers wait.</summary>
     public long Limit { get; }

@@ -150,7 +150,7 @@ public readonly struct RpcRecord
         Length = length;
     }
 
-    /// <summary>A record whose buffer (all of it) is charged to <paramref name="budget"/> until Release.</summary>
+    /// <summary>A record whose buffer (all of it) is charged to <paramref name="budget"/>, and goes back to its Buffers, at Release.</summary>
     internal RpcRecord(byte[] buffer, int length, BufferBudget? budget)
         : this(buffer, length) => _budget = budget;
 
@@ -178,7 +178,12 @@ public readonly struct RpcRecord
     {
         if (_buf is null)
             return;
-        _budget?.Give(_buf.Length);
-        ArrayPool<byte>.Shared.Return(_buf);
+        if (_budget is null)
+        {
+            ArrayPool<byte>.Shared.Return(_buf);
+            return;
+        }
+        _budget.Give(_buf.Length);
+        _budget.Buffers.Return(_buf);
     }
 }

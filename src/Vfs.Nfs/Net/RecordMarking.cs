@@ -16,7 +16,9 @@
 // per server it chose to call) takes the announced length at once, so that a 64 KiB READ's reply is
 // not received into 64 KiB and then copied into a buffer of its whole length. A zero-length fragment that is not the last one
 // carries nothing and could go on for ever; it ends the connection (EPROTO). The small buffer is
-// pooled and given back whenever it is empty between records, so an idle connection holds none.
+// pooled and given back whenever it is empty between records, so an idle connection holds none. A server's
+// record buffers come from its budget's RecordBuffers (a large record's rounded to 64 KiB, not to a power of
+// two), a client's from the shared pool.
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
@@ -127,10 +129,7 @@ public sealed class RecordReader
         finally
         {
             if (rec is not null)
-            {
-                _budget?.Give(rec.Length);
-                ArrayPool<byte>.Shared.Return(rec);
-            }
+                GiveBack(rec);
         }
     }
 
@@ -147,20 +146,31 @@ public sealed class RecordReader
     /// <summary>Replaces <paramref name="rec"/> (holding <paramref name="len"/> bytes) with a buffer of at least <paramref name="want"/>, charged to the budget.</summary>
     private Errno Grow(ref byte[]? rec, int len, int want)
     {
-        var nrec = ArrayPool<byte>.Shared.Rent(want);
+        var nrec = _budget?.Buffers.Rent(want) ?? ArrayPool<byte>.Shared.Rent(want);
         if (_budget is not null && !_budget.Take(nrec.Length, _closed))
         {
-            ArrayPool<byte>.Shared.Return(nrec);
+            _budget.Buffers.Return(nrec);
             return Errno.ECONNABORTED;
         }
         if (rec is not null)
         {
             rec.AsSpan(0, len).CopyTo(nrec);
-            _budget?.Give(rec.Length);
-            ArrayPool<byte>.Shared.Return(rec);
+            GiveBack(rec);
         }
         rec = nrec;
         return Errno.OK;
+    }
+
+    /// <summary>Uncharges and returns a record buffer this reader took (Grow).</summary>
+    private void GiveBack(byte[] rec)
+    {
+        if (_budget is null)
+        {
+            ArrayPool<byte>.Shared.Return(rec);
+            return;
+        }
+        _budget.Give(rec.Length);
+        _budget.Buffers.Return(rec);
     }
 
     private void ReturnSmallBufferIfEmpty()

@@ -59,6 +59,9 @@ public sealed class RpcServer
     private readonly object _lock = new();
     private readonly DuplicateRequestCache _drc = new();
     private readonly HashSet<(string Client, int Port, uint Xid)> _running = new(); // idempotent calls in service
+    // A thread's reply buffer. It starts with room for a 64 KiB READ's reply and its header (and stays below the large
+    // object heap's 85,000 bytes); a 1 MiB READ grows it once, to that reply's length.
+    private const int ReplyBuffer = 68 * 1024;
     [ThreadStatic] private static XdrWriter? t_writer;
     // The last AUTH_SYS credential this thread decoded, and its body's bytes: a client sends the same credential
     // call after call, and a connection's lone calls run on its own reader thread, so the body is decoded (a record,
@@ -397,7 +400,7 @@ public sealed class RpcServer
     /// <summary>Serves one record from connection <paramref name="c"/>: decodes, dispatches, posts the reply.</summary>
     private void Serve(IRpcConnection c, RpcRecord rec)
     {
-        var w = t_writer ??= new XdrWriter(64 * 1024);
+        var w = t_writer ??= new XdrWriter(ReplyBuffer);
         w.Reset();
         var r = new XdrReader(rec.Span);
         if (!RpcCallHeader.TryDecode(ref r, rec.Memory, out var h))
