@@ -4,8 +4,8 @@
 // it touched (held, so that renames keep its path current) and what changed -- its data (as a set
 // of byte ranges), its attributes, or its names (for a directory). When the copy comes back, the
 // resync replays the log: it copies just those ranges, those attributes, those directory entries. A
-// directory renamed is logged with the place it had (MovedFrom), so that the copy's directory is renamed
-// too rather than removed and copied whole.
+// file renamed is logged with the place it had (MovedFrom), so that the copy's file is renamed too rather
+// than removed and copied whole.
 // The log is bounded. Beyond LogRanges ranges a vnode degrades to "the whole file"; beyond
 // LogSize vnodes the log overflows and the copy needs a full resync (the mount merge, one way).
 namespace UnixVfs.Mirror;
@@ -106,8 +106,8 @@ public sealed class DirtyEntry
     public Mnode Mnode { get; }
 
     /// <summary>
-    /// For a directory renamed while the copy was away: the directory and name it had before its first such rename
-    /// (the directory held by the log), where the copy still has it; null otherwise.
+    /// For a file (of any type) renamed while the copy was away: the directory and name it had before its first such
+    /// rename (the directory held by the log), where the copy still has it; null otherwise.
     /// </summary>
     public (Mnode Parent, string Name)? MovedFrom { get; private set; }
 
@@ -166,7 +166,7 @@ public sealed class DirtyLog
         Record(m, kind, offset, length, name, movedFrom: null);
 
     /// <summary>
-    /// Records that directory <paramref name="m"/> was renamed from <paramref name="name"/> in <paramref name="parent"/>
+    /// Records that <paramref name="m"/> was renamed from <paramref name="name"/> in <paramref name="parent"/>
     /// (its attributes, and where the copy has it until the resync renames it there too).
     /// </summary>
     public void RecordMove(Mnode m, Mnode parent, string name) => Record(m, DirtyKind.Attr, 0, 0, null, (parent, name));

@@ -82,7 +82,7 @@ public sealed class MfsVfs
         c.Log.Record(m, kind, offset, length, name);
     }
 
-    /// <summary>Records in copy <paramref name="c"/>'s log that directory <paramref name="m"/> was renamed from <paramref name="name"/> in <paramref name="parent"/>.</summary>
+    /// <summary>Records in copy <paramref name="c"/>'s log that <paramref name="m"/> was renamed from <paramref name="name"/> in <paramref name="parent"/>.</summary>
     internal void LogMoved(MirrorMember c, Mnode m, Mnode parent, string name)
     {
         IntentLog.Append(c, m, DirtyKind.Attr, 0, 0, null);

@@ -393,8 +393,9 @@ internal static partial class MirrorVnops
                         var mm = MirrorSubr.Mn(moving!);
                         if (!ReferenceEquals(victim, mm))
                             MarkIfGone(victim, err, tm, tnm);
-                        // A copy that missed the rename of a directory renames its own at the resync: log where it is.
-                        if (mm.Vnode.Type == VType.VDIR && mi.Options.Mode == MirrorMode.Mirror && !(ReferenceEquals(sm, tm) && snm == tnm))
+                        // A copy that missed the rename renames its own file at the resync: log where it is. Made
+                        // again instead, the file would have another handle there (Fig. 10, seed 20264329).
+                        if (mi.Options.Mode == MirrorMode.Mirror && !(ReferenceEquals(sm, tm) && snm == tnm))
                             foreach (var c in mi.Copies.Where(c => !c.TakesUpdates))
                                 mi.LogMoved(c, mm, sm, snm);
                         mi.Mnodes.Reparent(mm, tm, tnm);

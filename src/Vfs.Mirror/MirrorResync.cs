@@ -140,11 +140,12 @@ internal static class MirrorResync
     }
 
     /// <summary>
-    /// Directory <paramref name="m"/>, renamed while copy <paramref name="c"/> was away from <paramref name="name"/> in
+    /// File <paramref name="m"/>, renamed while copy <paramref name="c"/> was away from <paramref name="name"/> in
     /// <paramref name="from"/>, is renamed in the copy too, to where the source has it now -- where the copy still has a
-    /// directory under the old name and nothing under the new. The replay of the two directories' names then finds a
-    /// directory in both under a changed name and compares it whole, keeping what is the same; removed and copied whole,
-    /// a file in it with a link outside it would come back as a second file. Where it cannot be renamed (the new parent
+    /// file of its type under the old name and nothing under the new. The replay of the two directories' names then finds
+    /// it in both under a changed name: a directory is compared whole, keeping what is the same (removed and copied whole,
+    /// a file in it with a link outside it would come back as a second file); a regular file is rewritten in place, and
+    /// keeps its inode, so a handle naming it in the copy still does (Fig. 10). Where it cannot be renamed (the new parent
     /// is new too, or under it), the replay removes and copies as before. Both directories are found in the copy by the
     /// mnodes' vnodes there or by names the copy still shares with the source (<paramref name="changedIn"/>: the names
     /// logged as changed, by directory).
@@ -159,12 +160,12 @@ internal static class MirrorResync
             if (MirrorSubr.Resolve(from, c, out var fdir) != Errno.OK || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK
                 || Vop.Lookup(fdir!, name, out var vp, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
                 return;
-            bool dir = vp!.Type == VType.VDIR;
+            bool alike = vp!.Type == m.Vnode.Type;
             vp.Rele();
             var err = Vop.Lookup(tdir!, m.Name, out var there, LookupFlags.None, null, Cred.Kcred);
             there?.Rele();
-            if (dir && err == Errno.ENOENT)
-                Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred); // EINVAL where its new parent is under it
+            if (alike && err == Errno.ENOENT)
+                Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred); // EINVAL where a directory's new parent is under it
         }
     }
 

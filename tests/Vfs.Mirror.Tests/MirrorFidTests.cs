@@ -124,6 +124,31 @@ public class MirrorFidTests
         NamesTheFile(f, mi, a, "/X/y/a", Fid.MaxFidSize);
     }
 
+    /// <summary>
+    /// Finding 8 (`vfs sim --world fig10 --seed 20264329 --faults copy,clock`): a file renamed while copy X was offline
+    /// was made again in X by the resync (its old name removed, its new one copied whole), so a handle naming X alone
+    /// (Fig. 10's) no longer named it, and its next lookup gave a second handle. The resync now renames X's file too
+    /// (a file's rename is logged with its old place, as a directory's), and rewrites it in place.
+    /// </summary>
+    [Fact]
+    public void A_file_renamed_while_a_copy_was_away_keeps_its_file_in_that_copy_and_its_handle()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/a", "before");
+        var fid = FidOf(f, "/X/y/a", XAlone);
+        var inX = LowerFid(f, "a");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/b"));
+        f.WriteFile("/X/y/b", "after, longer");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(inX, LowerFid(f, "b"));
+        Assert.Equal("after, longer", f.ReadFile("/A/b/b"));
+        NamesTheFile(f, mi, fid, "/X/y/b");
+    }
+
     private static Fid LowerFid(MirrorFixture f, string name)
     {
         var lv = f.LowerVnode(0, name);

@@ -85,6 +85,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig9", 20264232, 97, FaultKinds.Copy | FaultKinds.Clock, Enumerable.Range(12, 53).ToArray()));
 
     /// <summary>
+    /// The same, Fig. 10 seed 20264329: a file renamed from a to b while X was offline was made again in X by the resync,
+    /// and the client's handle, naming X's file alone, no longer named it; the write it held under that handle was not
+    /// seen through b's new one. The resync now renames the copy's file too, as it did a directory's.
+    /// </summary>
+    [Fact]
+    public void A_file_renamed_while_a_copy_of_an_exported_mirror_was_away_keeps_its_handle() =>
+        Holds(new SimCase("fig10", 20264329, 92, FaultKinds.Copy | FaultKinds.Clock,
+            [.. Enumerable.Range(0, 16), .. Enumerable.Range(24, 37)]));
+
+    /// <summary>
     /// Finding 7 (Fig. 9, copy faults): x offline, the directory /m/c renamed over the empty directory /m/b, and the
     /// client's readdir of b got ESTALE. The client's handles name X's directories alone, and VFS_VGET resolved them by
     /// their paths in X while X was away. Held since the fixes above: VFS_VGET first finds the mnode that knows the
