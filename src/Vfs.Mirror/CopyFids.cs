@@ -230,27 +230,10 @@ internal sealed class CopyFids
     /// <summary>The late file's fids, each after its length byte; a torn last record (a crash while appending) is left out.</summary>
     private static Errno ReadLate(Vnode dir, List<Fid> late)
     {
-        var err = Vop.Lookup(dir, LateName, out var vp, LookupFlags.None, null, Cred.Kcred);
-        if (err != Errno.OK)
-            return err;
-        try
-        {
-            var va = new Vattr(AttrMask.AT_SIZE);
-            if ((err = Vop.Getattr(vp!, va, AttrFlags.None, Cred.Kcred)) != Errno.OK)
-                return err;
-            var buf = new byte[va.Size];
-            var uio = new Uio(buf, 0, UioRw.UIO_READ);
-            if ((err = Vop.Read(vp!, uio, FileFlags.None, Cred.Kcred)) != Errno.OK)
-                return err;
-            var data = buf.AsSpan(0, (int)(buf.Length - uio.Resid));
-            for (int pos = 0; pos < data.Length && data[pos] is > 0 and <= Fid.MaxFidSize && pos + 1 + data[pos] <= data.Length; pos += 1 + data[pos])
-                late.Add(new Fid(data.Slice(pos + 1, data[pos])));
-            return Errno.OK;
-        }
-        finally
-        {
-            vp!.Rele();
-        }
+        var err = MirrorDataCopy.ReadFile(dir, LateName, out var data);
+        for (int pos = 0; pos < data.Length && data[pos] is > 0 and <= Fid.MaxFidSize && pos + 1 + data[pos] <= data.Length; pos += 1 + data[pos])
+            late.Add(new Fid(data.AsSpan(pos + 1, data[pos])));
+        return err;
     }
 
     /// <summary>One record: its name is the hex of the first fid, its bytes the current fid. False for anything else.</summary>

@@ -494,6 +494,31 @@ internal static class MirrorDataCopy
         }
     }
 
+    /// <summary>The whole of the small file <paramref name="name"/> in <paramref name="dir"/> (a record of the mirror's metadata).</summary>
+    public static Errno ReadFile(Vnode dir, string name, out byte[] data)
+    {
+        data = [];
+        var err = Vop.Lookup(dir, name, out var vp, LookupFlags.None, null, Cr);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            var va = new Vattr(AttrMask.AT_SIZE);
+            if ((err = Vop.Getattr(vp!, va, AttrFlags.None, Cr)) != Errno.OK)
+                return err;
+            var buf = new byte[va.Size];
+            var uio = new Uio(buf, 0, UioRw.UIO_READ);
+            if ((err = Vop.Read(vp!, uio, FileFlags.None, Cr)) != Errno.OK)
+                return err;
+            data = buf.AsSpan(0, (int)(buf.Length - uio.Resid)).ToArray();
+            return Errno.OK;
+        }
+        finally
+        {
+            vp!.Rele();
+        }
+    }
+
     /// <summary>The target of a symbolic link.</summary>
     public static Errno ReadLink(Vnode vp, out string target)
     {

@@ -203,25 +203,11 @@ internal sealed class MirrorIntentLog
             return err == Errno.ENOENT ? Errno.OK : err;
         try
         {
-            err = Vop.Lookup(dir!, FileName(away), out var vp, LookupFlags.None, null, Cred.Kcred);
+            err = MirrorDataCopy.ReadFile(dir!, FileName(away), out var data);
             if (err != Errno.OK)
                 return err == Errno.ENOENT ? Errno.OK : err;
-            try
-            {
-                var va = new Vattr(AttrMask.AT_SIZE);
-                if ((err = Vop.Getattr(vp!, va, AttrFlags.None, Cred.Kcred)) != Errno.OK)
-                    return err;
-                var buf = new byte[va.Size];
-                var uio = new Uio(buf, 0, UioRw.UIO_READ);
-                if ((err = Vop.Read(vp!, uio, FileFlags.None, Cred.Kcred)) != Errno.OK)
-                    return err;
-                records = Parse(FsName.Decode(buf.AsSpan(0, (int)(buf.Length - uio.Resid))));
-                return Errno.OK;
-            }
-            finally
-            {
-                vp!.Rele();
-            }
+            records = Parse(FsName.Decode(data));
+            return Errno.OK;
         }
         finally
         {
