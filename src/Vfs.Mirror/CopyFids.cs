@@ -108,32 +108,14 @@ internal sealed class CopyFids
         lock (_lock)
             if (!_late.Add(made))
                 return Errno.OK;
-        var err = MirrorSumFile.MetaDir(c.Root, DirName, create: true, out var dir);
-        if (err != Errno.OK)
-            return err;
-        try
+        var rec = new byte[1 + made.Length];
+        rec[0] = (byte)made.Length;
+        made.Data.CopyTo(rec.AsSpan(1));
+        return WithRecord(c, LateName, vp =>
         {
-            var va = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 };
-            err = Vop.Create(dir!, LateName, va, VcExcl.NONEXCL, AccessMode.VWRITE, out var vp, Cred.Kcred, FileFlags.None);
-            if (err != Errno.OK)
-                return err;
-            try
-            {
-                var rec = new byte[1 + made.Length];
-                rec[0] = (byte)made.Length;
-                made.Data.CopyTo(rec.AsSpan(1));
-                lock (_append)
-                    return Vop.Write(vp!, new Uio(rec, 0, UioRw.UIO_WRITE), FileFlags.FAPPEND, Cred.Kcred);
-            }
-            finally
-            {
-                vp!.Rele();
-            }
-        }
-        finally
-        {
-            dir!.Rele();
-        }
+            lock (_append)
+                return Vop.Write(vp, new Uio(rec, 0, UioRw.UIO_WRITE), FileFlags.FAPPEND, Cred.Kcred);
+        });
     }
 
     /// <summary>
@@ -155,22 +137,31 @@ internal sealed class CopyFids
             _forward[first] = now;
             _back[now] = first;
         }
+        var buf = now.Data.ToArray();
+        return WithRecord(c, Convert.ToHexStringLower(first.Data), vp =>
+        {
+            Errno err;
+            if ((err = Vop.Setattr(vp, new Vattr(AttrMask.AT_SIZE) { Size = 0 }, AttrFlags.None, Cred.Kcred)) != Errno.OK
+                || (err = Vop.Write(vp, new Uio(buf, 0, UioRw.UIO_WRITE), FileFlags.None, Cred.Kcred)) != Errno.OK)
+                return err;
+            return Vop.Fsync(vp, FileFlags.FSYNC, Cred.Kcred);
+        });
+    }
+
+    /// <summary>Runs <paramref name="write"/> on the record file <paramref name="name"/> of the copy's fids directory, made (0600) if missing.</summary>
+    private static Errno WithRecord(MirrorMember c, string name, Func<Vnode, Errno> write)
+    {
         var err = MirrorSumFile.MetaDir(c.Root, DirName, create: true, out var dir);
         if (err != Errno.OK)
             return err;
         try
         {
             var va = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 };
-            err = Vop.Create(dir!, Convert.ToHexStringLower(first.Data), va, VcExcl.NONEXCL, AccessMode.VWRITE, out var vp, Cred.Kcred, FileFlags.None);
-            if (err != Errno.OK)
+            if ((err = Vop.Create(dir!, name, va, VcExcl.NONEXCL, AccessMode.VWRITE, out var vp, Cred.Kcred, FileFlags.None)) != Errno.OK)
                 return err;
             try
             {
-                var buf = now.Data.ToArray();
-                if ((err = Vop.Setattr(vp!, new Vattr(AttrMask.AT_SIZE) { Size = 0 }, AttrFlags.None, Cred.Kcred)) != Errno.OK
-                    || (err = Vop.Write(vp!, new Uio(buf, 0, UioRw.UIO_WRITE), FileFlags.None, Cred.Kcred)) != Errno.OK)
-                    return err;
-                return Vop.Fsync(vp!, FileFlags.FSYNC, Cred.Kcred);
+                return write(vp!);
             }
             finally
             {
