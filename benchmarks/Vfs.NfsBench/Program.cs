@@ -23,8 +23,8 @@
 // ganesha's export, side by side, so that both read their bytes from the same host page cache and a COMMIT of
 // either is an fsync on the same file system. By default both are in /dev/shm (memory); `--store-dir /tmp` puts
 // both on the root disk's ext4. (Before stop 26 ganesha's export was always in /tmp, ext4, while the image was in
-// /dev/shm: a 1 MiB pread from shmem's 4 KiB pages costs some 3x one from ext4's large folios on this VM, and that
-// alone was most of the image server's read ratio; docs/benchmarks.md, "Stop 26".)
+// /dev/shm: a 1 MiB pread from shmem's 4 KiB pages costs some 3x one from ext4's large folios on this VM, a cost
+// only the image server paid; docs/benchmarks.md, "Stop 26".)
 //
 // The small-file, COMMIT and RSS loads are our RpcClient (CallLoads.cs), the same code against every server.
 // Needs root, nfs-ganesha, rpcbind and libnfs-utils (test.sh installs them). The harness's own files (the source
