@@ -1,6 +1,7 @@
 // benchmarks/Vfs.NfsBench: the end-to-end NFS ratios of issues 4 and 12, measured side by side in one run on
 // loopback, each ratio the median of the ratios of several rounds. Our servers are `vfs serve` processes, one
-// serving a tmpfs and one a UFS2 image made by `vfs newfs` (both in /dev/shm); ganesha exports a host directory.
+// serving a tmpfs and one a UFS2 image made by `vfs newfs`; ganesha exports a host directory on the file system
+// the image is on (/dev/shm unless --store-dir says otherwise).
 // The groups of rows (--only takes any of them, comma-separated; all by default):
 //
 //   tmpfs   libnfs nfs-cp reading and writing a SIZE MiB file: our server (tmpfs) / nfs-ganesha
@@ -16,15 +17,18 @@
 //
 //   dotnet run -c Release --project benchmarks/Vfs.NfsBench -- [--size-mib 256] [--rounds 3] [--seconds 10]
 //       [--clients 64] [--files 500] [--only tmpfs,image,client,small,commit,rss,calls] [--calls-only] [--in-process]
-//       [--image-dir /dev/shm]
+//       [--store-dir /dev/shm]
 //
-// --image-dir puts the image server's image in another directory: `--image-dir /tmp` on the root disk, the file
-// system of ganesha's export, so that both servers read their bytes from the same kind of host page cache (and a
-// COMMIT of either is an fsync on it). By default it is in /dev/shm with the other local files.
+// --store-dir is where the two servers that keep their files on the host keep them: the image server's image and
+// ganesha's export, side by side, so that both read their bytes from the same host page cache and a COMMIT of
+// either is an fsync on the same file system. By default both are in /dev/shm (memory); `--store-dir /tmp` puts
+// both on the root disk's ext4. (Before stop 26 ganesha's export was always in /tmp, ext4, while the image was in
+// /dev/shm: a 1 MiB pread from shmem's 4 KiB pages costs some 3x one from ext4's large folios on this VM, a cost
+// only the image server paid; docs/benchmarks.md, "Stop 26".)
 //
 // The small-file, COMMIT and RSS loads are our RpcClient (CallLoads.cs), the same code against every server.
-// Needs root, nfs-ganesha, rpcbind and libnfs-utils (test.sh installs them). Local files live in /dev/shm so
-// that local disk speed is out of every measurement but ganesha's (its export is on the root disk).
+// Needs root, nfs-ganesha, rpcbind and libnfs-utils (test.sh installs them). The harness's own files (the source
+// of the copies, nfs-cp's output) live in /dev/shm, so that local disk speed is in no measurement.
 using System.Diagnostics;
 using UnixVfs.Core;
 using UnixVfs.Nfs.Client;
@@ -36,7 +40,7 @@ int sizeMib = 256, rounds = 3, seconds = 10, clients = 64, files = 500;
 string[] groups = ["tmpfs", "image", "client", "small", "commit", "rss", "calls"];
 var only = groups.ToHashSet();
 bool inProcess = false;
-string? imageDir = null;
+string? storeDirArg = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--calls-only")
@@ -51,11 +55,11 @@ for (int i = 0; i < args.Length; i++)
     }
     if (i + 1 == args.Length)
         return Usage($"{args[i]} needs a value");
-    if (args[i] == "--image-dir")
+    if (args[i] == "--store-dir")
     {
-        imageDir = args[++i];
-        if (!Directory.Exists(imageDir))
-            return Usage($"--image-dir: no directory '{imageDir}'");
+        storeDirArg = args[++i];
+        if (!Directory.Exists(storeDirArg))
+            return Usage($"--store-dir: no directory '{storeDirArg}'");
         continue;
     }
     if (args[i] == "--only")
@@ -95,10 +99,12 @@ foreach (var stale in Directory.EnumerateDirectories("/dev/shm", "vfs-nfsbench-*
 var shm = Path.Combine("/dev/shm", "vfs-nfsbench-" + Environment.ProcessId);
 Directory.CreateDirectory(shm);
 var src = Path.Combine(shm, "src.bin");
+var store = storeDirArg is null ? shm : Path.Combine(storeDirArg, "vfs-nfsbench-" + Environment.ProcessId);
+Directory.CreateDirectory(store);
 var data = new byte[size];
 new Random(1).NextBytes(data);
 File.WriteAllBytes(src, data);
-Console.WriteLine($"load average at the start: {LoadAverage()}");
+Console.WriteLine($"load average at the start: {LoadAverage()}; the image and ganesha's export in {store}");
 long callErrors = 0;
 try
 {
@@ -107,9 +113,8 @@ try
 finally
 {
     Directory.Delete(shm, true);
-    if (imageDir is not null)
-        foreach (var f in Directory.EnumerateFiles(imageDir, $"vfs-nfsbench-{Environment.ProcessId}.img*"))
-            File.Delete(f);
+    if (store != shm)
+        Directory.Delete(store, true);
 }
 return callErrors == 0 ? 0 : 1;
 
@@ -118,11 +123,11 @@ void Measure()
     // Our two servers, each its own process, and ganesha; each with file.bin (SIZE MiB) in its export.
     using var tmpfsServe = Wants("tmpfs", "small") || (Wants("calls") && !inProcess) ? VfsServe.Start("--tmpfs") : null;
     using var inProcessServer = Wants("calls") && inProcess ? new InProcessServer(data, sizeMib) : null;
-    var img = imageDir is null ? Path.Combine(shm, "ufs.img") : Path.Combine(imageDir, $"vfs-nfsbench-{Environment.ProcessId}.img");
+    var img = Path.Combine(store, "ufs.img");
     if (Wants("image", "small", "commit", "rss"))
         VfsServe.Run("newfs", img, "--size", $"{2 * sizeMib + 256}M");
     using var imageServe = Wants("image", "small", "commit", "rss") ? VfsServe.Start("--image", img) : null;
-    using var ganesha = Wants("tmpfs", "image", "client", "small", "commit", "rss") ? GaneshaServer.Start() : null;
+    using var ganesha = Wants("tmpfs", "image", "client", "small", "commit", "rss") ? GaneshaServer.Start(store) : null;
     using var onTmpfs = tmpfsServe is null ? null : new NfsExport(tmpfsServe.NfsPort, tmpfsServe.MountPort, "/export");
     using var onCalls = inProcessServer is null ? onTmpfs : new NfsExport(inProcessServer.NfsPort, inProcessServer.MountPort, "/export");
     using var onImage = imageServe is null ? null : new NfsExport(imageServe.NfsPort, imageServe.MountPort, "/export");

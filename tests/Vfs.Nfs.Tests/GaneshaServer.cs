@@ -1,5 +1,6 @@
-// A running nfs-ganesha (FSAL_VFS, NFSv3 only, on 127.0.0.1) exporting a fresh temporary host
-// directory, for the interop tests and the benchmark harness (which links this file). Ganesha will
+// A running nfs-ganesha (FSAL_VFS, NFSv3 only, on 127.0.0.1) exporting a fresh host directory (in the
+// host's temporary directory unless the caller names another), for the interop tests and the benchmark
+// harness (which links this file and puts the export next to the image it compares ganesha with). Ganesha will
 // not start without a portmapper to register with, so rpcbind is started too when none is
 // listening on port 111, and stopped again with ganesha. Plain code, no test framework: failures
 // are exceptions whose message says what went wrong.
@@ -50,8 +51,12 @@ public sealed class GaneshaServer : IDisposable
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/sbin"])
             .Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
 
-    /// <summary>Starts rpcbind if need be, then ganesha, and waits until it answers NFS NULL. Throws InvalidOperationException saying why it could not.</summary>
-    public static GaneshaServer Start()
+    /// <summary>
+    /// Starts rpcbind if need be, then ganesha exporting a fresh directory made under <paramref name="under"/> (the
+    /// host's temporary directory when null), and waits until it answers NFS NULL. Throws InvalidOperationException
+    /// saying why it could not.
+    /// </summary>
+    public static GaneshaServer Start(string? under = null)
     {
         if (CannotRun() is { } why)
             throw new InvalidOperationException("nfs-ganesha cannot run: " + why);
@@ -69,7 +74,7 @@ public sealed class GaneshaServer : IDisposable
                 throw new InvalidOperationException("rpcbind did not start listening on port 111");
             }
         }
-        var dir = Path.Combine(Path.GetTempPath(), "vfs-ganesha-" + Guid.NewGuid().ToString("N")[..12]);
+        var dir = Path.Combine(under ?? Path.GetTempPath(), "vfs-ganesha-" + Guid.NewGuid().ToString("N")[..12]);
         var export = Path.Combine(dir, "export");
         Directory.CreateDirectory(export);
         Directory.CreateDirectory(Path.Combine(dir, "recovery"));
