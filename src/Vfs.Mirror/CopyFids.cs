@@ -80,6 +80,16 @@ internal sealed class CopyFids
             return _away.GetValueOrDefault((copy, there));
     }
 
+    /// <summary>True when RememberAway kept anything since the copy last left.</summary>
+    public bool AnyAway
+    {
+        get
+        {
+            lock (_lock)
+                return _away.Count > 0;
+        }
+    }
+
     /// <summary>The copy leaves: what was remembered while it was away the last time is forgotten.</summary>
     public void Left()
     {

@@ -169,6 +169,30 @@ internal static class MirrorFid
         }
     }
 
+    /// <summary>
+    /// The file, held, that copy <paramref name="c"/> gave for the source's file <paramref name="sv"/> when an mnode of it
+    /// let go of it while the copy was away (RememberAway), or null: its twin there, for the resync (MirrorResync.KnownTwin).
+    /// </summary>
+    internal static Vnode? AwayTwin(MirrorMember src, MirrorMember c, Vnode sv)
+    {
+        if (!c.Fids.AnyAway || Vop.Fid(sv, Fid.MaxFidSize, out var there) != Errno.OK
+            || c.Fids.Away(src.Index, src.Fids.First(src, there!)) is not { } fid)
+            return null;
+        return VgetCopy(c, fid, out var lv) == Errno.OK ? lv : null;
+    }
+
+    /// <summary>
+    /// True when copy <paramref name="c"/> remembered its file <paramref name="tv"/> (RememberAway) for a file of the source
+    /// other than <paramref name="sv"/>.
+    /// </summary>
+    internal static bool AwayOther(MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
+    {
+        if (!c.Fids.AnyAway || Vop.Fid(tv, Fid.MaxFidSize, out var here) != Errno.OK
+            || c.Fids.AwayThere(c.Fids.First(c, here!)) is not var (k, there) || k != src.Index)
+            return false;
+        return Vop.Fid(sv, Fid.MaxFidSize, out var now) == Errno.OK && !src.Fids.First(src, now!).Equals(there);
+    }
+
     public static Errno Vget(MfsVfs mi, Fid fid, out Vnode? vp)
     {
         vp = null;

@@ -336,21 +336,24 @@ internal static class MirrorResync
 
     /// <summary>
     /// The file copy <paramref name="c"/> has, held, for the source's file <paramref name="sv"/>: the one its mnode knows
-    /// there, or null. A name made for the file while the copy was away is then a link to it, wherever its other names are.
+    /// there, else the one the copy gave for it when an mnode of it let go of it while the copy was away
+    /// (MirrorFid.AwayTwin), or null. A name made for the file while the copy was away is then a link to it, wherever
+    /// its other names are.
     /// </summary>
     private static Vnode? KnownTwin(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv)
     {
-        if (mi.Mnodes.HoldByLower(src.Index, sv) is not { } vp)
-            return null;
-        Vnode? tv;
-        var m = MirrorSubr.Mn(vp);
-        using (m.Lock.Enter())
+        Vnode? tv = null;
+        if (mi.Mnodes.HoldByLower(src.Index, sv) is { } vp)
         {
-            tv = m.Copies[c.Index];
-            tv?.Hold();
+            var m = MirrorSubr.Mn(vp);
+            using (m.Lock.Enter())
+            {
+                tv = m.Copies[c.Index];
+                tv?.Hold();
+            }
+            vp.Rele();
         }
-        vp.Rele();
-        return tv;
+        return tv ?? MirrorFid.AwayTwin(src, c, sv);
     }
 
     /// <summary>
@@ -394,13 +397,16 @@ internal static class MirrorResync
 
     /// <summary>
     /// True when <paramref name="tv"/>, copy <paramref name="c"/>'s file under a name, is an mnode's file whose version in
-    /// <paramref name="src"/> is not <paramref name="sv"/>, the source's file under that name: the name was removed and
-    /// made again while the copy was away, and tv is still the old file (removed or renamed in the source).
+    /// <paramref name="src"/> is not <paramref name="sv"/>, the source's file under that name -- or, with no mnode of it,
+    /// was remembered for another file of the source when an mnode let go of it while the copy was away
+    /// (MirrorFid.AwayOther): the name was removed and made again while the copy was away, and tv is still the old file
+    /// (removed or renamed in the source). Rewritten in place it would become the source's file under two names, since
+    /// KnownTwin links a name of its own file to it too.
     /// </summary>
     private static bool OtherFile(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
     {
         if (mi.Mnodes.FindByLower(c.Index, tv) is not { } m)
-            return false;
+            return MirrorFid.AwayOther(src, c, sv, tv);
         Vnode? known;
         using (m.Lock.Enter())
             known = m.Copies[src.Index];

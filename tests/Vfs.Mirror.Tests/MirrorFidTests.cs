@@ -149,6 +149,47 @@ public class MirrorFidTests
         NamesTheFile(f, mi, fid, "/X/y/b");
     }
 
+    /// <summary>
+    /// Finding 8 (`vfs sim --world fig9 --seed 20264374 --faults copy,clock`): while copy X was offline a file was linked
+    /// to b and another file renamed over its name c, leaving it one link, b. The resync copied b whole and removed X's
+    /// c, the file itself, so a handle naming X alone (Figs. 9 and 10) went stale. The name is now a link to X's file,
+    /// which the file's mnode knows there: from the handle resolved while X was away, as an NFS server does, or from
+    /// what X gave for the file when an mnode of it let go of it (<paramref name="letGo"/>).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_file_linked_and_renamed_over_while_a_copy_was_away_keeps_its_file_in_that_copy_and_its_handle(bool letGo)
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/c", "c");
+        f.WriteFile("/X/y/a", "a");
+        var fid = FidOf(f, "/X/y/c", XAlone);
+        var inX = LowerFid(f, "c");
+        Vnode? held = null;
+        if (letGo)
+            MirrorFixture.Ok(f.P.Lookupname("/X/y/c", true, out held)); // its mnode knows X's file when X leaves
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        if (letGo)
+            held!.Rele();
+        else
+            MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out held, fid)); // an NFS server's LINK: the handle, then the link
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/b"));
+        if (!letGo)
+            held!.Rele();
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/c"));
+        f.WriteFile("/X/y/b", "c, longer");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(inX, LowerFid(f, "b"));
+        Assert.Equal("c, longer", f.ReadFile("/A/b/b"));
+        Assert.Equal("a", f.ReadFile("/A/b/c"));
+        NamesTheFile(f, mi, fid, "/X/y/b");
+    }
+
     private static Fid LowerFid(MirrorFixture f, string name)
     {
         var lv = f.LowerVnode(0, name);

@@ -95,6 +95,20 @@ public class NfsFindingsTests(ITestOutputHelper output)
             [.. Enumerable.Range(0, 16), .. Enumerable.Range(24, 37)]));
 
     /// <summary>
+    /// The same, seed 20264374 on both figures: c open and written, a open; X offline; c linked to b, and a renamed over
+    /// c, so the file kept its one link b. The resync copied b whole (a file with one link had no twin) and then removed
+    /// X's c, the file itself: the client's handle, naming X's file alone, went stale. Fig. 9's close flushing the
+    /// held write got ESTALE; on Fig. 10 the client's mirror took its copy /nx out over the stale handle, and its
+    /// unmount found a vnode still held. A name made for a file whose twin in the copy is known is now a link to it,
+    /// whatever its link count.
+    /// </summary>
+    [Theory]
+    [InlineData("fig9", 71)]
+    [InlineData("fig10", 75)]
+    public void A_file_linked_and_renamed_over_while_a_copy_of_an_exported_mirror_was_away_keeps_its_handle(string world, int last) =>
+        Holds(new SimCase(world, 20264374, 122, FaultKinds.Copy | FaultKinds.Clock, [30, 35, 47, 48, 49, last]));
+
+    /// <summary>
     /// Finding 7 (Fig. 9, copy faults): x offline, the directory /m/c renamed over the empty directory /m/b, and the
     /// client's readdir of b got ESTALE. The client's handles name X's directories alone, and VFS_VGET resolved them by
     /// their paths in X while X was away. Held since the fixes above: VFS_VGET first finds the mnode that knows the
