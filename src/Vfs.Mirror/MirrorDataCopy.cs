@@ -43,8 +43,10 @@ public sealed class CopyStats
 }
 
 /// <summary>
-/// Files with several links already copied: (fsid, ino) in the source -> the copy's vnode (held), for a further name of
-/// the source's file to become a link to it. A merge or a resync removes names after it fills the table (a directory
+/// Files already copied, or known to have their twin in the copy (MirrorMerge.FindTargetLink): (fsid, ino) in the source
+/// -> the copy's vnode (held), for a further name of the source's file to become a link to it -- also a file with one
+/// link, whose twin keeps an old name that the replay removes (a link made and the old name renamed over while the copy
+/// was away). A merge or a resync removes names after it fills the table (a directory
 /// gone from the source is removed with every file in it), so an entry's file may have lost its last name in the copy
 /// since: such a twin is forgotten when it is looked for, since a link to it would fail (ENOENT) and the copy would stay
 /// out of use; the source's file is then copied again, and that copy becomes the twin.
@@ -131,7 +133,7 @@ internal static class MirrorDataCopy
             }
             case VType.VLNK:
             {
-                if (links is not null && va.Nlink > 1 && links.TryGet(va, out var alreadyLink))
+                if (links is not null && links.TryGet(va, out var alreadyLink))
                     return Link(dstDir, alreadyLink!, nm, st);
                 err = ReadLink(src, out var target);
                 if (err != Errno.OK)
@@ -152,7 +154,7 @@ internal static class MirrorDataCopy
             }
             default:
             {
-                if (links is not null && va.Nlink > 1 && links.TryGet(va, out var already))
+                if (links is not null && links.TryGet(va, out var already))
                     return Link(dstDir, already!, nm, st);
                 var cva = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE | AttrMask.AT_SIZE) { Type = va.Type, Mode = va.Mode, Rdev = va.Rdev, Size = 0 };
                 err = Vop.Create(dstDir, nm, cva, VcExcl.NONEXCL, AccessMode.VWRITE, out var dv, Cr, FileFlags.FWRITE);

@@ -374,6 +374,8 @@ internal static partial class MirrorVnops
         try
         {
             using var _ = mi.EnterOp();
+            if (mi.Options.Mode == MirrorMode.Mirror && !(ReferenceEquals(sm, tm) && snm == tnm))
+                MirrorFid.RememberBeforeMove(MirrorSubr.Mn(moving!));
             MirrorSubr.Place(sm, tm);
             using (mi.RenameLock.Enter())
             {

@@ -169,6 +169,66 @@ internal static class MirrorFid
         }
     }
 
+    /// <summary>
+    /// The file, held, that copy <paramref name="c"/> gave for the source's file <paramref name="sv"/> when an mnode of it
+    /// let go of it while the copy was away (RememberAway), or null: its twin there, for the resync (MirrorResync.KnownTwin).
+    /// </summary>
+    internal static Vnode? AwayTwin(MirrorMember src, MirrorMember c, Vnode sv)
+    {
+        if (!c.Fids.AnyAway || Vop.Fid(sv, Fid.MaxFidSize, out var there) != Errno.OK
+            || c.Fids.Away(src.Index, src.Fids.First(src, there!)) is not { } fid)
+            return null;
+        return VgetCopy(c, fid, out var lv) == Errno.OK ? lv : null;
+    }
+
+    /// <summary>
+    /// True when copy <paramref name="c"/> remembered its file <paramref name="tv"/> (RememberAway) for a file of the source
+    /// other than <paramref name="sv"/>.
+    /// </summary>
+    internal static bool AwayOther(MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
+    {
+        if (!c.Fids.AnyAway || Vop.Fid(tv, Fid.MaxFidSize, out var here) != Errno.OK
+            || c.Fids.AwayThere(c.Fids.First(c, here!)) is not var (k, there) || k != src.Index)
+            return false;
+        return Vop.Fid(sv, Fid.MaxFidSize, out var now) == Errno.OK && !src.Fids.First(src, now!).Equals(there);
+    }
+
+    /// <summary>
+    /// True when copy <paramref name="c"/> remembered its file <paramref name="tv"/> when an mnode let go of it while the
+    /// copy was away (RememberAway), and the copy in use it was remembered by still has that file.
+    /// </summary>
+    internal static bool AwayLives(MirrorMember c, Vnode tv)
+    {
+        if (!c.Fids.AnyAway || Vop.Fid(tv, Fid.MaxFidSize, out var here) != Errno.OK || c.Fids.AwayThere(c.Fids.First(c, here!)) is not var (k, there)
+            || VgetCopy(c.Mirror.Copies[k], there, out var kv) != Errno.OK)
+            return false;
+        var va = new Vattr(AttrMask.AT_NLINK);
+        bool lives = Vop.Getattr(kv!, va, AttrFlags.None, Cred.Kcred) == Errno.OK && va.Nlink > 0;
+        kv!.Rele();
+        return lives;
+    }
+
+    /// <summary>
+    /// <paramref name="m"/>'s file is about to be renamed: for each copy out of use whose file the mnode does not know,
+    /// the fid that copy gives for it now (AwayFid: by its unchanged path) is remembered as when an mnode lets go of it,
+    /// since after the rename its path no longer leads there, and a handle naming that copy alone would be stale while
+    /// the copy is away (Fig. 10, seed 20262278: the client's mirror then took the copy out and went on through the
+    /// other master, which repaired the copy behind the first's back). Called before the rename's directory locks:
+    /// finding the path may look names up through the mirror.
+    /// </summary>
+    internal static void RememberBeforeMove(Mnode m)
+    {
+        var mi = m.Mfs;
+        foreach (var c in mi.Copies)
+        {
+            if (c.TakesUpdates || Volatile.Read(ref m.Copies[c.Index]) is not null || AwayFid(m, c, null) is not { } here)
+                continue;
+            foreach (var k in mi.UpdateCopies())
+                if (MirrorSubr.Resolve(m, k, out var kv) == Errno.OK && Vop.Fid(kv!, Fid.MaxFidSize, out var there) == Errno.OK)
+                    c.Fids.RememberAway(k.Index, k.Fids.First(k, there!), here);
+        }
+    }
+
     public static Errno Vget(MfsVfs mi, Fid fid, out Vnode? vp)
     {
         vp = null;

@@ -172,7 +172,7 @@ internal sealed class MirrorMerge
                     else if (vas[0]!.Type == VType.VDIR || (other = vps[1] is not null && otherFile?.Invoke(vps[0]!, vps[1]!) == true)
                         || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
                     {
-                        if (vas[0]!.Type != VType.VDIR && vas[0]!.Nlink > 1)
+                        if (vas[0]!.Type != VType.VDIR)
                             FindTargetLink(dirs, name, vps[0]!, vas[0]!, changed);
                         long linked = Report.Stats.Linked;
                         if ((err = Replace(dirs, name, vps, vas, 0, 1, other)) != Errno.OK)
@@ -226,9 +226,13 @@ internal sealed class MirrorMerge
     }
 
     /// <summary>
-    /// For a file with several links about to be copied to dirs[1]: if another of its names in the same directory is held
-    /// by the target as the same file -- an unchanged name, or a changed one (a rename refused, a name made again) whose
-    /// file there is alike and not known as another -- that is the file there, and the new name becomes a link to it.
+    /// For a file about to be copied to dirs[1]: the target's file known to be the source's (knownTwin), wherever it is
+    /// named, is the file there, and the new name becomes a link to it -- for a file with one link too: its other name in
+    /// the target is one the source no longer has, and the replay removes it (a link made and the old name renamed over
+    /// while the copy was away, Figs. 9 and 10, seed 20264374: copied whole, the file got another inode, and a client's
+    /// handle naming it in that copy alone went stale). For a file with several links, also: if another of its names in
+    /// the same directory is held by the target as the same file -- an unchanged name, or a changed one (a rename refused,
+    /// a name made again) whose file there is alike and not known as another -- that is the file there.
     /// </summary>
     private void FindTargetLink(Vnode[] dirs, string name, Vnode src, Vattr va, IReadOnlyCollection<string>? changed)
     {
@@ -242,7 +246,7 @@ internal sealed class MirrorMerge
             if (_links[1].TryGet(va, out _))
                 return;
         }
-        if (MirrorDataCopy.ReadDir(dirs[0], out var entries) != Errno.OK)
+        if (va.Nlink == 1 || MirrorDataCopy.ReadDir(dirs[0], out var entries) != Errno.OK)
             return;
         foreach (var d in entries)
         {

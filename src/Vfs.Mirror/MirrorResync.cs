@@ -115,9 +115,12 @@ internal static class MirrorResync
             var changedIn = new Dictionary<Mnode, IReadOnlyCollection<string>?>(ReferenceEqualityComparer.Instance);
             foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0))
                 changedIn[e.Mnode] = e.Names;
+            var over = new List<DirtyEntry>();
             foreach (var e in batch)
-                if (e.MovedFrom is { } from)
-                    Move(mi, c, e.Mnode, from.Parent, from.Name, changedIn);
+                if (e.MovedFrom is { } from && Move(mi, c, e.Mnode, from.Parent, from.Name, changedIn, over: false) == Errno.EEXIST)
+                    over.Add(e);
+            foreach (var e in over)
+                Move(mi, c, e.Mnode, e.MovedFrom!.Value.Parent, e.MovedFrom!.Value.Name, changedIn, over: true);
             PrimeLinks(mi, c, batch, changedIn, links);
             foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0).OrderBy(e => Depth(e.Mnode)))
                 if ((err = SyncNames(mi, c, e.Mnode, e.Names, stats, copiedWhole, links)) != Errno.OK)
@@ -142,7 +145,12 @@ internal static class MirrorResync
     /// <summary>
     /// File <paramref name="m"/>, renamed while copy <paramref name="c"/> was away from <paramref name="name"/> in
     /// <paramref name="from"/>, is renamed in the copy too, to where the source has it now -- where the copy still has a
-    /// file of its type under the old name and nothing under the new. The replay of the two directories' names then finds
+    /// file of its type under the old name and nothing under the new, or, <paramref name="over"/>, another file of its type
+    /// there (the mirror's rename replaced it; asked after the renames to free places, which may move it away first): the
+    /// rename replaces it in the copy too, a directory only when empty (Figs. 9 and 10, seed 20262278: a directory renamed
+    /// over an empty one was kept as that one and its files copied into it whole, and a client's handle naming one of
+    /// them in the copy alone went stale). Returns EEXIST when something is under the new name and <paramref name="over"/>
+    /// is false. The replay of the two directories' names then finds
     /// it in both under a changed name: a directory is compared whole, keeping what is the same (removed and copied whole,
     /// a file in it with a link outside it would come back as a second file); a regular file is rewritten in place, and
     /// keeps its inode, so a handle naming it in the copy still does (Fig. 10). Where it cannot be renamed (the new parent
@@ -150,23 +158,80 @@ internal static class MirrorResync
     /// mnodes' vnodes there or by names the copy still shares with the source (<paramref name="changedIn"/>: the names
     /// logged as changed, by directory).
     /// </summary>
-    private static void Move(MfsVfs mi, MirrorMember c, Mnode m, Mnode from, string name, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn)
+    private static Errno Move(MfsVfs mi, MirrorMember c, Mnode m, Mnode from, string name, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn,
+        bool over)
     {
         var src = Source(mi, c);
-        if (src is null || m.Parent is not { } parent || !StillNamed(m, src) || !SamePath(c, from, changedIn) || !SamePath(c, parent, changedIn))
-            return; // removed, moved again behind the log, or not to be found by name: the names' replay sees to it
+        if (src is null || m.Parent is not { } parent || !StillNamed(m, src) || !SamePath(c, from, changedIn))
+            return Errno.ENOENT; // removed, moved again behind the log, or not to be found by name: the names' replay sees to it
         using (mi.RenameLock.Enter())
         {
-            if (MirrorSubr.Resolve(from, c, out var fdir) != Errno.OK || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK
-                || Vop.Lookup(fdir!, name, out var vp, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
-                return;
-            bool alike = vp!.Type == m.Vnode.Type;
-            vp.Rele();
-            var err = Vop.Lookup(tdir!, m.Name, out var there, LookupFlags.None, null, Cred.Kcred);
-            there?.Rele();
-            if (alike && err == Errno.ENOENT)
-                Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred); // EINVAL where a directory's new parent is under it
+            if (MirrorSubr.Resolve(from, c, out var fdir) != Errno.OK || Vop.Lookup(fdir!, name, out var vp, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                return Errno.ENOENT;
+            try
+            {
+                if (vp!.Type != m.Vnode.Type || MakeParents(mi, src, c, parent, changedIn) != Errno.OK
+                    || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK)
+                    return Errno.ENOENT;
+                var err = Vop.Lookup(tdir!, m.Name, out var there, LookupFlags.None, null, Cred.Kcred);
+                if (err == Errno.ENOENT)
+                    return Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred); // EINVAL where a directory's new parent is under it
+                if (err != Errno.OK)
+                    return err;
+                try
+                {
+                    if (!over)
+                        return Errno.EEXIST;
+                    if (Vop.Cmp(there!, vp) || there!.Type != vp.Type || Lives(mi, c, there))
+                        return Errno.OK; // the same file already (a link of it), a rename the file system refuses, or a
+                                         // file the mirror still has elsewhere, which the names' replay links or moves
+                    err = Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred); // ENOTEMPTY over a directory with entries: the replay compares it
+                    if (err == Errno.OK)
+                        ForgetNamed(mi, c, there);
+                    return err;
+                }
+                finally
+                {
+                    there!.Rele();
+                }
+            }
+            finally
+            {
+                vp!.Rele();
+            }
         }
+    }
+
+    /// <summary>
+    /// True when copy <paramref name="c"/>'s file <paramref name="tv"/> is known to be a file the mirror still has: an mnode
+    /// knows it and it was not removed, or the copy remembered it when an mnode let go of it while the copy was away and the
+    /// source still has it (MirrorFid.AwayLives).
+    /// </summary>
+    private static bool Lives(MfsVfs mi, MirrorMember c, Vnode tv) =>
+        mi.Mnodes.FindByLower(c.Index, tv) is { } m ? (m.State & MnodeState.Removed) == 0 : MirrorFid.AwayLives(c, tv);
+
+    /// <summary>
+    /// Makes directory <paramref name="d"/> in copy <paramref name="c"/>, with those above it that the copy lacks, for Move:
+    /// each a new name the copy does not have yet (made while it was away), made as the source's, recorded as made late
+    /// and known to its mnode; the replay of its parent's names then finds it there and compares it whole (Figs. 9 and 10,
+    /// seed 20262208: a directory renamed into a directory made while the copy was away was kept under its old name as
+    /// the directory made there since, and both took one handle). Returns OK when d is found in the copy by an unchanged
+    /// path (SamePath) or made; ENOENT when the copy has another file or directory under a new name on the way.
+    /// </summary>
+    private static Errno MakeParents(MfsVfs mi, MirrorMember src, MirrorMember c, Mnode d, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn)
+    {
+        if (SamePath(c, d, changedIn))
+            return Errno.OK;
+        if (d.Parent is not { } p || (d.State & MnodeState.Removed) != 0 || MakeParents(mi, src, c, p, changedIn) != Errno.OK
+            || MirrorSubr.Resolve(p, c, out var pdir) != Errno.OK || MirrorSubr.Resolve(d, src, out var sdir) != Errno.OK)
+            return Errno.ENOENT;
+        var va = new Vattr(AttrMask.AT_MODE);
+        if (Vop.Getattr(sdir!, va, AttrFlags.None, Cred.Kcred) != Errno.OK
+            || Vop.Mkdir(pdir!, d.Name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = va.Mode }, out var made, Cred.Kcred) != Errno.OK)
+            return Errno.ENOENT; // EEXIST: something there already, which the replay compares
+        MirrorFid.MadeLate(c, made!);
+        mi.Mnodes.SetCopy(d, c.Index, made);
+        return Errno.OK;
     }
 
     /// <summary>
@@ -336,21 +401,24 @@ internal static class MirrorResync
 
     /// <summary>
     /// The file copy <paramref name="c"/> has, held, for the source's file <paramref name="sv"/>: the one its mnode knows
-    /// there, or null. A name made for the file while the copy was away is then a link to it, wherever its other names are.
+    /// there, else the one the copy gave for it when an mnode of it let go of it while the copy was away
+    /// (MirrorFid.AwayTwin), or null. A name made for the file while the copy was away is then a link to it, wherever
+    /// its other names are.
     /// </summary>
     private static Vnode? KnownTwin(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv)
     {
-        if (mi.Mnodes.HoldByLower(src.Index, sv) is not { } vp)
-            return null;
-        Vnode? tv;
-        var m = MirrorSubr.Mn(vp);
-        using (m.Lock.Enter())
+        Vnode? tv = null;
+        if (mi.Mnodes.HoldByLower(src.Index, sv) is { } vp)
         {
-            tv = m.Copies[c.Index];
-            tv?.Hold();
+            var m = MirrorSubr.Mn(vp);
+            using (m.Lock.Enter())
+            {
+                tv = m.Copies[c.Index];
+                tv?.Hold();
+            }
+            vp.Rele();
         }
-        vp.Rele();
-        return tv;
+        return tv ?? MirrorFid.AwayTwin(src, c, sv);
     }
 
     /// <summary>
@@ -394,13 +462,16 @@ internal static class MirrorResync
 
     /// <summary>
     /// True when <paramref name="tv"/>, copy <paramref name="c"/>'s file under a name, is an mnode's file whose version in
-    /// <paramref name="src"/> is not <paramref name="sv"/>, the source's file under that name: the name was removed and
-    /// made again while the copy was away, and tv is still the old file (removed or renamed in the source).
+    /// <paramref name="src"/> is not <paramref name="sv"/>, the source's file under that name -- or, with no mnode of it,
+    /// was remembered for another file of the source when an mnode let go of it while the copy was away
+    /// (MirrorFid.AwayOther): the name was removed and made again while the copy was away, and tv is still the old file
+    /// (removed or renamed in the source). Rewritten in place it would become the source's file under two names, since
+    /// KnownTwin links a name of its own file to it too.
     /// </summary>
     private static bool OtherFile(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
     {
         if (mi.Mnodes.FindByLower(c.Index, tv) is not { } m)
-            return false;
+            return MirrorFid.AwayOther(src, c, sv, tv);
         Vnode? known;
         using (m.Lock.Enter())
             known = m.Copies[src.Index];

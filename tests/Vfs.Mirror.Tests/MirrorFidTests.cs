@@ -149,6 +149,122 @@ public class MirrorFidTests
         NamesTheFile(f, mi, fid, "/X/y/b");
     }
 
+    /// <summary>
+    /// Finding 8 (`vfs sim --world fig9 --seed 20264374 --faults copy,clock`): while copy X was offline a file was linked
+    /// to b and another file renamed over its name c, leaving it one link, b. The resync copied b whole and removed X's
+    /// c, the file itself, so a handle naming X alone (Figs. 9 and 10) went stale. The name is now a link to X's file,
+    /// which the file's mnode knows there: from the handle resolved while X was away, as an NFS server does, or from
+    /// what X gave for the file when an mnode of it let go of it (<paramref name="letGo"/>).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_file_linked_and_renamed_over_while_a_copy_was_away_keeps_its_file_in_that_copy_and_its_handle(bool letGo)
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/c", "c");
+        f.WriteFile("/X/y/a", "a");
+        var fid = FidOf(f, "/X/y/c", XAlone);
+        var inX = LowerFid(f, "c");
+        Vnode? held = null;
+        if (letGo)
+            MirrorFixture.Ok(f.P.Lookupname("/X/y/c", true, out held)); // its mnode knows X's file when X leaves
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        if (letGo)
+            held!.Rele();
+        else
+            MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out held, fid)); // an NFS server's LINK: the handle, then the link
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/b"));
+        if (!letGo)
+            held!.Rele();
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/c"));
+        f.WriteFile("/X/y/b", "c, longer");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(inX, LowerFid(f, "b"));
+        Assert.Equal("c, longer", f.ReadFile("/A/b/b"));
+        Assert.Equal("a", f.ReadFile("/A/b/c"));
+        NamesTheFile(f, mi, fid, "/X/y/b");
+    }
+
+    /// <summary>
+    /// Finding 8 (`vfs sim --world fig9 --seed 20262278 --faults copy,clock`): while copy X was offline the directory c
+    /// was renamed over the empty directory b. The resync kept X's b as the source's b and copied c's file a into it
+    /// whole, then removed X's c: a handle naming a in X alone went stale. The rename now replaces X's b too.
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_over_an_empty_one_while_a_copy_was_away_keeps_its_files_in_that_copy_and_their_handles()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        f.WriteFile("/X/y/c/a", "a");
+        var fid = FidOf(f, "/X/y/c/a", XAlone);
+        var inX = LowerFid(f, "c/a");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/c", "/X/y/b"));
+        f.WriteFile("/X/y/b/a", "a, longer");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(inX, LowerFid(f, "b/a"));
+        Assert.Equal("a, longer", f.ReadFile("/A/b/b/a"));
+        NamesTheFile(f, mi, fid, "/X/y/b/a");
+    }
+
+    /// <summary>
+    /// Finding 8 (`vfs sim --world fig9 --seed 20262208 --faults copy,clock`): while copy X was offline a/a was made and
+    /// the directory b renamed to a/a/b, and a new b made. The resync copied a whole, a/a/b a new directory, and kept
+    /// X's old b as the new b: the old b's handle named the new one. The resync now makes a and a/a in X first (made
+    /// late) and renames X's b into them.
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_into_directories_made_while_a_copy_was_away_keeps_its_directory_in_that_copy()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        var fid = FidOf(f, "/X/y/b", XAlone);
+        var inX = LowerFid(f, "b");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b", "/X/y/a/a/b"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(inX, LowerFid(f, "a/a/b"));
+        Assert.NotEqual(inX, LowerFid(f, "b"));
+        NamesTheFile(f, mi, fid, "/X/y/a/a/b");
+        Assert.NotEqual(fid, FidOf(f, "/X/y/b", XAlone));
+    }
+
+    /// <summary>
+    /// Finding 8 (`vfs sim --world fig10 --seed 20262278 --faults copy,clock --keep 34,71,73,75,81,91`): a file whose
+    /// mnode had let go of it before copy X left was renamed into a directory made while X was away. Its handle, naming
+    /// X alone, was resolved by its path in X, which no longer led to it in the mirror: ESTALE. The rename now remembers
+    /// the fid X gives for the file first, as when an mnode lets go of it while the copy is away.
+    /// </summary>
+    [Fact]
+    public void A_file_renamed_while_a_copy_is_away_keeps_a_handle_naming_that_copy_alone()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/b", "b");
+        var fid = FidOf(f, "/X/y/b", XAlone);
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b", "/X/y/c/c"));
+        f.K.Dnlc.Purge();
+        NamesTheFile(f, mi, fid, "/X/y/c/c");
+    }
+
     private static Fid LowerFid(MirrorFixture f, string name)
     {
         var lv = f.LowerVnode(0, name);

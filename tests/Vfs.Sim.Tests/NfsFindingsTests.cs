@@ -95,6 +95,51 @@ public class NfsFindingsTests(ITestOutputHelper output)
             [.. Enumerable.Range(0, 16), .. Enumerable.Range(24, 37)]));
 
     /// <summary>
+    /// The same, seed 20264374 on both figures: c open and written, a open; X offline; c linked to b, and a renamed over
+    /// c, so the file kept its one link b. The resync copied b whole (a file with one link had no twin) and then removed
+    /// X's c, the file itself: the client's handle, naming X's file alone, went stale. Fig. 9's close flushing the
+    /// held write got ESTALE; on Fig. 10 the client's mirror took its copy /nx out over the stale handle, and its
+    /// unmount found a vnode still held. A name made for a file whose twin in the copy is known is now a link to it,
+    /// whatever its link count.
+    /// </summary>
+    [Theory]
+    [InlineData("fig9", 71)]
+    [InlineData("fig10", 75)]
+    public void A_file_linked_and_renamed_over_while_a_copy_of_an_exported_mirror_was_away_keeps_its_handle(string world, int last) =>
+        Holds(new SimCase(world, 20264374, 122, FaultKinds.Copy | FaultKinds.Clock, [30, 35, 47, 48, 49, last]));
+
+    /// <summary>
+    /// The same, seed 20262278 on Fig. 9: c/a open, X offline, the directory c renamed over the empty directory b. The
+    /// resync kept X's b as the source's b, copied a into it whole and removed X's c: the close flushing the client's
+    /// held write got ESTALE. The resync now renames X's c over X's b too.
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_over_an_empty_one_while_a_copy_of_an_exported_mirror_was_away_keeps_its_files_handles() =>
+        Holds(new SimCase("fig9", 20262278, 189, FaultKinds.Copy | FaultKinds.Clock, [1, 7, 29, 69, 81, 89, 91]));
+
+    /// <summary>
+    /// The same seed on Fig. 10, shrunk to another history: the open file b, let go of by its mnode before X left, renamed
+    /// into c, made while X was away. Its handle, naming X alone, was resolved by b's path in X, which no longer led to
+    /// it: ESTALE, and the client's mirror went on through y's, which made c in X behind x's mirror's back. The rename now
+    /// remembers the fid X gives for the file first.
+    /// </summary>
+    [Fact]
+    public void A_file_renamed_while_a_copy_of_an_exported_mirror_is_away_keeps_its_handle_meanwhile() =>
+        Holds(new SimCase("fig10", 20262278, 189, FaultKinds.Copy | FaultKinds.Clock, [34, 71, 73, 75, 81, 91]));
+
+    /// <summary>
+    /// The same, seed 20262208 on both figures: X offline, the directory b (holding an open file made meanwhile) renamed
+    /// to a/a/c/a, a/a/c made while X was away, and a new b made. The resync copied a whole and kept X's old b as the
+    /// new b, so both had one handle: the client read the new b through the old one's vnode ([c]). The resync now makes
+    /// the new directories in X first and renames X's b into them.
+    /// </summary>
+    [Theory]
+    [InlineData("fig9")]
+    [InlineData("fig10")]
+    public void A_directory_renamed_into_directories_made_while_a_copy_of_an_exported_mirror_was_away_keeps_its_handle(string world) =>
+        Holds(new SimCase(world, 20262208, 180, FaultKinds.Copy | FaultKinds.Clock, [4, 7, 24, 25, 45, 74, 88, 140, 179]));
+
+    /// <summary>
     /// Finding 7 (Fig. 9, copy faults): x offline, the directory /m/c renamed over the empty directory /m/b, and the
     /// client's readdir of b got ESTALE. The client's handles name X's directories alone, and VFS_VGET resolved them by
     /// their paths in X while X was away. Held since the fixes above: VFS_VGET first finds the mnode that knows the
