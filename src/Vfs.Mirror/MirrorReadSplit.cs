@@ -11,8 +11,9 @@
 //
 // WHICH COPIES. A piece is read only from a copy that is current for the whole file: one that serves reads (available:
 // not away, not being resynced, which makes it available only once it holds everything) and takes the mirror's
-// updates; the first piece from the read copy (read=balance: the least busy), the second from the next such copy in
-// copy order. No split when the admin named the read copy (read=x|y|z: every read from that copy, as the patent's
+// updates; the first piece from the read copy (read=balance: the least busy), as a one-copy read would be, the second
+// from the next such copy in copy order that has no write of the file pending (CopyUnflushed: a write an NFS client
+// still holds may yet fail, and its error be the copy's). No split when the admin named the read copy (read=x|y|z: every read from that copy, as the patent's
 // read= says), in mode=active-passive (one copy in use), on a simulated host (no worker threads: the pieces would be
 // read one after the other, for nothing), for a scattered (readv) buffer, or below SplitAt.
 //
@@ -104,8 +105,8 @@ internal static class MirrorReadSplit
         Piece a, b;
         try
         {
-            if (!first.ServesReads || !second.ServesReads)
-                return SplitRead.NotSplit;   // a copy left before its lock was held: read from one copy
+            if (!first.ServesReads || !second.ServesReads || second.Unflushed.Holds(m))
+                return SplitRead.NotSplit;   // a copy left, or a write reached it, before its lock was held: read from one copy
             // The second piece starts on an extent's edge, so that each piece checks whole extents of its own.
             long mid = (uio.Offset + uio.Resid / 2 + ExtentSums.ExtentSize - 1) & ~((long)ExtentSums.ExtentSize - 1);
             int lenA = (int)(mid - uio.Offset);
@@ -152,7 +153,11 @@ internal static class MirrorReadSplit
         m.Mfs.MarkUnavailable(p.Copy, $"{p.Err} on read {m.PathFromRoot}");
     }
 
-    /// <summary>The read copy and the next copy in copy order that may serve a piece, with their vnodes of <paramref name="m"/>.</summary>
+    /// <summary>
+    /// The read copy and the next copy in copy order that may serve a piece, with their vnodes of <paramref name="m"/>:
+    /// the second must also hold every write the mirror sent it of <paramref name="m"/> (none not yet closed or fsynced:
+    /// CopyUnflushed), so that a pending write error there cannot stand behind bytes this read returns.
+    /// </summary>
     private static bool TwoCopies(Mnode m, out MirrorMember first, out Vnode firstLower, out MirrorMember second, out Vnode secondLower)
     {
         var mi = m.Mfs;
@@ -164,7 +169,7 @@ internal static class MirrorReadSplit
         for (int i = 1; i < mi.Copies.Count; i++)
         {
             var c = mi.Copies[(first.Index + i) % mi.Copies.Count];
-            if (Serves(m, c, out secondLower))
+            if (!c.Unflushed.Holds(m) && Serves(m, c, out secondLower))
             {
                 second = c;
                 return true;

@@ -1,8 +1,8 @@
 // Tests of Vfs.Mirror: -o checksum's large read split in two pieces from two copies at once (MirrorReadSplit.cs) -- the
 // pieces land at their offsets whatever the start, the end of the file or a hole; each copy is counted for its piece
 // only; rot in either piece is found on the copy that served it, repaired from the other and counted there; a copy that
-// fails its piece is taken out of use and the read still returns every byte; a reader never sees half of a write; and
-// read=x keeps every read on X.
+// fails its piece is taken out of use and the read still returns every byte; a copy out of use, or holding a write not
+// yet fsynced, serves no piece; a reader never sees half of a write; and read=x keeps every read on X.
 namespace UnixVfs.Mirror.Tests;
 
 public class ChecksumSplitReadTests
@@ -184,6 +184,32 @@ public class ChecksumSplitReadTests
         Assert.Equal(yBefore + MiB / 2, mi.Copies[1].BytesRead);
     }
 
+    /// <summary>
+    /// A write the copies took but have not closed or fsynced yet (an NFS copy's client may still hold it, and fail
+    /// it): until the fsync, Y serves no piece; after it, the read is split again.
+    /// </summary>
+    [Fact]
+    public void A_copy_with_a_write_not_yet_fsynced_serves_no_piece()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount("checksum");
+        var data = ChecksumTests.Data(2 * MiB, 42);
+        ChecksumTests.WriteAll(f.P, "/A/b/f", data);
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_WRONLY, 0, out int fd));
+        MirrorFixture.Ok(f.P.Pwrite(fd, data.AsSpan(0, 100).ToArray(), 0, out _));
+        long yBefore = mi.Copies[1].BytesRead;
+
+        Assert.Equal(data.AsSpan(0, MiB).ToArray(), Pread(f, "/A/b/f", MiB, 0, out var err));
+        MirrorFixture.Ok(err);
+        Assert.Equal(yBefore, mi.Copies[1].BytesRead);
+
+        MirrorFixture.Ok(f.P.Fsync(fd));
+        Assert.Equal(data.AsSpan(0, MiB).ToArray(), Pread(f, "/A/b/f", MiB, 0, out err));
+        MirrorFixture.Ok(err);
+        Assert.Equal(yBefore + MiB / 2, mi.Copies[1].BytesRead);
+        MirrorFixture.Ok(f.P.Close(fd));
+    }
+
     [Fact]
     public void With_read_x_every_read_comes_from_X()
     {
@@ -257,6 +283,7 @@ public class ChecksumSplitReadTests
             {
                 Array.Fill(buf, (byte)i);
                 MirrorFixture.Ok(q.Pwrite(fd, buf, 0, out _));
+                MirrorFixture.Ok(q.Fsync(fd));   // until then a copy holds a write it may not keep, and serves no piece
             }
             MirrorFixture.Ok(q.Close(fd));
             stop.Cancel();
