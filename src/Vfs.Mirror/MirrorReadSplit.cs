@@ -56,11 +56,10 @@ internal static class MirrorReadSplit
     internal const long SplitAt = 512 << 10;
 
     /// <summary>One piece of a split read: its part of the caller's buffer, its copy, and how it ended.</summary>
-    private sealed class Piece(Uio uio, MirrorMember copy, Vnode lower, ExtentSums sums, FileFlags ioflag, Cred cr, CallerContext? ct)
+    private sealed class Piece(Uio uio, MirrorMember copy, ExtentSums sums, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
         public readonly Uio Uio = uio;
         public readonly MirrorMember Copy = copy;
-        public readonly Vnode Lower = lower;
         public readonly long Length = uio.Resid;
         public readonly ExtentSums Sums = sums;
         public readonly FileFlags Ioflag = ioflag;
@@ -110,8 +109,8 @@ internal static class MirrorReadSplit
             // The second piece starts on an extent's edge, so that each piece checks whole extents of its own.
             long mid = (uio.Offset + uio.Resid / 2 + ExtentSums.ExtentSize - 1) & ~((long)ExtentSums.ExtentSize - 1);
             int lenA = (int)(mid - uio.Offset);
-            a = new Piece(new Uio(whole[..lenA], uio.Offset, UioRw.UIO_READ), first, firstLower, sums, ioflag, cr, ct);
-            b = new Piece(new Uio(whole[lenA..], mid, UioRw.UIO_READ), second, secondLower, sums, ioflag, cr, ct);
+            a = new Piece(new Uio(whole[..lenA], uio.Offset, UioRw.UIO_READ), first, sums, ioflag, cr, ct);
+            b = new Piece(new Uio(whole[lenA..], mid, UioRw.UIO_READ), second, sums, ioflag, cr, ct);
             mi.Workers.RunAll(() => a.Run(m), [() => b.Run(m)]);
         }
         finally
