@@ -13,9 +13,9 @@
 // not away, not being resynced, which makes it available only once it holds everything) and takes the mirror's
 // updates; the first piece from the read copy (read=balance: the least busy), as a one-copy read would be, the second
 // from the next such copy in copy order that has no write of the file pending (CopyUnflushed: a write an NFS client
-// still holds may yet fail, and its error be the copy's). No split when the admin named the read copy (read=x|y|z: every read from that copy, as the patent's
-// read= says), in mode=active-passive (one copy in use), on a simulated host (no worker threads: the pieces would be
-// read one after the other, for nothing), for a scattered (readv) buffer, or below SplitAt.
+// still holds may yet fail, and its error be the copy's). No split when the admin named the read copy (read=x|y|z:
+// every read from that copy, as asked), in mode=active-passive (one copy in use), on a simulated host (no worker
+// threads: the pieces would be read one after the other, for nothing), for a scattered (readv) buffer, or below SplitAt.
 //
 // AS ONE COPY'S READ. Both copies' rwlocks are held as reader for the whole read (MirrorLock.LockAll, whose back-off
 // keeps a reader crossing a writer from deadlocking), and the copies' states are looked at again once they are held.
