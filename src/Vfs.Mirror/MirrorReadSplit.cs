@@ -120,18 +120,22 @@ internal static class MirrorReadSplit
         return Assemble(m, uio, a, b, out bad);
     }
 
-    /// <summary>Advances the caller's Uio over the pieces in file order, up to the first that stopped short, and says why.</summary>
+    /// <summary>
+    /// Advances the caller's Uio over the pieces in file order, up to the first that stopped short, and says why. A copy
+    /// that failed its piece is taken out of use even where the read stops before that piece's bytes.
+    /// </summary>
     private static SplitRead Assemble(Mnode m, Uio uio, Piece a, Piece b, out long bad)
     {
         bad = -1;
-        foreach (var p in (ReadOnlySpan<Piece>)[a, b])
+        ReadOnlySpan<Piece> pieces = [a, b];
+        foreach (var p in pieces)
+            if (p.Err != Errno.OK)
+                TakeDown(m, p);
+        foreach (var p in pieces)
         {
             uio.Skip(p.Got);
             if (p.Err != Errno.OK)
-            {
-                TakeDown(m, p);
                 return SplitRead.Stopped;
-            }
             if (p.Bad >= 0)
             {
                 bad = p.Bad;

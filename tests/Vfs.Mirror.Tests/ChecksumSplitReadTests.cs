@@ -159,6 +159,26 @@ public class ChecksumSplitReadTests
         MirrorFixture.Ok(err);
     }
 
+    /// <summary>
+    /// A 300 KiB file read 1 MiB at a time: the read ends in X's piece, and Y's piece, all past the end, fails. The bytes
+    /// are X's, and Y is taken out of use all the same: it failed a read, as it would have failed a one-copy read.
+    /// </summary>
+    [Fact]
+    public void A_copy_that_fails_its_piece_past_the_end_of_the_file_is_taken_out_of_use()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount("checksum,retries=0");
+        var data = ChecksumTests.Data(300 << 10, 43);
+        ChecksumTests.WriteAll(f.P, "/A/b/f", data);
+        var lower = f.LowerVnode(1, "f")!;
+        f.Faults(1).Fail(VopName.Read, Errno.EIO, match: v => ReferenceEquals(v, lower));
+        lower.Rele();
+
+        Assert.Equal(data, Pread(f, "/A/b/f", MiB, 0, out var err));
+        MirrorFixture.Ok(err);
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+    }
+
     [Fact]
     public void A_copy_out_of_use_serves_no_piece_and_serves_again_after_its_resync()
     {
