@@ -3,8 +3,8 @@
 # copies on memory devices behind a mirror) on one thread. Each round runs, before then after:
 #   steady  issue 11's benchmark: 20 histories of up to 5,000 calls without faults (54,306 calls; the JIT and the
 #           20 world builds spread over them);
-#   faults  HISTORIES histories (200 by default) of up to 200 calls with every kind of fault the world takes (disk,
-#           copy, clock, power, crash: Fig. 5 has no network), a world built for each.
+#   faults  HISTORIES histories (200 by default) of up to 200 calls with the faults `--faults all` gives the world
+#           (disk, copy, clock: Fig. 5 has no network, and `all` leaves out power and crash), a world built for each.
 # It prints each run's wall and CPU seconds (/usr/bin/time's user+system), the calls per CPU-second `vfs sim` reports,
 # and the load. docs/benchmarks.md ("Stop 26: the simulator's speed") says why these two, for Release builds
 # (`dotnet build src/Vfs.Cli -c Release -o DIR`).
