@@ -4,7 +4,9 @@
 //
 // An event is one line, "TIME KIND TEXT\n" in UTF-8. Add is on every VOP and disk I/O, so it makes no string of the
 // line: it encodes the parts into one reused buffer for the hash, and keeps the parts of the last events, making
-// their lines only when Tail is asked for (a deadlock's report).
+// their lines only when Tail is asked for (a deadlock's report). The lines reach the hash in batches of up to
+// HashBatch bytes (a call into the crypto library per batch, not per line); Hash hashes what is left first, so the
+// hash is the one of every line in order.
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -20,6 +22,9 @@ public sealed class SimTrace
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Queue<(long Time, string Kind, string Text)> _tail = new();
     private byte[] _line = new byte[256];
+    private const int HashBatch = 16384;
+    private readonly byte[] _unhashed = new byte[HashBatch];
+    private int _unhashedLength;
     private readonly Dictionary<string, long> _byKind = new(StringComparer.Ordinal);
 
     public SimTrace(VirtualClock clock) => _clock = clock;
@@ -47,7 +52,7 @@ public sealed class SimTrace
         long time = _clock.GetTimestamp();
         lock (_lock)
         {
-            _hash.AppendData(Encode(time, kind, text));
+            ToHash(Encode(time, kind, text));
             Count++;
             ref long byKind = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKind, kind, out _);
             byKind++;
@@ -59,6 +64,27 @@ public sealed class SimTrace
     }
 
     private static string Line(long time, string kind, string text) => $"{time} {kind} {text}\n";
+
+    /// <summary>Adds <paramref name="line"/> to the lines not yet hashed, hashing them first when it would not fit. Caller holds _lock.</summary>
+    private void ToHash(ReadOnlySpan<byte> line)
+    {
+        if (_unhashedLength + line.Length > HashBatch)
+            HashUnhashed();
+        if (line.Length > HashBatch)
+        {
+            _hash.AppendData(line);
+            return;
+        }
+        line.CopyTo(_unhashed.AsSpan(_unhashedLength));
+        _unhashedLength += line.Length;
+    }
+
+    /// <summary>Hashes the lines kept in _unhashed. Caller holds _lock.</summary>
+    private void HashUnhashed()
+    {
+        _hash.AppendData(_unhashed.AsSpan(0, _unhashedLength));
+        _unhashedLength = 0;
+    }
 
     /// <summary>The UTF-8 of Line(time, kind, text), in _line (grown as needed). Caller holds _lock.</summary>
     private ReadOnlySpan<byte> Encode(long time, string kind, string text)
@@ -86,7 +112,10 @@ public sealed class SimTrace
     public string Hash()
     {
         lock (_lock)
+        {
+            HashUnhashed();
             return Convert.ToHexString(_hash.GetCurrentHash());
+        }
     }
 
     /// <summary>The last events, oldest first.</summary>

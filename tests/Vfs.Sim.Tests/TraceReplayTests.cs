@@ -64,6 +64,32 @@ public class TraceReplayTests
         }
     }
 
+    /// <summary>
+    /// The trace hashes its lines in batches (SimTrace.HashBatch): its hash must still be the SHA-256 of every line in
+    /// order, asked before a batch is full, after several, and with a line longer than a batch among them.
+    /// </summary>
+    [Fact]
+    public void The_trace_hash_is_the_sha256_of_every_line_in_order_however_they_were_batched()
+    {
+        var clock = new VirtualClock();
+        var sink = new StringWriter { NewLine = "\n" };
+        var trace = new SimTrace(clock) { Sink = sink };
+        string Expected() => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sink.ToString())));
+
+        trace.Add("vop", "h ufs.lookup(/m, \"a\") = OK");
+        Assert.Equal(Expected(), trace.Hash());
+        for (int i = 0; i < 2_000; i++)
+        {
+            clock.Advance(TimeSpan.FromTicks(i));
+            trace.Add(i % 3 == 0 ? "disk" : "vop", $"line {i} é");
+        }
+        Assert.Equal(Expected(), trace.Hash());
+        trace.Add("call", new string('x', 40_000));
+        trace.Add("result", "after the long line");
+        Assert.Equal(Expected(), trace.Hash());
+        Assert.Equal(2_003, trace.Count);
+    }
+
     [Fact]
     public void Another_seed_gives_another_trace()
     {

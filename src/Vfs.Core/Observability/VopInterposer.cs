@@ -25,8 +25,29 @@ public abstract partial class VopInterposer
 {
     private readonly ConditionalWeakTable<VnodeOps, VnodeOps> _wrapped = new();
 
+    // The tables wrapped last, one per slot by the table's identity hash, asked before _wrapped: every VOP dispatched
+    // through an interposed vfs asks for its table's wrapper (Vnode.Ops), and a vfs's vnodes use a few tables over and
+    // over. A slot holds its table strongly, so at most Slots tables stay alive beyond their last vnode; a slot is
+    // replaced whole (one reference) and a wrapper never changes, so a reader needs no lock.
+    private const int Slots = 16;
+    private readonly Recent?[] _recent = new Recent?[Slots];
+
+    private sealed class Recent(VnodeOps ops, VnodeOps wrapped)
+    {
+        public readonly VnodeOps Ops = ops;
+        public readonly VnodeOps Wrapped = wrapped;
+    }
+
     /// <summary>The wrapping table of <paramref name="ops"/> (built once per table and kept).</summary>
-    public VnodeOps Wrap(VnodeOps ops) => _wrapped.GetValue(ops, Interpose);
+    public VnodeOps Wrap(VnodeOps ops)
+    {
+        ref Recent? slot = ref _recent[RuntimeHelpers.GetHashCode(ops) & (Slots - 1)];
+        if (Volatile.Read(ref slot) is { } recent && ReferenceEquals(recent.Ops, ops))
+            return recent.Wrapped;
+        var wrapped = _wrapped.GetValue(ops, Interpose);
+        Volatile.Write(ref slot, new Recent(ops, wrapped));
+        return wrapped;
+    }
 
     /// <summary>
     /// Called before op <paramref name="op"/> of table <paramref name="layer"/> on <paramref name="vp"/> (its main

@@ -14,6 +14,9 @@ namespace UnixVfs.Sim;
 /// <summary>Compares a vnode tree with the model's tree.</summary>
 public static class ModelTree
 {
+    /// <summary>The longest link text a comparison reads (a page, as readlink's buffer).</summary>
+    private const int LinkMax = 4096;
+
     /// <summary>Null when the tree under <paramref name="root"/> is the model's, else the first difference.</summary>
     public static string? Compare(Vnode root, FsModel model)
     {
@@ -150,11 +153,18 @@ public static class ModelTree
             }
             case MLink l:
             {
-                var buf = new byte[4096];
-                var uio = new Uio(buf, 0, UioRw.UIO_READ);
-                err = Vop.Readlink(vp, uio, Cred.Kcred);
-                string text = FsName.Decode(buf.AsSpan(0, (int)(buf.Length - uio.Resid)));
-                return err == Errno.OK && text == l.Target ? null : $"{p}: links to \"{text}\" ({err}), the model to \"{l.Target}\"";
+                var buf = ArrayPool<byte>.Shared.Rent(LinkMax);
+                try
+                {
+                    var uio = new Uio(buf.AsMemory(0, LinkMax), 0, UioRw.UIO_READ);
+                    err = Vop.Readlink(vp, uio, Cred.Kcred);
+                    string text = FsName.Decode(buf.AsSpan(0, (int)(LinkMax - uio.Resid)));
+                    return err == Errno.OK && text == l.Target ? null : $"{p}: links to \"{text}\" ({err}), the model to \"{l.Target}\"";
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buf);
+                }
             }
             case MDir d:
                 return deep ? CompareDir(vp, p, d, ids, nodes) : null;
