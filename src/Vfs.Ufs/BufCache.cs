@@ -14,11 +14,12 @@
 // CLUSTERING. Writes gather runs of adjacent dirty buffers (up to MaxCluster bytes) into one device
 // write (IBlockDevice.WriteGather: pwritev, no copying), both when evicting and when flushing.
 // Readahead reads a run of blocks a file maps contiguously with one device read; ReadDirect reads such
-// a run straight into the caller's memory when none of it is cached, and WriteDirect writes a whole
-// block from the caller's memory the same way. Large sequential I/O therefore reaches the device in
-// large requests, or without a second copy. ReadPart serves a random reader's miss with just the
-// sectors it asked for, straight into its memory, so a cold small read neither reads a whole block
-// nor takes (and page-faults) a buffer for bytes nobody asked for.
+// a run straight into the caller's memory when none of it is cached, and WriteDirect writes a run of
+// whole blocks from the caller's memory the same way, with one device write (UfsRdwr.cs gathers the
+// run). Large sequential I/O therefore reaches the device in large requests, or without a second copy.
+// ReadPart serves a random reader's miss with just the sectors it asked for, straight into its memory,
+// so a cold small read neither reads a whole block nor takes (and page-faults) a buffer for bytes
+// nobody asked for.
 //
 // ORDER ON SYNC. Flush(data first) then the device's flush, then metadata and a second flush: a file's
 // data is stable before the inode and indirect blocks that point to it (fsync and sync, UfsVfsops.cs).
@@ -243,25 +244,18 @@ internal sealed class BufCache
     }
 
     /// <summary>
-    /// Writes the whole block at <paramref name="blkno"/> straight from <paramref name="src"/> to the device, past the
-    /// cache, unless the cache holds the block (its buffer would go stale): then nothing is written and
-    /// <paramref name="put"/> is false. The caller must keep the block from being read or written meanwhile (it holds
-    /// its file's lock). Returns OK or EIO.
+    /// Writes a run of whole blocks, adjacent on the device from <paramref name="blkno"/> on, straight from
+    /// <paramref name="src"/> (whole blocks, at most MaxCluster bytes) to the device with one request, past the cache.
+    /// The caller has seen that the cache holds none of them (IsCached: a buffer would go stale) and keeps them from
+    /// being read or written meanwhile (it holds their file's lock, the only way to them). Returns OK or EIO.
     /// </summary>
-    public Errno WriteDirect(long blkno, ReadOnlySpan<byte> src, out bool put)
+    public Errno WriteDirect(long blkno, ReadOnlySpan<byte> src)
     {
-        put = false;
-        using (_lock.Enter())
-        {
-            if (_hash.ContainsKey(blkno))
-                return Errno.OK;
-        }
         var err = _dev.Write(blkno << _fshift, src);
         if (err != Errno.OK)
             return err;
         Interlocked.Increment(ref DeviceWrites);
         Interlocked.Add(ref BytesWritten, src.Length);
-        put = true;
         return Errno.OK;
     }
 

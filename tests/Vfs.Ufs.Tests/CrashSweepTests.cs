@@ -4,7 +4,8 @@
 // k-th write is issued. After each cut fsck -y must leave nothing a second fsck -n finds, and every file whose
 // fsync returned must hold exactly its fsync'd bytes. The workload has what issue 14 lists: creates (some
 // fsync'd) with renames and unlinks; write-temp, fsync, rename-over, fsync; a nested new directory with an
-// fsync'd file; a 2 MiB file, a truncate, an rmdir. Small blocks and a small cache make many small writes.
+// fsync'd file; a 2 MiB file, a truncate, an rmdir. Small blocks and a small cache make many small writes (the
+// cache's clusters and the write's runs of whole blocks are at most 8 KiB).
 using UnixVfs.Core;
 using static UnixVfs.Ufs.Tests.Kit;
 
@@ -27,7 +28,9 @@ public class CrashSweepTests
     public void A_crash_at_every_write_of_the_workload_loses_no_fsynced_byte(CrashMode mode)
     {
         int writes = CountWrites();
-        Assert.True(writes >= 500, $"the workload makes only {writes} device writes");
+        // Over 500 while each whole block of the 2 MiB file was a write of its own; since a run of them is one write
+        // (UfsRdwr.WriteRun: two 4 KiB blocks, this cache's MaxCluster), 318.
+        Assert.True(writes >= 300, $"the workload makes only {writes} device writes");
         _out.WriteLine($"{mode}: a crash at each of {writes} writes");
         for (int k = 1; k <= writes; k++)
             CrashAt(k, mode);
