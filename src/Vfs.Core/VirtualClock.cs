@@ -14,7 +14,9 @@
 //
 // A thread that serves a request (an RPC server's call: busy work until it is answered) and then waits idle on the
 // clock -- for the reply of a call of its own to another host, or a backoff -- lends its request's busy unit for the
-// wait (Serving, IBusyWork): the request cannot progress until time passes either, so the clock may move.
+// wait (Serving, IBusyWork): the request cannot progress until time passes either, so the clock may move. On a
+// Driven clock such a thread waits for a KMutex another holds the same way, trying it again every LockRetry
+// (EnterContended), since the holder may itself be waiting for time.
 //
 // Timers due at the same time fire in the order they were made, one after another on the thread that moves time,
 // outside the clock's lock.
@@ -155,6 +157,9 @@ public sealed class VirtualClock : TimeProvider
     /// <summary>Busy work a thread does for someone else (a request in service), which it lends while it waits idle.</summary>
     public interface IBusyWork
     {
+        /// <summary>The clock whose busy count the work is counted in.</summary>
+        VirtualClock Clock { get; }
+
         /// <summary>Stops counting one unit of this work as busy (if one is counted); returns whether it did.</summary>
         bool Lend();
 
@@ -249,7 +254,7 @@ public sealed class VirtualClock : TimeProvider
     /// <summary>A driving thread's one unit of busy work: counted while the thread runs, lent while it waits idle.</summary>
     internal sealed class ThreadWork(VirtualClock clock) : IBusyWork
     {
-        public readonly VirtualClock Clock = clock;
+        public VirtualClock Clock { get; } = clock;
         public bool Counted = true; // guarded by Clock._lock
 
         public bool Lend()
@@ -275,6 +280,28 @@ public sealed class VirtualClock : TimeProvider
 
         /// <summary>The thread stops driving: its unit, if counted, is given up for good.</summary>
         public void End() => Lend();
+    }
+
+    /// <summary>How often a thread waiting for a lock in a Driven world tries it again (EnterContended).</summary>
+    public static readonly TimeSpan LockRetry = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// Takes <paramref name="monitor"/>, which another thread holds (KMutex.Enter's slow path). A thread counted as busy
+    /// work on a Driven clock that blocked here would keep time from moving while the holder may be waiting for it (an
+    /// NFS rnode's WriteLock is held across the WRITE its holder waits for: two requests of one client served at once,
+    /// docs/verification.md, Fixed 46), and the world would stop. So it waits for time instead, as an idle participant,
+    /// and tries again every LockRetry: its tries are timers, taken in turn at quiescent moments like every other
+    /// thread's, so the run stays the same on every replay. Any other thread blocks in Monitor.Enter.
+    /// </summary>
+    public static void EnterContended(object monitor)
+    {
+        if (t_serving?.Clock is not { Driven: true } vc)
+        {
+            Monitor.Enter(monitor);
+            return;
+        }
+        while (!Monitor.TryEnter(monitor))
+            vc.Sleep(LockRetry);
     }
 
     /// <summary>Sleeps <paramref name="span"/> of this clock's time as an idle participant.</summary>

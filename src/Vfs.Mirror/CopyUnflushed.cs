@@ -14,7 +14,8 @@
 // fsynced it (Written, Flushed; a file the mirror lets go of is fsynced on such copies first: Inactive). When the copy
 // is taken out of use (MfsVfs.MarkUnavailable), the ranges go to its dirty log, so that its resync rewrites them
 // whatever the client did with them, and the files are remembered as late: at online their pending writes are sent
-// first (FlushLate) and each file's ctime after that is excused from the scan (MirrorHistory.ChangedSince).
+// first (FlushLate) and each file's ctime after that is excused from the scan (MirrorHistory.ChangedSince); a file
+// whose copy does not answer then stays late for the next online (the NFS client keeps a WRITE that heard nothing).
 //
 // COST: a dictionary entry per file being written, merged ranges (a sequential writer keeps one), and a lock per
 // write -- except for a write into a range already kept, the common rewrite of a page or a block: the range kept last
@@ -75,8 +76,8 @@ internal sealed class CopyUnflushed
 
     /// <summary>
     /// True while the copy may not hold all the mirror wrote to <paramref name="m"/>: an op on it that fails is not
-    /// tried again, since the failure may have cost the copy those writes (an NFS client drops what it failed to send,
-    /// and a close tried again finds nothing left to send and succeeds).
+    /// tried again, since the failure may have cost the copy those writes (an NFS client drops a WRITE the server
+    /// refused, and a close tried again finds nothing left to send and succeeds; one that heard nothing it keeps).
     /// </summary>
     public bool Holds(Mnode m)
     {
@@ -169,6 +170,13 @@ internal sealed class CopyUnflushed
             var va = new Vattr(AttrMask.AT_CTIME | AttrMask.AT_NODEID);
             if (Vop.Getattr(lv, va, AttrFlags.None, Cred.Kcred) == Errno.OK)
                 stamped[va.NodeId] = va.Ctime;
+            else
+            {
+                // The copy did not answer (this online will fail): an NFS client keeps a WRITE that heard nothing and
+                // sends it at its next flush, so the next online sends and stamps it first again.
+                lock (_lock)
+                    _late.Add(m);
+            }
             lv.Rele();
         }
         return stamped;

@@ -208,6 +208,10 @@ public static class Simulator
             {
                 Repair(w, applied);
                 CloseAll(w, model);
+                // A close can take a copy out of use after the repair: its file system reports a write that failed
+                // while a fault lasted (NFS: a WRITE that heard nothing, sent again since), and the mirror cannot tell
+                // that the bytes got there after all. Such a copy is brought back like the others.
+                Online(w);
                 ctx.Call = null;
                 ctx.Outcome = null;
                 top!.Rele();
@@ -318,6 +322,12 @@ public static class Simulator
             foreach (var o in w.Hosts.Where(o => o != h))
                 w.Network.SetLink(h.Name, o.Name, Nfs.Net.SimLinkProfile.Perfect);
         }
+        Online(w);
+    }
+
+    /// <summary>Brings every copy of every mirror that is out of use online (`mfsadm online`: the resync).</summary>
+    private static void Online(World w)
+    {
         foreach (var m in w.Mirrors)
             foreach (var copy in m.Mfs.Copies.Where(x => x.State != CopyState.Available).ToList())
             {

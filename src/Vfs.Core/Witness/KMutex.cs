@@ -4,7 +4,9 @@
 //
 // It is a .NET monitor on the KMutex object itself, so it recurses as `lock` does, Monitor.Wait works on
 // it, and a `lock (m)` on the same object excludes the same way (unchecked). In a Release build Enter and
-// Exit are Monitor.Enter and Monitor.Exit and nothing else (the Witness calls are compiled out).
+// Exit are Monitor.TryEnter (Monitor.Enter when it is held) and Monitor.Exit and nothing else (the Witness calls
+// are compiled out). A held mutex is waited for through VirtualClock.EnterContended, which in a simulated world
+// waits for time rather than block a thread the clock counts as busy.
 namespace UnixVfs.Core;
 
 /// <summary>A mutex with a lock class (<c>kmutex_t</c> with a witness).</summary>
@@ -20,7 +22,8 @@ public sealed class KMutex(LockClass cls, object? owner = null)
     public Scope Enter()
     {
         Witness.Check(this, Class, Owner);
-        Monitor.Enter(this);
+        if (!Monitor.TryEnter(this))
+            VirtualClock.EnterContended(this);
         Witness.Acquired(this, Class, Owner);
         return new Scope(this);
     }

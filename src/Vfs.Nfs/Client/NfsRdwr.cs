@@ -23,6 +23,17 @@
 // as stable WRITEs (FILE_SYNC, DATA_SYNC) straight from the caller's buffer, one round trip instead of
 // WRITE and COMMIT, and the server makes only those bytes durable.
 // An error of an asynchronous WRITE is reported by the next write, fsync or close.
+//
+// A WRITE THAT HEARD NO ANSWER (a soft mount's ETIMEDOUT: the link lost it, or the server was down) keeps its
+// buffer, as illumos's pvn_write_done sets the modified bit again on a page whose write failed "so that it will get
+// written back again later when things are hopefully better": the buffer goes to Retained and is sent again, before
+// anything newer, at the next flush -- a getattr, read, fsync or close, all of which flush first. Its error is still
+// reported as above (so the close or fsync that follows returns ETIMEDOUT even when the data got through since: the
+// application learns that a write of its failed, as from Linux's errseq). Dropping the buffer instead would leave a
+// reader of this client seeing the server's older bytes under an acknowledged write until someone reported the error
+// (docs/verification.md, Fixed 45). The other errors (ENOSPC, EDQUOT, ESTALE, EIO, ...) are answers, and would be
+// answered again: their buffers are dropped. What is still kept when the vnode goes inactive, after its last flush,
+// is dropped there (illumos's rinactive flushes with B_INVAL|B_FORCE).
 using UnixVfs.Core;
 using UnixVfs.Nfs.Protocol;
 
@@ -298,6 +309,8 @@ internal static partial class NfsVnops
         int overlapping = rn.InFlight.FindLastIndex(o => o.Offset < b.Offset + b.Length && o.Offset + o.Length > b.Offset);
         for (int i = 0; i <= overlapping; i++)
             CompleteOldestLocked(rn);
+        foreach (var r in rn.Retained)
+            CopyOverlap(b, r);
         b.Sent = mi.AttrGen();
         b.Pending = mi.Nfs.BeginWrite(b.Cred, rn.Fh, b.Offset, b.Data.AsSpan(0, b.Length), StableHow.UNSTABLE);
         rn.InFlight.Add(b);
@@ -313,6 +326,21 @@ internal static partial class NfsVnops
             rn.Uncommitted.Clear();
             rn.UncommittedBytes = 0;
         }
+    }
+
+    /// <summary>
+    /// Copies the bytes of <paramref name="newer"/> that fall in <paramref name="kept"/>'s range into it, so that a
+    /// buffer kept after a WRITE that heard nothing, sent again after <paramref name="newer"/>, does not put older bytes
+    /// over newer ones. Caller holds WriteLock.
+    /// </summary>
+    private static void CopyOverlap(WriteBuf newer, WriteBuf kept)
+    {
+        if (ReferenceEquals(newer, kept))
+            return;
+        long start = Math.Max(newer.Offset, kept.Offset);
+        long end = Math.Min(newer.Offset + newer.Length, kept.Offset + kept.Length);
+        if (start < end)
+            newer.Data.AsSpan((int)(start - newer.Offset), (int)(end - start)).CopyTo(kept.Data.AsSpan((int)(start - kept.Offset)));
     }
 
     /// <summary>Waits for the COMMIT in flight, if any, and settles the buffers it covered. Caller holds WriteLock.</summary>
@@ -378,7 +406,10 @@ internal static partial class NfsVnops
         }
         if (err != Errno.OK && rn.WriteError == Errno.OK)
             rn.WriteError = err;
-        rn.Mi.ReturnBuffer(b.Data);
+        if (err == Errno.ETIMEDOUT)
+            rn.Retained.Add(b); // heard nothing: sent again at the next flush (the file comment)
+        else
+            rn.Mi.ReturnBuffer(b.Data);
     }
 
     /// <summary>Writes a buffer from <paramref name="from"/> on with FILE_SYNC, waiting for each reply.</summary>
@@ -418,9 +449,19 @@ internal static partial class NfsVnops
         Settle(rn, covered, err, verf, after, sent);
     }
 
-    /// <summary>Sends the buffer being filled and collects every WRITE in flight. Caller holds WriteLock.</summary>
+    /// <summary>
+    /// Sends again, oldest first, the buffers whose WRITE heard nothing, then the buffer being filled, and collects every
+    /// WRITE in flight. Caller holds WriteLock.
+    /// </summary>
     private static Errno DrainLocked(Rnode rn)
     {
+        if (rn.Retained.Count > 0)
+        {
+            var again = rn.Retained.ToArray();
+            rn.Retained.Clear();
+            foreach (var r in again)
+                SendLocked(rn, r);
+        }
         if (rn.Filling is { } f)
             SendLocked(rn, f);
         while (rn.InFlight.Count > 0)
@@ -458,5 +499,21 @@ internal static partial class NfsVnops
     {
         using (rn.WriteLock.Enter())
             return (commit ? rn.Dirty : rn.HasUnsent) ? FlushLocked(rn, commit) : Errno.OK;
+    }
+
+    /// <summary>
+    /// VOP_INACTIVE's part: a last flush, and then what it could not send (buffers whose WRITE heard nothing again) is
+    /// dropped, as illumos's rinactive drops the pages its B_INVAL|B_FORCE flush could not write.
+    /// </summary>
+    public static void FlushAndDiscard(Rnode rn)
+    {
+        using (rn.WriteLock.Enter())
+        {
+            if (rn.Dirty)
+                FlushLocked(rn, commit: true);
+            foreach (var r in rn.Retained)
+                rn.Mi.ReturnBuffer(r.Data);
+            rn.Retained.Clear();
+        }
     }
 }

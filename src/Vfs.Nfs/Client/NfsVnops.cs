@@ -254,7 +254,7 @@ internal static partial class NfsVnops
     private static void NfsInactive(Vnode vp, Cred cr, CallerContext? ct)
     {
         var rn = Node(vp);
-        FlushIfDirty(rn, commit: true);
+        FlushAndDiscard(rn);
         AbandonReadAhead(rn);
         using (rn.Lock.Enter())
         {

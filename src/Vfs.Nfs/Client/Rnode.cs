@@ -8,7 +8,8 @@
 //               cache consistency: the reply's "before" attributes match what we had), cached data
 //               is thrown away -- read blocks, and for a directory its DNLC names and cookie verifier.
 //   Blocks      read blocks of rsize bytes, filled by READ and by read-ahead (NfsRdwr.cs).
-//   dirty data  write-behind buffers, WRITEs in flight and written-but-uncommitted data (NfsRdwr.cs).
+//   dirty data  write-behind buffers, WRITEs in flight, WRITEs that heard no answer (kept to be sent
+//               again) and written-but-uncommitted data (NfsRdwr.cs).
 //   Access      ACCESS results per credential, for as long as the attributes are valid.
 //
 // Lock protects Attr, AttrExpires, Blocks, Access and CookieVerf, and is never held across an RPC.
@@ -113,6 +114,12 @@ internal sealed class Rnode
     public readonly KMutex WriteLock = new(WriteClass);
     public WriteBuf? Filling;
     public readonly List<WriteBuf> InFlight = new();
+    /// <summary>
+    /// Buffers whose WRITE heard no answer (a soft mount's ETIMEDOUT), in the order they were sent: kept, and sent again
+    /// at the next flush. Each holds, in its range, the newest bytes written through this client but those still in
+    /// Filling (NfsRdwr.SendLocked copies every later buffer's bytes into the kept ones it overlaps).
+    /// </summary>
+    public readonly List<WriteBuf> Retained = new();
     public readonly List<WriteBuf> Uncommitted = new();
     public long UncommittedBytes;
     /// <summary>A COMMIT sent without waiting, and the written buffers it covers (kept until it answers).</summary>
@@ -121,10 +128,11 @@ internal sealed class Rnode
     public Errno WriteError;
 
     /// <summary>
-    /// True while written data has not reached the server (buffered or in flight). Only true under WriteLock: a flush
+    /// True while written data has not reached the server (buffered, in flight, or kept after a WRITE that heard
+    /// nothing). Only true under WriteLock: a flush
     /// takes a WRITE off InFlight before its answer is in.
     /// </summary>
-    public bool HasUnsent => Filling is not null || InFlight.Count > 0;
+    public bool HasUnsent => Filling is not null || InFlight.Count > 0 || Retained.Count > 0;
 
     /// <summary>True while anything written is not yet committed (under WriteLock, as HasUnsent).</summary>
     public bool Dirty => HasUnsent || Uncommitted.Count > 0 || CommitInFlight is not null;

@@ -325,6 +325,8 @@ internal sealed class SimEndpoint : IRpcConnection, VirtualClock.IBusyWork
 
     public VirtualClock.IBusyWork? Work => _vc is not null && Accepted ? this : null;
 
+    VirtualClock VirtualClock.IBusyWork.Clock => _vc!;
+
     /// <summary>A request handed out gets no reply: it is no work any more.</summary>
     public void Unanswered()
     {
