@@ -289,7 +289,7 @@ public sealed class VirtualClock : TimeProvider
     /// Takes <paramref name="monitor"/>, which another thread holds (KMutex.Enter's slow path). A thread counted as busy
     /// work on a Driven clock that blocked here would keep time from moving while the holder may be waiting for it (an
     /// NFS rnode's WriteLock is held across the WRITE its holder waits for: two requests of one client served at once,
-    /// docs/verification.md, Fixed 46), and the world would stop. So it waits for time instead, as an idle participant,
+    /// docs/verification.md, Fixed 44), and the world would stop. So it waits for time instead, as an idle participant,
     /// and tries again every LockRetry: its tries are timers, taken in turn at quiescent moments like every other
     /// thread's, so the run stays the same on every replay. Any other thread blocks in Monitor.Enter.
     /// </summary>

@@ -1,6 +1,6 @@
 // Tests of the nfs client: a write-behind WRITE that heard no answer (a soft mount across a partition) keeps its
 // buffer and is sent again at the next flush, after reporting its error (NfsRdwr.cs, "A WRITE THAT HEARD NO ANSWER";
-// docs/verification.md, Fixed 45).
+// docs/verification.md, Fixed 43).
 using UnixVfs.Core;
 
 namespace UnixVfs.Nfs.Tests;

@@ -17,7 +17,7 @@ public class HistoriesTests(ITestOutputHelper output)
     /// each from seed 20264202 held with that kind and clock faults; 755 of Figs. 6 and 7 each from the group's seed with
     /// disk, copy, host and clock faults, 224 of Figs. 9 and 10 each from theirs with network and clock faults); Figs. 9
     /// and 10 with copy faults since Fixed 40-42 (200 of each from seed 20264202 and 224 from seed 20262202 held with copy
-    /// and clock faults); Figs. 6 and 7 with network faults and Figs. 9 and 10 with host faults since Fixed 45-47 (200
+    /// and clock faults); Figs. 6 and 7 with network faults and Figs. 9 and 10 with host faults since Fixed 43-45 (200
     /// histories of each from seed 20264202 held with every kind the group now has).
     /// </summary>
     public static readonly (string[] Worlds, FaultKinds Faults, int Seed, int Count)[] Groups =

@@ -1,5 +1,5 @@
 // Tests of Vfs.Sim: the findings that kept network faults off Figs. 6 and 7 and host faults off Figs. 9 and 10 in the
-// main run (docs/verification.md, Finding 8; Fixed 45-47), each replayed from its seed. Each failed before its fix;
+// main run (docs/verification.md, Finding 8; Fixed 43-45), each replayed from its seed. Each failed before its fix;
 // tests/Vfs.Nfs.Tests/NfsWriteErrorTests.cs and tests/Vfs.Core.Tests/Kernel/VirtualClockLockTests.cs keep the smaller
 // reproducers.
 using Xunit.Abstractions;
@@ -16,7 +16,7 @@ public class NetHostFindingsTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Fixed 45: over a link losing 23% of records, the mirror's pwrite to Y made x's NFS client send the block before
+    /// Fixed 43: over a link losing 23% of records, the mirror's pwrite to Y made x's NFS client send the block before
     /// it; the WRITE heard nothing three times and the client dropped the block, while VOP_WRITE had answered OK. Until
     /// the close reported the error, Y, still in use, lacked acknowledged bytes (`after call 92: copy Y (/net/peer): /c:
     /// 8192 bytes that differ`). The client now keeps the block and sends it again at the next flush. The shrink finds
@@ -27,7 +27,7 @@ public class NetHostFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig7", 20264370, 198, FaultKinds.Net | FaultKinds.Clock, [.. Enumerable.Range(0, 93)]));
 
     /// <summary>
-    /// Fixed 46: y down, a COMMIT of c's through the exported mirror waited for y on x; c's retransmission of it arrived
+    /// Fixed 44: y down, a COMMIT of c's through the exported mirror waited for y on x; c's retransmission of it arrived
     /// as the reply left and was served again, holding Y's rnode WriteLock on x across a WRITE to the down host. The
     /// next close's COMMIT, served beside it, blocked on that lock as busy work, so virtual time stopped (reported as a
     /// deadlock). A thread counted as busy now waits for a held KMutex as a wait for time (VirtualClock.EnterContended).
@@ -37,8 +37,8 @@ public class NetHostFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig9", 20262372, 86, FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock, [3, .. Enumerable.Range(25, 17)]));
 
     /// <summary>
-    /// Fixed 47, found by the main run's Fig. 8 group (history 20263443) once the NFS client kept a WRITE that heard
-    /// nothing (Fixed 45): Y taken offline while b was down, holding the mirror's write of /m/a. Online with b still
+    /// Fixed 45, found by the main run's Fig. 8 group (history 20263443) once the NFS client kept a WRITE that heard
+    /// nothing (Fixed 43): Y taken offline while b was down, holding the mirror's write of /m/a. Online with b still
     /// down sent it in vain and forgot the file; at the repair the search's GETATTR sent it, stamping a after Y left,
     /// and reported the old error, so online failed, and the next one took the mirror's own write for a change behind
     /// its back (`split brain: 1 names changed in more than one copy`). A file whose copy does not answer at online now

@@ -31,7 +31,7 @@
 // reported as above (so the close or fsync that follows returns ETIMEDOUT even when the data got through since: the
 // application learns that a write of its failed, as from Linux's errseq). Dropping the buffer instead would leave a
 // reader of this client seeing the server's older bytes under an acknowledged write until someone reported the error
-// (docs/verification.md, Fixed 45). The other errors (ENOSPC, EDQUOT, ESTALE, EIO, ...) are answers, and would be
+// (docs/verification.md, Fixed 43). The other errors (ENOSPC, EDQUOT, ESTALE, EIO, ...) are answers, and would be
 // answered again: their buffers are dropped. What is still kept when the vnode goes inactive, after its last flush,
 // is dropped there (illumos's rinactive flushes with B_INVAL|B_FORCE).
 using UnixVfs.Core;

@@ -1,5 +1,5 @@
 // Tests of Vfs.Core: a KMutex waited for in a simulated (Driven) world, whose holder waits for virtual time
-// (VirtualClock.EnterContended; docs/verification.md, Fixed 46).
+// (VirtualClock.EnterContended; docs/verification.md, Fixed 44).
 
 namespace UnixVfs.Core.Tests.KernelTests;
 
