@@ -45,9 +45,6 @@ internal sealed class CopyWorkers : IDisposable
         }
     }
 
-    /// <summary>True when there are no workers (a simulated host): RunAll runs every work on the calling thread.</summary>
-    public bool Inline => _inline;
-
     /// <summary>True while any worker thread is alive (after Dispose returns: never).</summary>
     public bool Running => _threads.Any(t => t.IsAlive);
 

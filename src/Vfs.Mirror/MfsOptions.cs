@@ -51,8 +51,6 @@ public sealed record MfsOptions
 {
     public ReadPolicy Read { get; init; } = ReadPolicy.Fixed;
     public int ReadCopy { get; init; }
-    /// <summary>read=x|y|z was given: every read comes from that copy, and a large checked read is not split (MirrorReadSplit.cs).</summary>
-    public bool ReadPinned { get; init; }
     public MirrorRole Role { get; init; } = MirrorRole.Peer;
     public MirrorMode Mode { get; init; } = MirrorMode.Mirror;
     public int Retries { get; init; } = 2;
@@ -94,7 +92,7 @@ public sealed record MfsOptions
         {
             case null: break;
             case "balance": r = r with { Read = ReadPolicy.Balance }; break;
-            case var c when c.Length == 1 && CopyIndex(c[0]) is int i && i < copies: r = r with { ReadCopy = i, ReadPinned = true }; break;
+            case var c when c.Length == 1 && CopyIndex(c[0]) is int i && i < copies: r = r with { ReadCopy = i }; break;
             case var c: reason = $"read={c}: expected x, y{(copies > 2 ? ", z" : "")} or balance"; return Errno.EINVAL;
         }
         switch (o.Get("role"))

@@ -305,27 +305,23 @@ internal sealed class MirrorChecksum
     }
 
     /// <summary>
-    /// read(2) of a regular file: the read copy's bytes, checked extent by extent before they are given to the caller --
-    /// a large read in two pieces from two copies at once, each checked on its own thread (MirrorReadSplit), the rest of
-    /// a split read that stopped at a copy's error from one copy. An extent that fails is healed from another copy (Heal)
-    /// and read again.
+    /// read(2) of a regular file: the read copy's bytes, checked extent by extent before they are given to the caller.
+    /// An extent that fails is healed from another copy (Heal) and read again.
     /// </summary>
     public Errno Read(Mnode m, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
         var args = new ReadArgs(uio, ioflag, cr, ct, Sums(m));
         for (int heals = 0; ; heals++)
         {
-            var split = MirrorReadSplit.Read(m, uio, args.Sums, ioflag, cr, ct, out args.Bad);
-            if (split == SplitRead.Done)
-                return Errno.OK;
-            var err = split == SplitRead.Bad ? Errno.OK : MirrorSubr.ReadOp(MirrorOp.Read(m), ref args, static (ref ReadArgs a, MirrorMember c, Vnode lv, out long moved) =>
+            args.Bad = -1;
+            var err = MirrorSubr.ReadOp(MirrorOp.Read(m), ref args, static (ref ReadArgs a, MirrorMember c, Vnode lv, out long moved) =>
             {
                 long before = a.Uio.Resid;
                 c.BeginRead();
                 var e = Vop.Rwlock(lv, RwLockType.Reader, a.Ct);
                 if (e == Errno.OK)
                 {
-                    e = ReadChecked(a.Uio, a.Sums, lv, a.Ioflag, a.Cr, a.Ct, out a.Bad);
+                    e = ReadChecked(ref a, lv);
                     Vop.Rwunlock(lv, RwLockType.Reader, a.Ct);
                 }
                 c.EndRead();
@@ -341,20 +337,19 @@ internal sealed class MirrorChecksum
     }
 
     /// <summary>
-    /// Reads from copy file <paramref name="lv"/> (its rwlock held) into <paramref name="uio"/>, extent by extent: into the
+    /// Reads from copy file <paramref name="lv"/> (its rwlock held) into the caller's Uio, extent by extent: into the
     /// caller's buffer when it takes whole extents, else through a scratch extent. Stops at the first extent that fails
-    /// its checksum (<paramref name="bad"/>, else -1) with <paramref name="uio"/> advanced over what passed. Also reads one
-    /// piece of a read split across copies (MirrorReadSplit), on whichever thread runs it.
+    /// its checksum (a.Bad) with the caller's Uio advanced over what passed.
     /// </summary>
-    internal static Errno ReadChecked(Uio uio, ExtentSums sums, Vnode lv, FileFlags ioflag, Cred cr, CallerContext? ct, out long bad)
+    private static Errno ReadChecked(ref ReadArgs a, Vnode lv)
     {
-        bad = -1;
         var scratch = t_extent ?? new byte[ExtentSums.ExtentSize];
         var u = t_uio ?? new Uio(Memory<byte>.Empty, 0, UioRw.UIO_READ);
         t_extent = null;
         t_uio = null;
         try
         {
+            var uio = a.Uio;
             while (uio.Resid > 0)
             {
                 long off = uio.Offset, e = off >> ExtentSums.Shift, lo = e << ExtentSums.Shift;
@@ -362,16 +357,16 @@ internal sealed class MirrorChecksum
                 int whole = seg.Length & ~(ExtentSums.ExtentSize - 1);
                 var buf = whole > 0 ? seg[..whole] : scratch;
                 u.Reset(buf, lo, UioRw.UIO_READ);
-                var err = Vop.Read(lv, u, ioflag, cr, ct);
+                var err = Vop.Read(lv, u, a.Ioflag, a.Cr, a.Ct);
                 if (err != Errno.OK)
                     return err;
                 int got = (int)(buf.Length - u.Resid);
                 for (int at = 0; at < got || at == 0; at += ExtentSums.ExtentSize)
                 {
-                    ulong want = sums.Get(e + (at >> ExtentSums.Shift), out int len);
+                    ulong want = a.Sums.Get(e + (at >> ExtentSums.Shift), out int len);
                     if (want != 0 && (got - at < len || ExtentSums.Hash(buf.Span.Slice(at, len)) != want))
                     {
-                        bad = e + (at >> ExtentSums.Shift);
+                        a.Bad = e + (at >> ExtentSums.Shift);
                         // Give what passed before it: whole extents read straight into the caller's buffer.
                         if (whole > 0)
                             uio.Skip(at);

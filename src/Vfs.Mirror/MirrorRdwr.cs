@@ -1,8 +1,7 @@
 // Vfs.Mirror: one read and two writes (patent B.4 and B.6).
 //
 // A read goes to one copy (MfsVfs.ReadCopy: read=x|y, or read=balance for the least busy copy), under
-// that copy's rwlock as a reader, and fails over to another copy if the chosen one keeps failing. With -o checksum a
-// large read is the exception: two pieces from two copies at once, each checked on its own thread (MirrorReadSplit.cs).
+// that copy's rwlock as a reader, and fails over to another copy if the chosen one keeps failing.
 //
 // A write holds the mirror vnode's own rwlock (taken by the caller, as for any file system) and then
 // every copy's rwlock (MirrorLock.LockAll, with the patent's release-and-back-off), writes all copies at

@@ -155,12 +155,6 @@ internal static class MirrorSubr
         }
     }
 
-    /// <summary>
-    /// One piece of a read split across copies (MirrorReadSplit) on copy <paramref name="c"/>: run, retried and counted
-    /// as ReadOp runs a read on the copy it picks; the caller decides what a failure does to the copy.
-    /// </summary>
-    internal static Errno OnCopy<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn) => RunOnCopy(op, c, ref args, fn).Err;
-
     /// <summary>The first copy that serves reads and has not been tried, or null.</summary>
     private static MirrorMember? NextUntried(MfsVfs mi, ReadOnlySpan<bool> tried)
     {

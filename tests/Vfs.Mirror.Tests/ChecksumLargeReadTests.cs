@@ -2,8 +2,7 @@
 // buffer and check many extents at once, where ChecksumTests reads 100,000 bytes at a time: rot in the middle of the
 // read, in the short last extent at the end of the file, past an unaligned start (its first extent through the
 // scratch extent, then whole extents), and on both copies (EIO for a read that starts there, the extents before it
-// returned by the read that reaches it). Each mounts with read=x, which keeps a large read on one copy (the read that
-// ChecksumSplitReadTests splits across two), so that rot on X is met by the read that crosses it.
+// returned by the read that reaches it).
 namespace UnixVfs.Mirror.Tests;
 
 public class ChecksumLargeReadTests
@@ -23,10 +22,10 @@ public class ChecksumLargeReadTests
     public void Rot_under_UFS_in_the_middle_of_a_MiB_read_is_served_from_the_other_copy_and_repaired()
     {
         using var f = new MirrorFixture(fstype: "ufs");
-        f.Mount("checksum,read=x");
+        f.Mount("checksum");
         var data = ChecksumTests.Data(2 << 20, 21);
         ChecksumTests.WriteAll(f.P, "/A/b/f", data);
-        var mi = ChecksumTests.Remount(f, "checksum,read=x", () => ChecksumTests.RotDevice(f.Devices["A"], data.AsSpan(9 * Ext + 100, 64)), "A");
+        var mi = ChecksumTests.Remount(f, "checksum", () => ChecksumTests.RotDevice(f.Devices["A"], data.AsSpan(9 * Ext + 100, 64)), "A");
 
         Assert.Equal(data.AsSpan(0, 1 << 20).ToArray(), Pread(f, "/A/b/f", 1 << 20, 0, out var err));
         MirrorFixture.Ok(err);
@@ -44,7 +43,7 @@ public class ChecksumLargeReadTests
     public void A_MiB_read_that_meets_the_end_of_the_file_checks_its_last_extent(int size, int rotAt)
     {
         using var f = new MirrorFixture();
-        f.Mount("checksum,read=x");
+        f.Mount("checksum");
         var data = ChecksumTests.Data(size, 22);
         ChecksumTests.WriteAll(f.P, "/A/b/f", data);
         ChecksumTests.RotFile(f, 0, "f", rotAt);
@@ -59,7 +58,7 @@ public class ChecksumLargeReadTests
     public void A_MiB_read_not_aligned_to_extents_checks_its_first_extent_alone_and_the_rest_whole()
     {
         using var f = new MirrorFixture();
-        f.Mount("checksum,read=x");
+        f.Mount("checksum");
         var data = ChecksumTests.Data(20 * Ext, 23);
         ChecksumTests.WriteAll(f.P, "/A/b/f", data);
         ChecksumTests.RotFile(f, 0, "f", 300);            // the first extent: through the scratch extent
@@ -76,7 +75,7 @@ public class ChecksumLargeReadTests
     public void Rot_on_both_copies_in_the_middle_of_a_MiB_read_is_EIO_and_the_extents_around_it_are_served()
     {
         using var f = new MirrorFixture();
-        f.Mount("checksum,read=x");
+        f.Mount("checksum");
         var data = ChecksumTests.Data(24 * Ext, 24);
         ChecksumTests.WriteAll(f.P, "/A/b/f", data);
         ChecksumTests.RotFile(f, 0, "f", 6 * Ext + 3);
