@@ -115,8 +115,12 @@ internal static partial class MirrorVnops
     private static void MfsInactive(Vnode vp, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
-        m.Mfs.Checksum?.Flush(m, lockCopies: false);   // nothing reaches the file through the mirror any more
-        CopyUnflushed.Inactive(m);                      // what a copy's file system still holds of it is sent now
+        if (CopyUnflushed.Inactive(m))                  // what a copy's file system still holds of it is sent now,
+        {
+            SyncTimes(m);                               // stamped with the copy's own time: the primary's again
+            m.Mfs.Checksum?.Changed(m);
+        }
+        m.Mfs.Checksum?.Flush(m, lockCopies: false);    // nothing reaches the file through the mirror any more
         m.Mfs.Mnodes.Inactive(m);
     }
 
