@@ -304,6 +304,12 @@ public sealed class VirtualClock : TimeProvider
             vc.Sleep(LockRetry);
     }
 
+    /// <summary>
+    /// The Driven clock the calling thread counts as busy work on, or null: a thread that finds a lock held waits for
+    /// time on it rather than blocking (EnterContended; RwLock.Enter's slow path).
+    /// </summary>
+    public static VirtualClock? DrivenHere() => t_serving?.Clock is { Driven: true } vc ? vc : null;
+
     /// <summary>Sleeps <paramref name="span"/> of this clock's time as an idle participant.</summary>
     public void Sleep(TimeSpan span)
     {

@@ -61,4 +61,15 @@ public class NetHostFindingsTests(ITestOutputHelper output)
     public void A_write_an_NFS_copy_flushed_late_as_the_mirror_let_go_of_the_file_keeps_the_primarys_mtime() =>
         Holds(new SimCase("fig9", 20262390, 98, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Clock,
             [20, 21, 22, 23, 26, 27, 28, 29, 30, 31, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 62, 84, 85, 97]));
+
+    /// <summary>
+    /// Fixed 46's second part, found by the probe of Figs. 9 and 10 with copy, network and clock faults once the first
+    /// was in (its SETATTRs moved the lossy link's losses): x's NFS server held a file's rwlock across a SETATTR to y
+    /// that the link made retransmit, and a READ of the file served beside it blocked on that rwlock as busy work, so
+    /// virtual time stopped (reported as a deadlock). A thread counted as busy now waits for a held RwLock as a wait for
+    /// time, as for a KMutex since Fixed 44.
+    /// </summary>
+    [Fact]
+    public void A_read_served_beside_a_setattr_that_waits_for_a_lossy_link_does_not_stop_time() =>
+        Holds(new SimCase("fig10", 20262356, 188, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Clock, null));
 }
