@@ -154,8 +154,8 @@ internal static partial class MirrorVnops
     /// <summary>
     /// After writes, gives every copy the primary copy's modification and access times, so that identical
     /// contents also look identical (verify) and the next mount's merge sees no newer side. <paramref name="inactive"/>:
-    /// the mirror is letting go of <paramref name="m"/>, so only the copies' vnodes the mnode knows are used: finding
-    /// one by its path would look the file up through the mirror, which waits for this mnode to go.
+    /// the mirror is letting go of <paramref name="m"/>, so only the copies' vnodes the mnode knows are used (every copy
+    /// a write reached is one); no name is looked up, through the mirror or a copy, for a file on its way out.
     /// </summary>
     private static void SyncTimes(Mnode m, bool inactive = false)
     {
