@@ -58,8 +58,16 @@ public sealed class RwLock
         return (s & (WriteLocked | HasWaiters)) == 0 && Interlocked.CompareExchange(ref _state, s + OneReader, s) == s;
     }
 
+    /// <summary>
+    /// Waits for the lock, counted as a waiter (a waiting writer holds new readers back). A thread counted as busy work
+    /// on a Driven clock waits for time instead, trying again every VirtualClock.LockRetry, as KMutex does
+    /// (VirtualClock.EnterContended): the holder may be waiting for time itself (an NFS server's SETATTR holding a
+    /// vnode's rwlock across an RPC that a lossy link makes retransmit; docs/verification.md, Fixed 46), and a blocked
+    /// busy thread would keep time from moving.
+    /// </summary>
     private void EnterSlow(RwLockType type)
     {
+        var vc = VirtualClock.DrivenHere();
         lock (this)
         {
             if (type == RwLockType.Writer)
@@ -67,7 +75,22 @@ public sealed class RwLock
             _waiters++;
             Interlocked.Or(ref _state, HasWaiters);
             while (!TryTake(type))
-                Monitor.Wait(this);
+            {
+                if (vc is null)
+                {
+                    Monitor.Wait(this);
+                    continue;
+                }
+                Monitor.Exit(this);
+                try
+                {
+                    vc.Sleep(VirtualClock.LockRetry);
+                }
+                finally
+                {
+                    Monitor.Enter(this);
+                }
+            }
             _waiters--;
             if (type == RwLockType.Writer)
                 _writersWaiting--;

@@ -15,8 +15,8 @@
 // A thread that serves a request (an RPC server's call: busy work until it is answered) and then waits idle on the
 // clock -- for the reply of a call of its own to another host, or a backoff -- lends its request's busy unit for the
 // wait (Serving, IBusyWork): the request cannot progress until time passes either, so the clock may move. On a
-// Driven clock such a thread waits for a KMutex another holds the same way, trying it again every LockRetry
-// (EnterContended), since the holder may itself be waiting for time.
+// Driven clock such a thread waits for a KMutex or an RwLock another holds the same way, trying it again every
+// LockRetry (EnterContended, DrivenHere), since the holder may itself be waiting for time.
 //
 // Timers due at the same time fire in the order they were made, one after another on the thread that moves time,
 // outside the clock's lock.
@@ -303,6 +303,12 @@ public sealed class VirtualClock : TimeProvider
         while (!Monitor.TryEnter(monitor))
             vc.Sleep(LockRetry);
     }
+
+    /// <summary>
+    /// The Driven clock the calling thread counts as busy work on, or null: a thread that finds a lock held waits for
+    /// time on it rather than blocking (EnterContended; RwLock.Enter's slow path).
+    /// </summary>
+    public static VirtualClock? DrivenHere() => t_serving?.Clock is { Driven: true } vc ? vc : null;
 
     /// <summary>Sleeps <paramref name="span"/> of this clock's time as an idle participant.</summary>
     public void Sleep(TimeSpan span)

@@ -99,11 +99,14 @@ internal sealed class CopyUnflushed
     /// <summary>
     /// The mirror lets go of <paramref name="m"/> (VOP_INACTIVE): each copy that may not hold all that was written to
     /// it is asked to fsync it now; one that fails is taken out of use, with the ranges in its log (which holds
-    /// <paramref name="m"/> on, so that the resync finds it).
+    /// <paramref name="m"/> on, so that the resync finds it). True when a copy still in use flushed something: the
+    /// writes it sent now were stamped with its server's time as they landed, later than the primary's over a lossy
+    /// link, so the caller gives the copies the primary's times again, as a close or fsync does (MirrorVnops.SyncTimes).
     /// </summary>
-    public static void Inactive(Mnode m)
+    public static bool Inactive(Mnode m)
     {
         var mi = m.Mfs;
+        bool flushed = false;
         foreach (var c in mi.UpdateCopies())
         {
             if (!c.Unflushed.Holds(m) || MirrorSubr.Resolve(m, c, out var lv) != Errno.OK)
@@ -116,7 +119,9 @@ internal sealed class CopyUnflushed
                     continue;
             }
             c.Unflushed.Flushed(m); // flushed; or lost on the mirror's last copy, which it cannot take out of use
+            flushed = true;
         }
+        return flushed;
     }
 
     /// <summary>

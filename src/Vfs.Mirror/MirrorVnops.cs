@@ -115,8 +115,12 @@ internal static partial class MirrorVnops
     private static void MfsInactive(Vnode vp, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
-        m.Mfs.Checksum?.Flush(m, lockCopies: false);   // nothing reaches the file through the mirror any more
-        CopyUnflushed.Inactive(m);                      // what a copy's file system still holds of it is sent now
+        if (CopyUnflushed.Inactive(m))                  // what a copy's file system still holds of it is sent now,
+        {
+            SyncTimes(m, inactive: true);               // stamped with the copy's own time: the primary's again
+            m.Mfs.Checksum?.Changed(m);
+        }
+        m.Mfs.Checksum?.Flush(m, lockCopies: false);    // nothing reaches the file through the mirror any more
         m.Mfs.Mnodes.Inactive(m);
     }
 
@@ -149,15 +153,24 @@ internal static partial class MirrorVnops
 
     /// <summary>
     /// After writes, gives every copy the primary copy's modification and access times, so that identical
-    /// contents also look identical (verify) and the next mount's merge sees no newer side.
+    /// contents also look identical (verify) and the next mount's merge sees no newer side. <paramref name="inactive"/>:
+    /// the mirror is letting go of <paramref name="m"/>, so only the copies' vnodes the mnode knows are used (every copy
+    /// a write reached is one); no name is looked up, through the mirror or a copy, for a file on its way out.
     /// </summary>
-    private static void SyncTimes(Mnode m)
+    private static void SyncTimes(Mnode m, bool inactive = false)
     {
         var mi = m.Mfs;
         if (mi.Options.Mode == MirrorMode.ActivePassive || m.Vnode.Type != VType.VREG)
             return;
+        Errno Lower(MirrorMember c, out Vnode? lv)
+        {
+            if (!inactive)
+                return MirrorSubr.Resolve(m, c, out lv);
+            lv = Volatile.Read(ref m.Copies[c.Index]);
+            return lv is null ? Errno.ENOENT : Errno.OK;
+        }
         var primary = mi.PrimaryCopy();
-        if (MirrorSubr.Resolve(m, primary, out var pv) != Errno.OK)
+        if (Lower(primary, out var pv) != Errno.OK)
             return;
         var va = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME | AttrMask.AT_CTIME);
         if (Vop.Getattr(pv!, va, AttrFlags.None, Cred.Kcred) != Errno.OK)
@@ -165,7 +178,7 @@ internal static partial class MirrorVnops
         primary.Clock.Stamped(va.Ctime);
         var set = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME) { Atime = va.Atime, Mtime = va.Mtime };
         foreach (var c in mi.UpdateCopies())
-            if (!ReferenceEquals(c, primary) && MirrorSubr.Resolve(m, c, out var lv) == Errno.OK
+            if (!ReferenceEquals(c, primary) && Lower(c, out var lv) == Errno.OK
                 && Vop.Setattr(lv!, set.Clone(), AttrFlags.ATTR_UTIME, Cred.Kcred) == Errno.OK)
                 c.Clock.Saw(lv!); // its new ctime, on the copy's clock (CopyClock.cs)
     }

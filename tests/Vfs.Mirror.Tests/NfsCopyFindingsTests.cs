@@ -103,6 +103,29 @@ public class NfsCopyFindingsTests
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
+    /// <summary>
+    /// Finding 2 on Figs. 9 and 10 (Fixed 46: `vfs sim --world fig9 --seed 20262390 --steps 98 --faults copy,net,clock
+    /// --keep 20,...,97`): the exported mirror let go of a file after an NFS client's WRITE to it, and its fsync of Y
+    /// sent the write Y's NFS client held; over a lossy link it landed 3 s later, stamped with the server's time then.
+    /// No close or fsync through the mirror followed before Y left, so Y kept that mtime. A flush as the mirror lets go
+    /// of a file now gives the copies the primary's times, as a close or fsync does.
+    /// </summary>
+    [Fact]
+    public void A_write_an_NFS_copy_sends_as_the_mirror_lets_go_of_the_file_gets_the_primarys_mtime()
+    {
+        using var f = Fixture();
+        f.Mount();
+        f.WriteFile("/A/b/c", "");
+        _world.Advance(TimeSpan.FromSeconds(1));
+        MirrorFixture.Ok(f.P.Lookupname("/A/b/c", true, out var vp));
+        MirrorFixture.Ok(Vop.Write(vp!, new Uio("6"u8.ToArray(), 0, UioRw.UIO_WRITE), FileFlags.None, Cred.Kcred));
+        _world.Advance(TimeSpan.FromSeconds(3)); // Y's NFS client still holds the write
+        vp!.Rele();                              // the mirror lets go of the file: Y's copy is fsynced, the WRITE lands now
+
+        Assert.Equal("6", f.Lower(1, "c"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
     /// <summary>One world's virtual time as a host with its own clock sees it (a clock fault moves Skew).</summary>
     /// <summary>
     /// Finding 4, a resync failing with ESTALE (`vfs sim --world fig6 --seed 4 --steps 180 --faults host,clock --keep

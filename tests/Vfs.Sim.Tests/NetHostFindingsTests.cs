@@ -1,5 +1,6 @@
 // Tests of Vfs.Sim: the findings that kept network faults off Figs. 6 and 7 and host faults off Figs. 9 and 10 in the
-// main run (docs/verification.md, Finding 8; Fixed 43-45), each replayed from its seed. Each failed before its fix;
+// main run (docs/verification.md, Finding 8; Fixed 43-45), and copy faults off them beside network faults (Fixed 46),
+// each replayed from its seed. Each failed before its fix;
 // tests/Vfs.Nfs.Tests/NfsWriteErrorTests.cs and tests/Vfs.Core.Tests/Kernel/VirtualClockLockTests.cs keep the smaller
 // reproducers.
 using Xunit.Abstractions;
@@ -47,4 +48,28 @@ public class NetHostFindingsTests(ITestOutputHelper output)
     [Fact]
     public void A_write_an_NFS_copy_kept_through_a_failed_online_is_no_change_behind_the_mirrors_back() =>
         Holds(new SimCase("fig8", 20263443, 58, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock, [8, 10, 38]));
+
+    /// <summary>
+    /// Fixed 46 (Finding 2 on Figs. 9 and 10): over a lossy link to y, c's write of /m/c reached x's exported mirror at
+    /// 1.018 s; the mirror let go of the file after the WRITE, and its fsync of Y (CopyUnflushed.Inactive) sent x's
+    /// held WRITE, which landed at 4.018 s after two retransmissions, so y stamped its own time. Y then left (a lookup
+    /// timed out) before c's COMMIT gave the copies the primary's times, and the resync had nothing of /c to rewrite:
+    /// `verify`: `/c: mtime: X 1000000001.018000000, Y 1000000004.018000000`. A flush at inactive now gives the copies
+    /// the primary's times, as a close or fsync does (MirrorVnops.SyncTimes).
+    /// </summary>
+    [Fact]
+    public void A_write_an_NFS_copy_flushed_late_as_the_mirror_let_go_of_the_file_keeps_the_primarys_mtime() =>
+        Holds(new SimCase("fig9", 20262390, 98, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Clock,
+            [20, 21, 22, 23, 26, 27, 28, 29, 30, 31, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 62, 84, 85, 97]));
+
+    /// <summary>
+    /// Fixed 46's second part, found by the probe of Figs. 9 and 10 with copy, network and clock faults once the first
+    /// was in (its SETATTRs moved the lossy link's losses): x's NFS server held a file's rwlock across a SETATTR to y
+    /// that the link made retransmit, and a READ of the file served beside it blocked on that rwlock as busy work, so
+    /// virtual time stopped (reported as a deadlock). A thread counted as busy now waits for a held RwLock as a wait for
+    /// time, as for a KMutex since Fixed 44.
+    /// </summary>
+    [Fact]
+    public void A_read_served_beside_a_setattr_that_waits_for_a_lossy_link_does_not_stop_time() =>
+        Holds(new SimCase("fig10", 20262356, 188, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Clock, null));
 }
