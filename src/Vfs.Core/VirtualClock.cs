@@ -295,7 +295,7 @@ public sealed class VirtualClock : TimeProvider
     /// </summary>
     public static void EnterContended(object monitor)
     {
-        if (t_serving?.Clock is not { Driven: true } vc)
+        if (DrivenHere() is not { } vc)
         {
             Monitor.Enter(monitor);
             return;
