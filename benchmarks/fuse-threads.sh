@@ -12,6 +12,7 @@
 #   VFS-DLL  a Release build's vfs.dll (`dotnet build -c Release src/Vfs.Cli`: src/Vfs.Cli/bin/Release/net10.0/vfs.dll)
 #   DIR      where the images and the mount point go (default /tmp/fuse-threads); removed and made again
 #   JOB      write (default: 256 MiB of 1 MiB writes, fsync at the end) or randwrite (4 KiB, 10 s, fsync at the end)
+#            (a randwrite job's CPU includes fio's laying out of the 256 MiB file first, as in FuseBench)
 set -eu
 DLL=${1:?a vfs.dll}
 TARGET=${2:?ufs or mfs}
