@@ -8,6 +8,7 @@
 // encoded from the event itself (VopText gives the same text as a string). The lines reach the hash in batches of up to
 // HashBatch bytes (a call into the crypto library per batch, not per line); Hash hashes what is left first, so the
 // hash is the one of every line in order.
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -126,9 +127,9 @@ public sealed class SimTrace
         var span = _line.AsSpan();
         time.TryFormat(span, out int n, provider: CultureInfo.InvariantCulture);
         span[n++] = (byte)' ';
-        n += Encoding.UTF8.GetBytes(kind, span[n..]);
+        n += Put(kind, span[n..]);
         span[n++] = (byte)' ';
-        n += Encoding.UTF8.GetBytes(text, span[n..]);
+        n += Put(text, span[n..]);
         span[n++] = (byte)'\n';
         return span[..n];
     }
@@ -145,31 +146,35 @@ public sealed class SimTrace
         var span = _line.AsSpan();
         time.TryFormat(span, out int n, provider: CultureInfo.InvariantCulture);
         span[n++] = (byte)' ';
-        n += Encoding.UTF8.GetBytes(VopKind, span[n..]);
+        n += Put(VopKind, span[n..]);
         span[n++] = (byte)' ';
-        n += Encoding.UTF8.GetBytes(host, span[n..]);
+        n += Put(host, span[n..]);
         span[n++] = (byte)' ';
         span.Slice(n, 2 * ev.Depth).Fill((byte)' ');
         n += 2 * ev.Depth;
-        n += Encoding.UTF8.GetBytes(ev.Layer, span[n..]);
+        n += Put(ev.Layer, span[n..]);
         span[n++] = (byte)'.';
-        n += Encoding.UTF8.GetBytes(ev.Op, span[n..]);
+        n += Put(ev.Op, span[n..]);
         span[n++] = (byte)'(';
-        n += Encoding.UTF8.GetBytes(ev.Vnode, span[n..]);
+        n += Put(ev.Vnode, span[n..]);
         if (ev.Detail.Length > 0)
         {
             span[n++] = (byte)',';
             span[n++] = (byte)' ';
-            n += Encoding.UTF8.GetBytes(ev.Detail, span[n..]);
+            n += Put(ev.Detail, span[n..]);
         }
         span[n++] = (byte)')';
         span[n++] = (byte)' ';
         span[n++] = (byte)'=';
         span[n++] = (byte)' ';
-        n += Encoding.UTF8.GetBytes(result, span[n..]);
+        n += Put(result, span[n..]);
         span[n++] = (byte)'\n';
         return span[..n];
     }
+
+    /// <summary>Writes <paramref name="s"/> in UTF-8 at the start of <paramref name="to"/> (room for its longest); ASCII without the encoder.</summary>
+    private static int Put(string s, Span<byte> to) =>
+        Ascii.FromUtf16(s, to, out int written) == OperationStatus.Done ? written : Encoding.UTF8.GetBytes(s, to);
 
     /// <summary>Events recorded, by kind.</summary>
     public IReadOnlyDictionary<string, long> ByKind

@@ -216,7 +216,7 @@ public sealed class World : IDisposable
         var err = NfsClient.Install(k, net);
         if (err != Errno.OK)
             return err;
-        k.Trace(new VopTracer(capacity: 1, live: ev => TraceVop(name, ev)) { Recording = () => !Trace.Paused });
+        k.Trace(new VopTracer(capacity: 1, live: ev => TraceVop(name, ev)) { Recording = () => !Trace.Paused, Timed = false });
         _hosts.Add(new SimHostNode(name, k, clock, net));
         return Errno.OK;
     }
