@@ -137,7 +137,7 @@ public sealed class SimTrace
     /// <summary>The UTF-8 of Line(time, "vop", VopText(host, ev)), in _line (grown as needed). Caller holds _lock.</summary>
     private ReadOnlySpan<byte> EncodeVop(long time, string host, VopTraceEvent ev)
     {
-        string result = ev.Result.ToString();
+        string result = ErrnoName(ev.Result);
         int chars = VopKind.Length + host.Length + 2 * ev.Depth + ev.Layer.Length + ev.Op.Length + ev.Vnode.Length
             + ev.Detail.Length + result.Length;
         int most = 40 + Encoding.UTF8.GetMaxByteCount(chars);
@@ -171,6 +171,12 @@ public sealed class SimTrace
         span[n++] = (byte)'\n';
         return span[..n];
     }
+
+    // Enum.ToString looks the name up afresh at every call; a VOP's line needs it at every VOP.
+    private static readonly string[] s_errnoNames = [.. Enumerable.Range(0, 256).Select(i => ((Errno)i).ToString())];
+
+    /// <summary>What <paramref name="e"/>.ToString() returns.</summary>
+    private static string ErrnoName(Errno e) => (uint)e < (uint)s_errnoNames.Length ? s_errnoNames[(int)e] : e.ToString();
 
     /// <summary>Writes <paramref name="s"/> in UTF-8 at the start of <paramref name="to"/> (room for its longest); ASCII without the encoder.</summary>
     private static int Put(string s, Span<byte> to) =>
