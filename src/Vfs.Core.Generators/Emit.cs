@@ -177,24 +177,23 @@ internal static class Emit
             string resultType = op.Returns == "void" ? "" : op.Returns;
             w.Line($"/// <summary>{Macro(spec, op)} through the interposer.</summary>");
             w.Line($"public {op.Returns} {op.Name}({op.Declarations(withDefaults: false)})").Open();
-            w.Line("long start = System.Diagnostics.Stopwatch.GetTimestamp();");
             w.Line($"object? state = ip.Enter(inner.Name, {spec.Names}.{op.Name}, {ps[0].Name}, {arg}, out Errno refuse);");
             w.Line("if (refuse != Errno.OK)").Open();
             foreach (var p in ps.Where(p => p.IsOut))
                 w.Line($"{p.Name} = default;");
-            w.Line("ip.Exit(state, refuse, start);");
+            w.Line("ip.Exit(state, refuse);");
             w.Line(op.Returns switch { "void" => "return;", "Errno" => "return refuse;", _ => "return default;" });
             w.Close();
             if (op.Returns == "void")
             {
                 w.Line("try").Open().Line($"inner.{op.Name}({op.Arguments});").Close();
-                w.Line("finally").Open().Line("ip.Exit(state, Errno.OK, start);").Close();
+                w.Line("finally").Open().Line("ip.Exit(state, Errno.OK);").Close();
             }
             else
             {
                 w.Line($"{resultType} result = default;");
                 w.Line("try").Open().Line($"result = inner.{op.Name}({op.Arguments});").Close();
-                w.Line("finally").Open().Line($"ip.Exit(state, {(op.Returns == "Errno" ? "result" : "Errno.OK")}, start);").Close();
+                w.Line("finally").Open().Line($"ip.Exit(state, {(op.Returns == "Errno" ? "result" : "Errno.OK")});").Close();
                 w.Line("return result;");
             }
             w.Close();

@@ -2,11 +2,13 @@
 // each stamped with the virtual time. The contract of the simulator is that the same seed gives the same trace,
 // byte for byte; the trace is hashed as it grows (SHA-256), and its last lines are kept for a failure's report.
 //
-// An event is one line, "TIME KIND TEXT\n" in UTF-8. Add is on every VOP and disk I/O, so it makes no string of the
-// line: it encodes the parts into one reused buffer for the hash, and keeps the parts of the last events, making
-// their lines only when Tail is asked for (a deadlock's report). The lines reach the hash in batches of up to
+// An event is one line, "TIME KIND TEXT\n" in UTF-8. Add is on every disk I/O and AddVop on every VOP, so neither makes
+// a string of the line: each encodes the parts into one reused buffer for the hash, and keeps the parts of the last
+// events, making their lines only when Tail is asked for (a deadlock's report) or a Sink is set. A VOP's text is
+// encoded from the event itself (VopText gives the same text as a string). The lines reach the hash in batches of up to
 // HashBatch bytes (a call into the crypto library per batch, not per line); Hash hashes what is left first, so the
 // hash is the one of every line in order.
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -20,7 +22,8 @@ public sealed class SimTrace
     private readonly object _lock = new();
     private readonly VirtualClock _clock;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly Queue<(long Time, string Kind, string Text)> _tail = new();
+    // The last events: a VOP's text is its host and event (VopText), any other's its text.
+    private readonly Queue<(long Time, string Kind, string? Text, string? Host, VopTraceEvent? Vop)> _tail = new();
     private byte[] _line = new byte[256];
     private const int HashBatch = 16384;
     private readonly byte[] _unhashed = new byte[HashBatch];
@@ -53,14 +56,43 @@ public sealed class SimTrace
         lock (_lock)
         {
             ToHash(Encode(time, kind, text));
-            Count++;
-            ref long byKind = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKind, kind, out _);
-            byKind++;
-            _tail.Enqueue((time, kind, text));
-            while (_tail.Count > TailLength)
-                _tail.Dequeue();
-            Sink?.Write(Line(time, kind, text));
+            Kept(time, kind, text, null, null);
         }
+    }
+
+    /// <summary>Records a VOP of <paramref name="host"/> as a "vop" event whose text is VopText(host, ev).</summary>
+    public void AddVop(string host, VopTraceEvent ev)
+    {
+        if (Paused)
+            return;
+        long time = _clock.GetTimestamp();
+        lock (_lock)
+        {
+            ToHash(EncodeVop(time, host, ev));
+            Kept(time, VopKind, null, host, ev);
+        }
+    }
+
+    private const string VopKind = "vop";
+
+    /// <summary>
+    /// A VOP event's text: the host, two spaces per level of nesting, LAYER.OP(VNODE[, DETAIL]) = RESULT. EncodeVop
+    /// writes the same characters.
+    /// </summary>
+    public static string VopText(string host, VopTraceEvent ev) =>
+        $"{host} {new string(' ', 2 * ev.Depth)}{ev.Layer}.{ev.Op}({ev.Vnode}{(ev.Detail.Length > 0 ? ", " : "")}{ev.Detail}) = {ev.Result}";
+
+    /// <summary>Counts an event just hashed, keeps it for Tail and writes it to the Sink. Caller holds _lock.</summary>
+    private void Kept(long time, string kind, string? text, string? host, VopTraceEvent? vop)
+    {
+        Count++;
+        ref long byKind = ref CollectionsMarshal.GetValueRefOrAddDefault(_byKind, kind, out _);
+        byKind++;
+        _tail.Enqueue((time, kind, text, host, vop));
+        while (_tail.Count > TailLength)
+            _tail.Dequeue();
+        if (Sink is { } sink)
+            sink.Write(Line(time, kind, text ?? VopText(host!, vop!)));
     }
 
     private static string Line(long time, string kind, string text) => $"{time} {kind} {text}\n";
@@ -95,12 +127,60 @@ public sealed class SimTrace
         var span = _line.AsSpan();
         time.TryFormat(span, out int n, provider: CultureInfo.InvariantCulture);
         span[n++] = (byte)' ';
-        n += Encoding.UTF8.GetBytes(kind, span[n..]);
+        n += Put(kind, span[n..]);
         span[n++] = (byte)' ';
-        n += Encoding.UTF8.GetBytes(text, span[n..]);
+        n += Put(text, span[n..]);
         span[n++] = (byte)'\n';
         return span[..n];
     }
+
+    /// <summary>The UTF-8 of Line(time, "vop", VopText(host, ev)), in _line (grown as needed). Caller holds _lock.</summary>
+    private ReadOnlySpan<byte> EncodeVop(long time, string host, VopTraceEvent ev)
+    {
+        string result = ErrnoName(ev.Result);
+        int chars = VopKind.Length + host.Length + 2 * ev.Depth + ev.Layer.Length + ev.Op.Length + ev.Vnode.Length
+            + ev.Detail.Length + result.Length;
+        int most = 40 + Encoding.UTF8.GetMaxByteCount(chars);
+        if (_line.Length < most)
+            _line = new byte[Math.Max(most, 2 * _line.Length)];
+        var span = _line.AsSpan();
+        time.TryFormat(span, out int n, provider: CultureInfo.InvariantCulture);
+        span[n++] = (byte)' ';
+        n += Put(VopKind, span[n..]);
+        span[n++] = (byte)' ';
+        n += Put(host, span[n..]);
+        span[n++] = (byte)' ';
+        span.Slice(n, 2 * ev.Depth).Fill((byte)' ');
+        n += 2 * ev.Depth;
+        n += Put(ev.Layer, span[n..]);
+        span[n++] = (byte)'.';
+        n += Put(ev.Op, span[n..]);
+        span[n++] = (byte)'(';
+        n += Put(ev.Vnode, span[n..]);
+        if (ev.Detail.Length > 0)
+        {
+            span[n++] = (byte)',';
+            span[n++] = (byte)' ';
+            n += Put(ev.Detail, span[n..]);
+        }
+        span[n++] = (byte)')';
+        span[n++] = (byte)' ';
+        span[n++] = (byte)'=';
+        span[n++] = (byte)' ';
+        n += Put(result, span[n..]);
+        span[n++] = (byte)'\n';
+        return span[..n];
+    }
+
+    // Enum.ToString looks the name up afresh at every call; a VOP's line needs it at every VOP.
+    private static readonly string[] s_errnoNames = [.. Enumerable.Range(0, 256).Select(i => ((Errno)i).ToString())];
+
+    /// <summary>What <paramref name="e"/>.ToString() returns.</summary>
+    private static string ErrnoName(Errno e) => (uint)e < (uint)s_errnoNames.Length ? s_errnoNames[(int)e] : e.ToString();
+
+    /// <summary>Writes <paramref name="s"/> in UTF-8 at the start of <paramref name="to"/> (room for its longest); ASCII without the encoder.</summary>
+    private static int Put(string s, Span<byte> to) =>
+        Ascii.FromUtf16(s, to, out int written) == OperationStatus.Done ? written : Encoding.UTF8.GetBytes(s, to);
 
     /// <summary>Events recorded, by kind.</summary>
     public IReadOnlyDictionary<string, long> ByKind
@@ -122,6 +202,6 @@ public sealed class SimTrace
     public string Tail()
     {
         lock (_lock)
-            return string.Concat(_tail.Select(e => Line(e.Time, e.Kind, e.Text)));
+            return string.Concat(_tail.Select(e => Line(e.Time, e.Kind, e.Text ?? VopText(e.Host!, e.Vop!))));
     }
 }

@@ -216,22 +216,13 @@ public sealed class World : IDisposable
         var err = NfsClient.Install(k, net);
         if (err != Errno.OK)
             return err;
-        k.Trace(new VopTracer(capacity: 1, live: ev => TraceVop(name, ev)) { Recording = () => !Trace.Paused });
+        k.Trace(new VopTracer(capacity: 1, live: ev => TraceVop(name, ev)) { Recording = () => !Trace.Paused, Timed = false });
         _hosts.Add(new SimHostNode(name, k, clock, net));
         return Errno.OK;
     }
 
     /// <summary>Writes a host's VOP to the trace (the tracer makes no event while the trace is paused: while an invariant looks).</summary>
-    private void TraceVop(string host, VopTraceEvent ev)
-    {
-        if (!Trace.Paused)
-            Trace.Add("vop", $"{host} {Indent(ev.Depth)}{ev.Layer}.{ev.Op}({ev.Vnode}{(ev.Detail.Length > 0 ? ", " : "")}{ev.Detail}) = {ev.Result}");
-    }
-
-    /// <summary>Two spaces per level of a VOP's depth (made once for the usual depths).</summary>
-    private static string Indent(int depth) => depth < Indents.Length ? Indents[depth] : new string(' ', 2 * depth);
-
-    private static readonly string[] Indents = [.. Enumerable.Range(0, 16).Select(d => new string(' ', 2 * d))];
+    private void TraceVop(string host, VopTraceEvent ev) => Trace.AddVop(host, ev);
 
     private Errno AddDisk(string[] a, out string error)
     {

@@ -13,8 +13,7 @@ public class DeterminismRulesTests
     /// <summary>Files allowed to use the banned calls, and why. Anything else in src/ fails the test.</summary>
     private static readonly Dictionary<string, string> Allowed = new()
     {
-        ["src/Vfs.Core.Generators/"] = "emits the wall-clock start stamp of the tracer's durations (shown to people, never in the simulator's trace)",
-        ["src/Vfs.Core/Observability/VopTrace.cs"] = "the wall-clock duration shown by `trace on`; the simulator's trace leaves it out",
+        ["src/Vfs.Core/Observability/VopTrace.cs"] = "the wall-clock duration shown by `trace on`; a simulated world's tracer is untimed (VopTracer.Timed) and reads no clock",
         ["src/Vfs.Core/Observability/VopMetrics.cs"] = "System.Diagnostics.Metrics durations, recorded only while a listener asks",
         ["src/Vfs.Nfs/Server/FileHandle.cs"] = "NewKey, the fresh handle key of a server given none (`vfs serve` keeps it in a key file); a simulated world derives its servers' keys from its seed",
         ["src/Vfs.Cli/"] = "the command-line tool runs on the host's clock (progress, soak length); it is not library code",

@@ -90,6 +90,34 @@ public class TraceReplayTests
         Assert.Equal(2_003, trace.Count);
     }
 
+    /// <summary>
+    /// A VOP's line is encoded from its event (SimTrace.AddVop), not from a string of it: its bytes must be those of
+    /// VopText's line, for a plain event, a nested one with a name outside ASCII, and one without a detail.
+    /// </summary>
+    [Fact]
+    public void A_vop_event_hashes_as_the_line_of_its_text()
+    {
+        var clock = new VirtualClock();
+        var sink = new StringWriter { NewLine = "\n" };
+        var trace = new SimTrace(clock) { Sink = sink };
+        var events = new[]
+        {
+            new VopTraceEvent { Depth = 0, Layer = "mfs", Op = "lookup", Vnode = "/m", Detail = "\"a\"" },
+            new VopTraceEvent { Depth = 3, Layer = "ufs", Op = "read", Vnode = "/b/\u00e9t\u00e9", Detail = "off=0 len=4097" },
+            new VopTraceEvent { Depth = 1, Layer = "ufs", Op = "inactive", Vnode = "?" },
+        };
+        foreach (var ev in events)
+        {
+            clock.Advance(TimeSpan.FromTicks(7));
+            trace.AddVop("h", ev);
+            trace.Add("disk", "h:/m read 0 4096 = OK");
+        }
+        var lines = sink.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(" vop h       ufs.read(/b/\u00e9t\u00e9, off=0 len=4097) = OK", lines[2][lines[2].IndexOf(' ')..]);
+        Assert.Equal(" vop h   ufs.inactive(?) = OK", lines[4][lines[4].IndexOf(' ')..]);
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sink.ToString()))), trace.Hash());
+    }
+
     [Fact]
     public void Another_seed_gives_another_trace()
     {

@@ -69,5 +69,5 @@ public sealed class VopFaults : VopInterposer
         return null;
     }
 
-    protected override void Exit(object? state, Errno result, long startTicks) { }
+    protected override void Exit(object? state, Errno result) { }
 }

@@ -13,9 +13,11 @@
 // The wrapping table is generated from the op list (VnodeIf.cs) into VopInterposer.g.cs: a class
 // Interposed with one plain method per op, which a debugger steps into and a stack trace names
 // (VopInterposer.Interposed.Read). For each op it reads:
-//     start = timestamp; state = Enter(layer, op, vp, second argument, out refuse);
-//     if (refuse != OK) { outs = default; Exit(state, refuse, start); return refuse; }
-//     try { result = inner.Op(every argument as given); } finally { Exit(state, result, start); }
+//     state = Enter(layer, op, vp, second argument, out refuse);
+//     if (refuse != OK) { outs = default; Exit(state, refuse); return refuse; }
+//     try { result = inner.Op(every argument as given); } finally { Exit(state, result); }
+// It reads no clock: an interposer that times calls does so in Enter and Exit (VopTracer), so one that does not (the
+// fault injector, a simulated world's untimed tracer) costs no clock read per call.
 using System.Runtime.CompilerServices;
 
 namespace UnixVfs.Core;
@@ -56,6 +58,6 @@ public abstract partial class VopInterposer
     /// </summary>
     protected abstract object? Enter(string layer, string op, Vnode vp, object? arg, out Errno refuse);
 
-    /// <summary>Called after the call (or its refusal) with what it returned and when it started (Stopwatch ticks).</summary>
-    protected abstract void Exit(object? state, Errno result, long startTicks);
+    /// <summary>Called after the call (or its refusal) with Enter's state and what the call returned.</summary>
+    protected abstract void Exit(object? state, Errno result);
 }

@@ -26,8 +26,11 @@ public sealed class VopTraceEvent
     public string Detail { get; init; } = "";
     /// <summary>What the op returned (OK for ops that return nothing).</summary>
     public Errno Result { get; internal set; }
-    /// <summary>How long it took, including every call it made.</summary>
+    /// <summary>How long it took, including every call it made (zero from a tracer that is not Timed).</summary>
     public TimeSpan Duration { get; internal set; }
+
+    /// <summary>When the call started (Stopwatch ticks), for Duration; 0 when the tracer is not Timed.</summary>
+    internal long StartTicks { get; init; }
 
     public override string ToString() =>
         $"{new string(' ', 2 * Depth)}{Layer}.{Op}({Vnode}{(Detail.Length > 0 ? ", " + Detail : "")}) = {Result} [{Duration.TotalMicroseconds:F0} us]";
@@ -53,6 +56,12 @@ public sealed class VopTracer : VopInterposer
 
     /// <summary>Called with each event as it completes.</summary>
     public Action<VopTraceEvent>? Live { get; set; }
+
+    /// <summary>
+    /// Whether each event's Duration is measured (two reads of the host's clock per recorded call). A simulated world's
+    /// tracer is not timed: its trace is of virtual time, and its runs reach no host clock.
+    /// </summary>
+    public bool Timed { get; init; } = true;
 
     /// <summary>
     /// While this returns false a call passes through unrecorded: no event, and its nesting is not counted (a call it
@@ -83,7 +92,11 @@ public sealed class VopTracer : VopInterposer
             return s_unrecorded;
         int depth = s_depth.Value;
         s_depth.Value = depth + 1;
-        var ev = new VopTraceEvent { Depth = depth, Op = op, Layer = layer, Vnode = vp.Path is { } path ? FsName.Visible(path) : vp.Data?.ToString() ?? "?", Detail = Describe(arg) };
+        var ev = new VopTraceEvent
+        {
+            Depth = depth, Op = op, Layer = layer, Vnode = vp.Path is { } path ? FsName.Visible(path) : vp.Data?.ToString() ?? "?",
+            Detail = Describe(arg), StartTicks = Timed ? Stopwatch.GetTimestamp() : 0,
+        };
         lock (_events)
         {
             if (_events.Count >= _capacity)
@@ -93,14 +106,15 @@ public sealed class VopTracer : VopInterposer
         return ev;
     }
 
-    protected override void Exit(object? state, Errno result, long startTicks)
+    protected override void Exit(object? state, Errno result)
     {
         if (ReferenceEquals(state, s_unrecorded))
             return;
         var ev = (VopTraceEvent)state!;
         s_depth.Value = ev.Depth;
         ev.Result = result;
-        ev.Duration = Stopwatch.GetElapsedTime(startTicks);
+        if (Timed)
+            ev.Duration = Stopwatch.GetElapsedTime(ev.StartTicks);
         Live?.Invoke(ev);
     }
 

@@ -6,6 +6,7 @@
 // must pair up one to one). A lost+found (UFS has one) and a .mfs (the mirror's own records in each copy) in the top
 // directory are not compared: the model has neither.
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using UnixVfs.Sim.Model;
 
@@ -36,7 +37,7 @@ public static class ModelTree
         root.Hold();
         try
         {
-            return Visit(root, "", model.Root, dirs);
+            return Visit(root, "", model.Root, dirs, new Dictionary<int, ulong>(), new Dictionary<ulong, int>());
         }
         finally
         {
@@ -44,14 +45,23 @@ public static class ModelTree
         }
     }
 
-    /// <summary>Compares <paramref name="rel"/> if it is one of <paramref name="dirs"/>, then visits each subdirectory on the way to another.</summary>
-    private static string? Visit(Vnode vp, string rel, MDir m, IReadOnlyList<string> dirs)
+    /// <summary>
+    /// Compares <paramref name="rel"/> if it is one of <paramref name="dirs"/>, then visits each subdirectory on the way
+    /// to another. Each directory pairs the model's node ids with the file system's by itself: <paramref name="ids"/>
+    /// and <paramref name="nodes"/> are emptied before each (made once a walk).
+    /// </summary>
+    private static string? Visit(Vnode vp, string rel, MDir m, IReadOnlyList<string> dirs, Dictionary<int, ulong> ids, Dictionary<ulong, int> nodes)
     {
         bool wanted = false;
         foreach (var d in dirs)
             wanted |= d == rel;
-        if (wanted && CompareDir(vp, rel.Length == 0 ? "" : "/" + rel, m, new(), new(), deep: false) is { } problem)
-            return problem;
+        if (wanted)
+        {
+            ids.Clear();
+            nodes.Clear();
+            if (CompareDir(vp, rel.Length == 0 ? "" : "/" + rel, m, ids, nodes, deep: false) is { } problem)
+                return problem;
+        }
         foreach (var (name, node) in m.Entries)
         {
             if (node is not MDir sub)
@@ -68,7 +78,7 @@ public static class ModelTree
                 return $"/{rel}: lookup of {name} returned {err}";
             try
             {
-                if (Visit(child!, childRel, sub, dirs) is { } p)
+                if (Visit(child!, childRel, sub, dirs, ids, nodes) is { } p)
                     return p;
             }
             finally
@@ -93,13 +103,12 @@ public static class ModelTree
             return $"{path}/ holds [{string.Join(' ', names)}], the model [{string.Join(' ', m.Entries.Keys)}]";
         foreach (var (name, node) in m.Entries)
         {
-            string p = path + "/" + name;
             err = Vop.Lookup(dir, name, out var vp, LookupFlags.None, null, Cred.Kcred);
             if (err != Errno.OK)
-                return $"{p}: lookup returned {err}";
+                return $"{path}/{name}: lookup returned {err}";
             try
             {
-                if (CompareNode(vp!, p, node, ids, nodes, deep) is { } problem)
+                if (CompareNode(vp!, path, name, node, ids, nodes, deep) is { } problem)
                     return problem;
             }
             finally
@@ -110,23 +119,24 @@ public static class ModelTree
         return null;
     }
 
-    private static string? CompareNode(Vnode vp, string p, MNode node, Dictionary<int, ulong> ids, Dictionary<ulong, int> nodes, bool deep)
+    /// <summary>Compares the entry <paramref name="name"/> of the directory <paramref name="dir"/> ("" for the top) with the model's <paramref name="node"/>.</summary>
+    private static string? CompareNode(Vnode vp, string dir, string name, MNode node, Dictionary<int, ulong> ids, Dictionary<ulong, int> nodes, bool deep)
     {
         var va = new Vattr(AttrMask.AT_ALL);
         var err = Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred);
         if (err != Errno.OK)
-            return $"{p}: getattr returned {err}";
+            return $"{dir}/{name}: getattr returned {err}";
         var (type, size, nlink) = FsModel.Describe(node);
         if (va.Type != type || va.Nlink != nlink || (size >= 0 && va.Size != size))
-            return $"{p}: {va.Type} size={va.Size} nlink={va.Nlink}, the model {type} size={size} nlink={nlink}";
+            return $"{dir}/{name}: {va.Type} size={va.Size} nlink={va.Nlink}, the model {type} size={size} nlink={nlink}";
         if (type != VType.VLNK && (va.Mode & 0xFFF) != node.Mode)
-            return $"{p}: mode {Convert.ToString(va.Mode & 0xFFF, 8)}, the model {Convert.ToString(node.Mode, 8)}";
+            return $"{dir}/{name}: mode {Convert.ToString(va.Mode & 0xFFF, 8)}, the model {Convert.ToString(node.Mode, 8)}";
         if (va.Uid != node.Uid || va.Gid != node.Gid)
-            return $"{p}: owner {va.Uid}:{va.Gid}, the model {node.Uid}:{node.Gid}";
+            return $"{dir}/{name}: owner {va.Uid}:{va.Gid}, the model {node.Uid}:{node.Gid}";
         if (node.Mtime is { } mtime && va.Mtime != mtime)
-            return $"{p}: mtime {va.Mtime}, the model {mtime} (set by utimes)";
+            return $"{dir}/{name}: mtime {va.Mtime}, the model {mtime} (set by utimes)";
         if (ids.TryGetValue(node.Id, out ulong nid) ? nid != va.NodeId : nodes.TryGetValue(va.NodeId, out int id) && id != node.Id)
-            return $"{p}: the model and the file system disagree about which names are the same file";
+            return $"{dir}/{name}: the model and the file system disagree about which names are the same file";
         ids[node.Id] = va.NodeId;
         nodes[va.NodeId] = node.Id;
         switch (node)
@@ -141,9 +151,9 @@ public static class ModelTree
                     err = Vop.Read(vp, uio, FileFlags.None, Cred.Kcred);
                     int n = (int)(want - uio.Resid);
                     if (err != Errno.OK)
-                        return $"{p}: read returned {err}";
+                        return $"{dir}/{name}: read returned {err}";
                     if (n != f.Data.Count || !buf.AsSpan(0, n).SequenceEqual(CollectionsMarshal.AsSpan(f.Data)))
-                        return $"{p}: {n} bytes that differ from the model's {f.Data.Count}";
+                        return $"{dir}/{name}: {n} bytes that differ from the model's {f.Data.Count}";
                     return null;
                 }
                 finally
@@ -159,7 +169,7 @@ public static class ModelTree
                     var uio = new Uio(buf.AsMemory(0, LinkMax), 0, UioRw.UIO_READ);
                     err = Vop.Readlink(vp, uio, Cred.Kcred);
                     string text = FsName.Decode(buf.AsSpan(0, (int)(LinkMax - uio.Resid)));
-                    return err == Errno.OK && text == l.Target ? null : $"{p}: links to \"{text}\" ({err}), the model to \"{l.Target}\"";
+                    return err == Errno.OK && text == l.Target ? null : $"{dir}/{name}: links to \"{text}\" ({err}), the model to \"{l.Target}\"";
                 }
                 finally
                 {
@@ -167,7 +177,7 @@ public static class ModelTree
                 }
             }
             case MDir d:
-                return deep ? CompareDir(vp, p, d, ids, nodes) : null;
+                return deep ? CompareDir(vp, dir + "/" + name, d, ids, nodes) : null;
         }
         return null;
     }
@@ -286,6 +296,24 @@ public static class ModelTree
         return true;
     }
 
+    /// <summary>Adds the names of the dirent64 records in <paramref name="buf"/> (as Dirent64.Parse reads them), but . and .., to <paramref name="names"/>.</summary>
+    private static void AddNames(ReadOnlySpan<byte> buf, List<string> names)
+    {
+        while (buf.Length >= Dirent64.NameOffset + 1)
+        {
+            int reclen = BinaryPrimitives.ReadUInt16LittleEndian(buf[16..]);
+            if (reclen < Dirent64.NameOffset + 1 || reclen > buf.Length)
+                break;
+            var name = buf[Dirent64.NameOffset..reclen];
+            int nul = name.IndexOf((byte)0);
+            if (nul >= 0)
+                name = name[..nul];
+            if (!name.SequenceEqual("."u8) && !name.SequenceEqual(".."u8))
+                names.Add(FsName.Decode(name));
+            buf = buf[reclen..];
+        }
+    }
+
     /// <summary>The names in a directory, without . and .., in ordinal order.</summary>
     public static Errno Names(Vnode dir, out List<string> names)
     {
@@ -302,9 +330,7 @@ public static class ModelTree
                 if (err != Errno.OK)
                     return err;
                 int n = (int)(size - uio.Resid);
-                foreach (var d in Dirent64.Parse(buf.AsSpan(0, n)))
-                    if (d.Name is not ("." or ".."))
-                        names.Add(d.Name);
+                AddNames(buf.AsSpan(0, n), names);
                 if (eof || n == 0)
                     break;
                 off = uio.Offset;
