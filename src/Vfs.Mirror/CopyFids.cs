@@ -18,14 +18,14 @@
 // old file; a file made again twice keeps one record, rewritten (the fid in between is nobody's key). The files
 // made late are ".mfs/fids/late", appended to: per file a length byte and its fid, then the index of the copy it
 // was copied from, a length byte and the fid that copy first gave for it (length 0: not known), not fsynced (the
-// resync's own fsyncs take it; one lost in a crash gives its file a second handle, the first still valid). Loaded whole at the
-// mirror's first use of them after a mount, so the records survive the mirror's host and a remount.
+// resync's own fsyncs take it; one lost in a crash gives its file a second handle, the first still valid). Loaded
+// whole at the mirror's first use of them after a mount, so the records survive the mirror's host and a remount.
 //
 // INVARIANT. Forward and Back are inverses: Forward[first] = now exactly when Back[now] = first; so are the late
 // table's two ways, for the files whose source's fid is known: LateFor[(copy, there)] = here exactly when
-// Late[here] = (copy, there). A record only
-// ever maps a fid this copy gave the mirror for a file to the fid of the file the mirror made in its place for
-// the same mnode; the file system's generation numbers keep a key from meeting another file on a reused inode.
+// Late[here] = (copy, there). A record only ever maps a fid this copy gave the mirror for a file to the fid of the
+// file the mirror made in its place for the same mnode, or a file made late to the file it was copied from; the
+// file system's generation numbers keep a key from meeting another file on a reused inode.
 //
 // LOCK ORDER. _lock is a leaf: no vnode op is called while it is held (loading and writing the records happen
 // outside it; two loads at once read the same records, and the second finds the table already loaded). _append
@@ -278,12 +278,12 @@ internal sealed class CopyFids
         var err = MirrorDataCopy.ReadFile(dir, LateName, out var data);
         for (int pos = 0; pos < data.Length;)
         {
-            int n = data[pos], from = pos + 1 + n;
-            if (n is 0 or > Fid.MaxFidSize || from + 2 > data.Length || data[from + 1] > Fid.MaxFidSize || from + 2 + data[from + 1] > data.Length)
+            int n = data[pos], at = pos + 1 + n; // at: the source copy's index, then its fid's length byte
+            if (n is 0 or > Fid.MaxFidSize || at + 2 > data.Length || data[at + 1] > Fid.MaxFidSize || at + 2 + data[at + 1] > data.Length)
                 break;
-            int m = data[from + 1];
-            late.Add((new Fid(data.AsSpan(pos + 1, n)), data[from], m == 0 ? null : new Fid(data.AsSpan(from + 2, m))));
-            pos = from + 2 + m;
+            int m = data[at + 1];
+            late.Add((new Fid(data.AsSpan(pos + 1, n)), data[at], m == 0 ? null : new Fid(data.AsSpan(at + 2, m))));
+            pos = at + 2 + m;
         }
         return err;
     }
