@@ -118,11 +118,13 @@ internal sealed class CopyFids
 
     /// <summary>
     /// The fid of the file made late in this copy (MadeLate) for the file copy <paramref name="copy"/> first gave
-    /// <paramref name="there"/> for, or null.
+    /// <paramref name="there"/> for, or null; also null while the records are not loaded (this copy's resync or a
+    /// VOP_FID that asked it loads them): VFS_VGET asks a copy the handle does not name, and loading the records of one
+    /// over NFS would make it wait for that copy, which may not answer (and on Fig. 10, where handles have room for one
+    /// copy, it would send every mount's first handle's calls to the other copy).
     /// </summary>
-    public Fid? LateFor(MirrorMember c, int copy, Fid there)
+    public Fid? LateFor(int copy, Fid there)
     {
-        Load(c);
         lock (_lock)
             return _lateFor.GetValueOrDefault((copy, there));
     }

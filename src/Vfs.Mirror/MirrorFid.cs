@@ -322,7 +322,7 @@ internal static class MirrorFid
     private static Fid? LateTwin(MirrorMember c, ReadOnlySpan<byte> d, (int Pos, int Length)?[] listed)
     {
         for (int k = 0; k < listed.Length; k++)
-            if (listed[k] is var (p, l) && c.Fids.LateFor(c, k, new Fid(d.Slice(p, l))) is { } here)
+            if (listed[k] is var (p, l) && c.Fids.LateFor(k, new Fid(d.Slice(p, l))) is { } here)
                 return here;
         return null;
     }
