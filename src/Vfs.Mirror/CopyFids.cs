@@ -9,18 +9,23 @@
 // in the copy here (MirrorFid.AwayTwin: a name made for the file becomes a link to it, not a second file).
 // It also keeps the copy's files made late: files, directories and links the mirror made in this copy after the
 // others had them (a resync or lookup's repair copied them in). A mirror fid leaves such a copy out, since the
-// handles given out before named the file by the others alone (docs/mirror.md, "File handles").
+// handles given out before named the file by the others alone (docs/mirror.md, "File handles"). Each is kept with
+// the fid the copy it was copied from first gave for the file, so that such a handle finds the file here without
+// asking that copy, which may be the one that no longer answers (Finding 10), and names that copy while it is away.
 //
 // WHERE. ".mfs/fids/<hex of the first fid>" in the copy (MirrorMeta.cs: the .mfs directory the mirror hides),
 // holding the bytes of the current fid. One record per file made again in this copy while an mnode knew its
 // old file; a file made again twice keeps one record, rewritten (the fid in between is nobody's key). The files
-// made late are ".mfs/fids/late", appended to: per file a length byte and its fid, not fsynced (the resync's own
-// fsyncs take it; one lost in a crash gives its file a second handle, the first still valid). Loaded whole at the
-// mirror's first use of them after a mount, so the records survive the mirror's host and a remount.
+// made late are ".mfs/fids/late", appended to: per file a length byte and its fid, then the index of the copy it
+// was copied from, a length byte and the fid that copy first gave for it (length 0: not known), not fsynced (the
+// resync's own fsyncs take it; one lost in a crash gives its file a second handle, the first still valid). Loaded
+// whole at the mirror's first use of them after a mount, so the records survive the mirror's host and a remount.
 //
-// INVARIANT. Forward and Back are inverses: Forward[first] = now exactly when Back[now] = first. A record only
-// ever maps a fid this copy gave the mirror for a file to the fid of the file the mirror made in its place for
-// the same mnode; the file system's generation numbers keep a key from meeting another file on a reused inode.
+// INVARIANT. Forward and Back are inverses: Forward[first] = now exactly when Back[now] = first; so are the late
+// table's two ways, for the files whose source's fid is known: LateFor[(copy, there)] = here exactly when
+// Late[here] = (copy, there). A record only ever maps a fid this copy gave the mirror for a file to the fid of the
+// file the mirror made in its place for the same mnode, or a file made late to the file it was copied from; the
+// file system's generation numbers keep a key from meeting another file on a reused inode.
 //
 // LOCK ORDER. _lock is a leaf: no vnode op is called while it is held (loading and writing the records happen
 // outside it; two loads at once read the same records, and the second finds the table already loaded). _append
@@ -34,7 +39,8 @@ internal sealed class CopyFids
 
     private readonly object _lock = new(), _append = new();
     private readonly Dictionary<Fid, Fid> _forward = new(), _back = new();
-    private readonly HashSet<Fid> _late = new();
+    private readonly Dictionary<Fid, (int Copy, Fid There)?> _late = new();
+    private readonly Dictionary<(int Copy, Fid There), Fid> _lateFor = new();
     private readonly Dictionary<(int Copy, Fid Fid), Fid> _away = new();
     private readonly Dictionary<Fid, (int Copy, Fid Fid)> _awayBack = new();
     private bool _loaded;
@@ -107,22 +113,55 @@ internal sealed class CopyFids
     {
         Load(c);
         lock (_lock)
-            return _late.Contains(first);
+            return _late.ContainsKey(first);
     }
 
     /// <summary>
-    /// The mirror made the file <paramref name="made"/> in this copy after the other copies had it: records it (in the
-    /// table and appended to the late file), so that a mirror fid goes on naming the file by the others.
+    /// The fid of the file made late in this copy (MadeLate) for the file copy <paramref name="copy"/> first gave
+    /// <paramref name="there"/> for, or null; also null while the records are not loaded (this copy's resync or a
+    /// VOP_FID that asked it loads them): VFS_VGET asks a copy the handle does not name, and loading the records of one
+    /// over NFS would make it wait for that copy, which may not answer (and on Fig. 10, where handles have room for one
+    /// copy, it would send every mount's first handle's calls to the other copy).
     /// </summary>
-    public Errno MadeLate(MirrorMember c, Fid made)
+    public Fid? LateFor(int copy, Fid there)
+    {
+        lock (_lock)
+            return _lateFor.GetValueOrDefault((copy, there));
+    }
+
+    /// <summary>
+    /// The other way: the copy the file this copy first gave <paramref name="here"/> for was copied from when it was made
+    /// here late, and the fid that copy first gave for it; null when it was not made late or that is not known.
+    /// </summary>
+    public (int Copy, Fid There)? LateFrom(MirrorMember c, Fid here)
     {
         Load(c);
         lock (_lock)
-            if (!_late.Add(made))
+            return _late.GetValueOrDefault(here);
+    }
+
+    /// <summary>
+    /// The mirror made the file <paramref name="made"/> in this copy after the other copies had it, copying it from the
+    /// file copy <paramref name="from"/> first gave <paramref name="there"/> for (null: not known): records it (in the
+    /// table and appended to the late file), so that a mirror fid goes on naming the file by the others, and a fid naming
+    /// it by the source finds it here.
+    /// </summary>
+    public Errno MadeLate(MirrorMember c, Fid made, int from, Fid? there)
+    {
+        Load(c);
+        lock (_lock)
+        {
+            if (!_late.TryAdd(made, there is null ? null : (from, there)))
                 return Errno.OK;
-        var rec = new byte[1 + made.Length];
+            if (there is not null)
+                _lateFor[(from, there)] = made;
+        }
+        var rec = new byte[1 + made.Length + 2 + (there?.Length ?? 0)];
         rec[0] = (byte)made.Length;
         made.Data.CopyTo(rec.AsSpan(1));
+        rec[1 + made.Length] = (byte)from;
+        rec[2 + made.Length] = (byte)(there?.Length ?? 0);
+        there?.Data.CopyTo(rec.AsSpan(3 + made.Length));
         return WithRecord(c, LateName, vp =>
         {
             lock (_append)
@@ -196,7 +235,7 @@ internal sealed class CopyFids
             return;
         var err = MirrorSumFile.MetaDir(c.Root, DirName, create: false, out var dir);
         var found = new List<(Fid First, Fid Now)>();
-        var late = new List<Fid>();
+        var late = new List<(Fid Here, int From, Fid? There)>();
         if (err == Errno.OK)
         {
             try
@@ -225,17 +264,29 @@ internal sealed class CopyFids
                     _forward[first] = now;
                     _back[now] = first;
                 }
-            _late.UnionWith(late);
+            foreach (var (here, from, there) in late)
+                if (_late.TryAdd(here, there is null ? null : (from, there)) && there is not null)
+                    _lateFor[(from, there)] = here;
             _loaded = true;
         }
     }
 
-    /// <summary>The late file's fids, each after its length byte; a torn last record (a crash while appending) is left out.</summary>
-    private static Errno ReadLate(Vnode dir, List<Fid> late)
+    /// <summary>
+    /// The late file's records (the file's fid, the copy it came from and that copy's fid for it, each fid after its
+    /// length byte); a torn last record (a crash while appending) is left out.
+    /// </summary>
+    private static Errno ReadLate(Vnode dir, List<(Fid Here, int From, Fid? There)> late)
     {
         var err = MirrorDataCopy.ReadFile(dir, LateName, out var data);
-        for (int pos = 0; pos < data.Length && data[pos] is > 0 and <= Fid.MaxFidSize && pos + 1 + data[pos] <= data.Length; pos += 1 + data[pos])
-            late.Add(new Fid(data.AsSpan(pos + 1, data[pos])));
+        for (int pos = 0; pos < data.Length;)
+        {
+            int n = data[pos], at = pos + 1 + n; // at: the source copy's index, then its fid's length byte
+            if (n is 0 or > Fid.MaxFidSize || at + 2 > data.Length || data[at + 1] > Fid.MaxFidSize || at + 2 + data[at + 1] > data.Length)
+                break;
+            int m = data[at + 1];
+            late.Add((new Fid(data.AsSpan(pos + 1, n)), data[at], m == 0 ? null : new Fid(data.AsSpan(at + 2, m))));
+            pos = at + 2 + m;
+        }
         return err;
     }
 

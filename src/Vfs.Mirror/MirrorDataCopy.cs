@@ -100,10 +100,10 @@ internal static class MirrorDataCopy
 
     /// <summary>
     /// Copies <paramref name="src"/> (named <paramref name="nm"/>) into directory <paramref name="dstDir"/> under the same
-    /// name. <paramref name="made"/> is called with each file, directory and link made in the target (not the names
-    /// linked to one made before).
+    /// name. <paramref name="made"/> is called with (the source's vnode, the vnode made) for each file, directory and
+    /// link made in the target (not the names linked to one made before).
     /// </summary>
-    public static Errno CopyEntry(Vnode srcDir, string nm, Vnode src, Vnode dstDir, CopyStats st, HardLinks? links = null, Action<Vnode>? made = null)
+    public static Errno CopyEntry(Vnode srcDir, string nm, Vnode src, Vnode dstDir, CopyStats st, HardLinks? links = null, Action<Vnode, Vnode>? made = null)
     {
         var va = new Vattr(AttrMask.AT_ALL);
         var err = Vop.Getattr(src, va, AttrFlags.None, Cr);
@@ -115,7 +115,7 @@ internal static class MirrorDataCopy
             {
                 err = Vop.Mkdir(dstDir, nm, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = va.Mode }, out var dd, Cr);
                 if (err == Errno.OK)
-                    made?.Invoke(dd!);
+                    made?.Invoke(src, dd!);
                 else if (err == Errno.EEXIST)
                     err = Vop.Lookup(dstDir, nm, out dd, LookupFlags.None, null, Cr);
                 if (err != Errno.OK)
@@ -144,7 +144,7 @@ internal static class MirrorDataCopy
                 st.Symlinks++;
                 if (Vop.Lookup(dstDir, nm, out var lv, LookupFlags.None, null, Cr) == Errno.OK)
                 {
-                    made?.Invoke(lv!);
+                    made?.Invoke(src, lv!);
                     SetOwner(va, lv!);
                     if (va.Nlink > 1)
                         links?.Add(va, lv!);
@@ -163,7 +163,7 @@ internal static class MirrorDataCopy
                 try
                 {
                     st.Files++;
-                    made?.Invoke(dv!);
+                    made?.Invoke(src, dv!);
                     if (va.Type == VType.VREG)
                     {
                         err = CopyData(src, dv!, 0, va.Size, st, fresh: true);
@@ -190,7 +190,7 @@ internal static class MirrorDataCopy
     }
 
     /// <summary>Copies every entry of directory <paramref name="srcDir"/> into <paramref name="dstDir"/> (<paramref name="made"/> as in CopyEntry).</summary>
-    public static Errno CopyTree(Vnode srcDir, Vnode dstDir, CopyStats st, HardLinks? links, Action<Vnode>? made = null)
+    public static Errno CopyTree(Vnode srcDir, Vnode dstDir, CopyStats st, HardLinks? links, Action<Vnode, Vnode>? made = null)
     {
         var err = ReadDir(srcDir, out var entries);
         if (err != Errno.OK)

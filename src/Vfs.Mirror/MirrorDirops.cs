@@ -141,7 +141,7 @@ internal static partial class MirrorVnops
                 foreach (var c in copies)
                     if (c.State == CopyState.Available && has[c.Index] is null && dirs[c.Index] is { } dd)
                     {
-                        var err = MirrorDataCopy.CopyEntry(dirs[source.Index]!, nm, src, dd, new CopyStats(), made: vp => MirrorFid.MadeLate(c, vp));
+                        var err = MirrorDataCopy.CopyEntry(dirs[source.Index]!, nm, src, dd, new CopyStats(), made: (sv, vp) => MirrorFid.MadeLate(c, vp, source, sv));
                         mi.Announce(c, err == Errno.OK ? $"repaired {m.PathFromRoot}/{nm} from {source.Name}"
                             : $"could not repair {m.PathFromRoot}/{nm} from {source.Name}: {err}");
                     }

@@ -11,7 +11,9 @@
 // so that the file keeps the handle the clients hold (an NFS client keeps one vnode per handle).
 //
 // VFS_VGET asks each listed copy that takes updates for its vnode and wraps them in the file's mnode
-// (MnodeHash.MakeMnode finds the existing one if the file is in use). A copy that did not fit is found later by
+// (MnodeHash.MakeMnode finds the existing one if the file is in use). A copy in use that the fid leaves out because
+// it got the file late finds its file by the listed copy's fid, which its record of the file keeps (so the file is
+// reached while the listed copy does not answer: Finding 10). A copy that did not fit is found later by
 // MirrorSubr.Resolve, which locates the file by its identity in a copy that did. When no listed copy takes
 // updates (the handle names only copies now offline), a listed copy still identifies the file: its path in that
 // copy is looked up through the mirror (MirrorLocate.Lookup).
@@ -55,13 +57,17 @@ internal static class MirrorFid
 
     /// <summary>
     /// The mirror made <paramref name="made"/> in copy <paramref name="c"/> after the other copies had it (a resync, or
-    /// lookup's repair, copied it in): the copy records it, and the file's fid goes on leaving that copy out.
+    /// lookup's repair, copied it in from <paramref name="source"/>, the file in copy <paramref name="from"/>): the copy
+    /// records it with the fid the source's copy first gave for the file, and the file's fid goes on leaving that copy
+    /// out. A handle naming the file by the source's copy alone finds it in c by that record (Vget), with no word from
+    /// the source's copy, which may be the one that no longer answers (Finding 10).
     /// </summary>
-    internal static void MadeLate(MirrorMember c, Vnode made)
+    internal static void MadeLate(MirrorMember c, Vnode made, MirrorMember from, Vnode source)
     {
         var err = Vop.Fid(made, Fid.MaxFidSize, out var fid);
+        Fid? there = Vop.Fid(source, Fid.MaxFidSize, out var sf) == Errno.OK ? from.Fids.First(from, sf!) : null;
         if (err == Errno.OK)
-            err = c.Fids.MadeLate(c, fid!);
+            err = c.Fids.MadeLate(c, fid!, from.Index, there);
         if (err != Errno.OK)
             c.Mirror.Announce(c, $"a file made in this copy late, and its record not kept ({err}): it may get a second handle");
     }
@@ -91,16 +97,23 @@ internal static class MirrorFid
 
     /// <summary>
     /// The fid copy <paramref name="away"/> (out of use) gave for <paramref name="m"/>'s file, which the mnode does not
-    /// know there: remembered when an earlier mnode of the file let go of it, or else the file at the same path in the
-    /// copy when its log says that no name on the way changed since the copy left (the file the copy had then). Only a
-    /// copy taken offline for maintenance is asked: one that failed may not answer, and a handle must not wait for it.
+    /// know there: remembered when an earlier mnode of the file let go of it, or by a copy in use that got the file late
+    /// from it (MadeLate), or else the file at the same path in the copy when its log says that no name on the way
+    /// changed since the copy left (the file the copy had then). Only a copy taken offline for maintenance is asked: one
+    /// that failed may not answer, and a handle must not wait for it.
     /// </summary>
     private static Fid? AwayFid(Mnode m, MirrorMember away, CallerContext? ct)
     {
         foreach (var k in m.Mfs.UpdateCopies())
-            if (MirrorSubr.Resolve(m, k, out var kv) == Errno.OK && Vop.Fid(kv!, Fid.MaxFidSize, out var there, ct) == Errno.OK
-                && away.Fids.Away(k.Index, k.Fids.First(k, there!)) is { } fid)
+        {
+            if (MirrorSubr.Resolve(m, k, out var kv) != Errno.OK || Vop.Fid(kv!, Fid.MaxFidSize, out var there, ct) != Errno.OK)
+                continue;
+            var first = k.Fids.First(k, there!);
+            if (away.Fids.Away(k.Index, first) is { } fid)
                 return fid;
+            if (k.Fids.LateFrom(k, first) is var (from, made) && from == away.Index)
+                return made;
+        }
         if (away.Reason != MirrorIoctl.Maintenance || UnchangedPath(m, away) is not { } names)
             return null;
         var lv = away.Root;
@@ -251,6 +264,12 @@ internal static class MirrorFid
         foreach (var c in mi.Copies)
             if (c.TakesUpdates && listed[c.Index] is var (p, l) && VgetCopy(c, new Fid(d.Slice(p, l)), out var lv) == Errno.OK)
                 lowers[c.Index] = lv;
+        // A copy in use that the handle leaves out may have got the file late (MadeLate): it finds its file by a listed
+        // copy's fid, without asking that copy, whose host may be down (Finding 10: the file was found only by its path
+        // in the listed copy, whose READDIR timed out, and the call failed although the copy in use had the file).
+        foreach (var c in mi.Copies)
+            if (c.TakesUpdates && listed[c.Index] is null && LateTwin(c, d, listed) is { } here && VgetCopy(c, here, out var lv) == Errno.OK)
+                lowers[c.Index] = lv;
         if (lowers.Any(v => v is not null))
         {
             vp = mi.Mnodes.MakeMnode(mi, lowers, null, "");
@@ -294,6 +313,18 @@ internal static class MirrorFid
                 return Errno.OK;
         }
         return Errno.ESTALE;
+    }
+
+    /// <summary>
+    /// The fid copy <paramref name="c"/> first gave for the file it got late (MadeLate) from a copy that the handle
+    /// <paramref name="d"/> lists at <paramref name="listed"/>, or null.
+    /// </summary>
+    private static Fid? LateTwin(MirrorMember c, ReadOnlySpan<byte> d, (int Pos, int Length)?[] listed)
+    {
+        for (int k = 0; k < listed.Length; k++)
+            if (listed[k] is var (p, l) && c.Fids.LateFor(k, new Fid(d.Slice(p, l))) is { } here)
+                return here;
+        return null;
     }
 
     /// <summary>The file copy <paramref name="c"/> first gave <paramref name="first"/> for: the file made in its place if it was made again.</summary>

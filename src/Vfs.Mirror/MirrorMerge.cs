@@ -44,7 +44,8 @@ internal sealed class MirrorMerge
     private readonly string[] _names;
     private readonly Action<MergeProgress>? _progress;
     private readonly Func<string, IDisposable?>? _lockDir;
-    private readonly Action<int, Vnode>? _replaced, _made;
+    private readonly Action<int, Vnode>? _replaced;
+    private readonly Action<int, Vnode, Vnode>? _made;
     private readonly HardLinks[] _links;
     private readonly bool _ownsLinks;
     private Func<Vnode, Vnode, bool>? _otherFile; // OneWayEntries' otherFile, for the trees it compares whole too
@@ -55,9 +56,9 @@ internal sealed class MirrorMerge
     /// <param name="lockDir">Called with a directory's path before its entries are changed; the result is disposed after.</param>
     /// <param name="replaced">Called with (copy, vnode) for every vnode of a target that was removed or replaced.</param>
     /// <param name="links">Per copy, the hard links already made in it; shared by several merges of one resync. Owned by the caller.</param>
-    /// <param name="made">Called with (copy, vnode) for every file, directory and link made in a target.</param>
+    /// <param name="made">Called with (copy, vnode, the source's vnode it was made from) for every file, directory and link made in a target.</param>
     public MirrorMerge(string[] copyNames, Action<MergeProgress>? progress, Func<string, IDisposable?>? lockDir = null,
-        Action<int, Vnode>? replaced = null, HardLinks[]? links = null, Action<int, Vnode>? made = null)
+        Action<int, Vnode>? replaced = null, HardLinks[]? links = null, Action<int, Vnode, Vnode>? made = null)
     {
         _made = made;
         _names = copyNames;
@@ -363,7 +364,7 @@ internal sealed class MirrorMerge
                         err = Vop.Mkdir(dirs[i], name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = vas[winner]!.Mode }, out vps[i], Cr);
                         if (err != Errno.OK)
                             return (err, null);
-                        _made?.Invoke(i, vps[i]!);
+                        _made?.Invoke(i, vps[i]!, vps[winner]!);
                         Report.Stats.Directories++;
                     }
                 var sub = (Vnode[])vps.Clone()!;
@@ -419,7 +420,7 @@ internal sealed class MirrorMerge
                     err = Vop.Mkdir(dirs[t], name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = sva.Mode }, out vps[t], Cr);
                     if (err != Errno.OK)
                         return (err, null);
-                    _made?.Invoke(t, vps[t]!);
+                    _made?.Invoke(t, vps[t]!, vps[source]!);
                     Report.Stats.Directories++;
                     vas[t] = sva;
                     continue;
@@ -547,7 +548,7 @@ internal sealed class MirrorMerge
         return MirrorDataCopy.CopyEntry(dirs[from], name, vps[from]!, dirs[to], Report.Stats, _links[to], MadeIn(to));
     }
 
-    private Action<Vnode>? MadeIn(int copy) => _made is { } made ? vp => made(copy, vp) : null;
+    private Action<Vnode, Vnode>? MadeIn(int copy) => _made is { } made ? (sv, vp) => made(copy, vp, sv) : null;
 
     private Errno CopyFromTo(Vnode[] dirs, string name, int from, int to)
     {

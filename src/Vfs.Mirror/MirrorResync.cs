@@ -229,7 +229,7 @@ internal static class MirrorResync
         if (Vop.Getattr(sdir!, va, AttrFlags.None, Cred.Kcred) != Errno.OK
             || Vop.Mkdir(pdir!, d.Name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = va.Mode }, out var made, Cred.Kcred) != Errno.OK)
             return Errno.ENOENT; // EEXIST: something there already, which the replay compares
-        MirrorFid.MadeLate(c, made!);
+        MirrorFid.MadeLate(c, made!, src, sdir!);
         mi.Mnodes.SetCopy(d, c.Index, made);
         return Errno.OK;
     }
@@ -381,7 +381,7 @@ internal static class MirrorResync
         {
             using var sourceLinks = new HardLinks();
             var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => ForgetNamed(mi, c, vp), links: [sourceLinks, links],
-                made: (_, vp) => MirrorFid.MadeLate(c, vp));
+                made: (_, vp, sv) => MirrorFid.MadeLate(c, vp, src, sv));
             err = merge.OneWayEntries([sdir!, tdir!], names, (svp, name) =>
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
@@ -509,8 +509,8 @@ internal static class MirrorResync
                     return err;
                 files.Add((m, from.Index, sv, va));
             }
-            foreach (var (m, _, sv, va) in files.OrderBy(f => f.From).ThenBy(f => f.Va.NodeId))
-                if ((err = MakeUnlinked(mi, c, m, sv, va, stats)) != Errno.OK)
+            foreach (var (m, from, sv, va) in files.OrderBy(f => f.From).ThenBy(f => f.Va.NodeId))
+                if ((err = MakeUnlinked(mi, c, mi.Copies[from], m, sv, va, stats)) != Errno.OK)
                     return err;
             return Errno.OK;
         }
@@ -524,8 +524,8 @@ internal static class MirrorResync
     /// <summary>The passing name in .mfs under which KeepRemoved makes an unlinked file.</summary>
     private const string UnlinkedName = "unlinked";
 
-    /// <summary>Makes mnode <paramref name="m"/>'s removed file <paramref name="sv"/> (attributes <paramref name="va"/>) in copy <paramref name="c"/>, unlinked (KeepRemoved).</summary>
-    private static Errno MakeUnlinked(MfsVfs mi, MirrorMember c, Mnode m, Vnode sv, Vattr va, CopyStats stats)
+    /// <summary>Makes mnode <paramref name="m"/>'s removed file <paramref name="sv"/> in copy <paramref name="from"/> (attributes <paramref name="va"/>) in copy <paramref name="c"/>, unlinked (KeepRemoved).</summary>
+    private static Errno MakeUnlinked(MfsVfs mi, MirrorMember c, MirrorMember from, Mnode m, Vnode sv, Vattr va, CopyStats stats)
     {
         var err = Vop.Lookup(c.Root, MirrorMeta.DirName, out var dir, LookupFlags.None, null, Cred.Kcred);
         if (err != Errno.OK)
@@ -538,7 +538,7 @@ internal static class MirrorResync
             if ((err = Vop.Create(dir!, UnlinkedName, cva, VcExcl.EXCL, AccessMode.VWRITE, out var tv, Cred.Kcred, FileFlags.FWRITE)) != Errno.OK)
                 return err;
             stats.Files++;
-            MirrorFid.MadeLate(c, tv!);
+            MirrorFid.MadeLate(c, tv!, from, sv);
             if ((err = MirrorDataCopy.CopyData(sv, tv!, 0, va.Size, stats, fresh: true)) == Errno.OK
                 && (err = MirrorDataCopy.CopyAttrs(va, tv!, size: true, src: sv)) == Errno.OK)
                 err = Vop.Remove(dir!, UnlinkedName, Cred.Kcred);
@@ -629,7 +629,7 @@ internal static class MirrorResync
         if (MirrorSubr.Resolve(dm, src, out var sdir) != Errno.OK || MirrorSubr.Resolve(dm, c, out var tdir) != Errno.OK)
             return failed;
         var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp),
-            made: (_, vp) => MirrorFid.MadeLate(c, vp));
+            made: (_, vp, sv) => MirrorFid.MadeLate(c, vp, src, sv));
         Errno err;
         dm.DirLock.Enter(RwLockType.Writer);
         try
@@ -673,7 +673,7 @@ internal static class MirrorResync
             return Errno.EIO;
         var merge = new MirrorMerge(mi.Copies.Select(x => x.Name).ToArray(), p => meter.Update(p.BytesCopied),
             lockDir: path => LockMirrorDir(mi, path),
-            replaced: (copy, vp) => mi.Mnodes.ForgetLower(copy, vp), made: (copy, vp) => MirrorFid.MadeLate(mi.Copies[copy], vp))
+            replaced: (copy, vp) => mi.Mnodes.ForgetLower(copy, vp), made: (copy, vp, sv) => MirrorFid.MadeLate(mi.Copies[copy], vp, src, sv))
             { CompareData = mi.IntentLog.Rebuilt(c) };
         var roots = mi.Copies.Select(x => x.Root).ToArray();
         var err = merge.OneWay(roots, src.Index, [c.Index]);

@@ -265,6 +265,54 @@ public class MirrorFidTests
         NamesTheFile(f, mi, fid, "/X/y/c/c");
     }
 
+    /// <summary>
+    /// Finding 10 (`vfs sim --world fig9 --seed 20262350 --faults copy,net,host,clock --keep 46,50`): a file made while
+    /// copy X was offline has a handle naming Y alone, and X's resync made it in X, late. Then Y stopped answering (its
+    /// host went down). VFS_VGET's mnode knew Y's file alone, X's was found only by the file's path in Y, and the call
+    /// failed although X had the file. X's record of the file made late now keeps the fid Y gave for it: the handle
+    /// finds X's file without Y, and a lookup once Y is out of use gives the same handle (the record names Y's file).
+    /// </summary>
+    [Fact]
+    public void A_file_made_while_a_copy_was_away_is_reached_by_its_handle_when_the_other_copy_stops_answering()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount("retries=0");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        f.WriteFile("/X/y/n", "n");
+        var fid = FidOf(f, "/X/y/n", Fid.MaxFidSize); // Y's fid alone: X has no file yet
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        f.K.Dnlc.Purge();
+        var faults = f.Faults(1); // every call to Y times out, but VOP_FID: an NFS copy's fid is the handle it holds
+        foreach (var op in new[] { VopName.Lookup, VopName.Readdir, VopName.Getattr, VopName.Access, VopName.Open, VopName.Read })
+            faults.Fail(op, Errno.ETIMEDOUT);
+
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid)); // Y still in use: the mirror has not heard it fail yet
+        try
+        {
+            var va = new Vattr(AttrMask.AT_SIZE);
+            MirrorFixture.Ok(Vop.Getattr(vp!, va, AttrFlags.None, Cred.Kcred));
+            Assert.Equal(1, va.Size);
+            MirrorFixture.Ok(Vop.Fid(vp!, Fid.MaxFidSize, out var same));
+            Assert.Equal(fid, same);
+        }
+        finally
+        {
+            vp!.Rele();
+        }
+        f.K.Dnlc.Purge();
+        Assert.Equal(fid, FidOf(f, "/A/b/n", Fid.MaxFidSize)); // through X's side: Y's covered directory is in Y's file system
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        f.K.Dnlc.Purge();
+        Assert.Equal("n", f.ReadFile("/A/b/n"));
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out vp, fid)); // Y out of use: only X's record says which file it is
+        MirrorFixture.Ok(f.P.Lookupname("/A/b/n", true, out var named));
+        Assert.Same(named, vp);
+        vp!.Rele();
+        named!.Rele();
+        faults.Clear();
+    }
+
     private static Fid LowerFid(MirrorFixture f, string name)
     {
         var lv = f.LowerVnode(0, name);

@@ -140,6 +140,19 @@ public class NfsFindingsTests(ITestOutputHelper output)
         Holds(new SimCase(world, 20262208, 180, FaultKinds.Copy | FaultKinds.Clock, [4, 7, 24, 25, 45, 74, 88, 140, 179]));
 
     /// <summary>
+    /// Finding 10, seed 20262350 on both figures: X offline, /m/c made (its handle names Y alone), X online (the resync
+    /// makes c in X, late), then y's host down. The client's next call with c's handle found X's file only by c's path in
+    /// Y, whose READDIR timed out: the call failed (EIO on Fig. 9; on Fig. 10 the client's mirror went on to y's mirror,
+    /// down too: ETIMEDOUT) although X had the file. X's record of the file made late now keeps Y's fid for it, and
+    /// VFS_VGET finds X's file by it.
+    /// </summary>
+    [Theory]
+    [InlineData("fig9")]
+    [InlineData("fig10")]
+    public void A_file_made_while_a_copy_of_an_exported_mirror_was_away_is_reached_when_the_other_copys_host_goes_down(string world) =>
+        Holds(new SimCase(world, 20262350, 102, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock, [46, 50]));
+
+    /// <summary>
     /// Finding 7 (Fig. 9, copy faults): x offline, the directory /m/c renamed over the empty directory /m/b, and the
     /// client's readdir of b got ESTALE. The client's handles name X's directories alone, and VFS_VGET resolved them by
     /// their paths in X while X was away. Held since the fixes above: VFS_VGET first finds the mnode that knows the
