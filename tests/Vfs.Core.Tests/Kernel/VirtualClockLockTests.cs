@@ -1,6 +1,6 @@
 // Tests of Vfs.Core: a KMutex (VirtualClock.EnterContended; docs/verification.md, Fixed 44), an RwLock (Fixed 46) and a
-// plain monitor taken by VirtualClock.EnterMonitor or waited on by VirtualClock.WaitMonitor (Fixed 50) waited for in a
-// simulated (Driven) world, whose holder waits for virtual time.
+// plain monitor taken by VirtualClock.EnterMonitor or waited on by VirtualClock.WaitMonitor, waited for in a simulated
+// (Driven) world whose holder waits for virtual time (docs/verification.md, where determinism is discussed).
 
 namespace UnixVfs.Core.Tests.KernelTests;
 
