@@ -15,8 +15,9 @@
 // A thread that serves a request (an RPC server's call: busy work until it is answered) and then waits idle on the
 // clock -- for the reply of a call of its own to another host, or a backoff -- lends its request's busy unit for the
 // wait (Serving, IBusyWork): the request cannot progress until time passes either, so the clock may move. On a
-// Driven clock such a thread waits for a KMutex or an RwLock another holds the same way, trying it again every
-// LockRetry (EnterContended, DrivenHere), since the holder may itself be waiting for time.
+// Driven clock such a thread waits for a KMutex, an RwLock, the mirror's QuiesceLock or a monitor taken by
+// EnterMonitor that another holds the same way, trying it again every LockRetry (EnterContended, DrivenHere,
+// WaitMonitor), since the holder may itself be waiting for time.
 //
 // Timers due at the same time fire in the order they were made, one after another on the thread that moves time,
 // outside the clock's lock.
@@ -309,6 +310,47 @@ public sealed class VirtualClock : TimeProvider
     /// time on it rather than blocking (EnterContended; RwLock.Enter's slow path).
     /// </summary>
     public static VirtualClock? DrivenHere() => t_serving?.Clock is { Driven: true } vc ? vc : null;
+
+    /// <summary>
+    /// lock (<paramref name="monitor"/>) for a monitor whose holder may wait for time while it holds it (an RPC, a
+    /// copy's or a witness's VOPs that go over NFS): a held monitor is waited for through EnterContended. Dispose the
+    /// scope to let go.
+    /// </summary>
+    public static MonitorScope EnterMonitor(object monitor)
+    {
+        if (!Monitor.TryEnter(monitor))
+            EnterContended(monitor);
+        return new MonitorScope(monitor);
+    }
+
+    /// <summary>
+    /// Monitor.Wait on a monitor taken by EnterMonitor, for a change another thread makes while it may be waiting for
+    /// time: a thread counted as busy work on a Driven clock lets the monitor go for LockRetry of virtual time instead
+    /// and takes it again through EnterContended; the caller looks at its condition again either way.
+    /// </summary>
+    public static void WaitMonitor(object monitor)
+    {
+        if (DrivenHere() is not { } vc)
+        {
+            Monitor.Wait(monitor);
+            return;
+        }
+        Monitor.Exit(monitor);
+        try
+        {
+            vc.Sleep(LockRetry);
+        }
+        finally
+        {
+            EnterContended(monitor);
+        }
+    }
+
+    /// <summary>Holds a monitor taken by EnterMonitor until disposed.</summary>
+    public readonly ref struct MonitorScope(object monitor)
+    {
+        public void Dispose() => Monitor.Exit(monitor);
+    }
 
     /// <summary>Sleeps <paramref name="span"/> of this clock's time as an idle participant.</summary>
     public void Sleep(TimeSpan span)

@@ -29,7 +29,8 @@
 //
 // LOCK ORDER. _lock is a leaf: no vnode op is called while it is held (loading and writing the records happen
 // outside it; two loads at once read the same records, and the second finds the table already loaded). _append
-// is taken before the late file's own vnode locks and serialises its appends; nothing else is taken under it.
+// is taken before the late file's own vnode locks and serialises its appends; nothing else is taken under it. Its
+// holder writes a copy's file, maybe over NFS, so it may wait for time: it is taken by VirtualClock.EnterMonitor.
 namespace UnixVfs.Mirror;
 
 internal sealed class CopyFids
@@ -164,7 +165,7 @@ internal sealed class CopyFids
         there?.Data.CopyTo(rec.AsSpan(3 + made.Length));
         return WithRecord(c, LateName, vp =>
         {
-            lock (_append)
+            using (VirtualClock.EnterMonitor(_append))
                 return Vop.Write(vp, new Uio(rec, 0, UioRw.UIO_WRITE), FileFlags.FAPPEND, Cred.Kcred);
         });
     }

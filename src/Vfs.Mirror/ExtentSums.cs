@@ -30,7 +30,7 @@ internal sealed class ExtentSums
 
     private ulong[] _sums = [];
 
-    /// <summary>Serialises the writes of this file's sum files (marking them in flight, flushing): MirrorChecksum.cs.</summary>
+    /// <summary>Serialises the writes of this file's sum files (marking them in flight, flushing): MirrorChecksum.cs. Taken by VirtualClock.EnterMonitor.</summary>
     public readonly object DiskLock = new();
     private readonly SortedSet<long> _dirty = new();
 

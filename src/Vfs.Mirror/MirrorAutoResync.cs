@@ -12,6 +12,7 @@
 //
 // LOCK ORDER: _gate is outermost -- held for a whole round, so that Dispose (at unmount) waits for a round in progress
 // and no round starts after it; a round takes the mirror's own locks (Quiesce, ...) inside it, as `mfsadm online` does.
+// A round probes and copies over NFS, so _gate's holder may wait for time: it is taken by VirtualClock.EnterMonitor.
 namespace UnixVfs.Mirror;
 
 internal sealed class MirrorAutoResync : IDisposable
@@ -30,7 +31,7 @@ internal sealed class MirrorAutoResync : IDisposable
 
     private void Round()
     {
-        lock (_gate)
+        using (VirtualClock.EnterMonitor(_gate))
         {
             if (_disposed || _mi.SplitBrain is not null)
                 return;
@@ -58,7 +59,7 @@ internal sealed class MirrorAutoResync : IDisposable
 
     public void Dispose()
     {
-        lock (_gate)
+        using (VirtualClock.EnterMonitor(_gate))
             _disposed = true;
         _timer.Dispose();
     }

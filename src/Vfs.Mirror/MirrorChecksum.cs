@@ -21,7 +21,8 @@
 //         the wrong side even with two copies, where the generation and majority rules cannot tell.
 //
 // LOCK ORDER: the copies' rwlocks (MirrorLock.LockAll), then ExtentSums.DiskLock (the writes of one file's sum files),
-//             then the table's own monitor (a leaf). _changed's monitor is a leaf.
+//             then the table's own monitor (a leaf). _changed's monitor is a leaf. DiskLock's holder reads and writes
+//             the copies, maybe over NFS, so it may wait for time: it is taken by VirtualClock.EnterMonitor.
 using System.Runtime.InteropServices;
 
 namespace UnixVfs.Mirror;
@@ -120,7 +121,7 @@ internal sealed class MirrorChecksum
     /// <summary>Once per flush: <paramref name="m"/>'s sum files are marked in flight on every copy that takes updates.</summary>
     private void MarkInFlight(Mnode m, ExtentSums s)
     {
-        lock (s.DiskLock)
+        using (VirtualClock.EnterMonitor(s.DiskLock))
         {
             if (!s.OnDiskClean)
                 return;
@@ -234,7 +235,7 @@ internal sealed class MirrorChecksum
             MirrorLock.LockAll(span, RwLockType.Writer, _mi);
         try
         {
-            lock (s.DiskLock)
+            using (VirtualClock.EnterMonitor(s.DiskLock))
             {
                 if (!s.Changed)
                     return;

@@ -29,6 +29,7 @@
 // acknowledged, that no record covers and its disk never got.
 //
 // LOCK ORDER: _lock is a leaf, held across the append and fsync of one record so that records do not interleave.
+// Those go to the copies, maybe over NFS, so its holder may wait for time: it is taken by VirtualClock.EnterMonitor.
 using System.Globalization;
 
 namespace UnixVfs.Mirror;
@@ -54,7 +55,7 @@ internal sealed class MirrorIntentLog
     /// <summary>Copy <paramref name="away"/> left: an empty log for it on every copy that goes on.</summary>
     public void Start(MirrorMember away)
     {
-        lock (_lock)
+        using (VirtualClock.EnterMonitor(_lock))
         {
             _counts[away.Index] = 0;
             _written.RemoveWhere(w => w.Copy == away.Index);
@@ -70,7 +71,7 @@ internal sealed class MirrorIntentLog
     /// </summary>
     public void Resume(MirrorMember away, int records)
     {
-        lock (_lock)
+        using (VirtualClock.EnterMonitor(_lock))
         {
             _counts[away.Index] = records;
             _rebuilt.Add(away.Index);
@@ -84,7 +85,7 @@ internal sealed class MirrorIntentLog
     /// </summary>
     public bool Rebuilt(MirrorMember away)
     {
-        lock (_lock)
+        using (VirtualClock.EnterMonitor(_lock))
             return _rebuilt.Contains(away.Index);
     }
 
@@ -99,7 +100,7 @@ internal sealed class MirrorIntentLog
             offset = offset / Extent * Extent;
             length = (end + Extent - 1) / Extent * Extent - offset;
         }
-        lock (_lock)
+        using (VirtualClock.EnterMonitor(_lock))
         {
             _counts.TryGetValue(away.Index, out int n);
             if (n > _mi.Options.LogSize)
@@ -125,7 +126,7 @@ internal sealed class MirrorIntentLog
     /// </summary>
     public void Overflow(MirrorMember away)
     {
-        lock (_lock)
+        using (VirtualClock.EnterMonitor(_lock))
             _counts[away.Index] = _mi.Options.LogSize;
         Append(away, _mi.Root, DirtyKind.None, 0, 0, null);
     }
@@ -133,7 +134,7 @@ internal sealed class MirrorIntentLog
     /// <summary>Copy <paramref name="back"/> is in sync again: its log is removed from every copy.</summary>
     public void Finish(MirrorMember back)
     {
-        lock (_lock)
+        using (VirtualClock.EnterMonitor(_lock))
         {
             _counts.Remove(back.Index);
             _written.RemoveWhere(w => w.Copy == back.Index);

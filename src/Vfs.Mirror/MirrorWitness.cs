@@ -49,7 +49,8 @@
 // acknowledged (Settle), so none is acknowledged by a side the witness then refuses.
 //
 // LOCK ORDER: _lock is a leaf held across one claim (its VOPs go to the witness's file system, never to the mirror);
-// Settle waits on it holding the waiting op's mirror locks, which a claim never takes.
+// Settle waits on it holding the waiting op's mirror locks, which a claim never takes. Its holder may wait for time (a
+// witness imported over NFS), so it is taken by VirtualClock.EnterMonitor and waited on by VirtualClock.WaitMonitor.
 using System.Globalization;
 using System.Text;
 
@@ -145,9 +146,9 @@ internal sealed class MirrorWitness : IDisposable
     {
         if (Volatile.Read(ref _claiming) == 0)
             return;
-        lock (_lock)
+        using (VirtualClock.EnterMonitor(_lock))
             while (_claiming > 0)
-                Monitor.Wait(_lock);
+                VirtualClock.WaitMonitor(_lock);
     }
 
     private void Decided()
@@ -243,7 +244,7 @@ internal sealed class MirrorWitness : IDisposable
         var kept = mi.Copies.First(c => !ReferenceEquals(c, gone));
         var me = mi.Generations.Metas[kept.Index].Copy;
         string why;
-        lock (_lock)
+        using (VirtualClock.EnterMonitor(_lock))
         {
             try
             {
@@ -279,7 +280,7 @@ internal sealed class MirrorWitness : IDisposable
         var gone = mi.Copies.First(c => !ReferenceEquals(c, kept));
         var me = mi.Generations.Metas[kept.Index].Copy;
         Errno err;
-        lock (_lock)
+        using (VirtualClock.EnterMonitor(_lock))
         {
             err = Change(mi, _ => true, alone: true, me, kept, out _);
             ReadOnlyReason = "";
@@ -330,7 +331,7 @@ internal sealed class MirrorWitness : IDisposable
     public void Synced(MfsVfs mi)
     {
         Errno err;
-        lock (_lock)
+        using (VirtualClock.EnterMonitor(_lock))
         {
             ReadOnlyReason = "";
             err = Change(mi, _ => true, alone: false, Guid.Empty, mi.Copies[0], out _);

@@ -17,6 +17,11 @@
 // A reader that enters by EnterShared keeps its slot in the Hold it is given and leaves through it, without looking the
 // slot up again: a slot in use is never given back, so it is still the thread's when the reader leaves.
 //
+// Waiting (only off the fast path: a reader that finds Writer set, a writer): a thread counted as busy work on a Driven
+// clock waits for time instead of in Monitor.Wait, trying again every VirtualClock.LockRetry, as RwLock's slow path
+// does -- the holder may itself be waiting for time (a mirror write holds the lock shared across its copies' NFS calls;
+// a rejoin holds it exclusively across its copy's), and a blocked busy thread would keep time from moving.
+//
 // LOCK ORDER: ranked as MirrorLock.QuiesceClass (the witness checks it, as for an RwLock); the monitor inside (lock
 // (_slots)) is a leaf, held only within each method, never on return.
 namespace UnixVfs.Mirror;
@@ -101,11 +106,12 @@ internal sealed class QuiesceLock(LockClass cls)
             if (Volatile.Read(ref _writer) == 0)
                 return;
             Volatile.Write(ref s.In, 0);
+            var vc = VirtualClock.DrivenHere();
             lock (_slots)
             {
                 Monitor.PulseAll(_slots); // the writer may be waiting for this slot
                 while (_writerHeld)
-                    Monitor.Wait(_slots);
+                    Wait(vc);
             }
         }
     }
@@ -122,10 +128,11 @@ internal sealed class QuiesceLock(LockClass cls)
 
     private void EnterWriter()
     {
+        var vc = VirtualClock.DrivenHere();
         lock (_slots)
         {
             while (_writerHeld)
-                Monitor.Wait(_slots);
+                Wait(vc);
             _writerHeld = true;
             Volatile.Write(ref _writer, 1);
         }
@@ -133,7 +140,29 @@ internal sealed class QuiesceLock(LockClass cls)
         lock (_slots)
         {
             while (AnyReader())
-                Monitor.Wait(_slots);
+                Wait(vc);
+        }
+    }
+
+    /// <summary>
+    /// Waits under lock (_slots) for a change: in Monitor.Wait, or, for a thread counted as busy work on the Driven clock
+    /// <paramref name="vc"/>, by leaving the monitor for VirtualClock.LockRetry of virtual time (see the top).
+    /// </summary>
+    private void Wait(VirtualClock? vc)
+    {
+        if (vc is null)
+        {
+            Monitor.Wait(_slots);
+            return;
+        }
+        Monitor.Exit(_slots);
+        try
+        {
+            vc.Sleep(VirtualClock.LockRetry);
+        }
+        finally
+        {
+            Monitor.Enter(_slots);
         }
     }
 

@@ -16,7 +16,7 @@ namespace UnixVfs.Core;
 /// <summary>A simulated host (the kernel's globals: rootvfs, rootdir, vfssw, the DNLC).</summary>
 public sealed partial class Kernel
 {
-    private readonly object _mountLock = new();
+    private readonly object _mountLock = new();   // held across VFS_MOUNT/VFS_UNMOUNT (an NFS mount's RPCs wait for time): VirtualClock.EnterMonitor
     private readonly List<Process> _procs = new();
     private int _nextPid = 1;
     private long _nextFsid = 0x100;
@@ -102,7 +102,7 @@ public sealed partial class Kernel
     {
         get
         {
-            lock (_mountLock)
+            using (VirtualClock.EnterMonitor(_mountLock))
             {
                 var list = new List<Vfs>();
                 for (var v = RootVfs; v is not null; v = v.Next)
@@ -143,7 +143,7 @@ public sealed partial class Kernel
     /// </summary>
     public void Trace(VopTracer? tracer)
     {
-        lock (_mountLock)
+        using (VirtualClock.EnterMonitor(_mountLock))
         {
             _tracer = tracer;
             for (var v = RootVfs; v is not null; v = v.Next)

@@ -32,7 +32,7 @@ public sealed partial class Kernel
         {
             if (mvp!.Type != VType.VDIR)
                 return Errno.ENOTDIR;
-            lock (_mountLock)
+            using (VirtualClock.EnterMonitor(_mountLock))
             {
                 if (mvp.VfsMountedHere is not null || ReferenceEquals(mvp, RootDir) || (mvp.Flag & VnodeFlags.VNOMOUNT) != 0)
                     return Errno.EBUSY;
@@ -84,7 +84,7 @@ public sealed partial class Kernel
     /// </summary>
     public Errno CoverVnode(Vfs vfsp, Vnode vp)
     {
-        lock (_mountLock)
+        using (VirtualClock.EnterMonitor(_mountLock))
         {
             if (vp.Type != VType.VDIR)
                 return Errno.ENOTDIR;
@@ -116,7 +116,7 @@ public sealed partial class Kernel
     /// <summary>Unmounts <paramref name="vfsp"/> (see the file comment). Returns OK, EBUSY, EINVAL, or what VFS_UNMOUNT returns.</summary>
     public Errno Unmount(Vfs vfsp, UnmountFlags flags, Cred cr)
     {
-        lock (_mountLock)
+        using (VirtualClock.EnterMonitor(_mountLock))
         {
             if (ReferenceEquals(vfsp, RootVfs))
                 return Errno.EBUSY;

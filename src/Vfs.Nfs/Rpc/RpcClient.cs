@@ -110,7 +110,7 @@ public sealed class RpcClient
     private readonly Func<(Errno, int)> _port;
     private readonly ConcurrentDictionary<uint, RpcPending> _pending = new();
     private readonly ConcurrentBag<XdrWriter> _writers = new();
-    private readonly object _connLock = new();
+    private readonly object _connLock = new();   // held across a connect and its portmapper call (which wait for time): VirtualClock.EnterMonitor
     private IRpcConnection? _conn;
     private int _xid;
     private volatile bool _closed;
@@ -278,7 +278,7 @@ public sealed class RpcClient
     {
         _closed = true;
         IRpcConnection? c;
-        lock (_connLock)
+        using (VirtualClock.EnterMonitor(_connLock))
         {
             c = _conn;
             _conn = null;
@@ -293,7 +293,7 @@ public sealed class RpcClient
     public void Disconnect()
     {
         IRpcConnection? c;
-        lock (_connLock)
+        using (VirtualClock.EnterMonitor(_connLock))
         {
             c = _conn;
             _conn = null;
@@ -339,7 +339,7 @@ public sealed class RpcClient
 
     private IRpcConnection? Connection()
     {
-        lock (_connLock)
+        using (VirtualClock.EnterMonitor(_connLock))
         {
             if (_closed)
                 return null;
@@ -366,7 +366,7 @@ public sealed class RpcClient
     /// <summary>A connection failed: forget it, and have every waiting call send again (on a new one).</summary>
     private void Broken(IRpcConnection c)
     {
-        lock (_connLock)
+        using (VirtualClock.EnterMonitor(_connLock))
         {
             if (!ReferenceEquals(_conn, c))
                 return;

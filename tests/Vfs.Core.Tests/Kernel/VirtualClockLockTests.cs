@@ -1,5 +1,6 @@
-// Tests of Vfs.Core: a KMutex (VirtualClock.EnterContended; docs/verification.md, Fixed 44) and an RwLock (Fixed 46)
-// waited for in a simulated (Driven) world, whose holder waits for virtual time.
+// Tests of Vfs.Core: a KMutex (VirtualClock.EnterContended; docs/verification.md, Fixed 44), an RwLock (Fixed 46) and a
+// plain monitor taken by VirtualClock.EnterMonitor or waited on by VirtualClock.WaitMonitor, waited for in a simulated
+// (Driven) world whose holder waits for virtual time (docs/verification.md, where determinism is discussed).
 
 namespace UnixVfs.Core.Tests.KernelTests;
 
@@ -27,6 +28,41 @@ public class VirtualClockLockTests
         AssertTimeMovesWhileWaiting(
             hold: () => rw.Enter(RwLockType.Writer), letGo: () => rw.Exit(RwLockType.Writer),
             take: () => rw.Enter(want), leave: () => rw.Exit(want));
+    }
+
+    [Fact]
+    public void A_thread_entering_a_monitor_whose_holder_waits_for_time_lets_time_move()
+    {
+        // As the mirror's intent log is held across a copy's NFS WRITE and fsync while another update wants it.
+        var monitor = new object();
+        AssertTimeMovesWhileWaiting(
+            hold: () => Monitor.Enter(monitor), letGo: () => Monitor.Exit(monitor),
+            take: () => { using (VirtualClock.EnterMonitor(monitor)) { } }, leave: () => { });
+    }
+
+    [Fact]
+    public void A_thread_waiting_on_a_monitor_for_a_change_made_after_a_wait_for_time_lets_time_move()
+    {
+        // As an update waits (MirrorWitness.Settle) for a claim that writes the witness's record over NFS.
+        var monitor = new object();
+        bool decided = false;
+        AssertTimeMovesWhileWaiting(
+            hold: () => { },
+            letGo: () =>
+            {
+                lock (monitor)
+                {
+                    decided = true;
+                    Monitor.PulseAll(monitor);
+                }
+            },
+            take: () =>
+            {
+                using (VirtualClock.EnterMonitor(monitor))
+                    while (!decided)
+                        VirtualClock.WaitMonitor(monitor);
+            },
+            leave: () => { });
     }
 
     /// <summary>
