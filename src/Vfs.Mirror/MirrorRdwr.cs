@@ -25,9 +25,10 @@ internal static partial class MirrorVnops
     }
 
     /// <summary>
-    /// This thread's spare Uio for one copy's read or write: each copy moves data through its own duplicate of the
-    /// caller's Uio, so that a failed copy leaves the caller's as it was and the next copy starts where it did. Taken
-    /// while in use (TakeSpare, GiveSpare), so the read of a mirror stacked under this one makes its own.
+    /// This thread's spare Uio for one copy's read: each copy moves data through its own duplicate of the caller's Uio,
+    /// so that a failed copy leaves the caller's as it was and the next copy starts where it did. Taken while in use
+    /// (TakeSpare, GiveSpare), so the read of a mirror stacked under this one makes its own. (A write's duplicates are
+    /// in its WriteScratch, one per copy.)
     /// </summary>
     [ThreadStatic] private static Uio? t_spare;
 

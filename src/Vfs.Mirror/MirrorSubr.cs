@@ -277,8 +277,10 @@ internal static class MirrorSubr
     /// share the caller's ref, so the arguments travel in a box and come back from it (a copy function that records
     /// something per copy keeps it in an array the arguments point to).
     /// </summary>
-    private static void RunAtOnce<TArgs>(MirrorOp op, ref TArgs args, CopyFn<TArgs> fn, MirrorMember[] targets, Span<CopyResult> answers)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RunAtOnce<TArgs>(in MirrorOp what, ref TArgs args, CopyFn<TArgs> fn, MirrorMember[] targets, Span<CopyResult> answers)
     {
+        var op = what; // the op by value, for the closures (taken here rather than in the caller's frame, which every write zeroes)
         var box = new ArgsBox<TArgs> { Value = args };
         var results = new CopyResult[targets.Length];
         var others = new Action[targets.Length - 1];
