@@ -26,6 +26,8 @@
 // write that finds itself covered is one whose range is kept at that moment, as it would be after taking the lock.
 //
 // LOCK ORDER: _lock is a leaf; no VOP is called and no log written while it is held.
+using System.Runtime.CompilerServices;
+
 namespace UnixVfs.Mirror;
 
 /// <summary>The writes a copy may not hold yet (MirrorMember.Unflushed).</summary>
@@ -41,10 +43,17 @@ internal sealed class CopyUnflushed
     private long _hintStart, _hintEnd;
 
     /// <summary>The mirror wrote [<paramref name="offset"/>, +<paramref name="length"/>) of <paramref name="m"/> to the copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Written(Mnode m, long offset, long length)
     {
-        if (HintCovers(m, offset, offset + length))
-            return;
+        if (!HintCovers(m, offset, offset + length))
+            Add(m, offset, length);
+    }
+
+    /// <summary>Written for a range the hint does not cover: kept under the lock, and published as the hint.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Add(Mnode m, long offset, long length)
+    {
         lock (_lock)
         {
             if (!_files.TryGetValue(m, out var ranges))

@@ -13,6 +13,8 @@
 // that no failure of a copy is ever silent. The quiesce lock is taken shared by every operation
 // and exclusively only for the instant a copy rejoins after a resync, so that no update can fall
 // between "the log is empty" and "the copy is available".
+using System.Runtime.CompilerServices;
+
 namespace UnixVfs.Mirror;
 
 /// <summary>Something that happened to a mirror: a copy changed state, a merge conflict, a resync.</summary>
@@ -32,6 +34,7 @@ public sealed class MfsVfs
         Vfs = vfsp;
         Options = options;
         Copies = copies;
+        CopyCount = copies.Length;
         foreach (var c in copies)
             c.Mirror = this;
         Mnodes = new MnodeHash(copies.Length);
@@ -56,6 +59,9 @@ public sealed class MfsVfs
 
     /// <summary>The copies, X first.</summary>
     public IReadOnlyList<MirrorMember> Copies { get; }
+
+    /// <summary>Copies.Count, without the interface call (every write asks it).</summary>
+    internal int CopyCount { get; }
 
     /// <summary>The mnode table.</summary>
     public MnodeHash Mnodes { get; }
@@ -151,8 +157,13 @@ public sealed class MfsVfs
     {
         Interlocked.Increment(ref _writesSent);
         Interlocked.Add(ref _bytesSent, length);
-        if (asked.Length == Copies.Count)
-            return;
+        if (asked.Length != CopyCount)
+            CountNotSent(asked, length);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CountNotSent(MirrorMember[] asked, long length)
+    {
         foreach (var c in Copies)
             if (Array.IndexOf(asked, c) < 0)
                 c.NotSent(length);

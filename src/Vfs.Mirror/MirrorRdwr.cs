@@ -25,16 +25,32 @@ internal static partial class MirrorVnops
     }
 
     /// <summary>
-    /// This thread's spare Uio for one copy's read or write: each copy moves data through its own duplicate of the
-    /// caller's Uio, so that a failed copy leaves the caller's as it was and the next copy starts where it did. Taken
-    /// while in use (TakeSpare, GiveSpare), so the read of a mirror stacked under this one makes its own.
+    /// This thread's spare Uio for one copy's read: each copy moves data through its own duplicate of the caller's Uio,
+    /// so that a failed copy leaves the caller's as it was and the next copy starts where it did. Taken while in use
+    /// (TakeSpare, GiveSpare), so the read of a mirror stacked under this one makes its own. (A write's duplicates are
+    /// in its WriteScratch, one per copy.)
     /// </summary>
     [ThreadStatic] private static Uio? t_spare;
 
     private static Uio TakeSpare(Uio of)
     {
-        var u = t_spare ?? new Uio(Memory<byte>.Empty, 0, UioRw.UIO_READ);
+        var u = t_spare ?? NewSpare();
         t_spare = null;
+        Duplicate(u, of);
+        return u;
+    }
+
+    private static void GiveSpare(Uio u)
+    {
+        Clear(u);
+        t_spare = u;
+    }
+
+    private static Uio NewSpare() => new(Memory<byte>.Empty, 0, UioRw.UIO_READ);
+
+    /// <summary>Sets <paramref name="u"/> up as a duplicate of <paramref name="of"/>.</summary>
+    private static void Duplicate(Uio u, Uio of)
+    {
         var iov = of.Iov;
         if (iov.Length == 1 && iov[0].Length == of.Resid)
         {
@@ -44,14 +60,10 @@ internal static partial class MirrorVnops
         }
         else
             u.CopyFrom(of);
-        return u;
     }
 
-    private static void GiveSpare(Uio u)
-    {
-        u.Reset(Memory<byte>.Empty, 0, UioRw.UIO_READ);   // hold no reference to the caller's buffers
-        t_spare = u;
-    }
+    /// <summary>Lets a spare go of the caller's buffers, so that it holds no reference to them while it waits.</summary>
+    private static void Clear(Uio u) => u.Reset(Memory<byte>.Empty, 0, UioRw.UIO_READ);
 
     private static Errno MfsRead(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
     {
@@ -98,8 +110,8 @@ internal static partial class MirrorVnops
         return err == Errno.OK && past ? Errno.ENXIO : err;
     }
 
-    /// <summary>What a write passes to each copy; Moved[copy index] is what each copy took.</summary>
-    private readonly struct WriteArgs(Uio uio, long offset, long resid, FileFlags flags, Cred cr, CallerContext? ct, long[] moved)
+    /// <summary>What a write passes to each copy; the copy's own spare Uio and what it took are in Scratch, by copy index.</summary>
+    private readonly struct WriteArgs(Uio uio, long offset, long resid, FileFlags flags, Cred cr, CallerContext? ct, WriteScratch scratch)
     {
         public readonly Uio Uio = uio;
         public readonly long Offset = offset;
@@ -107,7 +119,7 @@ internal static partial class MirrorVnops
         public readonly FileFlags Flags = flags;
         public readonly Cred Cr = cr;
         public readonly CallerContext? Ct = ct;
-        public readonly long[] Moved = moved;
+        public readonly WriteScratch Scratch = scratch;
     }
 
     private static Errno MfsWrite(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
@@ -124,7 +136,7 @@ internal static partial class MirrorVnops
                 found[n++] = lv!;
         var lowers = found[..n];
         MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
-        var moved = TakeMoved(mi.Copies.Count);
+        var scratch = TakeScratch(mi.CopyCount);
         try
         {
             var sums = vp.Type == VType.VREG ? mi.Checksum : null;
@@ -138,18 +150,19 @@ internal static partial class MirrorVnops
             long resid = uio.Resid;
             sums?.BeforeUpdate(m, offset, offset + resid);
             var asked = mi.UpdateCopies();
-            var args = new WriteArgs(uio, offset, resid, ioflag & ~FileFlags.FAPPEND, cr, ct, moved);
+            var args = new WriteArgs(uio, offset, resid, ioflag & ~FileFlags.FAPPEND, cr, ct, scratch);
             var err = MirrorSubr.Apply(MirrorOp.Write(m, offset, resid), ref args, static (ref WriteArgs a, MirrorMember c, Vnode lv, out long written) =>
             {
-                var u = TakeSpare(a.Uio);
+                var u = a.Scratch.Spares[c.Index];
+                Duplicate(u, a.Uio);
                 u.Offset = a.Offset;
                 var e = Vop.Write(lv, u, a.Flags, a.Cr, a.Ct);
-                written = a.Moved[c.Index] = a.Resid - u.Resid;
-                GiveSpare(u);
+                written = a.Scratch.Moved[c.Index] = a.Resid - u.Resid;
+                Clear(u);
                 return e == Errno.OK && written != a.Resid ? Errno.EIO : e;
             });
             // On failure, report what every copy asked holds: a short count, or none.
-            long done = err == Errno.OK ? resid : Least(moved, asked);
+            long done = err == Errno.OK ? resid : Least(scratch.Moved, asked);
             sums?.Written(m, uio, offset, resid, done, err);
             uio.Offset = offset;
             uio.Skip(done);
@@ -158,7 +171,7 @@ internal static partial class MirrorVnops
         finally
         {
             MirrorLock.UnlockAll(lowers, RwLockType.Writer);
-            GiveMoved(moved);
+            t_write = scratch;
         }
     }
 
@@ -186,20 +199,35 @@ internal static partial class MirrorVnops
     }
 
     /// <summary>
-    /// This thread's spare array of what each copy took, for one write (taken while in use, as the spare Uio is, so that
-    /// the write of a mirror stacked under this one makes its own; the copy workers fill it while this thread waits).
+    /// This thread's scratch for one write: a spare Uio for each copy (each copy moves data through its own duplicate of
+    /// the caller's Uio, as a read does through the spare above, and the copy workers write theirs while this thread
+    /// waits) and what each copy took, both by copy index. Taken while in use, so that the write of a mirror stacked
+    /// under this one makes its own; one look-up of this thread's statics per write rather than two per copy.
     /// </summary>
-    [ThreadStatic] private static long[]? t_moved;
-
-    private static long[] TakeMoved(int copies)
+    private sealed class WriteScratch
     {
-        if (t_moved is not { } spare || spare.Length != copies)
-            return new long[copies];
-        t_moved = null;
-        for (int i = 0; i < spare.Length; i++)
-            spare[i] = 0;
-        return spare;
+        public readonly Uio[] Spares;
+        public readonly long[] Moved;
+
+        public WriteScratch(int copies)
+        {
+            Spares = new Uio[copies];
+            for (int i = 0; i < copies; i++)
+                Spares[i] = NewSpare();
+            Moved = new long[copies];
+        }
     }
 
-    private static void GiveMoved(long[] a) => t_moved = a;
+    [ThreadStatic] private static WriteScratch? t_write;
+
+    private static WriteScratch TakeScratch(int copies)
+    {
+        if (t_write is not { } spare || spare.Moved.Length != copies)
+            return new WriteScratch(copies);
+        t_write = null;
+        var moved = spare.Moved;
+        for (int i = 0; i < moved.Length; i++)
+            moved[i] = 0;
+        return spare;
+    }
 }

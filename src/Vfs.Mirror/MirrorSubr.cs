@@ -68,13 +68,23 @@ internal static class MirrorSubr
     /// The vnode of <paramref name="m"/> in copy <paramref name="c"/> (not held; valid while m is), looking its names
     /// up again if the mnode does not know it yet. Returns OK, ENOENT (the file is not in that copy), or a lookup error.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Errno Resolve(Mnode m, MirrorMember c, out Vnode? vp)
     {
         // Read without the mnode's Lock, which SetCopy holds while it changes the slot: a reference is read whole, and
         // the lock would promise no more than this read does (the vnode stays valid while m does, not while the lock is held).
         vp = Volatile.Read(ref m.Copies[c.Index]);
-        if (vp is not null)
-            return Errno.OK;
+        return vp is not null ? Errno.OK : Find(m, c, out vp);
+    }
+
+    /// <summary>
+    /// Resolve for a copy the mnode does not know yet: the look-ups. A method of its own, so that the callers that inline
+    /// Resolve (every write and read) do not take its locals into their frames.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Errno Find(Mnode m, MirrorMember c, out Vnode? vp)
+    {
+        vp = null;
         if ((m.State & MnodeState.Removed) != 0)
             return Errno.ENOENT; // a removed file cannot be found again by its old name: that name may be another file now
         var parent = m.Parent;
@@ -232,15 +242,17 @@ internal static class MirrorSubr
             witness.Settle();
         if (op.Dirties != DirtyKind.None && err == Errno.OK && mi.Vfs.IsReadOnly)
             return Errno.EROFS; // a copy was lost and the witness refused this side (MirrorWitness.cs): not acknowledged
-        if (mi.Options.Mode == MirrorMode.ActivePassive && IsTransientCopyFailure(err))
-        {
-            // Fig. 10: the active copy stopped answering; carry on against the passive one.
-            var active = targets[0];
-            active.CountFailure();
-            if (mi.MarkUnavailable(active, $"{err} on {op.Name} {op.Node.PathFromRoot}"))
-                return Apply(op, ref args, fn);
-        }
+        if (mi.Options.Mode == MirrorMode.ActivePassive && IsTransientCopyFailure(err) && ActiveFailed(mi, op, targets[0], err))
+            return Apply(op, ref args, fn); // Fig. 10: the active copy stopped answering; carry on against the passive one
         return err;
+    }
+
+    /// <summary>Takes the active copy, which failed <paramref name="op"/>, out of use; true when the passive one took over.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool ActiveFailed(MfsVfs mi, in MirrorOp op, MirrorMember active, Errno err)
+    {
+        active.CountFailure();
+        return mi.MarkUnavailable(active, $"{err} on {op.Name} {op.Node.PathFromRoot}");
     }
 
     /// <summary>The first <paramref name="n"/> of <paramref name="slots"/>, or an array when a mirror has more copies than it holds.</summary>
@@ -265,8 +277,10 @@ internal static class MirrorSubr
     /// share the caller's ref, so the arguments travel in a box and come back from it (a copy function that records
     /// something per copy keeps it in an array the arguments point to).
     /// </summary>
-    private static void RunAtOnce<TArgs>(MirrorOp op, ref TArgs args, CopyFn<TArgs> fn, MirrorMember[] targets, Span<CopyResult> answers)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RunAtOnce<TArgs>(in MirrorOp what, ref TArgs args, CopyFn<TArgs> fn, MirrorMember[] targets, Span<CopyResult> answers)
     {
+        var op = what; // the op by value, for the closures (taken here rather than in the caller's frame, which every write zeroes)
         var box = new ArgsBox<TArgs> { Value = args };
         var results = new CopyResult[targets.Length];
         var others = new Action[targets.Length - 1];
@@ -293,7 +307,7 @@ internal static class MirrorSubr
         if (err == Errno.OK)
         {
             err = Counted(op, c, ref args, fn, vp!, retry: false);
-            for (int attempt = 0; attempt < op.Node.Mfs.Options.Retries && IsTransientCopyFailure(err) && !c.Unflushed.Holds(op.Node); attempt++)
+            for (int attempt = 0; err != Errno.OK && attempt < op.Node.Mfs.Options.Retries && IsTransientCopyFailure(err) && !c.Unflushed.Holds(op.Node); attempt++)
             {
                 c.CountFailure();
                 err = Counted(op, c, ref args, fn, vp!, retry: true);
@@ -327,11 +341,19 @@ internal static class MirrorSubr
     /// for an op on names, which is recorded there after it (<paramref name="ahead"/> false) unless every copy refused
     /// it: a name the log holds is one the copy may lack, and a copy away is named by its unchanged paths (MirrorFid).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LogMissed(MfsVfs mi, MirrorMember[] asked, in MirrorOp op, bool ahead)
     {
-        var copies = mi.Copies;
-        if (op.Dirties == DirtyKind.None || asked.Length == copies.Count || mi.Options.Mode == MirrorMode.ActivePassive)
+        if (op.Dirties == DirtyKind.None || asked.Length == mi.CopyCount || mi.Options.Mode == MirrorMode.ActivePassive)
             return; // nothing to record, or every copy is asked
+        LogMissedAway(mi, asked, op, ahead);
+    }
+
+    /// <summary>LogMissed's records, for a mirror with copies away (a method of its own: the common case inlines the test alone).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LogMissedAway(MfsVfs mi, MirrorMember[] asked, in MirrorOp op, bool ahead)
+    {
+        var copies = mi.Copies;
         bool names = (op.Dirties & DirtyKind.Names) != 0;
         for (int i = 0; i < copies.Count; i++)
             if (Array.IndexOf(asked, copies[i]) < 0)
@@ -371,20 +393,25 @@ internal static class MirrorSubr
             op.RecordMissed(r.Copy, op.Dirties == DirtyKind.None ? DirtyKind.Attr : op.Dirties);
     }
 
-    /// <summary>Rules 2-4 of the error policy.</summary>
+    /// <summary>Rules 2-4 of the error policy: rule 2 here (every update's case, so it is inlined), 3 and 4 in Disagree.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Errno Combine(MfsVfs mi, in MirrorOp op, ReadOnlySpan<CopyResult> results)
     {
         if (results.Length == 0)
             return Errno.EIO;
         var first = results[0].Err;
-        bool agree = true, anyOk = false;
         foreach (var r in results)
-        {
-            agree &= r.Err == first;
+            if (r.Err != first)
+                return Disagree(mi, op, results);
+        return first;
+    }
+
+    /// <summary>Rules 3 and 4: the copies answered differently.</summary>
+    private static Errno Disagree(MfsVfs mi, in MirrorOp op, ReadOnlySpan<CopyResult> results)
+    {
+        bool anyOk = false;
+        foreach (var r in results)
             anyOk |= r.Err == Errno.OK;
-        }
-        if (agree)
-            return first;
         if (!anyOk)
         {
             var primary = mi.PrimaryCopy();

@@ -24,6 +24,8 @@
 //
 // LOCK ORDER: ranked as MirrorLock.QuiesceClass (the witness checks it, as for an RwLock); the monitor inside (lock
 // (_slots)) is a leaf, held only within each method, never on return.
+using System.Runtime.CompilerServices;
+
 namespace UnixVfs.Mirror;
 
 /// <summary>A reader/writer lock whose readers take no interlocked instruction (MfsVfs.Quiesce).</summary>
@@ -98,13 +100,22 @@ internal sealed class QuiesceLock(LockClass cls)
         return new Hold(this, s);
     }
 
+    // EnterReader and ExitReader are inlined into every update; what they do while a writer is about is a method of
+    // its own (WaitForWriter, WakeWriter), so that its monitor does not widen each caller's frame.
+
     private void EnterReader(Slot s)
     {
-        while (true)
+        Volatile.Write(ref s.In, 1);
+        if (Volatile.Read(ref _writer) != 0)
+            WaitForWriter(s);
+    }
+
+    /// <summary>A writer is in or on its way: gives the slot back, waits until it leaves, and enters again.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WaitForWriter(Slot s)
+    {
+        do
         {
-            Volatile.Write(ref s.In, 1);
-            if (Volatile.Read(ref _writer) == 0)
-                return;
             Volatile.Write(ref s.In, 0);
             var vc = VirtualClock.DrivenHere();
             lock (_slots)
@@ -113,17 +124,29 @@ internal sealed class QuiesceLock(LockClass cls)
                 while (_writerHeld)
                     Wait(vc);
             }
+            Volatile.Write(ref s.In, 1);
         }
+        while (Volatile.Read(ref _writer) != 0);
     }
 
     private void ExitReader(Slot s)
     {
         if (s.In == 0)
-            throw new VfsPanicException("quiesce: reader lock not held");
+            NotHeld();
         Volatile.Write(ref s.In, 0);
         if (Volatile.Read(ref _writer) != 0)
-            lock (_slots)
-                Monitor.PulseAll(_slots);
+            WakeWriter();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void NotHeld() => throw new VfsPanicException("quiesce: reader lock not held");
+
+    /// <summary>A reader left while a writer waits for the readers: wakes it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WakeWriter()
+    {
+        lock (_slots)
+            Monitor.PulseAll(_slots);
     }
 
     private void EnterWriter()

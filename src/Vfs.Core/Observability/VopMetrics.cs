@@ -13,6 +13,7 @@
 // then. VopStats keeps its own plain counters per vfs regardless.
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace UnixVfs.Core;
 
@@ -31,11 +32,20 @@ public static class VopMetrics
     /// <summary>A timestamp to pass to Record, or 0 when no one listens (so nothing is timed).</summary>
     public static long Start() => Duration.Enabled ? Stopwatch.GetTimestamp() : 0;
 
-    /// <summary>Records one call of <paramref name="op"/> on <paramref name="vfsp"/>, if anyone listens.</summary>
+    /// <summary>
+    /// Records one call of <paramref name="op"/> on <paramref name="vfsp"/>, if anyone listens. Inlined into every VOP_*
+    /// wrapper; the recording is a method of its own, so that its tags do not widen the frame of each caller.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Record(Vfs vfsp, string op, Errno err, long start, long bytes)
     {
-        if (!Calls.Enabled)
-            return;
+        if (Calls.Enabled)
+            RecordListened(vfsp, op, err, start, bytes);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RecordListened(Vfs vfsp, string op, Errno err, long start, long bytes)
+    {
         var host = new KeyValuePair<string, object?>("host", vfsp.Kernel.Hostname);
         var fstype = new KeyValuePair<string, object?>("fstype", vfsp.FstypeName);
         var name = new KeyValuePair<string, object?>("op", op);
