@@ -16,10 +16,12 @@
 // WHERE. ".mfs/fids/<hex of the first fid>" in the copy (MirrorMeta.cs: the .mfs directory the mirror hides),
 // holding the bytes of the current fid. One record per file made again in this copy while an mnode knew its
 // old file; a file made again twice keeps one record, rewritten (the fid in between is nobody's key). The files
-// made late are ".mfs/fids/late", appended to: per file a length byte and its fid, then the index of the copy it
+// made late are ".mfs/fids/made-late", appended to: per file a length byte and its fid, then the index of the copy it
 // was copied from, a length byte and the fid that copy first gave for it (length 0: not known), not fsynced (the
 // resync's own fsyncs take it; one lost in a crash gives its file a second handle, the first still valid). Loaded
 // whole at the mirror's first use of them after a mount, so the records survive the mirror's host and a remount.
+// A copy written before the sources were kept has ".mfs/fids/late" instead, the fids alone; it is still read (its
+// files' sources are not known) and never written.
 //
 // INVARIANT. Forward and Back are inverses: Forward[first] = now exactly when Back[now] = first; so are the late
 // table's two ways, for the files whose source's fid is known: LateFor[(copy, there)] = here exactly when
@@ -36,7 +38,8 @@ namespace UnixVfs.Mirror;
 internal sealed class CopyFids
 {
     public const string DirName = "fids";
-    private const string LateName = "late";
+    private const string LateName = "made-late";
+    private const string FirstLateName = "late";   // the first format: each file's fid alone
 
     private readonly object _lock = new(), _append = new();
     private readonly Dictionary<Fid, Fid> _forward = new(), _back = new();
@@ -245,6 +248,8 @@ internal sealed class CopyFids
                     foreach (var d in entries)
                         if (d.Name == LateName)
                             err = ReadLate(dir!, late);
+                        else if (d.Name == FirstLateName)
+                            err = ReadFirstLate(dir!, late);
                         else if (ReadRecord(dir!, d.Name, out var rec))
                             found.Add(rec);
             }
@@ -288,6 +293,15 @@ internal sealed class CopyFids
             late.Add((new Fid(data.AsSpan(pos + 1, n)), data[at], m == 0 ? null : new Fid(data.AsSpan(at + 2, m))));
             pos = at + 2 + m;
         }
+        return err;
+    }
+
+    /// <summary>The first format's late file: each file's fid after its length byte, the source not known.</summary>
+    private static Errno ReadFirstLate(Vnode dir, List<(Fid Here, int From, Fid? There)> late)
+    {
+        var err = MirrorDataCopy.ReadFile(dir, FirstLateName, out var data);
+        for (int pos = 0; pos < data.Length && data[pos] is > 0 and <= Fid.MaxFidSize && pos + 1 + data[pos] <= data.Length; pos += 1 + data[pos])
+            late.Add((new Fid(data.AsSpan(pos + 1, data[pos])), 0, null));
         return err;
     }
 

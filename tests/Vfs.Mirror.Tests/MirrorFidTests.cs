@@ -99,6 +99,43 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// A copy written before the late records kept their sources has `.mfs/fids/late`, each file's fid alone
+    /// (CopyFids.cs). It is still read: after a remount the file made late keeps the handle that leaves X out.
+    /// </summary>
+    [Fact]
+    public void A_late_file_of_the_first_format_is_still_read_at_the_next_mount()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        f.WriteFile("/X/y/n", "n");
+        var file = FidOf(f, "/X/y/n", Fid.MaxFidSize);
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(f.P.Umount("/X/y"));
+
+        // Rewrite X's records in the first format: per file a length byte and its fid, nothing after it.
+        const string dir = "/A/b/.mfs/fids/";
+        var records = new byte[4096];
+        MirrorFixture.Ok(f.P.Open(dir + "made-late", OFlags.O_RDONLY, 0, out int fd));
+        MirrorFixture.Ok(f.P.Read(fd, records, out int n));
+        MirrorFixture.Ok(f.P.Close(fd));
+        records = records[..n];
+        var first = new List<byte>();
+        for (int pos = 0; pos < records.Length; pos += records[pos] + 3 + records[pos + records[pos] + 2])
+            first.AddRange(records.AsSpan(pos, 1 + records[pos]).ToArray());
+        Assert.NotEmpty(first);
+        MirrorFixture.Ok(f.P.Unlink(dir + "made-late"));
+        MirrorFixture.Ok(f.P.Open(dir + "late", OFlags.O_CREAT | OFlags.O_WRONLY, 0x180, out fd));
+        MirrorFixture.Ok(f.P.Write(fd, first.ToArray(), out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+
+        var mi = f.Mount();
+        Assert.Equal(file, FidOf(f, "/X/y/n", Fid.MaxFidSize));
+        NamesTheFile(f, mi, file, "/X/y/n", Fid.MaxFidSize);
+    }
+
+    /// <summary>
     /// Finding 8 (`vfs sim --world fig10 --seed 20264228 --faults copy,clock --keep 41,47`): a file's mnode let go of it,
     /// copy X was taken offline, and the next lookup's handle named Y alone: the client's write under the old handle was
     /// not seen through the new one. While X is away the fid still names X: the file at the same path in X when no name on
