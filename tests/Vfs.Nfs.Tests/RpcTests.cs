@@ -64,48 +64,6 @@ public class RpcTests
     }
 
     [Fact]
-    public void A_long_call_served_by_the_reader_that_read_it_lets_the_next_call_be_read_and_answered_meanwhile()
-    {
-        // The first call is alone, so the connection's reader serves it itself; it says it will take long
-        // (as a 1 MiB READ does) and then waits, and the call sent after it must still be answered.
-        using var started = new ManualResetEventSlim();
-        using var gate = new ManualResetEventSlim();
-        var prog = new RpcProgram("turns", 400100, 1, 1)
-            .Add(1, 0, "NULL", (RpcCall call, ref XdrReader args, XdrWriter res) => AcceptStat.SUCCESS)
-            .Add(1, 1, "LONG", (RpcCall call, ref XdrReader args, XdrWriter res) =>
-            {
-                call.WillTakeLong();
-                started.Set();
-                gate.Wait();
-                return AcceptStat.SUCCESS;
-            });
-        var s = new RpcServer();
-        s.Register(prog);
-        Assert.Equal(Errno.OK, s.Listen(TcpNetwork.Default, "127.0.0.1", 0, out int port));
-        try
-        {
-            using var raw = new RawRpc(port);
-            raw.Send(RawRpc.Call(1, 400100, 1, 1));
-            started.Wait();
-            raw.Send(RawRpc.Call(2, 400100, 1, 0));
-            var reply = raw.Receive();
-            Assert.NotNull(reply);
-            Assert.True(RpcReplyHeader.TryPeekXid(reply, out uint xid));
-            Assert.Equal(2u, xid);
-            gate.Set();
-            reply = raw.Receive();
-            Assert.NotNull(reply);
-            Assert.True(RpcReplyHeader.TryPeekXid(reply, out xid));
-            Assert.Equal(1u, xid);
-        }
-        finally
-        {
-            gate.Set();
-            s.Shutdown(abort: false);
-        }
-    }
-
-    [Fact]
     public void A_call_sent_in_many_fragments_is_one_record()
     {
         var (s, pm, port) = TcpPortmapper();

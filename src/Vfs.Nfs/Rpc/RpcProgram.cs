@@ -15,11 +15,8 @@ public delegate AcceptStat RpcHandler(RpcCall call, ref XdrReader args, XdrWrite
 /// <summary>One call being served: its header, who sent it and how it was authenticated.</summary>
 public sealed class RpcCall
 {
-    private readonly Action? _passTurn;
-
-    internal RpcCall(RpcCallHeader header, IRpcConnection connection, RpcRecord record, AuthSys? auth, Action? passTurn = null)
+    internal RpcCall(RpcCallHeader header, IRpcConnection connection, RpcRecord record, AuthSys? auth)
     {
-        _passTurn = passTurn;
         Header = header;
         Connection = connection;
         Record = record;
@@ -36,13 +33,6 @@ public sealed class RpcCall
 
     /// <summary>The AUTH_SYS credential, or null for AUTH_NONE.</summary>
     public AuthSys? Auth { get; }
-
-    /// <summary>
-    /// Says that this call will take a while (a READ of many bytes). When the thread that read it serves it, the
-    /// connection's next call is then read meanwhile by another of the connection's readers (RpcServer.cs, "Threads").
-    /// Called on the thread running the procedure, before the long part.
-    /// </summary>
-    public void WillTakeLong() => _passTurn?.Invoke();
 
     /// <summary>The client's address.</summary>
     public string ClientAddress => Connection.RemoteAddress;

@@ -2,35 +2,22 @@
 // received record into a reply.
 //
 // Threads. Each listener has a thread accepting connections; each connection has a thread reading
-// records (two at times, see below). A record that is a call is queued for the server's own service
-// threads (Threads of them, the nfsd threads of a Unix server), where the procedure runs and the reply is
-// posted to the connection (IRpcConnection.Post: sent at once if the socket takes it, else queued), so one
-// client's slow request does not hold up its next ones, a client that does not read its replies holds up
-// no service thread, and many clients are served at once. They are not the .NET thread pool: a procedure
-// may block for as long as a disk or another server takes (an NFS server exporting an NFS import, or a
-// mirror with an NFS copy, waits on another server), and a pool whose threads all block waits for new
-// threads to be made, which takes seconds. At most MaxInFlight calls per connection run at a time; beyond
-// that the readers stop reading, which pushes back on the client through TCP. They also stop while more
-// than MaxUnsent bytes of the connection's replies wait for the client to read them.
-//
-// A call with nothing behind it in the socket is served by the reader that read it: a client that waits
-// for each reply (libnfs's nfs-cp) saves a hand-off per call. The reader keeps its turn at the socket
-// (ReceiveLock) while it serves, unless the call says it will take long (RpcCall.WillTakeLong: a large
-// READ); then it passes the turn to the connection's second reader, made then (leader/followers), and
-// the client's next call finds that reader waiting for it while the first one finishes. One reader
-// serves in line at a time (Inline); a call that comes while it does goes to the service threads, as
-// pipelined calls do. The turns matter to the host's scheduler: a thread that ran a whole 1 MiB READ
-// (the pread, the sendmsg and the loopback delivery, 0.4-0.6 ms) after each short sleep uses more than
-// its fair share of a busy CPU, and Linux's EEVDF made it wait a millisecond or more for a CPU at each
-// wake-up; two threads taking turns each sleep through the other's call and wait less (docs/benchmarks.md,
-// stop 27). A short call keeps its turn: passing it costs a wake-up of the other reader, which a
-// 100-byte WRITE does not earn back. A connection never has more than two readers, and one of two that
-// waits SpareLife for its turn ends (an idle connection keeps one). None serves in line in a simulated
-// run (the network's Work): calls there go to the service threads.
+// records. A record that is a call is queued for the server's own service threads (Threads of them, the
+// nfsd threads of a Unix server), where the procedure runs and the reply is posted to the connection
+// (IRpcConnection.Post: sent at once if the socket takes it, else queued), so one client's slow request
+// does not hold up its next ones, a client that does not read its replies holds up no service thread,
+// and many clients are served at once. They are not the .NET thread pool: a procedure may block for as long as a disk or another
+// server takes (an NFS server exporting an NFS import, or a mirror with an NFS copy, waits on another
+// server), and a pool whose threads all block waits for new threads to be made, which takes seconds.
+// A call that is its connection's only one, with nothing behind it, is served by the reading thread
+// itself: a client that waits for each reply (libnfs's nfs-cp) saves a hand-off per call. At most
+// MaxInFlight calls per connection run at a time; beyond that the reader stops reading, which pushes
+// back on the client through TCP. It also stops while more than MaxUnsent bytes of the connection's
+// replies wait for the client to read them.
 //
 // Limits, so that no client can take what the others need (docs/nfs.md, "Security"):
-//   MaxConnections (1,024)   past it a new connection is accepted and closed at once: one or two reader
-//                            threads per connection, never more than twice the connections allowed
+//   MaxConnections (1,024)   past it a new connection is accepted and closed at once: one reader thread
+//                            per connection, never more threads than connections allowed
 //   IdleTimeout (6 min)      a connection with no call running that has sent no whole record for this
 //                            long is closed (a slowloris dribbling a byte at a time completes no record);
 //                            measured on the network's clock, checked by a timer on that clock
@@ -64,7 +51,6 @@ public sealed class RpcServer
 {
     private static readonly TimeSpan AcceptBackoff = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan SpareLife = TimeSpan.FromSeconds(10);
 
     private readonly Dictionary<uint, RpcProgram> _programs = new();
     private readonly List<IRpcListener> _listeners = new();
@@ -77,10 +63,8 @@ public sealed class RpcServer
     // object heap's 85,000 bytes); a 1 MiB READ grows it once, to that reply's length.
     private const int ReplyBuffer = 68 * 1024;
     [ThreadStatic] private static XdrWriter? t_writer;
-    // The connection whose turn at the socket this thread holds while it serves one of its calls (ReadLoop).
-    [ThreadStatic] private static Conn? t_turn;
     // The last AUTH_SYS credential this thread decoded, and its body's bytes: a client sends the same credential
-    // call after call, and a connection's lone calls run on its own reader threads, so the body is decoded (a record,
+    // call after call, and a connection's lone calls run on its own reader thread, so the body is decoded (a record,
     // a string, an array) once per client rather than once per call. An AuthSys is never changed once made.
     [ThreadStatic] private static byte[]? t_credBody;
     [ThreadStatic] private static int t_credLength;
@@ -92,23 +76,13 @@ public sealed class RpcServer
     private TimeProvider _clock = TimeProvider.System;
     private ITimer? _idleTimer;
 
-    /// <summary>
-    /// A connection's state: when it last completed a record and its calls running (for the idle check), and its
-    /// readers. LOCK ORDER: ReceiveLock (Done, Drain, the connection's Receive, and a reader's turn while it serves
-    /// a call itself), then the Conn itself (Readers) or the connection's own send lock (Unsent, WaitUnsent).
-    /// </summary>
-    private sealed class Conn(IRpcConnection c, TimeProvider clock, int maxInFlight)
+    /// <summary>A connection's state for the idle check: when it last completed a record, and its calls running.</summary>
+    private sealed class Conn(IRpcConnection c, TimeProvider clock)
     {
         public readonly IRpcConnection C = c;
         public readonly TimeProvider Clock = clock;
-        public readonly SemaphoreSlim Slots = new(maxInFlight);   // a slot per call read and not yet answered
-        public readonly object ReceiveLock = new();
         public long LastRecord = clock.GetTimestamp();
-        public int Running;      // calls read and not yet answered, on any thread
-        public int Inline;       // 1 while a reader serves a call itself
-        public int Readers = 1;  // reader threads (1 or 2); the last to end closes the connection
-        public bool Done;        // a Receive failed: no more calls will be read
-        public bool Drain;       // ... because the client shut down its sending side: answer what it sent
+        public int Running;
     }
 
     /// <summary>The most calls of one connection running at once.</summary>
@@ -127,9 +101,6 @@ public sealed class RpcServer
     public long MaxUnsent { get; init; } = 4L << 20;
 
     private ServiceThreads? _service;
-    private readonly Action _passTurn;
-
-    public RpcServer() => _passTurn = PassTurn;
     private ServiceThreads Service => LazyInitializer.EnsureInitialized(ref _service, () => new ServiceThreads(Threads, "rpc"));
 
     /// <summary>Where a procedure that threw is reported, one line (NfsServer: its kernel's message buffer).</summary>
@@ -324,12 +295,12 @@ public sealed class RpcServer
                     c!.Abort();
                     continue;
                 }
-                conn = new Conn(c!, clock, MaxInFlight);
+                conn = new Conn(c!, clock);
                 _connections.Add(c!, conn);
             }
             try
             {
-                new Thread(() => ReadLoop(conn)) { IsBackground = true, Name = $"rpc conn {c!.RemoteAddress}:{c.RemotePort}" }.Start();
+                new Thread(() => ConnectionLoop(conn)) { IsBackground = true, Name = $"rpc conn {c!.RemoteAddress}:{c.RemotePort}" }.Start();
             }
             catch (OutOfMemoryException)
             {
@@ -359,196 +330,75 @@ public sealed class RpcServer
         }
     }
 
-    /// <summary>
-    /// A reader of <paramref name="conn"/>: takes its turn at the socket, reads a call, and serves it or hands it to
-    /// the service threads; until the connection ends, or (one of two) until it has waited SpareLife for a turn.
-    /// </summary>
-    private void ReadLoop(Conn conn)
+    private void ConnectionLoop(Conn conn)
     {
         var c = conn.C;
+        using var slots = new SemaphoreSlim(MaxInFlight);
+        bool drain = false;
         try
         {
             while (true)
             {
-                conn.Slots.Wait();
-                if (!TakeTurn(conn))
-                {
-                    conn.Slots.Release();
-                    return;
-                }
+                slots.Wait();
                 // Read no more calls while this connection's replies wait for its client to read them.
-                while (c.Unsent > MaxUnsent && !conn.Done)
+                while (c.Unsent > MaxUnsent)
                     c.WaitUnsent(MaxUnsent, Recheck);
-                Errno err;
-                RpcRecord rec = default;
-                bool here = false;
-                try
-                {
-                    if (conn.Done)
-                        err = Errno.ECONNABORTED;
-                    else if ((err = c.Receive(out rec)) != Errno.OK)
-                    {
-                        conn.Done = true;
-                        conn.Drain = err == Errno.ECONNRESET;   // the client is done sending: answer what it sent
-                    }
-                    else
-                    {
-                        Interlocked.Exchange(ref conn.LastRecord, conn.Clock.GetTimestamp());
-                        here = ServeHere(conn, Interlocked.Increment(ref conn.Running));
-                    }
-                }
-                finally
-                {
-                    if (!here)
-                        Monitor.Exit(conn.ReceiveLock);
-                }
+                var err = c.Receive(out var rec);
                 if (err != Errno.OK)
                 {
-                    conn.Slots.Release();
-                    return;
+                    slots.Release();
+                    drain = err == Errno.ECONNRESET;   // the client is done sending: answer what it sent
+                    break;
                 }
-                if (here)
+                Interlocked.Exchange(ref conn.LastRecord, conn.Clock.GetTimestamp());
+                // A lone call with nothing behind it is served here, saving the hand-off to another thread
+                // (a client that waits for each reply -- libnfs's nfs-cp -- gains a wake-up per call); so is
+                // any call when no service thread can be made, rather than not at all. Not on a virtual clock's network
+                // (c.Work): a call that waits there for time (a copy across a partition) would leave the records
+                // behind it unread, counted as work to do, and time would never move.
+                if (Interlocked.Increment(ref conn.Running) == 1 && !c.HasPending && c.Work is null)
                 {
-                    // Served with the turn held, unless the call passes it on (PassTurn).
-                    t_turn = conn;
-                    try { ServeOne(conn, rec, inline: true); }
-                    finally
-                    {
-                        if (t_turn is not null)
-                        {
-                            t_turn = null;
-                            Monitor.Exit(conn.ReceiveLock);
-                        }
-                    }
+                    ServeOne(conn, slots, rec);
                 }
                 else
                 {
-                    // A call behind others, or one that comes while the other reader serves one: any call when no
-                    // service thread can be made, rather than not at all.
-                    var queued = rec;   // a closure only for a call handed off, none for one served here
-                    if (!Service.TryRun(() => ServeOne(conn, queued, inline: false)))
-                        ServeOne(conn, queued, inline: false);
+                    var queued = rec;   // a closure only for a call handed off, none for a lone one
+                    if (!Service.TryRun(() => ServeOne(conn, slots, queued)))
+                        ServeOne(conn, slots, queued);
                 }
             }
         }
         finally
         {
-            bool last;
-            lock (conn)
-                last = --conn.Readers == 0;
-            if (last)
-                Close(conn);
-        }
-    }
-
-    /// <summary>
-    /// Waits for this reader's turn at the socket and returns true holding ReceiveLock; false (not holding it) when it
-    /// is one of two and has waited SpareLife (the other waits for a call that does not come: the connection is idle).
-    /// </summary>
-    private static bool TakeTurn(Conn conn)
-    {
-        while (!Monitor.TryEnter(conn.ReceiveLock, SpareLife))
-        {
-            lock (conn)
-                if (conn.Readers == 2)
-                    return false;   // ReadLoop's finally counts it out
-        }
-        return true;
-    }
-
-    /// <summary>
-    /// Whether the call just read (its connection's <paramref name="running"/>th) is served by the reader that read
-    /// it: when nothing is behind it in the socket, no other reader serves one, and the call is the connection's only
-    /// one or a second reader is there to read the next. Never in a simulated run (c.Work): a call that waits there for
-    /// time (a copy across a partition) would leave the records behind it unread, counted as work to do, and time
-    /// would never move. Called holding the turn (ReceiveLock).
-    /// </summary>
-    private static bool ServeHere(Conn conn, int running)
-    {
-        var c = conn.C;
-        if (c.Work is not null || c.HasPending)
-            return false;
-        if (Interlocked.Increment(ref conn.Inline) != 1)
-        {
-            Interlocked.Decrement(ref conn.Inline);
-            return false;
-        }
-        lock (conn)
-            if (running == 1 || conn.Readers == 2)
-                return true;
-        Interlocked.Decrement(ref conn.Inline);
-        return false;
-    }
-
-    /// <summary>
-    /// RpcCall.WillTakeLong of a call this thread serves with its connection's turn at the socket: gives the turn up
-    /// to the connection's second reader, made now if there is none, so that the next call is read meanwhile.
-    /// </summary>
-    private void PassTurn()
-    {
-        var conn = t_turn;
-        if (conn is null)
-            return;
-        t_turn = null;
-        lock (conn)
-        {
-            if (conn.Readers == 1 && !conn.Done)
-            {
-                var c = conn.C;
-                try
-                {
-                    new Thread(() => ReadLoop(conn)) { IsBackground = true, Name = $"rpc conn {c.RemoteAddress}:{c.RemotePort} (2)" }.Start();
-                    conn.Readers = 2;
-                }
-                catch (OutOfMemoryException)
-                {
-                    // No second reader (the process is at a limit): the next call waits for this one, as before.
-                }
-            }
-        }
-        Monitor.Exit(conn.ReceiveLock);
-    }
-
-    /// <summary>The last reader of <paramref name="conn"/> has ended: closes it, once its calls are answered.</summary>
-    private void Close(Conn conn)
-    {
-        var c = conn.C;
-        if (!conn.Drain)
+            if (!drain)
+                c.Close();
+            // Wait for this connection's calls before the semaphore goes away.
+            for (int i = 0; i < MaxInFlight; i++)
+                slots.Wait();
+            // After a half-close, their replies go out before the connection closes (the idle timer ends a wait
+            // for a client that never reads them: Close empties the queue).
+            while (drain && c.Unsent > 0)
+                c.WaitUnsent(0, Recheck);
             c.Close();
-        // Wait for this connection's calls before the semaphore goes away.
-        for (int i = 0; i < MaxInFlight; i++)
-            conn.Slots.Wait();
-        conn.Slots.Dispose();
-        // After a half-close, their replies go out before the connection closes (the idle timer ends a wait
-        // for a client that never reads them: Close empties the queue).
-        while (conn.Drain && c.Unsent > 0)
-            c.WaitUnsent(0, Recheck);
-        c.Close();
-        lock (_lock)
-            _connections.Remove(c);
+            lock (_lock)
+                _connections.Remove(c);
+        }
     }
 
-    /// <summary>
-    /// Serves a call of <paramref name="conn"/> and gives back what it held: its record, its running count, its slot,
-    /// and (<paramref name="inline"/>: served by a reader) the connection's Inline, given back before the reply goes.
-    /// </summary>
-    private void ServeOne(Conn conn, RpcRecord rec, bool inline)
+    /// <summary>Serves a call of <paramref name="conn"/> and gives back what it held: its record, its running count, its slot.</summary>
+    private void ServeOne(Conn conn, SemaphoreSlim slots, RpcRecord rec)
     {
-        try { Serve(conn.C, rec, inline ? conn : null); }
+        try { Serve(conn.C, rec); }
         finally
         {
             rec.Release();
             Interlocked.Decrement(ref conn.Running);
-            conn.Slots.Release();
+            slots.Release();
         }
     }
 
-    /// <summary>
-    /// Serves one record from connection <paramref name="c"/>: decodes, dispatches, posts the reply. A reader serving
-    /// it (<paramref name="inlineOf"/>) stops counting as one just before the reply goes: the client's next call can
-    /// come as soon as the reply does, and must find the other reader free to serve it.
-    /// </summary>
-    private void Serve(IRpcConnection c, RpcRecord rec, Conn? inlineOf = null)
+    /// <summary>Serves one record from connection <paramref name="c"/>: decodes, dispatches, posts the reply.</summary>
+    private void Serve(IRpcConnection c, RpcRecord rec)
     {
         var w = t_writer ??= new XdrWriter(ReplyBuffer);
         w.Reset();
@@ -556,7 +406,6 @@ public sealed class RpcServer
         if (!RpcCallHeader.TryDecode(ref r, rec.Memory, out var h))
         {
             Interlocked.Increment(ref _dropped);
-            EndInline(inlineOf);
             c.Unanswered();
             return;
         }
@@ -574,7 +423,6 @@ public sealed class RpcServer
                 lock (_serving)
                     Monitor.PulseAll(_serving);
         }
-        EndInline(inlineOf);
         if (!answer)
         {
             c.Unanswered();
@@ -582,17 +430,10 @@ public sealed class RpcServer
         }
         c.Post(w, out bool kept);
         // A writer the connection kept (its reply waits for a slow client) is the connection's now. Otherwise the
-        // thread keeps it: each of a connection's (at most two) readers holds at most its largest reply, freed when
-        // the thread ends (with the connection, or a spare reader's SpareLife after its last turn).
+        // thread keeps it: a connection's reader thread holds at most its largest reply, freed when the thread ends
+        // with the connection.
         if (kept)
             t_writer = null;
-    }
-
-    /// <summary>A reader serving a call of <paramref name="conn"/> is done with it but for the reply.</summary>
-    private static void EndInline(Conn? conn)
-    {
-        if (conn is not null)
-            Interlocked.Decrement(ref conn.Inline);
     }
 
     /// <summary>AuthSys.TryDecode, answered from this thread's last credential when the bytes are the same.</summary>
@@ -699,7 +540,7 @@ public sealed class RpcServer
         AcceptStat stat;
         try
         {
-            stat = proc.Handler(new RpcCall(h, c, rec, auth, t_turn is null ? null : _passTurn), ref r, w);
+            stat = proc.Handler(new RpcCall(h, c, rec, auth), ref r, w);
         }
         catch (Exception e)
         {

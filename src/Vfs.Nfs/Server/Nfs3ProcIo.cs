@@ -17,9 +17,6 @@ namespace UnixVfs.Nfs.Server;
 
 public sealed partial class Nfs3Service
 {
-    /// <summary>A READ of this many bytes or more lets its connection's next call be read while it runs (RpcCall.WillTakeLong).</summary>
-    private const int LongRead = 256 * 1024;
-
     /// <summary>READ: fh, offset, count -> status, attrs, count, eof, data.</summary>
     private AcceptStat Read(RpcCall call, ref XdrReader args, XdrWriter res)
     {
@@ -52,8 +49,6 @@ public sealed partial class Nfs3Service
             int eofAt = res.Reserve();
             var data = res.BeginOpaque(n);
             var uio = new Uio(data, (long)offset, UioRw.UIO_READ);
-            if (n >= LongRead)
-                call.WillTakeLong();
             Vop.Rwlock(o.Vp, RwLockType.Reader);
             var err = Vop.Read(o.Vp, uio, FileFlags.None, o.Cred);
             Vop.Rwunlock(o.Vp, RwLockType.Reader);
