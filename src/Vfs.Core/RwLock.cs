@@ -75,22 +75,7 @@ public sealed class RwLock
             _waiters++;
             Interlocked.Or(ref _state, HasWaiters);
             while (!TryTake(type))
-            {
-                if (vc is null)
-                {
-                    Monitor.Wait(this);
-                    continue;
-                }
-                Monitor.Exit(this);
-                try
-                {
-                    vc.Sleep(VirtualClock.LockRetry);
-                }
-                finally
-                {
-                    Monitor.Enter(this);
-                }
-            }
+                VirtualClock.WaitState(this, vc);
             _waiters--;
             if (type == RwLockType.Writer)
                 _writersWaiting--;

@@ -16,7 +16,7 @@
 // clock -- for the reply of a call of its own to another host, or a backoff -- lends its request's busy unit for the
 // wait (Serving, IBusyWork): the request cannot progress until time passes either, so the clock may move. On a
 // Driven clock such a thread waits for a KMutex, an RwLock, the mirror's QuiesceLock or a monitor taken by
-// EnterMonitor that another holds the same way, trying it again every LockRetry (EnterContended, DrivenHere,
+// EnterMonitor that another holds the same way, trying it again every LockRetry (EnterContended, DrivenHere, WaitState,
 // WaitMonitor), since the holder may itself be waiting for time.
 //
 // Timers due at the same time fire in the order they were made, one after another on the thread that moves time,
@@ -343,6 +343,29 @@ public sealed class VirtualClock : TimeProvider
         finally
         {
             EnterContended(monitor);
+        }
+    }
+
+    /// <summary>
+    /// Monitor.Wait on a lock's own monitor, held only while the lock's state is looked at (never across a wait for
+    /// time), by a thread whose DrivenHere() was <paramref name="vc"/>: with a Driven clock it lets the monitor go for
+    /// LockRetry of virtual time instead and takes it again at once (RwLock's slow path, the mirror's QuiesceLock).
+    /// </summary>
+    public static void WaitState(object monitor, VirtualClock? vc)
+    {
+        if (vc is null)
+        {
+            Monitor.Wait(monitor);
+            return;
+        }
+        Monitor.Exit(monitor);
+        try
+        {
+            vc.Sleep(LockRetry);
+        }
+        finally
+        {
+            Monitor.Enter(monitor);
         }
     }
 

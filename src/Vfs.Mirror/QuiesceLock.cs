@@ -122,7 +122,7 @@ internal sealed class QuiesceLock(LockClass cls)
             {
                 Monitor.PulseAll(_slots); // the writer may be waiting for this slot
                 while (_writerHeld)
-                    Wait(vc);
+                    VirtualClock.WaitState(_slots, vc);
             }
             Volatile.Write(ref s.In, 1);
         }
@@ -155,7 +155,7 @@ internal sealed class QuiesceLock(LockClass cls)
         lock (_slots)
         {
             while (_writerHeld)
-                Wait(vc);
+                VirtualClock.WaitState(_slots, vc);
             _writerHeld = true;
             Volatile.Write(ref _writer, 1);
         }
@@ -163,29 +163,7 @@ internal sealed class QuiesceLock(LockClass cls)
         lock (_slots)
         {
             while (AnyReader())
-                Wait(vc);
-        }
-    }
-
-    /// <summary>
-    /// Waits under lock (_slots) for a change: in Monitor.Wait, or, for a thread counted as busy work on the Driven clock
-    /// <paramref name="vc"/>, by leaving the monitor for VirtualClock.LockRetry of virtual time (see the top).
-    /// </summary>
-    private void Wait(VirtualClock? vc)
-    {
-        if (vc is null)
-        {
-            Monitor.Wait(_slots);
-            return;
-        }
-        Monitor.Exit(_slots);
-        try
-        {
-            vc.Sleep(VirtualClock.LockRetry);
-        }
-        finally
-        {
-            Monitor.Enter(_slots);
+                VirtualClock.WaitState(_slots, vc);
         }
     }
 
