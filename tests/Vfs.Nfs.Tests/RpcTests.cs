@@ -252,4 +252,41 @@ public class RpcTests
         c.Close();
         s2.Shutdown(abort: false);
     }
+
+    [Fact]
+    public void A_tcp_client_connection_keeps_a_blocking_descriptor_so_a_reply_is_received_without_the_runtimes_epoll_thread()
+    {
+        // .NET keeps a descriptor made non-blocking so for good, and then emulates every blocking Receive through its
+        // epoll thread and thread pool (three wake-ups more per reply). The connect with a timeout must not do that.
+        if (!OperatingSystem.IsLinux())
+            return;
+        var (s, _, port) = TcpPortmapper();
+        Assert.Equal(Errno.OK, TcpNetwork.Default.Connect("127.0.0.1", port, TimeSpan.FromSeconds(30), out var c));
+        var w = new XdrWriter();
+        RpcCallHeader.Encode(w, 8, Portmapper.Program, 2, 0, OpaqueAuth.None);
+        Assert.Equal(Errno.OK, c!.Send(w.Written));
+        Assert.Equal(Errno.OK, c.Receive(out var rec));
+        rec.Release();
+        Assert.False(NonBlocking(ClientSocketTo(port)), "the client's descriptor is O_NONBLOCK");
+        c.Close();
+        s.Shutdown(abort: false);
+    }
+
+    /// <summary>The descriptor of this process's established TCP socket whose peer is 127.0.0.1:<paramref name="port"/>.</summary>
+    private static string ClientSocketTo(int port)
+    {
+        // /proc/net/tcp: "sl local_address rem_address st ... inode", addresses as hex IP:PORT.
+        var inode = File.ReadLines("/proc/net/tcp").Skip(1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Single(f => f[2] == $"0100007F:{port:X4}" && f[3] == "01")[9];
+        return Directory.EnumerateFiles("/proc/self/fd")
+            .Single(fd => new FileInfo(fd).LinkTarget == $"socket:[{inode}]");
+    }
+
+    /// <summary>O_NONBLOCK (octal 04000) in the descriptor's flags, from /proc/self/fdinfo.</summary>
+    private static bool NonBlocking(string fd)
+    {
+        var flags = File.ReadLines($"/proc/self/fdinfo/{Path.GetFileName(fd)}").Single(l => l.StartsWith("flags:", StringComparison.Ordinal));
+        return (Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & 0x800) != 0;
+    }
 }

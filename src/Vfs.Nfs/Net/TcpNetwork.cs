@@ -108,38 +108,44 @@ public sealed class TcpNetwork : IRpcNetwork
     }
 
     /// <summary>
-    /// connect(2) with a timeout, and no asynchronous operation on the socket: .NET puts a socket's descriptor in its
-    /// asynchronous mode for good at the first one (ConnectAsync included), after which every blocking Receive waits
-    /// through the runtime's epoll thread, a wake-up more per reply (SendNow.cs says the same of sends). So the
-    /// connect is started non-blocking, waited for with poll(2), and the socket is made blocking again.
+    /// connect(2) with a timeout, on a descriptor that stays blocking. .NET on Linux keeps a socket's descriptor
+    /// non-blocking for good once it has been made so, by an asynchronous operation (ConnectAsync included) or by
+    /// Blocking = false even when set back to true; every "blocking" Receive on it is then emulated: a recvmsg that
+    /// says EAGAIN, a wait for the runtime's epoll thread, which hands the readiness to a thread-pool thread, which
+    /// wakes the receiver -- three wake-ups more per reply, and thread-pool threads spinning for work in between
+    /// (docs/benchmarks.md, "Stop 28: the NFS server's handoffs per call"). So the connect itself blocks, bounded by
+    /// SO_SNDTIMEO, which Linux applies to a blocking connect (it then fails with EINPROGRESS, which .NET reports as
+    /// TimedOut); the option is cleared again once connected, so that sends are not bounded by it.
     /// </summary>
     private static SocketError ConnectWithin(Socket s, IPEndPoint ep, TimeSpan timeout)
     {
         try
         {
-            s.Blocking = false;
-            try
-            {
-                s.Connect(ep);
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-            {
-                // Under way: done when the socket is writable (connected) or in error (refused, unreachable).
-                List<Socket> writable = [s], failed = [s];
-                Socket.Select(null, writable, failed, timeout < TimeSpan.Zero ? Timeout.InfiniteTimeSpan : timeout);
-                if (writable.Count == 0 && failed.Count == 0)
-                    return SocketError.TimedOut;
-                var err = (SocketError)(int)s.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
-                if (err != SocketError.Success)
-                    return err;
-            }
-            s.Blocking = true;
+            bool bounded = timeout >= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan;
+            if (bounded)
+                SetSendTimeout(s, timeout < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : timeout);
+            s.Connect(ep);
+            if (bounded)
+                SetSendTimeout(s, TimeSpan.Zero);
             return SocketError.Success;
         }
         catch (SocketException e)
         {
-            return e.SocketErrorCode;
+            return e.SocketErrorCode is SocketError.InProgress or SocketError.WouldBlock ? SocketError.TimedOut : e.SocketErrorCode;
         }
+    }
+
+    /// <summary>SO_SNDTIMEO (zero: none) set on the descriptor itself, as a struct timeval of the LP64 Linux ABI.</summary>
+    private static void SetSendTimeout(Socket s, TimeSpan t)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            s.SendTimeout = (int)t.TotalMilliseconds;
+            return;
+        }
+        const int SOL_SOCKET = 1, SO_SNDTIMEO = 21;   // asm-generic/socket.h
+        Span<long> tv = [(long)t.TotalSeconds, t.Microseconds + 1000L * t.Milliseconds];
+        s.SetRawSocketOption(SOL_SOCKET, SO_SNDTIMEO, System.Runtime.InteropServices.MemoryMarshal.AsBytes(tv));
     }
 
     private sealed class TcpListenerEndpoint(Socket sock, int maxRecord, BufferBudget budget) : IRpcListener
