@@ -272,6 +272,21 @@ public class RpcTests
         s.Shutdown(abort: false);
     }
 
+    [Fact]
+    public void A_tcp_connect_that_is_never_answered_ends_with_ETIMEDOUT_at_its_timeout()
+    {
+        // A listener whose accept queue is full drops the SYNs of further connects: the connect's timeout (SO_SNDTIMEO
+        // on the blocking descriptor) must end it, as ETIMEDOUT and no connection.
+        using var full = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        full.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        full.Listen(0);
+        int port = ((System.Net.IPEndPoint)full.LocalEndPoint!).Port;
+        Assert.Equal(Errno.OK, TcpNetwork.Default.Connect("127.0.0.1", port, TimeSpan.FromSeconds(30), out var first));
+        Assert.Equal(Errno.ETIMEDOUT, TcpNetwork.Default.Connect("127.0.0.1", port, TimeSpan.FromMilliseconds(200), out var none));
+        Assert.Null(none);
+        first!.Close();
+    }
+
     /// <summary>The descriptor of this process's established TCP socket whose peer is 127.0.0.1:<paramref name="port"/>.</summary>
     private static string ClientSocketTo(int port)
     {
