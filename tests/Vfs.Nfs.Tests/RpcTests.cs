@@ -233,7 +233,7 @@ public class RpcTests
     [Fact]
     public void A_tcp_connect_to_a_port_nobody_listens_on_is_refused_and_one_that_listens_carries_calls()
     {
-        // What if nothing listens? ECONNREFUSED at once, not the timeout (the connect is non-blocking, then polled).
+        // What if nothing listens? ECONNREFUSED at once, not the timeout (the RST ends the blocking connect).
         var (s, _, port) = TcpPortmapper();
         s.Shutdown(abort: false);
         Assert.Equal(Errno.ECONNREFUSED, TcpNetwork.Default.Connect("127.0.0.1", port, TimeSpan.FromSeconds(30), out var none));
