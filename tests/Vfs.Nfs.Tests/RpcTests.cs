@@ -257,7 +257,7 @@ public class RpcTests
     public void A_tcp_client_connection_keeps_a_blocking_descriptor_so_a_reply_is_received_without_the_runtimes_epoll_thread()
     {
         // .NET keeps a descriptor made non-blocking so for good, and then emulates every blocking Receive through its
-        // epoll thread and thread pool (three wake-ups more per reply). The connect with a timeout must not do that.
+        // epoll thread and thread pool (two wake-ups more per reply). The connect with a timeout must not do that.
         if (!OperatingSystem.IsLinux())
             return;
         var (s, _, port) = TcpPortmapper();

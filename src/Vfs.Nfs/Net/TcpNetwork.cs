@@ -112,7 +112,7 @@ public sealed class TcpNetwork : IRpcNetwork
     /// non-blocking for good once it has been made so, by an asynchronous operation (ConnectAsync included) or by
     /// Blocking = false even when set back to true; every "blocking" Receive on it is then emulated: a recvmsg that
     /// says EAGAIN, a wait for the runtime's epoll thread, which hands the readiness to a thread-pool thread, which
-    /// wakes the receiver -- three wake-ups more per reply, and thread-pool threads spinning for work in between
+    /// wakes the receiver -- two wake-ups more per reply, and thread-pool threads spinning for work in between
     /// (docs/benchmarks.md, "Stop 28: the NFS server's handoffs per call"). So the connect itself blocks, bounded by
     /// SO_SNDTIMEO, which Linux applies to a blocking connect (it then fails with EINPROGRESS, which .NET reports as
     /// TimedOut); the option is cleared again once connected, so that sends are not bounded by it.
