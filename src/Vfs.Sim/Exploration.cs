@@ -62,8 +62,9 @@ public static class Exploration
 {
     /// <summary>
     /// Runs <paramref name="histories"/> histories, round-robin over <paramref name="worlds"/>; history i has seed
-    /// <paramref name="seed"/> + i and up to <paramref name="steps"/> calls (its length drawn from its seed). Stops at the
-    /// first failure, which is shrunk. <paramref name="progress"/> is told after each history.
+    /// <paramref name="seed"/> + i and up to <paramref name="steps"/> calls (its length drawn from its seed), up to
+    /// <paramref name="parallel"/> at a time. Stops at the first failure, which is shrunk. <paramref name="progress"/>
+    /// is told after each history.
     /// </summary>
     public static SimSummary Run(IReadOnlyList<string> worlds, int seed, int histories, int steps, FaultKinds faults,
         IReadOnlyList<Invariant>? invariants = null, Action<int, SimOutcome>? progress = null, int parallel = 1)
@@ -71,22 +72,41 @@ public static class Exploration
         var sum = new SimSummary();
         var gate = new object();
         SimOutcome? firstFailure = null;
+        int failedAt = int.MaxValue;    // the lowest index of a history that failed; written under gate
         int done = 0;
-        // Each history is a world of its own, so histories may run side by side; which ones ran, and their results,
-        // do not depend on it (the first failure in history order is reported).
-        Parallel.For(0, histories, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallel) }, (i, state) =>
+        // Each history is a world of its own, so histories run side by side, each on its own seed: what one does and
+        // its trace do not depend on the others or on how many run at once. They are handed out one at a time, longest
+        // first (a history's length is drawn from its seed before it runs), so the last ones to finish are short and
+        // no worker waits long for another at the end (Parallel.For handed each worker runs of neighbouring histories,
+        // up to 8 at once: docs/benchmarks.md, "Stop 28"). After a failure no later history (by index) starts, and
+        // every earlier one still runs: the first failure in history order is the one reported, whatever the order.
+        var cases = Enumerable.Range(0, histories).Select(i => Case(worlds, seed, i, steps, faults)).ToArray();
+        int[] order = Enumerable.Range(0, histories).OrderByDescending(i => cases[i].Steps).ToArray();
+        int next = -1;
+        void Work()
         {
-            var o = Simulator.Run(Case(worlds, seed, i, steps, faults), invariants);
-            lock (gate)
+            for (int k; (k = Interlocked.Increment(ref next)) < order.Length;)
             {
-                sum.Add(o);
-                progress?.Invoke(++done, o);
-                if (o.Failure is not null && (firstFailure is null || o.Case.Seed - seed < firstFailure.Case.Seed - seed))
-                    firstFailure = o;
+                int i = order[k];
+                if (i > Volatile.Read(ref failedAt))
+                    continue;
+                var o = Simulator.Run(cases[i], invariants);
+                lock (gate)
+                {
+                    sum.Add(o);
+                    progress?.Invoke(++done, o);
+                    if (o.Failure is not null && i < failedAt)
+                    {
+                        firstFailure = o;
+                        failedAt = i;
+                    }
+                }
             }
-            if (o.Failure is not null)
-                state.Break();
-        });
+        }
+        var helpers = Enumerable.Range(1, Math.Clamp(parallel, 1, Math.Max(histories, 1)) - 1)
+            .Select(_ => Task.Factory.StartNew(Work, TaskCreationOptions.LongRunning)).ToArray();
+        Work();
+        Task.WaitAll(helpers);
         if (firstFailure is not null)
             sum.Failure = Simulator.Shrink(firstFailure, invariants);
         return sum;
