@@ -3,7 +3,8 @@
 # FuseBench gives the server's CPU per operation as one figure; this splits it: a new mount of FuseBench's world (one
 # UFS image, or an mfs of two), WARMUP MiB written three times first (fio, 1 MiB writes, fsync, half a second apart,
 # as FuseBench's --warmup), then fio's job (FuseBench's seq-write unless JOB names another fio --rw), and around the
-# job the utime+stime of each of the server's threads (/proc/PID/task/*/stat), summed by thread name: the bridge's
+# job the utime+stime of each of the server's threads (/proc/PID/task/*/stat) and how often each slept and was preempted
+# (voluntary and involuntary context switches, /proc/PID/task/*/status), summed by thread name: the bridge's
 # request threads ("fuse DIR"), the mirror's copy workers ("mfs ID copy worker"), the runtime's tiered compiler
 # (".NET Tiered Compilation Worker"); the kernel keeps 15 characters of a name. The JIT's own list
 # (DOTNET_JitDisasmSummary) gives the methods compiled during the job by tier. docs/benchmarks.md ("Stop 27: the
@@ -43,12 +44,13 @@ if [ "$WARMUP" -gt 0 ]; then
     sleep 0.5
   done
 fi
-# thread name|utime+stime in clock ticks, one line per thread
+# thread name|utime+stime in clock ticks|voluntary|involuntary context switches, one line per thread
 threads() {
   for t in /proc/"$PID"/task/*; do
     stat=$(cat "$t/stat" 2>/dev/null) || continue
     read -r -a f <<<"${stat##*) }"
-    echo "$(cat "$t/comm")|$((f[11] + f[12]))"
+    sw=$(awk '/^voluntary_ctxt_switches/ {v=$2} /^nonvoluntary_ctxt_switches/ {n=$2} END {print v "|" n}' "$t/status" 2>/dev/null)
+    echo "$(cat "$t/comm")|$((f[11] + f[12]))|$sw"
   done
 }
 threads >"$DIR/before"
@@ -71,19 +73,23 @@ w = json.load(open(f"{d}/fio.json"))["jobs"][0]["write"]
 ios, mib = w["total_ios"], w["io_bytes"] / 2**20
 ticks = os.sysconf("SC_CLK_TCK")
 def cpu(name):
-    c = collections.Counter()
+    c, vol, inv = collections.Counter(), collections.Counter(), collections.Counter()
     for line in open(f"{d}/{name}"):
-        thread, t = line.rstrip("\n").rsplit("|", 1)
+        thread, t, v, n = line.rstrip("\n").rsplit("|", 3)
         c[thread] += int(t)
-    return c
-before, after = cpu("before"), cpu("after")
+        vol[thread] += int(v or 0)
+        inv[thread] += int(n or 0)
+    return c, vol, inv
+(before, vb, ib), (after, va, ia) = cpu("before"), cpu("after")
 print(f"{target}, warm-up {warmup} MiB x 3: {w['bw'] / 1024:.0f} MiB/s, {ios} writes, load {open('/proc/loadavg').read().split()[0]}")
 total = 0
 for thread in sorted(after):
     used = after[thread] - before.get(thread, 0)
     total += used
-    if used:
-        print(f"  {thread:<16} {used * 1e6 / ticks / mib:8.0f} us/MiB  {used * 1e6 / ticks / ios:8.1f} us/write")
+    sleeps, preempted = va[thread] - vb.get(thread, 0), ia[thread] - ib.get(thread, 0)
+    if used or sleeps:
+        print(f"  {thread:<16} {used * 1e6 / ticks / mib:8.0f} us/MiB  {used * 1e6 / ticks / ios:8.1f} us/write"
+              f"  {sleeps / ios:5.2f} sleeps and {preempted / ios:5.2f} preemptions per write")
 print(f"  {'all threads':<16} {total * 1e6 / ticks / mib:8.0f} us/MiB  {total * 1e6 / ticks / ios:8.1f} us/write")
 tiers = collections.Counter(m.group(1) for m in (re.search(r"\[([^\[\],]+), IL size", l) for l in open(f"{d}/jit-job.txt")) if m)
 print("  methods compiled during the job: " + (", ".join(f"{n} {t}" for t, n in tiers.most_common()) or "none"))

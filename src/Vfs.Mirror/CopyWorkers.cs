@@ -7,10 +7,10 @@
 // These workers never wait for each other, so they cannot starve. On a simulated host (Kernel.Simulated) there
 // are none: every copy is written on the calling thread, one after the other, so a run's events keep one order.
 //
-// The workers and the caller wait without spinning (a monitor, not BlockingCollection and CountdownEvent,
-// whose waits spin and yield before they block): a copy is given to a worker only when it takes tens of
-// microseconds or more (MirrorSubr.PaysAtOnce), so a spin cannot see it finish, and on a busy host its
-// yields take the CPU the copies need.
+// The workers and the caller wait without spinning: a copy is given to a worker only when it takes tens of
+// microseconds or more (MirrorSubr.PaysAtOnce), so a spin cannot see it finish, and on a busy host its spins take
+// the CPU the copies need. They sleep on a WakeWord, not a monitor: a hand-over is then one wake-up, where
+// Monitor.Pulse took up to four (WakeWord.cs says why, and what one costs on a virtual machine).
 //
 // THE CALLER TAKES BACK WHAT NO WORKER HAS STARTED. When the caller is done with the first copy, it runs
 // itself each copy no worker has taken yet (CopyWork.Claim: whoever claims a work first runs it, the other passes
@@ -19,7 +19,7 @@
 // cost its wake-up and then the whole copy besides; so a mirrored write never takes longer than its copies
 // one after the other, and takes about one copy's time when a core is free.
 //
-// LOCK ORDER: _lock and each Batch's monitor are leaves, held only inside this file and never across a copy's work.
+// LOCK ORDER: _lock is a leaf, held only inside this file and never across a copy's work or a sleep.
 using System.Runtime.ExceptionServices;
 
 namespace UnixVfs.Mirror;
@@ -29,6 +29,7 @@ internal sealed class CopyWorkers : IDisposable
     private readonly object _lock = new();
     private readonly Queue<CopyWork> _queue = new(); // under _lock
     private bool _closing;                           // set under _lock by Dispose: workers end once _queue is empty
+    private readonly WakeWord _wake = new();         // the workers sleep on it; set after works are queued, and by Dispose
     private readonly bool _inline;
     private readonly List<Thread> _threads = new();
 
@@ -52,16 +53,18 @@ internal sealed class CopyWorkers : IDisposable
     {
         while (true)
         {
-            CopyWork work;
+            _wake.Arm();   // before looking: a work queued after the look sets the word, and Sleep returns
+            CopyWork? work = null;
             lock (_lock)
             {
-                while (_queue.Count == 0 && !_closing)
-                    Monitor.Wait(_lock);
-                if (_queue.Count == 0)
+                if (_queue.Count > 0)
+                    work = _queue.Dequeue();
+                else if (_closing)
                     return;
-                work = _queue.Dequeue();
             }
-            if (work.Claim())
+            if (work is null)
+                _wake.Sleep();
+            else if (work.Claim())
                 work.Run();
         }
     }
@@ -91,25 +94,34 @@ internal sealed class CopyWorkers : IDisposable
         }
     }
 
-    /// <summary>The works of one RunAll still running; the caller waits on it until none is left.</summary>
-    private sealed class Batch(int works)
+    /// <summary>The works of one RunAll still running; the caller sleeps on its own thread's word until none is left.</summary>
+    private sealed class Batch(int works, WakeWord caller)
     {
-        private int _left = works;   // under the monitor
+        private int _left = works;   // Interlocked
 
         public void Done()
         {
-            lock (this)
-                if (--_left == 0)
-                    Monitor.Pulse(this);
+            if (Interlocked.Decrement(ref _left) == 0)
+                caller.Set();
         }
 
+        /// <remarks>
+        /// The word is the calling thread's, shared by its RunAlls one after the other (and nested, for a mirror over a
+        /// mirror): a Set meant for another of them at most wakes this one early, so the count, not the word, decides.
+        /// </remarks>
         public void Wait()
         {
-            lock (this)
-                while (_left > 0)
-                    Monitor.Wait(this);
+            while (Volatile.Read(ref _left) > 0)
+            {
+                caller.Arm();
+                if (Volatile.Read(ref _left) == 0)
+                    return;
+                caller.Sleep();
+            }
         }
     }
+
+    [ThreadStatic] private static WakeWord? t_done;
 
     /// <summary>
     /// Runs <paramref name="first"/> here and each of <paramref name="others"/> on a worker, or here after
@@ -122,7 +134,7 @@ internal sealed class CopyWorkers : IDisposable
             RunHere(first, others);
             return;
         }
-        var done = new Batch(others.Count);
+        var done = new Batch(others.Count, t_done ??= new WakeWord());
         ExceptionDispatchInfo? failure = null;
         // The caller's execution context goes along, so that what it carries (a tracer's nesting depth) holds on the worker too.
         var context = ExecutionContext.Capture();
@@ -134,20 +146,15 @@ internal sealed class CopyWorkers : IDisposable
         {
             queued = !_closing;   // after Dispose no worker would take them
             if (queued)
-            {
                 foreach (var work in works)
                     _queue.Enqueue(work);
-                if (works.Length == 1)
-                    Monitor.Pulse(_lock);
-                else
-                    Monitor.PulseAll(_lock);
-            }
         }
         if (!queued)
         {
             RunHere(first, others);
             return;
         }
+        _wake.Set(works.Length);
         first();
         foreach (var work in works)
             if (work.Claim())
@@ -167,10 +174,8 @@ internal sealed class CopyWorkers : IDisposable
     public void Dispose()
     {
         lock (_lock)
-        {
             _closing = true;
-            Monitor.PulseAll(_lock);
-        }
+        _wake.Set(_threads.Count, force: true);
         foreach (var t in _threads)
             if (t != Thread.CurrentThread)
                 t.Join();
