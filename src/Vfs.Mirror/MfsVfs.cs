@@ -34,6 +34,7 @@ public sealed class MfsVfs
         Vfs = vfsp;
         Options = options;
         Copies = copies;
+        _copies = copies;
         CopyCount = copies.Length;
         foreach (var c in copies)
             c.Mirror = this;
@@ -60,8 +61,11 @@ public sealed class MfsVfs
     /// <summary>The copies, X first.</summary>
     public IReadOnlyList<MirrorMember> Copies { get; }
 
-    /// <summary>Copies.Count, without the interface call (every write asks it).</summary>
+    /// <summary>Copies.Count, without the interface call (every write and read asks it).</summary>
     internal int CopyCount { get; }
+
+    /// <summary>Copies as the array it is, for the read's choice of copy (no interface call per read).</summary>
+    private readonly MirrorMember[] _copies;
 
     /// <summary>The mnode table.</summary>
     public MnodeHash Mnodes { get; }
@@ -266,9 +270,9 @@ public sealed class MfsVfs
     {
         if (Options.Mode == MirrorMode.ActivePassive)
             return Active;
-        if (Options.Read == ReadPolicy.Fixed && Copies[Options.ReadCopy].ServesReads)
-            return Copies[Options.ReadCopy];
-        return Copies.FirstOrDefault(c => c.ServesReads) ?? Copies[0];
+        if (Options.Read == ReadPolicy.Fixed && _copies[Options.ReadCopy] is { ServesReads: true } fixedCopy)
+            return fixedCopy;
+        return Copies.FirstOrDefault(c => c.ServesReads) ?? _copies[0];
     }
 
     /// <summary>The copy to read data from (patent B.4b): the configured one, or with read=balance the least busy.</summary>
@@ -277,9 +281,9 @@ public sealed class MfsVfs
         if (Options.Read == ReadPolicy.Fixed || Options.Mode == MirrorMode.ActivePassive)
             return PrimaryCopy();
         MirrorMember? best = null;
-        foreach (var c in Copies)
+        foreach (var c in _copies)
             if (c.ServesReads && (best is null || c.InflightReads < best.InflightReads || (c.InflightReads == best.InflightReads && c.Reads < best.Reads)))
                 best = c;
-        return best ?? Copies[0];
+        return best ?? _copies[0];
     }
 }

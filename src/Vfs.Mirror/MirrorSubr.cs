@@ -144,7 +144,7 @@ internal static class MirrorSubr
     public static Errno ReadOp<TArgs>(in MirrorOp op, ref TArgs args, CopyFn<TArgs> fn)
     {
         var mi = op.Node.Mfs;
-        Span<bool> tried = stackalloc bool[mi.Copies.Count];
+        Span<bool> tried = stackalloc bool[mi.CopyCount];
         Errno err = Errno.EIO;
         while (true)
         {
@@ -157,7 +157,7 @@ internal static class MirrorSubr
             err = RunOnCopy(op, c, ref args, fn).Err;
             if (err == Errno.ENOENT && (op.Node.State & MnodeState.Removed) != 0)
                 continue; // an open file removed while this copy was away never reached it: another copy holds it
-            if (!IsTransientCopyFailure(err))
+            if (err == Errno.OK || !IsTransientCopyFailure(err))
                 return err;
             c.CountFailure();
             if (!mi.MarkUnavailable(c, $"{err} on {op.Name} {op.Node.PathFromRoot}"))
@@ -327,11 +327,10 @@ internal static class MirrorSubr
     /// </summary>
     private static Errno Counted<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn, Vnode vp, bool retry)
     {
-        var clock = op.Node.Mfs.Clock;
         bool timed = MirrorMetrics.Listened || (op.Io == OpIo.Write && op.Length < LargeWrite && c.SampleThisUpdate());
-        long t0 = timed ? clock.GetTimestamp() : 0;
+        long t0 = timed ? op.Node.Mfs.Clock.GetTimestamp() : 0; // the clock looked up only when read (four loads)
         var err = fn(ref args, c, vp, out long moved);
-        c.Count(op, err, moved, timed ? clock.GetElapsedTime(t0).TotalMicroseconds : -1, retry);
+        c.Count(op, err, moved, timed ? op.Node.Mfs.Clock.GetElapsedTime(t0).TotalMicroseconds : -1, retry);
         return err;
     }
 
