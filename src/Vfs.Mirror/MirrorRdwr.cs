@@ -128,7 +128,7 @@ internal static partial class MirrorVnops
     {
         var m = MirrorSubr.Mn(vp);
         var mi = m.Mfs;
-        using var _ = mi.EnterOp();
+        using var scope = mi.EnterOp();
         var copies = mi.UpdateCopies();
         var slots = new CopySlots<Vnode>();
         var found = MirrorSubr.Slots(ref slots, copies.Length);
@@ -163,7 +163,7 @@ internal static partial class MirrorVnops
                 written = a.Scratch.Moved[c.Index] = a.Resid - u.Resid;
                 Clear(u);
                 return e == Errno.OK && written != a.Resid ? Errno.EIO : e;
-            });
+            }, scope);
             // On failure, report what every copy asked holds: a short count, or none.
             long done = err == Errno.OK ? resid : Least(scratch.Moved, asked);
             sums?.Written(m, uio, offset, resid, done, err);

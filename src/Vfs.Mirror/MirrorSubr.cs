@@ -216,8 +216,11 @@ internal static class MirrorSubr
     /// </summary>
     public static Errno Apply(in MirrorOp op, CopyFn fn) => Apply(op, ref fn, Call);
 
-    /// <summary>As Apply, with the op's arguments in <paramref name="args"/> for a static <paramref name="fn"/> (no closure per call).</summary>
-    public static Errno Apply<TArgs>(in MirrorOp op, ref TArgs args, CopyFn<TArgs> fn)
+    /// <summary>
+    /// As Apply, with the op's arguments in <paramref name="args"/> for a static <paramref name="fn"/> (no closure per call).
+    /// A write (op.Io Write) passes its <paramref name="scope"/> (MfsVfs.EnterOp), in whose quiesce slot it is counted.
+    /// </summary>
+    public static Errno Apply<TArgs>(in MirrorOp op, ref TArgs args, CopyFn<TArgs> fn, in MfsVfs.OpScope scope = default)
     {
         var mi = op.Node.Mfs;
         if (op.Dirties != DirtyKind.None && mi.Vfs.IsReadOnly)
@@ -227,7 +230,7 @@ internal static class MirrorSubr
         var results = Slots(ref slots, targets.Length);
         LogMissed(mi, targets, op, ahead: true); // the copies away have the record before any copy has the update
         if (op.Io == OpIo.Write)
-            mi.CountWrite(targets, op.Length); // once for all the copies (MirrorMember.Writes)
+            mi.CountWrite(scope, targets, op.Length); // once for all the copies (MirrorMember.Writes)
         if (op.Parallel && targets.Length > 1 && PaysAtOnce(op, targets))
             RunAtOnce(op, ref args, fn, targets, results);
         else
@@ -243,7 +246,7 @@ internal static class MirrorSubr
         if (op.Dirties != DirtyKind.None && err == Errno.OK && mi.Vfs.IsReadOnly)
             return Errno.EROFS; // a copy was lost and the witness refused this side (MirrorWitness.cs): not acknowledged
         if (mi.Options.Mode == MirrorMode.ActivePassive && IsTransientCopyFailure(err) && ActiveFailed(mi, op, targets[0], err))
-            return Apply(op, ref args, fn); // Fig. 10: the active copy stopped answering; carry on against the passive one
+            return Apply(op, ref args, fn, scope); // Fig. 10: the active copy stopped answering; carry on against the passive one
         return err;
     }
 
