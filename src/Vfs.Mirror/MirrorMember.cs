@@ -93,8 +93,9 @@ public sealed class MirrorMember
     // THE WRITE COUNTERS are counted once per mirror write, not once per copy: each write goes to every copy that takes
     // updates, so the mirror counts it, with its bytes, for all of them (MfsVfs.CountWrite), and a copy keeps only how
     // its own calls differ from that -- a write it was not sent (away, or its file not found in it: NotSent), a call
-    // beyond the first (a retry), bytes other than asked (a short or failed write). Two interlocked adds per mirror
-    // write instead of two per copy. A reader may see the mirror's count and a copy's difference at slightly different
+    // beyond the first (a retry), bytes other than asked (a short or failed write). The mirror's count is kept per
+    // writing thread, in the quiesce slot its write holds (MfsVfs.CountWrite), and summed when read: no interlocked
+    // instruction per mirror write. A reader may see the mirror's count and a copy's difference at slightly different
     // moments (as with VopStats); once the calls are over, they add up exactly.
     public long Reads => Interlocked.Read(ref _reads);
     public long Writes => Mirror.WritesSent + Interlocked.Read(ref _writesOff);

@@ -28,22 +28,23 @@ internal static partial class MirrorVnops
     /// This thread's spare Uio for one copy's read: each copy moves data through its own duplicate of the caller's Uio,
     /// so that a failed copy leaves the caller's as it was and the next copy starts where it did. Taken while in use
     /// (TakeSpare, GiveSpare), so the read of a mirror stacked under this one makes its own. (A write's duplicates are
-    /// in its WriteScratch, one per copy.)
+    /// in its WriteScratch, one per copy.) A read finds the spare's place once (<c>ref t_spare</c>) and takes and gives
+    /// it back through that reference: each access to a thread static is a call into the runtime.
     /// </summary>
     [ThreadStatic] private static Uio? t_spare;
 
-    private static Uio TakeSpare(Uio of)
+    private static Uio TakeSpare(ref Uio? spare, Uio of)
     {
-        var u = t_spare ?? NewSpare();
-        t_spare = null;
+        var u = spare ?? NewSpare();
+        spare = null;
         Duplicate(u, of);
         return u;
     }
 
-    private static void GiveSpare(Uio u)
+    private static void GiveSpare(ref Uio? spare, Uio u)
     {
         Clear(u);
-        t_spare = u;
+        spare = u;
     }
 
     private static Uio NewSpare() => new(Memory<byte>.Empty, 0, UioRw.UIO_READ);
@@ -73,7 +74,8 @@ internal static partial class MirrorVnops
         var args = new ReadArgs(uio, ioflag, cr, ct);
         var err = MirrorSubr.ReadOp(MirrorOp.Read(m), ref args, static (ref ReadArgs a, MirrorMember c, Vnode lv, out long moved) =>
         {
-            var u = TakeSpare(a.Uio);
+            ref var spare = ref t_spare;
+            var u = TakeSpare(ref spare, a.Uio);
             c.BeginRead();
             var e = Vop.Rwlock(lv, RwLockType.Reader, a.Ct);
             if (e == Errno.OK)
@@ -84,7 +86,7 @@ internal static partial class MirrorVnops
             moved = a.Uio.Resid - u.Resid;
             a.Done = moved;
             c.EndRead();
-            GiveSpare(u);
+            GiveSpare(ref spare, u);
             return e;
         });
         uio.Skip(args.Done);
@@ -126,7 +128,7 @@ internal static partial class MirrorVnops
     {
         var m = MirrorSubr.Mn(vp);
         var mi = m.Mfs;
-        using var _ = mi.EnterOp();
+        using var scope = mi.EnterOp();
         var copies = mi.UpdateCopies();
         var slots = new CopySlots<Vnode>();
         var found = MirrorSubr.Slots(ref slots, copies.Length);
@@ -136,7 +138,8 @@ internal static partial class MirrorVnops
                 found[n++] = lv!;
         var lowers = found[..n];
         MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
-        var scratch = TakeScratch(mi.CopyCount);
+        ref var spareScratch = ref t_write;
+        var scratch = TakeScratch(ref spareScratch, mi.CopyCount);
         try
         {
             var sums = vp.Type == VType.VREG ? mi.Checksum : null;
@@ -160,7 +163,7 @@ internal static partial class MirrorVnops
                 written = a.Scratch.Moved[c.Index] = a.Resid - u.Resid;
                 Clear(u);
                 return e == Errno.OK && written != a.Resid ? Errno.EIO : e;
-            });
+            }, scope);
             // On failure, report what every copy asked holds: a short count, or none.
             long done = err == Errno.OK ? resid : Least(scratch.Moved, asked);
             sums?.Written(m, uio, offset, resid, done, err);
@@ -171,7 +174,7 @@ internal static partial class MirrorVnops
         finally
         {
             MirrorLock.UnlockAll(lowers, RwLockType.Writer);
-            t_write = scratch;
+            spareScratch = scratch;
         }
     }
 
@@ -220,11 +223,12 @@ internal static partial class MirrorVnops
 
     [ThreadStatic] private static WriteScratch? t_write;
 
-    private static WriteScratch TakeScratch(int copies)
+    /// <summary>Takes this thread's scratch from its place (<c>ref t_write</c>, found once per write, as t_spare is per read).</summary>
+    private static WriteScratch TakeScratch(ref WriteScratch? place, int copies)
     {
-        if (t_write is not { } spare || spare.Moved.Length != copies)
+        if (place is not { } spare || spare.Moved.Length != copies)
             return new WriteScratch(copies);
-        t_write = null;
+        place = null;
         var moved = spare.Moved;
         for (int i = 0; i < moved.Length; i++)
             moved[i] = 0;

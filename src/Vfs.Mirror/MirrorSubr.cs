@@ -144,7 +144,7 @@ internal static class MirrorSubr
     public static Errno ReadOp<TArgs>(in MirrorOp op, ref TArgs args, CopyFn<TArgs> fn)
     {
         var mi = op.Node.Mfs;
-        Span<bool> tried = stackalloc bool[mi.Copies.Count];
+        Span<bool> tried = stackalloc bool[mi.CopyCount];
         Errno err = Errno.EIO;
         while (true)
         {
@@ -157,7 +157,7 @@ internal static class MirrorSubr
             err = RunOnCopy(op, c, ref args, fn).Err;
             if (err == Errno.ENOENT && (op.Node.State & MnodeState.Removed) != 0)
                 continue; // an open file removed while this copy was away never reached it: another copy holds it
-            if (!IsTransientCopyFailure(err))
+            if (err == Errno.OK || !IsTransientCopyFailure(err))
                 return err;
             c.CountFailure();
             if (!mi.MarkUnavailable(c, $"{err} on {op.Name} {op.Node.PathFromRoot}"))
@@ -216,8 +216,11 @@ internal static class MirrorSubr
     /// </summary>
     public static Errno Apply(in MirrorOp op, CopyFn fn) => Apply(op, ref fn, Call);
 
-    /// <summary>As Apply, with the op's arguments in <paramref name="args"/> for a static <paramref name="fn"/> (no closure per call).</summary>
-    public static Errno Apply<TArgs>(in MirrorOp op, ref TArgs args, CopyFn<TArgs> fn)
+    /// <summary>
+    /// As Apply, with the op's arguments in <paramref name="args"/> for a static <paramref name="fn"/> (no closure per call).
+    /// A write (op.Io Write) passes its <paramref name="scope"/> (MfsVfs.EnterOp), in whose quiesce slot it is counted.
+    /// </summary>
+    public static Errno Apply<TArgs>(in MirrorOp op, ref TArgs args, CopyFn<TArgs> fn, in MfsVfs.OpScope scope = default)
     {
         var mi = op.Node.Mfs;
         if (op.Dirties != DirtyKind.None && mi.Vfs.IsReadOnly)
@@ -227,7 +230,7 @@ internal static class MirrorSubr
         var results = Slots(ref slots, targets.Length);
         LogMissed(mi, targets, op, ahead: true); // the copies away have the record before any copy has the update
         if (op.Io == OpIo.Write)
-            mi.CountWrite(targets, op.Length); // once for all the copies (MirrorMember.Writes)
+            mi.CountWrite(scope, targets, op.Length); // once for all the copies (MirrorMember.Writes)
         if (op.Parallel && targets.Length > 1 && PaysAtOnce(op, targets))
             RunAtOnce(op, ref args, fn, targets, results);
         else
@@ -243,7 +246,7 @@ internal static class MirrorSubr
         if (op.Dirties != DirtyKind.None && err == Errno.OK && mi.Vfs.IsReadOnly)
             return Errno.EROFS; // a copy was lost and the witness refused this side (MirrorWitness.cs): not acknowledged
         if (mi.Options.Mode == MirrorMode.ActivePassive && IsTransientCopyFailure(err) && ActiveFailed(mi, op, targets[0], err))
-            return Apply(op, ref args, fn); // Fig. 10: the active copy stopped answering; carry on against the passive one
+            return Apply(op, ref args, fn, scope); // Fig. 10: the active copy stopped answering; carry on against the passive one
         return err;
     }
 
@@ -327,11 +330,10 @@ internal static class MirrorSubr
     /// </summary>
     private static Errno Counted<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn, Vnode vp, bool retry)
     {
-        var clock = op.Node.Mfs.Clock;
         bool timed = MirrorMetrics.Listened || (op.Io == OpIo.Write && op.Length < LargeWrite && c.SampleThisUpdate());
-        long t0 = timed ? clock.GetTimestamp() : 0;
+        long t0 = timed ? op.Node.Mfs.Clock.GetTimestamp() : 0; // the clock looked up only when read (four loads)
         var err = fn(ref args, c, vp, out long moved);
-        c.Count(op, err, moved, timed ? clock.GetElapsedTime(t0).TotalMicroseconds : -1, retry);
+        c.Count(op, err, moved, timed ? op.Node.Mfs.Clock.GetElapsedTime(t0).TotalMicroseconds : -1, retry);
         return err;
     }
 

@@ -16,6 +16,9 @@
 // threads that entered it at once, and a thread keeps only a few locks (and their mirrors) alive.
 // A reader that enters by EnterShared keeps its slot in the Hold it is given and leaves through it, without looking the
 // slot up again: a slot in use is never given back, so it is still the thread's when the reader leaves.
+// The slot is also where a mirror write is counted (Hold.CountWrite: MfsVfs.WritesSent), being the one place of its
+// own that each writing thread already holds: plain stores by the holder, summed over the slots when read (Sent).
+// Slots are never dropped from the list, so a count outlives its thread, and a slot that changes hands keeps its count.
 //
 // Waiting (only off the fast path: a reader that finds Writer set, a writer): a thread counted as busy work on a Driven
 // clock waits for time instead of in Monitor.Wait, trying again every VirtualClock.LockRetry, as RwLock's slow path
@@ -36,6 +39,7 @@ internal sealed class QuiesceLock(LockClass cls)
     {
         public int In;              // 1 while the owning thread is in as a reader
         public Thread? Owner;       // the thread whose slot it is; null: given back, free for another thread
+        public long Writes, Bytes;  // the mirror writes its readers sent (Hold.CountWrite); written only while In, read by Sent
     }
 
     private const int ThreadSlots = 4;
@@ -88,6 +92,31 @@ internal sealed class QuiesceLock(LockClass cls)
             _lock.ExitReader(_slot);
             Witness.Released(_lock);
         }
+
+        /// <summary>
+        /// Counts a mirror write of <paramref name="length"/> bytes in this reader's slot (MfsVfs.CountWrite). Plain stores:
+        /// only the thread that holds the slot writes it, and a slot changes hands only under the lock's monitor.
+        /// </summary>
+        public void CountWrite(long length)
+        {
+            Volatile.Write(ref _slot.Writes, _slot.Writes + 1);
+            Volatile.Write(ref _slot.Bytes, _slot.Bytes + length);
+        }
+    }
+
+    /// <summary>The mirror writes counted in every slot of this lock, and their bytes (Hold.CountWrite). Slots are never dropped, so no count is lost.</summary>
+    public (long Writes, long Bytes) Sent()
+    {
+        long writes = 0, bytes = 0;
+        lock (_slots)
+        {
+            foreach (var s in _slots)
+            {
+                writes += Volatile.Read(ref s.Writes);
+                bytes += Volatile.Read(ref s.Bytes);
+            }
+        }
+        return (writes, bytes);
     }
 
     /// <summary>rw_enter as a reader, for a caller that leaves by the Hold (every updating operation: MfsVfs.EnterOp).</summary>
