@@ -52,6 +52,44 @@ public class BridgeTests
     }
 
     [Fact]
+    public void A_request_the_bridge_does_not_implement_gets_ENOSYS_and_the_kernel_stops_asking()
+    {
+        // LSEEK (SEEK_DATA/SEEK_HOLE) is one of the opcodes the bridge leaves out. fuse.ko takes ENOSYS, and only
+        // ENOSYS, as "not implemented": it remembers it (no_lseek) and answers every later SEEK_DATA itself from the
+        // size it holds. Any other answer would fail the lseek, or be asked again each time. So 100 lseeks that all
+        // succeed, for one LSEEK request, show the ENOSYS. (The attribute timeout is long: no GETATTR between.)
+        var k = new Kernel("bridge");
+        var p = k.CreateProcess();
+        Assert.Equal(Errno.OK, p.Mkdir("/data", 0x1ED));
+        Assert.Equal(Errno.OK, p.Mount("swap", "/data", "tmpfs", options: "mode=0777"));
+        Assert.Equal(Errno.OK, p.Lookupname("/data", true, out var root));
+        var mnt = HostTools.TempDir("bridge-enosys");
+        var hour = TimeSpan.FromHours(1);
+        Assert.Equal(Errno.OK, FuseBridge.Mount(root!, mnt, new FuseOptions { EntryTimeout = hour, AttrTimeout = hour }, out var bridge, out _));
+        bridge!.Start();
+        try
+        {
+            long before = bridge.Requests;
+            var r = HostTools.Run("python3", "-c",
+                $"import os\nfd = os.open('{mnt}/f', os.O_CREAT | os.O_RDWR, 0o644)\nos.write(fd, b'x' * 8192)\n" +
+                "print(sorted({os.lseek(fd, 4096, os.SEEK_DATA) for _ in range(100)}))\nos.close(fd)");
+            Assert.Equal(0, r.Exit);
+            Assert.Equal("[4096]", r.Out.Trim());
+            long requests = bridge.Requests - before;
+            // LOOKUP, CREATE, WRITE, one LSEEK, FLUSH, RELEASE, and perhaps a GETATTR or two: not one per lseek.
+            Assert.True(requests < 20, $"{requests} requests for 100 lseeks: the kernel kept asking, so the answer was not ENOSYS");
+        }
+        finally
+        {
+            bridge.Unmount();
+            Assert.True(bridge.Wait(HostTools.HangGuard));
+            bridge.Close();
+        }
+        root!.Rele();
+        Assert.Equal(Errno.OK, k.UnmountAll());
+    }
+
+    [Fact]
     public void A_write_is_one_request_not_a_getxattr_and_a_write()
     {
         // Without FUSE_HANDLE_KILLPRIV_V2 fuse.ko asks GETXATTR security.capability before every WRITE
