@@ -8,18 +8,40 @@ namespace UnixVfs.Fuse.Tests;
 
 public class BridgeTests
 {
-    [Fact]
-    public void Lookup_counts_are_honoured_and_every_hold_is_released()
+    /// <summary>
+    /// A tmpfs at /data in a new kernel, served by a bridge on a new host directory <paramref name="name"/>, for
+    /// <paramref name="body"/>; then the bridge is unmounted and closed, and nothing may be left mounted or held (the
+    /// served file system unmounts without EBUSY).
+    /// </summary>
+    private static void OnTmpfsBridge(string name, FuseOptions options, Action<Process, string, FuseBridge> body)
     {
         var k = new Kernel("bridge");
         var p = k.CreateProcess();
         Assert.Equal(Errno.OK, p.Mkdir("/data", 0x1ED));
         Assert.Equal(Errno.OK, p.Mount("swap", "/data", "tmpfs", options: "mode=0777"));
         Assert.Equal(Errno.OK, p.Lookupname("/data", true, out var root));
-        var mnt = HostTools.TempDir("bridge");
-        Assert.Equal(Errno.OK, FuseBridge.Mount(root!, mnt, new FuseOptions { EntryTimeout = TimeSpan.Zero, AttrTimeout = TimeSpan.Zero }, out var bridge, out _));
+        var mnt = HostTools.TempDir(name);
+        Assert.Equal(Errno.OK, FuseBridge.Mount(root!, mnt, options, out var bridge, out _));
         bridge!.Start();
         try
+        {
+            body(p, mnt, bridge);
+        }
+        finally
+        {
+            bridge.Unmount();
+            Assert.True(bridge.Wait(HostTools.HangGuard));
+            bridge.Close();
+        }
+        root!.Rele();
+        Assert.False(HostTools.IsMounted(mnt));
+        Assert.Equal(Errno.OK, k.UnmountAll()); // EBUSY if the bridge had kept a hold
+    }
+
+    [Fact]
+    public void Lookup_counts_are_honoured_and_every_hold_is_released()
+    {
+        OnTmpfsBridge("bridge", new FuseOptions { EntryTimeout = TimeSpan.Zero, AttrTimeout = TimeSpan.Zero }, (p, mnt, bridge) =>
         {
             HostTools.Bash(mnt, "mkdir -p a/b/c && for i in $(seq 1 50); do echo $i > a/b/c/f$i; done && ls -lR > /dev/null && ln a/b/c/f1 hard && ln -s f1 soft");
             Assert.True(bridge.Counts.Nodes > 50, $"{bridge.Counts.Nodes} nodes after 50 files were made");
@@ -39,16 +61,7 @@ public class BridgeTests
             }
             Assert.Equal(1, bridge.Counts.Nodes);
             Assert.Equal(0, bridge.Counts.Handles);
-        }
-        finally
-        {
-            bridge.Unmount();
-            Assert.True(bridge.Wait(HostTools.HangGuard));
-            bridge.Close();
-        }
-        root!.Rele();
-        Assert.False(HostTools.IsMounted(mnt));
-        Assert.Equal(Errno.OK, k.UnmountAll()); // EBUSY if the bridge had kept a hold
+        });
     }
 
     [Fact]
@@ -58,16 +71,8 @@ public class BridgeTests
         // ENOSYS, as "not implemented": it remembers it (no_lseek) and answers every later SEEK_DATA itself from the
         // size it holds. Any other answer would fail the lseek, or be asked again each time. So 100 lseeks that all
         // succeed, for one LSEEK request, show the ENOSYS. (The attribute timeout is long: no GETATTR between.)
-        var k = new Kernel("bridge");
-        var p = k.CreateProcess();
-        Assert.Equal(Errno.OK, p.Mkdir("/data", 0x1ED));
-        Assert.Equal(Errno.OK, p.Mount("swap", "/data", "tmpfs", options: "mode=0777"));
-        Assert.Equal(Errno.OK, p.Lookupname("/data", true, out var root));
-        var mnt = HostTools.TempDir("bridge-enosys");
         var hour = TimeSpan.FromHours(1);
-        Assert.Equal(Errno.OK, FuseBridge.Mount(root!, mnt, new FuseOptions { EntryTimeout = hour, AttrTimeout = hour }, out var bridge, out _));
-        bridge!.Start();
-        try
+        OnTmpfsBridge("bridge-enosys", new FuseOptions { EntryTimeout = hour, AttrTimeout = hour }, (p, mnt, bridge) =>
         {
             long before = bridge.Requests;
             var r = HostTools.Run("python3", "-c",
@@ -78,15 +83,7 @@ public class BridgeTests
             long requests = bridge.Requests - before;
             // LOOKUP, CREATE, WRITE, one LSEEK, FLUSH, RELEASE, and perhaps a GETATTR or two: not one per lseek.
             Assert.True(requests < 20, $"{requests} requests for 100 lseeks: the kernel kept asking, so the answer was not ENOSYS");
-        }
-        finally
-        {
-            bridge.Unmount();
-            Assert.True(bridge.Wait(HostTools.HangGuard));
-            bridge.Close();
-        }
-        root!.Rele();
-        Assert.Equal(Errno.OK, k.UnmountAll());
+        });
     }
 
     [Fact]
@@ -96,16 +93,8 @@ public class BridgeTests
         // (file_remove_privs), doubling the requests of small writes. With it the first write finds no
         // capability and no set-id bit and the kernel stops asking (S_NOSEC) until attributes change; the
         // attribute timeout is long here so that no GETATTR reply, which clears S_NOSEC, comes between.
-        var k = new Kernel("bridge");
-        var p = k.CreateProcess();
-        Assert.Equal(Errno.OK, p.Mkdir("/data", 0x1ED));
-        Assert.Equal(Errno.OK, p.Mount("swap", "/data", "tmpfs", options: "mode=0777"));
-        Assert.Equal(Errno.OK, p.Lookupname("/data", true, out var root));
-        var mnt = HostTools.TempDir("bridge-writes");
         var hour = TimeSpan.FromHours(1);
-        Assert.Equal(Errno.OK, FuseBridge.Mount(root!, mnt, new FuseOptions { EntryTimeout = hour, AttrTimeout = hour }, out var bridge, out _));
-        bridge!.Start();
-        try
+        OnTmpfsBridge("bridge-writes", new FuseOptions { EntryTimeout = hour, AttrTimeout = hour }, (p, mnt, bridge) =>
         {
             const int writes = 200;
             long before = bridge.Requests;
@@ -118,15 +107,7 @@ public class BridgeTests
             Assert.True(requests < writes + writes / 4, $"{requests} requests for {writes} writes");
             Assert.Equal(Errno.OK, p.Stat("/data/f", out var st));
             Assert.Equal(writes * 4096L, st!.Size);
-        }
-        finally
-        {
-            bridge.Unmount();
-            Assert.True(bridge.Wait(HostTools.HangGuard));
-            bridge.Close();
-        }
-        root!.Rele();
-        Assert.Equal(Errno.OK, k.UnmountAll());
+        });
     }
 
     [Fact]
