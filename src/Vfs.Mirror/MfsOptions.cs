@@ -176,6 +176,9 @@ public sealed record MfsOptions
     }
 
     /// <summary>The copy a letter names: x is 0, y is 1, z is 2, then w, v, ... for larger mirrors.</summary>
+    /// <summary>The most copies a mirror has: one for each name, x, y, z, then w down to a (CopyName).</summary>
+    public const int MaxCopies = 26;
+
     public static int? CopyIndex(char c) => c switch
     {
         'x' => 0,

@@ -144,16 +144,16 @@ internal static class MirrorSubr
     public static Errno ReadOp<TArgs>(in MirrorOp op, ref TArgs args, CopyFn<TArgs> fn)
     {
         var mi = op.Node.Mfs;
-        Span<bool> tried = stackalloc bool[mi.CopyCount];
+        uint tried = 0; // a bit per copy index (MfsOptions.MaxCopies); a mask rather than a stackalloc, which would keep this method from being tiered and profiled
         Errno err = Errno.EIO;
         while (true)
         {
             var c = op.To == OpTarget.ReadCopy ? mi.ReadCopy() : mi.PrimaryCopy();
-            if (tried[c.Index] || !c.ServesReads)
+            if ((tried & (1u << c.Index)) != 0 || !c.ServesReads)
                 c = NextUntried(mi, tried);
             if (c is null)
                 return err;
-            tried[c.Index] = true;
+            tried |= 1u << c.Index;
             err = RunOnCopy(op, c, ref args, fn).Err;
             if (err == Errno.ENOENT && (op.Node.State & MnodeState.Removed) != 0)
                 continue; // an open file removed while this copy was away never reached it: another copy holds it
@@ -166,10 +166,10 @@ internal static class MirrorSubr
     }
 
     /// <summary>The first copy that serves reads and has not been tried, or null.</summary>
-    private static MirrorMember? NextUntried(MfsVfs mi, ReadOnlySpan<bool> tried)
+    private static MirrorMember? NextUntried(MfsVfs mi, uint tried)
     {
         foreach (var x in mi.Copies)
-            if (x.ServesReads && !tried[x.Index])
+            if (x.ServesReads && (tried & (1u << x.Index)) == 0)
                 return x;
         return null;
     }

@@ -74,6 +74,11 @@ public static class MirrorVfsops
             reason = hide ? "-o hide needs every copy in the special: DIR1,DIR2" : "a mirror needs two directories: mount -F mfs DIR_X DIR_Y";
             return Errno.EINVAL;
         }
+        if (paths.Length > MfsOptions.MaxCopies)
+        {
+            reason = $"a mirror has at most {MfsOptions.MaxCopies} copies (x, y, z, w down to a), not {paths.Length}";
+            return Errno.EINVAL;
+        }
         var err = MfsOptions.Parse(uap.Options, paths.Length, out var options, out reason);
         if (err != Errno.OK)
             return err;

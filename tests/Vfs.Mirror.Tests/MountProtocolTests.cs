@@ -110,6 +110,35 @@ public class MountProtocolTests
         return v;
     }
 
+    [Fact]
+    public void A_mirror_of_26_copies_serves_reads_from_its_last_and_a_27th_copy_is_refused()
+    {
+        using var f = new MirrorFixture();
+        var dirs = Enumerable.Range(0, MfsOptions.MaxCopies + 1).Select(i => $"/X/c{i}").ToArray();
+        foreach (var d in dirs)
+            MirrorFixture.Ok(f.P.Mkdir(d, 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/m", 0x1ED));
+        var data = new MfsMountData();
+        Assert.Equal(Errno.EINVAL, f.P.Mount(string.Join(',', dirs), "/m", "mfs", MountFlags.None, "hide", data));
+        Assert.Contains("at most 26 copies", data.Error);
+        Assert.DoesNotContain(f.K.Mounts, v => v.FstypeName == "mfs");
+
+        // Every copy's index has its bit in a read's set of copies tried (MirrorSubr.ReadOp): the last, index 25, too.
+        data = new MfsMountData();
+        MirrorFixture.Ok(f.P.Mount(string.Join(',', dirs[..^1]), "/m", "mfs", MountFlags.None, "hide,read=a", data), data.Error);
+        var mi = f.Mfs;
+        Assert.Equal("A", mi.Copies[^1].Name);
+        MirrorFixture.Ok(f.P.Open("/m/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Write(fd, "26 copies"u8.ToArray(), out _));
+        var buf = new byte[16];
+        MirrorFixture.Ok(f.P.Pread(fd, buf, 0, out int n));
+        Assert.Equal("26 copies", System.Text.Encoding.ASCII.GetString(buf, 0, n));
+        Assert.Equal(1, mi.Copies[^1].Reads);
+        Assert.All(mi.Copies.SkipLast(1), c => Assert.Equal(0, c.Reads));
+        MirrorFixture.Ok(f.P.Close(fd));
+        MirrorFixture.Ok(f.P.Umount("/m"));
+    }
+
     [Theory]
     [InlineData("read=q")]
     [InlineData("role=boss")]
