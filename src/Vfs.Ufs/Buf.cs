@@ -48,6 +48,14 @@ internal sealed class Buf
     /// <summary><c>b_flags</c>.</summary>
     public BufFlags Flags;
 
+    /// <summary>
+    /// While the buffer is dirty (B_DELWRI): the bytes [DirtyFrom, DirtyTo) of Data changed since the device last had them,
+    /// the union of every Bdwrite's range. A buffer written alone writes only these, rounded out to whole fragments, as a
+    /// fragment's buffer would be in FreeBSD; a buffer written in a cluster writes whole. (A holder that changes bytes
+    /// outside the range it gives Bdwrite loses them: give none, and the whole buffer is dirty.)
+    /// </summary>
+    public int DirtyFrom, DirtyTo;
+
     /// <summary>For a data buffer, the inode whose bytes it holds (SharedOwner when several), so fsync finds a file's dirty blocks.</summary>
     public uint Owner;
 

@@ -11,8 +11,12 @@
 // default 64 MiB), unless every buffer is held at once. Buffer arrays are recycled, so steady-state
 // I/O allocates nothing; they are pinned, so the garbage collector never copies them as they age.
 //
-// CLUSTERING. Writes gather runs of adjacent dirty buffers (up to MaxCluster bytes) into one device
-// write (IBlockDevice.WriteGather: pwritev, no copying), both when evicting and when flushing.
+// DIRTY RANGES. A buffer remembers which of its bytes changed since the device had them (Buf.DirtyFrom, from
+// each Bdwrite's range), and goes out as just the fragments they touch: a dinode's update writes one fragment of
+// its inode block, a small file's data its fragment, a group its fs_cgsize bytes.
+//
+// CLUSTERING. Writes gather runs of adjacent dirty buffers whose dirty bytes meet (up to MaxCluster bytes) into
+// one device write (IBlockDevice.WriteGather: pwritev, no copying), both when evicting and when flushing.
 // Readahead reads a run of blocks a file maps contiguously with one device read; ReadDirect reads such
 // a run straight into the caller's memory when none of it is cached, and WriteDirect writes a run of
 // whole blocks from the caller's memory the same way, with one device write (UfsRdwr.cs gathers the
@@ -275,9 +279,15 @@ internal sealed class BufCache
     }
 
     /// <summary>bdwrite: lets go of a changed buffer; it is written later (eviction, fsync or sync).</summary>
-    public void Bdwrite(Buf bp)
+    public void Bdwrite(Buf bp) => Bdwrite(bp, 0, bp.Size);
+
+    /// <summary>
+    /// bdwrite of a buffer whose holder changed only bytes [<paramref name="from"/>, <paramref name="to"/>) of Data: they
+    /// join the buffer's dirty range (Buf.DirtyFrom), so a flush of it alone writes the fragments they touch.
+    /// </summary>
+    public void Bdwrite(Buf bp, int from, int to)
     {
-        bp.Flags |= BufFlags.B_DONE | BufFlags.B_DELWRI;
+        MarkDirty(bp, from, to);
         Monitor.Exit(bp);
         using (_lock.Enter())
         {
@@ -289,7 +299,7 @@ internal sealed class BufCache
     /// <summary>bwrite: writes a changed buffer to the device now and lets go of it. Returns OK or EIO (the buffer stays dirty).</summary>
     public Errno Bwrite(Buf bp)
     {
-        bp.Flags |= BufFlags.B_DONE | BufFlags.B_DELWRI;
+        MarkDirty(bp, 0, bp.Size);   // whole, so that if the write fails the buffer stays dirty in full
         var err = _dev.Write(bp.Blkno << _fshift, bp.Data.AsSpan(0, bp.Size));
         if (err == Errno.OK)
         {
@@ -350,7 +360,7 @@ internal sealed class BufCache
             {
                 int j = i + 1;
                 long bytes = list[i].Size;
-                while (j < list.Count && list[j].Blkno == list[j - 1].Blkno + _frag && list[j - 1].Size == _bsize
+                while (j < list.Count && list[j].Blkno == list[j - 1].Blkno + _frag && Joins(list[j - 1], list[j])
                        && bytes + list[j].Size <= MaxCluster)
                     bytes += list[j++].Size;
                 var err = WriteRun(list, i, j - i);
@@ -378,22 +388,60 @@ internal sealed class BufCache
         }
     }
 
-    /// <summary>Writes list[start..start+count) (adjacent blocks) with one gathered device write. Caller holds the lock.</summary>
+    /// <summary>Marks <paramref name="bp"/> (held) changed in bytes [<paramref name="from"/>, <paramref name="to"/>) of its Data.</summary>
+    private static void MarkDirty(Buf bp, int from, int to)
+    {
+        if (!bp.IsDirty)
+            (bp.DirtyFrom, bp.DirtyTo) = (from, to);
+        else
+            (bp.DirtyFrom, bp.DirtyTo) = (Math.Min(bp.DirtyFrom, from), Math.Max(bp.DirtyTo, to));
+        bp.Flags |= BufFlags.B_DONE | BufFlags.B_DELWRI;
+    }
+
+    /// <summary>
+    /// True when dirty buffer <paramref name="b"/>, the block after dirty <paramref name="a"/> on the device, continues
+    /// a's dirty bytes (a's run to its end, b's from its start), so that one device write carries both.
+    /// </summary>
+    private bool Joins(Buf a, Buf b) => a.Size == _bsize && a.DirtyTo == a.Size && b.DirtyFrom == 0;
+
+    /// <summary>
+    /// Writes the dirty bytes of list[start..start+count) (adjacent blocks, each joining the one before it) with one
+    /// gathered device write, rounded out to whole fragments: from the first buffer's DirtyFrom to the last's DirtyTo.
+    /// Caller holds the lock.
+    /// </summary>
     private Errno WriteRun(List<Buf> list, int start, int count)
     {
-        long off = list[start].Blkno << _fshift;
-        _gather.Clear();
-        for (int k = 0; k < count; k++)
-            _gather.Add(list[start + k].Data.AsMemory(0, list[start + k].Size));
-        var err = count == 1 ? _dev.Write(off, list[start].Data.AsSpan(0, list[start].Size)) : _dev.WriteGather(off, _gather);
-        _gather.Clear();
+        int fsize = 1 << _fshift;
+        Buf first = list[start], last = list[start + count - 1];
+        int lo = first.DirtyFrom & ~(fsize - 1), hi = Math.Min(last.Size, (last.DirtyTo + fsize - 1) & ~(fsize - 1));
+        long off = (first.Blkno << _fshift) + lo;
+        Errno err;
+        long bytes;
+        if (count == 1)
+        {
+            err = _dev.Write(off, first.Data.AsSpan(lo, hi - lo));
+            bytes = hi - lo;
+        }
+        else
+        {
+            _gather.Clear();
+            for (int k = 0; k < count; k++)
+            {
+                var bp = list[start + k];
+                int from = k == 0 ? lo : 0, to = k == count - 1 ? hi : bp.Size;
+                _gather.Add(bp.Data.AsMemory(from, to - from));
+            }
+            bytes = (long)(count - 1) * _bsize - lo + hi;
+            err = _dev.WriteGather(off, _gather);
+            _gather.Clear();
+        }
         if (err != Errno.OK)
             return err;
         DeviceWrites++;
+        BytesWritten += bytes;
         for (int k = 0; k < count; k++)
         {
             var bp = list[start + k];
-            BytesWritten += bp.Size;
             bp.Flags &= ~BufFlags.B_DELWRI;
             bp.Owner = 0;
             RemoveDirty(bp);
@@ -465,12 +513,12 @@ internal sealed class BufCache
         int max = MaxCluster / _bsize;
         long lo = victim.Blkno, hi = victim.Blkno;
         int n = 1;
-        while (n < max && _hash.TryGetValue(lo - _frag, out var p) && p.IsDirty && p.Refs == 0 && p.Size == _bsize)
+        while (n < max && _hash.TryGetValue(lo - _frag, out var p) && p.IsDirty && p.Refs == 0 && Joins(p, _hash[lo]))
         {
             lo -= _frag;
             n++;
         }
-        while (n < max && victim.Size == _bsize && _hash.TryGetValue(hi + _frag, out var q) && q.IsDirty && q.Refs == 0)
+        while (n < max && _hash.TryGetValue(hi + _frag, out var q) && q.IsDirty && q.Refs == 0 && Joins(_hash[hi], q))
         {
             hi += _frag;
             n++;

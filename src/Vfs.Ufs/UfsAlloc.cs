@@ -154,8 +154,7 @@ internal static class UfsAlloc
         for (int i = ofrags; i < frags; i++)
             Cg.ClrBit(map, bno + i);
         AdjustFrags(ump, cgp, cg, -(frags - ofrags));
-        Stamp(ump, cgp);
-        ump.Bc.Bdwrite(bp);
+        CgBdwrite(ump, cgp, bp);
         grown = true;
         return Errno.OK;
     }
@@ -228,8 +227,7 @@ internal static class UfsAlloc
             ump.Bc.Brelse(bp);
             return;
         }
-        Stamp(ump, cgp);
-        ump.Bc.Bdwrite(bp);
+        CgBdwrite(ump, cgp, bp);
     }
 
     /// <summary>ffs_alloccgblk: a whole block from the group, the preferred one if free, else the next free one after the rotor.</summary>
@@ -330,7 +328,15 @@ internal static class UfsAlloc
         ump.SummaryDirty = true;
     }
 
-    private static void Stamp(UfsMount ump, Cg cgp) => cgp.Time = ump.Now().Sec;
+    /// <summary>
+    /// Stamps the group's time and lets its buffer go as a delayed write of the group alone (its fs_cgsize bytes at the
+    /// start of the block; the rest of the block holds nothing).
+    /// </summary>
+    private static void CgBdwrite(UfsMount ump, Cg cgp, Buf bp)
+    {
+        cgp.Time = ump.Now().Sec;
+        ump.Bc.Bdwrite(bp, 0, ump.Fs.Cgsize);
+    }
 
     /// <summary>
     /// ffs_hashalloc: tries group <paramref name="icg"/>, then a quadratic rehash, then every group in turn.
@@ -446,8 +452,7 @@ internal static class UfsAlloc
             }
         }
         ump.SummaryDirty = true;
-        Stamp(ump, cgp);
-        ump.Bc.Bdwrite(bp);
+        CgBdwrite(ump, cgp, bp);
     }
 
     /// <summary>Applies the frees that had to wait for a failed read (orphaned indirect trees, then Blkfree's and Vfree's);
@@ -571,8 +576,7 @@ internal static class UfsAlloc
             fs.CsNdir++;
         }
         ump.SummaryDirty = true;
-        Stamp(ump, cgp);
-        ump.Bc.Bdwrite(bp);
+        CgBdwrite(ump, cgp, bp);
         result = (long)cg * fs.Ipg + pref;
         return Errno.OK;
     }
@@ -646,8 +650,7 @@ internal static class UfsAlloc
             fs.CsNdir--;
         }
         ump.SummaryDirty = true;
-        Stamp(ump, cgp);
-        ump.Bc.Bdwrite(bp);
+        CgBdwrite(ump, cgp, bp);
     }
 
     /// <summary>

@@ -336,7 +336,7 @@ internal static class UfsDir
             return Mangled(dp, dirblk, "no room where the directory index promised some");
         }
         int maxgap = MaxGap(blk);
-        dp.Ump.Bc.Bdwrite(bp);
+        dp.Ump.Bc.Bdwrite(bp, at, at + DirBlkSiz);
         dp.DirGen++;
         if (dp.Dirhash is { } h)
         {
@@ -424,7 +424,7 @@ internal static class UfsDir
         else
             SetReclen(blk[prev..], Reclen(blk[prev..]) + Reclen(blk[p..]));
         int maxgap = MaxGap(blk);
-        dp.Ump.Bc.Bdwrite(bp);
+        dp.Ump.Bc.Bdwrite(bp, at, at + DirBlkSiz);
         dp.DirGen++;
         if (dp.Dirhash is { } dh)
         {
@@ -443,7 +443,7 @@ internal static class UfsDir
         var e = bp!.Data.AsSpan(at + (offset & (DirBlkSiz - 1)));
         SetIno(e, ino);
         e[6] = dtype;
-        dp.Ump.Bc.Bdwrite(bp);
+        dp.Ump.Bc.Bdwrite(bp, at, at + DirBlkSiz);
         dp.DirGen++;
         return Errno.OK;
     }

@@ -108,9 +108,10 @@ internal sealed class Inode
         var err = Ump.Bc.Bread(Fs.InoToFsba(Number), out var bp);
         if (err != Errno.OK)
             return err;
-        Din.Write(bp!.Data.AsSpan(Fs.InoToFsbo(Number) * Dinode.Size));
+        int at = Fs.InoToFsbo(Number) * Dinode.Size;
+        Din.Write(bp!.Data.AsSpan(at));
         bp.Flags |= BufFlags.B_META;
-        Ump.Bc.Bdwrite(bp);
+        Ump.Bc.Bdwrite(bp, at, at + Dinode.Size);
         Flag &= ~InodeFlags.IN_MODIFIED;
         return Errno.OK;
     }

@@ -201,18 +201,25 @@ internal static partial class UfsVnops
                 continue;
             }
             Buf? bp;
+            // What of the block this turn changes: the bytes written, and the fresh fragments cleared (their old bytes
+            // on the device are another file's), so that both reach the device when the buffer goes out alone.
+            int from = boff + on, to = boff + on + n;
             if (r.WholeFresh || whole)
             {
                 err = bc.Getblk(blk, out var b);
                 bp = b;
                 if (err == Errno.OK && !whole)
                     b.Data.AsSpan().Clear();
+                (from, to) = (0, fs.Bsize);
             }
             else
             {
                 err = bc.Bread(blk, out bp);
                 if (err == Errno.OK && r.FreshTo > r.FreshFrom)
+                {
                     bp!.Data.AsSpan(boff + r.FreshFrom, r.FreshTo - r.FreshFrom).Clear();
+                    (from, to) = (Math.Min(from, boff + r.FreshFrom), Math.Max(to, boff + r.FreshTo));
+                }
             }
             if (err != Errno.OK)
             {
@@ -224,7 +231,7 @@ internal static partial class UfsVnops
             }
             uio.MoveIn(bp!.Data.AsSpan(boff + on, n));
             UfsBmap.MarkOwner(ip, bp);
-            bc.Bdwrite(bp);
+            bc.Bdwrite(bp, from, to);
             if (uio.Offset > ip.Size)
                 ip.Size = uio.Offset;
         }

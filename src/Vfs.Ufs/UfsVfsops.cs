@@ -299,7 +299,7 @@ public static class UfsVfsops
             int n = Math.Min(area.Length - done, fs.Bsize - at);
             area.AsSpan(done, n).CopyTo(bp!.Data.AsSpan(at));
             bp.Flags |= BufFlags.B_META;
-            ump.Bc.Bdwrite(bp);
+            ump.Bc.Bdwrite(bp, at, at + n);
             done += n;
             frag += fs.Numfrags(n);
         }
