@@ -416,7 +416,7 @@ internal sealed class BufCache
         int lo = first.DirtyFrom & ~(fsize - 1), hi = Math.Min(last.Size, (last.DirtyTo + fsize - 1) & ~(fsize - 1));
         long off = (first.Blkno << _fshift) + lo;
         Errno err;
-        long bytes;
+        long bytes = 0;
         if (count == 1)
         {
             err = _dev.Write(off, first.Data.AsSpan(lo, hi - lo));
@@ -430,8 +430,8 @@ internal sealed class BufCache
                 var bp = list[start + k];
                 int from = k == 0 ? lo : 0, to = k == count - 1 ? hi : bp.Size;
                 _gather.Add(bp.Data.AsMemory(from, to - from));
+                bytes += to - from;
             }
-            bytes = (long)(count - 1) * _bsize - lo + hi;
             err = _dev.WriteGather(off, _gather);
             _gather.Clear();
         }
