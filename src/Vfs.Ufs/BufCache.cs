@@ -27,6 +27,8 @@
 //
 // ORDER ON SYNC. Flush(data first) then the device's flush, then metadata and a second flush: a file's
 // data is stable before the inode and indirect blocks that point to it (fsync and sync, UfsVfsops.cs).
+// FlushDevice flushes only when the cache has written something since the last flush (_unflushed): an fsync
+// with no data to write, or of a directory, costs one device flush, not two.
 //
 // LOCKING. One lock guards the hash, the LRU list, the dirty list and Refs; device writes of dirty
 // buffers happen under it (so two writes of one block can never be reordered). A reader fills a
@@ -60,6 +62,12 @@ internal sealed class BufCache
     public static readonly LockClass StagingClass = new("ufs read-ahead staging", LockRank.Leaf);
     private readonly KMutex _stagingLock = new(StagingClass);
     private byte[]? _staging;
+    // _unflushed: the device was written since its last successful flush. Set after every device write (WriteRun,
+    // Bwrite, WriteDirect, WriteThrough); cleared by FlushDevice under _flushLock, held across the flush, so that a
+    // caller that finds it clear knows that an earlier flush has finished, and with it every write before it.
+    public static readonly LockClass FlushClass = new("ufs device flush", LockRank.Leaf);
+    private readonly KMutex _flushLock = new(FlushClass);
+    private volatile bool _unflushed;
     private readonly long _devBytes;
     private long _allocated;
 
@@ -258,9 +266,22 @@ internal sealed class BufCache
         var err = _dev.Write(blkno << _fshift, src);
         if (err != Errno.OK)
             return err;
+        _unflushed = true;
         Interlocked.Increment(ref DeviceWrites);
         Interlocked.Add(ref BytesWritten, src.Length);
         return Errno.OK;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="src"/> at byte <paramref name="offset"/> of the device, past the cache (the superblock,
+    /// which no buffer holds). Returns OK or EIO.
+    /// </summary>
+    public Errno WriteThrough(long offset, ReadOnlySpan<byte> src)
+    {
+        var err = _dev.Write(offset, src);
+        if (err == Errno.OK)
+            _unflushed = true;
+        return err;
     }
 
     /// <summary>True when the block at <paramref name="blkno"/> is cached.</summary>
@@ -303,6 +324,7 @@ internal sealed class BufCache
         var err = _dev.Write(bp.Blkno << _fshift, bp.Data.AsSpan(0, bp.Size));
         if (err == Errno.OK)
         {
+            _unflushed = true;
             Interlocked.Increment(ref DeviceWrites);
             Interlocked.Add(ref BytesWritten, bp.Size);
             bp.Flags &= ~BufFlags.B_DELWRI;
@@ -372,8 +394,23 @@ internal sealed class BufCache
         }
     }
 
-    /// <summary>The device's flush (fsync of the image). Returns OK or EIO.</summary>
-    public Errno FlushDevice() => _dev.Flush();
+    /// <summary>
+    /// The device's flush (fsync of the image), when anything was written since the last one; with nothing written,
+    /// OK at once (after any flush in progress has finished). Returns OK or EIO.
+    /// </summary>
+    public Errno FlushDevice()
+    {
+        using (_flushLock.Enter())
+        {
+            if (!_unflushed)
+                return Errno.OK;
+            _unflushed = false;
+            var err = _dev.Flush();
+            if (err != Errno.OK)
+                _unflushed = true;
+            return err;
+        }
+    }
 
     /// <summary>Drops every buffer (after a final flush, at unmount). Dirty buffers are lost.</summary>
     public void Purge()
@@ -437,6 +474,7 @@ internal sealed class BufCache
         }
         if (err != Errno.OK)
             return err;
+        _unflushed = true;
         DeviceWrites++;
         BytesWritten += bytes;
         for (int k = 0; k < count; k++)

@@ -13,7 +13,8 @@
 //
 // SYNC ORDER. Sync writes every dirty data block and flushes the device, then the metadata (group
 // headers, inode blocks, directories, indirect blocks, the summary area) and the superblock, and
-// flushes again: no inode on disk points at data that is not there.
+// flushes again: no inode on disk points at data that is not there. Fsync does the same for one file's
+// data and every dirty metadata block, but leaves the summary area and the superblock to sync.
 using UnixVfs.Core;
 
 namespace UnixVfs.Ufs;
@@ -245,7 +246,10 @@ public static class UfsVfsops
         return ump.ReadOnly ? Errno.OK : SyncAll(ump);
     }
 
-    /// <summary>ffs_sync: every changed inode to its buffer, data out and flushed, then metadata and superblock out and flushed.</summary>
+    /// <summary>
+    /// ffs_sync: every changed inode to its buffer, data out and flushed, then the metadata, the summary area and the
+    /// superblock out and flushed.
+    /// </summary>
     private static Errno SyncAll(UfsMount ump)
     {
         UfsAlloc.ApplyDeferredFrees(ump);
@@ -257,17 +261,7 @@ public static class UfsVfsops
         if (err == Errno.OK)
             err = ump.Bc.FlushDevice();
         if (err == Errno.OK)
-            err = SyncMetadata(ump);
-        return err;
-    }
-
-    /// <summary>
-    /// Writes the summary area, every dirty metadata buffer and the superblock, then flushes the device
-    /// (the second half of sync, and what fsync adds after a file's data). Returns OK or EIO.
-    /// </summary>
-    internal static Errno SyncMetadata(UfsMount ump)
-    {
-        var err = WriteCsum(ump);
+            err = WriteCsum(ump);
         if (err == Errno.OK)
             err = ump.Bc.Flush(bp => bp.IsMeta);
         if (err == Errno.OK)
@@ -275,6 +269,18 @@ public static class UfsVfsops
         if (err == Errno.OK)
             err = ump.Bc.FlushDevice();
         return err;
+    }
+
+    /// <summary>
+    /// The second half of fsync: every dirty metadata block (group headers, inode blocks, directories, indirect
+    /// blocks) written, then the device flushed. Not the summary area or the superblock: their totals are sync's and
+    /// unmount's to write, as in FreeBSD's ffs_fsync, and after a crash fsck recomputes them (a read-write mount of a
+    /// file system not unmounted needs fsck first: the clean flag). Returns OK or EIO.
+    /// </summary>
+    internal static Errno SyncMetadata(UfsMount ump)
+    {
+        var err = ump.Bc.Flush(bp => bp.IsMeta);
+        return err == Errno.OK ? ump.Bc.FlushDevice() : err;
     }
 
     /// <summary>Copies the in-core cylinder-group summaries into the summary area's buffers (fs_csaddr).</summary>
@@ -318,7 +324,7 @@ public static class UfsVfsops
             fs.Write(buf);
             ump.SummaryDirty = false;
         }
-        return ump.Dev.Write(fs.Sblockloc, buf);
+        return ump.Bc.WriteThrough(fs.Sblockloc, buf);
     }
 
     private static Errno UfsVget(Vfs vfsp, out Vnode? vp, Fid fid)
