@@ -1,4 +1,4 @@
-// Test helper: a server host exporting a tmpfs and a client host that mounts it, over the
+// Test helper: a server host exporting a tmpfs (or what a test mounts) and a client host that mounts it, over the
 // simulated network or real TCP on 127.0.0.1. Everything a test makes, Dispose takes down.
 using UnixVfs.Core;
 using UnixVfs.Nfs.Client;
@@ -25,12 +25,14 @@ internal sealed class TestBed : IDisposable
     /// <param name="seed">The simulated network's seed.</param>
     /// <param name="profile">The simulated network's links.</param>
     /// <param name="serverOptions">The server's options (address and ports are filled in).</param>
-    public TestBed(bool tcp = false, ExportOptions? export = null, int seed = 1, SimLinkProfile? profile = null, NfsServerOptions? serverOptions = null)
+    /// <param name="mountExport">Mounts what /export serves, instead of a tmpfs: given the server's kernel and a root process.</param>
+    public TestBed(bool tcp = false, ExportOptions? export = null, int seed = 1, SimLinkProfile? profile = null, NfsServerOptions? serverOptions = null,
+        Func<Kernel, Process, Errno>? mountExport = null)
     {
         ServerKernel = new Kernel("server");
         ServerProc = ServerKernel.CreateProcess();
         Check(ServerProc.Mkdir("/export", 0x1ED));
-        Check(ServerProc.Mount("swap", "/export", "tmpfs", options: "mode=0777"));
+        Check(mountExport?.Invoke(ServerKernel, ServerProc) ?? ServerProc.Mount("swap", "/export", "tmpfs", options: "mode=0777"));
         IRpcNetwork serverNet;
         string address;
         if (tcp)

@@ -51,9 +51,10 @@ public sealed partial class Nfs3Service
                 bool size = (va.Mask & AttrMask.AT_SIZE) != 0 && o.Vp.Type == VType.VREG;
                 if (size)
                     Vop.Rwlock(o.Vp, RwLockType.Writer);
-                st = Map(Vop.Setattr(o.Vp, va, flags, o.Cred));
+                var err = Vop.Setattr(o.Vp, va, flags, o.Cred);
                 if (size)
                     Vop.Rwunlock(o.Vp, RwLockType.Writer);
+                st = Map(Committed(err, o.Cred, o.Vp, null));
             }
             res.WriteUInt32((uint)st);
             Nfs3Attr.WriteWcc(res, before, Attrs(o.Vp, o.Cred));

@@ -210,6 +210,11 @@ public sealed partial class Nfs3Service
             {
                 var (err, nvp) = make(d, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE));
                 vp = nvp;
+                if (err == Errno.OK && (err = CommitMetadata(d.Cred, vp, d.Vp)) != Errno.OK)
+                {
+                    vp!.Rele();
+                    vp = null;
+                }
                 st = err == Errno.EBADMSG ? NfsStat3.NFS3ERR_BADTYPE : Map(err);
             }
             res.WriteUInt32((uint)st);

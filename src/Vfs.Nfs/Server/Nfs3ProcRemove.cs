@@ -35,7 +35,7 @@ public sealed partial class Nfs3Service
             st = nst != NfsStat3.NFS3_OK ? nst
                 : d.ReadOnly ? NfsStat3.NFS3ERR_ROFS
                 : d.Vp.Type != VType.VDIR ? NfsStat3.NFS3ERR_NOTDIR
-                : Map(Missing(d, name) ? Errno.ENOENT : op(d, name));
+                : Map(Missing(d, name) ? Errno.ENOENT : Committed(op(d, name), d.Cred, null, d.Vp));
             res.WriteUInt32((uint)st);
             Nfs3Attr.WriteWcc(res, before, Attrs(d.Vp, d.Cred));
             return AcceptStat.SUCCESS;
@@ -89,7 +89,7 @@ public sealed partial class Nfs3Service
                     : f.ReadOnly ? NfsStat3.NFS3ERR_ROFS
                     : f.Vp.Type != VType.VDIR || t.Vp.Type != VType.VDIR ? NfsStat3.NFS3ERR_NOTDIR
                     : fname is "." or ".." || tname is "." or ".." ? NfsStat3.NFS3ERR_INVAL
-                    : Map(Vop.Rename(f.Vp, fname, t.Vp, tname, f.Cred));
+                    : Map(Committed(Vop.Rename(f.Vp, fname, t.Vp, tname, f.Cred), f.Cred, null, f.Vp, t.Vp));
                 res.WriteUInt32((uint)st);
                 Nfs3Attr.WriteWcc(res, fb, Attrs(f.Vp, f.Cred));
                 Nfs3Attr.WriteWcc(res, tb, Attrs(t.Vp, t.Cred));
@@ -133,7 +133,7 @@ public sealed partial class Nfs3Service
                     : s.Export != d.Export ? NfsStat3.NFS3ERR_XDEV
                     : d.ReadOnly ? NfsStat3.NFS3ERR_ROFS
                     : d.Vp.Type != VType.VDIR ? NfsStat3.NFS3ERR_NOTDIR
-                    : Map(Vop.Link(d.Vp, s.Vp, name, d.Cred));
+                    : Map(Committed(Vop.Link(d.Vp, s.Vp, name, d.Cred), d.Cred, s.Vp, d.Vp));
                 res.WriteUInt32((uint)st);
                 Nfs3Attr.WritePostOp(res, Attrs(s.Vp, s.Cred));
                 Nfs3Attr.WriteWcc(res, before, Attrs(d.Vp, d.Cred));

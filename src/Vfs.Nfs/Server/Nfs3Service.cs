@@ -10,6 +10,7 @@
 //   Nfs3ProcRemove.cs    REMOVE, RMDIR, RENAME, LINK
 //   Nfs3ProcReaddir.cs   READDIR, READDIRPLUS
 //   Nfs3ProcFsinfo.cs    FSSTAT, FSINFO, PATHCONF
+//   Nfs3Stable.cs        what every procedure that changes names or attributes makes stable before it replies
 //
 // Every procedure follows the same steps: decode all the arguments (GARBAGE_ARGS if they do not
 // decode, before anything is touched); turn each file handle into a held vnode (Resolve: the
