@@ -121,9 +121,11 @@ internal static partial class UfsVnops
         Secpolicy.VnodeAccess(cr, ip.Type, ip.Din.Uid, ip.Din.Gid, (uint)(ip.Din.Mode & ModeBits.ModeMask), mode);
 
     /// <summary>
-    /// ffs_fsync: the file's dinode is copied to its buffer, the file's dirty data blocks are written and
-    /// flushed, then every dirty metadata block (directories, inodes, indirect blocks, groups: whatever is
-    /// needed to reach the data after a crash) is written and flushed. Returns OK or EIO.
+    /// ffs_fsync: the file's dinode is copied to its buffer, the dirty data blocks are written and flushed, then every
+    /// dirty metadata block (directories, inodes, indirect blocks, groups: whatever is needed to reach the data after a
+    /// crash) is written and flushed. Every file's dirty data, not this file's alone: the inode blocks written next hold
+    /// other files' dinodes too, and none of them may point at a block whose bytes are still only in the cache (after
+    /// a crash that file would hold what the block held before: another file's, removed). Returns OK or EIO.
     /// </summary>
     internal static Errno UfsFsync(Vnode vp, FileFlags syncflag, Cred cr, CallerContext? ct)
     {
@@ -140,7 +142,9 @@ internal static partial class UfsVnops
                     return e;
             }
         }
-        var err = SyncData(ip);
+        var err = ump.Bc.Flush(bp => !bp.IsMeta);
+        if (err == Errno.OK)
+            err = ump.Bc.FlushDevice();
         if (err == Errno.OK)
             err = UfsVfsops.SyncMetadata(ump);
         return err;

@@ -66,6 +66,41 @@ public class CrashTests
         AssertClean(Kit.Fsck(disk));
     }
 
+    /// <summary>
+    /// fsync of one file writes inode blocks that hold other files' dinodes. A file written, not fsync'd, over blocks
+    /// a removed file's 0xAA bytes had filled, and then another file fsync'd, and the power cut: the first file must
+    /// come back as it was before (empty) or with its bytes, never holding the removed file's. Before, the fsync wrote
+    /// its dinode, which pointed at blocks whose data was still only in the cache.
+    /// </summary>
+    [Theory]
+    [InlineData(CrashMode.LoseAll)]
+    [InlineData(CrashMode.Reorder)]
+    public void An_fsync_never_leaves_another_files_inode_pointing_at_data_not_yet_written(CrashMode mode)
+    {
+        var mem = NewMemoryImage(8L << 20, bsize: 8192, fsize: 1024);
+        var dev = new FaultyBlockDevice(mem);
+        var h = new Host("before");
+        Ok(h.Mount("mem", dev: dev));
+        WriteFile(h.P, "/mnt/old", Enumerable.Repeat((byte)0xAA, 64 << 10).ToArray());
+        Ok(h.P.Sync());
+        Ok(h.P.Unlink("/mnt/old"));
+        Ok(h.P.Sync());
+        var fresh = Bytes(40_000, 5);
+        Ok(h.P.Open("/mnt/b", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd));
+        Ok(h.P.Write(fd, fresh, out _));
+        Ok(h.P.Open("/mnt/a", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fa));
+        Ok(h.P.Write(fa, Bytes(100, 6), out _));
+        Ok(h.P.Fsync(fa));
+        dev.Crash(mode, new Random(3));
+
+        Assert.Equal(0, Kit.Fsck(mem, repair: true).Unfixed);
+        var after = new Host("after");
+        Ok(after.Mount("mem", dev: mem), after.Log);
+        var back = ReadFile(after.P, "/mnt/b");
+        Assert.DoesNotContain((byte)0xAA, back.Where((b, i) => b != fresh[i]));
+        Assert.True(back.Length == 0 || back.AsSpan().SequenceEqual(fresh), $"b came back with {back.Length} bytes, not 0 or its {fresh.Length}");
+    }
+
     [Fact]
     public void An_O_DSYNC_write_is_on_the_disk_when_it_returns()
     {
