@@ -54,7 +54,16 @@ internal static partial class NfsVnops
         long size = va.Size;
         while (uio.Resid > 0 && uio.Offset < size)
         {
-            err = ReadBlockInto(rn, uio.Offset / rn.Mi.Rsize, size, cr, uio, out bool more);
+            err = ReadBlockInto(rn, uio.Offset / rn.Mi.Rsize, size, cr, uio, out bool more, out bool foreign);
+            if (foreign)
+            {
+                // The READ's attributes show a change we did not make: what it read may be a restarted server's older
+                // bytes under data of ours it lost. Recover (RecoverLostWrites), and read the block again.
+                if ((err = RecoverLostWrites(rn, out _)) != Errno.OK || (err = Revalidate(rn, cr, force: true, out va)) != Errno.OK)
+                    return err;
+                size = va.Size;
+                continue;
+            }
             if (err != Errno.OK || !more)
                 return err;
         }
@@ -65,9 +74,11 @@ internal static partial class NfsVnops
     /// Copies what <paramref name="uio"/> wants of block <paramref name="bi"/>: from the cache, from a READ sent ahead
     /// earlier, or from a READ sent now. A sequential reader keeps ReadAhead READs in flight ahead of it, sent before it
     /// waits, so the server always has the next blocks to work on. <paramref name="more"/> is false at the end of the data.
+    /// <paramref name="foreign"/> is true, and nothing copied, when the READ's attributes set Rnode.ForeignChange.
     /// </summary>
-    private static Errno ReadBlockInto(Rnode rn, long bi, long size, Cred cr, Uio uio, out bool more)
+    private static Errno ReadBlockInto(Rnode rn, long bi, long size, Cred cr, Uio uio, out bool more, out bool foreign)
     {
+        foreign = false;
         var mi = rn.Mi;
         int bs = mi.Rsize;
         using (rn.ReadLock.Enter())
@@ -118,6 +129,11 @@ internal static partial class NfsVnops
             var b = new ReadBlock { Index = bi, Data = buf, Length = n, Version = version };
             using (rn.Lock.Enter())
             {
+                if (foreign = rn.ForeignChange)
+                {
+                    DropBlock(rn, b);
+                    return Errno.OK;
+                }
                 more = CopyOut(b, bs, size, uio);
                 // Keep it only if still current: a change seen meanwhile makes it stale.
                 if (b.Version == rn.DataVersion && !rn.Blocks.ContainsKey(bi))
@@ -478,6 +494,32 @@ internal static partial class NfsVnops
         if (commit)
             rn.WriteError = Errno.OK;
         return err;
+    }
+
+    /// <summary>
+    /// After attributes arrived that this client did not make (Rnode.ForeignChange): if the file holds data written here
+    /// and not yet committed, the server may have restarted and lost it, as an UNSTABLE WRITE is only in its memory
+    /// until a COMMIT. Linux keeps such data in its page cache and reads it from there; this client reads from the
+    /// server, so it asks at once: a COMMIT, and if its verifier is new every buffer it covers is written again (the
+    /// rule above) before anyone reads the server's older bytes. <paramref name="flushed"/> is true when there was
+    /// such data. Clears ForeignChange. Returns OK or the flush's error.
+    /// </summary>
+    public static Errno RecoverLostWrites(Rnode rn, out bool flushed)
+    {
+        flushed = false;
+        using (rn.Lock.Enter())
+        {
+            if (!rn.ForeignChange)
+                return Errno.OK;
+            rn.ForeignChange = false;
+        }
+        using (rn.WriteLock.Enter())
+        {
+            if (!rn.Dirty)
+                return Errno.OK;
+            flushed = true;
+            return FlushLocked(rn, commit: true);
+        }
     }
 
     /// <summary>

@@ -46,6 +46,10 @@ internal static partial class NfsVnops
             {
                 InvalidateDataLocked(rn);
                 purgeNames = va.Type == VType.VDIR;
+                // Times gone back, or a size gone down at the same time: not another client's change (its times would be
+                // newer) but a server that restarted without what we wrote UNSTABLE (NfsRdwr.RecoverLostWrites).
+                rn.ForeignChange |= va.Type == VType.VREG
+                    && (va.Mtime < old!.Mtime || va.Ctime < old.Ctime || (va.Size < old.Size && va.Mtime == old.Mtime));
             }
             if (old is not null && (old.Mode != va.Mode || old.Uid != va.Uid || old.Gid != va.Gid))
                 rn.Access.Clear();
@@ -108,31 +112,48 @@ internal static partial class NfsVnops
     /// </summary>
     public static Errno Revalidate(Rnode rn, Cred cr, bool force, out Vattr va)
     {
-        var werr = FlushIfDirty(rn, commit: false);
-        if (werr != Errno.OK)
-        {
-            va = null!;
-            return werr;
-        }
-        using (rn.Lock.Enter())
-        {
-            if (!force && rn.Attr is not null && rn.Mi.Clock.GetTimestamp() < rn.AttrExpires)
-            {
-                va = rn.Attr;
-                return Errno.OK;
-            }
-        }
-        long sent = rn.Mi.AttrGen();
-        var err = rn.Mi.Nfs.Getattr(cr, rn.Fh, out var fresh);
+        // Attributes we did not make, of a file with data we wrote and the server has not committed (any reply may have
+        // brought them: a LOOKUP's, a READDIRPLUS's): the server may have restarted and lost that data.
+        // RecoverLostWrites writes it again if so, and the server is asked again, to include it.
+        bool flushed = false;
+        var err = FlushIfDirty(rn, commit: false);
+        if (err == Errno.OK)
+            err = RecoverLostWrites(rn, out flushed);
         if (err != Errno.OK)
         {
             va = null!;
             return err;
         }
-        CacheAttr(rn, fresh!, own: false, sent);
+        using (rn.Lock.Enter())
+        {
+            if (!force && !flushed && rn.Attr is not null && rn.Mi.Clock.GetTimestamp() < rn.AttrExpires)
+            {
+                va = rn.Attr;
+                return Errno.OK;
+            }
+        }
+        // The same for what this GETATTR brings (once more at most: a change seen after that is another client's).
+        err = FetchAttr(rn, cr);
+        if (err == Errno.OK && (err = RecoverLostWrites(rn, out flushed)) == Errno.OK && flushed)
+            err = FetchAttr(rn, cr);
+        if (err != Errno.OK)
+        {
+            va = null!;
+            return err;
+        }
         using (rn.Lock.Enter())
             va = rn.Attr!;
         return Errno.OK;
+    }
+
+    /// <summary>A GETATTR, its answer cached. Returns OK or its errno.</summary>
+    private static Errno FetchAttr(Rnode rn, Cred cr)
+    {
+        long sent = rn.Mi.AttrGen();
+        var err = rn.Mi.Nfs.Getattr(cr, rn.Fh, out var fresh);
+        if (err == Errno.OK)
+            CacheAttr(rn, fresh!, own: false, sent);
+        return err;
     }
 
     private static Errno NfsGetattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct)
@@ -158,19 +179,15 @@ internal static partial class NfsVnops
         if (sattr.Mask == 0)
             return Errno.OK;
         bool size = (sattr.Mask & AttrMask.AT_SIZE) != 0;
-        if (size)
+        if (size && vp.Type == VType.VDIR)
+            return Errno.EISDIR;
+        if (vp.Type == VType.VREG)
         {
-            if (vp.Type == VType.VDIR)
-                return Errno.EISDIR;
-            var ferr = FlushWrites(rn, commit: false);
-            if (ferr != Errno.OK)
-                return ferr;
-        }
-        else if (vp.Type == VType.VREG && (sattr.Mask & (AttrMask.AT_ATIME | AttrMask.AT_MTIME)) != 0)
-        {
-            // Written data still in the cache goes first, as Linux's nfs_setattr sends it: a WRITE after the SETATTR
-            // would have the server stamp its own time over the one set here.
-            var ferr = FlushIfDirty(rn, commit: false);
+            // Written data goes out and is committed first, as Linux's nfs_setattr does (nfs_sync_inode): a WRITE sent
+            // after the SETATTR would have the server stamp its own time over one set here, and a buffer still
+            // uncommitted would be written again by a COMMIT that found the server restarted (NfsRdwr.cs), over a new
+            // size or a time set here.
+            var ferr = FlushIfDirty(rn, commit: true);
             if (ferr != Errno.OK)
                 return ferr;
         }
