@@ -172,7 +172,9 @@ public sealed class FaultPlan
                 }
                 case FaultKinds.Power or FaultKinds.Crash:
                 {
-                    var power = PowerFaults.Plan(world, PowerFaults.Target(world)!, r, start, end, cut: choices[pick] == FaultKinds.Power).ToList();
+                    var targets = choices[pick] == FaultKinds.Power ? [PowerFaults.Target(world)!] : PowerFaults.RestartTargets(world);
+                    var host = targets.Count == 1 ? targets[0] : targets[r.Next(targets.Count)];
+                    var power = PowerFaults.Plan(world, host, r, start, end, cut: choices[pick] == FaultKinds.Power).ToList();
                     end = power[^1].AtCall;
                     if (broken.Any(b => start <= b.End && b.Start <= end) || list.Any(f => f.AtCall >= start && f.AtCall <= end))
                         break; // nothing else is broken while the power is out
@@ -230,7 +232,7 @@ public sealed class FaultPlan
         FaultKinds.Copy => w.Mirror is not null && w.Mirror.Mfs.Options.Mode == Mirror.MirrorMode.Mirror,
         FaultKinds.Net or FaultKinds.Host => w.Hosts.Count > 1 && w.Mirror is not null,
         FaultKinds.Power => PowerFaults.Target(w) is not null && PowerFaults.CutDisks(w).Count > 0,
-        FaultKinds.Crash => PowerFaults.Target(w) is not null,
+        FaultKinds.Crash => PowerFaults.RestartTargets(w).Count > 0,
         _ => true,
     };
 

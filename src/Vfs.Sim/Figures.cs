@@ -5,7 +5,8 @@
 // Figs. 7, 9 and 10 use the master pair of `vfs demo` (MasterPair.cs): each server shares its raw disk for the
 // other and mirrors its own disk with the other's on a directory of its own. Where the processes reach the mirror
 // over NFS (Figs. 9, 10), "subject" names the mirror whose copies are compared with the model. Two simplifications,
-// stated so nobody mistakes them: "host" faults cut a host off the network rather than rebooting its kernel, and
+// stated so nobody mistakes them: "host" faults cut a host off the network rather than rebooting its kernel (a
+// "crash" fault reboots one: the process host, or an NFS server's host of Figs. 6 and 8), and
 // worlds whose processes work through an NFS client never remove a file some process has open (the client has no
 // silly rename: docs/nfs.md), by the history rule keep-open-files-linked. NFS imports are soft with short
 // timeouts, so a host that stops answering fails over in the mirror instead of hanging the history. A client of an

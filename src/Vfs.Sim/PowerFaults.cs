@@ -11,7 +11,12 @@
 //                                    after Invariants.PowerCutKeepsSynced has checked it.
 // A generated plan cuts the power of a host whose file systems are all its own (no NFS: Figs. 5, the 3-way mirror,
 // a single UFS). Kind power: a cut at a write of one of its mirror's UFS copies' disks, then a restart any number of
-// calls later (the copy is out of use meanwhile). Kind crash: a restart alone. Nothing else is broken meanwhile.
+// calls later (the copy is out of use meanwhile). Kind crash: a restart alone, of that host or of a host that only
+// serves its UFS disks over NFS (the slave of Fig. 6, a and b of Fig. 8). A server's restart must change nothing its
+// clients see: what it answered to CREATE, REMOVE, RENAME and the rest is on its disk before the reply (RFC 1813
+// §1.6), and data its clients wrote UNSTABLE and have not had committed they write again when COMMIT shows the new
+// write verifier; so the model stays as it is, and the copies on that server must still match it. Nothing else is
+// broken meanwhile.
 using UnixVfs.Ufs;
 
 namespace UnixVfs.Sim;
@@ -73,12 +78,24 @@ public static class PowerFaults
                 && m.Mfs.Copies.Any(c => c.Vfs.FstypeName == "ufs" && c.Vfs.MntPt == d.Path)).ToList()
             : [];
 
-    /// <summary>The host a power fault can restart: the process host, when every file system it has is its own.</summary>
+    /// <summary>The host a power cut at a write can restart: the process host, when every file system it has is its own.</summary>
     internal static SimHostNode? Target(World w)
     {
         var h = w.ProcessHost;
         bool nfs = h.Kernel.Mounts.Any(v => v.FstypeName == "nfs") || h.Nfsd is not null;
         return !nfs && w.Disks.Any(d => d.Host == h && d.Device is not null) ? h : null;
+    }
+
+    /// <summary>
+    /// The hosts a restart alone can be made of: Target, and every host other than the process host and the mirror's
+    /// that serves a UFS disk over NFS and neither imports nor mirrors anything.
+    /// </summary>
+    internal static List<SimHostNode> RestartTargets(World w)
+    {
+        var servers = w.Hosts.Where(h => h != w.ProcessHost && h != w.Mirror?.Host && h.Nfsd is not null
+            && w.Disks.Any(d => d.Host == h && d.Device is not null)
+            && !h.Kernel.Mounts.Any(v => v.FstypeName is "nfs" or "mfs"));
+        return (Target(w) is { } t ? servers.Prepend(t) : servers).ToList();
     }
 
     /// <summary>

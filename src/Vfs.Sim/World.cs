@@ -266,19 +266,28 @@ public sealed class World : IDisposable
     }
 
     /// <summary>
-    /// A host's kernel reboots after its power went out (PowerFaults.cs): every disk of the host not yet crashed loses
-    /// its unflushed writes (<paramref name="mode"/>), the history's processes on it die, every mount is dropped
-    /// (umount -f), and the host's world lines run again -- each UFS disk fsck -y'd, then fsck -n'd (whatever the
-    /// second finds is added to FsckProblems) and mounted; a tmpfs comes back empty; each mirror is
-    /// mounted again. Returns OK, or EINVAL for a host with NFS exports or imports (not supported yet).
+    /// A host's kernel reboots after its power went out (PowerFaults.cs): its NFS server dies (every connection dropped,
+    /// nothing more answered), every disk of the host not yet crashed loses its unflushed writes (<paramref name="mode"/>),
+    /// the history's processes on it die, every mount is dropped (umount -f), and the host's world lines run again --
+    /// each UFS disk fsck -y'd, then fsck -n'd (whatever the second finds is added to FsckProblems) and mounted; a tmpfs
+    /// comes back empty; each mirror is mounted again; each export shared again by a new server, with the same handle
+    /// key and a new write verifier, on the same ports, so that its clients' handles and mounts go on working. Returns
+    /// OK, or EINVAL for a host that imports over NFS (not supported yet).
     /// </summary>
     internal Errno Reboot(SimHostNode h, CrashMode mode, Random rng, out string error)
     {
         error = "";
-        if (_directives.Any(d => d[0] is "export" or "import" && (d[1] == h.Name || (d.Length > 2 && d[2].StartsWith(h.Name + ":", StringComparison.Ordinal)))))
+        if (_directives.Any(d => d[0] == "import" && d[1] == h.Name))
         {
-            error = $"restart {h.Name}: a host with NFS exports or imports cannot restart yet";
+            error = $"restart {h.Name}: a host with NFS imports cannot restart yet";
             return Errno.EINVAL;
+        }
+        if (h.Nfsd is { } nfsd)
+        {
+            nfsd.Crash();
+            foreach (var path in nfsd.Exports.Select(e => e.Options.Path).ToList())
+                nfsd.Unshare(path); // each share holds its root
+            h.Nfsd = null;
         }
         foreach (var d in _disks.Where(d => d.Host == h))
             d.Device?.Crash(mode, rng);
@@ -293,6 +302,7 @@ public sealed class World : IDisposable
             {
                 "disk" => Remount(h, words[2], _fsckProblems, out error),
                 "mirror" => AddMirror(words, out error),
+                "export" => Export(h.Name, words[2], out error),
                 _ => Errno.OK,
             };
             if (err != Errno.OK)
