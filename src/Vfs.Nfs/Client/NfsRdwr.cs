@@ -502,7 +502,7 @@ internal static partial class NfsVnops
     /// until a COMMIT. Linux keeps such data in its page cache and reads it from there; this client reads from the
     /// server, so it asks at once: a COMMIT, and if its verifier is new every buffer it covers is written again (the
     /// rule above) before anyone reads the server's older bytes. <paramref name="flushed"/> is true when there was
-    /// such data. Clears ForeignChange. Returns OK or the flush's error.
+    /// such data. Clears ForeignChange. Returns OK: an error on the way is left for the next write, fsync or close.
     /// </summary>
     public static Errno RecoverLostWrites(Rnode rn, out bool flushed)
     {
@@ -515,11 +515,35 @@ internal static partial class NfsVnops
         }
         using (rn.WriteLock.Enter())
         {
-            if (!rn.Dirty)
+            // Only data the server answered for: with a WRITE not yet answered (in flight, or kept after one that heard
+            // nothing) the server's file lacks it anyway, restart or not, and the flush that sends it settles the rest.
+            if (rn.HasUnsent || (rn.Uncommitted.Count == 0 && rn.CommitInFlight is null))
                 return Errno.OK;
             flushed = true;
-            return FlushLocked(rn, commit: true);
+            CommitQuietlyLocked(rn);
+            return Errno.OK;
         }
+    }
+
+    /// <summary>
+    /// RecoverLostWrites's COMMIT. One that fails changes nothing: the buffers stay uncommitted and no error is kept, so
+    /// the COMMIT of the next fsync or close commits them and reports what it finds, as without this one (a layer above,
+    /// the mirror, learns from those whether a copy lacks data). One that answers settles them as CommitLocked does:
+    /// written again if its verifier is new. Caller holds WriteLock.
+    /// </summary>
+    private static void CommitQuietlyLocked(Rnode rn)
+    {
+        CollectCommitLocked(rn);
+        if (rn.Uncommitted.Count == 0)
+            return;
+        long sent = rn.Mi.AttrGen();
+        var err = rn.Mi.Nfs.EndCommit(rn.Mi.Nfs.BeginCommit(rn.Uncommitted[0].Cred, rn.Fh), out ulong verf, out var after);
+        if (err != Errno.OK)
+            return;
+        var covered = rn.Uncommitted.ToList();
+        rn.Uncommitted.Clear();
+        rn.UncommittedBytes = 0;
+        Settle(rn, covered, Errno.OK, verf, after, sent);
     }
 
     /// <summary>

@@ -47,7 +47,8 @@ internal static partial class NfsVnops
                 InvalidateDataLocked(rn);
                 purgeNames = va.Type == VType.VDIR;
                 // Times gone back, or a size gone down at the same time: not another client's change (its times would be
-                // newer) but a server that restarted without what we wrote UNSTABLE (NfsRdwr.RecoverLostWrites).
+                // newer) but, most likely, a server that restarted without what we wrote UNSTABLE
+                // (NfsRdwr.RecoverLostWrites).
                 rn.ForeignChange |= va.Type == VType.VREG
                     && (va.Mtime < old!.Mtime || va.Ctime < old.Ctime || (va.Size < old.Size && va.Mtime == old.Mtime));
             }
