@@ -10,9 +10,9 @@
 //                                    again (World.Reboot). The model then takes what survived (SimContext.Restart),
 //                                    after Invariants.PowerCutKeepsSynced has checked it.
 // A generated plan cuts the power of a host whose file systems are all its own (no NFS: Figs. 5, the 3-way mirror,
-// a single UFS). Kind power: a cut at a write of one of its mirror's UFS copies' disks, then a restart any number of
-// calls later (the copy is out of use meanwhile). Kind crash: a restart alone, of that host or of a host that only
-// serves its UFS disks over NFS (the slave of Fig. 6, a and b of Fig. 8). A server's restart must change nothing its
+// a single UFS). Kind power: a cut at a write of one of its mirror's UFS copies' disks, then a restart any number of calls later (the
+// copy is out of use meanwhile). Kind crash: a restart alone, of that host or of a host that only serves its UFS disks
+// over NFS (the slave of Fig. 6, a and b of Fig. 8). A server's restart must change nothing its
 // clients see: what it answered to CREATE, REMOVE, RENAME and the rest is on its disk before the reply (RFC 1813
 // §1.6), and data its clients wrote UNSTABLE and have not had committed they write again when COMMIT shows the new
 // write verifier; so the model stays as it is, and the copies on that server must still match it. Nothing else is
@@ -78,7 +78,11 @@ public static class PowerFaults
                 && m.Mfs.Copies.Any(c => c.Vfs.FstypeName == "ufs" && c.Vfs.MntPt == d.Path)).ToList()
             : [];
 
-    /// <summary>The host a power cut at a write can restart: the process host, when every file system it has is its own.</summary>
+    /// <summary>
+    /// The host a power cut at a write can restart: the process host, when every file system it has is its own. (A
+    /// plan written by hand may restart a host that imports too: Fig. 6's master, whose NFS client dies with it and
+    /// mounts again; docs/verification.md, Findings 12 and 13, say why generated plans do not yet.)
+    /// </summary>
     internal static SimHostNode? Target(World w)
     {
         var h = w.ProcessHost;

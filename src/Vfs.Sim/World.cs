@@ -270,18 +270,13 @@ public sealed class World : IDisposable
     /// nothing more answered), every disk of the host not yet crashed loses its unflushed writes (<paramref name="mode"/>),
     /// the history's processes on it die, every mount is dropped (umount -f), and the host's world lines run again --
     /// each UFS disk fsck -y'd, then fsck -n'd (whatever the second finds is added to FsckProblems) and mounted; a tmpfs
-    /// comes back empty; each mirror is mounted again; each export shared again by a new server, with the same handle
-    /// key and a new write verifier, on the same ports, so that its clients' handles and mounts go on working. Returns
-    /// OK, or EINVAL for a host that imports over NFS (not supported yet).
+    /// comes back empty; each import mounted again (its NFS client died with the host); each mirror is mounted again;
+    /// each export shared again by a new server, with the same handle key and a new write verifier, on the same ports,
+    /// so that its clients' handles and mounts go on working. Returns OK, or EINVAL with <paramref name="error"/>.
     /// </summary>
     internal Errno Reboot(SimHostNode h, CrashMode mode, Random rng, out string error)
     {
         error = "";
-        if (_directives.Any(d => d[0] == "import" && d[1] == h.Name))
-        {
-            error = $"restart {h.Name}: a host with NFS imports cannot restart yet";
-            return Errno.EINVAL;
-        }
         if (h.Nfsd is { } nfsd)
         {
             nfsd.Crash();
@@ -303,6 +298,7 @@ public sealed class World : IDisposable
                 "disk" => Remount(h, words[2], _fsckProblems, out error),
                 "mirror" => AddMirror(words, out error),
                 "export" => Export(h.Name, words[2], out error),
+                "import" => Import(words, out error),
                 _ => Errno.OK,
             };
             if (err != Errno.OK)

@@ -21,8 +21,8 @@ public class HistoriesTests(ITestOutputHelper output)
     /// and clock faults); Figs. 6 and 7 with network faults and Figs. 9 and 10 with host faults since Fixed 43-45 (200
     /// histories of each from seed 20264202 held with every kind the group now has). Figs. 6 and 8 with crash faults
     /// (restarts of their NFS servers' hosts) since Fixed 48-50 (400 histories of Fig. 6 and of Fig. 8 from the groups'
-    /// seeds, 1,000 of Fig. 6 from seed 777 and 600 of Fig. 8 from seed 778 held; Fig. 7's hosts import, and restart no
-    /// host).
+    /// seeds, 1,000 of Fig. 6 from seed 777 and 600 of Fig. 8 from seed 778 held; Fig. 7's hosts export and import, and
+    /// restart no host: Findings 12 and 13).
     /// </summary>
     public static readonly (string[] Worlds, FaultKinds Faults, int Seed, int Count)[] Groups =
     [
