@@ -18,22 +18,29 @@
 //            NFS client has them cached from the reply), and after it gives the copies one time (close, fsync,
 //            create) the file's. A clock set forward between two records shows here, and so does a change stamped
 //            while the mirroring host's clock was behind (Fixed 30 of docs/verification.md).
-// The copy's leaving time on its own clock is the later of the host's leaving time moved by Skew, and Newest.
+//   NewestAt the host's monotonic timestamp (TimeProvider.GetTimestamp) when Newest was learnt, and LeftAt the one
+//            when the copy left: from them, Newest moved on by the time that passed between, is where the copy's clock
+//            stood when it left, whatever the host's wall clock did meanwhile.
+// The copy's leaving time on its own clock is the latest of the host's leaving time moved by Skew, Newest, and Newest
+// moved on to LeftAt. The last matters when the host's clock is set back after the last measure (Finding 11 of
+// docs/verification.md, Fig. 6 with a lossy link and the master's clock 2,081 s behind): an update that timed out on
+// the copy, and that its server did all the same, stamped the copy after Newest; with the leaving time at Newest, or
+// at the host's time moved by a skew the host's clock no longer had, the copy looked changed behind the mirror's back
+// and its older directory won the merge at online, over a name made on the other copy while it was away.
 //
 // LIMIT: a copy's clock set back after the mirror last heard from it (before it left) hides changes made behind the
-// mirror's back until its clock has passed the times it stamped before; so does a write the copy stamped after the
-// mirror last saw a time of it (the mirror reads no attributes between writes, which would flush an NFS client's
-// write-behind).
+// mirror's back until its clock has passed the times it stamped before.
 //
 // LOCK ORDER: _lock is a leaf; no VOP is called while it is held.
 namespace UnixVfs.Mirror;
 
 /// <summary>What the mirror knows of one copy's clock (MirrorMember.Clock).</summary>
-internal sealed class CopyClock
+internal sealed class CopyClock(TimeProvider host)
 {
     private readonly object _lock = new();
     private long _skewNs;
     private Timespec _newest;
+    private long _newestAt = long.MinValue, _leftAt = long.MinValue; // monotonic timestamps; MinValue: not yet
 
     /// <summary>The copy's clock minus the host's, in nanoseconds, as last measured (0 before the first measure).</summary>
     public long SkewNs
@@ -53,8 +60,7 @@ internal sealed class CopyClock
         lock (_lock)
         {
             _skewNs = Ns(stamped) - Ns(before);
-            if (stamped > _newest)
-                _newest = stamped;
+            Learnt(stamped);
         }
     }
 
@@ -70,8 +76,21 @@ internal sealed class CopyClock
     public void Stamped(Timespec ctime)
     {
         lock (_lock)
-            if (ctime > _newest)
-                _newest = ctime;
+            Learnt(ctime);
+    }
+
+    /// <summary>Newest, and when it was learnt. Caller holds _lock.</summary>
+    private void Learnt(Timespec ctime)
+    {
+        if (ctime > _newest)
+            (_newest, _newestAt) = (ctime, host.GetTimestamp());
+    }
+
+    /// <summary>The copy leaves now (MfsVfs.MarkUnavailable).</summary>
+    public void Left()
+    {
+        lock (_lock)
+            _leftAt = host.GetTimestamp();
     }
 
     /// <summary>Host time <paramref name="host"/> on the copy's clock, as the skew last measured says.</summary>
@@ -86,7 +105,12 @@ internal sealed class CopyClock
     {
         var at = At(left);
         lock (_lock)
-            return _newest > at ? _newest : at;
+        {
+            var onward = _newestAt != long.MinValue && _leftAt > _newestAt
+                ? FromNs(Ns(_newest) + (long)host.GetElapsedTime(_newestAt, _leftAt).TotalNanoseconds)
+                : _newest;
+            return onward > at ? onward : at;
+        }
     }
 
     private static long Ns(Timespec t) => t.Sec * 1_000_000_000 + t.Nsec;

@@ -204,6 +204,7 @@ public sealed class MfsVfs
             c.State = CopyState.Unavailable;
             c.Reason = reason;
             c.Since = Vfs.Kernel.Newest();
+            c.Clock.Left();
             c.Fids.Left();
             Witness?.Begin(); // updates sent to the copy kept alone from now on wait for the claim (MirrorWitness.Settle)
             if (Options.Mode == MirrorMode.ActivePassive && ReferenceEquals(Active, c))

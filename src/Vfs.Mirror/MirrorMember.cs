@@ -31,6 +31,7 @@ public sealed class MirrorMember
         Path = path;
         Root = root;
         Log = log;
+        Clock = new CopyClock(root.Vfs.Kernel.Clock);
     }
 
     /// <summary>The mirror this copy belongs to (set when the mirror's data is made).</summary>
@@ -64,7 +65,7 @@ public sealed class MirrorMember
     public Timespec Since { get; internal set; }
 
     /// <summary>What the mirror knows of the copy's clock, which stamps its file times (CopyClock.cs).</summary>
-    internal CopyClock Clock { get; } = new();
+    internal CopyClock Clock { get; }
 
     /// <summary>What the mirror wrote to the copy that it may not hold yet (CopyUnflushed.cs).</summary>
     internal CopyUnflushed Unflushed { get; } = new();

@@ -80,11 +80,11 @@ public class ServerPowerCycleTests
     }
 
     /// <summary>
-    /// The same with the attributes cached (no GETATTR before the read): the READ's own attributes show the server's
-    /// older file, and the client puts its data back and reads again rather than hand out the server's bytes.
+    /// The same with the attributes cached (no GETATTR before the read): the READ is the first call after the restart,
+    /// and reconnects; the client then puts its data back and reads again rather than hand out the server's bytes.
     /// </summary>
     [Fact]
-    public void A_read_whose_READ_shows_a_restarted_server_lost_data_reads_it_after_it_is_written_again()
+    public void A_read_that_reconnects_to_a_restarted_server_reads_the_data_it_lost_after_it_is_written_again()
     {
         using var bed = Bed();
         var data = Bytes(9000, 10);

@@ -72,4 +72,15 @@ public class NetHostFindingsTests(ITestOutputHelper output)
     [Fact]
     public void A_read_served_beside_a_setattr_that_waits_for_a_lossy_link_does_not_stop_time() =>
         Holds(new SimCase("fig10", 20262356, 188, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Clock, null));
+
+    /// <summary>
+    /// Fixed 51: the master's clock set 2,081 s back, then a symlink to the slave's copy timed out over a link losing
+    /// 25% of records, though the slave made it; copy X left. Its leaving time, the master's time moved by a skew
+    /// measured before the clock moved, fell before that symlink's ctime, so online took X's directory for one changed
+    /// behind the mirror's back and merged by times: the name made on Y meanwhile was removed. The leaving time now
+    /// follows the copy's own clock from the newest time it was seen to stamp (CopyClock.cs).
+    /// </summary>
+    [Fact]
+    public void An_update_that_timed_out_on_a_copy_whose_host_clock_was_set_back_is_no_change_behind_the_mirrors_back() =>
+        Holds(new SimCase("fig6", 9124, 46, FaultKinds.Net | FaultKinds.Clock, [0, 1, 2, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 38]));
 }

@@ -16,7 +16,8 @@
 // answer first, because a server runs the calls in flight in any order. A write's buffer is kept
 // after its reply until a COMMIT covers it: if the COMMIT's verifier differs from the one the WRITE
 // got, the server restarted in between and may have lost the data, so it is written again
-// (FILE_SYNC), and every buffer written after it too, in order, lest old bytes cover new. COMMIT is
+// (FILE_SYNC), and every buffer written after it too, in order, lest old bytes cover new; a getattr or read does
+// not wait for that COMMIT when the connection was made again since a buffer was sent (RecoverLostWrites). COMMIT is
 // sent at close and fsync (close-to-open), waiting for its answer, and, without waiting, whenever more
 // than CommitEvery bytes are uncommitted, so that a long write recycles its buffers as it goes.
 // A synchronous write (O_SYNC, O_DSYNC) to a file with nothing else unwritten skips all this: it is sent
@@ -54,12 +55,12 @@ internal static partial class NfsVnops
         long size = va.Size;
         while (uio.Resid > 0 && uio.Offset < size)
         {
-            err = ReadBlockInto(rn, uio.Offset / rn.Mi.Rsize, size, cr, uio, out bool more, out bool foreign);
-            if (foreign)
+            err = ReadBlockInto(rn, uio.Offset / rn.Mi.Rsize, size, cr, uio, out bool more, out bool reconnected);
+            if (reconnected)
             {
-                // The READ's attributes show a change we did not make: what it read may be a restarted server's older
-                // bytes under data of ours it lost. Recover (RecoverLostWrites), and read the block again.
-                if ((err = RecoverLostWrites(rn, out _)) != Errno.OK || (err = Revalidate(rn, cr, force: true, out va)) != Errno.OK)
+                // The READ went over a connection made again: the server may have restarted without data of ours it
+                // had answered for. Revalidate puts it back (RecoverLostWrites); then the block is read again.
+                if ((err = Revalidate(rn, cr, force: true, out va)) != Errno.OK)
                     return err;
                 size = va.Size;
                 continue;
@@ -74,11 +75,12 @@ internal static partial class NfsVnops
     /// Copies what <paramref name="uio"/> wants of block <paramref name="bi"/>: from the cache, from a READ sent ahead
     /// earlier, or from a READ sent now. A sequential reader keeps ReadAhead READs in flight ahead of it, sent before it
     /// waits, so the server always has the next blocks to work on. <paramref name="more"/> is false at the end of the data.
-    /// <paramref name="foreign"/> is true, and nothing copied, when the READ's attributes set Rnode.ForeignChange.
+    /// <paramref name="reconnected"/> is true, and nothing copied, when the RPC client reconnected meanwhile.
     /// </summary>
-    private static Errno ReadBlockInto(Rnode rn, long bi, long size, Cred cr, Uio uio, out bool more, out bool foreign)
+    private static Errno ReadBlockInto(Rnode rn, long bi, long size, Cred cr, Uio uio, out bool more, out bool reconnected)
     {
-        foreign = false;
+        long epoch = rn.Mi.Nfs.Rpc.Reconnects;
+        reconnected = false;
         var mi = rn.Mi;
         int bs = mi.Rsize;
         using (rn.ReadLock.Enter())
@@ -127,13 +129,13 @@ internal static partial class NfsVnops
                 return err;
             }
             var b = new ReadBlock { Index = bi, Data = buf, Length = n, Version = version };
+            if (reconnected = rn.Mi.Nfs.Rpc.Reconnects != epoch)
+            {
+                mi.ReturnBuffer(buf);
+                return Errno.OK;
+            }
             using (rn.Lock.Enter())
             {
-                if (foreign = rn.ForeignChange)
-                {
-                    DropBlock(rn, b);
-                    return Errno.OK;
-                }
                 more = CopyOut(b, bs, size, uio);
                 // Keep it only if still current: a change seen meanwhile makes it stale.
                 if (b.Version == rn.DataVersion && !rn.Blocks.ContainsKey(bi))
@@ -328,6 +330,7 @@ internal static partial class NfsVnops
         foreach (var r in rn.Retained)
             CopyOverlap(b, r);
         b.Sent = mi.AttrGen();
+        b.Epoch = mi.Nfs.Rpc.Reconnects; // before the send: a reconnect it makes counts as one after it
         b.Pending = mi.Nfs.BeginWrite(b.Cred, rn.Fh, b.Offset, b.Data.AsSpan(0, b.Length), StableHow.UNSTABLE);
         rn.InFlight.Add(b);
         while (rn.InFlight.Count > mi.MaxWritesInFlight)
@@ -497,31 +500,21 @@ internal static partial class NfsVnops
     }
 
     /// <summary>
-    /// After attributes arrived that this client did not make (Rnode.ForeignChange): if the file holds data written here
-    /// and not yet committed, the server may have restarted and lost it, as an UNSTABLE WRITE is only in its memory
-    /// until a COMMIT. Linux keeps such data in its page cache and reads it from there; this client reads from the
-    /// server, so it asks at once: a COMMIT, and if its verifier is new every buffer it covers is written again (the
-    /// rule above) before anyone reads the server's older bytes. <paramref name="flushed"/> is true when there was
-    /// such data. Clears ForeignChange. Returns OK: an error on the way is left for the next write, fsync or close.
+    /// Before a getattr or read answers: if the file holds data the server answered for and has not committed, and the
+    /// connection broke and was made again since (RpcClient.Reconnects: the server may have restarted, and an UNSTABLE
+    /// WRITE is only in its memory until a COMMIT), a COMMIT asks at once; if its verifier is new every buffer it covers
+    /// is written again (the rule above) before anyone reads the server's older bytes. Linux keeps such data in its page
+    /// cache and reads it from there; this client reads from the server. True when it sent the COMMIT.
     /// </summary>
-    public static Errno RecoverLostWrites(Rnode rn, out bool flushed)
+    public static bool RecoverLostWrites(Rnode rn)
     {
-        flushed = false;
-        using (rn.Lock.Enter())
-        {
-            if (!rn.ForeignChange)
-                return Errno.OK;
-            rn.ForeignChange = false;
-        }
+        long epoch = rn.Mi.Nfs.Rpc.Reconnects;
         using (rn.WriteLock.Enter())
         {
-            // Only data the server answered for: with a WRITE not yet answered (in flight, or kept after one that heard
-            // nothing) the server's file lacks it anyway, restart or not, and the flush that sends it settles the rest.
-            if (rn.HasUnsent || (rn.Uncommitted.Count == 0 && rn.CommitInFlight is null))
-                return Errno.OK;
-            flushed = true;
+            if (rn.HasUnsent || !(rn.Uncommitted.Any(b => b.Epoch < epoch) || rn.CommitInFlight is { } c && c.Covered.Any(b => b.Epoch < epoch)))
+                return false;
             CommitQuietlyLocked(rn);
-            return Errno.OK;
+            return true;
         }
     }
 

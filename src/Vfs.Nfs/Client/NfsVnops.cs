@@ -46,11 +46,6 @@ internal static partial class NfsVnops
             {
                 InvalidateDataLocked(rn);
                 purgeNames = va.Type == VType.VDIR;
-                // Times gone back, or a size gone down at the same time: not another client's change (its times would be
-                // newer) but, most likely, a server that restarted without what we wrote UNSTABLE
-                // (NfsRdwr.RecoverLostWrites).
-                rn.ForeignChange |= va.Type == VType.VREG
-                    && (va.Mtime < old!.Mtime || va.Ctime < old.Ctime || (va.Size < old.Size && va.Mtime == old.Mtime));
             }
             if (old is not null && (old.Mode != va.Mode || old.Uid != va.Uid || old.Gid != va.Gid))
                 rn.Access.Clear();
@@ -113,30 +108,24 @@ internal static partial class NfsVnops
     /// </summary>
     public static Errno Revalidate(Rnode rn, Cred cr, bool force, out Vattr va)
     {
-        // Attributes we did not make, of a file with data we wrote and the server has not committed (any reply may have
-        // brought them: a LOOKUP's, a READDIRPLUS's): the server may have restarted and lost that data.
-        // RecoverLostWrites writes it again if so, and the server is asked again, to include it.
-        bool flushed = false;
+        // Data the server answered for before a reconnect is written again first if the server lost it
+        // (NfsRdwr.RecoverLostWrites); then the attributes are asked for, to include it.
         var err = FlushIfDirty(rn, commit: false);
-        if (err == Errno.OK)
-            err = RecoverLostWrites(rn, out flushed);
         if (err != Errno.OK)
         {
             va = null!;
             return err;
         }
+        bool recovered = RecoverLostWrites(rn);
         using (rn.Lock.Enter())
         {
-            if (!force && !flushed && rn.Attr is not null && rn.Mi.Clock.GetTimestamp() < rn.AttrExpires)
+            if (!force && !recovered && rn.Attr is not null && rn.Mi.Clock.GetTimestamp() < rn.AttrExpires)
             {
                 va = rn.Attr;
                 return Errno.OK;
             }
         }
-        // The same for what this GETATTR brings (once more at most: a change seen after that is another client's).
         err = FetchAttr(rn, cr);
-        if (err == Errno.OK && (err = RecoverLostWrites(rn, out flushed)) == Errno.OK && flushed)
-            err = FetchAttr(rn, cr);
         if (err != Errno.OK)
         {
             va = null!;

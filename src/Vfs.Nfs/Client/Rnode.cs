@@ -7,10 +7,6 @@
 //               differ in mtime or size from the cached ones and the change was not our own (weak
 //               cache consistency: the reply's "before" attributes match what we had), cached data
 //               is thrown away -- read blocks, and for a directory its DNLC names and cookie verifier.
-//               When a file's times went back (or its size down at the same time), ForeignChange is set
-//               too: before the next read or getattr answers, a file with written data not yet committed
-//               has a COMMIT sent, lest a server that restarted and lost that data be read
-//               (NfsRdwr.RecoverLostWrites).
 //   Blocks      read blocks of rsize bytes, filled by READ and by read-ahead (NfsRdwr.cs).
 //   dirty data  write-behind buffers, WRITEs in flight, WRITEs that heard no answer (kept to be sent
 //               again) and written-but-uncommitted data (NfsRdwr.cs).
@@ -54,6 +50,8 @@ internal sealed class WriteBuf
     /// <summary>The attribute generation (MountInfo.AttrGen) taken when the WRITE was sent.</summary>
     public long Sent;
     public ulong Verifier;
+    /// <summary>RpcClient.Reconnects when its WRITE was sent: a connection made since may be to a server that restarted without it.</summary>
+    public long Epoch;
 }
 
 /// <summary>The client's state of one file (<c>struct rnode</c>).</summary>
@@ -96,12 +94,6 @@ internal sealed class Rnode
 
     /// <summary>Bumped every time cached data is thrown away; blocks of an older version are not used.</summary>
     public long DataVersion;
-
-    /// <summary>
-    /// Set (under Lock) when attributes arrived whose times went back: the server may have restarted and lost what we
-    /// wrote UNSTABLE; NfsRdwr.RecoverLostWrites looks, and clears it.
-    /// </summary>
-    public bool ForeignChange;
 
     public readonly Dictionary<long, ReadBlock> Blocks = new();
 
