@@ -17,7 +17,7 @@
 // after its reply until a COMMIT covers it: if the COMMIT's verifier differs from the one the WRITE
 // got, the server restarted in between and may have lost the data, so it is written again
 // (FILE_SYNC), and every buffer written after it too, in order, lest old bytes cover new; a getattr or read does
-// not wait for that COMMIT when the connection was made again since a buffer was sent (RecoverLostWrites). COMMIT is
+// not wait for that COMMIT when the connection was made again since a buffer was sent (FlushForReaders). COMMIT is
 // sent at close and fsync (close-to-open), waiting for its answer, and, without waiting, whenever more
 // than CommitEvery bytes are uncommitted, so that a long write recycles its buffers as it goes.
 // A synchronous write (O_SYNC, O_DSYNC) to a file with nothing else unwritten skips all this: it is sent
@@ -59,7 +59,7 @@ internal static partial class NfsVnops
             if (reconnected)
             {
                 // The READ went over a connection made again: the server may have restarted without data of ours it
-                // had answered for. Revalidate puts it back (RecoverLostWrites); then the block is read again.
+                // had answered for. Revalidate puts it back (FlushForReaders); then the block is read again.
                 if ((err = Revalidate(rn, cr, force: true, out va)) != Errno.OK)
                     return err;
                 size = va.Size;
@@ -454,17 +454,19 @@ internal static partial class NfsVnops
     /// <summary>
     /// COMMITs what was written UNSTABLE and waits for the answer (and for a COMMIT sent earlier). Caller holds WriteLock.
     /// </summary>
-    private static void CommitLocked(Rnode rn)
+    private static void CommitLocked(Rnode rn, bool quiet = false)
     {
         CollectCommitLocked(rn);
         if (rn.Uncommitted.Count == 0)
             return;
+        long sent = rn.Mi.AttrGen();
+        var p = rn.Mi.Nfs.BeginCommit(rn.Uncommitted[0].Cred, rn.Fh);
+        var err = rn.Mi.Nfs.EndCommit(p, out ulong verf, out var after);
+        if (err != Errno.OK && quiet)
+            return; // FlushForReaders's: the buffers stay for the next fsync's or close's COMMIT
         var covered = rn.Uncommitted.ToList();
         rn.Uncommitted.Clear();
         rn.UncommittedBytes = 0;
-        long sent = rn.Mi.AttrGen();
-        var p = rn.Mi.Nfs.BeginCommit(covered[0].Cred, rn.Fh);
-        var err = rn.Mi.Nfs.EndCommit(p, out ulong verf, out var after);
         Settle(rn, covered, err, verf, after, sent);
     }
 
@@ -500,43 +502,41 @@ internal static partial class NfsVnops
     }
 
     /// <summary>
-    /// Before a getattr or read answers: if the file holds data the server answered for and has not committed, and the
-    /// connection broke and was made again since (RpcClient.Reconnects: the server may have restarted, and an UNSTABLE
-    /// WRITE is only in its memory until a COMMIT), a COMMIT asks at once; if its verifier is new every buffer it covers
-    /// is written again (the rule above) before anyone reads the server's older bytes. Linux keeps such data in its page
-    /// cache and reads it from there; this client reads from the server. True when it sent the COMMIT.
+    /// What a getattr or read does first: written data not yet sent is sent (so the server's size and mtime include it),
+    /// and if the file holds data the server answered for and has not committed, sent before the connection broke and
+    /// was made again (RpcClient.Reconnects: the server may have restarted, and an UNSTABLE WRITE is only in its memory
+    /// until a COMMIT), a COMMIT asks at once; if its verifier is new every buffer it covers is written again (the rule
+    /// above) before anyone reads the server's older bytes. Linux keeps such data in its page cache and reads it from
+    /// there; this client reads from the server. That COMMIT changes nothing when it fails: the buffers stay, and the
+    /// COMMIT of the next fsync or close commits them and reports (a layer above, the mirror, learns from those whether
+    /// a copy lacks data). <paramref name="recovered"/> is true when it was sent. Returns OK or the first error of a
+    /// write since the last report, as FlushWrites without commit.
     /// </summary>
-    public static bool RecoverLostWrites(Rnode rn)
+    public static Errno FlushForReaders(Rnode rn, out bool recovered)
     {
-        long epoch = rn.Mi.Nfs.Rpc.Reconnects;
+        recovered = false;
         using (rn.WriteLock.Enter())
         {
-            if (rn.HasUnsent || !(rn.Uncommitted.Any(b => b.Epoch < epoch) || rn.CommitInFlight is { } c && c.Covered.Any(b => b.Epoch < epoch)))
-                return false;
-            CommitQuietlyLocked(rn);
-            return true;
+            var err = rn.HasUnsent ? FlushLocked(rn, commit: false) : Errno.OK;
+            if (rn.HasUnsent || !SentBefore(rn, rn.Mi.Nfs.Rpc.Reconnects))
+                return err;
+            CommitLocked(rn, quiet: true);
+            recovered = true;
+            return err;
         }
     }
 
-    /// <summary>
-    /// RecoverLostWrites's COMMIT. One that fails changes nothing: the buffers stay uncommitted and no error is kept, so
-    /// the COMMIT of the next fsync or close commits them and reports what it finds, as without this one (a layer above,
-    /// the mirror, learns from those whether a copy lacks data). One that answers settles them as CommitLocked does:
-    /// written again if its verifier is new. Caller holds WriteLock.
-    /// </summary>
-    private static void CommitQuietlyLocked(Rnode rn)
+    /// <summary>True when a buffer answered for and not yet committed was sent before reconnect count <paramref name="epoch"/>. Caller holds WriteLock.</summary>
+    private static bool SentBefore(Rnode rn, long epoch)
     {
-        CollectCommitLocked(rn);
-        if (rn.Uncommitted.Count == 0)
-            return;
-        long sent = rn.Mi.AttrGen();
-        var err = rn.Mi.Nfs.EndCommit(rn.Mi.Nfs.BeginCommit(rn.Uncommitted[0].Cred, rn.Fh), out ulong verf, out var after);
-        if (err != Errno.OK)
-            return;
-        var covered = rn.Uncommitted.ToList();
-        rn.Uncommitted.Clear();
-        rn.UncommittedBytes = 0;
-        Settle(rn, covered, Errno.OK, verf, after, sent);
+        foreach (var b in rn.Uncommitted)
+            if (b.Epoch < epoch)
+                return true;
+        if (rn.CommitInFlight is { } c)
+            foreach (var b in c.Covered)
+                if (b.Epoch < epoch)
+                    return true;
+        return false;
     }
 
     /// <summary>

@@ -109,14 +109,13 @@ internal static partial class NfsVnops
     public static Errno Revalidate(Rnode rn, Cred cr, bool force, out Vattr va)
     {
         // Data the server answered for before a reconnect is written again first if the server lost it
-        // (NfsRdwr.RecoverLostWrites); then the attributes are asked for, to include it.
-        var err = FlushIfDirty(rn, commit: false);
+        // (NfsRdwr.FlushForReaders); then the attributes are asked for, to include it.
+        var err = FlushForReaders(rn, out bool recovered);
         if (err != Errno.OK)
         {
             va = null!;
             return err;
         }
-        bool recovered = RecoverLostWrites(rn);
         using (rn.Lock.Enter())
         {
             if (!force && !recovered && rn.Attr is not null && rn.Mi.Clock.GetTimestamp() < rn.AttrExpires)
