@@ -10,12 +10,13 @@
 // the mirror's own late write for a change made behind its back and brought the copies together by their times
 // (MirrorSplitBrain.Online), which replaced X's file, two links, by Y's with one.
 //
-// WHAT IS KEPT, per copy: the byte ranges of every file written through the mirror since the copy last closed or
-// fsynced it (Written, Flushed; a file the mirror lets go of is fsynced on such copies first: Inactive). When the copy
-// is taken out of use (MfsVfs.MarkUnavailable), the ranges go to its dirty log, so that its resync rewrites them
-// whatever the client did with them, and the files are remembered as late: at online their pending writes are sent
-// first (FlushLate) and each file's ctime after that is excused from the scan (MirrorHistory.ChangedSince); a file
-// whose copy does not answer then stays late for the next online (the NFS client keeps a WRITE that heard nothing).
+// WHAT IS KEPT, per copy: the byte ranges of every file written through the mirror since the copy last fsynced it or
+// closed it for a writer (Written, Flushed; a reader's close flushes nothing, finding 14; a file the mirror lets go of
+// is fsynced on such copies first: Inactive). When the copy is taken out of use (MfsVfs.MarkUnavailable), the ranges go
+// to its dirty log, so that its resync rewrites them whatever the client did with them, and the files are remembered as
+// late: at online their pending writes are sent first (FlushLate) and each file's ctime after that is excused from the
+// scan (MirrorHistory.ChangedSince); a file whose copy does not answer then stays late for the next online (the NFS
+// client keeps a WRITE that heard nothing).
 //
 // COST: a dictionary entry per file being written, merged ranges (a sequential writer keeps one), and a lock per
 // write -- except for a write into a range already kept, the common rewrite of a page or a block: the range kept last

@@ -45,8 +45,8 @@ internal static partial class MirrorVnops
         var m = MirrorSubr.Mn(vp);
         using var _ = m.Mfs.EnterOp();
         var err = MirrorSubr.Apply(MirrorOp.Everywhere("close", m), MirrorSubr.NoData((c, lv) => Vop.Close(lv, flag, count, offset, cr, ct)));
-        if (err == Errno.OK)
-            Flushed(m);
+        if (err == Errno.OK && (flag & FileFlags.FWRITE) != 0)
+            Flushed(m); // a reader's close flushes nothing (an NFS client flushes at a writer's close only)
         if (count == 1 && (flag & FileFlags.FWRITE) != 0)
         {
             SyncTimes(m);
@@ -125,7 +125,7 @@ internal static partial class MirrorVnops
     }
 
     /// <summary>
-    /// A close or fsync of <paramref name="m"/> succeeded: every copy still in use holds what was written (a copy whose
+    /// A writer's close or an fsync of <paramref name="m"/> succeeded: every copy still in use holds what was written (a copy whose
     /// flush failed was taken out of use, with what it may lack in its log: CopyUnflushed.cs).
     /// </summary>
     private static void Flushed(Mnode m)

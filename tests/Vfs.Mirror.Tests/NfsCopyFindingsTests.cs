@@ -104,6 +104,35 @@ public class NfsCopyFindingsTests
     }
 
     /// <summary>
+    /// Finding 14 (`vfs sim --world fig6 --seed 9445 --steps 122 --faults net,clock --keep 20,...,76`): the same held
+    /// write, but the file was also open read-only, and that descriptor was closed before Y left. A close without
+    /// FWRITE flushes nothing (an NFS client flushes at the close of a file opened for writing), yet the mirror counted
+    /// it as Y's flush and forgot the write: online's search sent it, stamped after Y left, and merged by times.
+    /// </summary>
+    [Fact]
+    public void A_write_an_NFS_copy_still_held_is_not_counted_flushed_by_the_close_of_a_reader()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Open("/A/b/a", OFlags.O_WRONLY | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Open("/A/b/a", OFlags.O_RDONLY, 0, out int reader));
+        MirrorFixture.Ok(f.P.Write(fd, new byte[7111], out _));
+        MirrorFixture.Ok(f.P.Close(reader));
+        f.Faults(1).Fail(VopName.Link, Errno.EIO);
+        MirrorFixture.Ok(f.P.Link("/A/b/a", "/A/b/b"));
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        f.Mfs.Copies[1].Vfs.Faults = null;
+        _world.Advance(TimeSpan.FromMilliseconds(1));
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        MirrorFixture.Ok(f.P.Close(fd));
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var st));
+        Assert.Equal(2u, st!.Nlink);
+        Assert.Equal(["a", "b"], f.LowerNames(1, "/"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Finding 2 on Figs. 9 and 10 (Fixed 46: `vfs sim --world fig9 --seed 20262390 --steps 98 --faults copy,net,clock
     /// --keep 20,...,97`): the exported mirror let go of a file after an NFS client's WRITE to it, and its fsync of Y
     /// sent the write Y's NFS client held; over a lossy link it landed 3 s later, stamped with the server's time then.

@@ -83,4 +83,20 @@ public class NetHostFindingsTests(ITestOutputHelper output)
     [Fact]
     public void An_update_that_timed_out_on_a_copy_whose_host_clock_was_set_back_is_no_change_behind_the_mirrors_back() =>
         Holds(new SimCase("fig6", 9124, 46, FaultKinds.Net | FaultKinds.Clock, [0, 1, 2, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 38]));
+
+    /// <summary>
+    /// Fixed 52: a 4-byte write to the file, held by the NFS copy's client, then the close of another descriptor of the
+    /// file, open read-only: the mirror counted that close as the copy's flush and forgot the write. A rename timed out
+    /// over a link losing 19% of records and took X out of use; at online the search's GETATTR sent the write, stamped
+    /// after X's leaving time, and the copies were merged by times: the renamed-away name came back. Only a writer's
+    /// close now counts as a flush (MirrorVnops.MfsClose).
+    /// </summary>
+    [Fact]
+    public void A_write_held_by_the_NFS_copys_client_is_not_forgotten_at_a_readers_close() =>
+        Holds(new SimCase("fig6", 9445, 122, FaultKinds.Net | FaultKinds.Clock,
+        [
+            20, 21, 22, 23, 24, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+            48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74,
+            75, 76
+        ]));
 }
