@@ -425,7 +425,7 @@ internal sealed class MirrorMerge
                     vas[t] = sva;
                     continue;
                 }
-                if (other || Differs(vps[source]!, sva, vps[t], vas[t]))
+                if (other || Differs(vps[source]!, sva, vps[t], vas[t]) || !KeptAsTwin(t, sva, vps[t]!))
                 {
                     if ((err = Replace(dirs, name, vps, vas, source, t, other)) != Errno.OK)
                         return (err, null);
@@ -489,6 +489,23 @@ internal sealed class MirrorMerge
             if (vas[i] is not null && (w < 0 || vas[i]!.Mtime > vas[w]!.Mtime || (vas[i]!.Mtime == vas[w]!.Mtime && vas[i]!.Ctime > vas[w]!.Ctime)))
                 w = i;
         return w;
+    }
+
+    /// <summary>
+    /// For a file with several links found alike in target <paramref name="t"/> under one of its names: that file is the
+    /// source's file's twin there, so that its other names, wherever the walk meets them, become links to it rather than
+    /// copies (found by Fig. 7's restarts, docs/verification.md, Fixed 55: a link the target lacked was copied whole,
+    /// and the file kept one link there). False when another file of the target is the twin already: this name must
+    /// become a link to that one.
+    /// </summary>
+    private bool KeptAsTwin(int t, Vattr sva, Vnode tv)
+    {
+        if (sva.Nlink <= 1)
+            return true;
+        if (_links[t].TryGet(sva, out var twin))
+            return Vop.Cmp(twin!, tv);
+        _links[t].Add(sva, tv);
+        return true;
     }
 
     /// <summary>

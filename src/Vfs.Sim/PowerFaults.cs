@@ -79,15 +79,14 @@ public static class PowerFaults
             : [];
 
     /// <summary>
-    /// The host a power cut at a write can restart: the process host, when every file system it has is its own. (A
-    /// plan written by hand may restart a host that imports too: Fig. 6's master, whose NFS client dies with it and
-    /// mounts again; docs/verification.md, Findings 12 and 13, say why generated plans do not yet.)
+    /// The host a power cut at a write can restart: the process host, when it has a disk of its own -- also when it
+    /// imports (Fig. 6's master: its NFS client dies with it and mounts again) or exports (Fig. 7's x: its NFS server is
+    /// restarted too, World.Reboot). Findings 12 and 13 of docs/verification.md kept those out until Fixed 53 and 54.
     /// </summary>
     internal static SimHostNode? Target(World w)
     {
         var h = w.ProcessHost;
-        bool nfs = h.Kernel.Mounts.Any(v => v.FstypeName == "nfs") || h.Nfsd is not null;
-        return !nfs && w.Disks.Any(d => d.Host == h && d.Device is not null) ? h : null;
+        return w.Disks.Any(d => d.Host == h && d.Device is not null) ? h : null;
     }
 
     /// <summary>

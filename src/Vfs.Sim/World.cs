@@ -266,9 +266,11 @@ public sealed class World : IDisposable
     }
 
     /// <summary>
-    /// A host's kernel reboots after its power went out (PowerFaults.cs): its NFS server dies (every connection dropped,
-    /// nothing more answered), every disk of the host not yet crashed loses its unflushed writes (<paramref name="mode"/>),
-    /// the history's processes on it die, every mount is dropped (umount -f), and the host's world lines run again --
+    /// A host's kernel reboots after its power went out (PowerFaults.cs): it leaves the network (every connection of its
+    /// NFS server and clients dropped, nothing more sent or answered), every disk of the host not yet crashed loses its
+    /// unflushed writes (<paramref name="mode"/>), the history's processes on it die, every mount is dropped (umount -f:
+    /// with the disks and the network gone, nothing it would write reaches a disk -- a mirror's records on a copy over
+    /// NFS stay as the crash left them), the host comes back on the network, and its world lines run again --
     /// each UFS disk fsck -y'd, then fsck -n'd (whatever the second finds is added to FsckProblems) and mounted; a tmpfs
     /// comes back empty; each import mounted again (its NFS client died with the host); each mirror is mounted again;
     /// each export shared again by a new server, with the same handle key and a new write verifier, on the same ports,
@@ -284,12 +286,14 @@ public sealed class World : IDisposable
                 nfsd.Unshare(path); // each share holds its root
             h.Nfsd = null;
         }
+        h.Net.Crash();
         foreach (var d in _disks.Where(d => d.Host == h))
             d.Device?.Crash(mode, rng);
         if (h == ProcessHost)
             foreach (var p in _procs.Values)
                 p.Exit();
         h.Kernel.UnmountAll(UnmountFlags.MS_FORCE);
+        h.Net.Restart();
         _mirrors.RemoveAll(m => m.Host == h);
         foreach (var words in _directives.Where(d => d.Length > 1 && d[1] == h.Name))
         {

@@ -103,6 +103,38 @@ public class MergeTests
         v2.Rele();
     }
 
+    /// <summary>
+    /// Fixed 55 (`vfs sim --world fig7 --seed 89 --steps 195 --faults clock,power,crash --keep 1,21,30,44,76,77`): the
+    /// master holds a and c, one file; the slave holds the same file as a and b/a (a rename the master's crash lost).
+    /// The one-way merge found a alike in both and went on; c, missing on the slave, was copied whole, and once b/a
+    /// was removed the slave's a had one link. A file alike under one name is now the twin its other names link to.
+    /// </summary>
+    [Fact]
+    public void A_one_way_merge_links_a_name_the_target_lacks_to_the_file_it_holds_under_another()
+    {
+        using var f = new MirrorFixture();
+        f.WriteFile("/A/b/a", "shared");
+        MirrorFixture.Ok(f.P.Link("/A/b/a", "/A/b/c"));
+        f.WriteFile("/X/y/a", "shared");
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Link("/X/y/a", "/X/y/b/a"));
+        MirrorFixture.Ok(f.P.Utimens("/A/b/a", [Old, Old]));
+        MirrorFixture.Ok(f.P.Utimens("/X/y/a", [Old, Old]));
+
+        f.Mount("role=master");
+        Assert.Equal(["a", "c"], f.LowerNames(1, "/"));
+        var a = f.LowerVnode(1, "a")!;
+        var c = f.LowerVnode(1, "c")!;
+        bool oneFile = ReferenceEquals(a, c);
+        var va = new Vattr(AttrMask.AT_NLINK);
+        MirrorFixture.Ok(Vop.Getattr(a, va, AttrFlags.None, Cred.Kcred));
+        a.Rele();
+        c.Rele();
+        Assert.True(oneFile, "the slave's a and c are two files");
+        Assert.Equal(2u, va.Nlink);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
     [Fact]
     public void Progress_is_reported_for_each_name()
     {

@@ -1,7 +1,8 @@
 // Tests of Vfs.Sim: the bugs the simulator found once it could restart an NFS server's host (a crash fault on Figs. 6
 // and 8: the slave, a or b loses power and comes back, its exports served again on the same ports with the same handle
-// key), each replayed from its seed and shrunk history (docs/verification.md, Fixed 48-50). Each failed before its fix;
-// tests/Vfs.Nfs.Tests/ServerPowerCycleTests.cs and tests/Vfs.Ufs.Tests/CrashTests.cs keep the smaller reproducers.
+// key) or a process host that imports or exports (Fig. 6's master, Fig. 7's x), each replayed from its seed and shrunk
+// history (docs/verification.md, Fixed 48-50 and 53-55). Each failed before its fix; tests/Vfs.Nfs.Tests/
+// ServerPowerCycleTests.cs and tests/Vfs.Ufs.Tests/CrashTests.cs keep the smaller reproducers of 49 and 50.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -58,4 +59,36 @@ public class ServerRestartTests(ITestOutputHelper output)
     public void A_servers_fsync_of_one_file_leaves_no_other_files_inode_pointing_at_unwritten_data() =>
         Holds(new SimCase("fig8", 1179, 108, FaultKinds.Net | FaultKinds.Clock | FaultKinds.Crash,
             [6, 7, 14, 15, 16, 17, 26, 27, 30, 31, 42, 43, 44, 45, 46]));
+
+    /// <summary>
+    /// Fixed 53: Fig. 7, x's disk lost power at its second write; the fsync of /m/a failed on X, and x's mirror took X
+    /// out and wrote Y's record with the bitmap of the generation it had mounted with. But y's mirror of the same two
+    /// disks had mounted after it and given both records a generation of its own, so after x restarted no copy was
+    /// found behind, role=master merged one way from X, and /m/a (fsync'd on Y) was removed. A change of generations
+    /// now starts from the records on the copies (MirrorGenerations.OnDisk).
+    /// </summary>
+    [Fact]
+    public void A_restart_of_a_master_whose_disk_lost_power_resyncs_its_disk_from_the_other_not_the_reverse() =>
+        Holds(new SimCase("fig7", 85, 67, FaultKinds.Power | FaultKinds.Crash, [7, 46, 52]));
+
+    /// <summary>
+    /// Fixed 54 (a rule of the simulator's, not a bug of the mirror): after Fig. 6's master restarted, the history's
+    /// descriptor numbers, drawn as if its files were still open, named other files, and a rename removed the last name
+    /// of a file still open -- which an NFS copy cannot keep (no silly rename: Finding 6), so a read got ESTALE. The
+    /// run now keeps the world's keep-open-files-linked rule itself.
+    /// </summary>
+    [Fact]
+    public void A_history_keeps_open_files_linked_after_the_process_host_restarted() =>
+        Holds(new SimCase("fig6", 20264852, 117,
+            FaultKinds.Disk | FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock | FaultKinds.Crash,
+            [10, 14, 19, 24, 32, 33, 34, 35]));
+
+    /// <summary>
+    /// Fixed 55: Fig. 7, x restarted twice; the second lost the rename of c to b/a on X, which Y (its server's, durable)
+    /// kept. role=master merged one way from X: a (two links) alike in both, c copied to Y whole, b/a removed -- Y's a
+    /// had one link. A file alike under one name is now the twin that its other names link to (MirrorMerge.KeptAsTwin).
+    /// </summary>
+    [Fact]
+    public void A_one_way_merge_after_a_restart_keeps_a_hard_link_a_hard_link() =>
+        Holds(new SimCase("fig7", 89, 195, FaultKinds.Clock | FaultKinds.Power | FaultKinds.Crash, [1, 21, 30, 44, 76, 77]));
 }

@@ -290,7 +290,7 @@ public static class OpGen
     }
 
     /// <summary>The name <paramref name="op"/> removes or replaces, if it removes one.</summary>
-    private static string? RemovedName(Op op) => op switch { UnlinkOp u => u.Path, RmdirOp d => d.Path, RenameOp rn => rn.To, _ => null };
+    internal static string? RemovedName(Op op) => op switch { UnlinkOp u => u.Path, RmdirOp d => d.Path, RenameOp rn => rn.To, _ => null };
 
     /// <summary>A call that is likely to be interesting in the state <paramref name="d"/> draws from.</summary>
     private static Op Next(Drawing d, Random r)
