@@ -4,19 +4,20 @@
 //   power-cut-reorder HOST:/PATH N   CrashAfterWrites): that write and every unflushed one are lost (LoseAll), or a
 //                                    random subset of them reaches the disk, in any order, one torn (Reorder). From
 //                                    then on the disk answers EIO: a mirror takes its copy out of use.
-//   restart HOST MODE                the host's power goes out and comes back: every disk not yet cut loses its
-//                                    unflushed writes (MODE 0 LoseAll, 1 Reorder), the processes die, every mount is
-//                                    dropped, each UFS is fsck -y'd, fsck -n'd and mounted again, each mirror mounted
-//                                    again (World.Reboot). The model then takes what survived (SimContext.Restart),
-//                                    after Invariants.PowerCutKeepsSynced has checked it.
-// A generated plan cuts the power of a host whose file systems are all its own (no NFS: Figs. 5, the 3-way mirror,
-// a single UFS). Kind power: a cut at a write of one of its mirror's UFS copies' disks, then a restart any number of calls later (the
-// copy is out of use meanwhile). Kind crash: a restart alone, of that host or of a host that only serves its UFS disks
-// over NFS (the slave of Fig. 6, a and b of Fig. 8). A server's restart must change nothing its
-// clients see: what it answered to CREATE, REMOVE, RENAME and the rest is on its disk before the reply (RFC 1813
-// §1.6), and data its clients wrote UNSTABLE and have not had committed they write again when COMMIT shows the new
-// write verifier; so the model stays as it is, and the copies on that server must still match it. Nothing else is
-// broken meanwhile.
+//   restart HOST MODE                the host's power goes out and comes back: it leaves the network, every disk not
+//                                    yet cut loses its unflushed writes (MODE 0 LoseAll, 1 Reorder), the processes
+//                                    die, every mount is dropped, the host comes back on the network, each UFS is
+//                                    fsck -y'd, fsck -n'd and mounted again, each import and mirror mounted again, each
+//                                    export shared again (World.Reboot). The model then takes what survived
+//                                    (SimContext.Restart), after Invariants.PowerCutKeepsSynced has checked it.
+// A generated plan cuts the power of the process host when it has a disk of its own (Figs. 5, 6's master, 7's x, the
+// 3-way mirror, a single UFS). Kind power: a cut at a write of one of its mirror's UFS copies' disks, then a restart
+// any number of calls later (the copy is out of use meanwhile). Kind crash: a restart alone, of that host or of a
+// host that only serves its UFS disks over NFS (the slave of Fig. 6, a and b of Fig. 8). A server's restart must
+// change nothing its clients see: what it answered to CREATE, REMOVE, RENAME and the rest is on its disk before the
+// reply (RFC 1813 §1.6), and data its clients wrote UNSTABLE and have not had committed they write again when COMMIT
+// shows the new write verifier; so the model stays as it is, and the copies on that server must still match it.
+// Nothing else is broken meanwhile.
 using UnixVfs.Ufs;
 
 namespace UnixVfs.Sim;
