@@ -13,7 +13,7 @@
 // A generated plan cuts the power of the process host when it has a disk of its own (Figs. 5, 6's master, 7's x, the
 // 3-way mirror, a single UFS). Kind power: a cut at a write of one of its mirror's UFS copies' disks, then a restart
 // any number of calls later (the copy is out of use meanwhile). Kind crash: a restart alone, of that host or of a
-// host that only serves its UFS disks over NFS (the slave of Fig. 6, a and b of Fig. 8). A server's restart must
+// host with a UFS disk that serves over NFS (RestartTargets: its disk, or a mirror too). A server's restart must
 // change nothing its clients see: what it answered to CREATE, REMOVE, RENAME and the rest is on its disk before the
 // reply (RFC 1813 §1.6), and data its clients wrote UNSTABLE and have not had committed they write again when COMMIT
 // shows the new write verifier; so the model stays as it is, and the copies on that server must still match it.
@@ -91,14 +91,16 @@ public static class PowerFaults
     }
 
     /// <summary>
-    /// The hosts a restart alone can be made of: Target, and every host other than the process host and the mirror's
-    /// that serves a UFS disk over NFS and neither imports nor mirrors anything.
+    /// The hosts a restart alone can be made of: Target, and every other host with a UFS disk that serves over NFS --
+    /// its disk (the slave of Fig. 6, a and b of Fig. 8) or the world's mirror too (x of Figs. 9 and 10, whose clients'
+    /// handles must go on naming the same files after the mirror's crash recovery). Not a host with a mirror of its own
+    /// of the same copies (y of Figs. 7, 9 and 10): its remount, role=master, would merge one way from its own disk
+    /// over the copy the world's mirror is writing (docs/verification.md, Finding 15).
     /// </summary>
     internal static List<SimHostNode> RestartTargets(World w)
     {
-        var servers = w.Hosts.Where(h => h != w.ProcessHost && h != w.Mirror?.Host && h.Nfsd is not null
-            && w.Disks.Any(d => d.Host == h && d.Device is not null)
-            && !h.Kernel.Mounts.Any(v => v.FstypeName is "nfs" or "mfs"));
+        var servers = w.Hosts.Where(h => h != w.ProcessHost && h.Nfsd is not null && w.Disks.Any(d => d.Host == h && d.Device is not null)
+            && (h == w.Mirror?.Host || !h.Kernel.Mounts.Any(v => v.FstypeName == "mfs")));
         return (Target(w) is { } t ? servers.Prepend(t) : servers).ToList();
     }
 

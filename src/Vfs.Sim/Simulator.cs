@@ -59,15 +59,18 @@ public sealed class SimOutcome
     /// <summary>Null when every invariant held; else the invariant's name and what it said.</summary>
     public string? Failure { get; init; }
 
-    /// <summary>The calls made, with their real results.</summary>
+    /// <summary>The calls made, with their real results, and those not made (Skipped), each saying why.</summary>
     public required IReadOnlyList<string> Transcript { get; init; }
+
+    /// <summary>Calls of the history the run did not make: each would have broken the world's keep-open-files-linked rule.</summary>
+    public int Skipped { get; init; }
 
     /// <summary>SHA-256 of the run's event trace.</summary>
     public required string TraceHash { get; init; }
     public required long Events { get; init; }
     public required IReadOnlyDictionary<string, long> Checks { get; init; }
     public required IReadOnlyList<Fault> FaultsApplied { get; init; }
-    public int Calls => Transcript.Count;
+    public int Calls => Transcript.Count - Skipped;
 
     /// <summary>
     /// Whether a list of calls to keep makes a history the world's rules allow (a world that keeps open files linked:
@@ -160,6 +163,7 @@ public static class Simulator
         var model = w.NewModel();
         var ctx = new SimContext(w, model);
         string? failure = null;
+        int skipped = 0;
         err = w.ProcessHost.Admin.Lookupname(World.Top, true, out var top);
         if (err != Errno.OK)
             throw new InvalidOperationException($"{World.Top} on {w.ProcessHost}: {err}");
@@ -186,6 +190,7 @@ public static class Simulator
                     // world's rule is kept here, where the model knows what is open (docs/verification.md, Finding 13).
                     w.Trace.Add("skip", $"{i} {call}: it would remove the last name of an open file");
                     transcript.Add($"{i,4}: [{call.Pid}] {call.Op}: not made, it would remove the last name of an open file");
+                    skipped++;
                     continue;
                 }
                 w.Trace.Add("call", $"{i} {call}");
@@ -243,7 +248,7 @@ public static class Simulator
         }
         return new SimOutcome
         {
-            Case = c, History = history, Plan = plan, Failure = failure, Transcript = transcript, TraceHash = w.Trace.Hash(),
+            Case = c, History = history, Plan = plan, Failure = failure, Transcript = transcript, Skipped = skipped, TraceHash = w.Trace.Hash(),
             Events = w.Trace.Count, Checks = checks, FaultsApplied = applied,
             Keepable = KeepableIn(w, full),
         };
@@ -396,7 +401,7 @@ public static class Simulator
     {
         var sb = new StringBuilder();
         sb.AppendLine($"FAILED: {o.Case.WorldName}, seed {o.Case.Seed}: {o.Failure}");
-        sb.AppendLine($"history ({o.History.Calls.Count} calls; the {o.Transcript.Count} made, with their real results):");
+        sb.AppendLine($"history ({o.History.Calls.Count} calls; the {o.Calls} made, with their real results{(o.Skipped > 0 ? $", and {o.Skipped} not made" : "")}):");
         foreach (var line in o.Transcript)
             sb.AppendLine("  " + line);
         sb.AppendLine(o.Plan.Faults.Count == 0 ? "fault plan: none" : "fault plan (before call AT):");

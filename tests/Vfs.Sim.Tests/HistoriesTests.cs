@@ -29,8 +29,8 @@ public class HistoriesTests(ITestOutputHelper output)
         (["fig5", "mirror3"], FaultKinds.All | FaultKinds.Power | FaultKinds.Crash, 20261202, 68),
         (["fig6", "fig7"], FaultKinds.All | FaultKinds.Power | FaultKinds.Crash, 20264202, 68),
         (["fig8"], FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock | FaultKinds.Crash, 20263202, 24),
-        (["fig9", "fig10"], FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock, 20262202, 10),
-        (["fig9", "fig10"], FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock, 20264202, 10),
+        (["fig9", "fig10"], FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock | FaultKinds.Crash, 20262202, 10),
+        (["fig9", "fig10"], FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock | FaultKinds.Crash, 20264202, 10),
     ];
 
     /// <summary>
