@@ -26,6 +26,10 @@
 // /dev/shm: a 1 MiB pread from shmem's 4 KiB pages costs some 3x one from ext4's large folios on this VM, a cost
 // only the image server paid; docs/benchmarks.md, "Stop 26".)
 //
+// Each nfs-cp and small-file measurement also takes its server's CPU time (utime + stime of the whole process, from
+// /proc/PID/stat), printed per measurement after the ratios: a wall-clock ratio on this 2-core machine moves with the
+// other work on it, the server's CPU per 256 MiB copy or per FILES files much less (docs/benchmarks.md, "Stop 31").
+//
 // The small-file, COMMIT and RSS loads are our RpcClient (CallLoads.cs), the same code against every server.
 // Needs root, nfs-ganesha, rpcbind and libnfs-utils (test.sh installs them). The harness's own files (the source
 // of the copies, nfs-cp's output) live in /dev/shm, so that local disk speed is in no measurement.
@@ -172,28 +176,31 @@ void Measure()
     }
     int ganeshaPid = ganesha is null ? 0 : int.Parse(File.ReadAllText(Path.Combine(Path.GetDirectoryName(ganesha.ExportDir)!, "ganesha.pid")).Trim());
 
-    // The measurements, by name, with their units.
-    var measure = new Dictionary<string, (string Unit, Func<double> Run)>
+    // The measurements, by name, with their units; an nfs-cp or small-file row also names the server it measures (its
+    // pid), whose CPU time over the measurement is taken too: unlike the rates, that hardly moves with the other work
+    // on the machine.
+    int tmpfsPid = tmpfsServe?.Pid ?? 0, imagePid = imageServe?.Pid ?? 0;
+    var measure = new Dictionary<string, (string Unit, Func<double> Run, int ServerPid)>
     {
-        ["nfs-cp read, our server (tmpfs)"] = ("MiB/s", () => NfsCp(onTmpfs!.Url("file.bin"), Path.Combine(shm, "out.bin"))),
-        ["nfs-cp read, our server (image)"] = ("MiB/s", () => NfsCp(onImage!.Url("file.bin"), Path.Combine(shm, "out.bin"))),
-        ["nfs-cp read, ganesha"] = ("MiB/s", () => NfsCp(onGanesha!.Url("file.bin"), Path.Combine(shm, "out.bin"))),
-        ["nfs-cp write, our server (tmpfs)"] = ("MiB/s", () => NfsCpWrite(onTmpfs!)),
-        ["nfs-cp write, our server (image)"] = ("MiB/s", () => NfsCpWrite(onImage!)),
-        ["nfs-cp write, ganesha"] = ("MiB/s", () => NfsCpWrite(onGanesha!)),
-        ["our client read, ganesha"] = ("MiB/s", () => Timed(() => ClientRead("/mnt/file.bin"))),
+        ["nfs-cp read, our server (tmpfs)"] = ("MiB/s", () => NfsCp(onTmpfs!.Url("file.bin"), Path.Combine(shm, "out.bin")), tmpfsPid),
+        ["nfs-cp read, our server (image)"] = ("MiB/s", () => NfsCp(onImage!.Url("file.bin"), Path.Combine(shm, "out.bin")), imagePid),
+        ["nfs-cp read, ganesha"] = ("MiB/s", () => NfsCp(onGanesha!.Url("file.bin"), Path.Combine(shm, "out.bin")), ganeshaPid),
+        ["nfs-cp write, our server (tmpfs)"] = ("MiB/s", () => NfsCpWrite(onTmpfs!), tmpfsPid),
+        ["nfs-cp write, our server (image)"] = ("MiB/s", () => NfsCpWrite(onImage!), imagePid),
+        ["nfs-cp write, ganesha"] = ("MiB/s", () => NfsCpWrite(onGanesha!), ganeshaPid),
+        ["our client read, ganesha"] = ("MiB/s", () => Timed(() => ClientRead("/mnt/file.bin")), 0),
         ["our client write, ganesha"] = ("MiB/s", () =>
         {
             var name = NextTarget(onGanesha!);
             return Timed(() => ClientWrite("/mnt/" + name));
-        }),
-        ["small files, our server (tmpfs)"] = ("files/s", () => CallLoads.SmallFiles(onTmpfs!, $"small{dirs++}", files)),
-        ["small files, our server (image)"] = ("files/s", () => CallLoads.SmallFiles(onImage!, $"small{dirs++}", files)),
-        ["small files, ganesha"] = ("files/s", () => CallLoads.SmallFiles(onGanesha!, $"small{dirs++}", files)),
-        ["COMMIT after a 1 MiB UNSTABLE WRITE, our server (image)"] = ("ms", () => CallLoads.CommitMs(onImage!, "commit.bin", data, 16)),
-        ["COMMIT after a 1 MiB UNSTABLE WRITE, ganesha"] = ("ms", () => CallLoads.CommitMs(onGanesha!, "commit.bin", data, 16)),
-        ["peak RSS under 8 clients, our server (image)"] = ("MiB", () => PeakRssMib(onImage!, imageServe!.Pid)),
-        ["peak RSS under 8 clients, ganesha"] = ("MiB", () => PeakRssMib(onGanesha!, ganeshaPid)),
+        }, 0),
+        ["small files, our server (tmpfs)"] = ("files/s", () => CallLoads.SmallFiles(onTmpfs!, $"small{dirs++}", files), tmpfsPid),
+        ["small files, our server (image)"] = ("files/s", () => CallLoads.SmallFiles(onImage!, $"small{dirs++}", files), imagePid),
+        ["small files, ganesha"] = ("files/s", () => CallLoads.SmallFiles(onGanesha!, $"small{dirs++}", files), ganeshaPid),
+        ["COMMIT after a 1 MiB UNSTABLE WRITE, our server (image)"] = ("ms", () => CallLoads.CommitMs(onImage!, "commit.bin", data, 16), 0),
+        ["COMMIT after a 1 MiB UNSTABLE WRITE, ganesha"] = ("ms", () => CallLoads.CommitMs(onGanesha!, "commit.bin", data, 16), 0),
+        ["peak RSS under 8 clients, our server (image)"] = ("MiB", () => PeakRssMib(onImage!, imageServe!.Pid), 0),
+        ["peak RSS under 8 clients, ganesha"] = ("MiB", () => PeakRssMib(onGanesha!, ganeshaPid), 0),
     };
     // Each ratio's two sides run back to back, in turns first (so neither always finds the machine as the other
     // left it); the ratio reported is the median of the rounds' ratios, each taken within one round.
@@ -212,6 +219,7 @@ void Measure()
     ];
     pairs = pairs.Where(p => Wants(p.Group)).ToArray();
     var results = new Dictionary<string, List<double>>();
+    var serverCpu = new Dictionary<string, List<double>>();   // ms per measurement, each counted round's
     var ratios = pairs.ToDictionary(p => p.Name, _ => new List<double>());
 
     // Round 0 warms up (the JIT, the servers' caches) and is not counted.
@@ -226,10 +234,14 @@ void Measure()
                 // Each measurement starts with the garbage of the one before collected, so that no step pays for another's.
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
+                int pid = measure[side].ServerPid;
+                long cpu = pid == 0 ? 0 : ProcStatus.CpuMs(pid);
                 double v = measure[side].Run();
                 if (side == a) va = v; else vb = v;
                 if (r > 0)
                     (results.TryGetValue(side, out var l) ? l : results[side] = []).Add(v);
+                if (r > 0 && pid != 0)
+                    (serverCpu.TryGetValue(side, out var c) ? c : serverCpu[side] = []).Add(ProcStatus.CpuMs(pid) - cpu);
             }
             if (r > 0)
                 ratios[name].Add(va / vb);
@@ -251,6 +263,13 @@ void Measure()
         lines.Add("|---|---:|---:|---:|");
         foreach (var (_, name, _, _, target) in pairs)
             lines.Add($"| {name} | {MedianOf(ratios[name]):F2} | {ratios[name].Min():F2}-{ratios[name].Max():F2} | {target} |");
+        if (serverCpu.Count > 0)
+        {
+            lines.Add("");
+            lines.Add($"| the server's CPU (utime + stime) per measurement: a {sizeMib} MiB copy, or {files} small files | mean | range | unit |");
+            lines.Add("|---|---:|---:|---|");
+            lines.AddRange(serverCpu.Select(c => $"| {c.Key} | {c.Value.Average():F0} | {c.Value.Min():F0}-{c.Value.Max():F0} | ms |"));
+        }
     }
     if (Wants("calls"))
     {
