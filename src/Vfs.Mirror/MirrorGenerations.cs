@@ -153,13 +153,13 @@ internal sealed class MirrorGenerations
     public void Left(MfsVfs mi, MirrorMember gone)
     {
         var goingOn = mi.Copies.Where(c => c.TakesUpdates).ToArray();
-        var onDisk = OnDisk(goingOn);
+        Reread(goingOn);
         lock (_lock)
         {
             ulong next = NewGeneration(_k);
             foreach (var c in goingOn)
             {
-                var m = onDisk[c.Index] ?? _metas[c.Index];
+                var m = _metas[c.Index];
                 _metas[c.Index] = m.NextGeneration(next, m.Bitmap != 0 ? m.Bitmap : m.Current) with { Left = m.Bitmap != 0 ? m.Left : _k.Newest() };
             }
         }
@@ -171,11 +171,9 @@ internal sealed class MirrorGenerations
     {
         var inUse = mi.Copies.Where(c => c.TakesUpdates).ToArray();
         bool allBack = inUse.Length == mi.Copies.Count;
-        var onDisk = OnDisk(inUse);
+        Reread(inUse);
         lock (_lock)
         {
-            foreach (var c in inUse)
-                _metas[c.Index] = onDisk[c.Index] ?? _metas[c.Index];
             var source = inUse.FirstOrDefault(c => c.Index != back.Index) ?? back;
             var s = _metas[source.Index];
             _metas[back.Index] = _metas[back.Index] with { Current = s.Current, History = s.History, Bitmap = allBack ? 0 : s.Bitmap };
@@ -187,19 +185,23 @@ internal sealed class MirrorGenerations
     }
 
     /// <summary>
-    /// The records <paramref name="copies"/> hold now, by copy index (null where unreadable or not this mirror's): what
-    /// a change of generations starts from. Another host's mirror of the same copies (Fig. 7: each master mirrors its
-    /// disk with the other's) rewrites them too -- its mount gives them a generation of its own -- so a record this
-    /// mount wrote last may not be the one on the copy; a bitmap taken from it would name a generation the copy
-    /// away never held, and after a crash of this host no copy would be found behind (docs/verification.md, Fixed 53).
+    /// Takes the records <paramref name="copies"/> hold now (where readable and this mirror's), which a change of
+    /// generations starts from. Another host's mirror of the same copies (Fig. 7: each master mirrors its disk with the
+    /// other's) rewrites them too -- its mount gives them a generation of its own -- so a record this mount wrote last
+    /// may not be the one on the copy; a bitmap taken from it would name a generation the copy away never held, and after
+    /// a crash of this host no copy would be found behind (docs/verification.md, Fixed 53). Called without _lock (the
+    /// reads are VOPs).
     /// </summary>
-    private MirrorMeta?[] OnDisk(MirrorMember[] copies)
+    private void Reread(MirrorMember[] copies)
     {
-        var found = new MirrorMeta?[_metas.Length];
         foreach (var c in copies)
-            if (MirrorMeta.Read(c.Root, out var m, out _) == Errno.OK && m is not null && m.Mirror == Mirror && m.Copy == _metas[c.Index].Copy)
-                found[c.Index] = m;
-        return found;
+        {
+            if (MirrorMeta.Read(c.Root, out var m, out _) != Errno.OK || m is null || m.Mirror != Mirror)
+                continue;
+            lock (_lock)
+                if (m.Copy == _metas[c.Index].Copy)
+                    _metas[c.Index] = m;
+        }
     }
 
     /// <summary>A clean unmount: every copy in use is marked clean.</summary>

@@ -125,8 +125,8 @@ internal static partial class MirrorVnops
     }
 
     /// <summary>
-    /// A writer's close or an fsync of <paramref name="m"/> succeeded: every copy still in use holds what was written (a copy whose
-    /// flush failed was taken out of use, with what it may lack in its log: CopyUnflushed.cs).
+    /// A writer's close or an fsync of <paramref name="m"/> succeeded: every copy still in use holds what was written
+    /// (a copy whose flush failed was taken out of use, with what it may lack in its log: CopyUnflushed.cs).
     /// </summary>
     private static void Flushed(Mnode m)
     {

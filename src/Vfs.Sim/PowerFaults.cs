@@ -99,7 +99,8 @@ public static class PowerFaults
     /// </summary>
     internal static List<SimHostNode> RestartTargets(World w)
     {
-        var servers = w.Hosts.Where(h => h != w.ProcessHost && h.Nfsd is not null && w.Disks.Any(d => d.Host == h && d.Device is not null)
+        var servers = w.Hosts.Where(h => h != w.ProcessHost && h.Nfsd is not null
+            && w.Disks.Any(d => d.Host == h && d.Device is not null)
             && (h == w.Mirror?.Host || !h.Kernel.Mounts.Any(v => v.FstypeName == "mfs")));
         return (Target(w) is { } t ? servers.Prepend(t) : servers).ToList();
     }

@@ -82,6 +82,9 @@ public sealed class SimOutcome
 /// <summary>Runs worlds.</summary>
 public static class Simulator
 {
+    /// <summary>What the transcript says of a call the run did not make (SimOutcome.Skipped).</summary>
+    public const string NotMade = "not made, it would remove the last name of an open file";
+
     /// <summary>Every how many calls (and after every fault) CopiesMatchModel compares whole trees rather than what the call touched.</summary>
     public static int FullCheckEvery { get; set; } = 32;
 
@@ -188,8 +191,8 @@ public static class Simulator
                     // The history was drawn keeping open files linked, but a restart of the process host closed
                     // descriptors the drawing still counted, so its later descriptor numbers name other files: the
                     // world's rule is kept here, where the model knows what is open (docs/verification.md, Finding 13).
-                    w.Trace.Add("skip", $"{i} {call}: it would remove the last name of an open file");
-                    transcript.Add($"{i,4}: [{call.Pid}] {call.Op}: not made, it would remove the last name of an open file");
+                    w.Trace.Add("skip", $"{i} {call}: {NotMade}");
+                    transcript.Add($"{i,4}: [{call.Pid}] {call.Op}: {NotMade}");
                     skipped++;
                     continue;
                 }
@@ -248,8 +251,8 @@ public static class Simulator
         }
         return new SimOutcome
         {
-            Case = c, History = history, Plan = plan, Failure = failure, Transcript = transcript, Skipped = skipped, TraceHash = w.Trace.Hash(),
-            Events = w.Trace.Count, Checks = checks, FaultsApplied = applied,
+            Case = c, History = history, Plan = plan, Failure = failure, Transcript = transcript, Skipped = skipped,
+            TraceHash = w.Trace.Hash(), Events = w.Trace.Count, Checks = checks, FaultsApplied = applied,
             Keepable = KeepableIn(w, full),
         };
     }
@@ -401,7 +404,8 @@ public static class Simulator
     {
         var sb = new StringBuilder();
         sb.AppendLine($"FAILED: {o.Case.WorldName}, seed {o.Case.Seed}: {o.Failure}");
-        sb.AppendLine($"history ({o.History.Calls.Count} calls; the {o.Calls} made, with their real results{(o.Skipped > 0 ? $", and {o.Skipped} not made" : "")}):");
+        string notMade = o.Skipped > 0 ? $", and {o.Skipped} not made" : "";
+        sb.AppendLine($"history ({o.History.Calls.Count} calls; the {o.Calls} made, with their real results{notMade}):");
         foreach (var line in o.Transcript)
             sb.AppendLine("  " + line);
         sb.AppendLine(o.Plan.Faults.Count == 0 ? "fault plan: none" : "fault plan (before call AT):");

@@ -85,7 +85,7 @@ public class ServerRestartTests(ITestOutputHelper output)
             [10, 14, 19, 24, 32, 33, 34, 35]));
         Assert.True(o.Failure is null, Simulator.Report(o));
         Assert.Equal(1, o.Skipped); // the rename of b over c, still open
-        Assert.Contains(o.Transcript, l => l.Contains("rename") && l.EndsWith("not made, it would remove the last name of an open file"));
+        Assert.Contains(o.Transcript, l => l.Contains("rename") && l.EndsWith(Simulator.NotMade));
     }
 
     /// <summary>
