@@ -85,7 +85,7 @@ public class BadInputTests : IDisposable
             RawRpc.Call(0, Mount3.Program, 3, Mount3.MNT, w => w.WriteString("/export")),
         };
         var rng = new Random(20240601);
-        using var conn = new RawRpc(_server.NfsPort);
+        using var conn = new RawRpc(_server.NfsPort, receiveTimeoutMs: 0);
         const uint marker = 0xC0FFEE;
         using var markerSeen = new ManualResetEventSlim();
         NfsStat3 markerStatus = NfsStat3.NFS3ERR_IO;
@@ -119,6 +119,8 @@ public class BadInputTests : IDisposable
         conn.Send(Nfs(marker, Nfs3.GETATTR, w => w.WriteOpaque(_file)));
         Assert.True(markerSeen.Wait(TimeSpan.FromSeconds(120)), "no answer to the good GETATTR after the mutated records");
         Assert.Equal(NfsStat3.NFS3_OK, markerStatus);
+        conn.Dispose();
+        drain.Join();
         using var fresh = new RawRpc(_server.NfsPort);
         var h = fresh.Roundtrip(Nfs(123456, Nfs3.GETATTR, w => w.WriteOpaque(_file)), out var reply);
         Assert.True(h.Success);

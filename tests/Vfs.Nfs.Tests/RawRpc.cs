@@ -15,9 +15,11 @@ internal sealed class RawRpc : IDisposable
 
     /// <param name="port">The server's port on 127.0.0.1.</param>
     /// <param name="localPort">The port to connect from (below 1024: a privileged one, which needs root); 0 for any.</param>
-    public RawRpc(int port, int localPort = 0)
+    /// <param name="receiveTimeoutMs">How long a receive waits before the test counts the server as hung; 0 waits for ever
+    /// (for a reader thread that the test stops by disposing the connection).</param>
+    public RawRpc(int port, int localPort = 0, int receiveTimeoutMs = 60_000)
     {
-        _s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = 10000 };
+        _s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveTimeout = receiveTimeoutMs };
         if (localPort != 0)
         {
             _s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
@@ -104,6 +106,7 @@ internal sealed class RawRpc : IDisposable
             int n;
             try { n = _s.Receive(b, off, b.Length - off, SocketFlags.None); }
             catch (SocketException) { return false; }
+            catch (ObjectDisposedException) { return false; }   // the test closed this connection under its reader
             if (n == 0)
                 return false;
             off += n;
