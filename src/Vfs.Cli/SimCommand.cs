@@ -1,15 +1,17 @@
 // Vfs.Cli: `vfs sim` -- the deterministic simulator (Vfs.Sim) from the command line.
 //
 //   vfs sim [--figure N | --world NAME|FILE] [--seed S] [--histories K] [--steps N]
-//           [--faults disk,copy,net,host,clock,power,crash|all|none] [--soak MINUTES] [--keep LIST [--trace FILE]]
-//           [--parallel P]
+//           [--faults disk,copy,net,host,clock,power,crash|all|none | --plan PLAN|FILE] [--soak MINUTES]
+//           [--keep LIST [--trace FILE]] [--parallel P]
 //
 // Runs K histories of up to N calls (history i from seed S+i) on the world, with faults of the kinds given, checking
 // every built-in invariant; --soak keeps going, batch after batch, for that many minutes of host time. With --keep
 // (as a failure's replay command prints it) it replays one history exactly: the first N calls seed S generates,
 // less the ones a shrink dropped, and --trace writes that replay's event trace (the lines whose hash it prints). Prints a progress bar, then the histories run, the faults injected by kind, the
 // checks per invariant and the speed (calls per second of host time and of CPU). Exit status 0 when every invariant held; 1 on a failure, after printing the seed, the
-// shrunk history, the fault plan, the replay command and an xunit regression test; 2 on bad arguments.
+// shrunk history, the fault plan, the replay command and an xunit regression test; 2 on bad arguments. --plan gives
+// the fault plan itself instead of the kinds to draw one from: faults "AT ACTION TARGET ARG" separated by ';' (as a
+// report prints them), or a file of them one a line (docs/verification.md, "Faults as data").
 using System.CommandLine;
 using UnixVfs.Sim;
 
@@ -29,16 +31,20 @@ internal static class SimCommand
         var keep = new Option<string?>("--keep") { Description = "Replay one history: the calls to keep (from a failure's replay command)" };
         var parallel = new Option<int>("--parallel") { Description = "Histories run side by side", DefaultValueFactory = _ => Environment.ProcessorCount };
         var traceFile = new Option<string?>("--trace") { Description = "With --keep: write the replay's event trace, one event a line, to this file" };
+        var planArg = new Option<string?>("--plan") { Description = "The fault plan itself, instead of --faults: \"AT ACTION TARGET ARG; ...\", or a file of them" };
         var cmd = new Command("sim", "Run random histories of system calls, with faults, on a simulated world and check every invariant")
         {
-            figure, world, seed, histories, steps, faults, soak, keep, parallel, traceFile,
+            figure, world, seed, histories, steps, faults, soak, keep, parallel, traceFile, planArg,
         };
-        cmd.SetAction(r => Run(r.GetValue(figure), r.GetValue(world), r.GetValue(seed), r.GetValue(histories), r.GetValue(steps),
-            r.GetValue(faults)!, r.GetValue(soak), r.GetValue(keep), r.GetValue(parallel), r.GetValue(traceFile)));
+        cmd.SetAction(r => r.GetResult(faults) is { Implicit: false } && r.GetValue(planArg) is not null
+            ? Usage("give --faults or --plan, not both")
+            : Run(r.GetValue(figure), r.GetValue(world), r.GetValue(seed), r.GetValue(histories), r.GetValue(steps),
+                r.GetValue(faults)!, r.GetValue(soak), r.GetValue(keep), r.GetValue(parallel), r.GetValue(traceFile), r.GetValue(planArg)));
         return cmd;
     }
 
-    private static int Run(int? figure, string? worldArg, int seed, int histories, int steps, string faultText, double? soak, string? keepText, int parallel, string? traceFile)
+    private static int Run(int? figure, string? worldArg, int seed, int histories, int steps, string faultText, double? soak,
+        string? keepText, int parallel, string? traceFile, string? planText)
     {
         if (figure is not null && worldArg is not null)
             return Usage("give --figure or --world, not both");
@@ -55,14 +61,21 @@ internal static class SimCommand
             return Usage("--soak: a positive number of minutes");
         if (traceFile is not null && keepText is null)
             return Usage("--trace: only with --keep (one history's replay)");
+        FaultPlan? plan = null;
+        if (planText is not null)
+        {
+            string text = File.Exists(planText) ? File.ReadAllText(planText) : planText;
+            if (FaultPlan.Parse(text, out plan, out var why) != UnixVfs.Core.Errno.OK)
+                return Usage($"--plan: {why}");
+        }
         // Keeping the lock-order checker's stack of every acquisition (Debug builds) is most of a checked lock's cost:
         // a replay of one history keeps them for its report, many histories do not (their failures replay).
         UnixVfs.Core.Witness.KeepStacks = keepText is not null;
         try
         {
             if (keepText is not null)
-                return Replay(worldName, seed, steps, kinds, keepText, traceFile);
-            return Explore(worldName, seed, histories, steps, kinds, soak, parallel);
+                return Replay(new SimCase(worldName, seed, steps, kinds, Plan: plan), keepText, traceFile);
+            return Explore(worldName, seed, histories, steps, kinds, plan, soak, parallel);
         }
         catch (ArgumentException e)
         {
@@ -71,16 +84,16 @@ internal static class SimCommand
         }
     }
 
-    private static int Replay(string world, int seed, int steps, FaultKinds kinds, string keepText, string? traceFile)
+    private static int Replay(SimCase c, string keepText, string? traceFile)
     {
         var keep = new List<int>();
         foreach (var w in keepText.Split(',', StringSplitOptions.RemoveEmptyEntries))
-            if (!int.TryParse(w, out int i) || i < 0 || i >= steps)
-                return Usage($"--keep: call numbers from 0 to {steps - 1}, comma-separated");
+            if (!int.TryParse(w, out int i) || i < 0 || i >= c.Steps)
+                return Usage($"--keep: call numbers from 0 to {c.Steps - 1}, comma-separated");
             else
                 keep.Add(i);
         using var trace = traceFile is null ? null : new StreamWriter(traceFile);
-        var o = Simulator.Run(new SimCase(world, seed, steps, kinds, keep), trace: trace);
+        var o = Simulator.Run(c with { Keep = keep }, trace: trace);
         if (o.Failure is not null)
         {
             Console.WriteLine(Simulator.Report(o));
@@ -90,7 +103,7 @@ internal static class SimCommand
         return 0;
     }
 
-    private static int Explore(string world, int seed, int histories, int steps, FaultKinds kinds, double? soak, int parallel)
+    private static int Explore(string world, int seed, int histories, int steps, FaultKinds kinds, FaultPlan? plan, double? soak, int parallel)
     {
         var total = new SimSummary();
         // --soak is the user's wall-clock budget: it decides how many batches run, never what happens inside one
@@ -102,7 +115,7 @@ internal static class SimCommand
         do
         {
             int first = seed + batch * histories;
-            sum = Exploration.Run([world], first, histories, steps, kinds, progress: (done, _) => Bar(done, histories), parallel: parallel);
+            sum = Exploration.Run([world], first, histories, steps, kinds, progress: (done, _) => Bar(done, histories), parallel: parallel, plan: plan);
             Console.Error.WriteLine();
             total.Absorb(sum);
             batch++;

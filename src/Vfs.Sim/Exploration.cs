@@ -64,10 +64,11 @@ public static class Exploration
     /// Runs <paramref name="histories"/> histories, round-robin over <paramref name="worlds"/>; history i has seed
     /// <paramref name="seed"/> + i and up to <paramref name="steps"/> calls (its length drawn from its seed), up to
     /// <paramref name="parallel"/> at a time. Stops at the first failure, which is shrunk. <paramref name="progress"/>
-    /// is told after each history.
+    /// is told after each history. With <paramref name="plan"/> every history runs that plan rather than one generated
+    /// from its seed for the kinds in <paramref name="faults"/>.
     /// </summary>
     public static SimSummary Run(IReadOnlyList<string> worlds, int seed, int histories, int steps, FaultKinds faults,
-        IReadOnlyList<Invariant>? invariants = null, Action<int, SimOutcome>? progress = null, int parallel = 1)
+        IReadOnlyList<Invariant>? invariants = null, Action<int, SimOutcome>? progress = null, int parallel = 1, FaultPlan? plan = null)
     {
         var sum = new SimSummary();
         var gate = new object();
@@ -80,7 +81,7 @@ public static class Exploration
         // no worker waits long for another at the end (Parallel.For handed each worker runs of neighbouring histories,
         // up to 8 at once: docs/benchmarks.md, "Stop 28"). After a failure no later history (by index) starts, and
         // every earlier one still runs: the first failure in history order is the one reported, whatever the order.
-        var cases = Enumerable.Range(0, histories).Select(i => Case(worlds, seed, i, steps, faults)).ToArray();
+        var cases = Enumerable.Range(0, histories).Select(i => Case(worlds, seed, i, steps, faults) with { Plan = plan }).ToArray();
         int[] order = Enumerable.Range(0, histories).OrderByDescending(i => cases[i].Steps).ToArray();
         int next = -1;
         void Work()

@@ -97,6 +97,42 @@ public sealed class FaultPlan
         return Errno.OK;
     }
 
+    /// <summary>A plan written by hand, in the text ToString writes ("AT ACTION TARGET ARG", one a line or ';'-separated).</summary>
+    /// <exception cref="ArgumentException">The text is not a plan.</exception>
+    public static FaultPlan FromText(string text) =>
+        Parse(text, out var plan, out var error) == Errno.OK ? plan! : throw new ArgumentException(error, nameof(text));
+
+    /// <summary>The plan on one line, faults separated by "; " (as `vfs sim --plan` takes it).</summary>
+    public string OneLine() => string.Join("; ", Faults);
+
+    /// <summary>
+    /// Checks a plan against the world it is to run on: every action is one this file lists, and every target is there
+    /// (a UFS disk HOST:/PATH, a copy of the world's mirror, or a host). EINVAL with the first fault that is not.
+    /// </summary>
+    public Errno Check(World w, out string error)
+    {
+        error = "";
+        foreach (var f in Faults)
+        {
+            string? wrong = f.Action switch
+            {
+                "disk-fail" or "disk-heal" or "power-cut" or "power-cut-reorder" =>
+                    w.Disks.Any(d => d.Device is not null && $"{d.Host.Name}:{d.Path}" == f.Target) ? null : "no UFS disk HOST:/PATH of that name",
+                "offline" or "online" =>
+                    w.Mirror?.Mfs.Copies.Any(c => c.Name.Equals(f.Target, StringComparison.OrdinalIgnoreCase)) == true ? null : "no copy of the world's mirror of that name",
+                "loss" or "partition" or "net-heal" or "host-down" or "host-up" or "skew" or "restart" =>
+                    w.HostNamed(f.Target) is not null ? null : "no host of that name",
+                _ => "unknown action",
+            };
+            if (wrong is not null || f.AtCall < 0)
+            {
+                error = $"fault '{f}': {wrong ?? "a call number below 0"}";
+                return Errno.EINVAL;
+            }
+        }
+        return Errno.OK;
+    }
+
     /// <summary>
     /// A plan for a history of <paramref name="calls"/> calls on <paramref name="world"/>, with up to two faults of the
     /// kinds in <paramref name="kinds"/> that the world has targets for, each healed later in the history.

@@ -10,7 +10,9 @@
 // the same hash.
 //
 // Replay: a history is the first N calls that a seed generates, less the calls a shrink dropped (Keep), so a
-// failure is replayed exactly by `vfs sim --world NAME --seed S --steps N --keep LIST --faults KINDS`.
+// failure is replayed exactly by `vfs sim --world NAME --seed S --steps N --keep LIST --faults KINDS`. A case may
+// instead carry its fault plan (Plan, `--plan`): written by hand, or a generated plan pinned, so that the replay keeps
+// its faults when the generator changes.
 using System.Text;
 using UnixVfs.Mirror;
 using UnixVfs.Sim.History;
@@ -18,12 +20,16 @@ using UnixVfs.Sim.Model;
 
 namespace UnixVfs.Sim;
 
-/// <summary>What to run: a world, a seed, a history length, the fault kinds, and which calls to keep.</summary>
-public sealed record SimCase(string WorldName, int Seed, int Steps, FaultKinds Faults, IReadOnlyList<int>? Keep = null)
+/// <summary>
+/// What to run: a world, a seed, a history length, the fault kinds, and which calls to keep; or, instead of the kinds,
+/// the fault plan itself (<paramref name="Plan"/>: then no plan is generated and Faults is not used).
+/// </summary>
+public sealed record SimCase(string WorldName, int Seed, int Steps, FaultKinds Faults, IReadOnlyList<int>? Keep = null, FaultPlan? Plan = null)
 {
     /// <summary>The `vfs sim` command line that replays this case.</summary>
     public string Command() =>
-        $"vfs sim --world {WorldName} --seed {Seed} --steps {Steps} --faults {FaultNames(Faults)}" +
+        $"vfs sim --world {WorldName} --seed {Seed} --steps {Steps} " +
+        (Plan is null ? $"--faults {FaultNames(Faults)}" : $"--plan '{Plan.OneLine()}'") +
         (Keep is null ? "" : $" --keep {string.Join(',', Keep)}");
 
     public static string FaultNames(FaultKinds k) =>
@@ -155,7 +161,9 @@ public static class Simulator
         w.Trace.Sink = trace;
         started(w);
         var full = OpGen.Generate(c.Seed, c.Steps, w.Processes.Count, w.KeepOpenFilesLinked, w.Guests);
-        var plan = FaultPlan.Generate(c.Seed, c.Steps, c.Faults, w);
+        var plan = c.Plan ?? FaultPlan.Generate(c.Seed, c.Steps, c.Faults, w);
+        if (plan.Check(w, out why) != Errno.OK)
+            throw new ArgumentException($"world {c.WorldName}: {why}");
         var keep = c.Keep ?? Enumerable.Range(0, full.Calls.Count).ToList();
         var history = new Script(keep.Select(i => full.Calls[i]));
         var checks = invariants.ToDictionary(i => i.Name, _ => 0L);
@@ -422,12 +430,13 @@ public static class Simulator
     public static string XunitTest(SimCase c)
     {
         string keep = c.Keep is null ? "null" : $"[{string.Join(", ", c.Keep)}]";
+        string plan = c.Plan is null ? "" : $",\n            UnixVfs.Sim.FaultPlan.FromText(\"{c.Plan.OneLine()}\")";
         return $$"""
                 [Fact]
                 public void Sim_{{c.WorldName.Replace('-', '_')}}_seed_{{(uint)c.Seed}}_holds()
                 {
                     var o = UnixVfs.Sim.Simulator.Run(new UnixVfs.Sim.SimCase("{{c.WorldName}}", {{c.Seed}}, {{c.Steps}},
-                        (UnixVfs.Sim.FaultKinds){{(int)c.Faults}}, {{keep}}));
+                        (UnixVfs.Sim.FaultKinds){{(int)c.Faults}}, {{keep}}{{plan}}));
                     Assert.True(o.Failure is null, UnixVfs.Sim.Simulator.Report(o));
                 }
             """;

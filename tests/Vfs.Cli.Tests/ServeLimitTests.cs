@@ -63,13 +63,8 @@ public class ServeLimitTests(ITestOutputHelper output)
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
 
         File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "vfs.dll"), "serve", .. FreePorts, "--key-file", key])
-            psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(30_000));
-        Assert.Equal(1, p.ExitCode);
+        var (code, _, err) = VfsCommand.Run(["serve", .. FreePorts, "--key-file", key]);
+        Assert.Equal(1, code);
         Assert.Equal($"vfs serve: {key}: the handle key may be read or written by others (mode 644); chmod 600 it", err.Trim());
         Directory.Delete(dir, true);
     }
@@ -169,13 +164,9 @@ public class ServeLimitTests(ITestOutputHelper output)
             Assert.Equal(0u, root.Getattr(fh).Attr!.Uid);
             root.Close();
         }
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])[Path.Combine(AppContext.BaseDirectory, "vfs.dll"), "serve", .. FreePorts, "--clients", "rw=somehost"])
-            psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        Assert.Equal("vfs serve: --clients: 'somehost' is not an address or a CIDR range", p.StandardError.ReadToEnd().Trim());
-        Assert.True(p.WaitForExit(30_000));
-        Assert.Equal(1, p.ExitCode);
+        var (code, _, err) = VfsCommand.Run(["serve", .. FreePorts, "--clients", "rw=somehost"]);
+        Assert.Equal("vfs serve: --clients: 'somehost' is not an address or a CIDR range", err.Trim());
+        Assert.Equal(1, code);
     }
 
     [Fact]

@@ -122,13 +122,8 @@ public class ServeTests
     [Fact]
     public void Bad_arguments_get_one_line_and_a_nonzero_exit()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "vfs.dll"), "serve", "--tmpfs", "--image", "/nonexistent" })
-            psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit(30_000);
-        Assert.Equal(1, p.ExitCode);
+        var (code, _, err) = VfsCommand.Run("serve", "--tmpfs", "--image", "/nonexistent");
+        Assert.Equal(1, code);
         Assert.Equal("vfs serve: give exactly one of --image FILE, --tmpfs, --world FILE --path PATH and --mirror A.img,B.img[,C.img]", err.Trim());
     }
 }

@@ -1,0 +1,47 @@
+// Tests of `vfs sim` as a user runs it (the built command, as a process): a fault plan written by hand runs and
+// replays, and a plan that is not one, or one that names what the world lacks, is a one-line error with exit 2.
+namespace UnixVfs.Cli.Tests;
+
+public class SimCommandTests
+{
+    private static (int Code, string Out, string Err) Vfs(params string[] args) => VfsCommand.Run(args);
+
+    [Fact]
+    public void A_plan_written_by_hand_is_run_on_every_history_and_counted_by_kind()
+    {
+        var plan = Path.Combine(Path.GetTempPath(), $"vfs-plan-{Environment.ProcessId}.txt");
+        File.WriteAllText(plan, "3 offline y 0\n20 online y 0\n");
+        try
+        {
+            var (code, output, err) = Vfs("sim", "--world", "mirror-tmpfs", "--seed", "5", "--histories", "4", "--steps", "40", "--plan", plan);
+            Assert.True(code == 0, output + err);
+            Assert.Contains("4 histories", output);
+            Assert.Matches(@"copy [1-9]", output);   // each history longer than 3 calls took its copy offline
+        }
+        finally
+        {
+            File.Delete(plan);
+        }
+    }
+
+    [Theory]
+    [InlineData("3 offline", "--plan: bad fault '3 offline': expected AT ACTION TARGET ARG")]
+    [InlineData("3 offline q 0", "fault '3 offline q 0': no copy of the world's mirror of that name")]
+    [InlineData("3 explode y 0", "fault '3 explode y 0': unknown action")]
+    public void A_plan_that_is_not_one_for_the_world_is_a_one_line_error(string plan, string message)
+    {
+        var (code, output, err) = Vfs("sim", "--world", "mirror-tmpfs", "--steps", "10", "--keep", "0,1,2,3", "--plan", plan);
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Single(err.TrimEnd('\n').Split('\n'));
+        Assert.Contains(message, err);
+    }
+
+    [Fact]
+    public void Faults_and_a_plan_together_are_refused()
+    {
+        var (code, _, err) = Vfs("sim", "--world", "mirror-tmpfs", "--faults", "copy", "--plan", "3 offline y 0");
+        Assert.Equal(2, code);
+        Assert.Contains("give --faults or --plan, not both", err);
+    }
+}

@@ -1,0 +1,48 @@
+// Tests of Vfs.Sim: fault plans as data -- a plan written by hand is the plan a run applies, its replay command and
+// its regression test carry it, and a plan that names what the world lacks is refused before anything runs.
+namespace UnixVfs.Sim.Tests;
+
+public class FaultPlanTests
+{
+    [Fact]
+    public void A_hand_written_plan_is_applied_as_written_and_its_replay_carries_it()
+    {
+        var plan = FaultPlan.FromText("2 offline y 0; 6 skew h 3000; 9 online y 0; 9 skew h 0");
+        var c = new SimCase("mirror-tmpfs", 11, 30, FaultKinds.None, Plan: plan);
+        var o = Simulator.Run(c);
+        Assert.True(o.Failure is null, Simulator.Report(o));
+        Assert.Equal(plan.Faults, o.FaultsApplied);
+        Assert.Equal("vfs sim --world mirror-tmpfs --seed 11 --steps 30 --plan '2 offline y 0; 6 skew h 3000; 9 online y 0; 9 skew h 0'", c.Command());
+        Assert.Contains("FaultPlan.FromText(\"2 offline y 0; 6 skew h 3000; 9 online y 0; 9 skew h 0\")", Simulator.XunitTest(c));
+        // The same case run again is the same run: a pinned plan replays byte for byte.
+        Assert.Equal(o.TraceHash, Simulator.Run(c).TraceHash);
+    }
+
+    [Fact]
+    public void A_generated_plan_pinned_is_the_run_it_was_generated_for()
+    {
+        var generated = new SimCase("fig6", 4, 180, FaultKinds.Host | FaultKinds.Clock, [4, 5, 14, 96, 97]);
+        var o = Simulator.Run(generated);
+        Assert.NotEmpty(o.Plan.Faults);
+        var pinned = generated with { Faults = FaultKinds.None, Plan = FaultPlan.FromText(o.Plan.OneLine()) };
+        Assert.Equal(o.TraceHash, Simulator.Run(pinned).TraceHash);
+    }
+
+    [Theory]
+    [InlineData("1 disk-fail x:/nowhere 3", "no UFS disk HOST:/PATH of that name")]
+    [InlineData("1 restart q 0", "no host of that name")]
+    [InlineData("1 offline z 0", "no copy of the world's mirror of that name")]
+    [InlineData("1 melt x 0", "unknown action")]
+    public void A_plan_naming_what_the_world_lacks_is_refused_before_the_first_call(string text, string why)
+    {
+        var e = Assert.Throws<ArgumentException>(() => Simulator.Run(new SimCase("fig6", 1, 10, FaultKinds.None, Plan: FaultPlan.FromText(text))));
+        Assert.Contains(why, e.Message);
+    }
+
+    [Fact]
+    public void Text_that_is_not_a_plan_is_refused_with_the_bad_fault()
+    {
+        var e = Assert.Throws<ArgumentException>(() => FaultPlan.FromText("1 offline y 0; 2 online"));
+        Assert.Contains("bad fault '2 online'", e.Message);
+    }
+}
