@@ -11,6 +11,15 @@
 // resync brings one back, and Close at a clean unmount; each rewrites the records of the copies that take
 // updates (a copy that is away cannot be written, and keeps the generation it left with).
 //
+// OTHER HOSTS' MIRRORS of the same copies (Fig. 7) write these records too. Each record lists the hosts whose mirror
+// has the copy mounted (MirrorMeta's holders): a mount adds this host, a clean unmount takes it out, and every write
+// of a record starts from the holders the copy lists, read just before (Establish, Reread), so the other hosts'
+// entries stay. A mount that finds another host listed learns which copy that host's mirror takes for its truth
+// (Follow): a role=master mount merges one way from that copy rather than from its own first, because the other
+// mirror may be live and may have written its truth further than this host's disk holds (its client still holding
+// the writes for this host's disk, or this host having lost power); the copies that host's mirror writes are left as
+// they are (docs/verification.md, Fixed 56).
+//
 // LOCK ORDER: _lock is a leaf. It is taken after MfsVfs's state lock has been let go (the callers change
 // a copy's state first, then tell this class), and no VOP is called while holding it: the records are
 // computed under it and written after.
@@ -21,6 +30,7 @@ internal sealed class MirrorGenerations
     private readonly object _lock = new();
     private readonly Kernel _k;
     private readonly MirrorMeta[] _metas;
+    private bool _holding = true; // this host is among the records' holders: from the mount to a clean unmount (_lock)
 
     private MirrorGenerations(Kernel k, MirrorMeta[] metas)
     {
@@ -53,6 +63,15 @@ internal sealed class MirrorGenerations
 
     /// <summary>Every copy was in use when the mirroring host went down: the same generation, none marked clean.</summary>
     public bool Crashed { get; private init; }
+
+    /// <summary>
+    /// The index of the copy that another host's mirror of these copies takes for its truth (the first such host the
+    /// records list), or -1 when no other host holds them.
+    /// </summary>
+    public int Follow { get; private init; } = -1;
+
+    /// <summary>The host whose mirror Follow names the truth of, or null.</summary>
+    public string? FollowHost { get; private init; }
 
     /// <summary>
     /// Reads the copies' records and decides the mirror's identity. EINVAL with a one-line reason when the copies
@@ -108,6 +127,12 @@ internal sealed class MirrorGenerations
         if (found.All(m => m?.Synced is not null && m.Mirror == mirror))
             synced = found.Where((_, i) => behind[i] < 0).Min(m => m!.Bitmap != 0 && m.Left is { } left ? left : m.Synced!.Value);
         bool crashed = found.All(m => m is not null && !m.Clean && m.Current == found[0]!.Current);
+        var other = found.Where(m => m?.Mirror == mirror).SelectMany(m => m!.Holders)
+            .Where(h => h.Host != k.Hostname && metas.Any(m => m.Copy == h.Truth)).Select(h => (MirrorHolder?)h).FirstOrDefault();
+        int follow = other is { } o ? Array.FindIndex(metas, m => m.Copy == o.Truth) : -1;
+        var me = new MirrorHolder(k.Hostname, metas[0].Copy);
+        for (int i = 0; i < metas.Length; i++)
+            metas[i] = metas[i].WithHolder(k.Hostname, me);
         ulong current = NewGeneration(k);
         var members = metas.Select(m => m.Copy).ToArray();
         bool anyBehind = behind.Any(b => b >= 0);
@@ -119,7 +144,7 @@ internal sealed class MirrorGenerations
                     Clean = false,
                     Left = anyBehind ? metas[i].Left : null,
                 };
-        gens = new MirrorGenerations(k, metas) { Behind = behind, Synced = synced, Crashed = crashed };
+        gens = new MirrorGenerations(k, metas) { Behind = behind, Synced = synced, Crashed = crashed, Follow = follow, FollowHost = other?.Host };
         return Errno.OK;
     }
 
@@ -189,10 +214,11 @@ internal sealed class MirrorGenerations
     /// generations starts from. Another host's mirror of the same copies (Fig. 7: each master mirrors its disk with the
     /// other's) rewrites them too -- its mount gives them a generation of its own -- so a record this mount wrote last
     /// may not be the one on the copy; a bitmap taken from it would name a generation the copy away never held, and after
-    /// a crash of this host no copy would be found behind (docs/verification.md, Fixed 53). Called without _lock (the
-    /// reads are VOPs).
+    /// a crash of this host no copy would be found behind (docs/verification.md, Fixed 53). With
+    /// <paramref name="holdersOnly"/> (a clean unmount) only their holders are taken, so that another host's mirror that
+    /// mounted them since stays listed, and the rest is this mirror's view. Called without _lock (the reads are VOPs).
     /// </summary>
-    private void Reread(MirrorMember[] copies)
+    private void Reread(MirrorMember[] copies, bool holdersOnly = false)
     {
         foreach (var c in copies)
         {
@@ -200,7 +226,7 @@ internal sealed class MirrorGenerations
                 continue;
             lock (_lock)
                 if (m.Copy == _metas[c.Index].Copy)
-                    _metas[c.Index] = m;
+                    _metas[c.Index] = holdersOnly ? _metas[c.Index] with { Holders = m.Holders } : m;
         }
     }
 
@@ -208,19 +234,27 @@ internal sealed class MirrorGenerations
     public void Close(MfsVfs mi)
     {
         var inUse = mi.Copies.Where(c => c.TakesUpdates).ToArray();
+        Reread(inUse, holdersOnly: true);
         lock (_lock)
+        {
+            _holding = false;
             foreach (var c in inUse)
                 _metas[c.Index] = _metas[c.Index] with { Clean = true, Synced = inUse.Length == mi.Copies.Count ? _k.Newest() : _metas[c.Index].Synced };
+        }
         WriteTo(mi, inUse);
     }
 
+    /// <summary>
+    /// Writes the records of <paramref name="copies"/>, with this host in their holders or, after a clean unmount, out of
+    /// them. The other hosts' entries are those the copies listed when last read (Establish, Reread).
+    /// </summary>
     private void WriteTo(MfsVfs mi, IEnumerable<MirrorMember> copies)
     {
         foreach (var c in copies)
         {
             MirrorMeta m;
             lock (_lock)
-                m = _metas[c.Index];
+                m = _metas[c.Index] = _metas[c.Index].WithHolder(_k.Hostname, _holding ? new MirrorHolder(_k.Hostname, _metas[0].Copy) : null);
             var before = _k.Now();
             var err = m.Write(c.Root, out var stamped);
             if (err != Errno.OK)

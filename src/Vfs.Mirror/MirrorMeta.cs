@@ -16,7 +16,14 @@
 //     state    clean|dirty       dirty from mount to a clean unmount
 //     synced   <sec>.<nsec>      the last time every copy was known identical (optional: older records lack it)
 //     left     <sec>.<nsec>      when the copy named by bitmap's generation left (optional; only with a bitmap)
+//     holders  <host>=<uuid>,... the hosts whose mirror has this copy mounted, each with the copy it takes for its
+//                                truth (its first); a host leaves the list at a clean unmount (optional; older
+//                                records lack it; a host name is written %-escaped, as in a URI)
 // An unknown version, or a file that does not parse, is reported and the mount refused (unless -o force).
+//
+// HOLDERS. Several hosts may mirror the same copies (Fig. 7: each master mirrors its own disk with the other's), and
+// each writes the records. The holders line is how one host's mount learns that another's mirror is, or was when it
+// went down, writing the copies, and which copy that mirror takes for its truth (MirrorGenerations.Follow).
 //
 // GENERATIONS (after DRBD's UUIDs). All copies of a mirror in sync share one current generation. When a
 // copy leaves (MarkUnavailable), every copy that goes on moves current to history, sets bitmap to the old
@@ -54,6 +61,12 @@ public sealed record MirrorMeta
     public Timespec? Synced { get; init; }
     /// <summary>While bitmap is set: when the first copy away left, the last time this copy and it agreed; or null.</summary>
     public Timespec? Left { get; init; }
+    /// <summary>The hosts whose mirror has this copy mounted, in the order they mounted it.</summary>
+    public IReadOnlyList<MirrorHolder> Holders { get; init; } = [];
+
+    /// <summary>This record with <paramref name="host"/>'s entry replaced by <paramref name="holder"/>, or removed (null).</summary>
+    public MirrorMeta WithHolder(string host, MirrorHolder? holder) =>
+        this with { Holders = [.. Holders.Where(h => h.Host != host), .. holder is { } me ? [me] : Array.Empty<MirrorHolder>()] };
 
     /// <summary>This record after a new generation: current goes to history, <paramref name="bitmap"/> is set.</summary>
     public MirrorMeta NextGeneration(ulong current, ulong bitmap) =>
@@ -74,6 +87,8 @@ public sealed record MirrorMeta
             sb.Append("synced ").Append(FormatTime(t)).Append('\n');
         if (Left is { } l)
             sb.Append("left ").Append(FormatTime(l)).Append('\n');
+        if (Holders.Count > 0)
+            sb.Append("holders ").Append(string.Join(',', Holders.Select(h => Uri.EscapeDataString(h.Host) + "=" + h.Truth))).Append('\n');
         return sb.ToString();
     }
 
@@ -101,6 +116,7 @@ public sealed record MirrorMeta
                 },
                 Synced = kv.TryGetValue("synced", out var synced) ? ParseTime(synced) : null,
                 Left = kv.TryGetValue("left", out var left) ? ParseTime(left) : null,
+                Holders = kv.TryGetValue("holders", out var holders) ? ParseHolders(holders) : [],
             };
         }
         catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException)
@@ -135,6 +151,15 @@ public sealed record MirrorMeta
         }
         return kv;
     }
+
+    private static MirrorHolder[] ParseHolders(string s) =>
+        s.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(h =>
+        {
+            int eq = h.LastIndexOf('=');
+            if (eq <= 0)
+                throw new FormatException($"holder {h}");
+            return new MirrorHolder(Uri.UnescapeDataString(h[..eq]), Guid.Parse(h[(eq + 1)..]));
+        }).ToArray();
 
     internal static string FormatTime(Timespec t) =>
         t.Sec.ToString(CultureInfo.InvariantCulture) + "." + t.Nsec.ToString("D9", CultureInfo.InvariantCulture);
@@ -231,3 +256,6 @@ public sealed record MirrorMeta
         }
     }
 }
+
+/// <summary>A host whose mirror has a copy mounted, and the copy (by identity) that mirror takes for its truth.</summary>
+public readonly record struct MirrorHolder(string Host, Guid Truth);

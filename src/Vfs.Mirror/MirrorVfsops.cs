@@ -141,7 +141,11 @@ public static class MirrorVfsops
             else if (!options!.NoMerge && !generations!.AnyBehind)
             {
                 var merge = new MirrorMerge(paths.Select((_, i) => MfsOptions.CopyName(i)).ToArray(), data.Progress);
-                int master = authority >= 0 ? authority : 0; // a copy the witness says went on alone is the truth, not X
+                // The truth is X, unless a witness says another copy went on alone, or another host's mirror of these
+                // copies holds them (Fig. 7): its truth, which it may have written further than this host's disk holds.
+                int master = authority >= 0 ? authority : generations.Follow >= 0 ? generations.Follow : 0;
+                if (authority < 0 && generations.Follow > 0 && options.Role == MirrorRole.Master)
+                    vfsp.Kernel.Log($"mfs {uap.Dir}: {generations.FollowHost}'s mirror holds these copies too: merging from {paths[master]}, its truth");
                 err = options.Role == MirrorRole.Master
                     ? merge.OneWay(roots!, master, Enumerable.Range(0, paths.Length).Where(i => i != master).ToArray())
                     : merge.TwoWay(roots!);

@@ -6,7 +6,7 @@
 // other and mirrors its own disk with the other's on a directory of its own. Where the processes reach the mirror
 // over NFS (Figs. 9, 10), "subject" names the mirror whose copies are compared with the model. Two simplifications,
 // stated so nobody mistakes them: "host" faults cut a host off the network rather than rebooting its kernel (a
-// "crash" fault reboots one: the process host, or an NFS server's host of Figs. 6 and 8), and
+// "crash" fault reboots one: the process host, or a host that serves its disk over NFS), and
 // worlds whose processes work through an NFS client never remove a file some process has open (the client has no
 // silly rename: docs/nfs.md), by the history rule keep-open-files-linked. NFS imports are soft with short
 // timeouts, so a host that stops answering fails over in the mirror instead of hanging the history. A client of an

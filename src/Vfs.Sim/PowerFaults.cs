@@ -92,16 +92,14 @@ public static class PowerFaults
 
     /// <summary>
     /// The hosts a restart alone can be made of: Target, and every other host with a UFS disk that serves over NFS --
-    /// its disk (the slave of Fig. 6, a and b of Fig. 8) or the world's mirror too (x of Figs. 9 and 10, whose clients'
-    /// handles must go on naming the same files after the mirror's crash recovery). Not a host with a mirror of its own
-    /// of the same copies (y of Figs. 7, 9 and 10): its remount, role=master, would merge one way from its own disk
-    /// over the copy the world's mirror is writing (docs/verification.md, Finding 15).
+    /// its disk (the slave of Fig. 6, a and b of Fig. 8), the world's mirror too (x of Figs. 9 and 10, whose clients'
+    /// handles must go on naming the same files after the mirror's crash recovery), or a mirror of its own of the same
+    /// copies (y of Figs. 7, 9 and 10, whose remount must follow the world's mirror, live: docs/verification.md, Fixed 56).
     /// </summary>
     internal static List<SimHostNode> RestartTargets(World w)
     {
         var servers = w.Hosts.Where(h => h != w.ProcessHost && h.Nfsd is not null
-            && w.Disks.Any(d => d.Host == h && d.Device is not null)
-            && (h == w.Mirror?.Host || !h.Kernel.Mounts.Any(v => v.FstypeName == "mfs")));
+            && w.Disks.Any(d => d.Host == h && d.Device is not null));
         return (Target(w) is { } t ? servers.Prepend(t) : servers).ToList();
     }
 

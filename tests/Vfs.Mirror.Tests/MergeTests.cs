@@ -135,6 +135,37 @@ public class MergeTests
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
+    /// <summary>
+    /// Fixed 56 (`vfs sim --world fig7 --seed 20264531 --steps 145 --faults disk,copy,net,host,clock,power,crash --keep
+    /// 1,7,13,14,16`): x's mirror wrote 19 bytes to /b, on x's disk and held by x's NFS client for y's; y restarted, and
+    /// its role=master mount made x's disk like its own, /b empty. A master's mount that finds another host's mirror
+    /// holding the copies merges from that mirror's truth, and leaves the copies that mirror writes alone.
+    /// </summary>
+    [Fact]
+    public void A_master_mount_merges_from_the_truth_of_another_hosts_mirror_that_holds_the_copies()
+    {
+        using var f = new MirrorFixture();
+        f.Mount("role=master");
+        MirrorFixture.Ok(f.P.Umount("/X/y"));
+        // y's mirror, whose truth is the copy at /X/y, mounts the copies and writes a file this host's disk lacks;
+        // this host's disk has a file y's mirror never made.
+        var roots = MirrorFixture.CopyDirs.Take(2).Select(d => { MirrorFixture.Ok(f.P.Lookupname(d, true, out var vp)); return vp!; }).ToArray();
+        MirrorFixture.Ok(MirrorMeta.Read(roots[1], out var yTruth, out _));
+        foreach (var root in roots)
+        {
+            MirrorFixture.Ok(MirrorMeta.Read(root, out var m, out _));
+            MirrorFixture.Ok((m! with { Clean = false }).WithHolder("y", new MirrorHolder("y", yTruth!.Copy)).Write(root, out _));
+            root.Rele();
+        }
+        f.WriteFile("/X/y/from-y", "y's");
+        f.WriteFile("/A/b/only-here", "never y's");
+
+        f.Mount("role=master");
+        Assert.Equal(["from-y"], f.LowerNames(0, "/"));
+        Assert.Equal(["from-y"], f.LowerNames(1, "/"));
+        Assert.Equal("y's", f.Lower(0, "from-y"));
+    }
+
     [Fact]
     public void Progress_is_reported_for_each_name()
     {

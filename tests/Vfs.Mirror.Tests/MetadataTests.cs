@@ -94,6 +94,36 @@ public class MetadataTests
     }
 
     [Fact]
+    public void Each_copy_lists_the_hosts_whose_mirror_holds_it_until_their_clean_unmount()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        var x = Meta(f, "/A/b");
+        Assert.Equal([new MirrorHolder("mirror-host", x.Copy)], x.Holders);
+        Assert.Equal([new MirrorHolder("mirror-host", x.Copy)], Meta(f, "/X/y").Holders);
+
+        // Another host's mirror of the same copies mounts them meanwhile (Fig. 7's y), its truth the copy at /X/y.
+        var y = new MirrorHolder("y", Meta(f, "/X/y").Copy);
+        foreach (var c in f.Mfs.Copies)
+        {
+            MirrorFixture.Ok(MirrorMeta.Read(c.Root, out var m, out _));
+            MirrorFixture.Ok(m!.WithHolder(y.Host, y).Write(c.Root, out _));
+        }
+        MirrorFixture.Ok(f.P.Umount("/X/y"));
+        Assert.Equal([y], Meta(f, "/A/b").Holders);   // this host left the list; y's entry, written since, is kept
+        Assert.Equal([y], Meta(f, "/X/y").Holders);
+    }
+
+    [Fact]
+    public void A_holders_name_of_any_bytes_reads_back_as_written()
+    {
+        var holder = new MirrorHolder("a=b, c%d\u00e9", Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7"));
+        var m = new MirrorMeta { Mirror = Guid.Empty, Copy = Guid.Empty, Current = 1 }.WithHolder(holder.Host, holder);
+        Assert.Equal([holder], MirrorMeta.Parse(m.Format(), out var why)!.Holders);
+        Assert.Equal("", why);
+    }
+
+    [Fact]
     public void Copies_of_two_different_mirrors_are_refused_with_a_reason_unless_forced()
     {
         using var f = new MirrorFixture();

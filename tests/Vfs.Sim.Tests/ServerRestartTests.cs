@@ -1,8 +1,9 @@
 // Tests of Vfs.Sim: the bugs the simulator found once it could restart an NFS server's host (a crash fault on Figs. 6
 // and 8: the slave, a or b loses power and comes back, its exports served again on the same ports with the same handle
 // key) or a process host that imports or exports (Fig. 6's master, Fig. 7's x), each replayed from its seed and shrunk
-// history (docs/verification.md, Fixed 48-50 and 53-55). Each failed before its fix; tests/Vfs.Nfs.Tests/
-// ServerPowerCycleTests.cs and tests/Vfs.Ufs.Tests/CrashTests.cs keep the smaller reproducers of 49 and 50.
+// history (docs/verification.md, Fixed 48-50 and 53-56). Each failed before its fix; tests/Vfs.Nfs.Tests/
+// ServerPowerCycleTests.cs and tests/Vfs.Ufs.Tests/CrashTests.cs keep the smaller reproducers of 49 and 50. The
+// replays on Fig. 7 carry their fault plans (SimCase.Plan): generated plans changed when they began to restart y.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -69,7 +70,8 @@ public class ServerRestartTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void A_restart_of_a_master_whose_disk_lost_power_resyncs_its_disk_from_the_other_not_the_reverse() =>
-        Holds(new SimCase("fig7", 85, 67, FaultKinds.Power | FaultKinds.Crash, [7, 46, 52]));
+        Holds(new SimCase("fig7", 85, 67, FaultKinds.None, [7, 46, 52],
+            FaultPlan.FromText("1 power-cut-reorder x:/export/disk 2; 52 restart x 1")));
 
     /// <summary>
     /// Fixed 54 (a rule of the simulator's, not a bug of the mirror): after Fig. 6's master restarted, the history's
@@ -92,8 +94,19 @@ public class ServerRestartTests(ITestOutputHelper output)
     /// Fixed 55: Fig. 7, x restarted twice; the second lost the rename of c to b/a on X, which Y (its server's, durable)
     /// kept. role=master merged one way from X: a (two links) alike in both, c copied to Y whole, b/a removed -- Y's a
     /// had one link. A file alike under one name is now the twin that its other names link to (MirrorMerge.KeptAsTwin).
+    /// (Since Fixed 56 x's remount merges from Y, the truth of y's live mirror, so this history no longer takes that
+    /// path; MergeTests keeps the merge's own reproducer.)
     /// </summary>
     [Fact]
     public void A_one_way_merge_after_a_restart_keeps_a_hard_link_a_hard_link() =>
-        Holds(new SimCase("fig7", 89, 195, FaultKinds.Clock | FaultKinds.Power | FaultKinds.Crash, [1, 21, 30, 44, 76, 77]));
+        Holds(new SimCase("fig7", 89, 195, FaultKinds.None, [1, 21, 30, 44, 76, 77], FaultPlan.FromText("55 restart x 0; 77 restart x 1")));
+
+    /// <summary>
+    /// Fixed 56 (Finding 15): Fig. 7, x's mirror wrote 19 bytes to /b, on X and held by x's NFS client for Y; y restarted,
+    /// and its mirror's mount, role=master, merged one way from its own disk Y and emptied X's /b. A master's mount that
+    /// finds another host's mirror holding the copies (the records' holders) merges from that mirror's truth instead.
+    /// </summary>
+    [Fact]
+    public void A_restart_of_the_other_master_does_not_undo_the_live_masters_writes() =>
+        Holds(new SimCase("fig7", 20264531, 145, FaultKinds.None, [1, 7, 13, 14, 16], FaultPlan.FromText("16 restart y 1")));
 }
