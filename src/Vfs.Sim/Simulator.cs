@@ -419,10 +419,15 @@ public static class Simulator
         sb.AppendLine(o.Plan.Faults.Count == 0 ? "fault plan: none" : "fault plan (before call AT):");
         foreach (var f in o.Plan.Faults)
             sb.AppendLine("  " + f);
+        // The regression test carries the plan itself: a later change to the plan generator (a new target, a new kind)
+        // then cannot turn it into a run that no longer meets the bug.
+        var pinned = o.Plan.Faults.Count > 0 ? o.Case with { Plan = o.Plan } : o.Case;
         sb.AppendLine("replay:");
         sb.AppendLine("  " + o.Case.Command());
+        if (!ReferenceEquals(pinned, o.Case) && o.Case.Plan is null)
+            sb.AppendLine("  " + pinned.Command() + "   (the same, its fault plan given)");
         sb.AppendLine("regression test:");
-        sb.AppendLine(XunitTest(o.Case));
+        sb.AppendLine(XunitTest(pinned));
         return sb.ToString();
     }
 

@@ -54,8 +54,12 @@ public class InvariantApiTests
         var report = Simulator.Report(shrunk);
         Assert.Contains($"vfs sim --world mirror-tmpfs --seed 3 --steps 120 --faults copy --keep ", report);
         Assert.Contains("[Fact]", report);
-        // The replay of the shrunk case fails the same way.
+        // The replay of the shrunk case fails the same way, and so does the regression test's, which carries the plan.
         Assert.StartsWith(shrunk.Failure!, Simulator.Run(shrunk.Case, [new NoDirectories()]).Failure);
+        Assert.NotEmpty(shrunk.Plan.Faults);
+        Assert.Contains($"--plan '{shrunk.Plan.OneLine()}' --keep ", report);
+        Assert.Contains($"FaultPlan.FromText(\"{shrunk.Plan.OneLine()}\")", report);
+        Assert.StartsWith(shrunk.Failure!, Simulator.Run(shrunk.Case with { Plan = shrunk.Plan }, [new NoDirectories()]).Failure);
     }
 
     /// <summary>
