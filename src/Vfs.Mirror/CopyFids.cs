@@ -47,6 +47,9 @@ internal sealed class CopyFids
     private readonly Dictionary<(int Copy, Fid There), Fid> _lateFor = new();
     private readonly Dictionary<(int Copy, Fid Fid), Fid> _away = new();
     private readonly Dictionary<Fid, (int Copy, Fid Fid)> _awayBack = new();
+    private readonly Dictionary<(int Copy, Fid Fid), Fid> _namedAlone = new();
+    private readonly Dictionary<Fid, (int Copy, Fid Fid)> _namedAloneBack = new();
+    private readonly Queue<(int Copy, Fid Fid)> _namedAloneOrder = new();
     private bool _loaded;
 
     /// <summary>The fid of the file that is now, in this copy, the file a mirror fid named as <paramref name="first"/>; null when it was never made again.</summary>
@@ -61,6 +64,16 @@ internal sealed class CopyFids
     public Fid First(MirrorMember c, Fid now)
     {
         Load(c);
+        lock (_lock)
+            return _back.GetValueOrDefault(now) ?? now;
+    }
+
+    /// <summary>
+    /// First without reading the records from the copy: as far as those already read say (before they are, the fid
+    /// itself, which differs from First only for a file made again in this copy).
+    /// </summary>
+    public Fid FirstKnown(Fid now)
+    {
         lock (_lock)
             return _back.GetValueOrDefault(now) ?? now;
     }
@@ -109,6 +122,66 @@ internal sealed class CopyFids
         {
             _away.Clear();
             _awayBack.Clear();
+        }
+    }
+
+    /// <summary>How many files NamedAlone keeps, at most; the oldest are forgotten first.</summary>
+    public const int NamedAloneLimit = 65_536;
+
+    /// <summary>
+    /// A mirror fid named this copy's file <paramref name="here"/> and left out copy <paramref name="copy"/>, whose fid
+    /// for it, <paramref name="there"/>, did not fit (Fig. 9: an NFS copy's handle beside a UFS fid): kept in memory,
+    /// the newest NamedAloneLimit, also while this copy is away -- which is when they are needed. A later mnode of the
+    /// file, made while this copy is away, names it by this copy's fid again (MirrorFid.AwayFid), and VFS_VGET finds the
+    /// file of such a handle in the copy that was left out, without asking this one, which may not answer
+    /// (docs/verification.md, Finding 16).
+    /// </summary>
+    public void RememberNamedAlone(int copy, Fid there, Fid here)
+    {
+        lock (_lock)
+        {
+            if (_namedAlone.TryGetValue((copy, there), out var known) && known.Equals(here))
+                return;
+            _namedAlone[(copy, there)] = here;
+            _namedAloneBack[here] = (copy, there);
+            _namedAloneOrder.Enqueue((copy, there));
+            while (_namedAloneOrder.Count > NamedAloneLimit && _namedAloneOrder.TryDequeue(out var oldest))
+                if (_namedAlone.Remove(oldest, out var h))
+                    _namedAloneBack.Remove(h);
+        }
+    }
+
+    /// <summary>What RememberNamedAlone kept for the file copy <paramref name="copy"/> first gave <paramref name="there"/> for, or null.</summary>
+    public Fid? NamedAlone(int copy, Fid there)
+    {
+        lock (_lock)
+            return _namedAlone.GetValueOrDefault((copy, there));
+    }
+
+    /// <summary>The other way: the copy left out and its fid for the file this copy first gave <paramref name="here"/> for, or null.</summary>
+    public (int Copy, Fid Fid)? NamedAloneThere(Fid here)
+    {
+        lock (_lock)
+            return _namedAloneBack.TryGetValue(here, out var t) ? t : null;
+    }
+
+    /// <summary>
+    /// This copy's fid for the file copy <paramref name="copy"/> first gave <paramref name="there"/> for, as far as the
+    /// copy knows it without being asked: kept while it was away (RememberAway), or kept when a mirror fid named it alone
+    /// (RememberNamedAlone); or null.
+    /// </summary>
+    public Fid? Twin(int copy, Fid there) => Away(copy, there) ?? NamedAlone(copy, there);
+
+    /// <summary>The other way: a copy and the fid it first gave for the file this copy first gave <paramref name="here"/> for, or null.</summary>
+    public (int Copy, Fid Fid)? TwinThere(Fid here) => AwayThere(here) ?? NamedAloneThere(here);
+
+    /// <summary>True when Twin may know anything.</summary>
+    public bool AnyTwins
+    {
+        get
+        {
+            lock (_lock)
+                return _away.Count > 0 || _namedAlone.Count > 0;
         }
     }
 

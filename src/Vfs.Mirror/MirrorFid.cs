@@ -52,7 +52,35 @@ internal static class MirrorFid
             return Errno.ENOSPC;
         buf[1] = (byte)n;
         fid = new Fid(buf[..len]);
+        if (n < mi.Copies.Count)
+            RememberNamedAlone(m, fid, ct);
         return Errno.OK;
+    }
+
+    /// <summary>
+    /// Fid <paramref name="fid"/> of <paramref name="m"/> leaves out copies in use whose fids did not fit: each copy it
+    /// names remembers its fid for the file by theirs (CopyFids.RememberNamedAlone), so that while it is away a later
+    /// mnode of the file is given this fid again, and the handle is found in them. Only what the mnode knows of a copy
+    /// left out is used, and nothing is read from it (FirstKnown): a LOOKUP's reply must not wait for a copy it does not
+    /// name, whose host may be down.
+    /// </summary>
+    private static void RememberNamedAlone(Mnode m, Fid fid, CallerContext? ct)
+    {
+        var mi = m.Mfs;
+        var named = new Fid?[mi.Copies.Count];
+        var d = fid.Data;
+        for (int k = 0, pos = 2; k < d[1]; k++, pos += 2 + d[pos + 1])
+            named[d[pos]] = new Fid(d.Slice(pos + 2, d[pos + 1]));
+        foreach (var left in mi.Copies)
+        {
+            if (named[left.Index] is not null || !left.TakesUpdates || Volatile.Read(ref m.Copies[left.Index]) is not { } lv
+                || Vop.Fid(lv, Fid.MaxFidSize, out var now, ct) != Errno.OK)
+                continue;
+            var there = left.Fids.FirstKnown(now!);
+            foreach (var c in mi.Copies)
+                if (named[c.Index] is { } here)
+                    c.Fids.RememberNamedAlone(left.Index, there, here);
+        }
     }
 
     /// <summary>
@@ -109,7 +137,7 @@ internal static class MirrorFid
             if (MirrorSubr.Resolve(m, k, out var kv) != Errno.OK || Vop.Fid(kv!, Fid.MaxFidSize, out var there, ct) != Errno.OK)
                 continue;
             var first = k.Fids.First(k, there!);
-            if (away.Fids.Away(k.Index, first) is { } fid)
+            if (away.Fids.Twin(k.Index, first) is { } fid)
                 return fid;
             if (k.Fids.LateFrom(k, first) is var (from, made) && from == away.Index)
                 return made;
@@ -188,8 +216,8 @@ internal static class MirrorFid
     /// </summary>
     internal static Vnode? AwayTwin(MirrorMember src, MirrorMember c, Vnode sv)
     {
-        if (!c.Fids.AnyAway || Vop.Fid(sv, Fid.MaxFidSize, out var there) != Errno.OK
-            || c.Fids.Away(src.Index, src.Fids.First(src, there!)) is not { } fid)
+        if (!c.Fids.AnyTwins || Vop.Fid(sv, Fid.MaxFidSize, out var there) != Errno.OK
+            || c.Fids.Twin(src.Index, src.Fids.First(src, there!)) is not { } fid)
             return null;
         return VgetCopy(c, fid, out var lv) == Errno.OK ? lv : null;
     }
@@ -200,8 +228,8 @@ internal static class MirrorFid
     /// </summary>
     internal static bool AwayOther(MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
     {
-        if (!c.Fids.AnyAway || Vop.Fid(tv, Fid.MaxFidSize, out var here) != Errno.OK
-            || c.Fids.AwayThere(c.Fids.First(c, here!)) is not var (k, there) || k != src.Index)
+        if (!c.Fids.AnyTwins || Vop.Fid(tv, Fid.MaxFidSize, out var here) != Errno.OK
+            || c.Fids.TwinThere(c.Fids.First(c, here!)) is not var (k, there) || k != src.Index)
             return false;
         return Vop.Fid(sv, Fid.MaxFidSize, out var now) == Errno.OK && !src.Fids.First(src, now!).Equals(there);
     }
@@ -212,7 +240,7 @@ internal static class MirrorFid
     /// </summary>
     internal static bool AwayLives(MirrorMember c, Vnode tv)
     {
-        if (!c.Fids.AnyAway || Vop.Fid(tv, Fid.MaxFidSize, out var here) != Errno.OK || c.Fids.AwayThere(c.Fids.First(c, here!)) is not var (k, there)
+        if (!c.Fids.AnyTwins || Vop.Fid(tv, Fid.MaxFidSize, out var here) != Errno.OK || c.Fids.TwinThere(c.Fids.First(c, here!)) is not var (k, there)
             || VgetCopy(c.Mirror.Copies[k], there, out var kv) != Errno.OK)
             return false;
         var va = new Vattr(AttrMask.AT_NLINK);
@@ -275,8 +303,21 @@ internal static class MirrorFid
             vp = mi.Mnodes.MakeMnode(mi, lowers, null, "");
             return Errno.OK;
         }
-        // Only copies out of use are listed: one of them still says which file is meant -- the mnode that knows that
-        // file there, or the file whose mnode let go of it after the copy left (RememberAway), or else its path there.
+        // Only copies out of use are listed. A handle that left copies in use out for room finds its file in them, by
+        // what the copy it names remembered (RememberNamedAlone), when that copy failed: it may not answer. (One taken
+        // offline for maintenance is asked below, so that the mnode knows its file there, which its resync then keeps.)
+        foreach (var c in mi.Copies)
+            if (listed[c.Index] is var (p, l) && !c.TakesUpdates && c.Reason != MirrorIoctl.Maintenance
+                && c.Fids.NamedAloneThere(new Fid(d.Slice(p, l))) is var (k, kfid)
+                && mi.Copies[k].TakesUpdates && VgetCopy(mi.Copies[k], kfid, out var kv) == Errno.OK)
+            {
+                var klowers = new Vnode?[mi.Copies.Count];
+                klowers[k] = kv;
+                vp = mi.Mnodes.MakeMnode(mi, klowers, null, "");
+                return Errno.OK;
+            }
+        // Otherwise one of them still says which file is meant -- the mnode that knows that file there, or the file
+        // whose mnode let go of it after the copy left (RememberAway), or else its path there.
         foreach (var c in mi.Copies)
         {
             if (listed[c.Index] is not var (p, l) || VgetCopy(c, new Fid(d.Slice(p, l)), out var lv) != Errno.OK)

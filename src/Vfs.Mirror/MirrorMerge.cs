@@ -138,62 +138,85 @@ internal sealed class MirrorMerge
                     return err;
                 names = new SortedSet<string>(a.Select(d => d.Name).Concat(b.Select(d => d.Name)), StringComparer.Ordinal);
             }
+            // The names the source lacks are removed last: a file the target holds under one of them may be the twin
+            // that a name made meanwhile is linked to (knownTwin, FindTargetLink); removed first, it would be gone, and
+            // the name's file copied whole -- another file, with another handle (docs/verification.md, Fixed 57).
+            var gone = new List<string>();
             foreach (var name in names)
-            {
-                var vps = new Vnode?[2];
-                var vas = new Vattr?[2];
-                bool other = false;
-                try
-                {
-                    if ((err = LookupAll(dirs, name, vps, vas)) != Errno.OK)
-                        return err;
-                    Report.Scanned++;
-                    if (vas[0] is null)
-                    {
-                        if (vps[1] is not null)
-                        {
-                            _replaced?.Invoke(1, vps[1]!);
-                            if ((err = MirrorDataCopy.RemoveEntry(dirs[1], name, Report.Stats)) != Errno.OK)
-                                return err;
-                        }
-                    }
-                    else if (changed is null && vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
-                        continue; // a directory whose own name did not change: its entries have their own log entries
-                    else if (vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
-                    {
-                        // A directory in both under a changed name may be another directory now: its whole tree is
-                        // compared one way, which keeps what is the same (a file in it with a link outside it, too).
-                        // Kept as the source's directory, it is no longer the one another mnode knew it as (a cycle
-                        // of renames): that mnode forgets it and finds its own directory by name again.
-                        if (otherFile?.Invoke(vps[0]!, vps[1]!) == true)
-                            _replaced?.Invoke(1, vps[1]!);
-                        if ((err = MergeDir([vps[0]!, vps[1]!], "/" + name, 0, [1])) != Errno.OK)
-                            return err;
-                    }
-                    else if (vas[0]!.Type == VType.VDIR || (other = vps[1] is not null && otherFile?.Invoke(vps[0]!, vps[1]!) == true)
-                        || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
-                    {
-                        if (vas[0]!.Type != VType.VDIR)
-                            FindTargetLink(dirs, name, vps[0]!, vas[0]!, changed);
-                        long linked = Report.Stats.Linked;
-                        if ((err = Replace(dirs, name, vps, vas, 0, 1, other)) != Errno.OK)
-                            return err;
-                        if (Report.Stats.Linked == linked)
-                            copiedWhole(vps[0]!, name);
-                    }
-                }
-                finally
-                {
-                    foreach (var v in vps)
-                        v?.Rele();
-                }
-            }
+                if ((err = OneWayEntry(dirs, name, changed, copiedWhole, gone)) != Errno.OK)
+                    return err;
+            foreach (var name in gone)
+                if ((err = OneWayEntry(dirs, name, changed, copiedWhole, null)) != Errno.OK)
+                    return err;
             return Errno.OK;
         }
         finally
         {
             ReleaseLinks();
         }
+    }
+
+    /// <summary>
+    /// OneWayEntries for one name: dirs[1]'s <paramref name="name"/> made what dirs[0]'s is. A name dirs[0] lacks is put in
+    /// <paramref name="gone"/> for later when it is given, else removed now.
+    /// </summary>
+    private Errno OneWayEntry(Vnode[] dirs, string name, IReadOnlyCollection<string>? changed, Action<Vnode, string> copiedWhole,
+        List<string>? gone)
+    {
+        var vps = new Vnode?[2];
+        var vas = new Vattr?[2];
+        bool other = false;
+        try
+        {
+            var err = LookupAll(dirs, name, vps, vas);
+            if (err != Errno.OK)
+                return err;
+            if (vas[0] is null && vps[1] is not null && gone is not null)
+            {
+                gone.Add(name);
+                return Errno.OK;
+            }
+            Report.Scanned++;
+            if (vas[0] is null)
+            {
+                if (vps[1] is not null)
+                {
+                    _replaced?.Invoke(1, vps[1]!);
+                    if ((err = MirrorDataCopy.RemoveEntry(dirs[1], name, Report.Stats)) != Errno.OK)
+                        return err;
+                }
+            }
+            else if (changed is null && vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
+                return Errno.OK; // a directory whose own name did not change: its entries have their own log entries
+            else if (vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
+            {
+                // A directory in both under a changed name may be another directory now: its whole tree is
+                // compared one way, which keeps what is the same (a file in it with a link outside it, too).
+                // Kept as the source's directory, it is no longer the one another mnode knew it as (a cycle
+                // of renames): that mnode forgets it and finds its own directory by name again.
+                if (_otherFile?.Invoke(vps[0]!, vps[1]!) == true)
+                    _replaced?.Invoke(1, vps[1]!);
+                if ((err = MergeDir([vps[0]!, vps[1]!], "/" + name, 0, [1])) != Errno.OK)
+                    return err;
+            }
+            else if (vas[0]!.Type == VType.VDIR || (other = vps[1] is not null && _otherFile?.Invoke(vps[0]!, vps[1]!) == true)
+                || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
+            {
+                if (vas[0]!.Type != VType.VDIR)
+                    FindTargetLink(dirs, name, vps[0]!, vas[0]!, changed);
+                long linked = Report.Stats.Linked;
+                if ((err = Replace(dirs, name, vps, vas, 0, 1, other)) != Errno.OK)
+                    return err;
+                if (Report.Stats.Linked == linked)
+                    copiedWhole(vps[0]!, name);
+            }
+        }
+        finally
+        {
+            foreach (var v in vps)
+                v?.Rele();
+        }
+        return Errno.OK;
     }
 
     /// <summary>

@@ -39,12 +39,13 @@ public class MirrorFidTests
     /// <summary>
     /// Finding 1 (`vfs sim --world fig10 --seed 20261309 --steps 80 --faults copy --keep 16,38,60,70`): a handle with
     /// room for copy X's fid alone (an NFS server's handle of a mirror whose other copy is over NFS) is resolved while
-    /// x is offline, the file is linked to c and unlinked from a, and x's resync makes it again as c in X. The handle
-    /// went stale and c got another one: an NFS client held two vnodes for one file. The copy records the file made
-    /// again (CopyFids.cs), so the handle names c, and c's fid is the handle, also after a remount.
+    /// x is offline, the file is linked to c and unlinked from a, and x's resync made it again as c in X. The handle
+    /// went stale and c got another one: an NFS client held two vnodes for one file. The copy then recorded the file made
+    /// again (CopyFids.cs), so that the handle named c. Since Fixed 57 the resync does not make it again: X remembered its
+    /// file by Y's when the handle named X alone, and the resync links c to it before it removes a.
     /// </summary>
     [Fact]
-    public void A_handle_outlives_its_file_being_made_again_in_a_copy_and_a_remount()
+    public void A_handle_naming_one_copy_keeps_its_file_there_through_a_link_and_unlink_while_it_was_away_and_a_remount()
     {
         using var f = new MirrorFixture();
         var mi = f.Mount();
@@ -58,7 +59,7 @@ public class MirrorFidTests
         vp!.Rele();
         MirrorFixture.Ok(f.P.Unlink("/X/y/a"));
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
-        Assert.NotEqual(before, LowerFid(f, "c")); // made again in X
+        Assert.Equal(before, LowerFid(f, "c")); // the same file in X, under its new name
         NamesTheFile(f, mi, fid, "/X/y/c");
 
         f.K.Dnlc.Purge();
@@ -348,6 +349,29 @@ public class MirrorFidTests
         vp!.Rele();
         named!.Rele();
         faults.Clear();
+    }
+
+    /// <summary>
+    /// Finding 16 (`vfs sim --world fig9 --seed 20264205 --steps 103 --plan '21 offline y 0;43 online y 0;49 disk-fail
+    /// x:/export/disk 7;92 disk-heal x:/export/disk 0' --keep 0-96,98,102`): b's handle named X alone; X failed (not
+    /// offline: it is not asked any more), and b's mnode, let go before, was made again by a LOOKUP, whose fid named Y.
+    /// The NFS client held two vnodes of b, with their own attribute caches, and a stat read the older size. X now
+    /// remembers its fid for a file by Y's whenever a handle names X alone (CopyFids.RememberNamedAlone): the next mnode
+    /// gives the same handle while X is out, and VFS_VGET finds it in Y without asking X.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_one_copy_is_given_again_and_found_while_that_copy_has_failed()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount("retries=0");
+        f.WriteFile("/X/y/b", "b");
+        var fid = FidOf(f, "/X/y/b", XAlone);
+        f.K.Dnlc.Purge(); // b's mnode lets go of its files
+        f.Faults(0).Fail(VopName.Write, Errno.EIO);
+        f.WriteFile("/X/y/other", "X fails this write and is taken out of use");
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+        Assert.NotEqual(MirrorIoctl.Maintenance, mi.Copies[0].Reason);
+        NamesTheFile(f, mi, fid, "/X/y/b");
     }
 
     private static Fid LowerFid(MirrorFixture f, string name)

@@ -218,4 +218,55 @@ public class NfsFindingsTests(ITestOutputHelper output)
     [Fact]
     public void A_directory_made_over_a_renamed_files_old_name_while_an_NFS_copys_host_was_down_is_resynced_without_ESTALE() =>
         Holds(new SimCase("fig6", 20264380, 171, FaultKinds.Host | FaultKinds.Clock, [43, 65, 68, 69, 138, 150, 158]));
+
+    /// <summary>
+    /// Fixed 57 (Finding 16), Fig. 9 with disk faults: b's handle named X alone (X's UFS fid beside Y's NFS handle would
+    /// not fit); x's disk failed and X left; b's mnode, let go before, was made again by a LOOKUP and named Y. The client
+    /// held two vnodes of b: an ftruncate through one, a write through the other, and a stat read the older size. X now
+    /// remembers its fid by Y's whenever a handle names it alone (CopyFids.RememberNamedAlone).
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_X_alone_is_given_again_while_Xs_disk_has_failed() =>
+        Holds(new SimCase("fig9", 20264205, 103, FaultKinds.None, [.. Enumerable.Range(0, 97), 98, 102],
+            FaultPlan.FromText("21 offline y 0; 43 online y 0; 49 disk-fail x:/export/disk 7; 92 disk-heal x:/export/disk 0")));
+
+    /// <summary>
+    /// The same on Fig. 10 (seed 20262236, shrunk from 63 calls): the client's mirror held a write to /c/a under the handle
+    /// naming X; after x's disk failed, a LOOKUP gave /c/a a second handle, and what was read through it lacked the write.
+    /// </summary>
+    [Fact]
+    public void A_write_held_under_a_handle_naming_X_alone_is_read_back_after_Xs_disk_failed() =>
+        Holds(new SimCase("fig10", 20262236, 187, FaultKinds.None, [33, 48, 56, 60, 61, 66, 67, 76, 79],
+            FaultPlan.FromText("66 disk-fail x:/export/disk 3; 172 disk-heal x:/export/disk 0")));
+
+    /// <summary>
+    /// Found while fixing 57 (it held before, and failed with the handles' record alone): a opened, linked to c and removed
+    /// while X was offline; the handle named X's file, now found again through the record. The resync removed X's a before
+    /// it came to c, so the file was gone when c looked for its twin, and c was copied whole: another file, and the
+    /// client's write under the old handle was not in it. A one-way merge now removes the names the source lacks last.
+    /// </summary>
+    [Theory]
+    [InlineData("fig9")]
+    [InlineData("fig10")]
+    public void A_file_linked_and_unlinked_while_X_was_offline_keeps_its_file_in_X(string world) =>
+        Holds(new SimCase(world, 20264240, 130, FaultKinds.None, [53, 66, 68, 74, 128], FaultPlan.FromText("55 offline x 0; 128 online x 0")));
+
+    /// <summary>
+    /// Found by the first try at 57 (a record made as an mnode let go of its file, and VFS_VGET binding X's directory while
+    /// X had failed): a directory renamed twice while X was away was made again by X's resync rather than moved.
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_twice_while_Xs_disk_had_failed_is_moved_by_the_resync() =>
+        Holds(new SimCase("fig10", 20264392, 42, FaultKinds.None, [11, 12, 14, 15, 31, 36],
+            FaultPlan.FromText("14 disk-fail x:/export/disk 5; 28 disk-heal x:/export/disk 0")));
+
+    /// <summary>
+    /// Found by the main run while fixing 57: the GETATTR of a symlink just removed named X alone; X's file was gone, so
+    /// VFS_VGET took the record's way to Y's (meant for a handle whose copy is out of use, not one in use whose file is
+    /// gone), the stale file it found took X out of use, and once y was cut off every call timed out on Y.
+    /// </summary>
+    [Fact]
+    public void A_handle_of_a_file_removed_from_a_copy_in_use_is_stale_and_takes_no_copy_out() =>
+        Holds(new SimCase("fig10", 20262257, 144, FaultKinds.None, [0, 5, 10, 13, 22, 59],
+            FaultPlan.FromText("59 host-down y 0; 61 host-down y 0; 63 host-up y 0; 105 host-up y 0")));
 }
