@@ -223,6 +223,29 @@ internal static class MirrorFid
     }
 
     /// <summary>
+    /// Copy <paramref name="c"/>, back and being resynced, is given to <paramref name="m"/> where the mnode does not know
+    /// its file there but the copy remembered it by the file's fid in a copy in use (CopyFids.Twin): an mnode made while
+    /// c was out, through another copy alone (VFS_VGET of a handle naming c, which does not ask a copy that failed), is
+    /// then found in c by the resync's moves as one that was looked up while c was there.
+    /// </summary>
+    internal static void BindTwin(MfsVfs mi, MirrorMember c, Mnode m)
+    {
+        if (!c.Fids.AnyTwins || Volatile.Read(ref m.Copies[c.Index]) is not null)
+            return;
+        foreach (var k in mi.UpdateCopies())
+        {
+            if (ReferenceEquals(k, c) || Volatile.Read(ref m.Copies[k.Index]) is not { } kv || Vop.Fid(kv, Fid.MaxFidSize, out var there) != Errno.OK
+                || c.Fids.Twin(k.Index, k.Fids.First(k, there!)) is not { } here || VgetCopy(c, here, out var lv) != Errno.OK)
+                continue;
+            if (lv!.Type == m.Vnode.Type && Volatile.Read(ref m.Copies[c.Index]) is null)
+                mi.Mnodes.SetCopy(m, c.Index, lv);
+            else
+                lv.Rele();
+            return;
+        }
+    }
+
+    /// <summary>
     /// True when copy <paramref name="c"/> remembered its file <paramref name="tv"/> (RememberAway) for a file of the source
     /// other than <paramref name="sv"/>.
     /// </summary>
@@ -311,9 +334,22 @@ internal static class MirrorFid
                 && c.Fids.NamedAloneThere(new Fid(d.Slice(p, l))) is var (k, kfid)
                 && mi.Copies[k].TakesUpdates && VgetCopy(mi.Copies[k], kfid, out var kv) == Errno.OK)
             {
-                var klowers = new Vnode?[mi.Copies.Count];
-                klowers[k] = kv;
-                vp = mi.Mnodes.MakeMnode(mi, klowers, null, "");
+                // A directory is given its place in the mirror through that copy (its path there, found by "..", looked
+                // up through the mirror), as a lookup would make it: the resync moves directories by their mnodes'
+                // places. (A file keeps none: finding one's path means searching the copy's tree, and a LOOKUP's reply
+                // must not wait for that; the resync finds a file by its twin.)
+                if (mi.Mnodes.HoldByLower(k, kv!) is { } known)
+                    vp = known;
+                else if (kv!.Type == VType.VDIR && MirrorLocate.Lookup(mi, mi.Copies[k], kv, out var located, out _) == Errno.OK)
+                    vp = located;
+                else
+                {
+                    var klowers = new Vnode?[mi.Copies.Count];
+                    klowers[k] = kv;
+                    vp = mi.Mnodes.MakeMnode(mi, klowers, null, "");
+                    return Errno.OK;
+                }
+                kv!.Rele();
                 return Errno.OK;
             }
         // Otherwise one of them still says which file is meant -- the mnode that knows that file there, or the file

@@ -115,6 +115,12 @@ internal static class MirrorResync
             var changedIn = new Dictionary<Mnode, IReadOnlyCollection<string>?>(ReferenceEqualityComparer.Instance);
             foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0))
                 changedIn[e.Mnode] = e.Names;
+            foreach (var e in batch)
+            {
+                MirrorFid.BindTwin(mi, c, e.Mnode);
+                if (e.MovedFrom is { } moved)
+                    MirrorFid.BindTwin(mi, c, moved.Parent);
+            }
             var over = new List<DirtyEntry>();
             foreach (var e in batch)
                 if (e.MovedFrom is { } from && Move(mi, c, e.Mnode, from.Parent, from.Name, changedIn, over: false) == Errno.EEXIST)

@@ -252,13 +252,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
         Holds(new SimCase(world, 20264240, 130, FaultKinds.None, [53, 66, 68, 74, 128], FaultPlan.FromText("55 offline x 0; 128 online x 0")));
 
     /// <summary>
-    /// Found by the first try at 57 (a record made as an mnode let go of its file, and VFS_VGET binding X's directory while
-    /// X had failed): a directory renamed twice while X was away was made again by X's resync rather than moved.
+    /// Found while fixing 57 (it held before, and failed once VFS_VGET no longer asked the failed X): directories b and c,
+    /// named by handles naming X alone, were renamed (c to b/a, then b to c) while x's disk had failed. The mnodes the
+    /// handles gave, made through Y, did not know their directories in X, so X's resync could not move them, and its
+    /// names' replay left X without /c/a and what was under it. X's resync now binds such an mnode to the file X
+    /// remembered for it (MirrorFid.BindTwin) before it moves anything.
     /// </summary>
     [Fact]
-    public void A_directory_renamed_twice_while_Xs_disk_had_failed_is_moved_by_the_resync() =>
-        Holds(new SimCase("fig10", 20264392, 42, FaultKinds.None, [11, 12, 14, 15, 31, 36],
-            FaultPlan.FromText("14 disk-fail x:/export/disk 5; 28 disk-heal x:/export/disk 0")));
+    public void Directories_renamed_while_Xs_disk_had_failed_are_moved_in_X_by_its_resync() =>
+        Holds(new SimCase("fig10", 20264324, 197, FaultKinds.None, [4, 12, 13, 15, 148, 150, 153, 154, 158, 196],
+            FaultPlan.FromText("0 skew x 669000; 90 disk-fail x:/export/disk 14; 150 skew x 0; 179 disk-heal x:/export/disk 0")));
 
     /// <summary>
     /// Found by the main run while fixing 57: the GETATTR of a symlink just removed named X alone; X's file was gone, so
