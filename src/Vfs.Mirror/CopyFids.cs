@@ -7,6 +7,10 @@
 // or that a rename moved (their paths no longer lead there), keyed by the files' fids in a copy in use: the next mnode
 // of such a file finds its fid here (MirrorFid.LetGo, RememberBeforeMove), and the copy's resync finds the file's twin
 // in the copy here (MirrorFid.AwayTwin: a name made for the file becomes a link to it, not a second file).
+// Whether the copy is away or not, it also keeps, in memory and bounded, the fids it gave for the files whose mirror
+// fid named it and left out a copy in use for room, keyed by the file's fid in that copy (RememberNamedAlone): while
+// it is away -- failed, and not asked -- those handles are given again and found through the other copy (Finding 16).
+// Twin and TwinThere ask both tables.
 // It also keeps the copy's files made late: files, directories and links the mirror made in this copy after the
 // others had them (a resync or lookup's repair copied them in). A mirror fid leaves such a copy out, since the
 // handles given out before named the file by the others alone (docs/mirror.md, "File handles"). Each is kept with
@@ -103,16 +107,6 @@ internal sealed class CopyFids
     {
         lock (_lock)
             return _away.GetValueOrDefault((copy, there));
-    }
-
-    /// <summary>True when RememberAway kept anything since the copy last left.</summary>
-    public bool AnyAway
-    {
-        get
-        {
-            lock (_lock)
-                return _away.Count > 0;
-        }
     }
 
     /// <summary>The copy leaves: what was remembered while it was away the last time is forgotten.</summary>

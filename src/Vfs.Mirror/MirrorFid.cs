@@ -14,9 +14,11 @@
 // (MnodeHash.MakeMnode finds the existing one if the file is in use). A copy in use that the fid leaves out because
 // it got the file late finds its file by the listed copy's fid, which its record of the file keeps (so the file is
 // reached while the listed copy does not answer: Finding 10). A copy that did not fit is found later by
-// MirrorSubr.Resolve, which locates the file by its identity in a copy that did. When no listed copy takes
-// updates (the handle names only copies now offline), a listed copy still identifies the file: its path in that
-// copy is looked up through the mirror (MirrorLocate.Lookup).
+// MirrorSubr.Resolve, which locates the file by its identity in a copy that did. When no listed copy takes updates
+// (the handle names only copies now offline), a listed copy still identifies the file: the copy left out for room,
+// when the listed one failed and remembered the file by it (CopyFids.RememberNamedAlone: a failed copy is not asked,
+// since its answers may reflect an operation it half did; Finding 16), or else its path in the listed copy, looked up
+// through the mirror (MirrorLocate.Lookup). A handle naming a failed copy alone is given again by the same record.
 namespace UnixVfs.Mirror;
 
 internal static class MirrorFid
