@@ -406,6 +406,22 @@ internal static class MirrorFid
         return null;
     }
 
+    /// <summary>
+    /// True when copy <paramref name="c"/> still has the file <paramref name="fid"/> names under some name. The mnode let go of
+    /// it because the resync kept it as another file (a directory renamed over the one now in its place, Finding 17), not
+    /// because the file was removed: the handles naming it name that other file now, and must not be sent on to the file
+    /// made for the mnode.
+    /// </summary>
+    private static bool StillLinked(MirrorMember c, Fid fid)
+    {
+        if (VfsOp.Vget(c.Vfs, out var lv, fid) != Errno.OK)
+            return false;
+        var va = new Vattr(AttrMask.AT_NLINK);
+        bool linked = Vop.Getattr(lv!, va, AttrFlags.None, Cred.Kcred) == Errno.OK && va.Nlink > 0;
+        lv!.Rele();
+        return linked;
+    }
+
     /// <summary>The file copy <paramref name="c"/> first gave <paramref name="first"/> for: the file made in its place if it was made again.</summary>
     private static Errno VgetCopy(MirrorMember c, Fid first, out Vnode? lv) =>
         VfsOp.Vget(c.Vfs, out lv, c.Fids.Now(c, first) ?? first);
@@ -414,7 +430,8 @@ internal static class MirrorFid
     /// Mnode <paramref name="m"/>'s file in copy <paramref name="copy"/> went from <paramref name="old"/> to
     /// <paramref name="now"/> (both held by the caller). A file forgotten (a resync removed or replaced it) is
     /// remembered by its fid; when the mnode has a file there again and it is another file (the resync made it
-    /// again), the copy records it, so that a fid given out with the old file still names this one.
+    /// again), the copy records it, so that a fid given out with the old file still names this one -- unless the old
+    /// file still has a name in the copy (StillLinked): then it is another file of the mirror's, and its fid names that.
     /// </summary>
     internal static void CopyChanged(Mnode m, int copy, Vnode? old, Vnode? now)
     {
@@ -432,7 +449,7 @@ internal static class MirrorFid
             forgotten = m.Forgotten[copy];
             m.Forgotten[copy] = null;
         }
-        if (forgotten is null || Vop.Fid(now, Fid.MaxFidSize, out var nf) != Errno.OK || nf!.Equals(forgotten))
+        if (forgotten is null || Vop.Fid(now, Fid.MaxFidSize, out var nf) != Errno.OK || nf!.Equals(forgotten) || StillLinked(c, forgotten))
             return;
         var err = c.Fids.Remade(c, forgotten, nf);
         if (err != Errno.OK)

@@ -374,6 +374,53 @@ public class MirrorFidTests
         NamesTheFile(f, mi, fid, "/X/y/b");
     }
 
+    /// <summary>
+    /// Finding 17 (`vfs sim --world fig10 --seed 20264392 --steps 42 --plan '14 disk-fail x:/export/disk 5; 28 disk-heal
+    /// x:/export/disk 0' --keep 11,12,14,15,31,36`): X renamed c over the empty a, then failed the fsync after it and left.
+    /// c then went to b, a new a was made and b went to a/a. X's resync kept X's old c, at a, as the new a and made a/a in
+    /// it; c's mnode, which had known X's old c, recorded the new a/a as its file made again, so every handle naming X's
+    /// old c -- the new a's too -- was sent on to a/a. A file made again is recorded only when the old one is gone.
+    /// </summary>
+    [Fact]
+    public void A_directory_kept_as_another_by_the_resync_is_not_taken_for_a_file_made_again()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount("retries=0");
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        FidOf(f, "/X/y/c", XAlone); // a handle naming X alone: X remembers its c by Y's (RememberNamedAlone)
+        f.Faults(0).Fail(VopName.Fsync, Errno.EIO);
+        MirrorFixture.Ok(f.P.Rename("/X/y/c", "/X/y/a"));
+        MirrorFixture.Ok(f.P.Open("/X/y", OFlags.O_RDONLY, 0, out int fd));
+        MirrorFixture.Ok(f.P.Fsync(fd));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+        mi.Copies[0].Vfs.Faults = null;
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/b"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b", "/X/y/a/a"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.True(f.Verify().Identical);
+        foreach (var path in new[] { "a", "a/a" })
+        {
+            var fid = FidOf(f, "/X/y/" + path, Fid.MaxFidSize);
+            f.K.Dnlc.Purge(); // the mnode lets go of its files: VFS_VGET finds them by the handle alone, as for an NFS client
+            MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
+            var inX = f.LowerVnode(0, path);
+            try
+            {
+                MirrorFixture.Ok(MirrorSubr.Resolve(MirrorSubr.Mn(vp!), mi.Copies[0], out var lv));
+                Assert.Same(inX, lv);
+            }
+            finally
+            {
+                vp!.Rele();
+                inX!.Rele();
+            }
+        }
+    }
+
     private static Fid LowerFid(MirrorFixture f, string name)
     {
         var lv = f.LowerVnode(0, name);

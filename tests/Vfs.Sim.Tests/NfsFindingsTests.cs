@@ -272,4 +272,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
     public void A_handle_of_a_file_removed_from_a_copy_in_use_is_stale_and_takes_no_copy_out() =>
         Holds(new SimCase("fig10", 20262257, 144, FaultKinds.None, [0, 5, 10, 13, 22, 59],
             FaultPlan.FromText("59 host-down y 0; 61 host-down y 0; 63 host-up y 0; 105 host-up y 0")));
+
+    /// <summary>
+    /// Finding 17 (Fixed 58): c was renamed over the empty a, b, and then under a new a as a/a, while X's disk failed the
+    /// fsync after the first rename. X had done that rename in its cache, so its resync found the old c at a and kept it
+    /// as the new a, and made a/a in it. The old c's mnode, which had known X's a, got the new a/a and recorded it as
+    /// its file made again: every handle naming X's a was then sent on to a/a, the new a's too, and the client's mirror
+    /// read X's a/a as the a. A file made again is recorded only when the old one has no name left in the copy.
+    /// </summary>
+    [Fact]
+    public void A_rename_half_done_on_a_failing_disk_does_not_send_the_handles_of_the_new_directory_to_another() =>
+        Holds(new SimCase("fig10", 20264392, 42, FaultKinds.None, [11, 12, 14, 15, 31, 36],
+            FaultPlan.FromText("14 disk-fail x:/export/disk 5; 28 disk-heal x:/export/disk 0")));
 }
