@@ -123,10 +123,10 @@ internal static class MirrorResync
             }
             var over = new List<DirtyEntry>();
             foreach (var e in batch)
-                if (e.MovedFrom is { } from && Move(mi, c, e.Mnode, from.Parent, from.Name, changedIn, over: false) == Errno.EEXIST)
+                if (e.MovedFrom is { } from && Move(mi, c, e.Mnode, from.Parent, from.Name, changedIn, stats, over: false) == Errno.EEXIST)
                     over.Add(e);
             foreach (var e in over)
-                Move(mi, c, e.Mnode, e.MovedFrom!.Value.Parent, e.MovedFrom!.Value.Name, changedIn, over: true);
+                Move(mi, c, e.Mnode, e.MovedFrom!.Value.Parent, e.MovedFrom!.Value.Name, changedIn, stats, over: true);
             PrimeLinks(mi, c, batch, changedIn, links);
             foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0).OrderBy(e => Depth(e.Mnode)))
                 if ((err = SyncNames(mi, c, e.Mnode, e.Names, stats, copiedWhole, links)) != Errno.OK)
@@ -165,7 +165,7 @@ internal static class MirrorResync
     /// logged as changed, by directory).
     /// </summary>
     private static Errno Move(MfsVfs mi, MirrorMember c, Mnode m, Mnode from, string name, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn,
-        bool over)
+        CopyStats stats, bool over)
     {
         var src = Source(mi, c);
         if (src is null || m.Parent is not { } parent || !StillNamed(m, src) || !SamePath(c, from, changedIn))
@@ -191,10 +191,22 @@ internal static class MirrorResync
                     if (Vop.Cmp(there!, vp) || there!.Type != vp.Type || Lives(mi, c, there))
                         return Errno.OK; // the same file already (a link of it), a rename the file system refuses, or a
                                          // file the mirror still has elsewhere, which the names' replay links or moves
-                    err = Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred); // ENOTEMPTY over a directory with entries: the replay compares it
+                    err = Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred);
+                    if (err == Errno.ENOTEMPTY)
+                    {
+                        // The mirror emptied the directory before the rename replaced it: what the copy still holds in it
+                        // was removed or moved away while the copy was away (the moves are replayed first, those over
+                        // others last). Those entries go, and the rename is made again, so that the directory moved
+                        // keeps its files there, and their links elsewhere (Finding 18: kept as the new one and compared
+                        // whole, the copy's old directory got a linked file as a second file, and the link outside it
+                        // kept the old bytes).
+                        ForgetNamed(mi, c, there);
+                        if ((err = Empty(there, stats)) == Errno.OK)
+                            err = Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred);
+                    }
                     if (err == Errno.OK)
                         ForgetNamed(mi, c, there);
-                    return err;
+                    return err; // an error leaves the names' replay to compare the two directories
                 }
                 finally
                 {
@@ -206,6 +218,16 @@ internal static class MirrorResync
                 vp!.Rele();
             }
         }
+    }
+
+    /// <summary>Removes every entry of directory <paramref name="dir"/> in a copy, whole trees too.</summary>
+    private static Errno Empty(Vnode dir, CopyStats stats)
+    {
+        var err = MirrorDataCopy.ReadDir(dir, out var entries);
+        foreach (var d in entries)
+            if (err == Errno.OK)
+                err = MirrorDataCopy.RemoveEntry(dir, d.Name, stats);
+        return err;
     }
 
     /// <summary>
@@ -368,10 +390,19 @@ internal static class MirrorResync
     /// <summary>An available copy to copy from.</summary>
     private static MirrorMember? Source(MfsVfs mi, MirrorMember c) => mi.Copies.FirstOrDefault(x => x.State == CopyState.Available && !ReferenceEquals(x, c));
 
-    /// <summary>Makes directory <paramref name="dm"/>'s entries in copy <paramref name="c"/> the same as in an available copy.</summary>
+    /// <summary>
+    /// Makes directory <paramref name="dm"/>'s entries in copy <paramref name="c"/> the same as in an available copy. A
+    /// directory removed through the mirror has none to give: rmdir and a rename over it took it empty, and its parent's
+    /// names remove it from the copy, entries and all. Its own names are not replayed: the copy's directory it still
+    /// knows may be the one the replay kept for another under its old name, and would lose that one's entries. (Finding
+    /// 18 met that before Move emptied such a directory: a lookup by that name had bound the other's mnode to it too, so
+    /// the replay of the parent's names could not tell the removed one's mnode to let go of it.)
+    /// </summary>
     private static Errno SyncNames(MfsVfs mi, MirrorMember c, Mnode dm, IReadOnlyCollection<string>? names, CopyStats stats,
         HashSet<Mnode> copiedWhole, HardLinks links)
     {
+        if ((dm.State & MnodeState.Removed) != 0)
+            return Errno.OK;
         var src = Source(mi, c);
         if (src is null)
             return Errno.EIO;

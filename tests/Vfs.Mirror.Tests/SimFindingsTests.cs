@@ -196,6 +196,41 @@ public class SimFindingsTests
     }
 
     /// <summary>
+    /// Finding 18 (`vfs sim --world fig9 --seed 20262336 --steps 198 --plan '39 partition y 0; 98 net-heal y 0'`, 36
+    /// calls kept): while a copy was away the entries of /a were removed and /d, holding a link of a file that was then
+    /// written, was renamed over it. The copy's /a still had its entries, so the rename could not be replayed there and
+    /// the copy's /a was kept as the new one; but the links' priming had looked /a up by name in the copy for /d's mnode,
+    /// so the old /a's mnode was not told to let go of it, and its names, replayed from its empty source, removed b.
+    /// A removed directory's names are no longer replayed.
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_over_one_emptied_while_a_copy_was_away_keeps_its_linked_file_there()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        f.WriteFile("/X/y/a/x", "x");
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
+        f.WriteFile("/X/y/d/b", "b");
+        MirrorFixture.Ok(f.P.Link("/X/y/d/b", "/X/y/f"));
+        MirrorFixture.Ok(f.P.Open("/X/y/a", OFlags.O_RDONLY | OFlags.O_DIRECTORY, 0, out int fd)); // its mnode keeps X's /a
+        f.K.Dnlc.Purge(); // /d's mnode lets go of its files: the replay finds /d's by name
+        f.Faults(0).Fail(VopName.Write, Errno.EIO);
+        f.WriteFile("/X/y/other", "X fails this write and is taken out of use, not asked again");
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+        mi.Copies[0].Vfs.Faults = null;
+        MirrorFixture.Ok(f.P.Unlink("/X/y/a/x"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/d", "/X/y/a")); // over the emptied /a
+        f.WriteFile("/X/y/a/b", "b, written while X was away", OFlags.O_APPEND);
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+        MirrorFixture.Ok(f.P.Close(fd));
+
+        Assert.Equal(["b"], f.LowerNames(0, "a"));
+        Assert.Empty(f.Verify().Differences);
+    }
+
+    /// <summary>
     /// A directory renamed while a copy was away, with a file in it open: the resync removed the copy's directory under
     /// the old name and copied the source's whole under the new, but the open file's mnode still held the removed file
     /// in that copy, so a write after the resync went there and the copy's new file stayed empty.

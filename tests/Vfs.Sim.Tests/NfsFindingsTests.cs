@@ -284,4 +284,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
     public void A_rename_half_done_on_a_failing_disk_does_not_send_the_handles_of_the_new_directory_to_another() =>
         Holds(new SimCase("fig10", 20264392, 42, FaultKinds.None, [11, 12, 14, 15, 31, 36],
             FaultPlan.FromText("14 disk-fail x:/export/disk 5; 28 disk-heal x:/export/disk 0")));
+
+    /// <summary>
+    /// Finding 18 (Fixed 59), found by a probe of Fig. 9 with disk faults though its plan has none: while y was cut off,
+    /// /a was emptied and /b/a/b, holding a link of a file written meanwhile, was renamed over it. Y's /a still had its
+    /// entries, so the rename was not replayed there; the replay kept Y's /a as the new one, and the names logged for the
+    /// old /a, replayed from its empty source, removed b from it. The rename now empties the copy's directory first.
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_over_one_emptied_while_y_was_cut_off_keeps_its_entries_in_Y() =>
+        Holds(new SimCase("fig9", 20262336, 198, FaultKinds.None,
+            [0, 1, 2, 3, 4, 5, 9, 10, 13, 14, 18, 19, 25, 26, 27, 28, 38, 39, 42, 43, 47, 48, 49, 60, 61, 62, 134, 135, 136, 163, 164, 170, 171, 172, 196, 197],
+            FaultPlan.FromText("39 partition y 0; 98 net-heal y 0")));
 }
