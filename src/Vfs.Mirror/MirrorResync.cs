@@ -195,13 +195,12 @@ internal static class MirrorResync
                     if (err == Errno.ENOTEMPTY)
                     {
                         // The mirror emptied the directory before the rename replaced it: what the copy still holds in it
-                        // was removed or moved away while the copy was away (the moves are replayed first, those over
-                        // others last). Those entries go, and the rename is made again, so that the directory moved
-                        // keeps its files there, and their links elsewhere (Finding 18: kept as the new one and compared
-                        // whole, the copy's old directory got a linked file as a second file, and the link outside it
-                        // kept the old bytes).
-                        ForgetNamed(mi, c, there);
-                        if ((err = Empty(there, stats)) == Errno.OK)
+                        // was removed or moved away while the copy was away (this batch's moves are replayed first, those
+                        // over others last). Unless an mnode still knows one of those files there (a move still to come),
+                        // they go, and the rename is made again, so that the directory moved keeps its files there, and
+                        // their links elsewhere (Finding 18: kept as the new one and compared whole, the copy's old
+                        // directory got a linked file as a second file, and the link outside it kept the old bytes).
+                        if ((err = Empty(mi, c, there, stats)) == Errno.OK)
                             err = Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred);
                     }
                     if (err == Errno.OK)
@@ -220,10 +219,24 @@ internal static class MirrorResync
         }
     }
 
-    /// <summary>Removes every entry of directory <paramref name="dir"/> in a copy, whole trees too.</summary>
-    private static Errno Empty(Vnode dir, CopyStats stats)
+    /// <summary>
+    /// Removes every entry of directory <paramref name="dir"/> in copy <paramref name="c"/>, whole trees too -- or none, and
+    /// returns ENOTEMPTY, when one is a file the mirror still has (Lives).
+    /// </summary>
+    private static Errno Empty(MfsVfs mi, MirrorMember c, Vnode dir, CopyStats stats)
     {
         var err = MirrorDataCopy.ReadDir(dir, out var entries);
+        foreach (var d in entries)
+        {
+            if (err != Errno.OK || Vop.Lookup(dir, d.Name, out var child, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+                continue;
+            if (Lives(mi, c, child!))
+                err = Errno.ENOTEMPTY;
+            child!.Rele();
+        }
+        if (err != Errno.OK)
+            return err;
+        ForgetNamed(mi, c, dir);
         foreach (var d in entries)
             if (err == Errno.OK)
                 err = MirrorDataCopy.RemoveEntry(dir, d.Name, stats);
