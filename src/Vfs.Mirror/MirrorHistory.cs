@@ -18,7 +18,9 @@
 //   - a file whose extended attributes differ where any copy changed it since (a change of attributes alone moves
 //     only its ctime);
 //   - a file whose bytes agree but whose mtime does not (TimesOnly: nothing to lose, the newest time is taken).
-// Directories present as directories everywhere are not a difference themselves; their entries are compared. For
+// Directories present as directories everywhere are a difference only in their own mode, owner or extended
+// attributes (DirectoryAttrs: changed by the copies whose directory's ctime is later; its times are not compared, as
+// each copy's file system moves them as it sees fit); their entries are compared. For
 // each difference, a copy changed the name since if its version's ctime is later, or -- where it has no such name --
 // if its directory's ctime is (it removed it) and no copy that has the name changed it since. A name changed by one
 // copy is that copy's update; by several, a split brain. A name changed by none differed before the copies last agreed.
@@ -44,7 +46,10 @@ namespace UnixVfs.Mirror;
 /// <param name="TimesOnly">The versions differ only in their modification times.</param>
 /// <param name="What">How they differ, for the report.</param>
 /// <param name="MaybeRemovedMask">Bit i: copy i lacks the name in a directory it changed, while a copy that has it changed it.</param>
-internal sealed record HistoryDiff(string Path, bool[] Present, Timespec[] When, int ChangedMask, bool TimesOnly, string What, int MaybeRemovedMask)
+/// <param name="DirectoryAttrs">A directory in every copy whose own mode, owner or extended attributes differ: settled by
+/// giving the others the winner's attributes, never its entries (they are compared name by name).</param>
+internal sealed record HistoryDiff(string Path, bool[] Present, Timespec[] When, int ChangedMask, bool TimesOnly, string What, int MaybeRemovedMask,
+    bool DirectoryAttrs = false)
 {
     public int Changers => BitOperations.PopCount((uint)ChangedMask);
 
@@ -190,6 +195,8 @@ internal static class MirrorHistory
                 }
                 if (vas.All(v => v?.Type == VType.VDIR))
                 {
+                    if (DirectoryDiff(vps, vas, p, since) is { } dd)
+                        diffs.Add(dd);
                     var err = Walk(vps, p, vas.Select((v, i) => v!.Ctime > since[i]).ToArray(), null, since, diffs, read);
                     if (err != Errno.OK)
                         return err;
@@ -262,13 +269,71 @@ internal static class MirrorHistory
     }
 
     /// <summary>
-    /// Makes every copy in <paramref name="targets"/> hold copy <paramref name="winner"/>'s version of <paramref name="path"/>
+    /// The difference in the own attributes of directory <paramref name="path"/>, which every copy has (Finding 19: a
+    /// chown made through the mirror while a copy was away, and that copy changed behind the mirror's back meanwhile,
+    /// so that online compared the copies instead of replaying its log: the copy kept the old owner), or null.
+    /// </summary>
+    private static HistoryDiff? DirectoryDiff(Vnode?[] vps, Vattr?[] vas, string path, Timespec[] since)
+    {
+        var a = vas[0]!;
+        bool differ = vas.Any(b => b!.Mode != a.Mode || b.Uid != a.Uid || b.Gid != a.Gid);
+        bool changed = vas.Where((v, i) => v!.Ctime > since[i]).Any();
+        string what = "directory attributes differ";
+        if (!differ && changed)
+            for (int i = 1; i < vps.Length && !differ; i++)
+                differ = !MirrorExtattr.Same(vps[0]!, vps[i]!);
+        if (!differ)
+            return null;
+        int mask = 0;
+        for (int i = 0; i < vas.Length; i++)
+            if (vas[i]!.Ctime > since[i])
+                mask |= 1 << i;
+        return new HistoryDiff(path, vas.Select(_ => true).ToArray(), vas.Select(v => v!.Ctime).ToArray(), mask, false, what, 0, DirectoryAttrs: true);
+    }
+
+    /// <summary>Gives directory <paramref name="path"/> in every copy in <paramref name="targets"/> copy <paramref name="winner"/>'s attributes.</summary>
+    private static Errno SettleAttrs(Vnode[] roots, string path, int winner, IEnumerable<int> targets)
+    {
+        var err = LookupPath(roots[winner], path, out var wdir);
+        if (err != Errno.OK)
+            return err == Errno.ENOENT ? Errno.OK : err;
+        try
+        {
+            var va = new Vattr(AttrMask.AT_ALL);
+            if ((err = Vop.Getattr(wdir!, va, AttrFlags.None, Cr)) != Errno.OK)
+                return err;
+            foreach (int t in targets)
+            {
+                if (t == winner)
+                    continue;
+                if ((err = LookupPath(roots[t], path, out var tdir)) == Errno.ENOENT)
+                    continue;
+                if (err != Errno.OK)
+                    return err;
+                err = tdir!.Type == VType.VDIR ? MirrorDataCopy.CopyAttrs(va, tdir, size: false, wdir) : Errno.OK;
+                tdir.Rele();
+                if (err != Errno.OK)
+                    return err;
+            }
+            return Errno.OK;
+        }
+        finally
+        {
+            wdir!.Rele();
+        }
+    }
+
+    /// <summary>
+    /// Makes every copy in <paramref name="targets"/> hold copy <paramref name="winner"/>'s version of the path of <paramref name="d"/>
     /// (indices into <paramref name="roots"/>). A copy that lacks the path's directory is skipped: its parent's settling
     /// brought the whole directory. <paramref name="replaced"/> is told (target, vnode) for every lower vnode removed.
     /// </summary>
-    public static Errno Settle(Vnode[] roots, string[] names, string path, int winner, IEnumerable<int> targets,
+    public static Errno Settle(Vnode[] roots, string[] names, HistoryDiff d, int winner, IEnumerable<int> targets,
         Action<int, Vnode>? replaced, CopyStats stats)
     {
+        if (d.DirectoryAttrs)
+            return SettleAttrs(roots, d.Path, winner, targets);
+        string path = d.Path;
         int slash = path.LastIndexOf('/');
         string parent = slash <= 0 ? "/" : path[..slash], name = path[(slash + 1)..];
         var err = LookupPath(roots[winner], parent, out var wdir);

@@ -147,7 +147,7 @@ internal static class MirrorScrub
                 continue;
             }
             var losers = Enumerable.Range(0, copies.Length).Where(i => keys[i] != keys[winner]).ToArray();
-            if ((err = MirrorHistory.Settle(roots, names, d.Path, winner, losers, (i, vp) => mi.Mnodes.ForgetLower(copies[i].Index, vp), new CopyStats())) != Errno.OK)
+            if ((err = MirrorHistory.Settle(roots, names, d, winner, losers, (i, vp) => mi.Mnodes.ForgetLower(copies[i].Index, vp), new CopyStats())) != Errno.OK)
                 return err;
             report.Repaired++;
             report.Differences.Add(new ScrubDifference(d.Path, d.What, $"repaired from {names[winner]} ({why})"));

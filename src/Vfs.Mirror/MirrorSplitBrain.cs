@@ -119,7 +119,7 @@ internal sealed class MirrorSplitBrain
                 w = Decide(d, o.SplitBrain, prefer, changes);
                 why = $"changed in {Both(d, names)} while apart; {PolicyName(o)} keeps {names[w]}'s";
             }
-            if ((err = MirrorHistory.Settle(roots, names, d.Path, w, Enumerable.Range(0, roots.Length), replaced, report.Stats)) != Errno.OK)
+            if ((err = MirrorHistory.Settle(roots, names, d, w, Enumerable.Range(0, roots.Length), replaced, report.Stats)) != Errno.OK)
                 return err;
             for (int i = 0; i < roots.Length; i++)
                 if (i != w && (d.MaybeRemovedMask & (1 << i)) != 0 && d.Present[w])
@@ -307,7 +307,7 @@ internal sealed class MirrorSplitBrain
             foreach (var d in diffs)
             {
                 int winner = w >= 0 ? w : d.Newest(all);
-                if ((err = MirrorHistory.Settle(roots, names, d.Path, winner, Enumerable.Range(0, roots.Length),
+                if ((err = MirrorHistory.Settle(roots, names, d, winner, Enumerable.Range(0, roots.Length),
                     (k, vp) => mi.Mnodes.ForgetLower(copies[k], vp), stats)) != Errno.OK)
                 {
                     req.Error = $"{d.Path}: settling it failed: {err} ({err.Message()})";

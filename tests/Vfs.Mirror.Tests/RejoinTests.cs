@@ -113,6 +113,41 @@ public class RejoinTests
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
+    /// <summary>
+    /// Finding 19 (`vfs sim --world fig10 --seed 50265 --steps 184 --plan '91 offline x 0; 160 online x 0' --keep
+    /// 1,2,9,19,88,118,122,123,160`: the other master's mirror gave X a directory while x's had it offline): a chown of
+    /// a directory through the mirror while Y was away, and Y changed behind the mirror's back meanwhile. Online then
+    /// compared the copies instead of replaying Y's log, and the comparison saw only the directory's entries: Y's
+    /// directory kept its old owner. A directory's own mode, owner and extended attributes are compared too.
+    /// </summary>
+    [Fact]
+    public void A_directory_chowned_while_a_copy_was_away_and_changed_behind_the_mirrors_back_gets_its_owner_at_online()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        Tick();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c", 0x1ED));
+        Tick();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        Tick();
+        MirrorFixture.Ok(f.P.Chown("/A/b/c", 1000, 0));
+        Tick();
+        var top = f.LowerVnode(1, "")!;
+        MirrorFixture.Ok(Vop.Mkdir(top, "made-on-y", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1ED }, out var made, Cred.Kcred));
+        made!.Rele();
+        top.Rele();
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        var c = f.LowerVnode(1, "c")!;
+        var va = new Vattr(AttrMask.AT_UID);
+        MirrorFixture.Ok(Vop.Getattr(c, va, AttrFlags.None, Cred.Kcred));
+        c.Rele();
+        Assert.Equal(1000u, va.Uid);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
     /// <summary>A full resync (and the mount's merge) compares attributes too: a file alike in everything else is replaced.</summary>
     [Fact]
     public void A_full_resync_brings_an_attribute_change_that_left_the_file_alike_otherwise()

@@ -296,4 +296,14 @@ public class NfsFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig9", 20262336, 198, FaultKinds.None,
             [0, 1, 2, 3, 4, 5, 9, 10, 13, 14, 18, 19, 25, 26, 27, 28, 38, 39, 42, 43, 47, 48, 49, 60, 61, 62, 134, 135, 136, 163, 164, 170, 171, 172, 196, 197],
             FaultPlan.FromText("39 partition y 0; 98 net-heal y 0")));
+
+    /// <summary>
+    /// Finding 19 (Fixed 60): /c was chowned through x's mirror while X was offline there, and y's mirror, the other
+    /// master, gave X a directory meanwhile. x's online took that for a change behind its back and compared the copies
+    /// instead of replaying X's log; the comparison did not look at a directory's own attributes, and X's /c kept owner 0.
+    /// </summary>
+    [Fact]
+    public void A_directory_chowned_while_X_was_offline_and_changed_by_the_other_master_gets_its_owner_in_X() =>
+        Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 2, 9, 19, 88, 118, 122, 123, 160],
+            FaultPlan.FromText("91 offline x 0; 160 online x 0")));
 }
