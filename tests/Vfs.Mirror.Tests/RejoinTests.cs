@@ -148,6 +148,37 @@ public class RejoinTests
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
+    /// <summary>
+    /// A directory given other modes on both sides while apart is a split brain, and resolving it gives the other copy the
+    /// mode taken and nothing else: the directory's entries stay as they are.
+    /// </summary>
+    [Fact]
+    public void A_directory_chmodded_on_both_sides_while_apart_is_a_split_brain_settled_without_its_entries()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        Tick();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c", 0x1ED));
+        f.WriteFile("/A/b/c/f", "f");
+        Tick();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        Tick();
+        MirrorFixture.Ok(f.P.Chmod("/A/b/c", 0x1C0));
+        Tick();
+        var c = f.LowerVnode(1, "c")!;
+        MirrorFixture.Ok(Vop.Setattr(c, new Vattr(AttrMask.AT_MODE) { Mode = 0x1E8 }, AttrFlags.None, Cred.Kcred));
+        c.Rele();
+        Tick();
+
+        Assert.Equal(Errno.EBUSY, MfsAdm.Online(f.P, "/A/b", "y", out var error, out _));
+        Assert.Contains("split brain: 1 names changed in more than one copy: /c", error);
+        MirrorFixture.Ok(MfsAdm.Resolve(f.P, "/A/b/c", "x", out error, out var lines), error);
+        Assert.Contains(lines, l => l.Contains("Y's version is discarded (directory attributes differ)"));
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Equal(["f"], f.LowerNames(1, "c"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
     /// <summary>A full resync (and the mount's merge) compares attributes too: a file alike in everything else is replaced.</summary>
     [Fact]
     public void A_full_resync_brings_an_attribute_change_that_left_the_file_alike_otherwise()
