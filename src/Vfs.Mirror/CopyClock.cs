@@ -100,6 +100,14 @@ internal sealed class CopyClock(TimeProvider host)
             return FromNs(Ns(host) + _skewNs);
     }
 
+    /// <summary>
+    /// The instant before host time <paramref name="host"/> on the copy's clock. A copy still in use stamps what the mirror
+    /// did after another copy left at that time no earlier than At(host) -- the same instant when the clock did not move
+    /// in between (Finding 20: a symlink made through the mirror in the instant X was taken offline was not counted as
+    /// Y's change, and X's directory, changed later behind the mirror's back, took it away).
+    /// </summary>
+    public Timespec Before(Timespec host) => FromNs(Ns(At(host)) - 1);
+
     /// <summary>When a copy that left at host time <paramref name="left"/> left, on its own clock: no time it held then is later.</summary>
     public Timespec Leaving(Timespec left)
     {

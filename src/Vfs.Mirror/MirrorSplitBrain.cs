@@ -202,9 +202,10 @@ internal sealed class MirrorSplitBrain
         try
         {
             var copies = mi.SplitBrain?.Copies ?? mi.Copies.Where(x => x.TakesUpdates || ReferenceEquals(x, c)).Select(x => x.Index).ToArray();
-            // the time c left, on each copy's own clock: for c, no later than a time it stamped before it left
+            // the time c left, on each copy's own clock: for c, no later than a time it stamped before it left; for the
+            // others, just before it, so that what they stamped in that very instant, after c left, counts as changed
             var since = mi.SplitBrain?.Since
-                ?? Array.ConvertAll(copies, i => i == c.Index ? c.Clock.Leaving(c.Since) : mi.Copies[i].Clock.At(c.Since));
+                ?? Array.ConvertAll(copies, i => i == c.Index ? c.Clock.Leaving(c.Since) : mi.Copies[i].Clock.Before(c.Since));
             return Reconcile(mi, since, copies, req.Lines, out req.Error, Array.IndexOf(copies, authority));
         }
         finally

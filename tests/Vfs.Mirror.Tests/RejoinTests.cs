@@ -149,6 +149,36 @@ public class RejoinTests
     }
 
     /// <summary>
+    /// Finding 20 (`vfs sim --world fig10 --seed 50265 --steps 184 --plan '91 offline x 0; 160 online x 0' --keep
+    /// 1,8,9,19,20,28,29,88,89,90,91,121,122,123`): a symlink made through the mirror in the very instant Y was taken
+    /// offline, the clock not moved in between, and Y's top changed behind the mirror's back later. Online compared the
+    /// copies; X's symlink, stamped at Y's leaving time, did not count as changed since, and Y's top, changed later, took
+    /// it for a removal: the symlink went from X too. The copies in use count what they stamped in that instant.
+    /// </summary>
+    [Fact]
+    public void A_name_made_in_the_instant_a_copy_left_is_kept_when_that_copy_was_changed_behind_the_mirrors_back()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        Tick();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c", 0x1ED));
+        Tick();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Symlink("/A/b/c", "/A/b/a")); // no tick: the same instant
+        Tick();
+        var top = f.LowerVnode(1, "")!;
+        MirrorFixture.Ok(Vop.Mkdir(top, "made-on-y", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1ED }, out var made, Cred.Kcred));
+        made!.Rele();
+        top.Rele();
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Equal(["a", "c", "made-on-y"], f.LowerNames(0, ""));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// A directory given other modes on both sides while apart is a split brain, and resolving it gives the other copy the
     /// mode taken and nothing else: the directory's entries stay as they are.
     /// </summary>

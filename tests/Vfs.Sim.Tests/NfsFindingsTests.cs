@@ -306,4 +306,14 @@ public class NfsFindingsTests(ITestOutputHelper output)
     public void A_directory_chowned_while_X_was_offline_and_changed_by_the_other_master_gets_its_owner_in_X() =>
         Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 2, 9, 19, 88, 118, 122, 123, 160],
             FaultPlan.FromText("91 offline x 0; 160 online x 0")));
+
+    /// <summary>
+    /// Finding 20 (Fixed 61): the symlink /a was made through x's mirror in the very instant X was taken offline there,
+    /// and the other master changed X's top later. x's online compared the copies; Y's symlink, stamped at X's leaving
+    /// time, did not count as Y's change, and X's top, changed later, took it for a removal.
+    /// </summary>
+    [Fact]
+    public void A_symlink_made_as_X_went_offline_is_kept_when_the_other_master_changed_X_meanwhile() =>
+        Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 8, 9, 19, 20, 28, 29, 88, 89, 90, 91, 121, 122, 123],
+            FaultPlan.FromText("91 offline x 0; 160 online x 0")));
 }
