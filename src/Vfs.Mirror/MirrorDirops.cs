@@ -141,6 +141,8 @@ internal static partial class MirrorVnops
                 foreach (var c in copies)
                     if (c.State == CopyState.Available && has[c.Index] is null && dirs[c.Index] is { } dd)
                     {
+                        if (SeveralLinks(src))
+                            continue;
                         var err = MirrorDataCopy.CopyEntry(dirs[source.Index]!, nm, src, dd, new CopyStats(), made: (sv, vp) => MirrorFid.MadeLate(c, vp, source, sv));
                         mi.Announce(c, err == Errno.OK ? $"repaired {m.PathFromRoot}/{nm} from {source.Name}"
                             : $"could not repair {m.PathFromRoot}/{nm} from {source.Name}: {err}");
@@ -151,6 +153,19 @@ internal static partial class MirrorVnops
         {
             m.DirLock.Exit(RwLockType.Writer);
         }
+    }
+
+    /// <summary>
+    /// True for a file with other names, which a repair on lookup leaves alone: it cannot know where the copy it would
+    /// repair holds the file, and a copy made whole would be a second file there (Finding 21: the other master's lookup
+    /// repaired a name this mirror had linked while the copy was offline here, and the copy's two versions of the name
+    /// were then a split brain). The mirror that made the link brings it to the copy: its resync, or the comparison at
+    /// its online, which links it there (MirrorHistory.Twins).
+    /// </summary>
+    private static bool SeveralLinks(Vnode vp)
+    {
+        var va = new Vattr(AttrMask.AT_NLINK);
+        return vp.Type != VType.VDIR && Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred) == Errno.OK && va.Nlink > 1;
     }
 
     private static void Release(Vnode?[] vps)

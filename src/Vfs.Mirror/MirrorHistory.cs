@@ -327,9 +327,10 @@ internal static class MirrorHistory
     /// Makes every copy in <paramref name="targets"/> hold copy <paramref name="winner"/>'s version of the path of <paramref name="d"/>
     /// (indices into <paramref name="roots"/>). A copy that lacks the path's directory is skipped: its parent's settling
     /// brought the whole directory. <paramref name="replaced"/> is told (target, vnode) for every lower vnode removed.
+    /// <paramref name="twins"/> (Twins), by copy, makes a name of a file with other links a link to that file there.
     /// </summary>
     public static Errno Settle(Vnode[] roots, string[] names, HistoryDiff d, int winner, IEnumerable<int> targets,
-        Action<int, Vnode>? replaced, CopyStats stats)
+        Action<int, Vnode>? replaced, CopyStats stats, HardLinks[]? twins = null)
     {
         if (d.DirectoryAttrs)
             return SettleAttrs(roots, d.Path, winner, targets);
@@ -353,7 +354,8 @@ internal static class MirrorHistory
                     return err;
                 try
                 {
-                    var merge = new MirrorMerge([names[winner], names[t]], null, replaced: (_, vp) => replaced?.Invoke(t, vp));
+                    var merge = new MirrorMerge([names[winner], names[t]], null, replaced: (_, vp) => replaced?.Invoke(t, vp),
+                        links: twins is null ? null : [twins[winner], twins[t]]);
                     err = merge.ForceName([wdir!, tdir!], name);
                     stats.Add(merge.Report.Stats);
                     if (err != Errno.OK)
@@ -370,6 +372,43 @@ internal static class MirrorHistory
         {
             wdir!.Rele();
         }
+    }
+
+    /// <summary>
+    /// By copy, the files of several links that the copies hold at one path of <paramref name="diffs"/>: each copy's file
+    /// is the others' twin there, so that settling another name of it makes a link rather than a second file (Finding 21:
+    /// a link made through the mirror while a copy was away, whose old name then differed only in its link count, came
+    /// back to that copy as a file of its own). The caller disposes the tables.
+    /// </summary>
+    public static HardLinks[] Twins(Vnode[] roots, List<HistoryDiff> diffs)
+    {
+        var twins = roots.Select(_ => new HardLinks()).ToArray();
+        foreach (var d in diffs.Where(d => !d.DirectoryAttrs && d.Present.Count(p => p) > 1))
+        {
+            var vps = new Vnode?[roots.Length];
+            var vas = new Vattr?[roots.Length];
+            try
+            {
+                for (int i = 0; i < roots.Length; i++)
+                {
+                    if (!d.Present[i] || LookupPath(roots[i], d.Path, out vps[i]) != Errno.OK)
+                        continue;
+                    var va = new Vattr(AttrMask.AT_ALL);
+                    if (Vop.Getattr(vps[i]!, va, AttrFlags.None, Cr) == Errno.OK && va.Type is not VType.VDIR)
+                        vas[i] = va;
+                }
+                for (int w = 0; w < roots.Length; w++)
+                    for (int t = 0; t < roots.Length; t++)
+                        if (w != t && vas[w] is { } wa && vas[t] is { } ta && wa.Type == ta.Type && (wa.Nlink > 1 || ta.Nlink > 1))
+                            twins[t].Add(wa, vps[t]!);
+            }
+            finally
+            {
+                foreach (var v in vps)
+                    v?.Rele();
+            }
+        }
+        return twins;
     }
 
     /// <summary>The vnode of <paramref name="path"/> under a copy's top, held.</summary>

@@ -91,55 +91,65 @@ internal sealed class MirrorSplitBrain
                 if (d.ChangedBy(i))
                     changes[i]++;
         int prefer = Array.IndexOf(copies, o.PreferCopy);
-        foreach (var d in diffs)
+        // a file with other links that the copies hold at a path that differs is linked to there, never copied (Finding 21)
+        var twins = MirrorHistory.Twins(roots, diffs);
+        try
         {
-            int all = (1 << roots.Length) - 1;
-            int w = d.Newest(all);
-            string why = "";
-            if (d.TimesOnly)
+            foreach (var d in diffs)
             {
-                // the bytes agree: the newest time is taken, nothing is lost
-            }
-            else if (authority >= 0)
-            {
-                w = authority;
-                why = $"the witness says {names[w]}'s side went on alone; the other side could not acknowledge updates";
-            }
-            else if (d.Changers == 1)
-                w = Changers(d).Single();
-            else if (d.Changers == 0)
-                why = "differed before the copies last agreed; the newest is kept (the patent's rule)";
-            else if (crashed)
-            {
-                w = d.Newest(d.ChangedMask);
-                why = "torn by a crash with every copy in use; the newest is kept";
-            }
-            else
-            {
-                w = Decide(d, o.SplitBrain, prefer, changes);
-                why = $"changed in {Both(d, names)} while apart; {PolicyName(o)} keeps {names[w]}'s";
-            }
-            if ((err = MirrorHistory.Settle(roots, names, d, w, Enumerable.Range(0, roots.Length), replaced, report.Stats)) != Errno.OK)
-                return err;
-            for (int i = 0; i < roots.Length; i++)
-                if (i != w && (d.MaybeRemovedMask & (1 << i)) != 0 && d.Present[w])
+                int all = (1 << roots.Length) - 1;
+                int w = d.Newest(all);
+                string why = "";
+                if (d.TimesOnly)
                 {
-                    string line = $"{d.Path}: {names[w]}'s version is kept (made or changed while apart); {names[i]} lacks it in a "
-                        + "directory it changed too: if it removed it, that removal is undone";
-                    report.Conflicts.Add(line);
-                    say(line, copies[i]);
+                    // the bytes agree: the newest time is taken, nothing is lost
                 }
-            if (why.Length == 0)
-                continue;
-            for (int i = 0; i < roots.Length; i++)
-                if (i != w && (d.Changers == 0 || d.ChangedBy(i)))
+                else if (authority >= 0)
                 {
-                    string line = $"{d.Path}: {why}; {names[i]}'s {(d.Present[i] ? "version" : "removal")} is discarded ({d.What})";
-                    report.Conflicts.Add(line);
-                    say(line, copies[i]);
+                    w = authority;
+                    why = $"the witness says {names[w]}'s side went on alone; the other side could not acknowledge updates";
                 }
+                else if (d.Changers == 1)
+                    w = Changers(d).Single();
+                else if (d.Changers == 0)
+                    why = "differed before the copies last agreed; the newest is kept (the patent's rule)";
+                else if (crashed)
+                {
+                    w = d.Newest(d.ChangedMask);
+                    why = "torn by a crash with every copy in use; the newest is kept";
+                }
+                else
+                {
+                    w = Decide(d, o.SplitBrain, prefer, changes);
+                    why = $"changed in {Both(d, names)} while apart; {PolicyName(o)} keeps {names[w]}'s";
+                }
+                if ((err = MirrorHistory.Settle(roots, names, d, w, Enumerable.Range(0, roots.Length), replaced, report.Stats, twins)) != Errno.OK)
+                    return err;
+                for (int i = 0; i < roots.Length; i++)
+                    if (i != w && (d.MaybeRemovedMask & (1 << i)) != 0 && d.Present[w])
+                    {
+                        string line = $"{d.Path}: {names[w]}'s version is kept (made or changed while apart); {names[i]} lacks it in a "
+                            + "directory it changed too: if it removed it, that removal is undone";
+                        report.Conflicts.Add(line);
+                        say(line, copies[i]);
+                    }
+                if (why.Length == 0)
+                    continue;
+                for (int i = 0; i < roots.Length; i++)
+                    if (i != w && (d.Changers == 0 || d.ChangedBy(i)))
+                    {
+                        string line = $"{d.Path}: {why}; {names[i]}'s {(d.Present[i] ? "version" : "removal")} is discarded ({d.What})";
+                        report.Conflicts.Add(line);
+                        say(line, copies[i]);
+                    }
+            }
+            return Errno.OK;
         }
-        return Errno.OK;
+        finally
+        {
+            foreach (var t in twins)
+                t.Dispose();
+        }
     }
 
     private static bool IsConflict(HistoryDiff d, bool crashed) => d.Changers > 1 && !d.TimesOnly && !crashed;

@@ -179,6 +179,41 @@ public class RejoinTests
     }
 
     /// <summary>
+    /// Finding 21: a link made through the mirror while Y was away, and Y changed behind the mirror's back meanwhile, so
+    /// that online compared the copies: the new name was copied to Y whole, a second file, and the old name's file kept
+    /// one link there. A name of a file with other links is now linked to the file the copy holds at another path that
+    /// differs (MirrorHistory.Twins).
+    /// </summary>
+    [Fact]
+    public void A_link_made_while_a_copy_was_away_and_changed_behind_the_mirrors_back_is_a_link_there_after_online()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        Tick();
+        f.WriteFile("/A/b/c", "linked");
+        Tick();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        Tick();
+        MirrorFixture.Ok(f.P.Link("/A/b/c", "/A/b/a"));
+        Tick();
+        var top = f.LowerVnode(1, "")!;
+        MirrorFixture.Ok(Vop.Mkdir(top, "made-on-y", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1ED }, out var made, Cred.Kcred));
+        made!.Rele();
+        top.Rele();
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        var a = f.LowerVnode(1, "a")!;
+        var c = f.LowerVnode(1, "c")!;
+        bool same = Vop.Cmp(a, c);
+        a.Rele();
+        c.Rele();
+        Assert.True(same, "Y's a and c are one file");
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// A directory given other modes on both sides while apart is a split brain, and resolving it gives the other copy the
     /// mode taken and nothing else: the directory's entries stay as they are.
     /// </summary>

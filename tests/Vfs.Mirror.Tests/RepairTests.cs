@@ -1,5 +1,5 @@
 // Tests of Vfs.Mirror: lookup's repair step (MirrorDirops.RepairName) -- a name one available copy lacks is copied to
-// it before the lookup answers, by the mount merge's rule, and announced.
+// it before the lookup answers, by the mount merge's rule, and announced; a file with other names is left alone.
 namespace UnixVfs.Mirror.Tests;
 
 public class RepairTests
@@ -49,5 +49,28 @@ public class RepairTests
         Assert.Equal(Errno.ENOENT, f.P.Stat("/X/y/slave-only", out _));
         Assert.DoesNotContain("slave-only", f.LowerNames(0, ""));
         Assert.DoesNotContain(f.Mfs.Events, e => e.What.StartsWith("repaired"));
+    }
+
+    /// <summary>
+    /// Finding 21: a name of a file with other links is not copied whole by a lookup: the lookup cannot know where the
+    /// other copy holds the file, and a copy would be a second file there. The lookup still answers from the copy that
+    /// has it; the comparisons (mount, online, scrub) make it a link.
+    /// </summary>
+    [Fact]
+    public void A_lookup_does_not_copy_a_name_of_a_file_with_other_links_as_a_file_of_its_own()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        CreateBehind(f, 0, "f", "linked");
+        var dir = f.LowerVnode(0, "")!;
+        var fv = f.LowerVnode(0, "f")!;
+        MirrorFixture.Ok(Vop.Link(dir, fv, "g", Cred.Kcred), "link behind");
+        fv.Rele();
+        dir.Rele();
+
+        MirrorFixture.Ok(f.P.Stat("/X/y/g", out var st), "stat");
+        Assert.Equal(2u, st!.Nlink);
+        Assert.DoesNotContain("g", f.LowerNames(1, ""));
+        Assert.DoesNotContain(f.Mfs.Events, e => e.What.EndsWith("/g from X"));
     }
 }

@@ -316,4 +316,14 @@ public class NfsFindingsTests(ITestOutputHelper output)
     public void A_symlink_made_as_X_went_offline_is_kept_when_the_other_master_changed_X_meanwhile() =>
         Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 8, 9, 19, 20, 28, 29, 88, 89, 90, 91, 121, 122, 123],
             FaultPlan.FromText("91 offline x 0; 160 online x 0")));
+
+    /// <summary>
+    /// Finding 21 (Fixed 62): /c/c was linked to /a through x's mirror while X was offline there; the checks' reads
+    /// through y's mirror made y repair /a in X as a file of its own, and x's online then found /a changed on both sides.
+    /// A lookup no longer copies a name of a file with other links whole, and the comparison at online links it.
+    /// </summary>
+    [Fact]
+    public void A_link_made_while_X_was_offline_comes_to_X_as_a_link_though_the_other_master_read_it() =>
+        Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 8, 9, 19, 88, 90, 94, 122, 123],
+            FaultPlan.FromText("91 offline x 0; 160 online x 0")));
 }
