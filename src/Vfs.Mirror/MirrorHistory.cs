@@ -375,8 +375,8 @@ internal static class MirrorHistory
     }
 
     /// <summary>
-    /// By copy, the files of several links that the copies hold at one path of <paramref name="diffs"/>: each copy's file
-    /// is the others' twin there, so that settling another name of it makes a link rather than a second file (Finding 21:
+    /// By copy, the files of several links that the copies hold at one path of <paramref name="diffs"/>, alike but for
+    /// their links: each copy's file is the others' twin there, so that settling another name of it makes a link rather than a second file (Finding 21:
     /// a link made through the mirror while a copy was away, whose old name then differed only in its link count, came
     /// back to that copy as a file of its own). The caller disposes the tables.
     /// </summary>
@@ -399,7 +399,7 @@ internal static class MirrorHistory
                 }
                 for (int w = 0; w < roots.Length; w++)
                     for (int t = 0; t < roots.Length; t++)
-                        if (w != t && vas[w] is { } wa && vas[t] is { } ta && wa.Type == ta.Type && (wa.Nlink > 1 || ta.Nlink > 1))
+                        if (w != t && vas[w] is { } wa && vas[t] is { } ta && wa.Nlink > 1 && Alike(wa, ta))
                             twins[t].Add(wa, vps[t]!);
             }
             finally
@@ -410,6 +410,13 @@ internal static class MirrorHistory
         }
         return twins;
     }
+
+    /// <summary>
+    /// Two copies' files at one path that are alike in all but their links: the same file, a link made or removed on one
+    /// side only. (Another file made under the name on one side has its own times: linked to, it would take that name.)
+    /// </summary>
+    private static bool Alike(Vattr a, Vattr b) =>
+        a.Type == b.Type && a.Size == b.Size && a.Mode == b.Mode && a.Uid == b.Uid && a.Gid == b.Gid && a.Mtime == b.Mtime;
 
     /// <summary>The vnode of <paramref name="path"/> under a copy's top, held.</summary>
     public static Errno LookupPath(Vnode root, string path, out Vnode? vp)

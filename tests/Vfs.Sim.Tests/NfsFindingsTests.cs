@@ -326,4 +326,14 @@ public class NfsFindingsTests(ITestOutputHelper output)
     public void A_link_made_while_X_was_offline_comes_to_X_as_a_link_though_the_other_master_read_it() =>
         Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 8, 9, 19, 88, 90, 94, 122, 123],
             FaultPlan.FromText("91 offline x 0; 160 online x 0")));
+
+    /// <summary>
+    /// Found by the probe after Fixed 62's first form, which took the copies' files at any path that differs for twins:
+    /// /a was unlinked and made a link of /c/c while X was offline, so X's /a and Y's /a were two files, and settling /a
+    /// linked Y's file to X's old one. Only files alike but for their links are twins now.
+    /// </summary>
+    [Fact]
+    public void A_name_made_a_link_of_another_file_while_X_was_offline_is_not_linked_to_its_old_file() =>
+        Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 8, 9, 19, 20, 28, 45, 88, 90, 93, 94, 116, 122, 123],
+            FaultPlan.FromText("91 offline x 0; 160 online x 0")));
 }
