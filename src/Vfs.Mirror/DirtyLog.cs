@@ -254,6 +254,13 @@ public sealed class DirtyLog
                 || e.Names is { } names && !names.Contains(name));
     }
 
+    /// <summary>The mnodes whose entries waiting in the log include <paramref name="kind"/>.</summary>
+    public List<Mnode> Logged(DirtyKind kind)
+    {
+        lock (_lock)
+            return _order.Where(e => (e.Kind & kind) != 0).Select(e => e.Mnode).ToList();
+    }
+
     /// <summary>True when <paramref name="m"/> has an entry still waiting in the log.</summary>
     public bool Contains(Mnode m)
     {

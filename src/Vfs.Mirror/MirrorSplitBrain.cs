@@ -65,7 +65,8 @@ internal sealed class MirrorSplitBrain
     /// copy's version of every name that differs is taken, and every other version discarded is reported.
     /// </summary>
     public static Errno Run(Vnode[] roots, string[] names, int[] copies, Timespec[] since, MfsOptions o, bool crashed,
-        Action<string, int?> say, Action<int, Vnode>? replaced, MergeReport report, out List<string> pending, int authority = -1)
+        Action<string, int?> say, Action<int, Vnode>? replaced, MergeReport report, out List<string> pending, int authority = -1,
+        MirrorChanged? logged = null)
     {
         pending = new List<string>();
         var err = MirrorHistory.Diff(roots, since, out var diffs);
@@ -111,6 +112,14 @@ internal sealed class MirrorSplitBrain
                 }
                 else if (d.Changers == 1)
                     w = Changers(d).Single();
+                else if (d.DirectoryAttrs && d.Changers > 1)
+                {
+                    // A directory's ctime moves with its entries and its name too, so both sides "changed" it whenever
+                    // both made or renamed anything there: not a split brain. The attributes the mirror itself set
+                    // while the other copy was away are kept; else the newest.
+                    w = logged is { } l && d.ChangedBy(l.Side) && l.Holds(roots[l.Side], d.Path) ? l.Side : d.Newest(d.ChangedMask);
+                    why = $"a directory's own attributes differ, and its times cannot tell who changed them; {names[w]}'s are kept";
+                }
                 else if (d.Changers == 0)
                     why = "differed before the copies last agreed; the newest is kept (the patent's rule)";
                 else if (crashed)
@@ -152,7 +161,25 @@ internal sealed class MirrorSplitBrain
         }
     }
 
-    private static bool IsConflict(HistoryDiff d, bool crashed) => d.Changers > 1 && !d.TimesOnly && !crashed;
+    private static bool IsConflict(HistoryDiff d, bool crashed) => d.Changers > 1 && !d.TimesOnly && !d.DirectoryAttrs && !crashed;
+
+    /// <summary>
+    /// What the mirror changed through copy <paramref name="Side"/> (an index of the compared copies) while others were
+    /// away: that copy's files whose mnodes the away copies' logs hold attribute entries for (chmod, chown, utimes,
+    /// renames). By file, not by path: the mnode's path may be stale (the other master of Fig. 10 renamed it).
+    /// </summary>
+    public sealed record MirrorChanged(IReadOnlySet<object> Files, int Side)
+    {
+        /// <summary>True when the file at <paramref name="path"/> under <paramref name="root"/> is one of <see cref="Files"/>.</summary>
+        public bool Holds(Vnode root, string path)
+        {
+            if (MirrorHistory.LookupPath(root, path, out var vp) != Errno.OK)
+                return false;
+            bool held = Files.Contains(vp!);
+            vp!.Rele();
+            return held;
+        }
+    }
 
     private static IEnumerable<int> Changers(HistoryDiff d) => Enumerable.Range(0, d.Present.Length).Where(d.ChangedBy);
 
@@ -234,15 +261,18 @@ internal sealed class MirrorSplitBrain
         var roots = copies.Select(i => mi.Copies[i].Root).ToArray();
         var names = copies.Select(i => mi.Copies[i].Name).ToArray();
         var report = new MergeReport();
+        var away = copies.Select(i => mi.Copies[i]).Where(x => !x.TakesUpdates).ToArray();
+        int side = Array.FindIndex(copies, i => mi.Copies[i].TakesUpdates);
+        var logged = side < 0 ? null : new MirrorChanged(away.SelectMany(x => x.Log.Logged(DirtyKind.Attr))
+            .Select(m => Volatile.Read(ref m.Copies[copies[side]])).OfType<object>().ToHashSet(ReferenceEqualityComparer.Instance), side);
         var err = Run(roots, names, copies, since, mi.Options, crashed: false, (line, discarded) => Say(mi, line, discarded),
-            (k, vp) => mi.Mnodes.ForgetLower(copies[k], vp), report, out var pending, authority);
+            (k, vp) => mi.Mnodes.ForgetLower(copies[k], vp), report, out var pending, authority, logged);
         lines.AddRange(report.Conflicts);
         if (err != Errno.OK)
         {
             error = $"comparing the copies failed: {err} ({err.Message()})";
             return err;
         }
-        var away = copies.Select(i => mi.Copies[i]).Where(x => !x.TakesUpdates).ToArray();
         if (pending.Count > 0)
         {
             mi.SplitBrain = new MirrorSplitBrain { Since = since, Copies = copies, Pending = pending };

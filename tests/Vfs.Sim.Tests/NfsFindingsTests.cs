@@ -336,4 +336,15 @@ public class NfsFindingsTests(ITestOutputHelper output)
     public void A_name_made_a_link_of_another_file_while_X_was_offline_is_not_linked_to_its_old_file() =>
         Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 8, 9, 19, 20, 28, 45, 88, 90, 93, 94, 116, 122, 123],
             FaultPlan.FromText("91 offline x 0; 160 online x 0")));
+
+    /// <summary>
+    /// Finding 22 (Fixed 63), found by the probe after Fixed 60: /c was chowned through x's mirror while X was offline
+    /// there, then renamed to /b/c through y's. Both copies' /b/c had a ctime after X left (Y's chown, X's rename), so
+    /// the comparison at x's online took the owner for a split brain. A directory's differing attributes are settled,
+    /// not refused: the mirror's own change is kept.
+    /// </summary>
+    [Fact]
+    public void A_directory_chowned_through_x_and_renamed_through_y_while_X_was_offline_is_no_split_brain() =>
+        Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 8, 9, 19, 88, 118, 122, 123, 153],
+            FaultPlan.FromText("91 offline x 0; 160 online x 0")));
 }
