@@ -19,8 +19,9 @@
 //     only its ctime);
 //   - a file whose bytes agree but whose mtime does not (TimesOnly: nothing to lose, the newest time is taken).
 // Directories present as directories everywhere are a difference only in their own mode, owner or extended
-// attributes (DirectoryAttrs: changed by the copies whose directory's ctime is later; its times are not compared, as
-// each copy's file system moves them as it sees fit); their entries are compared. For
+// attributes (DirectoryAttrs: changed by the copies whose directory's ctime is later, which its entries and its name
+// move too, so it is settled and never a split brain, MirrorSplitBrain; its times are not compared, as each copy's
+// file system moves them as it sees fit); their entries are compared. For
 // each difference, a copy changed the name since if its version's ctime is later, or -- where it has no such name --
 // if its directory's ctime is (it removed it) and no copy that has the name changed it since. A name changed by one
 // copy is that copy's update; by several, a split brain. A name changed by none differed before the copies last agreed.
