@@ -205,9 +205,15 @@ internal static class MirrorIoctl
         if (mi.Options.Mode == MirrorMode.ActivePassive)
         {
             // Fig. 10: the servers resync themselves; the client just starts using the copy again as the passive one.
+            // What its log holds (ranges its NFS client held when it left) is the servers' business then: kept, it
+            // would make every later unmount refuse, owing a resync this mirror never runs (Finding 23).
             mi.MarkResyncing(c);
             mi.Quiesce.Enter(RwLockType.Writer);
-            try { mi.MarkAvailable(c); }
+            try
+            {
+                c.Log.Clear();
+                mi.MarkAvailable(c);
+            }
             finally { mi.Quiesce.Exit(RwLockType.Writer); }
             return Errno.OK;
         }

@@ -46,5 +46,9 @@ public class ActivePassiveTests
         Assert.Null(report);
         Assert.Equal("Y", mi.Active.Name);
         Assert.Equal(CopyState.Available, mi.Copies[0].State);
+        // It owes nothing: what its log held is the servers' to resync, and the mirror unmounts (Finding 23: the log
+        // was kept, and every unmount was refused for a resync this client never runs).
+        Assert.Equal(0, mi.Copies[0].Log.Count);
+        MirrorFixture.Ok(f.P.Umount("/X/y"), "umount");
     }
 }

@@ -347,4 +347,14 @@ public class NfsFindingsTests(ITestOutputHelper output)
     public void A_directory_chowned_through_x_and_renamed_through_y_while_X_was_offline_is_no_split_brain() =>
         Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 8, 9, 19, 88, 118, 122, 123, 153],
             FaultPlan.FromText("91 offline x 0; 160 online x 0")));
+
+    /// <summary>
+    /// Finding 23 (Fixed 64): c's mirror, active/passive over x's and y's, took /nx out of use while its NFS client held a
+    /// write, which went to /nx's log. Its online (the servers resync themselves) left the log as it was, and c's mirror
+    /// then refused every unmount, owing a resync it never runs. The online clears it.
+    /// </summary>
+    [Fact]
+    public void An_active_passive_copy_brought_back_owes_nothing_at_unmount() =>
+        Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 8, 9, 19, 88, 90, 100, 122, 123],
+            FaultPlan.FromText("91 offline x 0; 160 online x 0")));
 }
