@@ -132,19 +132,12 @@ public class RejoinTests
         Tick();
         MirrorFixture.Ok(f.P.Chown("/A/b/c", 1000, 0));
         Tick();
-        var top = f.LowerVnode(1, "")!;
-        MirrorFixture.Ok(Vop.Mkdir(top, "made-on-y", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1ED }, out var made, Cred.Kcred));
-        made!.Rele();
-        top.Rele();
+        ChangeYBehindTheMirrorsBack(f);
         Tick();
 
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
         Assert.Equal(CopyState.Available, mi.Copies[1].State);
-        var c = f.LowerVnode(1, "c")!;
-        var va = new Vattr(AttrMask.AT_UID);
-        MirrorFixture.Ok(Vop.Getattr(c, va, AttrFlags.None, Cred.Kcred));
-        c.Rele();
-        Assert.Equal(1000u, va.Uid);
+        Assert.Equal(1000u, LowerAttrs(f, 1, "c").Uid);
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
@@ -166,10 +159,7 @@ public class RejoinTests
         MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
         MirrorFixture.Ok(f.P.Symlink("/A/b/c", "/A/b/a")); // no tick: the same instant
         Tick();
-        var top = f.LowerVnode(1, "")!;
-        MirrorFixture.Ok(Vop.Mkdir(top, "made-on-y", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1ED }, out var made, Cred.Kcred));
-        made!.Rele();
-        top.Rele();
+        ChangeYBehindTheMirrorsBack(f);
         Tick();
 
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
@@ -196,10 +186,7 @@ public class RejoinTests
         Tick();
         MirrorFixture.Ok(f.P.Link("/A/b/c", "/A/b/a"));
         Tick();
-        var top = f.LowerVnode(1, "")!;
-        MirrorFixture.Ok(Vop.Mkdir(top, "made-on-y", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1ED }, out var made, Cred.Kcred));
-        made!.Rele();
-        top.Rele();
+        ChangeYBehindTheMirrorsBack(f);
         Tick();
 
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
@@ -240,11 +227,7 @@ public class RejoinTests
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
         Assert.Contains(f.Mfs.Events, e => e.What.Contains("/c: a directory's own attributes differ") && e.What.Contains("Y's version is discarded"));
         Assert.Equal(CopyState.Available, mi.Copies[1].State);
-        c = f.LowerVnode(1, "c")!;
-        var va = new Vattr(AttrMask.AT_MODE);
-        MirrorFixture.Ok(Vop.Getattr(c, va, AttrFlags.None, Cred.Kcred));
-        c.Rele();
-        Assert.Equal(0x1C0u, va.Mode & 0xFFFu);
+        Assert.Equal(0x1C0u, LowerAttrs(f, 1, "c").Mode & 0xFFFu);
         Assert.Equal(["f"], f.LowerNames(1, "c"));
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
@@ -289,6 +272,24 @@ public class RejoinTests
         Assert.Equal(1, report!.Stats.Recreated);
         Assert.Equal("v2, written while Y was away", f.Lower(1, "f"));
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>Changes Y behind the mirror's back (a directory made in its top), so that online compares the copies.</summary>
+    private static void ChangeYBehindTheMirrorsBack(MirrorFixture f)
+    {
+        var top = f.LowerVnode(1, "")!;
+        MirrorFixture.Ok(Vop.Mkdir(top, "made-on-y", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1ED }, out var made, Cred.Kcred));
+        made!.Rele();
+        top.Rele();
+    }
+
+    private static Vattr LowerAttrs(MirrorFixture f, int copy, string path)
+    {
+        var vp = f.LowerVnode(copy, path)!;
+        var va = new Vattr(AttrMask.AT_ALL);
+        MirrorFixture.Ok(Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred));
+        vp.Rele();
+        return va;
     }
 
     private static void SetLower(MirrorFixture f, int copy, string path, string name, string value)
