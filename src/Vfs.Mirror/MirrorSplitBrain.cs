@@ -168,7 +168,7 @@ internal sealed class MirrorSplitBrain
     /// away: that copy's files whose mnodes the away copies' logs hold attribute entries for (chmod, chown, utimes,
     /// renames). By file, not by path: the mnode's path may be stale (the other master of Fig. 10 renamed it).
     /// </summary>
-    public sealed record MirrorChanged(IReadOnlySet<object> Files, int Side)
+    public sealed record MirrorChanged(IReadOnlySet<Vnode> Files, int Side)
     {
         /// <summary>True when the file at <paramref name="path"/> under <paramref name="root"/> is one of <see cref="Files"/>.</summary>
         public bool Holds(Vnode root, string path)
@@ -264,7 +264,7 @@ internal sealed class MirrorSplitBrain
         var away = copies.Select(i => mi.Copies[i]).Where(x => !x.TakesUpdates).ToArray();
         int side = Array.FindIndex(copies, i => mi.Copies[i].TakesUpdates);
         var logged = side < 0 ? null : new MirrorChanged(away.SelectMany(x => x.Log.Logged(DirtyKind.Attr))
-            .Select(m => Volatile.Read(ref m.Copies[copies[side]])).OfType<object>().ToHashSet(ReferenceEqualityComparer.Instance), side);
+            .Select(m => Volatile.Read(ref m.Copies[copies[side]])).OfType<Vnode>().ToHashSet<Vnode>(ReferenceEqualityComparer.Instance), side);
         var err = Run(roots, names, copies, since, mi.Options, crashed: false, (line, discarded) => Say(mi, line, discarded),
             (k, vp) => mi.Mnodes.ForgetLower(copies[k], vp), report, out var pending, authority, logged);
         lines.AddRange(report.Conflicts);
