@@ -50,10 +50,34 @@ public sealed class CopyStats
 /// gone from the source is removed with every file in it), so an entry's file may have lost its last name in the copy
 /// since: such a twin is forgotten when it is looked for, since a link to it would fail (ENOENT) and the copy would stay
 /// out of use; the source's file is then copied again, and that copy becomes the twin.
+/// A resync also knows twins it never copied (Known): a file of the copy that the mirror's mnode holds for the source's,
+/// wherever it is named now, asked for a source file the table lacks -- also deep in a directory copied whole.
 /// </summary>
 internal sealed class HardLinks : IDisposable
 {
     private readonly Dictionary<(ulong, ulong), Vnode> _seen = new();
+
+    /// <summary>
+    /// Given a source's file, the copy's file known to be its twin, held, or null (MirrorResync.KnownTwin); null when
+    /// only what was copied counts. Set by the merge that fills the table, for as long as it runs.
+    /// </summary>
+    public Func<Vnode, Vnode?>? Known { get; set; }
+
+    /// <summary>
+    /// TryGet, or else the twin Known gives for the source's file <paramref name="src"/> (of attributes
+    /// <paramref name="va"/>), if it has the file's type: it is added, for the file's further names.
+    /// </summary>
+    public bool TryGet(Vattr va, Vnode src, out Vnode? vp)
+    {
+        if (TryGet(va, out vp))
+            return true;
+        if (Known?.Invoke(src) is not { } known)
+            return false;
+        if (known.Type == va.Type)
+            Add(va, known);
+        known.Rele();
+        return TryGet(va, out vp);
+    }
 
     /// <summary>The copy's file for the source's file <paramref name="va"/>, if one was copied and still has a name there.</summary>
     public bool TryGet(Vattr va, out Vnode? vp)
@@ -133,7 +157,7 @@ internal static class MirrorDataCopy
             }
             case VType.VLNK:
             {
-                if (links is not null && links.TryGet(va, out var alreadyLink))
+                if (links is not null && links.TryGet(va, src, out var alreadyLink))
                     return Link(dstDir, alreadyLink!, nm, st);
                 err = ReadLink(src, out var target);
                 if (err != Errno.OK)
@@ -154,7 +178,7 @@ internal static class MirrorDataCopy
             }
             default:
             {
-                if (links is not null && links.TryGet(va, out var already))
+                if (links is not null && links.TryGet(va, src, out var already))
                     return Link(dstDir, already!, nm, st);
                 var cva = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE | AttrMask.AT_SIZE) { Type = va.Type, Mode = va.Mode, Rdev = va.Rdev, Size = 0 };
                 err = Vop.Create(dstDir, nm, cva, VcExcl.NONEXCL, AccessMode.VWRITE, out var dv, Cr, FileFlags.FWRITE);

@@ -49,7 +49,6 @@ internal sealed class MirrorMerge
     private readonly HardLinks[] _links;
     private readonly bool _ownsLinks;
     private Func<Vnode, Vnode, bool>? _otherFile; // OneWayEntries' otherFile, for the trees it compares whole too
-    private Func<Vnode, Vnode?>? _knownTwin;      // OneWayEntries' knownTwin
 
     /// <param name="copyNames">X, Y, ... for messages and conflict names.</param>
     /// <param name="progress">Called after each name is merged.</param>
@@ -125,7 +124,7 @@ internal sealed class MirrorMerge
         Func<Vnode, Vnode, bool>? otherFile = null, Func<Vnode, Vnode?>? knownTwin = null)
     {
         _otherFile = otherFile;
-        _knownTwin = knownTwin;
+        _links[1].Known = knownTwin; // for the trees it copies whole too
         try
         {
             var err = Errno.OK;
@@ -152,6 +151,7 @@ internal sealed class MirrorMerge
         }
         finally
         {
+            _links[1].Known = null;
             ReleaseLinks();
         }
     }
@@ -260,16 +260,8 @@ internal sealed class MirrorMerge
     /// </summary>
     private void FindTargetLink(Vnode[] dirs, string name, Vnode src, Vattr va, IReadOnlyCollection<string>? changed)
     {
-        if (_links[1].TryGet(va, out _))
-            return;
-        if (_knownTwin?.Invoke(src) is { } known)
-        {
-            if (known.Type == va.Type)
-                _links[1].Add(va, known); // another link of the file, in any directory (Fig. 5, seed 20261254)
-            known.Rele();
-            if (_links[1].TryGet(va, out _))
-                return;
-        }
+        if (_links[1].TryGet(va, src, out _))
+            return; // another link of the file, in any directory (Fig. 5, seed 20261254)
         if (va.Nlink == 1 || MirrorDataCopy.ReadDir(dirs[0], out var entries) != Errno.OK)
             return;
         foreach (var d in entries)

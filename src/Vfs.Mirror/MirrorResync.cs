@@ -181,7 +181,7 @@ internal static class MirrorResync
                     return Errno.ENOENT;
                 var err = Vop.Lookup(tdir!, m.Name, out var there, LookupFlags.None, null, Cred.Kcred);
                 if (err == Errno.ENOENT)
-                    return Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred); // EINVAL where a directory's new parent is under it
+                    return Moved(mi, c, m, vp, Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred)); // EINVAL where a directory's new parent is under it
                 if (err != Errno.OK)
                     return err;
                 try
@@ -205,7 +205,7 @@ internal static class MirrorResync
                     }
                     if (err == Errno.OK)
                         ForgetNamed(mi, c, there);
-                    return err; // an error leaves the names' replay to compare the two directories
+                    return Moved(mi, c, m, vp, err); // an error leaves the names' replay to compare the two directories
                 }
                 finally
                 {
@@ -217,6 +217,22 @@ internal static class MirrorResync
                 vp!.Rele();
             }
         }
+    }
+
+    /// <summary>
+    /// Move's rename of <paramref name="vp"/> in copy <paramref name="c"/> ended with <paramref name="err"/>. Made, it is m's
+    /// file there (found under the old name no log entry changed): an mnode that does not know its file in the copy (looked
+    /// up while the copy was away) is given it, so that a name the file got meanwhile becomes a link to it (KnownTwin).
+    /// Otherwise the name is copied whole, a second file (docs/verification.md, Fixed 65).
+    /// </summary>
+    private static Errno Moved(MfsVfs mi, MirrorMember c, Mnode m, Vnode vp, Errno err)
+    {
+        if (err == Errno.OK && Volatile.Read(ref m.Copies[c.Index]) is null && mi.Mnodes.FindByLower(c.Index, vp) is null)
+        {
+            vp.Hold();
+            mi.Mnodes.SetCopy(m, c.Index, vp);
+        }
+        return err;
     }
 
     /// <summary>

@@ -201,6 +201,50 @@ public class RejoinTests
     }
 
     /// <summary>
+    /// Finding 24: a symbolic link with two names; while Y was away it got a third name in a directory made meanwhile, one
+    /// old name was renamed and the other removed. The resync renamed the file in Y but its mnode, looked up while Y was
+    /// away, was not given Y's file; and the new directory was copied whole, its entries never asked for a twin. The link
+    /// came back to Y as a second file. The rename replay now gives the mnode its file, and a directory copied whole
+    /// links a file the copy already holds.
+    /// </summary>
+    [Fact]
+    public void A_link_made_in_a_new_directory_while_a_copy_was_away_to_a_file_renamed_meanwhile_is_a_link_there_after_online()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        Tick();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Symlink("/A/b/c", "/A/b/c/b/a"));
+        MirrorFixture.Ok(f.P.Link("/A/b/c/b/a", "/A/b/c/c/a"));
+        f.WriteFile("/A/b/d", "d1");
+        Tick();
+        f.K.Dnlc.Purge(); // the mnodes go while Y is there, and are made again while it is away, without Y's files
+        f.Faults(1).FailAll(Errno.EIO);
+        f.WriteFile("/A/b/d", "d2"); // Y fails: it is out of use, not offline, and its files are asked for nothing
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        f.Faults(1).Clear();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c/b/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/A/b/c/c/a", "/A/b/c/b/c"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(f.P.Lstat("/A/b/c/b/a", out _)); // c/b/c becomes the first name the mnode remembers...
+        MirrorFixture.Ok(f.P.Link("/A/b/c/b/c", "/A/b/c/b/b/a"));
+        MirrorFixture.Ok(f.P.Unlink("/A/b/c/b/a")); // ...and the one it goes by now, where the resync renames Y's file
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        var made = f.LowerVnode(1, "c/b/b/a")!;
+        var renamed = f.LowerVnode(1, "c/b/c")!;
+        bool same = Vop.Cmp(made, renamed);
+        made.Rele();
+        renamed.Rele();
+        Assert.True(same, "Y's c/b/b/a and c/b/c are one file");
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// A directory given other modes on both sides while apart is not a split brain: a directory's ctime moves with its
     /// entries and its name too, so its times cannot say who changed its attributes (Finding 22: a directory chowned
     /// through the mirror and renamed by the other master was refused as one). The mode the mirror set while the copy

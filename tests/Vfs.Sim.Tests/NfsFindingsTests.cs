@@ -357,4 +357,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
     public void An_active_passive_copy_brought_back_owes_nothing_at_unmount() =>
         Holds(new SimCase("fig10", 50265, 184, FaultKinds.None, [1, 8, 9, 19, 88, 90, 100, 122, 123],
             FaultPlan.FromText("91 offline x 0; 160 online x 0")));
+
+    /// <summary>
+    /// Finding 24 (Fixed 65): Fig. 9, y down from call 70 to 143. A symbolic link with two names got a third in a
+    /// directory made meanwhile, and its old names were renamed and removed. Y's resync renamed its file, but the mnode
+    /// (looked up while Y was down) was not given it, and the new directory was copied whole: the link came back to Y as
+    /// a second file, one link each. Y's file is now the mnode's after the rename, and a tree copied whole asks for twins.
+    /// </summary>
+    [Fact]
+    public void A_link_made_while_y_was_down_into_a_new_directory_is_a_link_on_y_after_the_resync() =>
+        Holds(new SimCase("fig9", 90223, 154, FaultKinds.None,
+            [6, 7, 17, 18, 19, 53, 57, 58, 59, 60, 61, 62, 63, 64, 72, 73, 74, 75, 84, 85, 86, 93, 94, 128, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 152],
+            FaultPlan.FromText("70 host-down y 0; 143 host-up y 0")));
 }
