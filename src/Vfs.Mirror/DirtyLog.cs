@@ -111,12 +111,19 @@ public sealed class DirtyEntry
     /// </summary>
     public (Mnode Parent, string Name)? MovedFrom { get; private set; }
 
-    internal void AddMove(Mnode parent, string name)
+    /// <summary>
+    /// True when, at that rename, the log had not changed the name MovedFrom since the copy left: the copy's file under
+    /// it is this file. (A name removed and made again while the copy was away leads there to the old file.)
+    /// </summary>
+    public bool MovedFromKept { get; private set; }
+
+    internal void AddMove(Mnode parent, string name, bool kept)
     {
         if (MovedFrom is not null)
             return;
         parent.Vnode.Hold();
         MovedFrom = (parent, name);
+        MovedFromKept = kept;
     }
 
     /// <summary>Lets go of what the entry holds (outside the log's lock: a release may run VOP_INACTIVE).</summary>
@@ -167,11 +174,12 @@ public sealed class DirtyLog
 
     /// <summary>
     /// Records that <paramref name="m"/> was renamed from <paramref name="name"/> in <paramref name="parent"/>
-    /// (its attributes, and where the copy has it until the resync renames it there too).
+    /// (its attributes, and where the copy has it until the resync renames it there too); <paramref name="kept"/>: the
+    /// log had not changed that name before (DirtyEntry.MovedFromKept).
     /// </summary>
-    public void RecordMove(Mnode m, Mnode parent, string name) => Record(m, DirtyKind.Attr, 0, 0, null, (parent, name));
+    public void RecordMove(Mnode m, Mnode parent, string name, bool kept) => Record(m, DirtyKind.Attr, 0, 0, null, (parent, name, kept));
 
-    private void Record(Mnode m, DirtyKind kind, long offset, long length, string? name, (Mnode Parent, string Name)? movedFrom)
+    private void Record(Mnode m, DirtyKind kind, long offset, long length, string? name, (Mnode Parent, string Name, bool Kept)? movedFrom)
     {
         if ((kind & DirtyKind.Data) != 0)
             Interlocked.Add(ref _bytesChanged, length);
@@ -203,7 +211,7 @@ public sealed class DirtyLog
                 if ((kind & DirtyKind.Names) != 0)
                     e.AddName(name);
                 if (movedFrom is { } from)
-                    e.AddMove(from.Parent, from.Name);
+                    e.AddMove(from.Parent, from.Name, from.Kept);
             }
         }
         Release(dropped);

@@ -92,11 +92,14 @@ public sealed class MfsVfs
         c.Log.Record(m, kind, offset, length, name);
     }
 
-    /// <summary>Records in copy <paramref name="c"/>'s log that <paramref name="m"/> was renamed from <paramref name="name"/> in <paramref name="parent"/>.</summary>
-    internal void LogMoved(MirrorMember c, Mnode m, Mnode parent, string name)
+    /// <summary>
+    /// Records in copy <paramref name="c"/>'s log that <paramref name="m"/> was renamed from <paramref name="name"/> in
+    /// <paramref name="parent"/>, a name the log had not changed before when <paramref name="kept"/>.
+    /// </summary>
+    internal void LogMoved(MirrorMember c, Mnode m, Mnode parent, string name, bool kept)
     {
         IntentLog.Append(c, m, DirtyKind.Attr, 0, 0, null);
-        c.Log.RecordMove(m, parent, name);
+        c.Log.RecordMove(m, parent, name, kept);
     }
 
     /// <summary>The witness of witness= (MirrorWitness.cs), or null.</summary>

@@ -375,6 +375,19 @@ internal static partial class MirrorVnops
         });
     }
 
+    /// <summary>
+    /// The copies away (a bit per copy index) whose logs have not changed <paramref name="dir"/>'s name
+    /// <paramref name="nm"/> since they left: each still has the file under it that the mirror is about to rename.
+    /// </summary>
+    private static ulong KeptAway(MfsVfs mi, Mnode dir, string nm)
+    {
+        ulong kept = 0;
+        foreach (var c in mi.Copies)
+            if (!c.TakesUpdates && c.Index < 64 && c.Log.NameUnchanged(dir, nm))
+                kept |= 1UL << c.Index;
+        return kept;
+    }
+
     // Vop.Rename has checked the names, that both directories are on this vfs, and that it is writable (VopChecks.cs).
     private static Errno MfsRename(Vnode sdvp, string snm, Vnode tdvp, string tnm, Cred cr, CallerContext? ct)
     {
@@ -400,6 +413,7 @@ internal static partial class MirrorVnops
                 try
                 {
                     var victim = Named(tm, tnm);
+                    ulong kept = KeptAway(mi, sm, snm);
                     err = MirrorSubr.Apply(MirrorOp.Rename(sm, snm, tm, tnm), MirrorSubr.NoData((c, lsd) =>
                     {
                         var e = MirrorSubr.Resolve(tm, c, out var ltd);
@@ -414,7 +428,7 @@ internal static partial class MirrorVnops
                         // again instead, the file would have another handle there (Fig. 10, seed 20264329).
                         if (mi.Options.Mode == MirrorMode.Mirror && !(ReferenceEquals(sm, tm) && snm == tnm))
                             foreach (var c in mi.Copies.Where(c => !c.TakesUpdates))
-                                mi.LogMoved(c, mm, sm, snm);
+                                mi.LogMoved(c, mm, sm, snm, (kept & (1UL << c.Index)) != 0);
                         mi.Mnodes.Reparent(mm, tm, tnm);
                     }
                     return err;

@@ -123,10 +123,10 @@ internal static class MirrorResync
             }
             var over = new List<DirtyEntry>();
             foreach (var e in batch)
-                if (e.MovedFrom is { } from && Move(mi, c, e.Mnode, from.Parent, from.Name, changedIn, stats, over: false) == Errno.EEXIST)
+                if (e.MovedFrom is not null && Move(mi, c, e, changedIn, stats, over: false) == Errno.EEXIST)
                     over.Add(e);
             foreach (var e in over)
-                Move(mi, c, e.Mnode, e.MovedFrom!.Value.Parent, e.MovedFrom!.Value.Name, changedIn, stats, over: true);
+                Move(mi, c, e, changedIn, stats, over: true);
             PrimeLinks(mi, c, batch, changedIn, links);
             foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0).OrderBy(e => Depth(e.Mnode)))
                 if ((err = SyncNames(mi, c, e.Mnode, e.Names, stats, copiedWhole, links)) != Errno.OK)
@@ -149,8 +149,8 @@ internal static class MirrorResync
     }
 
     /// <summary>
-    /// File <paramref name="m"/>, renamed while copy <paramref name="c"/> was away from <paramref name="name"/> in
-    /// <paramref name="from"/>, is renamed in the copy too, to where the source has it now -- where the copy still has a
+    /// The file of log entry <paramref name="e"/>, renamed while copy <paramref name="c"/> was away from the name and
+    /// directory the entry gives (MovedFrom), is renamed in the copy too, to where the source has it now -- where the copy still has a
     /// file of its type under the old name and nothing under the new, or, <paramref name="over"/>, another file of its type
     /// there (the mirror's rename replaced it; asked after the renames to free places, which may move it away first): the
     /// rename replaces it in the copy too, a directory only when empty (Figs. 9 and 10, seed 20262278: a directory renamed
@@ -164,9 +164,11 @@ internal static class MirrorResync
     /// mnodes' vnodes there or by names the copy still shares with the source (<paramref name="changedIn"/>: the names
     /// logged as changed, by directory).
     /// </summary>
-    private static Errno Move(MfsVfs mi, MirrorMember c, Mnode m, Mnode from, string name, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn,
+    private static Errno Move(MfsVfs mi, MirrorMember c, DirtyEntry e, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn,
         CopyStats stats, bool over)
     {
+        var m = e.Mnode;
+        var (from, name) = e.MovedFrom!.Value;
         var src = Source(mi, c);
         if (src is null || m.Parent is not { } parent || !StillNamed(m, src) || !SamePath(c, from, changedIn))
             return Errno.ENOENT; // removed, moved again behind the log, or not to be found by name: the names' replay sees to it
@@ -181,7 +183,7 @@ internal static class MirrorResync
                     return Errno.ENOENT;
                 var err = Vop.Lookup(tdir!, m.Name, out var there, LookupFlags.None, null, Cred.Kcred);
                 if (err == Errno.ENOENT)
-                    return Moved(mi, c, m, vp, Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred)); // EINVAL where a directory's new parent is under it
+                    return Moved(mi, c, e, vp, Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred)); // EINVAL where a directory's new parent is under it
                 if (err != Errno.OK)
                     return err;
                 try
@@ -205,7 +207,7 @@ internal static class MirrorResync
                     }
                     if (err == Errno.OK)
                         ForgetNamed(mi, c, there);
-                    return Moved(mi, c, m, vp, err); // an error leaves the names' replay to compare the two directories
+                    return Moved(mi, c, e, vp, err); // an error leaves the names' replay to compare the two directories
                 }
                 finally
                 {
@@ -220,14 +222,17 @@ internal static class MirrorResync
     }
 
     /// <summary>
-    /// Move's rename of <paramref name="vp"/> in copy <paramref name="c"/> ended with <paramref name="err"/>. Made, it is m's
-    /// file there (found under the old name no log entry changed): an mnode that does not know its file in the copy (looked
-    /// up while the copy was away) is given it, so that a name the file got meanwhile becomes a link to it (KnownTwin).
-    /// Otherwise the name is copied whole, a second file (docs/verification.md, Fixed 65).
+    /// Move's rename of <paramref name="vp"/> in copy <paramref name="c"/>, for log entry <paramref name="e"/>, ended with
+    /// <paramref name="err"/>. Made, and the name it had was one the log had not changed before (DirtyEntry.MovedFromKept),
+    /// it is the mnode's file there: an mnode that does not know its file in the copy (looked up while the copy was away)
+    /// is given it, so that a name the file got meanwhile becomes a link to it (KnownTwin); otherwise that name would be
+    /// copied whole, a second file (docs/verification.md, Fixed 65). A name removed and made again while the copy was away
+    /// leads there to the old file, which stays no one's, for the names' replay to take for another file.
     /// </summary>
-    private static Errno Moved(MfsVfs mi, MirrorMember c, Mnode m, Vnode vp, Errno err)
+    private static Errno Moved(MfsVfs mi, MirrorMember c, DirtyEntry e, Vnode vp, Errno err)
     {
-        if (err == Errno.OK && Volatile.Read(ref m.Copies[c.Index]) is null && mi.Mnodes.FindByLower(c.Index, vp) is null)
+        var m = e.Mnode;
+        if (err == Errno.OK && e.MovedFromKept && Volatile.Read(ref m.Copies[c.Index]) is null && mi.Mnodes.FindByLower(c.Index, vp) is null)
         {
             vp.Hold();
             mi.Mnodes.SetCopy(m, c.Index, vp);

@@ -245,6 +245,44 @@ public class RejoinTests
     }
 
     /// <summary>
+    /// Found by a probe of Fixed 65's first form, which gave a file renamed by the resync to its mnode whatever the name
+    /// it had: /a/c, a link of /a/a, was removed while Y was offline, made again as a new file and renamed to /c/b. The
+    /// resync renamed Y's /a/c -- the old file, a/a's -- to /c/b and gave it to the new file's mnode, so /c/b became a
+    /// link of a/a's file on Y (`vfs sim --world fig10 --seed 91160 --steps 77 --plan '24 loss y 15; 32 offline y 0;
+    /// 57 net-heal y 0; 57 online y 0' --keep 0,8,15,19,33,36,48,57`). Only a name the log had not changed before the
+    /// rename leads to the file renamed (DirtyEntry.MovedFromKept).
+    /// </summary>
+    [Fact]
+    public void A_name_removed_made_again_and_renamed_while_a_copy_was_away_is_a_file_of_its_own_there_after_online()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        Tick();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c", 0x1ED));
+        f.WriteFile("/A/b/a/c", "");
+        MirrorFixture.Ok(f.P.Link("/A/b/a/c", "/A/b/a/a"));
+        Tick();
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        Tick();
+        MirrorFixture.Ok(f.P.Unlink("/A/b/a/c"));
+        f.WriteFile("/A/b/a/c", "");
+        MirrorFixture.Ok(f.P.Rename("/A/b/a/c", "/A/b/c/b"));
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        var old = f.LowerVnode(1, "a/a")!;
+        var made = f.LowerVnode(1, "c/b")!;
+        bool same = Vop.Cmp(old, made);
+        old.Rele();
+        made.Rele();
+        Assert.False(same, "Y's c/b is a file of its own, not a link of a/a");
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// A directory given other modes on both sides while apart is not a split brain: a directory's ctime moves with its
     /// entries and its name too, so its times cannot say who changed its attributes (Finding 22: a directory chowned
     /// through the mirror and renamed by the other master was refused as one). The mode the mirror set while the copy

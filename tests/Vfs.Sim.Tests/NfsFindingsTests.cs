@@ -369,4 +369,14 @@ public class NfsFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig9", 90223, 154, FaultKinds.None,
             [6, 7, 17, 18, 19, 53, 57, 58, 59, 60, 61, 62, 63, 64, 72, 73, 74, 75, 84, 85, 86, 93, 94, 128, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 152],
             FaultPlan.FromText("70 host-down y 0; 143 host-up y 0")));
+
+    /// <summary>
+    /// Found by a probe of Fixed 65's first form: /a/c, a link of /a/a, removed while Y was offline, made again and renamed
+    /// to /c/b. The resync renamed Y's old /a/c to /c/b and took it for the new file's, so /c/b became a link of /a/a
+    /// there. Only a name the log had not changed before the rename leads to the file renamed.
+    /// </summary>
+    [Fact]
+    public void A_name_made_again_and_renamed_while_y_was_offline_is_not_linked_to_its_old_file() =>
+        Holds(new SimCase("fig10", 91160, 77, FaultKinds.None, [0, 8, 15, 19, 33, 36, 48, 57],
+            FaultPlan.FromText("24 loss y 15; 32 offline y 0; 57 net-heal y 0; 57 online y 0")));
 }
