@@ -191,12 +191,7 @@ public class RejoinTests
 
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
         Assert.Equal(CopyState.Available, mi.Copies[1].State);
-        var a = f.LowerVnode(1, "a")!;
-        var c = f.LowerVnode(1, "c")!;
-        bool same = Vop.Cmp(a, c);
-        a.Rele();
-        c.Rele();
-        Assert.True(same, "Y's a and c are one file");
+        Assert.True(OneFileInY(f, "a", "c"), "Y's a and c are one file");
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
@@ -235,12 +230,7 @@ public class RejoinTests
 
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
         Assert.Equal(CopyState.Available, mi.Copies[1].State);
-        var made = f.LowerVnode(1, "c/b/b/a")!;
-        var renamed = f.LowerVnode(1, "c/b/c")!;
-        bool same = Vop.Cmp(made, renamed);
-        made.Rele();
-        renamed.Rele();
-        Assert.True(same, "Y's c/b/b/a and c/b/c are one file");
+        Assert.True(OneFileInY(f, "c/b/b/a", "c/b/c"), "Y's c/b/b/a and c/b/c are one file");
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
@@ -273,12 +263,7 @@ public class RejoinTests
 
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
         Assert.Equal(CopyState.Available, mi.Copies[1].State);
-        var old = f.LowerVnode(1, "a/a")!;
-        var made = f.LowerVnode(1, "c/b")!;
-        bool same = Vop.Cmp(old, made);
-        old.Rele();
-        made.Rele();
-        Assert.False(same, "Y's c/b is a file of its own, not a link of a/a");
+        Assert.False(OneFileInY(f, "a/a", "c/b"), "Y's c/b is a file of its own, not a link of a/a");
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
@@ -363,6 +348,17 @@ public class RejoinTests
         MirrorFixture.Ok(Vop.Mkdir(top, "made-on-y", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1ED }, out var made, Cred.Kcred));
         made!.Rele();
         top.Rele();
+    }
+
+    /// <summary>True when Y's names <paramref name="a"/> and <paramref name="b"/> are links of one file.</summary>
+    private static bool OneFileInY(MirrorFixture f, string a, string b)
+    {
+        var va = f.LowerVnode(1, a)!;
+        var vb = f.LowerVnode(1, b)!;
+        bool same = Vop.Cmp(va, vb);
+        va.Rele();
+        vb.Rele();
+        return same;
     }
 
     private static Vattr LowerAttrs(MirrorFixture f, int copy, string path)
