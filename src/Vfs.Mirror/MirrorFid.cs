@@ -333,27 +333,8 @@ internal static class MirrorFid
         // offline for maintenance is asked below, so that the mnode knows its file there, which its resync then keeps.)
         foreach (var c in mi.Copies)
             if (listed[c.Index] is var (p, l) && !c.TakesUpdates && c.Reason != MirrorIoctl.Maintenance
-                && c.Fids.NamedAloneThere(new Fid(d.Slice(p, l))) is var (k, kfid)
-                && mi.Copies[k].TakesUpdates && VgetCopy(mi.Copies[k], kfid, out var kv) == Errno.OK)
-            {
-                // A directory is given its place in the mirror through that copy (its path there, found by "..", looked
-                // up through the mirror), as a lookup would make it: the resync moves directories by their mnodes'
-                // places. (A file keeps none: finding one's path means searching the copy's tree, and a LOOKUP's reply
-                // must not wait for that; the resync finds a file by its twin.)
-                if (mi.Mnodes.HoldByLower(k, kv!) is { } known)
-                    vp = known;
-                else if (kv!.Type == VType.VDIR && MirrorLocate.Lookup(mi, mi.Copies[k], kv, out var located, out _) == Errno.OK)
-                    vp = located;
-                else
-                {
-                    var klowers = new Vnode?[mi.Copies.Count];
-                    klowers[k] = kv;
-                    vp = mi.Mnodes.MakeMnode(mi, klowers, null, "");
-                    return Errno.OK;
-                }
-                kv!.Rele();
+                && NamedAloneThere(mi, c, new Fid(d.Slice(p, l)), out vp) == Errno.OK)
                 return Errno.OK;
-            }
         // Otherwise one of them still says which file is meant -- the mnode that knows that file there, or the file
         // whose mnode let go of it after the copy left (RememberAway), or else its path there.
         foreach (var c in mi.Copies)
@@ -379,7 +360,12 @@ internal static class MirrorFid
                 return Errno.OK;
             }
             var err = MirrorLocate.Lookup(mi, c, lv!, out vp, out bool sure);
-            if (err == Errno.OK && sure && MirrorSubr.Mn(vp!) is var m && Volatile.Read(ref m.Copies[c.Index]) is null)
+            if (err == Errno.ENOENT && NamedAloneThere(mi, c, new Fid(d.Slice(p, l)), out vp) == Errno.OK)
+                sure = true; // its path there leads nowhere now (a directory on it renamed, the name removed and the
+                             // file left under another), but its twin in a copy in use is known (docs/verification.md, Fixed 66)
+            else if (err != Errno.OK)
+                vp = null;
+            if (vp is not null && sure && MirrorSubr.Mn(vp) is var m && Volatile.Read(ref m.Copies[c.Index]) is null)
             {
                 // The lookup made the mnode from the copies in use; the handle says which file it is in this copy.
                 // Known there, it gives the same fid again, and a resync that makes the file again records it. Only
@@ -388,10 +374,39 @@ internal static class MirrorFid
                 return Errno.OK;
             }
             lv!.Rele();
-            if (err == Errno.OK)
+            if (vp is not null)
                 return Errno.OK;
         }
         return Errno.ESTALE;
+    }
+
+    /// <summary>
+    /// The mirror's vnode (held) for the file that <paramref name="fid"/> names in copy <paramref name="c"/> (out of use),
+    /// found through the fid of its twin in a copy in use that <paramref name="c"/> remembered when a handle left that
+    /// copy out for room (RememberNamedAlone), without asking <paramref name="c"/>. A directory is given its place in the
+    /// mirror through that copy (its path there, found by "..", looked up through the mirror), as a lookup would make it:
+    /// the resync moves directories by their mnodes' places. (A file keeps none: finding one's path means searching the
+    /// copy's tree, and a LOOKUP's reply must not wait for that; the resync finds a file by its twin.) ENOENT when
+    /// nothing was remembered or the twin is gone.
+    /// </summary>
+    private static Errno NamedAloneThere(MfsVfs mi, MirrorMember c, Fid fid, out Vnode? vp)
+    {
+        vp = null;
+        if (c.Fids.NamedAloneThere(fid) is not var (k, kfid) || !mi.Copies[k].TakesUpdates || VgetCopy(mi.Copies[k], kfid, out var kv) != Errno.OK)
+            return Errno.ENOENT;
+        if (mi.Mnodes.HoldByLower(k, kv!) is { } known)
+            vp = known;
+        else if (kv!.Type == VType.VDIR && MirrorLocate.Lookup(mi, mi.Copies[k], kv, out var located, out _) == Errno.OK)
+            vp = located;
+        else
+        {
+            var klowers = new Vnode?[mi.Copies.Count];
+            klowers[k] = kv;
+            vp = mi.Mnodes.MakeMnode(mi, klowers, null, "");
+            return Errno.OK;
+        }
+        kv!.Rele();
+        return Errno.OK;
     }
 
     /// <summary>

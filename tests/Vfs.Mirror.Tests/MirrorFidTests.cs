@@ -433,6 +433,60 @@ public class MirrorFidTests
     /// <summary>Room for copy X's fid alone: the mirror's 2 bytes, and X's index, length and fid.</summary>
     private const int XAlone = 2 + 2 + 12;
 
+    /// <summary>
+    /// Fixed 66, first replay (`vfs sim --world fig9 --seed 99120 --steps 293 --plan '82 offline x 0; 162 online x 0'
+    /// --keep 15,19,21,29,84,85`): a handle naming X alone, of a file named /b and /c/b; X went offline, /b was removed,
+    /// and VFS_VGET looked the file up through the mirror by the path it found in X, /b, and answered ESTALE. When the
+    /// path fails, the twin in Y that X remembered when the handle left Y out for room is asked.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_an_offline_copy_alone_finds_a_file_by_another_link_when_one_name_was_removed()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1ED));
+        f.WriteFile("/X/y/c/b", "b");
+        MirrorFixture.Ok(f.P.Link("/X/y/c/b", "/X/y/b"));
+        var fid = FidOf(f, "/X/y/c/b", XAlone);
+        f.K.Dnlc.Purge(); // the mnode goes while X is there
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/b"));
+        f.K.Dnlc.Purge();
+        NamesTheFile(f, mi, fid, "/X/y/c/b");
+    }
+
+    /// <summary>
+    /// Fixed 66, second replay (`vfs sim --world fig9 --seed 99153 --steps 189 --plan '82 offline x 0; 116 online x 0'
+    /// --keep 44,46,63,65,86,87,91`): a handle naming X alone, of /a/a/b; X went offline and /a was renamed to /c, so
+    /// the file's path in X led nowhere in the mirror, and VFS_VGET answered ESTALE. X remembered the file by its twin in
+    /// Y when the handle left Y out for room (RememberNamedAlone); that twin is asked when the path fails.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_an_offline_copy_alone_finds_a_file_whose_directory_was_renamed_since()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a/a", 0x1ED));
+        f.WriteFile("/X/y/a/a/b", "b");
+        var fid = FidOf(f, "/X/y/a/a/b", XAlone);
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/c"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
+        MirrorFixture.Ok(f.P.Lookupname("/X/y/c/a/b", true, out var named));
+        try
+        {
+            Assert.Same(named, vp);
+        }
+        finally
+        {
+            vp!.Rele();
+            named!.Rele();
+        }
+    }
+
     private static void NamesTheFile(MirrorFixture f, MfsVfs mi, Fid fid, string path, int room = XAlone)
     {
         Assert.Equal(fid, FidOf(f, path, room));

@@ -379,4 +379,18 @@ public class NfsFindingsTests(ITestOutputHelper output)
     public void A_name_made_again_and_renamed_while_y_was_offline_is_not_linked_to_its_old_file() =>
         Holds(new SimCase("fig10", 91160, 77, FaultKinds.None, [0, 8, 15, 19, 33, 36, 48, 57],
             FaultPlan.FromText("24 loss y 15; 32 offline y 0; 57 net-heal y 0; 57 online y 0")));
+
+    /// <summary>
+    /// Finding 25 (Fixed 66): Fig. 9, c's NFS handle of the exported mirror's file named X alone (Y's handle left no
+    /// room). X went offline, and VFS_VGET looked the file up through the mirror by its path in X, which led nowhere
+    /// now: ESTALE. The twin X remembered in Y is asked when the path fails. First: one of its two names removed.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_offline_x_alone_finds_a_file_one_of_whose_names_was_removed() =>
+        Holds(new SimCase("fig9", 99120, 293, FaultKinds.None, [15, 19, 21, 29, 84, 85], FaultPlan.FromText("82 offline x 0; 162 online x 0")));
+
+    /// <summary>Finding 25 (Fixed 66), second: the file's directory renamed while X was offline.</summary>
+    [Fact]
+    public void A_handle_naming_offline_x_alone_finds_a_file_whose_directory_was_renamed() =>
+        Holds(new SimCase("fig9", 99153, 189, FaultKinds.None, [44, 46, 63, 65, 86, 87, 91], FaultPlan.FromText("82 offline x 0; 116 online x 0")));
 }
