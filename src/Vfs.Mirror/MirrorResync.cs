@@ -178,12 +178,14 @@ internal static class MirrorResync
                 return Errno.ENOENT;
             try
             {
-                if (vp!.Type != m.Vnode.Type || MakeParents(mi, src, c, parent, changedIn) != Errno.OK
-                    || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK)
+                if (vp!.Type != m.Vnode.Type)
+                    return Errno.ENOENT;
+                Bind(mi, c, e, vp);
+                if (MakeParents(mi, src, c, parent, changedIn) != Errno.OK || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK)
                     return Errno.ENOENT;
                 var err = Vop.Lookup(tdir!, m.Name, out var there, LookupFlags.None, null, Cred.Kcred);
                 if (err == Errno.ENOENT)
-                    return Moved(mi, c, e, vp, Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred)); // EINVAL where a directory's new parent is under it
+                    return Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred); // EINVAL where a directory's new parent is under it
                 if (err != Errno.OK)
                     return err;
                 try
@@ -207,7 +209,7 @@ internal static class MirrorResync
                     }
                     if (err == Errno.OK)
                         ForgetNamed(mi, c, there);
-                    return Moved(mi, c, e, vp, err); // an error leaves the names' replay to compare the two directories
+                    return err; // an error leaves the names' replay to compare the two directories
                 }
                 finally
                 {
@@ -222,22 +224,23 @@ internal static class MirrorResync
     }
 
     /// <summary>
-    /// Move's rename of <paramref name="vp"/> in copy <paramref name="c"/>, for log entry <paramref name="e"/>, ended with
-    /// <paramref name="err"/>. Made, and the name it had was one the log had not changed before (DirtyEntry.MovedFromKept),
-    /// it is the mnode's file there: an mnode that does not know its file in the copy (looked up while the copy was away)
-    /// is given it, so that a name the file got meanwhile becomes a link to it (KnownTwin); otherwise that name would be
-    /// copied whole, a second file (docs/verification.md, Fixed 65). A name removed and made again while the copy was away
-    /// leads there to the old file, which stays no one's, for the names' replay to take for another file.
+    /// <paramref name="vp"/>, copy <paramref name="c"/>'s file under the name log entry <paramref name="e"/> says its file
+    /// had before it was renamed, is that file there when the log had not changed the name before (DirtyEntry.MovedFromKept),
+    /// whether Move can rename it or not: an mnode that does not know its file in the copy (looked up while the copy was
+    /// away) is given it, so that a name the file got meanwhile becomes a link to it (KnownTwin); otherwise that name would
+    /// be copied whole, a second file (docs/verification.md, Fixed 65; Fixed 67: renamed over a directory removed
+    /// meanwhile, which the copy still had, the rename was refused and the file copied whole). A name removed and made
+    /// again while the copy was away leads there to the old file, which stays no one's, for the names' replay to take for
+    /// another file.
     /// </summary>
-    private static Errno Moved(MfsVfs mi, MirrorMember c, DirtyEntry e, Vnode vp, Errno err)
+    private static void Bind(MfsVfs mi, MirrorMember c, DirtyEntry e, Vnode vp)
     {
         var m = e.Mnode;
-        if (err == Errno.OK && e.MovedFromKept && Volatile.Read(ref m.Copies[c.Index]) is null && mi.Mnodes.FindByLower(c.Index, vp) is null)
+        if (e.MovedFromKept && Volatile.Read(ref m.Copies[c.Index]) is null && mi.Mnodes.FindByLower(c.Index, vp) is null)
         {
             vp.Hold();
             mi.Mnodes.SetCopy(m, c.Index, vp);
         }
-        return err;
     }
 
     /// <summary>

@@ -268,6 +268,42 @@ public class RejoinTests
     }
 
     /// <summary>
+    /// Finding 26 (`vfs sim --world mirror3 --seed 99849 --steps 111 --plan '40 disk-fail h:/b 15; 93 disk-heal h:/b 0'
+    /// --keep 6,13,23,24,29,30,42,43,52,53,54,55,56,60,61,62,63,64,65,72,73,74,75,76,77,83,84,92,105,106,107,110`): a
+    /// symbolic link with two names, one renamed over a directory removed while Y was away. Y still had the directory,
+    /// so the resync could not rename its file there (a link over a directory), and the new name was copied whole: the
+    /// link came back to Y as a second file. The file under the old name is the mnode's in Y whether it can be renamed
+    /// or not, and the new name is made a link to it.
+    /// </summary>
+    [Fact]
+    public void A_link_renamed_over_a_directory_removed_while_a_copy_was_away_stays_a_link_there_after_online()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        Tick();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/a/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/a/b/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Symlink("/A/b/a/b", "/A/b/a/a"));
+        MirrorFixture.Ok(f.P.Link("/A/b/a/a", "/A/b/a/b/b"));
+        f.WriteFile("/A/b/d", "d1");
+        Tick();
+        f.K.Dnlc.Purge(); // the mnodes go while Y is there, and are made again while it is away, without Y's files
+        f.Faults(1).FailAll(Errno.EIO);
+        f.WriteFile("/A/b/d", "d2"); // Y fails
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        f.Faults(1).Clear();
+        MirrorFixture.Ok(f.P.Rmdir("/A/b/a/b/c"));
+        MirrorFixture.Ok(f.P.Rename("/A/b/a/b/b", "/A/b/a/b/c"));
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.True(OneFileInY(f, "a/a", "a/b/c"), "Y's a/a and a/b/c are one file");
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// A directory given other modes on both sides while apart is not a split brain: a directory's ctime moves with its
     /// entries and its name too, so its times cannot say who changed its attributes (Finding 22: a directory chowned
     /// through the mirror and renamed by the other master was refused as one). The mode the mirror set while the copy

@@ -39,4 +39,13 @@ public class RejoinRegressionTests(ITestOutputHelper output)
     [Fact]
     public void A_resync_after_directories_were_renamed_over_each_other_while_the_copy_was_away_completes() =>
         Holds(new SimCase("fig5", 20263351, 80, FaultKinds.All, [9, 10, 14, 53, 65, 66, 67]));
+
+    /// <summary>Finding 26 (Fixed 67): a symbolic link with two names, one renamed over a directory removed while X's disk
+    /// had failed; X's resync could not rename its file over the directory X still had, and copied the new name whole,
+    /// a second file. The file under its old name is now the mnode's, and the new name a link to it.</summary>
+    [Fact]
+    public void A_link_renamed_over_a_directory_removed_while_x_was_out_stays_a_link() =>
+        Holds(new SimCase("mirror3", 99849, 111, FaultKinds.None,
+            [6, 13, 23, 24, 29, 30, 42, 43, 52, 53, 54, 55, 56, 60, 61, 62, 63, 64, 65, 72, 73, 74, 75, 76, 77, 83, 84, 92, 105, 106, 107, 110],
+            FaultPlan.FromText("40 disk-fail h:/b 15; 93 disk-heal h:/b 0")));
 }
