@@ -360,10 +360,20 @@ internal static class MirrorFid
                 return Errno.OK;
             }
             var err = MirrorLocate.Lookup(mi, c, lv!, out vp, out bool sure);
-            if (err == Errno.ENOENT && NamedAloneThere(mi, c, new Fid(d.Slice(p, l)), out vp) == Errno.OK)
-                sure = true; // its path there leads nowhere now (a directory on it renamed, the name removed and the
-                             // file left under another), but its twin in a copy in use is known (docs/verification.md, Fixed 66)
-            else if (err != Errno.OK)
+            if (err == Errno.OK && !sure || err == Errno.ENOENT)
+            {
+                // Its path there leads nowhere now (a directory on it renamed, the name removed and the file left under
+                // another), or to a file that may be another (a name the log changed): the twin in a copy in use that
+                // this copy remembered, if any, is the file (docs/verification.md, Fixed 66 and 68).
+                if (NamedAloneThere(mi, c, new Fid(d.Slice(p, l)), out var twin) == Errno.OK)
+                {
+                    vp?.Rele();
+                    vp = twin;
+                    sure = true;
+                    err = Errno.OK;
+                }
+            }
+            if (err != Errno.OK)
                 vp = null;
             if (vp is not null && sure && MirrorSubr.Mn(vp) is var m && Volatile.Read(ref m.Copies[c.Index]) is null)
             {

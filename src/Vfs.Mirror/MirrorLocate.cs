@@ -42,37 +42,75 @@ internal static class MirrorLocate
     /// <summary>
     /// The mirror's vnode (held) for the file that is <paramref name="lv"/> in copy <paramref name="c"/>: its path in
     /// that copy, looked up through the mirror. For a copy out of use (VFS_VGET of a handle that names only it), the
-    /// path is the one the file had when the copy left; when the copy's log says that a name on it may have changed
+    /// path is one the file had when the copy left; when the copy's log says that a name on it may have changed
     /// since (<paramref name="sure"/> false), another file may have the path in the mirror now, and one of another type
-    /// is not taken for it (Fig. 10, seed 20264226: a symbolic link renamed over while the copy was away). Returns OK,
-    /// ENOENT, or a lookup error.
+    /// is not taken for it (Fig. 10, seed 20264226: a symbolic link renamed over while the copy was away). A file with
+    /// several links is looked for under each of its names in the copy, and one whose path the log left alone is taken
+    /// first (Finding 27: a file renamed over one name of a file with two was taken for that file, and its handle sent
+    /// a client's reads of the other name to the new file). Returns OK, ENOENT, or a lookup error.
     /// </summary>
     public static Errno Lookup(MfsVfs mi, MirrorMember c, Vnode lv, out Vnode? vp, out bool sure)
     {
         vp = null;
         sure = false;
-        var err = lv.Type == VType.VDIR ? PathOfDir(c.Root, lv, out var path) : PathOfFile(c.Root, lv, out path);
+        List<List<string>>? paths;
+        Errno err;
+        if (lv.Type == VType.VDIR)
+        {
+            err = PathOfDir(c.Root, lv, out var path);
+            paths = path is null ? null : [path];
+        }
+        else
+            err = PathsOfFile(c.Root, lv, out paths);
         if (err != Errno.OK)
             return err;
+        Vnode? unsure = null; // the first path the log changed that leads to a file of the type, taken if no other does
+        foreach (var path in paths!)
+        {
+            err = LookupPath(mi, c, path, out var cur, out bool changed);
+            if (err == Errno.ENOENT)
+                continue;
+            if (err != Errno.OK)
+            {
+                unsure?.Rele();
+                return err;
+            }
+            if (!changed)
+            {
+                unsure?.Rele();
+                vp = cur;
+                sure = true;
+                return Errno.OK;
+            }
+            if (cur!.Type == lv.Type && unsure is null)
+                unsure = cur;
+            else
+                cur.Rele();
+        }
+        vp = unsure;
+        return unsure is null ? Errno.ENOENT : Errno.OK;
+    }
+
+    /// <summary>
+    /// The mirror's vnode (held) at <paramref name="path"/> from its root; <paramref name="changed"/>: copy
+    /// <paramref name="c"/>'s log says that a name on it may have changed since the copy left.
+    /// </summary>
+    private static Errno LookupPath(MfsVfs mi, MirrorMember c, List<string> path, out Vnode? vp, out bool changed)
+    {
+        vp = null;
+        changed = false;
         var cur = mi.Root.Vnode;
         cur.Hold();
-        bool changed = false;
-        foreach (var name in path!)
+        foreach (var name in path)
         {
             changed |= !c.TakesUpdates && !c.Log.NameUnchanged(MirrorSubr.Mn(cur), name);
-            err = Vop.Lookup(cur, name, out var next, LookupFlags.None, null, Cr);
+            var err = Vop.Lookup(cur, name, out var next, LookupFlags.None, null, Cr);
             cur.Rele();
             if (err != Errno.OK)
                 return err;
             cur = next!;
         }
-        if (changed && cur.Type != lv.Type)
-        {
-            cur.Rele();
-            return Errno.ENOENT;
-        }
         vp = cur;
-        sure = !changed;
         return Errno.OK;
     }
 
@@ -109,21 +147,25 @@ internal static class MirrorLocate
         }
     }
 
-    /// <summary>The names from <paramref name="root"/> to file <paramref name="vp"/>, by a breadth-first search for its inode.</summary>
-    private static Errno PathOfFile(Vnode root, Vnode vp, out List<string>? path)
+    /// <summary>
+    /// The paths from <paramref name="root"/> to file <paramref name="vp"/>, shallowest first, by a breadth-first search
+    /// for its inode that stops once it has found as many as the file has links.
+    /// </summary>
+    private static Errno PathsOfFile(Vnode root, Vnode vp, out List<List<string>>? paths)
     {
-        path = null;
-        var va = new Vattr(AttrMask.AT_NODEID);
+        paths = null;
+        var va = new Vattr(AttrMask.AT_NODEID | AttrMask.AT_NLINK);
         var err = Vop.Getattr(vp, va, AttrFlags.None, Cr);
         if (err != Errno.OK)
             return err;
+        var found = new List<List<string>>();
         var queue = new Queue<(Vnode Dir, List<string> Path)>();
         root.Hold();
         queue.Enqueue((root, new List<string>()));
         int examined = 0;
         try
         {
-            while (queue.Count > 0)
+            while (queue.Count > 0 && found.Count < Math.Max(1L, va.Nlink) && examined <= SearchLimit)
             {
                 var (dir, dpath) = queue.Dequeue();
                 try
@@ -133,7 +175,7 @@ internal static class MirrorLocate
                     foreach (var d in entries)
                     {
                         if (++examined > SearchLimit)
-                            return Errno.ENOENT;
+                            break;
                         if (d.Ino != va.NodeId && d.Type is not (VType.VDIR or VType.VNON))
                             continue;
                         if (Vop.Lookup(dir, d.Name, out var child, LookupFlags.None, null, Cr) != Errno.OK)
@@ -141,10 +183,9 @@ internal static class MirrorLocate
                         if (ReferenceEquals(child, vp) || (d.Ino == va.NodeId && Vop.Cmp(child!, vp)))
                         {
                             child!.Rele();
-                            path = [.. dpath, d.Name];
-                            return Errno.OK;
+                            found.Add([.. dpath, d.Name]);
                         }
-                        if (child!.Type == VType.VDIR)
+                        else if (child!.Type == VType.VDIR)
                             queue.Enqueue((child, [.. dpath, d.Name]));
                         else
                             child.Rele();
@@ -155,7 +196,8 @@ internal static class MirrorLocate
                     dir.Rele();
                 }
             }
-            return Errno.ENOENT;
+            paths = found;
+            return found.Count > 0 ? Errno.OK : Errno.ENOENT;
         }
         finally
         {

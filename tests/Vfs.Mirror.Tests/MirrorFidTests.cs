@@ -487,6 +487,102 @@ public class MirrorFidTests
         }
     }
 
+    /// <summary>
+    /// Finding 27 (Fixed 68; `vfs sim --world fig10 --seed 102098 --steps 192 --plan '47 offline x 0; 178 online x 0'
+    /// --keep 0-52`): a handle naming X alone, of a file named /a and /b; X went offline and /c was renamed over /a.
+    /// VFS_VGET looked the file up by the first path it found in X, /a, and took the file renamed there for it (a name
+    /// the log changed, but of the same type): a client's reads of /b returned /c's bytes. The twin X remembered in Y
+    /// when the handle left Y out for room is now asked before a path the log changed is taken.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_an_offline_copy_alone_is_not_taken_for_a_file_renamed_over_one_of_its_names()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/a", "linked");
+        MirrorFixture.Ok(f.P.Link("/X/y/a", "/X/y/b"));
+        var fid = FidOf(f, "/X/y/b", XAlone);
+        f.K.Dnlc.Purge(); // the mnode goes while X is there
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        f.WriteFile("/X/y/c", "renamed over");
+        MirrorFixture.Ok(f.P.Rename("/X/y/c", "/X/y/a"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
+        MirrorFixture.Ok(f.P.Lookupname("/X/y/b", true, out var named));
+        try
+        {
+            Assert.Same(named, vp);
+        }
+        finally
+        {
+            vp!.Rele();
+            named!.Rele();
+        }
+    }
+
+    /// <summary>
+    /// Fixed 68, where the file has one name: its directory renamed while X was offline and a file made under the old
+    /// path. The path in X leads to that file, of the same type; the twin X remembered in Y is the file.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_an_offline_copy_alone_is_not_taken_for_a_file_made_at_its_old_path()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
+        f.WriteFile("/X/y/d/a", "moved");
+        var fid = FidOf(f, "/X/y/d/a", XAlone);
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/d", "/X/y/e"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
+        f.WriteFile("/X/y/d/a", "made at the old path");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
+        MirrorFixture.Ok(f.P.Lookupname("/X/y/e/a", true, out var named));
+        try
+        {
+            Assert.Same(named, vp);
+        }
+        finally
+        {
+            vp!.Rele();
+            named!.Rele();
+        }
+    }
+
+    /// <summary>
+    /// Fixed 68, where X remembered no twin (a handle made while Y had failed names X alone whatever its room): the file
+    /// is looked for under each of its names in X, and one whose path the log left alone is taken before one it changed.
+    /// </summary>
+    [Fact]
+    public void The_copy_away_s_file_is_found_by_its_unchanged_name_before_a_name_another_file_was_renamed_over()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/a", "linked");
+        MirrorFixture.Ok(f.P.Link("/X/y/a", "/X/y/b"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        f.WriteFile("/X/y/c", "renamed over");
+        MirrorFixture.Ok(f.P.Rename("/X/y/c", "/X/y/a"));
+        f.K.Dnlc.Purge();
+        var lv = f.LowerVnode(0, "b")!;
+        MirrorFixture.Ok(MirrorLocate.Lookup(mi, mi.Copies[0], lv, out var vp, out bool sure));
+        MirrorFixture.Ok(f.P.Lookupname("/X/y/b", true, out var named));
+        try
+        {
+            Assert.Same(named, vp);
+            Assert.True(sure);
+        }
+        finally
+        {
+            lv.Rele();
+            vp!.Rele();
+            named!.Rele();
+        }
+    }
+
     private static void NamesTheFile(MirrorFixture f, MfsVfs mi, Fid fid, string path, int room = XAlone)
     {
         Assert.Equal(fid, FidOf(f, path, room));

@@ -393,4 +393,13 @@ public class NfsFindingsTests(ITestOutputHelper output)
     [Fact]
     public void A_handle_naming_offline_x_alone_finds_a_file_whose_directory_was_renamed() =>
         Holds(new SimCase("fig9", 99153, 189, FaultKinds.None, [44, 46, 63, 65, 86, 87, 91], FaultPlan.FromText("82 offline x 0; 116 online x 0")));
+
+    /// <summary>
+    /// Finding 27 (Fixed 68): Fig. 10, a handle of x's exported mirror naming X alone, of a file named /a and /b; with X
+    /// offline, /c was renamed over /a, and VFS_VGET took the file now at /a for the handle's, so c's reads of /b got
+    /// /c's bytes. The twin X remembered in Y, then a path the log left alone, come before a path it changed.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_offline_x_alone_is_not_taken_for_a_file_renamed_over_one_of_its_names() =>
+        Holds(new SimCase("fig10", 102098, 192, FaultKinds.None, [.. Enumerable.Range(0, 53)], FaultPlan.FromText("47 offline x 0; 178 online x 0")));
 }
