@@ -3,9 +3,10 @@
 //
 // The mirror needs the file in every copy, and copies are matched by name. So: find the file's path in a copy
 // that has it -- a directory by walking ".." up to the copy's top, naming each step from its parent's entries;
-// a file by searching the copy's tree for the inode (bounded; a fid carries every copy that fits, so this is
-// the fallback when one did not) -- then look that path up through the mirror from its root. The lookups make
-// the usual mnodes, with parents, and MnodeHash.MakeMnode gives this mnode its missing copies.
+// a file by searching the copy's tree for the inode, each of its names (bounded; a fid carries every copy that
+// fits, so this is the fallback when one did not) -- then look that path up through the mirror from its root, a
+// path the copy's log left alone first. The lookups make the usual mnodes, with parents, and MnodeHash.MakeMnode
+// gives this mnode its missing copies.
 namespace UnixVfs.Mirror;
 
 internal static class MirrorLocate
