@@ -26,6 +26,13 @@
 // range is added, and withdrawn under _lock before ranges are removed (Flushed, Left: the only ways ranges go), so a
 // write that finds itself covered is one whose range is kept at that moment, as it would be after taking the lock.
 //
+// A RESYNC'S WRITES land late the same way: the resync copies data into the copy's files through their vnodes, and
+// an NFS client holds those WRITEs too. A resync that fails leaves them held; the next online's scan, whose GETATTR
+// makes the client send them, then found the copy's files stamped after it left, and took the resync's own writes for
+// changes behind the mirror's back (docs/verification.md, Fixed 69). So the files a resync writes are kept, held, while
+// it runs (ResyncWrote) and, when it fails, join the late files (by vnode: the log that held their mnodes has overflowed)
+// for FlushLate; at most MaxResyncFiles of them.
+//
 // LOCK ORDER: _lock is a leaf; no VOP is called and no log written while it is held.
 using System.Runtime.CompilerServices;
 
@@ -35,9 +42,16 @@ namespace UnixVfs.Mirror;
 internal sealed class CopyUnflushed
 {
     private const int MaxRanges = 64;
+    private const int MaxResyncFiles = 65_536;
     private readonly object _lock = new();
     private readonly Dictionary<Mnode, RangeSet> _files = new();
     private readonly HashSet<Mnode> _late = new();
+    private readonly HashSet<Vnode> _resyncWrote = new(ReferenceEqualityComparer.Instance); // held
+    private readonly HashSet<Vnode> _lateFiles = new(ReferenceEqualityComparer.Instance);   // held
+    // What FlushLate stamped, kept until a resync of the copy succeeds: an online that fails after its scan (a resync
+    // that timed out) sent the late writes already, and the next online must excuse them too. Used by one online at a
+    // time (the mirror's online is serialized).
+    private readonly Dictionary<ulong, Timespec> _stamped = new();
 
     private int _hintSeq;          // the hint's sequence count: odd while it changes; changed only under _lock
     private Mnode? _hintNode;      // the hint: _hintNode's ranges hold [_hintStart, _hintEnd); null: no hint
@@ -159,18 +173,108 @@ internal sealed class CopyUnflushed
     }
 
     /// <summary>
+    /// Before a resync reads this copy as its source: has the copy's file system send what it holds of the mirror's
+    /// writes, which a read of the file's attributes through another path may not show yet (Finding 28: an NFS client
+    /// still held a write, the source's file looked alike and was not copied).
+    /// </summary>
+    public void SendHeld(MirrorMember c)
+    {
+        Mnode[] held;
+        lock (_lock)
+            held = _files.Keys.ToArray();
+        foreach (var m in held)
+        {
+            Vnode? lv;
+            using (m.Lock.Enter())
+            {
+                lv = m.Copies[c.Index];
+                lv?.Hold();
+            }
+            if (lv is null)
+                continue;
+            Vop.Fsync(lv, FileFlags.FSYNC, Cred.Kcred); // its ranges stay kept: a write may have come in since
+            lv.Rele();
+        }
+    }
+
+    /// <summary>A resync of the copy is about to write data into its file <paramref name="tv"/> (CopyStats.Writing).</summary>
+    public void ResyncWrote(Vnode tv)
+    {
+        lock (_lock)
+            if (_resyncWrote.Count + _lateFiles.Count < MaxResyncFiles && _resyncWrote.Add(tv))
+                tv.Hold();
+    }
+
+    /// <summary>
+    /// True after a resync of the copy failed, until one succeeds: its late writes may stamp the copy's files with the
+    /// same times as the source's, so the next resync compares their data, not their times (MirrorResync.FullResync).
+    /// </summary>
+    public bool ResyncFailed { get; private set; }
+
+    /// <summary>The resync ended: what it wrote is there (let go of), or, when it <paramref name="failed"/>, late.</summary>
+    public void ResyncEnded(bool failed)
+    {
+        ResyncFailed = failed;
+        if (!failed)
+            _stamped.Clear(); // in use again: the next time it leaves starts afresh
+        var letGo = new List<Vnode>();
+        lock (_lock)
+        {
+            foreach (var v in _resyncWrote)
+                if (!failed || !_lateFiles.Add(v))
+                    letGo.Add(v); // done, or late already (one hold for it)
+            _resyncWrote.Clear();
+        }
+        foreach (var v in letGo)
+            v.Rele();
+    }
+
+    /// <summary>The mirror is unmounted: lets go of the files kept for a resync and for FlushLate.</summary>
+    public void Release()
+    {
+        Vnode[] held;
+        lock (_lock)
+        {
+            held = [.. _resyncWrote, .. _lateFiles];
+            _resyncWrote.Clear();
+            _lateFiles.Clear();
+        }
+        foreach (var v in held)
+            v.Rele();
+    }
+
+    /// <summary>
     /// At online, before the copy is searched for changes: sends what the copy's file system still holds of the files
-    /// written before it left, and returns each one's ctime after that by file (node id), to be excused from the search.
+    /// written before it left (by the mirror, or by a resync that failed), and returns each one's ctime after that by
+    /// file (node id), to be excused from the search -- also those of an earlier online that failed after its search.
     /// </summary>
     public Dictionary<ulong, Timespec> FlushLate(MirrorMember c)
     {
         Mnode[] late;
+        Vnode[] files;
         lock (_lock)
         {
             late = _late.ToArray();
             _late.Clear();
+            files = _lateFiles.ToArray();
+            _lateFiles.Clear();
         }
-        var stamped = new Dictionary<ulong, Timespec>();
+        var stamped = _stamped; // with those of an earlier online that failed after its scan
+        foreach (var lv in files)
+        {
+            Vop.Fsync(lv, FileFlags.FSYNC, Cred.Kcred);
+            var va = new Vattr(AttrMask.AT_CTIME | AttrMask.AT_NODEID);
+            var err = Vop.Getattr(lv, va, AttrFlags.None, Cred.Kcred);
+            if (err == Errno.OK)
+                stamped[va.NodeId] = va.Ctime;
+            else if (err is not (Errno.ESTALE or Errno.ENOENT))
+            {
+                lock (_lock)
+                    if (_lateFiles.Add(lv))
+                        continue; // no answer: sent and stamped at the next online
+            }
+            lv.Rele();
+        }
         foreach (var m in late)
         {
             Vnode? lv;
@@ -194,6 +298,6 @@ internal sealed class CopyUnflushed
             }
             lv.Rele();
         }
-        return stamped;
+        return new Dictionary<ulong, Timespec>(stamped);
     }
 }

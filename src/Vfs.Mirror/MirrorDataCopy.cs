@@ -29,6 +29,12 @@ public sealed class CopyStats
     /// <summary>Bytes read from both copies and compared, to copy only those that differ (CopyDiffering).</summary>
     public long BytesCompared;
 
+    /// <summary>
+    /// Called with each target file before data is copied into it, or null: a resync records the files it writes, whose
+    /// writes a copy's file system may hold and send late (CopyUnflushed.ResyncWrote). Not added by Add.
+    /// </summary>
+    internal Action<Vnode>? Writing;
+
     public void Add(CopyStats o)
     {
         Files += o.Files;
@@ -257,6 +263,7 @@ internal static class MirrorDataCopy
     /// <summary>CopyData with its chunk buffer (Chunk bytes or more).</summary>
     private static Errno CopyData(Vnode src, Vnode dst, long start, long end, CopyStats st, bool fresh, bool locked, byte[] buf)
     {
+        st.Writing?.Invoke(dst);
         var pair = locked ? Array.Empty<Vnode>() : new[] { src, dst };
         for (long off = start; off < end;)
         {
@@ -295,6 +302,7 @@ internal static class MirrorDataCopy
     /// </summary>
     public static Errno CopyDiffering(Vnode src, Vnode dst, long start, long end, CopyStats st)
     {
+        st.Writing?.Invoke(dst);
         var sbuf = new byte[(int)Math.Min(Chunk, Math.Max(0, end - start))];
         var dbuf = new byte[sbuf.Length];
         for (long off = start; off < end;)

@@ -45,6 +45,9 @@ internal static class MirrorResync
         bool full = forceFull || c.Log.Overflowed;
         long changed = c.Log.BytesChanged;
         var meter = new ResyncMeter(mi, c, full ? 0 : changed, progress);
+        stats.Writing = c.Unflushed.ResyncWrote;
+        foreach (var k in mi.UpdateCopies())
+            k.Unflushed.SendHeld(k); // what the resync reads is what the copies in use hold
         var err = Errno.OK;
         if (full)
         {
@@ -92,6 +95,7 @@ internal static class MirrorResync
             meter.Update(stats.BytesCopied);
         }
         meter.Done();
+        c.Unflushed.ResyncEnded(failed: err != Errno.OK);
         report = new ResyncReport(c.Name, full, entries, stats, changed, c.Vfs.Stats.TotalCalls - ops0, mi.Vfs.Kernel.Clock.GetElapsedTime(t0));
         mi.LastResync = report;
         if (err == Errno.OK)
@@ -456,6 +460,7 @@ internal static class MirrorResync
             using var sourceLinks = new HardLinks();
             var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => ForgetNamed(mi, c, vp), links: [sourceLinks, links],
                 made: (_, vp, sv) => MirrorFid.MadeLate(c, vp, src, sv));
+            merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
             err = merge.OneWayEntries([sdir!, tdir!], names, (svp, name) =>
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
@@ -704,6 +709,7 @@ internal static class MirrorResync
             return failed;
         var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp),
             made: (_, vp, sv) => MirrorFid.MadeLate(c, vp, src, sv));
+        merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
         Errno err;
         dm.DirLock.Enter(RwLockType.Writer);
         try
@@ -748,7 +754,8 @@ internal static class MirrorResync
         var merge = new MirrorMerge(mi.Copies.Select(x => x.Name).ToArray(), p => meter.Update(p.BytesCopied),
             lockDir: path => LockMirrorDir(mi, path),
             replaced: (copy, vp) => mi.Mnodes.ForgetLower(copy, vp), made: (copy, vp, sv) => MirrorFid.MadeLate(mi.Copies[copy], vp, src, sv))
-            { CompareData = mi.IntentLog.Rebuilt(c) };
+            { CompareData = mi.IntentLog.Rebuilt(c) || c.Unflushed.ResyncFailed };
+        merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
         var roots = mi.Copies.Select(x => x.Root).ToArray();
         var err = merge.OneWay(roots, src.Index, [c.Index]);
         stats.Add(merge.Report.Stats);

@@ -318,7 +318,7 @@ public static class MirrorVfsops
         return Errno.OK;
     }
 
-    /// <summary>Lets go of the root mnode and the copies' directories, and stops the copy workers.</summary>
+    /// <summary>Lets go of the root mnode, the copies' directories and the files kept for their late writes, and stops the copy workers.</summary>
     private static void Teardown(MfsVfs mi)
     {
         mi.AutoResync?.Dispose();
@@ -326,7 +326,10 @@ public static class MirrorVfsops
         mi.Workers.Dispose();
         mi.Root.Vnode.Rele();
         foreach (var c in mi.Copies)
+        {
+            c.Unflushed.Release();
             c.Root.Rele();
+        }
     }
 
     private static Errno MfsRoot(Vfs vfsp, out Vnode? vp)

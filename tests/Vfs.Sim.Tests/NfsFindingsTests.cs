@@ -402,4 +402,36 @@ public class NfsFindingsTests(ITestOutputHelper output)
     [Fact]
     public void A_handle_naming_offline_x_alone_is_not_taken_for_a_file_renamed_over_one_of_its_names() =>
         Holds(new SimCase("fig10", 102098, 192, FaultKinds.None, [.. Enumerable.Range(0, 53)], FaultPlan.FromText("47 offline x 0; 178 online x 0")));
+
+    /// <summary>
+    /// Finding 28 (Fixed 69): Fig. 9, 27 % of y's records lost. y's resync wrote /c, a WRITE x's NFS client for Y still
+    /// held when the resync timed out; the next online's scan made the client send it, stamped after Y left, and X's /c
+    /// had changed too: a split brain. A failed resync's files are now flushed and excused at the next online, as the
+    /// mirror's own late writes are.
+    /// </summary>
+    [Fact]
+    public void A_resync_that_timed_out_leaves_no_split_brain_from_its_own_late_write() =>
+        Holds(new SimCase("fig9", 105147, 72, FaultKinds.None, [7, 8, 9, 10, 11, 12, 30, 31, 32, 58],
+            FaultPlan.FromText("8 loss y 27; 33 offline y 0; 35 online y 0; 71 net-heal y 0")));
+
+    /// <summary>
+    /// Finding 28 (Fixed 69), Fig. 8: the same, and then the repair's resync found Y's /b alike to X's by its size and
+    /// time (both stamped in one instant by late writes, X's held by z's NFS client until then) and copied nothing. A
+    /// resync sends the copies in use's held writes first, and after a failed one compares the data.
+    /// </summary>
+    [Fact]
+    public void A_resync_after_one_that_timed_out_compares_the_data_not_the_times() =>
+        Holds(new SimCase("fig8", 111119, 140, FaultKinds.None,
+            [0, 1, 2, 3, 4, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 81, 82],
+            FaultPlan.FromText("41 offline y 0; 64 loss b 26; 68 online y 0; 125 net-heal b 0")));
+
+    /// <summary>
+    /// Finding 28 (Fixed 69), Fig. 8, the whole history of that seed: the online sent the mirror's own held write and
+    /// excused it, then timed out; the next online no longer knew it for the mirror's. What an online stamps is kept
+    /// until a resync succeeds.
+    /// </summary>
+    [Fact]
+    public void An_online_that_timed_out_after_sending_the_mirrors_late_write_leaves_it_excused() =>
+        Holds(new SimCase("fig8", 111119, 140, FaultKinds.None, [3, 10, 11, 12, 18, 19, 20, 21, 26, 27, 30, 31, 33, 34, 82, 139],
+            FaultPlan.FromText("41 offline y 0; 64 loss b 26; 68 online y 0; 125 net-heal b 0")));
 }
