@@ -184,16 +184,21 @@ internal sealed class CopyUnflushed
             held = _files.Keys.ToArray();
         foreach (var m in held)
         {
-            Vnode? lv;
-            using (m.Lock.Enter())
-            {
-                lv = m.Copies[c.Index];
-                lv?.Hold();
-            }
-            if (lv is null)
+            if (HeldFile(m, c) is not { } lv)
                 continue;
             Vop.Fsync(lv, FileFlags.FSYNC, Cred.Kcred); // its ranges stay kept: a write may have come in since
             lv.Rele();
+        }
+    }
+
+    /// <summary>Mnode <paramref name="m"/>'s file in copy <paramref name="c"/>, held, or null.</summary>
+    private static Vnode? HeldFile(Mnode m, MirrorMember c)
+    {
+        using (m.Lock.Enter())
+        {
+            var lv = m.Copies[c.Index];
+            lv?.Hold();
+            return lv;
         }
     }
 
@@ -277,13 +282,7 @@ internal sealed class CopyUnflushed
         }
         foreach (var m in late)
         {
-            Vnode? lv;
-            using (m.Lock.Enter())
-            {
-                lv = m.Copies[c.Index];
-                lv?.Hold();
-            }
-            if (lv is null)
+            if (HeldFile(m, c) is not { } lv)
                 continue;
             Vop.Fsync(lv, FileFlags.FSYNC, Cred.Kcred); // its outcome does not matter: the log rewrites the ranges
             var va = new Vattr(AttrMask.AT_CTIME | AttrMask.AT_NODEID);

@@ -474,17 +474,7 @@ public class MirrorFidTests
         MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
         MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/c"));
         f.K.Dnlc.Purge();
-        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
-        MirrorFixture.Ok(f.P.Lookupname("/X/y/c/a/b", true, out var named));
-        try
-        {
-            Assert.Same(named, vp);
-        }
-        finally
-        {
-            vp!.Rele();
-            named!.Rele();
-        }
+        VgetNames(f, mi, fid, "/X/y/c/a/b");
     }
 
     /// <summary>
@@ -507,17 +497,7 @@ public class MirrorFidTests
         f.WriteFile("/X/y/c", "renamed over");
         MirrorFixture.Ok(f.P.Rename("/X/y/c", "/X/y/a"));
         f.K.Dnlc.Purge();
-        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
-        MirrorFixture.Ok(f.P.Lookupname("/X/y/b", true, out var named));
-        try
-        {
-            Assert.Same(named, vp);
-        }
-        finally
-        {
-            vp!.Rele();
-            named!.Rele();
-        }
+        VgetNames(f, mi, fid, "/X/y/b");
     }
 
     /// <summary>
@@ -538,17 +518,7 @@ public class MirrorFidTests
         MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
         f.WriteFile("/X/y/d/a", "made at the old path");
         f.K.Dnlc.Purge();
-        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
-        MirrorFixture.Ok(f.P.Lookupname("/X/y/e/a", true, out var named));
-        try
-        {
-            Assert.Same(named, vp);
-        }
-        finally
-        {
-            vp!.Rele();
-            named!.Rele();
-        }
+        VgetNames(f, mi, fid, "/X/y/e/a");
     }
 
     /// <summary>
@@ -586,6 +556,12 @@ public class MirrorFidTests
     private static void NamesTheFile(MirrorFixture f, MfsVfs mi, Fid fid, string path, int room = XAlone)
     {
         Assert.Equal(fid, FidOf(f, path, room));
+        VgetNames(f, mi, fid, path);
+    }
+
+    /// <summary>VFS_VGET of <paramref name="fid"/> gives the mirror's vnode of the file at <paramref name="path"/>.</summary>
+    private static void VgetNames(MirrorFixture f, MfsVfs mi, Fid fid, string path)
+    {
         MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
         MirrorFixture.Ok(f.P.Lookupname(path, true, out var named));
         try
