@@ -93,15 +93,21 @@ internal sealed class MirrorMerge
         }
     }
 
-    /// <summary>Makes the trees under roots[t], t in <paramref name="targets"/>, identical to roots[source].</summary>
-    public Errno OneWay(Vnode[] roots, int source, int[] targets)
+    /// <summary>
+    /// Makes the trees under roots[t], t in <paramref name="targets"/>, identical to roots[source]. <paramref name="otherFile"/>
+    /// is OneWayEntries': a target's file known to be another file than the source's under its name is replaced, never
+    /// rewritten in place.
+    /// </summary>
+    public Errno OneWay(Vnode[] roots, int source, int[] targets, Func<Vnode, Vnode, bool>? otherFile = null)
     {
+        _otherFile = otherFile;
         try
         {
             return MergeDir(roots, "/", source, targets);
         }
         finally
         {
+            _otherFile = null;
             ReleaseLinks();
         }
     }

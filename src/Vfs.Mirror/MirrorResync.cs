@@ -757,7 +757,9 @@ internal static class MirrorResync
             { CompareData = mi.IntentLog.Rebuilt(c) || c.Unflushed.ResyncFailed };
         merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
         var roots = mi.Copies.Select(x => x.Root).ToArray();
-        var err = merge.OneWay(roots, src.Index, [c.Index]);
+        // A file of the copy that an mnode has as another file's (renamed while the copy was away, its old name made
+        // again) is replaced, not rewritten as the new file: the mnode would write the new file's data through it.
+        var err = merge.OneWay(roots, src.Index, [c.Index], otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv));
         stats.Add(merge.Report.Stats);
         return err;
     }

@@ -351,6 +351,33 @@ public class RejoinTests
     }
 
     /// <summary>
+    /// A file open through the mirror, renamed while Y was away, its old name made again: a full resync took Y's file
+    /// under the old name for the new file's and rewrote it in place, while the open file's mnode still had it as its
+    /// own. Its later writes and times then went to Y's new file (Fig. 8, seed 111119: verify found /b's mtime
+    /// differ). A file of Y that an mnode has as another file's is now replaced, never rewritten in place.
+    /// </summary>
+    [Fact]
+    public void A_full_resync_does_not_give_a_renamed_open_files_copy_to_the_file_made_under_its_old_name()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Write(fd, "old"u8.ToArray(), out _));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Rename("/A/b/f", "/A/b/g"));
+        f.WriteFile("/A/b/f", "new");
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
+        MirrorFixture.Ok(f.P.Pwrite(fd, "OLD"u8.ToArray(), 0, out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal("new", f.Lower(1, "f"));
+        Assert.Equal("OLD", f.Lower(1, "g"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Issue 11 item 5: a copy's file that cannot be rewritten in place (every write to it fails, as after a bad block)
     /// is made again from the source -- by the log's replay and by a full resync -- so the copy rejoins.
     /// </summary>

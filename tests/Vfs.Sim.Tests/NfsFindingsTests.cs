@@ -426,6 +426,18 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("41 offline y 0; 64 loss b 26; 68 online y 0; 125 net-heal b 0")));
 
     /// <summary>
+    /// Finding 29 (Fixed 70), Fig. 8: /b was renamed to /a while Y was away and /b made again. The repair's full resync
+    /// rewrote Y's old /b in place as the new /b, though the open file's mnode still had it as its own; the file's close
+    /// then stamped Y's new /b with /a's times. Y's file that an mnode has as another file's is now replaced.
+    /// </summary>
+    [Fact]
+    public void A_full_resync_does_not_rewrite_an_open_renamed_files_copy_as_the_file_made_under_its_old_name() =>
+        Holds(new SimCase("fig8", 111119, 140, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock,
+            [12, 13, 14, 15, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 43,
+             122, 123, 124, 125, 129, 130, 131, 138, 139],
+            FaultPlan.FromText("41 offline y 0; 64 loss b 26; 68 online y 0; 125 net-heal b 0")));
+
+    /// <summary>
     /// Finding 28 (Fixed 69), Fig. 8, the whole history of that seed: the online sent the mirror's own held write and
     /// excused it, then timed out; the next online no longer knew it for the mirror's. What an online stamps is kept
     /// until a resync succeeds.
