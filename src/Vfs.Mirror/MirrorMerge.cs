@@ -95,12 +95,15 @@ internal sealed class MirrorMerge
 
     /// <summary>
     /// Makes the trees under roots[t], t in <paramref name="targets"/>, identical to roots[source]. <paramref name="otherFile"/>
-    /// is OneWayEntries': a target's file known to be another file than the source's under its name is replaced, never
-    /// rewritten in place.
+    /// and <paramref name="knownTwin"/> are OneWayEntries', for one target: a target's file known to be another file than
+    /// the source's under its name is replaced, never rewritten in place; a name the target lacks for a file it has under
+    /// another name is made a link to it.
     /// </summary>
-    public Errno OneWay(Vnode[] roots, int source, int[] targets, Func<Vnode, Vnode, bool>? otherFile = null)
+    public Errno OneWay(Vnode[] roots, int source, int[] targets, Func<Vnode, Vnode, bool>? otherFile = null, Func<Vnode, Vnode?>? knownTwin = null)
     {
         _otherFile = otherFile;
+        foreach (int t in targets)
+            _links[t].Known = knownTwin;
         try
         {
             return MergeDir(roots, "/", source, targets);
@@ -108,6 +111,8 @@ internal sealed class MirrorMerge
         finally
         {
             _otherFile = null;
+            foreach (int t in targets)
+                _links[t].Known = null;
             ReleaseLinks();
         }
     }
@@ -297,6 +302,17 @@ internal sealed class MirrorMerge
         }
     }
 
+    /// <summary>
+    /// A one-way merge's order: the names the source has, then those it lacks, which are removed. A target's file under
+    /// one of those may be the twin that a name of the source's is made a link to (HardLinks.Known: a file renamed while
+    /// the copy was away); removed first, it would be gone, and the name's file copied whole, as OneWayEntries says.
+    /// </summary>
+    private static IEnumerable<string> SourceFirst(SortedSet<string> names, List<Dirent> source)
+    {
+        var has = source.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        return names.Where(has.Contains).Concat(names.Where(n => !has.Contains(n)));
+    }
+
     private Errno MergeDir(Vnode[] dirs, string path, int source, int[]? targets)
     {
         var subdirs = new List<(Vnode[] Dirs, string Path)>();
@@ -311,7 +327,7 @@ internal sealed class MirrorMerge
             foreach (var l in listings)
                 foreach (var d in l)
                     names.Add(d.Name);
-            foreach (var name in names)
+            foreach (var name in source < 0 ? names : SourceFirst(names, listings[source]))
             {
                 Report.Scanned++;
                 string p = path == "/" ? "/" + name : path + "/" + name;

@@ -758,8 +758,10 @@ internal static class MirrorResync
         merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
         var roots = mi.Copies.Select(x => x.Root).ToArray();
         // A file of the copy that an mnode has as another file's (renamed while the copy was away, its old name made
-        // again) is replaced, not rewritten as the new file: the mnode would write the new file's data through it.
-        var err = merge.OneWay(roots, src.Index, [c.Index], otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv));
+        // again) is replaced, not rewritten as the new file: the mnode would write the new file's data through it. A link
+        // made while the copy was away links the copy's own file, which a client's handle may name there alone.
+        var err = merge.OneWay(roots, src.Index, [c.Index], otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv),
+            knownTwin: sv => KnownTwin(mi, src, c, sv));
         stats.Add(merge.Report.Stats);
         return err;
     }

@@ -7,7 +7,8 @@
 // that everything is whole again.
 //
 //   disk     EIO on a disk after N more operations (FailAfter), then Heal
-//   copy     a mirror copy taken offline (mfsadm offline), then online (mfsadm online: resync)
+//   copy     a mirror copy taken offline (mfsadm offline), then online (mfsadm online: resync; ARG 1 a full one,
+//            which compares every name instead of replaying the log: one online in four)
 //   net      loss on the links of a host, or a partition of a host from the others, then heal
 //   host     a host stops answering (cut off the network), then comes back
 //   clock    a host's clock set ahead or behind the others (skew), then set right
@@ -175,7 +176,7 @@ public sealed class FaultPlan
                     broken.Add(([copy], start, end));
                     string c = copies[copy].Name.ToLowerInvariant();
                     list.Add(new Fault(start, "offline", c, 0));
-                    list.Add(new Fault(end, "online", c, 0));
+                    list.Add(new Fault(end, "online", c, FullResync(seed, start)));
                     break;
                 }
                 case FaultKinds.Net:
@@ -222,6 +223,12 @@ public sealed class FaultPlan
         }
         return new FaultPlan(list);
     }
+
+    /// <summary>
+    /// 1 (a full resync) for one copy fault in four, else 0. Drawn from a stream of its own, so that the rest of every
+    /// earlier seed's plan stays what it was.
+    /// </summary>
+    private static long FullResync(int seed, int start) => new Random(seed ^ (start * 0x3c6ef372)).Next(4) == 0 ? 1 : 0;
 
     /// <summary>
     /// The copy a disk or copy fault meant for <paramref name="copy"/> from <paramref name="start"/> to

@@ -302,7 +302,7 @@ public static class Simulator
                 MfsAdm.Offline(w.Mirror!.Host.Admin, w.Mirror.At, f.Target, out _);
                 break;
             case "online":
-                MfsAdm.Online(w.Mirror!.Host.Admin, w.Mirror.At, f.Target, out _, out _);
+                MfsAdm.Online(w.Mirror!.Host.Admin, w.Mirror.At, f.Target, out _, out _, full: f.Arg != 0);
                 break;
             case "loss":
                 foreach (var h in w.Hosts.Where(h => h.Name != f.Target))

@@ -553,6 +553,56 @@ public class MirrorFidTests
         }
     }
 
+    /// <summary>
+    /// Fig. 9, seed 120076 (`vfs sim --world fig9 --seed 120076 --steps 164 --plan '55 offline x 0; 70 skew x -1079000;
+    /// 89 online x 1; 161 skew x 0' --keep 32,55,56,64,92`): a handle naming X alone, of /b; while X was offline /b got
+    /// a second name, /a, and was written. A full resync met /a first, found X lacked it, and copied Y's file whole; then
+    /// X's /b, no longer alike, was replaced by a link to that copy. The handle went stale (fsync: ESTALE). A full resync
+    /// now asks, as the log's replay does, for the copy's twin of a file it lacks a name of (MirrorResync.KnownTwin).
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_link_made_meanwhile()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/b", "b");
+        var fid = FidOf(f, "/X/y/b", XAlone);
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Link("/X/y/b", "/X/y/a"));
+        f.WriteFile("/X/y/b", "written while X was away");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
+        f.K.Dnlc.Purge();
+        NamesTheFile(f, mi, fid, "/X/y/b");
+        Assert.Equal("written while X was away", f.Lower(0, "a"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
+    /// The same for a rename: /a renamed to /b while X was away. A full resync took the names in order and removed X's
+    /// /a, gone from Y, before it came to /b: the twin had lost its last name, and /b was copied whole. A full resync now
+    /// removes the names the source lacks last, as the log's replay does (MirrorMerge.OneWayEntries).
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_rename_made_meanwhile()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/a", "a");
+        var fid = FidOf(f, "/X/y/a", XAlone);
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/b"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
+        f.K.Dnlc.Purge();
+        NamesTheFile(f, mi, fid, "/X/y/b");
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
     private static void NamesTheFile(MirrorFixture f, MfsVfs mi, Fid fid, string path, int room = XAlone)
     {
         Assert.Equal(fid, FidOf(f, path, room));

@@ -28,6 +28,31 @@ public class FaultPlanTests
         Assert.Equal(o.TraceHash, Simulator.Run(pinned).TraceHash);
     }
 
+    /// <summary>Fails the run once the mirror's last resync was a full one (what `online y 1` asks for).</summary>
+    private sealed class NoFullResync : Invariant
+    {
+        public override string Name => "no full resync";
+        public override string? AfterCall(SimContext c) => c.World.Mirror?.Mfs.LastResync is { Full: true } r ? r.ToString() : null;
+    }
+
+    [Fact]
+    public void An_online_whose_argument_is_1_is_a_full_resync_and_one_generated_copy_fault_in_about_four_asks_for_one()
+    {
+        var logged = Simulator.Run(new SimCase("mirror-tmpfs", 11, 30, FaultKinds.None, Plan: FaultPlan.FromText("2 offline y 0; 9 online y 0")),
+            [new NoFullResync()]);
+        Assert.True(logged.Failure is null, Simulator.Report(logged));
+        var full = Simulator.Run(new SimCase("mirror-tmpfs", 11, 30, FaultKinds.None, Plan: FaultPlan.FromText("2 offline y 0; 9 online y 1")),
+            [new NoFullResync()]);
+        Assert.Contains("full resync", full.Failure);
+
+        Assert.Equal(Errno.OK, World.Build(Figures.Text("fig5")!, 1, out var built, out var why));
+        using var world = built!;
+        var onlines = Enumerable.Range(0, 400).SelectMany(seed => FaultPlan.Generate(seed, 200, FaultKinds.Copy, world).Faults)
+            .Where(f => f.Action == "online").ToList();
+        double share = onlines.Count(f => f.Arg == 1) / (double)onlines.Count;
+        Assert.InRange(share, 0.15, 0.35);
+    }
+
     [Theory]
     [InlineData("1 disk-fail x:/nowhere 3", "no UFS disk HOST:/PATH of that name")]
     [InlineData("1 restart q 0", "no host of that name")]
