@@ -464,7 +464,10 @@ internal sealed class MirrorMerge
                 }
                 if (other || Differs(vps[source]!, sva, vps[t], vas[t]) || !KeptAsTwin(t, sva, vps[t]!))
                 {
+                    long linked = Report.Stats.Linked;
                     if ((err = Replace(dirs, name, vps, vas, source, t, other)) != Errno.OK)
+                        return (err, null);
+                    if (Report.Stats.Linked != linked && (err = MakeTwinAlike(dirs[t], name, vps[source]!, sva)) != Errno.OK)
                         return (err, null);
                 }
                 else if (CompareData && sva.Type == VType.VREG && (err = MirrorDataCopy.RewriteDiffering(vps[source]!, vps[t]!, Report.Stats)) != Errno.OK)
@@ -558,6 +561,34 @@ internal sealed class MirrorMerge
             return MirrorDataCopy.ReadLink(wv, out var a) != Errno.OK || MirrorDataCopy.ReadLink(vp, out var b) != Errno.OK || a != b;
         return va.Mtime != wa.Mtime || va.Size != wa.Size || va.Mode != wa.Mode || va.Uid != wa.Uid || va.Gid != wa.Gid || va.Rdev != wa.Rdev
             || !MirrorExtattr.Same(wv, vp);
+    }
+
+    /// <summary>
+    /// <paramref name="name"/> in <paramref name="dir"/> was just made a link to the target's twin of the source's file
+    /// <paramref name="sv"/> (HardLinks.Known: the file renamed or linked while the copy was away): the twin gets what the
+    /// source's file has that it lacks. The log's replay brings it by the file's own entries; a merge of names alone (a
+    /// full resync) has none, and the twin would keep the data and attributes it had when the copy left.
+    /// </summary>
+    private Errno MakeTwinAlike(Vnode dir, string name, Vnode sv, Vattr sva)
+    {
+        var err = Vop.Lookup(dir, name, out var tv, LookupFlags.None, null, Cr);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            var tva = new Vattr(AttrMask.AT_ALL);
+            if ((err = Vop.Getattr(tv!, tva, AttrFlags.None, Cr)) != Errno.OK)
+                return err;
+            if (!Differs(sv, sva, tv, tva, links: false))
+                return CompareData && sva.Type == VType.VREG ? MirrorDataCopy.RewriteDiffering(sv, tv!, Report.Stats) : Errno.OK;
+            if (sva.Type == VType.VREG && (err = MirrorDataCopy.CopyData(sv, tv!, 0, sva.Size, Report.Stats)) != Errno.OK)
+                return err;
+            return MirrorDataCopy.CopyAttrs(sva, tv!, size: sva.Type == VType.VREG, src: sv);
+        }
+        finally
+        {
+            tv!.Rele();
+        }
     }
 
     /// <summary>

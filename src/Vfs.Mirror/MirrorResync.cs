@@ -763,7 +763,49 @@ internal static class MirrorResync
         var err = merge.OneWay(roots, src.Index, [c.Index], otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv),
             knownTwin: sv => KnownTwin(mi, src, c, sv));
         stats.Add(merge.Report.Stats);
-        return err;
+        return err == Errno.OK ? MatchRemoved(mi, src, c, stats) : err;
+    }
+
+    /// <summary>
+    /// A full resync's merge goes by names, and the log it replaces kept the updates of files removed through the mirror
+    /// and still open, which have none: each such file that copy <paramref name="c"/> holds is made the source's, its
+    /// attributes set and every byte compared (few files, and their times say nothing: an update may leave them alike).
+    /// Otherwise a write the copy missed while away is lost when the source goes (mirror3, seed 122050).
+    /// </summary>
+    private static Errno MatchRemoved(MfsVfs mi, MirrorMember src, MirrorMember c, CopyStats stats)
+    {
+        var removed = mi.Mnodes.RemovedWith(c.Index);
+        try
+        {
+            // In the order of their node ids in the source, as KeepRemoved: the mnode table's order is not a replay's.
+            var files = new List<(Vnode Sv, Vnode Tv, Vattr Va)>();
+            foreach (var m in removed)
+            {
+                if (m.Vnode.Type != VType.VREG || Volatile.Read(ref m.Copies[src.Index]) is not { } sv || Volatile.Read(ref m.Copies[c.Index]) is not { } tv)
+                    continue;
+                var va = new Vattr(AttrMask.AT_ALL);
+                var err = Vop.Getattr(sv, va, AttrFlags.None, Cred.Kcred);
+                if (err == Errno.ESTALE)
+                    continue; // gone from an NFS source: nothing to give
+                if (err != Errno.OK)
+                    return err;
+                files.Add((sv, tv, va));
+            }
+            foreach (var (sv, tv, va) in files.OrderBy(f => f.Va.NodeId))
+            {
+                var err = MirrorDataCopy.CopyAttrs(va, tv, size: true, src: sv);
+                if (err == Errno.OK)
+                    err = MirrorDataCopy.RewriteDiffering(sv, tv, stats);
+                if (err != Errno.OK)
+                    return err;
+            }
+            return Errno.OK;
+        }
+        finally
+        {
+            foreach (var m in removed)
+                m.Vnode.Rele(); // the mnodes' holds keep their files' vnodes
+        }
     }
 
     /// <summary>Holds the mirror directory at <paramref name="path"/> against name changes while a full resync changes its entries.</summary>

@@ -144,14 +144,19 @@ public sealed class MnodeHash
     /// The mnodes of files removed through the mirror (still open) that have no file in copy <paramref name="copy"/>,
     /// each held once: the caller releases them.
     /// </summary>
-    internal List<Mnode> RemovedWithout(int copy)
+    internal List<Mnode> RemovedWithout(int copy) => Removed(copy, inCopy: false);
+
+    /// <summary>The mnodes of files removed through the mirror (still open) that have a file in copy <paramref name="copy"/>, each held once.</summary>
+    internal List<Mnode> RemovedWith(int copy) => Removed(copy, inCopy: true);
+
+    private List<Mnode> Removed(int copy, bool inCopy)
     {
         var found = new HashSet<Mnode>(ReferenceEqualityComparer.Instance);
         using (_lock.Enter())
             for (int i = 0; i < _copies; i++)
                 foreach (var head in _chains[i])
                     for (var m = head; m is not null; m = m.Next[i])
-                        if ((m.State & MnodeState.Removed) != 0 && m.Copies[copy] is null && found.Add(m))
+                        if ((m.State & MnodeState.Removed) != 0 && (m.Copies[copy] is not null) == inCopy && found.Add(m))
                             m.Vnode.Hold();
         return [.. found];
     }

@@ -378,6 +378,68 @@ public class RejoinTests
     }
 
     /// <summary>
+    /// A full resync links a name the copy lacks to the copy's own twin of the file (Fixed 71), but a merge of names has
+    /// no log to bring what the file got meanwhile: a file renamed and chowned (Fig. 6, seed 125112), renamed and written
+    /// through an open descriptor (Fig. 8, seed 124010), or linked, renamed and truncated (Fig. 7, seed 123176) while Y
+    /// was away kept Y's old owner, or Y's old bytes. The twin is now made alike once linked.
+    /// </summary>
+    [Theory]
+    [InlineData("chown")]
+    [InlineData("write")]
+    [InlineData("truncate")]
+    public void A_full_resync_that_links_a_new_name_to_the_copys_own_file_brings_what_it_got_meanwhile(string change)
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Open("/A/b/c", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        if (change == "truncate")
+        {
+            MirrorFixture.Ok(f.P.Link("/A/b/c", "/A/b/a"));
+            MirrorFixture.Ok(f.P.Rename("/A/b/c", "/A/b/b"));
+            MirrorFixture.Ok(f.P.Truncate("/A/b/a", 9850));
+        }
+        else
+        {
+            MirrorFixture.Ok(f.P.Rename("/A/b/c", "/A/b/a"));
+            MirrorFixture.Ok(change == "chown" ? f.P.Chown("/A/b/a", 1000, 100) : f.P.Write(fd, "while Y was away"u8.ToArray(), out _));
+        }
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+        Vattr x = LowerAttrs(f, 0, "a"), y = LowerAttrs(f, 1, "a");
+        Assert.Equal((x.Size, x.Uid, x.Gid), (y.Size, y.Uid, y.Gid));
+        MirrorFixture.Ok(f.P.Close(fd));
+    }
+
+    /// <summary>
+    /// A file removed through the mirror and still open, written while Y was away: the log held the write, but a full
+    /// resync replaces the log by a merge of names, and the file has none. Y kept its old bytes, and when X left, a read
+    /// through the open descriptor found none of them (mirror3, seed 122050). A full resync now compares such files.
+    /// </summary>
+    [Fact]
+    public void A_full_resync_brings_the_writes_a_removed_open_file_got_while_the_copy_was_away()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Unlink("/A/b/f"));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Write(fd, "while Y was away"u8.ToArray(), out _));
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        var buf = new byte[64];
+        MirrorFixture.Ok(f.P.Pread(fd, buf, 0, out int n));
+        Assert.Equal("while Y was away", Encoding.ASCII.GetString(buf, 0, n));
+        MirrorFixture.Ok(f.P.Close(fd));
+    }
+
+    /// <summary>
     /// Issue 11 item 5: a copy's file that cannot be rewritten in place (every write to it fails, as after a bad block)
     /// is made again from the source -- by the log's replay and by a full resync -- so the copy rejoins.
     /// </summary>

@@ -446,14 +446,4 @@ public class NfsFindingsTests(ITestOutputHelper output)
     public void An_online_that_timed_out_after_sending_the_mirrors_late_write_leaves_it_excused() =>
         Holds(new SimCase("fig8", 111119, 140, FaultKinds.None, [3, 10, 11, 12, 18, 19, 20, 21, 26, 27, 30, 31, 33, 34, 82, 139],
             FaultPlan.FromText("41 offline y 0; 64 loss b 26; 68 online y 0; 125 net-heal b 0")));
-
-    /// <summary>
-    /// Fixed 71, Fig. 9 (a full resync, which the generated plans ask for since Fixed 70): c's handle of /b named X
-    /// alone; while X was offline /b got the link /a and was written. The full resync copied /a whole to X and replaced
-    /// X's /b with a link to it, and c's fsync answered ESTALE. A full resync now links a name X lacks to X's own file.
-    /// </summary>
-    [Fact]
-    public void A_handle_naming_x_alone_outlives_a_full_resync_that_brings_a_link_made_while_x_was_offline() =>
-        Holds(new SimCase("fig9", 120076, 164, FaultKinds.Copy | FaultKinds.Clock | FaultKinds.Disk, [32, 55, 56, 64, 92],
-            FaultPlan.FromText("55 offline x 0; 70 skew x -1079000; 89 online x 1; 161 skew x 0")));
 }
