@@ -70,8 +70,15 @@ internal sealed class HardLinks : IDisposable
     public Func<Vnode, Vnode?>? Known { get; set; }
 
     /// <summary>
+    /// Given a source's file, its attributes and the twin Known gave for it, makes the twin what the source's file is;
+    /// null when the twin's changes come some other way (the log's replay brings each file's own). Set with Known.
+    /// </summary>
+    public Func<Vnode, Vattr, Vnode, Errno>? MakeAlike { get; set; }
+
+    /// <summary>
     /// TryGet, or else the twin Known gives for the source's file <paramref name="src"/> (of attributes
-    /// <paramref name="va"/>), if it has the file's type: it is added, for the file's further names.
+    /// <paramref name="va"/>), if it has the file's type: it is made alike (MakeAlike) and added, for the file's further
+    /// names. A twin that cannot be made alike is not taken.
     /// </summary>
     public bool TryGet(Vattr va, Vnode src, out Vnode? vp)
     {
@@ -79,7 +86,7 @@ internal sealed class HardLinks : IDisposable
             return true;
         if (Known?.Invoke(src) is not { } known)
             return false;
-        if (known.Type == va.Type)
+        if (known.Type == va.Type && (MakeAlike is null || MakeAlike(src, va, known) == Errno.OK))
             Add(va, known);
         known.Rele();
         return TryGet(va, out vp);
@@ -475,8 +482,11 @@ internal static class MirrorDataCopy
     private static void SetOwner(Vattr va, Vnode dst) =>
         Vop.Setattr(dst, new Vattr(AttrMask.AT_UID | AttrMask.AT_GID) { Uid = va.Uid, Gid = va.Gid }, AttrFlags.None, Cr);
 
-    /// <summary>Removes <paramref name="nm"/> from <paramref name="dir"/>, a whole subtree if it is a directory.</summary>
-    public static Errno RemoveEntry(Vnode dir, string nm, CopyStats st)
+    /// <summary>
+    /// Removes <paramref name="nm"/> from <paramref name="dir"/>, a whole subtree if it is a directory. With
+    /// <paramref name="park"/>, each file that is no directory is given to it (dir, name) instead of removed.
+    /// </summary>
+    public static Errno RemoveEntry(Vnode dir, string nm, CopyStats st, Func<Vnode, string, Errno>? park = null)
     {
         var err = Vop.Lookup(dir, nm, out var vp, LookupFlags.None, null, Cr);
         if (err != Errno.OK)
@@ -486,13 +496,13 @@ internal static class MirrorDataCopy
             if (vp!.Type != VType.VDIR)
             {
                 st.Removed++;
-                return Vop.Remove(dir, nm, Cr);
+                return park is null ? Vop.Remove(dir, nm, Cr) : park(dir, nm);
             }
             err = ReadDir(vp, out var entries);
             if (err != Errno.OK)
                 return err;
             foreach (var d in entries)
-                if ((err = RemoveEntry(vp, d.Name, st)) != Errno.OK)
+                if ((err = RemoveEntry(vp, d.Name, st, park)) != Errno.OK)
                     return err;
             st.Removed++;
             return Vop.Rmdir(dir, nm, null, Cr);

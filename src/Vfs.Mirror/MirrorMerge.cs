@@ -49,6 +49,11 @@ internal sealed class MirrorMerge
     private readonly HardLinks[] _links;
     private readonly bool _ownsLinks;
     private Func<Vnode, Vnode, bool>? _otherFile; // OneWayEntries' otherFile, for the trees it compares whole too
+    private Vnode? _parkDir;                       // OneWay's parkDir, while it runs
+    private readonly List<string> _parked = new();  // the names given to _parkDir so far
+
+    /// <summary>The names under which a one-way merge parks the files it removes (OneWay's parkDir).</summary>
+    internal const string ParkedPrefix = "parked-";
 
     /// <param name="copyNames">X, Y, ... for messages and conflict names.</param>
     /// <param name="progress">Called after each name is merged.</param>
@@ -99,23 +104,62 @@ internal sealed class MirrorMerge
     /// the source's under its name is replaced, never rewritten in place; a name the target lacks for a file it has under
     /// another name is made a link to it.
     /// </summary>
-    public Errno OneWay(Vnode[] roots, int source, int[] targets, Func<Vnode, Vnode, bool>? otherFile = null, Func<Vnode, Vnode?>? knownTwin = null)
+    public Errno OneWay(Vnode[] roots, int source, int[] targets, Func<Vnode, Vnode, bool>? otherFile = null, Func<Vnode, Vnode?>? knownTwin = null,
+        Vnode? parkDir = null)
     {
         _otherFile = otherFile;
+        _parkDir = parkDir;
         foreach (int t in targets)
+        {
             _links[t].Known = knownTwin;
+            _links[t].MakeAlike = knownTwin is null ? null : MakeTwinAlike;
+        }
         try
         {
-            return MergeDir(roots, "/", source, targets);
+            var err = parkDir is null ? Errno.OK : RemoveParked(parkDir);
+            if (err == Errno.OK)
+                err = MergeDir(roots, "/", source, targets);
+            return err == Errno.OK && parkDir is not null ? RemoveParked(parkDir) : err;
         }
         finally
         {
             _otherFile = null;
+            _parkDir = null;
+            _parked.Clear();
             foreach (int t in targets)
-                _links[t].Known = null;
+                (_links[t].Known, _links[t].MakeAlike) = (null, null);
             ReleaseLinks();
         }
     }
+
+    /// <summary>
+    /// OneWay with a parkDir (a full resync: the target's .mfs) moves each file it removes there instead, and removes it
+    /// only once the whole tree is merged. A name met later may be one the target lacks for that very file (renamed into
+    /// a directory the merge comes to after, or linked there, while the copy was away): HardLinks.Known finds it still
+    /// named, and the name is made a link to it. Removed at once, it would be gone, and that name's file copied whole: a
+    /// handle naming the file in the target alone would go stale. Parked names left by a crash are removed first.
+    /// </summary>
+    private Errno Park(Vnode dir, string name)
+    {
+        string parked = ParkedPrefix + _parked.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var err = Vop.Rename(dir, name, _parkDir!, parked, Cr);
+        if (err == Errno.OK)
+            _parked.Add(parked);
+        return err;
+    }
+
+    private static Errno RemoveParked(Vnode parkDir)
+    {
+        var err = MirrorDataCopy.ReadDir(parkDir, out var entries);
+        foreach (var d in entries.Where(d => d.Name.StartsWith(ParkedPrefix, StringComparison.Ordinal)))
+            if (err == Errno.OK)
+                err = MirrorDataCopy.RemoveEntry(parkDir, d.Name, new CopyStats());
+        return err;
+    }
+
+    /// <summary>Removes <paramref name="name"/> from a target directory: parked while a OneWay with a parkDir runs.</summary>
+    private Errno RemoveTarget(Vnode dir, string name) =>
+        MirrorDataCopy.RemoveEntry(dir, name, Report.Stats, _parkDir is null ? null : Park);
 
     /// <summary>
     /// Entries of one directory only, from dirs[0] (an available copy) to dirs[1] (a copy being resynced).
@@ -440,7 +484,7 @@ internal sealed class MirrorMerge
                     if (vps[t] is not null)
                     {
                         _replaced?.Invoke(t, vps[t]!);
-                        if ((err = MirrorDataCopy.RemoveEntry(dirs[t], name, Report.Stats)) != Errno.OK)
+                        if ((err = RemoveTarget(dirs[t], name)) != Errno.OK)
                             return (err, null);
                     }
                     continue;
@@ -464,10 +508,7 @@ internal sealed class MirrorMerge
                 }
                 if (other || Differs(vps[source]!, sva, vps[t], vas[t]) || !KeptAsTwin(t, sva, vps[t]!))
                 {
-                    long linked = Report.Stats.Linked;
                     if ((err = Replace(dirs, name, vps, vas, source, t, other)) != Errno.OK)
-                        return (err, null);
-                    if (Report.Stats.Linked != linked && (err = MakeTwinAlike(dirs[t], name, vps[source]!, sva)) != Errno.OK)
                         return (err, null);
                 }
                 else if (CompareData && sva.Type == VType.VREG && (err = MirrorDataCopy.RewriteDiffering(vps[source]!, vps[t]!, Report.Stats)) != Errno.OK)
@@ -564,31 +605,22 @@ internal sealed class MirrorMerge
     }
 
     /// <summary>
-    /// <paramref name="name"/> in <paramref name="dir"/> was just made a link to the target's twin of the source's file
-    /// <paramref name="sv"/> (HardLinks.Known: the file renamed or linked while the copy was away): the twin gets what the
-    /// source's file has that it lacks. The log's replay brings it by the file's own entries; a merge of names alone (a
-    /// full resync) has none, and the twin would keep the data and attributes it had when the copy left.
+    /// The target's twin <paramref name="tv"/> of the source's file <paramref name="sv"/>, which a name is about to be made
+    /// a link to (HardLinks.Known: the file renamed or linked while the copy was away), gets what the source's file has
+    /// that it lacks. The log's replay brings it by the file's own entries; a merge of names alone (a full resync) has
+    /// none, and the twin would keep the data and attributes it had when the copy left.
     /// </summary>
-    private Errno MakeTwinAlike(Vnode dir, string name, Vnode sv, Vattr sva)
+    private Errno MakeTwinAlike(Vnode sv, Vattr sva, Vnode tv)
     {
-        var err = Vop.Lookup(dir, name, out var tv, LookupFlags.None, null, Cr);
+        var tva = new Vattr(AttrMask.AT_ALL);
+        var err = Vop.Getattr(tv, tva, AttrFlags.None, Cr);
         if (err != Errno.OK)
             return err;
-        try
-        {
-            var tva = new Vattr(AttrMask.AT_ALL);
-            if ((err = Vop.Getattr(tv!, tva, AttrFlags.None, Cr)) != Errno.OK)
-                return err;
-            if (!Differs(sv, sva, tv, tva, links: false))
-                return CompareData && sva.Type == VType.VREG ? MirrorDataCopy.RewriteDiffering(sv, tv!, Report.Stats) : Errno.OK;
-            if (sva.Type == VType.VREG && (err = MirrorDataCopy.CopyData(sv, tv!, 0, sva.Size, Report.Stats)) != Errno.OK)
-                return err;
-            return MirrorDataCopy.CopyAttrs(sva, tv!, size: sva.Type == VType.VREG, src: sv);
-        }
-        finally
-        {
-            tv!.Rele();
-        }
+        if (!Differs(sv, sva, tv, tva, links: false))
+            return CompareData && sva.Type == VType.VREG ? MirrorDataCopy.RewriteDiffering(sv, tv, Report.Stats) : Errno.OK;
+        if (sva.Type == VType.VREG && (err = MirrorDataCopy.CopyData(sv, tv, 0, sva.Size, Report.Stats)) != Errno.OK)
+            return err;
+        return MirrorDataCopy.CopyAttrs(sva, tv, size: sva.Type == VType.VREG, src: sv);
     }
 
     /// <summary>
@@ -601,10 +633,10 @@ internal sealed class MirrorMerge
     private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to, bool otherFile = false)
     {
         var fa = vas[from]!;
-        // The target's file under this name may already be the source's file's twin (HardLinks: primed, or linked
-        // earlier in this merge), short of links the source gained: it stays, and is rewritten in place. Removed, it
-        // would be linked back from the twin the table still holds: a removed file (ESTALE from an NFS copy).
-        bool twin = !otherFile && vps[to] is not null && fa.Nlink > 1 && _links[to].TryGet(fa, out var tw) && Vop.Cmp(tw!, vps[to]!);
+        // The target's file under this name may already be the source's file's twin (HardLinks: primed, linked earlier
+        // in this merge, or known to the resync), short of links the source gained: it stays, and is rewritten in place.
+        // Removed, it would be linked back from the twin the table still holds: a removed file (ESTALE from an NFS copy).
+        bool twin = !otherFile && vps[to] is not null && fa.Nlink > 1 && _links[to].TryGet(fa, vps[from]!, out var tw) && Vop.Cmp(tw!, vps[to]!);
         if (!otherFile && vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && (twin || vas[to]!.Nlink == 1 && fa.Nlink == 1))
         {
             var err = MirrorDataCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
@@ -626,7 +658,7 @@ internal sealed class MirrorMerge
             if (twin)
                 _links[to].Forget(fa);
             _replaced?.Invoke(to, vps[to]!);
-            var err = MirrorDataCopy.RemoveEntry(dirs[to], name, Report.Stats);
+            var err = RemoveTarget(dirs[to], name);
             if (err != Errno.OK)
                 return err;
         }

@@ -757,11 +757,22 @@ internal static class MirrorResync
             { CompareData = mi.IntentLog.Rebuilt(c) || c.Unflushed.ResyncFailed };
         merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
         var roots = mi.Copies.Select(x => x.Root).ToArray();
-        // A file of the copy that an mnode has as another file's (renamed while the copy was away, its old name made
-        // again) is replaced, not rewritten as the new file: the mnode would write the new file's data through it. A link
-        // made while the copy was away links the copy's own file, which a client's handle may name there alone.
-        var err = merge.OneWay(roots, src.Index, [c.Index], otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv),
-            knownTwin: sv => KnownTwin(mi, src, c, sv));
+        var err = Vop.Lookup(c.Root, MirrorMeta.DirName, out var parkDir, LookupFlags.None, null, Cred.Kcred);
+        if (err != Errno.OK)
+            return err;
+        try
+        {
+            // A file of the copy that an mnode has as another file's (renamed while the copy was away, its old name made
+            // again) is replaced, not rewritten as the new file: the mnode would write the new file's data through it. A
+            // link or a rename made while the copy was away links the copy's own file, which a client's handle may name
+            // there alone; the files the merge removes wait in .mfs until it is done, for names it comes to later.
+            err = merge.OneWay(roots, src.Index, [c.Index], otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv),
+                knownTwin: sv => KnownTwin(mi, src, c, sv), parkDir: parkDir);
+        }
+        finally
+        {
+            parkDir!.Rele();
+        }
         stats.Add(merge.Report.Stats);
         return err == Errno.OK ? MatchRemoved(mi, src, c, stats) : err;
     }

@@ -603,6 +603,54 @@ public class MirrorFidTests
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
+    /// <summary>
+    /// Fig. 9, seed 130067: a handle naming X alone, of /c; while X was offline /c got the link /a/b, in a directory made
+    /// meanwhile. The full resync came to /c before /a/b: it found X's /c with one link, the source's with two, and
+    /// replaced it, never asking whether it was the file's twin. The handle went stale (c's close: ESTALE).
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_link_in_a_new_directory()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/c", "c");
+        var fid = FidOf(f, "/X/y/c", XAlone);
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/a/b"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _, full: true), error);
+        f.K.Dnlc.Purge();
+        NamesTheFile(f, mi, fid, "/X/y/c");
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
+    /// Fig. 10, seed 121053: the same for /c renamed to /a/c/a while X was offline. The merge removed X's /c, a name the
+    /// source lacks, before it came to /a/c/a, so the twin had no name left to be linked from. The files a full resync
+    /// removes now wait in .mfs until the whole tree is merged (MirrorMerge.Park).
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_rename_into_a_new_directory()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/c", "c");
+        var fid = FidOf(f, "/X/y/c", XAlone);
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/c", "/X/y/a/c/a"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _, full: true), error);
+        f.K.Dnlc.Purge();
+        NamesTheFile(f, mi, fid, "/X/y/a/c/a");
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+        Assert.DoesNotContain(f.LowerNames(0, ".mfs"), n => n.StartsWith(MirrorMerge.ParkedPrefix, StringComparison.Ordinal));
+    }
+
     private static void NamesTheFile(MirrorFixture f, MfsVfs mi, Fid fid, string path, int room = XAlone)
     {
         Assert.Equal(fid, FidOf(f, path, room));

@@ -415,6 +415,32 @@ public class RejoinTests
     }
 
     /// <summary>
+    /// The same, for a file renamed into a directory that Y had as a symbolic link (Fig. 7, seed 133195): the full resync
+    /// replaced Y's link by the directory, copied whole, and the copy of a tree linked the file to its twin deep inside,
+    /// where the twin was never made alike. Now the twin is made alike wherever it is found (HardLinks.MakeAlike).
+    /// </summary>
+    [Fact]
+    public void A_full_resync_brings_what_a_file_got_meanwhile_when_it_links_it_deep_in_a_tree_it_copies_whole()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Open("/A/b/b", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Symlink("b/b", "/A/b/c"));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Unlink("/A/b/c"));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/A/b/b", "/A/b/c/b"));
+        MirrorFixture.Ok(f.P.Truncate("/A/b/c/b", 4096));
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
+        Assert.Equal(4096, LowerAttrs(f, 1, "c/b").Size);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+        MirrorFixture.Ok(f.P.Close(fd));
+    }
+
+    /// <summary>
     /// A file removed through the mirror and still open, written while Y was away: the log held the write, but a full
     /// resync replaces the log by a merge of names, and the file has none. Y kept its old bytes, and when X left, a read
     /// through the open descriptor found none of them (mirror3, seed 122050). A full resync now compares such files.

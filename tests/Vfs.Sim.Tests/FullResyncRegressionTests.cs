@@ -53,4 +53,39 @@ public class FullResyncRegressionTests(ITestOutputHelper output)
     public void A_removed_open_file_written_while_x_was_away_has_its_bytes_after_a_full_resync() =>
         Holds(new SimCase("mirror3", 122050, 286, Probed, [12, 24, 30, 34, 66, 114, 237],
             FaultPlan.FromText("71 offline x 0; 166 online x 1")));
+
+    /// <summary>
+    /// c's handle of /c named X alone; while X was offline /c got the link /a/b, in a directory made meanwhile. The merge
+    /// came to /c first, found X's with one link and the source's with two, and replaced it without asking whether it
+    /// was the file's twin: c's close answered ESTALE.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_x_alone_outlives_a_full_resync_that_brings_a_link_in_a_new_directory() =>
+        Holds(new SimCase("fig9", 130067, 211, Probed, [77, 81, 82, 148],
+            FaultPlan.FromText("45 offline y 0; 59 online y 1; 81 offline x 0; 138 online x 1")));
+
+    /// <summary>
+    /// The same for /c renamed to /a/c/a, a directory made while X was offline: the merge removed X's /c, a name the
+    /// source lacks, before it came to /a/c/a, and c's write through its handle was lost. The merge parks what it removes.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_x_alone_outlives_a_full_resync_that_brings_a_rename_into_a_new_directory() =>
+        Holds(new SimCase("fig10", 121053, 260, Probed, [7, 71, 74, 95, 224, 250],
+            FaultPlan.FromText("15 offline x 0; 231 online x 1")));
+
+    /// <summary>The same after a disk fault took X out too (no call of it could be dropped).</summary>
+    [Fact]
+    public void A_handle_naming_x_alone_outlives_a_full_resync_after_a_disk_fault() =>
+        Holds(new SimCase("fig10", 131035, 145, Probed,
+            [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 108, 109, 110, 111, 112, 113, 114, 115, 116],
+            FaultPlan.FromText("32 disk-fail x:/export/disk 19; 71 offline x 0; 84 online x 1; 85 disk-heal x:/export/disk 0")));
+
+    /// <summary>
+    /// An open file renamed into a directory Y had as a symbolic link, then truncated, while Y was away: the merge copied
+    /// the directory whole and linked the file to its twin deep inside, never made alike.
+    /// </summary>
+    [Fact]
+    public void A_file_renamed_into_a_directory_copied_whole_has_its_size_after_a_full_resync() =>
+        Holds(new SimCase("fig7", 133195, 124, Probed, [5, 6, 18, 22, 50, 91, 108],
+            FaultPlan.FromText("10 offline y 0; 108 online y 1")));
 }
