@@ -519,12 +519,13 @@ internal sealed class MirrorMerge
             if (targets.Any(t => vps[t] is null || vas[t]?.Type != VType.VDIR))
                 return (Errno.OK, null);
             var sub = new Vnode[dirs.Length];
+            var sourceDir = vps[source]!;
             for (int i = 0; i < dirs.Length; i++)
             {
                 if (vps[i] is null)
                 {
                     // A copy that is neither source nor target: descend with the source in its place; it is never written.
-                    sub[i] = vps[source]!;
+                    sub[i] = sourceDir;
                     sub[i].Hold();
                 }
                 else

@@ -88,4 +88,13 @@ public class FullResyncRegressionTests(ITestOutputHelper output)
     public void A_file_renamed_into_a_directory_copied_whole_has_its_size_after_a_full_resync() =>
         Holds(new SimCase("fig7", 133195, 124, Probed, [5, 6, 18, 22, 50, 91, 108],
             FaultPlan.FromText("10 offline y 0; 108 online y 1")));
+
+    /// <summary>
+    /// The 3-way mirror: Z's full resync while Y was away too entered a directory Y lacked, and threw a null reference
+    /// (the main run's first group, once its plans asked for full resyncs).
+    /// </summary>
+    [Fact]
+    public void A_full_resync_of_z_while_y_is_away_enters_a_directory_y_lacks() =>
+        Holds(new SimCase("mirror3", 20261209, 120, FaultKinds.All | FaultKinds.Power | FaultKinds.Crash, [30, 74],
+            FaultPlan.FromText("3 offline y 0; 38 offline z 0; 60 online z 1; 90 online y 1")));
 }
