@@ -467,14 +467,20 @@ internal static partial class MirrorVnops
             return ReaddirTop(MirrorSubr.Mn(vp), uio, cr, out eof, ct);
         bool e0 = false;
         long moved = 0, cookie = uio.Offset;
+        int from = 0;
         var err = MirrorSubr.ReadOp(MirrorOp.Query("readdir", MirrorSubr.Mn(vp)), MirrorSubr.NoData((c, lv) =>
         {
+            from = c.Index;
+            if (from != 0)
+                return Errno.OK; // numbered otherwise: read below
             var u = uio.Duplicate();
             var e = Vop.Readdir(lv, u, cr, out e0, ct);
             moved = uio.Resid - u.Resid;
             cookie = u.Offset;
             return e;
         }));
+        if (err == Errno.OK && from != 0)
+            return ReaddirNumbered(MirrorSubr.Mn(vp), uio, cr, out eof, ct, hide: null);
         eof = e0;
         uio.Skip(moved);
         uio.Offset = cookie;
@@ -482,14 +488,23 @@ internal static partial class MirrorVnops
     }
 
     /// <summary>readdir of the mirror's top directory: the primary copy's entries without the metadata directory.</summary>
-    private static Errno ReaddirTop(Mnode m, Uio uio, Cred cr, out bool eof, CallerContext? ct)
+    private static Errno ReaddirTop(Mnode m, Uio uio, Cred cr, out bool eof, CallerContext? ct) =>
+        ReaddirNumbered(m, uio, cr, out eof, ct, hide: MirrorMeta.DirName);
+
+    /// <summary>
+    /// readdir through a buffer: the answering copy's entries, each numbered as the mirror numbers its files
+    /// (MirrorSubr.FileId), without <paramref name="hide"/>. (The first copy's own entries, below the top, go straight
+    /// to the caller: MfsReaddir.)
+    /// </summary>
+    private static Errno ReaddirNumbered(Mnode m, Uio uio, Cred cr, out bool eof, CallerContext? ct, string? hide)
     {
         var buf = new byte[uio.Resid];
         bool e0 = false;
         long start = uio.Offset, next = start;
-        int n = 0;
+        int n = 0, from = 0;
         var err = MirrorSubr.ReadOp(MirrorOp.Query("readdir", m), MirrorSubr.NoData((c, lv) =>
         {
+            from = c.Index;
             var u = new Uio(buf, start, UioRw.UIO_READ);
             var e = Vop.Readdir(lv, u, cr, out e0, ct);
             n = (int)(buf.Length - u.Resid);
@@ -500,8 +515,8 @@ internal static partial class MirrorVnops
         if (err != Errno.OK)
             return err;
         foreach (var d in Dirent64.Parse(buf.AsSpan(0, n)))
-            if (d.Name != MirrorMeta.DirName)
-                Dirent64.TryAdd(uio, d.Ino, d.Off, d.Type, d.Name);
+            if (d.Name != hide)
+                Dirent64.TryAdd(uio, MirrorSubr.FileId(from, d.Ino), d.Off, d.Type, d.Name);
         uio.Offset = next;
         return Errno.OK;
     }

@@ -258,6 +258,15 @@ internal static class MirrorSubr
         return mi.MarkUnavailable(active, $"{err} on {op.Name} {op.Node.PathFromRoot}");
     }
 
+    /// <summary>
+    /// The mirror's number for a file (va_nodeid, d_ino) that copy <paramref name="copy"/> numbers <paramref name="nodeId"/>:
+    /// the first copy's own number, another copy's with its index in the top byte. Each copy numbers its files its own
+    /// way, so when reads move to another copy (the first one failed or left) the numbers the mirror gives move with them;
+    /// tagged, they never meet a number the first copy gave another file, which a client may still hold (an NFS client's
+    /// attribute cache: two files with one number are one file to find, du and tar). Bijective per copy.
+    /// </summary>
+    public static ulong FileId(int copy, ulong nodeId) => nodeId ^ ((ulong)copy << 56);
+
     /// <summary>The first <paramref name="n"/> of <paramref name="slots"/>, or an array when a mirror has more copies than it holds.</summary>
     public static Span<T> Slots<T>(ref CopySlots<T> slots, int n) => n <= 4 ? ((Span<T>)slots)[..n] : new T[n];
 

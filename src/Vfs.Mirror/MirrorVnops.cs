@@ -58,9 +58,17 @@ internal static partial class MirrorVnops
     private static Errno MfsGetattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct)
     {
         var m = MirrorSubr.Mn(vp);
-        var err = MirrorSubr.ReadOp(MirrorOp.Query("getattr", m), MirrorSubr.NoData((c, lv) => Vop.Getattr(lv, vap, flags, cr, ct)));
+        int from = 0;
+        var err = MirrorSubr.ReadOp(MirrorOp.Query("getattr", m), MirrorSubr.NoData((c, lv) =>
+        {
+            from = c.Index;
+            return Vop.Getattr(lv, vap, flags, cr, ct);
+        }));
         if (err == Errno.OK)
+        {
             vap.Fsid = vp.Vfs.Fsid;
+            vap.NodeId = MirrorSubr.FileId(from, vap.NodeId);
+        }
         return err;
     }
 

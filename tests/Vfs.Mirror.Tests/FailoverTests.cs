@@ -214,4 +214,44 @@ public class FailoverTests
         var v = f.Verify();
         Assert.True(v.Identical, string.Join("\n", v.Differences));
     }
+
+    /// <summary>
+    /// When reads move to Y (X left), the numbers the mirror gives its files move with them; a number Y gives one file
+    /// must not be one X gave another. Here Y numbers /a as X numbered /b (a file made in Y behind the mirror's back put
+    /// its numbering one ahead), and a client holding /b's number would take /a for /b (Fig. 9, seed 140053: an NFS
+    /// client's cached attributes and fresh ones named one number for a directory and another file). Another copy's
+    /// numbers carry its index in the top byte; readdir gives the same number as stat.
+    /// </summary>
+    [Fact]
+    public void The_numbers_a_copy_gives_after_failover_never_meet_those_the_first_copy_gave_other_files()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        // Y numbers one file more than X (one made behind the mirror's back): its next file gets X's next but one.
+        MirrorFixture.Ok(Vop.Create(f.Mfs.Copies[1].Root, "extra", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 },
+            VcExcl.EXCL, AccessMode.VWRITE, out var extra, Cred.Kcred, FileFlags.FWRITE));
+        extra!.Rele();
+        f.WriteFile("/A/b/a", "a");
+        f.WriteFile("/A/b/b", "b");
+        MirrorFixture.Ok(f.P.Stat("/A/b/b", out var b));
+
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var a));
+        Assert.Equal(LowerIno(f, 1, "a"), LowerIno(f, 0, "b")); // the numbers the copies gave meet
+        Assert.NotEqual(b!.Ino, a!.Ino);                          // the mirror's do not
+        MirrorFixture.Ok(f.P.Open("/A/b", OFlags.O_RDONLY, 0, out int dfd));
+        var buf = new byte[4096];
+        MirrorFixture.Ok(f.P.Getdents(dfd, buf, out int n));
+        MirrorFixture.Ok(f.P.Close(dfd));
+        Assert.Equal(a.Ino, Dirent64.Parse(buf.AsSpan(0, n)).Single(d => d.Name == "a").Ino);
+    }
+
+    private static ulong LowerIno(MirrorFixture f, int copy, string name)
+    {
+        var lv = f.LowerVnode(copy, name)!;
+        var va = new Vattr(AttrMask.AT_NODEID);
+        MirrorFixture.Ok(Vop.Getattr(lv, va, AttrFlags.None, Cred.Kcred));
+        lv.Rele();
+        return va.NodeId;
+    }
 }

@@ -438,6 +438,18 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("41 offline y 0; 64 loss b 26; 68 online y 0; 125 net-heal b 0")));
 
     /// <summary>
+    /// Fixed 72, Fig. 9: X's disk failed and x's mirror read Y. The numbers it gave (va_nodeid) became Y's, and Y numbers
+    /// its files its own way: c, holding attributes of one name from before, found another name with the same number
+    /// (`/c/b/b: the model and the file system disagree about which names are the same file`). Another copy's numbers
+    /// now carry its index in the top byte.
+    /// </summary>
+    [Fact]
+    public void The_numbers_a_mirror_gives_after_its_first_copy_fails_never_meet_those_it_gave_before() =>
+        Holds(new SimCase("fig9", 140053, 121, FaultKinds.Copy | FaultKinds.Clock | FaultKinds.Disk,
+            [3, 20, 21, 22, 30, 31, 35, 36, 37, 46, 47, 48, 49, 53, 54, 55, 56, 58, 59, 120],
+            FaultPlan.FromText("12 offline y 0; 54 online y 0; 59 disk-fail x:/export/disk 1; 72 disk-heal x:/export/disk 0")));
+
+    /// <summary>
     /// Finding 28 (Fixed 69), Fig. 8, the whole history of that seed: the online sent the mirror's own held write and
     /// excused it, then timed out; the next online no longer knew it for the mirror's. What an online stamps is kept
     /// until a resync succeeds.
