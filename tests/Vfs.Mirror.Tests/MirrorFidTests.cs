@@ -561,24 +561,12 @@ public class MirrorFidTests
     /// now asks, as the log's replay does, for the copy's twin of a file it lacks a name of (MirrorResync.KnownTwin).
     /// </summary>
     [Fact]
-    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_link_made_meanwhile()
-    {
-        using var f = new MirrorFixture();
-        var mi = f.Mount();
-        f.WriteFile("/X/y/b", "b");
-        var fid = FidOf(f, "/X/y/b", XAlone);
-        f.K.Dnlc.Purge();
-        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
-        MirrorFixture.Ok(f.P.Link("/X/y/b", "/X/y/a"));
-        f.WriteFile("/X/y/b", "written while X was away");
-        f.K.Dnlc.Purge();
-        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report, full: true), error);
-        Assert.True(report!.Full);
-        f.K.Dnlc.Purge();
-        NamesTheFile(f, mi, fid, "/X/y/b");
-        Assert.Equal("written while X was away", f.Lower(0, "a"));
-        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
-    }
+    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_link_made_meanwhile() =>
+        HandleOutlivesFullResync("/X/y/b", f =>
+        {
+            MirrorFixture.Ok(f.P.Link("/X/y/b", "/X/y/a"));
+            f.WriteFile("/X/y/b", "written while X was away");
+        }, "/X/y/b", f => Assert.Equal("written while X was away", f.Lower(0, "a")));
 
     /// <summary>
     /// The same for a rename: /a renamed to /b while X was away. A full resync took the names in order and removed X's
@@ -586,22 +574,8 @@ public class MirrorFidTests
     /// removes the names the source lacks last, as the log's replay does (MirrorMerge.OneWayEntries).
     /// </summary>
     [Fact]
-    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_rename_made_meanwhile()
-    {
-        using var f = new MirrorFixture();
-        var mi = f.Mount();
-        f.WriteFile("/X/y/a", "a");
-        var fid = FidOf(f, "/X/y/a", XAlone);
-        f.K.Dnlc.Purge();
-        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
-        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/b"));
-        f.K.Dnlc.Purge();
-        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report, full: true), error);
-        Assert.True(report!.Full);
-        f.K.Dnlc.Purge();
-        NamesTheFile(f, mi, fid, "/X/y/b");
-        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
-    }
+    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_rename_made_meanwhile() =>
+        HandleOutlivesFullResync("/X/y/a", f => MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/b")), "/X/y/b");
 
     /// <summary>
     /// Fig. 9, seed 130067: a handle naming X alone, of /c; while X was offline /c got the link /a/b, in a directory made
@@ -609,22 +583,12 @@ public class MirrorFidTests
     /// replaced it, never asking whether it was the file's twin. The handle went stale (c's close: ESTALE).
     /// </summary>
     [Fact]
-    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_link_in_a_new_directory()
-    {
-        using var f = new MirrorFixture();
-        var mi = f.Mount();
-        f.WriteFile("/X/y/c", "c");
-        var fid = FidOf(f, "/X/y/c", XAlone);
-        f.K.Dnlc.Purge();
-        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
-        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
-        MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/a/b"));
-        f.K.Dnlc.Purge();
-        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _, full: true), error);
-        f.K.Dnlc.Purge();
-        NamesTheFile(f, mi, fid, "/X/y/c");
-        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
-    }
+    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_link_in_a_new_directory() =>
+        HandleOutlivesFullResync("/X/y/c", f =>
+        {
+            MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+            MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/a/b"));
+        }, "/X/y/c");
 
     /// <summary>
     /// Fig. 10, seed 121053: the same for /c renamed to /a/c/a while X was offline. The merge removed X's /c, a name the
@@ -632,23 +596,36 @@ public class MirrorFidTests
     /// removes now wait in .mfs until the whole tree is merged (MirrorMerge.Park).
     /// </summary>
     [Fact]
-    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_rename_into_a_new_directory()
+    public void A_handle_naming_a_copy_alone_finds_its_file_after_a_full_resync_that_brought_a_rename_into_a_new_directory() =>
+        HandleOutlivesFullResync("/X/y/c", f =>
+        {
+            MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+            MirrorFixture.Ok(f.P.Mkdir("/X/y/a/c", 0x1ED));
+            MirrorFixture.Ok(f.P.Rename("/X/y/c", "/X/y/a/c/a"));
+        }, "/X/y/a/c/a",
+            f => Assert.DoesNotContain(f.LowerNames(0, ".mfs"), n => n.StartsWith(MirrorMerge.ParkedPrefix, StringComparison.Ordinal)));
+
+    /// <summary>
+    /// A handle naming X alone, of <paramref name="path"/>; <paramref name="meanwhile"/> while X is offline; X's full
+    /// resync. VFS_VGET of the handle then gives the file at <paramref name="after"/>, the copies agree, and
+    /// <paramref name="then"/> holds.
+    /// </summary>
+    private static void HandleOutlivesFullResync(string path, Action<MirrorFixture> meanwhile, string after, Action<MirrorFixture>? then = null)
     {
         using var f = new MirrorFixture();
         var mi = f.Mount();
-        f.WriteFile("/X/y/c", "c");
-        var fid = FidOf(f, "/X/y/c", XAlone);
+        f.WriteFile(path, "before");
+        var fid = FidOf(f, path, XAlone);
         f.K.Dnlc.Purge();
         MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
-        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
-        MirrorFixture.Ok(f.P.Mkdir("/X/y/a/c", 0x1ED));
-        MirrorFixture.Ok(f.P.Rename("/X/y/c", "/X/y/a/c/a"));
+        meanwhile(f);
         f.K.Dnlc.Purge();
-        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _, full: true), error);
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
         f.K.Dnlc.Purge();
-        NamesTheFile(f, mi, fid, "/X/y/a/c/a");
+        NamesTheFile(f, mi, fid, after);
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
-        Assert.DoesNotContain(f.LowerNames(0, ".mfs"), n => n.StartsWith(MirrorMerge.ParkedPrefix, StringComparison.Ordinal));
+        then?.Invoke(f);
     }
 
     private static void NamesTheFile(MirrorFixture f, MfsVfs mi, Fid fid, string path, int room = XAlone)
