@@ -261,9 +261,10 @@ internal static class MirrorSubr
     /// <summary>
     /// The mirror's number for a file (va_nodeid, d_ino) that copy <paramref name="copy"/> numbers <paramref name="nodeId"/>:
     /// the first copy's own number, another copy's with its index in the top byte. Each copy numbers its files its own
-    /// way, so when reads move to another copy (the first one failed or left) the numbers the mirror gives move with them;
-    /// tagged, they never meet a number the first copy gave another file, which a client may still hold (an NFS client's
-    /// attribute cache: two files with one number are one file to find, du and tar). Bijective per copy.
+    /// way, so when reads move to another copy (the first one failed or left) the numbers move with them; tagged, they
+    /// never meet a number the first copy gave another file, which a client may still hold (an NFS client's attribute
+    /// cache: two files with one number are one file to find, du and tar). Bijective per copy. An mnode keeps the number
+    /// it was first given (Mnode.FileId), so the names of one file agree whichever copy answers.
     /// </summary>
     public static ulong FileId(int copy, ulong nodeId) => nodeId ^ ((ulong)copy << 56);
 

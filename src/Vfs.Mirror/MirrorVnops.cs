@@ -67,7 +67,9 @@ internal static partial class MirrorVnops
         if (err == Errno.OK)
         {
             vap.Fsid = vp.Vfs.Fsid;
-            vap.NodeId = MirrorSubr.FileId(from, vap.NodeId);
+            if (m.FileId == 0)
+                m.FileId = MirrorSubr.FileId(from, vap.NodeId);
+            vap.NodeId = m.FileId;
         }
         return err;
     }

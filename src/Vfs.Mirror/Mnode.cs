@@ -73,6 +73,13 @@ public sealed class Mnode
     /// <summary><c>state</c>.</summary>
     public MnodeState State { get; internal set; }
 
+    /// <summary>
+    /// The file's number (va_nodeid) as the mirror first gave it, 0 until then: MirrorSubr.FileId of the copy that
+    /// answered the mnode's first getattr. Kept for the mnode's life, whichever copy answers later, so that two names of
+    /// one file never show two numbers. Written without the lock (one aligned word; every writer writes what it read).
+    /// </summary>
+    internal ulong FileId;
+
     /// <summary>The directory this file was last found in (null for the root).</summary>
     public Mnode? Parent { get; internal set; }
 

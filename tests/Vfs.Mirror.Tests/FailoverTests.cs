@@ -246,6 +246,31 @@ public class FailoverTests
         Assert.Equal(a.Ino, Dirent64.Parse(buf.AsSpan(0, n)).Single(d => d.Name == "a").Ino);
     }
 
+    /// <summary>
+    /// The first form of the fix above gave each answer the number of the copy that gave it, so a file's two names,
+    /// one answered by X and one by Y after X left, showed two numbers (Fig. 6, seed 20264658, with Y's records lost
+    /// and X the NFS copy). A mirror file keeps the number it was first given (Mnode.FileId).
+    /// </summary>
+    [Fact]
+    public void Two_names_of_one_file_show_one_number_when_the_copy_that_answers_changes()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        // Y numbers differently from X (one file made behind the mirror's back), as two disks do.
+        MirrorFixture.Ok(Vop.Create(f.Mfs.Copies[1].Root, "extra", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 },
+            VcExcl.EXCL, AccessMode.VWRITE, out var extra, Cred.Kcred, FileFlags.FWRITE));
+        extra!.Rele();
+        f.WriteFile("/A/b/a", "a");
+        MirrorFixture.Ok(f.P.Link("/A/b/a", "/A/b/b"));
+        MirrorFixture.Ok(f.P.Open("/A/b/a", OFlags.O_RDONLY, 0, out int fd)); // the file's mnode stays
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var a));
+
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Stat("/A/b/b", out var b));
+        Assert.Equal(a!.Ino, b!.Ino);
+        MirrorFixture.Ok(f.P.Close(fd));
+    }
+
     private static ulong LowerIno(MirrorFixture f, int copy, string name)
     {
         var lv = f.LowerVnode(copy, name)!;

@@ -450,6 +450,15 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("12 offline y 0; 54 online y 0; 59 disk-fail x:/export/disk 1; 72 disk-heal x:/export/disk 0")));
 
     /// <summary>
+    /// Fixed 72's first form, Fig. 6 (the main run's Figs. 6-7 group): with the slave's records lost, a file's two names
+    /// were answered by different copies and showed two numbers. A mirror file keeps the number it was first given.
+    /// </summary>
+    [Fact]
+    public void Two_names_of_one_file_show_one_number_while_the_nfs_copy_loses_records() =>
+        Holds(new SimCase("fig6", 20264658, 125, FaultKinds.All | FaultKinds.Power | FaultKinds.Crash,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], FaultPlan.FromText("5 loss slave 12; 108 net-heal slave 0")));
+
+    /// <summary>
     /// Finding 28 (Fixed 69), Fig. 8, the whole history of that seed: the online sent the mirror's own held write and
     /// excused it, then timed out; the next online no longer knew it for the mirror's. What an online stamps is kept
     /// until a resync succeeds.
