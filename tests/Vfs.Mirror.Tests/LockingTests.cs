@@ -59,22 +59,39 @@ public class LockingTests
         f.WriteFile("/A/b/f", "0");
         var x = f.LowerVnode(0, "f")!;
         var y = f.LowerVnode(1, "f")!;
+        Exception? failed = null;
+        var writer = new Thread(() =>
+        {
+            try { f.WriteFile("/A/b/f", "1", OFlags.O_RDONLY); }
+            catch (Exception e) { failed = e; }
+        });
+        bool xTaken = false;
         Vop.Rwlock(y, RwLockType.Writer);
-        var writer = new Thread(() => f.WriteFile("/A/b/f", "1", OFlags.O_RDONLY));
-        writer.Start();
-        // Synchronous waits keep this test on one thread: it takes y's lock and lets it go on the same thread, as
-        // the lock-order checker (Witness) expects of a thread that holds a lock.
-        SpinWait.SpinUntil(() => mi.Backoffs != 0);
-        // The writer holds nothing now, between tries: we can take x while holding y.
-        var takeX = new Thread(() => Vop.Rwlock(x, RwLockType.Writer));
-        takeX.Start();
-        Assert.True(takeX.Join(TimeSpan.FromSeconds(30)));
-        Assert.True(writer.IsAlive);
-        Vop.Rwunlock(x, RwLockType.Writer);
-        Vop.Rwunlock(y, RwLockType.Writer);
-        Assert.True(writer.Join(TimeSpan.FromSeconds(30)));
-        x.Rele();
-        y.Rele();
+        try
+        {
+            writer.Start();
+            // Synchronous waits keep this test on one thread: it takes y's lock and lets it go on the same thread, as
+            // the lock-order checker (Witness) expects of a thread that holds a lock.
+            SpinWait.SpinUntil(() => mi.Backoffs != 0);
+            // The writer holds nothing now, between tries: we can take x while holding y.
+            var takeX = new Thread(() => Vop.Rwlock(x, RwLockType.Writer));
+            takeX.Start();
+            Assert.True(takeX.Join(TimeSpan.FromSeconds(30)));
+            xTaken = true;
+            Assert.True(writer.IsAlive, $"the writer finished while y's lock was held: {failed}");
+        }
+        finally
+        {
+            // Whatever failed above, the locks go before the fixture closes its files (the witness would see the
+            // close taken under y's lock), and the writer ends.
+            if (xTaken)
+                Vop.Rwunlock(x, RwLockType.Writer);
+            Vop.Rwunlock(y, RwLockType.Writer);
+            Assert.True(writer.Join(TimeSpan.FromSeconds(30)));
+            x.Rele();
+            y.Rele();
+        }
+        Assert.Null(failed);
         Assert.Equal("1", f.ReadFile("/X/y/f"));
         Assert.True(f.Verify().Identical);
     }
