@@ -67,9 +67,13 @@ internal static partial class MirrorVnops
         if (err == Errno.OK)
         {
             vap.Fsid = vp.Vfs.Fsid;
-            if (m.FileId == 0)
-                m.FileId = MirrorSubr.FileId(from, vap.NodeId);
-            vap.NodeId = m.FileId;
+            ulong id = m.FileId;
+            if (id == 0)
+            {
+                m.FileIdCopy = from;
+                m.FileId = id = MirrorSubr.FileId(from, vap.NodeId);
+            }
+            vap.NodeId = id;
         }
         return err;
     }

@@ -75,10 +75,14 @@ public sealed class Mnode
 
     /// <summary>
     /// The file's number (va_nodeid) as the mirror first gave it, 0 until then: MirrorSubr.FileId of the copy that
-    /// answered the mnode's first getattr. Kept for the mnode's life, whichever copy answers later, so that two names of
-    /// one file never show two numbers. Written without the lock (one aligned word; every writer writes what it read).
+    /// answered the mnode's first getattr (FileIdCopy). Kept whichever copy answers later, so that two names of one file
+    /// never show two numbers, until the mnode's file in FileIdCopy is replaced (MnodeHash.SetCopy: a resync made it
+    /// again there, and the copy may give its old number to another file). Written without the lock (aligned words).
     /// </summary>
     internal ulong FileId;
+
+    /// <summary>The copy whose number FileId is.</summary>
+    internal int FileIdCopy;
 
     /// <summary>The directory this file was last found in (null for the root).</summary>
     public Mnode? Parent { get; internal set; }

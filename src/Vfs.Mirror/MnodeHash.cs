@@ -205,6 +205,8 @@ public sealed class MnodeHash
             {
                 if (old is not null)
                     UnlinkLocked(m, copy);
+                if (old is not null && m.FileIdCopy == copy)
+                    m.FileId = 0; // numbered by the file it had there: numbered again at the next getattr
                 m.Copies[copy] = vp;
                 if (vp is not null)
                     LinkLocked(m, copy);

@@ -97,4 +97,14 @@ public class FullResyncRegressionTests(ITestOutputHelper output)
     public void A_full_resync_of_z_while_y_is_away_enters_a_directory_y_lacks() =>
         Holds(new SimCase("mirror3", 20261209, 120, FaultKinds.All | FaultKinds.Power | FaultKinds.Crash, [30, 74],
             FaultPlan.FromText("3 offline y 0; 38 offline z 0; 60 online z 1; 90 online y 1")));
+
+    /// <summary>
+    /// Fixed 72's second form kept a file's first number for the mnode's life; X's full resync made a file again, and X
+    /// gave the old file's number to another, so two files showed one number (`/a/a/b/a: the model and the file system
+    /// disagree about which names are the same file`). The number is given again once the file it came from is replaced.
+    /// </summary>
+    [Fact]
+    public void A_number_kept_by_a_file_is_given_again_once_a_full_resync_replaces_the_file_it_came_from() =>
+        Holds(new SimCase("mirror3", 152009, 259, Probed, [1, 3, 4, 8, 11, 12, 13, 14, 17, 33, 35, 134],
+            FaultPlan.FromText("32 offline x 0; 126 disk-fail h:/b 9; 134 online x 1; 256 disk-heal h:/b 0")));
 }

@@ -459,6 +459,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
             [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], FaultPlan.FromText("5 loss slave 12; 108 net-heal slave 0")));
 
     /// <summary>
+    /// The same on Fig. 7 after a logged resync (no call of it could be dropped): a file kept the number X had given
+    /// the file the resync made again, and X gave that number to another file.
+    /// </summary>
+    [Fact]
+    public void A_number_kept_by_a_file_is_given_again_once_a_resync_replaces_the_file_it_came_from() =>
+        Holds(new SimCase("fig7", 153143, 267, FaultKinds.Copy | FaultKinds.Clock | FaultKinds.Disk,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 223, 224, 264, 265, 266],
+            FaultPlan.FromText("79 offline x 0; 208 online x 0")));
+
+    /// <summary>
     /// Finding 28 (Fixed 69), Fig. 8, the whole history of that seed: the online sent the mirror's own held write and
     /// excused it, then timed out; the next online no longer knew it for the mirror's. What an online stamps is kept
     /// until a resync succeeds.
