@@ -225,12 +225,7 @@ public class FailoverTests
     [Fact]
     public void The_numbers_a_copy_gives_after_failover_never_meet_those_the_first_copy_gave_other_files()
     {
-        using var f = new MirrorFixture();
-        f.Mount();
-        // Y numbers one file more than X (one made behind the mirror's back): its next file gets X's next but one.
-        MirrorFixture.Ok(Vop.Create(f.Mfs.Copies[1].Root, "extra", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 },
-            VcExcl.EXCL, AccessMode.VWRITE, out var extra, Cred.Kcred, FileFlags.FWRITE));
-        extra!.Rele();
+        using var f = YNumberingAhead();
         f.WriteFile("/A/b/a", "a");
         f.WriteFile("/A/b/b", "b");
         MirrorFixture.Ok(f.P.Stat("/A/b/b", out var b));
@@ -254,12 +249,7 @@ public class FailoverTests
     [Fact]
     public void Two_names_of_one_file_show_one_number_when_the_copy_that_answers_changes()
     {
-        using var f = new MirrorFixture();
-        f.Mount();
-        // Y numbers differently from X (one file made behind the mirror's back), as two disks do.
-        MirrorFixture.Ok(Vop.Create(f.Mfs.Copies[1].Root, "extra", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 },
-            VcExcl.EXCL, AccessMode.VWRITE, out var extra, Cred.Kcred, FileFlags.FWRITE));
-        extra!.Rele();
+        using var f = YNumberingAhead();
         f.WriteFile("/A/b/a", "a");
         MirrorFixture.Ok(f.P.Link("/A/b/a", "/A/b/b"));
         MirrorFixture.Ok(f.P.Open("/A/b/a", OFlags.O_RDONLY, 0, out int fd)); // the file's mnode stays
@@ -269,6 +259,20 @@ public class FailoverTests
         MirrorFixture.Ok(f.P.Stat("/A/b/b", out var b));
         Assert.Equal(a!.Ino, b!.Ino);
         MirrorFixture.Ok(f.P.Close(fd));
+    }
+
+    /// <summary>
+    /// A mounted mirror whose Y numbers one file more than X, as two disks number differently: a file made in Y behind
+    /// the mirror's back, so Y's next file gets X's next but one.
+    /// </summary>
+    private static MirrorFixture YNumberingAhead()
+    {
+        var f = new MirrorFixture();
+        f.Mount();
+        MirrorFixture.Ok(Vop.Create(f.Mfs.Copies[1].Root, "extra", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x180 },
+            VcExcl.EXCL, AccessMode.VWRITE, out var extra, Cred.Kcred, FileFlags.FWRITE));
+        extra!.Rele();
+        return f;
     }
 
     private static ulong LowerIno(MirrorFixture f, int copy, string name)
