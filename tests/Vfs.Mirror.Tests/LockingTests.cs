@@ -65,27 +65,35 @@ public class LockingTests
             try { f.WriteFile("/A/b/f", "1", OFlags.O_RDONLY); }
             catch (Exception e) { failed = e; }
         });
-        bool xTaken = false;
+        // Each lock is let go by the thread that took it, as the lock-order checker (Witness) expects: a thread that
+        // ended holding x left nothing for it to find when this one let x go, once a collection had taken that thread's
+        // list (a clean-clone run: "releasing a lock no thread holds", then the fixture's close under y's lock).
+        using var xTaken = new ManualResetEventSlim();
+        using var letXGo = new ManualResetEventSlim();
+        var takeX = new Thread(() =>
+        {
+            Vop.Rwlock(x, RwLockType.Writer);
+            xTaken.Set();
+            letXGo.Wait();
+            Vop.Rwunlock(x, RwLockType.Writer);
+        });
         Vop.Rwlock(y, RwLockType.Writer);
         try
         {
             writer.Start();
-            // Synchronous waits keep this test on one thread: it takes y's lock and lets it go on the same thread, as
-            // the lock-order checker (Witness) expects of a thread that holds a lock.
             SpinWait.SpinUntil(() => mi.Backoffs != 0);
-            // The writer holds nothing now, between tries: we can take x while holding y.
-            var takeX = new Thread(() => Vop.Rwlock(x, RwLockType.Writer));
+            // The writer holds nothing now, between tries: x can be taken while y is held.
             takeX.Start();
-            Assert.True(takeX.Join(TimeSpan.FromSeconds(30)));
-            xTaken = true;
+            Assert.True(xTaken.Wait(TimeSpan.FromSeconds(30)));
+            GC.Collect(); // the collection that, in the old form, took the ended thread's list: now it finds nothing to take
+            GC.WaitForPendingFinalizers();
             Assert.True(writer.IsAlive, $"the writer finished while y's lock was held: {failed}");
         }
         finally
         {
-            // Whatever failed above, the locks go before the fixture closes its files (the witness would see the
-            // close taken under y's lock), and the writer ends.
-            if (xTaken)
-                Vop.Rwunlock(x, RwLockType.Writer);
+            letXGo.Set();
+            if (takeX.IsAlive || xTaken.IsSet)
+                Assert.True(takeX.Join(TimeSpan.FromSeconds(30)));
             Vop.Rwunlock(y, RwLockType.Writer);
             Assert.True(writer.Join(TimeSpan.FromSeconds(30)));
             x.Rele();
