@@ -463,55 +463,47 @@ internal static partial class MirrorVnops
 
     private static Errno MfsReaddir(Vnode vp, Uio uio, Cred cr, out bool eof, CallerContext? ct)
     {
-        if (ReferenceEquals(MirrorSubr.Mn(vp), MirrorSubr.Mi(vp).Root))
-            return ReaddirTop(MirrorSubr.Mn(vp), uio, cr, out eof, ct);
-        bool e0 = false;
-        long moved = 0, cookie = uio.Offset;
-        int from = 0;
-        var err = MirrorSubr.ReadOp(MirrorOp.Query("readdir", MirrorSubr.Mn(vp)), MirrorSubr.NoData((c, lv) =>
-        {
-            from = c.Index;
-            if (from != 0)
-                return Errno.OK; // numbered otherwise: read below
-            var u = uio.Duplicate();
-            var e = Vop.Readdir(lv, u, cr, out e0, ct);
-            moved = uio.Resid - u.Resid;
-            cookie = u.Offset;
-            return e;
-        }));
-        if (err == Errno.OK && from != 0)
-            return ReaddirNumbered(MirrorSubr.Mn(vp), uio, cr, out eof, ct, hide: null);
-        eof = e0;
-        uio.Skip(moved);
-        uio.Offset = cookie;
-        return err;
+        var m = MirrorSubr.Mn(vp);
+        return Readdir(m, uio, cr, out eof, ct, hide: ReferenceEquals(m, MirrorSubr.Mi(vp).Root) ? MirrorMeta.DirName : null);
     }
 
-    /// <summary>readdir of the mirror's top directory: the primary copy's entries without the metadata directory.</summary>
-    private static Errno ReaddirTop(Mnode m, Uio uio, Cred cr, out bool eof, CallerContext? ct) =>
-        ReaddirNumbered(m, uio, cr, out eof, ct, hide: MirrorMeta.DirName);
-
     /// <summary>
-    /// readdir through a buffer: the answering copy's entries, each numbered as the mirror numbers its files
-    /// (MirrorSubr.FileId), without <paramref name="hide"/>. (The first copy's own entries, below the top, go straight
-    /// to the caller: MfsReaddir.)
+    /// readdir from the copy that answers. The first copy's entries, below the top, go straight to the caller; any other
+    /// copy's, and the top's (without <paramref name="hide"/>, the metadata directory), go through a buffer, each
+    /// numbered as the mirror numbers its files (MirrorSubr.FileId).
     /// </summary>
-    private static Errno ReaddirNumbered(Mnode m, Uio uio, Cred cr, out bool eof, CallerContext? ct, string? hide)
+    private static Errno Readdir(Mnode m, Uio uio, Cred cr, out bool eof, CallerContext? ct, string? hide)
     {
-        var buf = new byte[uio.Resid];
-        bool e0 = false;
-        long start = uio.Offset, next = start;
+        bool e0 = false, numbered = false;
+        long moved = 0, start = uio.Offset, next = start;
         int n = 0, from = 0;
+        byte[]? buf = null;
         var err = MirrorSubr.ReadOp(MirrorOp.Query("readdir", m), MirrorSubr.NoData((c, lv) =>
         {
             from = c.Index;
-            var u = new Uio(buf, start, UioRw.UIO_READ);
-            var e = Vop.Readdir(lv, u, cr, out e0, ct);
-            n = (int)(buf.Length - u.Resid);
-            next = u.Offset;
-            return e;
+            numbered = from != 0 || hide is not null;
+            if (!numbered)
+            {
+                var u = uio.Duplicate();
+                var e = Vop.Readdir(lv, u, cr, out e0, ct);
+                moved = uio.Resid - u.Resid;
+                next = u.Offset;
+                return e;
+            }
+            buf ??= new byte[uio.Resid];
+            var b = new Uio(buf, start, UioRw.UIO_READ);
+            var eb = Vop.Readdir(lv, b, cr, out e0, ct);
+            n = (int)(buf.Length - b.Resid);
+            next = b.Offset;
+            return eb;
         }));
         eof = e0;
+        if (!numbered)
+        {
+            uio.Skip(moved);
+            uio.Offset = next;
+            return err;
+        }
         if (err != Errno.OK)
             return err;
         foreach (var d in Dirent64.Parse(buf.AsSpan(0, n)))
