@@ -186,7 +186,7 @@ internal static class MirrorResync
                     return Errno.ENOENT;
                 Bind(mi, c, e, vp);
                 if (MakeParents(mi, src, c, parent, changedIn) != Errno.OK || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK)
-                    return Errno.ENOENT;
+                    return vp.Type == VType.VDIR ? MoveAside(mi, src, c, fdir!, name, m, changedIn, stats) : Errno.ENOENT;
                 var err = Vop.Lookup(tdir!, m.Name, out var there, LookupFlags.None, null, Cred.Kcred);
                 if (err == Errno.ENOENT)
                     return Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred); // EINVAL where a directory's new parent is under it
@@ -224,6 +224,40 @@ internal static class MirrorResync
             {
                 vp!.Rele();
             }
+        }
+    }
+
+    /// <summary>
+    /// Move's directory <paramref name="name"/> of <paramref name="fdir"/> in copy <paramref name="c"/>, whose new parents
+    /// could not be made: one of them may have to be made where the copy still has the directory itself (renamed away
+    /// from /b, /b made again, and moved into it as /b/a while the copy was away). It is moved aside into the copy's
+    /// .mfs, the parents are made, and it is moved from there to its new name. Where they still cannot be, it goes back;
+    /// where its old name is taken by then, it is removed, and the names' replay copies what the source has (Finding 32: the replay kept the old /b as the new one and made /b/a afresh, and a handle naming the old
+    /// directory in the copy alone followed it to the new /b).
+    /// </summary>
+    private static Errno MoveAside(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode fdir, string name, Mnode m,
+        Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn, CopyStats stats)
+    {
+        const string aside = MirrorMerge.ParkedPrefix + "moving"; // a full resync removes it if a crash leaves it there
+        if (Vop.Lookup(c.Root, MirrorMeta.DirName, out var meta, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return Errno.ENOENT;
+        try
+        {
+            if (Vop.Rename(fdir, name, meta!, aside, Cred.Kcred) != Errno.OK)
+                return Errno.ENOENT;
+            if (MakeParents(mi, src, c, m.Parent!, changedIn) == Errno.OK && MirrorSubr.Resolve(m.Parent!, c, out var tdir) == Errno.OK
+                && Vop.Rename(meta!, aside, tdir!, m.Name, Cred.Kcred) == Errno.OK)
+                return Errno.OK;
+            if (Vop.Lookup(fdir, name, out var taken, LookupFlags.None, null, Cred.Kcred) == Errno.OK)
+                taken!.Rele();
+            else if (Vop.Rename(meta!, aside, fdir, name, Cred.Kcred) == Errno.OK)
+                return Errno.ENOENT;
+            MirrorDataCopy.RemoveEntry(meta!, aside, stats);
+            return Errno.ENOENT;
+        }
+        finally
+        {
+            meta!.Rele();
         }
     }
 

@@ -283,6 +283,37 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// Finding 32 (`vfs sim --world fig9 --seed 150193 --steps 165 --plan '37 offline x 0; 112 online x 0' --keep
+    /// 34,40,41,77,81,123,127`): while X was away, /b was renamed to /a, /b made again, and /a moved into it. X's replay
+    /// could not make the new /b where X still had the old one, kept the old one as the new /b and made /b/a afresh,
+    /// and a handle naming X's old directory alone then gave the new /b. The old one is now moved aside first.
+    /// </summary>
+    [Fact]
+    public void A_directory_moved_into_a_directory_made_again_under_its_old_name_keeps_its_directory_in_that_copy()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        f.WriteFile("/X/y/b/c", "kept");
+        var fid = FidOf(f, "/X/y/b", XAlone);
+        var inX = LowerFid(f, "b");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b", "/X/y/a"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/b/a"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report), error);
+        Assert.False(report!.Full);
+        Assert.Equal(inX, LowerFid(f, "b/a"));
+        Assert.NotEqual(inX, LowerFid(f, "b"));
+        f.K.Dnlc.Purge();
+        NamesTheFile(f, mi, fid, "/X/y/b/a");
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+        Assert.DoesNotContain(f.LowerNames(0, ".mfs"), n => n.StartsWith(MirrorMerge.ParkedPrefix, StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// Finding 8 (`vfs sim --world fig10 --seed 20262278 --faults copy,clock --keep 34,71,73,75,81,91`): a file whose
     /// mnode had let go of it before copy X left was renamed into a directory made while X was away. Its handle, naming
     /// X alone, was resolved by its path in X, which no longer led to it in the mirror: ESTALE. The rename now remembers

@@ -415,6 +415,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("8 loss y 27; 33 offline y 0; 35 online y 0; 71 net-heal y 0")));
 
     /// <summary>
+    /// Finding 32 (Fixed 73), Fig. 9: while X was offline, /b was renamed to /a and opened, /b made again, and /a moved
+    /// into it. X's replay kept its old /b as the new one, and the open directory's handle, naming X alone, answered
+    /// fstat for the new /b.
+    /// </summary>
+    [Fact]
+    public void A_directory_moved_into_one_made_under_its_old_name_while_a_copy_was_offline_keeps_its_handle() =>
+        Holds(new SimCase("fig9", 150193, 165, FaultKinds.None, [34, 40, 41, 77, 81, 123, 127],
+            FaultPlan.FromText("37 offline x 0; 112 online x 0")));
+
+    /// <summary>
     /// Finding 28 (Fixed 69), Fig. 8: the same, and then the repair's resync found Y's /b alike to X's by its size and
     /// time (both stamped in one instant by late writes, X's held by z's NFS client until then) and copied nothing. A
     /// resync sends the copies in use's held writes first, and after a failed one compares the data.
