@@ -65,7 +65,10 @@ internal static class MirrorResync
             var batch = c.Log.Take(Batch);
             if (batch.Count == 0)
             {
-                // The log looks empty: stop the world for an instant, replay whatever slipped in, and rejoin.
+                // The log looks empty: what the resync wrote goes to the copy's disk, then stop the world for an
+                // instant, replay whatever slipped in, sync that too, and rejoin.
+                if ((err = SyncCopy(c)) != Errno.OK)
+                    break;
                 mi.Quiesce.Enter(RwLockType.Writer);
                 try
                 {
@@ -77,6 +80,8 @@ internal static class MirrorResync
                     }
                     if (err == Errno.OK && c.State == CopyState.Resyncing)
                         err = KeepRemoved(mi, c, stats);
+                    if (err == Errno.OK && c.State == CopyState.Resyncing)
+                        err = SyncCopy(c);
                     if (err == Errno.OK && c.State == CopyState.Resyncing)
                     {
                         changed = Math.Max(changed, c.Log.BytesChanged);
@@ -109,6 +114,14 @@ internal static class MirrorResync
         }
         return err;
     }
+
+    /// <summary>
+    /// Writes what the resync gave copy <paramref name="c"/> to its disk (VFS_SYNC), so that a copy is not taken back
+    /// into use with its data in a cache only: a disk that fails every write still takes them into the buffer cache,
+    /// and the copy would rejoin and then lose them (Finding 33: a full resync ran on a failing disk, a file it made
+    /// again there sent a client's handle stale, and the client's cached write was lost).
+    /// </summary>
+    private static Errno SyncCopy(MirrorMember c) => VfsOp.Sync(c.Vfs, SyncFlags.SYNC_ALL, Cred.Kcred);
 
     /// <summary>Replays a batch of log entries: names first (shallowest directories first), then data and attributes.</summary>
     private static Errno Replay(MfsVfs mi, MirrorMember c, List<DirtyEntry> batch, CopyStats stats, HashSet<Mnode> copiedWhole, HardLinks links)

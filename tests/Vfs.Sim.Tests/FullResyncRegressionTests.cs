@@ -107,4 +107,16 @@ public class FullResyncRegressionTests(ITestOutputHelper output)
     public void A_number_kept_by_a_file_is_given_again_once_a_full_resync_replaces_the_file_it_came_from() =>
         Holds(new SimCase("mirror3", 152009, 259, Probed, [1, 3, 4, 8, 11, 12, 13, 14, 17, 33, 35, 134],
             FaultPlan.FromText("32 offline x 0; 126 disk-fail h:/b 9; 134 online x 1; 256 disk-heal h:/b 0")));
+
+    /// <summary>
+    /// Finding 33 (Fixed 74), Fig. 10, the whole history of each seed: X brought online for a full resync while its disk
+    /// still failed. The resync's writes went into X's buffer cache and X rejoined: a file it made again there sent c's
+    /// handle stale and c's cached write was lost (151110: `/m: /b/c: VREG size=11249`, the model 16384); 161110 ended
+    /// with `/m: /b: mode 777`, the model 650. The resync now syncs the copy before it rejoins, and the sync fails.
+    /// </summary>
+    [Theory]
+    [InlineData(151110, 205, "48 disk-fail x:/export/disk 6; 90 offline x 0; 126 online x 1; 132 disk-heal x:/export/disk 0")]
+    [InlineData(161110, 206, "16 offline x 0; 39 disk-fail x:/export/disk 16; 155 online x 1; 198 disk-heal x:/export/disk 0")]
+    public void A_full_resync_on_a_disk_that_still_fails_does_not_take_the_copy_back(int seed, int steps, string plan) =>
+        Holds(new SimCase("fig10", seed, steps, FaultKinds.None, Plan: FaultPlan.FromText(plan)));
 }
