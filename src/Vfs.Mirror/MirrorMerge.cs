@@ -37,7 +37,7 @@ public sealed class MergeReport
         $"{Stats.Removed} removed, {Stats.BytesCopied} bytes, {Conflicts.Count} conflicts";
 }
 
-internal sealed class MirrorMerge
+internal sealed partial class MirrorMerge
 {
     private static Cred Cr => Cred.Kcred;
 
@@ -109,6 +109,7 @@ internal sealed class MirrorMerge
     {
         _otherFile = otherFile;
         _parkDir = parkDir;
+        (_roots, _source) = (roots, source);
         foreach (int t in targets)
         {
             _links[t].Known = knownTwin;
@@ -119,10 +120,12 @@ internal sealed class MirrorMerge
             var err = parkDir is null ? Errno.OK : RemoveParked(parkDir);
             if (err == Errno.OK)
                 err = MergeDir(roots, "/", source, targets);
+            LetGoParkedDirs();
             return err == Errno.OK && parkDir is not null ? RemoveParked(parkDir) : err;
         }
         finally
         {
+            LetGoParkedDirs();
             _otherFile = null;
             _parkDir = null;
             _parked.Clear();
@@ -481,7 +484,12 @@ internal sealed class MirrorMerge
             {
                 if (sva is null)
                 {
-                    if (vps[t] is not null)
+                    if (vps[t] is not null && _parkDir is not null && vas[t]!.Type == VType.VDIR)
+                    {
+                        if ((err = ParkDir(dirs[t], name, t, vps[t]!)) != Errno.OK)
+                            return (err, null);
+                    }
+                    else if (vps[t] is not null)
                     {
                         _replaced?.Invoke(t, vps[t]!);
                         if ((err = RemoveTarget(dirs[t], name)) != Errno.OK)
@@ -494,6 +502,12 @@ internal sealed class MirrorMerge
                 {
                     if (other)
                         _replaced?.Invoke(t, vps[t]!); // as in OneWayEntries: kept as the source's directory
+                    continue;
+                }
+                if (sva.Type == VType.VDIR && vps[t] is null && MoveTwinDir(dirs[t], name, t, vps[source]!) is { } moved)
+                {
+                    vps[t] = moved;
+                    vas[t] = sva;
                     continue;
                 }
                 if (sva.Type == VType.VDIR && vps[t] is null)

@@ -637,6 +637,72 @@ public class MirrorFidTests
             f => Assert.DoesNotContain(f.LowerNames(0, ".mfs"), n => n.StartsWith(MirrorMerge.ParkedPrefix, StringComparison.Ordinal)));
 
     /// <summary>
+    /// A probe of Fig. 9 (seed 170136, `--plan '19 skew x -1185000; 52 offline x 0; 131 online x 1; 201 skew x 0' --keep
+    /// 20,32,53,132,133,198`): an open directory renamed while X was away; X's full resync made the new name afresh and
+    /// removed the old one, and the handle naming X's directory alone answered fstat for the removed one. The copy's
+    /// directory is moved to the new name, wherever the merge meets the two names first.
+    /// </summary>
+    [Theory]
+    [InlineData("/X/y/c", "/X/y/d")]       // the new name is met first
+    [InlineData("/X/y/a/c", "/X/y/b/c")]   // the old one is (its directory comes first)
+    [InlineData("/X/y/c", "/X/y/b/c")]     // into a directory the copy lacks
+    public void A_directory_renamed_while_a_copy_was_away_keeps_its_directory_in_that_copy_through_a_full_resync(string from, string to)
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir(from, 0x1ED));
+        f.WriteFile(from + "/f", "kept");
+        var fid = FidOf(f, from, XAlone);
+        var inX = LowerFid(f, from["/X/y/".Length..]);
+        MirrorFixture.Ok(f.P.Lookupname(from, true, out var held)); // open through the mirror: its mnode lives on
+        try
+        {
+            f.K.Dnlc.Purge();
+            MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+            if (to.StartsWith("/X/y/b/", StringComparison.Ordinal))
+                MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+            MirrorFixture.Ok(f.P.Rename(from, to));
+            f.WriteFile(to + "/g", "made meanwhile");
+            f.K.Dnlc.Purge();
+            MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report, full: true), error);
+            Assert.True(report!.Full);
+            Assert.Equal(inX, LowerFid(f, to["/X/y/".Length..]));
+            f.K.Dnlc.Purge();
+            NamesTheFile(f, mi, fid, to);
+            Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+            Assert.DoesNotContain(f.LowerNames(0, ".mfs"), n => n.StartsWith(MirrorMerge.ParkedPrefix, StringComparison.Ordinal));
+        }
+        finally
+        {
+            held!.Rele();
+        }
+    }
+
+    /// <summary>
+    /// The first form of the fix above failed a probe (Fig. 9, seed 170221, the same plan, `--keep
+    /// 8,9,31,33,39,85,88,118,131`: `/m: / holds [a c], the model [a b c]`): /b renamed to /a/c/a while X was away, and
+    /// another directory renamed to /b. The merge kept X's old /b as the new one, and then moved it to /a/c/a, its
+    /// twin's name, leaving / without b. A directory under a path the source has is not moved.
+    /// </summary>
+    [Fact]
+    public void A_full_resync_does_not_move_a_directory_it_kept_under_its_old_name_for_another()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        foreach (var d in new[] { "/X/y/a", "/X/y/a/c", "/X/y/b", "/X/y/c" })
+            MirrorFixture.Ok(f.P.Mkdir(d, 0x1ED));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b", "/X/y/a/c/a"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/c/c", "/X/y/b"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _, full: true), error);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// A handle naming X alone, of <paramref name="path"/>; <paramref name="meanwhile"/> while X is offline; X's full
     /// resync. VFS_VGET of the handle then gives the file at <paramref name="after"/>, the copies agree, and
     /// <paramref name="then"/> holds.

@@ -1,6 +1,6 @@
 // Tests of Vfs.Sim: the bugs of the mirror's full resync, found once one generated online in four asked for one
-// (docs/verification.md, Fixed 71-72). A full resync merges the copies by name, without the log: each history below
-// lost what the log would have brought. Each is replayed from its seed and shrunk history, and failed before its fix;
+// (docs/verification.md, Fixed 71-72, 74-75). A full resync merges the copies by name, without the log: each history
+// below lost what the log would have brought. Each is replayed from its seed and shrunk history, and failed before its fix;
 // tests/Vfs.Mirror.Tests/RejoinTests.cs and MirrorFidTests.cs keep the mirror's own reproducers.
 using Xunit.Abstractions;
 
@@ -119,4 +119,17 @@ public class FullResyncRegressionTests(ITestOutputHelper output)
     [InlineData(161110, 206, "16 offline x 0; 39 disk-fail x:/export/disk 16; 155 online x 1; 198 disk-heal x:/export/disk 0")]
     public void A_full_resync_on_a_disk_that_still_fails_does_not_take_the_copy_back(int seed, int steps, string plan) =>
         Holds(new SimCase("fig10", seed, steps, FaultKinds.None, Plan: FaultPlan.FromText(plan)));
+
+    /// <summary>
+    /// Fixed 75, Fig. 9: an open directory renamed while X was offline; the full resync made X's directory afresh under
+    /// the new name, and c's fstat of it answered for the removed one (seed 170136: `stat says VDIR size=512 nlink=2`,
+    /// the model 3). The first form of the fix moved a directory the merge had kept under its old name for another
+    /// (seed 170221: `/m: / holds [a c]`, the model [a b c]).
+    /// </summary>
+    [Theory]
+    [InlineData(170136, 208, new[] { 20, 32, 53, 132, 133, 198 })]
+    [InlineData(170221, 135, new[] { 8, 9, 31, 33, 39, 85, 88, 118, 131 })]
+    public void A_directory_renamed_while_x_was_offline_keeps_its_directory_in_x_through_a_full_resync(int seed, int steps, int[] keep) =>
+        Holds(new SimCase("fig9", seed, steps, FaultKinds.None, keep,
+            FaultPlan.FromText("19 skew x -1185000; 52 offline x 0; 131 online x 1; 201 skew x 0")));
 }

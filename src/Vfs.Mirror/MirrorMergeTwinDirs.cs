@@ -1,0 +1,171 @@
+// Vfs.Mirror: a full resync keeps the directories of the copy it merges (beyond the patent).
+//
+// A directory renamed while a copy was away is, to a merge by names, a name the copy lacks and a name the source
+// lacks. Made afresh under the first and removed under the second, the copy's directory would be another one: a
+// handle naming it in that copy alone (an open directory of an NFS client of the exported mirror) would answer for
+// the removed one. So in a full resync (OneWay with a park directory, the copy's .mfs) a directory the source lacks
+// is parked whole, still its mnode's, and a directory the copy lacks is, where the copy has its twin (HardLinks.Known:
+// the directory the mnode holds there), moved to the new name from wherever it is -- still in place when the merge
+// meets the new name first, parked when it met the old one first. A parked directory no name took back is let go
+// of (the mnode forgets it) before the parked names are removed.
+//
+// A directory is found where it is by its ".." and its entry there. It is moved only from .mfs or from a path the
+// source no longer has: under a path the source has, the merge keeps it (or has kept it already) as what the source has
+// there (a directory renamed away and another made or renamed under its old name). Nor is it moved into itself or
+// under itself. Where it is not moved, the new name's directory is made afresh, as before.
+namespace UnixVfs.Mirror;
+
+internal sealed partial class MirrorMerge
+{
+    private readonly List<(int Copy, Vnode Dir)> _parkedDirs = new(); // held; their mnodes still know them
+    private Vnode[] _roots = [];                                       // OneWay's, while it runs
+    private int _source;
+
+    /// <summary>Parks target <paramref name="t"/>'s directory <paramref name="vp"/>, under <paramref name="name"/> of <paramref name="dir"/>, whole.</summary>
+    private Errno ParkDir(Vnode dir, string name, int t, Vnode vp)
+    {
+        var err = Park(dir, name);
+        if (err != Errno.OK)
+            return err;
+        vp.Hold();
+        _parkedDirs.Add((t, vp));
+        Report.Stats.Removed++;
+        return Errno.OK;
+    }
+
+    /// <summary>Every parked directory no name took back: its mnode lets go of it, as of any file the merge removes.</summary>
+    private void LetGoParkedDirs()
+    {
+        foreach (var (t, vp) in _parkedDirs)
+        {
+            _replaced?.Invoke(t, vp);
+            vp.Rele();
+        }
+        _parkedDirs.Clear();
+    }
+
+    /// <summary>
+    /// Target <paramref name="t"/>'s twin of the source's directory <paramref name="sv"/>, moved to <paramref name="name"/>
+    /// of <paramref name="dir"/> and held; null when the target has none, or it cannot be moved there.
+    /// </summary>
+    private Vnode? MoveTwinDir(Vnode dir, string name, int t, Vnode sv)
+    {
+        if (_parkDir is null || _links[t].Known?.Invoke(sv) is not { } tv)
+            return null;
+        bool moved = false;
+        try
+        {
+            if (tv.Type != VType.VDIR || Under(dir, tv) || Vop.Lookup(tv, "..", out var parent, LookupFlags.None, null, Cr) != Errno.OK)
+                return null;
+            try
+            {
+                moved = NameIn(parent!, tv) is { } old && (Vop.Cmp(parent!, _parkDir) || !SourceHas(t, parent!, old))
+                    && Vop.Rename(parent!, old, dir, name, Cr) == Errno.OK;
+            }
+            finally
+            {
+                parent!.Rele();
+            }
+            if (!moved)
+                return null;
+            int i = _parkedDirs.FindIndex(p => p.Copy == t && Vop.Cmp(p.Dir, tv));
+            if (i >= 0)
+            {
+                _parkedDirs[i].Dir.Rele();
+                _parkedDirs.RemoveAt(i);
+            }
+            return tv;
+        }
+        finally
+        {
+            if (!moved)
+                tv.Rele();
+        }
+    }
+
+    /// <summary>
+    /// True when the source has a name at the path of <paramref name="name"/> of target <paramref name="t"/>'s directory
+    /// <paramref name="dir"/> -- or when that path cannot be told.
+    /// </summary>
+    private bool SourceHas(int t, Vnode dir, string name)
+    {
+        var path = new List<string> { name };
+        var cur = dir;
+        cur.Hold();
+        try
+        {
+            while (!Vop.Cmp(cur, _roots[t]))
+            {
+                if (path.Count > 4096 || Vop.Lookup(cur, "..", out var up, LookupFlags.None, null, Cr) != Errno.OK)
+                    return true;
+                var named = NameIn(up!, cur);
+                bool top = Vop.Cmp(up!, cur);
+                cur.Rele();
+                cur = up!;
+                if (named is null || top)
+                    return true;
+                path.Insert(0, named);
+            }
+        }
+        finally
+        {
+            cur.Rele();
+        }
+        var sv = _roots[_source];
+        sv.Hold();
+        foreach (var component in path)
+        {
+            var err = Vop.Lookup(sv, component, out var next, LookupFlags.None, null, Cr);
+            sv.Rele();
+            if (err != Errno.OK)
+                return err != Errno.ENOENT;
+            sv = next!;
+        }
+        sv.Rele();
+        return true;
+    }
+
+    /// <summary>The name under which <paramref name="parent"/> holds <paramref name="vp"/>, or null.</summary>
+    private static string? NameIn(Vnode parent, Vnode vp)
+    {
+        if (MirrorDataCopy.ReadDir(parent, out var entries) != Errno.OK)
+            return null;
+        foreach (var d in entries)
+        {
+            if (Vop.Lookup(parent, d.Name, out var child, LookupFlags.None, null, Cr) != Errno.OK)
+                continue;
+            bool same = Vop.Cmp(child!, vp);
+            child!.Rele();
+            if (same)
+                return d.Name;
+        }
+        return null;
+    }
+
+    /// <summary>True when <paramref name="dir"/> is <paramref name="vp"/> or lies under it (its ".." chain meets it).</summary>
+    private static bool Under(Vnode dir, Vnode vp)
+    {
+        var cur = dir;
+        cur.Hold();
+        try
+        {
+            for (int depth = 0; depth < 4096; depth++)
+            {
+                if (Vop.Cmp(cur, vp))
+                    return true;
+                if (Vop.Lookup(cur, "..", out var up, LookupFlags.None, null, Cr) != Errno.OK)
+                    return true; // cannot tell: not moved
+                bool top = Vop.Cmp(up!, cur);
+                cur.Rele();
+                cur = up!;
+                if (top)
+                    return false;
+            }
+            return true;
+        }
+        finally
+        {
+            cur.Rele();
+        }
+    }
+}
