@@ -109,7 +109,6 @@ internal sealed partial class MirrorMerge
     {
         _otherFile = otherFile;
         _parkDir = parkDir;
-        (_roots, _source) = (roots, source);
         foreach (int t in targets)
         {
             _links[t].Known = knownTwin;
@@ -129,6 +128,7 @@ internal sealed partial class MirrorMerge
             _otherFile = null;
             _parkDir = null;
             _parked.Clear();
+            _keptDirs.Clear();
             foreach (int t in targets)
                 (_links[t].Known, _links[t].MakeAlike) = (null, null);
             ReleaseLinks();
@@ -498,10 +498,19 @@ internal sealed partial class MirrorMerge
                     continue;
                 }
                 bool other = vps[t] is not null && _otherFile?.Invoke(vps[source]!, vps[t]!) == true;
+                if (sva.Type == VType.VDIR && vas[t]?.Type == VType.VDIR && other && _parkDir is not null)
+                {
+                    // Another directory's (renamed away, this name made again): it waits in .mfs for its own name.
+                    if ((err = ParkDir(dirs[t], name, t, vps[t]!)) != Errno.OK)
+                        return (err, null);
+                    vps[t]!.Rele();
+                    (vps[t], vas[t]) = (null, null);
+                }
                 if (sva.Type == VType.VDIR && vas[t]?.Type == VType.VDIR)
                 {
                     if (other)
                         _replaced?.Invoke(t, vps[t]!); // as in OneWayEntries: kept as the source's directory
+                    Kept(t, vas[t]!);
                     continue;
                 }
                 if (sva.Type == VType.VDIR && vps[t] is null && MoveTwinDir(dirs[t], name, t, vps[source]!) is { } moved)

@@ -9,17 +9,21 @@
 // meets the new name first, parked when it met the old one first. A parked directory no name took back is let go
 // of (the mnode forgets it) before the parked names are removed.
 //
-// A directory is found where it is by its ".." and its entry there. It is moved only from .mfs or from a path the
-// source no longer has: under a path the source has, the merge keeps it (or has kept it already) as what the source has
-// there (a directory renamed away and another made or renamed under its old name). Nor is it moved into itself or
-// under itself. Where it is not moved, the new name's directory is made afresh, as before.
+// A directory known as another's under a name the source has (renamed away, the name made again) waits in .mfs the
+// same way, and the name gets a directory of its own. A directory is found where it is by its ".." and its entry there.
+// It is not moved once the merge has kept it for a name (the mnode that knew it may have let go of it, and an older
+// record still names it: Fixed 75's first form moved a directory kept as the new one under its old name), nor into
+// itself or under itself; the new name's directory is made afresh then, as before.
+
 namespace UnixVfs.Mirror;
 
 internal sealed partial class MirrorMerge
 {
     private readonly List<(int Copy, Vnode Dir)> _parkedDirs = new(); // held; their mnodes still know them
-    private Vnode[] _roots = [];                                       // OneWay's, while it runs
-    private int _source;
+    private readonly HashSet<(int Copy, ulong Node)> _keptDirs = new();  // the targets' directories kept for a name so far
+
+    /// <summary>Target <paramref name="t"/>'s directory of attributes <paramref name="va"/> is kept for the name it is under.</summary>
+    private void Kept(int t, Vattr va) => _keptDirs.Add((t, va.NodeId));
 
     /// <summary>Parks target <paramref name="t"/>'s directory <paramref name="vp"/>, under <paramref name="name"/> of <paramref name="dir"/>, whole.</summary>
     private Errno ParkDir(Vnode dir, string name, int t, Vnode vp)
@@ -55,12 +59,13 @@ internal sealed partial class MirrorMerge
         bool moved = false;
         try
         {
-            if (tv.Type != VType.VDIR || Under(dir, tv) || Vop.Lookup(tv, "..", out var parent, LookupFlags.None, null, Cr) != Errno.OK)
+            var va = new Vattr(AttrMask.AT_NODEID);
+            if (tv.Type != VType.VDIR || Vop.Getattr(tv, va, AttrFlags.None, Cr) != Errno.OK || _keptDirs.Contains((t, va.NodeId))
+                || Under(dir, tv) || Vop.Lookup(tv, "..", out var parent, LookupFlags.None, null, Cr) != Errno.OK)
                 return null;
             try
             {
-                moved = NameIn(parent!, tv) is { } old && (Vop.Cmp(parent!, _parkDir) || !SourceHas(t, parent!, old))
-                    && Vop.Rename(parent!, old, dir, name, Cr) == Errno.OK;
+                moved = NameIn(parent!, tv) is { } old && Vop.Rename(parent!, old, dir, name, Cr) == Errno.OK;
             }
             finally
             {
@@ -68,6 +73,7 @@ internal sealed partial class MirrorMerge
             }
             if (!moved)
                 return null;
+            Kept(t, va);
             int i = _parkedDirs.FindIndex(p => p.Copy == t && Vop.Cmp(p.Dir, tv));
             if (i >= 0)
             {
@@ -81,48 +87,6 @@ internal sealed partial class MirrorMerge
             if (!moved)
                 tv.Rele();
         }
-    }
-
-    /// <summary>
-    /// True when the source has a name at the path of <paramref name="name"/> of target <paramref name="t"/>'s directory
-    /// <paramref name="dir"/> -- or when that path cannot be told.
-    /// </summary>
-    private bool SourceHas(int t, Vnode dir, string name)
-    {
-        var path = new List<string> { name };
-        var cur = dir;
-        cur.Hold();
-        try
-        {
-            while (!Vop.Cmp(cur, _roots[t]))
-            {
-                if (path.Count > 4096 || Vop.Lookup(cur, "..", out var up, LookupFlags.None, null, Cr) != Errno.OK)
-                    return true;
-                var named = NameIn(up!, cur);
-                bool top = Vop.Cmp(up!, cur);
-                cur.Rele();
-                cur = up!;
-                if (named is null || top)
-                    return true;
-                path.Insert(0, named);
-            }
-        }
-        finally
-        {
-            cur.Rele();
-        }
-        var sv = _roots[_source];
-        sv.Hold();
-        foreach (var component in path)
-        {
-            var err = Vop.Lookup(sv, component, out var next, LookupFlags.None, null, Cr);
-            sv.Rele();
-            if (err != Errno.OK)
-                return err != Errno.ENOENT;
-            sv = next!;
-        }
-        sv.Rele();
-        return true;
     }
 
     /// <summary>The name under which <paramref name="parent"/> holds <paramref name="vp"/>, or null.</summary>
