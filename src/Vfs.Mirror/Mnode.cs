@@ -76,13 +76,25 @@ public sealed class Mnode
     /// <summary>
     /// The file's number (va_nodeid) as the mirror first gave it, 0 until then: MirrorSubr.FileId of the copy that
     /// answered the mnode's first getattr (FileIdCopy). Kept whichever copy answers later, so that two names of one file
-    /// never show two numbers, until the mnode's file in FileIdCopy is replaced (MnodeHash.SetCopy: a resync made it
-    /// again there, and the copy may give its old number to another file). Written without the lock (aligned words).
+    /// never show two numbers, until the mnode's file in FileIdCopy is replaced (CopyReplaced: a resync made it again
+    /// there, or a look-up found another file there, and the copy may give its old number to another file). Written
+    /// without the lock (aligned words).
     /// </summary>
     internal ulong FileId;
 
     /// <summary>The copy whose number FileId is.</summary>
     internal int FileIdCopy;
+
+    /// <summary>
+    /// The mnode's file in <paramref name="copy"/> was replaced by another (MnodeHash.SetCopy, and MnodeHash.Get when a
+    /// look-up finds another there): a number that file gave is given again at the next getattr (docs/verification.md,
+    /// Fixed 72 and 76). Called under the mnode's lock.
+    /// </summary>
+    internal void CopyReplaced(int copy)
+    {
+        if (FileIdCopy == copy)
+            FileId = 0;
+    }
 
     /// <summary>The directory this file was last found in (null for the root).</summary>
     public Mnode? Parent { get; internal set; }

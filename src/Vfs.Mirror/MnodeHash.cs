@@ -86,6 +86,7 @@ public sealed class MnodeHash
                             {
                                 UnlinkLocked(m, i);
                                 surplus.Add(cur);
+                                m.CopyReplaced(i); // Fixed 76
                             }
                             m.Copies[i] = lv;
                             LinkLocked(m, i);
@@ -205,8 +206,8 @@ public sealed class MnodeHash
             {
                 if (old is not null)
                     UnlinkLocked(m, copy);
-                if (old is not null && m.FileIdCopy == copy)
-                    m.FileId = 0; // numbered by the file it had there: numbered again at the next getattr
+                if (old is not null)
+                    m.CopyReplaced(copy);
                 m.Copies[copy] = vp;
                 if (vp is not null)
                     LinkLocked(m, copy);

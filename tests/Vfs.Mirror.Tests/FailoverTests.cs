@@ -262,6 +262,32 @@ public class FailoverTests
     }
 
     /// <summary>
+    /// Fixed 76 (Fig. 6, seed 195019, a full resync of the NFS copy X): a look-up gave a living mnode another file in
+    /// the copy that had numbered it (MnodeHash.Get, where a copy's vnode differs from the mnode's), and the mnode kept
+    /// the old file's number, which X then gave a directory made later: two files showed one number. The file is
+    /// numbered again then, as when SetCopy replaces it.
+    /// </summary>
+    [Fact]
+    public void A_file_a_look_up_finds_anew_in_the_copy_that_numbered_it_takes_its_number_there()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        f.WriteFile("/A/b/a", "a");
+        MirrorFixture.Ok(f.P.Open("/A/b/a", OFlags.O_RDONLY, 0, out int fd)); // the file's mnode stays
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var before));
+        var x = f.Mfs.Copies[0].Root; // X's file under the name made again behind the mirror's back
+        MirrorFixture.Ok(Vop.Remove(x, "a", Cred.Kcred));
+        MirrorFixture.Ok(Vop.Create(x, "a", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x1A4 },
+            VcExcl.EXCL, AccessMode.VWRITE, out var made, Cred.Kcred, FileFlags.FWRITE));
+        made!.Rele();
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var after));
+        Assert.Equal(MirrorSubr.FileId(0, LowerIno(f, 0, "a")), after!.Ino);
+        Assert.NotEqual(before!.Ino, after.Ino);
+        MirrorFixture.Ok(f.P.Close(fd));
+    }
+
+    /// <summary>
     /// A mounted mirror whose Y numbers one file more than X, as two disks number differently: a file made in Y behind
     /// the mirror's back, so Y's next file gets X's next but one.
     /// </summary>

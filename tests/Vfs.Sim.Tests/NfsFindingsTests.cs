@@ -425,6 +425,27 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("37 offline x 0; 112 online x 0")));
 
     /// <summary>
+    /// Fixed 76, Fig. 6, the whole history: after X's full resync a look-up gave the open directory /c's mnode another
+    /// file in X, and the mnode kept the number X's old file had given it; X gave that number to /c/c, made later
+    /// (`/m: /c/c: the model and the file system disagree about which names are the same file`).
+    /// </summary>
+    [Fact]
+    public void A_mnode_given_another_file_by_a_look_up_is_numbered_again() =>
+        Holds(new SimCase("fig6", 195019, 293, FaultKinds.None, [.. Enumerable.Range(0, 290), 292],
+            FaultPlan.FromText("88 skew master 1650000; 130 offline x 0; 206 skew master 0; 221 online x 1")));
+
+    /// <summary>
+    /// Fixed 77, Fig. 7, clock faults alone: y's clock set back while x's NFS client still had the reply of an early
+    /// WRITE to collect. Stamped by the clock that was ahead, it passed for newer than the attributes cached since,
+    /// and took Y's file back to its old size in the client (`copy Y (/net/peer): /c/b/b: VREG size=4495`, the
+    /// model 15420).
+    /// </summary>
+    [Fact]
+    public void The_reply_of_an_early_write_collected_after_the_servers_clock_was_set_back_keeps_the_files_size() =>
+        Holds(new SimCase("fig7", 203276, 288, FaultKinds.None, [15, 46, 122, 140, 141, 147],
+            FaultPlan.FromText("113 skew y 1293000; 147 skew y 0")));
+
+    /// <summary>
     /// Finding 28 (Fixed 69), Fig. 8: the same, and then the repair's resync found Y's /b alike to X's by its size and
     /// time (both stamped in one instant by late writes, X's held by z's NFS client until then) and copied nothing. A
     /// resync sends the copies in use's held writes first, and after a failed one compares the data.

@@ -28,8 +28,10 @@ internal static partial class NfsVnops
     /// <paramref name="sent"/>. <paramref name="own"/> says the change (if any) was this client's own, so cached
     /// data stays valid; otherwise a changed mtime or size invalidates it. The server may answer the calls in
     /// flight in any order, so a reply to a call sent before the cached attributes arrived is taken only if it
-    /// is evidently newer: a later ctime, or the same ctime and a larger size (a server whose clock ticks
-    /// coarsely gives back-to-back writes one ctime).
+    /// is evidently newer: a later ctime and no smaller size, or the same ctime and a larger size (a server whose
+    /// clock ticks coarsely gives back-to-back writes one ctime). A later ctime alone is no proof: a server whose
+    /// clock was set back stamps later calls earlier, and the reply of an early WRITE, collected late, took the
+    /// file back to the size it had then (docs/verification.md, Fixed 77). A smaller size comes from a later call.
     /// </summary>
     public static void CacheAttr(Rnode rn, Vattr va, bool own, long sent)
     {
@@ -38,7 +40,7 @@ internal static partial class NfsVnops
         using (rn.Lock.Enter())
         {
             var old = rn.Attr;
-            if (old is not null && sent < rn.AttrGen && !(va.Ctime > old.Ctime || (va.Ctime == old.Ctime && va.Size > old.Size)))
+            if (old is not null && sent < rn.AttrGen && !((va.Ctime > old.Ctime && va.Size >= old.Size) || (va.Ctime == old.Ctime && va.Size > old.Size)))
                 return;
             rn.AttrGen = mi.AttrGen();
             bool changed = old is not null && (old.Mtime != va.Mtime || old.Size != va.Size || old.Ctime != va.Ctime);
