@@ -677,7 +677,14 @@ internal sealed partial class MirrorMerge
         // removed and copied, it would come back with one link (Fig. 7 with copy faults, seed 20264629).
         if (twin && fa.Type != VType.VREG && vas[to]!.Type == fa.Type && !Differs(vps[from]!, fa, vps[to], vas[to], links: false))
             return Errno.OK;
-        if (vps[to] is not null)
+        if (vps[to] is not null && _parkDir is not null && vas[to]!.Type == VType.VDIR)
+        {
+            // A directory under a name the source has made a file of: it waits in .mfs for its own name (renamed away).
+            var err = ParkDir(dirs[to], name, to, vps[to]!);
+            if (err != Errno.OK)
+                return err;
+        }
+        else if (vps[to] is not null)
         {
             if (twin)
                 _links[to].Forget(fa);

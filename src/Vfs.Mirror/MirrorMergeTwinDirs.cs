@@ -10,7 +10,7 @@
 // of (the mnode forgets it) before the parked names are removed.
 //
 // A directory known as another's under a name the source has (renamed away, the name made again) waits in .mfs the
-// same way, and the name gets a directory of its own. A directory is found where it is by its ".." and its entry there.
+// same way, and the name gets a directory of its own; so does a directory under a name the source made a file of. A directory is found where it is by its ".." and its entry there.
 // It is not moved once the merge has kept it for a name (the mnode that knew it may have let go of it, and an older
 // record still names it: Fixed 75's first form moved a directory kept as the new one under its old name), nor into
 // itself or under itself; the new name's directory is made afresh then, as before.

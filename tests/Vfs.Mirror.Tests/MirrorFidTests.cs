@@ -641,15 +641,16 @@ public class MirrorFidTests
     /// 20,32,53,132,133,198`): an open directory renamed while X was away; X's full resync made the new name afresh and
     /// removed the old one, and the handle naming X's directory alone answered fstat for the removed one. The copy's
     /// directory is moved to the new name, wherever the merge meets the two names first, and whether or not the old
-    /// name was made again meanwhile.
+    /// name was made again meanwhile, as a directory or a file.
     /// </summary>
     [Theory]
-    [InlineData("/X/y/c", "/X/y/d", false)]       // the new name is met first
-    [InlineData("/X/y/a/c", "/X/y/b/c", false)]   // the old one is (its directory comes first)
-    [InlineData("/X/y/c", "/X/y/b/c", false)]     // into a directory the copy lacks
-    [InlineData("/X/y/c", "/X/y/b", true)]        // its old name made again, met after (Fig. 9, seed 180161)
-    [InlineData("/X/y/c", "/X/y/d", true)]        // its old name made again, met first: it waits in .mfs
-    public void A_directory_renamed_while_a_copy_was_away_keeps_its_directory_in_that_copy_through_a_full_resync(string from, string to, bool again)
+    [InlineData("/X/y/c", "/X/y/d", null)]        // the new name is met first
+    [InlineData("/X/y/a/c", "/X/y/b/c", null)]    // the old one is (its directory comes first)
+    [InlineData("/X/y/c", "/X/y/b/c", null)]      // into a directory the copy lacks
+    [InlineData("/X/y/c", "/X/y/b", "dir")]       // its old name made again, met after (Fig. 9, seed 180161)
+    [InlineData("/X/y/c", "/X/y/d", "dir")]       // its old name made again, met first: it waits in .mfs
+    [InlineData("/X/y/c", "/X/y/d", "file")]      // its old name made a file, met first (Fig. 9, seed 260118)
+    public void A_directory_renamed_while_a_copy_was_away_keeps_its_directory_in_that_copy_through_a_full_resync(string from, string to, string? again)
     {
         using var f = new MirrorFixture();
         var mi = f.Mount();
@@ -667,13 +668,15 @@ public class MirrorFidTests
                 MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
             MirrorFixture.Ok(f.P.Rename(from, to));
             f.WriteFile(to + "/g", "made meanwhile");
-            if (again)
+            if (again == "dir")
                 MirrorFixture.Ok(f.P.Mkdir(from, 0x1ED));
+            else if (again == "file")
+                f.WriteFile(from, "a file under the old name");
             f.K.Dnlc.Purge();
             MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report, full: true), error);
             Assert.True(report!.Full);
             Assert.Equal(inX, LowerFid(f, to["/X/y/".Length..]));
-            if (again)
+            if (again is not null)
                 Assert.NotEqual(inX, LowerFid(f, from["/X/y/".Length..]));
             f.K.Dnlc.Purge();
             NamesTheFile(f, mi, fid, to);

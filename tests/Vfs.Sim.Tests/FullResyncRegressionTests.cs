@@ -127,13 +127,15 @@ public class FullResyncRegressionTests(ITestOutputHelper output)
     /// `/m: / holds [a c]`, the model [a b c]); its second kept a directory renamed away under its old name, made again,
     /// and a create through a handle naming X's directory alone showed under both names (seed 180161: `/m: /a/ holds
     /// [b]`, the model []; Fig. 6, seed 185003: `/m: /c/c: the model and the file system disagree about which names are
-    /// the same file`).
+    /// the same file`). A directory renamed away whose old name the source made a file was removed, not parked (seed
+    /// 260118: `rmdir("/m/c/a/a") = ESTALE`, the model ENOENT).
     /// </summary>
     [Theory]
     [InlineData("fig9", 170136, 208, new[] { 20, 32, 53, 132, 133, 198 }, "19 skew x -1185000; 52 offline x 0; 131 online x 1; 201 skew x 0")]
     [InlineData("fig9", 170221, 135, new[] { 8, 9, 31, 33, 39, 85, 88, 118, 131 }, "19 skew x -1185000; 52 offline x 0; 131 online x 1; 201 skew x 0")]
     [InlineData("fig9", 180161, 111, new[] { 12, 40, 75, 103 }, "34 offline x 0; 44 disk-fail x:/export/disk 19; 103 online x 1; 107 disk-heal x:/export/disk 0")]
     [InlineData("fig6", 185003, 285, new[] { 25, 29, 34, 81, 82, 176, 203, 227 }, "99 offline x 0; 227 online x 1")]
+    [InlineData("fig9", 260118, 280, new[] { 4, 138, 146, 178 }, "82 offline x 0; 137 skew c 452000; 178 online x 1; 209 skew c 0")]
     public void A_directory_renamed_while_x_was_offline_keeps_its_directory_in_x_through_a_full_resync(string world, int seed, int steps, int[] keep, string plan) =>
         Holds(new SimCase(world, seed, steps, FaultKinds.None, keep, FaultPlan.FromText(plan)));
 }
