@@ -484,17 +484,8 @@ internal sealed partial class MirrorMerge
             {
                 if (sva is null)
                 {
-                    if (vps[t] is not null && _parkDir is not null && vas[t]!.Type == VType.VDIR)
-                    {
-                        if ((err = ParkDir(dirs[t], name, t, vps[t]!)) != Errno.OK)
-                            return (err, null);
-                    }
-                    else if (vps[t] is not null)
-                    {
-                        _replaced?.Invoke(t, vps[t]!);
-                        if ((err = RemoveTarget(dirs[t], name)) != Errno.OK)
-                            return (err, null);
-                    }
+                    if (vps[t] is not null && (err = Take(dirs[t], name, t, vps[t]!, vas[t]!)) != Errno.OK)
+                        return (err, null);
                     continue;
                 }
                 bool other = vps[t] is not null && _otherFile?.Invoke(vps[source]!, vps[t]!) == true;
@@ -677,19 +668,11 @@ internal sealed partial class MirrorMerge
         // removed and copied, it would come back with one link (Fig. 7 with copy faults, seed 20264629).
         if (twin && fa.Type != VType.VREG && vas[to]!.Type == fa.Type && !Differs(vps[from]!, fa, vps[to], vas[to], links: false))
             return Errno.OK;
-        if (vps[to] is not null && _parkDir is not null && vas[to]!.Type == VType.VDIR)
-        {
-            // A directory under a name the source has made a file of: it waits in .mfs for its own name (renamed away).
-            var err = ParkDir(dirs[to], name, to, vps[to]!);
-            if (err != Errno.OK)
-                return err;
-        }
-        else if (vps[to] is not null)
+        if (vps[to] is not null)
         {
             if (twin)
                 _links[to].Forget(fa);
-            _replaced?.Invoke(to, vps[to]!);
-            var err = RemoveTarget(dirs[to], name);
+            var err = Take(dirs[to], name, to, vps[to]!, vas[to]!);
             if (err != Errno.OK)
                 return err;
         }

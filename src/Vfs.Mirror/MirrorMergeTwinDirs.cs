@@ -10,10 +10,11 @@
 // of (the mnode forgets it) before the parked names are removed.
 //
 // A directory known as another's under a name the source has (renamed away, the name made again) waits in .mfs the
-// same way, and the name gets a directory of its own; so does a directory under a name the source made a file of. A directory is found where it is by its ".." and its entry there.
-// It is not moved once the merge has kept it for a name (the mnode that knew it may have let go of it, and an older
-// record still names it: Fixed 75's first form moved a directory kept as the new one under its old name), nor into
-// itself or under itself; the new name's directory is made afresh then, as before.
+// same way, and the name gets a directory of its own; so does a directory under a name the source made a file of
+// (Take, for every name a target loses). A directory is found where it is by its ".." and its entry there. It is not
+// moved once the merge has kept it for a name (the mnode that knew it may have let go of it, and an older record still
+// names it: Fixed 75's first form moved a directory kept as the new one under its old name), nor into itself or under
+// itself; the new name's directory is made afresh then, as before.
 
 namespace UnixVfs.Mirror;
 
@@ -24,6 +25,19 @@ internal sealed partial class MirrorMerge
 
     /// <summary>Target <paramref name="t"/>'s directory of attributes <paramref name="va"/> is kept for the name it is under.</summary>
     private void Kept(int t, Vattr va) => _keptDirs.Add((t, va.NodeId));
+
+    /// <summary>
+    /// Target <paramref name="t"/> loses <paramref name="name"/> of <paramref name="dir"/>, its <paramref name="vp"/> (of
+    /// attributes <paramref name="va"/>): removed (parked, in a full resync) and forgotten by its mnode -- or, a directory
+    /// in a full resync, parked whole and still its mnode's, for the name it was renamed to.
+    /// </summary>
+    private Errno Take(Vnode dir, string name, int t, Vnode vp, Vattr va)
+    {
+        if (_parkDir is not null && va.Type == VType.VDIR)
+            return ParkDir(dir, name, t, vp);
+        _replaced?.Invoke(t, vp);
+        return RemoveTarget(dir, name);
+    }
 
     /// <summary>Parks target <paramref name="t"/>'s directory <paramref name="vp"/>, under <paramref name="name"/> of <paramref name="dir"/>, whole.</summary>
     private Errno ParkDir(Vnode dir, string name, int t, Vnode vp)

@@ -245,8 +245,9 @@ internal static class MirrorResync
     /// could not be made: one of them may have to be made where the copy still has the directory itself (renamed away
     /// from /b, /b made again, and moved into it as /b/a while the copy was away). It is moved aside into the copy's
     /// .mfs, the parents are made, and it is moved from there to its new name. Where they still cannot be, it goes back;
-    /// where its old name is taken by then, it is removed, and the names' replay copies what the source has (Finding 32: the replay kept the old /b as the new one and made /b/a afresh, and a handle naming the old
-    /// directory in the copy alone followed it to the new /b).
+    /// where its old name is taken by then, it is removed, and the names' replay copies what the source has (Finding 32:
+    /// the replay kept the old /b as the new one and made /b/a afresh, and a handle naming the old directory in the copy
+    /// alone followed it to the new /b).
     /// </summary>
     private static Errno MoveAside(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode fdir, string name, Mnode m,
         Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn, CopyStats stats)
