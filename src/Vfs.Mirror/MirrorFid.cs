@@ -225,6 +225,30 @@ internal static class MirrorFid
     }
 
     /// <summary>
+    /// The file, held, that the mirror made late in copy <paramref name="c"/> from the source's file <paramref name="sv"/>
+    /// (CopyFids.MadeLate), or null: its twin there, which a handle naming the file by the source alone finds
+    /// (LateTwin), so the resync keeps it for the file.
+    /// </summary>
+    internal static Vnode? LateTwinOf(MirrorMember src, MirrorMember c, Vnode sv)
+    {
+        if (Vop.Fid(sv, Fid.MaxFidSize, out var there) != Errno.OK || c.Fids.LateFor(src.Index, src.Fids.First(src, there!)) is not { } here)
+            return null;
+        return VgetCopy(c, here, out var lv) == Errno.OK ? lv : null;
+    }
+
+    /// <summary>
+    /// True when the mirror made copy <paramref name="c"/>'s file <paramref name="tv"/> late from a file of the source
+    /// other than <paramref name="sv"/>: handles of that file find tv as its twin (LateTwin), so tv must not become sv's.
+    /// </summary>
+    internal static bool LateOther(MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
+    {
+        if (Vop.Fid(tv, Fid.MaxFidSize, out var here) != Errno.OK || c.Fids.LateFrom(c, c.Fids.First(c, here!)) is not var (k, there)
+            || k != src.Index)
+            return false;
+        return Vop.Fid(sv, Fid.MaxFidSize, out var now) == Errno.OK && !src.Fids.First(src, now!).Equals(there);
+    }
+
+    /// <summary>
     /// Copy <paramref name="c"/>, back and being resynced, is given to <paramref name="m"/> where the mnode does not know
     /// its file there but the copy remembered it by the file's fid in a copy in use (CopyFids.Twin): an mnode made while
     /// c was out, through another copy alone (VFS_VGET of a handle naming c, which does not ask a copy that failed), is

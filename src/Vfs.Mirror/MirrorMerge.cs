@@ -176,10 +176,12 @@ internal sealed partial class MirrorMerge
     /// (removed or renamed, and the name made again, while the copy was away): it is replaced, never rewritten in place;
     /// a directory known as another is kept, its entries made the source's, and the mnode that had it forgets it.
     /// <paramref name="knownTwin"/> (source vnode) gives, held, the target's file known to be the source's, wherever it is
-    /// named: a name the target lacks for a file with other links is made a link to it.
+    /// named: a name the target lacks for a file with other links is made a link to it. <paramref name="later"/>, when
+    /// given, is handed the names the source lacks instead of their removal, for the caller to remove once it has
+    /// merged the other directories it has to (a name made in one of them may be a link to the file under one of these).
     /// </summary>
     public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode, string> copiedWhole, bool top,
-        Func<Vnode, Vnode, bool>? otherFile = null, Func<Vnode, Vnode?>? knownTwin = null)
+        Func<Vnode, Vnode, bool>? otherFile = null, Func<Vnode, Vnode?>? knownTwin = null, List<string>? later = null)
     {
         _otherFile = otherFile;
         _links[1].Known = knownTwin; // for the trees it copies whole too
@@ -202,6 +204,11 @@ internal sealed partial class MirrorMerge
             foreach (var name in names)
                 if ((err = OneWayEntry(dirs, name, changed, copiedWhole, gone)) != Errno.OK)
                     return err;
+            if (later is not null)
+            {
+                later.AddRange(gone);
+                return Errno.OK;
+            }
             foreach (var name in gone)
                 if ((err = OneWayEntry(dirs, name, changed, copiedWhole, null)) != Errno.OK)
                     return err;

@@ -145,8 +145,19 @@ internal static class MirrorResync
             foreach (var e in over)
                 Move(mi, c, e, changedIn, stats, over: true);
             PrimeLinks(mi, c, batch, changedIn, links);
+            // The names the source lacks are removed once every directory's other names are replayed: a name made in
+            // one directory may be a link to a file the copy has only under a name removed in another (Finding 34).
+            var gone = new List<(Mnode Dir, List<string> Names)>();
             foreach (var e in batch.Where(e => (e.Kind & DirtyKind.Names) != 0).OrderBy(e => Depth(e.Mnode)))
-                if ((err = SyncNames(mi, c, e.Mnode, e.Names, stats, copiedWhole, links)) != Errno.OK)
+            {
+                var later = new List<string>();
+                if ((err = SyncNames(mi, c, e.Mnode, e.Names, stats, copiedWhole, links, later)) != Errno.OK)
+                    return err;
+                if (later.Count > 0)
+                    gone.Add((e.Mnode, later));
+            }
+            foreach (var (dir, names) in gone)
+                if ((err = SyncNames(mi, c, dir, names, stats, copiedWhole, links)) != Errno.OK)
                     return err;
             var lost = new List<Mnode>();
             foreach (var e in batch.Where(e => (e.Kind & (DirtyKind.Data | DirtyKind.Attr)) != 0))
@@ -488,7 +499,7 @@ internal static class MirrorResync
     /// the replay of the parent's names could not tell the removed one's mnode to let go of it.)
     /// </summary>
     private static Errno SyncNames(MfsVfs mi, MirrorMember c, Mnode dm, IReadOnlyCollection<string>? names, CopyStats stats,
-        HashSet<Mnode> copiedWhole, HardLinks links)
+        HashSet<Mnode> copiedWhole, HardLinks links, List<string>? later = null)
     {
         if ((dm.State & MnodeState.Removed) != 0)
             return Errno.OK;
@@ -516,7 +527,7 @@ internal static class MirrorResync
                     copiedWhole.Add(child);
                     Adopt(mi, c, child, tdir!, name);
                 }
-            }, top: ReferenceEquals(dm, mi.Root), otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv), knownTwin: sv => KnownTwin(mi, src, c, sv));
+            }, top: ReferenceEquals(dm, mi.Root), otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv), knownTwin: sv => KnownTwin(mi, src, c, sv), later: later);
             stats.Add(merge.Report.Stats);
             return err;
         }
@@ -529,8 +540,8 @@ internal static class MirrorResync
     /// <summary>
     /// The file copy <paramref name="c"/> has, held, for the source's file <paramref name="sv"/>: the one its mnode knows
     /// there, else the one the copy gave for it when an mnode of it let go of it while the copy was away
-    /// (MirrorFid.AwayTwin), or null. A name made for the file while the copy was away is then a link to it, wherever
-    /// its other names are.
+    /// (MirrorFid.AwayTwin), else the one the mirror made late from it (MirrorFid.LateTwinOf), or null. A name made for
+    /// the file while the copy was away is then a link to it, wherever its other names are.
     /// </summary>
     private static Vnode? KnownTwin(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv)
     {
@@ -545,7 +556,7 @@ internal static class MirrorResync
             }
             vp.Rele();
         }
-        return tv ?? MirrorFid.AwayTwin(src, c, sv);
+        return tv ?? MirrorFid.AwayTwin(src, c, sv) ?? MirrorFid.LateTwinOf(src, c, sv);
     }
 
     /// <summary>
@@ -591,14 +602,15 @@ internal static class MirrorResync
     /// True when <paramref name="tv"/>, copy <paramref name="c"/>'s file under a name, is an mnode's file whose version in
     /// <paramref name="src"/> is not <paramref name="sv"/>, the source's file under that name -- or, with no mnode of it,
     /// was remembered for another file of the source when an mnode let go of it while the copy was away
-    /// (MirrorFid.AwayOther): the name was removed and made again while the copy was away, and tv is still the old file
+    /// (MirrorFid.AwayOther), or made late from another (MirrorFid.LateOther: a handle of that file finds tv by the
+    /// record, Fixed 80): the name was removed and made again while the copy was away, and tv is still the old file
     /// (removed or renamed in the source). Rewritten in place it would become the source's file under two names, since
     /// KnownTwin links a name of its own file to it too.
     /// </summary>
     private static bool OtherFile(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
     {
         if (mi.Mnodes.FindByLower(c.Index, tv) is not { } m)
-            return MirrorFid.AwayOther(src, c, sv, tv);
+            return MirrorFid.AwayOther(src, c, sv, tv) || MirrorFid.LateOther(src, c, sv, tv);
         Vnode? known;
         using (m.Lock.Enter())
             known = m.Copies[src.Index];

@@ -68,9 +68,10 @@ internal static partial class MirrorVnops
         {
             vap.Fsid = vp.Vfs.Fsid;
             ulong id = m.FileId;
-            if (id == 0)
+            if (id == 0 || (from == m.FileIdCopy && vap.NodeId != m.FileIdLower))
             {
                 m.FileIdCopy = from;
+                m.FileIdLower = vap.NodeId;
                 m.FileId = id = MirrorSubr.FileId(from, vap.NodeId);
             }
             vap.NodeId = id;

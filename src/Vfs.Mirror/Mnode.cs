@@ -77,13 +77,17 @@ public sealed class Mnode
     /// The file's number (va_nodeid) as the mirror first gave it, 0 until then: MirrorSubr.FileId of the copy that
     /// answered the mnode's first getattr (FileIdCopy). Kept whichever copy answers later, so that two names of one file
     /// never show two numbers, until the mnode's file in FileIdCopy is replaced (CopyReplaced: a resync made it again
-    /// there, or a look-up found another file there, and the copy may give its old number to another file). Written
+    /// there, or a look-up found another file there), or FileIdCopy answers with another number than FileIdLower (a
+    /// lower mirror numbered the file again): either way the copy may give the old number to another file. Written
     /// without the lock (aligned words).
     /// </summary>
     internal ulong FileId;
 
     /// <summary>The copy whose number FileId is.</summary>
     internal int FileIdCopy;
+
+    /// <summary>The number FileIdCopy gave, that FileId was made from.</summary>
+    internal ulong FileIdLower;
 
     /// <summary>
     /// The mnode's file in <paramref name="copy"/> was replaced by another (MnodeHash.SetCopy, and MnodeHash.Get when a

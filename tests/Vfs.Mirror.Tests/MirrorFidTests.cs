@@ -314,6 +314,83 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// Finding 34 (`vfs sim --world fig10 --seed 251212 --steps 241 --plan '103 offline x 0; 149 online x 0' --keep
+    /// 6,36,60,70,75,87,125,128,140,149`): while X was away, an open file /c/b was linked as /b/a/c and /c/b unlinked.
+    /// X's log replay took /c first and removed the file's only name there, so /b/a/c was copied whole: another file,
+    /// and a handle naming X's file alone went stale. The names a source lacks are now removed after every directory's
+    /// other names, and /b/a/c is made a link to X's file.
+    /// </summary>
+    [Fact]
+    public void A_file_linked_deeper_and_unlinked_while_a_copy_is_away_keeps_its_file_in_that_copy()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b/a", 0x1ED));
+        f.WriteFile("/X/y/c/b", "kept");
+        MirrorFixture.Ok(f.P.Open("/X/y/c/b", OFlags.O_RDONLY, 0, out int fd));
+        var fid = FidOf(f, "/X/y/c/b", XAlone);
+        var inX = LowerFid(f, "c/b");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Link("/X/y/c/b", "/X/y/b/a/c"));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/c/b"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report), error);
+        Assert.False(report!.Full);
+        Assert.Equal(inX, LowerFid(f, "b/a/c"));
+        f.K.Dnlc.Purge();
+        NamesTheFile(f, mi, fid, "/X/y/b/a/c");
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
+    /// Fixed 80 (`vfs sim --world fig10 --seed 281283 --steps 158 --plan '28 loss y 29; 58 offline y 0; 97 online y 0;
+    /// 123 net-heal y 0'` with 47 calls): a file the mirror made late in a copy, found by its handles through the copy's
+    /// record (CopyFids.MadeLate), was renamed while that copy was away, and its old name made again. No mnode knew it,
+    /// so the full resync rewrote it in place as the new file and copied the renamed one whole: the handle then paired
+    /// the renamed file with the new file's copy, and a close wrote the one's times over the other's. The record now says
+    /// the copy's file is another one, and the renamed name is made a link to it.
+    /// </summary>
+    [Fact]
+    public void A_file_made_late_in_a_copy_and_renamed_while_it_is_away_keeps_its_file_there_through_a_full_resync()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount("retries=0");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        f.WriteFile("/X/y/b", "made while x was away");
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        var late = LowerFid(f, "b");
+        var fid = FidOf(f, "/X/y/b", XAlone);
+        f.K.Dnlc.Purge(); // b's mnode lets go of its files
+        f.Faults(0).Fail(VopName.Write, Errno.EIO);
+        f.WriteFile("/X/y/other", "X fails this write and is taken out of use, not asked again");
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+        mi.Copies[0].Vfs.Faults = null;
+        MirrorFixture.Ok(f.P.Rename("/X/y/b", "/X/y/c"));
+        f.WriteFile("/X/y/b", "new");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out error, out _, full: true), error);
+        Assert.Equal(late, LowerFid(f, "c"));
+        Assert.NotEqual(late, LowerFid(f, "b"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
+        var inX = f.LowerVnode(0, "c");
+        try
+        {
+            Assert.Same(inX, MirrorSubr.Mn(vp!).Copies[0]);
+        }
+        finally
+        {
+            vp!.Rele();
+            inX!.Rele();
+        }
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Finding 8 (`vfs sim --world fig10 --seed 20262278 --faults copy,clock --keep 34,71,73,75,81,91`): a file whose
     /// mnode had let go of it before copy X left was renamed into a directory made while X was away. Its handle, naming
     /// X alone, was resolved by its path in X, which no longer led to it in the mirror: ESTALE. The rename now remembers

@@ -99,4 +99,15 @@ public class NetHostFindingsTests(ITestOutputHelper output)
             48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74,
             75, 76
         ]));
+
+    /// <summary>
+    /// Fixed 80, Fig. 10: /b was made while Y was offline and made in Y late by its replay; Y failed over a lossy link,
+    /// /b was renamed to /c and made again. Y's full resync rewrote Y's file in place as the new /b, and a handle of /c,
+    /// finding Y's file by Y's record of files made late, paired X's /c with it: /c's close wrote its times over Y's /b.
+    /// </summary>
+    [Fact]
+    public void A_file_made_late_in_a_copy_and_renamed_while_it_failed_is_not_rewritten_as_another() =>
+        Holds(new SimCase("fig10", 281283, 158, FaultKinds.None,
+            [1, .. Enumerable.Range(3, 24), 36, 38, 39, 40, 41, 42, 43, 45, 95, 97, 99, 111, 114, 116],
+            FaultPlan.FromText("28 loss y 29; 58 offline y 0; 97 online y 0; 123 net-heal y 0")));
 }

@@ -425,6 +425,27 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("37 offline x 0; 112 online x 0")));
 
     /// <summary>
+    /// Finding 34 (Fixed 78), Fig. 10: while X was offline, c's open file /c/b was linked as /b/a/c and /c/b unlinked.
+    /// X's log replay removed /c/b first and copied /b/a/c whole, and X gave the old file's number to a symlink made
+    /// later (`/m: /c/c/c: the model and the file system disagree about which names are the same file`).
+    /// </summary>
+    [Fact]
+    public void A_file_linked_deeper_and_unlinked_while_a_copy_was_offline_stays_one_file() =>
+        Holds(new SimCase("fig10", 251212, 241, FaultKinds.None, [6, 36, 60, 70, 75, 87, 125, 128, 140, 149],
+            FaultPlan.FromText("103 offline x 0; 149 online x 0")));
+
+    /// <summary>
+    /// Fixed 79, Fig. 10: x's mirror numbered its directory /b by X, then, its mnode let go of while X was offline, by
+    /// Y. The client's mirror kept X's number; X's log replay made the directory (renamed /c) again, and X gave its old
+    /// number to a directory /b made later: two directories showed one number in the client's mirror. A mirror now
+    /// numbers a file again when the copy that numbered it answers with another number.
+    /// </summary>
+    [Fact]
+    public void A_file_its_lower_mirror_numbers_again_is_numbered_again() =>
+        Holds(new SimCase("fig10", 271051, 238, FaultKinds.None, [41, 42, 43, 44, 45, 46, 52, 53, 54, 144, 149, 192],
+            FaultPlan.FromText("102 offline x 0; 179 online x 0")));
+
+    /// <summary>
     /// Fixed 76, Fig. 6, the whole history: after X's full resync a look-up gave the open directory /c's mnode another
     /// file in X, and the mnode kept the number X's old file had given it; X gave that number to /c/c, made later
     /// (`/m: /c/c: the model and the file system disagree about which names are the same file`).
