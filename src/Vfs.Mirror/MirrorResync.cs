@@ -496,7 +496,8 @@ internal static class MirrorResync
     /// names remove it from the copy, entries and all. Its own names are not replayed: the copy's directory it still
     /// knows may be the one the replay kept for another under its old name, and would lose that one's entries. (Finding
     /// 18 met that before Move emptied such a directory: a lookup by that name had bound the other's mnode to it too, so
-    /// the replay of the parent's names could not tell the removed one's mnode to let go of it.)
+    /// the replay of the parent's names could not tell the removed one's mnode to let go of it.) With
+    /// <paramref name="later"/>, the names the source lacks are put there, not removed (MirrorMerge.OneWayEntries).
     /// </summary>
     private static Errno SyncNames(MfsVfs mi, MirrorMember c, Mnode dm, IReadOnlyCollection<string>? names, CopyStats stats,
         HashSet<Mnode> copiedWhole, HardLinks links, List<string>? later = null)
