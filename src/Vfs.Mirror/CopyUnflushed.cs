@@ -249,6 +249,13 @@ internal sealed class CopyUnflushed
     }
 
     /// <summary>
+    /// True when FlushLate sent held writes of the copy's file <paramref name="nodeId"/> at this online or an earlier one
+    /// that failed: its times are those of the sending, not of the writes, so they say nothing of its bytes (a full
+    /// resync compares them: Fixed 82). Asked by the online's resync, which runs after FlushLate.
+    /// </summary>
+    public bool Stamped(ulong nodeId) => _stamped.ContainsKey(nodeId);
+
+    /// <summary>
     /// At online, before the copy is searched for changes: sends what the copy's file system still holds of the files
     /// written before it left (by the mirror, or by a resync that failed), and returns each one's ctime after that by
     /// file (node id), to be excused from the search -- also those of an earlier online that failed after its search.

@@ -85,6 +85,15 @@ internal sealed partial class MirrorMerge
     /// <summary>OneWay: a regular file alike in every attribute is compared byte by byte too (a full resync after a crash).</summary>
     public bool CompareData { get; init; }
 
+    /// <summary>
+    /// OneWay: the target's files (by node id) whose times say nothing, compared byte by byte too when alike in every
+    /// attribute: a full resync's, stamped at online by the mirror's own late writes (CopyUnflushed.FlushLate).
+    /// </summary>
+    public Func<ulong, bool>? Stamped { get; init; }
+
+    /// <summary>Whether a regular file of the target alike in every attribute (<paramref name="tva"/>) is compared byte by byte too.</summary>
+    private bool CompareBytes(Vattr tva) => tva.Type == VType.VREG && (CompareData || Stamped?.Invoke(tva.NodeId) == true);
+
     /// <summary>Merges the trees under <paramref name="roots"/> both ways. Returns OK or the first error.</summary>
     public Errno TwoWay(Vnode[] roots)
     {
@@ -532,7 +541,7 @@ internal sealed partial class MirrorMerge
                     if ((err = Replace(dirs, name, vps, vas, source, t, other)) != Errno.OK)
                         return (err, null);
                 }
-                else if (CompareData && sva.Type == VType.VREG && (err = MirrorDataCopy.RewriteDiffering(vps[source]!, vps[t]!, Report.Stats)) != Errno.OK)
+                else if (CompareBytes(vas[t]!) && (err = MirrorDataCopy.RewriteDiffering(vps[source]!, vps[t]!, Report.Stats)) != Errno.OK)
                     return (err, null);
             }
             if (sva?.Type != VType.VDIR)
@@ -639,7 +648,7 @@ internal sealed partial class MirrorMerge
         if (err != Errno.OK)
             return err;
         if (!Differs(sv, sva, tv, tva, links: false))
-            return CompareData && sva.Type == VType.VREG ? MirrorDataCopy.RewriteDiffering(sv, tv, Report.Stats) : Errno.OK;
+            return CompareBytes(tva) ? MirrorDataCopy.RewriteDiffering(sv, tv, Report.Stats) : Errno.OK;
         if (sva.Type == VType.VREG && (err = MirrorDataCopy.CopyData(sv, tv, 0, sva.Size, Report.Stats)) != Errno.OK)
             return err;
         return MirrorDataCopy.CopyAttrs(sva, tv, size: sva.Type == VType.VREG, src: sv);

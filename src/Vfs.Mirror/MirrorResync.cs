@@ -756,20 +756,33 @@ internal static class MirrorResync
         }
         if (err == Errno.ESTALE && (m.State & MnodeState.Removed) != 0)
             return Errno.OK; // removed from an NFS copy by the names' replay (no silly rename: its handle is stale): nothing to copy to
-        return err == Errno.EIO && (m.State & MnodeState.Removed) == 0 && m.Parent is { } parent ? Recreate(mi, src, c, parent, m.Name, err, stats) : err;
+        return err == Errno.EIO && (m.State & MnodeState.Removed) == 0 && m.Parent is { } parent ? Recreate(mi, src, c, m, parent, err, stats) : err;
     }
 
     /// <summary>
     /// A copy's file that cannot be rewritten in place (issue 11: a bad block under it, <paramref name="failed"/> EIO) is
     /// made again: its name removed and the source's file copied whole (MirrorMerge.ForceName), so the copy can rejoin.
-    /// Returns <paramref name="failed"/> where the file has no name to make it again by.
+    /// The new file is <paramref name="m"/>'s at once, so the copy records it as the old one made again
+    /// (MirrorFid.CopyChanged) and a handle naming the old one in this copy alone follows it; recorded as made late,
+    /// that handle went stale once the mnode was let go of (Fixed 81). Returns <paramref name="failed"/> where the file
+    /// has no name to make it again by.
     /// </summary>
-    private static Errno Recreate(MfsVfs mi, MirrorMember src, MirrorMember c, Mnode dm, string name, Errno failed, CopyStats stats)
+    private static Errno Recreate(MfsVfs mi, MirrorMember src, MirrorMember c, Mnode m, Mnode dm, Errno failed, CopyStats stats)
     {
+        string name = m.Name;
         if (MirrorSubr.Resolve(dm, src, out var sdir) != Errno.OK || MirrorSubr.Resolve(dm, c, out var tdir) != Errno.OK)
             return failed;
         var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => mi.Mnodes.ForgetLower(c.Index, vp),
-            made: (_, vp, sv) => MirrorFid.MadeLate(c, vp, src, sv));
+            made: (_, vp, sv) =>
+            {
+                if (Volatile.Read(ref m.Copies[src.Index]) is { } mine && Vop.Cmp(mine, sv))
+                {
+                    vp.Hold();
+                    mi.Mnodes.SetCopy(m, c.Index, vp);
+                }
+                else
+                    MirrorFid.MadeLate(c, vp, src, sv);
+            });
         merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
         Errno err;
         dm.DirLock.Enter(RwLockType.Writer);
@@ -815,7 +828,7 @@ internal static class MirrorResync
         var merge = new MirrorMerge(mi.Copies.Select(x => x.Name).ToArray(), p => meter.Update(p.BytesCopied),
             lockDir: path => LockMirrorDir(mi, path),
             replaced: (copy, vp) => mi.Mnodes.ForgetLower(copy, vp), made: (copy, vp, sv) => MirrorFid.MadeLate(mi.Copies[copy], vp, src, sv))
-            { CompareData = mi.IntentLog.Rebuilt(c) || c.Unflushed.ResyncFailed };
+            { CompareData = mi.IntentLog.Rebuilt(c) || c.Unflushed.ResyncFailed, Stamped = c.Unflushed.Stamped };
         merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
         var roots = mi.Copies.Select(x => x.Root).ToArray();
         var err = Vop.Lookup(c.Root, MirrorMeta.DirName, out var parkDir, LookupFlags.None, null, Cred.Kcred);

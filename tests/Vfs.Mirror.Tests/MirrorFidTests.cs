@@ -391,6 +391,35 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// Fixed 81 (`vfs sim --world fig10 --seed 311248 --steps 259 --plan '98 disk-fail x:/export/disk 7; 120 offline x
+    /// 0; 149 online x 0; 191 disk-heal x:/export/disk 0'` with 68 calls): X's replay could not rewrite a file in place
+    /// (its disk failed the write) and made it again, recording the new file as made late. Once the mnode let go, a
+    /// handle naming X's old file alone was stale, and a client's cached write sent with it was lost. The new file is
+    /// now the mnode's at once, which records it as the old one made again.
+    /// </summary>
+    [Fact]
+    public void A_file_the_replay_makes_again_keeps_a_handle_naming_that_copy_alone()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/f", "v1");
+        var fid = FidOf(f, "/X/y/f", XAlone);
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        f.WriteFile("/X/y/f", "v2, written while X was away");
+        var bad = f.LowerVnode(0, "f")!;
+        var faults = f.Faults(0);
+        faults.Fail(VopName.Write, Errno.EIO, match: vp => ReferenceEquals(vp, bad));
+        bad.Rele();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report), error);
+        Assert.Equal(1, report!.Stats.Recreated);
+        f.K.Dnlc.Purge(); // the mnode lets go of its files: VFS_VGET finds them by the handle alone, as for an NFS client
+        NamesTheFile(f, mi, fid, "/X/y/f");
+        Assert.Equal("v2, written while X was away", f.Lower(0, "f"));
+    }
+
+    /// <summary>
     /// Finding 8 (`vfs sim --world fig10 --seed 20262278 --faults copy,clock --keep 34,71,73,75,81,91`): a file whose
     /// mnode had let go of it before copy X left was renamed into a directory made while X was away. Its handle, naming
     /// X alone, was resolved by its path in X, which no longer led to it in the mirror: ESTALE. The rename now remembers

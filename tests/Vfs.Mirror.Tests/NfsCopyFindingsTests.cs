@@ -47,6 +47,32 @@ public class NfsCopyFindingsTests
     }
 
     /// <summary>
+    /// Fixed 82 (`vfs sim --world fig8 --seed 314206 --steps 130 --plan '44 offline y 0; 47 offline y 0; 56 online y 1;
+    /// 93 online y 0' --keep 18,19,24,25,26,27,28,29,33,39,54,55,56`): Y's NFS client held a write when Y was taken
+    /// offline, and the file was written again while Y was away, keeping its size. Online sent the held write first,
+    /// which stamped Y's file with the server's time then, the same as X's; the full resync found the two alike in
+    /// every attribute and left Y without the later write. A file whose held writes online sent has its bytes compared.
+    /// </summary>
+    [Fact]
+    public void A_file_whose_held_write_online_sent_has_its_bytes_compared_by_a_full_resync()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Open("/A/b/a", OFlags.O_RDWR | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Ftruncate(fd, 100));
+        MirrorFixture.Ok(f.P.Pwrite(fd, "held!"u8.ToArray(), 25, out _));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Pwrite(fd, "while away"u8.ToArray(), 30, out _));
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Equal(f.Lower(0, "a"), f.Lower(1, "a"));
+        Assert.Contains("held!while away", f.Lower(1, "a"));
+    }
+
+    /// <summary>
     /// Finding 4, second cause (`vfs sim --world fig9 --seed 20265214 --steps 118 --faults copy,net,host,clock --keep
     /// 2,27,57`): the NFS client of Y held the write until close, whose WRITE failed; the client dropped the bytes and
     /// reported the error, and the mirror's retry of the close found nothing left to send and succeeded. Y stayed in

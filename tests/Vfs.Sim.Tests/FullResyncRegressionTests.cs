@@ -1,5 +1,5 @@
 // Tests of Vfs.Sim: the bugs of the mirror's full resync, found once one generated online in four asked for one
-// (docs/verification.md, Fixed 71-72, 74-75). A full resync merges the copies by name, without the log: each history
+// (docs/verification.md, Fixed 71-72, 74-75, 81-82). A full resync merges the copies by name, without the log: each history
 // below lost what the log would have brought. Each is replayed from its seed and shrunk history, and failed before its fix;
 // tests/Vfs.Mirror.Tests/RejoinTests.cs and MirrorFidTests.cs keep the mirror's own reproducers.
 using Xunit.Abstractions;
@@ -138,4 +138,26 @@ public class FullResyncRegressionTests(ITestOutputHelper output)
     [InlineData("fig9", 260118, 280, new[] { 4, 138, 146, 178 }, "82 offline x 0; 137 skew c 452000; 178 online x 1; 209 skew c 0")]
     public void A_directory_renamed_while_x_was_offline_keeps_its_directory_in_x_through_a_full_resync(string world, int seed, int steps, int[] keep, string plan) =>
         Holds(new SimCase(world, seed, steps, FaultKinds.None, keep, FaultPlan.FromText(plan)));
+
+    /// <summary>
+    /// Fixed 82, Fig. 8: z's NFS client held a write to Y's /b when Y was taken offline; /b was written again while Y was
+    /// away. Online sent the held write, stamping Y's /b with the time X's had, and the full resync found them alike:
+    /// `copy Y (/nb): /b: 10546 bytes that differ from the model's 10546`.
+    /// </summary>
+    [Fact]
+    public void A_file_whose_held_write_online_sent_gets_the_writes_made_while_y_was_offline() =>
+        Holds(new SimCase("fig8", 314206, 130, FaultKinds.None, [18, 19, 24, 25, 26, 27, 28, 29, 33, 39, 54, 55, 56],
+            FaultPlan.FromText("44 offline y 0; 47 offline y 0; 56 online y 1; 93 online y 0")));
+
+    /// <summary>
+    /// Fixed 81, Fig. 10: X's replay, on a disk that failed its writes, made /b/a again and recorded the new file as made
+    /// late; after the heal, the full resync kept that file, and c's handle of /b/a, naming X's old file alone, was stale:
+    /// its cached write was lost (`copy X (/export/disk) after resync: /b/a: 20256 bytes that differ from the model's`).
+    /// </summary>
+    [Fact]
+    public void A_file_the_replay_made_again_on_a_failing_disk_keeps_its_handle() =>
+        Holds(new SimCase("fig10", 311248, 259, FaultKinds.None,
+            [0, .. Enumerable.Range(2, 22), .. Enumerable.Range(41, 14), .. Enumerable.Range(66, 11), .. Enumerable.Range(89, 7),
+             .. Enumerable.Range(108, 10), 256, 257],
+            FaultPlan.FromText("98 disk-fail x:/export/disk 7; 120 offline x 0; 149 online x 0; 191 disk-heal x:/export/disk 0")));
 }
