@@ -4,7 +4,8 @@
 // MOUNT. `mount -F mfs [-o options] DIR_X DIR_Y` (library: Process.Mount("DIR_X", "DIR_Y", "mfs", ...)):
 //   1. look up both directories (more than two: "DIR_X,DIR_Z" as the special, for an N-way mirror);
 //      refuse a directory twice, one inside another (the mirror would contain itself), a non-directory,
-//      and fewer than two copies -- each with EINVAL/ENOTDIR/EBUSY and a one-line reason in MfsMountData.Error;
+//      a directory inside a mirror of this host (the lock order has one band for a mirror: LockRank), and
+//      fewer than two copies -- each with EINVAL/ENOTDIR/EBUSY and a one-line reason in MfsMountData.Error;
 //   2. merge the copies (MirrorMerge): two-way by timestamp for peers, from X for role=master. A copy
 //      that cannot be read (an unreachable NFS server) fails the mount here, before anything is covered;
 //   3. make the root mnode from the copies' directories ("the directory b/y becomes the root directory
@@ -103,6 +104,14 @@ public static class MirrorVfsops
                 {
                     reason = $"{paths[i]}: not a directory";
                     return Errno.ENOTDIR;
+                }
+                if (roots[i]!.Vfs.FstypeName == MirrorVfsops.Def.Name)
+                {
+                    // The lock order (LockRank) has one band for a mirror, above every file system: a mirror's
+                    // locks taken under another's would be out of order. Stacked through NFS (Figs. 9, 10), each
+                    // mirror runs under its own NFS server's calls and the order holds.
+                    reason = $"{paths[i]}: inside a mirror: a copy cannot be a mirror of this host (stack mirrors through NFS, as Figs. 9 and 10 do)";
+                    return Errno.EINVAL;
                 }
                 if (i < paths.Length - 1 && !hide && roots[i]!.VfsMountedHere is not null)
                 {

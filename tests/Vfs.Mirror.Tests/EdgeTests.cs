@@ -69,4 +69,25 @@ public class EdgeTests
         Assert.Equal("tmpfs", f.K.Mounts.Single(v => v.Fsid == st!.Dev).FstypeName);
         Assert.Contains(f.K.Messages, m => m.StartsWith("mfs:"));
     }
+
+    /// <summary>
+    /// A mirror whose copy is another mirror of the same host (a mount over a mirror's directory) is refused with a
+    /// clear reason: the lock order has one band for a mirror, and the witness found the second mirror's directory lock
+    /// taken under the first's. Stacked through NFS, as Figs. 9 and 10 do, it works (the simulator's worlds).
+    /// </summary>
+    [Theory]
+    [InlineData("/Z/z", "/X/y")] // over the mirror's top: its covered directory is the first mirror's root
+    [InlineData("/X/y/d", "/Z/z")] // a directory inside the first mirror as a copy
+    public void A_mirror_of_a_mirror_on_one_host_is_refused_and_changes_nothing(string special, string dir)
+    {
+        using var f = new MirrorFixture(copies: 3);
+        f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
+        var data = new MfsMountData();
+        Assert.Equal(Errno.EINVAL, f.P.Mount(special, dir, "mfs", MountFlags.None, "", data));
+        Assert.Contains("stack mirrors through NFS", data.Error);
+        Assert.Single(f.K.Mounts, v => v.FstypeName == "mfs");
+        f.WriteFile("/X/y/d/a", "the first mirror still works");
+        Assert.Equal("the first mirror still works", f.Lower(1, "d/a"));
+    }
 }
