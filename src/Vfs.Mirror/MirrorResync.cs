@@ -204,16 +204,24 @@ internal static class MirrorResync
         {
             if (MirrorSubr.Resolve(from, c, out var fdir) != Errno.OK || Vop.Lookup(fdir!, name, out var vp, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
                 return Errno.ENOENT;
+            // Both directories are held here, not borrowed from their mnodes: Empty below may make an mnode let go of
+            // its file in the copy (ForgetNamed), which would drop the last hold of a directory still to be used (Fixed 83).
+            fdir!.Hold();
+            Vnode? tdir = null;
             try
             {
                 if (vp!.Type != m.Vnode.Type)
                     return Errno.ENOENT;
                 Bind(mi, c, e, vp);
-                if (MakeParents(mi, src, c, parent, changedIn) != Errno.OK || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK)
-                    return vp.Type == VType.VDIR ? MoveAside(mi, src, c, fdir!, name, m, changedIn, stats) : Errno.ENOENT;
-                var err = Vop.Lookup(tdir!, m.Name, out var there, LookupFlags.None, null, Cred.Kcred);
+                if (MakeParents(mi, src, c, parent, changedIn) != Errno.OK || MirrorSubr.Resolve(parent, c, out tdir) != Errno.OK)
+                {
+                    tdir = null;
+                    return vp.Type == VType.VDIR ? MoveAside(mi, src, c, fdir, name, m, changedIn, stats) : Errno.ENOENT;
+                }
+                tdir!.Hold();
+                var err = Vop.Lookup(tdir, m.Name, out var there, LookupFlags.None, null, Cred.Kcred);
                 if (err == Errno.ENOENT)
-                    return Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred); // EINVAL where a directory's new parent is under it
+                    return Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred); // EINVAL where a directory's new parent is under it
                 if (err != Errno.OK)
                     return err;
                 try
@@ -223,7 +231,7 @@ internal static class MirrorResync
                     if (Vop.Cmp(there!, vp) || there!.Type != vp.Type || Lives(mi, c, there))
                         return Errno.OK; // the same file already (a link of it), a rename the file system refuses, or a
                                          // file the mirror still has elsewhere, which the names' replay links or moves
-                    err = Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred);
+                    err = Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred);
                     if (err == Errno.ENOTEMPTY)
                     {
                         // The mirror emptied the directory before the rename replaced it: what the copy still holds in it
@@ -233,7 +241,7 @@ internal static class MirrorResync
                         // their links elsewhere (Finding 18: kept as the new one and compared whole, the copy's old
                         // directory got a linked file as a second file, and the link outside it kept the old bytes).
                         if ((err = Empty(mi, c, there, stats)) == Errno.OK)
-                            err = Vop.Rename(fdir!, name, tdir!, m.Name, Cred.Kcred);
+                            err = Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred);
                     }
                     if (err == Errno.OK)
                         ForgetNamed(mi, c, there);
@@ -247,6 +255,8 @@ internal static class MirrorResync
             finally
             {
                 vp!.Rele();
+                tdir?.Rele();
+                fdir.Rele();
             }
         }
     }

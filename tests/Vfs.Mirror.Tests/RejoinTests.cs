@@ -304,6 +304,35 @@ public class RejoinTests
     }
 
     /// <summary>
+    /// Fixed 83 (`vfs sim --world fig9 --seed 320009 --steps 84 --plan '21 offline x 0; 79 online x 0' --keep
+    /// 3,4,14,29,45,53,77`): while Y was offline /a/b went to /c, /c/c up to /d, /c was removed, and /d renamed over
+    /// the emptied /a. Y's replay moved its d from under Y's old /a/b, emptying the /a it replaced first; that let the
+    /// mnode of the removed /c go of Y's /a/b, whose last hold it was, and the rename then used the directory with no
+    /// holds: `panic: VOP_RENAME on vnode ... with no holds`. The replay now holds both directories while it moves.
+    /// </summary>
+    [Fact]
+    public void A_directory_moved_up_and_renamed_over_its_old_grandparent_while_a_copy_was_away_rejoins()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/a/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/a/b/c", 0x1ED));
+        Tick();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Rename("/A/b/a/b", "/A/b/c"));
+        MirrorFixture.Ok(f.P.Rename("/A/b/c/c", "/A/b/d"));
+        MirrorFixture.Ok(f.P.Rmdir("/A/b/c"));
+        MirrorFixture.Ok(f.P.Rename("/A/b/d", "/A/b/a"));
+        Tick();
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Equal(["a"], f.LowerNames(1, "/").Where(n => n != ".mfs"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// A directory given other modes on both sides while apart is not a split brain: a directory's ctime moves with its
     /// entries and its name too, so its times cannot say who changed its attributes (Finding 22: a directory chowned
     /// through the mirror and renamed by the other master was refused as one). The mode the mirror set while the copy

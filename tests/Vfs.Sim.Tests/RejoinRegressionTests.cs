@@ -48,4 +48,13 @@ public class RejoinRegressionTests(ITestOutputHelper output)
         Holds(new SimCase("mirror3", 99849, 111, FaultKinds.None,
             [6, 13, 23, 24, 29, 30, 42, 43, 52, 53, 54, 55, 56, 60, 61, 62, 63, 64, 65, 72, 73, 74, 75, 76, 77, 83, 84, 92, 105, 106, 107, 110],
             FaultPlan.FromText("40 disk-fail h:/b 15; 93 disk-heal h:/b 0")));
+
+    /// <summary>Fixed 83, Fig. 9: /b/b went to /a, /a/c to /c, /a was removed and /c renamed over the emptied /b while X
+    /// was offline. X's replay emptied its /b and so let its old /b/b go while it still moved /c out of it: a rename on a
+    /// directory with no holds, a panic. Found with disk faults; the offline and online alone make it.</summary>
+    [Theory]
+    [InlineData("21 offline x 0; 23 disk-fail x:/export/disk 11; 58 disk-heal x:/export/disk 0; 79 online x 0")]
+    [InlineData("21 offline x 0; 79 online x 0")]
+    public void A_directory_moved_up_and_renamed_over_its_old_grandparent_while_x_was_offline_rejoins(string plan) =>
+        Holds(new SimCase("fig9", 320009, 84, FaultKinds.None, [3, 4, 14, 29, 45, 53, 77], FaultPlan.FromText(plan)));
 }
