@@ -407,12 +407,10 @@ public class MirrorFidTests
         f.K.Dnlc.Purge();
         MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
         f.WriteFile("/X/y/f", "v2, written while X was away");
-        var bad = f.LowerVnode(0, "f")!;
-        var faults = f.Faults(0);
-        faults.Fail(VopName.Write, Errno.EIO, match: vp => ReferenceEquals(vp, bad));
-        bad.Rele();
+        var faults = f.FailWritesTo(0, "f");
 
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report), error);
+        Assert.True(faults.Injected > 0);
         Assert.Equal(1, report!.Stats.Recreated);
         f.K.Dnlc.Purge(); // the mnode lets go of its files: VFS_VGET finds them by the handle alone, as for an NFS client
         NamesTheFile(f, mi, fid, "/X/y/f");

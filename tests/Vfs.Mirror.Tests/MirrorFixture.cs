@@ -166,6 +166,19 @@ internal sealed class MirrorFixture : IDisposable
         return f;
     }
 
+    /// <summary>
+    /// Every write to the file at <paramref name="path"/> of copy <paramref name="copy"/> fails with EIO from now on, as
+    /// after a bad block under it: it cannot be rewritten in place. Returns the faults, to count what was injected.
+    /// </summary>
+    public VopFaults FailWritesTo(int copy, string path)
+    {
+        var bad = LowerVnode(copy, path)!;
+        var faults = Faults(copy);
+        faults.Fail(VopName.Write, Errno.EIO, match: vp => ReferenceEquals(vp, bad));
+        bad.Rele(); // compared by reference only: the copy's file system keeps the vnode while the file is in use
+        return faults;
+    }
+
     public VerifyReport Verify()
     {
         Ok(MfsAdm.Verify(P, "/X/y", out var r));

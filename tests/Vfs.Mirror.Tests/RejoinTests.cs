@@ -508,10 +508,7 @@ public class RejoinTests
         f.WriteFile("/A/b/f", "v1");
         MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
         f.WriteFile("/A/b/f", "v2, written while Y was away");
-        var bad = f.LowerVnode(1, "f")!;
-        var faults = f.Faults(1);
-        faults.Fail(VopName.Write, Errno.EIO, match: vp => ReferenceEquals(vp, bad));
-        bad.Rele();
+        var faults = f.FailWritesTo(1, "f");
 
         MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out var report, full: full), error);
         Assert.Equal(CopyState.Available, mi.Copies[1].State);
