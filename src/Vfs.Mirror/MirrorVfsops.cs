@@ -105,14 +105,6 @@ public static class MirrorVfsops
                     reason = $"{paths[i]}: not a directory";
                     return Errno.ENOTDIR;
                 }
-                if (roots[i]!.Vfs.FstypeName == MirrorVfsops.Def.Name)
-                {
-                    // The lock order (LockRank) has one band for a mirror, above every file system: a mirror's
-                    // locks taken under another's would be out of order. Stacked through NFS (Figs. 9, 10), each
-                    // mirror runs under its own NFS server's calls and the order holds.
-                    reason = $"{paths[i]}: inside a mirror: a copy cannot be a mirror of this host (stack mirrors through NFS, as Figs. 9 and 10 do)";
-                    return Errno.EINVAL;
-                }
                 if (i < paths.Length - 1 && !hide && roots[i]!.VfsMountedHere is not null)
                 {
                     reason = $"{paths[i]}: something is already mounted there";
@@ -121,6 +113,15 @@ public static class MirrorVfsops
             }
             if ((err = CheckDistinct(paths, roots!, out reason)) != Errno.OK)
                 return err;
+            for (int i = 0; i < paths.Length; i++)
+                if (roots[i]!.Vfs.FstypeName == MirrorVfsops.Def.Name)
+                {
+                    // The lock order (LockRank) has one band for a mirror, above every file system: a mirror's
+                    // locks taken under another's would be out of order. Stacked through NFS (Figs. 9, 10), each
+                    // mirror runs under its own NFS server's calls and the order holds.
+                    reason = $"{paths[i]}: inside a mirror: a copy cannot be a mirror of this host (stack mirrors through NFS, as Figs. 9 and 10 do)";
+                    return Errno.EINVAL;
+                }
             if ((err = MirrorGenerations.Establish(vfsp.Kernel, paths, roots!, options!.Force, out var generations, out reason)) != Errno.OK)
                 return err;
             int authority = -1; // the copy a witness names as the one that went on alone: its versions win
