@@ -398,7 +398,7 @@ internal static class MirrorSubr
     }
 
     /// <summary>Takes a copy that failed the op out of use, with the op in its log for its resync.</summary>
-    private static void TakeDown(MfsVfs mi, in MirrorOp op, CopyResult r)
+    internal static void TakeDown(MfsVfs mi, in MirrorOp op, CopyResult r)
     {
         r.Copy.CountFailure();
         if (mi.MarkUnavailable(r.Copy, $"{r.Err} on {op.Name} {op.Node.PathFromRoot}"))

@@ -193,9 +193,19 @@ internal static partial class MirrorVnops
         primary.Clock.Stamped(va.Ctime);
         var set = new Vattr(AttrMask.AT_ATIME | AttrMask.AT_MTIME) { Atime = va.Atime, Mtime = va.Mtime };
         foreach (var c in mi.UpdateCopies())
-            if (!ReferenceEquals(c, primary) && Lower(c, out var lv) == Errno.OK
-                && Vop.Setattr(lv!, set.Clone(), AttrFlags.ATTR_UTIME, Cred.Kcred) == Errno.OK)
+        {
+            if (ReferenceEquals(c, primary) || Lower(c, out var lv) != Errno.OK)
+                continue;
+            var err = Vop.Setattr(lv!, set.Clone(), AttrFlags.ATTR_UTIME, Cred.Kcred);
+            for (int attempt = 0; attempt < mi.Options.Retries && MirrorSubr.IsTransientCopyFailure(err); attempt++)
+                err = Vop.Setattr(lv!, set.Clone(), AttrFlags.ATTR_UTIME, Cred.Kcred);
+            if (err == Errno.OK)
                 c.Clock.Saw(lv!); // its new ctime, on the copy's clock (CopyClock.cs)
+            else if (MirrorSubr.IsTransientCopyFailure(err))
+                // A copy that cannot take the times keeps its own, stamped as its writes landed (later, over a lossy
+                // link): out of use, with the file's attributes in its log, as for any update it failed (Fixed 84).
+                MirrorSubr.TakeDown(mi, MirrorOp.Setattr(m, DirtyKind.Attr, 0, 0), new MirrorSubr.CopyResult(c, err));
+        }
     }
 
     /// <summary>The mirror's vnode operations (one table: the lower file systems decide what each type allows).</summary>

@@ -47,6 +47,33 @@ public class NfsCopyFindingsTests
     }
 
     /// <summary>
+    /// Fixed 84 (`vfs sim --world fig10 --seed 351288 --steps 171 --plan '53 loss y 25; 107 net-heal y 0'` with 59
+    /// calls): the SETATTR that gives Y the primary's times after a flush timed out over a lossy link, and the mirror
+    /// went on with Y in use: Y kept the time its server stamped as the writes landed, later than X's, and nothing
+    /// brought it back (`mfsadm verify`: an mtime difference). A copy that fails to take the times is now taken out of
+    /// use with the file's attributes in its log, as for any update it fails, and its resync gives them.
+    /// </summary>
+    [Fact]
+    public void A_copy_that_cannot_take_the_primarys_times_after_a_flush_is_taken_out_of_use_and_given_them_by_its_resync()
+    {
+        using var f = Fixture();
+        var mi = f.Mount("retries=0");
+        _srv.Skew = TimeSpan.FromSeconds(7); // Y's server stamps its writes 7 s after X
+        MirrorFixture.Ok(f.P.Open("/A/b/a", OFlags.O_WRONLY | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Write(fd, "written"u8.ToArray(), out _));
+        f.Faults(1).Fail(VopName.Setattr, Errno.ETIMEDOUT);
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        f.Mfs.Copies[1].Vfs.Faults = null;
+        _srv.Skew = TimeSpan.Zero;
+        _world.Advance(TimeSpan.FromMilliseconds(1));
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Fixed 82 (`vfs sim --world fig8 --seed 314206 --steps 130 --plan '44 offline y 0; 47 offline y 0; 56 online y 1;
     /// 93 online y 0' --keep 18,19,24,25,26,27,28,29,33,39,54,55,56`): Y's NFS client held a write when Y was taken
     /// offline, and the file was written again while Y was away, keeping its size. Online sent the held write first,

@@ -110,4 +110,14 @@ public class NetHostFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig10", 281283, 158, FaultKinds.None,
             [1, .. Enumerable.Range(3, 24), 36, 38, 39, 40, 41, 42, 43, 45, 95, 97, 99, 111, 114, 116],
             FaultPlan.FromText("28 loss y 29; 58 offline y 0; 97 online y 0; 123 net-heal y 0")));
+
+    /// <summary>
+    /// Fixed 84, Fig. 10: the SETATTR that gives Y the primary's times after a flush timed out over a link losing a
+    /// quarter of its records; Y stayed in use with the time its server stamped as the writes landed, 7 s after X's.
+    /// </summary>
+    [Fact]
+    public void A_copy_that_cannot_take_the_primarys_times_over_a_lossy_link_gets_them_by_its_resync() =>
+        Holds(new SimCase("fig10", 351288, 171, FaultKinds.None,
+            [.. Enumerable.Range(2, 14), .. Enumerable.Range(18, 24), .. Enumerable.Range(43, 7), .. Enumerable.Range(54, 14)],
+            FaultPlan.FromText("53 loss y 25; 107 net-heal y 0")));
 }
