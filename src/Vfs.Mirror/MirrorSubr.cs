@@ -315,6 +315,10 @@ internal static class MirrorSubr
     private static CopyResult RunOnCopy<TArgs>(in MirrorOp op, MirrorMember c, ref TArgs args, CopyFn<TArgs> fn)
     {
         var err = Resolve(op.Node, c, out var vp);
+        if (err == Errno.OK && op.To == OpTarget.Updates && !c.TakesUpdates)
+            err = Errno.EIO; // taken out of use while it was found (a look-up of the file's path in it timed out): its log
+                             // gets the update (TakeDown), which landing now would stamp as a change behind the mirror's
+                             // back, after the copy's leaving time (Fixed 85)
         if (err != Errno.OK && op.Io == OpIo.Write)
             c.NotSent(op.Length);
         if (err == Errno.OK)

@@ -418,6 +418,37 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// Fixed 85 (`vfs sim --world fig10 --seed 361103 --steps 228 --plan '105 loss y 24; 142 net-heal y 0'` with 125
+    /// calls): an update through a handle naming X alone had to find the file in Y by its path; a look-up there timed
+    /// out and took Y out of use, the next one answered, and the update went to Y anyway. Landing after Y's leaving
+    /// time, it was a change behind the mirror's back at online: a split brain over the mirror's own update. A copy
+    /// taken out of use while it was being found now gets the update from its log.
+    /// </summary>
+    [Fact]
+    public void An_update_does_not_reach_a_copy_taken_out_of_use_while_the_file_was_found_in_it()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount("retries=0");
+        f.WriteFile("/X/y/b", "0123456789");
+        var fid = FidOf(f, "/X/y/b", XAlone);
+        f.K.Dnlc.Purge(); // b's mnode lets go: VFS_VGET makes it again from X's fid alone
+        var faults = f.Faults(1);
+        faults.Fail(VopName.Lookup, Errno.ETIMEDOUT, times: 1);
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
+        var err = Vop.Setattr(vp!, new Vattr(AttrMask.AT_SIZE) { Size = 4 }, AttrFlags.None, Cred.Kcred);
+        vp!.Rele();
+        MirrorFixture.Ok(err);
+        Assert.Equal(1, faults.Injected);
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        Assert.Equal("0123456789", f.Lower(1, "b")); // out of use: not written behind its leaving time
+        mi.Copies[1].Vfs.Faults = null;
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal("0123", f.Lower(1, "b"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Finding 8 (`vfs sim --world fig10 --seed 20262278 --faults copy,clock --keep 34,71,73,75,81,91`): a file whose
     /// mnode had let go of it before copy X left was renamed into a directory made while X was away. Its handle, naming
     /// X alone, was resolved by its path in X, which no longer led to it in the mirror: ESTALE. The rename now remembers
