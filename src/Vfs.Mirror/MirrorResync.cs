@@ -837,7 +837,7 @@ internal static class MirrorResync
             return Errno.EIO;
         var merge = new MirrorMerge(mi.Copies.Select(x => x.Name).ToArray(), p => meter.Update(p.BytesCopied),
             lockDir: path => LockMirrorDir(mi, path),
-            replaced: (copy, vp) => mi.Mnodes.ForgetLower(copy, vp), made: (copy, vp, sv) => MirrorFid.MadeLate(mi.Copies[copy], vp, src, sv))
+            replaced: (copy, vp) => ForgetNamed(mi, mi.Copies[copy], vp), made: (copy, vp, sv) => MirrorFid.MadeLate(mi.Copies[copy], vp, src, sv))
             { CompareData = mi.IntentLog.Rebuilt(c) || c.Unflushed.ResyncFailed, Stamped = c.Unflushed.Stamped };
         merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
         var roots = mi.Copies.Select(x => x.Root).ToArray();

@@ -1,5 +1,5 @@
 // Tests of Vfs.Sim: the bugs of the mirror's full resync, found once one generated online in four asked for one
-// (docs/verification.md, Fixed 71-72, 74-75, 81-82). A full resync merges the copies by name, without the log: each history
+// (docs/verification.md, Fixed 71-72, 74-75, 81-82, 86). A full resync merges the copies by name, without the log: each history
 // below lost what the log would have brought. Each is replayed from its seed and shrunk history, and failed before its fix;
 // tests/Vfs.Mirror.Tests/RejoinTests.cs and MirrorFidTests.cs keep the mirror's own reproducers.
 using Xunit.Abstractions;
@@ -160,4 +160,14 @@ public class FullResyncRegressionTests(ITestOutputHelper output)
             [0, .. Enumerable.Range(2, 22), .. Enumerable.Range(41, 14), .. Enumerable.Range(66, 11), .. Enumerable.Range(89, 7),
              .. Enumerable.Range(108, 10), 256, 257],
             FaultPlan.FromText("98 disk-fail x:/export/disk 7; 120 offline x 0; 149 online x 0; 191 disk-heal x:/export/disk 0")));
+
+    /// <summary>
+    /// Fixed 86, Fig. 5: the directory of a file made while Y was offline was parked whole by Y's full resync, inside a
+    /// directory it removed, and removed with it; its mnode still held it in Y, so the file's next write looked its name
+    /// up there, found nothing, and took Y out of use again (`copy Y (/m) after resync: /a/a/a: VREG size=0`).
+    /// </summary>
+    [Fact]
+    public void A_directory_a_full_resync_removes_inside_a_parked_one_is_let_go_of_by_its_mnode() =>
+        Holds(new SimCase("fig5", 376252, 249, FaultKinds.None, [17, 29, 30, 36, 41, 42, 43, 79, 100, 116, 137, 161, 165, 166, 167, 168, 169, 170, 171, 185, 248],
+            FaultPlan.FromText("9 skew h 126000; 77 offline y 0; 187 skew h 0; 205 online y 1")));
 }
