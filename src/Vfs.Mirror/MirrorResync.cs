@@ -213,7 +213,7 @@ internal static class MirrorResync
                 if (vp!.Type != m.Vnode.Type)
                     return Errno.ENOENT;
                 Bind(mi, c, e, vp);
-                if (MakeParents(mi, src, c, parent, changedIn) != Errno.OK || MirrorSubr.Resolve(parent, c, out tdir) != Errno.OK)
+                if (MakeParents(mi, src, c, parent, changedIn, stats) != Errno.OK || MirrorSubr.Resolve(parent, c, out tdir) != Errno.OK)
                 {
                     tdir = null;
                     return vp.Type == VType.VDIR ? MoveAside(mi, src, c, fdir, name, m, changedIn, stats) : Errno.ENOENT;
@@ -280,7 +280,7 @@ internal static class MirrorResync
         {
             if (Vop.Rename(fdir, name, meta!, aside, Cred.Kcred) != Errno.OK)
                 return Errno.ENOENT;
-            if (MakeParents(mi, src, c, m.Parent!, changedIn) == Errno.OK && MirrorSubr.Resolve(m.Parent!, c, out var tdir) == Errno.OK
+            if (MakeParents(mi, src, c, m.Parent!, changedIn, stats) == Errno.OK && MirrorSubr.Resolve(m.Parent!, c, out var tdir) == Errno.OK
                 && Vop.Rename(meta!, aside, tdir!, m.Name, Cred.Kcred) == Errno.OK)
                 return Errno.OK;
             if (Vop.Lookup(fdir, name, out var taken, LookupFlags.None, null, Cred.Kcred) == Errno.OK)
@@ -354,22 +354,52 @@ internal static class MirrorResync
     /// and known to its mnode; the replay of its parent's names then finds it there and compares it whole (Figs. 9 and 10,
     /// seed 20262208: a directory renamed into a directory made while the copy was away was kept under its old name as
     /// the directory made there since, and both took one handle). Returns OK when d is found in the copy by an unchanged
-    /// path (SamePath) or made; ENOENT when the copy has another file or directory under a new name on the way.
+    /// path (SamePath) or made; ENOENT when the copy has another directory, or a file the mirror still has (Lives), under
+    /// a new name on the way. A file the mirror no longer has there goes first, as the names' replay would remove it:
+    /// kept, it stopped the move, and the replay made the directory afresh and copied a file linked elsewhere in it
+    /// whole, a second file (Finding 35: a symlink /a/b unlinked and made again a directory, /b/a moved into it).
     /// </summary>
-    private static Errno MakeParents(MfsVfs mi, MirrorMember src, MirrorMember c, Mnode d, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn)
+    private static Errno MakeParents(MfsVfs mi, MirrorMember src, MirrorMember c, Mnode d, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn,
+        CopyStats stats)
     {
         if (SamePath(c, d, changedIn))
             return Errno.OK;
-        if (d.Parent is not { } p || (d.State & MnodeState.Removed) != 0 || MakeParents(mi, src, c, p, changedIn) != Errno.OK
+        if (d.Parent is not { } p || (d.State & MnodeState.Removed) != 0 || MakeParents(mi, src, c, p, changedIn, stats) != Errno.OK
             || MirrorSubr.Resolve(p, c, out var pdir) != Errno.OK || MirrorSubr.Resolve(d, src, out var sdir) != Errno.OK)
             return Errno.ENOENT;
         var va = new Vattr(AttrMask.AT_MODE);
-        if (Vop.Getattr(sdir!, va, AttrFlags.None, Cred.Kcred) != Errno.OK
-            || Vop.Mkdir(pdir!, d.Name, new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = va.Mode }, out var made, Cred.Kcred) != Errno.OK)
-            return Errno.ENOENT; // EEXIST: something there already, which the replay compares
+        if (Vop.Getattr(sdir!, va, AttrFlags.None, Cred.Kcred) != Errno.OK)
+            return Errno.ENOENT;
+        var dva = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = va.Mode };
+        var err = Vop.Mkdir(pdir!, d.Name, dva, out var made, Cred.Kcred);
+        if (err == Errno.EEXIST && Changed(changedIn, p, d.Name) && RemoveGone(mi, c, pdir!, d.Name, stats))
+            err = Vop.Mkdir(pdir!, d.Name, dva, out made, Cred.Kcred);
+        if (err != Errno.OK)
+            return Errno.ENOENT; // something there already, which the replay compares
         MirrorFid.MadeLate(c, made!, src, sdir!);
         mi.Mnodes.SetCopy(d, c.Index, made);
         return Errno.OK;
+    }
+
+    /// <summary>
+    /// Removes <paramref name="name"/> from copy <paramref name="c"/>'s directory <paramref name="dir"/> when it names a
+    /// file, not a directory, that the mirror no longer has (Lives); true when it did.
+    /// </summary>
+    private static bool RemoveGone(MfsVfs mi, MirrorMember c, Vnode dir, string name, CopyStats stats)
+    {
+        if (Vop.Lookup(dir, name, out var tv, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return false;
+        try
+        {
+            if (tv!.Type == VType.VDIR || Lives(mi, c, tv))
+                return false;
+            ForgetNamed(mi, c, tv);
+            return MirrorDataCopy.RemoveEntry(dir, name, stats) == Errno.OK;
+        }
+        finally
+        {
+            tv!.Rele();
+        }
     }
 
     /// <summary>

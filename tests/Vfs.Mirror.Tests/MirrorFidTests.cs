@@ -347,6 +347,38 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// Fixed 87 (Finding 35: `vfs sim --world fig5 --seed 346242 --steps 185` with a disk fault): while X was away a
+    /// symlink /a/b was unlinked, /a/b made again as a directory, and /b/a, holding a link of /b/c, moved into it. X's
+    /// symlink stopped the move of /b/a there, so the names' replay made /a/b afresh and copied the link whole, a
+    /// second file. The symlink, which the mirror no longer has, now goes first, and the directory is moved.
+    /// </summary>
+    [Fact]
+    public void A_directory_moved_under_a_name_that_was_a_symlink_while_a_copy_is_away_keeps_its_links_in_that_copy()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b/a", 0x1ED));
+        f.WriteFile("/X/y/b/c", "linked");
+        MirrorFixture.Ok(f.P.Link("/X/y/b/c", "/X/y/b/a/a"));
+        MirrorFixture.Ok(f.P.Symlink("a/b", "/X/y/a/b"));
+        var inX = LowerFid(f, "b/c");
+        var dirInX = LowerFid(f, "b/a");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/a/b"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b/a", "/X/y/a/b/b"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report), error);
+        Assert.False(report!.Full);
+        Assert.Equal(dirInX, LowerFid(f, "a/b/b"));
+        Assert.Equal(inX, LowerFid(f, "a/b/b/a"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Fixed 80 (`vfs sim --world fig10 --seed 281283 --steps 158 --plan '28 loss y 29; 58 offline y 0; 97 online y 0;
     /// 123 net-heal y 0'` with 47 calls): a file the mirror made late in a copy, found by its handles through the copy's
     /// record (CopyFids.MadeLate), was renamed while that copy was away, and its old name made again. No mnode knew it,

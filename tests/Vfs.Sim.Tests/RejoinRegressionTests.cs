@@ -57,4 +57,13 @@ public class RejoinRegressionTests(ITestOutputHelper output)
     [InlineData("21 offline x 0; 79 online x 0")]
     public void A_directory_moved_up_and_renamed_over_its_old_grandparent_while_x_was_offline_rejoins(string plan) =>
         Holds(new SimCase("fig9", 320009, 84, FaultKinds.None, [3, 4, 14, 29, 45, 53, 77], FaultPlan.FromText(plan)));
+
+    /// <summary>Finding 35 (Fixed 87), Fig. 5: while X's disk had failed, a symlink /a/b was unlinked, /a/b made again a
+    /// directory, and /b/a, holding a link of /b/c, moved into it. X's symlink stopped the move, and the replay copied
+    /// the link whole, a second file. The symlink now goes first.</summary>
+    [Fact]
+    public void A_directory_moved_under_a_name_that_was_a_symlink_while_x_was_out_keeps_its_links() =>
+        Holds(new SimCase("fig5", 346242, 185, FaultKinds.None,
+            [80, 86, 89, 95, 102, 103, 104, 105, 106, 107, 108, 113, 126, 127, 128, 132, 143, 144, 149, 150, 156, 157, 158, 159, 160, 161, 184],
+            FaultPlan.FromText("52 disk-fail h:/b 16; 162 disk-heal h:/b 0")));
 }
