@@ -536,7 +536,10 @@ internal sealed partial class MirrorMerge
                     vas[t] = sva;
                     continue;
                 }
-                if (other || Differs(vps[source]!, sva, vps[t], vas[t]) || !KeptAsTwin(t, sva, vps[t]!))
+                // A file with more links in the target, alike otherwise, is the source's file still under names the
+                // source no longer has, which are removed where the walk, or the log's replay, meets them (Fixed 88).
+                bool surplus = vas[t] is { } tva && tva.Nlink > sva.Nlink;
+                if (other || Differs(vps[source]!, sva, vps[t], vas[t], links: !surplus) || !KeptAsTwin(t, sva, vps[t]!))
                 {
                     if ((err = Replace(dirs, name, vps, vas, source, t, other)) != Errno.OK)
                         return (err, null);

@@ -446,6 +446,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("102 offline x 0; 179 online x 0")));
 
     /// <summary>
+    /// Fixed 88, Fig. 10, a partition of y: a symlink named /b, /c/b and /c/a/b/c; while Y was away /c/b was unlinked
+    /// and /c/a moved into directories made meanwhile. Y's replay moved its /c/a and compared it whole before /c/b went,
+    /// and took the symlink, one link more in Y than in the source, for another file: copied whole, a second file.
+    /// </summary>
+    [Fact]
+    public void A_link_compared_in_a_moved_directory_before_its_unlinked_name_goes_stays_a_link() =>
+        Holds(new SimCase("fig10", 411268, 248, FaultKinds.None, [4, 8, 9, 12, 21, 25, 39, 42, 47, 67, 68, 95, 98, 157, 158, 159],
+            FaultPlan.FromText("84 partition y 0; 101 loss y 10; 143 net-heal y 0; 232 net-heal y 0")));
+
+    /// <summary>
     /// Fixed 76, Fig. 6, the whole history: after X's full resync a look-up gave the open directory /c's mnode another
     /// file in X, and the mnode kept the number X's old file had given it; X gave that number to /c/c, made later
     /// (`/m: /c/c: the model and the file system disagree about which names are the same file`).
