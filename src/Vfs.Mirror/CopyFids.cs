@@ -29,7 +29,8 @@
 //
 // INVARIANT. Forward and Back are inverses: Forward[first] = now exactly when Back[now] = first; so are the late
 // table's two ways, for the files whose source's fid is known: LateFor[(copy, there)] = here exactly when
-// Late[here] = (copy, there). A record only ever maps a fid this copy gave the mirror for a file to the fid of the
+// Late[here] = (copy, there); and the away and named-alone tables: Away[(copy, there)] = here exactly when
+// AwayIn[(here, copy)] = there, while AwayBack[here] holds one of those copies' (the last remembered). A record only ever maps a fid this copy gave the mirror for a file to the fid of the
 // file the mirror made in its place for the same mnode, or a file made late to the file it was copied from; the
 // file system's generation numbers keep a key from meeting another file on a reused inode.
 //
@@ -51,8 +52,10 @@ internal sealed class CopyFids
     private readonly Dictionary<(int Copy, Fid There), Fid> _lateFor = new();
     private readonly Dictionary<(int Copy, Fid Fid), Fid> _away = new();
     private readonly Dictionary<Fid, (int Copy, Fid Fid)> _awayBack = new();
+    private readonly Dictionary<(Fid Here, int Copy), Fid> _awayIn = new();
     private readonly Dictionary<(int Copy, Fid Fid), Fid> _namedAlone = new();
     private readonly Dictionary<Fid, (int Copy, Fid Fid)> _namedAloneBack = new();
+    private readonly Dictionary<(Fid Here, int Copy), Fid> _namedAloneIn = new();
     private readonly Queue<(int Copy, Fid Fid)> _namedAloneOrder = new();
     private bool _loaded;
 
@@ -92,6 +95,7 @@ internal sealed class CopyFids
         {
             _away[(copy, there)] = here;
             _awayBack[here] = (copy, there);
+            _awayIn[(here, copy)] = there;
         }
     }
 
@@ -116,6 +120,7 @@ internal sealed class CopyFids
         {
             _away.Clear();
             _awayBack.Clear();
+            _awayIn.Clear();
         }
     }
 
@@ -138,10 +143,14 @@ internal sealed class CopyFids
                 return;
             _namedAlone[(copy, there)] = here;
             _namedAloneBack[here] = (copy, there);
+            _namedAloneIn[(here, copy)] = there;
             _namedAloneOrder.Enqueue((copy, there));
             while (_namedAloneOrder.Count > NamedAloneLimit && _namedAloneOrder.TryDequeue(out var oldest))
                 if (_namedAlone.Remove(oldest, out var h))
+                {
                     _namedAloneBack.Remove(h);
+                    _namedAloneIn.Remove((h, oldest.Copy));
+                }
         }
     }
 
@@ -168,6 +177,17 @@ internal sealed class CopyFids
 
     /// <summary>The other way: a copy and the fid it first gave for the file this copy first gave <paramref name="here"/> for, or null.</summary>
     public (int Copy, Fid Fid)? TwinThere(Fid here) => AwayThere(here) ?? NamedAloneThere(here);
+
+    /// <summary>
+    /// TwinThere for copy <paramref name="copy"/> alone: the fid it first gave for the file this copy first gave
+    /// <paramref name="here"/> for, or null. TwinThere gives one copy's; the file is remembered by every copy in use
+    /// that had it, and a 3-way mirror's resync asks by its source (Fixed 89).
+    /// </summary>
+    public Fid? TwinThereIn(Fid here, int copy)
+    {
+        lock (_lock)
+            return _awayIn.GetValueOrDefault((here, copy)) ?? _namedAloneIn.GetValueOrDefault((here, copy));
+    }
 
     /// <summary>True when Twin may know anything.</summary>
     public bool AnyTwins

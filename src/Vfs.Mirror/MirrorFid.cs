@@ -278,7 +278,7 @@ internal static class MirrorFid
     internal static bool AwayOther(MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
     {
         if (!c.Fids.AnyTwins || Vop.Fid(tv, Fid.MaxFidSize, out var here) != Errno.OK
-            || c.Fids.TwinThere(c.Fids.First(c, here!)) is not var (k, there) || k != src.Index)
+            || c.Fids.TwinThereIn(c.Fids.First(c, here!), src.Index) is not { } there)
             return false;
         return Vop.Fid(sv, Fid.MaxFidSize, out var now) == Errno.OK && !src.Fids.First(src, now!).Equals(there);
     }

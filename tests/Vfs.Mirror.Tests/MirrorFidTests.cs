@@ -412,6 +412,37 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// Fixed 89 (`vfs sim --world mirror3 --seed 422195 --steps 249` with a disk fault): a 3-way mirror; while X was
+    /// away an open /b was linked as /a/c and unlinked, closed, and /b made again. Letting go of the old file, its mnode
+    /// had X remember X's file by its fids in Y and Z; asked by the source, Y, the full resync found Z's record alone,
+    /// took X's old /b for the new file, rewrote it in place, and then linked /a/c to it: one file under both names.
+    /// The record is now found by the source's fid. (The log overflows, so the resync is a full one and lets go of
+    /// the mnodes it held.)
+    /// </summary>
+    [Fact]
+    public void A_name_made_again_while_a_copy_of_three_is_away_is_not_the_old_file_after_a_full_resync()
+    {
+        using var f = new MirrorFixture(copies: 3);
+        f.Mount("logsize=1", copies: 3);
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        f.WriteFile("/X/y/b", "old");
+        MirrorFixture.Ok(f.P.Open("/X/y/b", OFlags.O_RDWR, 0, out int fd));
+        var old = LowerFid(f, "b");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Link("/X/y/b", "/X/y/a/c"));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/b"));
+        MirrorFixture.Ok(f.P.Close(fd));
+        f.K.Dnlc.Purge();
+        f.WriteFile("/X/y/b", "new");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report), error);
+        Assert.True(report!.Full);
+        Assert.Equal(old, LowerFid(f, "a/c"));
+        Assert.NotEqual(old, LowerFid(f, "b"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Fixed 80 (`vfs sim --world fig10 --seed 281283 --steps 158 --plan '28 loss y 29; 58 offline y 0; 97 online y 0;
     /// 123 net-heal y 0'` with 47 calls): a file the mirror made late in a copy, found by its handles through the copy's
     /// record (CopyFids.MadeLate), was renamed while that copy was away, and its old name made again. No mnode knew it,

@@ -66,4 +66,12 @@ public class RejoinRegressionTests(ITestOutputHelper output)
         Holds(new SimCase("fig5", 346242, 185, FaultKinds.None,
             [80, 86, 89, 95, 102, 103, 104, 105, 106, 107, 108, 113, 126, 127, 128, 132, 143, 144, 149, 150, 156, 157, 158, 159, 160, 161, 184],
             FaultPlan.FromText("52 disk-fail h:/b 16; 162 disk-heal h:/b 0")));
+
+    /// <summary>Fixed 89, the 3-way mirror: while X was away an open /b was linked as /a/c and unlinked, closed, and /b
+    /// made again. X remembered its old file by its fids in Y and Z; the full resync, asking by its source, Y, found
+    /// Z's record alone, rewrote X's old /b in place as the new file and linked /a/c to it.</summary>
+    [Fact]
+    public void A_name_made_again_while_x_of_three_was_out_is_not_its_old_file_after_a_full_resync() =>
+        Holds(new SimCase("mirror3", 422195, 249, FaultKinds.None, [7, 24, 25, 26, 43, 51, 86, 87, 123, 169, 230, 243, 246, 247, 248],
+            FaultPlan.FromText("101 disk-fail h:/b 18; 101 offline x 0; 110 online x 0; 170 disk-heal h:/b 0")));
 }
