@@ -128,12 +128,12 @@ internal sealed partial class MirrorMerge
             var err = parkDir is null ? Errno.OK : RemoveParked(parkDir);
             if (err == Errno.OK)
                 err = MergeDir(roots, "/", source, targets);
-            LetGoParkedDirs();
+            LetGoParked();
             return err == Errno.OK && parkDir is not null ? RemoveParked(parkDir) : err;
         }
         finally
         {
-            LetGoParkedDirs();
+            LetGoParked();
             _otherFile = null;
             _parkDir = null;
             _parked.Clear();
@@ -500,7 +500,7 @@ internal sealed partial class MirrorMerge
             {
                 if (sva is null)
                 {
-                    if (vps[t] is not null && (err = Take(dirs[t], name, t, vps[t]!, vas[t]!)) != Errno.OK)
+                    if (vps[t] is not null && (err = Take(dirs[t], name, t, vps[t]!, vas[t]!, lives: true)) != Errno.OK)
                         return (err, null);
                     continue;
                 }
@@ -691,7 +691,7 @@ internal sealed partial class MirrorMerge
         {
             if (twin)
                 _links[to].Forget(fa);
-            var err = Take(dirs[to], name, to, vps[to]!, vas[to]!);
+            var err = Take(dirs[to], name, to, vps[to]!, vas[to]!, lives: otherFile);
             if (err != Errno.OK)
                 return err;
         }

@@ -7,7 +7,9 @@
 // is parked whole, still its mnode's, and a directory the copy lacks is, where the copy has its twin (HardLinks.Known:
 // the directory the mnode holds there), moved to the new name from wherever it is -- still in place when the merge
 // meets the new name first, parked when it met the old one first. A parked directory no name took back is let go
-// of (the mnode forgets it) before the parked names are removed.
+// of (the mnode forgets it) before the parked names are removed. A file parked because the source lacks its name, or
+// has another file there, stays its mnode's the same way, so a name met later is linked to it; one no name was
+// linked to is let go of then.
 //
 // A directory known as another's under a name the source has (renamed away, the name made again) waits in .mfs the
 // same way, and the name gets a directory of its own; so does a directory under a name the source made a file of
@@ -21,6 +23,7 @@ namespace UnixVfs.Mirror;
 internal sealed partial class MirrorMerge
 {
     private readonly List<(int Copy, Vnode Dir)> _parkedDirs = new(); // held; their mnodes still know them
+    private readonly List<(int Copy, Vnode File)> _parkedFiles = new(); // held; their mnodes still know them
     private readonly HashSet<(int Copy, ulong Node)> _keptDirs = new();  // the targets' directories kept for a name so far
 
     /// <summary>Target <paramref name="t"/>'s directory of attributes <paramref name="va"/> is kept for the name it is under.</summary>
@@ -29,14 +32,30 @@ internal sealed partial class MirrorMerge
     /// <summary>
     /// Target <paramref name="t"/> loses <paramref name="name"/> of <paramref name="dir"/>, its <paramref name="vp"/> (of
     /// attributes <paramref name="va"/>): removed (parked, in a full resync) and forgotten by its mnode -- or, a directory
-    /// in a full resync, parked whole and still its mnode's, for the name it was renamed to.
+    /// in a full resync, parked whole and still its mnode's, for the name it was renamed to; so is a file that
+    /// <paramref name="lives"/> on under another name (the source lacks this one, or has another file here), for a
+    /// name met later to be linked to it (Fixed 90: forgotten at once, the file's other name was copied whole).
     /// </summary>
-    private Errno Take(Vnode dir, string name, int t, Vnode vp, Vattr va)
+    private Errno Take(Vnode dir, string name, int t, Vnode vp, Vattr va, bool lives = false)
     {
         if (_parkDir is not null && va.Type == VType.VDIR)
             return ParkDir(dir, name, t, vp);
+        if (_parkDir is not null && lives)
+            return ParkFile(dir, name, t, vp);
         _replaced?.Invoke(t, vp);
         return RemoveTarget(dir, name);
+    }
+
+    /// <summary>Parks target <paramref name="t"/>'s file <paramref name="vp"/>, under <paramref name="name"/> of <paramref name="dir"/>, still its mnode's.</summary>
+    private Errno ParkFile(Vnode dir, string name, int t, Vnode vp)
+    {
+        var err = Park(dir, name);
+        if (err != Errno.OK)
+            return err;
+        vp.Hold();
+        _parkedFiles.Add((t, vp));
+        Report.Stats.Removed++;
+        return Errno.OK;
     }
 
     /// <summary>Parks target <paramref name="t"/>'s directory <paramref name="vp"/>, under <paramref name="name"/> of <paramref name="dir"/>, whole.</summary>
@@ -51,8 +70,11 @@ internal sealed partial class MirrorMerge
         return Errno.OK;
     }
 
-    /// <summary>Every parked directory no name took back: its mnode lets go of it, as of any file the merge removes.</summary>
-    private void LetGoParkedDirs()
+    /// <summary>
+    /// Every parked directory no name took back, and every parked file no name was linked to: its mnode lets go of it,
+    /// as of any file the merge removes.
+    /// </summary>
+    private void LetGoParked()
     {
         foreach (var (t, vp) in _parkedDirs)
         {
@@ -60,6 +82,14 @@ internal sealed partial class MirrorMerge
             vp.Rele();
         }
         _parkedDirs.Clear();
+        foreach (var (t, vp) in _parkedFiles)
+        {
+            var va = new Vattr(AttrMask.AT_NLINK);
+            if (Vop.Getattr(vp, va, AttrFlags.None, Cr) != Errno.OK || va.Nlink <= 1)
+                _replaced?.Invoke(t, vp);
+            vp.Rele();
+        }
+        _parkedFiles.Clear();
     }
 
     /// <summary>

@@ -443,6 +443,41 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// Fixed 90: as Fixed 89 on a 2-way mirror, a full resync asked for. Open through X's leaving, the old file's mnode
+    /// knew X's /b: the resync took it for another file's and parked it, but the mnode forgot it there at once, and
+    /// /a/c, met later, found no twin and was copied whole, a second file for a handle naming X's. A parked file now
+    /// stays its mnode's until the merge is done. Closed, the file got an mnode while X was away that never knew X's
+    /// /b, nor had X remember it: the resync rewrote X's old /b in place as the new file. Removing a name now has a copy
+    /// away remember the file by it, as a rename does.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_name_made_again_while_a_copy_is_away_leaves_the_old_file_its_other_name_in_a_forced_full_resync(bool open)
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        f.WriteFile("/X/y/b", "old");
+        int fd = -1;
+        if (open)
+            MirrorFixture.Ok(f.P.Open("/X/y/b", OFlags.O_RDONLY, 0, out fd));
+        var old = LowerFid(f, "b");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Link("/X/y/b", "/X/y/a/c"));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/b"));
+        f.WriteFile("/X/y/b", "new");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
+        Assert.Equal(old, LowerFid(f, "a/c"));
+        Assert.NotEqual(old, LowerFid(f, "b"));
+        if (open)
+            MirrorFixture.Ok(f.P.Close(fd));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Fixed 80 (`vfs sim --world fig10 --seed 281283 --steps 158 --plan '28 loss y 29; 58 offline y 0; 97 online y 0;
     /// 123 net-heal y 0'` with 47 calls): a file the mirror made late in a copy, found by its handles through the copy's
     /// record (CopyFids.MadeLate), was renamed while that copy was away, and its old name made again. No mnode knew it,
