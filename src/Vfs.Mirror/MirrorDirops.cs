@@ -286,7 +286,7 @@ internal static partial class MirrorVnops
         using var _ = m.Mfs.EnterOp();
         // A copy away may know the file by this name alone, and its other names live on: it remembers the file as
         // before a rename (Fixed 90). Before the directory lock, as rename does: finding the path may look names up.
-        if (m.Mfs.Options.Mode == MirrorMode.Mirror && m.Mfs.Copies.Any(c => !c.TakesUpdates) && Named(m, nm) is { } leaving)
+        if (m.Mfs.Options.Mode == MirrorMode.Mirror && m.Mfs.UpdateCopies().Length < m.Mfs.CopyCount && Named(m, nm) is { } leaving)
             MirrorFid.RememberBeforeMove(leaving);
         return WithDirLock(m, () =>
         {
