@@ -22,8 +22,7 @@ namespace UnixVfs.Mirror;
 
 internal sealed partial class MirrorMerge
 {
-    private readonly List<(int Copy, Vnode Dir)> _parkedDirs = new(); // held; their mnodes still know them
-    private readonly List<(int Copy, Vnode File)> _parkedFiles = new(); // held; their mnodes still know them
+    private readonly List<(int Copy, Vnode Vp)> _parkedDirs = new(), _parkedFiles = new(); // held; their mnodes still know them
     private readonly HashSet<(int Copy, ulong Node)> _keptDirs = new();  // the targets' directories kept for a name so far
 
     /// <summary>Target <paramref name="t"/>'s directory of attributes <paramref name="va"/> is kept for the name it is under.</summary>
@@ -46,26 +45,20 @@ internal sealed partial class MirrorMerge
         return RemoveTarget(dir, name);
     }
 
-    /// <summary>Parks target <paramref name="t"/>'s file <paramref name="vp"/>, under <paramref name="name"/> of <paramref name="dir"/>, still its mnode's.</summary>
-    private Errno ParkFile(Vnode dir, string name, int t, Vnode vp)
-    {
-        var err = Park(dir, name);
-        if (err != Errno.OK)
-            return err;
-        vp.Hold();
-        _parkedFiles.Add((t, vp));
-        Report.Stats.Removed++;
-        return Errno.OK;
-    }
-
     /// <summary>Parks target <paramref name="t"/>'s directory <paramref name="vp"/>, under <paramref name="name"/> of <paramref name="dir"/>, whole.</summary>
-    private Errno ParkDir(Vnode dir, string name, int t, Vnode vp)
+    private Errno ParkDir(Vnode dir, string name, int t, Vnode vp) => ParkKept(dir, name, t, vp, _parkedDirs);
+
+    /// <summary>Parks target <paramref name="t"/>'s file <paramref name="vp"/>, under <paramref name="name"/> of <paramref name="dir"/>, still its mnode's.</summary>
+    private Errno ParkFile(Vnode dir, string name, int t, Vnode vp) => ParkKept(dir, name, t, vp, _parkedFiles);
+
+    /// <summary>Parks <paramref name="name"/> of <paramref name="dir"/>, target <paramref name="t"/>'s <paramref name="vp"/>, held in <paramref name="kept"/>.</summary>
+    private Errno ParkKept(Vnode dir, string name, int t, Vnode vp, List<(int Copy, Vnode Vp)> kept)
     {
         var err = Park(dir, name);
         if (err != Errno.OK)
             return err;
         vp.Hold();
-        _parkedDirs.Add((t, vp));
+        kept.Add((t, vp));
         Report.Stats.Removed++;
         return Errno.OK;
     }
@@ -118,10 +111,10 @@ internal sealed partial class MirrorMerge
             if (!moved)
                 return null;
             Kept(t, va);
-            int i = _parkedDirs.FindIndex(p => p.Copy == t && Vop.Cmp(p.Dir, tv));
+            int i = _parkedDirs.FindIndex(p => p.Copy == t && Vop.Cmp(p.Vp, tv));
             if (i >= 0)
             {
-                _parkedDirs[i].Dir.Rele();
+                _parkedDirs[i].Vp.Rele();
                 _parkedDirs.RemoveAt(i);
             }
             return tv;
