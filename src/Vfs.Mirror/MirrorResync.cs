@@ -908,6 +908,14 @@ internal static class MirrorResync
             {
                 if (m.Vnode.Type != VType.VREG || Volatile.Read(ref m.Copies[src.Index]) is not { } sv || Volatile.Read(ref m.Copies[c.Index]) is not { } tv)
                     continue;
+                if (Vop.Getattr(tv, new Vattr(AttrMask.AT_NLINK), AttrFlags.None, Cred.Kcred) == Errno.ESTALE)
+                {
+                    // Gone from an NFS copy, which cannot keep an unlinked file (its client has no silly rename): nothing
+                    // to match, and the mnode forgets it. Matched, its ESTALE took the copy out of use again (Fixed 92:
+                    // a closed file the copy's log still held, removed while the copy was away, after a full resync).
+                    mi.Mnodes.ForgetLower(c.Index, tv);
+                    continue;
+                }
                 var va = new Vattr(AttrMask.AT_ALL);
                 var err = Vop.Getattr(sv, va, AttrFlags.None, Cred.Kcred);
                 if (err == Errno.ESTALE)

@@ -100,6 +100,35 @@ public class NfsCopyFindingsTests
     }
 
     /// <summary>
+    /// Fixed 92 (`vfs sim --world fig7 --seed 503238 --steps 191 --plan '8 offline y 0; 16 skew y 2731000; 104 online
+    /// y 1; 174 skew y 0'` with 10 calls): a file open through Y's going offline, then written, closed and removed, its
+    /// mnode held by Y's log. Y's full resync removed Y's file, and the mnode kept it, as a removed file still open keeps
+    /// its copy (since Fixed 86 made a full resync's mnodes forget as the log's replay does); the match
+    /// of removed files then set its attributes over NFS, got ESTALE (an NFS copy cannot keep an unlinked file), and
+    /// took Y out of use again. A copy's removed file that is gone is now forgotten, not matched.
+    /// </summary>
+    [Fact]
+    public void A_file_removed_while_an_NFS_copy_was_offline_does_not_fail_its_full_resync()
+    {
+        using var f = Fixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Open("/A/b/a", OFlags.O_WRONLY | OFlags.O_CREAT, 0x1A4, out int fd));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Write(fd, "while y was away"u8.ToArray(), out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        MirrorFixture.Ok(f.P.Unlink("/A/b/a"));
+        _world.Advance(TimeSpan.FromMilliseconds(1));
+
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.DoesNotContain("a", f.LowerNames(1, "/"));
+        f.WriteFile("/A/b/b", "after");
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Finding 4, second cause (`vfs sim --world fig9 --seed 20265214 --steps 118 --faults copy,net,host,clock --keep
     /// 2,27,57`): the NFS client of Y held the write until close, whose WRITE failed; the client dropped the bytes and
     /// reported the error, and the mirror's retry of the close found nothing left to send and succeeded. Y stayed in

@@ -456,6 +456,17 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("84 partition y 0; 101 loss y 10; 143 net-heal y 0; 232 net-heal y 0")));
 
     /// <summary>
+    /// Fixed 92, Fig. 7: /m/a, open through Y's going offline, was written, closed and removed by a rename over it while
+    /// Y was away. Y's full resync removed Y's file, its mnode (held by Y's log) kept it, and the match of removed files
+    /// got ESTALE from it and took Y out of use again; an rmdir then reached X alone, and at the repair Y's directory,
+    /// stamped ahead by a skewed clock, came back into X.
+    /// </summary>
+    [Fact]
+    public void A_file_removed_while_y_was_offline_does_not_fail_its_full_resync() =>
+        Holds(new SimCase("fig7", 503238, 191, FaultKinds.None, [0, 3, 40, 42, 54, 72, 82, 88, 91, 153],
+            FaultPlan.FromText("8 offline y 0; 16 skew y 2731000; 104 online y 1; 174 skew y 0")));
+
+    /// <summary>
     /// Fixed 76, Fig. 6, the whole history: after X's full resync a look-up gave the open directory /c's mnode another
     /// file in X, and the mnode kept the number X's old file had given it; X gave that number to /c/c, made later
     /// (`/m: /c/c: the model and the file system disagree about which names are the same file`).
