@@ -113,15 +113,6 @@ internal sealed class HardLinks : IDisposable
             old.Rele();
         _seen[(va.Fsid, va.NodeId)] = vp;
     }
-    /// <summary>True when <paramref name="vp"/> is the twin of a source's file already.</summary>
-    public bool Claimed(Vnode vp)
-    {
-        foreach (var v in _seen.Values)
-            if (Vop.Cmp(v, vp))
-                return true;
-        return false;
-    }
-
     /// <summary>Forgets the target file of the source file <paramref name="va"/> (it is being removed).</summary>
     public void Forget(Vattr va)
     {

@@ -670,21 +670,12 @@ internal sealed partial class MirrorMerge
         // The target's file under this name may already be the source's file's twin (HardLinks: primed, linked earlier
         // in this merge, or known to the resync), short of links the source gained: it stays, and is rewritten in place.
         // Removed, it would be linked back from the twin the table still holds: a removed file (ESTALE from an NFS copy).
-        Vnode? tw = null;
-        bool known = !otherFile && vps[to] is not null && fa.Nlink > 1 && _links[to].TryGet(fa, vps[from]!, out tw);
-        bool twin = known && Vop.Cmp(tw!, vps[to]!);
-        // The first name met of a file with as many links in the target, whose file there is no other's twin yet, is
-        // that file too, as a file with one link is: rewritten in place, it keeps its inode for its other names and
-        // for a client's handle (Fixed 91: a master's mount-time merge after a power cut made a linked file afresh to
-        // bring back a lost write, and the other master's handle of it went stale).
-        bool first = !otherFile && !known && vps[to] is not null && fa.Nlink > 1 && vas[to]!.Nlink == fa.Nlink && !_links[to].Claimed(vps[to]!);
-        if (!otherFile && vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && (twin || first || vas[to]!.Nlink == 1 && fa.Nlink == 1))
+        bool twin = !otherFile && vps[to] is not null && fa.Nlink > 1 && _links[to].TryGet(fa, vps[from]!, out var tw) && Vop.Cmp(tw!, vps[to]!);
+        if (!otherFile && vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && (twin || vas[to]!.Nlink == 1 && fa.Nlink == 1))
         {
             var err = MirrorDataCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);
             if (err == Errno.OK && (err = MirrorDataCopy.CopyAttrs(fa, vps[to]!, size: true, src: vps[from])) == Errno.OK)
             {
-                if (first)
-                    _links[to].Add(fa, vps[to]!);
                 Report.Stats.Files++;
                 return Errno.OK;
             }

@@ -911,7 +911,7 @@ internal static class MirrorResync
                 if (Vop.Getattr(tv, new Vattr(AttrMask.AT_NLINK), AttrFlags.None, Cred.Kcred) == Errno.ESTALE)
                 {
                     // Gone from an NFS copy, which cannot keep an unlinked file (its client has no silly rename): nothing
-                    // to match, and the mnode forgets it. Matched, its ESTALE took the copy out of use again (Fixed 92:
+                    // to match, and the mnode forgets it. Matched, its ESTALE took the copy out of use again (Fixed 91:
                     // a closed file the copy's log still held, removed while the copy was away, after a full resync).
                     mi.Mnodes.ForgetLower(c.Index, tv);
                     continue;

@@ -53,41 +53,6 @@ public class MergeTests
         Assert.True(f.Verify().Identical);
     }
 
-    /// <summary>
-    /// Fixed 91 (`vfs sim --world fig7 --seed 503041 --steps 265` with a restart of y): a file with two links that the
-    /// merge brings to the older copy keeps its inode there, as a file with one link does. Made afresh, it sent the
-    /// other master's handle of it stale after y's restart, and x took its copy of y out of use.
-    /// </summary>
-    [Fact]
-    public void A_linked_file_the_newer_copy_wins_keeps_its_inode_in_the_other()
-    {
-        using var f = new MirrorFixture();
-        var inodes = new HashSet<ulong>();
-        foreach (var (dir, text, mtime) in new[] { ("/A/b", "version of A", Old), ("/X/y", "version of X, newer", New) })
-        {
-            f.WriteFile(dir + "/f", text);
-            MirrorFixture.Ok(f.P.Link(dir + "/f", dir + "/g"));
-            MirrorFixture.Ok(f.P.Utimens(dir + "/f", [Old, mtime]));
-            MirrorFixture.Ok(f.P.Stat(dir + "/f", out var st));
-            inodes.Add(st!.Ino);
-        }
-        f.Mount();
-        foreach (int copy in new[] { 0, 1 })
-        {
-            Assert.Equal("version of X, newer", f.Lower(copy, "f"));
-            var va = new Vattr(AttrMask.AT_ALL);
-            foreach (var name in new[] { "f", "g" })
-            {
-                var lv = f.LowerVnode(copy, name)!;
-                MirrorFixture.Ok(Vop.Getattr(lv, va, AttrFlags.None, Cred.Kcred));
-                lv.Rele();
-                Assert.Contains(va.NodeId, inodes);
-                Assert.Equal(2u, va.Nlink);
-            }
-        }
-        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
-    }
-
     [Fact]
     public void A_file_against_a_directory_keeps_the_directory_and_renames_the_file_aside()
     {

@@ -100,7 +100,7 @@ public class NfsCopyFindingsTests
     }
 
     /// <summary>
-    /// Fixed 92 (`vfs sim --world fig7 --seed 503238 --steps 191 --plan '8 offline y 0; 16 skew y 2731000; 104 online
+    /// Fixed 91 (`vfs sim --world fig7 --seed 503238 --steps 191 --plan '8 offline y 0; 16 skew y 2731000; 104 online
     /// y 1; 174 skew y 0'` with 10 calls): a file open through Y's going offline, then written, closed and removed, its
     /// mnode held by Y's log. Y's full resync removed Y's file, and the mnode kept it, as a removed file still open keeps
     /// its copy (since Fixed 86 made a full resync's mnodes forget as the log's replay does); the match

@@ -130,4 +130,15 @@ public class NetHostFindingsTests(ITestOutputHelper output)
     public void An_update_does_not_reach_a_copy_taken_out_of_use_while_it_was_found_there() =>
         Holds(new SimCase("fig10", 361103, 228, FaultKinds.None, [.. Enumerable.Range(0, 124), 170],
             FaultPlan.FromText("105 loss y 24; 142 net-heal y 0")));
+
+    /// <summary>
+    /// Fig. 7, y down then partitioned: /c/b linked as /a/c; while Y was away /a/c was unlinked, made again and linked
+    /// as /a/b/a/b. Y's replay must make /a/c a new file: rewritten in place, Y's old file, still /c/b there, took the
+    /// new file's bytes and names (found at stop 37 by a probe of a first fix of Finding 37, which rewrote in place the
+    /// first name met of a linked file, and was taken back).
+    /// </summary>
+    [Fact]
+    public void A_linked_name_made_again_while_y_was_away_is_not_its_old_file_in_y() =>
+        Holds(new SimCase("fig7", 563026, 294, FaultKinds.None, [32, 33, 37, 42, 48, 49, 57, 104, 105, 184, 185, 262],
+            FaultPlan.FromText("62 host-down y 0; 87 partition y 0; 218 host-up y 0; 245 net-heal y 0")));
 }

@@ -456,7 +456,7 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("84 partition y 0; 101 loss y 10; 143 net-heal y 0; 232 net-heal y 0")));
 
     /// <summary>
-    /// Fixed 92, Fig. 7: /m/a, open through Y's going offline, was written, closed and removed by a rename over it while
+    /// Fixed 91, Fig. 7: /m/a, open through Y's going offline, was written, closed and removed by a rename over it while
     /// Y was away. Y's full resync removed Y's file, its mnode (held by Y's log) kept it, and the match of removed files
     /// got ESTALE from it and took Y out of use again; an rmdir then reached X alone, and at the repair Y's directory,
     /// stamped ahead by a skewed clock, came back into X.

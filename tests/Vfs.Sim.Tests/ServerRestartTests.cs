@@ -109,14 +109,4 @@ public class ServerRestartTests(ITestOutputHelper output)
     [Fact]
     public void A_restart_of_the_other_master_does_not_undo_the_live_masters_writes() =>
         Holds(new SimCase("fig7", 20264531, 145, FaultKinds.None, [1, 7, 13, 14, 16], FaultPlan.FromText("16 restart y 1")));
-
-    /// <summary>
-    /// Fixed 91: Fig. 7, a file with two links, y's disk lost a write to it in y's restart, and y's mount-time merge
-    /// made the file afresh on y's disk to bring the write back. x's handle of it went stale, x took Y out of use, and
-    /// when x's own disk then failed, fsync answered EIO. The merge now rewrites such a file in place.
-    /// </summary>
-    [Fact]
-    public void A_restart_of_the_other_master_keeps_a_linked_file_it_rewrites_the_same_file() =>
-        Holds(new SimCase("fig7", 503041, 265, FaultKinds.None, [21, 33, 54, 77, 139, 143],
-            FaultPlan.FromText("86 restart y 0; 114 disk-fail x:/export/disk 6; 214 disk-heal x:/export/disk 0")));
 }
