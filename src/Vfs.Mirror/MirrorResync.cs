@@ -617,7 +617,8 @@ internal static class MirrorResync
 
     /// <summary>
     /// A name's file in copy <paramref name="c"/> was removed or replaced by the replay: the mnode that had it looks it up
-    /// again by name -- unless it is a removed file still open through the mirror, which keeps it (unlinked now in this
+    /// again by name -- unless the file keeps another name there (KeepsAName), or it is a removed file still open through
+    /// the mirror, which keeps it (unlinked now in this
     /// copy too, as in the source), so that its updates still reach this copy. A removed directory keeps nothing: the
     /// replay may have kept the copy's directory as the one now under its old name (a directory renamed over it), and
     /// the names logged for the removed one, replayed there from its empty source, would remove that one's entries.
@@ -626,7 +627,7 @@ internal static class MirrorResync
     /// </summary>
     private static void ForgetNamed(MfsVfs mi, MirrorMember c, Vnode vp)
     {
-        if (mi.Mnodes.FindByLower(c.Index, vp) is { } m && ((m.State & MnodeState.Removed) == 0 || vp.Type == VType.VDIR))
+        if (mi.Mnodes.FindByLower(c.Index, vp) is { } m && ((m.State & MnodeState.Removed) == 0 || vp.Type == VType.VDIR) && !KeepsAName(vp))
             mi.Mnodes.ForgetLower(c.Index, vp);
         if (vp.Type != VType.VDIR || MirrorDataCopy.ReadDir(vp, out var entries) != Errno.OK)
             return;
@@ -637,6 +638,19 @@ internal static class MirrorResync
             ForgetNamed(mi, c, child!);
             child!.Rele();
         }
+    }
+
+    /// <summary>
+    /// True when <paramref name="vp"/>, a file (not a directory) whose name in a copy is about to go, has another name
+    /// there: its mnode keeps it, for a name met later to be linked to. Forgotten, that name found no twin and was copied
+    /// whole (Fixed 92, Finding 38's shorter history: a symlink's link in a directory moved away was replaced by a
+    /// directory made there while the removal of its old name elsewhere waited, Fixed 78, and the symlink was renamed
+    /// into that directory).
+    /// </summary>
+    private static bool KeepsAName(Vnode vp)
+    {
+        var va = new Vattr(AttrMask.AT_NLINK);
+        return vp.Type != VType.VDIR && Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred) == Errno.OK && va.Nlink > 1;
     }
 
     /// <summary>

@@ -467,6 +467,22 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("8 offline y 0; 16 skew y 2731000; 104 online y 1; 174 skew y 0")));
 
     /// <summary>
+    /// Fixed 92, Fig. 9, y down (Finding 38's shorter history, 79 of its 456 calls): a symlink /a/a linked as /a/b/a;
+    /// while Y was away /a/b went to /c/b, its link was unlinked, /a/a linked as /a/b, /c/b/a made a directory, and
+    /// /a/a renamed into it. Y's replay replaced Y's /c/b/a, still the symlink's link, by the directory, and the mnode
+    /// forgot its file in Y though it kept other names there; /c/b/a/a found no twin and was copied whole. (The whole
+    /// history still fails: Finding 38.)
+    /// </summary>
+    [Fact]
+    public void A_link_replaced_by_a_directory_while_y_was_down_leaves_its_file_to_the_files_other_names() =>
+        Holds(new SimCase("fig9", 570055, 456, FaultKinds.None,
+            [107, 108, 109, 110, 111, 112, 116, 117, 118, 125, 126, 127, 128, 129, 130, 131, 132, 142, 143, 144, 145, 146, 147, 148, 149,
+             173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 215, 216, 217, 239, 240, 241, 242, 243, 270, 271, 272, 280, 281, 282,
+             283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 313, 314, 315, 316, 317, 318, 373, 374, 375, 376, 415, 416, 417, 418, 419,
+             452, 453, 454, 455],
+            FaultPlan.FromText("147 host-down y 0; 231 host-up y 0")));
+
+    /// <summary>
     /// Fixed 76, Fig. 6, the whole history: after X's full resync a look-up gave the open directory /c's mnode another
     /// file in X, and the mnode kept the number X's old file had given it; X gave that number to /c/c, made later
     /// (`/m: /c/c: the model and the file system disagree about which names are the same file`).
