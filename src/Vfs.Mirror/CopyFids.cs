@@ -29,10 +29,11 @@
 //
 // INVARIANT. Forward and Back are inverses: Forward[first] = now exactly when Back[now] = first; so are the late
 // table's two ways, for the files whose source's fid is known: LateFor[(copy, there)] = here exactly when
-// Late[here] = (copy, there); and the away and named-alone tables: Away[(copy, there)] = here exactly when
-// AwayIn[(here, copy)] = there, while AwayBack[here] holds one of those copies' (the last remembered). A record only ever maps a fid this copy gave the mirror for a file to the fid of the
-// file the mirror made in its place for the same mnode, or a file made late to the file it was copied from; the
-// file system's generation numbers keep a key from meeting another file on a reused inode.
+// Late[here] = (copy, there); and so are the away and named-alone tables' ways: Away[(copy, there)] = here exactly
+// when AwayIn[(here, copy)] = there, while AwayBack[here] holds one of those copies' (the last remembered). A record
+// only ever maps a fid this copy gave the mirror for a file to the fid of the file the mirror made in its place for
+// the same mnode, or a file made late to the file it was copied from; the file system's generation numbers keep a
+// key from meeting another file on a reused inode.
 //
 // LOCK ORDER. _lock is a leaf: no vnode op is called while it is held (loading and writing the records happen
 // outside it; two loads at once read the same records, and the second finds the table already loaded). _append

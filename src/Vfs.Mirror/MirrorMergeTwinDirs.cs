@@ -64,24 +64,18 @@ internal sealed partial class MirrorMerge
     }
 
     /// <summary>
-    /// Every parked directory no name took back, and every parked file no name was linked to: its mnode lets go of it,
-    /// as of any file the merge removes.
+    /// Every parked directory no name took back, and every parked file: its mnode lets go of it, as of any file the
+    /// merge removes -- unless a name was linked to the file, which the full resync's callback keeps for it as for any
+    /// file that keeps another name (MirrorResync.KeepsAName; the parked name is one of its links until removed).
     /// </summary>
     private void LetGoParked()
     {
-        foreach (var (t, vp) in _parkedDirs)
+        foreach (var (t, vp) in _parkedDirs.Concat(_parkedFiles))
         {
             _replaced?.Invoke(t, vp);
             vp.Rele();
         }
         _parkedDirs.Clear();
-        foreach (var (t, vp) in _parkedFiles)
-        {
-            var va = new Vattr(AttrMask.AT_NLINK);
-            if (Vop.Getattr(vp, va, AttrFlags.None, Cr) != Errno.OK || va.Nlink <= 1)
-                _replaced?.Invoke(t, vp);
-            vp.Rele();
-        }
         _parkedFiles.Clear();
     }
 

@@ -617,9 +617,9 @@ internal static class MirrorResync
 
     /// <summary>
     /// A name's file in copy <paramref name="c"/> was removed or replaced by the replay: the mnode that had it looks it up
-    /// again by name -- unless the file keeps another name there (KeepsAName), or it is a removed file still open through
-    /// the mirror, which keeps it (unlinked now in this
-    /// copy too, as in the source), so that its updates still reach this copy. A removed directory keeps nothing: the
+    /// again by name -- unless the file keeps another name there (KeepsAName), or it is a removed file still open
+    /// through the mirror, which keeps it (unlinked now in this copy too, as in the source), so that its updates still
+    /// reach this copy. A removed directory keeps nothing: the
     /// replay may have kept the copy's directory as the one now under its old name (a directory renamed over it), and
     /// the names logged for the removed one, replayed there from its empty source, would remove that one's entries.
     /// A directory's whole tree is forgotten so: a file in a directory renamed while the copy was away was removed with
