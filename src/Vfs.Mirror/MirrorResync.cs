@@ -139,11 +139,14 @@ internal static class MirrorResync
                     MirrorFid.BindTwin(mi, c, moved.Parent);
             }
             var over = new List<DirtyEntry>();
+            var parked = new List<(DirtyEntry E, string Aside)>();
             foreach (var e in batch)
-                if (e.MovedFrom is not null && Move(mi, c, e, changedIn, stats, over: false) == Errno.EEXIST)
+                if (e.MovedFrom is not null && Move(mi, c, e, changedIn, stats, over: false, parked) == Errno.EEXIST)
                     over.Add(e);
             foreach (var e in over)
-                Move(mi, c, e, changedIn, stats, over: true);
+                Move(mi, c, e, changedIn, stats, over: true, parked);
+            foreach (var (e, aside) in parked)
+                Unpark(mi, c, e, aside, changedIn, stats);
             PrimeLinks(mi, c, batch, changedIn, links);
             // The names the source lacks are removed once every directory's other names are replayed: a name made in
             // one directory may be a link to a file the copy has only under a name removed in another (Finding 34).
@@ -190,10 +193,15 @@ internal static class MirrorResync
     /// keeps its inode, so a handle naming it in the copy still does (Fig. 10). Where it cannot be renamed (the new parent
     /// is new too, or under it), the replay removes and copies as before. Both directories are found in the copy by the
     /// mnodes' vnodes there or by names the copy still shares with the source (<paramref name="changedIn"/>: the names
-    /// logged as changed, by directory).
+    /// logged as changed, by directory). A directory whose new parent is under it in the copy (two directories that
+    /// swapped places: /a/b renamed /b, /a renamed /b/b, /b renamed /a) is parked in the copy's .mfs and added to
+    /// <paramref name="parked"/>, for Unpark to move once the other moves are made (Finding 39: neither rename could be
+    /// made, the replay found the two trees alike by their names and kept each directory at the other's place, and the
+    /// mirror's mnodes paired each directory of the source with the other one in the copy; a later lookup took the
+    /// difference for damage and made a directory in the source).
     /// </summary>
     private static Errno Move(MfsVfs mi, MirrorMember c, DirtyEntry e, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn,
-        CopyStats stats, bool over)
+        CopyStats stats, bool over, List<(DirtyEntry E, string Aside)> parked)
     {
         var m = e.Mnode;
         var (from, name) = e.MovedFrom!.Value;
@@ -221,7 +229,16 @@ internal static class MirrorResync
                 tdir!.Hold();
                 var err = Vop.Lookup(tdir, m.Name, out var there, LookupFlags.None, null, Cred.Kcred);
                 if (err == Errno.ENOENT)
-                    return Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred); // EINVAL where a directory's new parent is under it
+                {
+                    err = Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred);
+                    if (err != Errno.EINVAL || vp.Type != VType.VDIR)
+                        return err;
+                    string aside = Moving + parked.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    if (!Park(c, fdir, name, aside))
+                        return err;
+                    parked.Add((e, aside));
+                    return Errno.OK;
+                }
                 if (err != Errno.OK)
                     return err;
                 try
@@ -261,32 +278,80 @@ internal static class MirrorResync
         }
     }
 
+    /// <summary>What Move parks in a copy's .mfs is named this and more (a full resync removes it if a crash leaves it there).</summary>
+    private const string Moving = MirrorMerge.ParkedPrefix + "moving-";
+
     /// <summary>
     /// Move's directory <paramref name="name"/> of <paramref name="fdir"/> in copy <paramref name="c"/>, whose new parents
     /// could not be made: one of them may have to be made where the copy still has the directory itself (renamed away
-    /// from /b, /b made again, and moved into it as /b/a while the copy was away). It is moved aside into the copy's
-    /// .mfs, the parents are made, and it is moved from there to its new name. Where they still cannot be, it goes back;
-    /// where its old name is taken by then, it is removed, and the names' replay copies what the source has (Finding 32:
-    /// the replay kept the old /b as the new one and made /b/a afresh, and a handle naming the old directory in the copy
-    /// alone followed it to the new /b).
+    /// from /b, /b made again, and moved into it as /b/a while the copy was away). It is parked in the copy's .mfs, the
+    /// parents are made, and it is moved from there to its new name (Finding 32: the replay kept the old /b as the new one
+    /// and made /b/a afresh, and a handle naming the old directory in the copy alone followed it to the new /b).
     /// </summary>
     private static Errno MoveAside(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode fdir, string name, Mnode m,
         Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn, CopyStats stats)
     {
-        const string aside = MirrorMerge.ParkedPrefix + "moving"; // a full resync removes it if a crash leaves it there
+        const string aside = Moving + "parents";
+        return Park(c, fdir, name, aside) ? Unpark(mi, src, c, fdir, name, aside, m, changedIn, stats) : Errno.ENOENT;
+    }
+
+    /// <summary>Moves <paramref name="name"/> of <paramref name="fdir"/> in copy <paramref name="c"/> into its .mfs as <paramref name="aside"/>; true when it did.</summary>
+    private static bool Park(MirrorMember c, Vnode fdir, string name, string aside)
+    {
+        if (Vop.Lookup(c.Root, MirrorMeta.DirName, out var meta, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return false;
+        var err = Vop.Rename(fdir, name, meta!, aside, Cred.Kcred);
+        meta!.Rele();
+        return err == Errno.OK;
+    }
+
+    /// <summary>
+    /// Unpark, once the other moves of the batch are made, for the directory of log entry <paramref name="e"/> that Move
+    /// parked: its old directory is found again, if the copy still has it.
+    /// </summary>
+    private static void Unpark(MfsVfs mi, MirrorMember c, DirtyEntry e, string aside, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn,
+        CopyStats stats)
+    {
+        var (from, name) = e.MovedFrom!.Value;
+        using (mi.RenameLock.Enter())
+        {
+            Vnode? fdir = null;
+            if (MirrorSubr.Resolve(from, c, out var f) == Errno.OK)
+                (fdir = f!).Hold();
+            try
+            {
+                Unpark(mi, Source(mi, c), c, fdir, name, aside, e.Mnode, changedIn, stats);
+            }
+            finally
+            {
+                fdir?.Rele();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves the directory parked in copy <paramref name="c"/>'s .mfs as <paramref name="aside"/> to mnode
+    /// <paramref name="m"/>'s name, its parents made first. Where that cannot be, it goes back to <paramref name="name"/>
+    /// in <paramref name="fdir"/>; where that is taken too, or gone, it is removed, and the names' replay copies what the
+    /// source has. Returns OK when it is in its new place, else ENOENT.
+    /// </summary>
+    private static Errno Unpark(MfsVfs mi, MirrorMember? src, MirrorMember c, Vnode? fdir, string name, string aside, Mnode m,
+        Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn, CopyStats stats)
+    {
         if (Vop.Lookup(c.Root, MirrorMeta.DirName, out var meta, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
             return Errno.ENOENT;
         try
         {
-            if (Vop.Rename(fdir, name, meta!, aside, Cred.Kcred) != Errno.OK)
-                return Errno.ENOENT;
-            if (MakeParents(mi, src, c, m.Parent!, changedIn, stats) == Errno.OK && MirrorSubr.Resolve(m.Parent!, c, out var tdir) == Errno.OK
-                && Vop.Rename(meta!, aside, tdir!, m.Name, Cred.Kcred) == Errno.OK)
+            if (src is not null && MakeParents(mi, src, c, m.Parent!, changedIn, stats) == Errno.OK
+                && MirrorSubr.Resolve(m.Parent!, c, out var tdir) == Errno.OK && Vop.Rename(meta!, aside, tdir!, m.Name, Cred.Kcred) == Errno.OK)
                 return Errno.OK;
-            if (Vop.Lookup(fdir, name, out var taken, LookupFlags.None, null, Cred.Kcred) == Errno.OK)
-                taken!.Rele();
-            else if (Vop.Rename(meta!, aside, fdir, name, Cred.Kcred) == Errno.OK)
-                return Errno.ENOENT;
+            if (fdir is not null)
+            {
+                if (Vop.Lookup(fdir, name, out var taken, LookupFlags.None, null, Cred.Kcred) == Errno.OK)
+                    taken!.Rele();
+                else if (Vop.Rename(meta!, aside, fdir, name, Cred.Kcred) == Errno.OK)
+                    return Errno.ENOENT;
+            }
             MirrorDataCopy.RemoveEntry(meta!, aside, stats);
             return Errno.ENOENT;
         }

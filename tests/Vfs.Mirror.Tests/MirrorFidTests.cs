@@ -379,6 +379,39 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// Fixed 93 (Finding 39, `vfs sim --world fig10 --seed 551191 --steps 128` with copies offline): while X was away
+    /// /a/b was renamed /b, /a renamed /b/b, and /b renamed /a, so the two directories swapped places. X's replay could
+    /// make neither move (each directory's new parent was under it), and found the trees alike by their names: each
+    /// directory stayed at the other's place in X, and the mnodes paired each with the other one. A later lookup took
+    /// the difference for damage and made a directory in the source. The first move now parks its directory in .mfs
+    /// until the second is made.
+    /// </summary>
+    [Fact]
+    public void Two_directories_that_swapped_places_while_a_copy_is_away_swap_in_that_copy()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a/b", 0x1ED));
+        var outer = LowerFid(f, "a");
+        var inner = LowerFid(f, "a/b");
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a/b", "/X/y/b"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a", "/X/y/b/b"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b", "/X/y/a"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report), error);
+        Assert.False(report!.Full);
+        Assert.Equal(inner, LowerFid(f, "a"));
+        Assert.Equal(outer, LowerFid(f, "a/b"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a/b/c", 0x1ED));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Fixed 88 (`vfs sim --world fig10 --seed 411268 --steps 248` with a partition): a file named /b, /c/b and
     /// /c/a/b/c; while X was away /c/b was unlinked and /c/a moved into directories made meanwhile. The replay moved X's
     /// /c/a there and compared it whole, and met the file with one link more in X than in the source: /c/b, whose

@@ -456,6 +456,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("84 partition y 0; 101 loss y 10; 143 net-heal y 0; 232 net-heal y 0")));
 
     /// <summary>
+    /// Fixed 93 (Finding 39), Fig. 10: /a and /a/b swapped places through three renames while x's own disk was offline.
+    /// x's replay could rename neither directory, kept each at the other's place, and paired each with the other in
+    /// y's disk; a later lookup through x's mirror took that for damage and made a directory in y's disk.
+    /// </summary>
+    [Fact]
+    public void Two_directories_that_swapped_places_while_x_was_offline_swap_in_x() =>
+        Holds(new SimCase("fig10", 551191, 128, FaultKinds.None, [22, 25, 69, 81, 120, 123],
+            FaultPlan.FromText("22 offline y 0; 47 online y 0; 57 offline x 0; 123 online x 0")));
+
+    /// <summary>
     /// Fixed 91, Fig. 7: /m/a, open through Y's going offline, was written, closed and removed by a rename over it while
     /// Y was away. Y's full resync removed Y's file, its mnode (held by Y's log) kept it, and the match of removed files
     /// got ESTALE from it and took Y out of use again; an rmdir then reached X alone, and at the repair Y's directory,
