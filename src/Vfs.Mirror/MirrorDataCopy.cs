@@ -113,6 +113,9 @@ internal sealed class HardLinks : IDisposable
             old.Rele();
         _seen[(va.Fsid, va.NodeId)] = vp;
     }
+    /// <summary>True when <paramref name="vp"/> is the twin of a source's file already.</summary>
+    public bool Claimed(Vnode vp) => _seen.Values.Any(v => Vop.Cmp(v, vp));
+
     /// <summary>Forgets the target file of the source file <paramref name="va"/> (it is being removed).</summary>
     public void Forget(Vattr va)
     {

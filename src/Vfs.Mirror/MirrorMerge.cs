@@ -99,10 +99,12 @@ internal sealed partial class MirrorMerge
     {
         try
         {
-            return MergeDir(roots, "/", source: -1, targets: null);
+            _walkingTrees = true;
+            return RefutePending(MergeDir(roots, "/", source: -1, targets: null));
         }
         finally
         {
+            ReleasePending();
             ReleaseLinks();
         }
     }
@@ -126,13 +128,16 @@ internal sealed partial class MirrorMerge
         try
         {
             var err = parkDir is null ? Errno.OK : RemoveParked(parkDir);
+            _walkingTrees = true;
             if (err == Errno.OK)
-                err = MergeDir(roots, "/", source, targets);
+                err = RefutePending(MergeDir(roots, "/", source, targets));
+            ReleasePending();
             LetGoParked();
             return err == Errno.OK && parkDir is not null ? RemoveParked(parkDir) : err;
         }
         finally
         {
+            ReleasePending();
             LetGoParked();
             _otherFile = null;
             _parkDir = null;
@@ -666,6 +671,8 @@ internal sealed partial class MirrorMerge
     /// </summary>
     private Errno Replace(Vnode[] dirs, string name, Vnode?[] vps, Vattr?[] vas, int from, int to, bool otherFile = false)
     {
+        if (!otherFile && WaitForLinks(dirs, name, vps, vas, from, to, out var waited))
+            return waited;
         var fa = vas[from]!;
         // The target's file under this name may already be the source's file's twin (HardLinks: primed, linked earlier
         // in this merge, or known to the resync), short of links the source gained: it stays, and is rewritten in place.

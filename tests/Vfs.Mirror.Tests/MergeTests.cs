@@ -179,6 +179,69 @@ public class MergeTests
         Assert.Equal(20, seen[^1].Copied);
     }
 
+    /// <summary>
+    /// Fixed 94 (Finding 37, `vfs sim --world fig7 --seed 503041` with a restart and a disk fault): a linked file whose
+    /// write one copy lost is, under all its names, the same file in both. The merge rewrites it in place, as it does a
+    /// file of one link, so it keeps its inode there: made afresh, the other master's handle of it went stale there.
+    /// </summary>
+    [Fact]
+    public void A_linked_file_older_in_one_copy_under_all_its_names_is_rewritten_in_place_there()
+    {
+        using var f = new MirrorFixture();
+        foreach (var (dir, data, time) in new[] { ("/A/b", "the lost write", New), ("/X/y", "", Old) })
+        {
+            f.WriteFile(dir + "/c", data);
+            MirrorFixture.Ok(f.P.Mkdir(dir + "/d", 0x1ED));
+            MirrorFixture.Ok(f.P.Link(dir + "/c", dir + "/d/a"));
+            MirrorFixture.Ok(f.P.Utimens(dir + "/c", [time, time]));
+        }
+        MirrorFixture.Ok(f.P.Stat("/X/y/c", out var st));
+        ulong before = st!.Ino;
+        var merged = new MfsMountData();
+        f.Mount(data: merged);
+        Assert.Equal(before, NodeId(f, 1, "c"));
+        Assert.Equal(before, NodeId(f, 1, "d/a"));
+        Assert.Equal("the lost write", f.Lower(1, "d/a"));
+        Assert.Equal(0, merged.Merge!.Stats.Recreated);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
+    /// The other side of Fixed 94 (seed 563026 at the mirror's layer): the older copy's file has the newer file's first
+    /// name and as many links, but its other name is another file's in the newer copy. It is not the newer file: the
+    /// name is made a new file, linked at the newer file's other name, and the old file keeps its own.
+    /// </summary>
+    [Fact]
+    public void A_linked_file_that_shares_only_one_name_with_the_newer_copys_file_is_another_file()
+    {
+        using var f = new MirrorFixture();
+        f.WriteFile("/A/b/c", "new file");
+        MirrorFixture.Ok(f.P.Link("/A/b/c", "/A/b/e"));
+        f.WriteFile("/A/b/old", "old file");
+        MirrorFixture.Ok(f.P.Utimens("/A/b/c", [New, New]));
+        MirrorFixture.Ok(f.P.Utimens("/A/b/old", [Old, Old]));
+        f.WriteFile("/X/y/c", "old file");
+        MirrorFixture.Ok(f.P.Link("/X/y/c", "/X/y/old"));
+        MirrorFixture.Ok(f.P.Utimens("/X/y/c", [Old, Old]));
+        MirrorFixture.Ok(f.P.Stat("/X/y/old", out var st));
+        f.Mount();
+        Assert.Equal("new file", f.Lower(1, "c"));
+        Assert.Equal(NodeId(f, 1, "c"), NodeId(f, 1, "e"));
+        Assert.NotEqual(NodeId(f, 1, "c"), NodeId(f, 1, "old"));
+        Assert.Equal(st!.Ino, NodeId(f, 1, "old"));
+        Assert.Equal("old file", f.Lower(1, "old"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    private static ulong NodeId(MirrorFixture f, int copy, string path)
+    {
+        var vp = f.LowerVnode(copy, path)!;
+        var va = new Vattr(AttrMask.AT_NODEID);
+        MirrorFixture.Ok(Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred));
+        vp.Rele();
+        return va.NodeId;
+    }
+
     [Fact]
     public void Holes_stay_holes_when_a_sparse_file_is_copied()
     {

@@ -132,6 +132,16 @@ public class NetHostFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("105 loss y 24; 142 net-heal y 0")));
 
     /// <summary>
+    /// Fixed 94 (Finding 37), Fig. 7, y restarted and then x's disk failed: /m/c, linked as /m/a and open, was written
+    /// before y's restart, which lost the write in y's disk. y's mount-time merge brought it back by making the linked
+    /// file afresh there, x's handle of it went stale, x took Y out of use, and with X's disk failing fsync got EIO.
+    /// </summary>
+    [Fact]
+    public void A_linked_file_a_restart_lost_a_write_of_keeps_its_inode_in_the_restarted_disk() =>
+        Holds(new SimCase("fig7", 503041, 265, FaultKinds.None, [21, 33, 54, 77, 139, 143],
+            FaultPlan.FromText("86 restart y 0; 114 disk-fail x:/export/disk 6; 214 disk-heal x:/export/disk 0")));
+
+    /// <summary>
     /// Fig. 7, y down then partitioned: /c/b linked as /a/c; while Y was away /a/c was unlinked, made again and linked
     /// as /a/b/a/b. Y's replay must make /a/c a new file: rewritten in place, Y's old file, still /c/b there, took the
     /// new file's bytes and names (found at stop 37 by a probe of a first fix of Finding 37, which rewrote in place the
