@@ -122,6 +122,8 @@ internal static partial class MirrorVnops
     /// count and the master's version is copied. This is the one place a lookup writes to the copies. It takes the
     /// directory's DirLock as a writer, looks again (another thread may have repaired it meanwhile), copies the
     /// entry (MirrorDataCopy.CopyEntry) into each available copy that still lacks it, and announces what it did.
+    /// A directory the mnode knows in some copy that is no longer found under the mnode's path there is not repaired:
+    /// the mnode lets go of it, and the lookup looks again (Placed).
     /// </summary>
     internal static void RepairName(Mnode m, string nm)
     {
@@ -133,9 +135,18 @@ internal static partial class MirrorVnops
             var source = mi.Options.Role == MirrorRole.Master ? mi.Copies[0] : null;
             var dirs = new Vnode?[mi.Copies.Count];
             var has = new Vnode?[mi.Copies.Count];
+            bool placed = true;
             foreach (var c in copies)
-                if (MirrorSubr.Resolve(m, c, out dirs[c.Index]) == Errno.OK)
-                    Vop.Lookup(dirs[c.Index]!, nm, out has[c.Index], LookupFlags.None, null, Cred.Kcred);
+                if (MirrorSubr.Resolve(m, c, out dirs[c.Index]) == Errno.OK && !Placed(m, c, dirs[c.Index]!))
+                {
+                    mi.Mnodes.SetCopy(m, c.Index, null);
+                    placed = false;
+                }
+            if (!placed)
+                return;
+            foreach (var c in copies)
+                if (dirs[c.Index] is { } dd)
+                    Vop.Lookup(dd, nm, out has[c.Index], LookupFlags.None, null, Cred.Kcred);
             source ??= copies.FirstOrDefault(c => has[c.Index] is not null);
             if (source is not null && has[source.Index] is { } src)
                 foreach (var c in copies)
@@ -153,6 +164,51 @@ internal static partial class MirrorVnops
         {
             m.DirLock.Exit(RwLockType.Writer);
         }
+    }
+
+    /// <summary>
+    /// True when <paramref name="dir"/>, mnode <paramref name="m"/>'s directory in copy <paramref name="c"/>, is the one
+    /// under the mnode's path there, each directory on the way opened first, so that a client's cache answers afresh
+    /// (NFS's close-to-open); true too when the mnode has no place yet. A lookup through another master's mirror of the
+    /// same disks pairs a directory this mirror knows in one copy with whatever that copy's client still caches under
+    /// its name: Finding 40, Fig. 10, a directory renamed through x's mirror and its name made again, which y's
+    /// client of x's disk still cached as the old one; y's lookup found a name in the new directory on its own disk
+    /// and not in the old one on x's, and the repair made it in the old one.
+    /// </summary>
+    private static bool Placed(Mnode m, MirrorMember c, Vnode dir)
+    {
+        if (ReferenceEquals(m, m.Mfs.Root) || m.Parent is null)
+            return true;
+        var names = new List<string>();
+        for (var n = m; n.Parent is not null; n = n.Parent)
+            names.Add(n.Name);
+        names.Reverse();
+        var cur = c.Root;
+        cur.Hold();
+        foreach (var name in names)
+        {
+            var err = Revalidated(cur);
+            Vnode? next = null;
+            if (err == Errno.OK)
+                err = Vop.Lookup(cur, name, out next, LookupFlags.None, null, Cred.Kcred);
+            cur.Rele();
+            if (err != Errno.OK)
+                return false;
+            cur = next!;
+        }
+        bool same = Vop.Cmp(cur, dir);
+        cur.Rele();
+        return same;
+    }
+
+    /// <summary>Opens and closes directory <paramref name="dir"/> for reading: a client file system revalidates what it caches of it.</summary>
+    private static Errno Revalidated(Vnode dir)
+    {
+        var vp = dir;
+        var err = Vop.Open(ref vp, FileFlags.FREAD, Cred.Kcred);
+        if (err == Errno.OK)
+            Vop.Close(vp, FileFlags.FREAD, 1, 0, Cred.Kcred);
+        return err;
     }
 
     /// <summary>

@@ -47,6 +47,42 @@ public class NfsCopyFindingsTests
     }
 
     /// <summary>
+    /// Fixed 95 (Finding 40, `vfs sim --world fig10 --seed 621072 --steps 162 --plan '29 restart x 0; 34 restart y 1'`):
+    /// another master of the same two disks renamed /c to /b and made /c and /c/a again. This mirror's NFS client of
+    /// Y still cached /c as the old directory, so a lookup of /c paired X's new /c with Y's old one, found /c/a in X
+    /// alone, and its repair made /c/a in Y's old directory, now /b. A repair now first finds each copy's directory
+    /// afresh under the mnode's path; one that is not there is let go of, and the lookup looks again.
+    /// </summary>
+    [Fact]
+    public void A_lookup_repairs_nothing_into_a_directory_an_NFS_copy_caches_under_a_name_another_master_renamed()
+    {
+        using var f = Fixture();
+        var mi = f.Mount("role=master");
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Stat("/X/y/c", out _));
+        _world.Advance(TimeSpan.FromSeconds(1)); // within the client's attribute cache; the changes get later times
+        var sp = f.Server!.CreateProcess();
+        MirrorFixture.Ok(sp.Rename("/export/y/c", "/export/y/b"));
+        MirrorFixture.Ok(sp.Mkdir("/export/y/c", 0x1ED));
+        MirrorFixture.Ok(sp.Mkdir("/export/y/c/a", 0x1ED));
+        var root = f.LowerVnode(0, "")!;
+        MirrorFixture.Ok(Vop.Rename(root, "c", root, "b", Cred.Kcred));
+        var dir = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1ED };
+        MirrorFixture.Ok(Vop.Mkdir(root, "c", dir, out var c, Cred.Kcred));
+        MirrorFixture.Ok(Vop.Mkdir(c!, "a", dir, out var a, Cred.Kcred));
+        a!.Rele();
+        c!.Rele();
+        root.Rele();
+        f.K.Dnlc.PurgeVp(mi.Root.Vnode); // the mirror's own names; its NFS client's stay cached
+
+        MirrorFixture.Ok(f.P.Stat("/X/y/c/a", out _));
+        Assert.False(sp.Stat("/export/y/b/a", out _) == Errno.OK, "the lookup made /c/a in Y's old /c, now /b");
+        Assert.DoesNotContain(mi.Events, e => e.What.StartsWith("repaired ", StringComparison.Ordinal));
+        _world.Advance(TimeSpan.FromMinutes(2));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Fixed 84 (`vfs sim --world fig10 --seed 351288 --steps 171 --plan '53 loss y 25; 107 net-heal y 0'` with 59
     /// calls): the SETATTR that gives Y the primary's times after a flush timed out over a lossy link, and the mirror
     /// went on with Y in use: Y kept the time its server stamped as the writes landed, later than X's, and nothing

@@ -466,6 +466,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("22 offline y 0; 47 online y 0; 57 offline x 0; 123 online x 0")));
 
     /// <summary>
+    /// Fixed 95 (Finding 40), Fig. 10, both hosts restarted: /m/c renamed /m/b through x's mirror, and /m/c and /m/c/a
+    /// made again. y's NFS client of x's disk still cached /c as the old directory; a lookup through y's mirror paired
+    /// its own new /c with x's old one, and repaired /c/a into x's /b.
+    /// </summary>
+    [Fact]
+    public void A_lookup_through_the_other_master_repairs_nothing_into_a_directory_its_client_caches_under_an_old_name() =>
+        Holds(new SimCase("fig10", 621072, 162, FaultKinds.None, [22, 23, 25, 26, 78, 102, 123, 148],
+            FaultPlan.FromText("29 restart x 0; 34 restart y 1")));
+
+    /// <summary>
     /// Fixed 91, Fig. 7: /m/a, open through Y's going offline, was written, closed and removed by a rename over it while
     /// Y was away. Y's full resync removed Y's file, its mnode (held by Y's log) kept it, and the match of removed files
     /// got ESTALE from it and took Y out of use again; an rmdir then reached X alone, and at the repair Y's directory,
