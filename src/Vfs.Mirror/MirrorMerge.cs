@@ -633,7 +633,7 @@ internal sealed partial class MirrorMerge
     /// it has another number of links (unless <paramref name="links"/> is false): a name that is a hard link in one copy
     /// must be one in the other -- or other extended attributes.
     /// </summary>
-    private static bool Differs(Vnode wv, Vattr wa, Vnode? vp, Vattr? va, bool links = true)
+    internal static bool Differs(Vnode wv, Vattr wa, Vnode? vp, Vattr? va, bool links = true)
     {
         if (vp is null || va is null || va.Type != wa.Type || (links && va.Nlink != wa.Nlink))
             return true;

@@ -470,7 +470,10 @@ internal static class MirrorResync
     /// <summary>
     /// Before names are replayed: for every logged file with several links that the recovering copy already holds
     /// under an unchanged name, remember its vnode there, so a name linked to it while the copy was away becomes a
-    /// link to that vnode again rather than a second file.
+    /// link to that vnode again rather than a second file. So too for a file Move renamed to its mnode's name without
+    /// giving it to the mnode (its old name had changed before: it may be another file), when it is alike the source's
+    /// file there, links and all (Fixed 96, Finding 38: a symlink moved so, whose other name a directory made meanwhile
+    /// replaced in the copy, was copied whole into that directory, a second symlink).
     /// </summary>
     private static void PrimeLinks(MfsVfs mi, MirrorMember c, List<DirtyEntry> batch, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn,
         HardLinks links)
@@ -491,9 +494,11 @@ internal static class MirrorResync
             List<(Mnode Parent, string Name)> candidates;
             using (m.Lock.Enter())
                 candidates = [(m.Parent, m.Name), .. m.Aliases];
+            bool moved = e.MovedFrom is not null && Volatile.Read(ref m.Copies[c.Index]) is null;
             foreach (var (parent, name) in candidates)
             {
-                if (Changed(changedIn, parent, name))
+                bool changed = Changed(changedIn, parent, name);
+                if (changed && !(moved && ReferenceEquals(parent, m.Parent) && name == m.Name))
                     continue;
                 if (MirrorSubr.Resolve(parent, src, out var sdir) != Errno.OK || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK)
                     continue;
@@ -503,9 +508,13 @@ internal static class MirrorResync
                 named!.Rele();
                 if (!same || Vop.Lookup(tdir!, name, out var tv, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
                     continue;
-                links.Add(va, tv!);
+                var tva = new Vattr(AttrMask.AT_ALL);
+                bool alike = !changed || Vop.Getattr(tv!, tva, AttrFlags.None, Cred.Kcred) == Errno.OK && !MirrorMerge.Differs(sv!, va, tv, tva);
+                if (alike)
+                    links.Add(va, tv!);
                 tv!.Rele();
-                break;
+                if (alike)
+                    break;
             }
         }
         PrimeMovedLinks(src, c, changedIn, links);

@@ -379,6 +379,46 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// Fixed 96 (Finding 38, `vfs sim --world fig9 --seed 570055 --histories 1 --steps 600 --faults all`): a symlink
+    /// named /a/a and /b/a. While X was away /b/a went and came back a directory, the symlink got the name /a/b, lost /a/a and got
+    /// it again, and /a/a was renamed into the new directory (/b renamed /c first, so that X, away by a failure, kept no
+    /// record of the symlink by its path). X's replay moved its symlink from /a/a to /a/b (the
+    /// mnode's name) without giving it to the mnode, since /a/a had changed before; then found it alike there, and
+    /// went on. The directory made at /c/a then copied the symlink's name in it whole: a second symlink, and the first
+    /// one link short. A file so moved is now the source file's twin before the names are replayed, when it is alike
+    /// the source's file under that name, links and all (MirrorResync.PrimeLinks).
+    /// </summary>
+    [Fact]
+    public void A_linked_symlink_moved_by_its_mnodes_name_while_a_copy_is_away_is_linked_where_its_other_name_is_made()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Symlink("t", "/X/y/a/a"));
+        MirrorFixture.Ok(f.P.Link("/X/y/a/a", "/X/y/b/a"));
+        var inX = LowerFid(f, "a/a");
+        f.K.Dnlc.Purge();
+        f.Faults(0).Fail(VopName.Rename, Errno.EIO); // X fails: no path in it is asked while it is away
+        MirrorFixture.Ok(f.P.Rename("/X/y/b", "/X/y/c"));
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+        mi.Copies[0].Vfs.Faults = null;
+        MirrorFixture.Ok(f.P.Unlink("/X/y/c/a"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Link("/X/y/a/a", "/X/y/a/b"));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/a/a"));
+        MirrorFixture.Ok(f.P.Link("/X/y/a/b", "/X/y/a/a"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a/a", "/X/y/c/a/a"));
+        MirrorFixture.Ok(f.P.Lstat("/X/y/a/b", out _));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report), error);
+        Assert.False(report!.Full);
+        Assert.Equal(inX, LowerFid(f, "a/b"));
+        Assert.Equal(inX, LowerFid(f, "c/a/a"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Fixed 93 (Finding 39, `vfs sim --world fig10 --seed 551191 --steps 128` with copies offline): while X was away
     /// /a/b was renamed /b, /a renamed /b/b, and /b renamed /a, so the two directories swapped places. X's replay could
     /// make neither move (each directory's new parent was under it), and found the trees alike by their names: each

@@ -132,6 +132,19 @@ public class NetHostFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("105 loss y 24; 142 net-heal y 0")));
 
     /// <summary>
+    /// Fixed 96 (Finding 38), Fig. 9, y down: a symlink linked as /a/a and /a/b/a; while Y was away /a/b moved to /c/b,
+    /// /c/b/a went and came back a directory, and /a/a was renamed into it after losing its name and getting it back.
+    /// Y's replay moved its symlink to the mnode's name /a/b, left it no one's, and copied the new name whole.
+    /// </summary>
+    [Fact]
+    public void A_linked_symlink_moved_by_its_mnodes_name_while_y_was_down_is_linked_where_its_other_name_is_made() =>
+        Holds(new SimCase("fig9", 570055, 456, FaultKinds.None,
+            [.. Enumerable.Range(109, 9), .. Enumerable.Range(123, 11), .. Enumerable.Range(148, 7), 233, .. Enumerable.Range(254, 7),
+             .. Enumerable.Range(268, 5), .. Enumerable.Range(282, 11), .. Enumerable.Range(296, 4), .. Enumerable.Range(309, 12),
+             .. Enumerable.Range(364, 6), .. Enumerable.Range(394, 17), .. Enumerable.Range(412, 5), .. Enumerable.Range(450, 6)],
+            FaultPlan.FromText("147 host-down y 0; 231 host-up y 0")));
+
+    /// <summary>
     /// Fixed 94 (Finding 37), Fig. 7, y restarted and then x's disk failed: /m/c, linked as /m/a and open, was written
     /// before y's restart, which lost the write in y's disk. y's mount-time merge brought it back by making the linked
     /// file afresh there, x's handle of it went stale, x took Y out of use, and with X's disk failing fsync got EIO.
