@@ -140,14 +140,15 @@ internal static class MirrorResync
             }
             var over = new List<DirtyEntry>();
             var parked = new List<(DirtyEntry E, string Aside)>();
+            var renamed = new HashSet<DirtyEntry>(ReferenceEqualityComparer.Instance);
             foreach (var e in batch)
-                if (e.MovedFrom is not null && Move(mi, c, e, changedIn, stats, over: false, parked) == Errno.EEXIST)
+                if (e.MovedFrom is not null && Move(mi, c, e, changedIn, stats, over: false, parked, renamed) == Errno.EEXIST)
                     over.Add(e);
             foreach (var e in over)
-                Move(mi, c, e, changedIn, stats, over: true, parked);
+                Move(mi, c, e, changedIn, stats, over: true, parked, renamed);
             foreach (var (e, aside) in parked)
                 Unpark(mi, c, e, aside, changedIn, stats);
-            PrimeLinks(mi, c, batch, changedIn, links);
+            PrimeLinks(mi, c, batch, changedIn, links, renamed);
             // The names the source lacks are removed once every directory's other names are replayed: a name made in
             // one directory may be a link to a file the copy has only under a name removed in another (Finding 34).
             var gone = new List<(Mnode Dir, List<string> Names)>();
@@ -198,10 +199,11 @@ internal static class MirrorResync
     /// <paramref name="parked"/>, for Unpark to move once the other moves are made (Finding 39: neither rename could be
     /// made, the replay found the two trees alike by their names and kept each directory at the other's place, and the
     /// mirror's mnodes paired each directory of the source with the other one in the copy; a later lookup took the
-    /// difference for damage and made a directory in the source).
+    /// difference for damage and made a directory in the source). An entry whose file it renamed to a free name is added
+    /// to <paramref name="renamed"/>, for PrimeLinks.
     /// </summary>
     private static Errno Move(MfsVfs mi, MirrorMember c, DirtyEntry e, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn,
-        CopyStats stats, bool over, List<(DirtyEntry E, string Aside)> parked)
+        CopyStats stats, bool over, List<(DirtyEntry E, string Aside)> parked, HashSet<DirtyEntry> renamed)
     {
         var m = e.Mnode;
         var (from, name) = e.MovedFrom!.Value;
@@ -231,6 +233,8 @@ internal static class MirrorResync
                 if (err == Errno.ENOENT)
                 {
                     err = Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred);
+                    if (err == Errno.OK)
+                        renamed.Add(e);
                     if (err != Errno.EINVAL || vp.Type != VType.VDIR)
                         return err;
                     string aside = Moving + parked.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -471,12 +475,15 @@ internal static class MirrorResync
     /// Before names are replayed: for every logged file with several links that the recovering copy already holds
     /// under an unchanged name, remember its vnode there, so a name linked to it while the copy was away becomes a
     /// link to that vnode again rather than a second file. So too for a file Move renamed to its mnode's name without
-    /// giving it to the mnode (its old name had changed before: it may be another file), when it is alike the source's
-    /// file there, links and all (Fixed 96, Finding 38: a symlink moved so, whose other name a directory made meanwhile
-    /// replaced in the copy, was copied whole into that directory, a second symlink).
+    /// giving it to the mnode (<paramref name="renamed"/>; its old name had changed before: it may be another file), when
+    /// it is alike the source's file there, links and all (Fixed 96, Finding 38: a symlink moved so, whose other name a
+    /// directory made meanwhile replaced in the copy, was copied whole into that directory, a second symlink). Its
+    /// directory there is the one the mnode's parent knows, the one Move renamed it into: found by its name, which the
+    /// log changed, it may be another directory, and binding it to the mnode would pair the two (a 3-way mirror's
+    /// probe at 600 calls, seed 652072, on the first form of this fix).
     /// </summary>
     private static void PrimeLinks(MfsVfs mi, MirrorMember c, List<DirtyEntry> batch, Dictionary<Mnode, IReadOnlyCollection<string>?> changedIn,
-        HardLinks links)
+        HardLinks links, HashSet<DirtyEntry> renamed)
     {
         var src = Source(mi, c);
         if (src is null)
@@ -494,13 +501,14 @@ internal static class MirrorResync
             List<(Mnode Parent, string Name)> candidates;
             using (m.Lock.Enter())
                 candidates = [(m.Parent, m.Name), .. m.Aliases];
-            bool moved = e.MovedFrom is not null && Volatile.Read(ref m.Copies[c.Index]) is null;
+            bool moved = renamed.Contains(e) && Volatile.Read(ref m.Copies[c.Index]) is null;
             foreach (var (parent, name) in candidates)
             {
                 bool changed = Changed(changedIn, parent, name);
                 if (changed && !(moved && ReferenceEquals(parent, m.Parent) && name == m.Name))
                     continue;
-                if (MirrorSubr.Resolve(parent, src, out var sdir) != Errno.OK || MirrorSubr.Resolve(parent, c, out var tdir) != Errno.OK)
+                Vnode? tdir = changed ? Volatile.Read(ref parent.Copies[c.Index]) : null;
+                if (MirrorSubr.Resolve(parent, src, out var sdir) != Errno.OK || (changed ? tdir is null : MirrorSubr.Resolve(parent, c, out tdir) != Errno.OK))
                     continue;
                 if (Vop.Lookup(sdir!, name, out var named, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
                     continue;

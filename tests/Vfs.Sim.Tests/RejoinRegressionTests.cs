@@ -74,4 +74,13 @@ public class RejoinRegressionTests(ITestOutputHelper output)
     public void A_name_made_again_while_x_of_three_was_out_is_not_its_old_file_after_a_full_resync() =>
         Holds(new SimCase("mirror3", 422195, 249, FaultKinds.None, [7, 24, 25, 26, 43, 51, 86, 87, 123, 169, 230, 243, 246, 247, 248],
             FaultPlan.FromText("101 disk-fail h:/b 18; 101 offline x 0; 110 online x 0; 170 disk-heal h:/b 0")));
+
+    /// <summary>The 3-way mirror, Z's disk failed: a directory replaced /a by a rename, and a symlink made meanwhile was
+    /// renamed into it and linked. Fixed 96's first form found the symlink's new directory in Z by its name, which was
+    /// Z's old /a, and bound it to the new one's mnode; Z's /a ended with a directory more than the source's (a probe
+    /// at 600 calls, seed 652072). Fixed 96 now primes only where Move put the file.</summary>
+    [Fact]
+    public void A_symlink_made_while_z_was_out_and_moved_into_a_directory_that_replaced_another_leaves_z_alike() =>
+        Holds(new SimCase("mirror3", 652072, 476, FaultKinds.None, [118, 139, 172, 175, 188, 190, 231, 249, 252, 266, 326, 353, 415, 449],
+            FaultPlan.FromText("34 skew h 1607000; 142 disk-fail h:/m 9; 254 skew h 0; 361 disk-heal h:/m 0")));
 }
