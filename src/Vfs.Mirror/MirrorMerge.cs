@@ -525,6 +525,18 @@ internal sealed partial class MirrorMerge
                     Kept(t, vas[t]!);
                     continue;
                 }
+                if (sva.Type == VType.VDIR && vas[t] is { } fva && fva.Type != VType.VDIR && _parkDir is not null)
+                {
+                    // A file of the target under a name the source made a directory of goes first (parked, for a name
+                    // met later to be linked to), so that the target's twin of the directory can move here: copied
+                    // whole instead, it would be another directory, and a handle naming it in the target alone stale
+                    // (a probe of Fig. 9, seed 700058: a directory renamed over the name of an open file renamed away
+                    // while X was offline, and X's full resync at online).
+                    if ((err = Take(dirs[t], name, t, vps[t]!, fva, lives: true)) != Errno.OK)
+                        return (err, null);
+                    vps[t]!.Rele();
+                    (vps[t], vas[t]) = (null, null);
+                }
                 if (sva.Type == VType.VDIR && vps[t] is null && MoveTwinDir(dirs[t], name, t, vps[source]!) is { } moved)
                 {
                     vps[t] = moved;

@@ -551,6 +551,36 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// Fixed 97 (`vfs sim --world fig9 --seed 700058 --steps 260 --plan '67 offline x 0; 210 online x 1'` with 10
+    /// calls): while X was offline an open file /c was renamed into /a/a, and /a/a renamed to /c. X's full resync met
+    /// /c as a directory in the source and a file in X, replaced the file, and copied the directory whole: a second
+    /// directory, and a client's handle naming X's old one alone went stale. The file now goes first (parked, for its
+    /// new name to be linked to), and X's directory moves to /c.
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_to_the_name_of_a_file_renamed_into_it_keeps_its_fid_in_a_forced_full_resync()
+    {
+        using var f = new MirrorFixture();
+        f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a/a", 0x1ED));
+        f.WriteFile("/X/y/c", "open");
+        MirrorFixture.Ok(f.P.Open("/X/y/c", OFlags.O_RDONLY, 0, out int fd));
+        var dir = LowerFid(f, "a/a");
+        var file = LowerFid(f, "c");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/c", "/X/y/a/a/b"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a/a", "/X/y/c"));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out var report, full: true), error);
+        Assert.True(report!.Full);
+        Assert.Equal(dir, LowerFid(f, "c"));
+        Assert.Equal(file, LowerFid(f, "c/b"));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Fixed 80 (`vfs sim --world fig10 --seed 281283 --steps 158 --plan '28 loss y 29; 58 offline y 0; 97 online y 0;
     /// 123 net-heal y 0'` with 47 calls): a file the mirror made late in a copy, found by its handles through the copy's
     /// record (CopyFids.MadeLate), was renamed while that copy was away, and its old name made again. No mnode knew it,

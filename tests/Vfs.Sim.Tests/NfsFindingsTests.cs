@@ -476,6 +476,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("29 restart x 0; 34 restart y 1")));
 
     /// <summary>
+    /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
+    /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
+    /// alone, went stale: a chmod got ESTALE.
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_to_the_name_of_an_open_file_moved_into_it_keeps_its_handle_after_a_full_resync() =>
+        Holds(new SimCase("fig9", 700058, 260, FaultKinds.None, [50, 54, 55, 60, 61, 73, 74, 94, 95, 210],
+            FaultPlan.FromText("67 offline x 0; 210 online x 1")));
+
+    /// <summary>
     /// Fixed 91, Fig. 7: /m/a, open through Y's going offline, was written, closed and removed by a rename over it while
     /// Y was away. Y's full resync removed Y's file, its mnode (held by Y's log) kept it, and the match of removed files
     /// got ESTALE from it and took Y out of use again; an rmdir then reached X alone, and at the repair Y's directory,
