@@ -5,7 +5,7 @@
 // name: the target's file may be an old file that kept one of the names while the source's was made again and
 // linked (docs/verification.md, seed 563026: rewritten in place, the old file took the new one's bytes and names).
 // Made afresh instead, a file the other master of Fig. 7 was writing through a handle went stale there, and that
-// master took the copy out of use (Finding 37: a master's mount-time merge after its restart brought back a write its
+// master took the copy out of use (Fixed 94: a master's mount-time merge after its restart brought back a write its
 // disk lost). So in a walk of whole trees (TwoWay, OneWay), a linked regular file met under its first name, with as
 // many links in the target and no twin known there yet, waits: each further name of the source's file that leads to
 // the same file in the target is counted. When every one of the source's names has led there, the target's file has
@@ -21,10 +21,10 @@ namespace UnixVfs.Mirror;
 internal sealed partial class MirrorMerge
 {
     /// <summary>A linked file of a target under the names met so far of the source's file it may be (see the file's comment).</summary>
-    private sealed class PendingLink(Vnode source, Vattr sourceAttrs, Vnode target)
+    private sealed class PendingLink(Vnode source, Vattr sourceAttrs, Vnode target, Vattr targetAttrs)
     {
         public readonly Vnode Source = source, Target = target;
-        public readonly Vattr SourceAttrs = sourceAttrs;
+        public readonly Vattr SourceAttrs = sourceAttrs, TargetAttrs = targetAttrs;
         public readonly List<(Vnode From, Vnode To, string Name)> Names = new();
     }
 
@@ -51,7 +51,7 @@ internal sealed partial class MirrorMerge
                 return false;
             vps[from]!.Hold();
             tv.Hold();
-            _pendingLinks[key] = p = new PendingLink(vps[from]!, fa, tv);
+            _pendingLinks[key] = p = new PendingLink(vps[from]!, fa, tv, vas[to]!);
         }
         else if (!Vop.Cmp(p.Target, tv))
         {
@@ -95,7 +95,7 @@ internal sealed partial class MirrorMerge
         var err = Errno.OK;
         foreach (var (from, to, name) in p.Names)
         {
-            if ((err = Take(to, name, key.Copy, p.Target, new Vattr(AttrMask.AT_TYPE) { Type = VType.VREG })) != Errno.OK)
+            if ((err = Take(to, name, key.Copy, p.Target, p.TargetAttrs)) != Errno.OK)
                 break;
             if ((err = MirrorDataCopy.CopyEntry(from, name, p.Source, to, Report.Stats, _links[key.Copy], MadeIn(key.Copy))) != Errno.OK)
                 break;
