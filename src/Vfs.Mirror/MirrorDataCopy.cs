@@ -62,6 +62,7 @@ public sealed class CopyStats
 internal sealed class HardLinks : IDisposable
 {
     private readonly Dictionary<(ulong, ulong), Vnode> _seen = new();
+    private readonly Dictionary<Vnode, int> _twins = new(ReferenceEqualityComparer.Instance); // _seen's values, counted (VOP_CMP is identity)
 
     /// <summary>
     /// Given a source's file, the copy's file known to be its twin, held, or null (MirrorResync.KnownTwin); null when
@@ -109,24 +110,30 @@ internal sealed class HardLinks : IDisposable
     public void Add(Vattr va, Vnode vp)
     {
         vp.Hold();
-        if (_seen.Remove((va.Fsid, va.NodeId), out var old))
-            old.Rele();
+        Forget(va);
         _seen[(va.Fsid, va.NodeId)] = vp;
+        _twins[vp] = _twins.GetValueOrDefault(vp) + 1;
     }
+
     /// <summary>True when <paramref name="vp"/> is the twin of a source's file already.</summary>
-    public bool Claimed(Vnode vp) => _seen.Values.Any(v => Vop.Cmp(v, vp));
+    public bool Claimed(Vnode vp) => _twins.ContainsKey(vp);
 
     /// <summary>Forgets the target file of the source file <paramref name="va"/> (it is being removed).</summary>
     public void Forget(Vattr va)
     {
-        if (_seen.Remove((va.Fsid, va.NodeId), out var vp))
-            vp.Rele();
+        if (!_seen.Remove((va.Fsid, va.NodeId), out var vp))
+            return;
+        if (--_twins[vp] == 0)
+            _twins.Remove(vp);
+        vp.Rele();
     }
+
     public void Dispose()
     {
         foreach (var v in _seen.Values)
             v.Rele();
         _seen.Clear();
+        _twins.Clear();
     }
 }
 

@@ -179,13 +179,9 @@ internal static partial class MirrorVnops
     {
         if (ReferenceEquals(m, m.Mfs.Root) || m.Parent is null)
             return true;
-        var names = new List<string>();
-        for (var n = m; n.Parent is not null; n = n.Parent)
-            names.Add(n.Name);
-        names.Reverse();
         var cur = c.Root;
         cur.Hold();
-        foreach (var name in names)
+        foreach (var name in m.PathFromRoot.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             var err = Revalidated(cur);
             Vnode? next = null;

@@ -131,7 +131,6 @@ internal sealed partial class MirrorMerge
             _walkingTrees = true;
             if (err == Errno.OK)
                 err = RefutePending(MergeDir(roots, "/", source, targets));
-            ReleasePending();
             LetGoParked();
             return err == Errno.OK && parkDir is not null ? RemoveParked(parkDir) : err;
         }

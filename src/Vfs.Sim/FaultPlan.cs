@@ -160,7 +160,7 @@ public sealed class FaultPlan
                 {
                     var disks = MirroredDisks(world);
                     var d = disks[r.Next(disks.Count)];
-                    if (OneCopyAtATime(world, broken, CopyOfDisk(world, d), start, calls) is not { } copy || DiskOfCopy(world, copy) is not { } same)
+                    if (OneCopyAtATime(world, broken, CopyOfDisk(world, d)!.Value, start, calls) is not { } copy || DiskOfCopy(world, copy) is not { } same)
                         break; // the copy broken then has no disk to fail
                     d = same;
                     broken.Add(([copy], start, calls));
@@ -218,7 +218,7 @@ public sealed class FaultPlan
                     // The copy on the disk the power cut hit comes back behind the others, out of use until the repair at
                     // the end of the run: the other faults must leave another (fig7 seed 703039: a partition of y then
                     // left x's mirror no copy, and an open timed out).
-                    int? behind = power[0].Action != "restart" && world.Mirror is not null ? CutCopy(world, power[0].Target) : null;
+                    int? behind = power[0].Action != "restart" && world.Mirror is not null ? CopyOfDisk(world, power[0].Target) : null;
                     if (behind is { } b0 && !LeavesACopy(world, broken, [b0], end, calls))
                         break;
                     broken.Add((Enumerable.Range(0, world.Mirror?.Mfs.Copies.Count ?? 1).ToArray(), start, end));
@@ -269,16 +269,12 @@ public sealed class FaultPlan
         w.Mirror!.Mfs.Copies.Select((c, i) => (c, i)).Where(x => x.c.Vfs.FstypeName == "nfs" && x.c.Vfs.Resource.StartsWith(host + ":", StringComparison.Ordinal))
             .Select(x => x.i).ToArray();
 
-    /// <summary>The index of the mirror copy on the disk "host:path" a power cut hit, or null when no copy of the world's mirror is on it.</summary>
-    private static int? CutCopy(World w, string disk)
+    /// <summary>The index of the mirror copy on disk "host:path", or null when no copy of the world's mirror is on it.</summary>
+    private static int? CopyOfDisk(World w, string disk)
     {
         var i = w.Mirror!.Mfs.Copies.ToList().FindIndex(c => $"{w.Mirror.Host.Name}:{c.Vfs.MntPt}" == disk);
         return i < 0 ? null : i;
     }
-
-    /// <summary>The index of the mirror copy on disk "host:path".</summary>
-    private static int CopyOfDisk(World w, string disk) =>
-        w.Mirror!.Mfs.Copies.Select((c, i) => (c, i)).First(x => $"{w.Mirror.Host.Name}:{x.c.Vfs.MntPt}" == disk).i;
 
     /// <summary>The disk ("host:path") under mirror copy <paramref name="copy"/>, or null when it has none that can fail.</summary>
     private static string? DiskOfCopy(World w, int copy) =>
