@@ -39,6 +39,7 @@ public sealed class MfsVfs
         foreach (var c in copies)
             c.Mirror = this;
         Mnodes = new MnodeHash(copies.Length);
+        Numbers = new MirrorNumbers(copies.Length);
         _updateCopies = copies;
         RecomputeUpdateCopies();
         IntentLog = new MirrorIntentLog(this);
@@ -69,6 +70,9 @@ public sealed class MfsVfs
 
     /// <summary>The mnode table.</summary>
     public MnodeHash Mnodes { get; }
+
+    /// <summary>The numbers given to files, by their fids in the other copies, so a file keeps its number when another copy answers (MirrorNumbers.cs).</summary>
+    internal MirrorNumbers Numbers { get; }
 
     /// <summary>The root mnode (held by the mount).</summary>
     public Mnode Root { get; internal set; } = null!;

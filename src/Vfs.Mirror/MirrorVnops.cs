@@ -69,14 +69,28 @@ internal static partial class MirrorVnops
             vap.Fsid = vp.Vfs.Fsid;
             ulong id = m.FileId;
             if (id == 0 || (from == m.FileIdCopy && vap.NodeId != m.FileIdLower))
-            {
-                m.FileIdCopy = from;
-                m.FileIdLower = vap.NodeId;
-                m.FileId = id = MirrorSubr.FileId(from, vap.NodeId);
-            }
+                id = Number(m, from, vap.NodeId, first: id == 0);
             vap.NodeId = id;
         }
         return err;
+    }
+
+    /// <summary>
+    /// Numbers <paramref name="m"/>'s file, which copy <paramref name="from"/> numbers <paramref name="lower"/>: at the
+    /// mnode's <paramref name="first"/> getattr, by the number recorded for the file by a copy out of use now, if there is
+    /// one (MirrorNumbers.Find: the number the file had before that copy left); else by this copy's, recorded.
+    /// </summary>
+    private static ulong Number(Mnode m, int from, ulong lower, bool first)
+    {
+        var numbers = m.Mfs.Numbers;
+        if (!first || Volatile.Read(ref m.Copies[from]) is not { } lv || !numbers.Find(m.Mfs, from, lv, out int by, out ulong number))
+        {
+            (by, number) = (from, lower);
+            numbers.Numbered(m, from, lower);
+        }
+        m.FileIdCopy = by;
+        m.FileIdLower = number;
+        return m.FileId = MirrorSubr.FileId(by, number);
     }
 
     private static Errno MfsSetattr(Vnode vp, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct)

@@ -75,7 +75,8 @@ public sealed class Mnode
 
     /// <summary>
     /// The file's number (va_nodeid) as the mirror first gave it, 0 until then: MirrorSubr.FileId of the copy that
-    /// answered the mnode's first getattr (FileIdCopy). Kept whichever copy answers later, so that two names of one file
+    /// answered the mnode's first getattr (FileIdCopy), or of the copy now out of use that numbered the file before this
+    /// mnode (MirrorNumbers). Kept whichever copy answers later, so that two names of one file
     /// never show two numbers, until the mnode's file in FileIdCopy is replaced (CopyReplaced: a resync made it again
     /// there, or a look-up found another file there), or FileIdCopy answers with another number than FileIdLower (a
     /// lower mirror numbered the file again): either way the copy may give the old number to another file. Written
@@ -91,13 +92,15 @@ public sealed class Mnode
 
     /// <summary>
     /// The mnode's file in <paramref name="copy"/> was replaced by another (MnodeHash.SetCopy, and MnodeHash.Get when a
-    /// look-up finds another there): a number that file gave is given again at the next getattr (docs/verification.md,
-    /// Fixed 72 and 76). Called under the mnode's lock.
+    /// look-up finds another there): a number that file gave is given again at the next getattr, and its record goes
+    /// (docs/verification.md, Fixed 72, 76 and 98). Called under the mnode's lock.
     /// </summary>
     internal void CopyReplaced(int copy)
     {
-        if (FileIdCopy == copy)
-            FileId = 0;
+        if (FileIdCopy != copy || FileId == 0)
+            return;
+        Mfs.Numbers.Forget(copy, FileIdLower);
+        FileId = 0;
     }
 
     /// <summary>The directory this file was last found in (null for the root).</summary>

@@ -288,6 +288,64 @@ public class FailoverTests
     }
 
     /// <summary>
+    /// Finding 41 (Fig. 10, seed 691184): after X's disk failed, an NFS client held a file's number from before, when X
+    /// answered, and a look-up of its other name after the failure showed Y's, the mnode of before having let go of the
+    /// file. The mirror keeps the number a copy gave a file by the file's fids in the other copies (MirrorNumbers), so an
+    /// mnode made after the copy failed takes the number of before.
+    /// </summary>
+    [Fact]
+    public void A_file_whose_mnode_let_go_before_the_first_copy_failed_keeps_its_number_after()
+    {
+        using var f = YNumberingAhead();
+        var mi = f.Mfs;
+        f.WriteFile("/A/b/a", "a");
+        MirrorFixture.Ok(f.P.Link("/A/b/a", "/A/b/b"));
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var a));
+        f.K.Dnlc.Purge(); // the file's mnode lets go of it
+        f.Faults(0).Fail(VopName.Mkdir, Errno.EIO);
+        Assert.Equal(Errno.OK, f.P.Mkdir("/A/b/d", 0x1ED)); // X fails
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+        mi.Copies[0].Vfs.Faults = null;
+
+        MirrorFixture.Ok(f.P.Stat("/A/b/b", out var b));
+        Assert.Equal(a!.Ino, b!.Ino);
+        Assert.Equal(MirrorSubr.FileId(0, LowerIno(f, 0, "a")), b.Ino);
+        MirrorFixture.Ok(f.P.Stat("/A/b/d", out var d)); // made after: Y numbers it, tagged
+        Assert.Equal(MirrorSubr.FileId(1, LowerIno(f, 1, "d")), d!.Ino);
+    }
+
+    /// <summary>
+    /// A number the mirror keeps for a file goes when the copy that gave it may give it to another file: here X's file
+    /// is made again behind the mirror's back while the mnode knows it (Mnode.CopyReplaced), and after X fails the file
+    /// is numbered by Y, not by X's old number, which X's new file may have.
+    /// </summary>
+    [Fact]
+    public void A_kept_number_goes_when_its_file_is_replaced_in_the_copy_that_gave_it()
+    {
+        using var f = YNumberingAhead();
+        var mi = f.Mfs;
+        f.WriteFile("/A/b/a", "a");
+        MirrorFixture.Ok(f.P.Open("/A/b/a", OFlags.O_RDONLY, 0, out int fd)); // the file's mnode stays
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var before));
+        var x = mi.Copies[0].Root;
+        MirrorFixture.Ok(Vop.Remove(x, "a", Cred.Kcred));
+        MirrorFixture.Ok(Vop.Create(x, "a", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VREG, Mode = 0x1A4 },
+            VcExcl.EXCL, AccessMode.VWRITE, out var made, Cred.Kcred, FileFlags.FWRITE));
+        made!.Rele();
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(f.P.Access("/A/b/a", AccessOk.R_OK)); // the look-up finds X's new file: the old number goes
+        f.Faults(0).Fail(VopName.Mkdir, Errno.EIO);
+        Assert.Equal(Errno.OK, f.P.Mkdir("/A/b/d", 0x1ED)); // X fails before it numbers the file again
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+        mi.Copies[0].Vfs.Faults = null;
+
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var after));
+        Assert.Equal(MirrorSubr.FileId(1, LowerIno(f, 1, "a")), after!.Ino);
+        Assert.NotEqual(before!.Ino, after.Ino);
+        MirrorFixture.Ok(f.P.Close(fd));
+    }
+
+    /// <summary>
     /// A mounted mirror whose Y numbers one file more than X, as two disks number differently: a file made in Y behind
     /// the mirror's back, so Y's next file gets X's next but one.
     /// </summary>

@@ -476,6 +476,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("29 restart x 0; 34 restart y 1")));
 
     /// <summary>
+    /// Fixed 98 (Finding 41), Fig. 10: /m/a was linked as /m/c/c, and x's disk failed during a later mkdir. The client
+    /// held /m/a's number from before, which X had given; x's mirror, whose mnode of the file had let go of it, looked
+    /// /c/c up afresh and numbered it as Y does. The mirror keeps a file's number by its fids in the other copies.
+    /// </summary>
+    [Fact]
+    public void A_file_keeps_its_number_for_a_client_of_an_exported_mirror_after_the_disk_that_numbered_it_fails() =>
+        Holds(new SimCase("fig10", 691184, 139, FaultKinds.None, [1, 6, 22, 23, 26, 27, 28, 29, 30, 37, 43, 44, 54, 55, 58],
+            FaultPlan.FromText("58 disk-fail x:/export/disk 2; 79 disk-heal x:/export/disk 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
