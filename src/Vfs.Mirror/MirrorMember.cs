@@ -184,13 +184,17 @@ public sealed class MirrorMember
     private int _updates;
 
     /// <summary>
-    /// True for the small writes whose time is measured: one in eight, the first included. Reading the clock twice costs
-    /// more than a 4 KiB write to memory, and the time below only decides whether workers pay. The count is not atomic:
+    /// True for the small writes whose time is measured: one in SampleEvery, the first included. Reading the clock twice costs
+    /// more than a 4 KiB write to memory (about 45 ns on this VM), and the time below only decides whether workers pay:
+    /// a copy that turns slow gets them after RecentWrites samples, 256 small writes at most. The count is not atomic:
     /// two writers at once may sample one write more or less, which the least below does not notice.
     /// The first copy (X) is never sampled: the copies are written in copy order, so X, when it takes the write, is
     /// always the first, the one the caller's thread writes, and MirrorSubr.PaysAtOnce asks only the copies after it.
     /// </summary>
-    internal bool SampleThisUpdate() => Index > 0 && (++_updates & 7) == 1;
+    internal bool SampleThisUpdate() => Index > 0 && (++_updates & (SampleEvery - 1)) == 1;
+
+    /// <summary>One small write in this many is timed (SampleThisUpdate); a power of two.</summary>
+    internal const int SampleEvery = 32;
 
     /// <summary>
     /// How long a small write (under MirrorSubr.LargeWrite) to this copy takes when nothing gets in its way, in

@@ -138,6 +138,9 @@ internal static partial class MirrorVnops
                 found[n++] = lv!;
         var lowers = found[..n];
         MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
+        // One time for every copy's stamps, read once, taken with every copy's rwlock held, so that no later write of
+        // the file stamps before it.
+        using var pin = mi.Vfs.Kernel.PinTime();
         ref var spareScratch = ref t_write;
         var scratch = TakeScratch(ref spareScratch, mi.CopyCount);
         try

@@ -93,7 +93,7 @@ public class MirroredOpsTests
         }
 
         // Copies that answer at once: handing one to another thread would cost more than it saves.
-        for (int i = 0; i < 8 * MirrorMember.RecentWrites; i++)
+        for (int i = 0; i < MirrorMember.SampleEvery * MirrorMember.RecentWrites; i++)
         {
             Write("fast");
             Assert.All(thread, t => Assert.Equal(Environment.CurrentManagedThreadId, t));
@@ -101,8 +101,8 @@ public class MirroredOpsTests
 
         // Copies that take milliseconds are written at once, each on its own thread.
         slowMicros = 3000;
-        for (int i = 0; i < 8 * MirrorMember.RecentWrites; i++)
-            Write("slow");   // one write in eight is timed; the copies are slow once their last RecentWrites timed ones were
+        for (int i = 0; i < MirrorMember.SampleEvery * MirrorMember.RecentWrites; i++)
+            Write("slow");   // one write in SampleEvery is timed; the copies are slow once their last RecentWrites timed ones were
         meet = true;
         Write("both");
         Assert.Equal([true, true], metOther);
@@ -223,5 +223,36 @@ public class MirroredOpsTests
         MirrorFixture.Ok(f.P.Statvfs("/A/b", out var sv));
         Assert.Equal("mfs", sv!.Basetype);
         Assert.Equal(4UL << 20, sv.Blocks * sv.Frsize);
+    }
+
+    /// <summary>A clock that moves one microsecond forward at every reading: two readings never agree.</summary>
+    private sealed class MovingClock : TimeProvider
+    {
+        private long _reads;
+
+        public override DateTimeOffset GetUtcNow() => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(10 * Interlocked.Increment(ref _reads));
+    }
+
+    /// <summary>
+    /// A mirrored update stamps every copy with one time (Kernel.PinTime), as one file system stamps one file: the
+    /// copies' times agree at once, not only after the close makes them agree, and the clock is read once.
+    /// </summary>
+    [Fact]
+    public void A_mirrored_write_stamps_every_copy_with_one_time()
+    {
+        using var f = new MirrorFixture(copies: 3, clock: new MovingClock());
+        f.Mount(copies: 3);
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Pwrite(fd, "data"u8.ToArray(), 100, out _));
+        var times = Enumerable.Range(0, 3).Select(c =>
+        {
+            var lv = f.LowerVnode(c, "f")!;
+            var va = new Vattr(AttrMask.AT_MTIME | AttrMask.AT_CTIME);
+            MirrorFixture.Ok(Vop.Getattr(lv, va, AttrFlags.None, Cred.Kcred));
+            lv.Rele();
+            return (va.Mtime, va.Ctime);
+        }).ToList();
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Single(times.Distinct());
     }
 }
