@@ -7,7 +7,9 @@
 // copy numbers a file, the mirror records that number by the file's fid in each other copy in use whose vnode the mnode
 // knows (Numbered). An mnode's first getattr, answered by a copy, asks the record by the file's fid in that copy
 // (Find): a number recorded by a copy that no longer serves reads is the file's number still. The fid carries the
-// copy's generation number, so a key never meets another file on a reused inode.
+// copy's generation number, so a key never meets another file on a reused inode. Kept in memory only: after the
+// mirror's host restarts, files are numbered by the copy that answers, as an NFS client that lived through the restart
+// expects of a server whose copy failed meanwhile.
 //
 // INVARIANT. A number is recorded for at most one file: _numbers[(copy, fid)] = (k, n) exactly when (copy, fid) is in
 // _keys[(k, n)]. Recording (k, n) for a file drops every record of (k, n) for another file: copy k gave n to this file
