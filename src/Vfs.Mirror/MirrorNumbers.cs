@@ -34,7 +34,9 @@ internal sealed class MirrorNumbers
     /// <summary>Per copy, how many records are keyed by its fids: a copy with none is not asked for a fid.</summary>
     private readonly int[] _keyed;
 
-    public MirrorNumbers(int copies) => _keyed = new int[copies];
+    private readonly int _limit;
+
+    public MirrorNumbers(int copies, int limit = Limit) => (_keyed, _limit) = (new int[copies], limit);
 
     /// <summary>
     /// The number the mirror recorded for the file that copy <paramref name="copy"/> holds as <paramref name="lv"/>, given
@@ -43,15 +45,22 @@ internal sealed class MirrorNumbers
     public bool Find(MfsVfs mi, int copy, Vnode lv, out int by, out ulong number)
     {
         (by, number) = (0, 0);
-        if (Volatile.Read(ref _keyed[copy]) == 0 || Vop.Fid(lv, Fid.MaxFidSize, out var fid) != Errno.OK)
-            return false;
+        return Keyed(copy) && Vop.Fid(lv, Fid.MaxFidSize, out var fid) == Errno.OK
+            && Lookup(copy, fid!, out by, out number) && !mi.Copies[by].ServesReads;
+    }
+
+    /// <summary>True when a record is keyed by a fid of copy <paramref name="copy"/> (Find asks it for no fid otherwise).</summary>
+    internal bool Keyed(int copy) => Volatile.Read(ref _keyed[copy]) != 0;
+
+    /// <summary>The number recorded for the file whose fid in copy <paramref name="copy"/> is <paramref name="fid"/>: given by copy <paramref name="by"/>.</summary>
+    internal bool Lookup(int copy, Fid fid, out int by, out ulong number)
+    {
         lock (_lock)
         {
-            if (!_numbers.TryGetValue((copy, fid!), out var n))
-                return false;
+            bool found = _numbers.TryGetValue((copy, fid), out var n);
             (by, number) = n;
+            return found;
         }
-        return !mi.Copies[by].ServesReads;
     }
 
     /// <summary>Copy <paramref name="by"/> numbered <paramref name="m"/>'s file <paramref name="number"/>: recorded by its fids in the other copies in use.</summary>
@@ -63,6 +72,12 @@ internal sealed class MirrorNumbers
             if (c.Index != by && c.TakesUpdates && Volatile.Read(ref m.Copies[c.Index]) is { } lv
                 && Vop.Fid(lv, Fid.MaxFidSize, out var fid) == Errno.OK)
                 keys.Add((c.Index, fid!));
+        Record(by, number, keys);
+    }
+
+    /// <summary>Copy <paramref name="by"/> gave a file <paramref name="number"/>: recorded by the file's fids <paramref name="keys"/> in other copies, in copy order.</summary>
+    internal void Record(int by, ulong number, List<(int Copy, Fid Fid)> keys)
+    {
         lock (_lock)
         {
             if (_keys.TryGetValue((by, number), out var had) && Same(had.Keys, keys))
@@ -80,7 +95,7 @@ internal sealed class MirrorNumbers
             }
             _keys[(by, number)] = (keys, ++_seq);
             _order.Enqueue(((by, number), _seq));
-            while (_order.Count > Limit && _order.TryDequeue(out var oldest))
+            while (_order.Count > _limit && _order.TryDequeue(out var oldest))
                 if (_keys.TryGetValue(oldest.Number, out var r) && r.Seq == oldest.Seq)
                     DropLocked(oldest.Number);
         }
