@@ -11,10 +11,15 @@
 // mirror's host restarts, files are numbered by the copy that answers, as an NFS client that lived through the restart
 // expects of a server whose copy failed meanwhile.
 //
+// Each record also keeps the fid of the file in the copy that numbered it (its giver). Copy k numbering a file n again
+// with the same fid there is the same file: the keys it brings join the record's (an mnode made from a handle may not
+// know the file in every copy; Fig. 10, seed 861111: a record dropped by such an mnode left a linked symlink without
+// its number when X's disk failed). With another fid, or none, copy k gave n to another file.
+//
 // INVARIANT. A number is recorded for at most one file: _numbers[(copy, fid)] = (k, n) exactly when (copy, fid) is in
-// _keys[(k, n)]. Recording (k, n) for a file drops every record of (k, n) for another file: copy k gave n to this file
-// now, so the file that had it is gone from k. Mnode.CopyReplaced drops the record of the number it lets go of. No
-// copy answers with a number it recorded while it is out of use, so nothing else is given that number meanwhile.
+// _records[(k, n)].Keys. Recording (k, n) for another file than the record's giver drops the record: copy k gave n to
+// this file now, so the file that had it is gone from k. Mnode.CopyReplaced drops the record of the number it lets go
+// of. No copy answers with a number it recorded while it is out of use, so nothing else is given that number meanwhile.
 // Bounded: past Limit files, the oldest records go, and those files are numbered by the copy that answers, as before.
 //
 // LOCK ORDER. _lock is a leaf: no vnode op is called while it is held (the fids are made before it is taken).
@@ -27,7 +32,7 @@ internal sealed class MirrorNumbers
 
     private readonly object _lock = new();
     private readonly Dictionary<(int Copy, Fid Fid), (int Copy, ulong Number)> _numbers = new();
-    private readonly Dictionary<(int Copy, ulong Number), (List<(int Copy, Fid Fid)> Keys, long Seq)> _keys = new();
+    private readonly Dictionary<(int Copy, ulong Number), Numbering> _records = new();
     private readonly Queue<((int Copy, ulong Number) Number, long Seq)> _order = new();
     private long _seq;
 
@@ -37,6 +42,9 @@ internal sealed class MirrorNumbers
     private readonly int _limit;
 
     public MirrorNumbers(int copies, int limit = Limit) => (_keyed, _limit) = (new int[copies], limit);
+
+    /// <summary>One number's record: the file's fid in the copy that gave it, and its fids in the other copies.</summary>
+    private sealed record Numbering(Fid? Giver, List<(int Copy, Fid Fid)> Keys, long Seq);
 
     /// <summary>
     /// The number the mirror recorded for the file that copy <paramref name="copy"/> holds as <paramref name="lv"/>, given
@@ -67,38 +75,60 @@ internal sealed class MirrorNumbers
     public void Numbered(Mnode m, int by, ulong number)
     {
         var mi = m.Mfs;
+        Fid? giver = null;
         var keys = new List<(int Copy, Fid Fid)>(mi.CopyCount - 1);
         foreach (var c in mi.Copies)
-            if (c.Index != by && c.TakesUpdates && Volatile.Read(ref m.Copies[c.Index]) is { } lv
-                && Vop.Fid(lv, Fid.MaxFidSize, out var fid) == Errno.OK)
+        {
+            if (Volatile.Read(ref m.Copies[c.Index]) is not { } lv || (c.Index != by && !c.TakesUpdates)
+                || Vop.Fid(lv, Fid.MaxFidSize, out var fid) != Errno.OK)
+                continue;
+            if (c.Index == by)
+                giver = fid;
+            else
                 keys.Add((c.Index, fid!));
-        Record(by, number, keys);
+        }
+        Record(by, number, giver, keys);
     }
 
-    /// <summary>Copy <paramref name="by"/> gave a file <paramref name="number"/>: recorded by the file's fids <paramref name="keys"/> in other copies, in copy order.</summary>
-    internal void Record(int by, ulong number, List<(int Copy, Fid Fid)> keys)
+    /// <summary>
+    /// Copy <paramref name="by"/> gave a file <paramref name="number"/>: the file's fid there is <paramref name="giver"/>
+    /// (null: not known), its fids in other copies <paramref name="keys"/>, in copy order.
+    /// </summary>
+    internal void Record(int by, ulong number, Fid? giver, List<(int Copy, Fid Fid)> keys)
     {
         lock (_lock)
         {
-            if (_keys.TryGetValue((by, number), out var had) && Same(had.Keys, keys))
+            if (_records.TryGetValue((by, number), out var had) && giver is not null && giver.Equals(had.Giver))
+            {
+                foreach (var key in keys)
+                    if (!_numbers.TryGetValue(key, out var n) || n != (by, number))
+                    {
+                        Key(key, (by, number));
+                        had.Keys.Add(key);
+                    }
                 return;
+            }
             DropLocked((by, number));
             if (keys.Count == 0)
                 return;
             foreach (var key in keys)
-            {
-                if (_numbers.TryGetValue(key, out var old))
-                    Unkey(old, key);
-                else
-                    _keyed[key.Copy]++;
-                _numbers[key] = (by, number);
-            }
-            _keys[(by, number)] = (keys, ++_seq);
+                Key(key, (by, number));
+            _records[(by, number)] = new Numbering(giver, keys, ++_seq);
             _order.Enqueue(((by, number), _seq));
             while (_order.Count > _limit && _order.TryDequeue(out var oldest))
-                if (_keys.TryGetValue(oldest.Number, out var r) && r.Seq == oldest.Seq)
+                if (_records.TryGetValue(oldest.Number, out var r) && r.Seq == oldest.Seq)
                     DropLocked(oldest.Number);
         }
+    }
+
+    /// <summary>Key <paramref name="key"/> names <paramref name="number"/> now, taken from the record it named before, if any. Under _lock.</summary>
+    private void Key((int Copy, Fid Fid) key, (int, ulong) number)
+    {
+        if (_numbers.TryGetValue(key, out var old))
+            Unkey(old, key);
+        else
+            _keyed[key.Copy]++;
+        _numbers[key] = number;
     }
 
     /// <summary>Copy <paramref name="by"/> may give <paramref name="number"/> to another file now: its record goes.</summary>
@@ -110,7 +140,7 @@ internal sealed class MirrorNumbers
 
     private void DropLocked((int, ulong) number)
     {
-        if (!_keys.Remove(number, out var r))
+        if (!_records.Remove(number, out var r))
             return;
         foreach (var key in r.Keys)
             if (_numbers.Remove(key))
@@ -120,22 +150,11 @@ internal sealed class MirrorNumbers
     /// <summary>Key <paramref name="key"/> moves from <paramref name="number"/>'s record to another's.</summary>
     private void Unkey((int, ulong) number, (int, Fid) key)
     {
-        if (_keys.TryGetValue(number, out var r))
+        if (_records.TryGetValue(number, out var r))
         {
             r.Keys.Remove(key);
             if (r.Keys.Count == 0)
-                _keys.Remove(number);
+                _records.Remove(number);
         }
-    }
-
-    /// <summary>True when <paramref name="a"/> and <paramref name="b"/> hold the same keys (in copy order, as Numbered makes them).</summary>
-    private static bool Same(List<(int Copy, Fid Fid)> a, List<(int Copy, Fid Fid)> b)
-    {
-        if (a.Count != b.Count)
-            return false;
-        for (int i = 0; i < a.Count; i++)
-            if (a[i].Copy != b[i].Copy || !a[i].Fid.Equals(b[i].Fid))
-                return false;
-        return true;
     }
 }

@@ -315,6 +315,40 @@ public class FailoverTests
     }
 
     /// <summary>
+    /// Fig. 10, seed 861111: an mnode made from a handle naming X alone knows the file in X only, and its getattr, X
+    /// answering, numbered the file again with no fid of Y's to record it by. The first form of Fixed 98 took that for
+    /// another file and dropped the file's record, and after X's disk failed a look-up showed Y's number. The record
+    /// keeps the file's fid in the copy that numbered it, and a numbering with the same fid there is the same file.
+    /// </summary>
+    [Fact]
+    public void A_file_numbered_again_through_a_handle_of_the_first_copy_alone_keeps_its_number_after_that_copy_fails()
+    {
+        using var f = YNumberingAhead();
+        var mi = f.Mfs;
+        f.WriteFile("/A/b/a", "a");
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var a));
+        MirrorFixture.Ok(f.P.Lookupname("/A/b/a", true, out var vp));
+        MirrorFixture.Ok(Vop.Fid(vp!, Fid.MaxFidSize, out var whole));
+        MirrorFixture.Ok(Vop.Fid(vp!, 2 + (whole!.Length - 2) / 2, out var xAlone)); // room for X's fid only
+        vp!.Rele();
+        f.K.Dnlc.Purge(); // the mnode lets go of the file
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var byHandle, xAlone!)); // as an NFS server does for a client's handle
+        var va = new Vattr(AttrMask.AT_NODEID);
+        MirrorFixture.Ok(Vop.Getattr(byHandle!, va, AttrFlags.None, Cred.Kcred));
+        Assert.Null(((Mnode)byHandle!.Data!).Copies[1]); // it knows the file in X alone
+        byHandle.Rele();
+        f.K.Dnlc.Purge();
+        f.Faults(0).Fail(VopName.Mkdir, Errno.EIO);
+        Assert.Equal(Errno.OK, f.P.Mkdir("/A/b/d", 0x1ED)); // X fails
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+        mi.Copies[0].Vfs.Faults = null;
+
+        MirrorFixture.Ok(f.P.Stat("/A/b/a", out var after));
+        Assert.Equal(a!.Ino, va.NodeId);
+        Assert.Equal(a.Ino, after!.Ino);
+    }
+
+    /// <summary>
     /// A number the mirror keeps for a file goes when the copy that gave it may give it to another file: here X's file
     /// is made again behind the mirror's back while the mnode knows it (Mnode.CopyReplaced), and after X fails the file
     /// is numbered by Y, not by X's old number, which X's new file may have.

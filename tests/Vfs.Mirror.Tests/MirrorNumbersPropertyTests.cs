@@ -1,7 +1,7 @@
 // Tests of Vfs.Mirror: MirrorNumbers, the record of the numbers copies gave files (Fixed 98), against a naive model
 // over random histories of a few files, copies and numbers: copies numbering files (with the fids of the copies whose
-// vnodes the mnode knew), numbers let go of, and files made again in a copy (a new fid). The record must answer as the
-// model does, and never name one number for two files.
+// vnodes the mnode knew, the numbering copy's own among them or not), numbers let go of, and files made again in a copy
+// (a new fid). The record must answer as the model does, and never name one number for two files.
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -12,7 +12,10 @@ public class MirrorNumbersPropertyTests
 {
     private const int Copies = 3, Files = 4;
 
-    /// <summary>Copy By numbered File Number, with its fids in the copies of Known; Forget: By let go of Number; Remake: File made again in copy By.</summary>
+    /// <summary>
+    /// Copy By numbered File Number, with its fids in the copies of Known (By's own among them: the giver's fid known);
+    /// Forget: By let go of Number; Remake: File made again in copy By.
+    /// </summary>
     public sealed record Step(string Kind, int File, int By, ulong Number, int Known)
     {
         public override string ToString() => Kind switch
@@ -37,31 +40,46 @@ public class MirrorNumbersPropertyTests
         }
     }
 
-    /// <summary>The model: for each key (copy, file, the file's generation there), the number it is recorded with.</summary>
+    /// <summary>
+    /// The model: for each key (copy, file, the file's generation there), the number it is recorded with; for each number,
+    /// the file (and its generation) in the copy that gave it, when known.
+    /// </summary>
     private sealed class Model
     {
         public readonly Dictionary<(int Copy, int File, int Gen), (int By, ulong Number)> Keys = new();
+        public readonly Dictionary<(int By, ulong Number), (int File, int Gen)?> Givers = new();
         public readonly int[,] Gen = new int[Files, Copies];
 
         public void Apply(Step s)
         {
+            var number = (s.By, s.Number);
             switch (s.Kind)
             {
                 case "numbered":
-                    foreach (var k in Keys.Where(k => k.Value == (s.By, s.Number)).Select(k => k.Key).ToList())
-                        Keys.Remove(k);   // the number's record for any file goes, this one's included
-                    for (int c = 0; c < Copies; c++)
-                        if (c != s.By && (s.Known & (1 << c)) != 0)
-                            Keys[(c, s.File, Gen[s.File, c])] = (s.By, s.Number);
+                    (int, int)? giver = (s.Known & (1 << s.By)) != 0 ? (s.File, Gen[s.File, s.By]) : null;
+                    bool same = giver is not null && Keys.ContainsValue(number) && Givers[number] == giver;
+                    if (!same)
+                        Drop(number);   // the number's record for another file, or one not known to be this one, goes
+                    var keys = Enumerable.Range(0, Copies).Where(c => c != s.By && (s.Known & (1 << c)) != 0).ToList();
+                    if (!same && keys.Count > 0)
+                        Givers[number] = giver;
+                    foreach (int c in keys)
+                        Keys[(c, s.File, Gen[s.File, c])] = number;
                     break;
                 case "forget":
-                    foreach (var k in Keys.Where(k => k.Value == (s.By, s.Number)).Select(k => k.Key).ToList())
-                        Keys.Remove(k);
+                    Drop(number);
                     break;
                 default:
                     Gen[s.File, s.By]++;
                     break;
             }
+        }
+
+        private void Drop((int, ulong) number)
+        {
+            foreach (var k in Keys.Where(k => k.Value == number).Select(k => k.Key).ToList())
+                Keys.Remove(k);
+            Givers.Remove(number);
         }
     }
 
@@ -76,7 +94,8 @@ public class MirrorNumbersPropertyTests
                 for (int c = 0; c < Copies; c++)
                     if (c != s.By && (s.Known & (1 << c)) != 0)
                         keys.Add((c, FidOf(s.File, c, model.Gen[s.File, c])));
-                record.Record(s.By, s.Number, keys);
+                var giver = (s.Known & (1 << s.By)) != 0 ? FidOf(s.File, s.By, model.Gen[s.File, s.By]) : null;
+                record.Record(s.By, s.Number, giver, keys);
                 break;
             case "forget":
                 record.Forget(s.By, s.Number);

@@ -486,6 +486,17 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("58 disk-fail x:/export/disk 2; 79 disk-heal x:/export/disk 0")));
 
     /// <summary>
+    /// Fixed 98's second form, Fig. 10, the first 65 calls of seed 861111 (no call of them could go: each changes when
+    /// the disk fails): a symlink with three links, numbered by X, then numbered again through an mnode that x's NFS
+    /// server made from a handle naming X alone. That mnode knew the file in X only, and the first form dropped the
+    /// file's record; after x's disk failed, a look-up of one of its names showed Y's number.
+    /// </summary>
+    [Fact]
+    public void A_linked_symlink_keeps_its_number_after_the_disk_that_numbered_it_fails_when_a_handle_of_that_disk_alone_numbered_it_again() =>
+        Holds(new SimCase("fig10", 861111, 496, FaultKinds.None, [.. Enumerable.Range(0, 65)],
+            FaultPlan.FromText("48 disk-fail x:/export/disk 17; 396 disk-heal x:/export/disk 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
