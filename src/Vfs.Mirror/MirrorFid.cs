@@ -319,6 +319,17 @@ internal static class MirrorFid
         }
     }
 
+    /// <summary>A mirror fid naming copy <paramref name="copy"/> alone, by <paramref name="first"/>, the fid it first gave for the file; null when it does not fit.</summary>
+    internal static Fid? Naming(int copy, Fid first)
+    {
+        if (first.Length > Fid.MaxFidSize - 4)
+            return null;
+        Span<byte> b = stackalloc byte[4 + first.Length];
+        (b[0], b[1], b[2], b[3]) = (Magic, 1, (byte)copy, (byte)first.Length);
+        first.Data.CopyTo(b[4..]);
+        return new Fid(b);
+    }
+
     public static Errno Vget(MfsVfs mi, Fid fid, out Vnode? vp)
     {
         vp = null;

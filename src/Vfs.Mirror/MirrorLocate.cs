@@ -94,7 +94,11 @@ internal static class MirrorLocate
 
     /// <summary>
     /// The mirror's vnode (held) at <paramref name="path"/> from its root; <paramref name="changed"/>: copy
-    /// <paramref name="c"/>'s log says that a name on it may have changed since the copy left.
+    /// <paramref name="c"/>'s log says that a name on it may have changed since the copy left. For a copy away, each
+    /// directory on the path is also found in the copy, and one the mirror still knows -- an mnode holds it, or a rename
+    /// moved it while the copy was away (MirrorFid.RememberBeforeMove) -- is followed to where the mirror has it now:
+    /// its old name may be another file's (Finding 42: a directory renamed while X was offline, and a new file made
+    /// under its old name).
     /// </summary>
     private static Errno LookupPath(MfsVfs mi, MirrorMember c, List<string> path, out Vnode? vp, out bool changed)
     {
@@ -102,17 +106,55 @@ internal static class MirrorLocate
         changed = false;
         var cur = mi.Root.Vnode;
         cur.Hold();
-        foreach (var name in path)
+        var there = c.TakesUpdates ? null : c.Root; // the copy's directory at this step, while the walk follows the copy
+        there?.Hold();
+        try
         {
-            changed |= !c.TakesUpdates && !c.Log.NameUnchanged(MirrorSubr.Mn(cur), name);
-            var err = Vop.Lookup(cur, name, out var next, LookupFlags.None, null, Cr);
-            cur.Rele();
-            if (err != Errno.OK)
-                return err;
-            cur = next!;
+            foreach (var name in path)
+            {
+                Vnode? next = null;
+                if (there is not null)
+                {
+                    var down = Vop.Lookup(there, name, out var inCopy, LookupFlags.None, null, Cr) == Errno.OK ? inCopy : null;
+                    there.Rele();
+                    there = down;
+                    if (there is not null && there.Type == VType.VDIR)
+                        next = Known(mi, c, there);
+                }
+                if (next is null)
+                {
+                    changed |= !c.TakesUpdates && !c.Log.NameUnchanged(MirrorSubr.Mn(cur), name);
+                    var err = Vop.Lookup(cur, name, out next, LookupFlags.None, null, Cr);
+                    if (err != Errno.OK)
+                        return err;
+                }
+                cur.Rele();
+                cur = next!;
+            }
+            vp = cur;
+            cur = null!;
+            return Errno.OK;
         }
-        vp = cur;
-        return Errno.OK;
+        finally
+        {
+            cur?.Rele();
+            there?.Rele();
+        }
+    }
+
+    /// <summary>
+    /// The mirror's vnode (held) of the directory that copy <paramref name="c"/>, away, holds as <paramref name="dir"/>,
+    /// when the mirror knows it: an mnode holds it, or the copy remembered it by a copy in use when a rename moved it
+    /// (CopyFids.TwinThere); else null.
+    /// </summary>
+    private static Vnode? Known(MfsVfs mi, MirrorMember c, Vnode dir)
+    {
+        if (mi.Mnodes.HoldByLower(c.Index, dir) is { } held)
+            return held;
+        if (Vop.Fid(dir, Fid.MaxFidSize, out var fid) != Errno.OK || c.Fids.TwinThere(c.Fids.First(c, fid!)) is not var (k, first)
+            || MirrorFid.Naming(k, first) is not { } named)
+            return null;
+        return MirrorFid.Vget(mi, named, out var vp) == Errno.OK ? vp : null;
     }
 
     /// <summary>The names from <paramref name="root"/> down to directory <paramref name="dir"/>, by walking "..".</summary>

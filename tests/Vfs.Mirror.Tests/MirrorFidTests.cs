@@ -1126,6 +1126,41 @@ public class MirrorFidTests
         }
     }
 
+    /// <summary>
+    /// Finding 42 (Fig. 9, seed 900129): a file's handle names X alone; while X is offline its directory is renamed and a
+    /// new file takes the directory's old name. The handle is found by the file's path in X, which walked the mirror
+    /// by name into the new file (ENOTDIR, so ESTALE). The walk follows a directory the mirror knows -- one the rename
+    /// moved while X was away -- to where the mirror has it now.
+    /// </summary>
+    [Fact]
+    public void A_handle_of_the_offline_copy_alone_finds_its_file_in_a_directory_renamed_meanwhile_whose_old_name_another_file_took()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/d", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/e", 0x1ED));
+        f.WriteFile("/A/b/d/f", "f");
+        var whole = FidOf(f, "/A/b/d/f", Fid.MaxFidSize);
+        var xAlone = FidOf(f, "/A/b/d/f", 2 + (whole.Length - 2) / mi.Copies.Count); // room for X's fid only
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        f.K.Dnlc.Purge();
+        MirrorFixture.Ok(f.P.Rename("/A/b/d", "/A/b/e/d"));
+        f.WriteFile("/A/b/d", "a new file under the old name");
+        f.K.Dnlc.Purge();
+
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, xAlone));
+        MirrorFixture.Ok(f.P.Lookupname("/A/b/e/d/f", true, out var named));
+        try
+        {
+            Assert.Same(named, vp);
+        }
+        finally
+        {
+            vp!.Rele();
+            named!.Rele();
+        }
+    }
+
     private static Fid FidOf(MirrorFixture f, string path, int room)
     {
         MirrorFixture.Ok(f.P.Lookupname(path, true, out var vp));

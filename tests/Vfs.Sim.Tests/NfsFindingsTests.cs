@@ -497,6 +497,16 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("48 disk-fail x:/export/disk 17; 396 disk-heal x:/export/disk 0")));
 
     /// <summary>
+    /// Fixed 99 (Finding 42), Fig. 9: /m/b/b open; X offline; /m/b renamed /m/a/a/a and a new file made at /m/b. The
+    /// open file's handle names X alone; found by its path in X, /b/b, looked up through the mirror, it met the new
+    /// file: ENOTDIR, so ESTALE. The walk now follows the directory the rename moved.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_the_offline_copy_alone_finds_its_file_in_a_directory_renamed_while_it_was_away() =>
+        Holds(new SimCase("fig9", 900129, 387, FaultKinds.None, [18, 25, 58, 69, 116, 132, 138],
+            FaultPlan.FromText("73 skew c -320000; 79 offline x 0; 218 online x 0; 274 skew c 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
