@@ -255,7 +255,7 @@ internal sealed class MirrorGenerations
             MirrorMeta m;
             lock (_lock)
                 m = _metas[c.Index] = _metas[c.Index].WithHolder(_k.Hostname, _holding ? new MirrorHolder(_k.Hostname, _metas[0].Copy) : null);
-            var before = Timespec.FromDateTimeOffset(_k.Clock.GetUtcNow()); // the clock itself, not a write's pinned time
+            var before = _k.ReadClock(); // not a write's pinned time
             var err = m.Write(c.Root, out var stamped);
             if (err != Errno.OK)
                 mi.Announce(c, $"could not write {MirrorMeta.DirName}/{MirrorMeta.FileName}: {err}");

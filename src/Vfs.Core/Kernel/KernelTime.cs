@@ -15,7 +15,11 @@ public sealed partial class Kernel
     /// </summary>
     public Timespec Now() => t_pin is { } pin && ReferenceEquals(pin.By, this) ? pin.Time : ReadClock();
 
-    private Timespec ReadClock()
+    /// <summary>
+    /// The clock itself, whatever time this thread pinned: for measuring (how far another host's clock is from this
+    /// one's), not for stamping. Counted in Newest() as Now() is.
+    /// </summary>
+    public Timespec ReadClock()
     {
         var now = Clock.GetUtcNow();
         long t = now.UtcTicks, seen;
