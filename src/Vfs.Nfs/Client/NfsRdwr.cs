@@ -256,6 +256,8 @@ internal static partial class NfsVnops
             using (rn.Lock.Enter())
             {
                 ForgetReadsLocked(rn, start, uio.Offset - start);
+                if (rn.HasUnsent)
+                    rn.UnsentEnd = Math.Max(rn.UnsentEnd, uio.Offset);
                 if (rn.Attr is { } a && uio.Offset > a.Size)
                 {
                     var grown = a.Clone();
@@ -402,8 +404,26 @@ internal static partial class NfsVnops
             rn.Mi.ReturnBuffer(b.Data);
     }
 
-    /// <summary>Collects the reply of the oldest WRITE in flight. Caller holds WriteLock.</summary>
+    /// <summary>
+    /// Collects the reply of the oldest WRITE in flight; when that was the last written data not yet on the server, its
+    /// end is forgotten (Rnode.UnsentEnd). Caller holds WriteLock.
+    /// </summary>
     private static void CompleteOldestLocked(Rnode rn)
+    {
+        CollectOldestLocked(rn);
+        ForgetUnsentEnd(rn);
+    }
+
+    /// <summary>Forgets the end of written data not yet on the server once there is none. Caller holds WriteLock.</summary>
+    private static void ForgetUnsentEnd(Rnode rn)
+    {
+        if (rn.HasUnsent)
+            return;
+        using (rn.Lock.Enter())
+            rn.UnsentEnd = 0;
+    }
+
+    private static void CollectOldestLocked(Rnode rn)
     {
         var b = rn.InFlight[0];
         rn.InFlight.RemoveAt(0);
@@ -573,6 +593,7 @@ internal static partial class NfsVnops
             foreach (var r in rn.Retained)
                 rn.Mi.ReturnBuffer(r.Data);
             rn.Retained.Clear();
+            ForgetUnsentEnd(rn);
         }
     }
 }

@@ -32,6 +32,8 @@ internal static partial class NfsVnops
     /// clock ticks coarsely gives back-to-back writes one ctime). A later ctime alone is no proof: a server whose
     /// clock was set back stamps later calls earlier, and the reply of an early WRITE, collected late, took the
     /// file back to the size it had then (docs/verification.md, Fixed 77). A smaller size comes from a later call.
+    /// Neither rule orders replies right under every clock, so a size below the end of what this client has written and
+    /// the server may not have (Rnode.UnsentEnd) is never cached (Fixed 100).
     /// </summary>
     public static void CacheAttr(Rnode rn, Vattr va, bool own, long sent)
     {
@@ -43,7 +45,10 @@ internal static partial class NfsVnops
             if (old is not null && sent < rn.AttrGen && !((va.Ctime > old.Ctime && va.Size >= old.Size) || (va.Ctime == old.Ctime && va.Size > old.Size)))
                 return;
             rn.AttrGen = mi.AttrGen();
-            bool changed = old is not null && (old.Mtime != va.Mtime || old.Size != va.Size || old.Ctime != va.Ctime);
+            var copy = va.Clone();
+            if (copy.Size < rn.UnsentEnd)
+                copy.Size = rn.UnsentEnd; // the server had not our last writes yet (Rnode.UnsentEnd)
+            bool changed = old is not null && (old.Mtime != copy.Mtime || old.Size != copy.Size || old.Ctime != copy.Ctime);
             if (changed && !own)
             {
                 InvalidateDataLocked(rn);
@@ -51,7 +56,6 @@ internal static partial class NfsVnops
             }
             if (old is not null && (old.Mode != va.Mode || old.Uid != va.Uid || old.Gid != va.Gid))
                 rn.Access.Clear();
-            var copy = va.Clone();
             copy.Fsid = mi.Vfs.Fsid;
             copy.Mask = Nfs3Attr.Fattr3Mask | AttrMask.AT_BLKSIZE;
             copy.Blksize = (uint)mi.Rsize;

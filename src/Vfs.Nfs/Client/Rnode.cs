@@ -12,7 +12,7 @@
 //               again) and written-but-uncommitted data (NfsRdwr.cs).
 //   Access      ACCESS results per credential, for as long as the attributes are valid.
 //
-// Lock protects Attr, AttrExpires, Blocks, Access and CookieVerf, and is never held across an RPC.
+// Lock protects Attr, AttrExpires, UnsentEnd, Blocks, Access and CookieVerf, and is never held across an RPC.
 // WriteLock serialises the write-behind state and is held across the WRITEs and COMMITs it waits for;
 // ReadLock serialises the readers and is held across the READ its holder waits for (EndRead). So only
 // this file's writers wait on a slow server behind WriteLock, and only its readers behind ReadLock.
@@ -128,6 +128,13 @@ internal sealed class Rnode
     public (Rpc.RpcPending Pending, List<WriteBuf> Covered, long Sent)? CommitInFlight;
     /// <summary>The first error of an asynchronous write, reported by the next write, fsync or close.</summary>
     public Errno WriteError;
+
+    /// <summary>
+    /// Under Lock: the end of what was written through this client while any of it may not have reached the server
+    /// (HasUnsent), else 0. A reply's smaller size is not cached (NfsVnops.CacheAttr): the server answered without
+    /// those bytes, as Linux's nfs_update_inode keeps i_size while the inode has writes outstanding.
+    /// </summary>
+    public long UnsentEnd;
 
     /// <summary>
     /// True while written data has not reached the server (buffered, in flight, or kept after a WRITE that heard
