@@ -6,7 +6,7 @@
 //
 // Runs K histories of up to N calls (history i from seed S+i) on the world, with faults of the kinds given, checking
 // every built-in invariant; --soak keeps going, batch after batch, for that many minutes of host time. With --keep
-// (as a failure's replay command prints it) it replays one history exactly: the first N calls seed S generates,
+// (as a failure's replay command prints it; a range FIRST-LAST stands for every call in it) it replays one history exactly: the first N calls seed S generates,
 // less the ones a shrink dropped, and --trace writes that replay's event trace (the lines whose hash it prints). Prints a progress bar, then the histories run, the faults injected by kind, the
 // checks per invariant and the speed (calls per second of host time and of CPU). Exit status 0 when every invariant held; 1 on a failure, after printing the seed, the
 // shrunk history, the fault plan, the replay command and an xunit regression test; 2 on bad arguments. --plan gives
@@ -28,7 +28,7 @@ internal static class SimCommand
         var steps = new Option<int>("--steps") { Description = "The most calls in a history", DefaultValueFactory = _ => 200 };
         var faults = new Option<string>("--faults") { Description = "Fault kinds: disk,copy,net,host,clock,power,crash; all (the first five) or none", DefaultValueFactory = _ => "copy,net,host,clock" };
         var soak = new Option<double?>("--soak") { Description = "Keep running histories for this many minutes" };
-        var keep = new Option<string?>("--keep") { Description = "Replay one history: the calls to keep (from a failure's replay command)" };
+        var keep = new Option<string?>("--keep") { Description = "Replay one history: the calls to keep (from a failure's replay command; FIRST-LAST for a range)" };
         var parallel = new Option<int>("--parallel") { Description = "Histories run side by side", DefaultValueFactory = _ => Environment.ProcessorCount };
         var traceFile = new Option<string?>("--trace") { Description = "With --keep: write the replay's event trace, one event a line, to this file" };
         var planArg = new Option<string?>("--plan") { Description = "The fault plan itself, instead of --faults: \"AT ACTION TARGET ARG; ...\", or a file of them" };
@@ -88,10 +88,15 @@ internal static class SimCommand
     {
         var keep = new List<int>();
         foreach (var w in keepText.Split(',', StringSplitOptions.RemoveEmptyEntries))
-            if (!int.TryParse(w, out int i) || i < 0 || i >= c.Steps)
-                return Usage($"--keep: call numbers from 0 to {c.Steps - 1}, comma-separated");
-            else
+        {
+            // A call number, or a range of them written FIRST-LAST.
+            var ends = w.Split('-');
+            if (ends.Length > 2 || !int.TryParse(ends[0], out int first) || !int.TryParse(ends[^1], out int last)
+                || first < 0 || last < first || last >= c.Steps)
+                return Usage($"--keep: call numbers from 0 to {c.Steps - 1}, or ranges of them (FIRST-LAST), comma-separated");
+            for (int i = first; i <= last; i++)
                 keep.Add(i);
+        }
         using var trace = traceFile is null ? null : new StreamWriter(traceFile);
         var o = Simulator.Run(c with { Keep = keep }, trace: trace);
         if (o.Failure is not null)

@@ -44,4 +44,31 @@ public class SimCommandTests
         Assert.Equal(2, code);
         Assert.Contains("give --faults or --plan, not both", err);
     }
+
+    [Fact]
+    public void A_range_in_keep_replays_as_its_calls_written_one_by_one()
+    {
+        string[] Replay(string keep) => ["sim", "--world", "mirror-tmpfs", "--seed", "7", "--steps", "30", "--keep", keep];
+        var (code, byRange, err) = Vfs(Replay("0-9,12,20-22"));
+        Assert.True(code == 0, byRange + err);
+        var (code2, oneByOne, err2) = Vfs(Replay("0,1,2,3,4,5,6,7,8,9,12,20,21,22"));
+        Assert.True(code2 == 0, oneByOne + err2);
+        string Held(string output) => output.Split('\n').Single(l => l.StartsWith("held: "));
+        Assert.Equal(Held(oneByOne), Held(byRange));
+        Assert.Contains("held: 14 calls", byRange);
+    }
+
+    [Theory]
+    [InlineData("5-2")]
+    [InlineData("1-2-3")]
+    [InlineData("0-30")]
+    [InlineData("a-3")]
+    public void A_keep_list_with_a_bad_range_is_a_one_line_error(string keep)
+    {
+        var (code, output, err) = Vfs("sim", "--world", "mirror-tmpfs", "--steps", "30", "--keep", keep);
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Single(err.TrimEnd('\n').Split('\n'));
+        Assert.Contains("--keep: call numbers from 0 to 29", err);
+    }
 }

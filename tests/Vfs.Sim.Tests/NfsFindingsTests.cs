@@ -507,6 +507,19 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("73 skew c -320000; 79 offline x 0; 218 online x 0; 274 skew c 0")));
 
     /// <summary>
+    /// Fixed 100 (Finding 43), Fig. 9: x's clock went back 2,609 s, and a write past the end stayed in the client's
+    /// write-behind buffer. A READDIRPLUS brought the server's size without it; then the reply of a WRITE sent before
+    /// the clock moved passed for newer by its later ctime, and the reply of the last write, stamped by the clock set
+    /// back, for older: the client read the file 225 bytes short. A size below what the client has written and the
+    /// server may not have is no longer cached.
+    /// </summary>
+    [Fact]
+    public void A_servers_clock_set_back_between_two_writes_does_not_hide_the_last_from_its_own_client() =>
+        Holds(new SimCase("fig9", 910069, 447, FaultKinds.None,
+            [12, 14, 15, 20, 21, 22, 30, 31, .. Enumerable.Range(52, 8), .. Enumerable.Range(68, 8), .. Enumerable.Range(92, 74), 167, 172],
+            FaultPlan.FromText("11 host-down y 0; 172 skew x -2609000; 226 host-up y 0; 403 skew x 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
