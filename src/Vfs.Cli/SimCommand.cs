@@ -86,17 +86,8 @@ internal static class SimCommand
 
     private static int Replay(SimCase c, string keepText, string? traceFile)
     {
-        var keep = new List<int>();
-        foreach (var w in keepText.Split(',', StringSplitOptions.RemoveEmptyEntries))
-        {
-            // A call number, or a range of them written FIRST-LAST.
-            var ends = w.Split('-');
-            if (ends.Length > 2 || !int.TryParse(ends[0], out int first) || !int.TryParse(ends[^1], out int last)
-                || first < 0 || last < first || last >= c.Steps)
-                return Usage($"--keep: call numbers from 0 to {c.Steps - 1}, or ranges of them (FIRST-LAST), comma-separated");
-            for (int i = first; i <= last; i++)
-                keep.Add(i);
-        }
+        if (!SimCase.TryParseKeep(keepText, c.Steps, out var keep))
+            return Usage($"--keep: call numbers from 0 to {c.Steps - 1}, or ranges of them (FIRST-LAST), comma-separated");
         using var trace = traceFile is null ? null : new StreamWriter(traceFile);
         var o = Simulator.Run(c with { Keep = keep }, trace: trace);
         if (o.Failure is not null)

@@ -30,7 +30,50 @@ public sealed record SimCase(string WorldName, int Seed, int Steps, FaultKinds F
     public string Command() =>
         $"vfs sim --world {WorldName} --seed {Seed} --steps {Steps} " +
         (Plan is null ? $"--faults {FaultNames(Faults)}" : $"--plan '{Plan.OneLine()}'") +
-        (Keep is null ? "" : $" --keep {string.Join(',', Keep)}");
+        (Keep is null ? "" : $" --keep {KeepText(Keep)}");
+
+    /// <summary>Calls to keep as `vfs sim --keep` takes them: numbers, and runs of three or more written FIRST-LAST.</summary>
+    public static string KeepText(IReadOnlyList<int> keep) =>
+        string.Join(',', Runs(keep).Select(r => r.Count >= 3 ? $"{r.First}-{r.First + r.Count - 1}" : Numbers(r, ",")));
+
+    /// <summary>
+    /// Parses KeepText's form (a plain list of numbers too) for a case of <paramref name="steps"/> calls. Returns false on
+    /// anything else: a number out of 0..steps-1, a range whose end is before its start, or a word that is neither.
+    /// </summary>
+    public static bool TryParseKeep(string text, int steps, out List<int> keep)
+    {
+        keep = new List<int>();
+        foreach (var w in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var ends = w.Split('-');
+            if (ends.Length > 2 || !int.TryParse(ends[0], out int first) || !int.TryParse(ends[^1], out int last)
+                || first < 0 || last < first || last >= steps)
+                return false;
+            for (int i = first; i <= last; i++)
+                keep.Add(i);
+        }
+        return true;
+    }
+
+    /// <summary>The kept calls as C#, for a regression test: runs of four or more as spreads of Enumerable.Range.</summary>
+    internal static string KeepCode(IReadOnlyList<int> keep) =>
+        "[" + string.Join(", ", Runs(keep).Select(r => r.Count >= 4 ? $".. Enumerable.Range({r.First}, {r.Count})" : Numbers(r, ", "))) + "]";
+
+    /// <summary>The runs of consecutive numbers in <paramref name="keep"/>, in order.</summary>
+    private static IEnumerable<(int First, int Count)> Runs(IReadOnlyList<int> keep)
+    {
+        for (int i = 0; i < keep.Count;)
+        {
+            int j = i + 1;
+            while (j < keep.Count && keep[j] == keep[j - 1] + 1)
+                j++;
+            yield return (keep[i], j - i);
+            i = j;
+        }
+    }
+
+    private static string Numbers((int First, int Count) run, string separator) =>
+        string.Join(separator, Enumerable.Range(run.First, run.Count));
 
     public static string FaultNames(FaultKinds k) =>
         k == FaultKinds.None ? "none" : string.Join(',', Enum.GetValues<FaultKinds>()
@@ -434,7 +477,7 @@ public static class Simulator
     /// <summary>A ready-to-paste xunit test that replays <paramref name="c"/> and requires every invariant to hold.</summary>
     public static string XunitTest(SimCase c)
     {
-        string keep = c.Keep is null ? "null" : $"[{string.Join(", ", c.Keep)}]";
+        string keep = c.Keep is null ? "null" : SimCase.KeepCode(c.Keep);
         string plan = c.Plan is null ? "" : $",\n            UnixVfs.Sim.FaultPlan.FromText(\"{c.Plan.OneLine()}\")";
         return $$"""
                 [Fact]
