@@ -139,6 +139,9 @@ public sealed class MfsVfs
 
         /// <summary>Counts a write sent to the copies in this thread's quiesce slot (CountWrite).</summary>
         public void CountWrite(long length) => hold.CountWrite(length);
+
+        /// <summary>This thread's place, in its quiesce slot, for a write's scratch kept between writes (MirrorRdwr).</summary>
+        public ref object? Scratch => ref hold.Scratch;
     }
 
     /// <summary>Raised after every event (copy state change, conflict, resync), on the thread that caused it.</summary>

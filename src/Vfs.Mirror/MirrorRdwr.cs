@@ -141,7 +141,7 @@ internal static partial class MirrorVnops
         // One time for every copy's stamps, read once, taken with every copy's rwlock held, so that no later write of
         // the file stamps before it.
         using var pin = mi.Vfs.Kernel.PinTime();
-        ref var spareScratch = ref t_write;
+        ref var spareScratch = ref scope.Scratch;
         var scratch = TakeScratch(ref spareScratch, mi.CopyCount);
         try
         {
@@ -207,8 +207,8 @@ internal static partial class MirrorVnops
     /// <summary>
     /// This thread's scratch for one write: a spare Uio for each copy (each copy moves data through its own duplicate of
     /// the caller's Uio, as a read does through the spare above, and the copy workers write theirs while this thread
-    /// waits) and what each copy took, both by copy index. Taken while in use, so that the write of a mirror stacked
-    /// under this one makes its own; one look-up of this thread's statics per write rather than two per copy.
+    /// waits) and what each copy took, both by copy index. Kept in the thread's quiesce slot between writes, and taken
+    /// out of it while in use.
     /// </summary>
     private sealed class WriteScratch
     {
@@ -224,12 +224,13 @@ internal static partial class MirrorVnops
         }
     }
 
-    [ThreadStatic] private static WriteScratch? t_write;
-
-    /// <summary>Takes this thread's scratch from its place (<c>ref t_write</c>, found once per write, as t_spare is per read).</summary>
-    private static WriteScratch TakeScratch(ref WriteScratch? place, int copies)
+    /// <summary>
+    /// Takes this thread's scratch from its place (its quiesce slot's, <c>OpScope.Scratch</c>: found with the slot the
+    /// write enters by, with no thread static of its own).
+    /// </summary>
+    private static WriteScratch TakeScratch(ref object? place, int copies)
     {
-        if (place is not { } spare || spare.Moved.Length != copies)
+        if (place is not WriteScratch spare || spare.Moved.Length != copies)
             return new WriteScratch(copies);
         place = null;
         var moved = spare.Moved;

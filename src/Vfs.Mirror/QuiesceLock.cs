@@ -17,7 +17,8 @@
 // A reader that enters by EnterShared keeps its slot in the Hold it is given and leaves through it, without looking the
 // slot up again: a slot in use is never given back, so it is still the thread's when the reader leaves.
 // The slot is also where a mirror write is counted (Hold.CountWrite: MfsVfs.WritesSent), being the one place of its
-// own that each writing thread already holds: plain stores by the holder, summed over the slots when read (Sent).
+// own that each writing thread already holds: plain stores by the holder, summed over the slots when read (Sent); and
+// where a write keeps its scratch between writes (Hold.Scratch), for the same reason.
 // Slots are never dropped from the list, so a count outlives its thread, and a slot that changes hands keeps its count.
 //
 // Waiting (only off the fast path: a reader that finds Writer set, a writer): a thread counted as busy work on a Driven
@@ -40,6 +41,7 @@ internal sealed class QuiesceLock(LockClass cls)
         public int In;              // 1 while the owning thread is in as a reader
         public Thread? Owner;       // the thread whose slot it is; null: given back, free for another thread
         public long Writes, Bytes;  // the mirror writes its readers sent (Hold.CountWrite); written only while In, read by Sent
+        public object? Scratch;     // what its readers keep between their writes (Hold.Scratch); used only while In
     }
 
     private const int ThreadSlots = 4;
@@ -92,6 +94,12 @@ internal sealed class QuiesceLock(LockClass cls)
             _lock.ExitReader(_slot);
             Witness.Released(_lock);
         }
+
+        /// <summary>
+        /// The slot's place for what its readers keep from one operation to the next (a mirror write's scratch): only the
+        /// thread in by the slot uses it, so it needs no lock and no look-up of a thread static of its own.
+        /// </summary>
+        public ref object? Scratch => ref _slot.Scratch;
 
         /// <summary>
         /// Counts a mirror write of <paramref name="length"/> bytes in this reader's slot (MfsVfs.CountWrite). Plain stores:
