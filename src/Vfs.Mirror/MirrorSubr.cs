@@ -137,6 +137,10 @@ internal static class MirrorSubr
     /// Runs the read-only <paramref name="op"/> (To: Primary or ReadCopy) on one copy. A copy that keeps failing
     /// (after the retries) is taken out of use and the next available copy is asked, so a read fails only when no
     /// copy can answer it (patent B.7: "the mirror file system switches the file operations to the Y copy").
+    /// ESTALE is the exception: it says the file is gone, which is a copy's failure only if another copy still has the
+    /// file. A copy that answers it is passed over, and taken out of use once another copy answers; when every copy
+    /// answers it (a client's handle of a file removed through the mirror) the caller gets ESTALE and every copy stays
+    /// in use, as a write's copies that all fail one way do (Combine).
     /// </summary>
     public static Errno ReadOp(in MirrorOp op, CopyFn fn) => ReadOp(op, ref fn, Call);
 
@@ -145,6 +149,7 @@ internal static class MirrorSubr
     {
         var mi = op.Node.Mfs;
         uint tried = 0; // a bit per copy index (MfsOptions.MaxCopies); a mask rather than a stackalloc, which would keep this method from being tiered and profiled
+        uint stale = 0; // the copies that answered ESTALE, each taken out of use only if another copy answers
         Errno err = Errno.EIO;
         while (true)
         {
@@ -152,17 +157,38 @@ internal static class MirrorSubr
             if ((tried & (1u << c.Index)) != 0 || !c.ServesReads)
                 c = NextUntried(mi, tried);
             if (c is null)
-                return err;
+                return stale != 0 ? Errno.ESTALE : err;
             tried |= 1u << c.Index;
             err = RunOnCopy(op, c, ref args, fn).Err;
             if (err == Errno.ENOENT && (op.Node.State & MnodeState.Removed) != 0)
                 continue; // an open file removed while this copy was away never reached it: another copy holds it
+            if (err == Errno.ESTALE)
+            {
+                stale |= 1u << c.Index;
+                continue;
+            }
             if (err == Errno.OK || !IsTransientCopyFailure(err))
+            {
+                if (stale != 0)
+                    TakeDownStale(mi, op, stale);
                 return err;
+            }
             c.CountFailure();
             if (!mi.MarkUnavailable(c, $"{err} on {op.Name} {op.Node.PathFromRoot}"))
                 return err;
         }
+    }
+
+    /// <summary>Takes the copies in <paramref name="stale"/> out of use: they lost a file another copy still has.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void TakeDownStale(MfsVfs mi, in MirrorOp op, uint stale)
+    {
+        foreach (var c in mi.Copies)
+            if ((stale & (1u << c.Index)) != 0)
+            {
+                c.CountFailure();
+                mi.MarkUnavailable(c, $"{Errno.ESTALE} on {op.Name} {op.Node.PathFromRoot}");
+            }
     }
 
     /// <summary>The first copy that serves reads and has not been tried, or null.</summary>

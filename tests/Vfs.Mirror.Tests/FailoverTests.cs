@@ -60,6 +60,38 @@ public class FailoverTests
         Assert.Equal("still readable", f.ReadFile("/A/b/f"));
     }
 
+    /// <summary>
+    /// ESTALE says the file is gone. From every copy it is the file's answer, not a copy's failure: found by the simulator
+    /// (Fig. 10, seed 1011140), where a client's GETATTR of a file it had just removed through x's exported mirror took x's
+    /// own disk out of use.
+    /// </summary>
+    [Fact]
+    public void A_file_every_copy_says_is_gone_is_stale_to_its_reader_and_takes_no_copy_down()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount("retries=1");
+        f.WriteFile("/A/b/f", "x");
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_RDONLY, 0, out int fd));
+        f.Faults(0).Fail(VopName.Read, Errno.ESTALE);
+        f.Faults(1).Fail(VopName.Read, Errno.ESTALE);
+        Assert.Equal(Errno.ESTALE, f.P.Read(fd, new byte[8], out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.All(mi.Copies, c => Assert.Equal(CopyState.Available, c.State));
+    }
+
+    [Fact]
+    public void A_copy_that_says_a_file_is_gone_while_another_has_it_is_taken_down()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount("retries=1");
+        f.WriteFile("/A/b/f", "still here");
+        f.Faults(0).Fail(VopName.Read, Errno.ESTALE);
+        Assert.Equal("still here", f.ReadFile("/A/b/f"));
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+        Assert.Contains("ESTALE on read /f", mi.Copies[0].Reason);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+    }
+
     [Fact]
     public void The_last_copy_is_never_taken_down_its_error_is_returned()
     {

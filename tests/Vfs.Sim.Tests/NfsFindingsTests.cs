@@ -520,6 +520,19 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("11 host-down y 0; 172 skew x -2609000; 226 host-up y 0; 403 skew x 0")));
 
     /// <summary>
+    /// Fixed 101 (Finding 44's first part), Fig. 10: c unlinked /m/c/b/c through x's exported mirror, and its client asked
+    /// for the removed file's attributes by its handle. x's mirror made an mnode of it from the handle (Y's NFS vnode,
+    /// still cached, came back; X's file was gone); finding the file's place in X, it heard ESTALE from Y, counted that
+    /// as X's failure, and took x's own disk out of use. ESTALE from every copy is now the file's answer.
+    /// </summary>
+    [Fact]
+    public void A_handle_of_a_file_removed_through_the_mirror_is_stale_and_takes_no_copy_down() =>
+        Holds(new SimCase("fig10", 1011140, 374, FaultKinds.None,
+            [.. Enumerable.Range(26, 6), .. Enumerable.Range(66, 6), 158, 159, .. Enumerable.Range(175, 6), 187, 188, 189, 199,
+             .. Enumerable.Range(203, 6), .. Enumerable.Range(212, 4), .. Enumerable.Range(233, 5), .. Enumerable.Range(256, 8), 288, 289, 290, 373],
+            FaultPlan.FromText("2 offline y 0; 51 loss y 9; 100 online y 0; 214 net-heal y 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
