@@ -456,15 +456,29 @@ internal static class MirrorFid
 
     /// <summary>
     /// The fid copy <paramref name="c"/> first gave for the file it got late (MadeLate) from a copy that the handle
-    /// <paramref name="d"/> lists at <paramref name="listed"/>, or null.
+    /// <paramref name="d"/> lists at <paramref name="listed"/>, or null. Not when that copy has since got a file late
+    /// from this one (Superseded).
     /// </summary>
     private static Fid? LateTwin(MirrorMember c, ReadOnlySpan<byte> d, (int Pos, int Length)?[] listed)
     {
         for (int k = 0; k < listed.Length; k++)
-            if (listed[k] is var (p, l) && c.Fids.LateFor(k, new Fid(d.Slice(p, l))) is { } here)
+            if (listed[k] is var (p, l) && new Fid(d.Slice(p, l)) is var fid && c.Fids.LateFor(k, fid) is { } here
+                && !Superseded(c.Mirror.Copies[k], c, here, fid))
                 return here;
         return null;
     }
+
+    /// <summary>
+    /// True when copy <paramref name="k"/>, whose file <paramref name="fid"/> copy <paramref name="c"/> once made
+    /// <paramref name="here"/> from, later got another file made from <paramref name="here"/>: a resync of k, after the
+    /// file had moved in c while k was away, could not move k's file along and made a new one at the new place. The
+    /// twins now are that new file and <paramref name="here"/>; <paramref name="fid"/> is another file of the mirror's,
+    /// under its old name (Finding 44: a handle of a directory in k alone was given its old twin in c, now elsewhere, and
+    /// the mnode paired two directories in different places; a READDIRPLUS through it gave a file the handle of a
+    /// directory).
+    /// </summary>
+    private static bool Superseded(MirrorMember k, MirrorMember c, Fid here, Fid fid) =>
+        k.Fids.LateFor(c.Index, here) is { } again && !again.Equals(fid);
 
     /// <summary>
     /// True when copy <paramref name="c"/> still has the file <paramref name="fid"/> names under some name. The mnode let go of

@@ -1161,6 +1161,50 @@ public class MirrorFidTests
         }
     }
 
+    /// <summary>
+    /// Finding 44 (Fig. 10, seed 1011140): Y got /c/b late from X, so Y's records pair X's /c/b with it. While X was away
+    /// /c/b was renamed /a, over the name of a symbolic link X still had, and a new /c/b was made; X's resync could not
+    /// move its /c/b there and made a new /a. A handle naming X's /c/b alone is the directory at /c/b now in both copies,
+    /// not X's /c/b with Y's /a, which would put what is made in it in two places.
+    /// </summary>
+    [Fact]
+    public void A_handle_of_one_copy_alone_is_not_paired_with_a_twin_that_copy_has_since_got_again_elsewhere()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c/b", 0x1ED));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out _, out _)); // Y gets /c and /c/b late from X
+        var xAlone = FidOf(f, "/A/b/c/b", Fid.MaxFidSize); // a file made late in Y is named by X alone (MfsFid)
+        Assert.Equal(1, xAlone.Data[1]);
+        MirrorFixture.Ok(f.P.Symlink("b", "/A/b/a"));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Unlink("/A/b/a"));
+        MirrorFixture.Ok(f.P.Rename("/A/b/c/b", "/A/b/a"));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b/c/b", 0x1ED));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out _, out _));
+        f.K.Dnlc.Purge();
+
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, xAlone));
+        try
+        {
+            MirrorFixture.Ok(Vop.Mkdir(vp!, "g", new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE) { Type = VType.VDIR, Mode = 0x1ED }, out var g, f.P.Cred));
+            g!.Rele();
+        }
+        finally
+        {
+            vp!.Rele();
+        }
+        foreach (int copy in new[] { 0, 1 })
+        {
+            var made = f.LowerVnode(copy, "c/b/g");
+            Assert.True(made is not null, $"copy {copy} has no /c/b/g");
+            made!.Rele();
+            Assert.Null(f.LowerVnode(copy, "a/g"));
+        }
+    }
+
     private static Fid FidOf(MirrorFixture f, string path, int room)
     {
         MirrorFixture.Ok(f.P.Lookupname(path, true, out var vp));

@@ -533,6 +533,18 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("2 offline y 0; 51 loss y 9; 100 online y 0; 214 net-heal y 0")));
 
     /// <summary>
+    /// Fixed 102 (Finding 44's second part), Fig. 10, the same seed with X taken offline where the first part took it out:
+    /// Y had got /c/b late from X. While X was away /c/b was renamed /a, over the name of a symbolic link X still had, and
+    /// a new /c/b made; X's resync made a new /a. A client's handle of /c/b naming X alone was then paired with Y's /a
+    /// by Y's record of the late copy, and a READDIRPLUS through the mixed directory gave /c/c/b a directory's handle
+    /// (`/c/c/b: X: cannot read: EISDIR`). A late twin that the other copy has since got again elsewhere is not used.
+    /// </summary>
+    [Fact]
+    public void A_handle_of_one_copy_alone_is_not_paired_with_a_late_twin_that_copy_has_since_made_again() =>
+        Holds(new SimCase("fig10", 1011140, 374, FaultKinds.None, [30, 70, 159, 199, 208, 235, 257, 263, 288],
+            FaultPlan.FromText("2 offline y 0; 51 loss y 9; 100 online y 0; 214 net-heal y 0; 215 offline x 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
