@@ -26,6 +26,9 @@
 //   5. A copy that is unavailable is not asked; the update goes to its dirty log instead -- before the other
 //      copies get it, so that the record is on disk first (MirrorIntentLog.cs). An update refused everywhere
 //      leaves a record behind all the same, which costs its resync one comparison.
+//   6. A read (ReadOp: one copy asked, the next on its failure) treats ESTALE as the file's answer until another copy
+//      has the file: the copies that said it are taken out of use only once another copy answers, and when every copy
+//      says it the caller gets ESTALE and nothing is taken down, as rule 2 has it for updates.
 using System.Runtime.CompilerServices;
 
 namespace UnixVfs.Mirror;
