@@ -451,16 +451,33 @@ internal static partial class MirrorResync
     /// (MirrorFid.AwayOther), or made late from another (MirrorFid.LateOther: a handle of that file finds tv by the
     /// record, Fixed 80): the name was removed and made again while the copy was away, and tv is still the old file
     /// (removed or renamed in the source). Rewritten in place it would become the source's file under two names, since
-    /// KnownTwin links a name of its own file to it too.
+    /// KnownTwin links a name of its own file to it too. A tv no mnode knows is another file also when the mnode of
+    /// <paramref name="sv"/> has its own file in the copy, and that is not tv (TwinElsewhere).
     /// </summary>
     private static bool OtherFile(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
     {
         if (mi.Mnodes.FindByLower(c.Index, tv) is not { } m)
-            return MirrorFid.AwayOther(src, c, sv, tv) || MirrorFid.LateOther(src, c, sv, tv);
+            return TwinElsewhere(mi, src, c, sv, tv) || MirrorFid.AwayOther(src, c, sv, tv) || MirrorFid.LateOther(src, c, sv, tv);
         Vnode? known;
         using (m.Lock.Enter())
             known = m.Copies[src.Index];
         return known is not null && !Vop.Cmp(known, sv);
+    }
+
+    /// <summary>
+    /// True when the source's file <paramref name="sv"/> has a file in copy <paramref name="c"/> that its mnode knows,
+    /// and that is not <paramref name="tv"/>: tv, however alike, is another file, whose mnode forgot it while the copy
+    /// was away (Finding 45: a file renamed over a link of another, both empty; the other's file in the copy was rewritten
+    /// in place as the renamed one, which its own twin became too, and the renamed file's times were never given it).
+    /// </summary>
+    private static bool TwinElsewhere(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
+    {
+        if (mi.Mnodes.FindByLower(src.Index, sv) is not { } sm)
+            return false;
+        Vnode? twin;
+        using (sm.Lock.Enter())
+            twin = sm.Copies[c.Index];
+        return twin is not null && !Vop.Cmp(twin, tv);
     }
 
     /// <summary>

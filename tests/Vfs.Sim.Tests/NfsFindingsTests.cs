@@ -545,6 +545,18 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("2 offline y 0; 51 loss y 9; 100 online y 0; 214 net-heal y 0; 215 offline x 0")));
 
     /// <summary>
+    /// Fixed 103 (Finding 45), Fig. 10: while y was down, /m/a/b (a second name of /m/c/b, since unlinked) was truncated,
+    /// then renamed over /m/c/a, a link of another empty file. Y's resync took Y's file under /c/a, which no mnode knew
+    /// there any more, for the renamed file's and rewrote it in place; the renamed file's own twin, which its mnode still
+    /// knew, was then linked under the name, without the times the truncation gave it (`/c/a: mtime: X ..., Y ...`).
+    /// A file under a name is another file also when the source file's mnode knows a different twin in the copy.
+    /// </summary>
+    [Fact]
+    public void A_file_renamed_over_a_link_of_another_while_a_copy_was_away_gets_its_times_in_that_copy() =>
+        Holds(new SimCase("fig10", 1050071, 544, FaultKinds.None, [11, 38, 39, 49, 50, 55, 59, 64, 66, 86, 88, 98, 117, 121, 127, 130, 157],
+            FaultPlan.FromText("106 host-down y 0; 130 host-up y 0; 144 skew x -1682000; 492 skew x 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
