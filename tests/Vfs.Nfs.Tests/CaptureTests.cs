@@ -43,19 +43,25 @@ public class CaptureTests
             var dumpcapSays = dumpcap.StandardError.ReadToEndAsync();
             // dumpcap says it is capturing a little before it is: knock on the portmapper until a packet shows in the file.
             long Size() => File.Exists(pcap) ? new FileInfo(pcap).Length : 0;
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-            while (DateTime.UtcNow < deadline && Size() == 0)
-                Thread.Sleep(50);
-            long empty = Size();
-            while (DateTime.UtcNow < deadline && Size() <= empty)
+            // Knocks until the file grows past what it held: dumpcap writes packets in order, so once a knock is in the
+            // file, so is everything sent before it.
+            void KnockUntilWritten(string what)
             {
-                var knock = new Rpc.RpcClient(TcpNetwork.Default, "127.0.0.1", server.PortmapPort, Portmap.Portmapper.Program, 2, new Rpc.RpcClientOptions());
-                if (knock.Call(knock.NewCall(0, Rpc.OpaqueAuth.None), out var res) == Errno.OK)
-                    res.Release();
-                knock.Close();
-                Thread.Sleep(300);
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+                while (DateTime.UtcNow < deadline && Size() == 0)
+                    Thread.Sleep(50);
+                long before = Size();
+                while (DateTime.UtcNow < deadline && Size() <= before)
+                {
+                    var knock = new Rpc.RpcClient(TcpNetwork.Default, "127.0.0.1", server.PortmapPort, Portmap.Portmapper.Program, 2, new Rpc.RpcClientOptions());
+                    if (knock.Call(knock.NewCall(0, Rpc.OpaqueAuth.None), out var res) == Errno.OK)
+                        res.Release();
+                    knock.Close();
+                    Thread.Sleep(300);
+                }
+                Assert.True(Size() > before, $"dumpcap wrote no packet {what} in 20 s");
             }
-            Assert.True(Size() > empty, "dumpcap wrote no packet in 20 s");
+            KnockUntilWritten("at the start");
 
             var ck = new Kernel("client");
             TestBed.Check(NfsClient.Install(ck, TcpNetwork.Default));
@@ -88,7 +94,7 @@ public class CaptureTests
             File.WriteAllBytes(Path.Combine(dir, "in"), new byte[2_500_000]);
             Assert.Equal(0, Peers.Run("nfs-cp", [Path.Combine(dir, "in"), url.Replace("/export?", "/export/in?")]).Exit);
             Assert.Equal(0, Peers.Run("nfs-ls", [url]).Exit);
-            Thread.Sleep(500);
+            KnockUntilWritten("after the calls"); // the capture holds every packet of the calls before it stops
         }
         finally
         {
