@@ -172,8 +172,8 @@ internal static class MirrorSubr
             }
             if (err == Errno.OK || !IsTransientCopyFailure(err))
             {
-                if (stale != 0)
-                    TakeDownStale(mi, op, stale);
+                if (stale != 0 && err != Errno.ENOENT)
+                    TakeDownStale(mi, op, stale); // this copy has the file (ENOENT would agree it is gone)
                 return err;
             }
             c.CountFailure();

@@ -80,6 +80,20 @@ public class FailoverTests
     }
 
     [Fact]
+    public void A_copy_that_says_a_file_is_gone_is_kept_when_the_other_agrees_it_is_not_there()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount("retries=0");
+        f.WriteFile("/A/b/f", "x");
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_RDONLY, 0, out int fd));
+        f.Faults(0).Fail(VopName.Getattr, Errno.ESTALE);
+        f.Faults(1).Fail(VopName.Getattr, Errno.ENOENT);
+        Assert.Equal(Errno.ENOENT, f.P.Fstat(fd, out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.All(mi.Copies, c => Assert.Equal(CopyState.Available, c.State));
+    }
+
+    [Fact]
     public void A_copy_that_says_a_file_is_gone_while_another_has_it_is_taken_down()
     {
         using var f = new MirrorFixture();
