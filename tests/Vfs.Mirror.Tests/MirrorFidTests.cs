@@ -21,19 +21,7 @@ public class MirrorFidTests
         MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
         f.K.Dnlc.Purge();
         foreach (var fid in new[] { whole, one })
-        {
-            MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
-            MirrorFixture.Ok(f.P.Lookupname(path, true, out var named));
-            try
-            {
-                Assert.Same(named, vp);
-            }
-            finally
-            {
-                vp!.Rele();
-                named!.Rele();
-            }
-        }
+            VgetNames(f, mi, fid, path);
     }
 
     /// <summary>
@@ -1148,17 +1136,7 @@ public class MirrorFidTests
         f.WriteFile("/A/b/d", "a new file under the old name");
         f.K.Dnlc.Purge();
 
-        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, xAlone));
-        MirrorFixture.Ok(f.P.Lookupname("/A/b/e/d/f", true, out var named));
-        try
-        {
-            Assert.Same(named, vp);
-        }
-        finally
-        {
-            vp!.Rele();
-            named!.Rele();
-        }
+        VgetNames(f, mi, xAlone, "/A/b/e/d/f");
     }
 
     /// <summary>

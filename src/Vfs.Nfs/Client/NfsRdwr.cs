@@ -417,8 +417,8 @@ internal static partial class NfsVnops
     /// <summary>Forgets the end of written data not yet on the server once there is none. Caller holds WriteLock.</summary>
     private static void ForgetUnsentEnd(Rnode rn)
     {
-        if (rn.HasUnsent)
-            return;
+        if (rn.HasUnsent || rn.UnsentEnd == 0)
+            return; // nothing to forget, as most WRITEs find: no Lock taken
         using (rn.Lock.Enter())
             rn.UnsentEnd = 0;
     }
