@@ -374,8 +374,17 @@ internal static class MirrorFid
         // whose mnode let go of it after the copy left (RememberAway), or else its path there.
         foreach (var c in mi.Copies)
         {
-            if (listed[c.Index] is not var (p, l) || VgetCopy(c, new Fid(d.Slice(p, l)), out var lv) != Errno.OK)
+            if (listed[c.Index] is not var (p, l))
                 continue;
+            if (VgetCopy(c, new Fid(d.Slice(p, l)), out var lv) != Errno.OK)
+            {
+                // The file is gone from this copy in use, and no record says it was made again there: a resync removed
+                // it while no mnode held it, and made the file anew under its name in the source (Finding 46). The twin
+                // in a copy the handle left out for room is the file.
+                if (c.TakesUpdates && NamedAloneThere(mi, c, new Fid(d.Slice(p, l)), out vp) == Errno.OK)
+                    return Errno.OK;
+                continue;
+            }
             if (mi.Mnodes.HoldByLower(c.Index, lv!) is { } known)
             {
                 lv!.Rele();

@@ -640,6 +640,38 @@ public class MirrorFidTests
     }
 
     /// <summary>
+    /// Finding 46 (`vfs sim --world fig10 --seed 1131131 --steps 591 --plan '60 disk-fail x:/export/disk 0; 67 offline x
+    /// 0; 302 online x 0; 302 disk-heal x:/export/disk 0'` with 105 calls): a client held a handle naming X alone, Y left
+    /// out for room. A resync that x's failing disk cut short had removed X's file under its name, and no mnode held the
+    /// file, so nothing recorded that. The last resync made the file anew in X from Y's, and the handle was stale: the
+    /// client's cached write sent with it was lost. The twin X remembered in Y when the handle left Y out is the file.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_one_copy_alone_finds_its_file_after_that_copy_lost_it_and_a_resync_made_it_anew()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/b", "b");
+        var fid = FidOf(f, "/X/y/b", XAlone);
+        var old = LowerFid(f, "b");
+        f.K.Dnlc.Purge(); // b's mnode lets go: nothing holds X's file
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(Vop.Remove(mi.Copies[0].Root, "b", Cred.Kcred)); // as the resync cut short by x's disk did
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _, full: true), error);
+        Assert.NotEqual(old, LowerFid(f, "b"));
+        f.K.Dnlc.Purge();
+
+        VgetNames(f, mi, fid, "/X/y/b");
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, fid));
+        var err = Vop.Setattr(vp!, new Vattr(AttrMask.AT_SIZE) { Size = 0 }, AttrFlags.None, Cred.Kcred);
+        vp!.Rele();
+        MirrorFixture.Ok(err);
+        Assert.Equal("", f.Lower(0, "b"));
+        Assert.Equal("", f.Lower(1, "b"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    /// <summary>
     /// Fixed 85 (`vfs sim --world fig10 --seed 361103 --steps 228 --plan '105 loss y 24; 142 net-heal y 0'` with 125
     /// calls): an update through a handle naming X alone had to find the file in Y by its path; a look-up there timed
     /// out and took Y out of use, the next one answered, and the update went to Y anyway. Landing after Y's leaving

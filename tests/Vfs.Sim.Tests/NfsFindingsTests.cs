@@ -557,6 +557,20 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("106 host-down y 0; 130 host-up y 0; 144 skew x -1682000; 492 skew x 0")));
 
     /// <summary>
+    /// Fixed 104 (Finding 46), Fig. 10: x's disk failed, and a resync it cut short removed X's file for /m/b/b, which no
+    /// mnode held. c had the file open through a handle naming X alone, and its write at call 555 was still in its NFS
+    /// client when the last resync made the file anew in X from Y's. The write then got ESTALE and was lost
+    /// (`/a/c/a/b: VREG size=0`). A handle whose file is gone from the copy in use it names finds the twin that copy
+    /// remembered in the copy the handle left out for room.
+    /// </summary>
+    [Fact]
+    public void A_handle_naming_a_file_a_failing_disk_lost_finds_the_file_the_resync_made_anew() =>
+        Holds(new SimCase("fig10", 1131131, 591, FaultKinds.None,
+            [2, .. Enumerable.Range(17, 34), .. Enumerable.Range(62, 5), .. Enumerable.Range(79, 5), .. Enumerable.Range(163, 30), 201,
+                .. Enumerable.Range(218, 15), .. Enumerable.Range(269, 5), 551, 555, 556],
+            FaultPlan.FromText("60 disk-fail x:/export/disk 0; 67 offline x 0; 302 online x 0; 302 disk-heal x:/export/disk 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
