@@ -1,7 +1,8 @@
 // Vfs.Mirror: one read and two writes (patent B.4 and B.6).
 //
 // A read goes to one copy (MfsVfs.ReadCopy: read=x|y, or read=balance for the least busy copy), under
-// that copy's rwlock as a reader, and fails over to another copy if the chosen one keeps failing.
+// that copy's rwlock as a reader, straight into the caller's Uio, and fails over to another copy if the chosen one
+// keeps failing, the Uio put back as it was first (ReadArgs.Restore).
 //
 // A write holds the mirror vnode's own rwlock (taken by the caller, as for any file system) and then
 // every copy's rwlock (MirrorLock.LockAll, with the patent's release-and-back-off), writes all copies at
@@ -14,37 +15,71 @@ namespace UnixVfs.Mirror;
 
 internal static partial class MirrorVnops
 {
-    /// <summary>What a read passes to the copy it is tried on.</summary>
-    private struct ReadArgs(Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+    /// <summary>
+    /// What a read passes to the copy it is tried on. The copy reads straight into the caller's Uio; one that fails puts
+    /// it back as it was (Restore), so that the next copy starts where this one did. Put back from what the read saved of
+    /// it: its one buffer and offset (every read but readv), or else a duplicate of it (a spare, TakeSpare).
+    /// </summary>
+    private struct ReadArgs
     {
-        public readonly Uio Uio = uio;
-        public readonly FileFlags Ioflag = ioflag;
-        public readonly Cred Cr = cr;
-        public readonly CallerContext? Ct = ct;
-        public long Done;
+        public readonly Uio Uio;
+        public readonly FileFlags Ioflag;
+        public readonly Cred Cr;
+        public readonly CallerContext? Ct;
+        private readonly Memory<byte> _buffer;
+        private readonly long _offset, _limit;
+        private readonly Uio? _saved;
+        public long Done;   // what the last copy tried moved before it failed
+
+        public ReadArgs(Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
+        {
+            (Uio, Ioflag, Cr, Ct) = (uio, ioflag, cr, ct);
+            var iov = uio.Iov;
+            if (iov.Length == 1 && iov[0].Length == uio.Resid)
+                (_buffer, _offset, _limit) = (iov[0].Base, uio.Offset, uio.Limit);
+            else
+                _saved = TakeSpare(uio);
+        }
+
+        /// <summary>Puts the caller's Uio back as it was before the copy just tried moved anything.</summary>
+        public readonly void Restore()
+        {
+            if (_saved is not null)
+                Uio.CopyFrom(_saved);
+            else
+            {
+                Uio.Reset(_buffer, _offset, Uio.Rw);
+                Uio.Limit = _limit;
+            }
+        }
+
+        /// <summary>Gives the duplicate back, if the read took one.</summary>
+        public readonly void Release()
+        {
+            if (_saved is not null)
+                GiveSpare(_saved);
+        }
     }
 
     /// <summary>
-    /// This thread's spare Uio for one copy's read: each copy moves data through its own duplicate of the caller's Uio,
-    /// so that a failed copy leaves the caller's as it was and the next copy starts where it did. Taken while in use
-    /// (TakeSpare, GiveSpare), so the read of a mirror stacked under this one makes its own. (A write's duplicates are
-    /// in its WriteScratch, one per copy.) A read finds the spare's place once (<c>ref t_spare</c>) and takes and gives
-    /// it back through that reference: each access to a thread static is a call into the runtime.
+    /// This thread's spare Uio: a readv's duplicate of the caller's, from which a copy that fails puts it back. Taken
+    /// while in use (TakeSpare, GiveSpare), so the read of a mirror stacked under this one makes its own. (A write's
+    /// duplicates are in its WriteScratch, one per copy.)
     /// </summary>
     [ThreadStatic] private static Uio? t_spare;
 
-    private static Uio TakeSpare(ref Uio? spare, Uio of)
+    private static Uio TakeSpare(Uio of)
     {
-        var u = spare ?? NewSpare();
-        spare = null;
-        Duplicate(u, of);
+        var u = t_spare ?? NewSpare();
+        t_spare = null;
+        u.CopyFrom(of);
         return u;
     }
 
-    private static void GiveSpare(ref Uio? spare, Uio u)
+    private static void GiveSpare(Uio u)
     {
         Clear(u);
-        spare = u;
+        t_spare = u;
     }
 
     private static Uio NewSpare() => new(Memory<byte>.Empty, 0, UioRw.UIO_READ);
@@ -74,22 +109,26 @@ internal static partial class MirrorVnops
         var args = new ReadArgs(uio, ioflag, cr, ct);
         var err = MirrorSubr.ReadOp(MirrorOp.Read(m), ref args, static (ref ReadArgs a, MirrorMember c, Vnode lv, out long moved) =>
         {
-            ref var spare = ref t_spare;
-            var u = TakeSpare(ref spare, a.Uio);
+            long before = a.Uio.Resid;
             c.BeginRead();
             var e = Vop.Rwlock(lv, RwLockType.Reader, a.Ct);
             if (e == Errno.OK)
             {
-                e = Vop.Read(lv, u, a.Ioflag, a.Cr, a.Ct);
+                e = Vop.Read(lv, a.Uio, a.Ioflag, a.Cr, a.Ct);
                 Vop.Rwunlock(lv, RwLockType.Reader, a.Ct);
             }
-            moved = a.Uio.Resid - u.Resid;
-            a.Done = moved;
+            moved = before - a.Uio.Resid;
             c.EndRead();
-            GiveSpare(ref spare, u);
+            if (e != Errno.OK)
+            {
+                a.Done = moved;
+                a.Restore();
+            }
             return e;
         });
-        uio.Skip(args.Done);
+        if (err != Errno.OK)
+            uio.Skip(args.Done); // what the last copy tried moved, as a read that fails part way reports it
+        args.Release();
         return err;
     }
 
@@ -206,8 +245,7 @@ internal static partial class MirrorVnops
 
     /// <summary>
     /// This thread's scratch for one write: a spare Uio for each copy (each copy moves data through its own duplicate of
-    /// the caller's Uio, as a read does through the spare above, and the copy workers write theirs while this thread
-    /// waits) and what each copy took, both by copy index. Kept in the thread's quiesce slot between writes, and taken
+    /// the caller's Uio, since the copy workers write theirs while this thread writes the first) and what each copy took, both by copy index. Kept in the thread's quiesce slot between writes, and taken
     /// out of it while in use.
     /// </summary>
     private sealed class WriteScratch

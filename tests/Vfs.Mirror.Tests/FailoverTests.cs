@@ -61,6 +61,72 @@ public class FailoverTests
     }
 
     /// <summary>
+    /// A copy that fails part way through a read gives the reader none of its bytes: the next copy reads the whole range
+    /// again, into the caller's one buffer or several (a readv). X's first block is made to differ from Y's behind the
+    /// mirror's back, so that a byte of X's reaching the reader would show, and X's disk fails the read of the second
+    /// block once the first has moved.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void A_copy_that_fails_part_way_through_a_read_gives_the_reader_none_of_its_bytes(int buffers)
+    {
+        const int B = 32 * 1024; // newfs's block size
+        using var f = new MirrorFixture(fstype: "ufs");
+        var mi = f.Mount("retries=0");
+        var data = new byte[6 * B];
+        for (int i = 0; i < data.Length; i++)
+            data[i] = (byte)(0xB0 + i / B); // block k is all 0xB0 + k
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Write(fd, data, out _));
+        MirrorFixture.Ok(f.P.Fsync(fd));
+        MirrorFixture.Ok(f.P.Close(fd));
+        var inX = f.LowerVnode(0, "f")!;
+        MirrorFixture.Ok(Vop.Write(inX, new Uio(Enumerable.Repeat((byte)0xEE, B).ToArray(), 0, UioRw.UIO_WRITE), FileFlags.None, Cred.Kcred));
+        MirrorFixture.Ok(Vop.Fsync(inX, FileFlags.FSYNC, Cred.Kcred));
+        inX.Rele();
+        f.DiskFaults["A"].FailReadsAt(BlockHolding(f.Devices["A"], 0xB1, B), B); // copy X is on disk A
+
+        MirrorFixture.Ok(f.P.Lookupname("/A/b/f", true, out var vp));
+        try
+        {
+            Assert.Equal(data.AsSpan(5 * B, B).ToArray(), ReadThrough(vp!, [B], 5 * B)); // so X's next read of block 0 is not sequential
+            int first = B / 3;
+            int[] sizes = buffers == 1 ? [2 * B] : [first, B, B - first];
+            Assert.Equal(data.AsSpan(0, 2 * B).ToArray(), ReadThrough(vp!, sizes, 0));
+        }
+        finally
+        {
+            vp!.Rele();
+        }
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+    }
+
+    /// <summary>VOP_READ of the mirror vnode at <paramref name="offset"/> into buffers of <paramref name="sizes"/>, joined.</summary>
+    private static byte[] ReadThrough(Vnode vp, int[] sizes, long offset)
+    {
+        var bufs = sizes.Select(n => (Memory<byte>)new byte[n]).ToList();
+        MirrorFixture.Ok(Vop.Rwlock(vp, RwLockType.Reader));
+        var err = Vop.Read(vp, new Uio(bufs, offset, UioRw.UIO_READ), FileFlags.None, Cred.Kcred);
+        Vop.Rwunlock(vp, RwLockType.Reader);
+        MirrorFixture.Ok(err);
+        return [.. bufs.SelectMany(b => b.ToArray())];
+    }
+
+    /// <summary>The offset on <paramref name="dev"/> of the block-aligned run of <paramref name="length"/> bytes all <paramref name="fill"/>.</summary>
+    private static long BlockHolding(MemoryBlockDevice dev, byte fill, int length)
+    {
+        var buf = new byte[length];
+        for (long off = 0; off + length <= dev.Size; off += length)
+        {
+            MirrorFixture.Ok(dev.Read(off, buf));
+            if (Array.TrueForAll(buf, b => b == fill))
+                return off;
+        }
+        throw new InvalidOperationException("no such block");
+    }
+
+    /// <summary>
     /// ESTALE says the file is gone. From every copy it is the file's answer, not a copy's failure: found by the simulator
     /// (Fig. 10, seed 1011140), where a client's GETATTR of a file it had just removed through x's exported mirror took x's
     /// own disk out of use.

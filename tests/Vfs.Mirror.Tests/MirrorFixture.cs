@@ -19,6 +19,9 @@ internal sealed class MirrorFixture : IDisposable
     /// <summary>With fstype "ufs": each disk's block device ("A", "X", "Z"), to be looked at or damaged under UFS.</summary>
     public Dictionary<string, MemoryBlockDevice> Devices { get; } = new();
 
+    /// <summary>With "ufs": each disk's faults, between its file system and its device (healthy until told).</summary>
+    public Dictionary<string, FaultyBlockDevice> DiskFaults { get; } = new();
+
     /// <param name="copies">How many disks (and copy directories) to make.</param>
     /// <param name="fstype">
     /// "tmpfs", "ufs" for UFS2 file systems on memory block devices, or "nfs" for /X imported over the simulated
@@ -43,7 +46,7 @@ internal sealed class MirrorFixture : IDisposable
                 var dev = new MemoryBlockDevice(32L << 20);
                 Devices[d] = dev;
                 Ok(UnixVfs.Ufs.Newfs.Make(dev, new UnixVfs.Ufs.NewfsOptions { Size = 32L << 20 }, K.Now(), out _, out _), "newfs");
-                Ok(P.Mount("disk" + d, "/" + d, "ufs", MountFlags.None, "", dev));
+                Ok(P.Mount("disk" + d, "/" + d, "ufs", MountFlags.None, "", DiskFaults[d] = new FaultyBlockDevice(dev)));
             }
             else
                 Ok(P.Mount("swap", "/" + d, "tmpfs"));
