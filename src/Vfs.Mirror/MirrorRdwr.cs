@@ -6,11 +6,13 @@
 //
 // A write holds the mirror vnode's own rwlock (taken by the caller, as for any file system) and then
 // every copy's rwlock (MirrorLock.LockAll, with the patent's release-and-back-off), writes all copies at
-// the same time, each from its own duplicate of the caller's Uio, and only then lets the locks go. So a
-// reader, which takes a copy's lock, sees either none or all of a write, and when write returns every
-// available copy holds it. ("At the same time" when the copies are slow enough for it to pay: a 4 KiB write to
-// two in-memory copies is done faster one after the other than by waking a worker; a large write and an fsync are not: see MirrorSubr.PaysAtOnce.) An appending write fixes its offset once, from the primary copy's size, and
-// writes every copy at that offset, so the copies cannot drift apart even if one's size were off.
+// the same time, one straight from the caller's Uio and the others each from its own duplicate of it, and
+// only then lets the locks go. So a reader, which takes a copy's lock, sees either none or all of a write,
+// and when write returns every available copy holds it. ("At the same time" when the copies are slow enough
+// for it to pay: a 4 KiB write to two in-memory copies is done faster one after the other than by waking a
+// worker; a large write and an fsync are not: see MirrorSubr.PaysAtOnce.) An appending write fixes its
+// offset once, from the primary copy's size, and writes every copy at that offset, so the copies cannot
+// drift apart even if one's size were off.
 namespace UnixVfs.Mirror;
 
 internal static partial class MirrorVnops
@@ -151,16 +153,40 @@ internal static partial class MirrorVnops
         return err == Errno.OK && past ? Errno.ENXIO : err;
     }
 
-    /// <summary>What a write passes to each copy; the copy's own spare Uio and what it took are in Scratch, by copy index.</summary>
-    private readonly struct WriteArgs(Uio uio, long offset, long resid, FileFlags flags, Cred cr, CallerContext? ct, WriteScratch scratch)
+    /// <summary>
+    /// What a write passes to each copy; the copies' own spare Uios and what each took are in Scratch, by copy index. One
+    /// copy (Direct) writes straight from the caller's Uio when it is one buffer (every write but writev) and no checksum
+    /// reads it afterwards; the others, from spares set up as it was before any copy moved it (PutBack). Direct is -1
+    /// otherwise, and every copy writes from a duplicate.
+    /// </summary>
+    private readonly struct WriteArgs
     {
-        public readonly Uio Uio = uio;
-        public readonly long Offset = offset;
-        public readonly long Resid = resid;
-        public readonly FileFlags Flags = flags;
-        public readonly Cred Cr = cr;
-        public readonly CallerContext? Ct = ct;
-        public readonly WriteScratch Scratch = scratch;
+        public readonly Uio Uio;
+        public readonly long Offset;
+        public readonly long Resid;
+        public readonly FileFlags Flags;
+        public readonly Cred Cr;
+        public readonly CallerContext? Ct;
+        public readonly WriteScratch Scratch;
+        public readonly int Direct;
+        private readonly Memory<byte> _buffer;
+        private readonly long _limit;
+
+        public WriteArgs(Uio uio, long offset, long resid, FileFlags flags, Cred cr, CallerContext? ct, WriteScratch scratch, int direct)
+        {
+            (Uio, Offset, Resid, Flags, Cr, Ct, Scratch) = (uio, offset, resid, flags, cr, ct, scratch);
+            var iov = uio.Iov;
+            Direct = direct >= 0 && iov.Length == 1 && iov[0].Length == resid ? direct : -1;
+            if (Direct >= 0)
+                (_buffer, _limit) = (iov[0].Base, uio.Limit);
+        }
+
+        /// <summary>Sets <paramref name="u"/> up as the caller's Uio was, at the write's offset (Direct's case).</summary>
+        public void PutBack(Uio u)
+        {
+            u.Reset(_buffer, Offset, UioRw.UIO_WRITE);
+            u.Limit = _limit;
+        }
     }
 
     private static Errno MfsWrite(Vnode vp, Uio uio, FileFlags ioflag, Cred cr, CallerContext? ct)
@@ -195,22 +221,42 @@ internal static partial class MirrorVnops
             long resid = uio.Resid;
             sums?.BeforeUpdate(m, offset, offset + resid);
             var asked = mi.UpdateCopies();
-            var args = new WriteArgs(uio, offset, resid, ioflag & ~FileFlags.FAPPEND, cr, ct, scratch);
+            var args = new WriteArgs(uio, offset, resid, ioflag & ~FileFlags.FAPPEND, cr, ct, scratch, sums is null && asked.Length > 0 ? asked[0].Index : -1);
             var err = MirrorSubr.Apply(MirrorOp.Write(m, offset, resid), ref args, static (ref WriteArgs a, MirrorMember c, Vnode lv, out long written) =>
             {
-                var u = a.Scratch.Spares[c.Index];
-                Duplicate(u, a.Uio);
+                Uio u;
+                if (c.Index == a.Direct)
+                {
+                    u = a.Uio;
+                    if (u.Resid != a.Resid)
+                        a.PutBack(u); // a retry: the last try moved it
+                }
+                else
+                {
+                    u = a.Scratch.Spares[c.Index];
+                    if (a.Direct >= 0)
+                        a.PutBack(u);
+                    else
+                        Duplicate(u, a.Uio);
+                }
                 u.Offset = a.Offset;
                 var e = Vop.Write(lv, u, a.Flags, a.Cr, a.Ct);
                 written = a.Scratch.Moved[c.Index] = a.Resid - u.Resid;
-                Clear(u);
+                if (c.Index != a.Direct)
+                    Clear(u);
                 return e == Errno.OK && written != a.Resid ? Errno.EIO : e;
             }, scope);
-            // On failure, report what every copy asked holds: a short count, or none.
+            // On failure, report what every copy asked holds: a short count, or none. The caller's Uio is where that
+            // leaves it when the copy that wrote from it took just that; otherwise it is put there.
             long done = err == Errno.OK ? resid : Least(scratch.Moved, asked);
             sums?.Written(m, uio, offset, resid, done, err);
-            uio.Offset = offset;
-            uio.Skip(done);
+            if (uio.Offset != offset + done || uio.Resid != resid - done)
+            {
+                if (args.Direct >= 0)
+                    args.PutBack(uio);
+                uio.Offset = offset;
+                uio.Skip(done);
+            }
             return err;
         }
         finally

@@ -1,6 +1,7 @@
 // Tests of Vfs.Mirror: the write path's shortcuts stay exact -- a rewrite of a range a copy may not hold yet skips the
 // lock (CopyUnflushed's hint) only while the range is kept, and a copy's write counters, counted once by the mirror and
-// derived per copy (MirrorMember.Writes), add up to the calls each copy got.
+// derived per copy (MirrorMember.Writes), add up to the calls each copy got; the copy that writes straight from the
+// caller's Uio leaves it where the write ends for the caller, whatever that copy took.
 namespace UnixVfs.Mirror.Tests;
 
 public class WriteFastPathTests
@@ -13,6 +14,33 @@ public class WriteFastPathTests
         var m = (Mnode)vp!.Data!;
         vp.Rele(); // the test's open descriptor keeps it
         return m;
+    }
+
+    /// <summary>
+    /// X writes straight from the caller's Uio, and its file system fills up part way through the write. Y takes all of
+    /// it, so the write succeeds (X is taken out of use): it returns the whole count, and the file offset is past the
+    /// whole write, not where X stopped.
+    /// </summary>
+    [Fact]
+    public void A_write_the_first_copy_takes_only_part_of_still_moves_the_callers_offset_past_all_of_it()
+    {
+        using var f = new MirrorFixture();
+        MirrorFixture.Ok(f.P.Umount("/A"));
+        MirrorFixture.Ok(f.P.Mount("swap", "/A", "tmpfs", MountFlags.None, "size=16k"));
+        MirrorFixture.Ok(f.P.Mkdir("/A/b", 0x1ED));
+        var mi = f.Mount();
+        var data = new byte[12 * 1024];
+        Array.Fill(data, (byte)'a');
+        MirrorFixture.Ok(f.P.Open("/A/b/f", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Write(fd, data, out int n));
+        Assert.Equal(data.Length, n);
+        Array.Fill(data, (byte)'b');
+        MirrorFixture.Ok(f.P.Write(fd, data, out n)); // X has room for one more page of the three
+        Assert.Equal(data.Length, n);
+        Assert.Equal(CopyState.Unavailable, mi.Copies[0].State);
+        MirrorFixture.Ok(f.P.Write(fd, "c"u8.ToArray(), out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal(new string('a', 12 * 1024) + new string('b', 12 * 1024) + "c", f.ReadFile("/X/y/f"));
     }
 
     /// <summary>
