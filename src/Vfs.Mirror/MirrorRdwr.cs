@@ -290,9 +290,9 @@ internal static partial class MirrorVnops
     }
 
     /// <summary>
-    /// This thread's scratch for one write: a spare Uio for each copy (each copy moves data through its own duplicate of
-    /// the caller's Uio, since the copy workers write theirs while this thread writes the first) and what each copy took, both by copy index. Kept in the thread's quiesce slot between writes, and taken
-    /// out of it while in use.
+    /// This thread's scratch for one write: a spare Uio for each copy but the one that writes from the caller's (the copy
+    /// workers write theirs while this thread writes its own) and what each copy took, both by copy index. Kept in the
+    /// thread's quiesce slot between writes, and taken out of it while in use.
     /// </summary>
     private sealed class WriteScratch
     {
