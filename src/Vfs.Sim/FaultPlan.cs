@@ -183,9 +183,10 @@ public sealed class FaultPlan
                 {
                     var h = Remote(world, r);
                     var cut = r.Next(2) == 0 ? new Fault(start, "loss", h, r.Next(5, 30)) : new Fault(start, "partition", h, 0);
-                    if (!LeavesACopy(world, broken, CopiesOn(world, h), start, calls))
+                    var hit = CutOff(world, h, start, end, calls);
+                    if (!hit.TrueForAll(x => LeavesACopy(world, broken, x.Copies, x.Start, x.End)))
                         break;
-                    broken.Add((CopiesOn(world, h), start, calls));
+                    broken.AddRange(hit);
                     list.Add(cut);
                     list.Add(new Fault(end, "net-heal", h, 0));
                     break;
@@ -193,9 +194,10 @@ public sealed class FaultPlan
                 case FaultKinds.Host:
                 {
                     var h = Remote(world, r);
-                    if (!LeavesACopy(world, broken, CopiesOn(world, h), start, calls))
+                    var hit = CutOff(world, h, start, end, calls);
+                    if (!hit.TrueForAll(x => LeavesACopy(world, broken, x.Copies, x.Start, x.End)))
                         break;
-                    broken.Add((CopiesOn(world, h), start, calls));
+                    broken.AddRange(hit);
                     list.Add(new Fault(start, "host-down", h, 0));
                     list.Add(new Fault(end, "host-up", h, 0));
                     break;
@@ -249,13 +251,17 @@ public sealed class FaultPlan
             return copy;
         foreach (var b in broken.Where(b => start <= b.End && b.Start <= end))
             foreach (int other in b.Copies)
-                if (LeavesACopy(w, broken, [other], start, end))
+                if (other < w.Mirror!.Mfs.Copies.Count && LeavesACopy(w, broken, [other], start, end))
                     return other;
         return null;
     }
 
-    /// <summary>True when breaking <paramref name="copies"/> from <paramref name="start"/> to <paramref name="end"/>, with
-    /// the faults already planned, leaves the mirror at least one whole copy all along.</summary>
+    /// <summary>
+    /// True when breaking <paramref name="copies"/> from <paramref name="start"/> to <paramref name="end"/>, with the
+    /// faults already planned, leaves the mirror at least one whole copy all along -- and, for a mirror with a witness
+    /// (counted as one more member, CutOff), leaves it the witness while a copy is broken and every copy while the
+    /// witness is cut off.
+    /// </summary>
     private static bool LeavesACopy(World w, List<(int[] Copies, int Start, int End)> broken, int[] copies, int start, int end)
     {
         var down = new HashSet<int>(copies);
@@ -264,10 +270,26 @@ public sealed class FaultPlan
         return down.Count < w.Mirror!.Mfs.Copies.Count;
     }
 
-    /// <summary>The mirror copies a network or host fault of <paramref name="host"/> breaks: those imported from it over NFS.</summary>
-    private static int[] CopiesOn(World w, string host) =>
-        w.Mirror!.Mfs.Copies.Select((c, i) => (c, i)).Where(x => x.c.Vfs.FstypeName == "nfs" && x.c.Vfs.Resource.StartsWith(host + ":", StringComparison.Ordinal))
-            .Select(x => x.i).ToArray();
+    /// <summary>
+    /// What a network or host fault of <paramref name="host"/> from <paramref name="start"/> to <paramref name="end"/>
+    /// breaks, each with how long: the mirror copies imported from that host until the repair at the end of the run (they
+    /// stay out of use), and the witness, as one more member (index Copies.Count), while the fault lasts, when its
+    /// directory is imported from there. A copy lost while the witness is out of reach leaves the mirror read-only
+    /// (MirrorWitness.cs), where EROFS is right and the model expects the call to succeed, so a plan never cuts off the
+    /// witness while a copy is broken.
+    /// </summary>
+    private static List<(int[] Copies, int Start, int End)> CutOff(World w, string host, int start, int end, int calls)
+    {
+        var copies = w.Mirror!.Mfs.Copies;
+        var hit = new List<(int[] Copies, int Start, int End)> { (copies.Select((c, i) => (c, i)).Where(x => Imports(x.c.Vfs, host)).Select(x => x.i).ToArray(), start, calls) };
+        if (w.Mirror.Mfs.Options.Witness is { } witness
+            && w.Mirror.Host.Kernel.Mounts.Any(v => Imports(v, host) && (witness == v.MntPt || witness.StartsWith(v.MntPt + "/", StringComparison.Ordinal))))
+            hit.Add(([copies.Count], start, end));
+        return hit;
+    }
+
+    /// <summary>True when <paramref name="v"/> is an NFS import from <paramref name="host"/>.</summary>
+    private static bool Imports(Core.Vfs v, string host) => v.FstypeName == "nfs" && v.Resource.StartsWith(host + ":", StringComparison.Ordinal);
 
     /// <summary>The index of the mirror copy on disk "host:path", or null when no copy of the world's mirror is on it.</summary>
     private static int? CopyOfDisk(World w, string disk)

@@ -17,9 +17,9 @@ public class TraceReplayTests
     private const int Seed = 20261209;
 
     /// <summary>
-    /// Every built-in world with the faults of its main-run group; the worlds the main run leaves out with those of the
-    /// world they extend (the witness figures), or clock faults (tmpfs, ufs, nfs, mirror-tmpfs: copy faults too where
-    /// there is a mirror). Fig. 6 with network faults and Fig. 8 with host and network faults stay, as before.
+    /// Every built-in world with the faults of its main-run group, the witness figures with those of the world they
+    /// extend (as before they had a group of their own); the worlds the main run leaves out with clock faults (tmpfs,
+    /// ufs, nfs, mirror-tmpfs: copy faults too where there is a mirror). Fig. 6 with network faults and Fig. 8 with host and network faults stay, as before.
     /// </summary>
     public static TheoryData<string, FaultKinds> Worlds()
     {
