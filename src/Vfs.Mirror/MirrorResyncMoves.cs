@@ -17,7 +17,9 @@ internal static partial class MirrorResync
     /// The file of log entry <paramref name="e"/>, renamed while copy <paramref name="c"/> was away from the name and
     /// directory the entry gives (MovedFrom), is renamed in the copy too, to where the source has it now -- where the copy still has a
     /// file of its type under the old name and nothing under the new, or, <paramref name="over"/>, another file of its type
-    /// there (the mirror's rename replaced it; asked after the renames to free places, which may move it away first): the
+    /// there (the mirror's rename replaced it; asked after the renames to free places, which may move it away first) when
+    /// the copy's file under the old name is this file (MovedFromKept; Finding 47: a name removed and linked again to
+    /// another file while the copy was away, then renamed, led there to the first file, which went over the other's): the
     /// rename replaces it in the copy too, a directory only when empty (Figs. 9 and 10, seed 20262278: a directory renamed
     /// over an empty one was kept as that one and its files copied into it whole, and a client's handle naming one of
     /// them in the copy alone went stale). Returns EEXIST when something is under the new name and <paramref name="over"/>
@@ -82,9 +84,11 @@ internal static partial class MirrorResync
                 {
                     if (!over)
                         return Errno.EEXIST;
-                    if (Vop.Cmp(there!, vp) || there!.Type != vp.Type || Lives(mi, c, there))
-                        return Errno.OK; // the same file already (a link of it), a rename the file system refuses, or a
-                                         // file the mirror still has elsewhere, which the names' replay links or moves
+                    if (!e.MovedFromKept || Vop.Cmp(there!, vp) || there!.Type != vp.Type || Lives(mi, c, there))
+                        return Errno.OK; // the file under the old name may be another (the log changed that name before:
+                                         // the one there may be this file's own twin, Finding 47), the same file already
+                                         // (a link of it), a rename the file system refuses, or a file the mirror still
+                                         // has elsewhere, which the names' replay links or moves
                     err = Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred);
                     if (err == Errno.ENOTEMPTY)
                     {

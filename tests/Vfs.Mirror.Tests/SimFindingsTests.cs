@@ -444,6 +444,39 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// Fixed 105 (Finding 47, Fig. 10, seed 1221043): F1 is /b and /c/a, F2 is /c/c/b. While Y was away /c/a was removed,
+    /// made again as a link of F2, and renamed /a. Y's log entry for F2 said it was renamed from /c/a, where Y still had
+    /// F1. The resync renamed Y's /c/a to F2's name in the mnode, /c/c/b, over F2's own file there, and linked /a to
+    /// F1: F1 had three names in Y. A rename over another file is now made only when the log had not changed the old
+    /// name before (MovedFromKept): the file under it is then this one.
+    /// </summary>
+    [Fact]
+    public void A_name_linked_again_to_another_file_and_renamed_while_a_copy_was_away_moves_nothing_over_that_file()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/b", "F1");
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Link("/X/y/b", "/X/y/c/a"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c/c", 0x1ED));
+        f.WriteFile("/X/y/c/c/b", "F2");
+        f.K.Dnlc.Purge(); // F2's mnode lets go: the one made while Y is away does not know Y's file
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/c/a"));
+        MirrorFixture.Ok(f.P.Link("/X/y/c/c/b", "/X/y/c/a"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/c/a", "/X/y/a"));
+        MirrorFixture.Ok(f.P.Stat("/X/y/c/c/b", out _)); // the mnode's name is this one again, as after any look-up
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+
+        AssertOneFile(f, 1, "a", "c/c/b");
+        Assert.Equal("F1", f.Lower(1, "b"));
+        Assert.Equal("F2", f.Lower(1, "a"));
+        Assert.Null(f.LowerVnode(1, "c/a"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
     /// <summary>Asserts that <paramref name="a"/> and <paramref name="b"/> name one file in copy <paramref name="copy"/> (0: X, 1: Y).</summary>
     private static void AssertOneFile(MirrorFixture f, int copy, string a, string b)
     {

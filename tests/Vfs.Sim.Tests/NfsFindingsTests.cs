@@ -571,6 +571,19 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("60 disk-fail x:/export/disk 0; 67 offline x 0; 302 online x 0; 302 disk-heal x:/export/disk 0")));
 
     /// <summary>
+    /// Fixed 105 (Finding 47), Fig. 10: while y was down, /m/c/a (a link of /m/b) was removed, linked again to
+    /// /m/c/c/b, and renamed /m/a. Y's resync renamed Y's /c/a, still /m/b's file, over /c/c/b, the name the file's mnode
+    /// had, and Y lost the file (`/a: VREG size=0 nlink=3`, the model 2; in the longer history, where /m/a is removed
+    /// after, `/b: VREG size=0 nlink=2`, the model 9738 bytes and 1 link). A rename over another file is made only when
+    /// the log had not changed the old name before.
+    /// </summary>
+    [Theory]
+    [InlineData(new[] { 34, 37, 42, 45, 87, 92, 99, 127, 163, 164, 167, 168, 200 })]
+    [InlineData(new[] { 34, 37, 42, 45, 87, 92, 96, 127, 164, 167, 179, 200 })]
+    public void A_name_linked_again_to_another_file_and_renamed_while_y_was_down_moves_nothing_over_that_file(int[] keep) =>
+        Holds(new SimCase("fig10", 1221043, 201, FaultKinds.None, keep, FaultPlan.FromText("95 host-down y 0; 115 host-up y 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
