@@ -67,6 +67,9 @@ public sealed class MirrorMember
     /// <summary>What the mirror knows of the copy's clock, which stamps its file times (CopyClock.cs).</summary>
     internal CopyClock Clock { get; }
 
+    /// <summary>How many files a log replay has kept aside in the copy's .mfs so far (MirrorResync.KeepAside): their names there.</summary>
+    internal int KeptAside;
+
     /// <summary>What the mirror wrote to the copy that it may not hold yet (CopyUnflushed.cs).</summary>
     internal CopyUnflushed Unflushed { get; } = new();
 

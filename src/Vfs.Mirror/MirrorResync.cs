@@ -171,7 +171,7 @@ internal static partial class MirrorResync
             foreach (var dir in lost.Distinct())
                 if ((err = SyncNames(mi, c, dir, null, stats, copiedWhole, links)) != Errno.OK)
                     return err;
-            return Errno.OK;
+            return RemoveKeptAside(c);
         }
         finally
         {
@@ -350,7 +350,7 @@ internal static partial class MirrorResync
         {
             using var sourceLinks = new HardLinks();
             var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => ForgetNamed(mi, c, vp), links: [sourceLinks, links],
-                made: (_, vp, sv) => MirrorFid.MadeLate(c, vp, src, sv));
+                made: (_, vp, sv) => MirrorFid.MadeLate(c, vp, src, sv)) { KeepAside = (dir, name) => KeepAside(mi, c, dir, name) };
             merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
             err = merge.OneWayEntries([sdir!, tdir!], names, (svp, name) =>
             {
@@ -367,6 +367,44 @@ internal static partial class MirrorResync
         {
             dm.DirLock.Exit(RwLockType.Writer);
         }
+    }
+
+    /// <summary>
+    /// The names' replay removes <paramref name="name"/>, a file, from <paramref name="dir"/> in copy <paramref name="c"/>:
+    /// when it is the file's last name there and the file is one the mirror still has (Lives), it is renamed into the
+    /// copy's .mfs instead, until the replay is over (RemoveKeptAside), for a name met later to be linked to it (KnownTwin).
+    /// Removed, it was gone, the later name's file was copied whole, and the mnode's vnode of it in the copy went stale
+    /// (Finding 48: an open file's directory removed while the copy was away, after one of its names had been renamed
+    /// into another directory over a symbolic link).
+    /// </summary>
+    private static Errno KeepAside(MfsVfs mi, MirrorMember c, Vnode dir, string name)
+    {
+        if (Vop.Lookup(dir, name, out var vp, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return Vop.Remove(dir, name, Cred.Kcred);
+        var va = new Vattr(AttrMask.AT_NLINK);
+        bool keep = Vop.Getattr(vp!, va, AttrFlags.None, Cred.Kcred) == Errno.OK && va.Nlink == 1 && Lives(mi, c, vp!);
+        vp!.Rele();
+        if (!keep || Vop.Lookup(c.Root, MirrorMeta.DirName, out var mfs, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return Vop.Remove(dir, name, Cred.Kcred);
+        var err = Vop.Rename(dir, name, mfs!, KeptAside + Interlocked.Increment(ref c.KeptAside).ToString(System.Globalization.CultureInfo.InvariantCulture), Cred.Kcred);
+        mfs!.Rele();
+        return err;
+    }
+
+    /// <summary>What KeepAside renames a file to in the copy's .mfs, and more.</summary>
+    private const string KeptAside = MirrorMerge.ParkedPrefix + "kept-";
+
+    /// <summary>Removes what KeepAside kept in copy <paramref name="c"/>'s .mfs: the files the replay linked elsewhere keep those names.</summary>
+    private static Errno RemoveKeptAside(MirrorMember c)
+    {
+        if (Vop.Lookup(c.Root, MirrorMeta.DirName, out var mfs, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
+            return Errno.OK;
+        var err = MirrorDataCopy.ReadDir(mfs!, out var entries);
+        foreach (var d in entries.Where(d => d.Name.StartsWith(KeptAside, StringComparison.Ordinal)))
+            if (err == Errno.OK)
+                err = MirrorDataCopy.RemoveEntry(mfs!, d.Name, new CopyStats());
+        mfs!.Rele();
+        return err;
     }
 
     /// <summary>

@@ -477,6 +477,46 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
+    /// <summary>
+    /// Fixed 106 (Finding 48, Fig. 7, seed 1223048): an open file F, /c/b/b and /c/b/c. While Y was away /c/b/b was
+    /// removed, /c/b/c renamed over the symbolic link /b/b, /c/b removed and /c renamed /b/a. Y's resync renamed its /c to
+    /// /b/a and removed the tree under /b/a/b with F's last two names there, then copied F whole to /b/b: a new file,
+    /// while F's mnode kept the old one, gone from Y (over NFS its handle went stale, and the resync failed). A file the
+    /// mirror still has now waits in the copy's .mfs when the replay removes its last name there, and the later name is
+    /// linked to it.
+    /// </summary>
+    [Fact]
+    public void An_open_files_names_removed_with_their_directory_while_a_copy_was_away_leave_it_that_copys_file()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Open("/X/y/c/b/b", OFlags.O_CREAT | OFlags.O_RDWR, 0x1A4, out int fd));
+        MirrorFixture.Ok(f.P.Link("/X/y/c/b/b", "/X/y/c/b/c"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Symlink("/m/c/a", "/X/y/b/b"));
+        var inY = f.LowerVnode(1, "c/b/b")!;
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Unlink("/X/y/c/b/b"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/c/b/c", "/X/y/b/b"));
+        MirrorFixture.Ok(f.P.Rmdir("/X/y/c/b"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/c", "/X/y/b/a"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+
+        var now = f.LowerVnode(1, "b/b")!;
+        bool same = Vop.Cmp(now, inY);
+        now.Rele();
+        inY.Rele();
+        Assert.True(same, "Y's /b/b is the file Y had");
+        MirrorFixture.Ok(f.P.Write(fd, "written after"u8.ToArray(), out _));
+        MirrorFixture.Ok(f.P.Close(fd));
+        Assert.Equal("written after", f.Lower(1, "b/b"));
+        Assert.DoesNotContain(f.LowerNames(1, ".mfs"), n => n.StartsWith(MirrorMerge.ParkedPrefix, StringComparison.Ordinal));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
     /// <summary>Asserts that <paramref name="a"/> and <paramref name="b"/> name one file in copy <paramref name="copy"/> (0: X, 1: Y).</summary>
     private static void AssertOneFile(MirrorFixture f, int copy, string a, string b)
     {

@@ -584,6 +584,18 @@ public class NfsFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig10", 1221043, 201, FaultKinds.None, keep, FaultPlan.FromText("95 host-down y 0; 115 host-up y 0")));
 
     /// <summary>
+    /// Fixed 106 (Finding 48), Fig. 7: an open file with two names in /m/c/b; while y was down one name was removed, the
+    /// other renamed over the symbolic link /m/b/b, /m/c/b removed and /m/c renamed /m/b/a. Y's resync removed the file's
+    /// last names in Y with the directory, copied it whole to /b/b, and the mnode's NFS vnode of the old file went stale:
+    /// the close's times got ESTALE, Y was taken down, and its next resync failed with ESTALE. A file the mirror still has
+    /// waits in the copy's .mfs when the replay removes its last name there.
+    /// </summary>
+    [Fact]
+    public void An_open_files_names_removed_with_their_directory_while_y_was_down_leave_y_its_file() =>
+        Holds(new SimCase("fig7", 1223048, 464, FaultKinds.None, [0, 70, 104, 160, 164, 167, 221, 237, 239, 248],
+            FaultPlan.FromText("185 host-down y 0; 349 host-up y 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
