@@ -127,6 +127,7 @@ internal static partial class MirrorResync
     private static Errno Replay(MfsVfs mi, MirrorMember c, List<DirtyEntry> batch, CopyStats stats, HashSet<Mnode> copiedWhole, HardLinks links)
     {
         var err = Errno.OK;
+        int keptAside = Volatile.Read(ref c.KeptAside);
         try
         {
             var changedIn = new Dictionary<Mnode, IReadOnlyCollection<string>?>(ReferenceEqualityComparer.Instance);
@@ -171,7 +172,7 @@ internal static partial class MirrorResync
             foreach (var dir in lost.Distinct())
                 if ((err = SyncNames(mi, c, dir, null, stats, copiedWhole, links)) != Errno.OK)
                     return err;
-            return RemoveKeptAside(c);
+            return Volatile.Read(ref c.KeptAside) == keptAside ? Errno.OK : RemoveKeptAside(c);
         }
         finally
         {
@@ -394,7 +395,10 @@ internal static partial class MirrorResync
     /// <summary>What KeepAside renames a file to in the copy's .mfs, and more.</summary>
     private const string KeptAside = MirrorMerge.ParkedPrefix + "kept-";
 
-    /// <summary>Removes what KeepAside kept in copy <paramref name="c"/>'s .mfs: the files the replay linked elsewhere keep those names.</summary>
+    /// <summary>
+    /// Removes what KeepAside kept in copy <paramref name="c"/>'s .mfs: the files the replay linked elsewhere keep those
+    /// names. (Left by a crash, they go with the next full resync's parked files: their names begin the same.)
+    /// </summary>
     private static Errno RemoveKeptAside(MirrorMember c)
     {
         if (Vop.Lookup(c.Root, MirrorMeta.DirName, out var mfs, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
