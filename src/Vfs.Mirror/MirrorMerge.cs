@@ -164,10 +164,11 @@ internal sealed partial class MirrorMerge
         return err;
     }
 
-    private static Errno RemoveParked(Vnode parkDir)
+    /// <summary>Removes every entry of <paramref name="parkDir"/> whose name begins with <paramref name="prefix"/>, trees too.</summary>
+    internal static Errno RemoveParked(Vnode parkDir, string prefix = ParkedPrefix)
     {
         var err = MirrorDataCopy.ReadDir(parkDir, out var entries);
-        foreach (var d in entries.Where(d => d.Name.StartsWith(ParkedPrefix, StringComparison.Ordinal)))
+        foreach (var d in entries.Where(d => d.Name.StartsWith(prefix, StringComparison.Ordinal)))
             if (err == Errno.OK)
                 err = MirrorDataCopy.RemoveEntry(parkDir, d.Name, new CopyStats());
         return err;

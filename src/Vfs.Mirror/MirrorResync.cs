@@ -403,10 +403,7 @@ internal static partial class MirrorResync
     {
         if (Vop.Lookup(c.Root, MirrorMeta.DirName, out var mfs, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
             return Errno.OK;
-        var err = MirrorDataCopy.ReadDir(mfs!, out var entries);
-        foreach (var d in entries.Where(d => d.Name.StartsWith(KeptAside, StringComparison.Ordinal)))
-            if (err == Errno.OK)
-                err = MirrorDataCopy.RemoveEntry(mfs!, d.Name, new CopyStats());
+        var err = MirrorMerge.RemoveParked(mfs!, KeptAside);
         mfs!.Rele();
         return err;
     }
