@@ -494,9 +494,9 @@ internal static class MirrorDataCopy
 
     /// <summary>
     /// Removes <paramref name="nm"/> from <paramref name="dir"/>, a whole subtree if it is a directory. With
-    /// <paramref name="park"/>, each file that is no directory is given to it (dir, name) instead of removed.
+    /// <paramref name="park"/>, each file that is no directory is given to it (dir, name, the file) instead of removed.
     /// </summary>
-    public static Errno RemoveEntry(Vnode dir, string nm, CopyStats st, Func<Vnode, string, Errno>? park = null)
+    public static Errno RemoveEntry(Vnode dir, string nm, CopyStats st, Func<Vnode, string, Vnode, Errno>? park = null)
     {
         var err = Vop.Lookup(dir, nm, out var vp, LookupFlags.None, null, Cr);
         if (err != Errno.OK)
@@ -506,7 +506,7 @@ internal static class MirrorDataCopy
             if (vp!.Type != VType.VDIR)
             {
                 st.Removed++;
-                return park is null ? Vop.Remove(dir, nm, Cr) : park(dir, nm);
+                return park is null ? Vop.Remove(dir, nm, Cr) : park(dir, nm, vp);
             }
             err = ReadDir(vp, out var entries);
             if (err != Errno.OK)

@@ -179,13 +179,14 @@ internal sealed partial class MirrorMerge
     /// KeepAside when set (each file the tree under the name holds).
     /// </summary>
     private Errno RemoveTarget(Vnode dir, string name) =>
-        MirrorDataCopy.RemoveEntry(dir, name, Report.Stats, _parkDir is null ? KeepAside : Park);
+        MirrorDataCopy.RemoveEntry(dir, name, Report.Stats, _parkDir is null ? KeepAside : (d, n, _) => Park(d, n));
 
     /// <summary>
-    /// A log replay's removal of one file's name from a target directory (MirrorResync.KeepAside), in place of the plain
-    /// removal: a file the mirror still has, losing its last name there, waits in the copy's .mfs for a name met later.
+    /// A log replay's removal of one file's name from a target directory, given the file (MirrorResync.KeepAside), in
+    /// place of the plain removal: a file the mirror still has, losing its last name there, waits in the copy's .mfs for
+    /// a name met later.
     /// </summary>
-    public Func<Vnode, string, Errno>? KeepAside { get; init; }
+    public Func<Vnode, string, Vnode, Errno>? KeepAside { get; init; }
 
     /// <summary>
     /// Entries of one directory only, from dirs[0] (an available copy) to dirs[1] (a copy being resynced).

@@ -351,7 +351,7 @@ internal static partial class MirrorResync
         {
             using var sourceLinks = new HardLinks();
             var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => ForgetNamed(mi, c, vp), links: [sourceLinks, links],
-                made: (_, vp, sv) => MirrorFid.MadeLate(c, vp, src, sv)) { KeepAside = (dir, name) => KeepAside(mi, c, dir, name) };
+                made: (_, vp, sv) => MirrorFid.MadeLate(c, vp, src, sv)) { KeepAside = (dir, name, vp) => KeepAside(mi, c, dir, name, vp) };
             merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
             err = merge.OneWayEntries([sdir!, tdir!], names, (svp, name) =>
             {
@@ -371,20 +371,17 @@ internal static partial class MirrorResync
     }
 
     /// <summary>
-    /// The names' replay removes <paramref name="name"/>, a file, from <paramref name="dir"/> in copy <paramref name="c"/>:
+    /// The names' replay removes <paramref name="name"/>, file <paramref name="vp"/>, from <paramref name="dir"/> in copy <paramref name="c"/>:
     /// when it is the file's last name there and the file is one the mirror still has (Lives), it is renamed into the
     /// copy's .mfs instead, until the replay is over (RemoveKeptAside), for a name met later to be linked to it (KnownTwin).
     /// Removed, it was gone, the later name's file was copied whole, and the mnode's vnode of it in the copy went stale
     /// (Finding 48: an open file's directory removed while the copy was away, after one of its names had been renamed
     /// into another directory over a symbolic link).
     /// </summary>
-    private static Errno KeepAside(MfsVfs mi, MirrorMember c, Vnode dir, string name)
+    private static Errno KeepAside(MfsVfs mi, MirrorMember c, Vnode dir, string name, Vnode vp)
     {
-        if (Vop.Lookup(dir, name, out var vp, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
-            return Vop.Remove(dir, name, Cred.Kcred);
         var va = new Vattr(AttrMask.AT_NLINK);
-        bool keep = Vop.Getattr(vp!, va, AttrFlags.None, Cred.Kcred) == Errno.OK && va.Nlink == 1 && Lives(mi, c, vp!);
-        vp!.Rele();
+        bool keep = Lives(mi, c, vp) && Vop.Getattr(vp, va, AttrFlags.None, Cred.Kcred) == Errno.OK && va.Nlink == 1;
         if (!keep || Vop.Lookup(c.Root, MirrorMeta.DirName, out var mfs, LookupFlags.None, null, Cred.Kcred) != Errno.OK)
             return Vop.Remove(dir, name, Cred.Kcred);
         var err = Vop.Rename(dir, name, mfs!, KeptAside + Interlocked.Increment(ref c.KeptAside).ToString(System.Globalization.CultureInfo.InvariantCulture), Cred.Kcred);

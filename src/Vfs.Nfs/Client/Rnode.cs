@@ -131,8 +131,9 @@ internal sealed class Rnode
 
     /// <summary>
     /// Under Lock, and written under WriteLock too (so a holder of WriteLock reads it without Lock): the end of what was
-    /// written through this client while any of it may not have reached the server (HasUnsent), else 0. A reply's smaller size is not cached (NfsVnops.CacheAttr): the server answered without
-    /// those bytes, as Linux's nfs_update_inode keeps i_size while the inode has writes outstanding.
+    /// written through this client while any of it may not have reached the server (HasUnsent), else 0. A reply's
+    /// smaller size is not cached (NfsVnops.CacheAttr): the server answered without those bytes, as Linux's
+    /// nfs_update_inode keeps i_size while the inode has writes outstanding.
     /// </summary>
     public long UnsentEnd;
 
