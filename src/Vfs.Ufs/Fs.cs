@@ -99,6 +99,8 @@ internal sealed class Fs
     public long CsNdir, CsNbfree, CsNifree, CsNffree, CsNumclusters;
     public long Time, Size, Dsize, Csaddr, Mtime;
     public int Avgfilesize, Avgfpdir, Metackhash, Flags, Contigsumsize, Maxsymlinklen;
+    /// <summary><c>fs_sujfree</c>: the soft-updates journal's list of unlinked inodes (FS_SUJ file systems).</summary>
+    public int Sujfree;
     public long Maxfilesize, Qbmask, Qfmask;
     public int Magic;
 
@@ -124,7 +126,7 @@ internal sealed class Fs
         fs.Providersize = L(872); fs.Metaspace = L(880); fs.Sblockactualloc = L(992); fs.Sblockloc = L(1000);
         fs.CsNdir = L(1008); fs.CsNbfree = L(1016); fs.CsNifree = L(1024); fs.CsNffree = L(1032); fs.CsNumclusters = L(1040);
         fs.Time = L(1072); fs.Size = L(1080); fs.Dsize = L(1088); fs.Csaddr = L(1096); fs.Mtime = L(1208);
-        fs.Avgfilesize = I(1196); fs.Avgfpdir = I(1200);
+        fs.Avgfilesize = I(1196); fs.Avgfpdir = I(1200); fs.Sujfree = I(1216);
         fs.Metackhash = I(1308); fs.Flags = I(1312); fs.Contigsumsize = I(1316); fs.Maxsymlinklen = I(1320);
         fs.Maxfilesize = L(1328); fs.Qbmask = L(1336); fs.Qfmask = L(1344);
         fs.Magic = I(1372);
@@ -151,7 +153,7 @@ internal sealed class Fs
         L(872, Providersize); L(880, Metaspace); L(992, Sblockactualloc); L(1000, Sblockloc);
         L(1008, CsNdir); L(1016, CsNbfree); L(1024, CsNifree); L(1032, CsNffree); L(1040, CsNumclusters);
         L(1072, Time); L(1080, Size); L(1088, Dsize); L(1096, Csaddr); L(1208, Mtime);
-        I(1196, Avgfilesize); I(1200, Avgfpdir);
+        I(1196, Avgfilesize); I(1200, Avgfpdir); I(1216, Sujfree);
         I(1308, Metackhash); I(1312, Flags); I(1316, Contigsumsize); I(1320, Maxsymlinklen);
         L(1328, Maxfilesize); L(1336, Qbmask); L(1344, Qfmask);
         I(1372, Magic);

@@ -116,6 +116,7 @@ internal sealed partial class FsckRun
     private int[] _inited = [];
     private bool[] _badCg = [];
     private uint _lostFound;
+    private uint _journal; // the root's .sujournal, a regular file: the soft-updates journal (FS_SUJ)
 
     public FsckRun(IBlockDevice dev, bool repair, FsckReport report, Timespec now)
     {
@@ -164,6 +165,7 @@ internal sealed partial class FsckRun
         Phase("** Phase 5 - Check Cyl groups");
         if ((err = Pass5()) != Errno.OK)
             return err;
+        CheckJournal();
         return Finish();
     }
 
@@ -367,6 +369,23 @@ internal sealed partial class FsckRun
     }
 
     // --- the end ---
+
+    /// <summary>
+    /// A superblock that says the file system keeps a soft-updates journal (FS_SUJ) when the root has no .sujournal:
+    /// the flag is cleared, as fsck_ffs does when it finds the journal's inode removed. A journal that is there is
+    /// left alone: this fsck does not replay one, and the kernel mounts such a file system read-only (UfsVfsops).
+    /// </summary>
+    private void CheckJournal()
+    {
+        if ((_fs.Flags & Fs.FS_SUJ) == 0 || _journal != 0)
+            return;
+        if (Problem("SOFT UPDATES JOURNAL FLAG SET, BUT NO .sujournal IN THE ROOT", "JOURNAL FLAG CLEARED"))
+        {
+            _fs.Flags &= ~Fs.FS_SUJ;
+            _fs.Sujfree = 0;
+            _report.Modified = true;
+        }
+    }
 
     private Errno Finish()
     {

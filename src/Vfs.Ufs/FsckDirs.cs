@@ -156,8 +156,8 @@ internal sealed partial class FsckRun
 
     /// <summary>
     /// Keeps the place after "." for "..", as fsck_ffs does, before anything else can be put there (lost+found, in
-    /// phase 3): when the second record of a directory is not "..", an empty second record or the spare room of "."
-    /// becomes a ".." naming the root (for the root) or, until phase 3 knows the parent, the directory itself.
+    /// phase 3): when the second record of a directory is not "..", the spare room of "." or else an empty second
+    /// record becomes a ".." naming the root (for the root) or, until phase 3 knows the parent, the directory itself.
     /// Returns true when it changed the dirblk.
     /// </summary>
     private bool ReserveDotDot(uint dir, Span<byte> blk)
@@ -176,13 +176,14 @@ internal sealed partial class FsckRun
         if (!Problem($"MISSING '..' I={dir}", "FIXED"))
             return false;
         uint parent = dir == Fs.RootIno ? Fs.RootIno : dir;
-        if (emptySecond)
-            UfsDir.PutEntry(second, parent, UfsDir.Reclen(second), Dinode.ToDt(Dinode.IFDIR), ".."u8);
-        else
+        if (roomInDot)
         {
+            // Right after ".", which keeps only its own size: no gap is left between them for an entry to take.
             BinaryPrimitives.WriteUInt16LittleEndian(blk[4..], (ushort)dot);
             UfsDir.PutEntry(blk[dot..], parent, dotlen - dot, Dinode.ToDt(Dinode.IFDIR), ".."u8);
         }
+        else
+            UfsDir.PutEntry(second, parent, UfsDir.Reclen(second), Dinode.ToDt(Dinode.IFDIR), ".."u8);
         if (dir == Fs.RootIno)
             _dotdot[dir] = Fs.RootIno;
         else
@@ -278,7 +279,16 @@ internal sealed partial class FsckRun
         {
             if (!Problem($"MISSING '.' I={dir}", "FIXED"))
                 return false;
-            UfsDir.PutEntry(blk, dir, UfsDir.Reclen(blk), Dinode.ToDt(Dinode.IFDIR), "."u8);
+            // "." takes only its own size, as fsck_ffs makes it; the rest stays an empty record, where ".." goes
+            // (ReserveDotDot) and where nothing can come between them.
+            int reclen = UfsDir.Reclen(blk), dot = Fs.DirectSiz(1);
+            if (reclen - dot >= UfsDir.MinRecLen)
+            {
+                blk[dot..reclen].Clear();
+                BinaryPrimitives.WriteUInt16LittleEndian(blk[(dot + 4)..], (ushort)(reclen - dot));
+                reclen = dot;
+            }
+            UfsDir.PutEntry(blk, dir, reclen, Dinode.ToDt(Dinode.IFDIR), "."u8);
             _linkCnt[dir]++;
             return true;
         }
@@ -321,6 +331,8 @@ internal sealed partial class FsckRun
         }
         if (dir == Fs.RootIno && _state[ino] == DState && UfsDir.Name(e).SequenceEqual("lost+found"u8))
             _lostFound = ino;
+        else if (dir == Fs.RootIno && _state[ino] == FState && UfsDir.Name(e).SequenceEqual(".sujournal"u8))
+            _journal = ino;
     }
 
     private Errno Pass3()
@@ -539,7 +551,8 @@ internal sealed partial class FsckRun
 
     /// <summary>
     /// Adds the entry <paramref name="name"/> -> <paramref name="ino"/> to directory <paramref name="dir"/>, in the first
-    /// gap that fits, growing the directory by a fragment if none does. Returns false when it cannot.
+    /// gap that fits, growing the directory by a fragment if none does. Returns false when it cannot. The gap after "."
+    /// is never used: ".." must stay the second record, and phase 2 may have put it after such a gap (ReserveDotDot).
     /// </summary>
     private bool Enter(uint dir, string name, uint ino, byte dtype, out long at)
     {
@@ -558,6 +571,8 @@ internal sealed partial class FsckRun
                     int reclen = UfsDir.Reclen(e);
                     if (reclen < UfsDir.MinRecLen || reclen > UfsDir.DirBlkSiz - p)
                         return false;
+                    if (off == 0 && p == 0)
+                        continue; // "."
                     if (UfsDir.Ino(e) == 0 && reclen >= need)
                     {
                         UfsDir.PutEntry(e, ino, reclen, dtype, nb);

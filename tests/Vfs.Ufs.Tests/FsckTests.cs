@@ -257,6 +257,55 @@ public class FsckTests
         Ok(h.Umount());
     }
 
+    /// <summary>Sets FS_SUJ and fs_sujfree in the image's superblock, as a FreeBSD kernel journaling the file system would.</summary>
+    private static void ClaimJournal(Damage d)
+    {
+        var e = d.Edit();
+        e.Fs.Flags |= Fs.FS_SUJ;
+        e.Fs.Sujfree = 7;
+        e.Fs.Write(e.Bytes.AsSpan(Fs.SblockUfs2, Fs.SblockSize));
+        e.Save(d.Image);
+    }
+
+    [Fact]
+    public void A_journal_flag_without_a_journal_is_cleared_so_the_file_system_mounts_read_write()
+    {
+        using var d = new Damage();
+        ClaimJournal(d);
+        var h = new Host();
+        Assert.Equal(Errno.EPERM, h.Mount(d.Image));
+        Assert.Contains("soft-updates journal", h.Log);
+        d.CheckAndRepair("JOURNAL FLAG SET, BUT NO .sujournal");
+        var fs = d.Edit().Fs;
+        Assert.Equal(0, fs.Flags & Fs.FS_SUJ);
+        Assert.Equal(0, fs.Sujfree);
+        h = d.Mount();
+        WriteFile(h.P, "/mnt/after", Bytes(5_000, 9));
+        Assert.Equal(Bytes(200_000, 3), ReadFile(h.P, "/mnt/c"));
+        Ok(h.Umount());
+        AssertClean(Kit.Fsck(d.Image));
+    }
+
+    [Fact]
+    public void A_journal_that_is_there_is_left_alone_and_keeps_the_file_system_read_only()
+    {
+        using var d = new Damage();
+        var h = new Host();
+        Ok(h.Mount(d.Image));
+        WriteFile(h.P, "/mnt/.sujournal", Bytes(8_192, 5));
+        Ok(h.Umount());
+        ClaimJournal(d);
+        AssertClean(Kit.Fsck(d.Image));
+        var repair = Kit.Fsck(d.Image, repair: true);
+        Assert.True(repair.Clean, string.Join("\n", repair.Lines));
+        Assert.NotEqual(0, d.Edit().Fs.Flags & Fs.FS_SUJ);
+        h = new Host();
+        Assert.Equal(Errno.EPERM, h.Mount(d.Image));
+        Ok(h.Mount(d.Image, "ro"));
+        Assert.Equal(Bytes(200_000, 3), ReadFile(h.P, "/mnt/c"));
+        Ok(h.Umount());
+    }
+
     [Fact]
     public void Fsck_n_on_a_read_only_device_works_and_fsck_y_is_EROFS()
     {
