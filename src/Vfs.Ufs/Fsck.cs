@@ -262,6 +262,19 @@ internal sealed partial class FsckRun
         _diNlink[ino] = 0;
     }
 
+    /// <summary>Frees the fragments dinode <paramref name="ino"/> owns in the map being rebuilt, then clears it (fsck_ffs's freeino).</summary>
+    private void FreeInode(uint ino)
+    {
+        var d = new Dinode();
+        if (GetDinode(ino, d) == Errno.OK)
+        {
+            Walk(ino, d, fixBeyond: false, out _, out _);
+            foreach (var (bno, frags) in _runs)
+                Unmark(bno, frags);
+        }
+        ClearInode(ino);
+    }
+
     // --- the fragment map being rebuilt ---
 
     private bool IsUsed(long f) => Cg.IsSet(_used, f);

@@ -541,6 +541,8 @@ internal sealed partial class FsckRun
     /// <summary>Replaces a lost root directory: inode 2, one fragment, "." and "..". -y only.</summary>
     private bool MakeRoot()
     {
+        if (_state[Fs.RootIno] != UState)
+            FreeInode(Fs.RootIno); // a root that is not a directory: what it owned is free again
         long frag = FindFree(1);
         if (frag < 0 || !MakeDir(Fs.RootIno, frag, Fs.RootIno, 0x1ED))
             return false;
