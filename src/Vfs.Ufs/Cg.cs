@@ -99,8 +99,8 @@ internal readonly struct Cg
                 || Clusteroff < StructSize || Clusteroff > limit - cmap)
                 return $"cylinder group {c}: cluster map offsets out of range";
         }
-        if (Initediblk < 0 || Initediblk > fs.Ipg)
-            return $"cylinder group {c}: bad cg_initediblk {Initediblk}";
+        if (Initediblk < 0 || Initediblk > fs.Ipg || Initediblk % fs.Inopb != 0)
+            return $"cylinder group {c}: bad cg_initediblk {Initediblk}"; // inodes are made a block at a time
         if (Nbfree < 0 || Nifree < 0 || Nffree < 0 || Ndir < 0)
             return $"cylinder group {c}: negative counts";
         return null;

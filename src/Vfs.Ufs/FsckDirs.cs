@@ -227,10 +227,9 @@ internal sealed partial class FsckRun
         int recno = 0;
         while (p < UfsDir.DirBlkSiz)
         {
+            if (!RecordOk(blk, p))
+                break; // a dirblk -n could not salvage: its length or its name cannot be trusted from here on
             var e = blk[p..];
-            int reclen = UfsDir.Reclen(e);
-            if (reclen < UfsDir.MinRecLen || (reclen & 3) != 0 || reclen > UfsDir.DirBlkSiz - p)
-                break; // a dirblk -n could not salvage
             uint ino = UfsDir.Ino(e);
             bool first = off == 0 && recno == 0, second = off == 0 && recno == 1;
             bool removed = false;

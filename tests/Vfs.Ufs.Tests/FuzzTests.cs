@@ -283,6 +283,21 @@ public class FuzzTests
     [Fact]
     public void A_root_inode_that_became_a_file_gives_back_its_fragments_when_fsck_remakes_the_root() => Fuzz(OurImage(), 35, 1359, from: 34);
 
+    /// <summary>
+    /// Found by the same soak: case 17 of seed 1382 left a directory record whose name ran past its block; fsck -n,
+    /// which does not salvage, read the name and threw.
+    /// </summary>
+    [Fact]
+    public void A_directory_record_whose_name_runs_past_its_block_is_not_read_by_fsck_n() => Fuzz(OurImage(), 18, 1382, from: 17);
+
+    /// <summary>
+    /// Found by the same soak: case 28 of seed 1606 set group 0's cg_initediblk to 17, not a whole block of inodes.
+    /// fsck took it, and the kernel's next inode allocation initialised the block holding inode 17 -- inodes 0-31, the
+    /// root's files among them. A group whose count is not a whole number of inode blocks is now a bad header.
+    /// </summary>
+    [Fact]
+    public void A_group_whose_initialised_inode_count_is_not_whole_blocks_is_rebuilt_before_it_is_used() => Fuzz(OurImage(), 29, 1606, from: 28);
+
     [Fact]
     public void The_FreeBSD_image_damaged_at_random_fails_cleanly_and_fsck_repairs_it()
     {
