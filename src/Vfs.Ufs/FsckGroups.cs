@@ -135,6 +135,8 @@ internal sealed partial class FsckRun
         }
         if (have.Initediblk < want.Initediblk || have.Niblk != want.Niblk)
             d.Add("INODE INITIALISATION WRONG");
+        if (have.Rotor != want.Rotor || have.Frotor != want.Frotor || have.Irotor != want.Irotor)
+            d.Add("ROTORS OUT OF RANGE"); // the rebuilt header keeps the ones in range
         return d;
     }
 }

@@ -237,8 +237,8 @@ internal static class UfsAlloc
         var map = cgp.Blksfree(fs);
         long nblks = fs.Fragstoblks(cgp.Ndblk);
         long pref = bpref > 0 && fs.Dtog(bpref) == cg ? fs.Fragstoblks(fs.Dtogd(bpref)) : fs.Fragstoblks(cgp.Rotor);
-        if (pref >= nblks)
-            pref = 0;
+        if (pref < 0 || pref >= nblks)
+            pref = 0; // the rotor is a hint, and a damaged one is ignored
         long blk = -1;
         if (Cg.IsBlock(fs, map, pref))
             blk = pref;
@@ -291,7 +291,7 @@ internal static class UfsAlloc
         long nblks = fs.Fragstoblks(cgp.Ndblk);
         int cg = cgp.Cgx;
         long start = bpref > 0 && fs.Dtog(bpref) == cg ? fs.Fragstoblks(fs.Dtogd(bpref)) : fs.Fragstoblks(cgp.Frotor);
-        if (start >= nblks)
+        if (start < 0 || start >= nblks)
             start = 0;
         for (long k = 0; k < nblks; k++)
         {
@@ -541,9 +541,10 @@ internal static class UfsAlloc
         long pref = ipref > 0 && ipref / fs.Ipg == cg ? ipref % fs.Ipg : -1;
         if (pref < 0 || Cg.IsSet(map, pref) || (cg == 0 && pref < Fs.RootIno))
         {
-            pref = FindClearBit(map, cgp.Irotor, fs.Ipg);
+            int rotor = cgp.Irotor >= 0 && cgp.Irotor < fs.Ipg ? cgp.Irotor : 0; // a hint: a damaged one is ignored
+            pref = FindClearBit(map, rotor, fs.Ipg);
             if (pref < 0)
-                pref = FindClearBit(map, 0, cgp.Irotor);
+                pref = FindClearBit(map, 0, rotor);
             if (cg == 0)
                 while (pref >= 0 && pref < Fs.RootIno)
                     pref = FindClearBit(map, pref + 1, fs.Ipg);

@@ -307,6 +307,28 @@ public class FsckTests
     }
 
     [Fact]
+    public void Rotors_out_of_range_are_ignored_by_the_kernel_and_reset_by_fsck()
+    {
+        using var d = new Damage();
+        var e = d.Edit();
+        int cg = e.CgOffset(0);
+        BinaryPrimitives.WriteInt32LittleEndian(e.Bytes.AsSpan(cg + 40), int.MaxValue); // cg_rotor
+        BinaryPrimitives.WriteInt32LittleEndian(e.Bytes.AsSpan(cg + 44), -8);           // cg_frotor
+        BinaryPrimitives.WriteInt32LittleEndian(e.Bytes.AsSpan(cg + 48), -5);           // cg_irotor
+        e.Save(d.Image);
+        Assert.Contains(Kit.Fsck(d.Image).Problems, p => p.Contains("ROTORS OUT OF RANGE"));
+        var h = d.Mount(); // the rotors are hints: the allocator starts from the group's start instead
+        WriteFile(h.P, "/mnt/new", Bytes(40_000, 7));
+        WriteFile(h.P, "/mnt/dir/frag", Bytes(1_500, 8));
+        Ok(h.P.Mkdir("/mnt/newdir", 0x1ED));
+        Assert.Equal(Bytes(40_000, 7), ReadFile(h.P, "/mnt/new"));
+        Ok(h.Umount());
+        var repair = Kit.Fsck(d.Image, repair: true);
+        Assert.Equal(0, repair.Unfixed);
+        AssertClean(Kit.Fsck(d.Image));
+    }
+
+    [Fact]
     public void Fsck_n_on_a_read_only_device_works_and_fsck_y_is_EROFS()
     {
         using var d = new Damage();
