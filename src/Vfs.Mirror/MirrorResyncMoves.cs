@@ -84,11 +84,14 @@ internal static partial class MirrorResync
                 {
                     if (!over)
                         return Errno.EEXIST;
-                    if (!e.MovedFromKept || Vop.Cmp(there!, vp) || there!.Type != vp.Type || Lives(mi, c, there))
+                    if (!e.MovedFromKept || Vop.Cmp(there!, vp) || (there!.Type == VType.VDIR) != (vp.Type == VType.VDIR)
+                        || Lives(mi, c, there) && !NamedElsewhere(there))
                         return Errno.OK; // the file under the old name may be another (the log changed that name before:
                                          // the one there may be this file's own twin, Finding 47), the same file already
-                                         // (a link of it), a rename the file system refuses, or a file the mirror still
-                                         // has elsewhere, which the names' replay links or moves
+                                         // (a link of it), a rename the file system refuses (a directory over a file, or
+                                         // the reverse; a file over a symbolic link is a rename like any other, Finding 49),
+                                         // or a file the mirror still has that this name alone keeps in the copy, which
+                                         // the names' replay links or moves
                     err = Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred);
                     if (err == Errno.ENOTEMPTY)
                     {
@@ -253,6 +256,17 @@ internal static partial class MirrorResync
     /// </summary>
     private static bool Lives(MfsVfs mi, MirrorMember c, Vnode tv) =>
         mi.Mnodes.FindByLower(c.Index, tv) is { } m ? (m.State & MnodeState.Removed) == 0 : MirrorFid.AwayLives(c, tv);
+
+    /// <summary>
+    /// True when the copy's <paramref name="tv"/> is a file (not a directory) with a name besides the one a rename over it
+    /// replaces: the rename leaves it in the copy, under that other name (Finding 49: a symbolic link with a second link,
+    /// renamed over, kept the file renamed from its place, and a directory moved to that place in turn).
+    /// </summary>
+    private static bool NamedElsewhere(Vnode tv)
+    {
+        var va = new Vattr(AttrMask.AT_ALL);
+        return tv.Type != VType.VDIR && Vop.Getattr(tv, va, AttrFlags.None, Cred.Kcred) == Errno.OK && va.Nlink > 1;
+    }
 
     /// <summary>
     /// Makes directory <paramref name="d"/> in copy <paramref name="c"/>, with those above it that the copy lacks, for Move:

@@ -517,6 +517,51 @@ public class SimFindingsTests
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
 
+    /// <summary>
+    /// Fixed 107 (Finding 49, Fig. 10, seed 1261159): a file F at /c/b/c, a symbolic link S at /a with a second link
+    /// /c/c, and a directory D at /c/a/b. While Y was away F was renamed over /a, and D renamed to /c/b/c, where F had
+    /// been. Y's resync did not rename F over S (not the same type) and so could not move D to /c/b/c (F still there):
+    /// the replay made /c/b/c anew in Y, and D in Y was lost to the mirror's handles. A file goes over a symbolic link in
+    /// the copy too, and over a file the mirror still has when that file keeps another name there.
+    /// </summary>
+    [Fact]
+    public void A_file_renamed_over_a_linked_symlink_while_a_copy_was_away_frees_its_place_for_a_directory_moved_there()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c/a/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c/b", 0x1ED));
+        f.WriteFile("/X/y/c/b/c", "F");
+        MirrorFixture.Ok(f.P.Symlink("/m/c/a/c", "/X/y/a"));
+        MirrorFixture.Ok(f.P.Link("/X/y/a", "/X/y/c/c"));
+        var dirInY = f.LowerVnode(1, "c/a/b")!;
+        var fileInY = f.LowerVnode(1, "c/b/c")!;
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/c/b/c", "/X/y/a"));
+        MirrorFixture.Ok(f.P.Rename("/X/y/c/a/b", "/X/y/c/b/c"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+
+        var dirNow = f.LowerVnode(1, "c/b/c")!;
+        var fileNow = f.LowerVnode(1, "a")!;
+        bool sameDir = Vop.Cmp(dirNow, dirInY), sameFile = Vop.Cmp(fileNow, fileInY);
+        foreach (var vp in new[] { dirNow, fileNow, dirInY, fileInY })
+            vp.Rele();
+        Assert.True(sameDir, "Y's /c/b/c is the directory Y had at /c/a/b");
+        Assert.True(sameFile, "Y's /a is the file Y had at /c/b/c");
+        Assert.Equal(VType.VLNK, f.LowerVnode(1, "c/c") is { } s ? Release(s) : VType.VNON);
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
+    private static VType Release(Vnode vp)
+    {
+        var t = vp.Type;
+        vp.Rele();
+        return t;
+    }
+
     /// <summary>Asserts that <paramref name="a"/> and <paramref name="b"/> name one file in copy <paramref name="copy"/> (0: X, 1: Y).</summary>
     private static void AssertOneFile(MirrorFixture f, int copy, string a, string b)
     {

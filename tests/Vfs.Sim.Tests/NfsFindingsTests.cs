@@ -596,6 +596,18 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("185 host-down y 0; 349 host-up y 0")));
 
     /// <summary>
+    /// Fixed 107 (Finding 49), Fig. 10: x's disk failed while the client renamed /m/c/b/c over the symbolic link /m/a
+    /// (linked again as /m/c/c), then /m/c/a/b to /m/c/b/c, and later /m/c/a into it. X's resync renamed neither (a file
+    /// over a link of another type, and a directory over that file), made /c/b/c anew, and x's mirror paired the
+    /// client's handle of the directory with X's old one: `mfsadm verify c:/m` found /c/b/c/b missing in X. A file goes
+    /// over a symbolic link in the copy too, and over a file the mirror still has when that file keeps another name.
+    /// </summary>
+    [Fact]
+    public void A_file_renamed_over_a_linked_symlink_while_xs_disk_failed_frees_its_place_for_the_directory_moved_there() =>
+        Holds(new SimCase("fig10", 1261159, 557, FaultKinds.None, [39, 132, 138, 143, 267, 268, 279, 280, 311, 317, 458, 498, 542],
+            FaultPlan.FromText("268 disk-fail x:/export/disk 11; 430 disk-heal x:/export/disk 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
