@@ -299,14 +299,7 @@ public class FuzzTests
     public void A_group_whose_initialised_inode_count_is_not_whole_blocks_is_rebuilt_before_it_is_used() => Fuzz(OurImage(), 29, 1606, from: 28);
 
     [Fact]
-    public void The_FreeBSD_image_damaged_at_random_fails_cleanly_and_fsck_repairs_it()
-    {
-        using var s = new Scratch();
-        var path = UnpackFreeBsdImage(s, _out);
-        if (path is null)
-            return;
-        Fuzz(File.ReadAllBytes(path), 100, 2);
-    }
+    public void The_FreeBSD_image_damaged_at_random_fails_cleanly_and_fsck_repairs_it() => FuzzFreeBsd(100, 2);
 
     /// <summary>
     /// Found by a soak of the FreeBSD image over more seeds: case 0 of seed 1095 put cg_irotor out of its group. fsck
@@ -314,13 +307,14 @@ public class FuzzTests
     /// from there: IndexOutOfRangeException. fsck now reports and resets a rotor out of range, and the kernel ignores one.
     /// </summary>
     [Fact]
-    public void A_group_rotor_out_of_range_is_reset_by_fsck_and_ignored_by_the_kernel()
+    public void A_group_rotor_out_of_range_is_reset_by_fsck_and_ignored_by_the_kernel() => FuzzFreeBsd(1, 1095);
+
+    /// <summary>Fuzz over FreeBSD's image (from ../shared/data; UnpackFreeBsdImage says so when it is absent).</summary>
+    private void FuzzFreeBsd(int cases, int seed)
     {
         using var s = new Scratch();
-        var path = UnpackFreeBsdImage(s, _out);
-        if (path is null)
-            return;
-        Fuzz(File.ReadAllBytes(path), 1, 1095);
+        if (UnpackFreeBsdImage(s, _out) is { } path)
+            Fuzz(File.ReadAllBytes(path), cases, seed);
     }
 
     [Fact]
