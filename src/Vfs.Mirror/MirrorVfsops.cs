@@ -166,6 +166,8 @@ public static class MirrorVfsops
                 }
                 data.Merge = merge.Report;
             }
+            else if (!options.NoMerge)
+                MirrorRecovery.MergeLostFound(vfsp.Kernel, uap.Dir, roots!);
 
             var copies = paths.Select((p, i) => new MirrorMember(i, p, roots[i]!, new DirtyLog(options.LogSize, options.LogRanges))).ToArray();
             MirrorRecovery.MarkBehind(copies, generations!);

@@ -43,6 +43,34 @@ public class RecoveryTests
         Assert.Equal(0UL, x.Bitmap);
     }
 
+    /// <summary>
+    /// Finding 50 (a 3-way mirror of UFS disks, a power cut and a restart): each copy's fsck salvaged what it found
+    /// without a name into its own lost+found, and the mount, with a copy behind, merged nothing: `mfsadm verify` found
+    /// a file in one copy's lost+found only. The copies' lost+found directories are now merged both ways at such a mount.
+    /// </summary>
+    [Fact]
+    public void What_fsck_salvaged_into_one_copys_lost_found_after_a_crash_reaches_every_copy_at_the_remount()
+    {
+        using var f = new MirrorFixture(copies: 3);
+        f.Mount(copies: 3);
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/lost+found", 0x1C0));
+        f.WriteFile("/X/y/keep", "v1");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "z", out _));
+        f.WriteFile("/X/y/keep", "v2, written while z was away");
+        MirrorFixture.Ok(f.P.Umount("/X/y", UnmountFlags.MS_FORCE), "crash");
+        f.WriteFile("/A/b/lost+found/#77", "salvaged by X's fsck"); // behind the mirror's back, X alone
+
+        var mi = f.Mount(copies: 3);
+        Assert.Equal(CopyState.Unavailable, mi.Copies[2].State); // Z is behind: the trees are not merged
+        Assert.Null(mi.MountMerge);
+        Assert.Equal("salvaged by X's fsck", f.Lower(1, "lost+found/#77"));
+        Assert.Equal("salvaged by X's fsck", f.Lower(2, "lost+found/#77"));
+        Assert.Contains(f.K.Messages, m => m.Contains("lost+found after the crash"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "z", out var error, out _), error);
+        Assert.Equal("v2, written while z was away", f.Lower(2, "keep"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
+
     [Fact]
     public void The_log_is_written_ahead_on_every_copy_in_use_and_removed_when_the_copy_is_back()
     {
