@@ -57,16 +57,40 @@ public sealed class MountOptions
     /// <summary>The value of the last <paramref name="name"/>=value, or null.</summary>
     public string? Get(string name) => _opts.LastOrDefault(kv => kv.Key == name).Value;
 
-    /// <summary>An integer option: OK with its value (or <paramref name="dflt"/> when absent); EINVAL when it does not parse or is out of range.</summary>
+    /// <summary>
+    /// An integer option: OK with its value (or <paramref name="dflt"/> when absent); EINVAL when it does not parse or is
+    /// out of range, and Why says so.
+    /// </summary>
     public Errno GetInt(string name, long dflt, long min, long max, out long value)
     {
         value = dflt;
         var s = Get(name);
-        if (s is null)
-            return Has(name) ? Errno.EINVAL : Errno.OK;
-        if (!long.TryParse(s, out value) || value < min || value > max)
-            return Errno.EINVAL;
-        return Errno.OK;
+        if (s is null && !Has(name))
+            return Errno.OK;
+        if (s is not null && long.TryParse(s, out value) && value >= min && value <= max)
+            return Errno.OK;
+        Why = $"{name}{(s is null ? "" : "=" + s)}: give {name}=N, a whole number from {min} to {max}";
+        return Errno.EINVAL;
+    }
+
+    /// <summary>Why the last option refused was refused, in a few words for the file system's one-line complaint; null until then.</summary>
+    public string? Why { get; private set; }
+
+    /// <summary>True when an option not in <paramref name="known"/> is given; Why then names it.</summary>
+    public bool AnyUnknown(params string[] known)
+    {
+        var unknown = Unknown(known).FirstOrDefault();
+        if (unknown is null)
+            return false;
+        Why = $"unknown mount option \"{unknown}\"";
+        return true;
+    }
+
+    /// <summary>Refuses an option as given, saying why (for the checks a file system makes beyond GetInt). Returns EINVAL.</summary>
+    public Errno Refuse(string why)
+    {
+        Why = why;
+        return Errno.EINVAL;
     }
 
     /// <summary>The options not in <paramref name="known"/>: a file system refuses a mount that names any.</summary>

@@ -25,25 +25,38 @@ public static class TmpVfsops
     private static Errno TmpMount(Vfs vfsp, Vnode mvp, MountArgs uap, Cred cr)
     {
         var opts = uap.ParsedOptions;
-        if (opts.Unknown("size", "nr_inodes", "mode", "uid", "gid", "ro", "rw").Any())
+        var err = ParseOptions(opts, out long size, out long nodes, out uint mode, out long uid, out long gid);
+        if (err != Errno.OK)
+        {
+            vfsp.Kernel.Log($"tmpfs: {uap.Spec}: {opts.Why}");
+            return err;
+        }
+        Init(vfsp, size, nodes, mode, (uint)uid, (uint)gid);
+        return Errno.OK;
+    }
+
+    /// <summary>The mount options, checked: OK, or EINVAL with the reason in <paramref name="opts"/>' Why.</summary>
+    private static Errno ParseOptions(MountOptions opts, out long size, out long nodes, out uint mode, out long uid, out long gid)
+    {
+        (size, nodes, mode, uid, gid) = (0, 0, 0x3FF, 0, 0); // mode 01777, as /tmp
+        if (opts.AnyUnknown("size", "nr_inodes", "mode", "uid", "gid", "ro", "rw"))
             return Errno.EINVAL;
-        if (!TryParseSize(opts.Get("size"), out long size) || size < TmpNode.PageSize)
-            return Errno.EINVAL;
-        var err = opts.GetInt("nr_inodes", DefaultNodes, 2, int.MaxValue, out long nodes);
+        if (!TryParseSize(opts.Get("size"), out size) || size < TmpNode.PageSize)
+            return opts.Refuse($"size={opts.Get("size")}: give a size of at least {TmpNode.PageSize} bytes, with k, m or g");
+        var err = opts.GetInt("nr_inodes", DefaultNodes, 2, int.MaxValue, out nodes);
         if (err != Errno.OK)
             return err;
-        uint mode = 0x3FF; // 01777, as /tmp
         if (opts.Get("mode") is { } m)
         {
             try { mode = Convert.ToUInt32(m, 8) & ModeBits.ModeMask; }
-            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException) { return Errno.EINVAL; }
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+            {
+                return opts.Refuse($"mode={m}: give the permissions in octal");
+            }
         }
-        if ((err = opts.GetInt("uid", 0, 0, uint.MaxValue - 1, out long uid)) != Errno.OK)
+        if ((err = opts.GetInt("uid", 0, 0, uint.MaxValue - 1, out uid)) != Errno.OK)
             return err;
-        if ((err = opts.GetInt("gid", 0, 0, uint.MaxValue - 1, out long gid)) != Errno.OK)
-            return err;
-        Init(vfsp, size, nodes, mode, (uint)uid, (uint)gid);
-        return Errno.OK;
+        return opts.GetInt("gid", 0, 0, uint.MaxValue - 1, out gid);
     }
 
     private static Errno TmpMountroot(Vfs vfsp, WhyMountroot why)

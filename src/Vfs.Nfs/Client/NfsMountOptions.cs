@@ -53,9 +53,13 @@ public sealed record NfsMountOptions
     ];
 
     /// <summary>Parses a spec and an option string. Returns OK or EINVAL.</summary>
-    public static Errno Parse(string spec, string options, out NfsMountOptions? parsed)
+    public static Errno Parse(string spec, string options, out NfsMountOptions? parsed) => Parse(spec, options, out parsed, out _);
+
+    /// <summary>Parses a spec and an option string. Returns OK, or EINVAL with <paramref name="why"/> in a few words.</summary>
+    public static Errno Parse(string spec, string options, out NfsMountOptions? parsed, out string why)
     {
         parsed = null;
+        why = "give the server and its path as HOST:/PATH";
         string host, path;
         if (spec.StartsWith('['))
         {
@@ -76,14 +80,52 @@ public sealed record NfsMountOptions
         if (!path.StartsWith('/') || host.Length == 0)
             return Errno.EINVAL;
         var o = MountOptions.Parse(options);
-        if (o.Unknown(Known).Any())
+        var err = Check(o, out var n);
+        if (err != Errno.OK)
+        {
+            why = o.Why!;
+            return err;
+        }
+        parsed = new NfsMountOptions
+        {
+            Host = host,
+            Path = path,
+            Hard = !o.Has("soft"),
+            Timeo = (int)n.Timeo,
+            Retrans = (int)n.Retrans,
+            Rsize = (int)n.Rsize & ~511,
+            Wsize = (int)n.Wsize & ~511,
+            AcRegMin = TimeSpan.FromSeconds(n.AcRegMin),
+            AcRegMax = TimeSpan.FromSeconds(n.AcRegMax),
+            AcDirMin = TimeSpan.FromSeconds(n.AcDirMin),
+            AcDirMax = TimeSpan.FromSeconds(n.AcDirMax),
+            Port = (int)n.Port,
+            MountPort = (int)n.MountPort,
+            PmapPort = (int)n.PmapPort,
+            ReaddirPlus = !o.Has("noreaddirplus"),
+            Udp = n.Udp,
+        };
+        return Errno.OK;
+    }
+
+    /// <summary>The numbers the options give, checked.</summary>
+    private readonly record struct Numbers(long Timeo, long Retrans, long Rsize, long Wsize, long AcRegMin, long AcRegMax,
+        long AcDirMin, long AcDirMax, long Port, long MountPort, long PmapPort, bool Udp);
+
+    /// <summary>Checks options <paramref name="o"/>: OK with their numbers, or EINVAL with the reason in o.Why.</summary>
+    private static Errno Check(MountOptions o, out Numbers n)
+    {
+        n = default;
+        if (o.AnyUnknown(Known))
             return Errno.EINVAL;
         if (o.Has("hard") && o.Has("soft"))
-            return Errno.EINVAL;
+            return o.Refuse("hard and soft: give one of them");
         var v = o.Get("vers") ?? o.Get("nfsvers") ?? "3";
+        if (v != "3")
+            return o.Refuse($"vers={v}: this client speaks NFS version 3 only");
         var proto = o.Get("proto") ?? "tcp";
-        if (v != "3" || proto is not ("tcp" or "udp"))
-            return Errno.EINVAL;
+        if (proto is not ("tcp" or "udp"))
+            return o.Refuse($"proto={proto}: give tcp or udp");
         int maxIo = proto == "udp" ? MaxUdpIo : 1 << 20;
         Errno err;
         if ((err = o.GetInt("timeo", 10, 1, 36000, out long timeo)) != Errno.OK) return err;
@@ -101,26 +143,8 @@ public sealed record NfsMountOptions
         if (o.Has("noac"))
             acregmin = acregmax = acdirmin = acdirmax = 0;
         if (acregmin > acregmax || acdirmin > acdirmax)
-            return Errno.EINVAL;
-        parsed = new NfsMountOptions
-        {
-            Host = host,
-            Path = path,
-            Hard = !o.Has("soft"),
-            Timeo = (int)timeo,
-            Retrans = (int)retrans,
-            Rsize = (int)rsize & ~511,
-            Wsize = (int)wsize & ~511,
-            AcRegMin = TimeSpan.FromSeconds(acregmin),
-            AcRegMax = TimeSpan.FromSeconds(acregmax),
-            AcDirMin = TimeSpan.FromSeconds(acdirmin),
-            AcDirMax = TimeSpan.FromSeconds(acdirmax),
-            Port = (int)port,
-            MountPort = (int)mountport,
-            PmapPort = (int)pmapport,
-            ReaddirPlus = !o.Has("noreaddirplus"),
-            Udp = proto == "udp",
-        };
+            return o.Refuse("a minimum of the attribute cache over its maximum (acregmin, acregmax, acdirmin, acdirmax)");
+        n = new Numbers(timeo, retrans, rsize, wsize, acregmin, acregmax, acdirmin, acdirmax, port, mountport, pmapport, proto == "udp");
         return Errno.OK;
     }
 }

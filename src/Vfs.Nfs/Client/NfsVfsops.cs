@@ -58,9 +58,12 @@ internal static class NfsVfsops
 
     private static Errno NfsMount(Vfs vfsp, MountArgs uap, Cred cr, IRpcNetwork net)
     {
-        var err = NfsMountOptions.Parse(uap.Spec, uap.Options, out var o);
+        var err = NfsMountOptions.Parse(uap.Spec, uap.Options, out var o, out var why);
         if (err != Errno.OK)
+        {
+            vfsp.Kernel.Log($"nfs: {uap.Spec}: {why}");
             return err;
+        }
         if (o!.Udp && !net.Datagrams)
             return Errno.EPROTONOSUPPORT; // proto=udp on the simulated network, which has no datagrams
         if (uap.ParsedOptions.Has("ro"))
@@ -71,9 +74,13 @@ internal static class NfsVfsops
             Timeout = TimeSpan.FromMilliseconds(100.0 * o.Timeo), Retrans = o.Retrans, Hard = o.Hard, Datagram = o.Udp,
             Serial = vfsp.Kernel.Simulated,
         };
+        // The mount itself gives up as a soft mount does, whatever its hard option says (mount(8)'s retry): a server
+        // that does not answer, a host the network does not know, a wrong port fail it with ETIMEDOUT instead of
+        // hanging it. hard is for the calls made through the mount once it is made.
+        var atMount = ro with { Hard = false };
         var mi = new MountInfo(vfsp, o, net);
-        var mountRpc = new RpcClient(net, o.Host, PortOf(net, o, o.MountPort, Mount3.Program, Mount3.Version, ro), Mount3.Program, Mount3.Version, ro);
-        var nfsRpc = new RpcClient(net, o.Host, PortOf(net, o, o.Port, Nfs3.Program, Nfs3.Version, ro), Nfs3.Program, Nfs3.Version, ro);
+        var mountRpc = new RpcClient(net, o.Host, PortOf(net, o, o.MountPort, Mount3.Program, Mount3.Version, atMount), Mount3.Program, Mount3.Version, atMount);
+        var nfsRpc = new RpcClient(net, o.Host, PortOf(net, o, o.Port, Nfs3.Program, Nfs3.Version, atMount), Nfs3.Program, Nfs3.Version, atMount);
         try
         {
             err = Mnt(mountRpc, mi.Auth(cr), o.Path, out var rootFh);
@@ -98,6 +105,7 @@ internal static class NfsVfsops
                 return err;
             root!.Flag |= VnodeFlags.VROOT;
             mi.Root = (Rnode)root.Data!;
+            nfsRpc.Options = ro;
             return Errno.OK;
         }
         finally

@@ -148,7 +148,8 @@ public sealed class RpcClient
     public string Host { get; }
     public uint Prog { get; }
     public uint Vers { get; }
-    public RpcClientOptions Options { get; }
+    /// <summary>How calls wait, retransmit and give up. A mount sets its own once it is made (NfsVfsops: soft until then).</summary>
+    public RpcClientOptions Options { get; internal set; }
 
     /// <summary>Calls sent again after a timeout or a broken connection.</summary>
     public long Retransmits => Interlocked.Read(ref _retransmits);
