@@ -521,8 +521,10 @@ internal static partial class MirrorResync
     /// their last name removed before the replay could reach them there -- are given to it too, unlinked as in the copy
     /// that holds them: each is made under a passing name in the copy's .mfs, copied whole, and that name removed, the
     /// file staying the mnode's. Otherwise such a file lives on one copy only, and is lost (close and read answer ENOENT)
-    /// when that copy goes away (docs/verification.md, Fixed 32). Run in the last round, with the mirror quiesced: no
-    /// write can reach the file between the copy and the copy's becoming Available.
+    /// when that copy goes away (docs/verification.md, Fixed 32). A directory removed while open is given too, empty as
+    /// every removed directory is (Fixed 109: its fsync answered ENOENT once the one copy that had it failed). Run in the
+    /// last round, with the mirror quiesced: no write can reach the file between the copy and the copy's becoming
+    /// Available.
     /// </summary>
     private static Errno KeepRemoved(MfsVfs mi, MirrorMember c, CopyStats stats)
     {
@@ -535,7 +537,7 @@ internal static partial class MirrorResync
             var files = new List<(Mnode M, int From, Vnode Sv, Vattr Va)>();
             foreach (var m in removed)
             {
-                if (m.Vnode.Type != VType.VREG)
+                if (m.Vnode.Type is not (VType.VREG or VType.VDIR))
                     continue;
                 var from = mi.Copies.FirstOrDefault(x => x.State == CopyState.Available && Volatile.Read(ref m.Copies[x.Index]) is not null);
                 if (from is null || Volatile.Read(ref m.Copies[from.Index]) is not { } sv)
@@ -562,7 +564,7 @@ internal static partial class MirrorResync
     /// <summary>The passing name in .mfs under which KeepRemoved makes an unlinked file.</summary>
     private const string UnlinkedName = "unlinked";
 
-    /// <summary>Makes mnode <paramref name="m"/>'s removed file <paramref name="sv"/> in copy <paramref name="from"/> (attributes <paramref name="va"/>) in copy <paramref name="c"/>, unlinked (KeepRemoved).</summary>
+    /// <summary>Makes mnode <paramref name="m"/>'s removed file or directory <paramref name="sv"/> in copy <paramref name="from"/> (attributes <paramref name="va"/>) in copy <paramref name="c"/>, unlinked (KeepRemoved).</summary>
     private static Errno MakeUnlinked(MfsVfs mi, MirrorMember c, MirrorMember from, Mnode m, Vnode sv, Vattr va, CopyStats stats)
     {
         var err = Vop.Lookup(c.Root, MirrorMeta.DirName, out var dir, LookupFlags.None, null, Cred.Kcred);
@@ -572,14 +574,21 @@ internal static partial class MirrorResync
         {
             if ((err = MirrorDataCopy.RemoveEntry(dir!, UnlinkedName, new CopyStats())) != Errno.OK)
                 return err; // one left by a crash
-            var cva = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE | AttrMask.AT_SIZE) { Type = VType.VREG, Mode = va.Mode, Size = 0 };
-            if ((err = Vop.Create(dir!, UnlinkedName, cva, VcExcl.EXCL, AccessMode.VWRITE, out var tv, Cred.Kcred, FileFlags.FWRITE)) != Errno.OK)
+            bool isDir = va.Type == VType.VDIR;
+            var cva = new Vattr(AttrMask.AT_TYPE | AttrMask.AT_MODE | AttrMask.AT_SIZE) { Type = va.Type, Mode = va.Mode, Size = 0 };
+            err = isDir
+                ? Vop.Mkdir(dir!, UnlinkedName, cva, out var tv, Cred.Kcred)
+                : Vop.Create(dir!, UnlinkedName, cva, VcExcl.EXCL, AccessMode.VWRITE, out tv, Cred.Kcred, FileFlags.FWRITE);
+            if (err != Errno.OK)
                 return err;
-            stats.Files++;
+            if (isDir)
+                stats.Directories++;
+            else
+                stats.Files++;
             MirrorFid.MadeLate(c, tv!, from, sv);
-            if ((err = MirrorDataCopy.CopyData(sv, tv!, 0, va.Size, stats, fresh: true)) == Errno.OK
-                && (err = MirrorDataCopy.CopyAttrs(va, tv!, size: true, src: sv)) == Errno.OK)
-                err = Vop.Remove(dir!, UnlinkedName, Cred.Kcred);
+            if ((isDir || (err = MirrorDataCopy.CopyData(sv, tv!, 0, va.Size, stats, fresh: true)) == Errno.OK)
+                && (err = MirrorDataCopy.CopyAttrs(va, tv!, size: !isDir, src: sv)) == Errno.OK)
+                err = isDir ? Vop.Rmdir(dir!, UnlinkedName, null, Cred.Kcred) : Vop.Remove(dir!, UnlinkedName, Cred.Kcred);
             if (err != Errno.OK)
             {
                 tv!.Rele();

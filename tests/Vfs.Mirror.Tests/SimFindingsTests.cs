@@ -420,6 +420,39 @@ public class SimFindingsTests
     }
 
     /// <summary>
+    /// Fixed 109 (Finding 51, Fig. 5, seed 1436199): a directory made and held open while copy y was away, then replaced
+    /// by a rename of another directory over it, was never in y; once x's disk failed, the directory's fsync answered
+    /// ENOENT. The resync gives the copy an open directory removed while it was away too, as it does an open file.
+    /// </summary>
+    [Theory]
+    [InlineData("tmpfs")]
+    [InlineData("ufs")]
+    public void An_open_directory_removed_while_a_copy_was_away_lives_on_that_copy(string fstype)
+    {
+        using var f = new MirrorFixture(fstype: fstype);
+        var mi = f.Mount();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/c", 0x1C0));
+        MirrorFixture.Ok(f.P.Open("/X/y/c", OFlags.O_RDONLY | OFlags.O_DIRECTORY, 0, out int fd));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/d", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/d", "/X/y/c"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+
+        var serr = f.P.Fsync(fd);
+        var ferr = f.P.Fstat(fd, out var st);
+        var cerr = f.P.Close(fd);
+        MirrorFixture.Ok(serr);
+        MirrorFixture.Ok(ferr);
+        MirrorFixture.Ok(cerr);
+        Assert.Equal(VType.VDIR, st!.Type);
+        Assert.Equal(0x1C0u, st.Mode & 0xFFF);
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out error, out _), error);
+        Assert.True(f.Verify().Identical);
+    }
+
+    /// <summary>
     /// Found at stop 24 trying Fig. 7 with copy faults (seed 20264629; Fig. 5 and the 3-way mirror too): a symlink with
     /// three names a, b, c; while x was away a renamed onto b (the same file: nothing changes) and b removed. After
     /// the resync X's a was a new symlink with one link, the model's two (a, c): X's a was found to be the source's

@@ -74,6 +74,15 @@ public class FindingsTests(ITestOutputHelper output)
             [252, 253, 255, 359, 376, 379, 381, 385, 386, 390, 396, 406, 410, 413, 491, 493, 497, 500, 502, 514, 550, 558],
             FaultPlan.FromText("3 offline z 0; 99 online z 0; 182 power-cut h:/b 38; 573 restart h 0")));
 
+    /// <summary>
+    /// Finding 51, Fig. 5: /m/c made and held open while x was offline, then replaced by a directory renamed over it; x's
+    /// resync never gave X the open directory, and once the other disk failed, its fsync answered ENOENT.
+    /// </summary>
+    [Fact]
+    public void An_open_directory_removed_while_x_was_offline_is_still_there_when_the_other_disk_fails() =>
+        Holds(new SimCase("fig5", 1436199, 695, FaultKinds.None, [102, 109, 111, 123, 132, 134, 135, 136, 237, 239, 240],
+            FaultPlan.FromText("74 offline x 0; 136 online x 0; 215 disk-fail h:/m 6; 301 disk-heal h:/m 0")));
+
     [Fact]
     public void A_link_renamed_after_a_refused_rename_of_its_other_name_stays_a_link_after_the_resync() =>
         Holds(new SimCase("mirror3", 20261641, 32, FaultKinds.All, [3, 7, 10, 16, 17, 21]));
