@@ -10,10 +10,13 @@
 // (MirrorSubr.Apply logs the copies away first), so no update can reach a copy without its record being on disk.
 // A record for an update that then failed everywhere only costs its resync a comparison.
 //
-// FORMAT. One record a line, fields with their lengths so that any name (spaces, newlines) round-trips:
-//     <kind> <offset> <length> <n>:<path of the mnode from the mirror's top> <n>:<name or empty>
-// kind is the DirtyKind number, or "overflow" (too much to log: the copy needs a full resync). A record cut
-// short by a crash is the last one and is ignored -- its update was not sent yet.
+// FORMAT. One record a line, fields with their lengths so that any name (spaces, newlines) round-trips, and a check:
+//     <kind> <offset> <length> <n>:<path of the mnode from the mirror's top> <n>:<name or empty> <check>
+// kind is the DirtyKind number, or "overflow" (too much to log: the copy needs a full resync); check is the FNV-1a
+// hash of what comes before it, 8 hex digits. A record cut short by a crash is the last one and is ignored -- its
+// update was not sent yet. Anything else that does not read -- a check that does not match, a field that is not a
+// number, text after a record that does not -- is damage: the log says less than was logged, and the copy is given
+// a full resync instead (MirrorRecovery.LoadLogs).
 //
 // EXTENTS. A data record covers its write's range rounded out to 4 MiB extents, and a record already in the file
 // is not written again: the writes that follow into an extent already logged cost no I/O at all, as writes into
@@ -105,7 +108,7 @@ internal sealed class MirrorIntentLog
             _counts.TryGetValue(away.Index, out int n);
             if (n > _mi.Options.LogSize)
                 return; // already overflowed
-            string line = n == _mi.Options.LogSize ? "overflow 0 0 0: 0:\n" : Format(m.PathFromRoot, kind, offset, length, name);
+            string line = n == _mi.Options.LogSize ? Sealed("overflow 0 0 0: 0:") : Format(m.PathFromRoot, kind, offset, length, name);
             if (n < _mi.Options.LogSize && !_written.Add((away.Index, line)))
                 return; // the file already holds this record
             _counts[away.Index] = n + 1;
@@ -192,13 +195,30 @@ internal sealed class MirrorIntentLog
             _mi.Vfs.Kernel.Log($"mfs {_mi.Vfs.MntPt}: copy {c.Name}: could not write its dirty log file: {err}");
     }
 
-    private static string Format(string path, DirtyKind kind, long offset, long length, string? name) =>
-        $"{(int)kind} {offset} {length} {path.Length}:{path} {(name ?? "").Length}:{name}\n";
+    /// <summary>The line of one record (FORMAT).</summary>
+    internal static string Format(string path, DirtyKind kind, long offset, long length, string? name) =>
+        Sealed($"{(int)kind} {offset} {length} {path.Length}:{path} {(name ?? "").Length}:{name}");
+
+    /// <summary><paramref name="body"/> with its check and the newline that ends a record.</summary>
+    private static string Sealed(string body) => $"{body} {Check(body):x8}\n";
+
+    /// <summary>FNV-1a over the characters of <paramref name="body"/>.</summary>
+    private static uint Check(ReadOnlySpan<char> body)
+    {
+        uint h = 2166136261;
+        foreach (char ch in body)
+            h = (h ^ ch) * 16777619;
+        return h;
+    }
 
     /// <summary>Reads copy <paramref name="root"/>'s log for copy <paramref name="away"/>: null when there is none.</summary>
-    public static Errno Read(Vnode root, Guid away, out List<IntentRecord>? records)
+    public static Errno Read(Vnode root, Guid away, out List<IntentRecord>? records) => Read(root, away, out records, out _);
+
+    /// <summary>As Read; <paramref name="damaged"/> is true when the log holds more than it could read (Parse).</summary>
+    public static Errno Read(Vnode root, Guid away, out List<IntentRecord>? records, out bool damaged)
     {
         records = null;
+        damaged = false;
         var err = Vop.Lookup(root, MirrorMeta.DirName, out var dir, LookupFlags.None, null, Cred.Kcred);
         if (err != Errno.OK)
             return err == Errno.ENOENT ? Errno.OK : err;
@@ -207,7 +227,7 @@ internal sealed class MirrorIntentLog
             err = MirrorDataCopy.ReadFile(dir!, FileName(away), out var data);
             if (err != Errno.OK)
                 return err == Errno.ENOENT ? Errno.OK : err;
-            records = Parse(FsName.Decode(data));
+            records = Parse(FsName.Decode(data), out damaged);
             return Errno.OK;
         }
         finally
@@ -216,48 +236,86 @@ internal sealed class MirrorIntentLog
         }
     }
 
-    /// <summary>The records of a log's text, up to the first one that is cut short or malformed.</summary>
-    public static List<IntentRecord> Parse(string text)
+    /// <summary>How reading a record ended: read, cut short by the end of the text (a crash), or not a record (damage).</summary>
+    private enum Got { Record, Short, Bad }
+
+    /// <summary>
+    /// The records of a log's text, up to the first one that does not read. <paramref name="damaged"/> is false when
+    /// that is the end of the text, or a last record cut short by it; true when it is anything else.
+    /// </summary>
+    public static List<IntentRecord> Parse(string text, out bool damaged)
     {
         var list = new List<IntentRecord>();
         int i = 0;
-        while (i < text.Length)
-        {
-            if (!Field(text, ref i, out var kind) || !Field(text, ref i, out var off) || !Field(text, ref i, out var len)
-                || !Counted(text, ref i, out var path) || !Counted(text, ref i, out var name) || i >= text.Length || text[i] != '\n')
-                break;
-            i++;
-            if (kind == "overflow")
-                list.Add(new IntentRecord(DirtyKind.None, 0, 0, "", null, true));
-            else if (int.TryParse(kind, CultureInfo.InvariantCulture, out int k) && long.TryParse(off, CultureInfo.InvariantCulture, out long o)
-                && long.TryParse(len, CultureInfo.InvariantCulture, out long l))
-                list.Add(new IntentRecord((DirtyKind)k, o, l, path, name.Length == 0 ? null : name, false));
-            else
-                break;
-        }
+        var got = Got.Record;
+        while (i < text.Length && (got = Next(text, ref i, out var record)) == Got.Record)
+            list.Add(record);
+        damaged = got == Got.Bad;
         return list;
     }
 
-    private static bool Field(string s, ref int i, out string field)
+    private static Got Next(string s, ref int i, out IntentRecord record)
     {
-        int sp = s.IndexOf(' ', i);
-        field = sp < 0 ? "" : s[i..sp];
-        if (sp < 0)
-            return false;
-        i = sp + 1;
-        return true;
+        record = default;
+        int start = i;
+        Got g;
+        if ((g = Field(s, ref i, out var kind)) != Got.Record || (g = Field(s, ref i, out var off)) != Got.Record
+            || (g = Field(s, ref i, out var len)) != Got.Record || (g = Counted(s, ref i, out var path)) != Got.Record
+            || (g = Counted(s, ref i, out var name)) != Got.Record)
+            return g;
+        int body = i - 1; // the space before the check
+        if (i + 9 > s.Length)
+            return Got.Short;
+        if (s[i + 8] != '\n' || !uint.TryParse(s.AsSpan(i, 8), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint check)
+            || check != Check(s.AsSpan(start, body - start)))
+            return Got.Bad;
+        i += 9;
+        if (kind == "overflow")
+        {
+            record = new IntentRecord(DirtyKind.None, 0, 0, "", null, true);
+            return Got.Record;
+        }
+        if (!int.TryParse(kind, CultureInfo.InvariantCulture, out int k) || !long.TryParse(off, CultureInfo.InvariantCulture, out long o)
+            || !long.TryParse(len, CultureInfo.InvariantCulture, out long l))
+            return Got.Bad;
+        record = new IntentRecord((DirtyKind)k, o, l, path, name.Length == 0 ? null : name, false);
+        return Got.Record;
     }
 
-    private static bool Counted(string s, ref int i, out string value)
+    /// <summary>A field up to the next space: a number, or "overflow". Any other character is not a record, even cut short.</summary>
+    private static Got Field(string s, ref int i, out string field)
+    {
+        field = "";
+        int end = i;
+        while (end < s.Length && (char.IsAsciiDigit(s[end]) || char.IsAsciiLetterLower(s[end]) || s[end] == '-'))
+            end++;
+        if (end == s.Length)
+            return Got.Short;
+        if (s[end] != ' ' || end == i)
+            return Got.Bad;
+        field = s[i..end];
+        i = end + 1;
+        return Got.Record;
+    }
+
+    /// <summary>A counted field "n:value" and the space after it.</summary>
+    private static Got Counted(string s, ref int i, out string value)
     {
         value = "";
         int colon = s.IndexOf(':', i);
-        if (colon < 0 || !int.TryParse(s.AsSpan(i, colon - i), CultureInfo.InvariantCulture, out int n) || n < 0 || colon + 1 + n > s.Length)
-            return false;
+        int digits = i;
+        while (digits < s.Length && char.IsAsciiDigit(s[digits]))
+            digits++;
+        if (colon < 0 || colon != digits)
+            return digits == s.Length ? Got.Short : Got.Bad;
+        if (!int.TryParse(s.AsSpan(i, colon - i), CultureInfo.InvariantCulture, out int n))
+            return Got.Bad;
+        if (colon + 1 + n >= s.Length)
+            return Got.Short;
+        if (s[colon + 1 + n] != ' ')
+            return Got.Bad;
         value = s.Substring(colon + 1, n);
-        i = colon + 1 + n;
-        if (i < s.Length && s[i] == ' ')
-            i++;
-        return true;
+        i = colon + 2 + n;
+        return Got.Record;
     }
 }

@@ -119,11 +119,23 @@ public sealed record MirrorMeta
                 Holders = kv.TryGetValue("holders", out var holders) ? ParseHolders(holders) : [],
             };
         }
-        catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException)
+        catch (KeyNotFoundException)
         {
-            reason = $"malformed record: {e.Message}";
+            reason = $"malformed record: a line is missing ({string.Join(", ", new[] { "mirror", "copy", "members", "current", "bitmap", "history", "state" }.Where(k => !kv.ContainsKey(k)))})";
             return null;
         }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            reason = $"malformed record: a value that does not read ({Shown(e.Message)})";
+            return null;
+        }
+    }
+
+    /// <summary>At most 40 characters of <paramref name="text"/>, every one visible, for a one-line reason.</summary>
+    private static string Shown(string text)
+    {
+        var visible = FsName.Visible(text.Length > 40 ? text[..40] : text);
+        return text.Length > 40 ? visible + "..." : visible;
     }
 
     /// <summary>
@@ -139,7 +151,7 @@ public sealed record MirrorMeta
             int sp = line.IndexOf(' ');
             if (sp <= 0)
             {
-                reason = $"malformed line \"{line}\"";
+                reason = $"malformed line \"{Shown(line)}\"";
                 return null;
             }
             kv[line[..sp]] = line[(sp + 1)..];

@@ -29,13 +29,14 @@ internal static class MirrorRecovery
                 continue;
             var c = mi.Copies[i];
             var ahead = mi.Copies[behind[i]];
-            var err = MirrorIntentLog.Read(ahead.Root, mi.Generations.Metas[i].Copy, out var records);
-            if (err != Errno.OK || records is null)
+            var err = MirrorIntentLog.Read(ahead.Root, mi.Generations.Metas[i].Copy, out var records, out bool damaged);
+            if (err != Errno.OK || records is null || damaged)
             {
                 mi.IntentLog.Start(c);
                 c.Log.MarkOverflowed();
                 mi.IntentLog.Overflow(c);
-                mi.Announce(c, $"behind {ahead.Name} with no readable log ({(err == Errno.OK ? "none" : err.ToString())}): it needs a full resync");
+                string why = damaged ? "damaged" : err == Errno.OK ? "none" : err.ToString();
+                mi.Announce(c, $"behind {ahead.Name} with no readable log ({why}): it needs a full resync");
                 continue;
             }
             mi.IntentLog.Resume(c, records.Count);

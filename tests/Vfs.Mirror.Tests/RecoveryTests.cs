@@ -126,11 +126,54 @@ public class RecoveryTests
     [Fact]
     public void A_record_cut_short_by_a_crash_is_ignored_with_everything_after_it()
     {
-        var text = "1 0 4 2:/a 0:\n4 0 0 1:/ 5:x y\nz\n1 8 4 2:/b 0:\n1 0 9";
-        var records = MirrorIntentLog.Parse(text);
-        Assert.Equal(3, records.Count);
-        Assert.Equal("x y\nz", records[1].Name);
-        Assert.Equal("/b", records[2].Path);
+        var text = MirrorIntentLog.Format("/a", DirtyKind.Data, 0, 4, null) + MirrorIntentLog.Format("/", DirtyKind.Names, 0, 0, "x y\nz")
+            + MirrorIntentLog.Format("/b", DirtyKind.Data, 8, 4, null);
+        var last = MirrorIntentLog.Format("/c", DirtyKind.Data, 0, 9, "a name");
+        for (int cut = 0; cut < last.Length; cut++)
+        {
+            var records = MirrorIntentLog.Parse(text + last[..cut], out bool damaged);
+            Assert.False(damaged, $"cut at {cut}: taken for damage");
+            Assert.Equal(3, records.Count);
+            Assert.Equal("x y\nz", records[1].Name);
+            Assert.Equal("/b", records[2].Path);
+        }
+    }
+
+    /// <summary>
+    /// Found by RecordFuzzTests: a log whose records were damaged (zeroed, bits flipped, replaced) read as one cut short
+    /// by a crash, so the copy's resync replayed fewer updates than were logged and the copies differed after it. Each
+    /// record now carries a check; a log that does not read up to a record cut short at its end is damaged, and the copy
+    /// is given a full resync.
+    /// </summary>
+    [Fact]
+    public void A_damaged_log_is_told_from_one_a_crash_cut_short_and_its_copy_gets_a_full_resync()
+    {
+        var good = MirrorIntentLog.Format("/a", DirtyKind.Data, 0, 4, null) + MirrorIntentLog.Format("/b", DirtyKind.Data, 8, 4, null);
+        var flipped = good.ToCharArray();
+        flipped[2] = '7'; // the first record's offset
+        foreach (var text in new[] { new string(flipped), new string('\0', good.Length), "\u0001garbage\n" + good, good.Replace(' ', '_') })
+        {
+            MirrorIntentLog.Parse(text, out bool damaged);
+            Assert.True(damaged, $"not taken for damage: {text}");
+        }
+
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/X/y/a", "before");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        f.WriteFile("/X/y/a", "written while y was away");
+        f.WriteFile("/X/y/b", "new");
+        var log = $"/A/b/.mfs/{MirrorIntentLog.FileName(mi.Generations.Metas[1].Copy)}";
+        MirrorFixture.Ok(f.P.Umount("/X/y", UnmountFlags.MS_FORCE), "crash");
+        MirrorFixture.Ok(f.P.Truncate(log, 0));
+        f.WriteFile(log, new string('\0', 64));
+
+        mi = f.Mount();
+        Assert.Contains(mi.Events, e => e.What.Contains("no readable log (damaged)"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal("written while y was away", f.Lower(1, "a"));
+        Assert.Equal("new", f.Lower(1, "b"));
+        Assert.True(f.Verify().Identical);
     }
 
     [Fact]
