@@ -142,7 +142,9 @@ internal static partial class MirrorResync
             var over = new List<DirtyEntry>();
             var parked = new List<(DirtyEntry E, string Aside)>();
             var renamed = new HashSet<DirtyEntry>(ReferenceEqualityComparer.Instance);
-            foreach (var e in batch)
+            // Shallowest new names first: a directory moved into one that was itself moved finds it moved, where
+            // MakeParents would otherwise make it anew for the child and keep the parent's move out (Finding 52).
+            foreach (var e in batch.OrderBy(e => Depth(e.Mnode)))
                 if (e.MovedFrom is not null && Move(mi, c, e, changedIn, stats, over: false, parked, renamed) == Errno.EEXIST)
                     over.Add(e);
             foreach (var e in over)

@@ -608,6 +608,17 @@ public class NfsFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("268 disk-fail x:/export/disk 11; 430 disk-heal x:/export/disk 0")));
 
     /// <summary>
+    /// Fixed 110 (Finding 52), Fig. 6: while the slave was down, /m/b/b was moved into /m/a/a/c, /m/a/a/b made, and
+    /// /m/a/a/c then moved to /m/a/a/b/a. X's resync moved /b/b first, made /a/a/b/a anew for it, and so left /a/a/c where
+    /// it was: the replay copied its files whole, and the symbolic link /a/a/c/c, linked as /a/a/a/b, came back a second
+    /// link. The moves now go shallowest new name first.
+    /// </summary>
+    [Fact]
+    public void A_directory_moved_into_one_moved_after_it_while_the_slave_was_down_keeps_its_links() =>
+        Holds(new SimCase("fig6", 1525066, 455, FaultKinds.None, [0, 9, 17, 64, 122, 143, 155, 171, 175, 186, 198, 202, 203, 267, 280, 330, 416],
+            FaultPlan.FromText("226 host-down slave 0; 375 host-up slave 0")));
+
+    /// <summary>
     /// Fixed 97, Fig. 9: while X was offline an open /m/c was renamed into /m/a/a, and /m/a/a renamed to /m/c. X's full
     /// resync copied the directory whole over the file's name, and the client's handle of it, naming X's directory
     /// alone, went stale: a chmod got ESTALE.
