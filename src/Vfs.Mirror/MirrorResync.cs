@@ -123,6 +123,28 @@ internal static partial class MirrorResync
     /// </summary>
     private static Errno SyncCopy(MirrorMember c) => VfsOp.Sync(c.Vfs, SyncFlags.SYNC_ALL, Cred.Kcred);
 
+    /// <summary>
+    /// The batch's moves in the log's order, but each after the moves of the directories its new name lies under: a
+    /// directory moved into one that was itself moved then finds it moved, where MakeParents would otherwise make it
+    /// anew for the child and keep the parent's move out (Finding 52). Otherwise the log's order stands: a move may
+    /// free the name a later one takes (Finding 53: ordered by depth alone, a directory renamed to where a file had been
+    /// went before the file's own move).
+    /// </summary>
+    private static IEnumerable<DirtyEntry> MovesInOrder(List<DirtyEntry> batch)
+    {
+        var moves = batch.Where(e => e.MovedFrom is not null).ToList();
+        var moved = new HashSet<Mnode>(moves.Select(e => e.Mnode), ReferenceEqualityComparer.Instance);
+        int Under(Mnode m)
+        {
+            int n = 0;
+            for (var p = m.Parent; p is not null; p = p.Parent)
+                if (moved.Contains(p))
+                    n++;
+            return n;
+        }
+        return moves.OrderBy(e => Under(e.Mnode));
+    }
+
     /// <summary>Replays a batch of log entries: names first (shallowest directories first), then data and attributes.</summary>
     private static Errno Replay(MfsVfs mi, MirrorMember c, List<DirtyEntry> batch, CopyStats stats, HashSet<Mnode> copiedWhole, HardLinks links)
     {
@@ -142,10 +164,8 @@ internal static partial class MirrorResync
             var over = new List<DirtyEntry>();
             var parked = new List<(DirtyEntry E, string Aside)>();
             var renamed = new HashSet<DirtyEntry>(ReferenceEqualityComparer.Instance);
-            // Shallowest new names first: a directory moved into one that was itself moved finds it moved, where
-            // MakeParents would otherwise make it anew for the child and keep the parent's move out (Finding 52).
-            foreach (var e in batch.OrderBy(e => Depth(e.Mnode)))
-                if (e.MovedFrom is not null && Move(mi, c, e, changedIn, stats, over: false, parked, renamed) == Errno.EEXIST)
+            foreach (var e in MovesInOrder(batch))
+                if (Move(mi, c, e, changedIn, stats, over: false, parked, renamed) == Errno.EEXIST)
                     over.Add(e);
             foreach (var e in over)
                 Move(mi, c, e, changedIn, stats, over: true, parked, renamed);

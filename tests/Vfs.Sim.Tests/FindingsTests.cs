@@ -83,6 +83,17 @@ public class FindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig5", 1436199, 695, FaultKinds.None, [102, 109, 111, 123, 132, 134, 135, 136, 237, 239, 240],
             FaultPlan.FromText("74 offline x 0; 136 online x 0; 215 disk-fail h:/m 6; 301 disk-heal h:/m 0")));
 
+    /// <summary>
+    /// Finding 53, Fig. 5, found on this stop's own tree: while y was offline a file /m/a (with two more names) was
+    /// renamed /m/c/b/a and a directory renamed /m/a after it. Fixed 110's first form ordered a resync's moves by depth
+    /// alone, and moved the directory first: /a was still the file, and Y kept it there. The log's order now stands but
+    /// for moves under a moved directory.
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_to_where_a_file_was_moved_from_while_y_was_offline_takes_its_place_after_the_file() =>
+        Holds(new SimCase("fig5", 1626117, 362, FaultKinds.None, [45, 46, 57, 58, 79, 80, 81, 82, 88, 89, 93, 98, 99, 149, 150, 151, 160, 301],
+            FaultPlan.FromText("130 offline y 0; 301 online y 0")));
+
     [Fact]
     public void A_link_renamed_after_a_refused_rename_of_its_other_name_stays_a_link_after_the_resync() =>
         Holds(new SimCase("mirror3", 20261641, 32, FaultKinds.All, [3, 7, 10, 16, 17, 21]));

@@ -611,7 +611,7 @@ public class NfsFindingsTests(ITestOutputHelper output)
     /// Fixed 110 (Finding 52), Fig. 6: while the slave was down, /m/b/b was moved into /m/a/a/c, /m/a/a/b made, and
     /// /m/a/a/c then moved to /m/a/a/b/a. X's resync moved /b/b first, made /a/a/b/a anew for it, and so left /a/a/c where
     /// it was: the replay copied its files whole, and the symbolic link /a/a/c/c, linked as /a/a/a/b, came back a second
-    /// link. The moves now go shallowest new name first.
+    /// link. Each move now goes after the moves of the directories its new name lies under.
     /// </summary>
     [Fact]
     public void A_directory_moved_into_one_moved_after_it_while_the_slave_was_down_keeps_its_links() =>
