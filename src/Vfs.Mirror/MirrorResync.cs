@@ -127,8 +127,8 @@ internal static partial class MirrorResync
     /// The batch's moves in the log's order, but each after the moves of the directories its new name lies under: a
     /// directory moved into one that was itself moved then finds it moved, where MakeParents would otherwise make it
     /// anew for the child and keep the parent's move out (Finding 52). Otherwise the log's order stands: a move may
-    /// free the name a later one takes (Finding 53: ordered by depth alone, a directory renamed to where a file had been
-    /// went before the file's own move).
+    /// free the name a later one takes (Finding 53: ordered by depth alone, a file renamed to where another had been
+    /// went before the other's own move).
     /// </summary>
     private static IEnumerable<DirtyEntry> MovesInOrder(List<DirtyEntry> batch)
     {

@@ -85,12 +85,12 @@ public class FindingsTests(ITestOutputHelper output)
 
     /// <summary>
     /// Finding 53, Fig. 5, found on this stop's own tree: while y was offline a file /m/a (with two more names) was
-    /// renamed /m/c/b/a and a directory renamed /m/a after it. Fixed 110's first form ordered a resync's moves by depth
-    /// alone, and moved the directory first: /a was still the file, and Y kept it there. The log's order now stands but
-    /// for moves under a moved directory.
+    /// renamed /m/c/b/a, and another file renamed /m/a after it. Fixed 110's first form ordered a resync's moves by
+    /// depth alone, and moved the second file first: /a was still the first, and Y kept it there. The log's order now
+    /// stands but for moves under a moved directory.
     /// </summary>
     [Fact]
-    public void A_directory_renamed_to_where_a_file_was_moved_from_while_y_was_offline_takes_its_place_after_the_file() =>
+    public void A_file_renamed_to_where_another_was_moved_from_while_y_was_offline_takes_its_place_after_it() =>
         Holds(new SimCase("fig5", 1626117, 362, FaultKinds.None, [45, 46, 57, 58, 79, 80, 81, 82, 88, 89, 93, 98, 99, 149, 150, 151, 160, 301],
             FaultPlan.FromText("130 offline y 0; 301 online y 0")));
 
