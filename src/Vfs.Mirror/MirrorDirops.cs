@@ -297,6 +297,9 @@ internal static partial class MirrorVnops
         if (MirrorSubr.IsMetadata(m, linkname))
             return Errno.EPERM;
         using var _ = m.Mfs.EnterOp();
+        // One time for every copy's stamps of the link (a symlink's times are not set again, as a file's are after a
+        // create: SyncTimes): on two local disks, each copy's own reading of the clock could fall a second apart.
+        using var pin = m.Mfs.Vfs.Kernel.PinTime();
         return WithDirLock(m, () => MirrorSubr.Apply(MirrorOp.OnName("symlink", m, linkname),
             MirrorSubr.NoData((c, ld) => Vop.Symlink(ld, linkname, vap.Clone(), target, cr, ct))));
     }
