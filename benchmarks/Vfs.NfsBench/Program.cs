@@ -17,8 +17,10 @@
 //
 //   dotnet run -c Release --project benchmarks/Vfs.NfsBench -- [--size-mib 256] [--rounds 3] [--seconds 10]
 //       [--clients 64] [--files 500] [--only tmpfs,image,client,small,commit,rss,calls] [--calls-only] [--in-process]
-//       [--store-dir /dev/shm]
+//       [--store-dir /dev/shm] [--no-read-ahead]
 //
+// --no-read-ahead starts our servers with it (`vfs serve --no-read-ahead`: no READ read ahead for a client reading
+// in order, src/Vfs.Nfs/Server/ReadAhead.cs), for the A/B of that change.
 // --store-dir is where the two servers that keep their files on the host keep them: the image server's image and
 // ganesha's export, side by side, so that both read their bytes from the same host page cache and a COMMIT of
 // either is an fsync on the same file system. By default both are in /dev/shm (memory); `--store-dir /tmp` puts
@@ -44,6 +46,7 @@ int sizeMib = 256, rounds = 3, seconds = 10, clients = 64, files = 500;
 string[] groups = ["tmpfs", "image", "client", "small", "commit", "rss", "calls"];
 var only = groups.ToHashSet();
 bool inProcess = false;
+string[] serveOptions = [];
 string? storeDirArg = null;
 for (int i = 0; i < args.Length; i++)
 {
@@ -55,6 +58,11 @@ for (int i = 0; i < args.Length; i++)
     if (args[i] == "--in-process")
     {
         inProcess = true;
+        continue;
+    }
+    if (args[i] == "--no-read-ahead")
+    {
+        serveOptions = ["--no-read-ahead"];
         continue;
     }
     if (i + 1 == args.Length)
@@ -125,12 +133,12 @@ return callErrors == 0 ? 0 : 1;
 void Measure()
 {
     // Our two servers, each its own process, and ganesha; each with file.bin (SIZE MiB) in its export.
-    using var tmpfsServe = Wants("tmpfs", "small") || (Wants("calls") && !inProcess) ? VfsServe.Start("--tmpfs") : null;
+    using var tmpfsServe = Wants("tmpfs", "small") || (Wants("calls") && !inProcess) ? VfsServe.Start(["--tmpfs", .. serveOptions]) : null;
     using var inProcessServer = Wants("calls") && inProcess ? new InProcessServer(data, sizeMib) : null;
     var img = Path.Combine(store, "ufs.img");
     if (Wants("image", "small", "commit", "rss"))
         VfsServe.Run("newfs", img, "--size", $"{2 * sizeMib + 256}M");
-    using var imageServe = Wants("image", "small", "commit", "rss") ? VfsServe.Start("--image", img) : null;
+    using var imageServe = Wants("image", "small", "commit", "rss") ? VfsServe.Start(["--image", img, .. serveOptions]) : null;
     using var ganesha = Wants("tmpfs", "image", "client", "small", "commit", "rss") ? GaneshaServer.Start(store) : null;
     using var onTmpfs = tmpfsServe is null ? null : new NfsExport(tmpfsServe.NfsPort, tmpfsServe.MountPort, "/export");
     using var onCalls = inProcessServer is null ? onTmpfs : new NfsExport(inProcessServer.NfsPort, inProcessServer.MountPort, "/export");

@@ -4,6 +4,7 @@
 //   vfs serve --world FILE --path PATH [...]      a path of a world file (ServeWorld.cs), exported by its name
 //             [--nfs-port N] [--mount-port M] [--portmap-port P] [--key-file F] [--ro] [--no-root-squash]
 //             [--clients rw=A:B,ro=C,root=D] [--max-buffer-mib 64] [--idle-timeout 360] [--max-connections 1024]
+//             [--no-read-ahead]
 //
 // A Kernel is made for the server host, the file system is mounted on the export path (a UFS
 // image, or an empty tmpfs) and shared, with root squashed unless --no-root-squash says otherwise
@@ -44,6 +45,7 @@ internal static class ServeCommand
         public int MaxBufferMib { get; init; }
         public int IdleTimeoutSeconds { get; init; }
         public int MaxConnections { get; init; }
+        public bool NoReadAhead { get; init; }
         /// <summary>--world FILE --path PATH or --mirror A.img,B.img: what is served instead of --image/--tmpfs.</summary>
         public WorldSource? Source { get; init; }
     }
@@ -64,13 +66,14 @@ internal static class ServeCommand
         var maxBuffer = new Option<int>("--max-buffer-mib") { Description = "The most MiB of buffers held for clients at once", DefaultValueFactory = _ => (int)(BufferBudget.DefaultLimit >> 20) };
         var idle = new Option<int>("--idle-timeout") { Description = "Seconds a connection may send no call before it is closed", DefaultValueFactory = _ => 360 };
         var maxConns = new Option<int>("--max-connections") { Description = "The most connections at once; more are closed at once", DefaultValueFactory = _ => 1024 };
+        var noReadAhead = new Option<bool>("--no-read-ahead") { Description = "Do not read ahead for a client that reads a file in order" };
         var world = new Option<FileInfo?>("--world") { Description = "A world file (vfs shell lines that build hosts, disks, mirrors); serves its --path" };
         var path = new Option<string?>("--path") { Description = "With --world: the directory of the world to serve (exported by that name)" };
         var mirror = new Option<string?>("--mirror") { Description = "Serve a mirror of UFS images A.img,B.img[,C.img] as the export" };
         var cmd = new Command("serve", "Serve a file system over NFSv3 until interrupted")
         {
             image, tmpfs, export, address, nfsPort, mountPort, pmapPort, keyFile, ro, noSquash, clients, maxBuffer, idle, maxConns,
-            world, path, mirror,
+            noReadAhead, world, path, mirror,
         };
         cmd.SetAction(r => !ServeWorld.TryGet(r.GetValue(world), r.GetValue(path), r.GetValue(mirror),
                 r.GetValue(image) is not null || r.GetValue(tmpfs), r.GetValue(export)!, out var source, out var why)
@@ -82,6 +85,7 @@ internal static class ServeCommand
             NfsPort = r.GetValue(nfsPort), MountPort = r.GetValue(mountPort), PortmapPort = r.GetValue(pmapPort),
             KeyFile = r.GetValue(keyFile), ReadOnly = r.GetValue(ro), NoRootSquash = r.GetValue(noSquash), Clients = r.GetValue(clients),
             MaxBufferMib = r.GetValue(maxBuffer), IdleTimeoutSeconds = r.GetValue(idle), MaxConnections = r.GetValue(maxConns),
+            NoReadAhead = r.GetValue(noReadAhead),
         }));
         return cmd;
     }
@@ -136,6 +140,7 @@ internal static class ServeCommand
         {
             Address = a.Address, NfsPort = a.NfsPort, MountPort = a.MountPort, PortmapPort = a.PortmapPort, HandleKey = key,
             IdleTimeout = TimeSpan.FromSeconds(a.IdleTimeoutSeconds), MaxConnections = a.MaxConnections,
+            ReadAhead = !a.NoReadAhead,
         });
         if ((err = server.Share(share)) != Errno.OK)
             return Fail($"share {a.Export}: {err.Message()}");

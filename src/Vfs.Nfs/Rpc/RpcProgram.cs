@@ -38,6 +38,14 @@ public sealed class RpcCall
     public string ClientAddress => Connection.RemoteAddress;
 
     /// <summary>
+    /// Work the procedure asks for once its reply is out, while the client reads it: run with the writer the
+    /// connection's next reply will be built in. Honoured only for a call its connection's reader thread served itself
+    /// (a client that waits for each reply, RpcServer's lone call) and whose reply the socket took whole; otherwise
+    /// dropped (IAfterReply.Drop). (NFS READ reads the next range ahead into the next reply: Server/ReadAhead.cs.)
+    /// </summary>
+    public IAfterReply? AfterReply { get; set; }
+
+    /// <summary>
     /// The most bytes of results the reply can carry: the transport's record limit (a datagram over UDP) less room
     /// for the reply header. Procedures that return data as asked (READ, READDIR) return no more than this.
     /// </summary>
@@ -45,6 +53,20 @@ public sealed class RpcCall
 
     /// <summary>An accepted reply's header with the largest verifier (RFC 5531: 400 bytes of body).</summary>
     private const int ReplyHeaderRoom = 24 + 400;
+}
+
+/// <summary>Work done after a reply has gone out (RpcCall.AfterReply).</summary>
+public interface IAfterReply
+{
+    /// <summary>
+    /// Runs on the reader thread of the call's connection, before it reads the next call. <paramref name="next"/> is
+    /// the writer the next reply on this thread will be built in, the one whose reply just went out: its bytes are the
+    /// socket's already, and it may be filled ahead (XdrWriter.Ahead).
+    /// </summary>
+    void Run(XdrWriter next);
+
+    /// <summary>Called instead of Run when the work is not done: gives back what the procedure took for it.</summary>
+    void Drop();
 }
 
 /// <summary>How a procedure is registered.</summary>

@@ -10,7 +10,9 @@
 // server takes (an NFS server exporting an NFS import, or a mirror with an NFS copy, waits on another
 // server), and a pool whose threads all block waits for new threads to be made, which takes seconds.
 // A call that is its connection's only one, with nothing behind it, is served by the reading thread
-// itself: a client that waits for each reply (libnfs's nfs-cp) saves a hand-off per call. At most
+// itself: a client that waits for each reply (libnfs's nfs-cp) saves a hand-off per call. Such a call's procedure may
+// ask for work once its reply is out (RpcCall.AfterReply: NFS READ reads the next range ahead), which the reading
+// thread does while the client reads the reply, before it reads the next call. At most
 // MaxInFlight calls per connection run at a time; beyond that the reader stops reading, which pushes
 // back on the client through TCP. It also stops while more than MaxUnsent bytes of the connection's
 // replies wait for the client to read them.
@@ -200,7 +202,7 @@ public sealed class RpcServer
             Interlocked.Increment(ref _datagramCalls);
             void Run()
             {
-                try { Serve(peer!, rec); }
+                try { Serve(peer!, rec, lone: false); }
                 finally
                 {
                     rec.Release();
@@ -358,13 +360,13 @@ public sealed class RpcServer
                 // behind it unread, counted as work to do, and time would never move.
                 if (Interlocked.Increment(ref conn.Running) == 1 && !c.HasPending && c.Work is null)
                 {
-                    ServeOne(conn, slots, rec);
+                    ServeOne(conn, slots, rec, lone: true);
                 }
                 else
                 {
                     var queued = rec;   // a closure only for a call handed off, none for a lone one
-                    if (!Service.TryRun(() => ServeOne(conn, slots, queued)))
-                        ServeOne(conn, slots, queued);
+                    if (!Service.TryRun(() => ServeOne(conn, slots, queued, lone: false)))
+                        ServeOne(conn, slots, queued, lone: false);
                 }
             }
         }
@@ -385,10 +387,13 @@ public sealed class RpcServer
         }
     }
 
-    /// <summary>Serves a call of <paramref name="conn"/> and gives back what it held: its record, its running count, its slot.</summary>
-    private void ServeOne(Conn conn, SemaphoreSlim slots, RpcRecord rec)
+    /// <summary>
+    /// Serves a call of <paramref name="conn"/> and gives back what it held: its record, its running count, its slot.
+    /// <paramref name="lone"/>: on the connection's reader thread, which reads no more calls until this returns.
+    /// </summary>
+    private void ServeOne(Conn conn, SemaphoreSlim slots, RpcRecord rec, bool lone)
     {
-        try { Serve(conn.C, rec); }
+        try { Serve(conn.C, rec, lone); }
         finally
         {
             rec.Release();
@@ -397,8 +402,11 @@ public sealed class RpcServer
         }
     }
 
-    /// <summary>Serves one record from connection <paramref name="c"/>: decodes, dispatches, posts the reply.</summary>
-    private void Serve(IRpcConnection c, RpcRecord rec)
+    /// <summary>
+    /// Serves one record from connection <paramref name="c"/>: decodes, dispatches, posts the reply, and then, for a
+    /// <paramref name="lone"/> call whose reply the socket took whole, runs the work its procedure asked for after it.
+    /// </summary>
+    private void Serve(IRpcConnection c, RpcRecord rec, bool lone)
     {
         var w = t_writer ??= new XdrWriter(ReplyBuffer);
         w.Reset();
@@ -411,11 +419,12 @@ public sealed class RpcServer
         }
         Interlocked.Increment(ref _calls);
         bool answer;
+        IAfterReply? after = null;
         Interlocked.Increment(ref _inService);
         try
         {
             using (VirtualClock.Serving(c.Work))
-                answer = Dispatch(c, rec, h, ref r, w);
+                answer = Dispatch(c, rec, h, ref r, w, out after);
         }
         finally
         {
@@ -428,12 +437,35 @@ public sealed class RpcServer
             c.Unanswered();
             return;
         }
-        c.Post(w, out bool kept);
+        var err = c.Post(w, out bool kept);
         // A writer the connection kept (its reply waits for a slow client) is the connection's now. Otherwise the
         // thread keeps it: a connection's reader thread holds at most its largest reply, freed when the thread ends
         // with the connection.
         if (kept)
             t_writer = null;
+        if (after is not null)
+            AfterReply(c, after, lone && !kept && err == Errno.OK ? w : null);
+    }
+
+    /// <summary>
+    /// Runs a procedure's work after its reply with <paramref name="next"/>, the writer of this thread's next reply, or
+    /// drops it (null: the call was not lone, or its reply did not go out whole). A fault is handled as Dispatch
+    /// handles one: logged and counted, and the connection served on.
+    /// </summary>
+    private void AfterReply(IRpcConnection c, IAfterReply after, XdrWriter? next)
+    {
+        try
+        {
+            if (next is null)
+                after.Drop();
+            else
+                after.Run(next);
+        }
+        catch (Exception e)
+        {
+            Interlocked.Increment(ref _faults);
+            Log?.Invoke($"rpc: after a reply to {c.RemoteAddress}: {e.GetType().Name}: {e.Message}");
+        }
     }
 
     /// <summary>AuthSys.TryDecode, answered from this thread's last credential when the bytes are the same.</summary>
@@ -460,8 +492,9 @@ public sealed class RpcServer
     /// Writes the reply to call <paramref name="h"/> into <paramref name="w"/>. Returns false when there is nothing to
     /// send (a retransmission of a call still running).
     /// </summary>
-    private bool Dispatch(IRpcConnection c, RpcRecord rec, RpcCallHeader h, ref XdrReader r, XdrWriter w)
+    private bool Dispatch(IRpcConnection c, RpcRecord rec, RpcCallHeader h, ref XdrReader r, XdrWriter w, out IAfterReply? after)
     {
+        after = null;
         if (h.RpcVers != RpcCallHeader.RpcVersion)
         {
             RpcReplyEncoder.RpcMismatch(w, h.Xid);
@@ -538,9 +571,10 @@ public sealed class RpcServer
         RpcReplyEncoder.Accepted(w, h.Xid, AcceptStat.SUCCESS);
         int resultsAt = w.Length;
         AcceptStat stat;
+        var call = new RpcCall(h, c, rec, auth);
         try
         {
-            stat = proc.Handler(new RpcCall(h, c, rec, auth), ref r, w);
+            stat = proc.Handler(call, ref r, w);
         }
         catch (Exception e)
         {
@@ -554,9 +588,12 @@ public sealed class RpcServer
             if (proc.Idempotent)
                 lock (_running)
                     _running.Remove(running);
+            after = call.AfterReply;
         }
         if (stat != AcceptStat.SUCCESS)
         {
+            after?.Drop();
+            after = null;
             // Rewrite the reply as the error: the header up to accept_stat, nothing after it.
             w.Truncate(resultsAt - 4);
             w.WriteUInt32((uint)stat);

@@ -2,7 +2,9 @@
 //
 // READ reads straight into the reply: the opaque data item is opened in the reply buffer and
 // VOP_READ's Uio points at it, so the bytes are copied once, from the file system to the buffer
-// the socket sends. WRITE hands VOP_WRITE a Uio over the data as it lies in the received record.
+// the socket sends. For a client reading a file in order one READ at a time, the next range is read
+// the same way once the reply has gone out, into the buffer of the next reply (ReadAhead.cs), and the
+// next READ finds its data there. WRITE hands VOP_WRITE a Uio over the data as it lies in the received record.
 //
 // Stability: an UNSTABLE write is done without FSYNC/FDSYNC and answered UNSTABLE; DATA_SYNC and
 // FILE_SYNC pass FDSYNC or FSYNC to VOP_WRITE and are answered as asked. COMMIT is VOP_FSYNC. Every
@@ -47,12 +49,21 @@ public sealed partial class Nfs3Service
             int n = (int)Math.Min(Math.Min(count, (uint)_server.Options.MaxIo), (uint)Math.Max(0, call.MaxResults - (res.Length + 8)));
             int countAt = res.Reserve();
             int eofAt = res.Reserve();
-            var data = res.BeginOpaque(n);
-            var uio = new Uio(data, (long)offset, UioRw.UIO_READ);
-            Vop.Rwlock(o.Vp, RwLockType.Reader);
-            var err = Vop.Read(o.Vp, uio, FileFlags.None, o.Cred);
-            Vop.Rwunlock(o.Vp, RwLockType.Reader);
-            int got = (int)(n - uio.Resid);
+            var data = res.BeginOpaque(n, out int at);
+            // The size after the read decides eof. va's attributes are in the reply already, so its object takes them.
+            var after = va ?? new Vattr(AttrMask.AT_SIZE);
+            var ahead = ReadAhead.Mine;
+            bool fresh = false;
+            var err = Errno.OK;
+            if (!ahead.Take(res, o.Vp, (long)offset, n, at, after, o.Cred, out int got))
+            {
+                var uio = new Uio(data, (long)offset, UioRw.UIO_READ);
+                Vop.Rwlock(o.Vp, RwLockType.Reader);
+                err = Vop.Read(o.Vp, uio, FileFlags.None, o.Cred);
+                Vop.Rwunlock(o.Vp, RwLockType.Reader);
+                got = (int)(n - uio.Resid);
+                fresh = true;
+            }
             res.EndOpaque(got);
             if (err != Errno.OK && got == 0)
             {
@@ -62,14 +73,14 @@ public sealed partial class Nfs3Service
                 Nfs3Attr.WritePostOp(res, va);
                 return AcceptStat.SUCCESS;
             }
-            // The size after the read decides eof. va's attributes are in the reply already, so its object takes them.
             long size = va?.Size ?? 0;
-            var after = va ?? new Vattr(AttrMask.AT_SIZE);
-            if (Vop.Getattr(o.Vp, after, AttrFlags.None, o.Cred) == Errno.OK)
+            if (!fresh || Vop.Getattr(o.Vp, after, AttrFlags.None, o.Cred) == Errno.OK)
                 size = after.Size;
             res.Patch(countAt, (uint)got);
             res.Patch(eofAt, (long)offset + got >= size ? 1u : 0u);
             Interlocked.Add(ref _readBytes, got);
+            if (_server.Options.ReadAhead && err == Errno.OK)
+                call.AfterReply = ahead.Plan(this, o.Vp, after, (long)offset, got, n, at, o.Cred);
             return AcceptStat.SUCCESS;
         }
         finally

@@ -34,7 +34,7 @@ namespace UnixVfs.Nfs.Server;
 public sealed partial class Nfs3Service
 {
     private readonly NfsServer _server;
-    private long _readBytes, _writeBytes;
+    private long _readBytes, _writeBytes, _readAheads, _readAheadHits;
 
     internal Nfs3Service(NfsServer server) => _server = server;
 
@@ -43,6 +43,16 @@ public sealed partial class Nfs3Service
 
     /// <summary>Bytes accepted by WRITE since the server was made.</summary>
     public long WriteBytes => Interlocked.Read(ref _writeBytes);
+
+    /// <summary>Ranges read ahead for a client reading a file in order (ReadAhead.cs).</summary>
+    public long ReadAheads => Interlocked.Read(ref _readAheads);
+
+    /// <summary>READs answered from a range read ahead.</summary>
+    public long ReadAheadHits => Interlocked.Read(ref _readAheadHits);
+
+    internal void CountReadAhead() => Interlocked.Increment(ref _readAheads);
+
+    internal void CountReadAheadHit() => Interlocked.Increment(ref _readAheadHits);
 
     internal RpcProgram ToProgram() => new RpcProgram("nfs", Nfs3.Program, Nfs3.Version, Nfs3.Version)
         .Add(Nfs3.Version, Nfs3.NULL, "NULL", Null)                                                     // 0

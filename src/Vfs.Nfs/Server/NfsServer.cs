@@ -52,6 +52,9 @@ public sealed record NfsServerOptions
 
     /// <summary>How long a connection may send no whole call before it is closed (RpcServer.IdleTimeout).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(6);
+
+    /// <summary>Read the next range of a file ahead for a client that reads it in order, one READ at a time (ReadAhead.cs).</summary>
+    public bool ReadAhead { get; init; } = true;
 }
 
 /// <summary>An NFS server: exports of a Kernel, served over a network.</summary>

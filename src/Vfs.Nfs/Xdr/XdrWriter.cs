@@ -9,7 +9,9 @@
 // Two things serve the NFS data path without copies: BeginOpaque hands out the bytes of a
 // variable-length opaque item before its length is known (READ fills it from VOP_READ straight
 // into the reply) and EndOpaque writes the length and padding; Reserve/Patch leave a word to fill
-// later (a count that is only known at the end).
+// later (a count that is only known at the end). Ahead lets the bytes of a reply not begun yet be filled in
+// the buffer at the place its opaque item will start (READ reads the next range ahead: Server/ReadAhead.cs);
+// Resets tells whether another reply was built there in the meantime.
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
@@ -41,6 +43,25 @@ public sealed class XdrWriter
     {
         _len = 0;
         _opaqueStart = -1;
+        Resets++;
+    }
+
+    /// <summary>How many times the writer was Reset: one more for each record begun in it.</summary>
+    public int Resets { get; private set; }
+
+    /// <summary>
+    /// Room for <paramref name="length"/> bytes at <paramref name="at"/> of the buffer, to be filled before the record
+    /// that will hold them there is begun: what is written from then on before <paramref name="at"/> leaves them
+    /// as they are, and a BeginOpaque that starts at <paramref name="at"/> finds them. The buffer grows if it must,
+    /// keeping its bytes.
+    /// </summary>
+    public Memory<byte> Ahead(int at, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(at);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if ((long)at + Pad(length) > _buf.Length)
+            Array.Resize(ref _buf, at + Pad(length));
+        return _buf.AsMemory(at, length);
     }
 
     /// <summary>Drops everything after the first <paramref name="length"/> bytes (to rewind over a part that did not fit).</summary>
@@ -112,18 +133,21 @@ public sealed class XdrWriter
     /// Starts a variable-length opaque item whose bytes the caller fills in place: returns room for up
     /// to <paramref name="maxLength"/> bytes. Finish with <see cref="EndOpaque"/>; nothing else may be written in between.
     /// </summary>
-    public Memory<byte> BeginOpaque(int maxLength)
+    public Memory<byte> BeginOpaque(int maxLength) => BeginOpaque(maxLength, out _);
+
+    /// <summary>BeginOpaque, also giving where in the buffer the item's bytes start (<paramref name="at"/>: for Ahead).</summary>
+    public Memory<byte> BeginOpaque(int maxLength, out int at)
     {
         if (_opaqueStart >= 0)
             throw new InvalidOperationException("an opaque item is already open");
         WriteUInt32(0);
-        _opaqueStart = _len;
+        _opaqueStart = at = _len;
         Grow(Pad(maxLength));
         _len = _opaqueStart;
         return _buf.AsMemory(_opaqueStart, maxLength);
     }
 
-    /// <summary>Ends the opaque item begun by <see cref="BeginOpaque"/> with its actual <paramref name="length"/>.</summary>
+    /// <summary>Ends the opaque item begun by BeginOpaque with its actual <paramref name="length"/>.</summary>
     public void EndOpaque(int length)
     {
         if (_opaqueStart < 0)
