@@ -72,7 +72,7 @@ public sealed class RpcServer
     [ThreadStatic] private static int t_credLength;
     [ThreadStatic] private static AuthSys? t_cred;
     private long _calls, _dropped, _drcHits, _refused, _idleClosed, _datagramCalls, _faults;
-    private int _inService;                     // calls between decode and reply, on any thread
+    private int _inService;                     // calls from decode to the end of their reply and its work, on any thread
     private bool _draining;                     // WaitForCalls is waiting: the last call to return pulses _serving
     private readonly object _serving = new();
     private TimeProvider _clock = TimeProvider.System;
@@ -418,13 +418,27 @@ public sealed class RpcServer
             return;
         }
         Interlocked.Increment(ref _calls);
-        bool answer;
-        IAfterReply? after = null;
+        // In service (WaitForCalls waits for it) until the work after the reply is done too: that work reads files.
         Interlocked.Increment(ref _inService);
         try
         {
+            bool answer;
+            IAfterReply? after;
             using (VirtualClock.Serving(c.Work))
                 answer = Dispatch(c, rec, h, ref r, w, out after);
+            if (!answer)
+            {
+                c.Unanswered();
+                return;
+            }
+            var err = c.Post(w, out bool kept);
+            // A writer the connection kept (its reply waits for a slow client) is the connection's now. Otherwise the
+            // thread keeps it: a connection's reader thread holds at most its largest reply, freed when the thread ends
+            // with the connection.
+            if (kept)
+                t_writer = null;
+            if (after is not null)
+                AfterReply(c, after, lone && !kept && err == Errno.OK ? w : null);
         }
         finally
         {
@@ -432,19 +446,6 @@ public sealed class RpcServer
                 lock (_serving)
                     Monitor.PulseAll(_serving);
         }
-        if (!answer)
-        {
-            c.Unanswered();
-            return;
-        }
-        var err = c.Post(w, out bool kept);
-        // A writer the connection kept (its reply waits for a slow client) is the connection's now. Otherwise the
-        // thread keeps it: a connection's reader thread holds at most its largest reply, freed when the thread ends
-        // with the connection.
-        if (kept)
-            t_writer = null;
-        if (after is not null)
-            AfterReply(c, after, lone && !kept && err == Errno.OK ? w : null);
     }
 
     /// <summary>
