@@ -63,6 +63,71 @@ public class RpcTests
         finally { s.Shutdown(abort: false); }
     }
 
+    /// <summary>Work after a reply that counts what the server does with it (RpcCall.AfterReply).</summary>
+    private sealed class AfterReplyProbe : IAfterReply
+    {
+        public int Runs, Drops;
+        public volatile bool Throw;
+        public XdrWriter? Writer;
+
+        public void Run(XdrWriter next)
+        {
+            Writer = next;
+            Interlocked.Increment(ref Runs);
+            if (Throw)
+                throw new InvalidOperationException("the probe's work failed");
+        }
+
+        public void Drop() => Interlocked.Increment(ref Drops);
+    }
+
+    [Fact]
+    public void Work_after_a_reply_runs_for_a_lone_call_is_dropped_otherwise_and_a_fault_in_it_leaves_the_connection_served()
+    {
+        const uint Prog = 400_100;
+        var probe = new AfterReplyProbe();
+        var logged = new List<string>();
+        var s = new RpcServer { Log = line => { lock (logged) logged.Add(line); } };
+        s.Register(new RpcProgram("probe", Prog, 1, 1)
+            .Add(1, 1, "AFTER", (RpcCall call, ref XdrReader a, XdrWriter res) => { call.AfterReply = probe; res.WriteUInt32(7); return AcceptStat.SUCCESS; })
+            .Add(1, 2, "FAILS", (RpcCall call, ref XdrReader a, XdrWriter res) => { call.AfterReply = probe; return AcceptStat.GARBAGE_ARGS; }));
+        Assert.Equal(Errno.OK, s.Listen(TcpNetwork.Default, "127.0.0.1", 0, out int port));
+        Assert.Equal(Errno.OK, s.ListenDatagram(TcpNetwork.Default, "127.0.0.1", port));
+        try
+        {
+            using var raw = new RawRpc(port);
+            // One call at a time: each is its connection's lone call, and its work runs before the next call is read.
+            for (uint xid = 1; xid <= 3; xid++)
+                Assert.True(raw.Roundtrip(RawRpc.Call(xid, Prog, 1, 1), out _).Success);
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref probe.Runs) == 3, TimeSpan.FromSeconds(60)));
+            Assert.NotNull(probe.Writer);
+
+            // A call that failed has its work dropped before its reply goes out.
+            Assert.Equal(AcceptStat.GARBAGE_ARGS, raw.Roundtrip(RawRpc.Call(4, Prog, 1, 2), out _).Accept);
+            Assert.Equal(1, Volatile.Read(ref probe.Drops));
+
+            // Work that throws is a fault, counted and logged, and the connection goes on being served.
+            probe.Throw = true;
+            Assert.True(raw.Roundtrip(RawRpc.Call(5, Prog, 1, 1), out _).Success);
+            Assert.True(SpinWait.SpinUntil(() => s.Faults == 1, TimeSpan.FromSeconds(60)));
+            probe.Throw = false;
+            Assert.True(raw.Roundtrip(RawRpc.Call(6, Prog, 1, 1), out _).Success);
+            lock (logged)
+                Assert.Contains(logged, l => l.Contains("the probe's work failed"));
+
+            // A datagram's call is never its connection's lone one: its work is dropped.
+            using var udp = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            udp.Client.ReceiveTimeout = 60_000;
+            var datagram = RawRpc.Call(7, Prog, 1, 1);
+            udp.Send(datagram, datagram.Length, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+            System.Net.IPEndPoint? from = null;
+            Assert.NotEmpty(udp.Receive(ref from));
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref probe.Drops) == 2, TimeSpan.FromSeconds(60)));
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref probe.Runs) == 5, TimeSpan.FromSeconds(60)));
+        }
+        finally { s.Shutdown(abort: false); }
+    }
+
     [Fact]
     public void A_call_sent_in_many_fragments_is_one_record()
     {
