@@ -123,9 +123,9 @@ internal sealed class ReadAhead : IAfterReply
     public bool Take(XdrWriter res, Vnode vp, long offset, int count, int at, Vattr after, Cred cr, out int got)
     {
         got = 0;
-        var w = _writer;
-        _writer = null;
-        if (w is null || !ReferenceEquals(w, res) || res.Resets != _resets + 1 || !ReferenceEquals(vp, _file)
+        var (w, file) = (_writer, _file);
+        (_writer, _file) = (null, null);
+        if (w is null || !ReferenceEquals(w, res) || res.Resets != _resets + 1 || !ReferenceEquals(vp, file)
             || offset != _offset || count != _count || at != _at)
             return false;
         if (Vop.Getattr(vp, after, AttrFlags.None, cr) != Errno.OK
