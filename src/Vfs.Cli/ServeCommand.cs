@@ -163,7 +163,8 @@ internal static class ServeCommand
         kernel.Sync();
         string unmountWhy;
         err = world is null ? WorldFile.UnmountAll(kernel, out unmountWhy) : WorldFile.Teardown(world, out unmountWhy);
-        Console.WriteLine($"stopped (peak buffers {network.Budget.Peak >> 20} MiB of {network.Budget.Limit >> 20})");
+        Console.WriteLine($"stopped (peak buffers {network.Budget.Peak >> 20} MiB of {network.Budget.Limit >> 20}; "
+            + $"ranges read ahead {server.Nfs.ReadAheads}, used {server.Nfs.ReadAheadHits})");
         return err == Errno.OK ? 0 : Fail(unmountWhy);
     }
 

@@ -90,18 +90,27 @@ public class ServeTests
         dev!.Dispose();
         var (p, url) = Serve("--image", image, "--no-root-squash", "--nfs-port", "0", "--mount-port", "0", "--portmap-port", "-1");
         var src = Path.Combine(dir, "in.bin");
-        var data = new byte[2_000_000];
+        var data = new byte[5_000_000];
         new Random(9).NextBytes(data);
         File.WriteAllBytes(src, data);
+        string stopped;
         try
         {
             var (code, said) = Run("nfs-cp", src, FileUrl(url, "copied.bin"));
             Assert.True(code == 0, said);
+            // And back: nfs-cp reads with one 1 MiB READ outstanding, the third to the fifth read ahead by the server.
+            var readBack = Path.Combine(dir, "back.bin");
+            (code, said) = Run("nfs-cp", FileUrl(url, "copied.bin"), readBack);
+            Assert.True(code == 0, said);
+            Assert.True(File.ReadAllBytes(readBack).AsSpan().SequenceEqual(data), "the copy read back differs");
         }
         finally
         {
-            Assert.Equal(0, Stop(p).Exit);
+            var (exit, rest) = Stop(p);
+            Assert.Equal(0, exit);
+            stopped = rest;
         }
+        Assert.True(stopped.Contains("ranges read ahead 3, used 3)"), stopped);
         Assert.True(File.Exists(image + ".nfskey"), "the handle key was not kept next to the image");
 
         var k = new Kernel("check");

@@ -117,6 +117,21 @@ public class ReadAheadTests
     }
 
     [Fact]
+    public void A_READ_for_fewer_bytes_than_were_read_ahead_uses_them_and_one_for_more_reads_again()
+    {
+        var contents = Pattern(8 * Chunk, 10);
+        var (bed, raw, fh) = Serve(contents);
+        using var served = bed;
+        Read(raw, fh, 0, Chunk);
+        Read(raw, fh, Chunk, Chunk);                       // reads [2, 3) ahead
+        const int Half = Chunk / 2;
+        Assert.Equal(contents[(2 * Chunk)..(2 * Chunk + Half)], Read(raw, fh, 2 * Chunk, Half).Data);
+        Assert.Equal(1, bed.Server.Nfs.ReadAheadHits);     // its first half; then [2.5, 3) is read ahead
+        Assert.Equal(contents[(2 * Chunk + Half)..(3 * Chunk + Half)], Read(raw, fh, 2 * Chunk + Half, Chunk).Data);
+        Assert.Equal(1, bed.Server.Nfs.ReadAheadHits);     // twice what was read ahead, not at the end: read again
+    }
+
+    [Fact]
     public void A_range_read_ahead_and_then_written_by_another_client_or_truncated_is_read_again()
     {
         var contents = Pattern(8 * Chunk, 2);

@@ -10,8 +10,9 @@
 //
 // WHEN THE BYTES ARE USED. Only by the next READ served on this thread with this writer (its Resets: one more record
 // begun in it since), after that READ's own checks (the handle, the export, the caller's access), when it asks for
-// the same file (the same vnode), offset and count, its data starts at the same place of its reply, and the file is
-// unchanged: its change count (va_seq), size, mtime and ctime are what they were just before the range was read. A
+// the same file (the same vnode) at the same offset, no more bytes than were read ahead (or any number, when they
+// end at the end of the file: nfs-cp asks for just what is left), its data starts at the same place of its reply,
+// and the file is unchanged: its change count (va_seq), size, mtime and ctime are what they were just before the range was read. A
 // write or a truncate moves the change count after it has changed the bytes, under the file's lock (UFS's di_modrev,
 // tmpfs's tn_seq), so a change that overlapped the read is seen, and the bytes used are the file's at the time of
 // that check, as a VOP_READ then would give. A file system that keeps no change count leaves va_seq 0, and its files
@@ -115,9 +116,9 @@ internal sealed class ReadAhead : IAfterReply
     }
 
     /// <summary>
-    /// READ's question before it reads: are the <paramref name="count"/> bytes of <paramref name="vp"/> at
+    /// READ's question before it reads: are the (at most) <paramref name="count"/> bytes of <paramref name="vp"/> at
     /// <paramref name="offset"/> in <paramref name="res"/> at <paramref name="at"/> already, read ahead, and still the
-    /// file's? True with <paramref name="got"/> (the bytes there) when they are; <paramref name="after"/> then holds the
+    /// file's? True with <paramref name="got"/> (the bytes there for this READ) when they are; <paramref name="after"/> then holds the
     /// file's attributes now. A read-ahead is asked about once: whatever the answer, it is gone.
     /// </summary>
     public bool Take(XdrWriter res, Vnode vp, long offset, int count, int at, Vattr after, Cred cr, out int got)
@@ -126,12 +127,16 @@ internal sealed class ReadAhead : IAfterReply
         var (w, file) = (_writer, _file);
         (_writer, _file) = (null, null);
         if (w is null || !ReferenceEquals(w, res) || res.Resets != _resets + 1 || !ReferenceEquals(vp, file)
-            || offset != _offset || count != _count || at != _at)
+            || offset != _offset || at != _at)
+            return false;
+        // Fewer bytes than were read ahead are their beginning (a client asks for just what is left of the file at its
+        // end); more are there only when the read-ahead stopped at the end of the file.
+        if (count > _got && _offset + _got < _size)
             return false;
         if (Vop.Getattr(vp, after, AttrFlags.None, cr) != Errno.OK
             || after.Seq != _seq || after.Size != _size || after.Mtime != _mtime || after.Ctime != _ctime)
             return false;
-        got = _got;
+        got = Math.Min(count, _got);
         _service!.CountReadAheadHit();
         return true;
     }
