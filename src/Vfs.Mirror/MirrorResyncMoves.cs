@@ -57,6 +57,12 @@ internal static partial class MirrorResync
             {
                 if (vp!.Type != m.Vnode.Type)
                     return Errno.ENOENT;
+                if (!e.MovedFromKept && !ReferenceEquals(mi.Mnodes.FindByLower(c.Index, vp), m) && Lives(mi, c, vp))
+                    return Errno.ENOENT; // the log changed the old name before this rename, and the copy's file under it
+                                         // is another the mirror still has, whose own move may come later (Finding 54:
+                                         // a directory made under the name another was moved from, then moved itself,
+                                         // took the other's directory in the copy, and an open handle of the other
+                                         // read the wrong directory there after the resync)
                 Bind(mi, c, e, vp);
                 if (MakeParents(mi, src, c, parent, changedIn, stats) != Errno.OK || MirrorSubr.Resolve(parent, c, out tdir) != Errno.OK)
                 {

@@ -653,4 +653,44 @@ public class SimFindingsTests
             Assert.Equal(["c"], f.LowerNames(c, "b/b"));
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
+
+    /// <summary>
+    /// Finding 54 (`vfs sim --world fig9 --seed 1710097`, 17 calls kept): while a copy was away a directory /b/a, open
+    /// and so known in that copy, was renamed over the empty /b/c/b, and a new /b/a was made and renamed into a
+    /// directory moved meanwhile.
+    /// The resync replays a rename over another file after the others, and the new directory's move, whose old name
+    /// the log had changed before, took the copy's /b/a -- the open directory's -- as its own. After the resync the
+    /// client's handle of the first led in X to that directory, now empty at the other's place: fstat gave nlink 2, not
+    /// 3. A move whose old name was changed before it leaves a file the mirror still has to that file's own move.
+    /// </summary>
+    [Fact]
+    public void A_directory_made_under_the_name_another_was_moved_from_while_a_copy_was_away_leaves_that_ones_directory_to_it()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        foreach (var d in new[] { "b", "b/a", "a", "b/c", "b/a/c", "b/c/b" })
+            MirrorFixture.Ok(f.P.Mkdir("/X/y/" + d, 0x1ED));
+        MirrorFixture.Ok(f.P.Lookupname("/X/y/b/a", true, out var dir));
+        MirrorFixture.Ok(Vop.Fid(dir!, Fid.MaxFidSize, out var handle)); // as an NFS client holds it: every copy's fid
+        dir!.Rele();
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b/b", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b/a", "/X/y/b/c/b")); // over the empty /b/c/b
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b/b/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b/b", "/X/y/a/c"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/b/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/b/a", "/X/y/a/c/a/c"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "x", out var error, out _), error);
+        Assert.Equal(CopyState.Available, mi.Copies[0].State);
+
+        f.K.Dnlc.Purge(); // the mnodes go: VFS_VGET makes the directory's again from the handle, X's fid first
+        MirrorFixture.Ok(VfsOp.Vget(mi.Vfs, out var vp, handle!));
+        var va = new Vattr(AttrMask.AT_ALL);
+        MirrorFixture.Ok(Vop.Getattr(vp!, va, AttrFlags.None, Cred.Kcred));
+        vp!.Rele();
+        Assert.Equal(3u, va.Nlink);
+        Assert.Equal(["c"], f.LowerNames(0, "b/c/b"));
+        Assert.Empty(f.LowerNames(0, "a/c/a/c"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
 }

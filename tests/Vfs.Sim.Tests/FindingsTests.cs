@@ -94,6 +94,18 @@ public class FindingsTests(ITestOutputHelper output)
         Holds(new SimCase("fig5", 1626117, 362, FaultKinds.None, [45, 46, 57, 58, 79, 80, 81, 82, 88, 89, 93, 98, 99, 149, 150, 151, 160, 301],
             FaultPlan.FromText("130 offline y 0; 301 online y 0")));
 
+    /// <summary>
+    /// Finding 54, Fig. 9, from before stop 42 (it fails on stop 41's tree): while x's own disk was offline its mirror's
+    /// /b/a was renamed over the empty /b/c/b, and a new /b/a was made and renamed into a directory moved meanwhile.
+    /// The resync let the new directory's move take the copy's /b/a, the first directory's own; the client's handle of
+    /// the first then led in X to the emptied directory, and fstat gave nlink 2 where the model has 3.
+    /// </summary>
+    [Fact]
+    public void A_directory_made_under_the_name_another_was_moved_from_while_x_was_offline_leaves_that_ones_directory_to_it() =>
+        Holds(new SimCase("fig9", 1710097, 533, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock,
+            [40, 41, 77, 78, 82, 104, 191, 217, 252, 302, 316, 322, 323, 348, 364, 454, 479],
+            FaultPlan.FromText("156 offline x 0; 403 online x 0")));
+
     [Fact]
     public void A_link_renamed_after_a_refused_rename_of_its_other_name_stays_a_link_after_the_resync() =>
         Holds(new SimCase("mirror3", 20261641, 32, FaultKinds.All, [3, 7, 10, 16, 17, 21]));
