@@ -78,29 +78,34 @@ public class ServeTests
         File.Delete(src);
     }
 
-    [Fact]
-    public void Serve_an_image_and_what_nfs_cp_wrote_is_in_the_image_afterwards()
+    /// <summary>A 64 MiB UFS2 image made by newfs, at <paramref name="path"/>.</summary>
+    private static string NewImage(string path)
     {
-        if (Which("nfs-cp") is null)
-            Assert.Fail("test cannot run: libnfs-utils is not installed (./test.sh installs it when run as root)");
-        var dir = Directory.CreateTempSubdirectory("vfs-serve-").FullName;
-        var image = Path.Combine(dir, "fs.img");
-        Assert.Equal(Errno.OK, FileBlockDevice.Create(image, 64L << 20, out var dev));
-        Assert.Equal(Errno.OK, Newfs.Make(dev!, new NewfsOptions { Size = 64L << 20 }, new Timespec(1_700_000_000, 0), out _, out var why));
+        Assert.Equal(Errno.OK, FileBlockDevice.Create(path, 64L << 20, out var dev));
+        Assert.Equal(Errno.OK, Newfs.Make(dev!, new NewfsOptions { Size = 64L << 20 }, new Timespec(1_700_000_000, 0), out _, out _));
         dev!.Dispose();
-        var (p, url) = Serve("--image", image, "--no-root-squash", "--nfs-port", "0", "--mount-port", "0", "--portmap-port", "-1");
+        return path;
+    }
+
+    /// <summary>
+    /// Serves <paramref name="what"/> to nfs-cp, which copies 5 MB of <paramref name="seed"/>'s bytes to
+    /// <paramref name="name"/> there and reads them back, one 1 MiB READ outstanding; stops the server and returns the
+    /// bytes and what it said on stopping.
+    /// </summary>
+    private static (byte[] Data, string Stopped) CopyThereAndBack(string dir, string name, int seed, params string[] what)
+    {
+        var (p, url) = Serve([.. what, "--no-root-squash", "--nfs-port", "0", "--mount-port", "0", "--portmap-port", "-1"]);
         var src = Path.Combine(dir, "in.bin");
         var data = new byte[5_000_000];
-        new Random(9).NextBytes(data);
+        new Random(seed).NextBytes(data);
         File.WriteAllBytes(src, data);
         string stopped;
         try
         {
-            var (code, said) = Run("nfs-cp", src, FileUrl(url, "copied.bin"));
+            var (code, said) = Run("nfs-cp", src, FileUrl(url, name));
             Assert.True(code == 0, said);
-            // And back: nfs-cp reads with one 1 MiB READ outstanding, the third to the fifth read ahead by the server.
             var readBack = Path.Combine(dir, "back.bin");
-            (code, said) = Run("nfs-cp", FileUrl(url, "copied.bin"), readBack);
+            (code, said) = Run("nfs-cp", FileUrl(url, name), readBack);
             Assert.True(code == 0, said);
             Assert.True(File.ReadAllBytes(readBack).AsSpan().SequenceEqual(data), "the copy read back differs");
         }
@@ -110,21 +115,38 @@ public class ServeTests
             Assert.Equal(0, exit);
             stopped = rest;
         }
-        Assert.True(stopped.Contains("ranges read ahead 3, used 3)"), stopped);
-        Assert.True(File.Exists(image + ".nfskey"), "the handle key was not kept next to the image");
+        return (data, stopped);
+    }
 
+    /// <summary>Mounts <paramref name="image"/> read-only in a kernel of its own and asserts that /<paramref name="name"/> holds <paramref name="data"/>.</summary>
+    private static void AssertImageHolds(string image, string name, byte[] data)
+    {
         var k = new Kernel("check");
         Assert.Equal(Errno.OK, k.Vfssw.Install(UfsVfsops.Def));
         var proc = k.CreateProcess();
         Assert.Equal(Errno.OK, proc.Mkdir("/m", 0x1ED));
         Assert.Equal(Errno.OK, proc.Mount(image, "/m", "ufs", MountFlags.MS_RDONLY, "ro"));
-        Assert.Equal(Errno.OK, proc.Open("/m/copied.bin", OFlags.O_RDONLY, 0, out int fd));
+        Assert.Equal(Errno.OK, proc.Open("/m/" + name, OFlags.O_RDONLY, 0, out int fd));
         var back = new byte[data.Length];
         Assert.Equal(Errno.OK, proc.Pread(fd, back, 0, out int n));
         Assert.Equal(data.Length, n);
-        Assert.True(back.AsSpan().SequenceEqual(data));
+        Assert.True(back.AsSpan().SequenceEqual(data), image + " differs");
         proc.Close(fd);
         Assert.Equal(Errno.OK, proc.Umount("/m"));
+    }
+
+    [Fact]
+    public void Serve_an_image_and_what_nfs_cp_wrote_is_in_the_image_afterwards()
+    {
+        if (Which("nfs-cp") is null)
+            Assert.Fail("test cannot run: libnfs-utils is not installed (./test.sh installs it when run as root)");
+        var dir = Directory.CreateTempSubdirectory("vfs-serve-").FullName;
+        var image = NewImage(Path.Combine(dir, "fs.img"));
+        var (data, stopped) = CopyThereAndBack(dir, "copied.bin", 9, "--image", image);
+        // nfs-cp read with one 1 MiB READ outstanding: the third to the fifth were read ahead by the server.
+        Assert.True(stopped.Contains("ranges read ahead 3, used 3)"), stopped);
+        Assert.True(File.Exists(image + ".nfskey"), "the handle key was not kept next to the image");
+        AssertImageHolds(image, "copied.bin", data);
         Directory.Delete(dir, true);
     }
 
@@ -134,52 +156,13 @@ public class ServeTests
         if (Which("nfs-cp") is null)
             Assert.Fail("test cannot run: libnfs-utils is not installed (./test.sh installs it when run as root)");
         var dir = Directory.CreateTempSubdirectory("vfs-serve-mirror-").FullName;
-        var images = new[] { Path.Combine(dir, "a.img"), Path.Combine(dir, "b.img") };
-        foreach (var image in images)
-        {
-            Assert.Equal(Errno.OK, FileBlockDevice.Create(image, 64L << 20, out var dev));
-            Assert.Equal(Errno.OK, Newfs.Make(dev!, new NewfsOptions { Size = 64L << 20 }, new Timespec(1_700_000_000, 0), out _, out _));
-            dev!.Dispose();
-        }
-        var (p, url) = Serve("--mirror", string.Join(',', images), "--no-root-squash", "--nfs-port", "0", "--mount-port", "0", "--portmap-port", "-1");
-        var src = Path.Combine(dir, "in.bin");
-        var data = new byte[5_000_000];
-        new Random(10).NextBytes(data);
-        File.WriteAllBytes(src, data);
-        string stopped;
-        try
-        {
-            var (code, said) = Run("nfs-cp", src, FileUrl(url, "m.bin"));
-            Assert.True(code == 0, said);
-            var readBack = Path.Combine(dir, "back.bin");
-            (code, said) = Run("nfs-cp", FileUrl(url, "m.bin"), readBack);
-            Assert.True(code == 0, said);
-            Assert.True(File.ReadAllBytes(readBack).AsSpan().SequenceEqual(data), "the copy read back differs");
-        }
-        finally
-        {
-            var (exit, rest) = Stop(p);
-            Assert.Equal(0, exit);
-            stopped = rest;
-        }
+        var images = new[] { NewImage(Path.Combine(dir, "a.img")), NewImage(Path.Combine(dir, "b.img")) };
+        var (data, stopped) = CopyThereAndBack(dir, "m.bin", 10, "--mirror", string.Join(',', images));
         // The mirror gives a new vnode for the file at every READ (its mnode goes with the last hold): the read-ahead
         // knows the file by its attributes, and the mirror's change count is its primary copy's.
         Assert.True(stopped.Contains("ranges read ahead 3, used 3)"), stopped);
         foreach (var image in images)
-        {
-            var k = new Kernel("check");
-            Assert.Equal(Errno.OK, k.Vfssw.Install(UfsVfsops.Def));
-            var proc = k.CreateProcess();
-            Assert.Equal(Errno.OK, proc.Mkdir("/m", 0x1ED));
-            Assert.Equal(Errno.OK, proc.Mount(image, "/m", "ufs", MountFlags.MS_RDONLY, "ro"));
-            Assert.Equal(Errno.OK, proc.Open("/m/m.bin", OFlags.O_RDONLY, 0, out int fd));
-            var back = new byte[data.Length];
-            Assert.Equal(Errno.OK, proc.Pread(fd, back, 0, out int n));
-            Assert.Equal(data.Length, n);
-            Assert.True(back.AsSpan().SequenceEqual(data), image + " differs");
-            proc.Close(fd);
-            Assert.Equal(Errno.OK, proc.Umount("/m"));
-        }
+            AssertImageHolds(image, "m.bin", data);
         Directory.Delete(dir, true);
     }
 
