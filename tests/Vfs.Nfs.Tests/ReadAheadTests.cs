@@ -1,8 +1,9 @@
 // Tests of the server's READ read-ahead (src/Vfs.Nfs/Server/ReadAhead.cs), over real TCP on 127.0.0.1 with one READ
 // at a time, as nfs-cp reads: a file read in order is read ahead and every byte is the file's; a range read ahead and
 // then changed -- by a WRITE of another client, a truncate, or a local write on the server's UFS -- is read again; a
-// file whose file system keeps no change count is never read ahead; and the read-ahead holds no file: one read part
-// way and then removed gives its space back.
+// file whose file system keeps no change count is never read ahead; a read-ahead running is a call in service, which
+// a stopping server waits for; and the read-ahead holds no file: one read part way and then removed gives its space
+// back.
 //
 // Whether a READ is answered from a read-ahead does not depend on timing: the connection's reader thread reads ahead
 // before it reads the next call, and a client with one call outstanding is always served by that thread. Where a test
@@ -207,6 +208,34 @@ public class ReadAheadTests
         Assert.True(rep.Rest.Length > 4096);
         Assert.Equal(contents[(2 * Chunk)..(3 * Chunk)], Read(raw, fh, 2 * Chunk, Chunk).Data);
         Assert.Equal(0, bed.Server.Nfs.ReadAheadHits);
+    }
+
+    [Fact]
+    public void A_read_ahead_is_a_call_in_service_until_it_ends_so_a_stopping_server_waits_for_it()
+    {
+        var contents = Pattern(4 * Chunk, 11);
+        var (bed, raw, fh) = Serve(contents);
+        using var served = bed;
+        // The third VOP_READ of the export is the read-ahead after the second READ: it waits here until let go.
+        using var gate = new ManualResetEventSlim();
+        int reads = 0;
+        var faults = new VopFaults();
+        faults.Fail(VopName.Read, Errno.EIO, match: _ =>
+        {
+            if (Interlocked.Increment(ref reads) == 3)
+                gate.Wait(TimeSpan.FromSeconds(60));
+            return false;
+        });
+        bed.ServerKernel.Mounts.Single(v => v.MntPt == "/export").Faults = faults;
+        Read(raw, fh, 0, Chunk);
+        Read(raw, fh, Chunk, Chunk);
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref reads) == 3, TimeSpan.FromSeconds(60)));
+        Assert.False(bed.Server.Rpc!.WaitForCalls(TimeSpan.Zero), "a read-ahead running is a call in service");
+        gate.Set();
+        AwaitReadAheads(bed.Server, 1);
+        Assert.True(bed.Server.Rpc.WaitForCalls(TimeSpan.FromSeconds(60)));
+        Assert.Equal(contents[(2 * Chunk)..(3 * Chunk)], Read(raw, fh, 2 * Chunk, Chunk).Data);
+        Assert.Equal(1, bed.Server.Nfs.ReadAheadHits);
     }
 
     [Fact]
