@@ -302,20 +302,21 @@ internal sealed class MirrorIntentLog
     private static Got Counted(string s, ref int i, out string value)
     {
         value = "";
-        int colon = s.IndexOf(':', i);
-        int digits = i;
-        while (digits < s.Length && char.IsAsciiDigit(s[digits]))
-            digits++;
-        if (colon < 0 || colon != digits)
-            return digits == s.Length ? Got.Short : Got.Bad;
-        if (!int.TryParse(s.AsSpan(i, colon - i), CultureInfo.InvariantCulture, out int n))
-            return Got.Bad;
-        if (colon + 1 + n >= s.Length)
+        int colon = i;
+        while (colon < s.Length && char.IsAsciiDigit(s[colon]))
+            colon++;
+        if (colon == s.Length)
             return Got.Short;
-        if (s[colon + 1 + n] != ' ')
+        if (s[colon] != ':' || !int.TryParse(s.AsSpan(i, colon - i), CultureInfo.InvariantCulture, out int n))
+            return Got.Bad;
+        long space = (long)colon + 1 + n; // where the space after the value is; past the text: a record cut short (in
+                                          // a long, so that a damaged length near int's end cannot wrap below it)
+        if (space >= s.Length)
+            return Got.Short;
+        if (s[(int)space] != ' ')
             return Got.Bad;
         value = s.Substring(colon + 1, n);
-        i = colon + 2 + n;
+        i = (int)space + 1;
         return Got.Record;
     }
 }

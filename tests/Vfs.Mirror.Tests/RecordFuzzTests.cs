@@ -1,7 +1,8 @@
 // Tests of Vfs.Mirror: the records the mirror keeps in each copy's .mfs come back from disk, and a disk can damage
 // them (issue 11, item 6: what comes from outside). After a crash with a copy away -- so that each copy holds the
 // generation record and the copy in use holds the log of the one away -- one of those files is damaged at random
-// (bits flipped, cut short, lengthened, zeroed, or replaced by text), and the mirror is mounted again. The mount
+// (bits flipped, cut short, lengthened, zeroed, a number made huge, or replaced by text), and the mirror is mounted
+// again. The mount
 // either succeeds or refuses with an errno and a reason; a mounted mirror then answers mfsadm status, online and
 // verify, and unmounts, its copies alike unless the damage was a log cut short (which reads as a crash's). Nothing
 // throws, nothing hangs. The counts are printed.
@@ -69,9 +70,12 @@ public class RecordFuzzTests(ITestOutputHelper output)
         return $"mounted: status {verr}, verify {v} {(report?.Identical == true ? "identical" : "differs")}";
     }
 
+    /// <summary>Numbers at the ends of int, uint, long and past them.</summary>
+    private static readonly string[] Huge = ["2147483647", "2147483648", "4294967295", "9223372036854775807", "99999999999999999999"];
+
     private static string Damage(Random rng, ref byte[] b)
     {
-        switch (rng.Next(5))
+        switch (rng.Next(6))
         {
             case 0:
                 for (int i = rng.Next(1, 9); i > 0 && b.Length > 0; i--)
@@ -90,6 +94,18 @@ public class RecordFuzzTests(ITestOutputHelper output)
             case 3:
                 Array.Clear(b);
                 return "zeroed";
+            case 4:
+            {
+                // A number -- a length, an offset, a generation -- made huge: one run of digits replaced.
+                var text = Encoding.Latin1.GetString(b);
+                var runs = System.Text.RegularExpressions.Regex.Matches(text, "[0-9]+");
+                if (runs.Count == 0)
+                    goto case 3;
+                var run = runs[rng.Next(runs.Count)];
+                var huge = Huge[rng.Next(Huge.Length)];
+                b = Encoding.Latin1.GetBytes(text[..run.Index] + huge + text[(run.Index + run.Length)..]);
+                return $"a number made huge ({huge})";
+            }
             default:
                 b = Encoding.UTF8.GetBytes(rng.Next(2) == 0 ? "generation 99999999999999999999 copy x\n" : "\u0001garbage\nlog -1 /a 0 -5\n");
                 return "replaced by text";

@@ -139,6 +139,19 @@ public class RecoveryTests
         }
     }
 
+    [Fact]
+    public void A_record_whose_counted_name_is_as_long_as_an_int_goes_reads_as_cut_short_and_throws_nothing()
+    {
+        var good = MirrorIntentLog.Format("/a", DirtyKind.Data, 0, 4, null);
+        foreach (var huge in new[] { "2147483647", "2147483646", "99999999999" })
+        {
+            var records = MirrorIntentLog.Parse(good + $"1 0 4 {huge}:/b 0: 00000000\n", out bool damaged);
+            Assert.Single(records);
+            records = MirrorIntentLog.Parse(good + $"1 0 4 2:/b {huge}:c 00000000\n", out damaged);
+            Assert.Single(records);
+        }
+    }
+
     /// <summary>
     /// Found by RecordFuzzTests: a log whose records were damaged (zeroed, bits flipped, replaced) read as one cut short
     /// by a crash, so the copy's resync replayed fewer updates than were logged and the copies differed after it. Each
