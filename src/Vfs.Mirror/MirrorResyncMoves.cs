@@ -90,6 +90,17 @@ internal static partial class MirrorResync
                 {
                     if (!over)
                         return Errno.EEXIST;
+                    if (e.MovedFromKept && vp.Type == VType.VDIR && there!.Type != VType.VDIR && !Vop.Cmp(there, vp) && !Lives(mi, c, there))
+                    {
+                        // A directory moved to where the copy still has a file the mirror no longer has (renamed away
+                        // and removed while the copy was away): the file goes, as the names' replay would remove it,
+                        // and the directory takes its place (Finding 55: kept at its old name, which a directory made
+                        // since took, the directory's mnode went on naming it there, and a link made in it after the
+                        // resync went to that other directory in the copy).
+                        if ((err = Vop.Remove(tdir, m.Name, Cred.Kcred)) == Errno.OK)
+                            err = Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred);
+                        return err;
+                    }
                     if (!e.MovedFromKept || Vop.Cmp(there!, vp) || (there!.Type == VType.VDIR) != (vp.Type == VType.VDIR)
                         || Lives(mi, c, there) && !NamedElsewhere(there))
                         return Errno.OK; // the file under the old name may be another (the log changed that name before:

@@ -1173,9 +1173,11 @@ public class MirrorFidTests
 
     /// <summary>
     /// Finding 44 (Fig. 10, seed 1011140): Y got /c/b late from X, so Y's records pair X's /c/b with it. While X was away
-    /// /c/b was renamed /a, over the name of a symbolic link X still had, and a new /c/b was made; X's resync could not
-    /// move its /c/b there and made a new /a. A handle naming X's /c/b alone is the directory at /c/b now in both copies,
-    /// not X's /c/b with Y's /a, which would put what is made in it in two places.
+    /// /c/b was renamed /a, over the name of a symbolic link X still had, and a new /c/b was made. X's resync could not
+    /// move its /c/b there and made a new /a, and a handle naming X's /c/b alone had to be the directory at /c/b in both
+    /// copies, not X's /c/b with Y's /a, which would put what is made in it in two places. Since Fixed 112 the resync
+    /// removes the link the mirror no longer has and moves X's /c/b to /a: the handle names its own directory, at /a in
+    /// both copies.
     /// </summary>
     [Fact]
     public void A_handle_of_one_copy_alone_is_not_paired_with_a_twin_that_copy_has_since_got_again_elsewhere()
@@ -1208,10 +1210,10 @@ public class MirrorFidTests
         }
         foreach (int copy in new[] { 0, 1 })
         {
-            var made = f.LowerVnode(copy, "c/b/g");
-            Assert.True(made is not null, $"copy {copy} has no /c/b/g");
+            var made = f.LowerVnode(copy, "a/g");
+            Assert.True(made is not null, $"copy {copy} has no /a/g");
             made!.Rele();
-            Assert.Null(f.LowerVnode(copy, "a/g"));
+            Assert.Null(f.LowerVnode(copy, "c/b/g"));
         }
     }
 

@@ -106,6 +106,19 @@ public class FindingsTests(ITestOutputHelper output)
             [40, 41, 77, 78, 82, 104, 191, 217, 252, 302, 316, 322, 323, 348, 364, 454, 479],
             FaultPlan.FromText("156 offline x 0; 403 online x 0")));
 
+    /// <summary>
+    /// Finding 55, Fig. 9, from before stop 42 (it fails on stop 41's tree): while x's own disk was offline the file
+    /// /m/a was renamed away and removed, the directory /m/c/c renamed to /m/a, and a new /m/c/c made. X still had the
+    /// file under /a, so the directory's move was left to the names' replay, which made /a afresh and kept X's old
+    /// directory as the new /c/c; the directory's mnode went on naming that one in X, and a link made in /m/a after the
+    /// resync went there: X's /a held [c], the model [a c].
+    /// </summary>
+    [Fact]
+    public void A_directory_moved_to_where_x_still_had_a_removed_file_keeps_the_links_made_in_it_after_the_resync() =>
+        Holds(new SimCase("fig9", 1790246, 233, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock,
+            [0, 1, 2, 6, 7, 18, .. Enumerable.Range(26, 4), 77, 78, 84, 92, 183, .. Enumerable.Range(189, 5), 215, 219, 220, 221, 232],
+            FaultPlan.FromText("43 offline x 0; 219 online x 0")));
+
     [Fact]
     public void A_link_renamed_after_a_refused_rename_of_its_other_name_stays_a_link_after_the_resync() =>
         Holds(new SimCase("mirror3", 20261641, 32, FaultKinds.All, [3, 7, 10, 16, 17, 21]));
