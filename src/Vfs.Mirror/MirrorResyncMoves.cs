@@ -90,25 +90,23 @@ internal static partial class MirrorResync
                 {
                     if (!over)
                         return Errno.EEXIST;
-                    if (e.MovedFromKept && vp.Type == VType.VDIR && there!.Type != VType.VDIR && !Vop.Cmp(there, vp) && !Lives(mi, c, there))
-                    {
-                        // A directory moved to where the copy still has a file the mirror no longer has (renamed away
-                        // and removed while the copy was away): the file goes, as the names' replay would remove it,
-                        // and the directory takes its place (Finding 55: kept at its old name, which a directory made
-                        // since took, the directory's mnode went on naming it there, and a link made in it after the
-                        // resync went to that other directory in the copy).
-                        if ((err = Vop.Remove(tdir, m.Name, Cred.Kcred)) == Errno.OK)
-                            err = Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred);
-                        return err;
-                    }
-                    if (!e.MovedFromKept || Vop.Cmp(there!, vp) || (there!.Type == VType.VDIR) != (vp.Type == VType.VDIR)
-                        || Lives(mi, c, there) && !NamedElsewhere(there))
+                    // A directory moved to where the copy still has a file the mirror no longer has (renamed away and
+                    // removed while the copy was away): the file goes first, as the names' replay would remove it, and
+                    // the directory takes its place (Finding 55: kept at its old name, which a directory made since
+                    // took, the directory's mnode went on naming it there, and a link made in it after the resync went
+                    // to that other directory in the copy).
+                    bool fileInTheWay = e.MovedFromKept && vp.Type == VType.VDIR && there!.Type != VType.VDIR
+                        && !Vop.Cmp(there, vp) && !Lives(mi, c, there);
+                    if (!fileInTheWay && (!e.MovedFromKept || Vop.Cmp(there!, vp)
+                        || (there!.Type == VType.VDIR) != (vp.Type == VType.VDIR) || Lives(mi, c, there) && !NamedElsewhere(there)))
                         return Errno.OK; // the file under the old name may be another (the log changed that name before:
                                          // the one there may be this file's own twin, Finding 47), the same file already
-                                         // (a link of it), a rename the file system refuses (a directory over a file, or
-                                         // the reverse; a file over a symbolic link is a rename like any other, Finding 49),
-                                         // or a file the mirror still has that this name alone keeps in the copy, which
-                                         // the names' replay links or moves
+                                         // (a link of it), a rename the file system refuses (a file over a directory, or
+                                         // a directory over a file the mirror still has; a file over a symbolic link is
+                                         // a rename like any other, Finding 49), or a file the mirror still has that this
+                                         // name alone keeps in the copy, which the names' replay links or moves
+                    if (fileInTheWay && (err = Vop.Remove(tdir, m.Name, Cred.Kcred)) != Errno.OK)
+                        return err;
                     err = Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred);
                     if (err == Errno.ENOTEMPTY)
                     {
@@ -118,11 +116,11 @@ internal static partial class MirrorResync
                         // they go, and the rename is made again, so that the directory moved keeps its files there, and
                         // their links elsewhere (Finding 18: kept as the new one and compared whole, the copy's old
                         // directory got a linked file as a second file, and the link outside it kept the old bytes).
-                        if ((err = Empty(mi, c, there, stats)) == Errno.OK)
+                        if ((err = Empty(mi, c, there!, stats)) == Errno.OK)
                             err = Vop.Rename(fdir, name, tdir, m.Name, Cred.Kcred);
                     }
                     if (err == Errno.OK)
-                        ForgetNamed(mi, c, there);
+                        ForgetNamed(mi, c, there!);
                     return err; // an error leaves the names' replay to compare the two directories
                 }
                 finally
