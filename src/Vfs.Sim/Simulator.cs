@@ -22,10 +22,17 @@ namespace UnixVfs.Sim;
 
 /// <summary>
 /// What to run: a world, a seed, a history length, the fault kinds, and which calls to keep; or, instead of the kinds,
-/// the fault plan itself (<paramref name="Plan"/>: then no plan is generated and Faults is not used).
+/// the fault plan itself (<paramref name="Plan"/>: then no plan is generated and Faults is not used). A world is a
+/// built-in one's name or a world file's path, or, with <paramref name="WorldText"/>, the text itself (WorldName then
+/// only names it): a regression test carries the world it was found in this way, so it runs without the file.
 /// </summary>
-public sealed record SimCase(string WorldName, int Seed, int Steps, FaultKinds Faults, IReadOnlyList<int>? Keep = null, FaultPlan? Plan = null)
+public sealed record SimCase(string WorldName, int Seed, int Steps, FaultKinds Faults, IReadOnlyList<int>? Keep = null, FaultPlan? Plan = null,
+    string? WorldText = null)
 {
+    /// <summary>The world's text: WorldText, the built-in world's, or the world file's (null when there is none).</summary>
+    public string? Text() =>
+        WorldText ?? Figures.Text(WorldName) ?? (File.Exists(WorldName) ? File.ReadAllText(WorldName) : null);
+
     /// <summary>The `vfs sim` command line that replays this case.</summary>
     public string Command() =>
         $"vfs sim --world {WorldName} --seed {Seed} --steps {Steps} " +
@@ -192,8 +199,9 @@ public static class Simulator
     private static SimOutcome RunHere(SimCase c, IReadOnlyList<Invariant>? invariants, TextWriter? trace, Action<World> started)
     {
         invariants ??= Invariants.Default();
-        var text = Figures.Text(c.WorldName) ?? (File.Exists(c.WorldName) ? File.ReadAllText(c.WorldName) : null)
-            ?? throw new ArgumentException($"no world '{c.WorldName}': a figure (5-10), {string.Join(", ", Figures.Names)}, or a world file");
+        var text = c.Text() ?? throw new ArgumentException($"no world '{c.WorldName}': a figure (5-10), {string.Join(", ", Figures.Names)}, or a world file");
+        if (c.WorldText is null && Figures.Text(c.WorldName) is null)
+            c = c with { WorldText = text }; // the outcome carries the file's text as it ran, for its replays and its test
         var err = World.Build(text, c.Seed, out var world, out var why);
         if (err != Errno.OK)
             throw new ArgumentException($"world {c.WorldName}: {why}");
@@ -474,19 +482,39 @@ public static class Simulator
         return sb.ToString();
     }
 
-    /// <summary>A ready-to-paste xunit test that replays <paramref name="c"/> and requires every invariant to hold.</summary>
+    /// <summary>
+    /// A ready-to-paste xunit test that replays <paramref name="c"/> and requires every invariant to hold. A world that is
+    /// not built in goes into the test as its text, and the test is named after the file.
+    /// </summary>
     public static string XunitTest(SimCase c)
     {
         string keep = c.Keep is null ? "null" : SimCase.KeepCode(c.Keep);
         string plan = c.Plan is null ? "" : $",\n            UnixVfs.Sim.FaultPlan.FromText(\"{c.Plan.OneLine()}\")";
-        return $$"""
-                [Fact]
-                public void Sim_{{c.WorldName.Replace('-', '_')}}_seed_{{(uint)c.Seed}}_holds()
-                {
-                    var o = UnixVfs.Sim.Simulator.Run(new UnixVfs.Sim.SimCase("{{c.WorldName}}", {{c.Seed}}, {{c.Steps}},
-                        (UnixVfs.Sim.FaultKinds){{(int)c.Faults}}, {{keep}}{{plan}}));
-                    Assert.True(o.Failure is null, UnixVfs.Sim.Simulator.Report(o));
-                }
-            """;
+        var text = c.WorldText ?? (Figures.Text(c.WorldName) is null ? c.Text() : null);
+        string name = text is null ? c.WorldName : Path.GetFileNameWithoutExtension(c.WorldName);
+        string world = text is null ? "" : ",\n            WorldText: " + RawString(text, "            ");
+        var sb = new StringBuilder();
+        sb.AppendLine("    [Fact]");
+        sb.AppendLine($"    public void Sim_{Identifier(name)}_seed_{(uint)c.Seed}_holds()");
+        sb.AppendLine("    {");
+        sb.AppendLine($"        var o = UnixVfs.Sim.Simulator.Run(new UnixVfs.Sim.SimCase(\"{name}\", {c.Seed}, {c.Steps},");
+        sb.AppendLine($"            (UnixVfs.Sim.FaultKinds){(int)c.Faults}, {keep}{plan}{world}));");
+        sb.AppendLine("        Assert.True(o.Failure is null, UnixVfs.Sim.Simulator.Report(o));");
+        sb.Append("    }");
+        return sb.ToString();
+    }
+
+    /// <summary>Every character of <paramref name="name"/> that may not stand in a C# name, as '_'.</summary>
+    private static string Identifier(string name) => string.Concat(name.Select(ch => char.IsAsciiLetterOrDigit(ch) ? ch : '_'));
+
+    /// <summary><paramref name="text"/> as a C# raw string literal, its lines indented by <paramref name="indent"/>.</summary>
+    private static string RawString(string text, string indent)
+    {
+        int longest = 0, run = 0;
+        foreach (char ch in text)
+            longest = Math.Max(longest, run = ch == '"' ? run + 1 : 0);
+        var quotes = new string('"', Math.Max(3, longest + 1));
+        var lines = text.TrimEnd().Split('\n').Select(l => l.TrimEnd('\r'));
+        return quotes + "\n" + string.Concat(lines.Select(l => (l.Length == 0 ? "" : indent + l) + "\n")) + indent + quotes;
     }
 }

@@ -37,6 +37,21 @@ public class SimCommandTests
         Assert.Contains(message, err);
     }
 
+    [Theory]
+    [InlineData("errors=return")]
+    [InlineData("ro")]
+    public void A_world_whose_mirror_the_model_cannot_judge_is_a_one_line_error(string option)
+    {
+        var world = Path.Combine(Path.GetTempPath(), $"vfs-world-{Environment.ProcessId}-{option}.world");
+        File.WriteAllText(world, $"host h\ndisk h /m tmpfs\ndisk h /b tmpfs\nmirror h /b /m hide,{option}\nprocs h 2\n");
+        var (code, output, err) = Vfs("sim", "--world", world, "--histories", "2", "--steps", "10");
+        File.Delete(world);
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Single(err.TrimEnd('\n').Split('\n'));
+        Assert.Contains($"{option}: a mirror whose calls the model cannot judge", err);
+    }
+
     [Fact]
     public void Faults_and_a_plan_together_are_refused()
     {

@@ -43,6 +43,25 @@ public class InvariantApiTests
     }
 
     [Fact]
+    public void A_failure_in_a_world_file_gives_a_test_named_after_the_file_that_carries_the_world_and_needs_no_file()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"vfs-sim-{Environment.ProcessId}", "two-tmpfs.world");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, Figures.Text("mirror-tmpfs"));
+        var o = Simulator.Shrink(Simulator.Run(new SimCase(file, 3, 120, FaultKinds.None), [new NoDirectories()]), [new NoDirectories()]);
+        Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        var test = Simulator.XunitTest(o.Case);
+        Assert.Contains("public void Sim_two_tmpfs_seed_3_holds()", test);
+        Assert.Contains("new UnixVfs.Sim.SimCase(\"two-tmpfs\", 3, 120,", test);
+        var carried = Figures.Text("mirror-tmpfs")!.TrimEnd().Split('\n').Select(l => "            " + l);
+        Assert.Contains("WorldText: \"\"\"\n" + string.Join('\n', carried) + "\n            \"\"\"));", test);
+        // What the test runs: the world from its text, the file gone; it fails as the original did.
+        var again = Simulator.Run(o.Case with { WorldName = "two-tmpfs", WorldText = Figures.Text("mirror-tmpfs") }, [new NoDirectories()]);
+        Assert.Equal(o.Failure, again.Failure);
+        Assert.Equal(o.TraceHash, again.TraceHash);
+    }
+
+    [Fact]
     public void A_failing_invariant_gives_a_shrunk_history_a_replay_command_and_a_test()
     {
         var c = new SimCase("mirror-tmpfs", 3, 120, FaultKinds.Copy);
