@@ -139,7 +139,50 @@ public sealed class VirtualClock : TimeProvider
             t.Rearm();
             Monitor.PulseAll(_lock);
         }
-        t.Fire();
+        t_firing = this;
+        try
+        {
+            t.Fire();
+        }
+        finally
+        {
+            t_firing = null;
+        }
+    }
+
+    // The Driven clock whose timekeeper is firing a timer on this thread (FireNext), or null.
+    [ThreadStatic] private static VirtualClock? t_firing;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> now -- or, called from a timer that a Driven clock's timekeeper fires, on a thread of
+    /// its own, named <paramref name="name"/>: a callback that waits for time itself (an RPC, a backoff) would stop time
+    /// on the one thread that moves it (Fixed 115: the mirror's autoresync probing a partitioned copy). That thread
+    /// counts as busy work from here until the work ends and lends its unit while it waits idle, as a driving thread
+    /// does, so the world's threads still take turns: it runs alone until it waits.
+    /// </summary>
+    public static void RunOffClock(Action work, string name)
+    {
+        if (t_firing is not { } vc)
+        {
+            work();
+            return;
+        }
+        var unit = new ThreadWork(vc);
+        vc.Busy(+1);
+        new Thread(() =>
+        {
+            using (Serving(unit))
+            {
+                try
+                {
+                    work();
+                }
+                finally
+                {
+                    unit.End();
+                }
+            }
+        }) { IsBackground = true, Name = name }.Start();
     }
 
     /// <summary>Work that proceeds without time passing began (+1) or ended (-1); auto-advance waits while any is outstanding.</summary>

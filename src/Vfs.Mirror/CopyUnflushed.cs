@@ -14,7 +14,8 @@
 // closed it for a writer (Written, Flushed; a reader's close flushes nothing, finding 14; a file the mirror lets go of
 // is fsynced on such copies first: Inactive). When the copy is taken out of use (MfsVfs.MarkUnavailable), the ranges go
 // to its dirty log, so that its resync rewrites them whatever the client did with them, and the files are remembered as
-// late: at online their pending writes are sent first (FlushLate) and each file's ctime after that is excused from the
+// late (by the copy's vnode, held: the mnode may let go of it before the copy is back, Fixed 113): at online their
+// pending writes are sent first (FlushLate) and each file's ctime after that is excused from the
 // scan (MirrorHistory.ChangedSince); a file whose copy does not answer then stays late for the next online (the NFS
 // client keeps a WRITE that heard nothing).
 //
@@ -50,7 +51,7 @@ internal sealed class CopyUnflushed
     private readonly HashSet<Vnode> _lateFiles = new(ReferenceEqualityComparer.Instance);   // held
     // What FlushLate stamped, kept until a resync of the copy succeeds: an online that fails after its scan (a resync
     // that timed out) sent the late writes already, and the next online must excuse them too. Used by one online at a
-    // time (the mirror's online is serialized).
+    // time (MfsVfs.OnlineLock serializes the mirror's onlines).
     private readonly Dictionary<ulong, Timespec> _stamped = new();
 
     private int _hintSeq;          // the hint's sequence count: odd while it changes; changed only under _lock
@@ -150,7 +151,9 @@ internal sealed class CopyUnflushed
 
     /// <summary>
     /// The copy was taken out of use: every range it may not hold goes to its dirty log (the log holds the files), and
-    /// the files are remembered for FlushLate.
+    /// the files are remembered for FlushLate: by the copy's vnode, held, so that FlushLate finds it even when the mnode
+    /// has let go of it by then (a log that overflows lets go of its mnodes; the copy's NFS client still holds the write:
+    /// Fixed 113); by the mnode when it had none.
     /// </summary>
     public void Left(MfsVfs mi, MirrorMember c)
     {
@@ -167,8 +170,14 @@ internal sealed class CopyUnflushed
                 mi.LogMissed(c, m, DirtyKind.Data, 0, long.MaxValue);
             foreach (var (start, end) in ranges.Ranges)
                 mi.LogMissed(c, m, DirtyKind.Data, start, end - start);
+            var lv = HeldFile(m, c);
             lock (_lock)
-                _late.Add(m); // held by the log until the resync, which runs after FlushLate
+            {
+                if (lv is not null && _resyncWrote.Count + _lateFiles.Count < MaxResyncFiles && _lateFiles.Add(lv))
+                    continue;
+                _late.Add(m);
+            }
+            lv?.Rele(); // kept by the mnode, or kept already
         }
     }
 

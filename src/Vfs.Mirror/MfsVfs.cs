@@ -121,6 +121,13 @@ public sealed class MfsVfs
     /// <summary>The last resync's report, or null.</summary>
     public ResyncReport? LastResync { get; internal set; }
 
+    /// <summary>
+    /// Serialises bringing a copy back (MirrorIoctl.Online: `mfsadm online` and autoresync's rejoin), whose search for
+    /// changes and late writes (CopyUnflushed.FlushLate) one copy may not run twice at once. Taken by
+    /// VirtualClock.EnterMonitor: its holder waits for time (the copy's RPCs).
+    /// </summary>
+    internal readonly object OnlineLock = new();
+
     /// <summary>Serialises renames within the mirror (so two renames cannot take two directories' locks in opposite orders).</summary>
     internal KMutex RenameLock { get; } = new(MirrorLock.RenameClass);
 

@@ -8,7 +8,8 @@
 // exactly as `mfsadm online` brings it: its log replayed (or a full resync after an overflow), or, if it was changed
 // behind the mirror's back, compared by history (MirrorSplitBrain.Online) -- each step in the mirror's events and the
 // kernel's message buffer ("autoresync: ...").
-// TIME is the kernel's TimeProvider: a simulator's virtual clock runs the probes as it advances, on its own thread.
+// TIME is the kernel's TimeProvider: a simulator's virtual clock runs the probes as it advances -- on a thread of their
+// own when its timekeeper fires them (VirtualClock.RunOffClock), since a probe waits for time.
 //
 // LOCK ORDER: _gate is outermost -- held for a whole round, so that Dispose (at unmount) waits for a round in progress
 // and no round starts after it; a round takes the mirror's own locks (Quiesce, ...) inside it, as `mfsadm online` does.
@@ -26,7 +27,7 @@ internal sealed class MirrorAutoResync : IDisposable
     public MirrorAutoResync(MfsVfs mi, TimeSpan period)
     {
         _mi = mi;
-        _timer = mi.Clock.CreateTimer(_ => Round(), null, period, period);
+        _timer = mi.Clock.CreateTimer(_ => VirtualClock.RunOffClock(Round, "mfs autoresync"), null, period, period);
     }
 
     private void Round()

@@ -195,6 +195,14 @@ internal static class MirrorIoctl
     /// <summary>Brings copy <paramref name="c"/> back (MFS_IOC_ONLINE, and autoresync: MirrorAutoResync.cs).</summary>
     internal static Errno Online(MfsVfs mi, MirrorMember c, MfsCopyRequest req, bool full)
     {
+        // One at a time: `mfsadm online` and autoresync's rejoin could otherwise both find the copy unavailable, search
+        // it and start two resyncs of it (Fixed 115 let autoresync's rounds run beside the world's calls).
+        using (VirtualClock.EnterMonitor(mi.OnlineLock))
+            return OnlineLocked(mi, c, req, full);
+    }
+
+    private static Errno OnlineLocked(MfsVfs mi, MirrorMember c, MfsCopyRequest req, bool full)
+    {
         if (req.Force && mi.Witness is { ReadOnly: true } w && c.State == CopyState.Available)
             return w.Force(mi, c, req.Lines);
         if (c.State != CopyState.Unavailable)

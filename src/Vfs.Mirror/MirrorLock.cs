@@ -14,7 +14,9 @@
 // b, wanting a -- cannot deadlock and do not livelock in step. Every lower file system must honour
 // CC_DONTBLOCK in VOP_RWLOCK (the generic fs_rwlock does).
 //
-// LOCK ORDER of the mirror (outermost first; each a ranked lock the witness checks, Core/Witness):
+// LOCK ORDER of the mirror (outermost first; each a ranked lock the witness checks, Core/Witness, but the first two):
+//     autoresync's gate           MirrorAutoResync: one round at a time
+//     OnlineLock                  MfsVfs: one copy brought back at a time (MirrorIoctl.Online)
 //     the mirror vnode's rwlock   VOP_RWLOCK of the mnode (the mfs VfsDef is Stacked: LockRank.UpperRwlock)
 //     Quiesce                     MfsVfs: shared by every updating operation, exclusive while a copy rejoins
 //     RenameLock                  MfsVfs: serialises renames, the only holders of two DirLocks

@@ -275,15 +275,20 @@ internal sealed partial class MirrorMerge
                         return err;
                 }
             }
-            else if (changed is null && vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
-                return Errno.OK; // a directory whose own name did not change: its entries have their own log entries
             else if (vas[0]!.Type == VType.VDIR && vas[1]?.Type == VType.VDIR)
             {
                 // A directory in both under a changed name may be another directory now: its whole tree is
                 // compared one way, which keeps what is the same (a file in it with a link outside it, too).
                 // Kept as the source's directory, it is no longer the one another mnode knew it as (a cycle
-                // of renames): that mnode forgets it and finds its own directory by name again.
-                if (_otherFile?.Invoke(vps[0]!, vps[1]!) == true)
+                // of renames): that mnode forgets it and finds its own directory by name again. Where the log kept
+                // no names (changed null: every name compared), a directory known to be the source's own twin is
+                // left to its own log entries; any other may have been renamed over or made again while the copy was
+                // away (Fixed 114: one renamed over another, past logranges= names in their parent, kept the old
+                // one's tree in the copy).
+                bool another = _otherFile?.Invoke(vps[0]!, vps[1]!) == true;
+                if (changed is null && !another && KnownTwin(vps[0]!, vps[1]!))
+                    return Errno.OK;
+                if (another)
                     _replaced?.Invoke(1, vps[1]!);
                 if ((err = MergeDir([vps[0]!, vps[1]!], "/" + name, 0, [1])) != Errno.OK)
                     return err;
@@ -306,6 +311,16 @@ internal sealed partial class MirrorMerge
                 v?.Rele();
         }
         return Errno.OK;
+    }
+
+    /// <summary>True when the target's file <paramref name="tv"/> is known to be the source's <paramref name="sv"/> (OneWayEntries' knownTwin).</summary>
+    private bool KnownTwin(Vnode sv, Vnode tv)
+    {
+        if (_links[1].Known?.Invoke(sv) is not { } twin)
+            return false;
+        bool same = Vop.Cmp(twin, tv);
+        twin.Rele();
+        return same;
     }
 
     /// <summary>

@@ -693,4 +693,30 @@ public class SimFindingsTests
         Assert.Empty(f.LowerNames(0, "a/c/a/c"));
         Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
     }
+
+    /// <summary>
+    /// Fixed 114 (Finding 57): while y was away /a/c/a moved to /a/b/c and a new /a/b/a was renamed over the emptied
+    /// /a/c. More names of /a changed than logranges=2 keeps, so the replay compared every name of /a, and left /a/c,
+    /// a directory in both, to log entries of its own: y kept its old /a/c, still holding the old /a/c/a.
+    /// </summary>
+    [Fact]
+    public void A_directory_renamed_over_another_while_a_copy_was_away_replaces_it_where_the_log_kept_no_names()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount("logranges=2");
+        foreach (var d in new[] { "a", "a/b", "a/c", "a/c/a" })
+            MirrorFixture.Ok(f.P.Mkdir("/X/y/" + d, 0x1ED));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a/c/a", "/X/y/a/b/c"));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Mkdir("/X/y/a/b/a", 0x1ED));
+        MirrorFixture.Ok(f.P.Rename("/X/y/a/b/a", "/X/y/a/c"));
+        MirrorFixture.Ok(f.P.Rmdir("/X/y/a/a"));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+
+        Assert.Equal(CopyState.Available, mi.Copies[1].State);
+        Assert.Empty(f.LowerNames(1, "a/c"));
+        Assert.Equal(["c"], f.LowerNames(1, "a/b"));
+        Assert.True(f.Verify().Identical, string.Join("\n", f.Verify().Differences));
+    }
 }
