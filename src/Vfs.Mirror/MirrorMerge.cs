@@ -129,8 +129,12 @@ internal sealed partial class MirrorMerge
         {
             var err = parkDir is null ? Errno.OK : RemoveParked(parkDir);
             _walkingTrees = true;
+            // A copy that is neither source nor target walks the source's tree in its place: never read, it may be
+            // away with another tree, a file where the source has a directory (Fixed 116: a full resync of X read Z,
+            // whose disk had failed, and stopped at ENOTDIR).
+            var walked = roots.Select((r, i) => i == source || targets.Contains(i) ? r : roots[source]).ToArray();
             if (err == Errno.OK)
-                err = RefutePending(MergeDir(roots, "/", source, targets));
+                err = RefutePending(MergeDir(walked, "/", source, targets));
             LetGoParked();
             return err == Errno.OK && parkDir is not null ? RemoveParked(parkDir) : err;
         }
@@ -599,7 +603,8 @@ internal sealed partial class MirrorMerge
             {
                 if (vps[i] is null)
                 {
-                    // A copy that is neither source nor target: descend with the source in its place; it is never written.
+                    // A copy that is neither source nor target (OneWay gave it the source's tree): descend with the source
+                    // in its place; it is never written.
                     sub[i] = sourceDir;
                     sub[i].Hold();
                 }

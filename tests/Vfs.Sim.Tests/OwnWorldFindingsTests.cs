@@ -1,6 +1,6 @@
 // Tests of Vfs.Sim: the bugs found in worlds of one's own (`vfs sim --world FILE`), with the mirror options the built-in
 // worlds leave at their defaults -- a small log, balanced reads, autoresync, four copies. Each replays its world's text,
-// seed, shrunk history and fault plan (docs/verification.md, Fixed 113-115) and failed before its fix.
+// seed, shrunk history and fault plan (docs/verification.md, Fixed 113-116) and failed before its fix.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -41,6 +41,23 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
         disk h /c ufs
         import h s:/export /ns soft,timeo=10,retrans=2
         mirror h /b,/c,/ns /m logranges=2,retries=1
+        procs h 3
+        history keep-open-files-linked
+        """;
+
+    /// <summary>A 3-way mirror of a local UFS and two UFS disks imported over NFS, reads balanced, a log of eight files.</summary>
+    private const string ThreeWayNfsSmallLog = """
+        host h
+        host a
+        host b
+        disk a /export ufs
+        disk b /export ufs
+        export a /export
+        export b /export
+        disk h /m ufs
+        import h a:/export /na soft,timeo=10,retrans=2
+        import h b:/export /nb soft,timeo=10,retrans=2
+        mirror h /na,/nb /m read=balance,logsize=8,logranges=4,retries=1
         procs h 3
         history keep-open-files-linked
         """;
@@ -89,4 +106,15 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     [Fact]
     public void Autoresync_probing_a_partitioned_copy_waits_for_its_timeout_in_virtual_time() =>
         Holds(new SimCase("fig7-autoresync", 1902060, 800, FaultKinds.All, WorldText: Fig7AutoResync));
+
+    /// <summary>
+    /// Fixed 116: X (/na) was offline and Z's disk (h:/m) failed, so Z left too. X's full resync (its log of eight had
+    /// overflowed) walked every copy's tree, Z's as well, and Z had a file where the source had made a directory since:
+    /// its readdir said ENOTDIR, and the resync failed. A full resync now walks the source and the target only.
+    /// </summary>
+    [Fact]
+    public void A_full_resync_walks_only_its_source_and_target_not_a_copy_away_with_another_tree() =>
+        Holds(new SimCase("three-way-nfs-small-log", 1920045, 717, FaultKinds.None,
+            [7, 23, 36, 50, 69, 78, 79, 80, 83, 100, 110, 234, 248, 251, 260, 262, 267, 268, 295, 321, 322, 325, 372, 464, 480, 493, 495, 496, 497, 498],
+            FaultPlan.FromText("174 offline x 0; 230 disk-fail h:/m 9; 576 online x 0; 671 disk-heal h:/m 0"), ThreeWayNfsSmallLog));
 }
