@@ -510,7 +510,8 @@ internal static partial class MirrorResync
     /// record, Fixed 80): the name was removed and made again while the copy was away, and tv is still the old file
     /// (removed or renamed in the source). Rewritten in place it would become the source's file under two names, since
     /// KnownTwin links a name of its own file to it too. A tv no mnode knows is another file also when the mnode of
-    /// <paramref name="sv"/> has its own file in the copy, and that is not tv (TwinElsewhere).
+    /// <paramref name="sv"/> has its own file in the copy, and that is not tv (TwinElsewhere). An mnode that knows tv but
+    /// no file in the source may know it through a third copy (MadeLateOther).
     /// </summary>
     private static bool OtherFile(MfsVfs mi, MirrorMember src, MirrorMember c, Vnode sv, Vnode tv)
     {
@@ -519,7 +520,39 @@ internal static partial class MirrorResync
         Vnode? known;
         using (m.Lock.Enter())
             known = m.Copies[src.Index];
-        return known is not null && !Vop.Cmp(known, sv);
+        return known is not null ? !Vop.Cmp(known, sv) : MadeLateOther(mi, src, c, m, sv);
+    }
+
+    /// <summary>
+    /// For an mnode that knows no file of its own in the source: true when the source's file for it is one a resync made
+    /// late there from the mnode's file in a third copy (MirrorFid.LateTwinOf), and that is not <paramref name="sv"/>.
+    /// (Fixed 117: the source had been resynced in full itself, from that third copy, while the mnode's file had been
+    /// renamed away and a new file made under its old name; the copy's file there, the mnode's, was rewritten in place
+    /// as the new file, and then linked under the mnode's own new name too.)
+    /// </summary>
+    private static bool MadeLateOther(MfsVfs mi, MirrorMember src, MirrorMember c, Mnode m, Vnode sv)
+    {
+        foreach (var k in mi.Copies)
+        {
+            if (k.Index == src.Index || k.Index == c.Index)
+                continue;
+            Vnode? kv;
+            using (m.Lock.Enter())
+            {
+                kv = m.Copies[k.Index];
+                kv?.Hold();
+            }
+            if (kv is null)
+                continue;
+            var twin = MirrorFid.LateTwinOf(k, src, kv);
+            kv.Rele();
+            if (twin is null)
+                continue;
+            bool other = !Vop.Cmp(twin, sv);
+            twin.Rele();
+            return other;
+        }
+        return false;
     }
 
     /// <summary>

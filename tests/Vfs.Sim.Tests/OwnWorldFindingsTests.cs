@@ -1,6 +1,6 @@
 // Tests of Vfs.Sim: the bugs found in worlds of one's own (`vfs sim --world FILE`), with the mirror options the built-in
 // worlds leave at their defaults -- a small log, balanced reads, autoresync, four copies. Each replays its world's text,
-// seed, shrunk history and fault plan (docs/verification.md, Fixed 113-116) and failed before its fix.
+// seed, shrunk history and fault plan (docs/verification.md, Fixed 113-117) and failed before its fix.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -117,4 +117,14 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("three-way-nfs-small-log", 1920045, 717, FaultKinds.None,
             [7, 23, 36, 50, 69, 78, 79, 80, 83, 100, 110, 234, 248, 251, 260, 262, 267, 268, 295, 321, 322, 325, 372, 464, 480, 493, 495, 496, 497, 498],
             FaultPlan.FromText("174 offline x 0; 230 disk-fail h:/m 9; 576 online x 0; 671 disk-heal h:/m 0"), ThreeWayNfsSmallLog));
+
+    /// <summary>
+    /// Fixed 117: Z had F at /b when it left; while it was away, F was renamed to /c/a/a and a new /b made, and X, which
+    /// had been away longer, was resynced in full from Y. Z's full resync from X then found F's mnode, which knew no file
+    /// in X (X's F was made late), took X's new /b for F's and rewrote Z's F in place as it; F's own name then linked to it.
+    /// </summary>
+    [Fact]
+    public void A_full_resync_from_a_copy_itself_resynced_in_full_tells_a_file_renamed_away_from_the_one_made_under_its_name() =>
+        Holds(new SimCase("three-way-nfs-small-log", 1930086, 439, FaultKinds.None, [9, 12, 15, 16, 18, 43, 129, 163, 187, 197, 199, 214, 219, 261, 266, 281, 282, 283, 319, 438],
+            FaultPlan.FromText("97 partition a 0; 141 disk-fail h:/m 15; 268 net-heal a 0; 425 disk-heal h:/m 0"), ThreeWayNfsSmallLog));
 }
