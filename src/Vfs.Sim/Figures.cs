@@ -1,5 +1,5 @@
 // Vfs.Sim: the built-in worlds -- the patent's Figs. 5-10 as world texts (World.cs gives the format), a 3-way
-// mirror, and the single file systems the conformance suite runs over. In every one the history's processes work
+// mirror, worlds for the mirror's options, and the single file systems the conformance suite runs over. In every one the history's processes work
 // under /m of one host; where /m is a mirror, its copies are what the invariants compare with the model.
 //
 // Figs. 7, 9 and 10 use the master pair of `vfs demo` (MasterPair.cs): each server shares its raw disk for the
@@ -15,7 +15,10 @@
 // forms of Figs. 7 and 9 add a third host w whose small directory both masters import as their mirrors' witness.
 namespace UnixVfs.Sim;
 
-/// <summary>Worlds by name: "fig5" ... "fig10", "fig7-witness", "fig9-witness", "mirror3", "tmpfs", "ufs", "nfs", "mirror-tmpfs".</summary>
+/// <summary>
+/// Worlds by name: "fig5" ... "fig10", "fig7-witness", "fig9-witness", "mirror3", the option worlds "fig7-autoresync",
+/// "fig8-small-log", "mirror3-nfs", "mirror4" and "mirror3-checksum", and "tmpfs", "ufs", "nfs", "mirror-tmpfs".
+/// </summary>
 public static class Figures
 {
     private const string Soft = "soft,timeo=10,retrans=2";
@@ -170,6 +173,79 @@ public static class Figures
             disk h /b ufs
             disk h /c ufs
             mirror h /b,/c /m
+            procs h 3
+            """,
+        // The mirror's options that the worlds above leave at their defaults, each world a few of them: the small logs
+        // that overflow to a full resync or lose a directory's names, balanced reads, four copies, checksums, autoresync
+        // (docs/verification.md, Fixed 113-117 came from these).
+        ["fig7-autoresync"] = $"""
+            # Fig. 7 with autoresync: each master probes its failed copy every 5 s and rejoins it when it answers
+            host x
+            host y
+            disk x /export/disk ufs
+            export x /export/disk
+            disk y /export/disk ufs
+            export y /export/disk
+            import x y:/export/disk /net/peer {Soft}
+            import y x:/export/disk /net/peer {Soft}
+            mirror x /export/disk,/net/peer /m hide,role=master,retries=1,autoresync=5
+            mirror y /export/disk,/net/peer /mirror hide,role=master,retries=1,autoresync=5
+            link x y 50 400 0
+            procs x 2
+            history keep-open-files-linked
+            """,
+        ["fig8-small-log"] = $"""
+            # Fig. 8 with balanced reads and a log of four files, one range each: most absences end in a full resync
+            host a
+            host b
+            host z
+            disk a /export ufs
+            disk b /export ufs
+            export a /export
+            export b /export
+            import z a:/export /na {Soft}
+            import z b:/export /nb {Soft}
+            mirror z /na,/nb /m hide,retries=1,read=balance,logsize=4,logranges=1
+            procs z 2
+            history keep-open-files-linked
+            """,
+        ["mirror3-nfs"] = $"""
+            # a 3-way mirror of a local UFS and two UFS disks imported over NFS, reads balanced, a log of eight files
+            host h
+            host a
+            host b
+            disk a /export ufs
+            disk b /export ufs
+            export a /export
+            export b /export
+            disk h /m ufs
+            import h a:/export /na {Soft}
+            import h b:/export /nb {Soft}
+            mirror h /na,/nb /m read=balance,logsize=8,logranges=4,retries=1
+            procs h 3
+            history keep-open-files-linked
+            """,
+        ["mirror4"] = $"""
+            # a 4-way mirror of three local UFS disks and one imported over NFS; two names or ranges a logged file
+            host h
+            host s
+            disk s /export ufs
+            export s /export
+            disk h /m ufs
+            disk h /b ufs
+            disk h /c ufs
+            import h s:/export /ns {Soft}
+            mirror h /b,/c,/ns /m logranges=2,retries=1
+            procs h 3
+            history keep-open-files-linked
+            """,
+        ["mirror3-checksum"] = """
+            # a checksummed 3-way mirror of local UFS disks (-o checksum: every read checked, a bad extent healed)
+            host h
+            disk h /m ufs
+            disk h /b ufs
+            disk h /c ufs
+            mirror h /b,/c /m checksum
             procs h 3
             """,
         ["mirror-tmpfs"] = """
