@@ -237,6 +237,13 @@ internal static class MirrorFid
     }
 
     /// <summary>
+    /// True when the mirror made copy <paramref name="c"/>'s file <paramref name="tv"/> late (CopyFids.MadeLate): copied in
+    /// whole, or a directory the resync's moves made empty for a file moved into it (MirrorResync.MakeParents).
+    /// </summary>
+    internal static bool MadeLateIn(MirrorMember c, Vnode tv) =>
+        Vop.Fid(tv, Fid.MaxFidSize, out var here) == Errno.OK && c.Fids.LateFrom(c, c.Fids.First(c, here!)) is not null;
+
+    /// <summary>
     /// True when the mirror made copy <paramref name="c"/>'s file <paramref name="tv"/> late from a file of the source
     /// other than <paramref name="sv"/>: handles of that file find tv as its twin (LateTwin), so tv must not become sv's.
     /// </summary>

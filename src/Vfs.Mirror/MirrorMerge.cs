@@ -49,6 +49,7 @@ internal sealed partial class MirrorMerge
     private readonly HardLinks[] _links;
     private readonly bool _ownsLinks;
     private Func<Vnode, Vnode, bool>? _otherFile; // OneWayEntries' otherFile, for the trees it compares whole too
+    private Func<Vnode, bool>? _madeHere;         // OneWayEntries' madeHere
     private Vnode? _parkDir;                       // OneWay's parkDir, while it runs
     private readonly List<string> _parked = new();  // the names given to _parkDir so far
 
@@ -136,7 +137,7 @@ internal sealed partial class MirrorMerge
             if (err == Errno.OK)
                 err = RefutePending(MergeDir(walked, "/", source, targets));
             LetGoParked();
-            return err == Errno.OK && parkDir is not null ? RemoveParked(parkDir) : err;
+            return err == Errno.OK && parkDir is not null ? RemoveParked(parkDir, targets[0]) : err;
         }
         finally
         {
@@ -169,12 +170,26 @@ internal sealed partial class MirrorMerge
     }
 
     /// <summary>Removes every entry of <paramref name="parkDir"/> whose name begins with <paramref name="prefix"/>, trees too.</summary>
-    internal static Errno RemoveParked(Vnode parkDir, string prefix = ParkedPrefix)
+    internal static Errno RemoveParked(Vnode parkDir, string prefix = ParkedPrefix) => RemoveParked(parkDir, prefix, null);
+
+    /// <summary>
+    /// The full resync's last step: removes what it parked in target <paramref name="t"/>'s .mfs, and a file whose last
+    /// name goes with it is let go of by its mnode then. LetGoParked, just before, left such a file to its mnode while a
+    /// parked name still counted as one of its links (Fixed 119: a file open through the mirror, whose other name lay in
+    /// a parked directory, kept a vnode that the removal made stale, and its close failed the copy with ESTALE).
+    /// </summary>
+    private Errno RemoveParked(Vnode parkDir, int t) => RemoveParked(parkDir, ParkedPrefix, (dir, name, vp) =>
+    {
+        _replaced?.Invoke(t, vp); // before the removal, as for any name the merge removes: this name still counts
+        return Vop.Remove(dir, name, Cr);
+    });
+
+    private static Errno RemoveParked(Vnode parkDir, string prefix, Func<Vnode, string, Vnode, Errno>? remove)
     {
         var err = MirrorDataCopy.ReadDir(parkDir, out var entries);
         foreach (var d in entries.Where(d => d.Name.StartsWith(prefix, StringComparison.Ordinal)))
             if (err == Errno.OK)
-                err = MirrorDataCopy.RemoveEntry(parkDir, d.Name, new CopyStats());
+                err = MirrorDataCopy.RemoveEntry(parkDir, d.Name, new CopyStats(), remove);
         return err;
     }
 
@@ -207,11 +222,15 @@ internal sealed partial class MirrorMerge
     /// named: a name the target lacks for a file with other links is made a link to it. <paramref name="later"/>, when
     /// given, is handed the names the source lacks instead of their removal, for the caller to remove once it has
     /// merged the other directories it has to (a name made in one of them may be a link to the file under one of these).
+    /// <paramref name="madeHere"/> (target vnode) says the target's directory was made late, perhaps empty, so that it is
+    /// compared whole even where <paramref name="changed"/> is null and it is the source's known twin.
     /// </summary>
     public Errno OneWayEntries(Vnode[] dirs, IReadOnlyCollection<string>? changed, Action<Vnode, string> copiedWhole, bool top,
-        Func<Vnode, Vnode, bool>? otherFile = null, Func<Vnode, Vnode?>? knownTwin = null, List<string>? later = null)
+        Func<Vnode, Vnode, bool>? otherFile = null, Func<Vnode, Vnode?>? knownTwin = null, List<string>? later = null,
+        Func<Vnode, bool>? madeHere = null)
     {
         _otherFile = otherFile;
+        _madeHere = madeHere;
         _links[1].Known = knownTwin; // for the trees it copies whole too
         try
         {
@@ -245,6 +264,7 @@ internal sealed partial class MirrorMerge
         finally
         {
             _links[1].Known = null;
+            _madeHere = null;
             ReleaseLinks();
         }
     }
@@ -288,9 +308,10 @@ internal sealed partial class MirrorMerge
                 // no names (changed null: every name compared), a directory known to be the source's own twin is
                 // left to its own log entries; any other may have been renamed over or made again while the copy was
                 // away (Fixed 114: one renamed over another, past logranges= names in their parent, kept the old
-                // one's tree in the copy).
+                // one's tree in the copy) -- and so may the twin made here since, empty (madeHere: Fixed 118, a
+                // directory the resync's moves made for a file moved into it).
                 bool another = _otherFile?.Invoke(vps[0]!, vps[1]!) == true;
-                if (changed is null && !another && KnownTwin(vps[0]!, vps[1]!))
+                if (changed is null && !another && KnownTwin(vps[0]!, vps[1]!) && _madeHere?.Invoke(vps[1]!) != true)
                     return Errno.OK;
                 if (another)
                     _replaced?.Invoke(1, vps[1]!);

@@ -382,7 +382,8 @@ internal static partial class MirrorResync
                     copiedWhole.Add(child);
                     Adopt(mi, c, child, tdir!, name);
                 }
-            }, top: ReferenceEquals(dm, mi.Root), otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv), knownTwin: sv => KnownTwin(mi, src, c, sv), later: later);
+            }, top: ReferenceEquals(dm, mi.Root), otherFile: (sv, tv) => OtherFile(mi, src, c, sv, tv), knownTwin: sv => KnownTwin(mi, src, c, sv), later: later,
+                madeHere: tv => MirrorFid.MadeLateIn(c, tv));
             stats.Add(merge.Report.Stats);
             return err;
         }

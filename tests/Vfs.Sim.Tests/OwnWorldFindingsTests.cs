@@ -1,6 +1,6 @@
 // Tests of Vfs.Sim: the bugs found in worlds of one's own (`vfs sim --world FILE`), with the mirror options the built-in
 // worlds leave at their defaults -- a small log, balanced reads, autoresync, four copies. Each replays its world's text,
-// seed, shrunk history and fault plan (docs/verification.md, Fixed 113-117) and failed before its fix.
+// seed, shrunk history and fault plan (docs/verification.md, Fixed 113-119) and failed before its fix.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -127,4 +127,25 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     public void A_full_resync_from_a_copy_itself_resynced_in_full_tells_a_file_renamed_away_from_the_one_made_under_its_name() =>
         Holds(new SimCase("three-way-nfs-small-log", 1930086, 439, FaultKinds.None, [9, 12, 15, 16, 18, 43, 129, 163, 187, 197, 199, 214, 219, 261, 266, 281, 282, 283, 319, 438],
             FaultPlan.FromText("97 partition a 0; 141 disk-fail h:/m 15; 268 net-heal a 0; 425 disk-heal h:/m 0"), ThreeWayNfsSmallLog));
+
+    /// <summary>
+    /// Fixed 118: while s (Z's server) was down, the directory /a/a/c (holding a symbolic link c) was renamed to /b/b, and
+    /// a file moved into it. Z's resync could not move the directory (its old path had changed), so the file's move made
+    /// /b/b afresh, empty; /b's names, past logranges=2, were all compared, and the new /b/b passed as the directory's
+    /// twin: Z lost the link.
+    /// </summary>
+    [Fact]
+    public void A_directory_the_resyncs_moves_made_empty_is_compared_whole_where_the_log_kept_no_names() =>
+        Holds(new SimCase("four-way-small-log", 1953193, 599, FaultKinds.None, [4, 5, 7, 21, 27, 39, 44, 72, 95, 162, 230, 242, 249, 252, 256, 265, 281, 365],
+            FaultPlan.FromText("248 host-down s 0; 471 host-up s 0"), FourWaySmallLog));
+
+    /// <summary>
+    /// Fixed 119: Y's full resync parked Y's file /b/c, open through the mirror, and the directory holding its other
+    /// name; at the end its mnode kept the file, since a parked name still counted as a link, and the removal of the
+    /// parked names then deleted it. The close that ended the history failed on Y with ESTALE, and Y could not rejoin.
+    /// </summary>
+    [Fact]
+    public void An_open_file_whose_names_a_full_resync_parked_is_let_go_of_when_they_are_removed() =>
+        Holds(new SimCase("three-way-nfs-small-log", 1960298, 585, FaultKinds.None, [0, 4, 7, 18, 19, 21, 22, 30, 54, 109, 110, 140, 141, 168, 171, 195, 231, 234, 239, 243, 248, 249],
+            FaultPlan.FromText("21 host-down a 0; 215 host-down b 0; 311 host-up b 0; 408 host-up a 0"), ThreeWayNfsSmallLog));
 }
