@@ -1,6 +1,7 @@
-// Tests of Vfs.Sim: the bugs found in worlds of one's own (`vfs sim --world FILE`), with the mirror options the built-in
-// worlds leave at their defaults -- a small log, balanced reads, autoresync, four copies. Each replays its world's text,
-// seed, shrunk history and fault plan (docs/verification.md, Fixed 113-119) and failed before its fix.
+// Tests of Vfs.Sim: the bugs found in worlds of one's own (`vfs sim --world FILE`), with the mirror options the other
+// worlds leave at their defaults -- a small log, balanced reads, autoresync, four copies -- which are built in now
+// (Figures.cs: fig7-autoresync, fig8-small-log, mirror3-nfs, mirror4; their traces are those of the files). Each
+// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-119) and failed before its fix.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -14,71 +15,6 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
         Assert.True(o.Failure is null, Simulator.Report(o));
     }
 
-    /// <summary>Fig. 8 with balanced reads and a log of four files, one range each.</summary>
-    private const string Fig8SmallLog = """
-        host a
-        host b
-        host z
-        disk a /export ufs
-        disk b /export ufs
-        export a /export
-        export b /export
-        import z a:/export /na soft,timeo=10,retrans=2
-        import z b:/export /nb soft,timeo=10,retrans=2
-        mirror z /na,/nb /m hide,retries=1,read=balance,logsize=4,logranges=1
-        procs z 2
-        history keep-open-files-linked
-        """;
-
-    /// <summary>A 4-way mirror of three local UFS disks and one imported over NFS, two names or ranges a logged file.</summary>
-    private const string FourWaySmallLog = """
-        host h
-        host s
-        disk s /export ufs
-        export s /export
-        disk h /m ufs
-        disk h /b ufs
-        disk h /c ufs
-        import h s:/export /ns soft,timeo=10,retrans=2
-        mirror h /b,/c,/ns /m logranges=2,retries=1
-        procs h 3
-        history keep-open-files-linked
-        """;
-
-    /// <summary>A 3-way mirror of a local UFS and two UFS disks imported over NFS, reads balanced, a log of eight files.</summary>
-    private const string ThreeWayNfsSmallLog = """
-        host h
-        host a
-        host b
-        disk a /export ufs
-        disk b /export ufs
-        export a /export
-        export b /export
-        disk h /m ufs
-        import h a:/export /na soft,timeo=10,retrans=2
-        import h b:/export /nb soft,timeo=10,retrans=2
-        mirror h /na,/nb /m read=balance,logsize=8,logranges=4,retries=1
-        procs h 3
-        history keep-open-files-linked
-        """;
-
-    /// <summary>Fig. 7 with autoresync on both masters.</summary>
-    private const string Fig7AutoResync = """
-        host x
-        host y
-        disk x /export/disk ufs
-        export x /export/disk
-        disk y /export/disk ufs
-        export y /export/disk
-        import x y:/export/disk /net/peer soft,timeo=10,retrans=2
-        import y x:/export/disk /net/peer soft,timeo=10,retrans=2
-        mirror x /export/disk,/net/peer /m hide,role=master,retries=1,autoresync=5
-        mirror y /export/disk,/net/peer /mirror hide,role=master,retries=1,autoresync=5
-        link x y 50 400 0
-        procs x 2
-        history keep-open-files-linked
-        """;
-
     /// <summary>
     /// Fixed 113: a write b's NFS client still held when b went down was sent at the repair's online, by its scan, after
     /// the mnode had let go of the file: the log of four overflowed and let go of its mnodes, so FlushLate could not find
@@ -87,7 +23,7 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     [Fact]
     public void A_write_held_by_a_copys_NFS_client_when_its_host_went_down_is_sent_before_the_online_looks_for_changes() =>
         Holds(new SimCase("fig8-small-log", 1905058, 430, FaultKinds.None, [1, 2, 23, 32, 37, 38, 205, 213, 217],
-            FaultPlan.FromText("24 host-down b 0; 60 host-up b 0; 95 skew a -664000; 151 skew a 0"), Fig8SmallLog));
+            FaultPlan.FromText("24 host-down b 0; 60 host-up b 0; 95 skew a -664000; 151 skew a 0")));
 
     /// <summary>
     /// Fixed 114: while Z was offline /a/c/a moved to /a/b/c and a new /a/b/a was renamed over the emptied /a/c. The log
@@ -96,8 +32,8 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void A_directory_renamed_over_another_while_a_copy_was_away_replaces_it_where_the_log_kept_no_names() =>
-        Holds(new SimCase("four-way-small-log", 1913132, 272, FaultKinds.None, [1, 4, 72, 93, 132, 169, 174, 177, 221, 222, 223],
-            FaultPlan.FromText("130 offline z 0"), FourWaySmallLog));
+        Holds(new SimCase("mirror4", 1913132, 272, FaultKinds.None, [1, 4, 72, 93, 132, 169, 174, 177, 221, 222, 223],
+            FaultPlan.FromText("130 offline z 0")));
 
     /// <summary>
     /// Fixed 115: autoresync's round ran on the thread that moves virtual time; its probe of y, partitioned away, waited
@@ -105,7 +41,7 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Autoresync_probing_a_partitioned_copy_waits_for_its_timeout_in_virtual_time() =>
-        Holds(new SimCase("fig7-autoresync", 1902060, 800, FaultKinds.All, WorldText: Fig7AutoResync));
+        Holds(new SimCase("fig7-autoresync", 1902060, 800, FaultKinds.All));
 
     /// <summary>
     /// Fixed 116: X (/na) was offline and Z's disk (h:/m) failed, so Z left too. X's full resync (its log of eight had
@@ -114,9 +50,9 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void A_full_resync_walks_only_its_source_and_target_not_a_copy_away_with_another_tree() =>
-        Holds(new SimCase("three-way-nfs-small-log", 1920045, 717, FaultKinds.None,
+        Holds(new SimCase("mirror3-nfs", 1920045, 717, FaultKinds.None,
             [7, 23, 36, 50, 69, 78, 79, 80, 83, 100, 110, 234, 248, 251, 260, 262, 267, 268, 295, 321, 322, 325, 372, 464, 480, 493, 495, 496, 497, 498],
-            FaultPlan.FromText("174 offline x 0; 230 disk-fail h:/m 9; 576 online x 0; 671 disk-heal h:/m 0"), ThreeWayNfsSmallLog));
+            FaultPlan.FromText("174 offline x 0; 230 disk-fail h:/m 9; 576 online x 0; 671 disk-heal h:/m 0")));
 
     /// <summary>
     /// Fixed 117: Z had F at /b when it left; while it was away, F was renamed to /c/a/a and a new /b made, and X, which
@@ -125,8 +61,8 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void A_full_resync_from_a_copy_itself_resynced_in_full_tells_a_file_renamed_away_from_the_one_made_under_its_name() =>
-        Holds(new SimCase("three-way-nfs-small-log", 1930086, 439, FaultKinds.None, [9, 12, 15, 16, 18, 43, 129, 163, 187, 197, 199, 214, 219, 261, 266, 281, 282, 283, 319, 438],
-            FaultPlan.FromText("97 partition a 0; 141 disk-fail h:/m 15; 268 net-heal a 0; 425 disk-heal h:/m 0"), ThreeWayNfsSmallLog));
+        Holds(new SimCase("mirror3-nfs", 1930086, 439, FaultKinds.None, [9, 12, 15, 16, 18, 43, 129, 163, 187, 197, 199, 214, 219, 261, 266, 281, 282, 283, 319, 438],
+            FaultPlan.FromText("97 partition a 0; 141 disk-fail h:/m 15; 268 net-heal a 0; 425 disk-heal h:/m 0")));
 
     /// <summary>
     /// Fixed 118: while s (Z's server) was down, the directory /a/a/c (holding a symbolic link c) was renamed to /b/b, and
@@ -136,8 +72,8 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void A_directory_the_resyncs_moves_made_empty_is_compared_whole_where_the_log_kept_no_names() =>
-        Holds(new SimCase("four-way-small-log", 1953193, 599, FaultKinds.None, [4, 5, 7, 21, 27, 39, 44, 72, 95, 162, 230, 242, 249, 252, 256, 265, 281, 365],
-            FaultPlan.FromText("248 host-down s 0; 471 host-up s 0"), FourWaySmallLog));
+        Holds(new SimCase("mirror4", 1953193, 599, FaultKinds.None, [4, 5, 7, 21, 27, 39, 44, 72, 95, 162, 230, 242, 249, 252, 256, 265, 281, 365],
+            FaultPlan.FromText("248 host-down s 0; 471 host-up s 0")));
 
     /// <summary>
     /// Fixed 119: Y's full resync parked Y's file /b/c, open through the mirror, and the directory holding its other
@@ -146,6 +82,6 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void An_open_file_whose_names_a_full_resync_parked_is_let_go_of_when_they_are_removed() =>
-        Holds(new SimCase("three-way-nfs-small-log", 1960298, 585, FaultKinds.None, [0, 4, 7, 18, 19, 21, 22, 30, 54, 109, 110, 140, 141, 168, 171, 195, 231, 234, 239, 243, 248, 249],
-            FaultPlan.FromText("21 host-down a 0; 215 host-down b 0; 311 host-up b 0; 408 host-up a 0"), ThreeWayNfsSmallLog));
+        Holds(new SimCase("mirror3-nfs", 1960298, 585, FaultKinds.None, [0, 4, 7, 18, 19, 21, 22, 30, 54, 109, 110, 140, 141, 168, 171, 195, 231, 234, 239, 243, 248, 249],
+            FaultPlan.FromText("21 host-down a 0; 215 host-down b 0; 311 host-up b 0; 408 host-up a 0")));
 }
