@@ -318,8 +318,12 @@ internal sealed partial class MirrorMerge
                 if ((err = MergeDir([vps[0]!, vps[1]!], "/" + name, 0, [1])) != Errno.OK)
                     return err;
             }
+            // A file with more links in the target, alike otherwise, is the source's file still under names the source
+            // no longer has, which the replay removes where it meets them: compared here only where the log kept no
+            // names (Fixed 120: a symbolic link with four names, two removed while the copy was away, was made again
+            // under a third, and the copy's file lost that link), as the full resync's walk does (Fixed 88).
             else if (vas[0]!.Type == VType.VDIR || (other = vps[1] is not null && _otherFile?.Invoke(vps[0]!, vps[1]!) == true)
-                || Differs(vps[0]!, vas[0]!, vps[1], vas[1]))
+                || Differs(vps[0]!, vas[0]!, vps[1], vas[1], links: vas[1] is not { } tva || tva.Nlink <= vas[0]!.Nlink))
             {
                 if (vas[0]!.Type != VType.VDIR)
                     FindTargetLink(dirs, name, vps[0]!, vas[0]!, changed);

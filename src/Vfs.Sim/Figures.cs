@@ -177,7 +177,7 @@ public static class Figures
             """,
         // The mirror's options that the worlds above leave at their defaults, each world a few of them: the small logs
         // that overflow to a full resync or lose a directory's names, balanced reads, four copies, checksums, autoresync
-        // (docs/verification.md, Fixed 113-119 came from these).
+        // (docs/verification.md, Fixed 113-120 came from these).
         ["fig7-autoresync"] = $"""
             # Fig. 7 with autoresync: each master probes its failed copy every 5 s and rejoins it when it answers
             host x

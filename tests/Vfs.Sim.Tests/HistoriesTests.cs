@@ -28,7 +28,7 @@ public class HistoriesTests(ITestOutputHelper output)
     /// plans came to count the witness as one more member of the mirror, never cut off together with a copy (300
     /// histories of each from seed 1211000 held with every kind, of up to 500 calls). The option worlds (small logs,
     /// balanced reads, four copies, checksums, autoresync) with disk, copy, network, host and clock faults since Fixed
-    /// 113-119, which they found (probe rounds of 300 histories of each, of up to 800 calls, at stop 44).
+    /// 113-120, which they found (probe rounds of 300 histories of each, of up to 800 calls, at stop 44).
     /// </summary>
     public static readonly (string[] Worlds, FaultKinds Faults, int Seed, int Count)[] Groups =
     [

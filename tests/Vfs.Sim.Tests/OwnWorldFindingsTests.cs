@@ -1,7 +1,7 @@
 // Tests of Vfs.Sim: the bugs found in worlds of one's own (`vfs sim --world FILE`), with the mirror options the other
 // worlds leave at their defaults -- a small log, balanced reads, autoresync, four copies -- which are built in now
 // (Figures.cs: fig7-autoresync, fig8-small-log, mirror3-nfs, mirror4; their traces are those of the files). Each
-// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-119) and failed before its fix.
+// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-120) and failed before its fix.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -84,4 +84,14 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     public void An_open_file_whose_names_a_full_resync_parked_is_let_go_of_when_they_are_removed() =>
         Holds(new SimCase("mirror3-nfs", 1960298, 585, FaultKinds.None, [0, 4, 7, 18, 19, 21, 22, 30, 54, 109, 110, 140, 141, 168, 171, 195, 231, 234, 239, 243, 248, 249],
             FaultPlan.FromText("21 host-down a 0; 215 host-down b 0; 311 host-up b 0; 408 host-up a 0")));
+
+    /// <summary>
+    /// Fixed 120: a symbolic link with four names lost two (/c/c, /c/a) while a was cut off. The log of one name a
+    /// directory kept none for /c, so its replay compared every name there, and /c/b, the same link with two surplus
+    /// links in X, differed by its link count: it was made again, a second symlink, and X's link kept one name.
+    /// </summary>
+    [Fact]
+    public void A_file_with_names_removed_while_a_copy_was_away_is_not_made_again_where_the_log_kept_no_names() =>
+        Holds(new SimCase("fig8-small-log", 1982192, 664, FaultKinds.None, [50, 57, 69, 71, 73, 83, 86, 122, 123, 192, 194, 328, 329, 335],
+            FaultPlan.FromText("273 host-down a 0; 459 host-up a 0")));
 }
