@@ -169,8 +169,18 @@ internal sealed partial class MirrorMerge
         return err;
     }
 
-    /// <summary>Removes every entry of <paramref name="parkDir"/> whose name begins with <paramref name="prefix"/>, trees too.</summary>
-    internal static Errno RemoveParked(Vnode parkDir, string prefix = ParkedPrefix) => RemoveParked(parkDir, prefix, null);
+    /// <summary>
+    /// Removes every entry of <paramref name="parkDir"/> whose name begins with <paramref name="prefix"/>, trees too; each
+    /// file that is no directory by <paramref name="remove"/> when given (MirrorDataCopy.RemoveEntry's park).
+    /// </summary>
+    internal static Errno RemoveParked(Vnode parkDir, string prefix = ParkedPrefix, Func<Vnode, string, Vnode, Errno>? remove = null)
+    {
+        var err = MirrorDataCopy.ReadDir(parkDir, out var entries);
+        foreach (var d in entries.Where(d => d.Name.StartsWith(prefix, StringComparison.Ordinal)))
+            if (err == Errno.OK)
+                err = MirrorDataCopy.RemoveEntry(parkDir, d.Name, new CopyStats(), remove);
+        return err;
+    }
 
     /// <summary>
     /// The full resync's last step: removes what it parked in target <paramref name="t"/>'s .mfs, and a file whose last
@@ -183,15 +193,6 @@ internal sealed partial class MirrorMerge
         _replaced?.Invoke(t, vp); // before the removal, as for any name the merge removes: this name still counts
         return Vop.Remove(dir, name, Cr);
     });
-
-    private static Errno RemoveParked(Vnode parkDir, string prefix, Func<Vnode, string, Vnode, Errno>? remove)
-    {
-        var err = MirrorDataCopy.ReadDir(parkDir, out var entries);
-        foreach (var d in entries.Where(d => d.Name.StartsWith(prefix, StringComparison.Ordinal)))
-            if (err == Errno.OK)
-                err = MirrorDataCopy.RemoveEntry(parkDir, d.Name, new CopyStats(), remove);
-        return err;
-    }
 
     /// <summary>
     /// Removes <paramref name="name"/> from a target directory: parked while a OneWay with a parkDir runs, else handed to

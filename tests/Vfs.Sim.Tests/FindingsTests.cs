@@ -6,12 +6,7 @@ namespace UnixVfs.Sim.Tests;
 
 public class FindingsTests(ITestOutputHelper output)
 {
-    private void Holds(SimCase c)
-    {
-        var o = Simulator.Run(c);
-        output.WriteLine($"{c.Command()}: {o.Calls} calls, {o.Events} events");
-        Assert.True(o.Failure is null, Simulator.Report(o));
-    }
+    private void Holds(SimCase c) => SimReplay.Holds(output, c);
 
     [Fact]
     public void Renaming_a_directory_onto_itself_through_an_exported_mirror_returns() =>

@@ -10,12 +10,7 @@ public class FullResyncRegressionTests(ITestOutputHelper output)
 {
     private const FaultKinds Probed = FaultKinds.Copy | FaultKinds.Clock | FaultKinds.Disk;
 
-    private void Holds(SimCase c)
-    {
-        var o = Simulator.Run(c);
-        output.WriteLine($"{c.Command()}: {o.Calls} calls, {o.Events} events");
-        Assert.True(o.Failure is null, Simulator.Report(o));
-    }
+    private void Holds(SimCase c) => SimReplay.Holds(output, c);
 
     /// <summary>
     /// c's handle of /b named X alone; while X was offline /b got the link /a and was written. The full resync copied /a

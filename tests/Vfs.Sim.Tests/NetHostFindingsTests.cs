@@ -9,12 +9,7 @@ namespace UnixVfs.Sim.Tests;
 
 public class NetHostFindingsTests(ITestOutputHelper output)
 {
-    private void Holds(SimCase c)
-    {
-        var o = Simulator.Run(c);
-        output.WriteLine($"{c.Command()}: {o.Calls} calls, {o.Events} events");
-        Assert.True(o.Failure is null, Simulator.Report(o));
-    }
+    private void Holds(SimCase c) => SimReplay.Holds(output, c);
 
     /// <summary>
     /// Fixed 43: over a link losing 23% of records, the mirror's pwrite to Y made x's NFS client send the block before

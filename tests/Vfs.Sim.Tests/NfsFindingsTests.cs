@@ -7,12 +7,7 @@ namespace UnixVfs.Sim.Tests;
 
 public class NfsFindingsTests(ITestOutputHelper output)
 {
-    private void Holds(SimCase c)
-    {
-        var o = Simulator.Run(c);
-        output.WriteLine($"{c.Command()}: {o.Calls} calls, {o.Events} events");
-        Assert.True(o.Failure is null, Simulator.Report(o));
-    }
+    private void Holds(SimCase c) => SimReplay.Holds(output, c);
 
     /// <summary>
     /// Finding 4, first cause: y's clock 1,582 s ahead, /m/c made on Y before y went down, /m/b made on X by the

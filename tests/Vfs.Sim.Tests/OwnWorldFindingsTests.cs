@@ -8,12 +8,7 @@ namespace UnixVfs.Sim.Tests;
 
 public class OwnWorldFindingsTests(ITestOutputHelper output)
 {
-    private void Holds(SimCase c)
-    {
-        var o = Simulator.Run(c);
-        output.WriteLine($"{c.Command()}: {o.Calls} calls, {o.Events} events");
-        Assert.True(o.Failure is null, Simulator.Report(o));
-    }
+    private void Holds(SimCase c) => SimReplay.Holds(output, c);
 
     /// <summary>
     /// Fixed 113: a write b's NFS client still held when b went down was sent at the repair's online, by its scan, after

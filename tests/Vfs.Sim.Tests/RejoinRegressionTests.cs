@@ -7,14 +7,7 @@ namespace UnixVfs.Sim.Tests;
 
 public class RejoinRegressionTests(ITestOutputHelper output)
 {
-    private void Holds(SimCase c)
-    {
-        var trace = new StringWriter();
-        var o = Simulator.Run(c, trace: Environment.GetEnvironmentVariable("VFS_SIM_TRACE") is null ? null : trace);
-        output.WriteLine($"{c.Command()}: {o.Calls} calls, {o.Events} events");
-        output.WriteLine(trace.ToString());
-        Assert.True(o.Failure is null, Simulator.Report(o));
-    }
+    private void Holds(SimCase c) => SimReplay.Holds(output, c);
 
     [Fact]
     public void A_clock_stepped_back_before_a_copy_leaves_does_not_lose_a_file_made_while_it_was_away() =>

@@ -10,12 +10,7 @@ namespace UnixVfs.Sim.Tests;
 
 public class ServerRestartTests(ITestOutputHelper output)
 {
-    private void Holds(SimCase c)
-    {
-        var o = Simulator.Run(c);
-        output.WriteLine($"{c.Command()}: {o.Calls} calls, {o.Events} events");
-        Assert.True(o.Failure is null, Simulator.Report(o));
-    }
+    private void Holds(SimCase c) => SimReplay.Holds(output, c);
 
     /// <summary>
     /// Fixed 49, a truncation: 11 bytes sent UNSTABLE, the slave restarted, the file truncated by O_TRUNC and written

@@ -7,12 +7,7 @@ namespace UnixVfs.Sim.Tests;
 
 public class StaleRegressionTests(ITestOutputHelper output)
 {
-    private void Holds(SimCase c)
-    {
-        var o = Simulator.Run(c);
-        output.WriteLine($"{c.Command()}: {o.Calls} calls, {o.Events} events");
-        Assert.True(o.Failure is null, Simulator.Report(o));
-    }
+    private void Holds(SimCase c) => SimReplay.Holds(output, c);
 
     /// <summary>History <paramref name="seed"/> of a main-run group: its length is drawn from its seed.</summary>
     private static SimCase MainRun(string world, int seed, FaultKinds faults) => Exploration.Case([world], seed, 0, 200, faults);
