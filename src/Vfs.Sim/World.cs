@@ -374,13 +374,6 @@ public sealed class World : IDisposable
         var err = Host(a[1], out var h, out error);
         if (err != Errno.OK)
             return err;
-        // The model cannot judge these: with errors=return a call that every available copy took may still fail (with
-        // the errno of the copy that could not take it), and on a read-only mirror every update fails.
-        if (a.Length == 5 && a[4].Split(',').FirstOrDefault(o => o is "errors=return" or "ro") is { } unjudged)
-        {
-            error = $"{unjudged}: a mirror whose calls the model cannot judge (the simulator checks errors=continue, rw mirrors)";
-            return Errno.EINVAL;
-        }
         err = MkdirP(h!.Admin, a[3]);
         if (err is not (Errno.OK or Errno.EEXIST))
             return Fail(err, "mkdir " + a[3], out error);

@@ -53,6 +53,19 @@ public class SimCommandTests
     }
 
     [Fact]
+    public void A_read_only_NFS_import_is_not_taken_for_a_read_only_mirror()
+    {
+        // Only a mirror's options are refused: an import may be read-only (stop 44 refused it with the mirror's line).
+        var world = Path.Combine(Path.GetTempPath(), $"vfs-world-{Environment.ProcessId}-roimport.world");
+        File.WriteAllText(world, "host s\nhost h\ndisk s /export tmpfs\nexport s /export\nimport h s:/export /ro ro,soft\n"
+            + "disk h /m tmpfs\ndisk h /b tmpfs\nmirror h /b /m\nprocs h 2\n");
+        var (code, output, err) = Vfs("sim", "--world", world, "--histories", "2", "--steps", "10");
+        File.Delete(world);
+        Assert.True(code == 0, err);
+        Assert.Contains("2 histories", output);
+    }
+
+    [Fact]
     public void Faults_and_a_plan_together_are_refused()
     {
         var (code, _, err) = Vfs("sim", "--world", "mirror-tmpfs", "--faults", "copy", "--plan", "3 offline y 0");
