@@ -65,6 +65,12 @@ internal sealed class MirrorGenerations
     public bool Crashed { get; private init; }
 
     /// <summary>
+    /// The copies not behind were in use together when the mirroring host went down: the same generation, none marked
+    /// clean (Crashed, when no copy is behind).
+    /// </summary>
+    public bool CrashedInUse { get; private init; }
+
+    /// <summary>
     /// The index of the copy that another host's mirror of these copies takes for its truth (the first such host the
     /// records list), or -1 when no other host holds them.
     /// </summary>
@@ -127,6 +133,8 @@ internal sealed class MirrorGenerations
         if (found.All(m => m?.Synced is not null && m.Mirror == mirror))
             synced = found.Where((_, i) => behind[i] < 0).Min(m => m!.Bitmap != 0 && m.Left is { } left ? left : m.Synced!.Value);
         bool crashed = found.All(m => m is not null && !m.Clean && m.Current == found[0]!.Current);
+        var inUse = found.Where((_, i) => behind[i] < 0).ToArray();
+        bool crashedInUse = found.All(m => m is not null) && inUse.All(m => !m!.Clean && m.Current == inUse[0]!.Current);
         var other = found.Where(m => m?.Mirror == mirror).SelectMany(m => m!.Holders)
             .Where(h => h.Host != k.Hostname && metas.Any(m => m.Copy == h.Truth)).Select(h => (MirrorHolder?)h).FirstOrDefault();
         int follow = other is { } o ? Array.FindIndex(metas, m => m.Copy == o.Truth) : -1;
@@ -144,7 +152,7 @@ internal sealed class MirrorGenerations
                     Clean = false,
                     Left = anyBehind ? metas[i].Left : null,
                 };
-        gens = new MirrorGenerations(k, metas) { Behind = behind, Synced = synced, Crashed = crashed, Follow = follow, FollowHost = other?.Host };
+        gens = new MirrorGenerations(k, metas) { Behind = behind, Synced = synced, Crashed = crashed, CrashedInUse = crashedInUse, Follow = follow, FollowHost = other?.Host };
         return Errno.OK;
     }
 

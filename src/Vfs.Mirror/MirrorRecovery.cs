@@ -3,7 +3,9 @@
 // copy behind starts out unavailable, and its dirty log is rebuilt from the log file the copy ahead kept for it
 // (MirrorIntentLog.cs): every logged name, range and attribute change, found again by its path through the
 // mirror. `mfsadm online` then replays just that, removals included, so nothing deleted comes back. A copy
-// behind whose log cannot be read is marked for a full one-way resync from the copy ahead instead.
+// behind whose log cannot be read is marked for a full one-way resync from the copy ahead instead. The copies that
+// went on are still compared among themselves when the host went down while they were in use (MirrorVfsops.Mount):
+// a crash may have torn a write between them that none of them had flushed.
 namespace UnixVfs.Mirror;
 
 internal static class MirrorRecovery

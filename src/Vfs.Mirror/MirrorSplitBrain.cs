@@ -18,7 +18,8 @@
 //       fewest-changes       the copy that changed the most names wins; the one with fewer changes is discarded
 //                            where the two collide (names only it changed still reach the others).
 //   After a crash with every copy in use (same generation, none clean), a name changed by several copies that differs is
-//   an update the crash tore, not a split brain: the newest wins, reported.
+//   an update the crash tore, not a split brain: the newest wins, reported. So too between the copies that were in use
+//   when a copy was away at the crash (MirrorGenerations.CrashedInUse).
 // NEVER SILENT. Every decision that discards a copy's version is a line in the mount's merge report (the shell prints
 // it) or the request's reply, a line in the kernel's message buffer, and a count on mfs.splitbrain.discarded.
 //

@@ -6,8 +6,10 @@
 //      refuse a directory twice, one inside another (the mirror would contain itself), a non-directory,
 //      a directory inside a mirror of this host (the lock order has one band for a mirror: LockRank), and
 //      fewer than two copies -- each with EINVAL/ENOTDIR/EBUSY and a one-line reason in MfsMountData.Error;
-//   2. merge the copies (MirrorMerge): two-way by timestamp for peers, from X for role=master. A copy
-//      that cannot be read (an unreachable NFS server) fails the mount here, before anything is covered;
+//   2. merge the copies (MirrorMerge): two-way by timestamp for peers, from X for role=master; beyond the
+//      patent, copies with a shared history by it (MirrorSplitBrain), and with a copy behind only the copies in
+//      use (MirrorRecovery). A copy that cannot be read (an unreachable NFS server) fails the mount here, before
+//      anything is covered;
 //   3. make the root mnode from the copies' directories ("the directory b/y becomes the root directory
 //      of the mirror file system");
 //   4. cover every copy's directory, not just DIR_Y: both old path names, /A/b and /X/y, now lead into
@@ -138,35 +140,34 @@ public static class MirrorVfsops
             }
 
             MirrorSplitBrain? split = null;
-            if (ByHistory(roots!, options!, generations!, out err))
-            {
-                if ((err = MergeByHistory(vfsp.Kernel, uap.Dir, paths, roots!, options!, generations!, authority, data, out split, out reason)) != Errno.OK)
-                    return err;
-            }
-            else if (err != Errno.OK)
+            bool byHistory = ByHistory(roots!, options!, generations!, out err);
+            if (err != Errno.OK)
             {
                 reason = $"looking for changes made to a copy behind failed: {err.Message()} ({err}); nothing was mounted";
                 return err;
             }
-            else if (!options!.NoMerge && !generations!.AnyBehind)
+            // The copies the mount brings together: all of them, unless a copy is behind and was not changed since (its
+            // log is replayed at online). Then the copies that went on, if the host went down while they were in use: a
+            // crash can tear an update between them, kept on one's disk and lost from another's cache (Fixed 121).
+            var gens = generations!;
+            var all = Enumerable.Range(0, paths.Length).ToArray();
+            var compared = byHistory || !gens.AnyBehind ? all
+                : gens.CrashedInUse ? all.Where(i => gens.Behind[i] < 0).ToArray() : [];
+            bool sharedHistory = byHistory || (gens.AnyBehind && options!.Role == MirrorRole.Peer
+                && options.Mode == MirrorMode.Mirror && gens.Synced is not null);
+            if (options!.NoMerge || compared.Length < 2)
             {
-                var merge = new MirrorMerge(paths.Select((_, i) => MfsOptions.CopyName(i)).ToArray(), data.Progress);
-                // The truth is X, unless a witness says another copy went on alone, or another host's mirror of these
-                // copies holds them (Fig. 7): its truth, which it may have written further than this host's disk holds.
-                int master = authority >= 0 ? authority : generations.Follow >= 0 ? generations.Follow : 0;
-                if (authority < 0 && generations.Follow > 0 && options.Role == MirrorRole.Master)
-                    vfsp.Kernel.Log($"mfs {uap.Dir}: {generations.FollowHost}'s mirror holds these copies too: merging from {paths[master]}, its truth");
-                err = options.Role == MirrorRole.Master
-                    ? merge.OneWay(roots!, master, Enumerable.Range(0, paths.Length).Where(i => i != master).ToArray())
-                    : merge.TwoWay(roots!);
-                if (err != Errno.OK)
-                {
-                    reason = $"merging the copies failed: {err.Message()} ({err}); nothing was mounted";
-                    return err;
-                }
-                data.Merge = merge.Report;
+                // nothing to bring together
             }
-            else if (!options.NoMerge)
+            else if (sharedHistory)
+            {
+                bool crashed = compared.Length == all.Length ? gens.Crashed : gens.CrashedInUse;
+                if ((err = MergeByHistory(vfsp.Kernel, uap.Dir, roots!, compared, crashed, options, gens, authority, data, out split, out reason)) != Errno.OK)
+                    return err;
+            }
+            else if ((err = MergeByTimes(vfsp.Kernel, uap.Dir, paths, roots!, compared, options, gens, authority, data, out reason)) != Errno.OK)
+                return err;
+            if (gens.AnyBehind && !byHistory && !options.NoMerge)
                 MirrorRecovery.MergeLostFound(vfsp.Kernel, uap.Dir, roots!);
 
             var copies = paths.Select((p, i) => new MirrorMember(i, p, roots[i]!, new DirtyLog(options.LogSize, options.LogRanges))).ToArray();
@@ -241,26 +242,55 @@ public static class MirrorVfsops
     }
 
     /// <summary>
-    /// The mount's merge for copies with a shared history (MirrorSplitBrain.cs): what one copy changed goes to the
-    /// others, what several changed is decided by the split-brain policy, or -- splitbrain=refuse -- left waiting in
-    /// <paramref name="split"/>.
+    /// The patent's mount merge (B.1) of the copies <paramref name="copies"/> (indices of <paramref name="roots"/>): two-way
+    /// by timestamp for peers, one way from the truth for role=master. The truth is X, unless a witness says another copy
+    /// went on alone (<paramref name="authority"/>), or another host's mirror of these copies holds them (Fig. 7): its
+    /// truth, which it may have written further than this host's disk holds. (X behind: the first copy compared.)
     /// </summary>
-    private static Errno MergeByHistory(Kernel k, string dir, string[] paths, Vnode[] roots, MfsOptions o, MirrorGenerations gens,
+    private static Errno MergeByTimes(Kernel k, string dir, string[] paths, Vnode[] roots, int[] copies, MfsOptions o,
+        MirrorGenerations gens, int authority, MfsMountData data, out string reason)
+    {
+        reason = "";
+        var merge = new MirrorMerge(copies.Select(MfsOptions.CopyName).ToArray(), data.Progress);
+        int master = authority >= 0 ? authority : gens.Follow >= 0 ? gens.Follow : 0;
+        if (authority < 0 && gens.Follow > 0 && o.Role == MirrorRole.Master)
+            k.Log($"mfs {dir}: {gens.FollowHost}'s mirror holds these copies too: merging from {paths[master]}, its truth");
+        int source = Math.Max(0, Array.IndexOf(copies, master));
+        var compared = copies.Select(i => roots[i]).ToArray();
+        var err = o.Role == MirrorRole.Master
+            ? merge.OneWay(compared, source, Enumerable.Range(0, copies.Length).Where(i => i != source).ToArray())
+            : merge.TwoWay(compared);
+        if (err != Errno.OK)
+        {
+            reason = $"merging the copies failed: {err.Message()} ({err}); nothing was mounted";
+            return err;
+        }
+        data.Merge = merge.Report;
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// The mount's merge for copies with a shared history (MirrorSplitBrain.cs), of the copies <paramref name="copies"/>
+    /// (indices of <paramref name="roots"/>): what one copy changed goes to the others, what several changed is decided by
+    /// the split-brain policy, or -- splitbrain=refuse -- left waiting in <paramref name="split"/>; unless the host went
+    /// down while they were in use together (<paramref name="crashed"/>): then it is an update the crash tore, and the
+    /// newest wins. The copies are in sync once every copy was compared and nothing waits.
+    /// </summary>
+    private static Errno MergeByHistory(Kernel k, string dir, Vnode[] roots, int[] copies, bool crashed, MfsOptions o, MirrorGenerations gens,
         int authority, MfsMountData data, out MirrorSplitBrain? split, out string reason)
     {
         split = null;
         reason = "";
-        var names = paths.Select((_, i) => MfsOptions.CopyName(i)).ToArray();
-        var copies = Enumerable.Range(0, paths.Length).ToArray();
+        var names = copies.Select(MfsOptions.CopyName).ToArray();
         var report = new MergeReport();
         var since = Array.ConvertAll(copies, _ => gens.Synced!.Value);
-        var err = MirrorSplitBrain.Run(roots, names, copies, since, o, gens.Crashed,
+        var err = MirrorSplitBrain.Run(copies.Select(i => roots[i]).ToArray(), names, copies, since, o, crashed,
             (line, discarded) =>
             {
                 k.Log($"mfs {dir}: split brain: {line}");
                 if (discarded is int c)
-                    MirrorMetrics.Discarded(k.Hostname, dir, names[c]);
-            }, null, report, out var pending, authority);
+                    MirrorMetrics.Discarded(k.Hostname, dir, MfsOptions.CopyName(c)); // c: the copy's index in the mirror
+            }, null, report, out var pending, Array.IndexOf(copies, authority));
         if (err != Errno.OK)
         {
             reason = $"comparing the copies failed: {err.Message()} ({err}); nothing was mounted";
@@ -269,7 +299,7 @@ public static class MirrorVfsops
         data.Merge = report;
         if (pending.Count > 0)
             split = new MirrorSplitBrain { Since = since, Copies = copies, Pending = pending };
-        else
+        else if (copies.Length == roots.Length)
             gens.AllInSync();
         return Errno.OK;
     }
