@@ -9,7 +9,9 @@
 // behind the mirror's back, compared by history (MirrorSplitBrain.Online) -- each step in the mirror's events and the
 // kernel's message buffer ("autoresync: ...").
 // TIME is the kernel's TimeProvider: a simulator's virtual clock runs the probes as it advances -- on a thread of their
-// own when its timekeeper fires them (VirtualClock.RunOffClock), since a probe waits for time.
+// own when its timekeeper fires them (VirtualClock.RunOffClock), since a probe waits for time. One round at a time: a
+// period that ends while a round still runs (its probe waits for a copy's timeout, its resync copies) starts none, so
+// rounds cannot pile up behind it, each a thread waiting for the gate (Fixed 122: hundreds did, in a simulated world).
 //
 // LOCK ORDER: _gate is outermost -- held for a whole round, so that Dispose (at unmount) waits for a round in progress
 // and no round starts after it; a round takes the mirror's own locks (Quiesce, ...) inside it, as `mfsadm online` does.
@@ -23,21 +25,36 @@ internal sealed class MirrorAutoResync : IDisposable
     private readonly ITimer _timer;
     private readonly Dictionary<int, (string Reason, int Probes)> _failing = new();
     private bool _disposed;
+    private int _running; // 1 from the period's end that starts a round until that round ends
 
     public MirrorAutoResync(MfsVfs mi, TimeSpan period)
     {
         _mi = mi;
-        _timer = mi.Clock.CreateTimer(_ => VirtualClock.RunOffClock(Round, "mfs autoresync"), null, period, period);
+        _timer = mi.Clock.CreateTimer(_ => Tick(), null, period, period);
+    }
+
+    /// <summary>A period ended: a round starts, unless the last one still runs.</summary>
+    private void Tick()
+    {
+        if (Interlocked.CompareExchange(ref _running, 1, 0) == 0)
+            VirtualClock.RunOffClock(Round, "mfs autoresync");
     }
 
     private void Round()
     {
-        using (VirtualClock.EnterMonitor(_gate))
+        try
         {
-            if (_disposed || _mi.SplitBrain is not null)
-                return;
-            foreach (var c in _mi.Copies.Where(c => c.State == CopyState.Unavailable && !c.Reason.StartsWith(MirrorIoctl.Maintenance, StringComparison.Ordinal)))
-                Probe(c);
+            using (VirtualClock.EnterMonitor(_gate))
+            {
+                if (_disposed || _mi.SplitBrain is not null)
+                    return;
+                foreach (var c in _mi.Copies.Where(c => c.State == CopyState.Unavailable && !c.Reason.StartsWith(MirrorIoctl.Maintenance, StringComparison.Ordinal)))
+                    Probe(c);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
         }
     }
 

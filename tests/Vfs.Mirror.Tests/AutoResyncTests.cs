@@ -55,4 +55,44 @@ public class AutoResyncTests
         Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
         Assert.DoesNotContain("autoresync", mi.Copies[1].Reason);
     }
+
+    /// <summary>
+    /// Fixed 122 (Fig. 7 with autoresync=5, power and crash faults, seed 2004007): a probe of a copy over NFS waited for
+    /// its timeouts longer than a period, and every period that ended meanwhile started a round that waited for the
+    /// first one's gate -- hundreds of threads, each woken at every step of virtual time, and the world crawled. In a
+    /// simulated (Driven) world here: each probe of Y is answered after 12 s, two periods and more; the periods that end
+    /// while a round runs start none, so in 60 s three probes end and a fourth runs. (Before: four ended, the rounds
+    /// queued behind the gate running back to back.)
+    /// </summary>
+    [Fact]
+    public void A_period_that_ends_while_a_round_still_probes_starts_no_round_behind_it()
+    {
+        var clock = new VirtualClock { Driven = true };
+        using var f = new MirrorFixture(clock: clock);
+        var mi = f.Mount("autoresync=5");
+        var faults = f.Faults(1);
+        faults.FailAll(Errno.EIO);
+        f.WriteFile("/A/b/f", "written while Y fails");
+        Assert.Equal(CopyState.Unavailable, mi.Copies[1].State);
+        faults.Clear();
+        int probes = 0;
+        bool slow = true;
+        faults.Fail(VopName.Getattr, Errno.EIO, match: _ =>
+        {
+            probes++;
+            if (slow)
+                clock.Sleep(TimeSpan.FromSeconds(12));
+            return true;
+        });
+        clock.AutoAdvance = true;
+        using (clock.Drive())
+        {
+            clock.Sleep(TimeSpan.FromSeconds(60));
+            Assert.EndsWith("(autoresync: probed 3 times, last EIO)", mi.Copies[1].Reason);
+            Assert.Equal(4, probes);
+            slow = false;
+            clock.Sleep(TimeSpan.FromSeconds(5)); // the fourth round ends
+        }
+        clock.AutoAdvance = false;
+    }
 }
