@@ -376,10 +376,10 @@ internal static class MirrorHistory
     }
 
     /// <summary>
-    /// By copy, the files of several links that the copies hold at one path of <paramref name="diffs"/>, alike but for
-    /// their links: each copy's file is the others' twin there, so that settling another name of it makes a link rather than a second file (Finding 21:
-    /// a link made through the mirror while a copy was away, whose old name then differed only in its link count, came
-    /// back to that copy as a file of its own). The caller disposes the tables.
+    /// By copy, the files that the copies hold at one path of <paramref name="diffs"/>, alike but for their links, where
+    /// one of them has several: each copy's file is every other's twin there, so that settling another name of it makes a
+    /// link rather than a second file (Finding 21: a link made through the mirror while a copy was away, whose old name
+    /// then differed only in its link count, came back to that copy as a file of its own). The caller disposes the tables.
     /// </summary>
     public static HardLinks[] Twins(Vnode[] roots, List<HistoryDiff> diffs)
     {
@@ -398,9 +398,14 @@ internal static class MirrorHistory
                     if (Vop.Getattr(vps[i]!, va, AttrFlags.None, Cr) == Errno.OK && va.Type is not VType.VDIR)
                         vas[i] = va;
                 }
+                // Every copy's file is the twin of every other's, also one of a single link: the winner of another name
+                // of the file may be a copy other than this path's (Fixed 123: Z's name linked to X's file, which then
+                // won this path with two links, and Y's file here, a twin only of Z's, was made again with one).
+                if (!vas.Any(a => a is { Nlink: > 1 }))
+                    continue;
                 for (int w = 0; w < roots.Length; w++)
                     for (int t = 0; t < roots.Length; t++)
-                        if (w != t && vas[w] is { } wa && vas[t] is { } ta && wa.Nlink > 1 && Alike(wa, ta))
+                        if (w != t && vas[w] is { } wa && vas[t] is { } ta && Alike(wa, ta))
                             twins[t].Add(wa, vps[t]!);
             }
             finally

@@ -124,6 +124,57 @@ public class PowerCutTests
         }
     }
 
+    /// <summary>
+    /// Fixed 123 (the checksummed 3-way world, seed 2005103, a restart while a rename was on its way to the disks): X and Y
+    /// had the file's old name removed, Z had both names. At the mount Z's version of the old name won (only Z had
+    /// changed it) and was made a link in X and Y to the file's other name; that name then went to X, the newest, and
+    /// Y's file there, known as the twin of Z's file only, was removed and copied again from X's: Y kept the old name
+    /// as a file of its own, with one link.
+    /// </summary>
+    [Fact]
+    public void A_file_whose_names_the_crash_tore_keeps_its_links_in_every_copy_after_the_mount()
+    {
+        var clock = new VirtualClock();
+        var media = new Dictionary<string, MemoryBlockDevice> { ["A"] = new(8L << 20), ["C"] = new(8L << 20), ["X"] = new(8L << 20) };
+        using (var h = new Host(clock, media, boot: false))
+        {
+            MirrorFixture.Ok(h.P.Mkdir("/X/y/d1", 0x1ED));
+            MirrorFixture.Ok(h.P.Mkdir("/X/y/d2", 0x1ED));
+            clock.Advance(TimeSpan.FromSeconds(1));
+            MirrorFixture.Ok(h.P.Open("/X/y/d1/f", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd));
+            MirrorFixture.Ok(h.P.Close(fd));
+            MirrorFixture.Ok(h.P.Link("/X/y/d1/f", "/X/y/d2/g"));
+            MirrorFixture.Ok(h.P.Sync());
+            clock.Advance(TimeSpan.FromSeconds(1));
+            MirrorFixture.Ok(h.P.Unlink("/X/y/d1/f"));
+            // X's and Y's file systems write the removal out; Z's does not before the power goes.
+            foreach (var copy in h.Mfs.Copies.Take(2))
+                foreach (var path in new[] { "d1", "d2/g" })
+                {
+                    MirrorFixture.Ok(MirrorHistory.LookupPath(copy.Root, path, out var vp));
+                    MirrorFixture.Ok(Vop.Fsync(vp!, FileFlags.FSYNC, Cred.Kcred));
+                    vp!.Rele();
+                }
+            h.Crash();
+        }
+        clock.Advance(TimeSpan.FromSeconds(10));
+        using (var h = new Host(clock, media, boot: true))
+        {
+            MirrorFixture.Ok(MfsAdm.Verify(h.P, "/X/y", out var verify));
+            Assert.True(verify!.Identical, verify.ToString());
+            foreach (var copy in h.Mfs.Copies)
+            {
+                MirrorFixture.Ok(MirrorHistory.LookupPath(copy.Root, "d1/f", out var f));
+                MirrorFixture.Ok(MirrorHistory.LookupPath(copy.Root, "d2/g", out var g));
+                var va = new Vattr(AttrMask.AT_NLINK);
+                MirrorFixture.Ok(Vop.Getattr(f!, va, AttrFlags.None, Cred.Kcred));
+                Assert.True(va.Nlink == 2 && Vop.Cmp(f!, g!), $"copy {copy.Name}: d1/f has {va.Nlink} links, the same file as d2/g: {Vop.Cmp(f!, g!)}");
+                f!.Rele();
+                g!.Rele();
+            }
+        }
+    }
+
     private static byte[] ReadFile(Vnode dir, string name)
     {
         MirrorFixture.Ok(Vop.Lookup(dir, name, out var vp, LookupFlags.None, null, Cred.Kcred));

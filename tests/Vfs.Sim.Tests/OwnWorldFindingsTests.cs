@@ -1,7 +1,7 @@
 // Tests of Vfs.Sim: the bugs found in worlds of one's own (`vfs sim --world FILE`), with the mirror options the other
 // worlds leave at their defaults -- a small log, balanced reads, autoresync, four copies -- which are built in now
-// (Figures.cs: fig7-autoresync, fig8-small-log, mirror3-nfs, mirror4; their traces are those of the files). Each
-// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-121) and failed before its fix.
+// (Figures.cs: fig7-autoresync, fig8-small-log, mirror3-nfs, mirror4, mirror3-checksum; their traces are those of the files). Each
+// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-123) and failed before its fix.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -99,4 +99,16 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     public void A_write_the_power_cut_tore_between_the_copies_in_use_is_settled_at_the_mount_while_a_copy_is_behind() =>
         Holds(new SimCase("mirror4", 2002019, 386, FaultKinds.None, [59, 68, 70, 71, .. Enumerable.Range(84, 6)],
             FaultPlan.FromText("4 power-cut-reorder h:/c 7; 89 restart h 1; 121 host-down s 0; 305 host-up s 0")));
+
+    /// <summary>
+    /// Fixed 123: h restarted while a rename (/c/a/b to /c/b/c) was on its way to the disks: X and Y had the old name
+    /// removed, Z had both names. Z's old name won and was made a link in X and Y; the new name went to X, the newest,
+    /// and Y's file there, known as the twin of Z's file only, was made again from X's: Y's /c/a/b kept one link.
+    /// </summary>
+    [Fact]
+    public void A_file_whose_names_a_restart_tore_keeps_its_links_in_every_copy_after_the_mount() =>
+        Holds(new SimCase("mirror3-checksum", 2005103, 551, FaultKinds.None,
+            [.. Enumerable.Range(0, 21), .. Enumerable.Range(41, 11), .. Enumerable.Range(65, 34), .. Enumerable.Range(110, 11), .. Enumerable.Range(142, 5),
+             .. Enumerable.Range(184, 9), .. Enumerable.Range(211, 15), .. Enumerable.Range(258, 20), .. Enumerable.Range(297, 41)],
+            FaultPlan.FromText("137 skew h 1315000; 262 power-cut-reorder h:/m 35; 337 restart h 1; 483 skew h 0")));
 }
