@@ -743,9 +743,10 @@ internal sealed partial class MirrorMerge
             return waited;
         var fa = vas[from]!;
         // The target's file under this name may already be the source's file's twin (HardLinks: primed, linked earlier
-        // in this merge, or known to the resync), short of links the source gained: it stays, and is rewritten in place.
+        // in this merge, or known to the resync), short of links the source gained or with links it lacks -- a file of one
+        // link too: its other names are settled each on its own (Fixed 124). It stays, and is rewritten in place.
         // Removed, it would be linked back from the twin the table still holds: a removed file (ESTALE from an NFS copy).
-        bool twin = !otherFile && vps[to] is not null && fa.Nlink > 1 && _links[to].TryGet(fa, vps[from]!, out var tw) && Vop.Cmp(tw!, vps[to]!);
+        bool twin = !otherFile && vps[to] is not null && _links[to].TryGet(fa, vps[from]!, out var tw) && Vop.Cmp(tw!, vps[to]!);
         if (!otherFile && vps[to] is not null && vas[to]!.Type == VType.VREG && fa.Type == VType.VREG && (twin || vas[to]!.Nlink == 1 && fa.Nlink == 1))
         {
             var err = MirrorDataCopy.CopyData(vps[from]!, vps[to]!, 0, fa.Size, Report.Stats);

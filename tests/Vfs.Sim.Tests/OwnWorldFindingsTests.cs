@@ -1,7 +1,7 @@
 // Tests of Vfs.Sim: the bugs found in worlds of one's own (`vfs sim --world FILE`), with the mirror options the other
 // worlds leave at their defaults -- a small log, balanced reads, autoresync, four copies -- which are built in now
 // (Figures.cs: fig7-autoresync, fig8-small-log, mirror3-nfs, mirror4, mirror3-checksum; their traces are those of the files). Each
-// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-123) and failed before its fix.
+// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-124) and failed before its fix.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -111,4 +111,14 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
             [.. Enumerable.Range(0, 21), .. Enumerable.Range(41, 11), .. Enumerable.Range(65, 34), .. Enumerable.Range(110, 11), .. Enumerable.Range(142, 5),
              .. Enumerable.Range(184, 9), .. Enumerable.Range(211, 15), .. Enumerable.Range(258, 20), .. Enumerable.Range(297, 41)],
             FaultPlan.FromText("137 skew h 1315000; 262 power-cut-reorder h:/m 35; 337 restart h 1; 483 skew h 0")));
+
+    /// <summary>
+    /// Fixed 124: h restarted after /a (a symbolic link) got a second name; Z, over NFS, kept it, the local copies lost it.
+    /// /a differed only in its links and went to X, the first of the newest: Z's /a was made again from X's, and each name
+    /// linked to it later made a link of another file in Y.
+    /// </summary>
+    [Fact]
+    public void A_link_a_restart_kept_in_one_copy_only_stays_a_link_of_the_same_file_after_the_mount() =>
+        Holds(new SimCase("mirror4", 2012061, 546, FaultKinds.None, [107, .. Enumerable.Range(115, 3), 135, 318, 332, 336, 338, 343, 352],
+            FaultPlan.FromText("214 power-cut-reorder h:/c 35; 352 restart h 1")));
 }
