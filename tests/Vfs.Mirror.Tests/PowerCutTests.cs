@@ -55,6 +55,9 @@ public class PowerCutTests
 
     private static Dictionary<string, MemoryBlockDevice> Media() => new() { ["A"] = new(8L << 20), ["X"] = new(8L << 20) };
 
+    /// <summary>Three disks: copies X (/A/b), Y (/C/z) and Z (/X/y).</summary>
+    private static Dictionary<string, MemoryBlockDevice> ThreeDisks() => new() { ["A"] = new(8L << 20), ["C"] = new(8L << 20), ["X"] = new(8L << 20) };
+
     [Fact]
     public void A_name_a_copy_took_into_its_cache_before_its_disk_failed_reaches_it_after_the_host_crashes()
     {
@@ -97,7 +100,7 @@ public class PowerCutTests
     public void A_write_the_crash_tore_between_the_copies_in_use_is_settled_at_the_mount_while_another_copy_is_behind()
     {
         var clock = new VirtualClock();
-        var media = new Dictionary<string, MemoryBlockDevice> { ["A"] = new(8L << 20), ["C"] = new(8L << 20), ["X"] = new(8L << 20) };
+        var media = ThreeDisks();
         var data = "written while Y was away"u8.ToArray();
         using (var h = new Host(clock, media, boot: false))
         {
@@ -107,9 +110,7 @@ public class PowerCutTests
             clock.Advance(TimeSpan.FromSeconds(10));
             MirrorFixture.Ok(h.P.Pwrite(fd, data, 0, out _));
             // X's file system writes its cache out; Z's does not before the power goes.
-            MirrorFixture.Ok(Vop.Lookup(h.Mfs.Copies[0].Root, "f", out var xf, LookupFlags.None, null, Cred.Kcred));
-            MirrorFixture.Ok(Vop.Fsync(xf!, FileFlags.FSYNC, Cred.Kcred));
-            xf!.Rele();
+            Flush(h.Mfs.Copies[0], "f");
             h.Crash();
         }
         clock.Advance(TimeSpan.FromSeconds(10));
@@ -135,7 +136,7 @@ public class PowerCutTests
     public void A_file_whose_names_the_crash_tore_keeps_its_links_in_every_copy_after_the_mount()
     {
         var clock = new VirtualClock();
-        var media = new Dictionary<string, MemoryBlockDevice> { ["A"] = new(8L << 20), ["C"] = new(8L << 20), ["X"] = new(8L << 20) };
+        var media = ThreeDisks();
         using (var h = new Host(clock, media, boot: false))
         {
             MirrorFixture.Ok(h.P.Mkdir("/X/y/d1", 0x1ED));
@@ -148,31 +149,13 @@ public class PowerCutTests
             clock.Advance(TimeSpan.FromSeconds(1));
             MirrorFixture.Ok(h.P.Unlink("/X/y/d1/f"));
             // X's and Y's file systems write the removal out; Z's does not before the power goes.
-            foreach (var copy in h.Mfs.Copies.Take(2))
-                foreach (var path in new[] { "d1", "d2/g" })
-                {
-                    MirrorFixture.Ok(MirrorHistory.LookupPath(copy.Root, path, out var vp));
-                    MirrorFixture.Ok(Vop.Fsync(vp!, FileFlags.FSYNC, Cred.Kcred));
-                    vp!.Rele();
-                }
+            Flush(h.Mfs.Copies[0], "d1", "d2/g");
+            Flush(h.Mfs.Copies[1], "d1", "d2/g");
             h.Crash();
         }
         clock.Advance(TimeSpan.FromSeconds(10));
         using (var h = new Host(clock, media, boot: true))
-        {
-            MirrorFixture.Ok(MfsAdm.Verify(h.P, "/X/y", out var verify));
-            Assert.True(verify!.Identical, verify.ToString());
-            foreach (var copy in h.Mfs.Copies)
-            {
-                MirrorFixture.Ok(MirrorHistory.LookupPath(copy.Root, "d1/f", out var f));
-                MirrorFixture.Ok(MirrorHistory.LookupPath(copy.Root, "d2/g", out var g));
-                var va = new Vattr(AttrMask.AT_NLINK);
-                MirrorFixture.Ok(Vop.Getattr(f!, va, AttrFlags.None, Cred.Kcred));
-                Assert.True(va.Nlink == 2 && Vop.Cmp(f!, g!), $"copy {copy.Name}: d1/f has {va.Nlink} links, the same file as d2/g: {Vop.Cmp(f!, g!)}");
-                f!.Rele();
-                g!.Rele();
-            }
-        }
+            AssertOneFileOfTwoNames(h, "d1/f", "d2/g");
     }
 
     /// <summary>
@@ -189,7 +172,7 @@ public class PowerCutTests
     public void A_link_the_crash_kept_in_one_copy_only_stays_a_link_of_the_same_file_after_the_mount(VType type)
     {
         var clock = new VirtualClock();
-        var media = new Dictionary<string, MemoryBlockDevice> { ["A"] = new(8L << 20), ["C"] = new(8L << 20), ["X"] = new(8L << 20) };
+        var media = ThreeDisks();
         using (var h = new Host(clock, media, boot: false))
         {
             MirrorFixture.Ok(h.P.Mkdir("/X/y/b", 0x1ED));
@@ -205,29 +188,39 @@ public class PowerCutTests
             clock.Advance(TimeSpan.FromSeconds(1));
             MirrorFixture.Ok(h.P.Link("/X/y/a", "/X/y/b/t"));
             // Z's file system writes the link out; X's and Y's do not before the power goes.
-            foreach (var path in new[] { "b", "a" })
-            {
-                MirrorFixture.Ok(MirrorHistory.LookupPath(h.Mfs.Copies[2].Root, path, out var vp));
-                MirrorFixture.Ok(Vop.Fsync(vp!, FileFlags.FSYNC, Cred.Kcred));
-                vp!.Rele();
-            }
+            Flush(h.Mfs.Copies[2], "b", "a");
             h.Crash();
         }
         clock.Advance(TimeSpan.FromSeconds(10));
         using (var h = new Host(clock, media, boot: true))
+            AssertOneFileOfTwoNames(h, "a", "b/t");
+    }
+
+    /// <summary>A copy's file system writes out <paramref name="paths"/> (under the copy's top), and nothing else.</summary>
+    private static void Flush(MirrorMember copy, params string[] paths)
+    {
+        foreach (var path in paths)
         {
-            MirrorFixture.Ok(MfsAdm.Verify(h.P, "/X/y", out var verify));
-            Assert.True(verify!.Identical, verify.ToString());
-            foreach (var copy in h.Mfs.Copies)
-            {
-                MirrorFixture.Ok(MirrorHistory.LookupPath(copy.Root, "a", out var a));
-                MirrorFixture.Ok(MirrorHistory.LookupPath(copy.Root, "b/t", out var t));
-                var va = new Vattr(AttrMask.AT_NLINK);
-                MirrorFixture.Ok(Vop.Getattr(a!, va, AttrFlags.None, Cred.Kcred));
-                Assert.True(va.Nlink == 2 && Vop.Cmp(a!, t!), $"copy {copy.Name}: a has {va.Nlink} links, the same file as b/t: {Vop.Cmp(a!, t!)}");
-                a!.Rele();
-                t!.Rele();
-            }
+            MirrorFixture.Ok(MirrorHistory.LookupPath(copy.Root, path, out var vp));
+            MirrorFixture.Ok(Vop.Fsync(vp!, FileFlags.FSYNC, Cred.Kcred));
+            vp!.Rele();
+        }
+    }
+
+    /// <summary>The copies are identical, and in each <paramref name="path"/> and <paramref name="other"/> name one file of two links.</summary>
+    private static void AssertOneFileOfTwoNames(Host h, string path, string other)
+    {
+        MirrorFixture.Ok(MfsAdm.Verify(h.P, "/X/y", out var verify));
+        Assert.True(verify!.Identical, verify.ToString());
+        foreach (var copy in h.Mfs.Copies)
+        {
+            MirrorFixture.Ok(MirrorHistory.LookupPath(copy.Root, path, out var a));
+            MirrorFixture.Ok(MirrorHistory.LookupPath(copy.Root, other, out var b));
+            var va = new Vattr(AttrMask.AT_NLINK);
+            MirrorFixture.Ok(Vop.Getattr(a!, va, AttrFlags.None, Cred.Kcred));
+            Assert.True(va.Nlink == 2 && Vop.Cmp(a!, b!), $"copy {copy.Name}: {path} has {va.Nlink} links, the same file as {other}: {Vop.Cmp(a!, b!)}");
+            a!.Rele();
+            b!.Rele();
         }
     }
 
