@@ -69,6 +69,12 @@ public sealed class VirtualClock : TimeProvider
     /// <summary>How many threads must wait idle on this clock (WaitIdle) before auto-advance moves time. Default 1.</summary>
     public int Participants { get; set; } = 1;
 
+    /// <summary>How many threads wait for time now (WaitIdle): a simulator's watchdog checks that they do not pile up.</summary>
+    public int Waiting
+    {
+        get { lock (_lock) return _idle.Count; }
+    }
+
     /// <summary>
     /// The world's threads run one at a time (file comment): the timekeeper fires one timer per quiescent moment, and
     /// the simulated network delivers by timer. Set before anything uses the clock.

@@ -99,6 +99,9 @@ internal static partial class MirrorResync
             err = Replay(mi, c, batch, stats, copiedWhole, links);
             meter.Update(stats.BytesCopied);
         }
+        if (err == Errno.OK && c.State != CopyState.Available)
+            err = Errno.EIO; // taken out of use while it was resynced (an update it was sent failed): what the resync had
+                             // taken from its log and not replayed went with it, so it failed (Fixed 126)
         meter.Done();
         c.Unflushed.ResyncEnded(failed: err != Errno.OK);
         report = new ResyncReport(c.Name, full, entries, stats, changed, c.Vfs.Stats.TotalCalls - ops0, mi.Vfs.Kernel.Clock.GetElapsedTime(t0));

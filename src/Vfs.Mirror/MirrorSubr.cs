@@ -452,6 +452,28 @@ internal static class MirrorSubr
     }
 
     /// <summary>Rules 3 and 4: the copies answered differently.</summary>
+    /// <summary>
+    /// The errno every copy in use (not resyncing) refused the op with, when they all did alike with one that is no copy
+    /// failure and every copy that took it is being resynced; otherwise null.
+    /// </summary>
+    private static Errno? RefusedInUse(ReadOnlySpan<CopyResult> results)
+    {
+        Errno? refused = null;
+        foreach (var r in results)
+        {
+            if (r.Copy.State == CopyState.Resyncing)
+            {
+                if (r.Err != Errno.OK)
+                    return null;
+                continue;
+            }
+            if (r.Err == Errno.OK || IsCopyFailure(r.Err) || (refused is { } e && e != r.Err))
+                return null;
+            refused = r.Err;
+        }
+        return refused;
+    }
+
     private static Errno Disagree(MfsVfs mi, in MirrorOp op, ReadOnlySpan<CopyResult> results)
     {
         bool anyOk = false;
@@ -467,6 +489,16 @@ internal static class MirrorSubr
                 if (IsTransientCopyFailure(r.Err))
                     TakeDown(mi, op, r);
             return answers.First(r => !IsCopyFailure(r.Err)).Err;
+        }
+        if (RefusedInUse(results) is { } refused)
+        {
+            // Only copies being resynced took it, and every copy in use refused it alike: a resyncing copy may lack what
+            // the others hold (a directory's entries not copied yet, so its rmdir found it empty). The refusal is the
+            // answer; the resyncing copies get the op in their logs, for the resync to settle the name again (Fixed 125).
+            foreach (var r in results)
+                if (r.Err != refused)
+                    op.RecordMissed(r.Copy, op.Dirties | DirtyKind.Names);
+            return refused;
         }
         var m = op.Node;
         var failed = Errno.OK;

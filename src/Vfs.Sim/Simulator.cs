@@ -154,10 +154,18 @@ public static class Simulator
     public static TimeSpan HangLimit { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Runs one case. <paramref name="invariants"/> defaults to Invariants.Default(). The run has a thread of its own;
-    /// a run that records no event for HangLimit of host time is a deadlock (its threads are left blocked, and the
-    /// outcome says where it stopped). This watchdog is the simulator's one use of the host's clock: it never
-    /// changes what a run does, only whether a stuck run is waited for.
+    /// How many of a run's threads may wait for time at once before the run is reported as piling up work. A world's
+    /// threads wait for time a few at a time (a call's chain of RPCs, a background round); hundreds waiting make virtual
+    /// time crawl, and the run neither fails nor ends (docs/verification.md, Fixed 122: autoresync's rounds).
+    /// </summary>
+    public static int PileUpLimit { get; set; } = 32;
+
+    /// <summary>
+    /// Runs one case. <paramref name="invariants"/> defaults to Invariants.Default(). The run has a thread of its own,
+    /// and a watchdog: a run that records no event for HangLimit of host time is a deadlock, and one with more than
+    /// PileUpLimit threads waiting for time piles up work (its threads are left where they are, and the outcome says
+    /// where it stopped). The watchdog is the simulator's one use of the host's clock: it never changes what a run
+    /// does, only whether a stuck run is waited for.
     /// </summary>
     public static SimOutcome Run(SimCase c, IReadOnlyList<Invariant>? invariants = null, TextWriter? trace = null)
     {
@@ -176,6 +184,8 @@ public static class Simulator
             var w = Volatile.Read(ref world);
             if (w is null)
                 continue;
+            if (w.Clock.Waiting is var waiting && waiting > PileUpLimit)
+                return Stuck(c, w, $"pile-up: {waiting} threads wait for time at once (more than {PileUpLimit})");
             if (w.Trace.Count != lastCount)
             {
                 lastCount = w.Trace.Count;
@@ -184,17 +194,20 @@ public static class Simulator
             }
             w.Trace.Quiet += TimeSpan.FromSeconds(1);
             if (w.Trace.Quiet >= HangLimit)
-                return new SimOutcome
-                {
-                    Case = c, History = new Script(Array.Empty<Call>()), Plan = FaultPlan.Empty, Transcript = [],
-                    Failure = $"deadlock: no event for {HangLimit.TotalSeconds:F0} s; the last events:\n{w.Trace.Tail()}",
-                    TraceHash = w.Trace.Hash(), Events = w.Trace.Count, Checks = new Dictionary<string, long>(), FaultsApplied = [],
-                };
+                return Stuck(c, w, $"deadlock: no event for {HangLimit.TotalSeconds:F0} s");
         }
         if (crash is not null)
             throw crash;
         return result!;
     }
+
+    /// <summary>The outcome of a run the watchdog gave up on: <paramref name="why"/> and the last events.</summary>
+    private static SimOutcome Stuck(SimCase c, World w, string why) => new()
+    {
+        Case = c, History = new Script(Array.Empty<Call>()), Plan = FaultPlan.Empty, Transcript = [],
+        Failure = $"{why}; the last events:\n{w.Trace.Tail()}",
+        TraceHash = w.Trace.Hash(), Events = w.Trace.Count, Checks = new Dictionary<string, long>(), FaultsApplied = [],
+    };
 
     private static SimOutcome RunHere(SimCase c, IReadOnlyList<Invariant>? invariants, TextWriter? trace, Action<World> started)
     {
@@ -431,7 +444,7 @@ public static class Simulator
     {
         string Key(SimOutcome o) => o.Failure![..Math.Max(0, o.Failure!.IndexOf(':', o.Failure.IndexOf(':') + 1))];
         var best = failing;
-        if (failing.Failure!.StartsWith("deadlock", StringComparison.Ordinal))
+        if (failing.Failure!.StartsWith("deadlock", StringComparison.Ordinal) || failing.Failure.StartsWith("pile-up", StringComparison.Ordinal))
             return best;
         string key = Key(failing);
         bool progress = true;

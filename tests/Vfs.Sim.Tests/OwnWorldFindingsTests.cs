@@ -1,7 +1,7 @@
 // Tests of Vfs.Sim: the bugs found in worlds of one's own (`vfs sim --world FILE`), with the mirror options the other
 // worlds leave at their defaults -- a small log, balanced reads, autoresync, four copies -- which are built in now
 // (Figures.cs: fig7-autoresync, fig8-small-log, mirror3-nfs, mirror4, mirror3-checksum; their traces are those of the files). Each
-// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-124) and failed before its fix.
+// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-126) and failed before its fix.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -121,4 +121,55 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
     public void A_link_a_restart_kept_in_one_copy_only_stays_a_link_of_the_same_file_after_the_mount() =>
         Holds(new SimCase("mirror4", 2012061, 546, FaultKinds.None, [107, .. Enumerable.Range(115, 3), 135, 318, 332, 336, 338, 343, 352],
             FaultPlan.FromText("214 power-cut-reorder h:/c 35; 352 restart h 1")));
+
+    /// <summary>
+    /// Fixed 122, caught by the simulator's watchdog since: autoresync's rounds piled up behind a probe that waited for
+    /// the peer's timeouts while its host restarted, hundreds of threads each waiting for the last, and the world crawled
+    /// (without the change: "pile-up: 33 threads wait for time at once", in about half a minute).
+    /// </summary>
+    [Fact]
+    public void Autoresync_rounds_do_not_pile_up_behind_a_probe_waiting_for_timeouts() =>
+        Holds(new SimCase("fig7-autoresync", 2004007, 800, FaultKinds.All | FaultKinds.Power | FaultKinds.Crash));
+
+    /// <summary>
+    /// Fixed 125, in a world of every option at once: autoresync rejoined Z, whose disk had failed, by a full resync; Y's
+    /// host was down. Before the resync reached /b/b/b, Z's /b/b/b was still the empty directory a rename had replaced
+    /// while Z was away: an rmdir of it succeeded in Z alone, X refused it (ENOTEMPTY), and the mirror took X, the copy
+    /// in use, out and answered OK -- a directory with a file in it was gone.
+    /// </summary>
+    [Fact]
+    public void An_rmdir_only_a_copy_being_resynced_takes_is_refused_as_the_copies_in_use_refuse_it() =>
+        Holds(new SimCase("kitchen", 2042110, 626, FaultKinds.None,
+            [0, 1, 2, .. Enumerable.Range(17, 6), 26, 27, 28, .. Enumerable.Range(48, 5), 63, 76, 113, 114, 115, .. Enumerable.Range(127, 4),
+             .. Enumerable.Range(160, 10), 180, 181, 202, .. Enumerable.Range(232, 9), 277, 339, 349, 350, 624, 625],
+            FaultPlan.FromText("18 disk-fail h:/m 19; 190 disk-heal h:/m 0; 243 host-down s 0; 468 host-up s 0"),
+            WorldText: Kitchen));
+
+    /// <summary>
+    /// Fixed 126, in the same world: X's disk kept failing, and autoresync's resync of X ended early when an update sent
+    /// to X failed on the way (X out of use again); the resync still reported success, though what it had taken from
+    /// X's log and not replayed was gone. The next online replayed the rest only, and X's /a, short of a chmod, read as
+    /// changed in two copies: a split brain at the repair.
+    /// </summary>
+    [Fact]
+    public void A_resync_whose_copy_is_taken_out_of_use_on_the_way_fails_and_the_next_one_is_full() =>
+        Holds(new SimCase("kitchen", 2051284, 258, FaultKinds.None,
+            [.. Enumerable.Range(91, 6), .. Enumerable.Range(100, 9), .. Enumerable.Range(110, 21), .. Enumerable.Range(134, 5), 153, 257],
+            FaultPlan.FromText("33 disk-fail h:/b 18; 82 loss s 8; 193 net-heal s 0; 232 disk-heal h:/b 0"),
+            WorldText: Kitchen));
+
+    /// <summary>A world of one's own with every option at once (the file's text, as a printed regression test carries it).</summary>
+    private const string Kitchen = """
+        # a 3-way mirror with every option at once: checksums, a small log, balanced reads, autoresync; one copy over NFS
+        host h
+        host s
+        disk s /export ufs
+        export s /export
+        disk h /m ufs
+        disk h /b ufs
+        import h s:/export /ns soft,timeo=10,retrans=2
+        mirror h /b,/ns /m checksum,logsize=4,logranges=1,read=balance,autoresync=7,retries=1
+        procs h 3
+        history keep-open-files-linked
+        """;
 }
