@@ -246,6 +246,22 @@ public sealed class MfsVfs
         return true;
     }
 
+    /// <summary>
+    /// A copy out of use that the mirror went on writing to -- its resync, after an update it was sent failed and took it
+    /// out -- leaves again now, after the mirror's last write to it: none of the mirror's own writes may read, at its next
+    /// online, as a change made behind the mirror's back (Fixed 127).
+    /// </summary>
+    internal void LeftAgain(MirrorMember c)
+    {
+        lock (_stateLock)
+        {
+            if (c.State != CopyState.Unavailable)
+                return;
+            c.Since = Vfs.Kernel.Newest();
+            c.Clock.Left();
+        }
+    }
+
     /// <summary>A copy comes back: it takes updates again but serves no reads until the resync finishes.</summary>
     internal void MarkResyncing(MirrorMember c)
     {

@@ -112,6 +112,7 @@ internal static partial class MirrorResync
         {
             // Still behind: out of use again, its log intact (what was taken and not replayed makes the next resync a full one).
             mi.MarkUnavailable(c, $"resync failed: {err} ({err.Message()})");
+            mi.LeftAgain(c); // out of use already, if an update it was sent failed on the way: the resync wrote to it since
             c.Log.MarkOverflowed();
             mi.IntentLog.Overflow(c);
         }

@@ -1,7 +1,7 @@
 // Tests of Vfs.Sim: the bugs found in worlds of one's own (`vfs sim --world FILE`), with the mirror options the other
 // worlds leave at their defaults -- a small log, balanced reads, autoresync, four copies -- which are built in now
 // (Figures.cs: fig7-autoresync, fig8-small-log, mirror3-nfs, mirror4, mirror3-checksum; their traces are those of the files). Each
-// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-126) and failed before its fix.
+// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-127) and failed before its fix.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -156,6 +156,18 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("kitchen", 2051284, 258, FaultKinds.None,
             [.. Enumerable.Range(91, 6), .. Enumerable.Range(100, 9), .. Enumerable.Range(110, 21), .. Enumerable.Range(134, 5), 153, 257],
             FaultPlan.FromText("33 disk-fail h:/b 18; 82 loss s 8; 193 net-heal s 0; 232 disk-heal h:/b 0"),
+            WorldText: Kitchen));
+
+    /// <summary>
+    /// Fixed 127, in the same world: an update sent to X while autoresync resynced it failed and took X out again, and
+    /// the resync went on writing to X (it made /c again there) before it failed. At the repair's online those writes,
+    /// after the time X had left, read as changes made behind the mirror's back: /c "changed in X and in Z", a split brain.
+    /// </summary>
+    [Fact]
+    public void A_copy_a_failed_resync_went_on_writing_to_leaves_after_its_last_write() =>
+        Holds(new SimCase("kitchen", 2061031, 575, FaultKinds.None,
+            [31, .. Enumerable.Range(38, 4), 44, 45, 46, .. Enumerable.Range(50, 7), .. Enumerable.Range(95, 5), .. Enumerable.Range(127, 4), 345, 346, .. Enumerable.Range(359, 7)],
+            FaultPlan.FromText("95 loss s 13; 218 disk-fail h:/b 11; 364 net-heal s 0; 410 disk-heal h:/b 0"),
             WorldText: Kitchen));
 
     /// <summary>A world of one's own with every option at once (the file's text, as a printed regression test carries it).</summary>
