@@ -111,6 +111,13 @@ internal static class MirrorSubr
         err = Vop.Lookup(pvp!, m.Name, out var found, LookupFlags.None, null, Cred.Kcred);
         if (err != Errno.OK)
             return err;
+        if (c.State == CopyState.Resyncing && m.Mfs.Mnodes.FindByLower(c.Index, found!) is { } owner && !ReferenceEquals(owner, m))
+        {
+            // A copy being resynced may still hold another file under this name (moved away while the copy was out, the
+            // name made again in the others): that file is another mnode's, and the resync brings this one (Fixed 128).
+            found!.Rele();
+            return Errno.ENOENT;
+        }
         m.Mfs.Mnodes.SetCopy(m, c.Index, found);
         using (m.Lock.Enter())
             vp = m.Copies[c.Index];

@@ -5,9 +5,13 @@
 // through Mnode.Next[copy]. MakeMnode looks the lower vnodes up in every chain they belong to, so a
 // file found through X alone, through Y alone, or through both, always yields the same mnode and
 // the same mirror vnode. When an mnode is found with a copy missing (the copy was down when it was
-// made), the lower vnode just found fills the gap. The table holds no reference to its mnodes: an
-// mnode leaves it in VOP_INACTIVE, when its vnode's last hold goes, and only then lets go of its
-// lower vnodes and of its parent. So the table holds what is in use and no more.
+// made), the lower vnode just found fills the gap -- unless the copy is being resynced and the vnode is
+// another mnode's: a resyncing copy may still hold another file under the name (Fixed 128). The table
+// holds no reference to its mnodes: an mnode leaves it in VOP_INACTIVE, when its vnode's last hold goes,
+// and only then lets go of its lower vnodes and of its parent. So the table holds what is in use and
+// no more.
+//
+// INVARIANT: a lower vnode of a copy being resynced belongs to one mnode at most.
 using System.Runtime.CompilerServices;
 
 namespace UnixVfs.Mirror;
@@ -78,8 +82,8 @@ public sealed class MnodeHash
                         if (lv is null)
                             continue;
                         var cur = m.Copies[i];
-                        if (ReferenceEquals(cur, lv))
-                            surplus.Add(lv);
+                        if (ReferenceEquals(cur, lv) || (mi.Copies[i].State == CopyState.Resyncing && OwnedByOtherLocked(i, lv, m)))
+                            surplus.Add(lv); // (another mnode's: a copy being resynced may still hold another file under this name, Fixed 128)
                         else
                         {
                             if (cur is not null)
@@ -112,6 +116,15 @@ public sealed class MnodeHash
         foreach (var v in surplus)
             v.Rele();
         return result;
+    }
+
+    /// <summary>True when an mnode other than <paramref name="m"/> has <paramref name="vp"/> for its vnode in copy <paramref name="copy"/>. Under _lock.</summary>
+    private bool OwnedByOtherLocked(int copy, Vnode vp, Mnode m)
+    {
+        for (var o = _chains[copy][Bucket(vp, _chains[copy].Length)]; o is not null; o = o.Next[copy])
+            if (ReferenceEquals(o.Copies[copy], vp))
+                return !ReferenceEquals(o, m);
+        return false;
     }
 
     /// <summary>The vnode of the mnode whose vnode in copy <paramref name="copy"/> is <paramref name="vp"/>, held, or null.</summary>

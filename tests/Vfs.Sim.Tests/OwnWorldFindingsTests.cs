@@ -1,7 +1,7 @@
 // Tests of Vfs.Sim: the bugs found in worlds of one's own (`vfs sim --world FILE`), with the mirror options the other
 // worlds leave at their defaults -- a small log, balanced reads, autoresync, four copies -- which are built in now
 // (Figures.cs: fig7-autoresync, fig8-small-log, mirror3-nfs, mirror4, mirror3-checksum; their traces are those of the files). Each
-// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-127) and failed before its fix.
+// replays its seed, shrunk history and fault plan (docs/verification.md, Fixed 113-128) and failed before its fix.
 using Xunit.Abstractions;
 
 namespace UnixVfs.Sim.Tests;
@@ -168,6 +168,18 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
         Holds(new SimCase("kitchen", 2061031, 575, FaultKinds.None,
             [31, .. Enumerable.Range(38, 4), 44, 45, 46, .. Enumerable.Range(50, 7), .. Enumerable.Range(95, 5), .. Enumerable.Range(127, 4), 345, 346, .. Enumerable.Range(359, 7)],
             FaultPlan.FromText("95 loss s 13; 218 disk-fail h:/b 11; 364 net-heal s 0; 410 disk-heal h:/b 0"),
+            WorldText: Kitchen));
+
+    /// <summary>
+    /// Fixed 128, in the same world: Z's disk failed holding F at /c; X then moved F to /a/a and made a new /c. While
+    /// autoresync resynced Z, a look-up of the new /c gave its mnode Z's /c -- F's file there, F's mnode's already -- and
+    /// the resync rewrote it in place as the new /c, then linked it at /a/a for F: one file under both names in Z.
+    /// </summary>
+    [Fact]
+    public void A_copy_being_resynced_gives_no_mnode_a_file_of_another() =>
+        Holds(new SimCase("kitchen", 2071077, 320, FaultKinds.None,
+            [8, 9, 11, 12, 15, 16, .. Enumerable.Range(20, 4), 29, 30, .. Enumerable.Range(32, 12), .. Enumerable.Range(47, 6), .. Enumerable.Range(56, 11), 194],
+            FaultPlan.FromText("17 disk-fail h:/m 4; 129 loss s 22; 185 disk-heal h:/m 0; 247 net-heal s 0"),
             WorldText: Kitchen));
 
     /// <summary>A world of one's own with every option at once (the file's text, as a printed regression test carries it).</summary>
