@@ -458,7 +458,6 @@ internal static class MirrorSubr
         return first;
     }
 
-    /// <summary>Rules 3 and 4: the copies answered differently.</summary>
     /// <summary>
     /// The errno every copy in use (not resyncing) refused the op with, when they all did alike with one that is no copy
     /// failure and every copy that took it is being resynced; otherwise null.
@@ -481,6 +480,7 @@ internal static class MirrorSubr
         return refused;
     }
 
+    /// <summary>Rules 3 and 4: the copies answered differently.</summary>
     private static Errno Disagree(MfsVfs mi, in MirrorOp op, ReadOnlySpan<CopyResult> results)
     {
         bool anyOk = false;

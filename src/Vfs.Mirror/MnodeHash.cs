@@ -82,7 +82,7 @@ public sealed class MnodeHash
                         if (lv is null)
                             continue;
                         var cur = m.Copies[i];
-                        if (ReferenceEquals(cur, lv) || (mi.Copies[i].State == CopyState.Resyncing && OwnedByOtherLocked(i, lv, m)))
+                        if (ReferenceEquals(cur, lv) || (mi.Copies[i].State == CopyState.Resyncing && ByLowerLocked(i, lv) is { } owner && !ReferenceEquals(owner, m)))
                             surplus.Add(lv); // (another mnode's: a copy being resynced may still hold another file under this name, Fixed 128)
                         else
                         {
@@ -118,15 +118,6 @@ public sealed class MnodeHash
         return result;
     }
 
-    /// <summary>True when an mnode other than <paramref name="m"/> has <paramref name="vp"/> for its vnode in copy <paramref name="copy"/>. Under _lock.</summary>
-    private bool OwnedByOtherLocked(int copy, Vnode vp, Mnode m)
-    {
-        for (var o = _chains[copy][Bucket(vp, _chains[copy].Length)]; o is not null; o = o.Next[copy])
-            if (ReferenceEquals(o.Copies[copy], vp))
-                return !ReferenceEquals(o, m);
-        return false;
-    }
-
     /// <summary>The vnode of the mnode whose vnode in copy <paramref name="copy"/> is <paramref name="vp"/>, held, or null.</summary>
     internal Vnode? HoldByLower(int copy, Vnode vp)
     {
@@ -146,12 +137,16 @@ public sealed class MnodeHash
     internal Mnode? FindByLower(int copy, Vnode vp)
     {
         using (_lock.Enter())
-        {
-            for (var m = _chains[copy][Bucket(vp, _chains[copy].Length)]; m is not null; m = m.Next[copy])
-                if (ReferenceEquals(m.Copies[copy], vp))
-                    return m;
-            return null;
-        }
+            return ByLowerLocked(copy, vp);
+    }
+
+    /// <summary>FindByLower, under _lock.</summary>
+    private Mnode? ByLowerLocked(int copy, Vnode vp)
+    {
+        for (var m = _chains[copy][Bucket(vp, _chains[copy].Length)]; m is not null; m = m.Next[copy])
+            if (ReferenceEquals(m.Copies[copy], vp))
+                return m;
+        return null;
     }
 
     /// <summary>
