@@ -125,9 +125,11 @@ internal static class MirrorHistory
     /// Every name the copies under <paramref name="roots"/> hold differently, parents before children; copy i changed
     /// what it stamped after <paramref name="since"/>[i] (a time on its own clock). With <paramref name="path"/>, only
     /// that name and what is under it. <paramref name="read"/> is told the bytes of every chunk of file data read to
-    /// compare contents (scrub's rate limit).
+    /// compare contents (scrub's rate limit). <paramref name="linked"/>, if given, is told the path of every file of
+    /// several links that the copies hold alike (no difference): a twin to link to for Twins.
     /// </summary>
-    public static Errno Diff(Vnode[] roots, Timespec[] since, out List<HistoryDiff> diffs, string path = "/", Action<long>? read = null)
+    public static Errno Diff(Vnode[] roots, Timespec[] since, out List<HistoryDiff> diffs, string path = "/", Action<long>? read = null,
+        List<string>? linked = null)
     {
         diffs = new List<HistoryDiff>();
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -148,7 +150,7 @@ internal static class MirrorHistory
                     return err;
                 changedDir[i] = va.Ctime > since[i];
             }
-            return Walk(dirs, parent, changedDir, parts.Length == 0 ? null : parts[^1], since, diffs, read);
+            return Walk(dirs, parent, changedDir, parts.Length == 0 ? null : parts[^1], since, diffs, read, linked);
         }
         finally
         {
@@ -158,7 +160,8 @@ internal static class MirrorHistory
     }
 
     /// <summary>Compares the entries of one directory in every copy (null: the copy has no such directory).</summary>
-    private static Errno Walk(Vnode?[] dirs, string path, bool[] dirChanged, string? only, Timespec[] since, List<HistoryDiff> diffs, Action<long>? read)
+    private static Errno Walk(Vnode?[] dirs, string path, bool[] dirChanged, string? only, Timespec[] since, List<HistoryDiff> diffs,
+        Action<long>? read, List<string>? linked)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         var dirTimes = new Timespec[dirs.Length];
@@ -198,14 +201,18 @@ internal static class MirrorHistory
                 {
                     if (DirectoryDiff(vps, vas, p, since) is { } dd)
                         diffs.Add(dd);
-                    var err = Walk(vps, p, vas.Select((v, i) => v!.Ctime > since[i]).ToArray(), null, since, diffs, read);
+                    var err = Walk(vps, p, vas.Select((v, i) => v!.Ctime > since[i]).ToArray(), null, since, diffs, read, linked);
                     if (err != Errno.OK)
                         return err;
                     continue;
                 }
                 var what = Compare(vps, vas, since, read, out bool timesOnly);
                 if (what is null)
+                {
+                    if (vas[0]!.Nlink > 1)
+                        linked?.Add(p);
                     continue;
+                }
                 int mask = 0, maybeRemoved = 0;
                 var when = new Timespec[dirs.Length];
                 bool presentChanged = vas.Where((v, i) => v is not null && v.Ctime > since[i]).Any();
@@ -376,15 +383,21 @@ internal static class MirrorHistory
     }
 
     /// <summary>
-    /// By copy, the files that the copies hold at one path of <paramref name="diffs"/>, alike but for their links, where
-    /// one of them has several: each copy's file is every other's twin there, so that settling another name of it makes a
-    /// link rather than a second file (Finding 21: a link made through the mirror while a copy was away, whose old name
-    /// then differed only in its link count, came back to that copy as a file of its own). The caller disposes the tables.
+    /// By copy, the files that the copies hold at one path of <paramref name="diffs"/> or <paramref name="linked"/> (Diff's
+    /// files of several links held alike), alike but for their links, where one of them has several: each copy's file is
+    /// every other's twin there, so that settling another name of it makes a link rather than a second file (Finding 21:
+    /// a link made through the mirror while a copy was away, whose old name then differed only in its link count, came
+    /// back to that copy as a file of its own). The caller disposes the tables.
     /// </summary>
-    public static HardLinks[] Twins(Vnode[] roots, List<HistoryDiff> diffs)
+    public static HardLinks[] Twins(Vnode[] roots, List<HistoryDiff> diffs, List<string> linked)
     {
         var twins = roots.Select(_ => new HardLinks()).ToArray();
-        foreach (var d in diffs.Where(d => !d.DirectoryAttrs && d.Present.Count(p => p) > 1))
+        // A name the copies hold alike is a twin too (Fixed 129: F at /c/a/c alike in every copy, and at /a/b/c in X and
+        // Z only, which a crash tore from Y's rename of it to /c/a/b: Y's /a/b/c was made again as a file of its own).
+        var everywhere = roots.Select(_ => true).ToArray();
+        var paths = diffs.Where(d => !d.DirectoryAttrs && d.Present.Count(p => p) > 1).Select(d => (d.Path, d.Present))
+            .Concat(linked.Select(p => (Path: p, Present: everywhere)));
+        foreach (var (path, present) in paths)
         {
             var vps = new Vnode?[roots.Length];
             var vas = new Vattr?[roots.Length];
@@ -392,7 +405,7 @@ internal static class MirrorHistory
             {
                 for (int i = 0; i < roots.Length; i++)
                 {
-                    if (!d.Present[i] || LookupPath(roots[i], d.Path, out vps[i]) != Errno.OK)
+                    if (!present[i] || LookupPath(roots[i], path, out vps[i]) != Errno.OK)
                         continue;
                     var va = new Vattr(AttrMask.AT_ALL);
                     if (Vop.Getattr(vps[i]!, va, AttrFlags.None, Cr) == Errno.OK && va.Type is not VType.VDIR)

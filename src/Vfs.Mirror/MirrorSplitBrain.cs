@@ -70,7 +70,8 @@ internal sealed class MirrorSplitBrain
         MirrorChanged? logged = null)
     {
         pending = new List<string>();
-        var err = MirrorHistory.Diff(roots, since, out var diffs);
+        var linked = new List<string>();
+        var err = MirrorHistory.Diff(roots, since, out var diffs, linked: linked);
         if (err != Errno.OK)
             return err;
         report.Scanned += diffs.Count;
@@ -93,8 +94,8 @@ internal sealed class MirrorSplitBrain
                 if (d.ChangedBy(i))
                     changes[i]++;
         int prefer = Array.IndexOf(copies, o.PreferCopy);
-        // a file with other links that the copies hold at a path that differs is linked to there, never copied (Finding 21)
-        var twins = MirrorHistory.Twins(roots, diffs);
+        // a file with other links that the copies hold at a path that differs, or alike elsewhere, is linked to there, never copied (Finding 21)
+        var twins = MirrorHistory.Twins(roots, diffs, linked);
         try
         {
             foreach (var d in diffs)

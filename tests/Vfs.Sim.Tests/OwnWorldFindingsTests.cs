@@ -182,6 +182,18 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("17 disk-fail h:/m 4; 129 loss s 22; 185 disk-heal h:/m 0; 247 net-heal s 0"),
             WorldText: Kitchen));
 
+    /// <summary>
+    /// Fixed 129, in the same world: F had the names /a/b/c and /c/a/c, and /a/b/c was renamed to /c/a/b just before h
+    /// restarted. The local copies lost the rename with their caches; Y's NFS server kept it. /c/a/c was alike in every
+    /// copy, so the mount's merge did not know Y's F as the others' twin, and made /a/b/c again in Y as a file of its own.
+    /// </summary>
+    [Fact]
+    public void A_file_renamed_as_the_host_restarted_keeps_one_file_for_its_names_in_the_NFS_copy() =>
+        Holds(new SimCase("kitchen", 2091097, 580, FaultKinds.Copy | FaultKinds.Net | FaultKinds.Host | FaultKinds.Clock,
+            [68, 128, .. Enumerable.Range(141, 4), 158, 159, .. Enumerable.Range(173, 4), .. Enumerable.Range(182, 5), 218, 219, 243, 244, 245, .. Enumerable.Range(278, 5)],
+            FaultPlan.FromText("279 restart h 1"),
+            WorldText: Kitchen));
+
     /// <summary>A world of one's own with every option at once (the file's text, as a printed regression test carries it).</summary>
     private const string Kitchen = """
         # a 3-way mirror with every option at once: checksums, a small log, balanced reads, autoresync; one copy over NFS
