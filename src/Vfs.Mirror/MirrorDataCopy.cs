@@ -30,8 +30,9 @@ public sealed class CopyStats
     public long BytesCompared;
 
     /// <summary>
-    /// Called with each target file before data is copied into it, or null: a resync records the files it writes, whose
-    /// writes a copy's file system may hold and send late (CopyUnflushed.ResyncWrote). Not added by Add.
+    /// Called with each target file before data is copied into it, or null: its sum file is marked in flight
+    /// (MirrorSumFile.Rewriting), and a resync records the files it writes, whose writes a copy's file system may hold and
+    /// send late (CopyUnflushed.ResyncWrote). Not added by Add.
     /// </summary>
     internal Action<Vnode>? Writing;
 

@@ -364,6 +364,7 @@ internal static class MirrorHistory
                 {
                     var merge = new MirrorMerge([names[winner], names[t]], null, replaced: (_, vp) => replaced?.Invoke(t, vp),
                         links: twins is null ? null : [twins[winner], twins[t]]);
+                    merge.Report.Stats.Writing = MirrorSumFile.Rewriting(roots[t]);
                     err = merge.ForceName([wdir!, tdir!], name);
                     stats.Add(merge.Report.Stats);
                     if (err != Errno.OK)

@@ -85,6 +85,7 @@ internal static class MirrorRecovery
             if (found.Count < 2)
                 return;
             var merge = new MirrorMerge(found.Select(f => MfsOptions.CopyName(f.Copy)).ToArray(), null);
+            merge.Report.Stats.Writing = MirrorSumFile.Rewriting(roots);
             var err = merge.TwoWay(found.Select(f => f.Dir).ToArray());
             var stats = merge.Report.Stats;
             if (err != Errno.OK || stats.Files + stats.Directories + stats.Symlinks + stats.Removed > 0)

@@ -45,7 +45,7 @@ internal static partial class MirrorResync
         bool full = forceFull || c.Log.Overflowed;
         long changed = c.Log.BytesChanged;
         var meter = new ResyncMeter(mi, c, full ? 0 : changed, progress);
-        stats.Writing = c.Unflushed.ResyncWrote;
+        stats.Writing = Writing(c);
         foreach (var k in mi.UpdateCopies())
             k.Unflushed.SendHeld(k); // what the resync reads is what the copies in use hold
         var err = Errno.OK;
@@ -378,7 +378,7 @@ internal static partial class MirrorResync
             using var sourceLinks = new HardLinks();
             var merge = new MirrorMerge([src.Name, c.Name], null, replaced: (_, vp) => ForgetNamed(mi, c, vp), links: [sourceLinks, links],
                 made: (_, vp, sv) => MirrorFid.MadeLate(c, vp, src, sv)) { KeepAside = (dir, name, vp) => KeepAside(mi, c, dir, name, vp) };
-            merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
+            merge.Report.Stats.Writing = Writing(c);
             err = merge.OneWayEntries([sdir!, tdir!], names, (svp, name) =>
             {
                 if (mi.Mnodes.FindByLower(src.Index, svp) is { } child)
@@ -750,7 +750,7 @@ internal static partial class MirrorResync
                 else
                     MirrorFid.MadeLate(c, vp, src, sv);
             });
-        merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
+        merge.Report.Stats.Writing = Writing(c);
         Errno err;
         dm.DirLock.Enter(RwLockType.Writer);
         try
@@ -786,6 +786,9 @@ internal static partial class MirrorResync
         return same;
     }
 
+    /// <summary>What a resync does before it writes data into copy <paramref name="c"/>'s file (CopyStats.Writing).</summary>
+    private static Action<Vnode> Writing(MirrorMember c) => c.Unflushed.ResyncWrote + MirrorSumFile.Rewriting(c.Root);
+
     /// <summary>The whole copy, one way from an available copy (the log overflowed).</summary>
     private static Errno FullResync(MfsVfs mi, MirrorMember c, CopyStats stats, ResyncMeter meter)
     {
@@ -796,7 +799,7 @@ internal static partial class MirrorResync
             lockDir: path => LockMirrorDir(mi, path),
             replaced: (copy, vp) => ForgetNamed(mi, mi.Copies[copy], vp), made: (copy, vp, sv) => MirrorFid.MadeLate(mi.Copies[copy], vp, src, sv))
             { CompareData = mi.IntentLog.Rebuilt(c) || c.Unflushed.ResyncFailed, Stamped = c.Unflushed.Stamped };
-        merge.Report.Stats.Writing = c.Unflushed.ResyncWrote;
+        merge.Report.Stats.Writing = Writing(c);
         var roots = mi.Copies.Select(x => x.Root).ToArray();
         var err = Vop.Lookup(c.Root, MirrorMeta.DirName, out var parkDir, LookupFlags.None, null, Cred.Kcred);
         if (err != Errno.OK)

@@ -17,9 +17,11 @@
 // WHEN TO TRUST IT. Only when it parses, its own hash holds, its state is clean, and the copy's file has the size and
 // mtime it records. The state protects against a crash: before the first update after a flush the mirror marks the
 // file in flight and fsyncs it (MirrorChecksum.BeforeUpdate), so a crash between an update and the next flush leaves
-// sums that are not used. The size and mtime protect against the data changing behind the sums' back: a resync, a
-// merge, a split-brain settlement, or a write straight into the copy all leave the copy's file another mtime, and its
-// sums are not used for it. An untrusted file costs nothing but the checks it would have given: its extents are unknown.
+// sums that are not used. The size and mtime protect against the data changing behind the sums' back: a write
+// straight into the copy leaves the copy's file another mtime, and its sums are not used for it. A resync, a merge or a
+// split-brain settlement gives the file the source's mtime, which may be the very one recorded: each marks the file's
+// sum file in flight before it writes (Rewriting). An untrusted file costs nothing but the checks it would have given:
+// its extents are unknown.
 //
 // CRASH SAFETY. A flush writes the whole file in place and fsyncs it; a crash in between leaves a file whose own hash
 // fails, which is not trusted. Marking in flight writes 4 bytes and fsyncs.
@@ -139,6 +141,20 @@ internal static class MirrorSumFile
             vp!.Rele();
         }
     }
+
+    /// <summary>
+    /// What a merge or a resync calls before it writes data into a copy's file outside the mirror's write path
+    /// (CopyStats.Writing): the file's sum file, in the copy of <paramref name="roots"/> that holds the file, is marked in
+    /// flight. A merge gives the file the winner's size and mtime at the end, which may be the very ones its sum file
+    /// records: trusted still, those sums would call the new bytes bad on every copy that took them (Fixed 131). A
+    /// copy that cannot be marked fails the write that follows too, and leaves.
+    /// </summary>
+    public static Action<Vnode> Rewriting(params Vnode[] roots) => lv =>
+    {
+        foreach (var root in roots)
+            if (ReferenceEquals(root.Vfs, lv.Vfs))
+                MarkInFlight(root, lv);
+    };
 
     public static byte[] Format(long size, Timespec mtime, ulong[] sums)
     {

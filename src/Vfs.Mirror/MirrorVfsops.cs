@@ -252,6 +252,7 @@ public static class MirrorVfsops
     {
         reason = "";
         var merge = new MirrorMerge(copies.Select(MfsOptions.CopyName).ToArray(), data.Progress);
+        merge.Report.Stats.Writing = MirrorSumFile.Rewriting(roots);
         int master = authority >= 0 ? authority : gens.Follow >= 0 ? gens.Follow : 0;
         if (authority < 0 && gens.Follow > 0 && o.Role == MirrorRole.Master)
             k.Log($"mfs {dir}: {gens.FollowHost}'s mirror holds these copies too: merging from {paths[master]}, its truth");

@@ -6,7 +6,8 @@
 // file found through X alone, through Y alone, or through both, always yields the same mnode and
 // the same mirror vnode. When an mnode is found with a copy missing (the copy was down when it was
 // made), the lower vnode just found fills the gap -- unless the copy is being resynced and the vnode is
-// another mnode's: a resyncing copy may still hold another file under the name (Fixed 128). The table
+// another mnode's: a resyncing copy may still hold another file under the name (Fixed 128). For that reason
+// too, a copy being resynced finds the mnode only when no other copy gave a vnode (Fixed 130). The table
 // holds no reference to its mnodes: an mnode leaves it in VOP_INACTIVE, when its vnode's last hold goes,
 // and only then lets go of its lower vnodes and of its parent. So the table holds what is in use and
 // no more.
@@ -62,11 +63,19 @@ public sealed class MnodeHash
         Vnode result;
         using (_lock.Enter())
         {
-            var m = FindLocked(lowers);
+            var m = FindLocked(mi, lowers);
             if (m is null)
             {
-                var first = lowers.First(v => v is not null)!;
-                m = new Mnode(mi, first.Type, (Vnode?[])lowers.Clone(), parent, name);
+                var first = lowers.Where((v, i) => v is not null && mi.Copies[i].State != CopyState.Resyncing).FirstOrDefault()
+                    ?? lowers.First(v => v is not null)!;
+                var copies = (Vnode?[])lowers.Clone();
+                for (int i = 0; i < _copies; i++)
+                    if (copies[i] is { } lv && OthersLocked(mi, i, lv, null, first.Type))
+                    {
+                        surplus.Add(lv);
+                        copies[i] = null;
+                    }
+                m = new Mnode(mi, first.Type, copies, parent, name);
                 parent?.Vnode.Hold();
                 InsertLocked(m);
                 result = m.Vnode;
@@ -82,8 +91,8 @@ public sealed class MnodeHash
                         if (lv is null)
                             continue;
                         var cur = m.Copies[i];
-                        if (ReferenceEquals(cur, lv) || (mi.Copies[i].State == CopyState.Resyncing && ByLowerLocked(i, lv) is { } owner && !ReferenceEquals(owner, m)))
-                            surplus.Add(lv); // (another mnode's: a copy being resynced may still hold another file under this name, Fixed 128)
+                        if (ReferenceEquals(cur, lv) || OthersLocked(mi, i, lv, m, m.Vnode.Type))
+                            surplus.Add(lv);
                         else
                         {
                             if (cur is not null)
@@ -265,19 +274,35 @@ public sealed class MnodeHash
             a.Vnode.Rele();
     }
 
-    private Mnode? FindLocked(Vnode?[] lowers)
+    /// <summary>
+    /// The mnode that has one of <paramref name="lowers"/>, found by the copies not being resynced where any of them gave
+    /// one: a copy being resynced may still hold another file under the name, which its mnode has (Fixed 130: X, being
+    /// resynced, still held F under /c/a, which a symlink had taken in the others; the symlink's look-up found F's mnode
+    /// through X's F and gave it the others' symlink).
+    /// </summary>
+    private Mnode? FindLocked(MfsVfs mi, Vnode?[] lowers)
     {
-        for (int i = 0; i < _copies; i++)
-        {
-            var lv = lowers[i];
-            if (lv is null)
-                continue;
-            for (var m = _chains[i][Bucket(lv, _chains[i].Length)]; m is not null; m = m.Next[i])
-                if (ReferenceEquals(m.Copies[i], lv))
+        bool settled = false;
+        for (int pass = 0; pass < 2 && !settled; pass++)
+            for (int i = 0; i < _copies; i++)
+            {
+                if (lowers[i] is not { } lv || (mi.Copies[i].State == CopyState.Resyncing) != (pass == 1))
+                    continue;
+                settled = true;
+                if (ByLowerLocked(i, lv) is { } m)
                     return m;
-        }
+            }
         return null;
     }
+
+    /// <summary>
+    /// True when <paramref name="lv"/>, copy <paramref name="copy"/>'s vnode for <paramref name="m"/> (null: a new
+    /// mnode) of type <paramref name="type"/>, is another file in a copy being resynced: another mnode's, or of another
+    /// type. The copy still holds that file under the name; its resync brings this one.
+    /// </summary>
+    private bool OthersLocked(MfsVfs mi, int copy, Vnode lv, Mnode? m, VType type) =>
+        mi.Copies[copy].State == CopyState.Resyncing
+        && (lv.Type != type || ByLowerLocked(copy, lv) is { } owner && !ReferenceEquals(owner, m));
 
     private void InsertLocked(Mnode m)
     {

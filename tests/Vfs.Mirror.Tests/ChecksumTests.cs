@@ -277,6 +277,34 @@ public class ChecksumTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// Fixed 131 (a world of one's own, `kitchen`, seed 2111067: after a restart the merge rewrote two copies' file from
+    /// the third's, with the mtime their sum files recorded, and every read of it was EIO): a resync that rewrites a
+    /// file in place and gives it back the very size and mtime its old sums record sets those sums aside too.
+    /// </summary>
+    [Fact]
+    public void A_resync_that_rewrites_a_file_to_the_size_and_mtime_its_old_sums_record_sets_them_aside()
+    {
+        using var f = new MirrorFixture();
+        f.Mount("checksum");
+        WriteAll(f.P, "/A/b/f", Data(2 * Ext, 12));
+        MirrorFixture.Ok(f.P.Stat("/A/b/f", out var st));
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "y", out _));
+        var content = Data(2 * Ext, 13);
+        WriteAll(f.P, "/A/b/f", content);
+        MirrorFixture.Ok(f.P.Utimens("/A/b/f", [st!.Mtime, st.Mtime]));
+        MirrorFixture.Ok(MfsAdm.Online(f.P, "/A/b", "y", out var error, out _), error);
+        Assert.Equal(content, LowerBytes(f, 1, "f"));
+        Assert.Null(Stored(f, 1, "f"));
+
+        // Y alone serves reads: its sums, were they trusted still, would call every extent bad.
+        MirrorFixture.Ok(f.P.Umount("/X/y"));
+        f.Mount("checksum");
+        MirrorFixture.Ok(MfsAdm.Offline(f.P, "/A/b", "x", out _));
+        MirrorFixture.Ok(ReadAll(f.P, "/A/b/f", out var got));
+        Assert.Equal(content, got);
+    }
+
     [Fact]
     public void Scrub_takes_the_copy_whose_extents_pass_their_checksums_even_with_two_copies()
     {

@@ -194,6 +194,30 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("279 restart h 1"),
             WorldText: Kitchen));
 
+    /// <summary>
+    /// Fixed 130, in the same world: X, out of use since its disk failed, was being resynced by autoresync and still
+    /// held F under /c/a, which F had lost in the others and a symlink had taken. A look-up of /c/a found F's mnode
+    /// through X's F and gave it the others' symlink: one mnode, and one file number, for /c/a and /c/b.
+    /// </summary>
+    [Fact]
+    public void A_copy_being_resynced_does_not_decide_which_mnode_a_name_is() =>
+        Holds(new SimCase("kitchen", 2101038, 463, FaultKinds.All | FaultKinds.Power | FaultKinds.Crash,
+            [22, 23, 36, 37, 40, 47, 85, 130, 134],
+            FaultPlan.FromText("21 disk-fail h:/b 4; 134 host-down s 0; 214 disk-heal h:/b 0; 376 host-up s 0"),
+            WorldText: Kitchen));
+
+    /// <summary>
+    /// Fixed 131, in the same world: X's disk lost a pwrite's block in a power cut, and h restarted. The merge rewrote
+    /// Y's and Z's file from X's, with the size and mtime their sum files recorded: those sums, trusted still, called the
+    /// bytes every copy held bad, and every read of the file was EIO.
+    /// </summary>
+    [Fact]
+    public void A_merge_that_rewrites_a_file_sets_its_old_checksums_aside() =>
+        Holds(new SimCase("kitchen", 2111067, 470, FaultKinds.All | FaultKinds.Power | FaultKinds.Crash,
+            [99, 146, 153, 185, 189, 210, 241],
+            FaultPlan.FromText("208 power-cut-reorder h:/b 3; 241 restart h 1"),
+            WorldText: Kitchen));
+
     /// <summary>A world of one's own with every option at once (the file's text, as a printed regression test carries it).</summary>
     private const string Kitchen = """
         # a 3-way mirror with every option at once: checksums, a small log, balanced reads, autoresync; one copy over NFS
