@@ -135,27 +135,9 @@ public class PowerCutTests
     [Fact]
     public void A_file_whose_names_the_crash_tore_keeps_its_links_in_every_copy_after_the_mount()
     {
-        var clock = new VirtualClock();
-        var media = ThreeDisks();
-        using (var h = new Host(clock, media, boot: false))
-        {
-            MirrorFixture.Ok(h.P.Mkdir("/X/y/d1", 0x1ED));
-            MirrorFixture.Ok(h.P.Mkdir("/X/y/d2", 0x1ED));
-            clock.Advance(TimeSpan.FromSeconds(1));
-            MirrorFixture.Ok(h.P.Open("/X/y/d1/f", OFlags.O_CREAT | OFlags.O_WRONLY, 0x1A4, out int fd));
-            MirrorFixture.Ok(h.P.Close(fd));
-            MirrorFixture.Ok(h.P.Link("/X/y/d1/f", "/X/y/d2/g"));
-            MirrorFixture.Ok(h.P.Sync());
-            clock.Advance(TimeSpan.FromSeconds(1));
-            MirrorFixture.Ok(h.P.Unlink("/X/y/d1/f"));
-            // X's and Y's file systems write the removal out; Z's does not before the power goes.
-            Flush(h.Mfs.Copies[0], "d1", "d2/g");
-            Flush(h.Mfs.Copies[1], "d1", "d2/g");
-            h.Crash();
-        }
-        clock.Advance(TimeSpan.FromSeconds(10));
-        using (var h = new Host(clock, media, boot: true))
-            AssertOneFile(h, "d1/f", "d2/g");
+        // X's and Y's file systems write the removal out; Z's does not before the power goes.
+        using var h = CrashAfterChangingALinkedFile(p => p.Unlink("/X/y/d1/f"), (0, ["d1", "d2/g"]), (1, ["d1", "d2/g"]));
+        AssertOneFile(h, "d1/f", "d2/g");
     }
 
     /// <summary>
@@ -199,12 +181,24 @@ public class PowerCutTests
     /// <summary>
     /// Fixed 129 (a world of one's own, `kitchen`, seed 2091097, a restart just after a rename): F had the names d1/f
     /// and d2/g, and d1/f was renamed to d2/h. One copy (over NFS there, Z here) kept the rename; the others lost it with
-    /// their caches.
-    /// d2/g was alike in every copy, so no difference named it, and the twin tables did not know Z's F as X's: settling
-    /// d1/f made it again in Z as a file of its own, with one link.
+    /// their caches. d2/g was alike in every copy, so no difference named it, and the twin tables did not know Z's F as
+    /// X's: settling d1/f made it again in Z as a file of its own, with one link.
     /// </summary>
     [Fact]
     public void A_file_renamed_as_the_crash_came_keeps_one_file_for_its_names_in_every_copy_after_the_mount()
+    {
+        // Z's file system writes the rename out; X's and Y's do not before the power goes. d1/f, which X and Y changed,
+        // is kept as a name made while apart, and Z's d2/h too (MirrorHistory.cs, DIFF).
+        using var h = CrashAfterChangingALinkedFile(p => p.Rename("/X/y/d1/f", "/X/y/d2/h"), (2, ["d1", "d2", "d2/h"]));
+        AssertOneFile(h, "d1/f", "d2/g", "d2/h");
+    }
+
+    /// <summary>
+    /// Three disks; a file d1/f with a second name d2/g, synced; then <paramref name="change"/> through the mirror, which
+    /// only the copies and paths of <paramref name="flushed"/> write out before the power goes. Returns the host booted
+    /// again.
+    /// </summary>
+    private static Host CrashAfterChangingALinkedFile(Func<Process, Errno> change, params (int Copy, string[] Paths)[] flushed)
     {
         var clock = new VirtualClock();
         var media = ThreeDisks();
@@ -218,15 +212,13 @@ public class PowerCutTests
             MirrorFixture.Ok(h.P.Link("/X/y/d1/f", "/X/y/d2/g"));
             MirrorFixture.Ok(h.P.Sync());
             clock.Advance(TimeSpan.FromSeconds(1));
-            MirrorFixture.Ok(h.P.Rename("/X/y/d1/f", "/X/y/d2/h"));
-            // Z's file system writes the rename out; X's and Y's do not before the power goes.
-            Flush(h.Mfs.Copies[2], "d1", "d2", "d2/h");
+            MirrorFixture.Ok(change(h.P));
+            foreach (var (copy, paths) in flushed)
+                Flush(h.Mfs.Copies[copy], paths);
             h.Crash();
         }
         clock.Advance(TimeSpan.FromSeconds(10));
-        // d1/f, which X and Y changed, is kept as a name made while apart, and Z's d2/h too (MirrorHistory.cs, DIFF)
-        using (var h = new Host(clock, media, boot: true))
-            AssertOneFile(h, "d1/f", "d2/g", "d2/h");
+        return new Host(clock, media, boot: true);
     }
 
     /// <summary>A copy's file system writes out <paramref name="paths"/> (under the copy's top), and nothing else.</summary>
