@@ -12,7 +12,7 @@
 //   Path             a hint (v_path), written by Vop.Lookup; never trusted for access decisions.
 //
 // LOCK ORDER: v_lock (Lock) is whatever the file system makes it. The generic rwlock behind VOP_RWLOCK
-// (RwLock) is ranked: a stacking layer's vnode's (the mirror's) before the vnodes below it, and two of one
+// (RwLock) is ranked: a stacking layer's vnode's before the vnodes below it, and two of one
 // rank only by try (docs/architecture.md, "Lock order").
 //
 // IMPORTANT: vnodes are created ONLY by Vnode.Alloc (vn_alloc).
@@ -111,7 +111,7 @@ public sealed class Vnode
     /// </summary>
     public static readonly LockClass RwlockClass = new("vnode rwlock", LockRank.Rwlock, DupRule.TryOnly);
 
-    /// <summary>The lock class of the rwlock of a stacking layer's vnodes (the mirror's): taken before the layers' below.</summary>
+    /// <summary>The lock class of the rwlock of a stacking layer's vnodes: taken before the layers' below.</summary>
     public static readonly LockClass UpperRwlockClass = new("upper vnode rwlock", LockRank.UpperRwlock, DupRule.TryOnly);
 
     /// <summary>The lock behind VOP_RWLOCK/VOP_RWUNLOCK in file systems that use the generic one (fs_rwlock), ranked by the witness.</summary>

@@ -87,7 +87,7 @@ internal sealed class MirrorChecksum
     /// updates; and each extent with a known sum that the update covers only in part -- or, past the end, the extent
     /// holding the end -- is checked on every copy and healed first (as ZFS reads a record before a partial write), so
     /// that rot already there cannot make the copies disagree about the extent's new sum. The caller holds every copy's
-    /// rwlock as writer (MfsWrite, Resize).
+    /// rwlock as writer (MfsWrite, SetSize).
     /// </summary>
     public void BeforeUpdate(Mnode m, long from, long to)
     {
@@ -169,31 +169,19 @@ internal sealed class MirrorChecksum
     }
 
     /// <summary>
-    /// setattr of the size: runs <paramref name="setattr"/> (which changes bytes [from, from + length)) with every copy's
-    /// rwlock held as writer, as a write does, so that no read sees the new size with the old sums; then the sums follow.
+    /// setattr of the size: runs <paramref name="setattr"/> (which changes bytes [from, from + length)); then the sums
+    /// follow. The caller holds every copy's rwlock as writer, as a write does (MirrorVnops.SetSize), so that no read
+    /// sees the new size with the old sums.
     /// </summary>
     public Errno Resize(Mnode m, long from, long length, long size, Func<Errno> setattr)
     {
-        var lowers = new List<Vnode>();
-        foreach (var c in _mi.UpdateCopies())
-            if (MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
-                lowers.Add(lv!);
-        var span = CollectionsMarshal.AsSpan(lowers);
-        MirrorLock.LockAll(span, RwLockType.Writer, _mi);
-        try
-        {
-            BeforeUpdate(m, from, from + length);
-            var err = setattr();
-            if (err == Errno.OK)
-                Sums(m).Truncated(size);
-            else
-                Sums(m).Touched(from, from + length);   // some copies may have taken it: the flush sums what they agree on
-            return err;
-        }
-        finally
-        {
-            MirrorLock.UnlockAll(span, RwLockType.Writer);
-        }
+        BeforeUpdate(m, from, from + length);
+        var err = setattr();
+        if (err == Errno.OK)
+            Sums(m).Truncated(size);
+        else
+            Sums(m).Touched(from, from + length);   // some copies may have taken it: the flush sums what they agree on
+        return err;
     }
 
     /// <summary>The size of <paramref name="m"/> was set to <paramref name="size"/> through the mirror.</summary>

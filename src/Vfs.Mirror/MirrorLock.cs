@@ -17,14 +17,14 @@
 // LOCK ORDER of the mirror (outermost first; each a ranked lock the witness checks, Core/Witness, but the first two):
 //     autoresync's gate           MirrorAutoResync: one round at a time
 //     OnlineLock                  MfsVfs: one copy brought back at a time (MirrorIoctl.Online)
-//     the mirror vnode's rwlock   VOP_RWLOCK of the mnode (the mfs VfsDef is Stacked: LockRank.UpperRwlock)
 //     Quiesce                     MfsVfs: shared by every updating operation, exclusive while a copy rejoins
 //     RenameLock                  MfsVfs: serialises renames, the only holders of two DirLocks
 //     DirLock                     Mnode: a directory's names across the copies; two only under RenameLock
 //     the copies' rwlocks         LockAll below: the first waited for, the others only tried
 //     then whatever each copy's file system takes inside its own VOP (its rename lock, inodes, ...)
 // then, below everything the copies take, the mnode hash's lock and under it an mnode's own Lock (ranked
-// leaves: nothing ranked is taken under them, and the witness checks that).
+// leaves: nothing ranked is taken under them, and the witness checks that). The mirror vnode's own VOP_RWLOCK
+// takes nothing (MirrorVnops.MfsRwlock): the copies' rwlocks, taken here, are what orders its reads and writes.
 namespace UnixVfs.Mirror;
 
 internal static class MirrorLock

@@ -4,8 +4,8 @@
 // that copy's rwlock as a reader, straight into the caller's Uio, and fails over to another copy if the chosen one
 // keeps failing, the Uio put back as it was first (ReadArgs.Restore).
 //
-// A write holds the mirror vnode's own rwlock (taken by the caller, as for any file system) and then
-// every copy's rwlock (MirrorLock.LockAll, with the patent's release-and-back-off), writes all copies at
+// A write holds every copy's rwlock (MirrorLock.LockAll, with the patent's release-and-back-off; the mirror
+// vnode's own VOP_RWLOCK, which the caller takes, takes nothing: MirrorVnops.MfsRwlock), writes all copies at
 // the same time, one straight from the caller's Uio and the others each from its own duplicate of it, and
 // only then lets the locks go. So a reader, which takes a copy's lock, sees either none or all of a write,
 // and when write returns every available copy holds it. ("At the same time" when the copies are slow enough

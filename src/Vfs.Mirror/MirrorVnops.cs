@@ -97,23 +97,10 @@ internal static partial class MirrorVnops
     {
         var m = MirrorSubr.Mn(vp);
         using var _ = m.Mfs.EnterOp();
-        // A size change rewrites the bytes between the old and the new end (gone, or zeros on a later extension):
-        // a copy that misses it must get that range back, not just the new size.
-        var kind = DirtyKind.Attr;
-        long from = 0, length = 0;
-        if ((vap.Mask & AttrMask.AT_SIZE) != 0)
-        {
-            var old = new Vattr(AttrMask.AT_SIZE);
-            if (MirrorSubr.ReadOp(MirrorOp.Query("getattr", m), MirrorSubr.NoData((c, lv) => Vop.Getattr(lv, old, AttrFlags.None, cr, ct))) == Errno.OK && old.Size != vap.Size)
-            {
-                kind |= DirtyKind.Data;
-                from = Math.Min(old.Size, vap.Size);
-                length = Math.Abs(old.Size - vap.Size);
-            }
-        }
         var sums = vp.Type == VType.VREG && (vap.Mask & (AttrMask.AT_SIZE | AttrMask.AT_MTIME)) != 0 ? m.Mfs.Checksum : null;
-        Errno Setattr() => MirrorSubr.Apply(MirrorOp.Setattr(m, kind, from, length), MirrorSubr.NoData((c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct)));
-        var err = sums is not null && (kind & DirtyKind.Data) != 0 ? sums.Resize(m, from, length, vap.Size, Setattr) : Setattr();
+        var err = (vap.Mask & AttrMask.AT_SIZE) != 0
+            ? SetSize(m, vap, flags, cr, ct, sums)
+            : MirrorSubr.Apply(MirrorOp.Setattr(m, DirtyKind.Attr, 0, 0), MirrorSubr.NoData((c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct)));
         if (err == Errno.OK && (vap.Mask & (AttrMask.AT_SIZE | AttrMask.AT_MTIME)) != 0)
             SyncTimes(m);
         if (sums is not null)
@@ -122,6 +109,55 @@ internal static partial class MirrorVnops
             sums.Flush(m);   // the new size, or the copies' new times, which the sum files record
         }
         return err;
+    }
+
+    /// <summary>
+    /// A setattr with a new size, with every copy's rwlock held as writer, as a write holds them (patent B.6): a write
+    /// and a truncate that cross reach every copy in the same order, so the copies cannot end with different sizes, and
+    /// no read sees the new size with the old checksums. The size change rewrites the bytes between the old and the new
+    /// end (gone, or zeros on a later extension): a copy that misses it must get that range back, not just the new size.
+    /// </summary>
+    private static Errno SetSize(Mnode m, Vattr vap, AttrFlags flags, Cred cr, CallerContext? ct, MirrorChecksum? sums)
+    {
+        var mi = m.Mfs;
+        var copies = mi.UpdateCopies();
+        var slots = new CopySlots<Vnode>();
+        var found = MirrorSubr.Slots(ref slots, copies.Length);
+        int n = 0;
+        foreach (var c in copies)
+            if (MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
+                found[n++] = lv!;
+        var lowers = found[..n];
+        MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
+        try
+        {
+            var kind = DirtyKind.Attr;
+            long from = 0, length = 0;
+            var old = new Vattr(AttrMask.AT_SIZE);
+            if (MirrorSubr.ReadOp(MirrorOp.Query("getattr", m), MirrorSubr.NoData((c, lv) => Vop.Getattr(lv, old, AttrFlags.None, cr, ct))) == Errno.OK && old.Size != vap.Size)
+            {
+                kind |= DirtyKind.Data;
+                from = Math.Min(old.Size, vap.Size);
+                length = Math.Abs(old.Size - vap.Size);
+            }
+            Errno Setattr() => MirrorSubr.Apply(MirrorOp.Setattr(m, kind, from, length), MirrorSubr.NoData((c, lv) => Vop.Setattr(lv, vap.Clone(), flags, cr, ct)));
+            return sums is not null && (kind & DirtyKind.Data) != 0 ? sums.Resize(m, from, length, vap.Size, Setattr) : Setattr();
+        }
+        finally
+        {
+            MirrorLock.UnlockAll(lowers, RwLockType.Writer);
+        }
+    }
+
+    /// <summary>
+    /// VOP_RWLOCK of a mirror vnode takes nothing: every read, write and size change of the mirror takes the copies'
+    /// rwlocks itself (MirrorRdwr.cs, SetSize), which is what orders them; a lock of the mirror vnode's own would be a
+    /// third one for every write to take and give back, and order nothing more.
+    /// </summary>
+    private static Errno MfsRwlock(Vnode vp, RwLockType type, CallerContext? ct) => Errno.OK;
+
+    private static void MfsRwunlock(Vnode vp, RwLockType type, CallerContext? ct)
+    {
     }
 
     private static Errno MfsAccess(Vnode vp, AccessMode mode, AccessFlags flags, Cred cr, CallerContext? ct) =>
@@ -229,6 +265,8 @@ internal static partial class MirrorVnops
         new(VopName.Close, (VopClose)MfsClose),
         new(VopName.Read, (VopRead)MfsRead),
         new(VopName.Write, (VopWrite)MfsWrite),
+        new(VopName.Rwlock, (VopRwlock)MfsRwlock),
+        new(VopName.Rwunlock, (VopRwunlock)MfsRwunlock),
         new(VopName.Seekdata, (VopSeekdata)MfsSeekdata),
         new(VopName.Ioctl, (VopIoctl)MirrorIoctl.MfsIoctl),
         new(VopName.Getattr, (VopGetattr)MfsGetattr),

@@ -104,6 +104,39 @@ public class LockingTests
         Assert.True(f.Verify().Identical);
     }
 
+    /// <summary>
+    /// What if a truncate crosses a write? It must reach the copies in the write's order, so it takes both copies'
+    /// rwlocks as a write does: while a write holds Y's, the truncate backs off and changes neither copy. (Without
+    /// them it cut X and Y under the write's feet, and the write's second copy could end longer than the first.)
+    /// </summary>
+    [Fact]
+    public void A_truncate_waits_for_both_copies_rwlocks_as_a_write_does()
+    {
+        using var f = new MirrorFixture();
+        var mi = f.Mount();
+        f.WriteFile("/A/b/f", new string('w', 8192));
+        var y = f.LowerVnode(1, "f")!;
+        Errno truncated = Errno.EINVAL;
+        var truncater = new Thread(() => truncated = f.P.Truncate("/A/b/f", 0));
+        Vop.Rwlock(y, RwLockType.Writer);   // a write of the mirror's, between its two copies
+        try
+        {
+            truncater.Start();
+            SpinWait.SpinUntil(() => mi.Backoffs != 0 || !truncater.IsAlive);
+            Assert.True(truncater.IsAlive, $"the truncate finished ({truncated}) while Y's rwlock was held");
+            Assert.Equal(8192, ChecksumTests.LowerBytes(f, 0, "f").Length);
+        }
+        finally
+        {
+            Vop.Rwunlock(y, RwLockType.Writer);
+            Assert.True(truncater.Join(TimeSpan.FromSeconds(30)));
+            y.Rele();
+        }
+        MirrorFixture.Ok(truncated);
+        Assert.Empty(ChecksumTests.LowerBytes(f, 1, "f"));
+        Assert.True(f.Verify().Identical);
+    }
+
     /// <summary>What if readers read while writers write: can a reader ever see copy X and copy Y disagree?</summary>
     [Fact]
     public async Task After_a_write_returns_both_copies_hold_it_whichever_copy_serves_the_read()

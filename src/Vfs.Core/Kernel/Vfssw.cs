@@ -20,8 +20,8 @@ public sealed class VfsDef
     public VfsOps Ops { get; }
 
     /// <summary>
-    /// True for a layer stacked on other file systems (the mirror): its vnodes' rwlocks are taken before those of the
-    /// vnodes below, and the lock-order checker ranks them so (LockRank.UpperRwlock).
+    /// True for a layer stacked on other file systems (the mirror): its vnodes' generic rwlocks, where it uses them, are
+    /// taken before those of the vnodes below, and the lock-order checker ranks them so (LockRank.UpperRwlock).
     /// </summary>
     public bool Stacked { get; init; }
 
