@@ -4,6 +4,10 @@
 //   Pread4K_Tmpfs / Pread4K_Mirror    pread(2) of 4 KiB: one copy's read under its rwlock, plus the layer
 //   Pwrite4K_Tmpfs / Pwrite4K_Mirror  pwrite(2) of 4 KiB: both copies' rwlocks (patent B.6), both writes at once
 //
+// Each row is measured in three processes and averaged (launchCount: 3): on a shared host one process's code and data
+// layout moved a row by up to a fifth from the next process's (docs/benchmarks.md, "Stop 45"), more than the margin
+// to issue 11's targets, and the ratios are of rows from different processes.
+//
 // Run: dotnet run -c Release --project benchmarks/Vfs.Benchmarks -- --filter '*Mirror*'
 using BenchmarkDotNet.Attributes;
 using UnixVfs.Core;
@@ -13,6 +17,7 @@ namespace UnixVfs.Benchmarks;
 
 [MemoryDiagnoser]
 [MedianColumn]
+[SimpleJob(launchCount: 3)]
 public class MirrorBenchmarks
 {
     private Process _proc = null!;
