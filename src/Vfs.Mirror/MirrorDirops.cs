@@ -103,12 +103,15 @@ internal static partial class MirrorVnops
         return copies;
     }
 
-    /// <summary>True when an available copy lacks a name that the copy whose names count has (or, for peers, the reverse).</summary>
+    /// <summary>
+    /// True when an available copy lacks a name that the copy whose names count has (or, for peers, the reverse). A
+    /// copy being resynced is not one whose names count: it may still hold a name removed while it was away (Fixed 132).
+    /// </summary>
     private static bool NeedsRepair(MfsVfs mi, MirrorMember[] copies, Errno[] errs)
     {
         if (mi.Options.Mode == MirrorMode.ActivePassive)
             return false;
-        bool anyHas = copies.Any(c => errs[c.Index] == Errno.OK);
+        bool anyHas = copies.Any(c => c.State != CopyState.Resyncing && errs[c.Index] == Errno.OK);
         bool availableLacks = copies.Any(c => c.State == CopyState.Available && errs[c.Index] == Errno.ENOENT);
         if (!anyHas || !availableLacks)
             return false;
@@ -119,9 +122,10 @@ internal static partial class MirrorVnops
     /// REPAIR ON LOOKUP. A lookup that finds a name in one copy and not in an available other (the name was made
     /// behind the mirror's back, or an earlier operation failed half-way) closes the gap before it answers, by the
     /// mount merge's rule: every name in a peer ends up in all of them; with role=master only the master's names
-    /// count and the master's version is copied. This is the one place a lookup writes to the copies. It takes the
-    /// directory's DirLock as a writer, looks again (another thread may have repaired it meanwhile), copies the
-    /// entry (MirrorDataCopy.CopyEntry) into each available copy that still lacks it, and announces what it did.
+    /// count and the master's version is copied; a copy being resynced is never the source. This is the one place a
+    /// lookup writes to the copies. It takes the directory's DirLock as a writer, looks again (another thread may have
+    /// repaired it meanwhile), copies the entry (MirrorDataCopy.CopyEntry) into each available copy that still lacks
+    /// it, and announces what it did.
     /// A directory the mnode knows in some copy that is no longer found under the mnode's path there is not repaired:
     /// the mnode lets go of it, and the lookup looks again (Placed).
     /// </summary>
@@ -147,8 +151,8 @@ internal static partial class MirrorVnops
             foreach (var c in copies)
                 if (dirs[c.Index] is { } dd)
                     Vop.Lookup(dd, nm, out has[c.Index], LookupFlags.None, null, Cred.Kcred);
-            source ??= copies.FirstOrDefault(c => has[c.Index] is not null);
-            if (source is not null && has[source.Index] is { } src)
+            source ??= copies.FirstOrDefault(c => c.State != CopyState.Resyncing && has[c.Index] is not null);
+            if (source is not null && source.State != CopyState.Resyncing && has[source.Index] is { } src)
                 foreach (var c in copies)
                     if (c.State == CopyState.Available && has[c.Index] is null && dirs[c.Index] is { } dd)
                     {

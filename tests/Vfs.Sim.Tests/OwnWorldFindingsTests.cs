@@ -218,6 +218,19 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
             FaultPlan.FromText("208 power-cut-reorder h:/b 3; 241 restart h 1"),
             WorldText: Kitchen));
 
+    /// <summary>
+    /// Fixed 132, in a 4-way world of one's own (`Pantry`): W's disk failed, and autoresync was resyncing W when a
+    /// symlink's last name was removed through the mirror (W, away at the time, still had it). The rename of that
+    /// name that followed looked it up; W had it, the copies in use did not, and the lookup's repair copied W's stale
+    /// name back into them: the rename answered OK where the name was gone.
+    /// </summary>
+    [Fact]
+    public void A_copy_being_resynced_is_not_the_source_of_a_lookups_repair() =>
+        Holds(new SimCase("pantry", 2152065, 425, FaultKinds.All | FaultKinds.Power | FaultKinds.Crash,
+            [.. Enumerable.Range(0, 86), .. Enumerable.Range(87, 9), 105, 424],
+            FaultPlan.FromText("0 disk-fail h:/m 16; 72 loss b 25; 215 net-heal b 0; 368 disk-heal h:/m 0"),
+            WorldText: Pantry));
+
     /// <summary>A world of one's own with every option at once (the file's text, as a printed regression test carries it).</summary>
     private const string Kitchen = """
         # a 3-way mirror with every option at once: checksums, a small log, balanced reads, autoresync; one copy over NFS
@@ -229,6 +242,25 @@ public class OwnWorldFindingsTests(ITestOutputHelper output)
         disk h /b ufs
         import h s:/export /ns soft,timeo=10,retrans=2
         mirror h /b,/ns /m checksum,logsize=4,logranges=1,read=balance,autoresync=7,retries=1
+        procs h 3
+        history keep-open-files-linked
+        """;
+
+    /// <summary>A 4-way mirror of one's own: two copies over NFS from two servers, checksums, balanced reads, a small log, autoresync.</summary>
+    private const string Pantry = """
+        # a 4-way mirror, two copies over NFS from two servers, with checksums, balanced reads, a small log, autoresync
+        host h
+        host a
+        host b
+        disk a /export ufs
+        export a /export
+        disk b /export ufs
+        export b /export
+        disk h /m ufs
+        disk h /c ufs
+        import h a:/export /na soft,timeo=10,retrans=2
+        import h b:/export /nb soft,timeo=10,retrans=2
+        mirror h /c,/na,/nb /m checksum,read=balance,logsize=8,logranges=2,autoresync=5,retries=1
         procs h 3
         history keep-open-files-linked
         """;
