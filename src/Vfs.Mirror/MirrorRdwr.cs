@@ -196,12 +196,7 @@ internal static partial class MirrorVnops
         using var scope = mi.EnterOp();
         var copies = mi.UpdateCopies();
         var slots = new CopySlots<Vnode>();
-        var found = MirrorSubr.Slots(ref slots, copies.Length);
-        int n = 0;
-        foreach (var c in copies)
-            if (MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
-                found[n++] = lv!;
-        var lowers = found[..n];
+        var lowers = MirrorSubr.ResolveAll(m, copies, MirrorSubr.Slots(ref slots, copies.Length));
         MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
         // One time for every copy's stamps, read once, taken with every copy's rwlock held, so that no later write of
         // the file stamps before it.

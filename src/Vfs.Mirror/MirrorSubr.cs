@@ -81,6 +81,20 @@ internal static class MirrorSubr
     }
 
     /// <summary>
+    /// <paramref name="m"/>'s vnodes in those of <paramref name="copies"/> where it resolves, in copy order, put in
+    /// <paramref name="found"/> (room for every copy): the part of it filled.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Span<Vnode> ResolveAll(Mnode m, MirrorMember[] copies, Span<Vnode> found)
+    {
+        int n = 0;
+        foreach (var c in copies)
+            if (Resolve(m, c, out var lv) == Errno.OK)
+                found[n++] = lv!;
+        return found[..n];
+    }
+
+    /// <summary>
     /// Resolve for a copy the mnode does not know yet: the look-ups. A method of its own, so that the callers that inline
     /// Resolve (every write and read) do not take its locals into their frames.
     /// </summary>

@@ -122,12 +122,7 @@ internal static partial class MirrorVnops
         var mi = m.Mfs;
         var copies = mi.UpdateCopies();
         var slots = new CopySlots<Vnode>();
-        var found = MirrorSubr.Slots(ref slots, copies.Length);
-        int n = 0;
-        foreach (var c in copies)
-            if (MirrorSubr.Resolve(m, c, out var lv) == Errno.OK)
-                found[n++] = lv!;
-        var lowers = found[..n];
+        var lowers = MirrorSubr.ResolveAll(m, copies, MirrorSubr.Slots(ref slots, copies.Length));
         MirrorLock.LockAll(lowers, RwLockType.Writer, mi);
         try
         {
