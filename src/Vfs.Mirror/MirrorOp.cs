@@ -50,7 +50,8 @@ internal readonly record struct MirrorOp(
     Mnode? Node2 = null,
     string? Name2 = null,
     Errno Consistent = Errno.OK,
-    OpIo Io = OpIo.None)
+    OpIo Io = OpIo.None,
+    bool Sync = false)
 {
     /// <summary>True when the copies are asked at the same time (when that pays: MirrorSubr.PaysAtOnce).</summary>
     public bool Parallel => Io is OpIo.Write or OpIo.Flush;
@@ -64,9 +65,12 @@ internal readonly record struct MirrorOp(
     /// <summary>An op every copy takes that changes nothing a missed copy must catch up on (open, close).</summary>
     public static MirrorOp Everywhere(string name, Mnode m) => new(name, OpTarget.Updates, m);
 
-    /// <summary>write(2) of <paramref name="length"/> bytes at <paramref name="offset"/>.</summary>
-    public static MirrorOp Write(Mnode m, long offset, long length) =>
-        new("write", OpTarget.Updates, m, DirtyKind.Data, offset, length, Io: OpIo.Write);
+    /// <summary>
+    /// write(2) of <paramref name="length"/> bytes at <paramref name="offset"/>; <paramref name="sync"/>: O_SYNC or
+    /// O_DSYNC, each copy flushes it before it answers.
+    /// </summary>
+    public static MirrorOp Write(Mnode m, long offset, long length, bool sync = false) =>
+        new("write", OpTarget.Updates, m, DirtyKind.Data, offset, length, Io: OpIo.Write, Sync: sync);
 
     /// <summary>fsync(2).</summary>
     public static MirrorOp Fsync(Mnode m) => new("fsync", OpTarget.Updates, m, Io: OpIo.Flush);

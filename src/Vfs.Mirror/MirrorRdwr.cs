@@ -10,7 +10,7 @@
 // only then lets the locks go. So a reader, which takes a copy's lock, sees either none or all of a write,
 // and when write returns every available copy holds it. ("At the same time" when the copies are slow enough
 // for it to pay: a 4 KiB write to two in-memory copies is done faster one after the other than by waking a
-// worker; a large write and an fsync are not: see MirrorSubr.PaysAtOnce.) An appending write fixes its
+// worker; a large write, a synchronous one and an fsync are not: see MirrorSubr.PaysAtOnce.) An appending write fixes its
 // offset once, from the primary copy's size, and writes every copy at that offset, so the copies cannot
 // drift apart even if one's size were off.
 namespace UnixVfs.Mirror;
@@ -217,7 +217,7 @@ internal static partial class MirrorVnops
             sums?.BeforeUpdate(m, offset, offset + resid);
             var asked = mi.UpdateCopies();
             var args = new WriteArgs(uio, offset, resid, ioflag & ~FileFlags.FAPPEND, cr, ct, scratch, sums is null && asked.Length > 0 ? asked[0].Index : -1);
-            var err = MirrorSubr.Apply(MirrorOp.Write(m, offset, resid), ref args, static (ref WriteArgs a, MirrorMember c, Vnode lv, out long written) =>
+            var err = MirrorSubr.Apply(MirrorOp.Write(m, offset, resid, (ioflag & (FileFlags.FSYNC | FileFlags.FDSYNC)) != 0), ref args, static (ref WriteArgs a, MirrorMember c, Vnode lv, out long written) =>
             {
                 Uio u;
                 if (c.Index == a.Direct)

@@ -322,12 +322,13 @@ internal static class MirrorSubr
     public static Span<T> Slots<T>(ref CopySlots<T> slots, int n) => n <= 4 ? ((Span<T>)slots)[..n] : new T[n];
 
     /// <summary>
-    /// True when giving the copies after the first to worker threads pays: for an fsync and a large write (LargeWrite),
-    /// and for a small write when a copy after the first takes ParallelMicros or more even when nothing gets in its way.
+    /// True when giving the copies after the first to worker threads pays: for an fsync, a synchronous write (each copy
+    /// waits for its device's flush) and a large write (LargeWrite), and for a small write when a copy after the first
+    /// takes ParallelMicros or more even when nothing gets in its way.
     /// </summary>
     internal static bool PaysAtOnce(in MirrorOp op, MirrorMember[] targets)
     {
-        if (op.Io == OpIo.Flush || op.Length >= LargeWrite)
+        if (op.Io == OpIo.Flush || op.Sync || op.Length >= LargeWrite)
             return true;
         for (int i = 1; i < targets.Length; i++)
             if (targets[i].UpdateMicros >= ParallelMicros)
