@@ -282,17 +282,22 @@ public sealed class MnodeHash
     /// </summary>
     private Mnode? FindLocked(MfsVfs mi, Vnode?[] lowers)
     {
-        bool settled = false;
-        for (int pass = 0; pass < 2 && !settled; pass++)
-            for (int i = 0; i < _copies; i++)
+        bool othersAnswered = false;
+        Mnode? byResyncing = null;
+        for (int i = 0; i < _copies; i++)
+        {
+            if (lowers[i] is not { } lv)
+                continue;
+            if (mi.Copies[i].State == CopyState.Resyncing)
+                byResyncing ??= ByLowerLocked(i, lv);
+            else
             {
-                if (lowers[i] is not { } lv || (mi.Copies[i].State == CopyState.Resyncing) != (pass == 1))
-                    continue;
-                settled = true;
+                othersAnswered = true;
                 if (ByLowerLocked(i, lv) is { } m)
                     return m;
             }
-        return null;
+        }
+        return othersAnswered ? null : byResyncing;
     }
 
     /// <summary>
